@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IChunkVerifier} from "./interfaces/IChunkVerifier.sol";
+import {ChunkCodec} from "./libraries/ChunkCodec.sol";
+import {ProtocolConstants as C} from "./libraries/ProtocolConstants.sol";
+import {DecodedTx, Witness} from "./libraries/RollupTypes.sol";
+import {Transition} from "./libraries/Transition.sol";
+
+/// @title ChunkVerifier
+/// @notice Stateless verifier of one chunk: decodes it and re-executes its transactions against witnesses.
+/// It holds no state and trusts no caller; the Rollup calls it when a fraud proof is presented, and
+/// challengers call it (eth_call) to check a proof before sending it.
+contract ChunkVerifier is IChunkVerifier {
+    /// @inheritdoc IChunkVerifier
+    function decodeError(bytes calldata body) external pure returns (uint8 err) {
+        (err,) = ChunkCodec.decode(body);
+    }
+
+    /// @inheritdoc IChunkVerifier
+    function execute(
+        bytes32 domainSeparator,
+        uint64 timestamp,
+        bytes32 preRoot,
+        bytes calldata body,
+        Witness[] calldata witnesses,
+        uint256 txLimit
+    ) external pure returns (Verdict memory v) {
+        (uint8 err, DecodedTx[] memory txs) = ChunkCodec.decode(body);
+        v.root = preRoot;
+        if (err != C.DECODE_OK) {
+            v.decodeError = err;
+            return v;
+        }
+        v.txCount = uint32(txs.length);
+        uint256 limit = txLimit < txs.length ? txLimit : txs.length;
+        Transition.Env memory env = Transition.Env({separator: domainSeparator, timestamp: timestamp, root: preRoot, next: 0});
+        for (uint256 i = 0; i < limit; ++i) {
+            uint8 reason = Transition.applyTx(env, txs[i], witnesses);
+            if (reason != C.OK) {
+                v.reason = reason;
+                v.txIndex = uint32(i);
+                v.root = env.root;
+                return v;
+            }
+        }
+        v.txIndex = uint32(limit);
+        v.root = env.root;
+    }
+}

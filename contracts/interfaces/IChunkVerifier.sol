@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Witness} from "../libraries/RollupTypes.sol";
+
+/// @title IChunkVerifier
+/// @notice Stateless re-execution of one chunk of a batch from witnesses.
+interface IChunkVerifier {
+    /// @notice The outcome of re-executing a chunk.
+    /// @param decodeError 0 if the body decodes, else the DECODE_* code (nothing was executed)
+    /// @param reason 0 if every executed transaction was valid, else the REJECT_* code of the first invalid one
+    /// @param txIndex index of the first invalid transaction, or the number of transactions executed
+    /// @param txCount number of transactions in the chunk
+    /// @param root state root after the executed transactions (before the invalid one, if any)
+    struct Verdict {
+        uint8 decodeError;
+        uint8 reason;
+        uint32 txIndex;
+        uint32 txCount;
+        bytes32 root;
+    }
+
+    /// @notice Decode a chunk body; returns 0 if it decodes, else the protocol's decode-error code.
+    function decodeError(bytes calldata body) external pure returns (uint8);
+
+    /// @notice Re-execute the first `txLimit` transactions of a chunk (all of them if it is larger),
+    /// stopping at the first invalid one. Reverts if a witness does not prove its access.
+    function execute(
+        bytes32 domainSeparator,
+        uint64 timestamp,
+        bytes32 preRoot,
+        bytes calldata body,
+        Witness[] calldata witnesses,
+        uint256 txLimit
+    ) external pure returns (Verdict memory);
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {ProtocolConstants as C} from "./ProtocolConstants.sol";
+import {DecodedTx} from "./RollupTypes.sol";
+
+/// @title ChunkCodec
+/// @notice Decodes a chunk body from calldata (twin of sequencer/protocol/codec.ts; docs/protocol.md
+/// "Chunk body"). Never reverts on malformed input: it returns the protocol's decode-error code, so that
+/// undecodable data can be proven as fraud. Checks happen in reading order; the first failure is reported.
+library ChunkCodec {
+    struct Cursor {
+        uint256 pos;
+        uint256 end;
+        uint256 addrCount;
+        uint256 used; // bitmap of referenced address-table entries
+        uint8 err;
+    }
+
+    /// @notice Decode `body`; `err` is 0 when it decodes, else a DECODE_* code and `txs` is empty.
+    function decode(bytes calldata body) internal pure returns (uint8 err, DecodedTx[] memory txs) {
+        if (body.length > C.MAX_CHUNK_BODY_BYTES) return (C.DECODE_BODY_TOO_LONG, txs);
+        Cursor memory c = Cursor({pos: 0, end: body.length, addrCount: 0, used: 0, err: 0});
+        uint256 txCount = readUint(body, c, 1);
+        if (c.err != 0) return (c.err, txs);
+        if (txCount == 0 || txCount > C.MAX_CHUNK_TXS) return (C.DECODE_BAD_TX_COUNT, txs);
+        c.addrCount = readUint(body, c, 1);
+        if (c.err != 0) return (c.err, txs);
+        if (c.addrCount > C.MAX_CHUNK_ADDRESSES) return (C.DECODE_BAD_ADDRESS_COUNT, txs);
+        address[] memory table = new address[](c.addrCount);
+        for (uint256 i = 0; i < c.addrCount; ++i) {
+            table[i] = address(uint160(readUint(body, c, 20)));
+            if (c.err != 0) return (c.err, txs);
+            if (i > 0 && table[i] <= table[i - 1]) return (C.DECODE_ADDRESS_ORDER, txs);
+        }
+        DecodedTx[] memory out = new DecodedTx[](txCount);
+        for (uint256 t = 0; t < txCount; ++t) {
+            out[t] = decodeTx(body, c, table);
+            if (c.err != 0) return (c.err, txs);
+        }
+        if (c.pos != c.end) return (C.DECODE_TRAILING_BYTES, txs);
+        if (c.used != (uint256(1) << c.addrCount) - 1) return (C.DECODE_UNUSED_ADDRESS, txs);
+        return (C.DECODE_OK, out);
+    }
+
+    function decodeTx(bytes calldata body, Cursor memory c, address[] memory table)
+        private
+        pure
+        returns (DecodedTx memory t)
+    {
+        uint256 header = readUint(body, c, 1);
+        if (c.err != 0) return t;
+        if (header & C.HEADER_RESERVED_MASK != 0) return fail(c, C.DECODE_RESERVED_BITS, t);
+        uint8 txType = uint8(header & C.HEADER_TYPE_MASK);
+        bool delegated = header & C.FLAG_DELEGATE_SIGNED != 0;
+        t.txType = txType;
+        if (txType == C.TX_GRANT_CONSENT || txType == C.TX_REVOKE_CONSENT) {
+            uint256 patientRef = readRef(body, c);
+            uint256 signerRef = patientRef;
+            if (delegated) {
+                signerRef = readRef(body, c);
+                if (c.err == 0 && signerRef == patientRef) return fail(c, C.DECODE_BAD_FLAG, t);
+            }
+            uint256 otherRef = readRef(body, c);
+            if (c.err != 0) return t;
+            t.patient = table[patientRef];
+            t.signer = table[signerRef];
+            t.other = table[otherRef];
+            if (txType == C.TX_GRANT_CONSENT) {
+                t.access = uint8(readUint(body, c, 1));
+                t.categories = uint32(readUint(body, c, 4));
+                t.expiry = uint40(readUint(body, c, 5));
+            }
+        } else if (txType == C.TX_ANCHOR_RECORD) {
+            if (delegated) return fail(c, C.DECODE_BAD_FLAG, t);
+            uint256 signerRef = readRef(body, c);
+            uint256 patientRef = readRef(body, c);
+            if (c.err != 0) return t;
+            t.signer = table[signerRef];
+            t.patient = table[patientRef];
+            t.recordId = bytes32(readUint(body, c, 32));
+            t.ciphertextHash = bytes32(readUint(body, c, 32));
+            t.locationHash = bytes32(readUint(body, c, 32));
+            t.category = uint8(readUint(body, c, 1));
+            t.version = uint32(readUint(body, c, 4));
+        } else if (txType == C.TX_SET_DELEGATE) {
+            if (delegated) return fail(c, C.DECODE_BAD_FLAG, t);
+            uint256 patientRef = readRef(body, c);
+            uint256 otherRef = readRef(body, c);
+            if (c.err != 0) return t;
+            t.patient = table[patientRef];
+            t.signer = t.patient;
+            t.other = table[otherRef];
+            t.expiry = uint40(readUint(body, c, 5));
+        } else {
+            return fail(c, C.DECODE_UNKNOWN_TX_TYPE, t);
+        }
+        t.nonce = uint32(readUint(body, c, 4));
+        t.r = bytes32(readUint(body, c, 32));
+        t.vs = bytes32(readUint(body, c, 32));
+    }
+
+    function fail(Cursor memory c, uint8 err, DecodedTx memory t) private pure returns (DecodedTx memory) {
+        c.err = err;
+        return t;
+    }
+
+    /// @dev Read an n-byte (1..32) big-endian integer; sets DECODE_TRUNCATED (and returns 0) past the end,
+    /// and does nothing once an error is set.
+    function readUint(bytes calldata body, Cursor memory c, uint256 n) private pure returns (uint256 v) {
+        if (c.err != 0) return 0;
+        if (c.pos + n > c.end) {
+            c.err = C.DECODE_TRUNCATED;
+            return 0;
+        }
+        uint256 offset = c.pos;
+        assembly ("memory-safe") {
+            v := shr(sub(256, mul(n, 8)), calldataload(add(body.offset, offset)))
+        }
+        c.pos = offset + n;
+    }
+
+    function readRef(bytes calldata body, Cursor memory c) private pure returns (uint256 ref) {
+        ref = readUint(body, c, 1);
+        if (c.err != 0) return 0;
+        if (ref >= c.addrCount) {
+            c.err = C.DECODE_ADDRESS_REF;
+            return 0;
+        }
+        c.used |= uint256(1) << ref;
+    }
+}

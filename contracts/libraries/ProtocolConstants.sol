@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title ProtocolConstants
+/// @notice Protocol constants, mirrored from sequencer/protocol/constants.ts (the shared vectors pin them).
+library ProtocolConstants {
+    uint8 internal constant TX_GRANT_CONSENT = 1;
+    uint8 internal constant TX_REVOKE_CONSENT = 2;
+    uint8 internal constant TX_ANCHOR_RECORD = 3;
+    uint8 internal constant TX_SET_DELEGATE = 4;
+
+    uint8 internal constant FLAG_DELEGATE_SIGNED = 0x10;
+    uint8 internal constant HEADER_RESERVED_MASK = 0xe0;
+    uint8 internal constant HEADER_TYPE_MASK = 0x0f;
+
+    uint8 internal constant ACCESS_WRITE = 2;
+    uint8 internal constant CATEGORY_COUNT = 32;
+
+    uint256 internal constant MAX_CHUNK_TXS = 16;
+    uint256 internal constant MAX_CHUNK_ADDRESSES = 48;
+    uint256 internal constant MAX_CHUNK_BODY_BYTES = 4096;
+    uint256 internal constant MAX_BATCH_CHUNKS = 256;
+
+    uint8 internal constant KEY_NONCE = 1;
+    uint8 internal constant KEY_CONSENT = 2;
+    uint8 internal constant KEY_DELEGATE = 3;
+    uint8 internal constant KEY_RECORD = 4;
+
+    // Rejection reasons of a transaction (0 = valid).
+    uint8 internal constant OK = 0;
+    uint8 internal constant REJECT_BAD_SIGNATURE = 1;
+    uint8 internal constant REJECT_UNAUTHORIZED = 2;
+    uint8 internal constant REJECT_BAD_NONCE = 3;
+    uint8 internal constant REJECT_EXPIRED = 4;
+    uint8 internal constant REJECT_NO_CONSENT = 5;
+    uint8 internal constant REJECT_BAD_VERSION = 6;
+    uint8 internal constant REJECT_INVALID_FIELD = 7;
+    uint8 internal constant REJECT_CATEGORY_MISMATCH = 8;
+
+    // Reasons a chunk body does not decode (0 = decodes).
+    uint8 internal constant DECODE_OK = 0;
+    uint8 internal constant DECODE_TRUNCATED = 1;
+    uint8 internal constant DECODE_BAD_TX_COUNT = 2;
+    uint8 internal constant DECODE_BAD_ADDRESS_COUNT = 3;
+    uint8 internal constant DECODE_UNKNOWN_TX_TYPE = 4;
+    uint8 internal constant DECODE_RESERVED_BITS = 5;
+    uint8 internal constant DECODE_BAD_FLAG = 6;
+    uint8 internal constant DECODE_ADDRESS_REF = 7;
+    uint8 internal constant DECODE_UNUSED_ADDRESS = 8;
+    uint8 internal constant DECODE_ADDRESS_ORDER = 9;
+    uint8 internal constant DECODE_TRAILING_BYTES = 10;
+    uint8 internal constant DECODE_BODY_TOO_LONG = 11;
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title RollupTypes
+/// @notice Data shapes shared by the Rollup, the fraud verifier and their libraries.
+/// Normative description: docs/protocol.md. TypeScript twins live in sequencer/protocol and sequencer/state.
+
+/// @notice What Rollup stores a hash of for each batch; fraud proofs present it back.
+struct BatchHeader {
+    uint64 index;
+    bytes32 prevRoot;
+    bytes32 postRoot;
+    bytes32 dataRoot;
+    uint32 chunkCount;
+    uint64 timestamp;
+}
+
+/// @notice One chunk of a batch as a fraud proof presents it: its body, its pre/post state roots
+/// and the Merkle path of its leaf in the batch's dataRoot (bottom-up).
+struct ChunkRef {
+    uint32 index;
+    bytes32 preRoot;
+    bytes32 postRoot;
+    bytes body;
+    bytes32[] path;
+}
+
+/// @notice A proof of one state access (see StateTree), plus the preimage of the leaf's current value
+/// when the value is a hash (record pointers).
+struct Witness {
+    uint16 depth;
+    uint256 bitmap;
+    bytes32[] siblings;
+    bytes32 leafKey;
+    bytes32 leafValue;
+    bool neighbourIsLeaf;
+    bytes32 neighbourA;
+    bytes32 neighbourB;
+    bytes preimage;
+}
+
+/// @notice A decoded transaction (all four types share one shape; unused fields are zero).
+/// `other` is the grantee (consent types) or the delegate (SetDelegate).
+struct DecodedTx {
+    uint8 txType;
+    address patient;
+    address signer;
+    address other;
+    uint8 access;
+    uint32 categories;
+    uint40 expiry;
+    uint32 nonce;
+    bytes32 recordId;
+    bytes32 ciphertextHash;
+    bytes32 locationHash;
+    uint8 category;
+    uint32 version;
+    bytes32 r;
+    bytes32 vs;
+}

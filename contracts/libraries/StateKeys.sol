@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {ProtocolConstants as C} from "./ProtocolConstants.sol";
+
+/// @title StateKeys
+/// @notice State keys and value words (twin of sequencer/protocol/keys.ts). A zero value means absent.
+library StateKeys {
+    function nonceKey(address account) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(C.KEY_NONCE, account));
+    }
+
+    function consentKey(address patient, address grantee) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(C.KEY_CONSENT, patient, grantee));
+    }
+
+    function delegateKey(address patient, address delegate) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(C.KEY_DELEGATE, patient, delegate));
+    }
+
+    function recordKey(address patient, bytes32 recordId) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(C.KEY_RECORD, patient, recordId));
+    }
+
+    /// @dev consent word = access << 72 | categories << 40 | expiry
+    function consentWord(uint8 access, uint32 categories, uint40 expiry) internal pure returns (bytes32) {
+        return bytes32((uint256(access) << 72) | (uint256(categories) << 40) | uint256(expiry));
+    }
+
+    function consentOf(bytes32 word) internal pure returns (uint8 access, uint32 categories, uint40 expiry) {
+        uint256 v = uint256(word);
+        access = uint8(v >> 72);
+        categories = uint32(v >> 40);
+        expiry = uint40(v);
+    }
+
+    /// @dev record word = keccak256(provider:20 || ciphertextHash:32 || locationHash:32 || category:1 || version:4)
+    function recordWord(
+        address provider,
+        bytes32 ciphertextHash,
+        bytes32 locationHash,
+        uint8 category,
+        uint32 version
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(provider, ciphertextHash, locationHash, category, version));
+    }
+
+    /// @dev Category and version of an 89-byte record preimage (layout as in recordWord).
+    function recordCategoryVersion(bytes calldata preimage) internal pure returns (uint8 category, uint32 version) {
+        category = uint8(preimage[84]);
+        version = uint32(bytes4(preimage[85:89]));
+    }
+
+    uint256 internal constant RECORD_PREIMAGE_BYTES = 89;
+}

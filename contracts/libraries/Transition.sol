@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {ProtocolConstants as C} from "./ProtocolConstants.sol";
+import {DecodedTx, Witness} from "./RollupTypes.sol";
+import {StateKeys} from "./StateKeys.sol";
+import {StateTree} from "./StateTree.sol";
+import {TxDigest} from "./TxDigest.sol";
+
+/// @title Transition
+/// @notice The state-transition function over witnesses: the Solidity statement of the validity rules
+/// (twin of sequencer/state/transition.ts; docs/protocol.md "Validity rules"). Each state access consumes
+/// the next witness, in the same order as the TypeScript function.
+/// Check order: fields, time, signature, nonce, authority, type rules (the first failing check names
+/// the rejection).
+library Transition {
+    /// @notice The witness list ran out, or a value preimage does not match its leaf.
+    error WitnessMissing(uint256 index);
+    error PreimageMismatch(uint256 index);
+
+    struct Env {
+        bytes32 separator;
+        uint64 timestamp;
+        bytes32 root;
+        uint256 next; // index of the next unused witness
+    }
+
+    /// @notice Apply one decoded transaction; returns 0 if valid (and advances env.root), else a REJECT_* code.
+    function applyTx(Env memory env, DecodedTx memory t, Witness[] calldata ws) internal pure returns (uint8) {
+        uint8 reason = checkFields(t);
+        if (reason != C.OK) return reason;
+        reason = checkTime(t, env.timestamp);
+        if (reason != C.OK) return reason;
+
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(TxDigest.digest(env.separator, t), t.r, t.vs);
+        if (err != ECDSA.RecoverError.NoError || recovered != t.signer) return C.REJECT_BAD_SIGNATURE;
+
+        {
+            bytes32 key = StateKeys.nonceKey(t.signer);
+            (Witness calldata w, bool exists, bytes32 value) = take(env, ws, key);
+            if (uint256(value) != t.nonce) return C.REJECT_BAD_NONCE;
+            env.root = StateTree.rootAfterWrite(key, w, exists, bytes32(uint256(t.nonce) + 1));
+        }
+
+        bool isConsentTx = t.txType == C.TX_GRANT_CONSENT || t.txType == C.TX_REVOKE_CONSENT;
+        if (isConsentTx && t.signer != t.patient) {
+            (, , bytes32 delegation) = take(env, ws, StateKeys.delegateKey(t.patient, t.signer));
+            if (uint256(delegation) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
+        }
+
+        if (t.txType == C.TX_GRANT_CONSENT) {
+            write(env, ws, StateKeys.consentKey(t.patient, t.other), StateKeys.consentWord(t.access, t.categories, t.expiry));
+        } else if (t.txType == C.TX_REVOKE_CONSENT) {
+            write(env, ws, StateKeys.consentKey(t.patient, t.other), bytes32(0));
+        } else if (t.txType == C.TX_SET_DELEGATE) {
+            write(env, ws, StateKeys.delegateKey(t.patient, t.other), bytes32(uint256(t.expiry)));
+        } else {
+            return anchorRecord(env, t, ws);
+        }
+        return C.OK;
+    }
+
+    function anchorRecord(Env memory env, DecodedTx memory t, Witness[] calldata ws) private pure returns (uint8) {
+        {
+            (, , bytes32 consent) = take(env, ws, StateKeys.consentKey(t.patient, t.signer));
+            (uint8 access, uint32 categories, uint40 expiry) = StateKeys.consentOf(consent);
+            bool covers = expiry > env.timestamp && access & C.ACCESS_WRITE != 0 && (categories >> t.category) & 1 == 1;
+            if (!covers) return C.REJECT_NO_CONSENT;
+        }
+        bytes32 key = StateKeys.recordKey(t.patient, t.recordId);
+        (Witness calldata w, bool exists, ) = take(env, ws, key);
+        if (exists) {
+            if (w.preimage.length != StateKeys.RECORD_PREIMAGE_BYTES) revert PreimageMismatch(env.next - 1);
+            (uint8 category, uint32 version) = StateKeys.recordCategoryVersion(w.preimage);
+            if (t.version <= version) return C.REJECT_BAD_VERSION;
+            if (t.category != category) return C.REJECT_CATEGORY_MISMATCH;
+        }
+        bytes32 value = StateKeys.recordWord(t.signer, t.ciphertextHash, t.locationHash, t.category, t.version);
+        env.root = StateTree.rootAfterWrite(key, w, exists, value);
+        return C.OK;
+    }
+
+    function checkFields(DecodedTx memory t) private pure returns (uint8) {
+        if (t.txType == C.TX_GRANT_CONSENT) {
+            if (t.access < 1 || t.access > 3 || t.categories == 0) return C.REJECT_INVALID_FIELD;
+            if (t.patient == t.other) return C.REJECT_INVALID_FIELD;
+        } else if (t.txType == C.TX_REVOKE_CONSENT) {
+            if (t.patient == t.other) return C.REJECT_INVALID_FIELD;
+        } else if (t.txType == C.TX_ANCHOR_RECORD) {
+            if (t.category >= C.CATEGORY_COUNT || t.version < 1 || t.recordId == bytes32(0)) {
+                return C.REJECT_INVALID_FIELD;
+            }
+        } else {
+            if (t.patient == t.other) return C.REJECT_INVALID_FIELD;
+            if (t.signer != t.patient) return C.REJECT_UNAUTHORIZED;
+        }
+        return C.OK;
+    }
+
+    function checkTime(DecodedTx memory t, uint64 timestamp) private pure returns (uint8) {
+        if (t.txType == C.TX_GRANT_CONSENT && t.expiry <= timestamp) return C.REJECT_EXPIRED;
+        if (t.txType == C.TX_SET_DELEGATE && t.expiry != 0 && t.expiry <= timestamp) return C.REJECT_EXPIRED;
+        return C.OK;
+    }
+
+    /// @dev Consume the next witness: verify it for `key` against the running root and its preimage.
+    function take(Env memory env, Witness[] calldata ws, bytes32 key)
+        private
+        pure
+        returns (Witness calldata w, bool exists, bytes32 value)
+    {
+        uint256 i = env.next;
+        if (i >= ws.length) revert WitnessMissing(i);
+        env.next = i + 1;
+        w = ws[i];
+        (exists, value) = StateTree.verify(env.root, key, w);
+        if (w.preimage.length > 0 && (!exists || keccak256(w.preimage) != value)) revert PreimageMismatch(i);
+    }
+
+    function write(Env memory env, Witness[] calldata ws, bytes32 key, bytes32 value) private pure {
+        (Witness calldata w, bool exists, ) = take(env, ws, key);
+        env.root = StateTree.rootAfterWrite(key, w, exists, value);
+    }
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {ProtocolConstants as C} from "./ProtocolConstants.sol";
+import {DecodedTx} from "./RollupTypes.sol";
+
+/// @title TxDigest
+/// @notice EIP-712 digests of rollup transactions (twin of sequencer/protocol/eip712.ts).
+library TxDigest {
+    bytes32 internal constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 internal constant NAME_HASH = keccak256("ephr-rollup");
+    bytes32 internal constant VERSION_HASH = keccak256("1");
+
+    bytes32 internal constant GRANT_CONSENT_TYPEHASH = keccak256(
+        "GrantConsent(address patient,address grantee,uint8 access,uint32 categories,uint40 expiry,uint32 nonce)"
+    );
+    bytes32 internal constant REVOKE_CONSENT_TYPEHASH =
+        keccak256("RevokeConsent(address patient,address grantee,uint32 nonce)");
+    bytes32 internal constant ANCHOR_RECORD_TYPEHASH = keccak256(
+        "AnchorRecord(address patient,bytes32 recordId,bytes32 ciphertextHash,bytes32 locationHash,uint8 category,uint32 version,uint32 nonce)"
+    );
+    bytes32 internal constant SET_DELEGATE_TYPEHASH =
+        keccak256("SetDelegate(address patient,address delegate,uint40 expiry,uint32 nonce)");
+
+    /// @notice The EIP-712 domain separator binding signatures to one chain and one Rollup deployment.
+    function domainSeparator(uint256 chainId, address verifyingContract) internal pure returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, chainId, verifyingContract));
+    }
+
+    function structHash(DecodedTx memory t) internal pure returns (bytes32) {
+        if (t.txType == C.TX_GRANT_CONSENT) {
+            return keccak256(
+                abi.encode(GRANT_CONSENT_TYPEHASH, t.patient, t.other, t.access, t.categories, t.expiry, t.nonce)
+            );
+        }
+        if (t.txType == C.TX_REVOKE_CONSENT) {
+            return keccak256(abi.encode(REVOKE_CONSENT_TYPEHASH, t.patient, t.other, t.nonce));
+        }
+        if (t.txType == C.TX_ANCHOR_RECORD) {
+            return keccak256(
+                abi.encode(
+                    ANCHOR_RECORD_TYPEHASH,
+                    t.patient,
+                    t.recordId,
+                    t.ciphertextHash,
+                    t.locationHash,
+                    t.category,
+                    t.version,
+                    t.nonce
+                )
+            );
+        }
+        return keccak256(abi.encode(SET_DELEGATE_TYPEHASH, t.patient, t.other, t.expiry, t.nonce));
+    }
+
+    function digest(bytes32 separator, DecodedTx memory t) internal pure returns (bytes32) {
+        return MessageHashUtils.toTypedDataHash(separator, structHash(t));
+    }
+}

@@ -1,0 +1,96 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { toHex } from "./bytes.js";
+import { decodeChunkBody, DecodeError, encodeChunkBody, EncodeError } from "./codec.js";
+import { DECODE_ERROR, MAX_CHUNK_TXS } from "./constants.js";
+import { chunkTxsArb } from "../testing/arbitraries.js";
+import type { SignedTx } from "./types.js";
+
+const normalise = (txs: SignedTx[]) =>
+  JSON.parse(JSON.stringify(txs, (_k, v) => (typeof v === "string" && v.startsWith("0x") ? v.toLowerCase() : v)));
+
+describe("chunk codec", () => {
+  it("decodes what it encodes (decode(encode(x)) == x)", () => {
+    fc.assert(
+      fc.property(chunkTxsArb, (txs) => {
+        expect(decodeChunkBody(encodeChunkBody(txs))).to.deep.equal(normalise(txs));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("re-encodes every byte string it accepts to the same bytes (no second encoding of a chunk)", () => {
+    const mutated = chunkTxsArb.chain((txs) => {
+      const body = encodeChunkBody(txs);
+      return fc.tuple(fc.constant(body), fc.array(fc.tuple(fc.nat(body.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }));
+    });
+    fc.assert(
+      fc.property(mutated, ([body, edits]) => {
+        const b = body.slice();
+        for (const [i, v] of edits) b[i] = v;
+        let txs: SignedTx[];
+        try {
+          txs = decodeChunkBody(b);
+        } catch (e) {
+          expect(e).to.be.instanceOf(DecodeError);
+          return;
+        }
+        expect(toHex(encodeChunkBody(txs))).to.equal(toHex(b));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("rejects every truncation and every extension of a valid body", () => {
+    fc.assert(
+      fc.property(chunkTxsArb, fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 40 }), (txs, cut, extra) => {
+        const body = encodeChunkBody(txs);
+        const short = body.slice(0, cut % body.length);
+        expect(() => decodeChunkBody(short)).to.throw(DecodeError);
+        const long = new Uint8Array([...body, ...extra]);
+        expect(() => decodeChunkBody(long)).to.throw(DecodeError).with.property("reason", "TrailingBytes");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("rejects random byte strings with a decode error, never an exception of another kind", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
+        try {
+          const txs = decodeChunkBody(b);
+          expect(toHex(encodeChunkBody(txs))).to.equal(toHex(b));
+        } catch (e) {
+          expect(e).to.be.instanceOf(DecodeError);
+          expect(Object.values(DECODE_ERROR)).to.include((e as DecodeError).code);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("names each structural fault", () => {
+    const cases: [string, number[]][] = [
+      ["Truncated", []],
+      ["BadTxCount", [0, 0]],
+      ["BadTxCount", [MAX_CHUNK_TXS + 1, 0]],
+      ["BadAddressCount", [1, 49]],
+      ["AddressOrder", [1, 2, ...new Array(20).fill(2), ...new Array(20).fill(1)]],
+      ["UnknownTxType", [1, 0, 0x05]],
+      ["ReservedBits", [1, 0, 0x21]],
+      ["BadFlag", [1, 0, 0x13]],
+      ["AddressRef", [1, 0, 0x02, 0]],
+    ];
+    for (const [reason, bytes] of cases) {
+      expect(() => decodeChunkBody(new Uint8Array(bytes)), reason).to.throw(DecodeError).with.property("reason", reason);
+    }
+  });
+
+  it("refuses to encode values outside the encoding's ranges", () => {
+    const base = { patient: "0x" + "11".repeat(20), grantee: "0x" + "22".repeat(20), access: 1, categories: 1, nonce: 0 } as const;
+    const sig = ("0x" + "ab".repeat(64)) as `0x${string}`;
+    expect(() => encodeChunkBody([{ tx: { type: "GrantConsent", ...base, expiry: 2 ** 40 }, signer: base.patient, signature: sig }])).to.throw(EncodeError);
+    expect(() => encodeChunkBody([{ tx: { type: "GrantConsent", ...base, expiry: 5, nonce: -1 }, signer: base.patient, signature: sig }])).to.throw(EncodeError);
+    expect(() => encodeChunkBody([])).to.throw(EncodeError);
+  });
+});

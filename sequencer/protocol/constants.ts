@@ -1,0 +1,84 @@
+/**
+ * Protocol constants. Each one is mirrored in contracts/libraries/ProtocolConstants.sol and pinned by
+ * the shared test vectors; docs/protocol.md is the normative text.
+ */
+
+/** Transaction type codes (low 4 bits of a transaction's header byte). */
+export const TX_TYPE = {
+  GrantConsent: 1,
+  RevokeConsent: 2,
+  AnchorRecord: 3,
+  SetDelegate: 4,
+} as const;
+export type TxTypeName = keyof typeof TX_TYPE;
+
+/** Header byte flag: the transaction is signed by a delegate (guardian) of the patient. */
+export const FLAG_DELEGATE_SIGNED = 0x10;
+/** Header bits that must be zero (reserved for later protocol versions). */
+export const HEADER_RESERVED_MASK = 0xe0;
+export const HEADER_TYPE_MASK = 0x0f;
+
+/** Access bits of a consent. */
+export const ACCESS_READ = 1;
+export const ACCESS_WRITE = 2;
+export const ACCESS_ALL = ACCESS_READ | ACCESS_WRITE;
+
+/** Record categories are bit positions 0..31 of a consent's `categories` mask. */
+export const CATEGORY_COUNT = 32;
+
+/** Largest values the compact encoding and EIP-712 types allow. */
+export const MAX_UINT32 = 0xffff_ffff;
+export const MAX_UINT40 = 2 ** 40 - 1;
+
+/** Chunk and batch limits: they bound the cost of every fraud proof. */
+export const MAX_CHUNK_TXS = 16;
+export const MAX_CHUNK_ADDRESSES = 48;
+export const MAX_CHUNK_BODY_BYTES = 4096;
+export const MAX_BATCH_CHUNKS = 256;
+
+/** State key domains (first byte of the keccak preimage of a state key). */
+export const KEY_DOMAIN = {
+  nonce: 1,
+  consent: 2,
+  delegate: 3,
+  record: 4,
+} as const;
+
+/** EIP-712 domain name and version. chainId and verifyingContract come from the deployment. */
+export const EIP712_NAME = "ephr-rollup";
+export const EIP712_VERSION = "1";
+
+/** Reasons a transaction is invalid. Stable codes: shared by TypeScript, Solidity, the API and docs. */
+export const REJECT = {
+  BadSignature: 1,
+  Unauthorized: 2,
+  BadNonce: 3,
+  Expired: 4,
+  NoConsent: 5,
+  BadVersion: 6,
+  InvalidField: 7,
+  CategoryMismatch: 8,
+} as const;
+export type RejectReason = keyof typeof REJECT;
+export const REJECT_NAME: Record<number, RejectReason> = Object.fromEntries(
+  Object.entries(REJECT).map(([k, v]) => [v, k as RejectReason]),
+);
+
+/** Reasons a chunk body does not decode. Stable codes, mirrored in Solidity. */
+export const DECODE_ERROR = {
+  Truncated: 1,
+  BadTxCount: 2,
+  BadAddressCount: 3,
+  UnknownTxType: 4,
+  ReservedBits: 5,
+  BadFlag: 6,
+  AddressRef: 7,
+  UnusedAddress: 8,
+  AddressOrder: 9,
+  TrailingBytes: 10,
+  BodyTooLong: 11,
+} as const;
+export type DecodeErrorName = keyof typeof DECODE_ERROR;
+export const DECODE_ERROR_NAME: Record<number, DecodeErrorName> = Object.fromEntries(
+  Object.entries(DECODE_ERROR).map(([k, v]) => [v, k as DecodeErrorName]),
+);

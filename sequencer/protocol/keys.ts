@@ -1,0 +1,93 @@
+/**
+ * State keys and value words. Every key is keccak256(domain byte || fields); every value is a 32-byte
+ * word, and a zero word means "absent" (writing zero deletes the leaf). Mirrored in
+ * contracts/libraries/StateKeys.sol.
+ */
+import type { Address, Hex } from "viem";
+import { addressBytes, bigintFromBytes, concatBytes, fromHex, toHex, type Word, wordFromBigint } from "./bytes.js";
+import { KEY_DOMAIN } from "./constants.js";
+import { keccak256 } from "./hash.js";
+
+const dom = (d: number) => new Uint8Array([d]);
+
+export function nonceKey(account: Address): Word {
+  return keccak256(concatBytes(dom(KEY_DOMAIN.nonce), addressBytes(account)));
+}
+export function consentKey(patient: Address, grantee: Address): Word {
+  return keccak256(concatBytes(dom(KEY_DOMAIN.consent), addressBytes(patient), addressBytes(grantee)));
+}
+export function delegateKey(patient: Address, delegate: Address): Word {
+  return keccak256(concatBytes(dom(KEY_DOMAIN.delegate), addressBytes(patient), addressBytes(delegate)));
+}
+export function recordKey(patient: Address, recordId: Hex): Word {
+  return keccak256(concatBytes(dom(KEY_DOMAIN.record), addressBytes(patient), fromHex(recordId, 32)));
+}
+
+/** Nonce word: the next nonce the account must use. */
+export function nonceWord(nonce: number): Word {
+  return wordFromBigint(BigInt(nonce));
+}
+export function nonceOf(w: Word): number {
+  return Number(bigintFromBytes(w));
+}
+
+/** A consent as stored: access bits, categories mask, expiry (unix seconds). */
+export interface ConsentValue {
+  access: number;
+  categories: number;
+  expiry: number;
+}
+/** Consent word: access << 72 | categories << 40 | expiry. */
+export function consentWord(c: ConsentValue): Word {
+  return wordFromBigint((BigInt(c.access) << 72n) | (BigInt(c.categories) << 40n) | BigInt(c.expiry));
+}
+export function consentOf(w: Word): ConsentValue | null {
+  const v = bigintFromBytes(w);
+  if (v === 0n) return null;
+  return {
+    access: Number((v >> 72n) & 0xffn),
+    categories: Number((v >> 40n) & 0xffff_ffffn),
+    expiry: Number(v & 0xff_ffff_ffffn),
+  };
+}
+
+/** Delegate word: the delegation's expiry (unix seconds). */
+export function delegateWord(expiry: number): Word {
+  return wordFromBigint(BigInt(expiry));
+}
+export function delegateExpiryOf(w: Word): number {
+  return Number(bigintFromBytes(w));
+}
+
+/** A record pointer as stored; its leaf value is keccak256 of the 89-byte packed preimage. */
+export interface RecordValue {
+  provider: Address;
+  ciphertextHash: Hex;
+  locationHash: Hex;
+  category: number;
+  version: number;
+}
+export const RECORD_PREIMAGE_BYTES = 89;
+
+export function recordPreimage(r: RecordValue): Uint8Array {
+  const out = new Uint8Array(RECORD_PREIMAGE_BYTES);
+  out.set(addressBytes(r.provider), 0);
+  out.set(fromHex(r.ciphertextHash, 32), 20);
+  out.set(fromHex(r.locationHash, 32), 52);
+  out[84] = r.category;
+  new DataView(out.buffer).setUint32(85, r.version);
+  return out;
+}
+export function recordOfPreimage(p: Uint8Array): RecordValue {
+  if (p.length !== RECORD_PREIMAGE_BYTES) throw new TypeError("record preimage must be 89 bytes");
+  return {
+    provider: toHex(p.subarray(0, 20)) as Address,
+    ciphertextHash: toHex(p.subarray(20, 52)),
+    locationHash: toHex(p.subarray(52, 84)),
+    category: p[84]!,
+    version: new DataView(p.buffer, p.byteOffset).getUint32(85),
+  };
+}
+export function recordWord(preimage: Uint8Array): Word {
+  return keccak256(preimage);
+}
