@@ -36,11 +36,12 @@ contract ChunkVerifier is IChunkVerifier {
         uint256 limit = txLimit < txs.length ? txLimit : txs.length;
         Transition.Env memory env = Transition.Env({separator: domainSeparator, timestamp: timestamp, root: preRoot, next: 0});
         for (uint256 i = 0; i < limit; ++i) {
+            bytes32 before = env.root;
             uint8 reason = Transition.applyTx(env, txs[i], witnesses);
             if (reason != C.OK) {
                 v.reason = reason;
                 v.txIndex = uint32(i);
-                v.root = env.root;
+                v.root = before;
                 return v;
             }
         }

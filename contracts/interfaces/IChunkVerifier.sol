@@ -11,7 +11,7 @@ interface IChunkVerifier {
     /// @param reason 0 if every executed transaction was valid, else the REJECT_* code of the first invalid one
     /// @param txIndex index of the first invalid transaction, or the number of transactions executed
     /// @param txCount number of transactions in the chunk
-    /// @param root state root after the executed transactions (before the invalid one, if any)
+    /// @param root state root after the valid transactions executed (the root before the invalid one, if any)
     struct Verdict {
         uint8 decodeError;
         uint8 reason;

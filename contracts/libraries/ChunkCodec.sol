@@ -43,6 +43,7 @@ library ChunkCodec {
         return (C.DECODE_OK, out);
     }
 
+    /// @dev Fields in the order of sequencer/protocol/schema.ts, then nonce and signature.
     function decodeTx(bytes calldata body, Cursor memory c, address[] memory table)
         private
         pure
@@ -52,46 +53,34 @@ library ChunkCodec {
         if (c.err != 0) return t;
         if (header & C.HEADER_RESERVED_MASK != 0) return fail(c, C.DECODE_RESERVED_BITS, t);
         uint8 txType = uint8(header & C.HEADER_TYPE_MASK);
-        bool delegated = header & C.FLAG_DELEGATE_SIGNED != 0;
         t.txType = txType;
-        if (txType == C.TX_GRANT_CONSENT || txType == C.TX_REVOKE_CONSENT) {
-            uint256 patientRef = readRef(body, c);
-            uint256 signerRef = patientRef;
-            if (delegated) {
-                signerRef = readRef(body, c);
-                if (c.err == 0 && signerRef == patientRef) return fail(c, C.DECODE_BAD_FLAG, t);
-            }
-            uint256 otherRef = readRef(body, c);
-            if (c.err != 0) return t;
-            t.patient = table[patientRef];
-            t.signer = table[signerRef];
-            t.other = table[otherRef];
-            if (txType == C.TX_GRANT_CONSENT) {
-                t.access = uint8(readUint(body, c, 1));
-                t.categories = uint32(readUint(body, c, 4));
-                t.expiry = uint40(readUint(body, c, 5));
-            }
+        if (txType == C.TX_GRANT_CONSENT || txType == C.TX_DELEGATED_GRANT_CONSENT) {
+            if (txType == C.TX_DELEGATED_GRANT_CONSENT) t.patient = readAddress(body, c, table);
+            t.other = readAddress(body, c, table);
+            t.access = uint8(readUint(body, c, 1));
+            t.categories = uint32(readUint(body, c, 4));
+            t.expiry = uint40(readUint(body, c, 5));
+        } else if (txType == C.TX_REVOKE_CONSENT || txType == C.TX_DELEGATED_REVOKE_CONSENT) {
+            if (txType == C.TX_DELEGATED_REVOKE_CONSENT) t.patient = readAddress(body, c, table);
+            t.other = readAddress(body, c, table);
         } else if (txType == C.TX_ANCHOR_RECORD) {
-            if (delegated) return fail(c, C.DECODE_BAD_FLAG, t);
-            uint256 signerRef = readRef(body, c);
-            uint256 patientRef = readRef(body, c);
-            if (c.err != 0) return t;
-            t.signer = table[signerRef];
-            t.patient = table[patientRef];
+            t.patient = readAddress(body, c, table);
             t.recordId = bytes32(readUint(body, c, 32));
             t.ciphertextHash = bytes32(readUint(body, c, 32));
             t.locationHash = bytes32(readUint(body, c, 32));
             t.category = uint8(readUint(body, c, 1));
             t.version = uint32(readUint(body, c, 4));
         } else if (txType == C.TX_SET_DELEGATE) {
-            if (delegated) return fail(c, C.DECODE_BAD_FLAG, t);
-            uint256 patientRef = readRef(body, c);
-            uint256 otherRef = readRef(body, c);
-            if (c.err != 0) return t;
-            t.patient = table[patientRef];
-            t.signer = t.patient;
-            t.other = table[otherRef];
+            t.other = readAddress(body, c, table);
             t.expiry = uint40(readUint(body, c, 5));
+        } else if (txType == C.TX_REGISTER_ENCRYPTION_KEY) {
+            t.word = bytes32(readUint(body, c, 32));
+        } else if (txType == C.TX_LOG_ACCESS) {
+            t.patient = readAddress(body, c, table);
+            t.other = readAddress(body, c, table);
+            t.recordId = bytes32(readUint(body, c, 32));
+            t.version = uint32(readUint(body, c, 4));
+            t.word = bytes32(readUint(body, c, 32));
         } else {
             return fail(c, C.DECODE_UNKNOWN_TX_TYPE, t);
         }
@@ -120,13 +109,15 @@ library ChunkCodec {
         c.pos = offset + n;
     }
 
-    function readRef(bytes calldata body, Cursor memory c) private pure returns (uint256 ref) {
-        ref = readUint(body, c, 1);
-        if (c.err != 0) return 0;
+    /// @dev Read a 1-byte reference into the address table and mark the entry used.
+    function readAddress(bytes calldata body, Cursor memory c, address[] memory table) private pure returns (address) {
+        uint256 ref = readUint(body, c, 1);
+        if (c.err != 0) return address(0);
         if (ref >= c.addrCount) {
             c.err = C.DECODE_ADDRESS_REF;
-            return 0;
+            return address(0);
         }
         c.used |= uint256(1) << ref;
+        return table[ref];
     }
 }

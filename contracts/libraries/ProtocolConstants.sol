@@ -6,11 +6,14 @@ pragma solidity ^0.8.28;
 library ProtocolConstants {
     uint8 internal constant TX_GRANT_CONSENT = 1;
     uint8 internal constant TX_REVOKE_CONSENT = 2;
-    uint8 internal constant TX_ANCHOR_RECORD = 3;
-    uint8 internal constant TX_SET_DELEGATE = 4;
+    uint8 internal constant TX_DELEGATED_GRANT_CONSENT = 3;
+    uint8 internal constant TX_DELEGATED_REVOKE_CONSENT = 4;
+    uint8 internal constant TX_ANCHOR_RECORD = 5;
+    uint8 internal constant TX_SET_DELEGATE = 6;
+    uint8 internal constant TX_REGISTER_ENCRYPTION_KEY = 7;
+    uint8 internal constant TX_LOG_ACCESS = 8;
 
-    uint8 internal constant FLAG_DELEGATE_SIGNED = 0x10;
-    uint8 internal constant HEADER_RESERVED_MASK = 0xe0;
+    uint8 internal constant HEADER_RESERVED_MASK = 0xf0;
     uint8 internal constant HEADER_TYPE_MASK = 0x0f;
 
     uint8 internal constant ACCESS_WRITE = 2;
@@ -25,6 +28,8 @@ library ProtocolConstants {
     uint8 internal constant KEY_CONSENT = 2;
     uint8 internal constant KEY_DELEGATE = 3;
     uint8 internal constant KEY_RECORD = 4;
+    uint8 internal constant KEY_ENCRYPTION_KEY = 5;
+    uint8 internal constant KEY_ACCESS_LOG = 6;
 
     // Rejection reasons of a transaction (0 = valid).
     uint8 internal constant OK = 0;
@@ -44,10 +49,9 @@ library ProtocolConstants {
     uint8 internal constant DECODE_BAD_ADDRESS_COUNT = 3;
     uint8 internal constant DECODE_UNKNOWN_TX_TYPE = 4;
     uint8 internal constant DECODE_RESERVED_BITS = 5;
-    uint8 internal constant DECODE_BAD_FLAG = 6;
-    uint8 internal constant DECODE_ADDRESS_REF = 7;
-    uint8 internal constant DECODE_UNUSED_ADDRESS = 8;
-    uint8 internal constant DECODE_ADDRESS_ORDER = 9;
-    uint8 internal constant DECODE_TRAILING_BYTES = 10;
-    uint8 internal constant DECODE_BODY_TOO_LONG = 11;
+    uint8 internal constant DECODE_ADDRESS_REF = 6;
+    uint8 internal constant DECODE_UNUSED_ADDRESS = 7;
+    uint8 internal constant DECODE_ADDRESS_ORDER = 8;
+    uint8 internal constant DECODE_TRAILING_BYTES = 9;
+    uint8 internal constant DECODE_BODY_TOO_LONG = 10;
 }

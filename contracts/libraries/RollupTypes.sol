@@ -39,12 +39,14 @@ struct Witness {
     bytes preimage;
 }
 
-/// @notice A decoded transaction (all four types share one shape; unused fields are zero).
-/// `other` is the grantee (consent types) or the delegate (SetDelegate).
+/// @notice A decoded transaction (all types share one shape; fields a type lacks are zero). The signer
+/// is not part of the encoding: Transition recovers it from the signature.
+/// `patient` is set for the delegated consent types, AnchorRecord and LogAccess; `other` is the grantee
+/// (consent types), the delegate (SetDelegate) or the reader (LogAccess); `word` is the public key
+/// (RegisterEncryptionKey) or the request hash (LogAccess).
 struct DecodedTx {
     uint8 txType;
     address patient;
-    address signer;
     address other;
     uint8 access;
     uint32 categories;
@@ -53,6 +55,7 @@ struct DecodedTx {
     bytes32 recordId;
     bytes32 ciphertextHash;
     bytes32 locationHash;
+    bytes32 word;
     uint8 category;
     uint32 version;
     bytes32 r;

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ProtocolConstants as C} from "./ProtocolConstants.sol";
+import {DecodedTx} from "./RollupTypes.sol";
 
 /// @title StateKeys
 /// @notice State keys and value words (twin of sequencer/protocol/keys.ts). A zero value means absent.
@@ -20,6 +21,25 @@ library StateKeys {
 
     function recordKey(address patient, bytes32 recordId) internal pure returns (bytes32) {
         return keccak256(abi.encodePacked(C.KEY_RECORD, patient, recordId));
+    }
+
+    function encryptionKeyKey(address account) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(C.KEY_ENCRYPTION_KEY, account));
+    }
+
+    function accessLogKey(address patient) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(C.KEY_ACCESS_LOG, patient));
+    }
+
+    /// @dev Access-log head after one more served read of a LogAccess transaction `t` signed by `vault`:
+    /// keccak256(head || keccak256(vault:20 || reader:20 || recordId:32 || version:4 || requestHash:32 || timestamp:8))
+    function nextAccessLogHead(bytes32 head, address vault, DecodedTx memory t, uint64 timestamp)
+        internal
+        pure
+        returns (bytes32)
+    {
+        bytes32 entry = keccak256(abi.encodePacked(vault, t.other, t.recordId, t.version, t.word, timestamp));
+        return keccak256(abi.encodePacked(head, entry));
     }
 
     /// @dev consent word = access << 72 | categories << 40 | expiry

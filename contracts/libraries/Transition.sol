@@ -12,11 +12,12 @@ import {TxDigest} from "./TxDigest.sol";
 /// @notice The state-transition function over witnesses: the Solidity statement of the validity rules
 /// (twin of sequencer/state/transition.ts; docs/protocol.md "Validity rules"). Each state access consumes
 /// the next witness, in the same order as the TypeScript function.
-/// Check order: fields, time, signature, nonce, authority, type rules (the first failing check names
-/// the rejection).
+/// Check order: fields, time, signature (the signer is recovered), identity, nonce, authority, type
+/// rules; the first failing check names the rejection.
 library Transition {
-    /// @notice The witness list ran out, or a value preimage does not match its leaf.
+    /// @notice The witness list ran out at `index`.
     error WitnessMissing(uint256 index);
+    /// @notice Witness `index` carries a value preimage that does not hash to its leaf value.
     error PreimageMismatch(uint256 index);
 
     struct Env {
@@ -32,75 +33,128 @@ library Transition {
         if (reason != C.OK) return reason;
         reason = checkTime(t, env.timestamp);
         if (reason != C.OK) return reason;
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(TxDigest.digest(env.separator, t), t.r, t.vs);
+        if (err != ECDSA.RecoverError.NoError) return C.REJECT_BAD_SIGNATURE;
+        reason = checkIdentity(t, signer);
+        if (reason != C.OK) return reason;
+        reason = bumpNonce(env, t, signer, ws);
+        if (reason != C.OK) return reason;
+        reason = checkAuthority(env, t, signer, ws);
+        if (reason != C.OK) return reason;
+        return applyEffect(env, t, signer, ws);
+    }
 
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(TxDigest.digest(env.separator, t), t.r, t.vs);
-        if (err != ECDSA.RecoverError.NoError || recovered != t.signer) return C.REJECT_BAD_SIGNATURE;
+    function bumpNonce(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws)
+        private
+        pure
+        returns (uint8)
+    {
+        bytes32 key = StateKeys.nonceKey(signer);
+        (Witness calldata w, bool exists, bytes32 value) = take(env, ws, key);
+        if (uint256(value) != t.nonce) return C.REJECT_BAD_NONCE;
+        env.root = StateTree.rootAfterWrite(key, w, exists, bytes32(uint256(t.nonce) + 1));
+        return C.OK;
+    }
 
-        {
-            bytes32 key = StateKeys.nonceKey(t.signer);
-            (Witness calldata w, bool exists, bytes32 value) = take(env, ws, key);
-            if (uint256(value) != t.nonce) return C.REJECT_BAD_NONCE;
-            env.root = StateTree.rootAfterWrite(key, w, exists, bytes32(uint256(t.nonce) + 1));
-        }
+    /// @dev Delegated consent types: the signer must be a live delegate of the patient.
+    function checkAuthority(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws)
+        private
+        pure
+        returns (uint8)
+    {
+        if (t.txType != C.TX_DELEGATED_GRANT_CONSENT && t.txType != C.TX_DELEGATED_REVOKE_CONSENT) return C.OK;
+        (,, bytes32 delegation) = take(env, ws, StateKeys.delegateKey(t.patient, signer));
+        if (uint256(delegation) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
+        return C.OK;
+    }
 
-        bool isConsentTx = t.txType == C.TX_GRANT_CONSENT || t.txType == C.TX_REVOKE_CONSENT;
-        if (isConsentTx && t.signer != t.patient) {
-            (, , bytes32 delegation) = take(env, ws, StateKeys.delegateKey(t.patient, t.signer));
-            if (uint256(delegation) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
-        }
-
-        if (t.txType == C.TX_GRANT_CONSENT) {
-            write(env, ws, StateKeys.consentKey(t.patient, t.other), StateKeys.consentWord(t.access, t.categories, t.expiry));
-        } else if (t.txType == C.TX_REVOKE_CONSENT) {
-            write(env, ws, StateKeys.consentKey(t.patient, t.other), bytes32(0));
-        } else if (t.txType == C.TX_SET_DELEGATE) {
-            write(env, ws, StateKeys.delegateKey(t.patient, t.other), bytes32(uint256(t.expiry)));
+    function applyEffect(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws)
+        private
+        pure
+        returns (uint8)
+    {
+        uint8 ty = t.txType;
+        if (ty == C.TX_GRANT_CONSENT || ty == C.TX_DELEGATED_GRANT_CONSENT) {
+            address patient = ty == C.TX_GRANT_CONSENT ? signer : t.patient;
+            bytes32 value = StateKeys.consentWord(t.access, t.categories, t.expiry);
+            write(env, ws, StateKeys.consentKey(patient, t.other), value);
+        } else if (ty == C.TX_REVOKE_CONSENT || ty == C.TX_DELEGATED_REVOKE_CONSENT) {
+            address patient = ty == C.TX_REVOKE_CONSENT ? signer : t.patient;
+            write(env, ws, StateKeys.consentKey(patient, t.other), bytes32(0));
+        } else if (ty == C.TX_SET_DELEGATE) {
+            write(env, ws, StateKeys.delegateKey(signer, t.other), bytes32(uint256(t.expiry)));
+        } else if (ty == C.TX_REGISTER_ENCRYPTION_KEY) {
+            write(env, ws, StateKeys.encryptionKeyKey(signer), t.word);
+        } else if (ty == C.TX_LOG_ACCESS) {
+            logAccess(env, t, signer, ws);
         } else {
-            return anchorRecord(env, t, ws);
+            return anchorRecord(env, t, signer, ws);
         }
         return C.OK;
     }
 
-    function anchorRecord(Env memory env, DecodedTx memory t, Witness[] calldata ws) private pure returns (uint8) {
+    function anchorRecord(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws)
+        private
+        pure
+        returns (uint8)
+    {
         {
-            (, , bytes32 consent) = take(env, ws, StateKeys.consentKey(t.patient, t.signer));
+            (,, bytes32 consent) = take(env, ws, StateKeys.consentKey(t.patient, signer));
             (uint8 access, uint32 categories, uint40 expiry) = StateKeys.consentOf(consent);
             bool covers = expiry > env.timestamp && access & C.ACCESS_WRITE != 0 && (categories >> t.category) & 1 == 1;
             if (!covers) return C.REJECT_NO_CONSENT;
         }
         bytes32 key = StateKeys.recordKey(t.patient, t.recordId);
-        (Witness calldata w, bool exists, ) = take(env, ws, key);
+        (Witness calldata w, bool exists,) = take(env, ws, key);
         if (exists) {
             if (w.preimage.length != StateKeys.RECORD_PREIMAGE_BYTES) revert PreimageMismatch(env.next - 1);
             (uint8 category, uint32 version) = StateKeys.recordCategoryVersion(w.preimage);
             if (t.version <= version) return C.REJECT_BAD_VERSION;
             if (t.category != category) return C.REJECT_CATEGORY_MISMATCH;
         }
-        bytes32 value = StateKeys.recordWord(t.signer, t.ciphertextHash, t.locationHash, t.category, t.version);
+        bytes32 value = StateKeys.recordWord(signer, t.ciphertextHash, t.locationHash, t.category, t.version);
         env.root = StateTree.rootAfterWrite(key, w, exists, value);
         return C.OK;
     }
 
+    function logAccess(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws) private pure {
+        bytes32 key = StateKeys.accessLogKey(t.patient);
+        (Witness calldata w, bool exists, bytes32 head) = take(env, ws, key);
+        head = StateKeys.nextAccessLogHead(head, signer, t, env.timestamp);
+        env.root = StateTree.rootAfterWrite(key, w, exists, head);
+    }
+
     function checkFields(DecodedTx memory t) private pure returns (uint8) {
-        if (t.txType == C.TX_GRANT_CONSENT) {
+        uint8 ty = t.txType;
+        if (ty == C.TX_GRANT_CONSENT || ty == C.TX_DELEGATED_GRANT_CONSENT) {
             if (t.access < 1 || t.access > 3 || t.categories == 0) return C.REJECT_INVALID_FIELD;
-            if (t.patient == t.other) return C.REJECT_INVALID_FIELD;
-        } else if (t.txType == C.TX_REVOKE_CONSENT) {
-            if (t.patient == t.other) return C.REJECT_INVALID_FIELD;
-        } else if (t.txType == C.TX_ANCHOR_RECORD) {
+        } else if (ty == C.TX_ANCHOR_RECORD) {
             if (t.category >= C.CATEGORY_COUNT || t.version < 1 || t.recordId == bytes32(0)) {
                 return C.REJECT_INVALID_FIELD;
             }
-        } else {
-            if (t.patient == t.other) return C.REJECT_INVALID_FIELD;
-            if (t.signer != t.patient) return C.REJECT_UNAUTHORIZED;
+        } else if (ty == C.TX_LOG_ACCESS) {
+            if (t.version < 1 || t.recordId == bytes32(0)) return C.REJECT_INVALID_FIELD;
         }
         return C.OK;
     }
 
     function checkTime(DecodedTx memory t, uint64 timestamp) private pure returns (uint8) {
-        if (t.txType == C.TX_GRANT_CONSENT && t.expiry <= timestamp) return C.REJECT_EXPIRED;
-        if (t.txType == C.TX_SET_DELEGATE && t.expiry != 0 && t.expiry <= timestamp) return C.REJECT_EXPIRED;
+        uint8 ty = t.txType;
+        if ((ty == C.TX_GRANT_CONSENT || ty == C.TX_DELEGATED_GRANT_CONSENT) && t.expiry <= timestamp) {
+            return C.REJECT_EXPIRED;
+        }
+        if (ty == C.TX_SET_DELEGATE && t.expiry != 0 && t.expiry <= timestamp) return C.REJECT_EXPIRED;
+        return C.OK;
+    }
+
+    /// @dev A transaction whose counterparty is its own signer (or patient) is malformed.
+    function checkIdentity(DecodedTx memory t, address signer) private pure returns (uint8) {
+        uint8 ty = t.txType;
+        if (ty == C.TX_GRANT_CONSENT || ty == C.TX_REVOKE_CONSENT || ty == C.TX_SET_DELEGATE) {
+            if (t.other == signer) return C.REJECT_INVALID_FIELD;
+        } else if (ty == C.TX_DELEGATED_GRANT_CONSENT || ty == C.TX_DELEGATED_REVOKE_CONSENT) {
+            if (t.patient == signer || t.other == t.patient) return C.REJECT_INVALID_FIELD;
+        }
         return C.OK;
     }
 
@@ -119,7 +173,7 @@ library Transition {
     }
 
     function write(Env memory env, Witness[] calldata ws, bytes32 key, bytes32 value) private pure {
-        (Witness calldata w, bool exists, ) = take(env, ws, key);
+        (Witness calldata w, bool exists,) = take(env, ws, key);
         env.root = StateTree.rootAfterWrite(key, w, exists, value);
     }
 }

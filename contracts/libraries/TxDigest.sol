@@ -6,23 +6,32 @@ import {ProtocolConstants as C} from "./ProtocolConstants.sol";
 import {DecodedTx} from "./RollupTypes.sol";
 
 /// @title TxDigest
-/// @notice EIP-712 digests of rollup transactions (twin of sequencer/protocol/eip712.ts).
+/// @notice EIP-712 digests of rollup transactions (twin of sequencer/protocol/eip712.ts; the struct types
+/// are those of sequencer/protocol/schema.ts, and the vectors pin that both sides hash alike).
 library TxDigest {
     bytes32 internal constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 internal constant NAME_HASH = keccak256("ephr-rollup");
     bytes32 internal constant VERSION_HASH = keccak256("1");
 
-    bytes32 internal constant GRANT_CONSENT_TYPEHASH = keccak256(
-        "GrantConsent(address patient,address grantee,uint8 access,uint32 categories,uint40 expiry,uint32 nonce)"
+    bytes32 internal constant GRANT_CONSENT_TYPEHASH =
+        keccak256("GrantConsent(address grantee,uint8 access,uint32 categories,uint40 expiry,uint32 nonce)");
+    bytes32 internal constant REVOKE_CONSENT_TYPEHASH = keccak256("RevokeConsent(address grantee,uint32 nonce)");
+    bytes32 internal constant DELEGATED_GRANT_CONSENT_TYPEHASH = keccak256(
+        "DelegatedGrantConsent(address patient,address grantee,uint8 access,uint32 categories,uint40 expiry,uint32 nonce)"
     );
-    bytes32 internal constant REVOKE_CONSENT_TYPEHASH =
-        keccak256("RevokeConsent(address patient,address grantee,uint32 nonce)");
+    bytes32 internal constant DELEGATED_REVOKE_CONSENT_TYPEHASH =
+        keccak256("DelegatedRevokeConsent(address patient,address grantee,uint32 nonce)");
     bytes32 internal constant ANCHOR_RECORD_TYPEHASH = keccak256(
         "AnchorRecord(address patient,bytes32 recordId,bytes32 ciphertextHash,bytes32 locationHash,uint8 category,uint32 version,uint32 nonce)"
     );
     bytes32 internal constant SET_DELEGATE_TYPEHASH =
-        keccak256("SetDelegate(address patient,address delegate,uint40 expiry,uint32 nonce)");
+        keccak256("SetDelegate(address delegate,uint40 expiry,uint32 nonce)");
+    bytes32 internal constant REGISTER_ENCRYPTION_KEY_TYPEHASH =
+        keccak256("RegisterEncryptionKey(bytes32 publicKey,uint32 nonce)");
+    bytes32 internal constant LOG_ACCESS_TYPEHASH = keccak256(
+        "LogAccess(address patient,address reader,bytes32 recordId,uint32 version,bytes32 requestHash,uint32 nonce)"
+    );
 
     /// @notice The EIP-712 domain separator binding signatures to one chain and one Rollup deployment.
     function domainSeparator(uint256 chainId, address verifyingContract) internal pure returns (bytes32) {
@@ -30,15 +39,22 @@ library TxDigest {
     }
 
     function structHash(DecodedTx memory t) internal pure returns (bytes32) {
-        if (t.txType == C.TX_GRANT_CONSENT) {
+        uint8 ty = t.txType;
+        if (ty == C.TX_GRANT_CONSENT) {
+            return keccak256(abi.encode(GRANT_CONSENT_TYPEHASH, t.other, t.access, t.categories, t.expiry, t.nonce));
+        }
+        if (ty == C.TX_REVOKE_CONSENT) return keccak256(abi.encode(REVOKE_CONSENT_TYPEHASH, t.other, t.nonce));
+        if (ty == C.TX_DELEGATED_GRANT_CONSENT) {
             return keccak256(
-                abi.encode(GRANT_CONSENT_TYPEHASH, t.patient, t.other, t.access, t.categories, t.expiry, t.nonce)
+                abi.encode(
+                    DELEGATED_GRANT_CONSENT_TYPEHASH, t.patient, t.other, t.access, t.categories, t.expiry, t.nonce
+                )
             );
         }
-        if (t.txType == C.TX_REVOKE_CONSENT) {
-            return keccak256(abi.encode(REVOKE_CONSENT_TYPEHASH, t.patient, t.other, t.nonce));
+        if (ty == C.TX_DELEGATED_REVOKE_CONSENT) {
+            return keccak256(abi.encode(DELEGATED_REVOKE_CONSENT_TYPEHASH, t.patient, t.other, t.nonce));
         }
-        if (t.txType == C.TX_ANCHOR_RECORD) {
+        if (ty == C.TX_ANCHOR_RECORD) {
             return keccak256(
                 abi.encode(
                     ANCHOR_RECORD_TYPEHASH,
@@ -52,7 +68,11 @@ library TxDigest {
                 )
             );
         }
-        return keccak256(abi.encode(SET_DELEGATE_TYPEHASH, t.patient, t.other, t.expiry, t.nonce));
+        if (ty == C.TX_SET_DELEGATE) return keccak256(abi.encode(SET_DELEGATE_TYPEHASH, t.other, t.expiry, t.nonce));
+        if (ty == C.TX_REGISTER_ENCRYPTION_KEY) {
+            return keccak256(abi.encode(REGISTER_ENCRYPTION_KEY_TYPEHASH, t.word, t.nonce));
+        }
+        return keccak256(abi.encode(LOG_ACCESS_TYPEHASH, t.patient, t.other, t.recordId, t.version, t.word, t.nonce));
     }
 
     function digest(bytes32 separator, DecodedTx memory t) internal pure returns (bytes32) {

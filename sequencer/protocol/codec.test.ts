@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { toHex } from "./bytes.js";
-import { decodeChunkBody, DecodeError, encodeChunkBody, EncodeError } from "./codec.js";
+import { decodeChunkBody, DecodeError, encodeChunkBody, EncodeError, encodedTxBytes } from "./codec.js";
 import { DECODE_ERROR, MAX_CHUNK_TXS } from "./constants.js";
 import { chunkTxsArb } from "../testing/arbitraries.js";
 import type { SignedTx } from "./types.js";
@@ -76,9 +76,10 @@ describe("chunk codec", () => {
       ["BadTxCount", [MAX_CHUNK_TXS + 1, 0]],
       ["BadAddressCount", [1, 49]],
       ["AddressOrder", [1, 2, ...new Array(20).fill(2), ...new Array(20).fill(1)]],
-      ["UnknownTxType", [1, 0, 0x05]],
+      ["UnknownTxType", [1, 0, 0x00]],
+      ["UnknownTxType", [1, 0, 0x09]],
       ["ReservedBits", [1, 0, 0x21]],
-      ["BadFlag", [1, 0, 0x13]],
+      ["ReservedBits", [1, 0, 0x81]],
       ["AddressRef", [1, 0, 0x02, 0]],
     ];
     for (const [reason, bytes] of cases) {
@@ -87,10 +88,22 @@ describe("chunk codec", () => {
   });
 
   it("refuses to encode values outside the encoding's ranges", () => {
-    const base = { patient: "0x" + "11".repeat(20), grantee: "0x" + "22".repeat(20), access: 1, categories: 1, nonce: 0 } as const;
-    const sig = ("0x" + "ab".repeat(64)) as `0x${string}`;
-    expect(() => encodeChunkBody([{ tx: { type: "GrantConsent", ...base, expiry: 2 ** 40 }, signer: base.patient, signature: sig }])).to.throw(EncodeError);
-    expect(() => encodeChunkBody([{ tx: { type: "GrantConsent", ...base, expiry: 5, nonce: -1 }, signer: base.patient, signature: sig }])).to.throw(EncodeError);
+    const grantee = ("0x" + "22".repeat(20)) as `0x${string}`;
+    const signature = ("0x" + "ab".repeat(64)) as `0x${string}`;
+    const grant = { type: "GrantConsent", grantee, access: 1, categories: 1, expiry: 5, nonce: 0 } as const;
+    expect(() => encodeChunkBody([{ tx: { ...grant, expiry: 2 ** 40 }, signature }])).to.throw(EncodeError, /expiry/);
+    expect(() => encodeChunkBody([{ tx: { ...grant, nonce: -1 }, signature }])).to.throw(EncodeError, /nonce/);
+    expect(() => encodeChunkBody([{ tx: { ...grant, access: 1.5 }, signature }])).to.throw(EncodeError, /access/);
+    expect(() => encodeChunkBody([{ tx: { ...grant, grantee: "0x1234" as `0x${string}` }, signature }])).to.throw(EncodeError, /grantee/);
+    expect(() => encodeChunkBody([{ tx: grant, signature: "0xabcd" }])).to.throw(EncodeError, /signature/);
     expect(() => encodeChunkBody([])).to.throw(EncodeError);
+  });
+
+  it("posts no signer: a self-signed grant costs its fields, a reference and the signature", () => {
+    const grantee = ("0x" + "22".repeat(20)) as `0x${string}`;
+    const signature = ("0x" + "ab".repeat(64)) as `0x${string}`;
+    const body = encodeChunkBody([{ tx: { type: "GrantConsent", grantee, access: 1, categories: 1, expiry: 5, nonce: 0 }, signature }]);
+    expect(body.length).to.equal(2 + 20 + encodedTxBytes("GrantConsent"));
+    expect(encodedTxBytes("GrantConsent")).to.equal(1 + 1 + 1 + 4 + 5 + 4 + 64);
   });
 });

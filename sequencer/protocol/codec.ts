@@ -2,29 +2,28 @@
  * The compact L1 encoding of a chunk's transactions (docs/protocol.md, "Chunk body"). Pure.
  *
  *   body    := txCount:u8 | addrCount:u8 | addr[addrCount]:20 bytes each, strictly ascending | tx*
- *   tx      := header:u8 | fields (per type) | signature:64 (EIP-2098 r || yParityAndS)
- *   header  := type (low 4 bits) | 0x10 if signed by a delegate (consent types only) | 0 in bits 5-7
- *   ref     := u8 index into the chunk's address table; every entry is referenced at least once
+ *   tx      := header:u8 | fields (schema.ts order) | signature:64 (EIP-2098 r || yParityAndS)
+ *   header  := type code (low 4 bits) | 0 in bits 4-7
+ *   address := u8 index into the chunk's address table; every entry is referenced at least once
  *
- * Integers are big-endian. Mirrored by contracts/libraries/ChunkCodec.sol; decode never accepts a byte
- * string it cannot re-encode identically.
+ * Integers are big-endian. The signer is not encoded: it is recovered from the signature. Mirrored by
+ * contracts/libraries/ChunkCodec.sol; decode never accepts a byte string it cannot re-encode identically.
  */
 import type { Address, Hex } from "viem";
 import { fromHex, toHex } from "./bytes.js";
 import {
   DECODE_ERROR,
   type DecodeErrorName,
-  FLAG_DELEGATE_SIGNED,
   HEADER_RESERVED_MASK,
   HEADER_TYPE_MASK,
   MAX_CHUNK_ADDRESSES,
   MAX_CHUNK_BODY_BYTES,
   MAX_CHUNK_TXS,
-  MAX_UINT32,
-  MAX_UINT40,
   TX_TYPE,
+  TX_TYPE_NAME,
 } from "./constants.js";
-import { allowsDelegate, type SignedTx, type Tx } from "./types.js";
+import { FIELD_BYTES, type FieldKind, SIGNATURE_BYTES, TX_FIELDS } from "./schema.js";
+import type { SignedTx, Tx } from "./types.js";
 
 export class DecodeError extends Error {
   readonly code: number;
@@ -38,7 +37,7 @@ export class DecodeError extends Error {
   }
 }
 
-/** A transaction the codec cannot represent (out-of-range field, wrong signer shape). */
+/** A transaction the codec cannot represent (out-of-range field, malformed hex). */
 export class EncodeError extends Error {
   constructor(message: string) {
     super(message);
@@ -46,56 +45,46 @@ export class EncodeError extends Error {
   }
 }
 
-const lower = (a: string) => a.toLowerCase() as Address;
+const INT_MAX: Partial<Record<FieldKind, number>> = { uint8: 0xff, uint32: 0xffff_ffff, uint40: 2 ** 40 - 1 };
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const HEX20 = /^0x[0-9a-fA-F]{40}$/;
 
-/** The addresses a transaction's encoding references, in field order. */
-function addressesOf(stx: SignedTx): Address[] {
-  const tx = stx.tx;
-  const signer = lower(stx.signer);
-  const patient = lower(tx.patient);
-  switch (tx.type) {
-    case "GrantConsent":
-    case "RevokeConsent":
-      return signer === patient ? [patient, lower(tx.grantee)] : [patient, signer, lower(tx.grantee)];
-    case "AnchorRecord":
-      return [signer, patient];
-    case "SetDelegate":
-      return [patient, lower(tx.delegate)];
+type Fields = Record<string, number | string>;
+
+/** Check that every field of `tx` fits its kind; throws EncodeError naming the first that does not. */
+export function checkEncodable(stx: SignedTx): void {
+  const spec = TX_FIELDS[stx.tx.type];
+  if (spec === undefined) throw new EncodeError(`unknown transaction type ${String(stx.tx.type)}`);
+  const f = stx.tx as unknown as Fields;
+  for (const [name, kind] of spec) {
+    const v = f[name];
+    if (kind === "address") {
+      if (typeof v !== "string" || !HEX20.test(v)) throw new EncodeError(`${name} must be a 20-byte 0x address`);
+    } else if (kind === "bytes32") {
+      if (typeof v !== "string" || !HEX32.test(v)) throw new EncodeError(`${name} must be a 32-byte 0x hex word`);
+    } else if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > INT_MAX[kind]!) {
+      throw new EncodeError(`${name} out of range for ${kind}: ${String(v)}`);
+    }
+  }
+  if (typeof stx.signature !== "string" || !/^0x[0-9a-fA-F]{128}$/.test(stx.signature)) {
+    throw new EncodeError("signature must be 64 bytes (EIP-2098 compact form)");
   }
 }
 
-function checkEncodable(stx: SignedTx): void {
-  const tx = stx.tx;
-  const u = (v: number, max: number, name: string) => {
-    if (!Number.isInteger(v) || v < 0 || v > max) throw new EncodeError(`${name} out of range: ${v}`);
-  };
-  u(tx.nonce, MAX_UINT32, "nonce");
-  if (tx.type === "GrantConsent") {
-    u(tx.access, 255, "access");
-    u(tx.categories, MAX_UINT32, "categories");
-    u(tx.expiry, MAX_UINT40, "expiry");
-  } else if (tx.type === "AnchorRecord") {
-    u(tx.category, 255, "category");
-    u(tx.version, MAX_UINT32, "version");
-  } else if (tx.type === "SetDelegate") {
-    u(tx.expiry, MAX_UINT40, "expiry");
-    if (lower(stx.signer) !== lower(tx.patient)) throw new EncodeError("SetDelegate must be signed by the patient");
-  }
-  if (fromHex(stx.signature).length !== 64) throw new EncodeError("signature must be 64 bytes (compact form)");
+/** The addresses a transaction's encoding references, lower-cased, in field order. */
+export function addressesOf(tx: Tx): Address[] {
+  const f = tx as unknown as Fields;
+  return TX_FIELDS[tx.type].filter(([, k]) => k === "address").map(([n]) => (f[n] as string).toLowerCase() as Address);
 }
 
 class Writer {
-  private buf = new Uint8Array(512);
+  private buf = new Uint8Array(1024);
   len = 0;
   private room(n: number) {
     if (this.len + n <= this.buf.length) return;
     const b = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
     b.set(this.buf.subarray(0, this.len));
     this.buf = b;
-  }
-  u8(v: number) {
-    this.room(1);
-    this.buf[this.len++] = v;
   }
   uint(v: number, bytes: number) {
     this.room(bytes);
@@ -121,14 +110,14 @@ export function encodeChunkBody(txs: readonly SignedTx[]): Uint8Array {
   const all = new Set<Address>();
   for (const stx of txs) {
     checkEncodable(stx);
-    for (const a of addressesOf(stx)) all.add(a);
+    for (const a of addressesOf(stx.tx)) all.add(a);
   }
   const table = [...all].sort();
   if (table.length > MAX_CHUNK_ADDRESSES) throw new EncodeError(`a chunk references at most ${MAX_CHUNK_ADDRESSES} addresses`);
   const refOf = new Map(table.map((a, i) => [a, i]));
   const w = new Writer();
-  w.u8(txs.length);
-  w.u8(table.length);
+  w.uint(txs.length, 1);
+  w.uint(table.length, 1);
   for (const a of table) w.bytes(fromHex(a, 20));
   for (const stx of txs) encodeTx(w, stx, refOf);
   const body = w.result();
@@ -136,32 +125,22 @@ export function encodeChunkBody(txs: readonly SignedTx[]): Uint8Array {
   return body;
 }
 
+/** Encoded size of a transaction excluding its address-table entries. */
+export function encodedTxBytes(type: Tx["type"]): number {
+  let n = 1 + SIGNATURE_BYTES;
+  for (const [, kind] of TX_FIELDS[type]) n += FIELD_BYTES[kind];
+  return n;
+}
+
 function encodeTx(w: Writer, stx: SignedTx, refOf: Map<Address, number>): void {
-  const tx = stx.tx;
-  const refs = addressesOf(stx).map((a) => refOf.get(a)!);
-  const delegated = allowsDelegate(tx.type) && refs.length === 3;
-  w.u8(TX_TYPE[tx.type] | (delegated ? FLAG_DELEGATE_SIGNED : 0));
-  for (const r of refs) w.u8(r);
-  switch (tx.type) {
-    case "GrantConsent":
-      w.u8(tx.access);
-      w.uint(tx.categories, 4);
-      w.uint(tx.expiry, 5);
-      break;
-    case "RevokeConsent":
-      break;
-    case "AnchorRecord":
-      w.bytes(fromHex(tx.recordId, 32));
-      w.bytes(fromHex(tx.ciphertextHash, 32));
-      w.bytes(fromHex(tx.locationHash, 32));
-      w.u8(tx.category);
-      w.uint(tx.version, 4);
-      break;
-    case "SetDelegate":
-      w.uint(tx.expiry, 5);
-      break;
+  const f = stx.tx as unknown as Fields;
+  w.uint(TX_TYPE[stx.tx.type], 1);
+  for (const [name, kind] of TX_FIELDS[stx.tx.type]) {
+    const v = f[name]!;
+    if (kind === "address") w.uint(refOf.get((v as string).toLowerCase() as Address)!, 1);
+    else if (kind === "bytes32") w.bytes(fromHex(v as string, 32));
+    else w.uint(v as number, FIELD_BYTES[kind]);
   }
-  w.uint(tx.nonce, 4);
   w.bytes(fromHex(stx.signature, 64));
 }
 
@@ -170,10 +149,6 @@ class Reader {
   constructor(private readonly b: Uint8Array) {}
   need(n: number) {
     if (this.pos + n > this.b.length) throw new DecodeError("Truncated", this.pos);
-  }
-  u8(): number {
-    this.need(1);
-    return this.b[this.pos++]!;
   }
   uint(bytes: number): number {
     this.need(bytes);
@@ -196,9 +171,9 @@ class Reader {
 export function decodeChunkBody(body: Uint8Array): SignedTx[] {
   if (body.length > MAX_CHUNK_BODY_BYTES) throw new DecodeError("BodyTooLong", MAX_CHUNK_BODY_BYTES);
   const r = new Reader(body);
-  const txCount = r.u8();
+  const txCount = r.uint(1);
   if (txCount === 0 || txCount > MAX_CHUNK_TXS) throw new DecodeError("BadTxCount", 0);
-  const addrCount = r.u8();
+  const addrCount = r.uint(1);
   if (addrCount > MAX_CHUNK_ADDRESSES) throw new DecodeError("BadAddressCount", 1);
   const table: Address[] = [];
   for (let i = 0; i < addrCount; i++) {
@@ -208,76 +183,31 @@ export function decodeChunkBody(body: Uint8Array): SignedTx[] {
     table.push(a);
   }
   const used = new Uint8Array(addrCount);
-  const ref = (): Address => {
-    const at = r.pos;
-    const i = r.u8();
-    if (i >= addrCount) throw new DecodeError("AddressRef", at);
-    used[i] = 1;
-    return table[i]!;
-  };
   const txs: SignedTx[] = [];
-  for (let t = 0; t < txCount; t++) txs.push(decodeTx(r, ref));
+  for (let t = 0; t < txCount; t++) {
+    const at = r.pos;
+    const header = r.uint(1);
+    if ((header & HEADER_RESERVED_MASK) !== 0) throw new DecodeError("ReservedBits", at);
+    const type = TX_TYPE_NAME[header & HEADER_TYPE_MASK];
+    if (type === undefined) throw new DecodeError("UnknownTxType", at);
+    const f: Fields = { type };
+    for (const [name, kind] of TX_FIELDS[type]) {
+      if (kind === "address") {
+        const refAt = r.pos;
+        const i = r.uint(1);
+        if (i >= addrCount) throw new DecodeError("AddressRef", refAt);
+        used[i] = 1;
+        f[name] = table[i]!;
+      } else if (kind === "bytes32") {
+        f[name] = toHex(r.bytes(32));
+      } else {
+        f[name] = r.uint(FIELD_BYTES[kind]);
+      }
+    }
+    txs.push({ tx: f as unknown as Tx, signature: toHex(r.bytes(64)) as Hex });
+  }
   if (r.remaining !== 0) throw new DecodeError("TrailingBytes", r.pos);
   const unused = used.indexOf(0);
   if (unused !== -1) throw new DecodeError("UnusedAddress", 2 + unused * 20);
   return txs;
-}
-
-function decodeTx(r: Reader, ref: () => Address): SignedTx {
-  const at = r.pos;
-  const header = r.u8();
-  if ((header & HEADER_RESERVED_MASK) !== 0) throw new DecodeError("ReservedBits", at);
-  const typeCode = header & HEADER_TYPE_MASK;
-  const delegated = (header & FLAG_DELEGATE_SIGNED) !== 0;
-  let tx: Tx;
-  let signer: Address;
-  const consentRefs = (): [Address, Address, Address] => {
-    const patient = ref();
-    const refAt = r.pos;
-    const s = delegated ? ref() : patient;
-    if (delegated && s === patient) throw new DecodeError("BadFlag", refAt);
-    return [patient, s, ref()];
-  };
-  switch (typeCode) {
-    case TX_TYPE.GrantConsent: {
-      const [patient, s, grantee] = consentRefs();
-      const access = r.u8();
-      const categories = r.uint(4);
-      const expiry = r.uint(5);
-      tx = { type: "GrantConsent", patient, grantee, access, categories, expiry, nonce: r.uint(4) };
-      signer = s;
-      break;
-    }
-    case TX_TYPE.RevokeConsent: {
-      const [patient, s, grantee] = consentRefs();
-      tx = { type: "RevokeConsent", patient, grantee, nonce: r.uint(4) };
-      signer = s;
-      break;
-    }
-    case TX_TYPE.AnchorRecord: {
-      if (delegated) throw new DecodeError("BadFlag", at);
-      signer = ref();
-      const patient = ref();
-      const recordId = toHex(r.bytes(32));
-      const ciphertextHash = toHex(r.bytes(32));
-      const locationHash = toHex(r.bytes(32));
-      const category = r.u8();
-      const version = r.uint(4);
-      tx = { type: "AnchorRecord", patient, recordId, ciphertextHash, locationHash, category, version, nonce: r.uint(4) };
-      break;
-    }
-    case TX_TYPE.SetDelegate: {
-      if (delegated) throw new DecodeError("BadFlag", at);
-      const patient = ref();
-      const delegate = ref();
-      const expiry = r.uint(5);
-      tx = { type: "SetDelegate", patient, delegate, expiry, nonce: r.uint(4) };
-      signer = patient;
-      break;
-    }
-    default:
-      throw new DecodeError("UnknownTxType", at);
-  }
-  const signature: Hex = toHex(r.bytes(64));
-  return { tx, signer, signature };
 }

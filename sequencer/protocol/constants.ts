@@ -2,20 +2,25 @@
  * Protocol constants. Each one is mirrored in contracts/libraries/ProtocolConstants.sol and pinned by
  * the shared test vectors; docs/protocol.md is the normative text.
  */
+import type { TxType } from "./types.js";
 
 /** Transaction type codes (low 4 bits of a transaction's header byte). */
-export const TX_TYPE = {
+export const TX_TYPE: Record<TxType, number> = {
   GrantConsent: 1,
   RevokeConsent: 2,
-  AnchorRecord: 3,
-  SetDelegate: 4,
-} as const;
-export type TxTypeName = keyof typeof TX_TYPE;
+  DelegatedGrantConsent: 3,
+  DelegatedRevokeConsent: 4,
+  AnchorRecord: 5,
+  SetDelegate: 6,
+  RegisterEncryptionKey: 7,
+  LogAccess: 8,
+};
+export const TX_TYPE_NAME: Record<number, TxType> = Object.fromEntries(
+  Object.entries(TX_TYPE).map(([k, v]) => [v, k as TxType]),
+);
 
-/** Header byte flag: the transaction is signed by a delegate (guardian) of the patient. */
-export const FLAG_DELEGATE_SIGNED = 0x10;
 /** Header bits that must be zero (reserved for later protocol versions). */
-export const HEADER_RESERVED_MASK = 0xe0;
+export const HEADER_RESERVED_MASK = 0xf0;
 export const HEADER_TYPE_MASK = 0x0f;
 
 /** Access bits of a consent. */
@@ -42,6 +47,8 @@ export const KEY_DOMAIN = {
   consent: 2,
   delegate: 3,
   record: 4,
+  encryptionKey: 5,
+  accessLog: 6,
 } as const;
 
 /** EIP-712 domain name and version. chainId and verifyingContract come from the deployment. */
@@ -63,6 +70,8 @@ export type RejectReason = keyof typeof REJECT;
 export const REJECT_NAME: Record<number, RejectReason> = Object.fromEntries(
   Object.entries(REJECT).map(([k, v]) => [v, k as RejectReason]),
 );
+/** Rejections that are signature or signer faults (the rest break a state rule). */
+export const SIGNATURE_FAULTS: readonly RejectReason[] = ["BadSignature", "Unauthorized"];
 
 /** Reasons a chunk body does not decode. Stable codes, mirrored in Solidity. */
 export const DECODE_ERROR = {
@@ -71,12 +80,11 @@ export const DECODE_ERROR = {
   BadAddressCount: 3,
   UnknownTxType: 4,
   ReservedBits: 5,
-  BadFlag: 6,
-  AddressRef: 7,
-  UnusedAddress: 8,
-  AddressOrder: 9,
-  TrailingBytes: 10,
-  BodyTooLong: 11,
+  AddressRef: 6,
+  UnusedAddress: 7,
+  AddressOrder: 8,
+  TrailingBytes: 9,
+  BodyTooLong: 10,
 } as const;
 export type DecodeErrorName = keyof typeof DECODE_ERROR;
 export const DECODE_ERROR_NAME: Record<number, DecodeErrorName> = Object.fromEntries(

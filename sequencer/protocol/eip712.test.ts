@@ -3,8 +3,8 @@ import fc from "fast-check";
 import { hashTypedData, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { fromHex, toHex, wordFromBigint } from "./bytes.js";
-import { domainSeparator, signingDigest, typedDataOf } from "./eip712.js";
-import { signTx } from "./sign.js";
+import { domainSeparator, signingDigest, typedDataOf, typeString } from "./eip712.js";
+import { recoverSigner, signTx } from "./sign.js";
 import { addressOf, compactFromRsv, recoverCompact } from "./signature.js";
 import { signedTxArb } from "../testing/arbitraries.js";
 import { TEST_DOMAIN, testAccount } from "../testing/accounts.js";
@@ -26,16 +26,24 @@ describe("EIP-712 digests and signatures", () => {
   it("recovers the signer of a wallet's 65-byte signature once converted to the compact form", async () => {
     const alice = testAccount("alice");
     const wallet = privateKeyToAccount(alice.privateKey);
-    const tx = { type: "GrantConsent", patient: alice.address, grantee: testAccount("clinic").address, access: 1, categories: 5, expiry: 2_000_000_000, nonce: 0 } as const;
+    const tx = { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 5, expiry: 2_000_000_000, nonce: 0 } as const;
     const rsv = await wallet.signTypedData(typedDataOf(TEST_DOMAIN, tx));
     const compact = compactFromRsv(rsv);
-    expect(recoverCompact(signingDigest(sep, tx), fromHex(compact))?.toLowerCase()).to.equal(alice.address.toLowerCase());
-    expect(signTx(sep, tx, alice.privateKey).signer).to.equal(addressOf(alice.privateKey));
+    expect(recoverCompact(signingDigest(sep, tx), fromHex(compact))).to.equal(alice.address.toLowerCase());
+    expect(compact).to.equal(signTx(sep, tx, alice.privateKey).signature);
+    expect(recoverSigner(sep, signTx(sep, tx, alice.privateKey))).to.equal(addressOf(alice.privateKey));
+  });
+
+  it("derives each struct's type string from the schema, field for field", () => {
+    expect(typeString("GrantConsent")).to.equal("GrantConsent(address grantee,uint8 access,uint32 categories,uint40 expiry,uint32 nonce)");
+    expect(typeString("AnchorRecord")).to.equal(
+      "AnchorRecord(address patient,bytes32 recordId,bytes32 ciphertextHash,bytes32 locationHash,uint8 category,uint32 version,uint32 nonce)",
+    );
   });
 
   it("binds a signature to the chain id and the rollup contract address", () => {
     const alice = testAccount("alice");
-    const tx = { type: "RevokeConsent", patient: alice.address, grantee: testAccount("clinic").address, nonce: 3 } as const;
+    const tx = { type: "DelegatedRevokeConsent", patient: testAccount("bob").address, grantee: testAccount("clinic").address, nonce: 3 } as const;
     const signed = signTx(sep, tx, alice.privateKey);
     const otherChain = domainSeparator({ ...TEST_DOMAIN, chainId: 1 });
     const otherContract = domainSeparator({ ...TEST_DOMAIN, verifyingContract: "0x0000000000000000000000000000000000000001" });
@@ -46,8 +54,8 @@ describe("EIP-712 digests and signatures", () => {
 
   it("rejects high-s, zero and out-of-range signatures, as OpenZeppelin's ECDSA does", () => {
     const alice = testAccount("alice");
-    const digest = signingDigest(sep, { type: "RevokeConsent", patient: alice.address, grantee: alice.address, nonce: 0 });
-    const sig = fromHex(signTx(sep, { type: "RevokeConsent", patient: alice.address, grantee: alice.address, nonce: 0 }, alice.privateKey).signature);
+    const digest = signingDigest(sep, { type: "RevokeConsent", grantee: alice.address, nonce: 0 });
+    const sig = fromHex(signTx(sep, { type: "RevokeConsent", grantee: alice.address, nonce: 0 }, alice.privateKey).signature);
     expect(recoverCompact(digest, sig)).to.equal(alice.address.toLowerCase());
     const highS = sig.slice();
     highS.set(wordFromBigint((N >> 1n) + 1n), 32); // just above n/2, still below 2^255

@@ -22,6 +22,12 @@ export function delegateKey(patient: Address, delegate: Address): Word {
 export function recordKey(patient: Address, recordId: Hex): Word {
   return keccak256(concatBytes(dom(KEY_DOMAIN.record), addressBytes(patient), fromHex(recordId, 32)));
 }
+export function encryptionKeyKey(account: Address): Word {
+  return keccak256(concatBytes(dom(KEY_DOMAIN.encryptionKey), addressBytes(account)));
+}
+export function accessLogKey(patient: Address): Word {
+  return keccak256(concatBytes(dom(KEY_DOMAIN.accessLog), addressBytes(patient)));
+}
 
 /** Nonce word: the next nonce the account must use. */
 export function nonceWord(nonce: number): Word {
@@ -90,4 +96,34 @@ export function recordOfPreimage(p: Uint8Array): RecordValue {
 }
 export function recordWord(preimage: Uint8Array): Word {
   return keccak256(preimage);
+}
+
+/** One served read, as LogAccess appends it to the patient's access log. */
+export interface AccessEntry {
+  vault: Address;
+  reader: Address;
+  recordId: Hex;
+  version: number;
+  requestHash: Hex;
+  /** the batch timestamp */
+  timestamp: number;
+}
+export const ACCESS_ENTRY_BYTES = 20 + 20 + 32 + 4 + 32 + 8;
+
+/** keccak256(vault:20 || reader:20 || recordId:32 || version:4 || requestHash:32 || timestamp:8). */
+export function accessEntryHash(e: AccessEntry): Word {
+  const out = new Uint8Array(ACCESS_ENTRY_BYTES);
+  const dv = new DataView(out.buffer);
+  out.set(addressBytes(e.vault), 0);
+  out.set(addressBytes(e.reader), 20);
+  out.set(fromHex(e.recordId, 32), 40);
+  dv.setUint32(72, e.version);
+  out.set(fromHex(e.requestHash, 32), 76);
+  dv.setBigUint64(108, BigInt(e.timestamp));
+  return keccak256(out);
+}
+
+/** The access log is a hash chain: head' = keccak256(head || entryHash); an empty log's head is zero. */
+export function nextAccessLogHead(head: Word, entry: Word): Word {
+  return keccak256(concatBytes(head, entry));
 }

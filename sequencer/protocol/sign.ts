@@ -1,12 +1,19 @@
 /**
  * Signing rollup transactions with a raw private key (CLI, load generator, tests). Wallets sign the
- * same EIP-712 typed data (eip712.ts `typedDataOf`) and the result is interchangeable.
+ * same EIP-712 typed data (eip712.ts `typedDataOf`) and, once converted with `compactFromRsv`, the
+ * result is interchangeable.
  */
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { fromHex } from "./bytes.js";
 import { signingDigest } from "./eip712.js";
-import { addressOf, signCompact } from "./signature.js";
+import { recoverCompact, signCompact } from "./signature.js";
 import type { SignedTx, Tx } from "./types.js";
 
 export function signTx(domainSeparator: Uint8Array, tx: Tx, privateKey: Hex): SignedTx {
-  return { tx, signer: addressOf(privateKey), signature: signCompact(signingDigest(domainSeparator, tx), privateKey) };
+  return { tx, signature: signCompact(signingDigest(domainSeparator, tx), privateKey) };
+}
+
+/** The signer of a signed transaction, or null when the signature is not a valid recoverable one. */
+export function recoverSigner(domainSeparator: Uint8Array, stx: SignedTx): Address | null {
+  return recoverCompact(signingDigest(domainSeparator, stx.tx), fromHex(stx.signature));
 }

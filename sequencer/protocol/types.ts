@@ -1,24 +1,47 @@
 /**
- * The rollup's transactions as typed values. These are what apps sign (EIP-712, see eip712.ts) and
- * what the compact codec (codec.ts) packs into L1 calldata.
+ * The rollup's transactions as typed values. Each interface is exactly one EIP-712 struct (eip712.ts):
+ * what a wallet signs is what the type holds, nothing more. The signer is never a field: as in an
+ * Ethereum transaction it is recovered from the signature, so it costs no calldata.
+ *
+ * Who signs what:
+ * - GrantConsent, RevokeConsent, SetDelegate, RegisterEncryptionKey: the account itself (for consent,
+ *   the patient; the patient is the signer).
+ * - DelegatedGrantConsent, DelegatedRevokeConsent: a guardian appointed by `patient` with SetDelegate.
+ * - AnchorRecord: the provider that holds a WRITE grant from `patient`.
+ * - LogAccess: the record vault (gateway) that served a read of `patient`'s record to `reader`.
  */
 import type { Address, Hex } from "viem";
 
 export interface GrantConsent {
   type: "GrantConsent";
-  patient: Address;
   grantee: Address;
   /** ACCESS_READ | ACCESS_WRITE bits, 1..3 */
   access: number;
   /** bitmask of record categories 0..31, non-zero */
   categories: number;
-  /** unix seconds; the grant is live while batch timestamp < expiry */
+  /** unix seconds; the grant is live while the batch timestamp < expiry */
   expiry: number;
   nonce: number;
 }
 
 export interface RevokeConsent {
   type: "RevokeConsent";
+  grantee: Address;
+  nonce: number;
+}
+
+export interface DelegatedGrantConsent {
+  type: "DelegatedGrantConsent";
+  patient: Address;
+  grantee: Address;
+  access: number;
+  categories: number;
+  expiry: number;
+  nonce: number;
+}
+
+export interface DelegatedRevokeConsent {
+  type: "DelegatedRevokeConsent";
   patient: Address;
   grantee: Address;
   nonce: number;
@@ -42,32 +65,62 @@ export interface AnchorRecord {
 
 export interface SetDelegate {
   type: "SetDelegate";
-  patient: Address;
   delegate: Address;
   /** unix seconds; 0 removes the delegate */
   expiry: number;
   nonce: number;
 }
 
-export type Tx = GrantConsent | RevokeConsent | AnchorRecord | SetDelegate;
+export interface RegisterEncryptionKey {
+  type: "RegisterEncryptionKey";
+  /** X25519 public key that record keys are wrapped to; zero removes the registration */
+  publicKey: Hex;
+  nonce: number;
+}
 
-/**
- * A transaction with its signer and 64-byte EIP-2098 compact signature (r || yParityAndS).
- * `signer` is the patient for self-signed consent transactions, a delegate (guardian) otherwise;
- * the provider for AnchorRecord; the patient for SetDelegate.
- */
+export interface LogAccess {
+  type: "LogAccess";
+  patient: Address;
+  /** the account the record was served to */
+  reader: Address;
+  recordId: Hex;
+  version: number;
+  /** keccak256 of the reader's signed read request, which the vault keeps */
+  requestHash: Hex;
+  nonce: number;
+}
+
+export type Tx =
+  | GrantConsent
+  | RevokeConsent
+  | DelegatedGrantConsent
+  | DelegatedRevokeConsent
+  | AnchorRecord
+  | SetDelegate
+  | RegisterEncryptionKey
+  | LogAccess;
+export type TxType = Tx["type"];
+
+/** A transaction and its 64-byte EIP-2098 compact signature (r || yParityAndS). */
 export interface SignedTx {
   tx: Tx;
-  signer: Address;
   signature: Hex;
 }
 
-/** The address whose authority the transaction exercises (consent subject or record subject). */
-export function subjectOf(tx: Tx): Address {
-  return tx.patient;
+/** The patient whose state a transaction acts on, given its (recovered) signer. */
+export function patientOf(tx: Tx, signer: Address): Address {
+  switch (tx.type) {
+    case "DelegatedGrantConsent":
+    case "DelegatedRevokeConsent":
+    case "AnchorRecord":
+    case "LogAccess":
+      return tx.patient;
+    default:
+      return signer;
+  }
 }
 
-/** Whether a transaction type may be signed by a delegate of the patient. */
-export function allowsDelegate(type: Tx["type"]): boolean {
-  return type === "GrantConsent" || type === "RevokeConsent";
+/** Whether a transaction type is signed by a guardian on the patient's behalf. */
+export function isDelegated(type: TxType): boolean {
+  return type === "DelegatedGrantConsent" || type === "DelegatedRevokeConsent";
 }

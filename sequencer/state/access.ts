@@ -62,7 +62,14 @@ export class TreeState implements StateAccess {
   update(key: Word, fn: (old: LeafValue) => LeafValue): void {
     const leaf = treeGet(this.root, key);
     const old: LeafValue = leaf === null ? ABSENT : { value: leaf.value, preimage: leaf.preimage };
-    const next = fn(old);
+    let next: LeafValue;
+    try {
+      next = fn(old);
+    } catch (e) {
+      // A rejection decided on the old value still consumed this access's witness (as on L1).
+      this.recorded?.push({ proof: withoutNeighbour(treeProve(this.root, key)), preimage: leaf?.preimage ?? EMPTY });
+      throw e;
+    }
     if (this.recorded) {
       const proof = treeProve(this.root, key);
       const deleting = leaf !== null && isZeroWord(next.value);

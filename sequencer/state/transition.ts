@@ -4,24 +4,29 @@
  * fixed order that the Solidity twin (contracts/libraries/Transition.sol) follows access for access.
  *
  * Check order (the first failing check names the rejection):
- *   1. fields        InvalidField
- *   2. time          Expired        (against the batch timestamp)
- *   3. signature     BadSignature   (EIP-712 digest, expected signer)
- *   4. nonce         BadNonce       access: update nonce(signer)
- *   5. authority     Unauthorized   access: read delegate(patient, signer), delegate-signed only
- *   6. type rules    NoConsent, BadVersion, CategoryMismatch; then the write(s)
+ *   1. fields     InvalidField   static field ranges
+ *   2. time       Expired        expiries against the batch timestamp
+ *   3. signature  BadSignature   the signer is recovered from the EIP-712 digest; unrecoverable = bad
+ *   4. identity   InvalidField   a transaction naming its own signer as counterparty
+ *   5. nonce      BadNonce       access: update nonce(signer)
+ *   6. authority  Unauthorized   access: read delegate(patient, signer), delegated types only
+ *   7. type rules NoConsent, BadVersion, CategoryMismatch; then the write
  */
 import type { Address } from "viem";
 import { fromHex, isZeroWord, type Word, ZERO_WORD } from "../protocol/bytes.js";
 import { ACCESS_WRITE, CATEGORY_COUNT, type RejectReason } from "../protocol/constants.js";
 import { signingDigest } from "../protocol/eip712.js";
 import {
+  accessEntryHash,
+  accessLogKey,
   consentKey,
   consentOf,
   consentWord,
   delegateExpiryOf,
   delegateKey,
   delegateWord,
+  encryptionKeyKey,
+  nextAccessLogHead,
   nonceKey,
   nonceOf,
   nonceWord,
@@ -31,7 +36,7 @@ import {
   recordWord,
 } from "../protocol/keys.js";
 import { recoverCompact } from "../protocol/signature.js";
-import type { SignedTx, Tx } from "../protocol/types.js";
+import { isDelegated, type SignedTx, type Tx } from "../protocol/types.js";
 import type { LeafValue, StateAccess } from "./access.js";
 import { InvalidProofError } from "./proof.js";
 
@@ -40,11 +45,14 @@ export interface ExecutionContext {
   domainSeparator: Word;
   /** the batch timestamp (unix seconds) */
   timestamp: number;
-  /** signature recovery; the sequencer injects a cache filled by its verification workers */
-  recover?: (digest: Word, signature: Uint8Array) => Address | null;
+  /** signature recovery; the sequencer injects the results of its verification workers */
+  recover?: (digest: Word, signature: Uint8Array, stx: SignedTx) => Address | null;
 }
 
-export type TxOutcome = { ok: true } | { ok: false; reason: RejectReason };
+/** The verdict on one transaction. `signer` is known once the signature check has passed. */
+export type TxOutcome =
+  | { ok: true; signer: Address }
+  | { ok: false; reason: RejectReason; signer: Address | null };
 
 class Rejected extends Error {
   constructor(readonly reason: RejectReason) {
@@ -55,105 +63,127 @@ function reject(reason: RejectReason): never {
   throw new Rejected(reason);
 }
 
-const lower = (a: Address) => a.toLowerCase() as Address;
+const lower = (a: string) => a.toLowerCase() as Address;
 
-function checkFields(stx: SignedTx): void {
-  const tx = stx.tx;
-  const signer = lower(stx.signer);
-  const patient = lower(tx.patient);
+function checkFields(tx: Tx): void {
   switch (tx.type) {
     case "GrantConsent":
+    case "DelegatedGrantConsent":
       if (tx.access < 1 || tx.access > 3 || tx.categories === 0) reject("InvalidField");
-      if (patient === lower(tx.grantee)) reject("InvalidField");
-      return;
-    case "RevokeConsent":
-      if (patient === lower(tx.grantee)) reject("InvalidField");
       return;
     case "AnchorRecord":
-      if (tx.category >= CATEGORY_COUNT || tx.version < 1 || isZeroWord(fromHex(tx.recordId, 32))) {
-        reject("InvalidField");
-      }
+      if (tx.category >= CATEGORY_COUNT || tx.version < 1 || isZeroWord(fromHex(tx.recordId, 32))) reject("InvalidField");
       return;
-    case "SetDelegate":
-      if (patient === lower(tx.delegate)) reject("InvalidField");
-      if (signer !== patient) reject("Unauthorized");
+    case "LogAccess":
+      if (tx.version < 1 || isZeroWord(fromHex(tx.recordId, 32))) reject("InvalidField");
+      return;
+    default:
       return;
   }
 }
 
 function checkTime(tx: Tx, now: number): void {
-  if (tx.type === "GrantConsent" && tx.expiry <= now) reject("Expired");
+  if ((tx.type === "GrantConsent" || tx.type === "DelegatedGrantConsent") && tx.expiry <= now) reject("Expired");
   if (tx.type === "SetDelegate" && tx.expiry !== 0 && tx.expiry <= now) reject("Expired");
+}
+
+/** A transaction whose counterparty is its own signer (or patient) is malformed. */
+function checkIdentity(tx: Tx, signer: Address): void {
+  switch (tx.type) {
+    case "GrantConsent":
+    case "RevokeConsent":
+      if (lower(tx.grantee) === signer) reject("InvalidField");
+      return;
+    case "DelegatedGrantConsent":
+    case "DelegatedRevokeConsent":
+      if (lower(tx.patient) === signer || lower(tx.grantee) === lower(tx.patient)) reject("InvalidField");
+      return;
+    case "SetDelegate":
+      if (lower(tx.delegate) === signer) reject("InvalidField");
+      return;
+    default:
+      return;
+  }
 }
 
 /** Apply one transaction; on rejection the caller must discard every write it made. */
 export function applyTx(state: StateAccess, stx: SignedTx, ctx: ExecutionContext): TxOutcome {
+  let signer: Address | null = null;
   try {
-    execute(state, stx, ctx);
-    return { ok: true };
+    checkFields(stx.tx);
+    checkTime(stx.tx, ctx.timestamp);
+    const digest = signingDigest(ctx.domainSeparator, stx.tx);
+    const sig = fromHex(stx.signature);
+    const recovered = ctx.recover ? ctx.recover(digest, sig, stx) : recoverCompact(digest, sig);
+    if (recovered === null) reject("BadSignature");
+    signer = lower(recovered);
+    execute(state, stx.tx, signer, ctx.timestamp);
+    return { ok: true, signer };
   } catch (e) {
-    if (e instanceof Rejected) return { ok: false, reason: e.reason };
+    if (e instanceof Rejected) return { ok: false, reason: e.reason, signer };
     throw e; // InvalidProofError and programming errors are not verdicts on the transaction
   }
 }
 
-function execute(state: StateAccess, stx: SignedTx, ctx: ExecutionContext): void {
-  const tx = stx.tx;
-  const signer = lower(stx.signer);
-  const patient = lower(tx.patient);
-  checkFields(stx);
-  checkTime(tx, ctx.timestamp);
-
-  const recover = ctx.recover ?? recoverCompact;
-  const recovered = recover(signingDigest(ctx.domainSeparator, tx), fromHex(stx.signature));
-  if (recovered === null || lower(recovered) !== signer) reject("BadSignature");
+function execute(state: StateAccess, tx: Tx, signer: Address, now: number): void {
+  checkIdentity(tx, signer);
 
   state.update(nonceKey(signer), (old) => {
     if (nonceOf(old.value) !== tx.nonce) reject("BadNonce");
     return { value: nonceWord(tx.nonce + 1) };
   });
 
-  const delegated = (tx.type === "GrantConsent" || tx.type === "RevokeConsent") && signer !== patient;
-  if (delegated) {
+  if (isDelegated(tx.type)) {
+    const patient = lower((tx as { patient: Address }).patient);
     const d = state.read(delegateKey(patient, signer));
-    if (delegateExpiryOf(d.value) <= ctx.timestamp) reject("Unauthorized");
+    if (delegateExpiryOf(d.value) <= now) reject("Unauthorized");
   }
 
   switch (tx.type) {
     case "GrantConsent":
-      state.update(consentKey(patient, lower(tx.grantee)), () => ({
-        value: consentWord({ access: tx.access, categories: tx.categories, expiry: tx.expiry }),
-      }));
-      return;
-    case "RevokeConsent":
-      state.update(consentKey(patient, lower(tx.grantee)), () => ({ value: ZERO_WORD }));
-      return;
-    case "SetDelegate":
-      state.update(delegateKey(patient, lower(tx.delegate)), () => ({ value: delegateWord(tx.expiry) }));
-      return;
-    case "AnchorRecord": {
-      const c = consentOf(state.read(consentKey(patient, signer)).value);
-      const covers =
-        c !== null && c.expiry > ctx.timestamp && (c.access & ACCESS_WRITE) !== 0 && ((c.categories >>> tx.category) & 1) === 1;
-      if (!covers) reject("NoConsent");
-      state.update(recordKey(patient, tx.recordId), (old) => {
-        const prev = existingRecord(old);
-        if (prev !== null) {
-          if (tx.version <= prev.version) reject("BadVersion");
-          if (tx.category !== prev.category) reject("CategoryMismatch");
-        }
-        const preimage = recordPreimage({
-          provider: signer,
-          ciphertextHash: tx.ciphertextHash,
-          locationHash: tx.locationHash,
-          category: tx.category,
-          version: tx.version,
-        });
-        return { value: recordWord(preimage), preimage };
-      });
+    case "DelegatedGrantConsent": {
+      const patient = tx.type === "GrantConsent" ? signer : lower(tx.patient);
+      const value = consentWord({ access: tx.access, categories: tx.categories, expiry: tx.expiry });
+      state.update(consentKey(patient, lower(tx.grantee)), () => ({ value }));
       return;
     }
+    case "RevokeConsent":
+    case "DelegatedRevokeConsent": {
+      const patient = tx.type === "RevokeConsent" ? signer : lower(tx.patient);
+      state.update(consentKey(patient, lower(tx.grantee)), () => ({ value: ZERO_WORD }));
+      return;
+    }
+    case "SetDelegate":
+      state.update(delegateKey(signer, lower(tx.delegate)), () => ({ value: delegateWord(tx.expiry) }));
+      return;
+    case "RegisterEncryptionKey":
+      state.update(encryptionKeyKey(signer), () => ({ value: fromHex(tx.publicKey, 32) }));
+      return;
+    case "LogAccess": {
+      const entry = accessEntryHash({ vault: signer, reader: lower(tx.reader), recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: now });
+      state.update(accessLogKey(lower(tx.patient)), (old) => ({ value: nextAccessLogHead(old.value, entry) }));
+      return;
+    }
+    case "AnchorRecord":
+      anchorRecord(state, tx, signer, now);
+      return;
   }
+}
+
+function anchorRecord(state: StateAccess, tx: Extract<Tx, { type: "AnchorRecord" }>, signer: Address, now: number): void {
+  const patient = lower(tx.patient);
+  const c = consentOf(state.read(consentKey(patient, signer)).value);
+  const covers = c !== null && c.expiry > now && (c.access & ACCESS_WRITE) !== 0 && ((c.categories >>> tx.category) & 1) === 1;
+  if (!covers) reject("NoConsent");
+  state.update(recordKey(patient, tx.recordId), (old) => {
+    const prev = existingRecord(old);
+    if (prev !== null) {
+      if (tx.version <= prev.version) reject("BadVersion");
+      if (tx.category !== prev.category) reject("CategoryMismatch");
+    }
+    const preimage = recordPreimage({ provider: signer, ciphertextHash: tx.ciphertextHash, locationHash: tx.locationHash, category: tx.category, version: tx.version });
+    return { value: recordWord(preimage), preimage };
+  });
 }
 
 function existingRecord(old: LeafValue) {

@@ -1,0 +1,67 @@
+/**
+ * The field list of every transaction type, in order: the one definition from which the compact codec
+ * (codec.ts) and the EIP-712 struct types (eip712.ts) are both derived, so the two cannot disagree.
+ * Every type ends with `nonce: uint32`; the 64-byte signature follows it in the encoding.
+ */
+import type { TxType } from "./types.js";
+
+/** Field kinds: an address (1-byte reference into the chunk's address table), integers, a 32-byte word. */
+export type FieldKind = "address" | "uint8" | "uint32" | "uint40" | "bytes32";
+
+export const TX_FIELDS: Record<TxType, readonly (readonly [string, FieldKind])[]> = {
+  GrantConsent: [
+    ["grantee", "address"],
+    ["access", "uint8"],
+    ["categories", "uint32"],
+    ["expiry", "uint40"],
+    ["nonce", "uint32"],
+  ],
+  RevokeConsent: [
+    ["grantee", "address"],
+    ["nonce", "uint32"],
+  ],
+  DelegatedGrantConsent: [
+    ["patient", "address"],
+    ["grantee", "address"],
+    ["access", "uint8"],
+    ["categories", "uint32"],
+    ["expiry", "uint40"],
+    ["nonce", "uint32"],
+  ],
+  DelegatedRevokeConsent: [
+    ["patient", "address"],
+    ["grantee", "address"],
+    ["nonce", "uint32"],
+  ],
+  AnchorRecord: [
+    ["patient", "address"],
+    ["recordId", "bytes32"],
+    ["ciphertextHash", "bytes32"],
+    ["locationHash", "bytes32"],
+    ["category", "uint8"],
+    ["version", "uint32"],
+    ["nonce", "uint32"],
+  ],
+  SetDelegate: [
+    ["delegate", "address"],
+    ["expiry", "uint40"],
+    ["nonce", "uint32"],
+  ],
+  RegisterEncryptionKey: [
+    ["publicKey", "bytes32"],
+    ["nonce", "uint32"],
+  ],
+  LogAccess: [
+    ["patient", "address"],
+    ["reader", "address"],
+    ["recordId", "bytes32"],
+    ["version", "uint32"],
+    ["requestHash", "bytes32"],
+    ["nonce", "uint32"],
+  ],
+};
+
+/** Encoded width in bytes of each field kind (an address is a 1-byte table reference). */
+export const FIELD_BYTES: Record<FieldKind, number> = { address: 1, uint8: 1, uint32: 4, uint40: 5, bytes32: 32 };
+
+export const SIGNATURE_BYTES = 64;

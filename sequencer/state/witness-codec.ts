@@ -1,0 +1,74 @@
+/**
+ * Witnesses in the shapes they travel in: JSON (vectors, files) and the ABI tuple the L1 verifier takes
+ * (viem contract calls). Parsing JSON is validation at the edge: a malformed witness is refused here.
+ */
+import type { Hex } from "viem";
+import { z } from "zod";
+import { fromHex, toHex } from "../protocol/bytes.js";
+import type { Witness } from "./access.js";
+
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
+const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
+
+export const witnessJsonSchema = z.object({
+  depth: z.number().int().min(0).max(256),
+  bitmap: z.string().regex(/^0x[0-9a-fA-F]{1,64}$/),
+  siblings: z.array(hex32).max(256),
+  leafKey: hex32,
+  leafValue: hex32,
+  neighbourIsLeaf: z.boolean(),
+  neighbourA: hex32,
+  neighbourB: hex32,
+  preimage: hexBytes,
+});
+export type WitnessJson = z.infer<typeof witnessJsonSchema>;
+
+export function witnessToJson(w: Witness): WitnessJson {
+  const p = w.proof;
+  return {
+    depth: p.depth,
+    bitmap: `0x${p.bitmap.toString(16)}`,
+    siblings: p.siblings.map(toHex),
+    leafKey: toHex(p.leafKey),
+    leafValue: toHex(p.leafValue),
+    neighbourIsLeaf: p.neighbourIsLeaf,
+    neighbourA: toHex(p.neighbourA),
+    neighbourB: toHex(p.neighbourB),
+    preimage: toHex(w.preimage),
+  };
+}
+
+export function witnessFromJson(input: unknown): Witness {
+  const j = witnessJsonSchema.parse(input);
+  return {
+    proof: {
+      depth: j.depth,
+      bitmap: BigInt(j.bitmap),
+      siblings: j.siblings.map((s) => fromHex(s, 32)),
+      leafKey: fromHex(j.leafKey, 32),
+      leafValue: fromHex(j.leafValue, 32),
+      neighbourIsLeaf: j.neighbourIsLeaf,
+      neighbourA: fromHex(j.neighbourA, 32),
+      neighbourB: fromHex(j.neighbourB, 32),
+    },
+    preimage: fromHex(j.preimage),
+  };
+}
+
+/** The tuple of contracts/libraries/RollupTypes.sol `Witness`, as viem encodes it. */
+export interface WitnessAbi {
+  depth: number;
+  bitmap: bigint;
+  siblings: readonly Hex[];
+  leafKey: Hex;
+  leafValue: Hex;
+  neighbourIsLeaf: boolean;
+  neighbourA: Hex;
+  neighbourB: Hex;
+  preimage: Hex;
+}
+
+export function witnessToAbi(w: Witness): WitnessAbi {
+  const j = witnessToJson(w);
+  return { ...j, bitmap: w.proof.bitmap, siblings: j.siblings as Hex[], leafKey: j.leafKey as Hex, leafValue: j.leafValue as Hex, neighbourA: j.neighbourA as Hex, neighbourB: j.neighbourB as Hex, preimage: j.preimage as Hex };
+}

@@ -1,0 +1,385 @@
+/**
+ * The shared protocol vectors (test/vectors/protocol.json): each case is a pre-state, a chunk body, the
+ * witnesses of its state accesses and the expected verdict. They are produced here by the TypeScript
+ * implementation, checked against the intent each case declares, and replayed by both the TypeScript
+ * tests and the Hardhat tests of contracts/ChunkVerifier.sol, which keeps the two rule sets equal.
+ */
+import type { Address, Hex } from "viem";
+import { fromHex, toHex, wordFromBigint, wordsEqual, ZERO_WORD } from "../protocol/bytes.js";
+import { DecodeError, decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
+import { DECODE_ERROR, type DecodeErrorName, MAX_CHUNK_BODY_BYTES, REJECT, type RejectReason } from "../protocol/constants.js";
+import { domainSeparator } from "../protocol/eip712.js";
+import { consentKey, encryptionKeyKey, accessLogKey } from "../protocol/keys.js";
+import { recoverSigner, signTx } from "../protocol/sign.js";
+import type { SignedTx, Tx } from "../protocol/types.js";
+import { TreeState } from "../state/access.js";
+import { runChunk } from "../state/chunk.js";
+import { treeGet, treeLeaves } from "../state/smt.js";
+import { applyTx } from "../state/transition.js";
+import { witnessToJson, type WitnessJson } from "../state/witness-codec.js";
+import { TEST_DOMAIN, testAccount, type TestAccount } from "./accounts.js";
+
+export const VECTOR_TIME = 1_800_000_000;
+const T = VECTOR_TIME;
+
+export interface VectorLeaf {
+  key: Hex;
+  value: Hex;
+  preimage: Hex;
+}
+export interface ProtocolVector {
+  name: string;
+  rule: string;
+  timestamp: number;
+  preState: VectorLeaf[];
+  preRoot: Hex;
+  body: Hex;
+  txs: unknown[];
+  witnesses: WitnessJson[];
+  expected: {
+    decodeError: DecodeErrorName | null;
+    decodeErrorCode: number;
+    reason: RejectReason | null;
+    reasonCode: number;
+    txIndex: number;
+    txCount: number;
+    root: Hex;
+  };
+}
+export interface VectorFile {
+  description: string;
+  domain: typeof TEST_DOMAIN;
+  domainSeparator: Hex;
+  vectors: ProtocolVector[];
+}
+
+type Intent = RejectReason | "ok";
+type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+type Unsigned = DistributiveOmit<Tx, "nonce"> & { nonce?: number };
+
+/** Named actors with nonce counters: `w.sign("alice", tx)` signs with alice's key and next nonce. */
+class World {
+  readonly sep = domainSeparator(TEST_DOMAIN);
+  private nonces = new Map<string, number>();
+  acct(name: string): TestAccount {
+    return testAccount(name);
+  }
+  addr(name: string): Address {
+    return testAccount(name).address.toLowerCase() as Address;
+  }
+  /** Sign with the signer's next nonce (unless the tx fixes one) and advance the counter. */
+  sign(signer: string, tx: Unsigned, opts: { sep?: Uint8Array; key?: Hex } = {}): SignedTx {
+    const nonce = tx.nonce ?? this.nonces.get(signer) ?? 0;
+    this.nonces.set(signer, Math.max(this.nonces.get(signer) ?? 0, nonce + 1));
+    return signTx(opts.sep ?? this.sep, { ...tx, nonce } as Tx, opts.key ?? this.acct(signer).privateKey);
+  }
+}
+
+interface Case {
+  name: string;
+  rule: string;
+  timestamp?: number;
+  setup?: (w: World) => SignedTx[];
+  txs: (w: World) => SignedTx[];
+  /** intent for the chunk: "ok" when every tx is valid, else the rejection of the last tx */
+  expect: Intent;
+  /** a further claim about the state after the chunk (throws when it does not hold) */
+  check?: (s: TreeState, w: World) => void;
+}
+
+const DAY = 86_400;
+const h = (label: string): Hex => toHex(wordFromBigint(BigInt(`0x${Buffer.from(label).toString("hex").padEnd(64, "0").slice(0, 64)}`)));
+const grant = (w: World, grantee: string, access = 3, categories = 0b111, expiry = T + 30 * DAY): Unsigned =>
+  ({ type: "GrantConsent", grantee: w.addr(grantee), access, categories, expiry });
+const dgrant = (w: World, patient: string, grantee: string, access = 3, categories = 0b111, expiry = T + 30 * DAY): Unsigned =>
+  ({ type: "DelegatedGrantConsent", patient: w.addr(patient), grantee: w.addr(grantee), access, categories, expiry });
+const revoke = (w: World, grantee: string): Unsigned => ({ type: "RevokeConsent", grantee: w.addr(grantee) });
+const drevoke = (w: World, patient: string, grantee: string): Unsigned =>
+  ({ type: "DelegatedRevokeConsent", patient: w.addr(patient), grantee: w.addr(grantee) });
+const delegate = (w: World, d: string, expiry = T + 365 * DAY): Unsigned => ({ type: "SetDelegate", delegate: w.addr(d), expiry });
+const anchor = (w: World, patient: string, version = 1, category = 1, recordId = h("record-1")): Unsigned =>
+  ({ type: "AnchorRecord", patient: w.addr(patient), recordId, ciphertextHash: h(`ct-${recordId}-${version}`), locationHash: h(`loc-${version}`), category, version });
+const regKey = (label: string): Unsigned => ({ type: "RegisterEncryptionKey", publicKey: h(`x25519-${label}`) });
+const logAccess = (w: World, patient: string, reader: string, version = 1, recordId = h("record-1")): Unsigned =>
+  ({ type: "LogAccess", patient: w.addr(patient), reader: w.addr(reader), recordId, version, requestHash: h(`req-${reader}-${version}`) });
+
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+function tamperSignature(stx: SignedTx, f: (sig: Uint8Array) => void): SignedTx {
+  const sig = fromHex(stx.signature);
+  f(sig);
+  return { ...stx, signature: toHex(sig) };
+}
+const highS = (stx: SignedTx) => tamperSignature(stx, (s) => s.set(wordFromBigint((N >> 1n) + 1n), 32));
+
+function has(s: TreeState, key: Uint8Array): boolean {
+  return treeGet(s.root, key) !== null;
+}
+function claim(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`state check failed: ${what}`);
+}
+/** alice's grant to the clinic must be absent while `who`'s own grant to it exists. */
+const grantLandedOn = (who: string) => (s: TreeState, w: World) => {
+  claim(!has(s, consentKey(w.addr("alice"), w.addr("clinic"))), "alice's consent untouched");
+  claim(has(s, consentKey(w.addr(who) , w.addr("clinic"))), `${who}'s own consent written`);
+};
+const otherChain = () => domainSeparator({ ...TEST_DOMAIN, chainId: 1 });
+const otherContract = () => domainSeparator({ ...TEST_DOMAIN, verifyingContract: "0x00000000000000000000000000000000000000aa" });
+const CASES: Case[] = [
+  // ---- GrantConsent (signed by the patient)
+  { name: "grant: patient grants a clinic read access", rule: "grant", txs: (w) => [w.sign("alice", grant(w, "clinic", 1))], expect: "ok" },
+  { name: "grant: patient grants read+write on three categories", rule: "grant", txs: (w) => [w.sign("alice", grant(w, "clinic"))], expect: "ok" },
+  { name: "grant: a new grant replaces the previous one", rule: "grant", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", grant(w, "clinic", 1, 0b1, T + DAY))], expect: "ok" },
+  { name: "grant: all 32 categories, expiry at the largest uint40", rule: "grant", txs: (w) => [w.sign("alice", grant(w, "clinic", 3, 0xffffffff, 2 ** 40 - 1))], expect: "ok" },
+  { name: "grant: expiry one second after the batch time", rule: "expiry", txs: (w) => [w.sign("alice", grant(w, "clinic", 3, 1, T + 1))], expect: "ok" },
+  { name: "grant: access 0 is an invalid field", rule: "fields", txs: (w) => [w.sign("alice", grant(w, "clinic", 0))], expect: "InvalidField" },
+  { name: "grant: access 4 is an invalid field", rule: "fields", txs: (w) => [w.sign("alice", grant(w, "clinic", 4))], expect: "InvalidField" },
+  { name: "grant: empty category mask is an invalid field", rule: "fields", txs: (w) => [w.sign("alice", grant(w, "clinic", 1, 0))], expect: "InvalidField" },
+  { name: "grant: a patient cannot grant to themself", rule: "identity", txs: (w) => [w.sign("alice", grant(w, "alice"))], expect: "InvalidField" },
+  { name: "grant: expiry equal to the batch time is expired", rule: "expiry", txs: (w) => [w.sign("alice", grant(w, "clinic", 1, 1, T))], expect: "Expired" },
+  { name: "grant: expiry in the past is expired", rule: "expiry", txs: (w) => [w.sign("alice", grant(w, "clinic", 1, 1, T - DAY))], expect: "Expired" },
+  { name: "grant: mallory's signature makes mallory's grant, never alice's", rule: "signature", txs: (w) => [w.sign("alice", grant(w, "clinic"), { key: w.acct("mallory").privateKey })], expect: "ok", check: grantLandedOn("mallory") },
+  {
+    name: "grant: a signature made for another chain id acts for a stranger, not the patient",
+    rule: "replay",
+    txs: (w) => [w.sign("alice", grant(w, "clinic"), { sep: otherChain() })],
+    expect: "ok",
+    check: (s, w) => claim(!has(s, consentKey(w.addr("alice"), w.addr("clinic"))), "alice's consent untouched"),
+  },
+  { name: "grant: a replayed signature from another rollup contract fails the stranger's nonce", rule: "replay", setup: (w) => [w.sign("alice", grant(w, "lab"))], txs: (w) => [w.sign("alice", grant(w, "clinic"), { sep: otherContract() })], expect: "BadNonce" },
+  { name: "grant: high-s signature is rejected", rule: "signature", txs: (w) => [highS(w.sign("alice", grant(w, "clinic")))], expect: "BadSignature" },
+  { name: "grant: zero r is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => s.fill(0, 0, 32))], expect: "BadSignature" },
+  { name: "grant: zero s is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => { s.fill(0, 32, 64); })], expect: "BadSignature" },
+  { name: "grant: r at the curve order is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => s.set(wordFromBigint(N), 0))], expect: "BadSignature" },
+  { name: "grant: r that is no curve point's x is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => s.set(wordFromBigint(5n), 0))], expect: "BadSignature" },
+  { name: "grant: flipped recovery bit recovers a stranger whose nonce does not match", rule: "signature", setup: (w) => [w.sign("alice", grant(w, "lab"))], txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => (s[32]! ^= 0x80))], expect: "BadNonce" },
+  { name: "grant: nonce ahead of the account's nonce", rule: "nonce", txs: (w) => [w.sign("alice", { ...grant(w, "clinic"), nonce: 1 })], expect: "BadNonce" },
+  { name: "grant: replayed nonce", rule: "nonce", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", { ...grant(w, "lab"), nonce: 0 })], expect: "BadNonce" },
+  { name: "grant: nonces advance one by one within a chunk", rule: "nonce", txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab")), w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
+
+  // ---- DelegatedGrantConsent (signed by a guardian)
+  { name: "delegated grant: a guardian grants for the patient", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "ok" },
+  { name: "delegated grant: a delegation that expires one second later still holds", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian", T + 1))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "ok" },
+  { name: "delegated grant: a stranger signing for the patient is unauthorised", rule: "authority", txs: (w) => [w.sign("mallory", dgrant(w, "alice", "clinic"))], expect: "Unauthorized" },
+  { name: "delegated grant: an expired delegation is unauthorised", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian", T + 1))], timestamp: T + 1, txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic", 1, 1, T + DAY))], expect: "Unauthorized" },
+  { name: "delegated grant: a removed guardian is unauthorised", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", delegate(w, "guardian", 0))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "Unauthorized" },
+  { name: "delegated grant: the guardian of another patient is unauthorised", rule: "authority", setup: (w) => [w.sign("bob", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "Unauthorized" },
+  { name: "delegated grant: forged guardian signature recovers a stranger (unauthorised)", rule: "signature", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"), { key: w.acct("mallory").privateKey })], expect: "Unauthorized" },
+  { name: "delegated grant: a guardian's signature from another rollup contract is unauthorised", rule: "replay", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"), { sep: otherContract() })], expect: "Unauthorized" },
+  { name: "delegated grant: the patient must use the plain GrantConsent", rule: "identity", txs: (w) => [w.sign("alice", dgrant(w, "alice", "clinic"))], expect: "InvalidField" },
+  { name: "delegated grant: a guardian cannot grant the patient to themself", rule: "identity", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "alice"))], expect: "InvalidField" },
+  { name: "delegated grant: the guardian uses its own nonce, not the patient's", rule: "nonce", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", { ...dgrant(w, "alice", "clinic"), nonce: 1 })], expect: "BadNonce" },
+  { name: "delegated grant: expiry in the past is expired", rule: "expiry", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic", 1, 1, T - 1))], expect: "Expired" },
+  { name: "delegated grant: access 0 is an invalid field", rule: "fields", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic", 0))], expect: "InvalidField" },
+
+  // ---- RevokeConsent and DelegatedRevokeConsent
+  { name: "revoke: patient revokes a live grant", rule: "revoke", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
+  { name: "revoke: revoking an absent grant is a valid no-op", rule: "revoke", txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
+  { name: "revoke: revoking an expired grant removes it", rule: "revoke", setup: (w) => [w.sign("alice", grant(w, "clinic", 1, 1, T + 10))], timestamp: T + 100, txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
+  { name: "revoke: the last of two leaves is deleted (neighbour leaf rises)", rule: "tree", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab"))], txs: (w) => [w.sign("alice", revoke(w, "lab")), w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
+  { name: "revoke: a patient cannot revoke a grant to themself", rule: "identity", txs: (w) => [w.sign("alice", revoke(w, "alice"))], expect: "InvalidField" },
+  { name: "revoke: replayed nonce", rule: "nonce", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", revoke(w, "clinic"))], txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 1 })], expect: "BadNonce" },
+  { name: "revoke: high-s signature is rejected", rule: "signature", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [highS(w.sign("alice", revoke(w, "clinic")))], expect: "BadSignature" },
+  { name: "delegated revoke: a guardian revokes for the patient", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("guardian", drevoke(w, "alice", "clinic"))], expect: "ok" },
+  { name: "delegated revoke: a provider cannot revoke on the patient's behalf", rule: "authority", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", drevoke(w, "alice", "clinic"))], expect: "Unauthorized" },
+  { name: "delegated revoke: a guardian removed earlier in the chunk is unauthorised", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", delegate(w, "guardian", 0)), w.sign("guardian", drevoke(w, "alice", "clinic"))], expect: "Unauthorized" },
+
+  // ---- AnchorRecord (signed by the provider)
+  { name: "anchor: provider with a write grant anchors version 1", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "ok" },
+  { name: "anchor: version 2 follows version 1", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 1))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 2))], expect: "ok" },
+  { name: "anchor: versions may skip ahead", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 2))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 9))], expect: "ok" },
+  { name: "anchor: another provider with consent updates the record", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab")), w.sign("clinic", anchor(w, "alice", 1))], txs: (w) => [w.sign("lab", anchor(w, "alice", 2))], expect: "ok" },
+  { name: "anchor: category 31 covered by the top mask bit", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic", 2, 0x80000000))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 31))], expect: "ok" },
+  { name: "anchor: same version again is rejected", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 3))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 3))], expect: "BadVersion" },
+  { name: "anchor: lower version is rejected", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 3))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 2))], expect: "BadVersion" },
+  { name: "anchor: a record keeps its category", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 1, 1))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 2, 2))], expect: "CategoryMismatch" },
+  { name: "anchor: no grant at all", rule: "consent", txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
+  { name: "anchor: grant expired at the batch time", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic", 3, 0b10, T + 50))], timestamp: T + 50, txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
+  { name: "anchor: read-only grant does not allow writing", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic", 1))], txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
+  { name: "anchor: grant does not cover the category", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic", 3, 0b101))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 1))], expect: "NoConsent" },
+  { name: "anchor: revoked grant", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", revoke(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
+  { name: "anchor: revocation earlier in the same chunk takes effect", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic")), w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
+  { name: "anchor: guardian revocation earlier in the same chunk takes effect", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", drevoke(w, "alice", "clinic")), w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
+  { name: "anchor: another provider's grant does not count", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "lab"))], txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
+  { name: "anchor: a patient cannot anchor without a grant to themself", rule: "consent", txs: (w) => [w.sign("alice", anchor(w, "alice"))], expect: "NoConsent" },
+  { name: "anchor: category 32 is an invalid field", rule: "fields", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 32))], expect: "InvalidField" },
+  { name: "anchor: version 0 is an invalid field", rule: "fields", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 0))], expect: "InvalidField" },
+  { name: "anchor: zero record id is an invalid field", rule: "fields", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 1, toHex(ZERO_WORD)))], expect: "InvalidField" },
+  { name: "anchor: forged provider signature recovers an account without consent", rule: "signature", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice"), { key: w.acct("mallory").privateKey })], expect: "NoConsent" },
+  { name: "anchor: high-s provider signature is rejected", rule: "signature", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [highS(w.sign("clinic", anchor(w, "alice")))], expect: "BadSignature" },
+  { name: "anchor: replayed provider nonce", rule: "nonce", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 1))], txs: (w) => [w.sign("clinic", { ...anchor(w, "alice", 2), nonce: 0 })], expect: "BadNonce" },
+
+  // ---- SetDelegate
+  { name: "delegate: patient appoints a guardian", rule: "delegate", txs: (w) => [w.sign("alice", delegate(w, "guardian"))], expect: "ok" },
+  { name: "delegate: patient removes a guardian", rule: "delegate", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("alice", delegate(w, "guardian", 0))], expect: "ok" },
+  { name: "delegate: removing an absent guardian is a valid no-op", rule: "delegate", txs: (w) => [w.sign("alice", delegate(w, "guardian", 0))], expect: "ok" },
+  { name: "delegate: re-appointing extends the expiry", rule: "delegate", setup: (w) => [w.sign("alice", delegate(w, "guardian", T + 10))], txs: (w) => [w.sign("alice", delegate(w, "guardian", T + 1000))], expect: "ok" },
+  { name: "delegate: appointment and delegated grant in one chunk", rule: "authority", txs: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "ok" },
+  { name: "delegate: a patient cannot delegate to themself", rule: "identity", txs: (w) => [w.sign("alice", delegate(w, "alice"))], expect: "InvalidField" },
+  { name: "delegate: expiry at the batch time is expired", rule: "expiry", txs: (w) => [w.sign("alice", delegate(w, "guardian", T))], expect: "Expired" },
+  { name: "delegate: zero-s signature is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", delegate(w, "guardian")), (s) => { s.fill(0, 32, 64); })], expect: "BadSignature" },
+  { name: "delegate: replayed nonce", rule: "nonce", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("alice", { ...delegate(w, "guardian2"), nonce: 0 })], expect: "BadNonce" },
+
+  // ---- RegisterEncryptionKey
+  { name: "encryption key: an account registers its public key", rule: "encryption-key", txs: (w) => [w.sign("clinic", regKey("clinic-1"))], expect: "ok", check: (s, w) => claim(has(s, encryptionKeyKey(w.addr("clinic"))), "key stored") },
+  { name: "encryption key: a new key replaces the old one", rule: "encryption-key", setup: (w) => [w.sign("clinic", regKey("clinic-1"))], txs: (w) => [w.sign("clinic", regKey("clinic-2"))], expect: "ok" },
+  { name: "encryption key: the zero key removes the registration", rule: "encryption-key", setup: (w) => [w.sign("clinic", regKey("clinic-1"))], txs: (w) => [w.sign("clinic", { type: "RegisterEncryptionKey", publicKey: toHex(ZERO_WORD) })], expect: "ok", check: (s, w) => claim(!has(s, encryptionKeyKey(w.addr("clinic"))), "key removed") },
+  { name: "encryption key: replayed nonce", rule: "nonce", setup: (w) => [w.sign("clinic", regKey("clinic-1"))], txs: (w) => [w.sign("clinic", { ...regKey("clinic-2"), nonce: 0 })], expect: "BadNonce" },
+  { name: "encryption key: high-s signature is rejected", rule: "signature", txs: (w) => [highS(w.sign("clinic", regKey("clinic-1")))], expect: "BadSignature" },
+
+  // ---- LogAccess (signed by the vault that served the read)
+  { name: "access log: the vault logs a served read", rule: "access-log", txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "ok", check: (s, w) => claim(has(s, accessLogKey(w.addr("alice"))), "log head written") },
+  { name: "access log: reads chain onto the patient's log head", rule: "access-log", setup: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault", logAccess(w, "alice", "clinic", 2)), w.sign("vault", logAccess(w, "alice", "specialist", 2))], expect: "ok" },
+  { name: "access log: version 0 is an invalid field", rule: "fields", txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 0))], expect: "InvalidField" },
+  { name: "access log: zero record id is an invalid field", rule: "fields", txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 1, toHex(ZERO_WORD)))], expect: "InvalidField" },
+  { name: "access log: replayed vault nonce", rule: "nonce", setup: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault", { ...logAccess(w, "bob", "specialist"), nonce: 0 })], expect: "BadNonce" },
+
+  // ---- chunks of several transactions
+  {
+    name: "chunk: sixteen valid transactions of every type",
+    rule: "chunk",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [
+      w.sign("bob", grant(w, "clinic")),
+      w.sign("carol", grant(w, "clinic", 2, 0b11)),
+      w.sign("clinic", anchor(w, "alice", 1, 0, h("a1"))),
+      w.sign("clinic", anchor(w, "bob", 1, 1, h("b1"))),
+      w.sign("clinic", anchor(w, "alice", 2, 0, h("a1"))),
+      w.sign("alice", delegate(w, "guardian")),
+      w.sign("guardian", dgrant(w, "alice", "lab", 1)),
+      w.sign("carol", delegate(w, "guardian")),
+      w.sign("guardian", drevoke(w, "carol", "clinic")),
+      w.sign("dave", grant(w, "lab")),
+      w.sign("lab", anchor(w, "dave", 1, 2, h("d1"))),
+      w.sign("dave", revoke(w, "lab")),
+      w.sign("lab", regKey("lab")),
+      w.sign("vault", logAccess(w, "alice", "lab", 2, h("a1"))),
+      w.sign("alice", delegate(w, "guardian", 0)),
+      w.sign("bob", revoke(w, "clinic")),
+    ],
+    expect: "ok",
+  },
+  { name: "chunk: the third transaction is invalid", rule: "chunk", txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("bob", grant(w, "clinic")), w.sign("alice", { ...grant(w, "lab"), nonce: 5 })], expect: "BadNonce" },
+  { name: "chunk: the sixteenth transaction is invalid", rule: "chunk", txs: (w) => [...Array.from({ length: 15 }, (_, i) => w.sign(`p${i}`, grant(w, "clinic"))), w.sign("p0", { ...grant(w, "lab"), nonce: 0 })], expect: "BadNonce" },
+  { name: "chunk: a grant followed in the same chunk by a write under it", rule: "consent", txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice"))], expect: "ok" },
+  {
+    name: "chunk: sixteen guardians' grants reference thirty-two addresses",
+    rule: "chunk",
+    setup: (w) => Array.from({ length: 16 }, (_, i) => w.sign(`p${i}`, delegate(w, `g${i}`))),
+    txs: (w) => Array.from({ length: 16 }, (_, i) => w.sign(`g${i}`, dgrant(w, `p${i}`, `c${i}`))),
+    expect: "ok",
+  },
+];
+
+/** Undecodable bodies: [name, body bytes, expected decode error]. */
+function decodeCases(w: World): [string, Uint8Array, DecodeErrorName][] {
+  const good = encodeChunkBody([w.sign("alice", grant(w, "clinic"))]);
+  const patch = (b: Uint8Array, i: number, v: number) => {
+    const c = b.slice();
+    c[i] = v;
+    return c;
+  };
+  const firstTx = 2 + 20 * good[1]!;
+  const two = encodeChunkBody([w.sign("alice", delegate(w, "guardian")), w.sign("guardian", dgrant(w, "alice", "clinic"))]);
+  const twoTable = 2 + 20 * two[1]!;
+  return [
+    ["empty body", new Uint8Array(0), "Truncated"],
+    ["body cut inside the signature", good.slice(0, good.length - 1), "Truncated"],
+    ["body cut inside the address table", good.slice(0, 15), "Truncated"],
+    ["body cut after the header byte", good.slice(0, firstTx + 1), "Truncated"],
+    ["zero transactions", patch(good, 0, 0), "BadTxCount"],
+    ["seventeen transactions", patch(good, 0, 17), "BadTxCount"],
+    ["forty-nine addresses", patch(good, 1, 49), "BadAddressCount"],
+    ["address table not ascending", (() => { const c = two.slice(); const a = c.slice(2, 22); c.set(c.slice(22, 42), 2); c.set(a, 22); return c; })(), "AddressOrder"],
+    ["duplicate address in the table", (() => { const c = two.slice(); c.set(c.slice(2, 22), 22); return c; })(), "AddressOrder"],
+    ["transaction type 0", patch(good, firstTx, 0x00), "UnknownTxType"],
+    ["transaction type 9", patch(good, firstTx, 0x09), "UnknownTxType"],
+    ["transaction type 15", patch(good, firstTx, 0x0f), "UnknownTxType"],
+    ["reserved header bit 4 set", patch(good, firstTx, 0x11), "ReservedBits"],
+    ["reserved header bit 7 set", patch(good, firstTx, 0x81), "ReservedBits"],
+    ["address reference past the table", patch(good, firstTx + 1, 7), "AddressRef"],
+    ["second transaction's reference past the table", patch(two, twoTable + 1 + 1 + 5 + 4 + 64 + 2, 3), "AddressRef"],
+    ["unused address in the table", (() => { const c = new Uint8Array(good.length + 20); c.set(good.slice(0, 22)); c[1] = 2; c.set(new Uint8Array(20).fill(0xff), 22); c.set(good.slice(22), 42); return c; })(), "UnusedAddress"],
+    ["trailing byte after the last transaction", new Uint8Array([...good, 0]), "TrailingBytes"],
+    ["body longer than the limit", new Uint8Array(MAX_CHUNK_BODY_BYTES + 1), "BodyTooLong"],
+  ];
+}
+
+function leavesOf(state: TreeState): VectorLeaf[] {
+  return [...treeLeaves(state.root)].map((l) => ({ key: toHex(l.key), value: toHex(l.value), preimage: toHex(l.preimage ?? new Uint8Array(0)) }));
+}
+
+function buildCase(c: Case): ProtocolVector {
+  const w = new World();
+  const state = new TreeState();
+  const timestamp = c.timestamp ?? T;
+  for (const stx of c.setup?.(w) ?? []) {
+    const out = applyTx(state, stx, { domainSeparator: w.sep, timestamp: T });
+    if (!out.ok) throw new Error(`vector "${c.name}": setup transaction rejected (${out.reason})`);
+  }
+  const preRoot = toHex(state.rootHash);
+  const preState = leavesOf(state);
+  const txs = c.txs(w);
+  const body = encodeChunkBody(txs);
+  const run = runChunk(state, decodeChunkBody(body), { domainSeparator: w.sep, timestamp }, { record: true });
+  const got: Intent = run.reason ?? "ok";
+  const wantIndex = c.expect === "ok" ? txs.length : txs.length - 1;
+  if (got !== c.expect || run.txIndex !== wantIndex) {
+    throw new Error(`vector "${c.name}": expected ${c.expect} at tx ${wantIndex}, TypeScript gives ${got} at tx ${run.txIndex}`);
+  }
+  if (!wordsEqual(run.root, state.rootHash)) throw new Error(`vector "${c.name}": run root differs from the state's`);
+  c.check?.(state, w);
+  return {
+    name: c.name,
+    rule: c.rule,
+    timestamp,
+    preState,
+    preRoot,
+    body: toHex(body),
+    txs: txs.map((stx) => ({ ...stx.tx, signature: stx.signature, signer: recoverSigner(w.sep, stx) })),
+    witnesses: run.witnesses.map(witnessToJson),
+    expected: {
+      decodeError: null,
+      decodeErrorCode: 0,
+      reason: run.reason,
+      reasonCode: run.reason === null ? 0 : REJECT[run.reason],
+      txIndex: run.txIndex,
+      txCount: txs.length,
+      root: toHex(run.root),
+    },
+  };
+}
+
+function buildDecodeCase(name: string, body: Uint8Array, want: DecodeErrorName): ProtocolVector {
+  let got: DecodeErrorName | null = null;
+  try {
+    decodeChunkBody(body);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    got = e.reason;
+  }
+  if (got !== want) throw new Error(`decode vector "${name}": expected ${want}, TypeScript gives ${got}`);
+  return {
+    name: `decode: ${name}`,
+    rule: "encoding",
+    timestamp: T,
+    preState: [],
+    preRoot: toHex(ZERO_WORD),
+    body: toHex(body),
+    txs: [],
+    witnesses: [],
+    expected: { decodeError: want, decodeErrorCode: DECODE_ERROR[want], reason: null, reasonCode: 0, txIndex: 0, txCount: 0, root: toHex(ZERO_WORD) },
+  };
+}
+
+export function buildVectors(): VectorFile {
+  const w = new World();
+  return {
+    description:
+      "Shared protocol vectors of ephr-rollup, generated by `npm run vectors` from the TypeScript implementation " +
+      "(sequencer/testing/vectors.ts) and replayed by the TypeScript and Solidity test suites. Each vector: a pre-state " +
+      "(leaves), a chunk body, the witnesses of its state accesses in order, and the verdict. See docs/protocol.md.",
+    domain: TEST_DOMAIN,
+    domainSeparator: toHex(w.sep),
+    vectors: [...CASES.map(buildCase), ...decodeCases(w).map(([n, b, e]) => buildDecodeCase(n, b, e))],
+  };
+}
