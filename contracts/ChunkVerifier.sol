@@ -8,9 +8,10 @@ import {DecodedTx, Witness} from "./libraries/RollupTypes.sol";
 import {Transition} from "./libraries/Transition.sol";
 
 /// @title ChunkVerifier
-/// @notice Stateless verifier of one chunk: decodes it and re-executes its transactions against witnesses.
-/// It holds no state and trusts no caller; the Rollup calls it when a fraud proof is presented, and
-/// challengers call it (eth_call) to check a proof before sending it.
+/// @notice Stateless verifier of one leaf of a batch: decodes it, re-executes its transactions against
+/// witnesses and judges the proposer's claim (twin of sequencer/state/chunk.ts and fraud.ts). It holds
+/// no state and trusts no caller; the Rollup calls it when a fraud proof is presented, and challengers
+/// call it (eth_call) to check a proof before sending it.
 contract ChunkVerifier is IChunkVerifier {
     /// @inheritdoc IChunkVerifier
     function decodeError(bytes calldata body) external pure returns (uint8 err) {
@@ -26,6 +27,36 @@ contract ChunkVerifier is IChunkVerifier {
         Witness[] calldata witnesses,
         uint256 txLimit
     ) external pure returns (Verdict memory v) {
+        return run(domainSeparator, timestamp, preRoot, body, witnesses, txLimit);
+    }
+
+    /// @inheritdoc IChunkVerifier
+    function judge(
+        bytes32 domainSeparator,
+        uint64 timestamp,
+        bytes32 preRoot,
+        bytes32 claimedPostRoot,
+        bytes calldata body,
+        Witness[] calldata witnesses,
+        bool forced
+    ) external pure returns (FraudKind kind, Verdict memory v) {
+        v = run(domainSeparator, timestamp, preRoot, body, witnesses, type(uint256).max);
+        if (v.decodeError != C.DECODE_OK) return (FraudKind.Undecodable, v);
+        if (v.reason != C.OK && !forced) {
+            bool signatureFault = v.reason == C.REJECT_BAD_SIGNATURE || v.reason == C.REJECT_UNAUTHORIZED;
+            return (signatureFault ? FraudKind.InvalidSignature : FraudKind.RuleViolation, v);
+        }
+        return (v.root == claimedPostRoot ? FraudKind.None : FraudKind.WrongRoot, v);
+    }
+
+    function run(
+        bytes32 domainSeparator,
+        uint64 timestamp,
+        bytes32 preRoot,
+        bytes calldata body,
+        Witness[] calldata witnesses,
+        uint256 txLimit
+    ) private pure returns (Verdict memory v) {
         (uint8 err, DecodedTx[] memory txs) = ChunkCodec.decode(body);
         v.root = preRoot;
         if (err != C.DECODE_OK) {
@@ -34,7 +65,8 @@ contract ChunkVerifier is IChunkVerifier {
         }
         v.txCount = uint32(txs.length);
         uint256 limit = txLimit < txs.length ? txLimit : txs.length;
-        Transition.Env memory env = Transition.Env({separator: domainSeparator, timestamp: timestamp, root: preRoot, next: 0});
+        Transition.Env memory env =
+            Transition.Env({separator: domainSeparator, timestamp: timestamp, root: preRoot, next: 0});
         for (uint256 i = 0; i < limit; ++i) {
             bytes32 before = env.root;
             uint8 reason = Transition.applyTx(env, txs[i], witnesses);

@@ -4,7 +4,8 @@ pragma solidity ^0.8.28;
 import {Witness} from "../libraries/RollupTypes.sol";
 
 /// @title IChunkVerifier
-/// @notice Stateless re-execution of one chunk of a batch from witnesses.
+/// @notice Stateless re-execution of one leaf (chunk or forced inbox entry) of a batch from witnesses,
+/// and the judgement of a proposer's claim about it.
 interface IChunkVerifier {
     /// @notice The outcome of re-executing a chunk.
     /// @param decodeError 0 if the body decodes, else the DECODE_* code (nothing was executed)
@@ -20,6 +21,15 @@ interface IChunkVerifier {
         bytes32 root;
     }
 
+    /// @notice Kinds of fraud a leaf can hold (0 = none). Stable codes, as in sequencer/state/fraud.ts.
+    enum FraudKind {
+        None,
+        WrongRoot,
+        InvalidSignature,
+        RuleViolation,
+        Undecodable
+    }
+
     /// @notice Decode a chunk body; returns 0 if it decodes, else the protocol's decode-error code.
     function decodeError(bytes calldata body) external pure returns (uint8);
 
@@ -33,4 +43,17 @@ interface IChunkVerifier {
         Witness[] calldata witnesses,
         uint256 txLimit
     ) external pure returns (Verdict memory);
+
+    /// @notice Re-execute a whole leaf and judge the proposer's claimed post-root: a regular chunk must
+    /// decode, hold only valid transactions and end at `claimedPostRoot`; a forced leaf (an inbox entry,
+    /// where an invalid transaction is a no-op) must end at `claimedPostRoot`.
+    function judge(
+        bytes32 domainSeparator,
+        uint64 timestamp,
+        bytes32 preRoot,
+        bytes32 claimedPostRoot,
+        bytes calldata body,
+        Witness[] calldata witnesses,
+        bool forced
+    ) external pure returns (FraudKind kind, Verdict memory verdict);
 }

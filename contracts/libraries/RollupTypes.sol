@@ -6,17 +6,25 @@ pragma solidity ^0.8.28;
 /// Normative description: docs/protocol.md. TypeScript twins live in sequencer/protocol and sequencer/state.
 
 /// @notice What Rollup stores a hash of for each batch; fraud proofs present it back.
+/// @param chunkCount number of leaves: forced inbox entries first, then posted chunks
+/// @param forcedCount number of forced inbox entries the batch consumes
+/// @param inboxStart index of the first inbox entry the batch consumes
+/// @param l1Block the L1 block the batch was submitted in (where its data can be read)
 struct BatchHeader {
     uint64 index;
     bytes32 prevRoot;
     bytes32 postRoot;
     bytes32 dataRoot;
     uint32 chunkCount;
+    uint32 forcedCount;
+    uint64 inboxStart;
     uint64 timestamp;
+    uint64 l1Block;
 }
 
-/// @notice One chunk of a batch as a fraud proof presents it: its body, its pre/post state roots
-/// and the Merkle path of its leaf in the batch's dataRoot (bottom-up).
+/// @notice One leaf of a batch as a fraud proof presents it: its body (for a forced leaf, the inbox
+/// entry's body), its pre/post state roots and the Merkle path of its leaf in the batch's dataRoot
+/// (bottom-up).
 struct ChunkRef {
     uint32 index;
     bytes32 preRoot;

@@ -2,11 +2,13 @@
  * Batch data as posted in L1 calldata, chunk commitments and the batch header (docs/protocol.md,
  * "Batches"). Pure; mirrored by contracts/libraries/BatchData.sol and Rollup.submitBatch.
  *
- *   data      := chunk+                          (1..MAX_BATCH_CHUNKS)
+ *   data      := forcedCount:u16 | forcedPostRoot[forcedCount]:32 | chunk*
  *   chunk     := postRoot:32 | bodyLength:u16 | body
+ *   leaves    := one per forced inbox entry (its body is the inbox entry's, already on L1), then one per chunk
  *   leaf(k)   := keccak256(preRoot(k) || postRoot(k) || keccak256(body(k)))
  *                preRoot(0) = batch prevRoot, preRoot(k) = postRoot(k-1)
- *   dataRoot  := binary Merkle root of the leaves, padded with zero leaves to a power of two
+ *   dataRoot  := binary Merkle root of the leaves (an unpaired node is paired with the zero word)
+ * A batch has 1..MAX_BATCH_CHUNKS leaves.
  */
 import { encodeAbiParameters, type Hex } from "viem";
 import { concatBytes, fromHex, toHex, type Word, wordsEqual, ZERO_WORD } from "./bytes.js";
@@ -18,6 +20,12 @@ export interface Chunk {
   body: Uint8Array;
 }
 
+export interface BatchData {
+  /** post-state roots after each forced inbox entry the batch consumes, in inbox order */
+  forcedPostRoots: Word[];
+  chunks: Chunk[];
+}
+
 export class BatchDataError extends Error {
   constructor(message: string) {
     super(`batch data is malformed: ${message}`);
@@ -25,22 +33,32 @@ export class BatchDataError extends Error {
   }
 }
 
-export function encodeBatchData(chunks: readonly Chunk[]): Uint8Array {
-  if (chunks.length === 0 || chunks.length > MAX_BATCH_CHUNKS) throw new BatchDataError("chunk count");
-  const parts: Uint8Array[] = [];
-  for (const c of chunks) {
+export function encodeBatchData(d: BatchData): Uint8Array {
+  const leaves = d.forcedPostRoots.length + d.chunks.length;
+  if (leaves === 0 || leaves > MAX_BATCH_CHUNKS) throw new BatchDataError(`a batch has 1..${MAX_BATCH_CHUNKS} leaves, got ${leaves}`);
+  const parts: Uint8Array[] = [new Uint8Array([d.forcedPostRoots.length >> 8, d.forcedPostRoots.length & 0xff]), ...d.forcedPostRoots];
+  for (const c of d.chunks) {
     if (c.body.length === 0 || c.body.length > MAX_CHUNK_BODY_BYTES) throw new BatchDataError("chunk body length");
     parts.push(c.postRoot, new Uint8Array([c.body.length >> 8, c.body.length & 0xff]), c.body);
   }
   return concatBytes(...parts);
 }
 
-/** Split batch data into chunks, with the structural checks Rollup.submitBatch makes. */
-export function decodeBatchData(data: Uint8Array): Chunk[] {
+/** Split batch data into its parts, with exactly the structural checks Rollup.submitBatch makes. */
+export function decodeBatchData(data: Uint8Array): BatchData {
+  if (data.length < 2) throw new BatchDataError("truncated forced count");
+  const forcedCount = (data[0]! << 8) | data[1]!;
+  if (forcedCount > MAX_BATCH_CHUNKS) throw new BatchDataError("too many leaves");
+  let pos = 2;
+  const forcedPostRoots: Word[] = [];
+  for (let i = 0; i < forcedCount; i++) {
+    if (pos + 32 > data.length) throw new BatchDataError(`truncated forced root at ${pos}`);
+    forcedPostRoots.push(data.slice(pos, pos + 32));
+    pos += 32;
+  }
   const chunks: Chunk[] = [];
-  let pos = 0;
   while (pos < data.length) {
-    if (chunks.length === MAX_BATCH_CHUNKS) throw new BatchDataError("too many chunks");
+    if (forcedCount + chunks.length === MAX_BATCH_CHUNKS) throw new BatchDataError("too many leaves");
     if (pos + 34 > data.length) throw new BatchDataError(`truncated chunk header at ${pos}`);
     const postRoot = data.slice(pos, pos + 32);
     const len = (data[pos + 32]! << 8) | data[pos + 33]!;
@@ -50,44 +68,60 @@ export function decodeBatchData(data: Uint8Array): Chunk[] {
     chunks.push({ postRoot, body: data.slice(pos, pos + len) });
     pos += len;
   }
-  if (chunks.length === 0) throw new BatchDataError("no chunks");
-  return chunks;
+  if (forcedCount + chunks.length === 0) throw new BatchDataError("no leaves");
+  return { forcedPostRoots, chunks };
 }
 
-export function chunkLeaf(preRoot: Word, postRoot: Word, body: Uint8Array): Word {
-  return keccak256Concat(preRoot, postRoot, keccak256(body));
+export function chunkLeaf(preRoot: Word, postRoot: Word, bodyHash: Word): Word {
+  return keccak256Concat(preRoot, postRoot, bodyHash);
 }
 
-export function chunkLeaves(prevRoot: Word, chunks: readonly Chunk[]): Word[] {
+/** One leaf's pre/post roots and body hash, in batch order (forced entries first). */
+export interface LeafParts {
+  preRoot: Word;
+  postRoot: Word;
+  bodyHash: Word;
+}
+
+/** The leaves' parts, given the keccak256 of each consumed inbox entry's body (in inbox order). */
+export function leafParts(prevRoot: Word, forcedBodyHashes: readonly Word[], d: BatchData): LeafParts[] {
+  if (forcedBodyHashes.length !== d.forcedPostRoots.length) throw new BatchDataError("forced body hashes do not match the forced count");
+  const out: LeafParts[] = [];
   let pre = prevRoot;
-  return chunks.map((c) => {
-    const leaf = chunkLeaf(pre, c.postRoot, c.body);
-    pre = c.postRoot;
-    return leaf;
+  d.forcedPostRoots.forEach((post, i) => {
+    out.push({ preRoot: pre, postRoot: post, bodyHash: forcedBodyHashes[i]! });
+    pre = post;
   });
+  for (const c of d.chunks) {
+    out.push({ preRoot: pre, postRoot: c.postRoot, bodyHash: keccak256(c.body) });
+    pre = c.postRoot;
+  }
+  return out;
 }
 
-/** Merkle root over leaves padded with zero leaves to a power of two (a single leaf is its own root). */
+export function leavesOf(parts: readonly LeafParts[]): Word[] {
+  return parts.map((p) => chunkLeaf(p.preRoot, p.postRoot, p.bodyHash));
+}
+
+/**
+ * Merkle root of the leaves: pairs are hashed level by level, an unpaired last node is paired with the
+ * zero word, and a single leaf is its own root. (Cheaper on L1 than padding to a power of two.)
+ */
 export function merkleRoot(leaves: readonly Word[]): Word {
-  let level = padded(leaves);
-  while (level.length > 1) {
-    const next: Word[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(keccak256Concat(level[i]!, level[i + 1]!));
-    level = next;
-  }
+  if (leaves.length === 0) throw new BatchDataError("no leaves");
+  let level = leaves.slice();
+  while (level.length > 1) level = up(level);
   return level[0]!;
 }
 
-/** Sibling path of leaf `index`, bottom-up. */
+/** Sibling path of leaf `index`, bottom-up (zero words where a node has no sibling). */
 export function merkleProof(leaves: readonly Word[], index: number): Word[] {
-  let level = padded(leaves);
+  let level = leaves.slice();
   const path: Word[] = [];
   let i = index;
   while (level.length > 1) {
-    path.push(level[i ^ 1]!);
-    const next: Word[] = [];
-    for (let k = 0; k < level.length; k += 2) next.push(keccak256Concat(level[k]!, level[k + 1]!));
-    level = next;
+    path.push(level[i ^ 1] ?? ZERO_WORD);
+    level = up(level);
     i >>= 1;
   }
   return path;
@@ -103,12 +137,10 @@ export function merkleVerify(root: Word, leaf: Word, index: number, path: readon
   return i === 0 && wordsEqual(node, root);
 }
 
-function padded(leaves: readonly Word[]): Word[] {
-  let n = 1;
-  while (n < leaves.length) n <<= 1;
-  const out = leaves.slice();
-  while (out.length < n) out.push(ZERO_WORD);
-  return out;
+function up(level: Word[]): Word[] {
+  const next: Word[] = [];
+  for (let i = 0; i < level.length; i += 2) next.push(keccak256Concat(level[i]!, level[i + 1] ?? ZERO_WORD));
+  return next;
 }
 
 /** What Rollup stores a hash of for each batch; fraud proofs present it back. */
@@ -117,37 +149,52 @@ export interface BatchHeader {
   prevRoot: Hex;
   postRoot: Hex;
   dataRoot: Hex;
+  /** number of leaves (forced entries + chunks) */
   chunkCount: number;
+  forcedCount: number;
+  /** index of the first inbox entry this batch consumes */
+  inboxStart: bigint;
   timestamp: bigint;
+  /** L1 block the batch was submitted in */
+  l1Block: bigint;
 }
 
-export const BATCH_HEADER_ABI = [
-  {
-    type: "tuple",
-    components: [
-      { name: "index", type: "uint64" },
-      { name: "prevRoot", type: "bytes32" },
-      { name: "postRoot", type: "bytes32" },
-      { name: "dataRoot", type: "bytes32" },
-      { name: "chunkCount", type: "uint32" },
-      { name: "timestamp", type: "uint64" },
-    ],
-  },
+export const BATCH_HEADER_COMPONENTS = [
+  { name: "index", type: "uint64" },
+  { name: "prevRoot", type: "bytes32" },
+  { name: "postRoot", type: "bytes32" },
+  { name: "dataRoot", type: "bytes32" },
+  { name: "chunkCount", type: "uint32" },
+  { name: "forcedCount", type: "uint32" },
+  { name: "inboxStart", type: "uint64" },
+  { name: "timestamp", type: "uint64" },
+  { name: "l1Block", type: "uint64" },
 ] as const;
 
 export function batchHeaderHash(h: BatchHeader): Hex {
-  return toHex(keccak256(fromHex(encodeAbiParameters(BATCH_HEADER_ABI, [h]))));
+  return toHex(keccak256(fromHex(encodeAbiParameters([{ type: "tuple", components: BATCH_HEADER_COMPONENTS }], [h]))));
 }
 
-/** The header Rollup.submitBatch derives from (index, prevRoot, timestamp, data). */
-export function headerOf(index: bigint, prevRoot: Word, timestamp: bigint, chunks: readonly Chunk[]): BatchHeader {
-  const leaves = chunkLeaves(prevRoot, chunks);
+/** The header Rollup.submitBatch derives from its inputs and the L1 block. */
+export function headerOf(args: {
+  index: bigint;
+  prevRoot: Word;
+  timestamp: bigint;
+  inboxStart: bigint;
+  forcedBodyHashes: readonly Word[];
+  data: BatchData;
+  l1Block: bigint;
+}): BatchHeader {
+  const parts = leafParts(args.prevRoot, args.forcedBodyHashes, args.data);
   return {
-    index,
-    prevRoot: toHex(prevRoot),
-    postRoot: toHex(chunks[chunks.length - 1]!.postRoot),
-    dataRoot: toHex(merkleRoot(leaves)),
-    chunkCount: chunks.length,
-    timestamp,
+    index: args.index,
+    prevRoot: toHex(args.prevRoot),
+    postRoot: toHex(parts[parts.length - 1]!.postRoot),
+    dataRoot: toHex(merkleRoot(leavesOf(parts))),
+    chunkCount: parts.length,
+    forcedCount: args.data.forcedPostRoots.length,
+    inboxStart: args.inboxStart,
+    timestamp: args.timestamp,
+    l1Block: args.l1Block,
   };
 }

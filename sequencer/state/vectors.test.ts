@@ -6,6 +6,7 @@ import { DECODE_ERROR, REJECT, type RejectReason } from "../protocol/constants.j
 import { buildVectors, type VectorFile } from "../testing/vectors.js";
 import { WitnessState } from "./access.js";
 import { treeWrite, nodeHash, type TreeNode } from "./smt.js";
+import { FRAUD_KIND, judgeLeaf } from "./fraud.js";
 import { applyTx } from "./transition.js";
 import { witnessFromJson } from "./witness-codec.js";
 
@@ -24,6 +25,9 @@ describe("shared protocol vectors (TypeScript side)", () => {
     for (const r of Object.keys(REJECT)) expect(reasons, `a vector rejecting with ${r}`).to.include(r);
     const decodes = new Set(file.vectors.map((v) => v.expected.decodeError).filter((r) => r !== null));
     for (const d of Object.keys(DECODE_ERROR)) expect(decodes, `a vector failing to decode with ${d}`).to.include(d);
+    const frauds = new Set(file.vectors.map((v) => v.expected.fraud));
+    for (const f of Object.keys(FRAUD_KIND)) expect(frauds, `a vector judged ${f}`).to.include(f);
+    expect(file.vectors.filter((v) => v.forced).length, "forced-inclusion vectors").to.be.at.least(4);
   });
 
   for (const v of file.vectors) {
@@ -37,6 +41,7 @@ describe("shared protocol vectors (TypeScript side)", () => {
       } catch (e) {
         expect(e).to.be.instanceOf(DecodeError);
         expect((e as DecodeError).reason).to.equal(v.expected.decodeError);
+        expect(judgeLeaf({ decodeError: (e as DecodeError).reason, reason: null, txIndex: 0, root: fromHex(v.preRoot, 32) }, v.forced, fromHex(v.claimedPostRoot, 32))).to.equal("Undecodable");
         return;
       }
       expect(v.expected.decodeError).to.equal(null);
@@ -56,6 +61,8 @@ describe("shared protocol vectors (TypeScript side)", () => {
       expect(index).to.equal(v.expected.txIndex);
       expect(toHex(state.root)).to.equal(v.expected.root);
       expect(state.consumed, "every witness consumed, no more").to.equal(v.witnesses.length);
+      const fraud = judgeLeaf({ decodeError: null, reason, txIndex: index, root: state.root }, v.forced, fromHex(v.claimedPostRoot, 32));
+      expect(fraud).to.equal(v.expected.fraud);
     });
   }
 });

@@ -16,6 +16,7 @@ import { TreeState } from "../state/access.js";
 import { runChunk } from "../state/chunk.js";
 import { treeGet, treeLeaves } from "../state/smt.js";
 import { applyTx } from "../state/transition.js";
+import { FRAUD_KIND, type FraudKind, judgeLeaf } from "../state/fraud.js";
 import { witnessToJson, type WitnessJson } from "../state/witness-codec.js";
 import { TEST_DOMAIN, testAccount, type TestAccount } from "./accounts.js";
 
@@ -36,7 +37,14 @@ export interface ProtocolVector {
   body: Hex;
   txs: unknown[];
   witnesses: WitnessJson[];
+  /** whether the leaf is a forced inbox entry (an invalid transaction in it is a no-op, not fraud) */
+  forced: boolean;
+  /** the post-root the proposer posted for this leaf */
+  claimedPostRoot: Hex;
   expected: {
+    /** the fraud, if any, that the posted claim amounts to */
+    fraud: FraudKind;
+    fraudCode: number;
     decodeError: DecodeErrorName | null;
     decodeErrorCode: number;
     reason: RejectReason | null;
@@ -85,6 +93,12 @@ interface Case {
   expect: Intent;
   /** a further claim about the state after the chunk (throws when it does not hold) */
   check?: (s: TreeState, w: World) => void;
+  /** a forced inbox leaf (one transaction; invalid means no-op) */
+  forced?: boolean;
+  /** what the proposer posts as the post-root: the true one (default), the pre-root, or another word */
+  posted?: "true" | "preRoot" | "other";
+  /** the fraud the posted claim amounts to (default: derived from `expect` for a regular chunk) */
+  fraud?: FraudKind;
 }
 
 const DAY = 86_400;
@@ -268,6 +282,17 @@ const CASES: Case[] = [
     txs: (w) => Array.from({ length: 16 }, (_, i) => w.sign(`g${i}`, dgrant(w, `p${i}`, `c${i}`))),
     expect: "ok",
   },
+
+  // ---- what the proposer posts: wrong roots, and forced inbox leaves
+  { name: "fraud: a valid chunk posted with another post-root is a wrong root", rule: "fraud", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok", posted: "other", fraud: "WrongRoot" },
+  { name: "fraud: a valid chunk posted with its pre-root (effects dropped) is a wrong root", rule: "fraud", txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("bob", grant(w, "clinic"))], expect: "ok", posted: "preRoot", fraud: "WrongRoot" },
+  { name: "fraud: an invalid transaction is fraud whatever root is posted", rule: "fraud", txs: (w) => [w.sign("alice", { ...grant(w, "clinic"), nonce: 7 })], expect: "BadNonce", posted: "preRoot", fraud: "RuleViolation" },
+  { name: "forced: an inbox revocation applies", rule: "forced", forced: true, setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok", fraud: "None" },
+  { name: "forced: a sequencer that posts an inbox revocation as a no-op has posted a wrong root", rule: "forced", forced: true, setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok", posted: "preRoot", fraud: "WrongRoot" },
+  { name: "forced: an inbox revocation with a stale nonce is a no-op, not fraud", rule: "forced", forced: true, setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab"))], txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 0 })], expect: "BadNonce", fraud: "None" },
+  { name: "forced: an invalid inbox transaction posted as if it applied is a wrong root", rule: "forced", forced: true, setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 9 })], expect: "BadNonce", posted: "other", fraud: "WrongRoot" },
+  { name: "forced: an inbox anchor by a provider without consent is a no-op", rule: "forced", forced: true, txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent", fraud: "None" },
+  { name: "forced: an inbox grant with a high-s signature is a no-op", rule: "forced", forced: true, txs: (w) => [highS(w.sign("alice", grant(w, "clinic")))], expect: "BadSignature", fraud: "None" },
 ];
 
 /** Undecodable bodies: [name, body bytes, expected decode error]. */
@@ -328,6 +353,11 @@ function buildCase(c: Case): ProtocolVector {
   }
   if (!wordsEqual(run.root, state.rootHash)) throw new Error(`vector "${c.name}": run root differs from the state's`);
   c.check?.(state, w);
+  const claimed = c.posted === "preRoot" ? fromHex(preRoot, 32) : c.posted === "other" ? fromHex(h("some other root"), 32) : run.root;
+  const fraud = judgeLeaf({ decodeError: null, reason: run.reason, txIndex: run.txIndex, root: run.root }, c.forced === true, claimed);
+  const wantFraud: FraudKind = c.fraud ?? (c.expect === "ok" ? "None" : run.reason === "BadSignature" || run.reason === "Unauthorized" ? "InvalidSignature" : "RuleViolation");
+  if (fraud !== wantFraud) throw new Error(`vector "${c.name}": expected fraud ${wantFraud}, TypeScript judges ${fraud}`);
+  if (c.forced && txs.length !== 1) throw new Error(`vector "${c.name}": a forced leaf holds one transaction`);
   return {
     name: c.name,
     rule: c.rule,
@@ -337,7 +367,11 @@ function buildCase(c: Case): ProtocolVector {
     body: toHex(body),
     txs: txs.map((stx) => ({ ...stx.tx, signature: stx.signature, signer: recoverSigner(w.sep, stx) })),
     witnesses: run.witnesses.map(witnessToJson),
+    forced: c.forced === true,
+    claimedPostRoot: toHex(claimed),
     expected: {
+      fraud,
+      fraudCode: FRAUD_KIND[fraud],
       decodeError: null,
       decodeErrorCode: 0,
       reason: run.reason,
@@ -367,7 +401,9 @@ function buildDecodeCase(name: string, body: Uint8Array, want: DecodeErrorName):
     body: toHex(body),
     txs: [],
     witnesses: [],
-    expected: { decodeError: want, decodeErrorCode: DECODE_ERROR[want], reason: null, reasonCode: 0, txIndex: 0, txCount: 0, root: toHex(ZERO_WORD) },
+    forced: false,
+    claimedPostRoot: toHex(ZERO_WORD),
+    expected: { fraud: "Undecodable", fraudCode: FRAUD_KIND.Undecodable, decodeError: want, decodeErrorCode: DECODE_ERROR[want], reason: null, reasonCode: 0, txIndex: 0, txCount: 0, root: toHex(ZERO_WORD) },
   };
 }
 

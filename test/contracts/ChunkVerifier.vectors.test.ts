@@ -41,6 +41,20 @@ describe("shared protocol vectors (Solidity side: ChunkVerifier)", () => {
       expect(verdict.txCount).to.equal(v.expected.txCount);
       expect(verdict.root).to.equal(v.expected.root);
     });
+
+    it(`judges the posted claim as TypeScript does (${v.expected.fraud}): ${v.name}`, async () => {
+      const witnesses = v.witnesses.map((w) => witnessToAbi(witnessFromJson(w)));
+      const [kind] = await verifier.read.judge([
+        file.domainSeparator,
+        BigInt(v.timestamp),
+        v.preRoot,
+        v.claimedPostRoot,
+        v.body,
+        witnesses,
+        v.forced,
+      ]);
+      expect(kind).to.equal(v.expected.fraudCode);
+    });
   }
 
   it("reverts when a witness is missing rather than guessing a verdict", async () => {

@@ -35,5 +35,10 @@ export async function expectRevert(p: Promise<unknown>, name: string, args?: rea
     return;
   }
   expect(r.name, r.text).to.equal(name);
-  if (args !== undefined) expect(r.args).to.deep.equal(args);
+  if (args !== undefined) expect(r.args.map(norm)).to.deep.equal(args.map(norm));
+}
+
+/** Addresses compare case-insensitively. */
+function norm(v: unknown): unknown {
+  return typeof v === "string" && /^0x[0-9a-fA-F]{40}$/.test(v) ? v.toLowerCase() : v;
 }

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IChunkVerifier} from "./interfaces/IChunkVerifier.sol";
+import {IForcedInbox} from "./interfaces/IForcedInbox.sol";
+import {IRollup} from "./interfaces/IRollup.sol";
+import {BatchData} from "./libraries/BatchData.sol";
+import {BatchHeader, ChunkRef, Witness} from "./libraries/RollupTypes.sol";
+import {TxDigest} from "./libraries/TxDigest.sol";
+
+/// @title Rollup
+/// @notice The L1 home of ephr-rollup: bonded proposers submit batches of consent and record-pointer
+/// transactions with the state root they lead to; anyone may prove a batch fraudulent within the
+/// challenge period, which slashes its proposer, pays the challenger and reverts that batch and every
+/// later one. After the period a batch is final. docs/protocol.md is the specification.
+contract Rollup is IRollup, AccessControl, ReentrancyGuard {
+    // ------------------------------------------------------------------ errors
+
+    /// @notice A configuration value is out of range (`field` names it).
+    error InvalidConfig(string field);
+    /// @notice `account` may not propose now: it lacks PROPOSER_ROLE and no inbox entry is overdue.
+    error NotProposer(address account);
+    /// @notice The proposer's bond is below the required amount.
+    error InsufficientBond(address proposer, uint256 bond, uint256 required);
+    /// @notice The proposer has asked to withdraw its bond and may not propose until it cancels.
+    error WithdrawalPending(address proposer);
+    /// @notice The batch does not build on the current tip.
+    error PrevRootMismatch(bytes32 tip, bytes32 given);
+    /// @notice The batch timestamp is later than the L1 block's.
+    error TimestampInFuture(uint64 timestamp, uint256 blockTimestamp);
+    /// @notice The batch timestamp is older than the L1 time allows (`minimum`).
+    error TimestampTooOld(uint64 timestamp, uint256 minimum);
+    /// @notice The batch timestamp is before the previous batch's or a consumed inbox entry's queue time.
+    error TimestampTooEarly(uint64 timestamp, uint64 minimum);
+    /// @notice The batch consumes inbox entries that do not exist (`available` exist).
+    error InboxEntryMissing(uint256 wanted, uint256 available);
+    /// @notice Inbox entry `index` is due (deadline passed) and the batch does not include it.
+    error InboxEntryDue(uint256 index, uint64 deadline);
+    /// @notice No live batch has index `index`.
+    error BatchNotLive(uint256 index);
+    /// @notice The presented header is not the one stored for batch `index`.
+    error HeaderMismatch(uint256 index);
+    /// @notice Batch `index` is final; fraud proofs are no longer accepted.
+    error BatchFinalized(uint256 index);
+    /// @notice The presented chunk is not leaf `index` of the batch.
+    error ChunkNotInBatch(uint32 index);
+    /// @notice A fraud proof must name a fraud kind.
+    error NoFraudClaimed();
+    /// @notice Wrong-root claim against a leaf whose root is correct.
+    error ChunkRootCorrect(bytes32 root);
+    /// @notice Undecodable claim against a chunk that decodes.
+    error ChunkDecodes();
+    /// @notice Invalid-transaction claim against a chunk whose transactions are all valid.
+    error TransactionsValid();
+    /// @notice Invalid-transaction claim against a forced leaf: an invalid forced transaction is a no-op.
+    error ForcedTransactionIsNoOp(uint8 reason);
+    /// @notice The leaf holds fraud, but of another kind than claimed.
+    error FraudKindMismatch(IChunkVerifier.FraudKind claimed, IChunkVerifier.FraudKind actual);
+    /// @notice The first invalid transaction is at `actual`, not at the claimed index.
+    error WrongTransactionIndex(uint32 claimed, uint32 actual);
+    /// @notice No bond to withdraw, or no withdrawal requested.
+    error NothingToWithdraw(address proposer);
+    /// @notice The bond can be withdrawn from `readyAt` on.
+    error WithdrawalNotReady(uint256 readyAt);
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice A batch was accepted. Its data is the calldata of the transaction that emitted this.
+    event BatchSubmitted(
+        uint256 indexed index,
+        address indexed proposer,
+        bytes32 headerHash,
+        BatchHeader header
+    );
+    /// @notice Batches [fromIndex, toIndex) were deleted by a fraud proof; the tip is `tipRoot` again.
+    event BatchesReverted(uint256 indexed fromIndex, uint256 toIndex, bytes32 tipRoot);
+    /// @notice Fraud was proven in batch `batchIndex`, leaf `chunkIndex` (transaction `txIndex` for
+    /// invalid transactions; `code` is the REJECT_/DECODE_ code).
+    event FraudProven(
+        uint256 indexed batchIndex,
+        IChunkVerifier.FraudKind kind,
+        uint32 chunkIndex,
+        uint32 txIndex,
+        uint8 code,
+        address indexed proposer,
+        address indexed challenger,
+        uint256 slashed,
+        uint256 reward
+    );
+    event BondDeposited(address indexed proposer, uint256 amount, uint256 bond);
+    event WithdrawalRequested(address indexed proposer, uint256 readyAt);
+    event WithdrawalCancelled(address indexed proposer);
+    event BondWithdrawn(address indexed proposer, uint256 amount);
+    event TreasuryChanged(address indexed previous, address indexed current);
+    /// @notice Slashed funds not paid to challengers: to the treasury, or burned when there is none.
+    event SlashedFundsRetained(uint256 toTreasury, uint256 burned);
+    event TreasuryPaid(address indexed treasury, uint256 amount);
+
+    // ------------------------------------------------------------------ constants and immutables
+
+    bytes32 public constant PROPOSER_ROLE = keccak256("PROPOSER_ROLE");
+    uint16 internal constant BPS = 10_000;
+
+    IChunkVerifier public immutable verifier;
+    IForcedInbox public immutable inbox;
+    /// @notice Seconds after submission during which a batch can be proven fraudulent.
+    uint64 public immutable challengePeriod;
+    /// @notice Seconds between a withdrawal request and the withdrawal (at least).
+    uint64 public immutable withdrawalDelay;
+    /// @notice How far (seconds) a batch timestamp may lag the L1 block's.
+    uint64 public immutable maxTimestampLag;
+    /// @notice Bond a proposer must hold to submit.
+    uint256 public immutable bondAmount;
+    /// @notice Share of a slashed bond paid to the challenger, in basis points.
+    uint16 public immutable challengerRewardBps;
+
+    // ------------------------------------------------------------------ storage
+
+    struct StoredBatch {
+        bytes32 headerHash;
+        bytes32 postRoot;
+        address proposer;
+        uint64 submittedAt;
+        uint64 timestamp;
+    }
+
+    struct Bond {
+        uint256 amount;
+        uint64 withdrawalRequestedAt; // 0 when none
+        uint64 lastSubmittedAt;
+    }
+
+    mapping(uint256 index => StoredBatch) private _batches;
+    uint256 private _batchCount;
+    /// @notice Inbox entries consumed by live batches.
+    uint256 public inboxConsumed;
+    mapping(address proposer => Bond) private _bonds;
+    address public treasury;
+    /// @notice Slashed funds held for the treasury.
+    uint256 public treasuryBalance;
+    /// @notice Slashed funds locked forever (no treasury was set when they were slashed).
+    uint256 public burned;
+
+    /// @notice Deployment parameters of a network (docs/operations.md).
+    struct Config {
+        address admin;
+        address treasury;
+        IChunkVerifier verifier;
+        IForcedInbox inbox;
+        uint64 challengePeriod;
+        uint64 withdrawalDelay;
+        uint64 maxTimestampLag;
+        uint256 bondAmount;
+        uint16 challengerRewardBps;
+        address[] proposers;
+    }
+
+    // ------------------------------------------------------------------ constructor
+
+    constructor(Config memory cfg) {
+        if (cfg.admin == address(0)) revert InvalidConfig("admin");
+        if (address(cfg.verifier) == address(0)) revert InvalidConfig("verifier");
+        if (address(cfg.inbox) == address(0)) revert InvalidConfig("inbox");
+        if (cfg.challengePeriod == 0) revert InvalidConfig("challengePeriod");
+        if (cfg.bondAmount == 0) revert InvalidConfig("bondAmount");
+        if (cfg.challengerRewardBps > BPS) revert InvalidConfig("challengerRewardBps");
+        if (cfg.maxTimestampLag == 0) revert InvalidConfig("maxTimestampLag");
+        verifier = cfg.verifier;
+        inbox = cfg.inbox;
+        challengePeriod = cfg.challengePeriod;
+        withdrawalDelay = cfg.withdrawalDelay;
+        maxTimestampLag = cfg.maxTimestampLag;
+        bondAmount = cfg.bondAmount;
+        challengerRewardBps = cfg.challengerRewardBps;
+        treasury = cfg.treasury;
+        _grantRole(DEFAULT_ADMIN_ROLE, cfg.admin);
+        for (uint256 i = 0; i < cfg.proposers.length; ++i) _grantRole(PROPOSER_ROLE, cfg.proposers[i]);
+        emit TreasuryChanged(address(0), cfg.treasury);
+    }
+
+    // ------------------------------------------------------------------ external: batches
+
+    /// @notice Submit a batch building on the current tip.
+    /// @param prevRoot the tip root the batch builds on (guards against racing submissions)
+    /// @param timestamp the batch timestamp: expiries are judged against it; within
+    /// [block.timestamp - maxTimestampLag, block.timestamp] and not before the previous batch's
+    /// @param data the batch data (docs/protocol.md "Batches"): the post-roots of the forced inbox
+    /// entries it consumes (the next ones in the inbox, every due one included), then its chunks
+    /// @return index the new batch's index
+    function submitBatch(bytes32 prevRoot, uint64 timestamp, bytes calldata data) external returns (uint256 index) {
+        _checkProposer(msg.sender);
+        bytes32 tip = tipRoot();
+        if (prevRoot != tip) revert PrevRootMismatch(tip, prevRoot);
+        index = _batchCount;
+        uint64 minTimestamp = index == 0 ? 0 : _batches[index - 1].timestamp;
+        (uint256 inboxStart, bytes32[] memory forcedHashes, uint64 lastQueuedAt) =
+            _consumeInbox(BatchData.forcedCount(data));
+        if (lastQueuedAt > minTimestamp) minTimestamp = lastQueuedAt;
+        _checkTimestamp(timestamp, minTimestamp);
+
+        (bytes32[] memory leaves, bytes32 postRoot) = BatchData.leaves(prevRoot, data, forcedHashes);
+        BatchHeader memory header = BatchHeader({
+            index: uint64(index),
+            prevRoot: prevRoot,
+            postRoot: postRoot,
+            dataRoot: BatchData.merkleRoot(leaves),
+            chunkCount: uint32(leaves.length),
+            forcedCount: uint32(forcedHashes.length),
+            inboxStart: uint64(inboxStart),
+            timestamp: timestamp,
+            l1Block: uint64(block.number)
+        });
+        bytes32 headerHash = keccak256(abi.encode(header));
+        _batches[index] = StoredBatch({
+            headerHash: headerHash,
+            postRoot: postRoot,
+            proposer: msg.sender,
+            submittedAt: uint64(block.timestamp),
+            timestamp: timestamp
+        });
+        _batchCount = index + 1;
+        inboxConsumed = inboxStart + forcedHashes.length;
+        _bonds[msg.sender].lastSubmittedAt = uint64(block.timestamp);
+        emit BatchSubmitted(index, msg.sender, headerHash, header);
+    }
+
+    /// @notice Prove that leaf `chunk.index` of a live, non-final batch is fraudulent. On success the
+    /// batch's proposer loses its bond (challengerRewardBps of it paid to the caller), and the batch and
+    /// every later one are reverted.
+    /// @param claimed the fraud kind being proven (WrongRoot, InvalidSignature, RuleViolation, Undecodable)
+    /// @param header the batch's header as emitted in BatchSubmitted
+    /// @param chunk the leaf: body, pre/post roots and Merkle path in the batch's dataRoot
+    /// @param witnesses state witnesses of every access the leaf's transactions make, in order
+    /// @param txIndex for InvalidSignature and RuleViolation, the index of the first invalid
+    /// transaction in the chunk; ignored otherwise
+    function proveFraud(
+        IChunkVerifier.FraudKind claimed,
+        BatchHeader calldata header,
+        ChunkRef calldata chunk,
+        Witness[] calldata witnesses,
+        uint32 txIndex
+    ) external nonReentrant {
+        if (claimed == IChunkVerifier.FraudKind.None) revert NoFraudClaimed();
+        address proposer = _checkChallengeable(header);
+        _checkChunkInBatch(header, chunk);
+        bool forced = chunk.index < header.forcedCount;
+        (IChunkVerifier.FraudKind kind, IChunkVerifier.Verdict memory v) = verifier.judge(
+            domainSeparator(), header.timestamp, chunk.preRoot, chunk.postRoot, chunk.body, witnesses, forced
+        );
+        _checkClaim(claimed, kind, v, forced, txIndex);
+        uint8 code = kind == IChunkVerifier.FraudKind.Undecodable ? v.decodeError : v.reason;
+        _slashAndRevert(header, proposer, kind, chunk.index, v.txIndex, code);
+    }
+
+    // ------------------------------------------------------------------ external: bonds
+
+    /// @notice Add the sent ETH to the caller's bond.
+    function depositBond() external payable {
+        Bond storage b = _bonds[msg.sender];
+        b.amount += msg.value;
+        emit BondDeposited(msg.sender, msg.value, b.amount);
+    }
+
+    /// @notice Start the withdrawal of the caller's whole bond. The caller may not propose until it
+    /// withdraws or cancels; the bond is released once withdrawalDelay has passed since this request and
+    /// challengePeriod since the caller's last batch (so every batch it answers for is final or reverted).
+    function requestWithdrawal() external {
+        Bond storage b = _bonds[msg.sender];
+        if (b.amount == 0) revert NothingToWithdraw(msg.sender);
+        b.withdrawalRequestedAt = uint64(block.timestamp);
+        emit WithdrawalRequested(msg.sender, _withdrawalReadyAt(b));
+    }
+
+    /// @notice Cancel a pending withdrawal request.
+    function cancelWithdrawal() external {
+        Bond storage b = _bonds[msg.sender];
+        if (b.withdrawalRequestedAt == 0) revert NothingToWithdraw(msg.sender);
+        b.withdrawalRequestedAt = 0;
+        emit WithdrawalCancelled(msg.sender);
+    }
+
+    /// @notice Withdraw the caller's whole bond after a request has matured.
+    function withdrawBond() external nonReentrant {
+        Bond storage b = _bonds[msg.sender];
+        if (b.withdrawalRequestedAt == 0 || b.amount == 0) revert NothingToWithdraw(msg.sender);
+        uint256 readyAt = _withdrawalReadyAt(b);
+        if (block.timestamp < readyAt) revert WithdrawalNotReady(readyAt);
+        uint256 amount = b.amount;
+        b.amount = 0;
+        b.withdrawalRequestedAt = 0;
+        emit BondWithdrawn(msg.sender, amount);
+        Address.sendValue(payable(msg.sender), amount);
+    }
+
+    // ------------------------------------------------------------------ external: treasury
+
+    /// @notice Set where slashed funds not paid to challengers go (zero: they are burned).
+    function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        emit TreasuryChanged(treasury, newTreasury);
+        treasury = newTreasury;
+    }
+
+    /// @notice Pay the treasury what slashing has set aside for it (anyone may call).
+    function payTreasury() external nonReentrant {
+        address to = treasury;
+        uint256 amount = treasuryBalance;
+        if (to == address(0) || amount == 0) revert NothingToWithdraw(to);
+        treasuryBalance = 0;
+        emit TreasuryPaid(to, amount);
+        Address.sendValue(payable(to), amount);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IRollup
+    function batchCount() external view returns (uint256) {
+        return _batchCount;
+    }
+
+    /// @inheritdoc IRollup
+    function batch(uint256 index) external view returns (BatchInfo memory) {
+        if (index >= _batchCount) revert BatchNotLive(index);
+        StoredBatch storage s = _batches[index];
+        return BatchInfo({
+            headerHash: s.headerHash,
+            postRoot: s.postRoot,
+            proposer: s.proposer,
+            submittedAt: s.submittedAt,
+            finalizesAt: s.submittedAt + challengePeriod
+        });
+    }
+
+    /// @inheritdoc IRollup
+    function tipRoot() public view returns (bytes32) {
+        uint256 n = _batchCount;
+        return n == 0 ? bytes32(0) : _batches[n - 1].postRoot;
+    }
+
+    /// @inheritdoc IRollup
+    function isFinal(uint256 index) public view returns (bool) {
+        return index < _batchCount && block.timestamp >= uint256(_batches[index].submittedAt) + challengePeriod;
+    }
+
+    /// @inheritdoc IRollup
+    /// @dev Binary search: submission times never decrease with the index, so final batches are a prefix.
+    function latestFinalized() external view returns (bool exists, uint256 index, bytes32 root) {
+        uint256 lo = 0;
+        uint256 hi = _batchCount; // invariant: batches < lo are final, batches >= hi are not
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (isFinal(mid)) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0) return (false, 0, bytes32(0));
+        return (true, lo - 1, _batches[lo - 1].postRoot);
+    }
+
+    /// @inheritdoc IRollup
+    function domainSeparator() public view returns (bytes32) {
+        return TxDigest.domainSeparator(block.chainid, address(this));
+    }
+
+    /// @notice A proposer's bond: amount, pending withdrawal request time (0: none), last submission.
+    function bondOf(address proposer) external view returns (Bond memory) {
+        return _bonds[proposer];
+    }
+
+    /// @notice Whether the oldest unconsumed inbox entry is past its deadline: then any bonded party may
+    /// propose (the escalation path of forced inclusion).
+    function inboxOverdue() public view returns (bool) {
+        uint256 next = inboxConsumed;
+        if (next >= inbox.count()) return false;
+        return block.timestamp > inbox.entry(next).deadline;
+    }
+
+    /// @notice Whether `account` may submit a batch now.
+    function canPropose(address account) external view returns (bool) {
+        Bond storage b = _bonds[account];
+        return (hasRole(PROPOSER_ROLE, account) || inboxOverdue()) && b.amount >= bondAmount
+            && b.withdrawalRequestedAt == 0;
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    function _checkProposer(address account) private view {
+        if (!hasRole(PROPOSER_ROLE, account) && !inboxOverdue()) revert NotProposer(account);
+        Bond storage b = _bonds[account];
+        if (b.amount < bondAmount) revert InsufficientBond(account, b.amount, bondAmount);
+        if (b.withdrawalRequestedAt != 0) revert WithdrawalPending(account);
+    }
+
+    function _checkTimestamp(uint64 timestamp, uint64 minimum) private view {
+        if (timestamp > block.timestamp) revert TimestampInFuture(timestamp, block.timestamp);
+        if (uint256(timestamp) + maxTimestampLag < block.timestamp) {
+            revert TimestampTooOld(timestamp, block.timestamp - maxTimestampLag);
+        }
+        if (timestamp < minimum) revert TimestampTooEarly(timestamp, minimum);
+    }
+
+    /// @dev The next `count` inbox entries: their body hashes and the last one's queue time. Every entry
+    /// already due must be among them.
+    function _consumeInbox(uint256 count)
+        private
+        view
+        returns (uint256 start, bytes32[] memory hashes, uint64 lastQueuedAt)
+    {
+        start = inboxConsumed;
+        uint256 available = inbox.count();
+        if (start + count > available) revert InboxEntryMissing(start + count, available);
+        hashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            IForcedInbox.Entry memory e = inbox.entry(start + i);
+            hashes[i] = e.bodyHash;
+            lastQueuedAt = e.queuedAt;
+        }
+        if (start + count < available) {
+            IForcedInbox.Entry memory next = inbox.entry(start + count);
+            if (block.timestamp > next.deadline) revert InboxEntryDue(start + count, next.deadline);
+        }
+    }
+
+    function _checkChallengeable(BatchHeader calldata header) private view returns (address proposer) {
+        uint256 index = header.index;
+        if (index >= _batchCount) revert BatchNotLive(index);
+        StoredBatch storage s = _batches[index];
+        if (keccak256(abi.encode(header)) != s.headerHash) revert HeaderMismatch(index);
+        if (block.timestamp >= uint256(s.submittedAt) + challengePeriod) revert BatchFinalized(index);
+        return s.proposer;
+    }
+
+    function _checkChunkInBatch(BatchHeader calldata header, ChunkRef calldata chunk) private pure {
+        bytes32 leaf = BatchData.leafHash(chunk.preRoot, chunk.postRoot, keccak256(chunk.body));
+        if (!BatchData.verifyPath(header.dataRoot, leaf, chunk.index, header.chunkCount, chunk.path)) {
+            revert ChunkNotInBatch(chunk.index);
+        }
+    }
+
+    function _checkClaim(
+        IChunkVerifier.FraudKind claimed,
+        IChunkVerifier.FraudKind kind,
+        IChunkVerifier.Verdict memory v,
+        bool forced,
+        uint32 txIndex
+    ) private pure {
+        bool txClaim =
+            claimed == IChunkVerifier.FraudKind.InvalidSignature || claimed == IChunkVerifier.FraudKind.RuleViolation;
+        if (kind == IChunkVerifier.FraudKind.None) {
+            if (claimed == IChunkVerifier.FraudKind.WrongRoot) revert ChunkRootCorrect(v.root);
+            if (claimed == IChunkVerifier.FraudKind.Undecodable) revert ChunkDecodes();
+            if (forced && v.reason != 0) revert ForcedTransactionIsNoOp(v.reason);
+            revert TransactionsValid();
+        }
+        if (kind != claimed) revert FraudKindMismatch(claimed, kind);
+        if (txClaim && v.txIndex != txIndex) revert WrongTransactionIndex(txIndex, v.txIndex);
+    }
+
+    function _slashAndRevert(
+        BatchHeader calldata header,
+        address proposer,
+        IChunkVerifier.FraudKind kind,
+        uint32 chunkIndex,
+        uint32 txIndex,
+        uint8 code
+    ) private {
+        uint256 from = header.index;
+        uint256 to = _batchCount;
+        Bond storage b = _bonds[proposer];
+        uint256 slashed = b.amount;
+        uint256 reward = slashed * challengerRewardBps / BPS;
+        uint256 retained = slashed - reward;
+        b.amount = 0;
+        _batchCount = from;
+        inboxConsumed = header.inboxStart;
+        if (treasury != address(0)) treasuryBalance += retained;
+        else burned += retained;
+
+        emit BatchesReverted(from, to, header.prevRoot);
+        emit FraudProven(from, kind, chunkIndex, txIndex, code, proposer, msg.sender, slashed, reward);
+        emit SlashedFundsRetained(treasury != address(0) ? retained : 0, treasury != address(0) ? 0 : retained);
+        if (reward > 0) Address.sendValue(payable(msg.sender), reward);
+    }
+
+    function _withdrawalReadyAt(Bond storage b) private view returns (uint256) {
+        uint256 a = uint256(b.withdrawalRequestedAt) + withdrawalDelay;
+        uint256 c = uint256(b.lastSubmittedAt) + challengePeriod;
+        return a > c ? a : c;
+    }
+}

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title IRollup
+/// @notice What other contracts and off-chain verifiers (gateways, light clients) read from the Rollup:
+/// batch roots and their finality.
+interface IRollup {
+    /// @notice A stored batch.
+    /// @param headerHash keccak256 of the ABI-encoded BatchHeader
+    /// @param postRoot state root after the batch
+    /// @param proposer who submitted it (and whose bond answers for it)
+    /// @param submittedAt L1 timestamp of submission
+    /// @param finalizesAt L1 timestamp from which it is final (no fraud proof accepted)
+    struct BatchInfo {
+        bytes32 headerHash;
+        bytes32 postRoot;
+        address proposer;
+        uint64 submittedAt;
+        uint64 finalizesAt;
+    }
+
+    /// @notice Number of live batches (reverted batches are not counted).
+    function batchCount() external view returns (uint256);
+
+    /// @notice Batch `index` (reverts if it is not live).
+    function batch(uint256 index) external view returns (BatchInfo memory);
+
+    /// @notice The state root after the last live batch (the empty root before any batch).
+    function tipRoot() external view returns (bytes32);
+
+    /// @notice Whether batch `index` is live and its challenge period is over.
+    function isFinal(uint256 index) external view returns (bool);
+
+    /// @notice The newest final batch: `exists` is false while no batch is final.
+    function latestFinalized() external view returns (bool exists, uint256 index, bytes32 root);
+
+    /// @notice The EIP-712 domain separator every rollup transaction is signed under.
+    function domainSeparator() external view returns (bytes32);
+}
