@@ -119,12 +119,13 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
 
     // ------------------------------------------------------------------ storage
 
+    /// @dev Three storage slots: the hash, the root, and the proposer packed with two times.
     struct StoredBatch {
         bytes32 headerHash;
         bytes32 postRoot;
         address proposer;
-        uint64 submittedAt;
-        uint64 timestamp;
+        uint48 submittedAt;
+        uint48 timestamp;
     }
 
     struct Bond {
@@ -195,7 +196,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         bytes32 tip = tipRoot();
         if (prevRoot != tip) revert PrevRootMismatch(tip, prevRoot);
         index = _batchCount;
-        uint64 minTimestamp = index == 0 ? 0 : _batches[index - 1].timestamp;
+        uint64 minTimestamp = index == 0 ? 0 : uint64(_batches[index - 1].timestamp);
         (uint256 inboxStart, bytes32[] memory forcedHashes, uint64 lastQueuedAt) =
             _consumeInbox(BatchData.forcedCount(data));
         if (lastQueuedAt > minTimestamp) minTimestamp = lastQueuedAt;
@@ -218,11 +219,11 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
             headerHash: headerHash,
             postRoot: postRoot,
             proposer: msg.sender,
-            submittedAt: uint64(block.timestamp),
-            timestamp: timestamp
+            submittedAt: uint48(block.timestamp),
+            timestamp: uint48(timestamp)
         });
         _batchCount = index + 1;
-        inboxConsumed = inboxStart + forcedHashes.length;
+        if (forcedHashes.length > 0) inboxConsumed = inboxStart + forcedHashes.length;
         _bonds[msg.sender].lastSubmittedAt = uint64(block.timestamp);
         emit BatchSubmitted(index, msg.sender, headerHash, header);
     }

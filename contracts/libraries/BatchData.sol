@@ -29,25 +29,29 @@ library BatchData {
         returns (bytes32[] memory out, bytes32 postRoot)
     {
         uint256 nForced = forcedBodyHashes.length;
-        out = new bytes32[](C.MAX_BATCH_CHUNKS);
+        uint256 end = data.length;
+        out = allocate(C.MAX_BATCH_CHUNKS);
         uint256 n;
         uint256 pos = 2;
         bytes32 pre = prevRoot;
         for (; n < nForced; ++n) {
-            if (pos + 32 > data.length) revert MalformedBatchData(pos);
-            bytes32 post = bytes32(data[pos:pos + 32]);
+            if (pos + 32 > end) revert MalformedBatchData(pos);
+            bytes32 post = word(data, pos);
             out[n] = leafHash(pre, post, forcedBodyHashes[n]);
             pre = post;
             pos += 32;
         }
-        while (pos < data.length) {
+        while (pos < end) {
             if (n == C.MAX_BATCH_CHUNKS) revert BadLeafCount(n + 1);
-            if (pos + 34 > data.length) revert MalformedBatchData(pos);
-            bytes32 post = bytes32(data[pos:pos + 32]);
-            uint256 len = (uint256(uint8(data[pos + 32])) << 8) | uint256(uint8(data[pos + 33]));
+            if (pos + 34 > end) revert MalformedBatchData(pos);
+            bytes32 post = word(data, pos);
+            uint256 len = uint256(word(data, pos + 32)) >> 240;
             pos += 34;
-            if (len == 0 || len > C.MAX_CHUNK_BODY_BYTES || pos + len > data.length) revert MalformedBatchData(pos - 2);
-            out[n++] = leafHash(pre, post, hashCalldata(data[pos:pos + len]));
+            if (len == 0 || len > C.MAX_CHUNK_BODY_BYTES || pos + len > end) revert MalformedBatchData(pos - 2);
+            out[n] = leafHash(pre, post, hashCalldata(data, pos, len));
+            unchecked {
+                ++n;
+            }
             pre = post;
             pos += len;
         }
@@ -56,6 +60,22 @@ library BatchData {
             mstore(out, n)
         }
         postRoot = pre;
+    }
+
+    /// @dev The 32 bytes of `data` at `pos` (zero-padded past the end; callers bound `pos`).
+    function word(bytes calldata data, uint256 pos) private pure returns (bytes32 w) {
+        assembly ("memory-safe") {
+            w := calldataload(add(data.offset, pos))
+        }
+    }
+
+    /// @dev A bytes32 array of `n` slots left uninitialised (every slot used is written before it is read).
+    function allocate(uint256 n) private pure returns (bytes32[] memory a) {
+        assembly ("memory-safe") {
+            a := mload(0x40)
+            mstore(a, n)
+            mstore(0x40, add(a, mul(add(n, 1), 0x20)))
+        }
     }
 
     function leafHash(bytes32 preRoot, bytes32 postRoot, bytes32 bodyHash) internal pure returns (bytes32 h) {
@@ -68,12 +88,12 @@ library BatchData {
         }
     }
 
-    /// @dev keccak256 of a calldata slice, through scratch memory past the free-memory pointer.
-    function hashCalldata(bytes calldata b) internal pure returns (bytes32 h) {
+    /// @dev keccak256 of `len` bytes of `data` at `pos`, through scratch memory past the free-memory pointer.
+    function hashCalldata(bytes calldata data, uint256 pos, uint256 len) private pure returns (bytes32 h) {
         assembly ("memory-safe") {
             let p := mload(0x40)
-            calldatacopy(p, b.offset, b.length)
-            h := keccak256(p, b.length)
+            calldatacopy(p, add(data.offset, pos), len)
+            h := keccak256(p, len)
         }
     }
 

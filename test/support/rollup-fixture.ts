@@ -9,6 +9,8 @@ import { fromHex, toHex, type Word } from "../../sequencer/protocol/bytes.js";
 import { type BatchData, type BatchHeader, encodeBatchData, leafParts, leavesOf } from "../../sequencer/protocol/batch.js";
 import { keccak256 } from "../../sequencer/protocol/hash.js";
 import { checkLeaf } from "../../sequencer/watcher/prove.js";
+import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
+import { applyTx } from "../../sequencer/state/transition.js";
 import { domainSeparator } from "../../sequencer/protocol/eip712.js";
 import { BatchAssembler } from "../../sequencer/batcher/assemble.js";
 import type { SignedTx } from "../../sequencer/protocol/types.js";
@@ -37,8 +39,9 @@ export const DEFAULTS = {
   inclusionWindow: 1800n,
 };
 
-export async function deployRollup(opts: RollupOptions = {}) {
-  const conn = await network.create();
+/** Deploy on a fresh in-process network (`networkName`: a network of hardhat.config.ts). */
+export async function deployRollup(opts: RollupOptions = {}, networkName?: string) {
+  const conn = await network.create(networkName);
   const { viem, networkHelpers } = conn;
   const publicClient = await viem.getPublicClient();
   const [admin, proposer, challenger, stranger, treasury] = await viem.getWalletClients();
@@ -156,4 +159,23 @@ export function leafOf(d: Deployed, p: Posted, index: number) {
     preState: state.root,
     ctx: { domainSeparator: d.sep, timestamp: Number(p.header.timestamp) },
   };
+}
+
+/**
+ * Chunks as a dishonest proposer might post them: every transaction included, valid or not,
+ * `perChunk` to a chunk, each chunk's post-root from executing its valid transactions.
+ */
+export function chunksIncludingInvalid(l2: L2Sim, timestamp: number, txs: readonly SignedTx[], perChunk = 16): { postRoot: Word; body: Uint8Array }[] {
+  const state = new TreeState(l2.state.root);
+  const ctx = { domainSeparator: l2.sep, timestamp };
+  const out: { postRoot: Word; body: Uint8Array }[] = [];
+  for (let i = 0; i < txs.length; i += perChunk) {
+    const slice = txs.slice(i, i + perChunk);
+    for (const stx of slice) {
+      const before = state.root;
+      if (!applyTx(state, stx, ctx).ok) state.root = before;
+    }
+    out.push({ postRoot: state.rootHash, body: encodeChunkBody(slice) });
+  }
+  return out;
 }

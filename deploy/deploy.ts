@@ -1,0 +1,84 @@
+/**
+ * Deploying a network's contracts (ChunkVerifier, ForcedInbox, Rollup) with viem: used by
+ * `npm run deploy` for a testnet and by `npm start` for the local Hardhat L1.
+ */
+import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import {
+  chunkVerifierAbi,
+  chunkVerifierBytecode,
+  forcedInboxAbi,
+  forcedInboxBytecode,
+  rollupAbi,
+  rollupBytecode,
+} from "../sequencer/l1/contracts.generated.js";
+import type { DeployParams } from "./params.js";
+
+export interface Deployment {
+  chainId: number;
+  rollup: Address;
+  verifier: Address;
+  inbox: Address;
+  /** L1 block of the Rollup's deployment: watchers start reading events there */
+  deployBlock: string;
+  params: Record<string, string | string[] | number>;
+  deployedAt: string;
+}
+
+type Wallet = WalletClient<Transport, Chain | undefined, Account>;
+
+async function deployOne(wallet: Wallet, client: PublicClient, abi: Abi, bytecode: Hex, args: unknown[]): Promise<{ address: Address; block: bigint }> {
+  const hash = await wallet.deployContract({ abi, bytecode, args, account: wallet.account, chain: wallet.chain ?? null } as never);
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`deployment transaction ${hash} failed`);
+  return { address: receipt.contractAddress, block: receipt.blockNumber };
+}
+
+export async function deployContracts(wallet: Wallet, client: PublicClient, params: DeployParams, log: (m: string) => void = () => {}): Promise<Deployment> {
+  const chainId = await client.getChainId();
+  const verifier = await deployOne(wallet, client, chunkVerifierAbi as Abi, chunkVerifierBytecode, []);
+  log(`ChunkVerifier at ${verifier.address}`);
+  const inbox = await deployOne(wallet, client, forcedInboxAbi as Abi, forcedInboxBytecode, [params.inclusionWindow]);
+  log(`ForcedInbox at ${inbox.address}`);
+  const admin = params.admin ?? wallet.account.address;
+  const rollup = await deployOne(wallet, client, rollupAbi as Abi, rollupBytecode, [
+    {
+      admin,
+      treasury: params.treasury ?? "0x0000000000000000000000000000000000000000",
+      verifier: verifier.address,
+      inbox: inbox.address,
+      challengePeriod: params.challengePeriod,
+      withdrawalDelay: params.withdrawalDelay,
+      maxTimestampLag: params.maxTimestampLag,
+      bondAmount: params.bondAmount,
+      challengerRewardBps: params.challengerRewardBps,
+      proposers: params.proposers,
+    },
+  ]);
+  log(`Rollup at ${rollup.address}`);
+  return {
+    chainId,
+    rollup: rollup.address,
+    verifier: verifier.address,
+    inbox: inbox.address,
+    deployBlock: rollup.block.toString(),
+    params: {
+      challengePeriod: params.challengePeriod.toString(),
+      withdrawalDelay: params.withdrawalDelay.toString(),
+      maxTimestampLag: params.maxTimestampLag.toString(),
+      inclusionWindow: params.inclusionWindow.toString(),
+      bondAmount: params.bondAmount.toString(),
+      challengerRewardBps: params.challengerRewardBps,
+      admin,
+      treasury: params.treasury ?? "none (burned)",
+      proposers: params.proposers,
+    },
+    deployedAt: new Date().toISOString(),
+  };
+}
+
+/** Deposit `amount` as `wallet`'s proposer bond. */
+export async function depositBond(wallet: Wallet, client: PublicClient, rollup: Address, amount: bigint): Promise<void> {
+  const hash = await wallet.writeContract({ address: rollup, abi: rollupAbi, functionName: "depositBond", value: amount, account: wallet.account, chain: wallet.chain ?? null });
+  const r = await client.waitForTransactionReceipt({ hash });
+  if (r.status !== "success") throw new Error(`bond deposit ${hash} failed`);
+}

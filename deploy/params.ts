@@ -1,0 +1,94 @@
+/**
+ * A network's deployment parameters, validated (zod) at the edge: from environment variables or a JSON
+ * file (docs/operations.md lists every one with its meaning and default).
+ */
+import { readFileSync } from "node:fs";
+import { type Address, getAddress, isAddress, parseEther } from "viem";
+import { z } from "zod";
+
+const address = z.string().refine(isAddress, "not an address").transform((a) => getAddress(a) as Address);
+const seconds = z.coerce.bigint().refine((v) => v > 0n && v < 2n ** 48n, "must be a positive number of seconds");
+/** An ETH amount: a bigint (wei), "2.5" (ETH) or "1000wei". */
+const eth = z.unknown().transform((v, ctx) => {
+  try {
+    if (typeof v === "bigint") return v;
+    if (typeof v === "string") return v.endsWith("wei") ? BigInt(v.slice(0, -3)) : parseEther(v);
+  } catch {
+    // fall through
+  }
+  ctx.addIssue({ code: "custom", message: `not an ETH amount: ${String(v)}` });
+  return z.NEVER;
+}).refine((v) => v > 0n, "must be positive");
+
+export const deployParamsSchema = z.object({
+  /** Seconds after submission during which a batch can be proven fraudulent. */
+  challengePeriod: seconds.default(7n * 86_400n),
+  /** Seconds between a bond withdrawal request and the withdrawal (at least). */
+  withdrawalDelay: z.coerce.bigint().refine((v) => v >= 0n, "must be >= 0").default(86_400n),
+  /** How far a batch timestamp may lag the L1 block's, in seconds. */
+  maxTimestampLag: seconds.default(3_600n),
+  /** Seconds a batch has to include a forced inbox transaction. */
+  inclusionWindow: seconds.default(86_400n),
+  /** Bond each proposer must hold, in ETH (e.g. "10") or wei ("1000wei"). */
+  bondAmount: eth.default(parseEther("10")),
+  /** Share of a slashed bond paid to the challenger, in basis points (0..10000). */
+  challengerRewardBps: z.coerce.number().int().min(0).max(10_000).default(5_000),
+  /** Administrator of the proposer list and the treasury (defaults to the deployer). */
+  admin: address.optional(),
+  /** Receiver of slashed funds not paid to challengers; none means they are burned. */
+  treasury: address.optional(),
+  /** Accounts allowed to propose (each must also deposit a bond). */
+  proposers: z.array(address).default([]),
+});
+export type DeployParams = z.infer<typeof deployParamsSchema>;
+
+/** Environment variables read by `npm run deploy` (EPHR_ prefix; lists are comma-separated). */
+export const DEPLOY_ENV = {
+  challengePeriod: "EPHR_CHALLENGE_PERIOD",
+  withdrawalDelay: "EPHR_WITHDRAWAL_DELAY",
+  maxTimestampLag: "EPHR_MAX_TIMESTAMP_LAG",
+  inclusionWindow: "EPHR_INCLUSION_WINDOW",
+  bondAmount: "EPHR_BOND",
+  challengerRewardBps: "EPHR_CHALLENGER_REWARD_BPS",
+  admin: "EPHR_ADMIN",
+  treasury: "EPHR_TREASURY",
+  proposers: "EPHR_PROPOSERS",
+} as const;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Turn zod issues into one readable message naming each bad setting. */
+export function describeIssues(err: z.ZodError, names: Record<string, string> = {}): string {
+  return err.issues.map((i) => `${names[String(i.path[0])] ?? i.path.join(".")}: ${i.message}`).join("; ");
+}
+
+export function parseDeployParams(input: unknown, names?: Record<string, string>): DeployParams {
+  const r = deployParamsSchema.safeParse(input);
+  if (!r.success) throw new ConfigError(`invalid deployment parameters: ${describeIssues(r.error, names)}`);
+  return r.data;
+}
+
+/** Parameters from a JSON file (optional) overlaid by environment variables. */
+export function deployParamsFrom(env: NodeJS.ProcessEnv, file?: string): DeployParams {
+  let base: Record<string, unknown> = {};
+  if (file) {
+    try {
+      base = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new ConfigError(`cannot read deployment parameters from ${file}: ${(e as Error).message}`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(DEPLOY_ENV)) {
+    const v = env[name];
+    if (v === undefined || v === "") continue;
+    fromEnv[key] = key === "proposers" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
+  }
+  const names = Object.fromEntries(Object.entries(DEPLOY_ENV).map(([k, v]) => [k, `${v} (${k})`]));
+  return parseDeployParams({ ...base, ...fromEnv }, names);
+}

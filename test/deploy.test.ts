@@ -1,0 +1,31 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { parseEther } from "viem";
+import { deployContracts, depositBond } from "../deploy/deploy.js";
+import { deployParamsFrom } from "../deploy/params.js";
+import { rollupAbi, forcedInboxAbi } from "../sequencer/l1/contracts.generated.js";
+
+describe("deploy: a network's contracts with its own parameters", () => {
+  it("deploys the verifier, the inbox and the Rollup with the given challenge period, bond and proposers", async () => {
+    const { viem } = await network.create();
+    const client = await viem.getPublicClient();
+    const [deployer, proposer, treasury] = await viem.getWalletClients();
+    const params = deployParamsFrom({
+      EPHR_CHALLENGE_PERIOD: "1800",
+      EPHR_INCLUSION_WINDOW: "600",
+      EPHR_BOND: "3",
+      EPHR_PROPOSERS: proposer!.account.address,
+      EPHR_TREASURY: treasury!.account.address,
+    });
+    const d = await deployContracts(deployer! as never, client as never, params);
+    const read = (fn: string, args: unknown[] = []) => client.readContract({ address: d.rollup, abi: rollupAbi, functionName: fn as never, args: args as never });
+    expect(await read("challengePeriod")).to.equal(1800n);
+    expect(await read("bondAmount")).to.equal(parseEther("3"));
+    expect(String(await read("treasury")).toLowerCase()).to.equal(treasury!.account.address.toLowerCase());
+    expect(await read("hasRole", [await read("PROPOSER_ROLE"), proposer!.account.address])).to.equal(true);
+    expect(await client.readContract({ address: d.inbox, abi: forcedInboxAbi, functionName: "inclusionWindow" })).to.equal(600n);
+    await depositBond(proposer! as never, client as never, d.rollup, parseEther("3"));
+    expect(await read("canPropose", [proposer!.account.address])).to.equal(true);
+    expect(d.chainId).to.equal(31337);
+  });
+});
