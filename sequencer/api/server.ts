@@ -1,0 +1,232 @@
+/**
+ * The API front-end: JSON-RPC 2.0 over HTTP (single and batch requests), /health, /ready, /metrics.
+ * Stateless: it validates and recovers signers (admission.ts), hands transactions to the sequencer
+ * through Redis and answers only once the sequencer has durably executed them; read methods are
+ * forwarded to the sequencer's query server. docs/api.md documents every method and error.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import { type IngestClient, SequencerUnavailableError } from "../ingest/stream.js";
+import type { WireTx } from "../ingest/wire.js";
+import { admit, type ChainDomain } from "./admission.js";
+import { RpcError, rejectionError } from "./errors.js";
+import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
+
+export const READ_METHODS = new Set([
+  "ephr_getTransactionReceipt",
+  "ephr_getConsent",
+  "ephr_getRecord",
+  "ephr_getNonce",
+  "ephr_getDelegate",
+  "ephr_getEncryptionKey",
+  "ephr_getAccessLog",
+  "ephr_getBatch",
+  "ephr_chainInfo",
+]);
+
+export interface ApiDeps {
+  domain: ChainDomain;
+  ingest: IngestClient;
+  /** where read methods go: the sequencer's query server (null while there is none) */
+  queryUrl: () => Promise<string | null>;
+  ready: () => Promise<boolean>;
+  metrics: Metrics;
+  log: Logger;
+  maxBodyBytes: number;
+  maxRequestTxs: number;
+}
+
+type Response = { jsonrpc: "2.0"; id: string | number | null; result?: unknown; error?: unknown };
+
+export async function startApiServer(deps: ApiDeps, host: string, port: number): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const server = createServer((req, res) => void handle(deps, req, res));
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port: actual,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = process.hrtime.bigint();
+  try {
+    if (req.method === "GET") return await handleGet(deps, req, res);
+    if (req.method !== "POST") return send(res, 405, { error: "use POST for JSON-RPC, GET for /health, /ready, /metrics" });
+    const body = await readBody(req, deps.maxBodyBytes);
+    if (body === null) {
+      return send(res, 413, rpcError(null, new RpcError("BodyTooLarge", `request body exceeds ${deps.maxBodyBytes} bytes`)));
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return send(res, 200, rpcError(null, new RpcError("ParseError", "the body is not valid JSON")));
+    }
+    const out = await dispatch(deps, parsed);
+    if (out === undefined) {
+      res.writeHead(204).end();
+      return;
+    }
+    send(res, 200, out);
+  } catch (e) {
+    deps.log.error({ err: e }, "api request failed");
+    send(res, 500, rpcError(null, new RpcError("Internal", "internal error")));
+  } finally {
+    deps.metrics.apiLatency.observe({ kind: req.method ?? "?" }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+async function handleGet(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0];
+  if (path === "/health") return send(res, 200, { status: "ok" });
+  if (path === "/ready") {
+    const ok = await deps.ready().catch(() => false);
+    return send(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready: no sequencer holds the lease, or Redis is unreachable" });
+  }
+  if (path === "/metrics") {
+    res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
+    res.end(await deps.metrics.registry.metrics());
+    return;
+  }
+  send(res, 404, { error: `no such path ${path}; POST JSON-RPC to /` });
+}
+
+/** Handle a single request or a batch; sendTransaction calls of a batch go to the sequencer together. */
+export async function dispatch(deps: ApiDeps, body: unknown): Promise<Response | Response[] | undefined> {
+  const batch = Array.isArray(body);
+  const calls = batch ? (body as unknown[]) : [body];
+  if (batch && calls.length === 0) return rpcError(null, new RpcError("InvalidRequest", "empty batch"));
+  if (calls.length > deps.maxRequestTxs) {
+    return rpcError(null, new RpcError("TooManyTransactions", `a batch request holds at most ${deps.maxRequestTxs} calls, got ${calls.length}`));
+  }
+  const responses: (Response | undefined)[] = new Array(calls.length);
+  const sends: { i: number; req: RpcRequest; wire: WireTx }[] = [];
+  const reads: { i: number; req: RpcRequest }[] = [];
+  const now = Date.now();
+  calls.forEach((raw, i) => {
+    const r = rpcRequestSchema.safeParse(raw);
+    if (!r.success) {
+      responses[i] = rpcError(idOf(raw), new RpcError("InvalidRequest", `invalid JSON-RPC 2.0 request: ${r.error.issues.map((x) => `${x.path.join(".") || "request"}: ${x.message}`).join("; ")}`));
+      return;
+    }
+    const req = r.data;
+    if (req.method === "ephr_sendTransaction") {
+      try {
+        sends.push({ i, req, wire: admit(firstParam(req), deps.domain, now) });
+      } catch (e) {
+        if (!(e instanceof RpcError)) throw e;
+        deps.metrics.txs.inc({ outcome: e.kind });
+        responses[i] = rpcError(req.id ?? null, e);
+      }
+    } else if (READ_METHODS.has(req.method)) {
+      reads.push({ i, req });
+    } else {
+      responses[i] = rpcError(req.id ?? null, new RpcError("MethodNotFound", `no method ${req.method}; see docs/api.md`));
+    }
+    deps.metrics.apiRequests.inc({ method: READ_METHODS.has(req.method) || req.method === "ephr_sendTransaction" ? req.method : "unknown", outcome: "received" });
+  });
+  await Promise.all([sendAll(deps, sends, responses), readAll(deps, reads, responses)]);
+  const out = responses.filter((r, i) => r !== undefined && !(isNotification(calls[i]) && r.error === undefined)) as Response[];
+  if (!batch) return out[0];
+  return out.length === 0 ? undefined : out;
+}
+
+async function sendAll(deps: ApiDeps, sends: { i: number; req: RpcRequest; wire: WireTx }[], responses: (Response | undefined)[]): Promise<void> {
+  if (sends.length === 0) return;
+  let verdicts;
+  try {
+    verdicts = await deps.ingest.submit(sends.map((s) => s.wire));
+  } catch (e) {
+    const err = e instanceof SequencerUnavailableError ? new RpcError("SequencerUnavailable", e.message, { hashes: sends.map((s) => s.wire.h) }) : new RpcError("Internal", "cannot reach the sequencer");
+    for (const s of sends) responses[s.i] = rpcError(s.req.id ?? null, err);
+    return;
+  }
+  sends.forEach((s, k) => {
+    const v = verdicts[k];
+    if (v === undefined) {
+      responses[s.i] = rpcError(s.req.id ?? null, new RpcError("Internal", "the sequencer returned no verdict for this transaction"));
+      return;
+    }
+    if (v.ok) {
+      deps.metrics.txs.inc({ outcome: "accepted" });
+      responses[s.i] = { jsonrpc: "2.0", id: s.req.id ?? null, result: v.hash };
+    } else {
+      deps.metrics.txs.inc({ outcome: v.reason });
+      responses[s.i] = rpcError(s.req.id ?? null, rejectionError(v.reason, v.message, { hash: v.hash, ...(v.data ?? {}) }));
+    }
+  });
+}
+
+async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], responses: (Response | undefined)[]): Promise<void> {
+  if (reads.length === 0) return;
+  const unavailable = (why: string) => {
+    for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("SequencerUnavailable", why));
+  };
+  const url = await deps.queryUrl().catch(() => null);
+  if (url === null) return unavailable("no sequencer is running (the sequencer lease is free)");
+  try {
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(reads.map((r) => ({ ...r.req, id: r.i }))), signal: AbortSignal.timeout(10_000) });
+    const answers = (await res.json()) as Response[];
+    for (const a of answers) {
+      const r = reads.find((x) => x.i === a.id);
+      if (r) responses[r.i] = { ...a, id: r.req.id ?? null };
+    }
+  } catch (e) {
+    unavailable(`the sequencer's query server did not answer: ${(e as Error).message}`);
+  }
+}
+
+function isNotification(raw: unknown): boolean {
+  return typeof raw === "object" && raw !== null && !("id" in raw);
+}
+
+function idOf(raw: unknown): string | number | null {
+  if (typeof raw === "object" && raw !== null && "id" in raw) {
+    const id = (raw as { id: unknown }).id;
+    if (typeof id === "string" || typeof id === "number") return id;
+  }
+  return null;
+}
+
+function rpcError(id: string | number | null, e: RpcError): Response {
+  return { jsonrpc: "2.0", id, error: e.toJSON() };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The body as text, or null when it exceeds `limit` bytes (the rest is discarded). */
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > limit) {
+      req.resume();
+      resolve(null);
+      return;
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else parts.push(c);
+    });
+    req.on("end", () => resolve(over ? null : Buffer.concat(parts).toString("utf8")));
+    req.on("error", reject);
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * Service configuration: a JSON file (EPHR_CONFIG) overlaid by environment variables, validated once
+ * here (zod) and passed down as typed values. docs/operations.md lists every setting.
+ */
+import { readFileSync } from "node:fs";
+import { type Address, getAddress, type Hex, isAddress } from "viem";
+import { z } from "zod";
+import { ConfigError, describeIssues } from "../../deploy/params.js";
+
+const address = z.string().refine(isAddress, "not an address").transform((a) => getAddress(a) as Address);
+const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key").transform((k) => k as Hex);
+const ms = (def: number) => z.coerce.number().int().min(1).default(def);
+
+export const configSchema = z.object({
+  /** Redis for ingest, replies, the sequencer lease and the L1 submission queue. */
+  redisUrl: z.string().default("redis://127.0.0.1:6379"),
+  /** Directory of the sequencer's durable store (LevelDB). */
+  dataDir: z.string().default(".data/sequencer"),
+  /** L1 JSON-RPC endpoint. */
+  l1RpcUrl: z.url(),
+  /** Rollup, ForcedInbox addresses and the Rollup's deployment block (watch events from there). */
+  rollupAddress: address,
+  inboxAddress: address,
+  deployBlock: z.coerce.bigint().default(0n),
+  /** The proposer's key (sequencer role only). */
+  proposerKey: privateKey.optional(),
+  /** API front-end listen address. */
+  apiHost: z.string().default("127.0.0.1"),
+  apiPort: z.coerce.number().int().min(0).max(65535).default(8645),
+  /** Largest HTTP body the API accepts, in bytes. */
+  maxBodyBytes: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Most transactions in one JSON-RPC batch request. */
+  maxRequestTxs: z.coerce.number().int().min(1).default(1000),
+  /** How long the API waits for the sequencer's verdict before answering "unavailable". */
+  sendTimeoutMs: ms(10_000),
+  /** Sequencer internal query server (proofs, receipts), proxied by the API front-ends. */
+  queryHost: z.string().default("127.0.0.1"),
+  queryPort: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Sealing: a batch is sealed at whichever limit comes first. */
+  maxBatchTxs: z.coerce.number().int().min(1).default(2000),
+  maxBatchBytes: z.coerce.number().int().min(1024).max(120_000).default(100_000),
+  maxBatchAgeMs: ms(2000),
+  /** Execution loop: most ingest entries (HTTP requests) per micro-batch, and the longest wait for one. */
+  microBatchEntries: z.coerce.number().int().min(1).default(64),
+  microBatchWaitMs: ms(20),
+  /** Seconds subtracted from wall-clock time for a batch timestamp (L1 blocks may lag the clock). */
+  timestampSafetySeconds: z.coerce.number().int().min(0).default(0),
+  /** L1 posting: confirmations before a batch counts as posted; resend with higher fees after. */
+  confirmations: z.coerce.number().int().min(1).default(1),
+  feeBumpAfterMs: ms(30_000),
+  l1PollMs: ms(1000),
+  /** Sequencer lease time-to-live in Redis. */
+  leaseTtlMs: ms(5000),
+  /** Namespace of this deployment's Redis keys (default: derived from chain and Rollup address). */
+  redisPrefix: z.string().optional(),
+  /** Prometheus metrics and health on the API / sequencer HTTP servers. */
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type Config = z.infer<typeof configSchema>;
+
+/** Environment variable of each setting (EPHR_ + upper snake case). */
+export const CONFIG_ENV: Record<keyof Config, string> = Object.fromEntries(
+  Object.keys(configSchema.shape).map((k) => [k, `EPHR_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`]),
+) as Record<keyof Config, string>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+  let fromFile: Record<string, unknown> = {};
+  const file = env.EPHR_CONFIG;
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new ConfigError(`cannot read the configuration file ${file} (EPHR_CONFIG): ${(e as Error).message}`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(CONFIG_ENV)) {
+    const v = env[name];
+    if (v !== undefined && v !== "") fromEnv[key] = v;
+  }
+  const r = configSchema.safeParse({ ...fromFile, ...fromEnv, ...overrides });
+  if (!r.success) {
+    const names = Object.fromEntries(Object.entries(CONFIG_ENV).map(([k, v]) => [k, `${v} (${k})`]));
+    throw new ConfigError(`invalid configuration: ${describeIssues(r.error, names)}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,320 @@
+/**
+ * The sequencer's execution engine: the single writer of the rollup state. It executes accepted
+ * transactions in arrival order against the head state, packs the valid ones into chunks (a chunk is
+ * closed at the end of every micro-batch, so each executed transaction gets the root of its chunk at
+ * once), groups chunks into batches and seals a batch at whichever limit comes first (transactions,
+ * bytes, leaves, age). Forced inbox transactions open a batch of their own, before any regular chunk.
+ *
+ * The engine is synchronous and does no I/O: every change is returned as a StoreWriter that the caller
+ * commits (synced) before it acknowledges anything.
+ */
+import type { Address, Hex } from "viem";
+import { fromHex, toHex, type Word } from "../protocol/bytes.js";
+import { decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
+import { MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
+import { signingDigest } from "../protocol/eip712.js";
+import type { SignedTx, Tx } from "../protocol/types.js";
+import { ChunkPacker } from "../batcher/chunker.js";
+import { TreeState } from "../state/access.js";
+import { treeGet, treeWrite, type TreeNode } from "../state/smt.js";
+import { applyTx } from "../state/transition.js";
+import { RecordingState } from "./recording.js";
+import { explain, type Verdict } from "./verdicts.js";
+import type { Store, StoreWriter } from "../store/store.js";
+import type { BatchRecord, ChunkRecord, Head } from "../store/records.js";
+
+/** A transaction the API accepted for execution; the API has recovered its signer. */
+export interface Submission {
+  hash: Hex;
+  tx: Tx;
+  signature: Hex;
+  signer: Address;
+  receivedAt: number;
+}
+
+/** A forced inbox entry read from L1. */
+export interface InboxEntry {
+  index: number;
+  body: Uint8Array;
+  queuedAt: number;
+}
+
+export interface EngineLimits {
+  maxBatchTxs: number;
+  maxBatchBytes: number;
+  maxBatchAgeMs: number;
+  timestampSafetySeconds: number;
+}
+
+interface OpenChunk {
+  id: number;
+  preRoot: Word;
+  packer: ChunkPacker;
+  seqs: number[];
+  pending: Verdict[];
+}
+
+export class Engine {
+  readonly tree: TreeState;
+  private readonly rec: RecordingState;
+  private head: Head;
+  private open: BatchRecord | null = null;
+  private chunk: OpenChunk | null = null;
+  /** hashes acknowledged by this process (the store answers for earlier ones) */
+  private readonly seen = new Set<Hex>();
+  /** sealed batches not yet handed to the submitter */
+  private readonly sealedQueue: BatchRecord[] = [];
+  /** post-state of recent batches, for proofs against their roots (bounded) */
+  private readonly batchTrees = new Map<number, TreeNode | null>();
+
+  private constructor(
+    private readonly store: Store,
+    readonly domainSeparator: Word,
+    private readonly limits: EngineLimits,
+    root: TreeNode | null,
+    head: Head,
+    open: BatchRecord | null,
+    private readonly clock: () => number,
+    private readonly historyBatches = 64,
+  ) {
+    this.tree = new TreeState(root);
+    this.rec = new RecordingState(this.tree);
+    this.head = head;
+    this.open = open;
+  }
+
+  /** Rebuild the engine from the store: the state leaves, the head, the open batch. */
+  static async load(store: Store, domainSeparator: Word, limits: EngineLimits, clock: () => number = Date.now): Promise<Engine> {
+    const head = store.head();
+    let root: TreeNode | null = null;
+    for await (const l of store.leaves()) root = treeWrite(root, fromHex(l.key, 32), l.value, l.preimage);
+    const engine = new Engine(store, domainSeparator, limits, root, head, head.openBatch === null ? null : store.batch(head.openBatch) ?? null, clock);
+    const actual = engine.tree.rootHash;
+    if (toHex(actual) !== head.stateRoot) {
+      throw new Error(`store is inconsistent: its leaves hash to ${toHex(actual)} but the head records ${head.stateRoot}`);
+    }
+    return engine;
+  }
+
+  get stateRoot(): Hex {
+    return toHex(this.tree.rootHash);
+  }
+  get headRecord(): Readonly<Head> {
+    return this.head;
+  }
+  get openBatch(): Readonly<BatchRecord> | null {
+    return this.open;
+  }
+
+  /** Execute submissions in order; returns their verdicts and the writes to commit before replying. */
+  execute(subs: readonly Submission[]): { verdicts: Verdict[]; writer: StoreWriter } {
+    const w = this.store.writer();
+    const verdicts: Verdict[] = [];
+    for (const s of subs) verdicts.push(this.executeOne(w, s));
+    this.closeChunk(w);
+    this.sealIfFull(w, 0);
+    this.persistHead(w);
+    return { verdicts, writer: w };
+  }
+
+  private executeOne(w: StoreWriter, s: Submission): Verdict {
+    const hash = s.hash.toLowerCase() as Hex;
+    if (this.seen.has(hash) || this.store.tx(hash) !== undefined) {
+      return { ok: false, hash, reason: "Duplicate", message: "this transaction was already accepted", data: { hash } };
+    }
+    const stx: SignedTx = { tx: s.tx, signature: s.signature };
+    this.ensureOpenBatch(w);
+    if (this.chunk !== null && !this.chunk.packer.fits(stx)) this.closeChunk(w);
+    this.sealIfFull(w, 1);
+    this.ensureOpenBatch(w);
+    const batch = this.open!;
+    const before = this.tree.root;
+    const signer = s.signer.toLowerCase() as Address;
+    const outcome = applyTx(this.rec, stx, { domainSeparator: this.domainSeparator, timestamp: batch.timestamp, recover: () => signer });
+    if (!outcome.ok) {
+      this.tree.root = before;
+      const why = explain(this.tree, s.tx, signer, outcome.reason, batch.timestamp);
+      return { ok: false, hash, reason: outcome.reason, ...why };
+    }
+    const c = this.openChunk();
+    const seq = this.head.nextSeq++;
+    c.packer.add(stx);
+    c.seqs.push(seq);
+    batch.txCount++;
+    this.seen.add(hash);
+    w.log({ seq, hash, signer, body: toHex(encodeChunkBody([stx])), receivedAt: s.receivedAt, chunk: c.id });
+    w.tx(hash, { seq, chunk: c.id, batch: batch.index });
+    const v: Verdict = { ok: true, hash, seq, chunk: c.id, batch: batch.index, stateRoot: null };
+    c.pending.push(v);
+    return v;
+  }
+
+  /**
+   * Include forced inbox entries (consecutive, from the next expected one). They open a batch of their
+   * own: an open batch holding regular chunks is sealed first. An invalid forced transaction is a no-op.
+   */
+  addForced(entries: readonly InboxEntry[]): { writer: StoreWriter; included: { index: number; hash: Hex; ok: boolean; reason?: string }[] } {
+    const w = this.store.writer();
+    const included: { index: number; hash: Hex; ok: boolean; reason?: string }[] = [];
+    for (const e of entries) {
+      if (e.index !== this.head.inboxNext) throw new Error(`inbox entry ${e.index} out of order (expected ${this.head.inboxNext})`);
+      if (this.open !== null && (this.open.chunks.length > this.open.forcedCount || this.chunk !== null)) this.seal(w);
+      if (this.open !== null && this.open.chunks.length >= MAX_BATCH_CHUNKS - 1) this.seal(w);
+      this.ensureOpenBatch(w, e.queuedAt);
+      included.push(this.executeForced(w, e));
+    }
+    this.persistHead(w);
+    return { writer: w, included };
+  }
+
+  private executeForced(w: StoreWriter, e: InboxEntry): { index: number; hash: Hex; ok: boolean; reason?: string } {
+    const batch = this.open!;
+    const [stx] = decodeChunkBody(e.body);
+    const hash = toHex(signingDigest(this.domainSeparator, stx!.tx));
+    const preRoot = this.tree.rootHash;
+    const before = this.tree.root;
+    const outcome = applyTx(this.rec, stx!, { domainSeparator: this.domainSeparator, timestamp: batch.timestamp });
+    if (!outcome.ok) this.tree.root = before;
+    const seq = this.head.nextSeq++;
+    const id = this.head.nextChunk++;
+    const reason = outcome.ok ? undefined : `forced transaction is invalid (${outcome.reason}); included as a no-op`;
+    w.log({ seq, hash, signer: outcome.signer, body: toHex(e.body), receivedAt: e.queuedAt * 1000, chunk: id, inboxIndex: e.index, noOpReason: reason });
+    if (!this.seen.has(hash) && this.store.tx(hash) === undefined) {
+      this.seen.add(hash);
+      w.tx(hash, { seq, chunk: id, batch: batch.index, ...(reason ? { dropped: reason } : {}) });
+    }
+    const record: ChunkRecord = { id, batch: batch.index, leaf: batch.chunks.length, forced: true, inboxIndex: e.index, preRoot: toHex(preRoot), postRoot: this.stateRoot, body: toHex(e.body), seqs: [seq] };
+    w.chunk(record);
+    w.undo(id, this.rec.takeUndo());
+    this.writeLeaves(w);
+    if (batch.forcedCount === 0) batch.inboxStart = e.index;
+    batch.forcedCount++;
+    batch.chunks.push(id);
+    batch.postRoot = record.postRoot;
+    batch.dataBytes += 32;
+    this.head.inboxNext = e.index + 1;
+    w.batch(batch);
+    return { index: e.index, hash, ok: outcome.ok, ...(reason ? { reason } : {}) };
+  }
+
+  /** Seal the open batch if it is older than the age limit; returns the writes, or null. */
+  sealIfOld(): StoreWriter | null {
+    if (this.open === null) return null;
+    const hasContent = this.open.chunks.length > 0 || this.chunk !== null;
+    if (!hasContent || this.clock() - this.open.openedAt < this.limits.maxBatchAgeMs) return null;
+    const w = this.store.writer();
+    this.seal(w);
+    this.persistHead(w);
+    return w;
+  }
+
+  /** Sealed batches since the last call (for the submitter). */
+  takeSealed(): BatchRecord[] {
+    return this.sealedQueue.splice(0);
+  }
+
+  /** The state tree after batch `index`, if still held in memory. */
+  treeAfterBatch(index: number): TreeNode | null | undefined {
+    return this.batchTrees.get(index);
+  }
+
+  /** Look up a leaf in the head state. */
+  leaf(key: Word) {
+    return treeGet(this.tree.root, key);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private ensureOpenBatch(w: StoreWriter, notBefore = 0): void {
+    if (this.open !== null) return;
+    const prev = this.head.nextBatch > 0 ? this.store.batch(this.head.nextBatch - 1) : undefined;
+    const now = Math.floor(this.clock() / 1000) - this.limits.timestampSafetySeconds;
+    const timestamp = Math.max(now, prev?.timestamp ?? 0, notBefore);
+    this.open = {
+      index: this.head.nextBatch,
+      timestamp,
+      prevRoot: this.stateRoot,
+      postRoot: this.stateRoot,
+      chunks: [],
+      forcedCount: 0,
+      inboxStart: this.head.inboxNext,
+      txCount: 0,
+      dataBytes: 2,
+      status: "open",
+      openedAt: this.clock(),
+      attempts: [],
+    };
+    this.head.openBatch = this.open.index;
+    w.batch(this.open);
+  }
+
+  private openChunk(): OpenChunk {
+    if (this.chunk === null) {
+      this.chunk = { id: this.head.nextChunk, preRoot: this.tree.rootHash, packer: new ChunkPacker(), seqs: [], pending: [] };
+    }
+    return this.chunk;
+  }
+
+  private closeChunk(w: StoreWriter): void {
+    const c = this.chunk;
+    if (c === null || c.packer.size === 0) return;
+    const batch = this.open!;
+    const postRoot = this.stateRoot;
+    const body = c.packer.encode();
+    const record: ChunkRecord = { id: c.id, batch: batch.index, leaf: batch.chunks.length, forced: false, preRoot: toHex(c.preRoot), postRoot, body: toHex(body), seqs: c.seqs };
+    this.head.nextChunk = c.id + 1;
+    w.chunk(record);
+    w.undo(c.id, this.rec.takeUndo());
+    this.writeLeaves(w);
+    for (const v of c.pending) if (v.ok) v.stateRoot = postRoot;
+    batch.chunks.push(c.id);
+    batch.postRoot = postRoot;
+    batch.dataBytes += 34 + body.length;
+    w.batch(batch);
+    this.chunk = null;
+  }
+
+  /** Seal when adding `incoming` more leaves or bytes could break a limit. */
+  private sealIfFull(w: StoreWriter, incoming: number): void {
+    const b = this.open;
+    if (b === null) return;
+    const leaves = b.chunks.length + (this.chunk !== null ? 1 : 0);
+    const openBytes = this.chunk !== null ? 34 + this.chunk.packer.byteLength : 0;
+    const full =
+      b.txCount + incoming > this.limits.maxBatchTxs ||
+      leaves + (this.chunk === null ? incoming : 0) > MAX_BATCH_CHUNKS ||
+      b.dataBytes + openBytes + 34 + MAX_CHUNK_BODY_BYTES > this.limits.maxBatchBytes;
+    if (full && (b.txCount > 0 || b.forcedCount > 0)) this.seal(w);
+  }
+
+  private seal(w: StoreWriter): void {
+    this.closeChunk(w);
+    const b = this.open;
+    if (b === null) return;
+    this.open = null;
+    this.head.openBatch = null;
+    if (b.chunks.length === 0) {
+      // An empty open batch is abandoned; its index is reused by the next one.
+      return;
+    }
+    b.status = "sealed";
+    b.sealedAt = this.clock();
+    this.head.nextBatch = b.index + 1;
+    w.batch(b);
+    this.sealedQueue.push(b);
+    this.batchTrees.set(b.index, this.tree.root);
+    this.batchTrees.delete(b.index - this.historyBatches);
+  }
+
+  private writeLeaves(w: StoreWriter): void {
+    for (const key of this.rec.takeDirty()) {
+      const leaf = treeGet(this.tree.root, key);
+      w.leaf(toHex(key), leaf === null ? null : leaf.value, leaf?.preimage);
+    }
+  }
+
+  private persistHead(w: StoreWriter): void {
+    this.head.stateRoot = this.stateRoot;
+    w.head({ ...this.head });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * What the engine answers for each submitted transaction, and the details that make a rejection
+ * actionable (the expected nonce, the grant that is missing...).
+ */
+import type { Address, Hex } from "viem";
+import { bigintFromBytes, type Word } from "../protocol/bytes.js";
+import type { RejectReason } from "../protocol/constants.js";
+import { consentKey, consentOf, delegateKey, nonceKey, nonceOf, recordKey, recordOfPreimage } from "../protocol/keys.js";
+import type { Tx } from "../protocol/types.js";
+import type { TreeState } from "../state/access.js";
+import { treeGet } from "../state/smt.js";
+
+export type Verdict =
+  | { ok: true; hash: Hex; seq: number; chunk: number; batch: number; stateRoot: Hex | null }
+  | { ok: false; hash: Hex; reason: RejectReason | "Duplicate"; message: string; data?: Record<string, unknown> };
+
+const lower = (a: string) => a.toLowerCase() as Address;
+
+function valueAt(tree: TreeState, key: Word) {
+  return treeGet(tree.root, key);
+}
+
+/** A human explanation of a rejection, computed from the state it was judged against. */
+export function explain(tree: TreeState, tx: Tx, signer: Address, reason: RejectReason, timestamp: number): { message: string; data?: Record<string, unknown> } {
+  switch (reason) {
+    case "BadNonce": {
+      const leaf = valueAt(tree, nonceKey(signer));
+      const expected = leaf === null ? 0 : nonceOf(leaf.value);
+      const kind = tx.nonce < expected ? "stale" : "future";
+      return { message: `${kind} nonce: ${signer} must use nonce ${expected}, got ${tx.nonce}`, data: { expected, got: tx.nonce, kind } };
+    }
+    case "Expired":
+      return { message: `expiry ${(tx as { expiry: number }).expiry} is not after the batch time ${timestamp}`, data: { expiry: (tx as { expiry: number }).expiry, timestamp } };
+    case "Unauthorized": {
+      const patient = (tx as { patient: Address }).patient;
+      const d = valueAt(tree, delegateKey(lower(patient), signer));
+      const until = d === null ? 0 : Number(bigintFromBytes(d.value));
+      return { message: `${signer} is not a live delegate of ${patient}${until ? ` (delegation ended at ${until})` : ""}`, data: { patient, delegateUntil: until } };
+    }
+    case "NoConsent": {
+      const t = tx as Extract<Tx, { type: "AnchorRecord" }>;
+      const leaf = valueAt(tree, consentKey(lower(t.patient), signer));
+      const c = leaf === null ? null : consentOf(leaf.value);
+      const why = c === null ? "holds no grant" : c.expiry <= timestamp ? "holds an expired grant" : (c.access & 2) === 0 ? "holds a read-only grant" : `holds a grant that does not cover category ${t.category}`;
+      return { message: `provider ${signer} ${why} from patient ${t.patient}`, data: { patient: t.patient, provider: signer, category: t.category } };
+    }
+    case "BadVersion":
+    case "CategoryMismatch": {
+      const t = tx as Extract<Tx, { type: "AnchorRecord" }>;
+      const leaf = valueAt(tree, recordKey(lower(t.patient), t.recordId));
+      const prev = leaf?.preimage ? recordOfPreimage(leaf.preimage) : null;
+      return reason === "BadVersion"
+        ? { message: `record version must exceed ${prev?.version ?? 0}, got ${t.version}`, data: { current: prev?.version ?? 0, got: t.version } }
+        : { message: `record keeps its category ${prev?.category}, got ${t.category}`, data: { current: prev?.category, got: t.category } };
+    }
+    case "InvalidField":
+      return { message: "a field is out of range or names the signer as its own counterparty" };
+    case "BadSignature":
+      return { message: "the signature is not a valid secp256k1 signature (r, s in range, s in the lower half)" };
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The sequencer lease: exactly one sequencer orders and executes. A sequencer holds a Redis key with a
+ * time-to-live and renews it; a second one started by mistake waits until the key is free instead of
+ * forking the chain. The holder stops (exits) as soon as it cannot prove it still holds the lease.
+ */
+import type { Redis } from "ioredis";
+
+const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
+
+export interface LeaseInfo {
+  owner: string;
+  queryUrl: string;
+  since: number;
+}
+
+export class Lease {
+  private timer: NodeJS.Timeout | null = null;
+  private validUntil = 0;
+  private value = "";
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private readonly ttlMs: number,
+    private readonly onLost: (why: string) => void,
+  ) {}
+
+  /** The current holder, if any. */
+  async holder(): Promise<LeaseInfo | null> {
+    const v = await this.redis.get(this.key);
+    return v === null ? null : (JSON.parse(v) as LeaseInfo);
+  }
+
+  /** Wait until the lease is ours. `waiting` is told who holds it, once per holder. */
+  async acquire(info: Omit<LeaseInfo, "since">, waiting: (holder: LeaseInfo | null) => void, signal?: AbortSignal): Promise<void> {
+    this.value = JSON.stringify({ ...info, since: Date.now() });
+    let lastHolder = "";
+    for (;;) {
+      if (signal?.aborted) throw new Error("lease acquisition aborted");
+      const started = Date.now();
+      const ok = await this.redis.set(this.key, this.value, "PX", this.ttlMs, "NX");
+      if (ok === "OK") {
+        this.validUntil = started + this.ttlMs;
+        this.timer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.ttlMs / 3)));
+        return;
+      }
+      const h = await this.holder();
+      if (h && h.owner !== lastHolder) {
+        lastHolder = h.owner;
+        waiting(h);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(100, Math.floor(this.ttlMs / 5))));
+    }
+  }
+
+  /** Whether the lease is certainly still ours (with a safety margin against clock and pauses). */
+  get held(): boolean {
+    return this.timer !== null && Date.now() < this.validUntil - Math.min(1000, this.ttlMs / 5);
+  }
+
+  private async renew(): Promise<void> {
+    const started = Date.now();
+    try {
+      const r = await this.redis.eval(RENEW, 1, this.key, this.value, String(this.ttlMs));
+      if (r === 1) {
+        this.validUntil = started + this.ttlMs;
+        return;
+      }
+      this.lose("another process holds the sequencer lease");
+    } catch (e) {
+      if (Date.now() >= this.validUntil) this.lose(`cannot renew the sequencer lease: ${(e as Error).message}`);
+    }
+  }
+
+  private lose(why: string): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.validUntil = 0;
+    this.onLost(why);
+  }
+
+  async release(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.redis.eval(RELEASE, 1, this.key, this.value).catch(() => undefined);
+  }
+}

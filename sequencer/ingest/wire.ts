@@ -1,0 +1,39 @@
+/**
+ * What travels through Redis between the API front-ends and the sequencer: compact JSON. A
+ * transaction travels as its one-transaction chunk body (the protocol's own encoding) with the signer
+ * and hash the front-end recovered.
+ */
+import type { Address, Hex } from "viem";
+import { z } from "zod";
+import type { Verdict } from "../engine/verdicts.js";
+
+export interface WireTx {
+  h: Hex; // hash (EIP-712 digest)
+  b: Hex; // one-transaction chunk body
+  s: Address; // recovered signer
+  t: number; // received at (ms)
+}
+
+export interface IngestMessage {
+  frontend: string;
+  request: string;
+  txs: WireTx[];
+}
+
+export interface ReplyMessage {
+  request: string;
+  verdicts: Verdict[];
+}
+
+const hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
+const wireTx = z.object({ h: hex, b: hex, s: hex, t: z.number() });
+export const ingestPayload = z.array(wireTx);
+
+export function parseIngest(fields: string[]): IngestMessage | null {
+  const m: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) m[fields[i]!] = fields[i + 1]!;
+  if (!m.f || !m.r || !m.d) return null;
+  const txs = ingestPayload.safeParse(JSON.parse(m.d));
+  if (!txs.success) return null;
+  return { frontend: m.f, request: m.r, txs: txs.data as WireTx[] };
+}

@@ -1,0 +1,45 @@
+/**
+ * Process entry point: `tsx sequencer/main.ts sequencer` or `... api` (configuration from EPHR_CONFIG
+ * and EPHR_* variables; docs/operations.md). Exits non-zero with a clear message on bad configuration.
+ */
+import { ConfigError } from "../deploy/params.js";
+import { loadConfig } from "./config/config.js";
+import { createLogger } from "./log.js";
+import { startApiNode } from "./node/api-node.js";
+import { RedisUnavailableError } from "./node/redis.js";
+import { startSequencerNode } from "./node/sequencer-node.js";
+
+const role = process.argv[2];
+
+async function main(): Promise<void> {
+  if (role !== "sequencer" && role !== "api") {
+    console.error("usage: main.ts <sequencer|api>");
+    process.exit(2);
+  }
+  const env = { ...process.env };
+  if (!env.EPHR_REDIS_URL && env.REDIS_URL) env.EPHR_REDIS_URL = env.REDIS_URL;
+  const cfg = loadConfig(env);
+  const log = createLogger(role, cfg.logLevel);
+  if (role === "sequencer") {
+    const node = await startSequencerNode(cfg, log);
+    const shutdown = () => void node.stop().then(() => process.exit(0));
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+    await node.done;
+    process.exit(1);
+  } else {
+    const node = await startApiNode(cfg, log);
+    const shutdown = () => void node.stop().then(() => process.exit(0));
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+  }
+}
+
+main().catch((e) => {
+  if (e instanceof ConfigError || e instanceof RedisUnavailableError) {
+    console.error(`${role}: ${e.message}`);
+    process.exit(2);
+  }
+  console.error(`${role}: fatal:`, e);
+  process.exit(1);
+});

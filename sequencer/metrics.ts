@@ -1,0 +1,21 @@
+/** Prometheus metrics (prom-client), one registry per process, exposed at /metrics. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export function createMetrics(role: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role });
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    apiRequests: new Counter({ name: "ephr_api_requests_total", help: "JSON-RPC calls by method and outcome", labelNames: ["method", "outcome"], registers: [registry] }),
+    apiLatency: new Histogram({ name: "ephr_api_request_seconds", help: "HTTP request latency", labelNames: ["kind"], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry] }),
+    txs: new Counter({ name: "ephr_transactions_total", help: "Submitted transactions by outcome (accepted or the rejection)", labelNames: ["outcome"], registers: [registry] }),
+    executed: new Counter({ name: "ephr_executed_total", help: "Transactions executed by the sequencer (rate: tx/s)", registers: [registry] }),
+    queueDepth: new Gauge({ name: "ephr_ingest_queue_depth", help: "Entries in the ingest stream", registers: [registry] }),
+    microBatchSeconds: new Histogram({ name: "ephr_microbatch_seconds", help: "Execute + durable commit of one micro-batch", buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25], registers: [registry] }),
+    batchLatency: new Histogram({ name: "ephr_batch_post_seconds", help: "Seconds from sealing a batch to its confirmation on L1", buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300], registers: [registry] }),
+    l1Gas: new Counter({ name: "ephr_l1_gas_total", help: "L1 gas spent by the proposer", registers: [registry] }),
+    batches: new Counter({ name: "ephr_batches_total", help: "Batches by status transition", labelNames: ["status"], registers: [registry] }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

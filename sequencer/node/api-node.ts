@@ -1,0 +1,59 @@
+/** An API front-end process: JSON-RPC for apps, stateless; several may run at once. */
+import { randomBytes } from "node:crypto";
+import { fromHex } from "../protocol/bytes.js";
+import type { Config } from "../config/config.js";
+import { startApiServer } from "../api/server.js";
+import { redisKeys } from "../ingest/keys.js";
+import { Lease } from "../ingest/lease.js";
+import { IngestClient } from "../ingest/stream.js";
+import { l1Clients } from "../l1/chain.js";
+import { rollupAbi } from "../l1/contracts.generated.js";
+import type { Logger } from "../log.js";
+import { createMetrics } from "../metrics.js";
+import { connectRedis } from "./redis.js";
+
+export async function startApiNode(cfg: Config, log: Logger) {
+  const metrics = createMetrics("api");
+  const l1 = await l1Clients(cfg.l1RpcUrl);
+  const separator = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "domainSeparator" });
+  const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix);
+  const redis = await connectRedis(cfg.redisUrl, log);
+  const reader = redis.duplicate();
+  const frontend = `api-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const ingest = new IngestClient(redis, reader, keys, frontend, cfg.sendTimeoutMs);
+  ingest.start();
+  const lease = new Lease(redis, keys.lease, cfg.leaseTtlMs, () => undefined);
+  let cached: { url: string; at: number } | null = null;
+  const queryUrl = async () => {
+    if (cached && Date.now() - cached.at < 1000) return cached.url;
+    const h = await lease.holder();
+    cached = h ? { url: h.queryUrl, at: Date.now() } : null;
+    return cached?.url ?? null;
+  };
+  const api = await startApiServer(
+    {
+      domain: { chainId: l1.chainId, rollup: cfg.rollupAddress, separator: fromHex(separator, 32) },
+      ingest,
+      queryUrl,
+      ready: async () => (await redis.ping()) === "PONG" && (await lease.holder()) !== null,
+      metrics,
+      log,
+      maxBodyBytes: cfg.maxBodyBytes,
+      maxRequestTxs: cfg.maxRequestTxs,
+    },
+    cfg.apiHost,
+    cfg.apiPort,
+  );
+  log.info({ port: api.port, frontend }, "API listening");
+  return {
+    port: api.port,
+    url: `http://${cfg.apiHost}:${api.port}/`,
+    metrics,
+    stop: async () => {
+      ingest.stop();
+      await api.close();
+      reader.disconnect();
+      redis.disconnect();
+    },
+  };
+}

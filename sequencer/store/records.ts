@@ -1,0 +1,112 @@
+/**
+ * What the sequencer keeps durably (sequencer/store/store.ts writes them to LevelDB). Everything an
+ * acknowledged transaction needs to survive a crash is here: the ordered log, the chunks and batches
+ * it went into, the current state leaves, and per chunk the old values it overwrote (undo records,
+ * to rebuild any recent root after a restart or a fraud revert).
+ */
+import type { Address, Hex } from "viem";
+import type { BatchHeader } from "../protocol/batch.js";
+
+/** One acknowledged transaction, in sequence order. `body` is its one-transaction chunk body. */
+export interface LogEntry {
+  seq: number;
+  hash: Hex;
+  signer: Address | null;
+  body: Hex;
+  receivedAt: number;
+  chunk: number;
+  /** for a forced inbox transaction: its inbox index and, when invalid, why it was a no-op */
+  inboxIndex?: number;
+  noOpReason?: string;
+}
+
+/** Where a transaction is, by hash; `dropped` once it is no longer included (with the reason). */
+export interface TxIndex {
+  seq: number;
+  chunk: number;
+  batch: number;
+  dropped?: string;
+}
+
+export interface ChunkRecord {
+  id: number;
+  batch: number;
+  /** position among the batch's leaves */
+  leaf: number;
+  forced: boolean;
+  inboxIndex?: number;
+  preRoot: Hex;
+  postRoot: Hex;
+  body: Hex;
+  seqs: number[];
+}
+
+export type BatchStatus = "open" | "sealed" | "posted" | "final" | "reverted";
+
+/** One signed submission attempt (a fee bump is another attempt with the same nonce). */
+export interface SubmitAttempt {
+  txHash: Hex;
+  raw: Hex;
+  nonce: number;
+  maxFeePerGas: string;
+  maxPriorityFeePerGas: string;
+  sentAt: number;
+}
+
+export type HeaderJson = Omit<BatchHeader, "index" | "inboxStart" | "timestamp" | "l1Block"> & {
+  index: string;
+  inboxStart: string;
+  timestamp: string;
+  l1Block: string;
+};
+
+export interface BatchRecord {
+  index: number;
+  timestamp: number;
+  prevRoot: Hex;
+  postRoot: Hex;
+  chunks: number[];
+  forcedCount: number;
+  inboxStart: number;
+  txCount: number;
+  dataBytes: number;
+  status: BatchStatus;
+  openedAt: number;
+  sealedAt?: number;
+  attempts: SubmitAttempt[];
+  l1?: { txHash: Hex; block: string; header: HeaderJson; postedAt: number; gasUsed: string; submittedAt: number };
+}
+
+/** Old values of the keys a chunk wrote, as they were before it. */
+export interface UndoRecord {
+  key: Hex;
+  value: Hex;
+  preimage: Hex;
+}
+
+export interface Head {
+  nextSeq: number;
+  nextChunk: number;
+  /** L1 index the next batch will take */
+  nextBatch: number;
+  openBatch: number | null;
+  stateRoot: Hex;
+  /** next forced inbox entry to include */
+  inboxNext: number;
+}
+
+export const GENESIS_HEAD: Head = {
+  nextSeq: 0,
+  nextChunk: 0,
+  nextBatch: 0,
+  openBatch: null,
+  stateRoot: "0x0000000000000000000000000000000000000000000000000000000000000000",
+  inboxNext: 0,
+};
+
+export function headerToJson(h: BatchHeader): HeaderJson {
+  return { ...h, index: h.index.toString(), inboxStart: h.inboxStart.toString(), timestamp: h.timestamp.toString(), l1Block: h.l1Block.toString() };
+}
+export function headerFromJson(h: HeaderJson): BatchHeader {
+  return { ...h, index: BigInt(h.index), inboxStart: BigInt(h.inboxStart), timestamp: BigInt(h.timestamp), l1Block: BigInt(h.l1Block) };
+}
