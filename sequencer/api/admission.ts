@@ -6,7 +6,7 @@
 import type { Address, Hex } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { encodeChunkBody } from "../protocol/codec.js";
-import { signingDigest } from "../protocol/eip712.js";
+import { signingDigest, txHash } from "../protocol/eip712.js";
 import { compactFromRsv, recoverCompact } from "../protocol/signature.js";
 import type { WireTx } from "../ingest/wire.js";
 import { RpcError } from "./errors.js";
@@ -50,5 +50,5 @@ export function admit(params: unknown, domain: ChainDomain, now: number): WireTx
       { recovered: signer, expected: p.data.signer },
     );
   }
-  return { h: toHex(digest), b: toHex(encodeChunkBody([{ tx: parsed.tx, signature }])), s: signer, t: now };
+  return { h: toHex(txHash(digest, signer)), b: toHex(encodeChunkBody([{ tx: parsed.tx, signature }])), s: signer, t: now };
 }

@@ -12,7 +12,7 @@ import type { Address, Hex } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
 import { MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
-import { signingDigest } from "../protocol/eip712.js";
+import { signingDigest, txHash } from "../protocol/eip712.js";
 import type { SignedTx, Tx } from "../protocol/types.js";
 import { ChunkPacker } from "../batcher/chunker.js";
 import { TreeState } from "../state/access.js";
@@ -170,11 +170,13 @@ export class Engine {
   private executeForced(w: StoreWriter, e: InboxEntry): { index: number; hash: Hex; ok: boolean; reason?: string } {
     const batch = this.open!;
     const [stx] = decodeChunkBody(e.body);
-    const hash = toHex(signingDigest(this.domainSeparator, stx!.tx));
+    const digest = signingDigest(this.domainSeparator, stx!.tx);
     const preRoot = this.tree.rootHash;
     const before = this.tree.root;
     const outcome = applyTx(this.rec, stx!, { domainSeparator: this.domainSeparator, timestamp: batch.timestamp });
     if (!outcome.ok) this.tree.root = before;
+    // An unrecoverable signature has no signer: such a forced entry is identified by its digest alone.
+    const hash = outcome.signer === null ? toHex(digest) : toHex(txHash(digest, outcome.signer));
     const seq = this.head.nextSeq++;
     const id = this.head.nextChunk++;
     const reason = outcome.ok ? undefined : `forced transaction is invalid (${outcome.reason}); included as a no-op`;

@@ -58,14 +58,17 @@ export class Submitter {
   private worker: Worker | null = null;
   private stopped = false;
   private watchTimer: NodeJS.Timeout | null = null;
+  private workerConnection: Redis | null = null;
 
   constructor(private readonly d: SubmitterDeps) {
     this.queue = new Queue(d.queueName, { connection: d.redis, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
   }
 
   start(): void {
+    this.workerConnection = this.d.redis.duplicate({ maxRetriesPerRequest: null });
+    this.workerConnection.on("error", () => undefined); // the main connection reports Redis trouble
     this.worker = new Worker(this.d.queueName, (job: Job<{ index: number }>) => this.process(job.data.index), {
-      connection: this.d.redis.duplicate({ maxRetriesPerRequest: null }),
+      connection: this.workerConnection,
       concurrency: 1,
       settings: { backoffStrategy: (attempts: number) => Math.min(30_000, 250 * 2 ** Math.min(attempts, 8)) },
     });
@@ -79,8 +82,9 @@ export class Submitter {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.watchTimer) clearInterval(this.watchTimer);
-    await this.worker?.close();
-    await this.queue.close();
+    await this.worker?.close().catch(() => undefined);
+    await this.queue.close().catch(() => undefined);
+    this.workerConnection?.disconnect();
   }
 
   /** Enqueue the posting of a sealed batch (idempotent). */

@@ -19,6 +19,7 @@ export async function startApiNode(cfg: Config, log: Logger) {
   const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix);
   const redis = await connectRedis(cfg.redisUrl, log);
   const reader = redis.duplicate();
+  reader.on("error", () => undefined); // the main connection reports Redis trouble
   const frontend = `api-${process.pid}-${randomBytes(3).toString("hex")}`;
   const ingest = new IngestClient(redis, reader, keys, frontend, cfg.sendTimeoutMs);
   ingest.start();

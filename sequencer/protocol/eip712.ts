@@ -98,3 +98,12 @@ const PREFIX_1901 = new Uint8Array([0x19, 0x01]);
 export function signingDigest(separator: Uint8Array, tx: Tx): Uint8Array {
   return keccak256(concatBytes(PREFIX_1901, separator, structHash(tx)));
 }
+
+/**
+ * A transaction's hash (its id in receipts): keccak256(digest || signer). The digest alone does not
+ * identify a transaction, because self-signed types do not name their signer (two patients sending the
+ * same grant sign the same message).
+ */
+export function txHash(digest: Uint8Array, signer: string): Uint8Array {
+  return keccak256(concatBytes(digest, fromHex(signer, 20)));
+}

@@ -65,16 +65,4 @@ export function addressOf(privateKey: Hex): Address {
   return toHex(keccak256(pub.subarray(1)).subarray(12)) as Address;
 }
 
-/** Convert a 65-byte (r, s, v) signature, as wallets return it, to the 64-byte compact form. */
-export function compactFromRsv(signature: Hex): Hex {
-  const b = fromHex(signature);
-  if (b.length === 64) return signature;
-  if (b.length !== 65) throw new TypeError("signature must be 64 or 65 bytes");
-  const v = b[64]!;
-  const yParity = v === 27 || v === 0 ? 0 : v === 28 || v === 1 ? 1 : -1;
-  if (yParity < 0) throw new TypeError(`signature v must be 27/28 (or 0/1), got ${v}`);
-  const out = b.slice(0, 64);
-  if (out[32]! & 0x80) throw new TypeError("signature s is not in the lower half order (high bit set)");
-  if (yParity === 1) out[32]! |= 0x80;
-  return toHex(out);
-}
+export { compactFromRsv } from "./signature-format.js";

@@ -1,0 +1,7 @@
+/** The ephr-rollup client SDK: see sdk/client.ts and docs/api.md. */
+export { EphrClient, forcedBody, signerOf, type ChainInfo, type ClientOptions, type Level, type Receipt, type ReceiptStatus, type TypedDataSigner, type UnsignedTx } from "./client.js";
+export { apiError, DroppedError, EphrError, isEphrError, TimeoutError, VerificationError } from "./errors.js";
+export { checkProof, checkRootOnL1, type ProvenValue, type TrustLevel } from "./verify.js";
+export type { SignedTx, Tx, TxType } from "../sequencer/protocol/types.js";
+export { typedDataOf, EIP712_TYPES } from "../sequencer/protocol/eip712.js";
+export { ACCESS_READ, ACCESS_WRITE, ACCESS_ALL } from "../sequencer/protocol/constants.js";

@@ -1,0 +1,50 @@
+/**
+ * The one error type of the FHIR module. Callers branch on `code` (stable strings, listed in
+ * docs/fhir.md); `path` is the JSON path of the fault ("$" is the whole input) and the message says
+ * what failed, for humans and logs. Messages quote field names and codes, never clinical values.
+ */
+
+export const FHIR_ERROR_CODES = [
+  /** text that does not parse as JSON, or a value that is not JSON data (function, NaN, class instance) */
+  "FHIR_NOT_JSON",
+  /** the JSON text or its canonical form is over MAX_JSON_BYTES */
+  "FHIR_TOO_LARGE",
+  /** arrays and objects nested deeper than MAX_JSON_DEPTH */
+  "FHIR_TOO_DEEP",
+  /** a resourceType that FHIR R4 does not define */
+  "FHIR_UNKNOWN_RESOURCE_TYPE",
+  /** JSON that breaks a FHIR rule: bad id, malformed coding, wrong type, empty value, bad date */
+  "FHIR_INVALID",
+  /** a Bundle type this module does not split (history, transaction-response, batch-response) */
+  "FHIR_UNSUPPORTED_BUNDLE",
+  /** a Bundle without entries */
+  "FHIR_EMPTY_BUNDLE",
+  /** a Bundle inside a Bundle inside a Bundle */
+  "FHIR_NESTED_BUNDLE",
+  /** a valid Consent the rollup cannot express without widening or changing it */
+  "FHIR_UNSUPPORTED_CONSENT",
+  /** a Reference without an `urn:ephr:eth-address` identifier where an account is needed */
+  "FHIR_MISSING_ADDRESS",
+  /** a permitting Consent without provision.period.end: grants must expire */
+  "FHIR_MISSING_EXPIRY",
+  /** a provision.class or provision.securityLabel that maps to no record category */
+  "FHIR_UNKNOWN_CLASS",
+] as const;
+
+export type FhirErrorCode = (typeof FHIR_ERROR_CODES)[number];
+
+export class FhirError extends Error {
+  constructor(
+    readonly code: FhirErrorCode,
+    readonly path: string,
+    readonly details: string,
+  ) {
+    super(`${details} at ${path} (${code})`);
+    this.name = "FhirError";
+  }
+}
+
+/** JSON path of a child: `$.a.b[2]`. FHIR element names are identifiers, so dot notation is exact. */
+export function childPath(parent: string, key: string | number): string {
+  return typeof key === "number" ? `${parent}[${key}]` : `${parent}.${key}`;
+}

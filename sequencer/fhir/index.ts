@@ -1,0 +1,43 @@
+/**
+ * FHIR R4 import and Consent translation: the public surface (docs/fhir.md). Pure: no I/O, no clock
+ * unless a caller leaves `now` out.
+ */
+export { ETH_ADDRESS_SYSTEM } from "./address.js";
+export {
+  CATEGORY,
+  CATEGORY_NAMES,
+  categoriesIn,
+  categoryOf,
+  maskOf,
+  NON_SENSITIVE_MASK,
+  resourceTypesOf,
+  SENSITIVE_CATEGORIES,
+  SENSITIVE_MASK,
+  typeCategories,
+} from "./categories.js";
+export { SYSTEM } from "./category-table.js";
+export {
+  consentFromGrant,
+  consentFromRevoke,
+  translateConsent,
+  type ConsentOptions,
+  type ConsentTranslation,
+  type ConsentTx,
+  type GrantTerms,
+  type RevokeTerms,
+  type TranslateOptions,
+} from "./consent.js";
+export { FHIR_ERROR_CODES, FhirError, type FhirErrorCode } from "./errors.js";
+export { prepareBundle, prepareResource, SPLIT_BUNDLE_TYPES, type PreparedResource } from "./import.js";
+export { MAX_JSON_BYTES, MAX_JSON_DEPTH } from "./json.js";
+export {
+  parseBundle,
+  parseConsent,
+  parseResource,
+  validateBundle,
+  validateConsent,
+  validateResource,
+  type FhirBundle,
+  type FhirConsent,
+  type FhirResource,
+} from "./validate.js";
