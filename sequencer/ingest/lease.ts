@@ -1,11 +1,19 @@
 /**
  * The sequencer lease: exactly one sequencer orders and executes. A sequencer holds a Redis key with a
  * time-to-live and renews it; a second one started by mistake waits until the key is free instead of
- * forking the chain. The holder stops (exits) as soon as it cannot prove it still holds the lease.
+ * forking the chain.
+ *
+ * The holder works only while it is certain to hold the lease (renewed within its time-to-live, with a
+ * margin). If Redis is unreachable it pauses; when Redis is back (possibly restarted, empty) it takes
+ * the key again unless another sequencer has it, in which case it stops for good.
  */
 import type { Redis } from "ioredis";
 
-const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`;
+// 1: renewed (or re-taken after Redis lost the key); 0: another owner holds it.
+const RENEW = `local v = redis.call("GET", KEYS[1])
+if v == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end
+if v == false then redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2]) return 1 end
+return 0`;
 const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
 
 export interface LeaseInfo {
@@ -18,6 +26,7 @@ export class Lease {
   private timer: NodeJS.Timeout | null = null;
   private validUntil = 0;
   private value = "";
+  private lost = false;
 
   constructor(
     private readonly redis: Redis,
@@ -39,13 +48,13 @@ export class Lease {
     for (;;) {
       if (signal?.aborted) throw new Error("lease acquisition aborted");
       const started = Date.now();
-      const ok = await this.redis.set(this.key, this.value, "PX", this.ttlMs, "NX");
+      const ok = await this.redis.set(this.key, this.value, "PX", this.ttlMs, "NX").catch(() => null);
       if (ok === "OK") {
         this.validUntil = started + this.ttlMs;
         this.timer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.ttlMs / 3)));
         return;
       }
-      const h = await this.holder();
+      const h = await this.holder().catch(() => null);
       if (h && h.owner !== lastHolder) {
         lastHolder = h.owner;
         waiting(h);
@@ -56,28 +65,25 @@ export class Lease {
 
   /** Whether the lease is certainly still ours (with a safety margin against clock and pauses). */
   get held(): boolean {
-    return this.timer !== null && Date.now() < this.validUntil - Math.min(1000, this.ttlMs / 5);
+    return !this.lost && this.timer !== null && Date.now() < this.validUntil - Math.min(1000, this.ttlMs / 5);
   }
 
   private async renew(): Promise<void> {
     const started = Date.now();
+    let r: unknown;
     try {
-      const r = await this.redis.eval(RENEW, 1, this.key, this.value, String(this.ttlMs));
-      if (r === 1) {
-        this.validUntil = started + this.ttlMs;
-        return;
-      }
-      this.lose("another process holds the sequencer lease");
-    } catch (e) {
-      if (Date.now() >= this.validUntil) this.lose(`cannot renew the sequencer lease: ${(e as Error).message}`);
+      r = await this.redis.eval(RENEW, 1, this.key, this.value, String(this.ttlMs));
+    } catch {
+      return; // Redis unreachable: `held` turns false when the time-to-live runs out; work pauses
     }
-  }
-
-  private lose(why: string): void {
+    if (r === 1) {
+      this.validUntil = started + this.ttlMs;
+      return;
+    }
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.validUntil = 0;
-    this.onLost(why);
+    this.lost = true;
+    this.onLost("another sequencer holds the lease");
   }
 
   async release(): Promise<void> {

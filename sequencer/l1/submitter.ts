@@ -70,7 +70,7 @@ export class Submitter {
     this.worker = new Worker(this.d.queueName, (job: Job<{ index: number }>) => this.process(job.data.index), {
       connection: this.workerConnection,
       concurrency: 1,
-      settings: { backoffStrategy: (attempts: number) => Math.min(30_000, 250 * 2 ** Math.min(attempts, 8)) },
+      settings: { backoffStrategy: (attempts: number) => Math.min(5_000, 250 * 2 ** Math.min(attempts, 5)) },
     });
     this.worker.on("failed", (job, err) => {
       if (err instanceof DivergenceError) return;

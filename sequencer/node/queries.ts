@@ -143,7 +143,7 @@ export class Queries {
   batch(index: number) {
     const b = this.d.store.batch(index);
     if (b === undefined || b.status === "open") throw new RpcError("NotFound", `no sealed batch ${index}`);
-    return { ...this.batchSummary(b), prevRoot: b.prevRoot, txCount: b.txCount, leaves: b.chunks.length, forcedCount: b.forcedCount, dataBytes: b.dataBytes, header: b.l1?.header ?? null };
+    return { ...this.batchSummary(b), prevRoot: b.prevRoot, txCount: b.txCount, leaves: b.chunks.length, forcedCount: b.forcedCount, dataBytes: b.dataBytes, header: b.l1?.header ?? null, l1Attempts: b.attempts.map((a) => ({ txHash: a.txHash, nonce: a.nonce, maxFeePerGas: a.maxFeePerGas })) };
   }
 
   chainInfo() {
@@ -156,6 +156,7 @@ export class Queries {
       domainSeparator: st.domainSeparator,
       challengePeriod: st.challengePeriod,
       stateRoot: this.d.engine.stateRoot,
+      executedTxs: head.nextSeq,
       latestBatch: head.nextBatch > 0 ? head.nextBatch - 1 : null,
       postedBatch: st.postedBatch,
       finalBatch: st.finalBatch,

@@ -65,6 +65,12 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
 
   const store = await Store.open(cfg.dataDir);
   const engine = await Engine.load(store, fromHex(separator, 32), cfg);
+  await checkStoreAgainstL1(store, l1.publicClient, cfg.rollupAddress).catch(async (e) => {
+    await store.close();
+    await lease.release();
+    redis.disconnect();
+    throw e;
+  });
   log.info({ root: engine.stateRoot, head: engine.headRecord }, "state loaded");
   await refreshStatus(store, status);
   queries = new Queries({ store, engine, status: () => status });
@@ -115,8 +121,9 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const loop = (async () => {
     while (!stopping) {
       if (!lease.held) {
-        log.fatal("sequencer lease no longer certainly held: stopping");
-        break;
+        // Redis unreachable (or the lease lost: then stop() is already under way): pause, never act unsure.
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
       }
       try {
         if (forced.length > 0) {
@@ -262,4 +269,21 @@ function startQueryServer(host: string, port: number, queries: () => Queries | n
     server.once("error", reject);
     server.listen(port, host, () => resolve(server));
   });
+}
+
+/**
+ * Refuse to run on a store that does not know what L1 holds: a fresh or foreign data directory would
+ * execute from the wrong state and fork from the posted chain.
+ */
+async function checkStoreAgainstL1(store: Store, client: import("viem").PublicClient, rollup: Address): Promise<void> {
+  const count = Number(await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batchCount" }));
+  if (count === 0) return;
+  const last = store.batch(count - 1);
+  if (last === undefined || last.status === "open") {
+    throw new Error(`this data directory knows ${store.head().nextBatch} batches but L1 holds ${count}: it is not the data directory of the sequencer that posted them (start from that directory, or sync a new one from L1)`);
+  }
+  const onL1 = await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(count - 1)] });
+  if (onL1.postRoot.toLowerCase() !== last.postRoot.toLowerCase() && last.status !== "sealed") {
+    throw new Error(`L1 batch ${count - 1} has root ${onL1.postRoot} but this data directory recorded ${last.postRoot}`);
+  }
 }

@@ -1,0 +1,179 @@
+/**
+ * Restart at any point: kill -9 of the sequencer or of an API front-end, a Redis restart, L1 unreachable
+ * for a minute, a second sequencer started by mistake. Each time: no acknowledged transaction is lost,
+ * none is executed twice, and L1 ends at the state root an uninterrupted run gives. Real processes,
+ * a real Redis server and a real Hardhat node.
+ */
+import { expect } from "chai";
+import type { Hex } from "viem";
+import { EphrClient } from "../../sdk/client.js";
+import { fromHex } from "../../sequencer/protocol/bytes.js";
+import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
+import { testAccount } from "../../sequencer/testing/accounts.js";
+import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
+import { type CuttableProxy, startProxy } from "../support/proxy.js";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, startDevnet } from "../support/devnet.js";
+
+const CLINIC = testAccount("clinic").address;
+const FAR = Math.floor(Date.now() / 1000) + 365 * 86_400;
+
+async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 90_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await cond().catch(() => false))) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Every acknowledged transaction has a receipt, each was executed once, and L1 ends at `root`. */
+async function checkOutcome(d: Devnet, apiUrl: string, txs: LoadTx[], acked: Set<Hex>, sep: Uint8Array): Promise<void> {
+  expect(acked.size, "every transaction acknowledged").to.equal(txs.length);
+  const c = new EphrClient({ url: apiUrl });
+  for (const t of txs) {
+    const r = await c.receipt(t.hash);
+    expect(r, `receipt of ${t.hash}`).to.not.equal(null);
+    expect(r!.status).to.not.equal("dropped");
+  }
+  const info = await c.chainInfo(true);
+  expect((info as unknown as { executedTxs: number }).executedTxs, "each transaction executed exactly once").to.equal(txs.length);
+  const root = expectedRoot(txs, sep, Math.floor(Date.now() / 1000));
+  expect(info.stateRoot, "the state an uninterrupted run gives").to.equal(root);
+  await waitUntil("the last batch to be posted on L1", async () => {
+    const tip = await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "tipRoot" });
+    return tip === root;
+  });
+}
+
+describe("durability: restart at any point loses nothing and executes nothing twice", function () {
+  this.timeout(300_000);
+  let d: Devnet;
+  let sep: Uint8Array;
+  const running: ChildService[] = [];
+  const track = <T extends ChildService>(s: T) => (running.push(s), s);
+
+  afterEach(async () => {
+    for (const s of running.splice(0)) await s.kill("SIGKILL");
+    await d?.stop();
+  });
+
+  async function boot(config: Record<string, string> = {}, devnetOpts: Parameters<typeof startDevnet>[0] = {}) {
+    d = await startDevnet(devnetOpts);
+    Object.assign(d.env, { EPHR_SEND_TIMEOUT_MS: "3000", ...config });
+    const seq = track(await spawnSequencer(d));
+    const api = track(await spawnApi(d));
+    const info = await new EphrClient({ url: api.url }).chainInfo();
+    sep = fromHex(info.domainSeparator, 32);
+    return { seq, api };
+  }
+
+  it("survives kill -9 of the sequencer mid-load", async () => {
+    const { seq, api } = await boot();
+    const txs = makeGrants(600, sep, "k9s", CLINIC, FAR);
+    let killed = false;
+    let restarted: Promise<ChildService> | null = null;
+    const report = await deliverAll(txs, () => api.url, {
+      onAck: (n) => {
+        if (!killed && n >= 150) {
+          killed = true;
+          restarted = seq.kill("SIGKILL").then(() => spawnSequencer(d)).then(track);
+        }
+      },
+    });
+    await restarted;
+    expect(killed).to.equal(true);
+    expect(report.retries, "the crash interrupted requests in flight").to.be.greaterThan(0);
+    expect(report.unexpected).to.deep.equal([]);
+    await checkOutcome(d, api.url, txs, report.acked, sep);
+  });
+
+  it("survives kill -9 of an API front-end mid-load (clients move to another front-end)", async () => {
+    const { api } = await boot();
+    const api2 = track(await spawnApi(d));
+    const txs = makeGrants(400, sep, "k9a", CLINIC, FAR);
+    let current = api.url;
+    let killed = false;
+    const report = await deliverAll(txs, () => current, {
+      onAck: (n) => {
+        if (!killed && n >= 100) {
+          killed = true;
+          void api.kill("SIGKILL").then(() => (current = api2.url));
+        }
+      },
+    });
+    expect(report.unexpected).to.deep.equal([]);
+    await checkOutcome(d, api2.url, txs, report.acked, sep);
+  });
+
+  it("survives a Redis restart mid-load (Redis keeps nothing on disk)", async () => {
+    const { api } = await boot();
+    const txs = makeGrants(500, sep, "rr", CLINIC, FAR);
+    let restarted = false;
+    const report = await deliverAll(txs, () => api.url, {
+      onAck: (n) => {
+        if (!restarted && n >= 150) {
+          restarted = true;
+          void d.redis.restart();
+        }
+      },
+    });
+    expect(restarted).to.equal(true);
+    expect(report.unexpected).to.deep.equal([]);
+    await checkOutcome(d, api.url, txs, report.acked, sep);
+  });
+
+  it("keeps accepting while L1 is unreachable for a minute, then posts every batch in order", async () => {
+    d = await startDevnet();
+    const proxy: CuttableProxy = await startProxy(d.l1.port);
+    try {
+      Object.assign(d.env, { EPHR_SEND_TIMEOUT_MS: "3000", EPHR_L1_RPC_URL: proxy.url });
+      track(await spawnSequencer(d));
+      const api = track(await spawnApi(d));
+      sep = fromHex((await new EphrClient({ url: api.url }).chainInfo()).domainSeparator, 32);
+      const first = makeGrants(100, sep, "l1a", CLINIC, FAR);
+      expect((await deliverAll(first, () => api.url)).acked.size).to.equal(100);
+      proxy.cut();
+      const during = makeGrants(300, sep, "l1b", CLINIC, FAR);
+      const started = Date.now();
+      const report = await deliverAll(during, () => api.url);
+      expect(report.unexpected).to.deep.equal([]);
+      expect(report.acked.size, "accepted while L1 is down").to.equal(300);
+      await sleep(Math.max(0, 60_000 - (Date.now() - started)));
+      const countDuring = await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "batchCount" });
+      proxy.restore();
+      const all = [...first, ...during];
+      await checkOutcome(d, api.url, all, new Set([...all.map((t) => t.hash)]), sep);
+      const countAfter = await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "batchCount" });
+      expect(Number(countAfter)).to.be.greaterThan(Number(countDuring));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("makes a second sequencer started by mistake wait, and lets it take over when the first dies", async () => {
+    const { seq, api } = await boot();
+    const second = track(await spawnSequencer(d, {}, false));
+    await waitUntil("the second sequencer to report that it waits", async () => second.output().includes("another sequencer holds the lease"), 20_000);
+    const first = makeGrants(100, sep, "two-a", CLINIC, FAR);
+    expect((await deliverAll(first, () => api.url)).acked.size).to.equal(100);
+    expect(second.output()).to.not.include("state loaded");
+    await seq.kill("SIGKILL");
+    await waitUntil("the second sequencer to take over", async () => second.output().includes("state loaded"), 30_000);
+    const more = makeGrants(100, sep, "two-b", CLINIC, FAR);
+    const report = await deliverAll(more, () => api.url);
+    expect(report.unexpected).to.deep.equal([]);
+    await checkOutcome(d, api.url, [...first, ...more], new Set([...first, ...more].map((t) => t.hash)), sep);
+  });
+
+  it("refuses to start on a data directory that does not know the batches L1 holds", async () => {
+    const { api } = await boot();
+    expect((await deliverAll(makeGrants(20, sep, "fresh", CLINIC, FAR), () => api.url)).acked.size).to.equal(20);
+    await waitUntil("a batch on L1", async () => (await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "batchCount" })) > 0n);
+    for (const s of running.splice(0)) await s.kill("SIGKILL");
+    const stranger = track(await spawnSequencer(d, { EPHR_DATA_DIR: `${d.dataDir}-other` }, false));
+    const code = await stranger.exited;
+    expect(code).to.not.equal(0);
+    expect(stranger.output()).to.include("not the data directory of the sequencer that posted them");
+  });
+});
+
+
