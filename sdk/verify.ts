@@ -53,6 +53,7 @@ export async function checkRootOnL1(l1: PublicClient, rollup: Address, p: Proven
   try {
     info = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: "batch", args: [index] });
   } catch {
+    if (require === "soft") return "soft"; // sealed but not on L1 yet
     throw new VerificationError(`L1 holds no live batch ${index}`);
   }
   if (info.postRoot.toLowerCase() !== p.root.toLowerCase()) throw new VerificationError(`L1 batch ${index} has root ${info.postRoot}, not ${p.root}`);

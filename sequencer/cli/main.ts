@@ -1,0 +1,174 @@
+/**
+ * `npm run cli -- <command>`: create keys, grant and revoke consent, appoint guardians, anchor records,
+ * read receipts and verified state, and force a transaction through the L1 inbox. Talks to a running
+ * sequencer API (EPHR_API_URL, default http://127.0.0.1:8645/) and, for verification and `force`, to L1
+ * (EPHR_L1_RPC_URL). Run without arguments for help.
+ */
+import { parseArgs } from "node:util";
+import { createPublicClient, createWalletClient, type Hex, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { EphrClient, forcedBody, type Level, signerOf, type UnsignedTx } from "../../sdk/client.js";
+import { isEphrError } from "../../sdk/errors.js";
+import { ACCESS_READ, ACCESS_WRITE } from "../protocol/constants.js";
+import { forcedInboxAbi } from "../l1/contracts.generated.js";
+import { KeyStore } from "./keystore.js";
+
+const HELP = `ephr CLI (npm run cli -- <command> [options])
+
+  keys create <name> [--private-key 0x..]   new identity (signing key + encryption key)
+  keys list                                  stored identities and their addresses
+  info                                       chain, contracts, batches
+  grant   --as <patient> --to <grantee> [--access read,write] [--categories 0,1,2] [--days 30] [--for <patient>]
+  revoke  --as <patient> --to <grantee> [--for <patient>]
+  delegate --as <patient> --to <guardian> [--days 365] | --remove
+  register-key --as <name>                   publish the identity's encryption key on the ledger
+  anchor  --as <provider> --patient <p> --record-id 0x.. --ciphertext-hash 0x.. --location-hash 0x.. --category <n> --version <n>
+  receipt <hash> [--wait executed|posted|final]
+  consent --patient <p> --grantee <g> [--trust soft|posted|final]
+  nonce <name|address>
+  force <grant|revoke|delegate> ...same options...  --payer <name|dev>
+                                              sign a transaction and queue it in the L1 ForcedInbox
+  Names are identities from \`keys create\`, or 0x addresses. Add --wait <level> to any transaction.
+
+Environment: EPHR_API_URL, EPHR_L1_RPC_URL (verification, force), EPHR_KEY_PASSWORD, EPHR_KEYS_DIR.`;
+
+const options = {
+  as: { type: "string" },
+  to: { type: "string" },
+  for: { type: "string" },
+  access: { type: "string" },
+  categories: { type: "string" },
+  days: { type: "string" },
+  remove: { type: "boolean" },
+  patient: { type: "string" },
+  grantee: { type: "string" },
+  "record-id": { type: "string" },
+  "ciphertext-hash": { type: "string" },
+  "location-hash": { type: "string" },
+  category: { type: "string" },
+  version: { type: "string" },
+  wait: { type: "string" },
+  trust: { type: "string" },
+  payer: { type: "string" },
+  "private-key": { type: "string" },
+  api: { type: "string" },
+  l1: { type: "string" },
+} as const;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { values: o, positionals: pos } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const cmd = pos[0];
+  if (!cmd || cmd === "help") return void console.log(HELP);
+  const { store, devPassword } = KeyStore.fromEnv(process.env);
+  const apiUrl = o.api ?? process.env.EPHR_API_URL ?? "http://127.0.0.1:8645/";
+  const l1Url = o.l1 ?? process.env.EPHR_L1_RPC_URL;
+  const l1 = l1Url ? (createPublicClient({ transport: http(l1Url) }) as PublicClient) : undefined;
+  const client = new EphrClient({ url: apiUrl, l1 });
+  const need = (v: string | undefined, name: string) => {
+    if (v === undefined) throw new UsageError(`missing --${name}`);
+    return v;
+  };
+  const days = (d: string | undefined, def: number) => Math.floor(Date.now() / 1000) + Math.round(Number(d ?? def) * 86_400);
+
+  switch (cmd) {
+    case "keys": {
+      if (pos[1] === "create") {
+        if (devPassword) console.error("warning: EPHR_KEY_PASSWORD is not set; the key is encrypted with a development password");
+        const id = await store.create(need(pos[2], "name (keys create <name>)"), o["private-key"] as Hex | undefined);
+        return void console.log(JSON.stringify({ name: id.name, address: id.address, encryptionPublicKey: id.encryptionPublicKey }, null, 2));
+      }
+      if (pos[1] === "list") {
+        for (const n of store.list()) console.log(`${n}\t${(await store.load(n)).address}`);
+        return;
+      }
+      throw new UsageError("keys create <name> | keys list");
+    }
+    case "info":
+      return void console.log(JSON.stringify(await client.chainInfo(true), null, 2));
+    case "receipt": {
+      const hash = need(pos[1], "hash") as Hex;
+      const r = o.wait ? await client.waitFor(hash, o.wait as Level) : await client.receipt(hash);
+      return void console.log(JSON.stringify(r, null, 2));
+    }
+    case "consent": {
+      const trust = (o.trust ?? (l1 ? "posted" : "soft")) as "soft" | "posted" | "final";
+      const r = await client.getConsent(await store.resolve(need(o.patient, "patient")), await store.resolve(need(o.grantee, "grantee")), trust);
+      return void console.log(JSON.stringify({ exists: r.exists, value: r.value, root: r.root, verified: r.trust, committed: r.committed }, null, 2));
+    }
+    case "nonce":
+      return void console.log((await client.getNonce(await store.resolve(need(pos[1], "account")), "soft")).value ?? 0);
+    case "force": {
+      const sub = need(pos[1], "transaction kind (grant, revoke, delegate)");
+      const id = await store.load(need(o.as, "as"));
+      const tx = await buildTx(sub, o, store, days);
+      const stx = await client.sign(signerOf(privateKeyToAccount(id.privateKey)), tx);
+      if (!l1Url) throw new UsageError("force needs EPHR_L1_RPC_URL (or --l1)");
+      const payerKey = o.payer === "dev" || o.payer === undefined ? (await import("../devnet/accounts.js")).DEV_KEYS[5]! : (await store.load(o.payer)).privateKey;
+      const info = await client.chainInfo();
+      const wallet = createWalletClient({ account: privateKeyToAccount(payerKey), transport: http(l1Url), chain: { id: info.chainId, name: "l1", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [l1Url] } } } });
+      const l1tx = await wallet.writeContract({ address: info.contracts.inbox, abi: forcedInboxAbi, functionName: "enqueue", args: [forcedBody(stx)] });
+      console.log(JSON.stringify({ hash: stx.hash, l1Transaction: l1tx, note: "queued in the ForcedInbox; the sequencer must include it before its deadline" }, null, 2));
+      if (o.wait) console.log(JSON.stringify(await client.waitFor(stx.hash, o.wait as Level, { timeoutMs: 600_000 }), null, 2));
+      return;
+    }
+    default: {
+      const id = await store.load(need(o.as, "as"));
+      const tx = await buildTx(cmd, o, store, days);
+      const hash = await client.send(signerOf(privateKeyToAccount(id.privateKey)), tx);
+      console.log(JSON.stringify({ hash }, null, 2));
+      if (o.wait) console.log(JSON.stringify(await client.waitFor(hash, o.wait as Level), null, 2));
+    }
+  }
+}
+
+async function buildTx(kind: string, o: Record<string, string | boolean | undefined>, store: KeyStore, days: (d: string | undefined, def: number) => number): Promise<UnsignedTx> {
+  const s = (k: string) => o[k] as string | undefined;
+  const need = (k: string) => {
+    const v = s(k);
+    if (v === undefined) throw new UsageError(`missing --${k}`);
+    return v;
+  };
+  switch (kind) {
+    case "grant": {
+      const access = (s("access") ?? "read").split(",").reduce((a, x) => a | (x.trim() === "write" ? ACCESS_WRITE : x.trim() === "read" ? ACCESS_READ : bad(`access ${x}`)), 0);
+      const categories = (s("categories") ?? "0").split(",").reduce((m, c) => m | (1 << Number(c)), 0) >>> 0;
+      const base = { grantee: await store.resolve(need("to")), access, categories, expiry: days(s("days"), 30) };
+      return s("for") ? { type: "DelegatedGrantConsent", patient: await store.resolve(s("for")!), ...base } : { type: "GrantConsent", ...base };
+    }
+    case "revoke": {
+      const grantee = await store.resolve(need("to"));
+      return s("for") ? { type: "DelegatedRevokeConsent", patient: await store.resolve(s("for")!), grantee } : { type: "RevokeConsent", grantee };
+    }
+    case "delegate":
+      return { type: "SetDelegate", delegate: await store.resolve(need("to")), expiry: o.remove ? 0 : days(s("days"), 365) };
+    case "register-key": {
+      const id = await store.load(need("as"));
+      return { type: "RegisterEncryptionKey", publicKey: id.encryptionPublicKey };
+    }
+    case "anchor":
+      return {
+        type: "AnchorRecord",
+        patient: await store.resolve(need("patient")),
+        recordId: need("record-id") as Hex,
+        ciphertextHash: need("ciphertext-hash") as Hex,
+        locationHash: need("location-hash") as Hex,
+        category: Number(need("category")),
+        version: Number(need("version")),
+      };
+    default:
+      throw new UsageError(`unknown command ${kind}\n\n${HELP}`);
+  }
+}
+
+function bad(what: string): never {
+  throw new UsageError(`invalid ${what}`);
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof UsageError) console.error(e.message);
+  else if (isEphrError(e)) console.error(`${e.name} (${e.code}): ${e.message}${e.data ? `\n${JSON.stringify(e.data)}` : ""}`);
+  else console.error((e as Error).message);
+  process.exit(1);
+});
