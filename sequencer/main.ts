@@ -22,14 +22,23 @@ async function main(): Promise<void> {
   const log = createLogger(role, cfg.logLevel);
   if (role === "sequencer") {
     const node = await startSequencerNode(cfg, log);
-    const shutdown = () => void node.stop().then(() => process.exit(0));
+    const shutdown = () => {
+      setTimeout(() => {
+        log.error("shutdown took longer than 10 s: exiting anyway (the store is crash-safe)");
+        process.exit(1);
+      }, 10_000).unref();
+      void node.stop().then(() => process.exit(0));
+    };
     process.once("SIGTERM", shutdown);
     process.once("SIGINT", shutdown);
     await node.done;
     process.exit(1);
   } else {
     const node = await startApiNode(cfg, log);
-    const shutdown = () => void node.stop().then(() => process.exit(0));
+    const shutdown = () => {
+      setTimeout(() => process.exit(1), 5_000).unref();
+      void node.stop().then(() => process.exit(0));
+    };
     process.once("SIGTERM", shutdown);
     process.once("SIGINT", shutdown);
   }

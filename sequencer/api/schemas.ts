@@ -3,12 +3,25 @@
  * from the protocol's field list (sequencer/protocol/schema.ts), so the API accepts exactly what the
  * protocol can encode.
  */
-import { type Address, getAddress, type Hex, isAddress } from "viem";
+import { type Address, type Hex, isAddress } from "viem";
 import { z } from "zod";
 import { type FieldKind, TX_FIELDS } from "../protocol/schema.js";
 import type { Tx, TxType } from "../protocol/types.js";
 
-export const addressSchema = z.string().refine((s) => isAddress(s, { strict: false }), "must be a 20-byte 0x address").transform((s) => getAddress(s).toLowerCase() as Address);
+const HEX40 = /^0x[0-9a-fA-F]{40}$/;
+/**
+ * A 20-byte address, returned lower-case. A mixed-case address must carry a valid EIP-55 checksum
+ * (a typo in a checksummed address is caught); all-lower or all-upper hex is accepted as is.
+ */
+export const addressSchema = z
+  .string()
+  .regex(HEX40, "must be a 20-byte 0x address")
+  .refine((s) => {
+    const body = s.slice(2);
+    if (body === body.toLowerCase() || body === body.toUpperCase()) return true;
+    return isAddress(s, { strict: true });
+  }, "mixed-case address with an invalid EIP-55 checksum")
+  .transform((s) => s.toLowerCase() as Address);
 export const hex32Schema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte 0x hex word").transform((s) => s.toLowerCase() as Hex);
 const uint = (max: number) => z.number().int().min(0).max(max);
 

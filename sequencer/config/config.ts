@@ -40,8 +40,11 @@ export const configSchema = z.object({
   maxBatchTxs: z.coerce.number().int().min(1).default(2000),
   maxBatchBytes: z.coerce.number().int().min(1024).max(120_000).default(100_000),
   maxBatchAgeMs: ms(2000),
-  /** Execution loop: most ingest entries (HTTP requests) per micro-batch, and the longest wait for one. */
-  microBatchEntries: z.coerce.number().int().min(1).default(64),
+  /**
+   * Execution loop: most ingest entries (HTTP requests, up to maxRequestTxs transactions each) per
+   * micro-batch, and the longest wait for one. Small micro-batches keep latency low; each costs a sync.
+   */
+  microBatchEntries: z.coerce.number().int().min(1).default(4),
   microBatchWaitMs: ms(20),
   /** Seconds subtracted from wall-clock time for a batch timestamp (L1 blocks may lag the clock). */
   timestampSafetySeconds: z.coerce.number().int().min(0).default(0),

@@ -30,6 +30,8 @@ export interface Submission {
   signature: Hex;
   signer: Address;
   receivedAt: number;
+  /** its one-transaction chunk body, when the front-end already encoded it */
+  body?: Hex;
 }
 
 /** A forced inbox entry read from L1. */
@@ -130,7 +132,7 @@ export class Engine {
     const batch = this.open!;
     const before = this.tree.root;
     const signer = s.signer.toLowerCase() as Address;
-    const outcome = applyTx(this.rec, stx, { domainSeparator: this.domainSeparator, timestamp: batch.timestamp, recover: () => signer });
+    const outcome = applyTx(this.rec, stx, { domainSeparator: this.domainSeparator, timestamp: batch.timestamp, signerOf: () => signer });
     if (!outcome.ok) {
       this.tree.root = before;
       const why = explain(this.tree, s.tx, signer, outcome.reason, batch.timestamp);
@@ -142,7 +144,7 @@ export class Engine {
     c.seqs.push(seq);
     batch.txCount++;
     this.seen.add(hash);
-    w.log({ seq, hash, signer, body: toHex(encodeChunkBody([stx])), receivedAt: s.receivedAt, chunk: c.id });
+    w.log({ seq, hash, signer, body: s.body ?? toHex(encodeChunkBody([stx])), receivedAt: s.receivedAt, chunk: c.id });
     w.tx(hash, { seq, chunk: c.id, batch: batch.index });
     const v: Verdict = { ok: true, hash, seq, chunk: c.id, batch: batch.index, stateRoot: null };
     c.pending.push(v);

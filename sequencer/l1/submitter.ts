@@ -16,14 +16,30 @@
  */
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { type Account, type Address, type Chain, encodeFunctionData, type Hex, keccak256, parseEventLogs, type PublicClient, type Transport, type WalletClient } from "viem";
+import { type Account, type Address, type Chain, encodeFunctionData, type Hex, keccak256, parseEventLogs, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from "viem";
 import type { Logger } from "../log.js";
-import type { Metrics } from "../metrics.js";
-import type { Store } from "../store/store.js";
-import { type BatchRecord, headerToJson } from "../store/records.js";
+import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { rollupAbi } from "./contracts.generated.js";
 import { customErrorOf } from "./errors.js";
-import { batchDataOf } from "./batch-data.js";
+
+/** What the submitter reads and writes of the sequencer's batches (the store lives in the main thread). */
+export interface BatchBook {
+  get(index: number): Promise<BatchRecord | undefined>;
+  /** batches from `from` on (ascending) whose status is one of `statuses` */
+  list(from: number, statuses: BatchStatus[]): Promise<BatchRecord[]>;
+  save(b: BatchRecord): Promise<void>;
+  /** the batch's L1 data (the `data` argument of submitBatch) */
+  data(b: BatchRecord): Promise<Hex>;
+}
+
+export interface SubmitterMetrics {
+  gas: (gas: number) => void;
+  posted: (secondsSinceSealed: number | null) => void;
+  final: () => void;
+}
+
+/** How many L1 blocks deep a posted batch is still re-checked for reorgs. */
+const REORG_DEPTH = 64n;
 
 export class DivergenceError extends Error {
   constructor(
@@ -36,7 +52,7 @@ export class DivergenceError extends Error {
 }
 
 export interface SubmitterDeps {
-  store: Store;
+  book: BatchBook;
   redis: Redis;
   queueName: string;
   publicClient: PublicClient;
@@ -46,7 +62,7 @@ export interface SubmitterDeps {
   feeBumpAfterMs: number;
   pollMs: number;
   log: Logger;
-  metrics: Metrics;
+  metrics: SubmitterMetrics;
   /** L1 disagrees with our history from batch `index` on */
   onDivergence: (index: number, why: string) => void;
   /** a batch changed status (posted, final, or back to sealed after a reorg) */
@@ -59,6 +75,12 @@ export class Submitter {
   private stopped = false;
   private watchTimer: NodeJS.Timeout | null = null;
   private workerConnection: Redis | null = null;
+  /** lowest batch index that may still need posting or watching (everything below is final) */
+  private floor = 0;
+  private nextNonce: number | null = null;
+  private feeCache: { at: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | null = null;
+  /** recently posted batches, re-checked for reorgs */
+  private recent: { index: number; txHash: Hex; block: bigint }[] = [];
 
   constructor(private readonly d: SubmitterDeps) {
     this.queue = new Queue(d.queueName, { connection: d.redis, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
@@ -94,11 +116,11 @@ export class Submitter {
 
   /** Enqueue every sealed batch not yet posted (after a restart, or when Redis lost its queue). */
   async reconcile(): Promise<void> {
-    for (const b of await this.d.store.batchesFrom(0)) if (b.status === "sealed") await this.enqueue(b.index);
+    for (const b of await this.d.book.list(this.floor, ["sealed"])) await this.enqueue(b.index);
   }
 
   private async process(index: number): Promise<void> {
-    const b = this.d.store.batch(index);
+    const b = await this.d.book.get(index);
     if (b === undefined || b.status !== "sealed") return;
     const { count, tip } = await this.readTip();
     if (count > index) {
@@ -107,7 +129,7 @@ export class Submitter {
     }
     if (count < index) throw new Error(`batch ${index - 1} is not on L1 yet`);
     if (tip.toLowerCase() !== b.prevRoot.toLowerCase()) this.diverged(index, `L1 tip ${tip} is not our batch ${index}'s pre-root ${b.prevRoot}`);
-    if (await this.findMined(b)) return;
+    if (b.attempts.length > 0 && (await this.findMined(b))) return;
     await this.sendAndConfirm(b);
   }
 
@@ -137,39 +159,52 @@ export class Submitter {
   }
 
   private async sendAndConfirm(b: BatchRecord): Promise<void> {
-    const data = encodeFunctionData({ abi: rollupAbi, functionName: "submitBatch", args: [b.prevRoot, BigInt(b.timestamp), batchDataOf(this.d.store, b)] });
-    // A simulation first: a batch L1 would refuse is not worth a transaction, and the error says why.
-    let gas: bigint;
-    try {
-      gas = await this.d.publicClient.estimateGas({ account: this.d.wallet.account, to: this.d.rollup, data });
-    } catch (e) {
-      const ce = customErrorOf(e);
-      if (ce?.name === "PrevRootMismatch") this.diverged(b.index, `L1 refuses batch ${b.index}: its tip moved`);
-      throw new Error(`L1 would refuse batch ${b.index}: ${ce ? `${ce.name}(${ce.args.join(", ")})` : (e as Error).message}`);
-    }
-    gas = (gas * 12n) / 10n + 10_000n;
+    const data = encodeFunctionData({ abi: rollupAbi, functionName: "submitBatch", args: [b.prevRoot, BigInt(b.timestamp), await this.d.book.data(b)] });
+    // The tip was just checked, so no simulation is spent on the common path; a revert is explained
+    // afterwards by replaying the call (waitForAny).
+    const gas = gasLimitFor(data, b.chunks.length);
     let attempt = b.attempts.at(-1);
-    const chainPending = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "pending" });
-    const chainLatest = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "latest" });
-    if (attempt !== undefined && attempt.nonce < chainLatest) attempt = undefined; // its nonce was used by another transaction
+    if (attempt !== undefined) {
+      const chainLatest = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "latest" });
+      if (attempt.nonce < chainLatest) attempt = undefined; // its nonce was used by another transaction
+    }
     if (attempt === undefined) {
-      attempt = await this.sign(b, data, gas, chainPending, null);
+      attempt = await this.sign(b, data, gas, await this.nonce(), null);
     } else {
       await this.broadcast(attempt.raw);
     }
     for (;;) {
       if (this.stopped) throw new Error("submitter stopping");
-      const mined = await this.waitForAny(b, this.d.feeBumpAfterMs);
-      if (mined) return;
-      const fresh = this.d.store.batch(b.index)!;
+      const mined = await this.waitForAny(b, data, this.d.feeBumpAfterMs);
+      if (mined) {
+        this.nextNonce = attempt.nonce + 1;
+        return;
+      }
+      const fresh = (await this.d.book.get(b.index))!;
       attempt = await this.sign(fresh, data, gas, attempt.nonce, attempt);
       this.d.log.info({ batch: b.index, nonce: attempt.nonce, maxFeePerGas: attempt.maxFeePerGas }, "batch transaction not mined yet: replaced with higher fees");
     }
   }
 
+  /** The proposer's next nonce: tracked locally, read from L1 (pending) when unknown. */
+  private async nonce(): Promise<number> {
+    const chainPending = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "pending" });
+    if (this.nextNonce === null || this.nextNonce < chainPending) this.nextNonce = chainPending;
+    return this.nextNonce;
+  }
+
+  /** Fee estimates, refreshed at most every two seconds. */
+  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    if (this.feeCache === null || Date.now() - this.feeCache.at > 2000) {
+      const f = await this.d.publicClient.estimateFeesPerGas();
+      this.feeCache = { at: Date.now(), maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+    }
+    return this.feeCache;
+  }
+
   /** Sign (a fresh transaction, or a fee bump of `prev`), persist the attempt, then broadcast it. */
   private async sign(b: BatchRecord, data: Hex, gas: bigint, nonce: number, prev: { maxFeePerGas: string; maxPriorityFeePerGas: string } | null) {
-    const fees = await this.d.publicClient.estimateFeesPerGas();
+    const fees = await this.fees();
     let maxFeePerGas = fees.maxFeePerGas;
     let maxPriorityFeePerGas = fees.maxPriorityFeePerGas;
     if (prev !== null) {
@@ -179,11 +214,9 @@ export class Submitter {
     }
     const raw = await this.d.wallet.signTransaction({ to: this.d.rollup, data, gas, nonce, maxFeePerGas, maxPriorityFeePerGas, type: "eip1559", chain: this.d.wallet.chain, account: this.d.wallet.account });
     const attempt = { txHash: keccak256(raw), raw, nonce, maxFeePerGas: maxFeePerGas.toString(), maxPriorityFeePerGas: maxPriorityFeePerGas.toString(), sentAt: Date.now() };
-    const fresh = this.d.store.batch(b.index)!;
+    const fresh = (await this.d.book.get(b.index))!;
     fresh.attempts.push(attempt);
-    const w = this.d.store.writer();
-    w.batch(fresh);
-    await this.d.store.commit(w);
+    await this.d.book.save(fresh);
     await this.broadcast(raw);
     this.d.log.info({ batch: b.index, tx: attempt.txHash, nonce, txs: b.txCount, bytes: b.dataBytes }, "batch sent to L1");
     return attempt;
@@ -200,29 +233,47 @@ export class Submitter {
   }
 
   /** Wait up to `ms` for any attempt of the batch to be mined (and confirmed). */
-  private async waitForAny(b: BatchRecord, ms: number): Promise<boolean> {
+  private async waitForAny(b: BatchRecord, data: Hex, ms: number): Promise<boolean> {
     const until = Date.now() + ms;
-    while (Date.now() < until && !this.stopped) {
-      const fresh = this.d.store.batch(b.index)!;
-      if (fresh.status !== "sealed") return true;
-      if (await this.findMined(fresh)) return true;
-      for (const a of fresh.attempts) {
+    let attempts = b.attempts;
+    for (let round = 0; Date.now() < until && !this.stopped; round++) {
+      if (round > 0) attempts = (await this.d.book.get(b.index))?.attempts ?? attempts;
+      for (const a of attempts) {
         const r = await this.d.publicClient.getTransactionReceipt({ hash: a.txHash }).catch(() => null);
-        if (r && r.status === "reverted") throw new Error(`batch ${b.index} transaction ${a.txHash} reverted on L1`);
+        if (r === null) continue;
+        if (r.status === "success") {
+          await this.confirm(b, r.transactionHash, r.blockNumber, r);
+          return true;
+        }
+        await this.explainRevert(b, data, r.blockNumber, a.txHash);
       }
-      await new Promise((r) => setTimeout(r, Math.min(250, this.d.pollMs)));
+      await new Promise((r) => setTimeout(r, round < 5 ? 20 : Math.min(250, this.d.pollMs)));
     }
     return false;
   }
 
-  /** Wait for the confirmations, then record the batch as posted with the header L1 emitted. */
-  private async confirm(b: BatchRecord, txHash: Hex, block: bigint): Promise<void> {
-    for (;;) {
-      const latest = await this.d.publicClient.getBlockNumber();
-      if (latest - block + 1n >= BigInt(this.d.confirmations)) break;
-      await new Promise((r) => setTimeout(r, this.d.pollMs));
+  /** Replay a reverted batch transaction to name the Rollup's error; divergence stops posting. */
+  private async explainRevert(b: BatchRecord, data: Hex, block: bigint, txHash: Hex): Promise<never> {
+    let why = "unknown";
+    try {
+      await this.d.publicClient.call({ account: this.d.wallet.account, to: this.d.rollup, data, blockNumber: block - 1n });
+    } catch (e) {
+      const ce = customErrorOf(e);
+      if (ce?.name === "PrevRootMismatch") this.diverged(b.index, `L1 refused batch ${b.index}: its tip moved`);
+      why = ce ? `${ce.name}(${ce.args.join(", ")})` : (e as Error).message;
     }
-    const receipt = await this.d.publicClient.getTransactionReceipt({ hash: txHash });
+    throw new Error(`batch ${b.index} transaction ${txHash} reverted on L1: ${why}`);
+  }
+
+  /** Wait for the confirmations, then record the batch as posted with the header L1 emitted. */
+  private async confirm(b: BatchRecord, txHash: Hex, block: bigint, mined?: TransactionReceipt): Promise<void> {
+    // A mined receipt is one confirmation; wait for the block count when more are asked for.
+    while (this.d.confirmations > 1) {
+      const latest = await this.d.publicClient.getBlockNumber({ cacheTime: 0 });
+      if (latest - block + 1n >= BigInt(this.d.confirmations)) break;
+      await new Promise((r) => setTimeout(r, Math.min(500, this.d.pollMs)));
+    }
+    const receipt = this.d.confirmations > 1 || mined === undefined ? await this.d.publicClient.getTransactionReceipt({ hash: txHash }) : mined;
     const [ev] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: "BatchSubmitted" });
     if (!ev) throw new Error(`transaction ${txHash} emitted no BatchSubmitted`);
     const header = ev.args.header;
@@ -230,52 +281,79 @@ export class Submitter {
       this.diverged(b.index, `L1 recorded batch ${header.index} with root ${header.postRoot} for our batch ${b.index}`);
     }
     const blk = await this.d.publicClient.getBlock({ blockNumber: receipt.blockNumber });
-    const fresh = this.d.store.batch(b.index)!;
+    const fresh = { ...b, attempts: (await this.d.book.get(b.index))?.attempts ?? b.attempts };
     fresh.status = "posted";
     fresh.l1 = { txHash, block: receipt.blockNumber.toString(), header: headerToJson(header), postedAt: Date.now(), gasUsed: receipt.gasUsed.toString(), submittedAt: Number(blk.timestamp) };
-    const w = this.d.store.writer();
-    w.batch(fresh);
-    await this.d.store.commit(w);
-    this.d.metrics.l1Gas.inc(Number(receipt.gasUsed));
-    this.d.metrics.batches.inc({ status: "posted" });
-    if (fresh.sealedAt) this.d.metrics.batchLatency.observe((Date.now() - fresh.sealedAt) / 1000);
+    await this.d.book.save(fresh);
+    this.recent.push({ index: b.index, txHash, block: receipt.blockNumber });
+    this.d.metrics.gas(Number(receipt.gasUsed));
+    this.d.metrics.posted(fresh.sealedAt ? (Date.now() - fresh.sealedAt) / 1000 : null);
     this.d.log.info({ batch: b.index, tx: txHash, block: receipt.blockNumber.toString(), gas: receipt.gasUsed.toString() }, "batch posted");
     this.d.onStatus(fresh);
   }
 
-  /** Posted batches: detect finality, and reorgs that removed them (then post them again). */
+  /** Start from the store: the lowest batch not yet final, and the posted ones to watch for reorgs. */
+  async init(): Promise<void> {
+    const open = await this.d.book.list(0, ["sealed", "posted"]);
+    this.floor = open[0]?.index ?? (await this.d.book.list(0, ["final"])).length;
+    for (const b of open) if (b.status === "posted" && b.l1) this.recent.push({ index: b.index, txHash: b.l1.txHash, block: BigInt(b.l1.block) });
+  }
+
+  /**
+   * Posted batches: detect finality (the lowest posted batch first: finality is a prefix), and reorgs
+   * that removed a recently posted batch (then it is posted again). Batches deeper than REORG_DEPTH
+   * blocks are not re-checked for reorgs.
+   */
   private async watch(): Promise<void> {
-    const posted = (await this.d.store.batchesFrom(0)).filter((b) => b.status === "posted");
-    if (posted.length === 0) return;
-    const count = await this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batchCount" });
-    for (const b of posted) {
-      if (BigInt(b.index) >= count) {
-        const receipt = await this.d.publicClient.getTransactionReceipt({ hash: b.l1!.txHash }).catch(() => null);
+    const latest = await this.d.publicClient.getBlockNumber({ cacheTime: 0 });
+    if (this.recent.length > 0) {
+      const count = await this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batchCount" });
+      for (const r of this.recent.slice()) {
+        if (BigInt(r.index) < count) continue;
+        const receipt = await this.d.publicClient.getTransactionReceipt({ hash: r.txHash }).catch(() => null);
+        this.recent = this.recent.filter((x) => x.index !== r.index);
+        const fresh = await this.d.book.get(r.index);
+        if (fresh === undefined || fresh.status !== "posted") continue;
         if (receipt === null) {
-          this.d.log.warn({ batch: b.index, tx: b.l1!.txHash }, "posted batch vanished from L1 (reorg): posting it again");
-          const fresh = this.d.store.batch(b.index)!;
+          this.d.log.warn({ batch: r.index, tx: r.txHash }, "posted batch vanished from L1 (reorg): posting it again");
           fresh.status = "sealed";
           delete fresh.l1;
-          const w = this.d.store.writer();
-          w.batch(fresh);
-          await this.d.store.commit(w);
+          await this.d.book.save(fresh);
           this.d.onStatus(fresh);
-          await this.enqueue(b.index);
+          await this.enqueue(r.index);
         } else {
-          this.d.onDivergence(b.index, `batch ${b.index} is no longer live on L1 (reverted by a fraud proof?)`);
+          this.d.onDivergence(r.index, `batch ${r.index} is no longer live on L1 (reverted by a fraud proof?)`);
         }
-        return;
       }
+      this.recent = this.recent.filter((r) => r.block + REORG_DEPTH >= latest);
+    }
+    for (;;) {
+      const b = await this.d.book.get(this.floor);
+      if (b === undefined || b.status !== "posted") return;
       const final = await this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "isFinal", args: [BigInt(b.index)] });
-      if (!final) return; // later batches are not final either
-      const fresh = this.d.store.batch(b.index)!;
-      fresh.status = "final";
-      const w = this.d.store.writer();
-      w.batch(fresh);
-      await this.d.store.commit(w);
-      this.d.metrics.batches.inc({ status: "final" });
-      this.d.onStatus(fresh);
+      if (!final) return;
+      b.status = "final";
+      await this.d.book.save(b);
+      this.d.metrics.final();
+      this.d.onStatus(b);
+      this.floor = b.index + 1;
     }
   }
 }
 
+
+/**
+ * A gas limit for submitBatch that always suffices: the larger of the EIP-7623 calldata floor and the
+ * standard calldata cost, plus a bound on execution (hashing every chunk, three storage slots, the
+ * event). Only used gas is paid; the limit just has to be high enough.
+ */
+export function gasLimitFor(data: Hex, leaves: number): bigint {
+  let zero = 0;
+  const bytes = (data.length - 2) / 2;
+  for (let i = 2; i < data.length; i += 2) if (data[i] === "0" && data[i + 1] === "0") zero++;
+  const nonZero = bytes - zero;
+  const floor = 10 * (zero + 4 * nonZero);
+  const standard = 4 * zero + 16 * nonZero;
+  const execution = 200_000 + 8 * bytes + 5_000 * leaves;
+  return BigInt(21_000 + Math.max(floor, standard + execution) + execution);
+}

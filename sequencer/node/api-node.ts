@@ -36,7 +36,14 @@ export async function startApiNode(cfg: Config, log: Logger) {
       domain: { chainId: l1.chainId, rollup: cfg.rollupAddress, separator: fromHex(separator, 32) },
       ingest,
       queryUrl,
-      ready: async () => (await redis.ping()) === "PONG" && (await lease.holder()) !== null,
+      ready: async () => {
+        if ((await redis.ping()) !== "PONG") return false;
+        const url = await queryUrl();
+        if (url === null) return false;
+        const r = await fetch(url, { method: "POST", body: JSON.stringify([{ jsonrpc: "2.0", id: 0, method: "ephr_chainInfo" }]), signal: AbortSignal.timeout(2000) });
+        const [answer] = (await r.json()) as { result?: unknown }[];
+        return answer?.result !== undefined;
+      },
       metrics,
       log,
       maxBodyBytes: cfg.maxBodyBytes,

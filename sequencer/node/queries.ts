@@ -143,7 +143,7 @@ export class Queries {
   batch(index: number) {
     const b = this.d.store.batch(index);
     if (b === undefined || b.status === "open") throw new RpcError("NotFound", `no sealed batch ${index}`);
-    return { ...this.batchSummary(b), prevRoot: b.prevRoot, txCount: b.txCount, leaves: b.chunks.length, forcedCount: b.forcedCount, dataBytes: b.dataBytes, header: b.l1?.header ?? null, l1Attempts: b.attempts.map((a) => ({ txHash: a.txHash, nonce: a.nonce, maxFeePerGas: a.maxFeePerGas })) };
+    return { ...this.batchSummary(b), prevRoot: b.prevRoot, txCount: b.txCount, leaves: b.chunks.length, forcedCount: b.forcedCount, dataBytes: b.dataBytes, header: b.l1?.header ?? null, postedAt: b.l1?.postedAt ?? null, sealedAt: b.sealedAt ?? null, l1Attempts: b.attempts.map((a) => ({ txHash: a.txHash, nonce: a.nonce, maxFeePerGas: a.maxFeePerGas })) };
   }
 
   chainInfo() {

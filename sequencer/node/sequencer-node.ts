@@ -20,10 +20,10 @@ import type { ReplyMessage } from "../ingest/wire.js";
 import { l1Clients } from "../l1/chain.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { InboxWatcher } from "../l1/inbox-watcher.js";
-import { Submitter } from "../l1/submitter.js";
+import { startSubmitterWorker } from "../l1/submitter-host.js";
 import type { Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
-import { Store } from "../store/store.js";
+import { Store, type StoreWriter } from "../store/store.js";
 import { RpcError } from "../api/errors.js";
 import { type ChainStatus, Queries } from "./queries.js";
 import { connectRedis } from "./redis.js";
@@ -78,29 +78,31 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const consumer = new IngestConsumer(redis, keys);
   await consumer.ensureGroup();
   let diverged: { index: number; why: string } | null = null;
-  const submitter = new Submitter({
-    store,
-    redis,
-    queueName: keys.submitQueue,
-    publicClient: l1.publicClient,
-    wallet: l1.walletClient! as never,
-    rollup: cfg.rollupAddress,
-    confirmations: cfg.confirmations,
-    feeBumpAfterMs: cfg.feeBumpAfterMs,
-    pollMs: cfg.l1PollMs,
-    log,
-    metrics,
-    onDivergence: (index, why) => {
-      if (diverged === null || index < diverged.index) {
-        diverged = { index, why };
-        log.error({ batch: index, why }, "L1 diverged from the sequencer's history: posting paused");
-      }
+  const submitter = await startSubmitterWorker(
+    {
+      redisUrl: cfg.redisUrl,
+      queueName: keys.submitQueue,
+      l1RpcUrl: cfg.l1RpcUrl,
+      proposerKey: cfg.proposerKey,
+      rollup: cfg.rollupAddress,
+      confirmations: cfg.confirmations,
+      feeBumpAfterMs: cfg.feeBumpAfterMs,
+      pollMs: cfg.l1PollMs,
+      logLevel: cfg.logLevel,
     },
-    onStatus: () => void refreshStatus(store, status),
-  });
-  submitter.start();
-  await submitter.reconcile();
-  const reconcileTimer = setInterval(() => void submitter.reconcile().catch(() => undefined), 10_000);
+    store,
+    {
+      log,
+      metrics,
+      onDivergence: (index, why) => {
+        if (diverged === null || index < diverged.index) {
+          diverged = { index, why };
+          log.error({ batch: index, why }, "L1 diverged from the sequencer's history: posting paused");
+        }
+      },
+      onStatus: (b) => applyStatus(status, b),
+    },
+  );
 
   const inbox = new InboxWatcher(l1.publicClient, cfg.inboxAddress, cfg.deployBlock, log);
   let forced: InboxEntry[] = [];
@@ -118,6 +120,22 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   await pollL1();
   const l1Timer = setInterval(() => void pollL1(), cfg.l1PollMs);
 
+  // Commits are applied strictly in order (each starts when the previous one is on disk), but the
+  // next micro-batch executes while the previous one is being written: verdicts leave only after their
+  // own commit, so nothing is acknowledged before it is durable.
+  let commitChain: Promise<void> = Promise.resolve();
+  let inFlight = 0;
+  const commit = (writer: StoreWriter): Promise<void> => {
+    inFlight++;
+    const done = commitChain.then(() => store.commit(writer));
+    commitChain = done.catch(() => undefined);
+    return done.finally(() => inFlight--);
+  };
+  const fatal = (e: unknown) => {
+    log.fatal({ err: (e as Error).message }, "cannot write the store: stopping (state on disk is intact up to the last commit)");
+    void stop();
+  };
+
   const loop = (async () => {
     while (!stopping) {
       if (!lease.held) {
@@ -126,35 +144,40 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
         continue;
       }
       try {
+        while (inFlight >= 2) await commitChain;
         if (forced.length > 0) {
           const entries = forced;
           forced = [];
           const { writer, included } = engine.addForced(entries);
-          await store.commit(writer);
+          await commit(writer).catch(fatal);
           for (const i of included) log.info(i, i.ok ? "forced transaction included" : "forced transaction included as a no-op");
         }
         const entries = await consumer.read(cfg.microBatchEntries, cfg.microBatchWaitMs);
-        if (entries.length > 0) await executeEntries(entries, engine, store, consumer, metrics);
+        if (entries.length > 0) executeEntries(entries, engine, commit, consumer, metrics).catch((e) => log.error({ err: (e as Error).message }, "cannot reply to the front-ends (they will time out and ask again)"));
         const aged = engine.sealIfOld();
-        if (aged) await store.commit(aged);
-        for (const b of engine.takeSealed()) {
-          metrics.batches.inc({ status: "sealed" });
-          log.info({ batch: b.index, txs: b.txCount, leaves: b.chunks.length, bytes: b.dataBytes }, "batch sealed");
-          await submitter.enqueue(b.index);
+        if (aged) void commit(aged).catch(fatal);
+        const sealed = engine.takeSealed();
+        if (sealed.length > 0) {
+          await commitChain;
+          for (const b of sealed) {
+            metrics.batches.inc({ status: "sealed" });
+            log.info({ batch: b.index, txs: b.txCount, leaves: b.chunks.length, bytes: b.dataBytes }, "batch sealed");
+            submitter.enqueue(b.index);
+          }
         }
-        metrics.queueDepth.set(await consumer.depth());
+        if (entries.length === 0) metrics.queueDepth.set(await consumer.depth());
       } catch (e) {
         if (stopping) break;
         log.error({ err: (e as Error).message }, "sequencer loop error; retrying");
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+    await commitChain;
   })();
 
   async function stop(): Promise<void> {
     if (stopping) return done;
     stopping = true;
-    clearInterval(reconcileTimer);
     clearInterval(l1Timer);
     await loop.catch(() => undefined);
     await submitter.stop().catch(() => undefined);
@@ -179,10 +202,14 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
 }
 
 /** Execute one micro-batch of ingest entries: verdicts are sent only after the store has them. */
+/**
+ * Execute one micro-batch of ingest entries now; commit it (in order after earlier ones), then
+ * acknowledge the entries and send the verdicts. Resolves when the verdicts are sent.
+ */
 async function executeEntries(
   entries: { id: string; message: import("../ingest/wire.js").IngestMessage | null }[],
   engine: Engine,
-  store: Store,
+  commit: (w: StoreWriter) => Promise<void>,
   consumer: IngestConsumer,
   metrics: Metrics,
 ): Promise<void> {
@@ -196,7 +223,7 @@ async function executeEntries(
     for (const w of e.message.txs) {
       try {
         const [stx] = decodeChunkBody(fromHex(w.b));
-        subs.push({ hash: w.h, tx: stx!.tx, signature: stx!.signature, signer: w.s as Address, receivedAt: w.t });
+        subs.push({ hash: w.h, tx: stx!.tx, signature: stx!.signature, signer: w.s as Address, receivedAt: w.t, body: w.b });
         count++;
       } catch {
         bad.push({ ok: false, hash: w.h, reason: "InvalidField", message: "malformed transaction body from the front-end" });
@@ -205,8 +232,8 @@ async function executeEntries(
     owners.push({ frontend: e.message.frontend, request: e.message.request, count, bad });
   }
   const { verdicts, writer } = engine.execute(subs);
-  await store.commit(writer);
-  await consumer.ack(entries.map((e) => e.id));
+  await commit(writer);
+  metrics.microBatchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   const byFrontend = new Map<string, ReplyMessage[]>();
   let k = 0;
   for (const o of owners) {
@@ -215,9 +242,15 @@ async function executeEntries(
     if (!byFrontend.has(o.frontend)) byFrontend.set(o.frontend, []);
     byFrontend.get(o.frontend)!.push({ request: o.request, verdicts: vs });
   }
-  await consumer.reply(byFrontend);
+  await Promise.all([consumer.ack(entries.map((e) => e.id)), consumer.reply(byFrontend)]);
   metrics.executed.inc(verdicts.filter((v) => v.ok).length);
-  metrics.microBatchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** Keep the posted / final batch numbers current as batches change status. */
+function applyStatus(status: ChainStatus, b: { index: number; status: string }): void {
+  if (b.status === "posted" || b.status === "final") status.postedBatch = Math.max(status.postedBatch ?? -1, b.index);
+  if (b.status === "final") status.finalBatch = Math.max(status.finalBatch ?? -1, b.index);
+  if (b.status === "sealed" && status.postedBatch !== null && status.postedBatch >= b.index) status.postedBatch = b.index > 0 ? b.index - 1 : null;
 }
 
 async function refreshStatus(store: Store, status: ChainStatus): Promise<void> {

@@ -47,6 +47,11 @@ export interface ExecutionContext {
   timestamp: number;
   /** signature recovery; the sequencer injects the results of its verification workers */
   recover?: (digest: Word, signature: Uint8Array, stx: SignedTx) => Address | null;
+  /**
+   * The signer, already recovered elsewhere (the sequencer's API front-ends recover it): then neither
+   * the digest nor the recovery is computed here. Null means the signature is invalid.
+   */
+  signerOf?: (stx: SignedTx) => Address | null;
 }
 
 /** The verdict on one transaction. `signer` is known once the signature check has passed. */
@@ -106,15 +111,19 @@ function checkIdentity(tx: Tx, signer: Address): void {
   }
 }
 
+function recoverSigner(stx: SignedTx, ctx: ExecutionContext): Address | null {
+  const digest = signingDigest(ctx.domainSeparator, stx.tx);
+  const sig = fromHex(stx.signature);
+  return ctx.recover ? ctx.recover(digest, sig, stx) : recoverCompact(digest, sig);
+}
+
 /** Apply one transaction; on rejection the caller must discard every write it made. */
 export function applyTx(state: StateAccess, stx: SignedTx, ctx: ExecutionContext): TxOutcome {
   let signer: Address | null = null;
   try {
     checkFields(stx.tx);
     checkTime(stx.tx, ctx.timestamp);
-    const digest = signingDigest(ctx.domainSeparator, stx.tx);
-    const sig = fromHex(stx.signature);
-    const recovered = ctx.recover ? ctx.recover(digest, sig, stx) : recoverCompact(digest, sig);
+    const recovered = ctx.signerOf ? ctx.signerOf(stx) : recoverSigner(stx, ctx);
     if (recovered === null) reject("BadSignature");
     signer = lower(recovered);
     execute(state, stx.tx, signer, ctx.timestamp);

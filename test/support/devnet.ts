@@ -79,7 +79,8 @@ export interface ChildService {
 }
 
 export function spawnService(role: "sequencer" | "api", env: Record<string, string>): ChildService {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "sequencer/main.ts"), role], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const extraArgs = process.env.EPHR_NODE_ARGS ? process.env.EPHR_NODE_ARGS.split(" ") : [];
+  const child = spawn(process.execPath, [...extraArgs, "--import", "tsx", join(ROOT, "sequencer/main.ts"), role], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-20000));
   child.stdout!.on("data", keep);
@@ -92,6 +93,12 @@ export function spawnService(role: "sequencer" | "api", env: Record<string, stri
     kill: async (signal = "SIGKILL") => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
+      if (signal !== "SIGKILL") {
+        const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
+        await exited;
+        clearTimeout(t);
+        return;
+      }
       await exited;
     },
   };

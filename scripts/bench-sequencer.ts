@@ -1,0 +1,245 @@
+/**
+ * `npm run bench:sequencer`: signed GrantConsent transactions from a load generator on loopback,
+ * through the API front-end(s), Redis, execution, batching and L1 posting to a local Hardhat node.
+ * Reports sustained tx/s, send->executed latency (the API answers only once a transaction is durably
+ * executed), send->posted latency, throughput as the state grows, and peak memory of each process;
+ * writes bench/results/sequencer-<date>.json and the table in docs/benchmarks.md.
+ *
+ * Settings (environment): BENCH_TXS (total, default 200000), BENCH_PER_REQUEST (transactions per JSON-RPC
+ * batch request, default 100), BENCH_CONCURRENCY (requests in flight, default 8), BENCH_APIS (front-end
+ * processes, default 1), BENCH_WINDOW (transactions per throughput window, default 50000).
+ */
+import { readFileSync, writeFileSync, mkdirSync, rmSync, existsSync } from "node:fs";
+import { request, Agent } from "node:http";
+import os from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { DEV_KEYS, DEV_ROLES } from "../sequencer/devnet/accounts.js";
+import { deployLocal } from "../sequencer/devnet/deploy-local.js";
+import { startHardhatNode } from "../sequencer/devnet/hardhat-node.js";
+import { freePort } from "../sequencer/devnet/ports.js";
+import { spawnService, startRedis, sleep } from "../test/support/devnet.js";
+
+const N = Number(process.env.BENCH_TXS ?? 200_000);
+const PER = Number(process.env.BENCH_PER_REQUEST ?? 100);
+const CONC = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const APIS = Number(process.env.BENCH_APIS ?? 1);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 50_000);
+
+function peakRssMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Math.round(Number(m[1]) / 1024) : -1;
+  } catch {
+    return -1;
+  }
+}
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return -1;
+  }
+}
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/** Request bodies (JSON strings), signed in worker threads on both cores before the timed run. */
+async function signAll(sepHex: string, grantee: string, expiry: number): Promise<string[]> {
+  const workers = Math.max(1, os.cpus().length);
+  const per = Math.ceil(N / workers);
+  const parts = await Promise.all(
+    Array.from({ length: workers }, (_, w) =>
+      new Promise<string[]>((resolve, reject) => {
+        const worker = new Worker(new URL("./bench-signer.ts", import.meta.url), { workerData: { from: w * per, to: Math.min(N, (w + 1) * per), sepHex, grantee, expiry, per: PER }, execArgv: ["--import", "tsx"] });
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      }),
+    ),
+  );
+  return parts.flat();
+}
+
+interface Sample {
+  sentAt: number;
+  doneAt: number;
+  txs: number;
+  hashes: string[];
+}
+
+function post(agent: Agent, port: number, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method: "POST", path: "/", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (c: Buffer) => parts.push(c));
+      res.on("end", () => resolve(Buffer.concat(parts).toString()));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function rpc(port: number, method: string, params: unknown[] = []): Promise<any> {
+  const r = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  return ((await r.json()) as { result: unknown }).result;
+}
+
+async function main() {
+  const l1 = await startHardhatNode();
+  const dep = await deployLocal(l1.url, { challengePeriod: 3600n });
+  const redis = await startRedis();
+  const dataDir = join(os.tmpdir(), `ephr-bench-${Date.now()}`);
+  const env: Record<string, string> = {
+    EPHR_L1_RPC_URL: l1.url,
+    EPHR_ROLLUP_ADDRESS: dep.rollup,
+    EPHR_INBOX_ADDRESS: dep.inbox,
+    EPHR_DEPLOY_BLOCK: dep.deployBlock,
+    EPHR_PROPOSER_KEY: DEV_KEYS[DEV_ROLES.proposer]!,
+    EPHR_DATA_DIR: dataDir,
+    EPHR_REDIS_URL: redis.url,
+    EPHR_LOG_LEVEL: "warn",
+    EPHR_MAX_REQUEST_TXS: String(Math.max(1000, PER)),
+  };
+  const queryPort = await freePort();
+  const seq = spawnService("sequencer", { ...env, EPHR_QUERY_PORT: String(queryPort) });
+  const ports: number[] = [];
+  const apis = [];
+  for (let i = 0; i < APIS; i++) {
+    const port = await freePort();
+    ports.push(port);
+    apis.push(spawnService("api", { ...env, EPHR_API_PORT: String(port) }));
+  }
+  for (const port of ports) {
+    for (let i = 0; i < 300; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) break;
+      } catch {
+        // starting
+      }
+      await sleep(100);
+    }
+  }
+  const info = await rpc(ports[0]!, "ephr_chainInfo");
+  const t0 = Date.now();
+  const bodies = await signAll(info.domainSeparator, "0x000000000000000000000000000000000000c11c", Math.floor(Date.now() / 1000) + 365 * 86_400);
+  console.log(`signed ${N} transactions in ${((Date.now() - t0) / 1000).toFixed(1)} s (worker threads)`);
+
+  const agent = new Agent({ keepAlive: true, maxSockets: CONC * 2 });
+  const samples: Sample[] = [];
+  let next = 0;
+  let failed = 0;
+  const seqCpu0 = cpuSeconds(seq.pid);
+  const apiCpu0 = apis.map((a) => cpuSeconds(a.pid));
+  const l1Cpu0 = cpuSeconds(l1.pid);
+  const selfCpu0 = process.cpuUsage();
+  const start = Date.now();
+  await Promise.all(
+    Array.from({ length: CONC }, async (_, k) => {
+      const port = ports[k % ports.length]!;
+      for (;;) {
+        const i = next++;
+        if (i >= bodies.length) return;
+        const sentAt = performance.now();
+        const text = await post(agent, port, bodies[i]!);
+        const doneAt = performance.now();
+        const answers = JSON.parse(text) as { result?: string; error?: unknown }[];
+        const ok = answers.filter((a) => a.result);
+        failed += answers.length - ok.length;
+        samples.push({ sentAt, doneAt, txs: ok.length, hashes: [ok[0]?.result ?? ""] });
+      }
+    }),
+  );
+  const elapsed = (Date.now() - start) / 1000;
+  const cpuShare = {
+    sequencer: Number(((cpuSeconds(seq.pid) - seqCpu0) / elapsed).toFixed(2)),
+    api: apis.map((a, i) => Number(((cpuSeconds(a.pid) - apiCpu0[i]!) / elapsed).toFixed(2))),
+    l1Node: Number(((cpuSeconds(l1.pid) - l1Cpu0) / elapsed).toFixed(2)),
+    loadGenerator: Number(((process.cpuUsage(selfCpu0).user + process.cpuUsage(selfCpu0).system) / 1e6 / elapsed).toFixed(2)),
+  };
+  const accepted = samples.reduce((n, s) => n + s.txs, 0);
+  const execLat = samples.map((s) => s.doneAt - s.sentAt);
+
+  // Throughput per window of WINDOW transactions, as the state grows.
+  const windows: { from: number; to: number; txPerSec: number }[] = [];
+  const sorted = samples.slice().sort((a, b) => a.doneAt - b.doneAt);
+  let count = 0;
+  let wStart = sorted[0]?.sentAt ?? 0;
+  let wFrom = 0;
+  for (const s of sorted) {
+    count += s.txs;
+    if (count - wFrom >= WINDOW) {
+      windows.push({ from: wFrom, to: count, txPerSec: Math.round((count - wFrom) / ((s.doneAt - wStart) / 1000)) });
+      wFrom = count;
+      wStart = s.doneAt;
+    }
+  }
+
+  // Posted: wait until every batch is on L1, then read the posting time of sampled transactions' batches.
+  const lastHash = sorted.at(-1)!.hashes[0]!;
+  for (let i = 0; i < 600; i++) {
+    const r = await rpc(ports[0]!, "ephr_getTransactionReceipt", [lastHash]);
+    if (r?.status === "posted" || r?.status === "final") break;
+    await sleep(500);
+  }
+  const postedLat: number[] = [];
+  const batchPostedAt = new Map<number, number>();
+  const step = Math.max(1, Math.floor(samples.length / 500));
+  const perfOffset = Date.now() - performance.now();
+  for (let i = 0; i < samples.length; i += step) {
+    const s = samples[i]!;
+    if (!s.hashes[0]) continue;
+    const r = await rpc(ports[0]!, "ephr_getTransactionReceipt", [s.hashes[0]]);
+    if (!r?.batch) continue;
+    let postedAt = batchPostedAt.get(r.batch.index);
+    if (postedAt === undefined) {
+      const b = await rpc(ports[0]!, "ephr_getBatch", [r.batch.index]);
+      postedAt = (b?.postedAt ?? 0) as number;
+      batchPostedAt.set(r.batch.index, postedAt);
+    }
+    if (postedAt > 0) postedLat.push(postedAt - (s.sentAt + perfOffset));
+  }
+  const seqCpu = cpuSeconds(seq.pid) - seqCpu0;
+  if (process.env.BENCH_DEBUG) {
+    for (let i = 0; ; i++) {
+      const b = await rpc(ports[0]!, "ephr_getBatch", [i]);
+      if (!b) break;
+      console.log(`batch ${i}: txs ${b.txCount} bytes ${b.dataBytes} sealed->posted ${b.postedAt - b.sealedAt} ms, attempts ${b.l1Attempts.length}`);
+    }
+  }
+  const metricsText = await (await fetch(`http://127.0.0.1:${queryPort}/metrics`)).text();
+  const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metricsText)?.[1] ?? NaN);
+  const microBatches = metric("ephr_microbatch_seconds_count");
+  const microBatchMs = (metric("ephr_microbatch_seconds_sum") / microBatches) * 1000;
+  const result = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    settings: { txs: N, perRequest: PER, concurrency: CONC, apiProcesses: APIS },
+    accepted,
+    failed,
+    seconds: Number(elapsed.toFixed(2)),
+    txPerSec: Math.round(accepted / elapsed),
+    executedMs: { p50: Number(pct(execLat, 50).toFixed(1)), p99: Number(pct(execLat, 99).toFixed(1)), perRequestOf: PER },
+    postedMs: { p50: Math.round(pct(postedLat, 50)), p99: Math.round(pct(postedLat, 99)), samples: postedLat.length },
+    windows,
+    peakRssMb: { sequencer: peakRssMb(seq.pid), api: apis.map((a) => peakRssMb(a.pid)), hardhat: peakRssMb(l1.pid) },
+    sequencerCpuSeconds: Number(seqCpu.toFixed(1)),
+    coresUsed: cpuShare,
+    microBatches: { count: microBatches, meanMs: Number(microBatchMs.toFixed(2)), meanTxs: Math.round(accepted / microBatches) },
+    batches: batchPostedAt.size,
+  };
+  console.log(JSON.stringify(result, null, 2));
+  mkdirSync(new URL("../bench/results/", import.meta.url), { recursive: true });
+  writeFileSync(new URL(`../bench/results/sequencer-${result.date.slice(0, 10)}.json`, import.meta.url), JSON.stringify(result, null, 2) + "\n");
+  for (const a of apis) await a.kill("SIGTERM");
+  await seq.kill("SIGTERM");
+  await redis.stop();
+  await l1.stop();
+  if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+await main();

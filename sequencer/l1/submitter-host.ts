@@ -1,0 +1,95 @@
+/**
+ * Main-thread side of the submitter worker: answers its store requests, relays status changes,
+ * divergence reports and metrics, and hands it sealed batches.
+ */
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import type { Store } from "../store/store.js";
+import type { BatchRecord, BatchStatus } from "../store/records.js";
+import { batchDataOf } from "./batch-data.js";
+import type { SubmitterWorkerData } from "./submitter-worker.js";
+
+export interface SubmitterHost {
+  enqueue: (index: number) => void;
+  stop: () => Promise<void>;
+}
+
+export async function startSubmitterWorker(
+  data: SubmitterWorkerData,
+  store: Store,
+  hooks: { log: Logger; metrics: Metrics; onStatus: (b: BatchRecord) => void; onDivergence: (index: number, why: string) => void },
+): Promise<SubmitterHost> {
+  const worker = new Worker(new URL("./submitter-worker.ts", import.meta.url), { workerData: data, execArgv: ["--import", "tsx"] });
+  let stopped = false;
+  const answer = async (op: string, args: unknown[]): Promise<unknown> => {
+    switch (op) {
+      case "get":
+        return store.batch(args[0] as number);
+      case "list": {
+        const [from, statuses] = args as [number, BatchStatus[]];
+        return (await store.batchesFrom(from)).filter((b) => statuses.includes(b.status));
+      }
+      case "save": {
+        const w = store.writer();
+        w.batch(args[0] as BatchRecord);
+        await store.commit(w);
+        return undefined;
+      }
+      case "data":
+        return batchDataOf(store, store.batch(args[0] as number)!);
+      default:
+        throw new Error(`unknown store request ${op}`);
+    }
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on("message", (m: { t: string; id?: number; op?: string; args?: unknown[]; record?: BatchRecord; index?: number; why?: string; kind?: string; value?: number | null }) => {
+      switch (m.t) {
+        case "ready":
+          resolve();
+          break;
+        case "book":
+          answer(m.op!, m.args!).then(
+            (value) => worker.postMessage({ t: "reply", id: m.id, value }),
+            (e: Error) => worker.postMessage({ t: "reply", id: m.id, error: e.message }),
+          );
+          break;
+        case "status":
+          hooks.onStatus(m.record!);
+          break;
+        case "divergence":
+          hooks.onDivergence(m.index!, m.why!);
+          break;
+        case "metric":
+          if (m.kind === "gas") hooks.metrics.l1Gas.inc(m.value!);
+          if (m.kind === "posted") {
+            hooks.metrics.batches.inc({ status: "posted" });
+            if (m.value !== null && m.value !== undefined) hooks.metrics.batchLatency.observe(m.value);
+          }
+          if (m.kind === "final") hooks.metrics.batches.inc({ status: "final" });
+          break;
+      }
+    });
+    worker.once("error", (e) => {
+      hooks.log.error({ err: e.message }, "submitter worker failed");
+      reject(e);
+    });
+    worker.once("exit", (code) => {
+      if (!stopped) hooks.log.error({ code }, "submitter worker exited");
+    });
+  });
+  await ready;
+  return {
+    enqueue: (index) => worker.postMessage({ t: "enqueue", index }),
+    stop: async () => {
+      stopped = true;
+      const done = new Promise<void>((resolve) => {
+        worker.on("message", (m: { t: string }) => m.t === "stopped" && resolve());
+        setTimeout(resolve, 5000).unref();
+      });
+      worker.postMessage({ t: "stop" });
+      await done;
+      await worker.terminate();
+    },
+  };
+}
