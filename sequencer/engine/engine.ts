@@ -63,7 +63,8 @@ export class Engine {
   private open: BatchRecord | null = null;
   private chunk: OpenChunk | null = null;
   /** hashes acknowledged by this process (the store answers for earlier ones) */
-  private readonly seen = new Set<Hex>();
+  private seen = new Set<Hex>();
+  private seenOld = new Set<Hex>();
   /** sealed batches not yet handed to the submitter */
   private readonly sealedQueue: BatchRecord[] = [];
   /** post-state of recent batches, for proofs against their roots (bounded) */
@@ -77,7 +78,7 @@ export class Engine {
     head: Head,
     open: BatchRecord | null,
     private readonly clock: () => number,
-    private readonly historyBatches = 64,
+    private readonly historyBatches = 8,
   ) {
     this.tree = new TreeState(root);
     this.rec = new RecordingState(this.tree);
@@ -121,7 +122,7 @@ export class Engine {
 
   private executeOne(w: StoreWriter, s: Submission): Verdict {
     const hash = s.hash.toLowerCase() as Hex;
-    if (this.seen.has(hash) || this.store.tx(hash) !== undefined) {
+    if (this.seen.has(hash) || this.seenOld.has(hash) || this.store.tx(hash) !== undefined) {
       return { ok: false, hash, reason: "Duplicate", message: "this transaction was already accepted", data: { hash } };
     }
     const stx: SignedTx = { tx: s.tx, signature: s.signature };
@@ -183,7 +184,7 @@ export class Engine {
     const id = this.head.nextChunk++;
     const reason = outcome.ok ? undefined : `forced transaction is invalid (${outcome.reason}); included as a no-op`;
     w.log({ seq, hash, signer: outcome.signer, body: toHex(e.body), receivedAt: e.queuedAt * 1000, chunk: id, inboxIndex: e.index, noOpReason: reason });
-    if (!this.seen.has(hash) && this.store.tx(hash) === undefined) {
+    if (!this.seen.has(hash) && !this.seenOld.has(hash) && this.store.tx(hash) === undefined) {
       this.seen.add(hash);
       w.tx(hash, { seq, chunk: id, batch: batch.index, ...(reason ? { dropped: reason } : {}) });
     }
@@ -306,6 +307,10 @@ export class Engine {
     this.head.nextBatch = b.index + 1;
     w.batch(b);
     this.sealedQueue.push(b);
+    // Hashes of sealed batches are in the store (the duplicate check reads it); two generations cover
+    // the commits still in flight, and memory stays bounded.
+    this.seenOld = this.seen;
+    this.seen = new Set();
     this.batchTrees.set(b.index, this.tree.root);
     this.batchTrees.delete(b.index - this.historyBatches);
   }
