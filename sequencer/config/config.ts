@@ -56,7 +56,8 @@ export const configSchema = z.object({
   leaseTtlMs: ms(5000),
   /** Namespace of this deployment's Redis keys (default: derived from chain and Rollup address). */
   redisPrefix: z.string().optional(),
-  /** Prometheus metrics and health on the API / sequencer HTTP servers. */
+  /** Allow an empty data directory to start by adopting every batch L1 holds (a replacement sequencer). */
+  syncFromL1: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Config = z.infer<typeof configSchema>;

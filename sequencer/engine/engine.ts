@@ -13,6 +13,8 @@ import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
 import { MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
 import { signingDigest, txHash } from "../protocol/eip712.js";
+import type { BatchData, BatchHeader } from "../protocol/batch.js";
+import { undoTo } from "./history.js";
 import type { SignedTx, Tx } from "../protocol/types.js";
 import { ChunkPacker } from "../batcher/chunker.js";
 import { TreeState } from "../state/access.js";
@@ -21,7 +23,7 @@ import { applyTx } from "../state/transition.js";
 import { RecordingState } from "./recording.js";
 import { explain, type Verdict } from "./verdicts.js";
 import type { Store, StoreWriter } from "../store/store.js";
-import type { BatchRecord, ChunkRecord, Head } from "../store/records.js";
+import { type BatchRecord, type ChunkRecord, type Head, headerToJson } from "../store/records.js";
 
 /** A transaction the API accepted for execution; the API has recovered its signer. */
 export interface Submission {
@@ -48,9 +50,18 @@ export interface EngineLimits {
   timestampSafetySeconds: number;
 }
 
+/** A batch L1 holds that this sequencer did not post, read from L1 and verified. */
+export interface ForeignBatch {
+  header: BatchHeader;
+  data: BatchData;
+  forcedBodies: Uint8Array[];
+  l1: { txHash: Hex; submittedAt: number };
+}
+
 interface OpenChunk {
   id: number;
   preRoot: Word;
+  preState: TreeNode | null;
   packer: ChunkPacker;
   seqs: number[];
   pending: Verdict[];
@@ -120,9 +131,9 @@ export class Engine {
     return { verdicts, writer: w };
   }
 
-  private executeOne(w: StoreWriter, s: Submission): Verdict {
+  private executeOne(w: StoreWriter, s: Submission, replay = false): Verdict {
     const hash = s.hash.toLowerCase() as Hex;
-    if (this.seen.has(hash) || this.seenOld.has(hash) || this.store.tx(hash) !== undefined) {
+    if (!replay && (this.seen.has(hash) || this.seenOld.has(hash) || this.store.tx(hash) !== undefined)) {
       return { ok: false, hash, reason: "Duplicate", message: "this transaction was already accepted", data: { hash } };
     }
     const stx: SignedTx = { tx: s.tx, signature: s.signature };
@@ -184,7 +195,10 @@ export class Engine {
     const id = this.head.nextChunk++;
     const reason = outcome.ok ? undefined : `forced transaction is invalid (${outcome.reason}); included as a no-op`;
     w.log({ seq, hash, signer: outcome.signer, body: toHex(e.body), receivedAt: e.queuedAt * 1000, chunk: id, inboxIndex: e.index, noOpReason: reason });
-    if (!this.seen.has(hash) && !this.seenOld.has(hash) && this.store.tx(hash) === undefined) {
+    const existing = this.store.tx(hash);
+    // Index it unless an earlier batch already includes the same transaction (sent through the API too);
+    // an entry pointing at a reverted batch is replaced.
+    if (!this.seen.has(hash) && !this.seenOld.has(hash) && (existing === undefined || existing.batch >= batch.index)) {
       this.seen.add(hash);
       w.tx(hash, { seq, chunk: id, batch: batch.index, ...(reason ? { dropped: reason } : {}) });
     }
@@ -228,6 +242,108 @@ export class Engine {
     return treeGet(this.tree.root, key);
   }
 
+  // ---------------------------------------------------------------- resync with L1
+
+  /**
+   * Bring the engine in line with L1: keep our first `agree` batches (they match L1), adopt `foreign`
+   * batches that L1 holds after them (already verified by the caller), then re-execute, in their
+   * original order, every transaction we had acknowledged after batch `agree - 1`. Those no longer
+   * valid are dropped, their receipts saying why. Forced transactions are not replayed: the inbox is
+   * read again from where L1 left it.
+   */
+  async resync(agree: number, foreign: readonly ForeignBatch[]): Promise<{ writer: StoreWriter; replayed: number; dropped: { hash: Hex; reason: string }[]; adopted: number }> {
+    const w = this.store.writer();
+    const ours = (await this.store.batchesFrom(agree)).filter((b) => b.index >= agree);
+    const pendingSeqs = ours.flatMap((b) => b.chunks.flatMap((id) => this.store.chunk(id)?.seqs ?? []));
+    if (this.chunk !== null) pendingSeqs.push(...this.chunk.seqs);
+    const pending = pendingSeqs
+      .sort((x, y) => x - y)
+      .map((seq) => this.store.log(seq)!)
+      .filter((e) => e !== undefined && e.inboxIndex === undefined && this.store.tx(e.hash)?.dropped === undefined);
+
+    // The state after batch agree-1, from the undo records of every later chunk.
+    const keep = agree > 0 ? this.store.batch(agree - 1) : undefined;
+    const lastChunk = keep && keep.chunks.length > 0 ? Math.max(...keep.chunks) : -1;
+    const closedUpTo = this.chunk !== null ? this.chunk.id - 1 : this.head.nextChunk - 1;
+    if (this.chunk !== null) {
+      this.tree.root = this.chunk.preState;
+      this.chunk = null;
+    }
+    for (let id = closedUpTo; id > lastChunk; id--) for (const u of this.store.undo(id) ?? []) this.rec.dirty.set(u.key, fromHex(u.key, 32));
+    this.tree.root = undoTo(this.store, this.tree.root, closedUpTo, lastChunk);
+    this.rec.undo = new Map();
+    const now = this.clock();
+    for (const b of ours) w.archiveBatch(b, now);
+    this.open = null;
+    this.sealedQueue.splice(0);
+    this.batchTrees.clear();
+    this.head = { ...this.head, nextBatch: agree, openBatch: null, inboxNext: keep ? keep.inboxStart + keep.forcedCount : 0 };
+
+    const included = new Set<Hex>();
+    for (const f of foreign) this.adopt(w, f, included);
+
+    const dropped: { hash: Hex; reason: string }[] = [];
+    let replayed = 0;
+    for (const e of pending) {
+      if (included.has(e.hash)) continue; // another proposer included it
+      const [stx] = decodeChunkBody(fromHex(e.body));
+      const v = this.executeOne(w, { hash: e.hash, tx: stx!.tx, signature: stx!.signature, signer: e.signer!, receivedAt: e.receivedAt, body: e.body }, true);
+      if (v.ok) {
+        replayed++;
+        continue;
+      }
+      const reason = `no longer valid after L1 batches we did not post (${v.reason}): ${v.message}`;
+      const old = this.store.tx(e.hash);
+      if (old) w.tx(e.hash, { ...old, dropped: reason });
+      dropped.push({ hash: e.hash, reason });
+    }
+    this.closeChunk(w);
+    this.writeLeaves(w);
+    this.persistHead(w);
+    return { writer: w, replayed, dropped, adopted: foreign.length };
+  }
+
+  /** Execute an L1 batch of another proposer into our history (it was verified against L1 data). */
+  private adopt(w: StoreWriter, f: ForeignBatch, included: Set<Hex>): void {
+    const h = f.header;
+    if (Number(h.index) !== this.head.nextBatch) throw new Error(`foreign batch ${h.index} does not follow our batch ${this.head.nextBatch - 1}`);
+    const ts = Number(h.timestamp);
+    const batch: BatchRecord = {
+      index: Number(h.index), timestamp: ts, prevRoot: h.prevRoot, postRoot: h.prevRoot, chunks: [], forcedCount: 0, inboxStart: Number(h.inboxStart),
+      txCount: 0, dataBytes: 0, status: "posted", openedAt: this.clock(), sealedAt: this.clock(), attempts: [], foreign: true,
+      l1: { txHash: f.l1.txHash, block: h.l1Block.toString(), header: headerToJson(h), postedAt: this.clock(), gasUsed: "0", submittedAt: f.l1.submittedAt },
+    };
+    this.open = batch;
+    f.forcedBodies.forEach((body, i) => included.add(this.executeForced(w, { index: Number(h.inboxStart) + i, body, queuedAt: ts }).hash));
+    this.open = null;
+    for (const c of f.data.chunks) {
+      const preRoot = this.stateRoot;
+      const id = this.head.nextChunk++;
+      const seqs: number[] = [];
+      for (const stx of decodeChunkBody(c.body)) {
+        const out = applyTx(this.rec, stx, { domainSeparator: this.domainSeparator, timestamp: ts });
+        if (!out.ok) throw new Error(`foreign batch ${h.index} holds an invalid transaction (${out.reason}): it should have been proven fraudulent`);
+        const hash = toHex(txHash(signingDigest(this.domainSeparator, stx.tx), out.signer));
+        const seq = this.head.nextSeq++;
+        seqs.push(seq);
+        included.add(hash);
+        w.log({ seq, hash, signer: out.signer, body: toHex(encodeChunkBody([stx])), receivedAt: this.clock(), chunk: id });
+        w.tx(hash, { seq, chunk: id, batch: batch.index });
+        batch.txCount++;
+      }
+      if (this.stateRoot !== toHex(c.postRoot)) throw new Error(`foreign batch ${h.index}: a chunk does not end at its posted root`);
+      w.chunk({ id, batch: batch.index, leaf: batch.chunks.length, forced: false, preRoot, postRoot: this.stateRoot, body: toHex(c.body), seqs });
+      w.undo(id, this.rec.takeUndo());
+      batch.chunks.push(id);
+      batch.dataBytes += 34 + c.body.length;
+    }
+    batch.postRoot = this.stateRoot;
+    if (batch.postRoot !== h.postRoot) throw new Error(`foreign batch ${h.index} ends at ${batch.postRoot}, L1 says ${h.postRoot}`);
+    w.batch(batch);
+    this.head.nextBatch = batch.index + 1;
+    this.head.openBatch = null;
+  }
+
   // ---------------------------------------------------------------- internals
 
   private ensureOpenBatch(w: StoreWriter, notBefore = 0): void {
@@ -255,7 +371,7 @@ export class Engine {
 
   private openChunk(): OpenChunk {
     if (this.chunk === null) {
-      this.chunk = { id: this.head.nextChunk, preRoot: this.tree.rootHash, packer: new ChunkPacker(), seqs: [], pending: [] };
+      this.chunk = { id: this.head.nextChunk, preRoot: this.tree.rootHash, preState: this.tree.root, packer: new ChunkPacker(), seqs: [], pending: [] };
     }
     return this.chunk;
   }

@@ -11,7 +11,11 @@ import { batchDataOf } from "./batch-data.js";
 import type { SubmitterWorkerData } from "./submitter-worker.js";
 
 export interface SubmitterHost {
-  enqueue: (index: number) => void;
+  enqueue: (index: number, sealedAt: number) => void;
+  /** batches from `index` on were rebuilt: forget what was watched of them */
+  resynced: (index: number) => void;
+  /** enqueue every sealed batch now */
+  reconcileNow: () => void;
   stop: () => Promise<void>;
 }
 
@@ -80,7 +84,9 @@ export async function startSubmitterWorker(
   });
   await ready;
   return {
-    enqueue: (index) => worker.postMessage({ t: "enqueue", index }),
+    enqueue: (index, sealedAt) => worker.postMessage({ t: "enqueue", index, sealedAt }),
+    resynced: (index) => worker.postMessage({ t: "resynced", index }),
+    reconcileNow: () => worker.postMessage({ t: "reconcile" }),
     stop: async () => {
       stopped = true;
       const done = new Promise<void>((resolve) => {

@@ -66,14 +66,18 @@ const submitter = new Submitter({
   onStatus: (record) => port.postMessage({ t: "status", record }),
 });
 
-port.on("message", (m: { t: string; id?: number; value?: unknown; error?: string; index?: number }) => {
+port.on("message", (m: { t: string; id?: number; value?: unknown; error?: string; index?: number; sealedAt?: number }) => {
   if (m.t === "reply") {
     const p = pending.get(m.id!);
     pending.delete(m.id!);
     if (m.error !== undefined) p?.reject(new Error(m.error));
     else p?.resolve(m.value);
   } else if (m.t === "enqueue") {
-    void submitter.enqueue(m.index!).catch((e) => log.warn({ err: (e as Error).message }, "cannot enqueue a batch; reconcile will"));
+    void submitter.enqueue(m.index!, m.sealedAt ?? 0).catch((e) => log.warn({ err: (e as Error).message }, "cannot enqueue a batch; reconcile will"));
+  } else if (m.t === "reconcile") {
+    void submitter.reconcile().catch(() => undefined);
+  } else if (m.t === "resynced") {
+    submitter.resynced(m.index!);
   } else if (m.t === "stop") {
     void submitter.stop().then(() => {
       redis.disconnect();

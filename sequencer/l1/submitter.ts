@@ -110,13 +110,14 @@ export class Submitter {
   }
 
   /** Enqueue the posting of a sealed batch (idempotent). */
-  async enqueue(index: number): Promise<void> {
-    await this.queue.add("post", { index }, { jobId: `post-${index}`, attempts: 1_000_000, backoff: { type: "custom" } });
+  async enqueue(index: number, sealedAt = 0): Promise<void> {
+    // The seal time is part of the job id: after a resync a batch index is reused by a new batch.
+    await this.queue.add("post", { index }, { jobId: `post-${index}-${sealedAt}`, attempts: 1_000_000, backoff: { type: "custom" } });
   }
 
   /** Enqueue every sealed batch not yet posted (after a restart, or when Redis lost its queue). */
   async reconcile(): Promise<void> {
-    for (const b of await this.d.book.list(this.floor, ["sealed"])) await this.enqueue(b.index);
+    for (const b of await this.d.book.list(this.floor, ["sealed"])) await this.enqueue(b.index, b.sealedAt ?? 0);
   }
 
   private async process(index: number): Promise<void> {
@@ -290,6 +291,12 @@ export class Submitter {
     this.d.metrics.posted(fresh.sealedAt ? (Date.now() - fresh.sealedAt) / 1000 : null);
     this.d.log.info({ batch: b.index, tx: txHash, block: receipt.blockNumber.toString(), gas: receipt.gasUsed.toString() }, "batch posted");
     this.d.onStatus(fresh);
+  }
+
+  /** Batches from `index` on were rebuilt by a resync: stop watching the old ones. */
+  resynced(index: number): void {
+    this.recent = this.recent.filter((r) => r.index < index);
+    if (this.floor > index) this.floor = index;
   }
 
   /** Start from the store: the lowest batch not yet final, and the posted ones to watch for reorgs. */

@@ -7,11 +7,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
-import type { Address } from "viem";
+import type { Address, PublicClient } from "viem";
 import { fromHex } from "../protocol/bytes.js";
 import { decodeChunkBody } from "../protocol/codec.js";
 import type { Config } from "../config/config.js";
-import { Engine, type InboxEntry, type Submission } from "../engine/engine.js";
+import { Engine, type ForeignBatch, type InboxEntry, type Submission } from "../engine/engine.js";
 import type { Verdict } from "../engine/verdicts.js";
 import { redisKeys } from "../ingest/keys.js";
 import { Lease } from "../ingest/lease.js";
@@ -21,6 +21,11 @@ import { l1Clients } from "../l1/chain.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { InboxWatcher } from "../l1/inbox-watcher.js";
 import { startSubmitterWorker } from "../l1/submitter-host.js";
+import { BatchReader, type RollupEvent } from "../l1/batch-reader.js";
+import { batchHeaderHash } from "../protocol/batch.js";
+import { headerFromJson } from "../store/records.js";
+import { treeAfterBatch } from "../engine/history.js";
+import { verifyBatch } from "../watcher/verify-batch.js";
 import type { Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { Store, type StoreWriter } from "../store/store.js";
@@ -65,12 +70,31 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
 
   const store = await Store.open(cfg.dataDir);
   const engine = await Engine.load(store, fromHex(separator, 32), cfg);
-  await checkStoreAgainstL1(store, l1.publicClient, cfg.rollupAddress).catch(async (e) => {
+  const reader = new BatchReader(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress, cfg.deployBlock);
+  const resyncFromL1 = async (): Promise<"in-line" | "resynced" | "wait"> => {
+    const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32));
+    if (r.kind !== "resync") return r.kind;
+    const out = await engine.resync(r.agree, r.foreign);
+    await store.commit(out.writer);
+    log.warn({ agree: r.agree, adopted: out.adopted, replayed: out.replayed, dropped: out.dropped.length }, "resynced with L1: adopted the batches we did not post and re-executed our pending transactions");
+    for (const d of out.dropped) log.warn(d, "acknowledged transaction dropped");
+    return "resynced";
+  };
+  try {
+    if (store.head().nextSeq === 0 && store.batch(0) === undefined && !cfg.syncFromL1) {
+      const count = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "batchCount" });
+      if (count > 0n) {
+        throw new Error(`this data directory is empty but L1 holds ${count} batches: it is not the data directory of the sequencer that posted them (start from that directory, or set EPHR_SYNC_FROM_L1=1 to adopt L1's history: acknowledged transactions that only the old directory holds would be lost)`);
+      }
+    }
+    const first = await resyncFromL1();
+    if (first === "wait") log.warn("L1 holds a batch we cannot verify as valid yet (a fraud proof should revert it); posting waits");
+  } catch (e) {
     await store.close();
     await lease.release();
     redis.disconnect();
     throw e;
-  });
+  }
   log.info({ root: engine.stateRoot, head: engine.headRecord }, "state loaded");
   await refreshStatus(store, status);
   queries = new Queries({ store, engine, status: () => status });
@@ -78,6 +102,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const consumer = new IngestConsumer(redis, keys);
   await consumer.ensureGroup();
   let diverged: { index: number; why: string } | null = null;
+  let resyncAt = 0;
   const submitter = await startSubmitterWorker(
     {
       redisUrl: cfg.redisUrl,
@@ -145,6 +170,20 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       }
       try {
         while (inFlight >= 2) await commitChain;
+        if (diverged !== null && Date.now() >= resyncAt) {
+          await commitChain;
+          const r = await resyncFromL1().catch((e) => {
+            log.error({ err: (e as Error).message }, "resync with L1 failed; retrying");
+            return "wait" as const;
+          });
+          if (r === "wait") resyncAt = Date.now() + 2000;
+          else {
+            submitter.resynced((diverged as { index: number }).index);
+            diverged = null;
+            for (const b of engine.takeSealed()) submitter.enqueue(b.index, b.sealedAt ?? 0);
+            submitter.reconcileNow();
+          }
+        }
         if (forced.length > 0) {
           const entries = forced;
           forced = [];
@@ -162,7 +201,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
           for (const b of sealed) {
             metrics.batches.inc({ status: "sealed" });
             log.info({ batch: b.index, txs: b.txCount, leaves: b.chunks.length, bytes: b.dataBytes }, "batch sealed");
-            submitter.enqueue(b.index);
+            submitter.enqueue(b.index, b.sealedAt ?? 0);
           }
         }
         if (entries.length === 0) metrics.queueDepth.set(await consumer.depth());
@@ -305,18 +344,51 @@ function startQueryServer(host: string, port: number, queries: () => Queries | n
 }
 
 /**
- * Refuse to run on a store that does not know what L1 holds: a fresh or foreign data directory would
- * execute from the wrong state and fork from the posted chain.
+ * How our history relates to L1's: the longest prefix of our posted batches that L1 holds unchanged
+ * (`agree`), and the batches L1 holds after it, read and verified from L1 data. "in-line" when L1 has
+ * nothing we lack and our next batch builds on its tip; "wait" when a batch L1 holds is fraudulent
+ * (a challenger will revert it).
  */
-async function checkStoreAgainstL1(store: Store, client: import("viem").PublicClient, rollup: Address): Promise<void> {
+async function planResync(store: Store, engine: Engine, reader: BatchReader, client: PublicClient, rollup: Address, separator: Uint8Array): Promise<
+  { kind: "in-line" | "wait" } | { kind: "resync"; agree: number; foreign: ForeignBatch[] }
+> {
   const count = Number(await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batchCount" }));
-  if (count === 0) return;
-  const last = store.batch(count - 1);
-  if (last === undefined || last.status === "open") {
-    throw new Error(`this data directory knows ${store.head().nextBatch} batches but L1 holds ${count}: it is not the data directory of the sequencer that posted them (start from that directory, or sync a new one from L1)`);
+  const tip = await client.readContract({ address: rollup, abi: rollupAbi, functionName: "tipRoot" });
+  let agree = 0;
+  while (agree < count) {
+    const ours = store.batch(agree);
+    if (ours === undefined || !ours.l1 || (ours.status !== "posted" && ours.status !== "final")) break;
+    const live = await reader.liveHeader(agree);
+    if (live !== batchHeaderHash(headerFromJson(ours.l1.header))) break;
+    agree++;
   }
-  const onL1 = await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(count - 1)] });
-  if (onL1.postRoot.toLowerCase() !== last.postRoot.toLowerCase() && last.status !== "sealed") {
-    throw new Error(`L1 batch ${count - 1} has root ${onL1.postRoot} but this data directory recorded ${last.postRoot}`);
+  const next = store.batch(agree);
+  const ourTip = agree > 0 ? store.batch(agree - 1)!.postRoot : "0x0000000000000000000000000000000000000000000000000000000000000000";
+  const ourNextInLine = next === undefined || next.prevRoot.toLowerCase() === tip.toLowerCase();
+  if (agree === count && ourNextInLine && ourTip.toLowerCase() === tip.toLowerCase()) return { kind: "in-line" };
+  // Read and verify L1's batches after our agreed prefix.
+  const fromBlock = agree > 0 ? BigInt(store.batch(agree - 1)!.l1!.block) : undefined;
+  const submitted = new Map<number, Extract<RollupEvent, { kind: "submitted" }>>();
+  const latest = await client.getBlockNumber({ cacheTime: 0 });
+  for (let from = fromBlock ?? reader.deployBlock; from <= latest; from += 5000n) {
+    const to = from + 4999n < latest ? from + 4999n : latest;
+    for (const ev of await reader.events(from, to)) {
+      if (ev.kind === "submitted") submitted.set(ev.index, ev);
+      if (ev.kind === "reverted") for (let i = ev.from; i < ev.to; i++) submitted.delete(i);
+    }
   }
+  let state = agree > 0 ? treeAfterBatch(store, engine.tree.root, engine.headRecord.nextChunk - 1, agree - 1) : null;
+  const foreign: ForeignBatch[] = [];
+  for (let i = agree; i < count; i++) {
+    const ev = submitted.get(i);
+    if (ev === undefined) throw new Error(`no BatchSubmitted event found for L1 batch ${i}`);
+    const { data, forcedBodies } = await reader.batchData(ev);
+    const v = verifyBatch({ preState: state, header: ev.header, data, forcedBodies, domainSeparator: separator });
+    if (!v.ok) return { kind: "wait" };
+    state = v.state;
+    const blk = await client.getBlock({ blockNumber: ev.block });
+    foreign.push({ header: ev.header, data, forcedBodies, l1: { txHash: ev.txHash, submittedAt: Number(blk.timestamp) } });
+  }
+  return { kind: "resync", agree, foreign };
 }
+

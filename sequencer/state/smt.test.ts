@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { bitAt, isZeroWord, toHex, type Word, ZERO_WORD } from "../protocol/bytes.js";
 import { hashLeaf, hashNode } from "./hashing.js";
 import { InvalidProofError, rootAfterWrite, type SmtProof, verifyProof } from "./proof.js";
-import { nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "./smt.js";
+import { nodeHash, treeDiff, treeGet, treeProve, treeWrite, type TreeNode } from "./smt.js";
 
 /** Independent definition of the root: the canonical tree of a key/value set, built top-down. */
 function referenceRoot(entries: [Word, Word][], depth = 0): Word {
@@ -146,3 +146,30 @@ describe("state tree (compact sparse Merkle tree)", () => {
     expect(treeGet(b, k)!.value[0]).to.equal(3);
   });
 });
+
+describe("state tree diff", () => {
+  it("finds exactly the keys whose value differs between two versions", () => {
+    fc.assert(
+      fc.property(opsArb, opsArb, (first, second) => {
+        const { root: a } = applyAll(first);
+        let b = a;
+        for (const { key, value } of second) b = treeWrite(b, key, value);
+        const expected = new Set<string>();
+        const keys = new Set([...first, ...second].map((o) => toHex(o.key)));
+        for (const k of keys) {
+          const x = treeGet(a, fromHexKey(k));
+          const y = treeGet(b, fromHexKey(k));
+          const vx = x ? toHex(x.value) : null;
+          const vy = y ? toHex(y.value) : null;
+          if (vx !== vy) expected.add(k);
+        }
+        expect(new Set(treeDiff(a, b).map(toHex))).to.deep.equal(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+function fromHexKey(h: string): Word {
+  return Uint8Array.from(Buffer.from(h.slice(2), "hex"));
+}

@@ -133,3 +133,38 @@ export function* treeLeaves(root: TreeNode | null): Generator<Leaf> {
   yield* treeLeaves(root.left);
   yield* treeLeaves(root.right);
 }
+
+/**
+ * Keys whose value differs between two trees (present in either), found by walking only the subtrees
+ * whose hashes differ: O(changes x depth) for trees that share most of their structure.
+ */
+export function treeDiff(a: TreeNode | null, b: TreeNode | null): Word[] {
+  const out: Word[] = [];
+  diffInto(a, b, out);
+  return out;
+}
+
+function diffInto(a: TreeNode | null, b: TreeNode | null, out: Word[]): void {
+  if (a === b || wordsEqual(nodeHash(a), nodeHash(b))) return;
+  if (a instanceof Branch && b instanceof Branch) {
+    diffInto(a.left, b.left, out);
+    diffInto(a.right, b.right, out);
+    return;
+  }
+  // Different shapes (an empty side, or a leaf facing a subtree): compare their leaves directly.
+  const left = new Map<string, Leaf>();
+  for (const l of treeLeaves(a)) left.set(keyId(l.key), l);
+  for (const l of treeLeaves(b)) {
+    const id = keyId(l.key);
+    const o = left.get(id);
+    if (o === undefined || !wordsEqual(o.value, l.value)) out.push(l.key);
+    left.delete(id);
+  }
+  for (const l of left.values()) out.push(l.key);
+}
+
+function keyId(k: Word): string {
+  let s = "";
+  for (let i = 0; i < k.length; i++) s += String.fromCharCode(k[i]!);
+  return s;
+}

@@ -74,6 +74,8 @@ export interface BatchRecord {
   openedAt: number;
   sealedAt?: number;
   attempts: SubmitAttempt[];
+  /** posted by another proposer (adopted from L1) */
+  foreign?: boolean;
   l1?: { txHash: Hex; block: string; header: HeaderJson; postedAt: number; gasUsed: string; submittedAt: number };
 }
 

@@ -53,6 +53,10 @@ export class StoreWriter {
     if (preimage) v.set(preimage, 32);
     this.ops.push({ type: "put", key: `s:${key}`, value: v });
   }
+  /** Keep a reverted batch's record for audit (its index is about to be reused). */
+  archiveBatch(b: BatchRecord, at: number) {
+    this.ops.push({ type: "put", key: `x:${pad(b.index)}:${at}`, value: json(b) });
+  }
   deleteChunk(id: number) {
     this.ops.push({ type: "del", key: `c:${pad(id)}` }, { type: "del", key: `u:${pad(id)}` });
   }

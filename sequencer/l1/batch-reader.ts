@@ -1,0 +1,124 @@
+/**
+ * Reading the rollup from L1 alone: the Rollup's events in order, each batch's data from the calldata of
+ * the transaction that posted it, and the bodies of forced inbox entries. What a challenger (or a
+ * sequencer catching up) needs; it never asks the sequencer anything.
+ */
+import { type Address, decodeFunctionData, type Hex, parseEventLogs, type PublicClient } from "viem";
+import { type BatchData, type BatchHeader, decodeBatchData, headerOf } from "../protocol/batch.js";
+import { fromHex } from "../protocol/bytes.js";
+import { keccak256 } from "../protocol/hash.js";
+import { forcedInboxAbi, rollupAbi } from "./contracts.generated.js";
+
+export type RollupEvent =
+  | { kind: "submitted"; index: number; header: BatchHeader; proposer: Address; txHash: Hex; block: bigint; blockHash: Hex; logIndex: number }
+  | { kind: "reverted"; from: number; to: number; tipRoot: Hex; block: bigint; blockHash: Hex; logIndex: number }
+  | { kind: "fraud"; batch: number; fraudKind: number; chunk: number; tx: number; code: number; proposer: Address; challenger: Address; slashed: bigint; reward: bigint; block: bigint; blockHash: Hex; logIndex: number; txHash: Hex };
+
+/** The batch's data could not be read from its L1 transaction (not a direct submitBatch call, or altered). */
+export class UnreadableBatchError extends Error {
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "UnreadableBatchError";
+  }
+}
+
+export class BatchReader {
+  private inboxBodies = new Map<number, Uint8Array>();
+  private inboxScannedTo: bigint;
+
+  constructor(
+    private readonly client: PublicClient,
+    readonly rollup: Address,
+    readonly inbox: Address,
+    readonly deployBlock: bigint,
+  ) {
+    this.inboxScannedTo = deployBlock - 1n;
+  }
+
+  /** Rollup events in [from, to], in chain order. */
+  async events(from: bigint, to: bigint): Promise<RollupEvent[]> {
+    const logs = await this.client.getLogs({ address: this.rollup, fromBlock: from, toBlock: to });
+    const out: RollupEvent[] = [];
+    for (const ev of parseEventLogs({ abi: rollupAbi, logs })) {
+      const base = { block: ev.blockNumber, blockHash: ev.blockHash, logIndex: ev.logIndex };
+      if (ev.eventName === "BatchSubmitted") {
+        out.push({ kind: "submitted", index: Number(ev.args.index), header: ev.args.header as BatchHeader, proposer: ev.args.proposer, txHash: ev.transactionHash, ...base });
+      } else if (ev.eventName === "BatchesReverted") {
+        out.push({ kind: "reverted", from: Number(ev.args.fromIndex), to: Number(ev.args.toIndex), tipRoot: ev.args.tipRoot, ...base });
+      } else if (ev.eventName === "FraudProven") {
+        const a = ev.args;
+        out.push({ kind: "fraud", batch: Number(a.batchIndex), fraudKind: Number(a.kind), chunk: Number(a.chunkIndex), tx: Number(a.txIndex), code: Number(a.code), proposer: a.proposer, challenger: a.challenger, slashed: a.slashed, reward: a.reward, txHash: ev.transactionHash, ...base });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The data of a submitted batch, from the calldata of its transaction, checked against its header
+   * (the data root is recomputed): so a watcher never executes data the Rollup did not commit to.
+   */
+  async batchData(ev: Extract<RollupEvent, { kind: "submitted" }>): Promise<{ data: BatchData; forcedBodies: Uint8Array[] }> {
+    const tx = await this.client.getTransaction({ hash: ev.txHash });
+    let args: readonly unknown[];
+    try {
+      const decoded = decodeFunctionData({ abi: rollupAbi, data: tx.input });
+      if (decoded.functionName !== "submitBatch") throw new Error(`the transaction calls ${decoded.functionName}`);
+      args = decoded.args as readonly unknown[];
+    } catch (e) {
+      throw new UnreadableBatchError(ev.index, `batch ${ev.index}: its transaction ${ev.txHash} is not a direct submitBatch call (${(e as Error).message})`);
+    }
+    const data = decodeBatchData(fromHex(args[2] as Hex));
+    const h = ev.header;
+    const forcedBodies = await this.forcedBodies(Number(h.inboxStart), data.forcedPostRoots.length);
+    const recomputed = headerOf({ index: h.index, prevRoot: fromHex(h.prevRoot, 32), timestamp: h.timestamp, inboxStart: h.inboxStart, forcedBodyHashes: forcedBodies.map((b) => keccak256(b)), data, l1Block: h.l1Block });
+    if (recomputed.dataRoot !== h.dataRoot || recomputed.postRoot !== h.postRoot) {
+      throw new UnreadableBatchError(ev.index, `batch ${ev.index}: the calldata does not match the committed data root`);
+    }
+    return { data, forcedBodies };
+  }
+
+  /** Bodies of inbox entries [start, start + count). */
+  async forcedBodies(start: number, count: number): Promise<Uint8Array[]> {
+    if (count === 0) return [];
+    const missing = () => Array.from({ length: count }, (_, i) => start + i).some((i) => !this.inboxBodies.has(i));
+    if (missing()) {
+      const latest = await this.client.getBlockNumber({ cacheTime: 0 });
+      for (let from = this.inboxScannedTo + 1n; from <= latest; from += 5000n) {
+        const to = from + 4999n < latest ? from + 4999n : latest;
+        const logs = await this.client.getLogs({ address: this.inbox, fromBlock: from, toBlock: to });
+        for (const ev of parseEventLogs({ abi: forcedInboxAbi, logs, eventName: "TransactionQueued" })) {
+          this.inboxBodies.set(Number(ev.args.index), fromHex(ev.args.body));
+        }
+        this.inboxScannedTo = to;
+      }
+    }
+    return Array.from({ length: count }, (_, i) => {
+      const b = this.inboxBodies.get(start + i);
+      if (b === undefined) throw new Error(`inbox entry ${start + i} is not on L1`);
+      return b;
+    });
+  }
+
+  /** Forget inbox bodies read from blocks after `block` (an L1 reorg). */
+  rewindInbox(block: bigint): void {
+    if (block <= this.inboxScannedTo) {
+      this.inboxScannedTo = block < this.deployBlock ? this.deployBlock - 1n : block - 1n;
+      this.inboxBodies.clear();
+    }
+  }
+
+  /** The Rollup's live batch count, tip root and whether batch `index` still has header `hash`. */
+  async liveHeader(index: number): Promise<Hex | null> {
+    try {
+      const b = await this.client.readContract({ address: this.rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(index)] });
+      return b.headerHash;
+    } catch {
+      return null;
+    }
+  }
+}
+
+
