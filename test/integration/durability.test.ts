@@ -70,21 +70,21 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     const { seq, api } = await boot();
     const txs = makeGrants(600, sep, "k9s", CLINIC, FAR);
     let killed = false;
-    let restarted: Promise<ChildService | undefined> | null = null;
+    const restart: { done: Promise<ChildService> | null } = { done: null };
     let ackedAtKill = 0;
     const report = await deliverAll(txs, () => api.url, {
       onAck: (n) => {
         if (!killed && n >= 150) {
           killed = true;
           ackedAtKill = n;
-          restarted = seq.kill("SIGKILL").then(() => spawnSequencer(d)).then(track);
+          restart.done = seq.kill("SIGKILL").then(() => spawnSequencer(d)).then(track);
         }
       },
     });
-    const second = await restarted;
+    const second = await restart.done;
     expect(killed).to.equal(true);
     expect(ackedAtKill, "killed mid-load").to.be.lessThan(txs.length);
-    await waitUntil("the restarted sequencer to seal a batch", async () => second!.output().includes("batch sealed"), 30_000);
+    await waitUntil("the restarted sequencer to seal a batch", async () => second?.output().includes("batch sealed") ?? false, 30_000);
     expect(report.unexpected).to.deep.equal([]);
     await checkOutcome(d, api.url, txs, report.acked, sep);
   });
