@@ -210,7 +210,14 @@ export class Watcher {
 
   /** Roll back the verified state to before batch `from` (a fraud proof, ours or another's, reverted it). */
   private async onReverted(from: number): Promise<void> {
-    if (this.pending && this.pending.index >= from) this.pending = null;
+    const p = this.pending;
+    if (p && p.index >= from) {
+      if (!p.sent) {
+        await this.d.alert({ kind: "proof-not-needed", message: `batch ${p.index} was reverted by another challenger`, batch: p.index });
+        this.d.onProof?.({ batch: p.index, kind: p.proof.kind, batchBlock: p.block, proofBlock: null, gasUsed: null, reward: 0n, outcome: "won-by-another" });
+      }
+      this.pending = null;
+    }
     if (from >= this.cp.next) return;
     await this.rollbackTo(from);
     this.d.log.warn({ from }, "batches reverted on L1: state rolled back");

@@ -78,9 +78,10 @@ export interface ChildService {
   exited: Promise<number | null>;
 }
 
-export function spawnService(role: "sequencer" | "api", env: Record<string, string>): ChildService {
+export function spawnService(role: "sequencer" | "api" | "watcher" | "vault", env: Record<string, string>): ChildService {
+  const script = role === "watcher" ? ["sequencer/watcher/main.ts"] : role === "vault" ? ["vault/main.ts"] : ["sequencer/main.ts", role];
   const extraArgs = process.env.EPHR_NODE_ARGS ? process.env.EPHR_NODE_ARGS.split(" ") : [];
-  const child = spawn(process.execPath, [...extraArgs, "--import", "tsx", join(ROOT, "sequencer/main.ts"), role], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...extraArgs, "--import", "tsx", join(ROOT, script[0]!), ...script.slice(1)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-20000));
   child.stdout!.on("data", keep);
