@@ -277,7 +277,7 @@ export class Engine {
     this.open = null;
     this.sealedQueue.splice(0);
     this.batchTrees.clear();
-    this.head = { ...this.head, nextBatch: agree, openBatch: null, inboxNext: keep ? keep.inboxStart + keep.forcedCount : 0 };
+    this.head = { ...this.head, nextBatch: agree, openBatch: null, inboxNext: keep ? keep.inboxStart + keep.forcedCount : 0, lastTimestamp: keep?.timestamp ?? 0 };
 
     const included = new Set<Hex>();
     for (const f of foreign) this.adopt(w, f, included);
@@ -342,15 +342,16 @@ export class Engine {
     w.batch(batch);
     this.head.nextBatch = batch.index + 1;
     this.head.openBatch = null;
+    this.head.lastTimestamp = ts;
   }
 
   // ---------------------------------------------------------------- internals
 
   private ensureOpenBatch(w: StoreWriter, notBefore = 0): void {
     if (this.open !== null) return;
-    const prev = this.head.nextBatch > 0 ? this.store.batch(this.head.nextBatch - 1) : undefined;
+    const prevTs = this.head.lastTimestamp ?? (this.head.nextBatch > 0 ? this.store.batch(this.head.nextBatch - 1)?.timestamp : undefined) ?? 0;
     const now = Math.floor(this.clock() / 1000) - this.limits.timestampSafetySeconds;
-    const timestamp = Math.max(now, prev?.timestamp ?? 0, notBefore);
+    const timestamp = Math.max(now, prevTs, notBefore);
     this.open = {
       index: this.head.nextBatch,
       timestamp,
@@ -420,6 +421,7 @@ export class Engine {
     }
     b.status = "sealed";
     b.sealedAt = this.clock();
+    this.head.lastTimestamp = Math.max(this.head.lastTimestamp ?? 0, b.timestamp);
     this.head.nextBatch = b.index + 1;
     w.batch(b);
     this.sealedQueue.push(b);

@@ -95,6 +95,8 @@ export interface Head {
   stateRoot: Hex;
   /** next forced inbox entry to include */
   inboxNext: number;
+  /** timestamp of the newest sealed or adopted batch (the next may not be earlier) */
+  lastTimestamp?: number;
 }
 
 export const GENESIS_HEAD: Head = {
