@@ -7,10 +7,10 @@ import type { Account, Address, Hex, PublicClient } from "viem";
 import { toHex } from "../sequencer/protocol/bytes.js";
 import { encodeChunkBody } from "../sequencer/protocol/codec.js";
 import { domainSeparator, type RollupDomain, signingDigest, txHash, typedDataOf } from "../sequencer/protocol/eip712.js";
-import { accessLogKey, consentKey, delegateKey, encryptionKeyKey, nonceKey, recordKey } from "../sequencer/protocol/keys.js";
+import { accessEntryHash, accessLogKey, consentKey, delegateKey, encryptionKeyKey, nextAccessLogHead, nonceKey, recordKey } from "../sequencer/protocol/keys.js";
 import type { SignedTx, Tx } from "../sequencer/protocol/types.js";
 import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
-import { apiError, DroppedError, EphrError, TimeoutError } from "./errors.js";
+import { apiError, DroppedError, EphrError, TimeoutError, VerificationError } from "./errors.js";
 import { checkProof, checkRootOnL1, type ProvenValue, type TrustLevel } from "./verify.js";
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
@@ -20,7 +20,8 @@ export type UnsignedTx = DistributiveOmit<Tx, "nonce"> & { nonce?: number };
 /** Anything that signs EIP-712 typed data: a viem LocalAccount, or a JSON-RPC account via a wallet. */
 export interface TypedDataSigner {
   address: Address;
-  signTypedData: (args: ReturnType<typeof typedDataOf>) => Promise<Hex>;
+  /** sign EIP-712 typed data ({ domain, types, primaryType, message }), as viem accounts and wallets do */
+  signTypedData: (args: { domain: Record<string, unknown>; types: Record<string, readonly { name: string; type: string }[]>; primaryType: string; message: Record<string, unknown> }) => Promise<Hex>;
 }
 
 export interface ChainInfo {
@@ -50,6 +51,18 @@ export interface Receipt {
 }
 
 export type Level = "executed" | "posted" | "final";
+
+export interface HistoryEntry {
+  seq: number;
+  hash: Hex;
+  status: ReceiptStatus;
+  reason: string | null;
+  signer: Address | null;
+  tx: Tx;
+  batch: number;
+  timestamp: number;
+  forced: boolean;
+}
 const RANK: Record<string, number> = { executed: 1, posted: 2, final: 3 };
 
 export interface ClientOptions {
@@ -103,7 +116,7 @@ export class EphrClient {
     const nonce = tx.nonce ?? (await this.nonceOf(signer.address));
     const full = { ...tx, nonce } as Tx;
     const domain = await this.domain();
-    const signature = compactFromRsv(await signer.signTypedData(typedDataOf(domain, full)));
+    const signature = compactFromRsv(await signer.signTypedData(typedDataOf(domain, full) as never));
     const hash = toHex(txHash(signingDigest(domainSeparator(domain), full), signer.address));
     return { tx: full, signature, signer: signer.address, hash };
   }
@@ -169,6 +182,30 @@ export class EphrClient {
   getAccessLog(patient: Address, trust?: TrustLevel) {
     return this.read<{ head: Hex }>("ephr_getAccessLog", toHex(accessLogKey(lc(patient))), [patient], trust);
   }
+  /** Every transaction concerning a patient, oldest first (grants, revocations, records, served reads). */
+  history(patient: Address, opts: { types?: Tx["type"][]; limit?: number } = {}) {
+    return this.call<HistoryEntry[]>("ephr_getPatientHistory", [patient, opts]);
+  }
+
+  /**
+   * The patient's access log (every read a vault served), checked: the hash chain recomputed from the
+   * LogAccess transactions must equal the head the state proves (against L1 for "posted"/"final"), so a
+   * vault or sequencer cannot drop or alter an entry unnoticed.
+   */
+  async accessLog(patient: Address, trust: TrustLevel = "posted") {
+    const proven = await this.getAccessLog(patient, trust);
+    const upTo = trust === "soft" ? Infinity : (proven.committed?.batch ?? -1);
+    const entries = (await this.history(patient, { types: ["LogAccess"] })).filter((e) => e.status !== "dropped" && e.batch <= upTo);
+    let head: Uint8Array = new Uint8Array(32);
+    for (const e of entries) {
+      const tx = e.tx as Extract<Tx, { type: "LogAccess" }>;
+      head = nextAccessLogHead(head, accessEntryHash({ vault: e.signer!, reader: tx.reader, recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: e.timestamp }));
+    }
+    const expected = proven.value?.head ?? toHex(new Uint8Array(32));
+    if (toHex(head) !== expected) throw new VerificationError(`the access log's entries hash to ${toHex(head)}, but the state proves ${expected}`);
+    return { entries, head: expected, trust: proven.trust };
+  }
+
   getBatch(index: number) {
     return this.call<Record<string, unknown>>("ephr_getBatch", [index]);
   }

@@ -24,6 +24,7 @@ export const READ_METHODS = new Set([
   "ephr_getAccessLog",
   "ephr_getBatch",
   "ephr_chainInfo",
+  "ephr_getPatientHistory",
 ]);
 
 export interface ApiDeps {

@@ -99,6 +99,10 @@ export class Queries {
         return this.batch(params(z.tuple([z.number().int().min(0)]), raw, method)[0]);
       case "ephr_chainInfo":
         return this.chainInfo();
+      case "ephr_getPatientHistory": {
+        const [patient, opts] = params(z.tuple([addressSchema, z.object({ types: z.array(z.string()).optional(), limit: z.number().int().min(1).max(10_000).optional() }).optional()]), raw, method);
+        return this.history(patient, opts?.types, opts?.limit ?? 1000);
+      }
       default:
         throw new RpcError("MethodNotFound", `no method ${method}`);
     }
@@ -124,6 +128,27 @@ export class Queries {
       stateRoot: chunk.postRoot,
       batch: this.batchSummary(batch),
     };
+  }
+
+  /**
+   * Every transaction concerning a patient (grants, revocations, delegations, records, served reads),
+   * oldest first, with its status; superseded entries (re-executed after a resync) are left out.
+   */
+  async history(patient: Hex, types: string[] | undefined, limit: number) {
+    const out: unknown[] = [];
+    for await (const h of this.d.store.historyOf(patient)) {
+      const t = this.d.store.tx(h.hash);
+      if (t === undefined || t.seq !== h.seq) continue;
+      const log = this.d.store.log(h.seq);
+      const batch = this.d.store.batch(t.batch);
+      if (!log || !batch) continue;
+      const [stx] = decodeChunkBody(fromHex(log.body));
+      if (types && !types.includes(stx!.tx.type)) continue;
+      const status = t.dropped !== undefined ? "dropped" : batch.status === "posted" || batch.status === "final" ? batch.status : "executed";
+      out.push({ seq: h.seq, hash: h.hash, status, reason: t.dropped ?? null, signer: log.signer, tx: stx!.tx, batch: batch.index, timestamp: batch.timestamp, forced: log.inboxIndex !== undefined });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   private batchSummary(b: BatchRecord) {

@@ -323,18 +323,21 @@ function startQueryServer(host: string, port: number, queries: () => Queries | n
         return;
       }
       const q = queries();
-      const out = calls.map((c) => {
-        if (q === null) return { jsonrpc: "2.0", id: c.id, error: new RpcError("SequencerUnavailable", "the sequencer is starting").toJSON() };
-        try {
-          return { jsonrpc: "2.0", id: c.id, result: q.handle(c.method, c.params) };
-        } catch (e) {
-          const err = e instanceof RpcError ? e : new RpcError("Internal", (e as Error).message);
-          return { jsonrpc: "2.0", id: c.id, error: err.toJSON() };
-        }
+      void Promise.all(
+        calls.map(async (c) => {
+          if (q === null) return { jsonrpc: "2.0", id: c.id, error: new RpcError("SequencerUnavailable", "the sequencer is starting").toJSON() };
+          try {
+            return { jsonrpc: "2.0", id: c.id, result: await q.handle(c.method, c.params) };
+          } catch (e) {
+            const err = e instanceof RpcError ? e : new RpcError("Internal", (e as Error).message);
+            return { jsonrpc: "2.0", id: c.id, error: err.toJSON() };
+          }
+        }),
+      ).then((out) => {
+        const text = JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(text);
       });
-      const text = JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(text);
     });
   });
   return new Promise((resolve, reject) => {

@@ -53,6 +53,10 @@ export class StoreWriter {
     if (preimage) v.set(preimage, 32);
     this.ops.push({ type: "put", key: `s:${key}`, value: v });
   }
+  /** Index a transaction under the patient it concerns (h:<patient>:<seq>). */
+  history(patient: string, seq: number, hash: Hex) {
+    this.ops.push({ type: "put", key: `h:${patient.toLowerCase()}:${pad(seq)}`, value: json({ seq, hash }) });
+  }
   /** Keep a reverted batch's record for audit (its index is about to be reused). */
   archiveBatch(b: BatchRecord, at: number) {
     this.ops.push({ type: "put", key: `x:${pad(b.index)}:${at}`, value: json(b) });
@@ -119,6 +123,12 @@ export class Store {
   /** Log entries from `seq` on, in order. */
   async *logFrom(seq: number): AsyncGenerator<LogEntry> {
     for await (const [, v] of this.db.iterator({ gte: `l:${pad(seq)}`, lt: "l;" })) yield JSON.parse(dec.decode(v));
+  }
+
+  /** Transactions concerning `patient`, in execution order (some may since have been superseded). */
+  async *historyOf(patient: string): AsyncGenerator<{ seq: number; hash: Hex }> {
+    const p = `h:${patient.toLowerCase()}:`;
+    for await (const [, v] of this.db.iterator({ gte: p, lt: `${p};` })) yield JSON.parse(dec.decode(v));
   }
 
   /** Every current state leaf. */

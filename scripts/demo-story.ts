@@ -1,0 +1,139 @@
+/**
+ * The walkthrough, against a running system (sequencer API, vault, L1): a patient consents (FHIR R4
+ * Consent resources translated to ledger transactions) to a hospital writing and a specialist reading
+ * her lab results; the hospital uploads a FHIR Observation, encrypted; the specialist reads and decrypts
+ * it; the patient revokes; the specialist's next read is denied; the audit trail shows all of it.
+ * Used by `npm run demo` and by its end-to-end test.
+ */
+import type { Address, Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { EphrClient, signerOf, type TypedDataSigner } from "../sdk/client.js";
+import { isEphrError } from "../sdk/errors.js";
+import { readFhirResource, storeFhirResource } from "../sdk/records.js";
+import { VaultClient, VaultRequestError } from "../sdk/vault.js";
+import { encryptionKeyToHex, generateEncryptionKeyPair } from "../sequencer/crypto/index.js";
+import { ETH_ADDRESS_SYSTEM, translateConsent } from "../sequencer/fhir/index.js";
+import { toHex } from "../sequencer/protocol/bytes.js";
+import { keccak256 } from "../sequencer/protocol/hash.js";
+
+interface Actor {
+  name: string;
+  signer: TypedDataSigner;
+  encryption: { privateKey: Uint8Array; publicKey: Uint8Array };
+}
+
+export interface DemoResult {
+  observationValue: unknown;
+  deniedWith: string;
+  history: { type: string; status: string }[];
+  accessLog: number;
+  vaultAudit: { outcome: string; code?: string }[];
+}
+
+function actor(name: string, seed: string): Actor {
+  const key = toHex(keccak256(new TextEncoder().encode(`ephr-demo:${seed}:${name}`)));
+  return { name, signer: signerOf(privateKeyToAccount(key)), encryption: generateEncryptionKeyPair() };
+}
+
+const ref = (a: Address, display: string) => ({ identifier: { system: ETH_ADDRESS_SYSTEM, value: a }, display });
+
+/** A FHIR R4 Consent: `patient` lets `actor` do `actions` on `classes` until `end`. */
+function fhirConsent(patient: Address, actorAddr: Address, actorName: string, actions: string[], status: "active" | "inactive", end: string) {
+  return {
+    resourceType: "Consent",
+    status,
+    scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
+    category: [{ coding: [{ system: "http://loinc.org", code: "59284-0" }] }],
+    patient: ref(patient, "Alice (patient)"),
+    performer: [ref(patient, "Alice (patient)")],
+    policyRule: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "OPTIN" }] },
+    provision: {
+      type: "permit",
+      period: { end },
+      actor: [{ role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "PRCP" }] }, reference: ref(actorAddr, actorName) }],
+      action: actions.map((code) => ({ coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentaction", code }] })),
+      class: [{ system: "http://hl7.org/fhir/resource-types", code: "Specimen" }, { system: "urn:ephr:record-category", code: "1" }],
+    },
+  };
+}
+
+const glucose = {
+  resourceType: "Observation",
+  id: "glucose-2026-11-25",
+  status: "final",
+  category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }],
+  code: { coding: [{ system: "http://loinc.org", code: "2339-0", display: "Glucose [Mass/volume] in Blood" }] },
+  effectiveDateTime: "2026-11-25T08:30:00Z",
+  valueQuantity: { value: 97, unit: "mg/dL", system: "http://unitsofmeasure.org", code: "mg/dL" },
+};
+
+export async function runDemo(opts: { apiUrl: string; vaultUrl: string; l1: EphrClient["opts"]["l1"]; say?: (line: string) => void; seed?: string }): Promise<DemoResult> {
+  const say = opts.say ?? ((l: string) => console.log(l));
+  const ephr = new EphrClient({ url: opts.apiUrl, l1: opts.l1 });
+  const vault = new VaultClient(opts.vaultUrl, ephr);
+  const seed = opts.seed ?? String(Date.now());
+  const alice = actor("alice", seed);
+  const hospital = actor("hospital", seed);
+  const specialist = actor("specialist", seed);
+  const end = new Date(Date.now() + 90 * 86_400_000).toISOString();
+
+  say("1. Everyone publishes an encryption key on the ledger (RegisterEncryptionKey).");
+  for (const a of [alice, hospital, specialist]) {
+    await ephr.waitFor(await ephr.send(a.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(a.encryption.publicKey) }));
+  }
+
+  say("2. Alice consents, as FHIR R4 Consent resources: the hospital may access and collect lab results, the specialist may access them.");
+  const grants = [
+    translateConsent(fhirConsent(alice.signer.address, hospital.signer.address, "City Hospital", ["access", "collect"], "active", end)),
+    translateConsent(fhirConsent(alice.signer.address, specialist.signer.address, "Dr. Lee, endocrinology", ["access"], "active", end)),
+  ];
+  let last: Hex = "0x";
+  for (const g of grants) for (const tx of g.transactions) last = await ephr.send(alice.signer, tx);
+  const posted = await ephr.waitFor(last, "posted");
+  say(`   grants posted on L1 in batch ${posted.batch.index} (tx ${posted.batch.l1TxHash})`);
+
+  say("3. The hospital uploads a FHIR Observation (blood glucose): encrypted for Alice and the specialist, stored in the vault, anchored on the ledger.");
+  const stored = await storeFhirResource(ephr, vault, hospital.signer, { patient: alice.signer.address, resource: glucose, readers: [specialist.signer.address] });
+  await ephr.waitFor(stored.anchor, "posted");
+  say(`   record ${stored.recordId.slice(0, 18)}… version ${stored.version}, category ${stored.category} (laboratory), ciphertext hash ${stored.ciphertextHash.slice(0, 18)}…`);
+
+  say("4. The specialist reads it: the vault checks the grant against a root posted on L1, logs the read on the ledger, serves the ciphertext and the specialist's key wrap.");
+  const got = await readFhirResource(vault, specialist.signer, specialist.encryption.privateKey, alice.signer.address, stored.recordId);
+  const value = (got.resource.valueQuantity as { value: number; unit: string }) ?? null;
+  say(`   decrypted: ${(got.resource.code as { coding: { display: string }[] }).coding[0]!.display} = ${value?.value} ${value?.unit} (read logged in ${got.served.logAccess.slice(0, 18)}…)`);
+
+  say("5. Alice revokes the specialist (a FHIR Consent with status inactive).");
+  const revocation = translateConsent(fhirConsent(alice.signer.address, specialist.signer.address, "Dr. Lee, endocrinology", ["access"], "inactive", end));
+  for (const tx of revocation.transactions) last = await ephr.send(alice.signer, tx);
+  await ephr.waitFor(last, "executed");
+
+  say("6. The specialist tries again: denied.");
+  let deniedWith = "";
+  try {
+    await readFhirResource(vault, specialist.signer, specialist.encryption.privateKey, alice.signer.address, stored.recordId);
+  } catch (e) {
+    if (!(e instanceof VaultRequestError)) throw e;
+    deniedWith = e.vaultCode;
+    say(`   ${e.vaultCode}: ${e.message}`);
+  }
+  if (deniedWith === "") throw new Error("the specialist's read after the revocation was served");
+
+  say("7. The audit trail.");
+  await ephr.waitFor(last, "posted");
+  const history = await ephr.history(alice.signer.address);
+  for (const h of history) say(`   ledger: ${h.tx.type.padEnd(22)} by ${h.signer?.slice(0, 10)}…  ${h.status} (batch ${h.batch})`);
+  const log = await ephr.accessLog(alice.signer.address, "posted").catch((e) => {
+    if (isEphrError(e)) throw e;
+    throw e;
+  });
+  say(`   access log: ${log.entries.length} served read(s); its hash chain matches the head proven against L1 (${log.trust})`);
+  const audit = await vault.audit(alice.signer);
+  for (const a of audit.entries) say(`   vault: ${a.outcome.padEnd(7)} ${a.reader.slice(0, 10)}… ${a.code ?? ""}`);
+  return {
+    observationValue: value?.value,
+    deniedWith,
+    history: history.map((h) => ({ type: h.tx.type, status: h.status })),
+    accessLog: log.entries.length,
+    vaultAudit: audit.entries.map((a) => ({ outcome: a.outcome, code: a.code })),
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * `npm run demo`: the walkthrough on a fresh local system (Hardhat L1, contracts, sequencer, API and
+ * vault in this process; Redis from REDIS_URL, default 127.0.0.1:6379), then everything stops.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPublicClient, http, type PublicClient } from "viem";
+import { loadConfig } from "../sequencer/config/config.js";
+import { DEV_KEYS, DEV_ROLES } from "../sequencer/devnet/accounts.js";
+import { deployLocal } from "../sequencer/devnet/deploy-local.js";
+import { startHardhatNode } from "../sequencer/devnet/hardhat-node.js";
+import { createLogger } from "../sequencer/log.js";
+import { startApiNode } from "../sequencer/node/api-node.js";
+import { RedisUnavailableError } from "../sequencer/node/redis.js";
+import { startSequencerNode } from "../sequencer/node/sequencer-node.js";
+import { startVault } from "../vault/main.js";
+import { runDemo } from "./demo-story.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ephr-demo-"));
+const l1 = await startHardhatNode();
+try {
+  console.log(`Local L1 at ${l1.url}; deploying the contracts…`);
+  const dep = await deployLocal(l1.url, { challengePeriod: 120n });
+  const cfg = loadConfig({}, {
+    l1RpcUrl: l1.url, rollupAddress: dep.rollup, inboxAddress: dep.inbox, deployBlock: dep.deployBlock,
+    proposerKey: DEV_KEYS[DEV_ROLES.proposer], dataDir: join(dir, "sequencer"), apiPort: 0, redisUrl: process.env.REDIS_URL ?? process.env.EPHR_REDIS_URL ?? "redis://127.0.0.1:6379",
+    redisPrefix: `ephr:demo:${Date.now()}`, logLevel: "warn", maxBatchAgeMs: 200,
+  });
+  const seq = await startSequencerNode(cfg, createLogger("sequencer", "warn"));
+  const api = await startApiNode(cfg, createLogger("api", "warn"));
+  const vault = await startVault({ EPHR_API_URL: api.url, EPHR_L1_RPC_URL: l1.url, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dir, "vault"), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 1 << 24, EPHR_LOG_LEVEL: "warn" });
+  console.log(`Sequencer API ${api.url}, vault ${vault.url}\n`);
+  await runDemo({ apiUrl: api.url, vaultUrl: vault.url, l1: createPublicClient({ transport: http(l1.url) }) as PublicClient });
+  await vault.stop();
+  await api.stop();
+  await seq.stop();
+  console.log("\nDone.");
+} catch (e) {
+  console.error(e instanceof RedisUnavailableError ? e.message : e);
+  process.exitCode = 1;
+} finally {
+  await l1.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit();

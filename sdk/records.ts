@@ -1,0 +1,73 @@
+/**
+ * Records end to end, for apps: encrypt a record for its patient and readers, store it in a vault,
+ * anchor its hash on the ledger; read it back and decrypt it. FHIR R4 resources are canonicalised
+ * (RFC 8785) and filed under the category their type maps to (docs/fhir.md).
+ */
+import type { Address, Hex } from "viem";
+import { randomBytes } from "@noble/hashes/utils.js";
+import { encryptRecord, openRecord } from "../sequencer/crypto/index.js";
+import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
+import { prepareResource } from "../sequencer/fhir/index.js";
+import type { EphrClient, TypedDataSigner } from "./client.js";
+import { EphrError } from "./errors.js";
+import type { VaultClient } from "./vault.js";
+
+/** An account without a published encryption key cannot be given a key wrap. */
+export class NoEncryptionKeyError extends EphrError {
+  constructor(readonly account: Address) {
+    super(`${account} has not registered an encryption key (RegisterEncryptionKey)`, 2005, { account });
+    this.name = "NoEncryptionKeyError";
+  }
+}
+
+export interface StoredRecord {
+  recordId: Hex;
+  version: number;
+  category: number;
+  ciphertextHash: Hex;
+  location: string;
+  anchor: Hex;
+}
+
+/** The published encryption key of `account` (as the sequencer's latest state holds it). */
+export async function encryptionKeyOf(ephr: EphrClient, account: Address): Promise<Uint8Array> {
+  const k = await ephr.getEncryptionKey(account, "soft");
+  if (!k.exists || k.value === null) throw new NoEncryptionKeyError(account);
+  return fromHex(k.value as Hex, 32);
+}
+
+/**
+ * Encrypt `plaintext` under a fresh data key wrapped for the patient and `readers`, upload it, and
+ * anchor it (the provider signs the AnchorRecord). A new version of an existing record gets a new key.
+ */
+export async function storeRecord(ephr: EphrClient, vault: VaultClient, provider: TypedDataSigner, a: { patient: Address; plaintext: Uint8Array; category: number; readers?: Address[]; recordId?: Hex }): Promise<StoredRecord> {
+  const recordId = a.recordId ?? toHex(randomBytes(32));
+  const current = await ephr.getRecord(a.patient, recordId, "soft");
+  const version = (current.value?.version ?? 0) + 1;
+  const recipients = await Promise.all([a.patient, ...(a.readers ?? [])].map(async (address) => ({ address, publicKey: await encryptionKeyOf(ephr, address) })));
+  const enc = encryptRecord({ plaintext: a.plaintext, recordId, recordVersion: version, recipients });
+  const stored = await vault.upload(provider, { patient: a.patient, recordId, version, category: a.category, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps });
+  enc.dataKey.fill(0);
+  const anchor = await ephr.send(provider, { type: "AnchorRecord", patient: a.patient, recordId, ciphertextHash: enc.ciphertextHash, locationHash: stored.locationHash, category: a.category, version });
+  return { recordId, version, category: a.category, ciphertextHash: enc.ciphertextHash, location: stored.location, anchor };
+}
+
+/** Read and decrypt the current version of a record; `encryptionPrivateKey` is the reader's X25519 key. */
+export async function readRecord(vault: VaultClient, reader: TypedDataSigner, encryptionPrivateKey: Uint8Array, patient: Address, recordId: Hex) {
+  const served = await vault.read(reader, patient, recordId);
+  const plaintext = openRecord(served.ciphertext, served.wrap, encryptionPrivateKey, reader.address);
+  return { plaintext, served };
+}
+
+/** Import a FHIR R4 resource: validate, canonicalise, encrypt, store and anchor under its category. */
+export async function storeFhirResource(ephr: EphrClient, vault: VaultClient, provider: TypedDataSigner, a: { patient: Address; resource: unknown; readers?: Address[]; recordId?: Hex }) {
+  const prepared = prepareResource(a.resource);
+  const stored = await storeRecord(ephr, vault, provider, { patient: a.patient, plaintext: prepared.canonical, category: prepared.category, readers: a.readers, recordId: a.recordId });
+  return { ...stored, resourceType: prepared.resourceType, contentHash: prepared.contentHash };
+}
+
+/** Read a FHIR resource stored by storeFhirResource. */
+export async function readFhirResource(vault: VaultClient, reader: TypedDataSigner, encryptionPrivateKey: Uint8Array, patient: Address, recordId: Hex) {
+  const { plaintext, served } = await readRecord(vault, reader, encryptionPrivateKey, patient, recordId);
+  return { resource: JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>, served };
+}

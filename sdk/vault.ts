@@ -1,0 +1,100 @@
+/**
+ * Talking to a record vault (docs/vault.md): every request is EIP-712 signed by the party it names,
+ * expires within minutes and is used once; the vault answers only after checking the ledger.
+ */
+import type { Address, Hex } from "viem";
+import { randomBytes } from "@noble/hashes/utils.js";
+import type { KeyWrap } from "../sequencer/crypto/types.js";
+import { serialiseKeyWrap } from "../sequencer/crypto/wrap-codec.js";
+import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
+import { type VaultRequestType, vaultTypedData } from "../vault/requests.js";
+import { wrapsHash } from "../vault/wraps.js";
+import type { EphrClient, TypedDataSigner } from "./client.js";
+import { EphrError } from "./errors.js";
+
+/** A vault's refusal, with its stable code (VAULT_NO_CONSENT, VAULT_REVOKED, ...). */
+export class VaultRequestError extends EphrError {
+  constructor(
+    readonly vaultCode: string,
+    message: string,
+    readonly status: number,
+    data?: unknown,
+  ) {
+    super(message, 3000 + status, data);
+    this.name = "VaultRequestError";
+  }
+}
+
+export interface ServedRecord {
+  ciphertext: Uint8Array;
+  wrap: Uint8Array;
+  record: { provider: Address; ciphertextHash: Hex; locationHash: Hex; category: number; version: number; root: Hex; batch: number | null };
+  logAccess: Hex;
+  requestHash: Hex;
+}
+
+export class VaultClient {
+  private info: { vault: Address; chainId: number; rollup: Address } | null = null;
+
+  constructor(
+    readonly url: string,
+    private readonly ephr: EphrClient,
+    private readonly fetchFn: typeof fetch = fetch,
+  ) {}
+
+  async vaultInfo() {
+    if (this.info === null) {
+      const r = await this.fetchFn(`${this.url.replace(/\/$/, "")}/v1/info`);
+      this.info = (await r.json()) as { vault: Address; chainId: number; rollup: Address };
+    }
+    return this.info;
+  }
+
+  private async signed(signer: TypedDataSigner, type: VaultRequestType, fields: Record<string, unknown>) {
+    const info = await this.vaultInfo();
+    const message = { ...fields, vault: info.vault, expiresAt: Math.floor(Date.now() / 1000) + 300, requestId: toHex(randomBytes(32)) };
+    const domain = await this.ephr.domain();
+    const signature = await signer.signTypedData(vaultTypedData(domain, type, { ...message, expiresAt: BigInt(message.expiresAt) }) as never);
+    return { request: message, signature };
+  }
+
+  private async post<T>(path: string, body: unknown): Promise<T> {
+    const r = await this.fetchFn(`${this.url.replace(/\/$/, "")}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const json = (await r.json()) as { error?: { code: string; message: string; data?: unknown } } & T;
+    if (json.error) throw new VaultRequestError(json.error.code, json.error.message, r.status, json.error.data);
+    return json;
+  }
+
+  /** Store an encrypted record version (uploaded by its provider) with its key wraps. */
+  async upload(provider: TypedDataSigner, a: { patient: Address; recordId: Hex; version: number; category: number; recordBytes: Uint8Array; ciphertextHash: Hex; wraps: KeyWrap[] }) {
+    const wraps = a.wraps.map((w) => serialiseKeyWrap(w));
+    const body = await this.signed(provider, "UploadRecord", { provider: provider.address.toLowerCase(), patient: a.patient.toLowerCase(), recordId: a.recordId, version: a.version, category: a.category, ciphertextHash: a.ciphertextHash, wrapsHash: wrapsHash(wraps) });
+    return this.post<{ location: string; locationHash: Hex; ciphertextHash: Hex }>("/v1/records", { ...body, ciphertext: toHex(a.recordBytes), wraps: wraps.map(toHex) });
+  }
+
+  /** Read the current version of a record (`reader` needs a live READ grant, or is the patient). */
+  async read(reader: TypedDataSigner, patient: Address, recordId: Hex, version = 0): Promise<ServedRecord> {
+    const body = await this.signed(reader, "ReadRecord", { reader: reader.address.toLowerCase(), patient: patient.toLowerCase(), recordId, version });
+    const r = await this.post<{ ciphertext: Hex; wrap: Hex; record: ServedRecord["record"]; logAccess: Hex; requestHash: Hex }>("/v1/records/read", body);
+    return { ...r, ciphertext: fromHex(r.ciphertext), wrap: fromHex(r.wrap) };
+  }
+
+  /** Add key wraps for a version (the patient, or the record's provider, after a new grant). */
+  async addWraps(sender: TypedDataSigner, patient: Address, recordId: Hex, version: number, wraps: KeyWrap[]) {
+    const bytes = wraps.map((w) => serialiseKeyWrap(w));
+    const body = await this.signed(sender, "AddWraps", { sender: sender.address.toLowerCase(), patient: patient.toLowerCase(), recordId, version, wrapsHash: wrapsHash(bytes) });
+    return this.post<{ added: Address[] }>("/v1/records/wraps", { ...body, wraps: bytes.map(toHex) });
+  }
+
+  /** Crypto-shred a record (every version when `version` is 0): the patient only. */
+  async shred(patient: TypedDataSigner, recordId: Hex, version = 0) {
+    const body = await this.signed(patient, "ShredRecord", { patient: patient.address.toLowerCase(), recordId, version });
+    return this.post<{ shredded: { wraps: number; versions: number } }>("/v1/records/shred", body);
+  }
+
+  /** The vault's own log of reads it served and denied for the patient. */
+  async audit(patient: TypedDataSigner) {
+    const body = await this.signed(patient, "ReadAudit", { patient: patient.address.toLowerCase() });
+    return this.post<{ entries: { at: number; reader: Address; recordId: Hex; version: number; outcome: string; code?: string; reason?: string; logAccessTx?: Hex }[] }>("/v1/audit", body);
+  }
+}

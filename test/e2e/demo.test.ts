@@ -1,0 +1,49 @@
+/**
+ * The walkthrough of issue 6, end to end against the real services: consent from FHIR, an encrypted FHIR
+ * Observation stored and anchored, read and decrypted by the specialist, revoked, denied, audited.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
+import { startVault } from "../../vault/main.js";
+import { runDemo } from "../../scripts/demo-story.js";
+import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
+
+describe("end to end: the patient, hospital and specialist walkthrough", function () {
+  this.timeout(180_000);
+  let d: Devnet;
+  let sys: Awaited<ReturnType<typeof startInProcess>>;
+  let vault: Awaited<ReturnType<typeof startVault>>;
+  after(async () => {
+    await vault?.stop();
+    await sys?.stop();
+    await d?.stop();
+  });
+
+  it("grants, stores, reads, revokes, denies, and the audit trail shows all of it", async () => {
+    d = await startDevnet({ config: { maxBatchAgeMs: 200 } });
+    sys = await startInProcess(d);
+    vault = await startVault({
+      EPHR_API_URL: sys.api.url,
+      EPHR_L1_RPC_URL: d.l1.url,
+      EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
+      EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")),
+      EPHR_VAULT_HOST: "127.0.0.1",
+      EPHR_VAULT_PORT: 0,
+      EPHR_VAULT_MAX_BYTES: 1 << 20,
+      EPHR_LOG_LEVEL: "warn",
+    });
+    const lines: string[] = [];
+    const r = await runDemo({ apiUrl: sys.api.url, vaultUrl: vault.url, l1: d.l1Client, say: (l) => lines.push(l) });
+    expect(r.observationValue, "the specialist decrypted the glucose value").to.equal(97);
+    expect(r.deniedWith).to.be.oneOf(["VAULT_REVOKED", "VAULT_NO_CONSENT"]);
+    const types = r.history.map((h) => h.type);
+    expect(types).to.include.members(["RegisterEncryptionKey", "GrantConsent", "AnchorRecord", "LogAccess", "RevokeConsent"]);
+    expect(types.filter((t) => t === "GrantConsent")).to.have.length(2);
+    expect(r.accessLog).to.equal(1);
+    expect(r.vaultAudit.map((a) => a.outcome)).to.deep.equal(["served", "denied"]);
+    expect(lines.join("\n")).to.include("decrypted: Glucose [Mass/volume] in Blood = 97 mg/dL");
+  });
+});

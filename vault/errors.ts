@@ -1,0 +1,34 @@
+/** Vault errors: a stable code, an HTTP status and a clear message (docs/vault.md lists them). */
+export const VAULT_ERRORS = {
+  VAULT_BAD_REQUEST: 400,
+  VAULT_BAD_SIGNATURE: 401,
+  VAULT_EXPIRED: 401,
+  VAULT_WRONG_VAULT: 400,
+  VAULT_REPLAY: 409,
+  VAULT_HASH_MISMATCH: 400,
+  VAULT_NOT_AUTHORIZED: 403,
+  VAULT_NO_CONSENT: 403,
+  VAULT_REVOKED: 403,
+  VAULT_NOT_ANCHORED: 404,
+  VAULT_NOT_FOUND: 404,
+  VAULT_NOT_CURRENT: 409,
+  VAULT_TOO_LARGE: 413,
+  VAULT_LEDGER_UNAVAILABLE: 503,
+} as const;
+export type VaultErrorCode = keyof typeof VAULT_ERRORS;
+
+export class VaultError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: VaultErrorCode,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = "VaultError";
+    this.status = VAULT_ERRORS[code];
+  }
+  toJSON() {
+    return { error: { code: this.code, message: this.message, ...(this.data === undefined ? {} : { data: this.data }) } };
+  }
+}

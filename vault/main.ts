@@ -1,0 +1,68 @@
+/**
+ * `npm run vault`: the record vault and consent-checking gateway. Configuration from EPHR_* variables
+ * (docs/vault.md); exits 2 with a clear message on bad configuration.
+ */
+import { privateKeyToAccount } from "viem/accounts";
+import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+import { z } from "zod";
+import { ConfigError, describeIssues } from "../deploy/params.js";
+import { EphrClient, signerOf } from "../sdk/client.js";
+import { createLogger } from "../sequencer/log.js";
+import { AccessControl } from "./access.js";
+import { AccessLogger } from "./audit-log.js";
+import { startVaultServer } from "./server.js";
+import { VaultStorage } from "./storage.js";
+
+const schema = z.object({
+  EPHR_API_URL: z.url().default("http://127.0.0.1:8645/"),
+  EPHR_L1_RPC_URL: z.url(),
+  EPHR_VAULT_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key"),
+  EPHR_VAULT_DATA_DIR: z.string().default(".data/vault"),
+  EPHR_VAULT_HOST: z.string().default("127.0.0.1"),
+  EPHR_VAULT_PORT: z.coerce.number().int().min(0).max(65535).default(8650),
+  EPHR_VAULT_MAX_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export async function startVault(env: z.infer<typeof schema>) {
+  const log = createLogger("vault", env.EPHR_LOG_LEVEL);
+  const l1 = createPublicClient({ transport: http(env.EPHR_L1_RPC_URL) }) as PublicClient;
+  const client = new EphrClient({ url: env.EPHR_API_URL, l1 });
+  const info = await client.chainInfo();
+  const account = privateKeyToAccount(env.EPHR_VAULT_KEY as Hex);
+  const storage = await VaultStorage.open(env.EPHR_VAULT_DATA_DIR);
+  const server = await startVaultServer(
+    {
+      address: account.address.toLowerCase() as Hex,
+      domain: { chainId: info.chainId, verifyingContract: info.contracts.rollup },
+      storage,
+      access: new AccessControl(client),
+      logger: new AccessLogger(client, signerOf(account)),
+      log,
+      maxBodyBytes: env.EPHR_VAULT_MAX_BYTES,
+    },
+    env.EPHR_VAULT_HOST,
+    env.EPHR_VAULT_PORT,
+  );
+  log.info({ url: server.url, vault: account.address }, "vault listening");
+  return { ...server, stop: async () => { await server.close(); await storage.close(); } };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = schema.safeParse(process.env);
+  if (!r.success) {
+    console.error(`vault: ${new ConfigError(`invalid configuration: ${describeIssues(r.error)}`).message}`);
+    process.exit(2);
+  }
+  startVault(r.data).then(
+    (v) => {
+      const stop = () => void v.stop().then(() => process.exit(0));
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+    },
+    (e) => {
+      console.error("vault: fatal:", e);
+      process.exit(1);
+    },
+  );
+}

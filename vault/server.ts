@@ -1,0 +1,236 @@
+/**
+ * The record vault's HTTP API (docs/vault.md): upload an encrypted record with its key wraps, read a
+ * record (served only to a caller that proves control of its address and holds a live READ grant proven
+ * against L1, and only after the read is on the ledger), add key wraps, crypto-shred, and read the
+ * vault's own audit of served and denied reads. Every request is an EIP-712 signed, expiring, single-use
+ * message.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Address, type Hex, hashTypedData } from "viem";
+import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+import { parseEncryptedRecord, parseKeyWrap, ciphertextHash as hashOf } from "../sequencer/crypto/index.js";
+import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
+import { keccak256 } from "../sequencer/protocol/hash.js";
+import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
+import { recoverCompact } from "../sequencer/protocol/signature.js";
+import type { Logger } from "../sequencer/log.js";
+import type { AccessControl } from "./access.js";
+import type { AccessLogger } from "./audit-log.js";
+import { VaultError } from "./errors.js";
+import { MAX_REQUEST_TTL, REQUEST_SCHEMAS, SIGNER_FIELD, type VaultRequestType, vaultLocation, vaultTypedData } from "./requests.js";
+import type { VaultStorage } from "./storage.js";
+import { wrapsHash } from "./wraps.js";
+
+export interface VaultDeps {
+  address: Address;
+  domain: { chainId: number; verifyingContract: Address };
+  storage: VaultStorage;
+  access: AccessControl;
+  logger: AccessLogger;
+  log: Logger;
+  maxBodyBytes: number;
+}
+
+interface Signed<T> {
+  message: T;
+  hash: Hex;
+  signature: Hex;
+}
+
+export async function startVaultServer(d: VaultDeps, host: string, port: number): Promise<{ server: Server; port: number; url: string; close: () => Promise<void> }> {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role: "vault" });
+  collectDefaultMetrics({ register: registry });
+  const reads = new Counter({ name: "ephr_vault_reads_total", help: "Read requests by outcome (served or the denial code)", labelNames: ["outcome"], registers: [registry] });
+  const uploads = new Counter({ name: "ephr_vault_uploads_total", help: "Records stored", registers: [registry] });
+  const routes: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
+    "/v1/records": (b) => upload(d, b).then((r) => (uploads.inc(), r)),
+    "/v1/records/read": (b) => read(d, b, reads),
+    "/v1/records/wraps": (b) => addWraps(d, b),
+    "/v1/records/shred": (b) => shred(d, b),
+    "/v1/audit": (b) => audit(d, b),
+  };
+  const server = createServer((req, res) => void handle(req, res));
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const path = (req.url ?? "/").split("?")[0]!;
+    try {
+      if (req.method === "GET" && path === "/health") return send(res, 200, { status: "ok" });
+      if (req.method === "GET" && path === "/metrics") {
+        res.writeHead(200, { "content-type": registry.contentType });
+        return res.end(await registry.metrics());
+      }
+      if (req.method === "GET" && path === "/v1/info") return send(res, 200, { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL });
+      const route = routes[path];
+      if (req.method !== "POST" || route === undefined) return send(res, 404, new VaultError("VAULT_NOT_FOUND", `no route ${req.method} ${path}`).toJSON());
+      const text = await body(req, d.maxBodyBytes);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new VaultError("VAULT_BAD_REQUEST", "the body is not JSON");
+      }
+      if (typeof parsed !== "object" || parsed === null) throw new VaultError("VAULT_BAD_REQUEST", "the body must be a JSON object");
+      send(res, 200, await route(parsed as Record<string, unknown>));
+    } catch (e) {
+      if (e instanceof VaultError) return send(res, e.status, e.toJSON());
+      d.log.error({ err: (e as Error).message }, "vault request failed");
+      send(res, 500, { error: { code: "VAULT_INTERNAL", message: "internal error" } });
+    }
+  }
+  await new Promise<void>((r) => server.listen(port, host, () => r()));
+  const actual = (server.address() as AddressInfo).port;
+  const prune = setInterval(() => void d.storage.pruneRequests(Math.floor(Date.now() / 1000)).catch(() => undefined), 60_000);
+  prune.unref();
+  return {
+    server,
+    port: actual,
+    url: `http://${host}:${actual}`,
+    close: () =>
+      new Promise((r) => {
+        clearInterval(prune);
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Check a signed request: shape, signature by the named party, this vault, expiry, single use. */
+async function verify<T extends VaultRequestType>(d: VaultDeps, type: T, body: Record<string, unknown>): Promise<Signed<ReturnType<(typeof REQUEST_SCHEMAS)[T]["parse"]>>> {
+  const r = REQUEST_SCHEMAS[type].safeParse(body.request);
+  if (!r.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid ${type} request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const message = r.data as Record<string, unknown> & { vault: Address; expiresAt: number; requestId: Hex };
+  if (typeof body.signature !== "string" || !/^0x([0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/.test(body.signature)) throw new VaultError("VAULT_BAD_REQUEST", "signature must be a 64- or 65-byte 0x hex string");
+  if (message.vault !== d.address.toLowerCase()) throw new VaultError("VAULT_WRONG_VAULT", `this request is for vault ${message.vault}; this is ${d.address}`);
+  const hash = hashTypedData(vaultTypedData(d.domain, type, { ...message, expiresAt: BigInt(message.expiresAt) }) as never);
+  let signer: Address | null = null;
+  try {
+    signer = recoverCompact(fromHex(hash), fromHex(compactFromRsv(body.signature as Hex)));
+  } catch {
+    signer = null;
+  }
+  const claimed = message[SIGNER_FIELD[type]] as Address;
+  if (signer === null || signer !== claimed) throw new VaultError("VAULT_BAD_SIGNATURE", `the request is not signed by ${claimed}`);
+  const now = Math.floor(Date.now() / 1000);
+  if (message.expiresAt <= now) throw new VaultError("VAULT_EXPIRED", `the request expired at ${message.expiresAt}`);
+  if (message.expiresAt > now + MAX_REQUEST_TTL) throw new VaultError("VAULT_EXPIRED", `a request may not live longer than ${MAX_REQUEST_TTL} s`);
+  if (!(await d.storage.claimRequest(message.requestId, message.expiresAt))) throw new VaultError("VAULT_REPLAY", `request ${message.requestId} was already used`);
+  return { message: message as never, hash, signature: body.signature as Hex };
+}
+
+function hexArray(v: unknown, what: string): Uint8Array[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || !/^0x([0-9a-fA-F]{2})*$/.test(x))) throw new VaultError("VAULT_BAD_REQUEST", `${what} must be an array of 0x hex strings`);
+  return (v as string[]).map((x) => fromHex(x));
+}
+
+async function checkedWraps(d: VaultDeps, raw: Uint8Array[], claimedHash: Hex, patient: Address, category: number) {
+  if (wrapsHash(raw) !== claimedHash) throw new VaultError("VAULT_HASH_MISMATCH", "the key wraps are not the ones the request signs (wrapsHash)");
+  const wraps = raw.map((bytes) => {
+    try {
+      return { recipient: parseKeyWrap(bytes).recipient.toLowerCase() as Address, bytes };
+    } catch (e) {
+      throw new VaultError("VAULT_BAD_REQUEST", `malformed key wrap: ${(e as Error).message}`);
+    }
+  });
+  for (const w of wraps) await d.access.mayReceiveWrap(w.recipient, patient, category);
+  return wraps;
+}
+
+async function upload(d: VaultDeps, body: Record<string, unknown>) {
+  const { message: m } = await verify(d, "UploadRecord", body);
+  if (typeof body.ciphertext !== "string" || !/^0x([0-9a-fA-F]{2})+$/.test(body.ciphertext)) throw new VaultError("VAULT_BAD_REQUEST", "ciphertext must be 0x hex");
+  const bytes = fromHex(body.ciphertext);
+  if (hashOf(bytes) !== m.ciphertextHash) throw new VaultError("VAULT_HASH_MISMATCH", "keccak256 of the ciphertext is not the signed ciphertextHash");
+  let rec;
+  try {
+    rec = parseEncryptedRecord(bytes);
+  } catch (e) {
+    throw new VaultError("VAULT_BAD_REQUEST", `malformed encrypted record: ${(e as Error).message}`);
+  }
+  if (rec.recordId.toLowerCase() !== m.recordId || rec.recordVersion !== m.version) throw new VaultError("VAULT_BAD_REQUEST", "the encrypted record names another record id or version than the request");
+  await d.access.mayWrite(m.provider, m.patient, m.category);
+  const wraps = await checkedWraps(d, hexArray(body.wraps, "wraps"), m.wrapsHash, m.patient, m.category);
+  if (!wraps.some((w) => w.recipient === m.patient)) throw new VaultError("VAULT_BAD_REQUEST", "a record must carry a key wrap for its patient");
+  const location = vaultLocation(d.address, m.ciphertextHash);
+  d.storage.putObject(m.ciphertextHash, bytes);
+  await d.storage.putRecord({ patient: m.patient, recordId: m.recordId, version: m.version, category: m.category, provider: m.provider, ciphertextHash: m.ciphertextHash, location, uploadedAt: Date.now() }, wraps);
+  d.log.info({ patient: m.patient, recordId: m.recordId, version: m.version, bytes: bytes.length, wraps: wraps.length }, "record stored");
+  return { location, locationHash: toHex(keccak256(new TextEncoder().encode(location))), ciphertextHash: m.ciphertextHash };
+}
+
+async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<"outcome">) {
+  const signed = await verify(d, "ReadRecord", body);
+  const m = signed.message;
+  const deny = async (e: VaultError) => {
+    reads.inc({ outcome: e.code });
+    await d.storage.audit({ at: Date.now(), patient: m.patient, reader: m.reader, recordId: m.recordId, version: m.version, outcome: "denied", code: e.code, reason: e.message, requestHash: signed.hash, request: m, signature: signed.signature });
+    d.log.warn({ patient: m.patient, reader: m.reader, recordId: m.recordId, code: e.code }, "read denied");
+    return e;
+  };
+  let anchored;
+  let proof;
+  try {
+    anchored = await d.access.anchored(m.patient, m.recordId);
+    if (m.version !== 0 && m.version !== anchored.version) throw new VaultError("VAULT_NOT_CURRENT", `the ledger's current version is ${anchored.version}; only it is served`);
+    proof = m.reader === m.patient ? { root: anchored.root, batch: anchored.batch } : await d.access.mayRead(m.reader, m.patient, anchored.category);
+  } catch (e) {
+    throw e instanceof VaultError ? await deny(e) : e;
+  }
+  const meta = d.storage.record(m.patient, m.recordId, anchored.version);
+  const location = vaultLocation(d.address, anchored.ciphertextHash);
+  if (!meta || meta.ciphertextHash !== anchored.ciphertextHash.toLowerCase() || toHex(keccak256(new TextEncoder().encode(location))) !== anchored.locationHash.toLowerCase()) {
+    throw await deny(new VaultError("VAULT_NOT_FOUND", "this vault does not hold the ciphertext the ledger anchors"));
+  }
+  const ciphertext = d.storage.getObject(anchored.ciphertextHash);
+  const wrap = d.storage.wrap(m.patient, m.recordId, anchored.version, m.reader);
+  if (!ciphertext || !wrap) throw await deny(new VaultError("VAULT_NOT_FOUND", ciphertext ? `no key wrap for ${m.reader} (ask the patient to add one)` : "the ciphertext was shredded"));
+  const logTx = await d.logger.log({ patient: m.patient, reader: m.reader, recordId: m.recordId, version: anchored.version, requestHash: signed.hash });
+  await d.storage.audit({ at: Date.now(), patient: m.patient, reader: m.reader, recordId: m.recordId, version: anchored.version, outcome: "served", requestHash: signed.hash, logAccessTx: logTx, request: m, signature: signed.signature });
+  reads.inc({ outcome: "served" });
+  return { ciphertext: toHex(ciphertext), wrap: toHex(wrap), record: { ...anchored }, provedAgainst: proof, logAccess: logTx, requestHash: signed.hash };
+}
+
+async function addWraps(d: VaultDeps, body: Record<string, unknown>) {
+  const { message: m } = await verify(d, "AddWraps", body);
+  const meta = d.storage.record(m.patient, m.recordId, m.version);
+  if (!meta) throw new VaultError("VAULT_NOT_FOUND", `no record ${m.recordId} version ${m.version} of ${m.patient}`);
+  if (m.sender !== m.patient && m.sender !== meta.provider) throw new VaultError("VAULT_NOT_AUTHORIZED", "only the patient or the record's provider may add key wraps");
+  const wraps = await checkedWraps(d, hexArray(body.wraps, "wraps"), m.wrapsHash, m.patient, meta.category);
+  await d.storage.putWraps(m.patient, m.recordId, m.version, wraps);
+  return { added: wraps.map((w) => w.recipient) };
+}
+
+async function shred(d: VaultDeps, body: Record<string, unknown>) {
+  const { message: m } = await verify(d, "ShredRecord", body);
+  const r = await d.storage.shred(m.patient, m.recordId, m.version);
+  d.log.warn({ patient: m.patient, recordId: m.recordId, version: m.version, ...r }, "record crypto-shredded");
+  return { shredded: r };
+}
+
+async function audit(d: VaultDeps, body: Record<string, unknown>) {
+  const { message: m } = await verify(d, "ReadAudit", body);
+  return { entries: await d.storage.auditOf(m.patient) };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function body(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"] ?? 0) > limit) {
+      req.resume();
+      return reject(new VaultError("VAULT_TOO_LARGE", `the body exceeds ${limit} bytes`));
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) parts.push(c);
+    });
+    req.on("end", () => (size > limit ? reject(new VaultError("VAULT_TOO_LARGE", `the body exceeds ${limit} bytes`)) : resolve(Buffer.concat(parts).toString("utf8"))));
+    req.on("error", reject);
+  });
+}
