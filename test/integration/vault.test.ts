@@ -1,0 +1,209 @@
+/**
+ * The record vault's gatekeeping against the real ledger: signed, expiring, single-use requests; reads
+ * only with a live READ grant proven on L1 and only after the read is on the ledger; uploads only with
+ * a WRITE grant and key wraps only for grantees; crypto-shredding; clear errors for everything refused.
+ */
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { EphrClient, signerOf, type TypedDataSigner } from "../../sdk/client.js";
+import { readRecord, storeFhirResource, storeRecord } from "../../sdk/records.js";
+import { VaultClient, VaultRequestError } from "../../sdk/vault.js";
+import { encryptRecord, encryptionKeyToHex, generateEncryptionKeyPair, wrapDataKey } from "../../sequencer/crypto/index.js";
+import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
+import { toHex } from "../../sequencer/protocol/bytes.js";
+import { testAccount } from "../../sequencer/testing/accounts.js";
+import { vaultTypedData } from "../../vault/requests.js";
+import { startVault } from "../../vault/main.js";
+import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
+
+interface Person {
+  signer: TypedDataSigner;
+  keys: { privateKey: Uint8Array; publicKey: Uint8Array };
+}
+const person = (n: string): Person => ({ signer: signerOf(privateKeyToAccount(testAccount(`vault-${n}`).privateKey)), keys: generateEncryptionKeyPair() });
+const LAB = 1;
+const day = () => Math.floor(Date.now() / 1000) + 86_400;
+
+describe("record vault and gateway against the ledger", function () {
+  this.timeout(180_000);
+  let d: Devnet;
+  let sys: Awaited<ReturnType<typeof startInProcess>>;
+  let vault: Awaited<ReturnType<typeof startVault>>;
+  let ephr: EphrClient;
+  let vc: VaultClient;
+  const pat = person("patient");
+  const hosp = person("hospital");
+  const doc = person("doctor");
+  const stranger = person("stranger");
+
+  before(async () => {
+    d = await startDevnet({ config: { maxBatchAgeMs: 150 } });
+    sys = await startInProcess(d);
+    ephr = sys.client;
+    vault = await startVault({ EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" });
+    vc = new VaultClient(vault.url, ephr);
+    for (const p of [pat, hosp, doc, stranger]) await ephr.send(p.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(p.keys.publicKey) });
+    await ephr.send(pat.signer, { type: "GrantConsent", grantee: hosp.signer.address, access: 3, categories: (1 << LAB) | (1 << 5), expiry: day() });
+    const h = await ephr.send(pat.signer, { type: "GrantConsent", grantee: doc.signer.address, access: 1, categories: 1 << LAB, expiry: day() });
+    await ephr.waitFor(h, "posted");
+  });
+  after(async () => {
+    await vault?.stop();
+    await sys?.stop();
+    await d?.stop();
+  });
+
+  async function refused(p: Promise<unknown>, code: string): Promise<VaultRequestError> {
+    try {
+      await p;
+    } catch (e) {
+      expect(e, String(e)).to.be.instanceOf(VaultRequestError);
+      expect((e as VaultRequestError).vaultCode, (e as Error).message).to.equal(code);
+      return e as VaultRequestError;
+    }
+    expect.fail(`expected ${code}`);
+  }
+
+  async function stored(readers: Person[] = [doc]) {
+    const r = await storeRecord(ephr, vc, hosp.signer, { patient: pat.signer.address, plaintext: new TextEncoder().encode(`lab result ${Math.random()}`), category: LAB, readers: readers.map((p) => p.signer.address) });
+    await ephr.waitFor(r.anchor, "posted");
+    return r;
+  }
+
+  it("serves a grantee the record and its key wrap only after logging the read on the ledger", async () => {
+    const r = await stored();
+    const before = await ephr.history(pat.signer.address, { types: ["LogAccess"] });
+    const { plaintext, served } = await readRecord(vc, doc.signer, doc.keys.privateKey, pat.signer.address, r.recordId);
+    expect(new TextDecoder().decode(plaintext)).to.match(/^lab result/);
+    const receipt = await ephr.receipt(served.logAccess);
+    expect(receipt!.type).to.equal("LogAccess");
+    expect((await ephr.history(pat.signer.address, { types: ["LogAccess"] })).length).to.equal(before.length + 1);
+    expect(served.record.version).to.equal(1);
+  });
+
+  it("lets the patient read their own records, and serves only the version the ledger anchors", async () => {
+    const r = await stored();
+    const own = await readRecord(vc, pat.signer, pat.keys.privateKey, pat.signer.address, r.recordId);
+    expect(own.served.record.ciphertextHash).to.equal(r.ciphertextHash);
+    await refused(vc.read(pat.signer, pat.signer.address, r.recordId, 2), "VAULT_NOT_CURRENT");
+  });
+
+  it("denies a reader without a grant, and one whose grant does not cover the category", async () => {
+    const r = await stored();
+    await refused(vc.read(stranger.signer, pat.signer.address, r.recordId), "VAULT_NO_CONSENT");
+    const other = await storeRecord(ephr, vc, hosp.signer, { patient: pat.signer.address, plaintext: new Uint8Array([1, 2, 3]), category: 5 });
+    await ephr.waitFor(other.anchor, "posted");
+    await refused(vc.read(doc.signer, pat.signer.address, other.recordId), "VAULT_NO_CONSENT");
+  });
+
+  it("denies at once after a revocation the sequencer executed, before it is even posted", async () => {
+    const reader = person("reader2");
+    await ephr.send(reader.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(reader.keys.publicKey) });
+    await ephr.waitFor(await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }), "posted");
+    const r = await stored([reader]);
+    await readRecord(vc, reader.signer, reader.keys.privateKey, pat.signer.address, r.recordId);
+    await ephr.send(pat.signer, { type: "RevokeConsent", grantee: reader.signer.address });
+    await refused(vc.read(reader.signer, pat.signer.address, r.recordId), "VAULT_REVOKED");
+    const audit = await vc.audit(pat.signer);
+    expect(audit.entries.filter((e) => e.reader === reader.signer.address.toLowerCase()).map((e) => e.outcome)).to.deep.equal(["served", "denied"]);
+  });
+
+  it("refuses forged, expired, replayed and misdirected requests", async () => {
+    const r = await stored();
+    const info = await vc.vaultInfo();
+    const domain = await ephr.domain();
+    const msg = { reader: doc.signer.address.toLowerCase(), patient: pat.signer.address.toLowerCase(), recordId: r.recordId, version: 0, vault: info.vault, expiresAt: Math.floor(Date.now() / 1000) + 60, requestId: toHex(new Uint8Array(32).fill(7)) };
+    const sign = (m: typeof msg, who = doc.signer) => who.signTypedData(vaultTypedData(domain, "ReadRecord", { ...m, expiresAt: BigInt(m.expiresAt) }) as never);
+    const post = async (m: typeof msg, signature: Hex) => {
+      const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", body: JSON.stringify({ request: m, signature }) });
+      return ((await res.json()) as { error?: { code: string } }).error?.code ?? "served";
+    };
+    expect(await post(msg, await sign(msg, stranger.signer))).to.equal("VAULT_BAD_SIGNATURE");
+    const stale = { ...msg, expiresAt: Math.floor(Date.now() / 1000) - 1, requestId: toHex(new Uint8Array(32).fill(8)) };
+    expect(await post(stale, await sign(stale))).to.equal("VAULT_EXPIRED");
+    const long = { ...msg, expiresAt: Math.floor(Date.now() / 1000) + 3600, requestId: toHex(new Uint8Array(32).fill(9)) };
+    expect(await post(long, await sign(long))).to.equal("VAULT_EXPIRED");
+    const elsewhere = { ...msg, vault: "0x000000000000000000000000000000000000dead" as Hex, requestId: toHex(new Uint8Array(32).fill(10)) };
+    expect(await post(elsewhere, await sign(elsewhere))).to.equal("VAULT_WRONG_VAULT");
+    expect(await post(msg, await sign(msg))).to.equal("served");
+    expect(await post(msg, await sign(msg)), "the same request twice").to.equal("VAULT_REPLAY");
+    const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", body: "{not json" });
+    expect(res.status).to.equal(400);
+  });
+
+  it("refuses uploads without a write grant, with a wrong hash, or with a key wrap for a non-grantee", async () => {
+    const recordId = toHex(new Uint8Array(32).fill(0x42));
+    const enc = encryptRecord({ plaintext: new Uint8Array([9]), recordId, recordVersion: 1, recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }] });
+    const args = { patient: pat.signer.address, recordId, version: 1, category: LAB, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps };
+    await refused(vc.upload(doc.signer, args), "VAULT_NO_CONSENT"); // read-only grant
+    await refused(vc.upload(hosp.signer, { ...args, ciphertextHash: toHex(new Uint8Array(32).fill(1)) }), "VAULT_HASH_MISMATCH");
+    const sneaky = wrapDataKey(enc.dataKey, { address: stranger.signer.address, publicKey: stranger.keys.publicKey }, recordId, 1);
+    await refused(vc.upload(hosp.signer, { ...args, wraps: [...enc.wraps, sneaky] }), "VAULT_NO_CONSENT");
+    expect((await vc.upload(hosp.signer, args)).location).to.match(/^ephr-vault:\/\//);
+  });
+
+  it("crypto-shreds a record at the patient's request: nothing can be served afterwards", async () => {
+    const r = await stored();
+    // a shred request names its signer as the patient: another account can only shred its own records
+    expect((await vc.shred(doc.signer, r.recordId)).shredded).to.deep.equal({ wraps: 0, versions: 0 });
+    const out = await vc.shred(pat.signer, r.recordId);
+    expect(out.shredded).to.deep.equal({ wraps: 2, versions: 1 });
+    await refused(vc.read(doc.signer, pat.signer.address, r.recordId), "VAULT_NOT_FOUND");
+  });
+
+  it("imports a FHIR resource under the category its type maps to, and rejects malformed FHIR", async () => {
+    const obs = { resourceType: "Observation", status: "final", category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }], code: { text: "HbA1c" }, valueQuantity: { value: 6.1, unit: "%" } };
+    const s = await storeFhirResource(ephr, vc, hosp.signer, { patient: pat.signer.address, resource: obs, readers: [doc.signer.address] });
+    expect(s.category).to.equal(LAB);
+    expect(s.resourceType).to.equal("Observation");
+    try {
+      await storeFhirResource(ephr, vc, hosp.signer, { patient: pat.signer.address, resource: { resourceType: "NotAThing" } });
+      expect.fail("malformed FHIR must be rejected");
+    } catch (e) {
+      expect((e as { code?: string }).code).to.equal("FHIR_UNKNOWN_RESOURCE_TYPE");
+    }
+  });
+
+  it("serves nothing when it cannot record the read on the ledger, or cannot read the ledger", async () => {
+    const r = await stored();
+    // An API that answers reads but cannot take transactions (the sequencer refuses or is gone).
+    const proxy = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", async () => {
+        const calls = JSON.parse(body);
+        const list = Array.isArray(calls) ? calls : [calls];
+        if (list.some((c: { method: string }) => c.method === "ephr_sendTransaction")) {
+          const out = list.map((c: { id: number }) => ({ jsonrpc: "2.0", id: c.id, error: { code: -32001, message: "no sequencer" } }));
+          res.end(JSON.stringify(Array.isArray(calls) ? out : out[0]));
+          return;
+        }
+        const up = await fetch(sys.api.url, { method: "POST", body });
+        res.end(await up.text());
+      });
+    });
+    await new Promise<void>((ok) => proxy.listen(0, "127.0.0.1", () => ok()));
+    const port = (proxy.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), "ephr-vault-"));
+    const cut = await startVault({ EPHR_API_URL: `http://127.0.0.1:${port}/`, EPHR_L1_RPC_URL: d.l1.url, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: dir, EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" });
+    try {
+      const vc2 = new VaultClient(cut.url, ephr);
+      const again = await storeRecord(ephr, vc2, hosp.signer, { patient: pat.signer.address, plaintext: new Uint8Array([7, 7]), category: LAB, readers: [doc.signer.address] });
+      await ephr.waitFor(again.anchor, "posted");
+      const e = await refused(vc2.read(doc.signer, pat.signer.address, again.recordId), "VAULT_LEDGER_UNAVAILABLE");
+      expect(e.status).to.equal(503);
+      expect((await vc2.audit(pat.signer)).entries.filter((x) => x.outcome === "served")).to.deep.equal([]);
+    } finally {
+      await cut.stop();
+      proxy.close();
+    }
+    const unreachable = await startVault({ EPHR_API_URL: "http://127.0.0.1:9/", EPHR_L1_RPC_URL: d.l1.url, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" }).catch((err: Error) => err);
+    expect(unreachable, "a vault that cannot reach the ledger does not start").to.be.instanceOf(Error);
+    void r;
+  });
+});
