@@ -12,6 +12,11 @@ import { isEphrError } from "../../sdk/errors.js";
 import { ACCESS_READ, ACCESS_WRITE } from "../protocol/constants.js";
 import { forcedInboxAbi } from "../l1/contracts.generated.js";
 import { KeyStore } from "./keystore.js";
+import { readFileSync } from "node:fs";
+import { readFhirResource, storeFhirResource } from "../../sdk/records.js";
+import { VaultClient, VaultRequestError } from "../../sdk/vault.js";
+import { translateConsent } from "../fhir/index.js";
+import { fromHex } from "../protocol/bytes.js";
 
 const HELP = `ephr CLI (npm run cli -- <command> [options])
 
@@ -24,13 +29,18 @@ const HELP = `ephr CLI (npm run cli -- <command> [options])
   register-key --as <name>                   publish the identity's encryption key on the ledger
   anchor  --as <provider> --patient <p> --record-id 0x.. --ciphertext-hash 0x.. --location-hash 0x.. --category <n> --version <n>
   receipt <hash> [--wait executed|posted|final]
+  fhir-consent <consent.json> --as <signer>  translate a FHIR R4 Consent and send its transactions
+  upload-fhir <resource.json> --as <provider> --patient <p> [--readers a,b]   encrypt, store in the vault, anchor
+  read-record --as <reader> --patient <p> --record-id 0x..                    fetch from the vault and decrypt
+  history --patient <p>                      every ledger transaction concerning the patient
+  access-log --patient <p>                   served reads, hash chain verified against L1
   consent --patient <p> --grantee <g> [--trust soft|posted|final]
   nonce <name|address>
   force <grant|revoke|delegate> ...same options...  --payer <name|dev>
                                               sign a transaction and queue it in the L1 ForcedInbox
   Names are identities from \`keys create\`, or 0x addresses. Add --wait <level> to any transaction.
 
-Environment: EPHR_API_URL, EPHR_L1_RPC_URL (verification, force), EPHR_KEY_PASSWORD, EPHR_KEYS_DIR.`;
+Environment: EPHR_API_URL, EPHR_L1_RPC_URL (verification, force), EPHR_VAULT_URL, EPHR_KEY_PASSWORD, EPHR_KEYS_DIR.`;
 
 const options = {
   as: { type: "string" },
@@ -51,6 +61,8 @@ const options = {
   trust: { type: "string" },
   payer: { type: "string" },
   "private-key": { type: "string" },
+  readers: { type: "string" },
+  vault: { type: "string" },
   api: { type: "string" },
   l1: { type: "string" },
 } as const;
@@ -96,6 +108,33 @@ async function main(argv: string[]): Promise<void> {
       const trust = (o.trust ?? (l1 ? "posted" : "soft")) as "soft" | "posted" | "final";
       const r = await client.getConsent(await store.resolve(need(o.patient, "patient")), await store.resolve(need(o.grantee, "grantee")), trust);
       return void console.log(JSON.stringify({ exists: r.exists, value: r.value, root: r.root, verified: r.trust, committed: r.committed }, null, 2));
+    }
+    case "fhir-consent": {
+      const id = await store.load(need(o.as, "as"));
+      const t = translateConsent(readFileSync(need(pos[1], "consent file"), "utf8"));
+      for (const w of t.warnings) console.error(`warning: ${w}`);
+      const hashes: Hex[] = [];
+      for (const tx of t.transactions) hashes.push(await client.send(signerOf(privateKeyToAccount(id.privateKey)), tx));
+      return void console.log(JSON.stringify({ patient: t.patient, transactions: t.transactions.map((tx, i) => ({ type: tx.type, hash: hashes[i] })) }, null, 2));
+    }
+    case "upload-fhir": {
+      const id = await store.load(need(o.as, "as"));
+      const vault = new VaultClient(o.vault ?? process.env.EPHR_VAULT_URL ?? "http://127.0.0.1:8650", client);
+      const readers = await Promise.all((o.readers ?? "").split(",").filter(Boolean).map((r) => store.resolve(r.trim())));
+      const r = await storeFhirResource(client, vault, signerOf(privateKeyToAccount(id.privateKey)), { patient: await store.resolve(need(o.patient, "patient")), resource: JSON.parse(readFileSync(need(pos[1], "resource file"), "utf8")), readers });
+      return void console.log(JSON.stringify(r, null, 2));
+    }
+    case "read-record": {
+      const id = await store.load(need(o.as, "as"));
+      const vault = new VaultClient(o.vault ?? process.env.EPHR_VAULT_URL ?? "http://127.0.0.1:8650", client);
+      const r = await readFhirResource(vault, signerOf(privateKeyToAccount(id.privateKey)), fromHex(id.encryptionPrivateKey, 32), await store.resolve(need(o.patient, "patient")), need(o["record-id"], "record-id") as Hex);
+      return void console.log(JSON.stringify({ resource: r.resource, version: r.served.record.version, loggedAs: r.served.logAccess }, null, 2));
+    }
+    case "history":
+      return void console.log(JSON.stringify(await client.history(await store.resolve(need(o.patient, "patient"))), null, 2));
+    case "access-log": {
+      const log = await client.accessLog(await store.resolve(need(o.patient, "patient")), l1 ? "posted" : "soft");
+      return void console.log(JSON.stringify({ verified: log.trust, head: log.head, reads: log.entries.map((e) => ({ vault: e.signer, tx: e.tx, at: e.timestamp, status: e.status })) }, null, 2));
     }
     case "nonce":
       return void console.log((await client.getNonce(await store.resolve(need(pos[1], "account")), "soft")).value ?? 0);
@@ -168,6 +207,7 @@ function bad(what: string): never {
 
 main(process.argv.slice(2)).catch((e) => {
   if (e instanceof UsageError) console.error(e.message);
+  else if (e instanceof VaultRequestError) console.error(`vault refused (${e.vaultCode}): ${e.message}`);
   else if (isEphrError(e)) console.error(`${e.name} (${e.code}): ${e.message}${e.data ? `\n${JSON.stringify(e.data)}` : ""}`);
   else console.error((e as Error).message);
   process.exit(1);

@@ -108,11 +108,17 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  const vaultPort = await portOr(Number(env.EPHR_VAULT_PORT ?? 8650));
+  if (!env.EPHR_L1_RPC_URL) {
+    children.push(child("watcher", "sequencer/watcher/main.ts", [], { ...settings, EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"), EPHR_WATCHER_POLL_MS: "500" }));
+    children.push(child("vault", "vault/main.ts", [], { ...settings, EPHR_API_URL: apiUrl, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"), EPHR_VAULT_PORT: String(vaultPort) }));
+  }
   console.log(`
 [up] ephr-rollup is running.
      API (JSON-RPC):  ${apiUrl}
      L1:              ${settings.EPHR_L1_RPC_URL}
-     Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${settings.EPHR_L1_RPC_URL}
+     Vault:           http://127.0.0.1:${vaultPort} (with a local L1; a watcher runs too)
+     Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${settings.EPHR_L1_RPC_URL} EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}
                       npm run cli -- keys create alice && npm run cli -- keys create clinic
                       npm run cli -- grant --as alice --to clinic --access read,write --categories 1 --wait posted
      Stop:            Ctrl-C
