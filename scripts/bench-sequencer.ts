@@ -2,8 +2,9 @@
  * `npm run bench:sequencer`: signed GrantConsent transactions from a load generator on loopback,
  * through the API front-end(s), Redis, execution, batching and L1 posting to a local Hardhat node.
  * Reports sustained tx/s, send->executed latency (the API answers only once a transaction is durably
- * executed), send->posted latency, throughput as the state grows, and peak memory of each process;
- * writes bench/results/sequencer-<date>.json and the table in docs/benchmarks.md.
+ * executed), send->posted latency, throughput as the state grows, the cores each process used and
+ * their peak memory; prints a table and writes bench/results/sequencer-<txs>-<date>.json
+ * (docs/benchmarks.md quotes those files).
  *
  * Settings (environment): BENCH_TXS (total, default 200000), BENCH_PER_REQUEST (transactions per JSON-RPC
  * batch request, default 100), BENCH_CONCURRENCY (requests in flight, default 8), BENCH_APIS (front-end
@@ -231,9 +232,20 @@ async function main() {
     microBatches: { count: microBatches, meanMs: Number(microBatchMs.toFixed(2)), meanTxs: Math.round(accepted / microBatches) },
     batches: batchPostedAt.size,
   };
-  console.log(JSON.stringify(result, null, 2));
+  const table = [
+    `| ${result.machine}, ${result.date.slice(0, 10)} | |`,
+    "|---|---:|",
+    `| transactions accepted (failed) | ${accepted} (${failed}) |`,
+    `| sustained tx/s (send to durable execution) | ${result.txPerSec} |`,
+    `| send -> executed p50 / p99 (ms, requests of ${PER}) | ${result.executedMs.p50} / ${result.executedMs.p99} |`,
+    `| send -> posted on L1 p50 / p99 (ms) | ${result.postedMs.p50} / ${result.postedMs.p99} |`,
+    ...windows.map((w) => `| tx/s while the state grew from ${w.from.toLocaleString("en-US")} to ${w.to.toLocaleString("en-US")} consents | ${w.txPerSec} |`),
+    `| peak memory MB: sequencer / API / L1 node | ${result.peakRssMb.sequencer} / ${result.peakRssMb.api.join(", ")} / ${result.peakRssMb.hardhat} |`,
+    `| cores used: sequencer / API / L1 node / load generator | ${cpuShare.sequencer} / ${cpuShare.api.join(", ")} / ${cpuShare.l1Node} / ${cpuShare.loadGenerator} |`,
+  ];
+  console.log(table.join("\n"));
   mkdirSync(new URL("../bench/results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL(`../bench/results/sequencer-${result.date.slice(0, 10)}.json`, import.meta.url), JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(new URL(`../bench/results/sequencer-${N}-${result.date.slice(0, 10)}.json`, import.meta.url), JSON.stringify(result, null, 2) + "\n");
   for (const a of apis) await a.kill("SIGTERM");
   await seq.kill("SIGTERM");
   await redis.stop();

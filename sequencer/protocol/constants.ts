@@ -4,6 +4,11 @@
  */
 import type { TxType } from "./types.js";
 
+/** Name of each code of a code table (a stable-code table read backwards). */
+export function namesOf<K extends string>(table: Record<K, number>): Record<number, K> {
+  return Object.fromEntries(Object.entries(table).map(([k, v]) => [v, k])) as Record<number, K>;
+}
+
 /** Transaction type codes (low 4 bits of a transaction's header byte). */
 export const TX_TYPE: Record<TxType, number> = {
   GrantConsent: 1,
@@ -15,9 +20,7 @@ export const TX_TYPE: Record<TxType, number> = {
   RegisterEncryptionKey: 7,
   LogAccess: 8,
 };
-export const TX_TYPE_NAME: Record<number, TxType> = Object.fromEntries(
-  Object.entries(TX_TYPE).map(([k, v]) => [v, k as TxType]),
-);
+export const TX_TYPE_NAME: Record<number, TxType> = namesOf(TX_TYPE);
 
 /** Header bits that must be zero (reserved for later protocol versions). */
 export const HEADER_RESERVED_MASK = 0xf0;
@@ -67,9 +70,7 @@ export const REJECT = {
   CategoryMismatch: 8,
 } as const;
 export type RejectReason = keyof typeof REJECT;
-export const REJECT_NAME: Record<number, RejectReason> = Object.fromEntries(
-  Object.entries(REJECT).map(([k, v]) => [v, k as RejectReason]),
-);
+export const REJECT_NAME: Record<number, RejectReason> = namesOf(REJECT);
 /** Rejections that are signature or signer faults (the rest break a state rule). */
 export const SIGNATURE_FAULTS: readonly RejectReason[] = ["BadSignature", "Unauthorized"];
 
@@ -87,6 +88,4 @@ export const DECODE_ERROR = {
   BodyTooLong: 10,
 } as const;
 export type DecodeErrorName = keyof typeof DECODE_ERROR;
-export const DECODE_ERROR_NAME: Record<number, DecodeErrorName> = Object.fromEntries(
-  Object.entries(DECODE_ERROR).map(([k, v]) => [v, k as DecodeErrorName]),
-);
+export const DECODE_ERROR_NAME: Record<number, DecodeErrorName> = namesOf(DECODE_ERROR);

@@ -9,7 +9,7 @@
  *   invalid forced transaction is a no-op, so only the post-root can be wrong.
  */
 import { type Word, wordsEqual } from "../protocol/bytes.js";
-import { SIGNATURE_FAULTS, type DecodeErrorName, type RejectReason } from "../protocol/constants.js";
+import { namesOf, SIGNATURE_FAULTS, type DecodeErrorName, type RejectReason } from "../protocol/constants.js";
 
 export const FRAUD_KIND = {
   None: 0,
@@ -19,9 +19,7 @@ export const FRAUD_KIND = {
   Undecodable: 4,
 } as const;
 export type FraudKind = keyof typeof FRAUD_KIND;
-export const FRAUD_KIND_NAME: Record<number, FraudKind> = Object.fromEntries(
-  Object.entries(FRAUD_KIND).map(([k, v]) => [v, k as FraudKind]),
-);
+export const FRAUD_KIND_NAME: Record<number, FraudKind> = namesOf(FRAUD_KIND);
 
 /** What re-executing a leaf gave (as ChunkVerifier.execute returns it). */
 export interface LeafVerdict {
