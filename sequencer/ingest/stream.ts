@@ -1,6 +1,6 @@
 /**
- * Redis Streams between the API front-ends and the sequencer (chosen over per-transaction BullMQ jobs:
- * see docs/benchmarks.md). A front-end appends one entry per HTTP request to the ingest stream and
+ * Redis Streams between the API front-ends and the sequencer (chosen over per-transaction BullMQ jobs by
+ * measurement: `npm run bench:ingest`, docs/benchmarks.md). A front-end appends one entry per HTTP request to the ingest stream and
  * waits for the verdicts on its own reply stream; the sequencer reads the ingest stream through a
  * consumer group, and acknowledges an entry only after the transactions in it are durably executed, so
  * an entry read before a crash is read again after it.
