@@ -90,13 +90,19 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         uint256 slashed,
         uint256 reward
     );
+    /// @notice `amount` was added to `proposer`'s bond, which is now `bond`.
     event BondDeposited(address indexed proposer, uint256 amount, uint256 bond);
+    /// @notice `proposer` asked to withdraw its bond; it can from `readyAt` on.
     event WithdrawalRequested(address indexed proposer, uint256 readyAt);
+    /// @notice `proposer` cancelled its withdrawal request (and may propose again).
     event WithdrawalCancelled(address indexed proposer);
+    /// @notice `proposer` withdrew its whole bond.
     event BondWithdrawn(address indexed proposer, uint256 amount);
+    /// @notice The receiver of retained slashed funds changed (zero: they are burned).
     event TreasuryChanged(address indexed previous, address indexed current);
     /// @notice Slashed funds not paid to challengers: to the treasury, or burned when there is none.
     event SlashedFundsRetained(uint256 toTreasury, uint256 burned);
+    /// @notice The treasury was paid what slashing had set aside for it.
     event TreasuryPaid(address indexed treasury, uint256 amount);
 
     // ------------------------------------------------------------------ constants and immutables
@@ -161,6 +167,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
 
     // ------------------------------------------------------------------ constructor
 
+    /// @notice Deploy a network's Rollup with its parameters (validated; a bad one reverts InvalidConfig).
     constructor(Config memory cfg) {
         if (cfg.admin == address(0)) revert InvalidConfig("admin");
         if (address(cfg.verifier) == address(0)) revert InvalidConfig("verifier");
