@@ -73,6 +73,8 @@ export class Engine {
   private head: Head;
   private open: BatchRecord | null = null;
   private chunk: OpenChunk | null = null;
+  /** the latest L1 block time seen (seconds) */
+  private l1Time = 0;
   /** hashes acknowledged by this process (the store answers for earlier ones) */
   private seen = new Set<Hex>();
   private seenOld = new Set<Hex>();
@@ -218,6 +220,11 @@ export class Engine {
     return { index: e.index, hash, ok: outcome.ok, ...(reason ? { reason } : {}) };
   }
 
+  /** The latest L1 block time seen: a new batch's timestamp is never below it. */
+  noteL1Time(seconds: number): void {
+    if (seconds > this.l1Time) this.l1Time = seconds;
+  }
+
   /** Seal the open batch if it is older than the age limit; returns the writes, or null. */
   sealIfOld(): StoreWriter | null {
     if (this.open === null) return null;
@@ -294,7 +301,7 @@ export class Engine {
         replayed++;
         continue;
       }
-      const reason = `no longer valid after L1 batches we did not post (${v.reason}): ${v.message}`;
+      const reason = `no longer valid when re-executed after L1's batches and time (${v.reason}): ${v.message}`;
       const old = this.store.tx(e.hash);
       if (old) w.tx(e.hash, { ...old, dropped: reason });
       dropped.push({ hash: e.hash, reason });
@@ -354,7 +361,8 @@ export class Engine {
     if (this.open !== null) return;
     const prevTs = this.head.lastTimestamp ?? (this.head.nextBatch > 0 ? this.store.batch(this.head.nextBatch - 1)?.timestamp : undefined) ?? 0;
     const now = Math.floor(this.clock() / 1000) - this.limits.timestampSafetySeconds;
-    const timestamp = Math.max(now, prevTs, notBefore);
+    // L1's own time, when it runs ahead of our clock (batches must not lag it by more than its limit)
+    const timestamp = Math.max(now, this.l1Time, prevTs, notBefore);
     this.open = {
       index: this.head.nextBatch,
       timestamp,

@@ -22,7 +22,7 @@ export interface SubmitterHost {
 export async function startSubmitterWorker(
   data: SubmitterWorkerData,
   store: Store,
-  hooks: { log: Logger; metrics: Metrics; onStatus: (b: BatchRecord) => void; onDivergence: (index: number, why: string) => void },
+  hooks: { log: Logger; metrics: Metrics; onStatus: (b: BatchRecord) => void; onDivergence: (index: number, why: string) => void; onRebuild: (index: number, why: string) => void },
 ): Promise<SubmitterHost> {
   const worker = new Worker(new URL("./submitter-worker.ts", import.meta.url), { workerData: data, execArgv: ["--import", "tsx"] });
   let stopped = false;
@@ -63,6 +63,9 @@ export async function startSubmitterWorker(
           break;
         case "divergence":
           hooks.onDivergence(m.index!, m.why!);
+          break;
+        case "rebuild":
+          hooks.onRebuild(m.index!, m.why!);
           break;
         case "metric":
           if (m.kind === "gas") hooks.metrics.l1Gas.inc(m.value!);

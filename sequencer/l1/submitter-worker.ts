@@ -63,6 +63,7 @@ const submitter = new Submitter({
     final: () => port.postMessage({ t: "metric", kind: "final", value: 1 }),
   },
   onDivergence: (index, why) => port.postMessage({ t: "divergence", index, why }),
+  onRebuild: (index, why) => port.postMessage({ t: "rebuild", index, why }),
   onStatus: (record) => port.postMessage({ t: "status", record }),
 });
 

@@ -65,6 +65,8 @@ export interface SubmitterDeps {
   metrics: SubmitterMetrics;
   /** L1 disagrees with our history from batch `index` on */
   onDivergence: (index: number, why: string) => void;
+  /** batch `index` can never be posted as it is (too old, or it misses a due inbox entry): rebuild it */
+  onRebuild: (index: number, why: string) => void;
   /** a batch changed status (posted, final, or back to sealed after a reorg) */
   onStatus: (b: BatchRecord) => void;
 }
@@ -229,6 +231,9 @@ export class Submitter {
     } catch (e) {
       const m = (e as Error).message.toLowerCase();
       if (m.includes("already known") || m.includes("already imported") || m.includes("nonce too low")) return;
+      // A development node mining on send reports a revert as a send error; the transaction is mined
+      // (its nonce used) and its receipt says reverted: waitForAny explains and handles it.
+      if (m.includes("revert")) return;
       throw e;
     }
   }
@@ -262,6 +267,10 @@ export class Submitter {
       const ce = customErrorOf(e);
       if (ce?.name === "PrevRootMismatch") this.diverged(b.index, `L1 refused batch ${b.index}: its tip moved`);
       why = ce ? `${ce.name}(${ce.args.join(", ")})` : (e as Error).message;
+      if (ce && ["TimestampTooOld", "InboxEntryDue", "TimestampTooEarly"].includes(ce.name)) {
+        this.d.onRebuild(b.index, `L1 refuses batch ${b.index} as it is (${why}): re-executing its transactions in a new batch`);
+        throw new DivergenceError(b.index, why);
+      }
     }
     throw new Error(`batch ${b.index} transaction ${txHash} reverted on L1: ${why}`);
   }

@@ -71,8 +71,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const store = await Store.open(cfg.dataDir);
   const engine = await Engine.load(store, fromHex(separator, 32), cfg);
   const reader = new BatchReader(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress, cfg.deployBlock);
-  const resyncFromL1 = async (): Promise<"in-line" | "resynced" | "wait"> => {
-    const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32));
+  const resyncFromL1 = async (force = false): Promise<"in-line" | "resynced" | "wait"> => {
+    const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32), force);
     if (r.kind !== "resync") return r.kind;
     const out = await engine.resync(r.agree, r.foreign);
     await store.commit(out.writer);
@@ -102,6 +102,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const consumer = new IngestConsumer(redis, keys);
   await consumer.ensureGroup();
   let diverged: { index: number; why: string } | null = null;
+  let rebuild = false;
   let resyncAt = 0;
   const submitter = await startSubmitterWorker(
     {
@@ -126,6 +127,11 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
         }
       },
       onStatus: (b) => applyStatus(status, b),
+      onRebuild: (index, why) => {
+        log.warn({ batch: index, why }, "rebuilding unposted batches");
+        rebuild = true;
+        if (diverged === null || index < diverged.index) diverged = { index, why };
+      },
     },
   );
 
@@ -133,7 +139,9 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   let forced: InboxEntry[] = [];
   const pollL1 = async () => {
     try {
-      status.l1Block = (await l1.publicClient.getBlockNumber()).toString();
+      const block = await l1.publicClient.getBlock();
+      status.l1Block = block.number.toString();
+      engine.noteL1Time(Number(block.timestamp));
       status.l1Reachable = true;
       const next = engine.headRecord.inboxNext + forced.length;
       forced.push(...(await inbox.poll(next)));
@@ -172,7 +180,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
         while (inFlight >= 2) await commitChain;
         if (diverged !== null && Date.now() >= resyncAt) {
           await commitChain;
-          const r = await resyncFromL1().catch((e) => {
+          const r = await resyncFromL1(rebuild).catch((e) => {
             log.error({ err: (e as Error).message }, "resync with L1 failed; retrying");
             return "wait" as const;
           });
@@ -180,6 +188,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
           else {
             submitter.resynced((diverged as { index: number }).index);
             diverged = null;
+            rebuild = false;
             for (const b of engine.takeSealed()) submitter.enqueue(b.index, b.sealedAt ?? 0);
             submitter.reconcileNow();
           }
@@ -352,7 +361,7 @@ function startQueryServer(host: string, port: number, queries: () => Queries | n
  * nothing we lack and our next batch builds on its tip; "wait" when a batch L1 holds is fraudulent
  * (a challenger will revert it).
  */
-async function planResync(store: Store, engine: Engine, reader: BatchReader, client: PublicClient, rollup: Address, separator: Uint8Array): Promise<
+async function planResync(store: Store, engine: Engine, reader: BatchReader, client: PublicClient, rollup: Address, separator: Uint8Array, force = false): Promise<
   { kind: "in-line" | "wait" } | { kind: "resync"; agree: number; foreign: ForeignBatch[] }
 > {
   const count = Number(await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batchCount" }));
@@ -368,7 +377,7 @@ async function planResync(store: Store, engine: Engine, reader: BatchReader, cli
   const next = store.batch(agree);
   const ourTip = agree > 0 ? store.batch(agree - 1)!.postRoot : "0x0000000000000000000000000000000000000000000000000000000000000000";
   const ourNextInLine = next === undefined || next.prevRoot.toLowerCase() === tip.toLowerCase();
-  if (agree === count && ourNextInLine && ourTip.toLowerCase() === tip.toLowerCase()) return { kind: "in-line" };
+  if (agree === count && ourNextInLine && ourTip.toLowerCase() === tip.toLowerCase()) return force ? { kind: "resync", agree, foreign: [] } : { kind: "in-line" };
   // Read and verify L1's batches after our agreed prefix.
   const fromBlock = agree > 0 ? BigInt(store.batch(agree - 1)!.l1!.block) : undefined;
   const submitted = new Map<number, Extract<RollupEvent, { kind: "submitted" }>>();

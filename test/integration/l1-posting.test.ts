@@ -8,6 +8,8 @@ import { signerOf } from "../../sdk/client.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type Devnet, sleep, startDevnet, startInProcess } from "../support/devnet.js";
+import { startProxy } from "../support/proxy.js";
+import { loadConfig } from "../../sequencer/config/config.js";
 
 const signer = (n: string) => signerOf(privateKeyToAccount(testAccount(n).privateKey));
 const now = () => Math.floor(Date.now() / 1000);
@@ -68,6 +70,29 @@ describe("L1 submission: reorgs and stuck transactions", function () {
       expect(await count(), "posted once").to.equal(1n);
     } finally {
       await rpc(d, "evm_setAutomine", [true]);
+    }
+  });
+
+  it("rebuilds a batch that L1 would refuse as too old after a long outage, and posts its transactions anew", async () => {
+    d = await startDevnet({ params: { maxTimestampLag: 60n }, config: { maxBatchAgeMs: 200, l1PollMs: 200 } });
+    const proxy = await startProxy(d.l1.port);
+    try {
+      sys = await startInProcess(d, loadConfig({ ...d.env, EPHR_L1_RPC_URL: proxy.url }));
+      const a = await sys.client.send(signer("carol"), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 86_400 });
+      await sys.client.waitFor(a, "posted", { timeoutMs: 30_000 });
+      proxy.cut();
+      const b = await sys.client.send(signer("dave"), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 86_400 });
+      await sleep(600); // its batch is sealed, and cannot be posted
+      await rpc(d, "evm_increaseTime", [120]); // L1 moves on past the batch's timestamp lag
+      await rpc(d, "evm_mine");
+      proxy.restore();
+      const r = await sys.client.waitFor(b, "posted", { timeoutMs: 60_000 });
+      expect(r.batch.index).to.equal(1);
+      const tip = await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "tipRoot" });
+      expect((await sys.client.chainInfo(true)).stateRoot).to.equal(tip);
+      expect(await count()).to.equal(2n);
+    } finally {
+      await proxy.close();
     }
   });
 });
