@@ -8,6 +8,7 @@ import {IChunkVerifier} from "./interfaces/IChunkVerifier.sol";
 import {IForcedInbox} from "./interfaces/IForcedInbox.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
 import {BatchData} from "./libraries/BatchData.sol";
+import {ProtocolConstants as C} from "./libraries/ProtocolConstants.sol";
 import {BatchHeader, ChunkRef, Witness} from "./libraries/RollupTypes.sol";
 import {TxDigest} from "./libraries/TxDigest.sol";
 
@@ -409,7 +410,9 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     }
 
     /// @dev The next `count` inbox entries: their body hashes and the last one's queue time. Every entry
-    /// already due must be among them.
+    /// already due must be among them, as far as a batch holds leaves: a batch of MAX_BATCH_CHUNKS forced
+    /// entries may leave later due ones to the next batch (else a backlog of due entries larger than a
+    /// batch would block every batch for good).
     function _consumeInbox(uint256 count)
         private
         view
@@ -424,7 +427,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
             hashes[i] = e.bodyHash;
             lastQueuedAt = e.queuedAt;
         }
-        if (start + count < available) {
+        if (count < C.MAX_BATCH_CHUNKS && start + count < available) {
             IForcedInbox.Entry memory next = inbox.entry(start + count);
             if (block.timestamp > next.deadline) revert InboxEntryDue(start + count, next.deadline);
         }

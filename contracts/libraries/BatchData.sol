@@ -15,10 +15,12 @@ library BatchData {
     /// @notice A batch must have 1..MAX_BATCH_CHUNKS leaves.
     error BadLeafCount(uint256 count);
 
-    /// @notice The number of forced inbox entries the data declares.
+    /// @notice The number of forced inbox entries the data declares (at most MAX_BATCH_CHUNKS).
     function forcedCount(bytes calldata data) internal pure returns (uint256) {
         if (data.length < 2) revert MalformedBatchData(0);
-        return (uint256(uint8(data[0])) << 8) | uint256(uint8(data[1]));
+        uint256 n = (uint256(uint8(data[0])) << 8) | uint256(uint8(data[1]));
+        if (n > C.MAX_BATCH_CHUNKS) revert BadLeafCount(n);
+        return n;
     }
 
     /// @notice Leaves of the batch and its post-state root.

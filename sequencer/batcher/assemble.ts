@@ -7,7 +7,7 @@
 import type { Address } from "viem";
 import { type Word } from "../protocol/bytes.js";
 import { decodeChunkBody } from "../protocol/codec.js";
-import type { RejectReason } from "../protocol/constants.js";
+import { MAX_BATCH_CHUNKS, type RejectReason } from "../protocol/constants.js";
 import { type BatchData, type Chunk } from "../protocol/batch.js";
 import { keccak256 } from "../protocol/hash.js";
 import type { SignedTx } from "../protocol/types.js";
@@ -66,6 +66,7 @@ export class BatchAssembler {
     if (this.packer.size > 0 || this.leaves.some((l) => !l.forced)) {
       throw new Error("forced inbox entries must precede the batch's regular transactions");
     }
+    if (this.leaves.length >= MAX_BATCH_CHUNKS) throw new Error(`a batch holds at most ${MAX_BATCH_CHUNKS} leaves`);
     if (this.inboxStart === null) this.inboxStart = inboxIndex;
     const [stx] = decodeChunkBody(body);
     const preState = this.state.root;

@@ -176,7 +176,8 @@ export class Engine {
     for (const e of entries) {
       if (e.index !== this.head.inboxNext) throw new Error(`inbox entry ${e.index} out of order (expected ${this.head.inboxNext})`);
       if (this.open !== null && (this.open.chunks.length > this.open.forcedCount || this.chunk !== null)) this.seal(w);
-      if (this.open !== null && this.open.chunks.length >= MAX_BATCH_CHUNKS - 1) this.seal(w);
+      // a batch may be all forced leaves: a backlog of due entries leaves the batch full (Rollup rule)
+      if (this.open !== null && this.open.chunks.length >= MAX_BATCH_CHUNKS) this.seal(w);
       this.ensureOpenBatch(w, e.queuedAt);
       included.push(this.executeForced(w, e));
     }

@@ -14,6 +14,7 @@
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { batchHeaderHash, encodeBatchData } from "../protocol/batch.js";
+import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
 import { FRAUD_KIND_NAME } from "../state/fraud.js";
 import { TreeState } from "../state/access.js";
 import { treeDiff, treeGet, treeWrite, type TreeNode } from "../state/smt.js";
@@ -292,7 +293,7 @@ export class Watcher {
   /** Post a batch of the unconsumed inbox entries (the escalation path), built on the verified state. */
   private async rescue(consumed: number): Promise<void> {
     const total = Number(await this.d.client.readContract({ address: this.d.inbox, abi: forcedInboxAbi, functionName: "count" }));
-    const n = Math.min(total - consumed, 200);
+    const n = Math.min(total - consumed, MAX_BATCH_CHUNKS); // a full batch may leave later due entries to the next
     const bodies = await this.reader.forcedBodies(consumed, n);
     const latest = await this.d.client.getBlock();
     const entries = await Promise.all(bodies.map((_, i) => this.d.client.readContract({ address: this.d.inbox, abi: forcedInboxAbi, functionName: "entry", args: [BigInt(consumed + i)] })));
