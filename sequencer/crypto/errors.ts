@@ -4,7 +4,7 @@
  * key material or plaintext.
  */
 
-export const ENVELOPE_ERROR_CODES = [
+const ENVELOPE_ERROR_CODES = [
   /** bytes or an object that do not follow the format: wrong length, bad field, trailing bytes */
   "ENVELOPE_MALFORMED",
   /** a well-formed prefix whose format-version byte this code does not know */

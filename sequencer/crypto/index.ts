@@ -4,7 +4,7 @@
  */
 export { ciphertextHash, matchesAnchor, type RecordAnchor } from "./anchor.js";
 export * from "./constants.js";
-export { ENVELOPE_ERROR_CODES, EnvelopeError, type EnvelopeErrorCode } from "./errors.js";
+export { EnvelopeError, type EnvelopeErrorCode } from "./errors.js";
 export { encryptionKeyFromHex, encryptionKeyToHex, generateEncryptionKeyPair, publicKeyFromPrivate } from "./keys.js";
 export { type RandomSource, wipe } from "./primitives.js";
 export { decryptRecord, type EncryptionResult, type EncryptRecordInput, encryptRecord, openRecord } from "./record.js";

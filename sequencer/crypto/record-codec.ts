@@ -70,7 +70,7 @@ export function writeRecord(f: RecordFields): Uint8Array {
 }
 
 /** Validate an EncryptedRecord object (it may come from JSON) and return its fields as bytes. */
-export function recordFieldsOf(record: unknown): RecordFields {
+function recordFieldsOf(record: unknown): RecordFields {
   if (typeof record !== "object" || record === null) throw malformed("expected an object");
   const r = record as Record<string, unknown>;
   checkFormatVersion(r["version"], "encrypted record");

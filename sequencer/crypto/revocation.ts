@@ -1,6 +1,7 @@
 /**
- * The pure parts of revocation and re-keying (docs/encryption.md, "Revocation"). The vault applies
- * them when the ledger shows a RevokeConsent; deleting the wraps and refusing to serve is its job.
+ * The pure parts of revocation and re-keying (docs/encryption.md, "Revocation"). These are for a DEK
+ * holder (a patient's app, or the provider's system) that writes the next version of a record after a
+ * RevokeConsent. The vault does not call them: it refuses reads without a live grant proven on L1.
  */
 import type { Address } from "viem";
 import { toHex, wordsEqual } from "../protocol/bytes.js";
@@ -12,7 +13,7 @@ import type { EncryptedRecord, KeyWrap, Recipient } from "./types.js";
 import { addressBytes } from "./validate.js";
 import { wrapFieldsFrom } from "./wrap-codec.js";
 
-/** Split stored wraps into those to keep and those addressed to the revoked grantee (to delete). */
+/** Split a version's wraps into those to carry over and those addressed to the revoked grantee (to drop). */
 export function splitWrapsOnRevocation(wraps: readonly KeyWrap[], revoked: Address): { kept: KeyWrap[]; removed: KeyWrap[] } {
   const target = addressBytes(revoked, "revoked address", "INVALID_ARGUMENT");
   const kept: KeyWrap[] = [];

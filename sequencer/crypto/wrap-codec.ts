@@ -33,7 +33,7 @@ const WRAPPED_AT = NONCE_AT + NONCE_BYTES;
 const malformed = (details: string) => new EnvelopeError("ENVELOPE_MALFORMED", `key wrap: ${details}`);
 
 /** Parse bytes into fields that alias the input. */
-export function readWrap(bytes: unknown): WrapFields {
+function readWrap(bytes: unknown): WrapFields {
   if (!(bytes instanceof Uint8Array)) throw malformed("expected a Uint8Array");
   if (bytes.length === 0) throw malformed("empty input");
   checkFormatVersion(bytes[0], "key wrap");
@@ -48,7 +48,7 @@ export function readWrap(bytes: unknown): WrapFields {
   };
 }
 
-export function writeWrap(f: WrapFields): Uint8Array {
+function writeWrap(f: WrapFields): Uint8Array {
   const out = new Uint8Array(KEY_WRAP_BYTES);
   out[0] = FORMAT_VERSION;
   out.set(f.recipient, 1);
@@ -59,7 +59,7 @@ export function writeWrap(f: WrapFields): Uint8Array {
 }
 
 /** Validate a KeyWrap object (it may come from JSON) and return its fields as bytes. */
-export function wrapFieldsOf(wrap: unknown): WrapFields {
+function wrapFieldsOf(wrap: unknown): WrapFields {
   if (typeof wrap !== "object" || wrap === null) throw malformed("expected an object");
   const w = wrap as Record<string, unknown>;
   checkFormatVersion(w["version"], "key wrap");

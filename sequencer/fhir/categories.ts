@@ -66,11 +66,23 @@ export function categoryOf(resource: unknown): number {
   return categoryOfValid(parseResource(resource));
 }
 
-/** categoryOf for a resource that validateResource has already accepted. */
-export function categoryOfValid(resource: FhirResource): number {
+/**
+ * categoryOf for a resource that validateResource has already accepted. `inheritedLabels` are security
+ * labels that apply to the resource from outside it: a Bundle's `meta.security` when prepareBundle
+ * files each of its entries as a record of its own.
+ */
+export function categoryOfValid(resource: FhirResource, inheritedLabels: readonly Coding[] = []): number {
   const found = new Set<number>();
+  collectLabels(inheritedLabels, found);
   collectSensitive(resource, found);
   return SENSITIVE_PRECEDENCE.find((c) => found.has(c)) ?? typeCategoryOf(resource);
+}
+
+function collectLabels(labels: readonly Coding[], found: Set<number>): void {
+  for (const label of labels) {
+    const c = labelCategory(label);
+    if (c !== undefined) found.add(c);
+  }
 }
 
 /**
@@ -79,10 +91,7 @@ export function categoryOfValid(resource: FhirResource): number {
  * Bundle would be filed, and released, as a plain clinical document.
  */
 function collectSensitive(resource: FhirResource, found: Set<number>): void {
-  for (const label of resource.meta?.security ?? []) {
-    const c = labelCategory(label);
-    if (c !== undefined) found.add(c);
-  }
+  collectLabels(resource.meta?.security ?? [], found);
   for (const inner of resource.contained ?? []) collectSensitive(inner as FhirResource, found);
   if (resource.resourceType !== "Bundle") return;
   for (const entry of (resource as FhirBundle).entry ?? []) {

@@ -3,6 +3,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { expect } from "chai";
 import fc from "fast-check";
 import { canonicalUtf8 } from "./canonical.js";
+import { NON_SENSITIVE_MASK } from "./categories.js";
 import { CATEGORY } from "./category-table.js";
 import { prepareBundle, prepareResource } from "./import.js";
 import { readJson } from "./json.js";
@@ -99,6 +100,61 @@ describe("FHIR import (canonical bytes, hash, category)", () => {
     records.forEach((r, i) => expect(r).to.deep.equal(prepareResource(entries[i]!.resource)));
   });
 
+  it("applies the Bundle's own security labels to every entry it splits off", () => {
+    // A psychiatric clinic's discharge summary sent as a collection: the Bundle is labelled PSY and
+    // restricted, its entries carry no labels of their own.
+    const bundle = psychiatricDischarge();
+    const whole = prepareResource(bundle);
+    expect(whole.category).to.equal(CATEGORY.MENTAL_HEALTH);
+    const records = prepareBundle(JSON.stringify(bundle));
+    expect(records.map((r) => r.resourceType)).to.deep.equal(["Condition", "MedicationRequest", "Observation"]);
+    for (const r of records) {
+      expect(r.category).to.equal(whole.category);
+      // a grant without data classes must not release any of them
+      expect((NON_SENSITIVE_MASK >>> r.category) & 1).to.equal(0);
+    }
+    // the labels decide the category only: each record's bytes and hash are those of its own entry
+    const entries = bundle.entry as { resource: unknown }[];
+    records.forEach((r, i) => {
+      const alone = prepareResource(entries[i]!.resource);
+      expect(alone.category).not.to.equal(CATEGORY.MENTAL_HEALTH);
+      expect(r.canonical).to.deep.equal(alone.canonical);
+      expect(r.contentHash).to.equal(alone.contentHash);
+      expect(r.contentHash).to.equal(`0x${bytesToHex(keccak_256(r.canonical))}`);
+    });
+  });
+
+  it("combines Bundle and entry labels by the usual precedence, and ignores unmapped Bundle labels", () => {
+    const sud = psychiatricDischarge();
+    sud.entry[1].resource.meta = { security: [actCode("OPIOIDUD")] };
+    expect(prepareBundle(sud).map((r) => r.category)).to.deep.equal([
+      CATEGORY.MENTAL_HEALTH,
+      CATEGORY.SUBSTANCE_USE, // 13 outranks the Bundle's 12
+      CATEGORY.MENTAL_HEALTH,
+    ]);
+    const restrictedOnly = psychiatricDischarge();
+    restrictedOnly.meta.security = [restrictedOnly.meta.security[1]]; // v3-Confidentiality R only
+    expect(prepareBundle(restrictedOnly).map((r) => r.category)).to.deep.equal([
+      CATEGORY.CONDITIONS,
+      CATEGORY.MEDICATIONS,
+      CATEGORY.OTHER,
+    ]);
+  });
+
+  it("applies a collection's labels to a document Bundle kept whole inside it", () => {
+    const document = { resourceType: "Bundle", type: "document", entry: [{ resource: fixture("condition-diabetes") }] };
+    const outer = {
+      resourceType: "Bundle",
+      type: "collection",
+      meta: { security: [actCode("HIV")] },
+      entry: [{ resource: document }],
+    };
+    const [record] = prepareBundle(outer);
+    expect(record!.resourceType).to.equal("Bundle");
+    expect(record!.category).to.equal(CATEGORY.HIV_STI);
+    expect(record!.canonical).to.deep.equal(prepareResource(document).canonical);
+  });
+
   it("splits every supported Bundle type and refuses the others", () => {
     for (const type of ["collection", "document", "transaction", "batch", "searchset", "message"]) {
       expect(prepareBundle({ ...fixture("bundle-mixed"), type })).to.have.length(6);
@@ -135,6 +191,97 @@ describe("FHIR import (canonical bytes, hash, category)", () => {
     expect(r).not.to.have.property("id");
   });
 });
+
+function actCode(code: string) {
+  return { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code };
+}
+
+/** A collection Bundle labelled PSY (and restricted) whose entries carry no labels. */
+function psychiatricDischarge(): Record<string, any> {
+  const patient = { reference: "Patient/example-patient" };
+  return {
+    resourceType: "Bundle",
+    id: "psych-discharge-2025-11",
+    meta: {
+      security: [
+        { ...actCode("PSY"), display: "psychiatry disorder information sensitivity" },
+        { system: "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", code: "R", display: "restricted" },
+      ],
+    },
+    type: "collection",
+    timestamp: "2025-11-14T16:30:00Z",
+    entry: [
+      {
+        fullUrl: "https://psych.example.org/fhir/Condition/mdd-recurrent",
+        resource: {
+          resourceType: "Condition",
+          id: "mdd-recurrent",
+          clinicalStatus: {
+            coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active" }],
+          },
+          category: [
+            {
+              coding: [
+                { system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "encounter-diagnosis" },
+              ],
+            },
+          ],
+          code: {
+            coding: [
+              {
+                system: "http://snomed.info/sct",
+                code: "66344007",
+                display: "Recurrent major depression",
+              },
+            ],
+          },
+          subject: patient,
+          recordedDate: "2025-11-14",
+        },
+      },
+      {
+        fullUrl: "https://psych.example.org/fhir/MedicationRequest/sertraline-50",
+        resource: {
+          resourceType: "MedicationRequest",
+          id: "sertraline-50",
+          status: "active",
+          intent: "order",
+          medicationCodeableConcept: {
+            coding: [
+              {
+                system: "http://www.nlm.nih.gov/research/umls/rxnorm",
+                code: "312940",
+                display: "sertraline 50 MG Oral Tablet",
+              },
+            ],
+          },
+          subject: patient,
+          authoredOn: "2025-11-14",
+          dosageInstruction: [{ text: "One tablet by mouth each morning" }],
+        },
+      },
+      {
+        fullUrl: "https://psych.example.org/fhir/Observation/phq9-2025-11-14",
+        resource: {
+          resourceType: "Observation",
+          id: "phq9-2025-11-14",
+          status: "final",
+          category: [
+            {
+              coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "survey" }],
+            },
+          ],
+          code: {
+            coding: [{ system: "http://loinc.org", code: "44261-6", display: "PHQ-9 total score" }],
+          },
+          subject: patient,
+          effectiveDateTime: "2025-11-14T10:00:00Z",
+          valueInteger: 17,
+        },
+      },
+    ],
+  };
+}
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);

@@ -4,13 +4,13 @@
  * provider encrypts and anchors, so two systems holding the same resource, whatever their key order
  * or whitespace, derive the same bytes and the same hash.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
 import type { Hex } from "viem";
+import { toHex } from "../protocol/bytes.js";
+import { keccak256 } from "../protocol/hash.js";
 import { categoryOfValid } from "./categories.js";
 import { childPath, FhirError } from "./errors.js";
 import { canonicalUtf8 } from "./canonical.js";
-import { type FhirBundle, type FhirResource, parseBundle, parseResource } from "./validate.js";
+import { type Coding, type FhirBundle, type FhirResource, parseBundle, parseResource } from "./validate.js";
 
 export interface PreparedResource {
   resourceType: string;
@@ -43,7 +43,12 @@ export function prepareResource(input: unknown): PreparedResource {
   return prepare(resource);
 }
 
-/** One record per entry[].resource of a Bundle, each canonicalised on its own. */
+/**
+ * One record per entry[].resource of a Bundle, each canonicalised on its own. The Bundle's own
+ * security labels (meta.security) apply to every entry: a collection labelled PSY files an unlabelled
+ * Condition under mental health, as prepareResource would file the Bundle kept whole, not under
+ * conditions. The labels decide the category only; each entry's canonical bytes are its own.
+ */
 export function prepareBundle(input: unknown): PreparedResource[] {
   const bundle = parseBundle(input);
   if (!SPLIT_BUNDLE_TYPES.includes(bundle.type)) {
@@ -56,6 +61,7 @@ export function prepareBundle(input: unknown): PreparedResource[] {
   const entries = bundle.entry ?? [];
   if (entries.length === 0) throw new FhirError("FHIR_EMPTY_BUNDLE", "$.entry", "the Bundle has no entries");
   checkBundleNesting(bundle, "$", 1);
+  const bundleLabels = bundle.meta?.security ?? [];
   return entries.map((entry, i) => {
     if (entry.resource === undefined) {
       throw new FhirError(
@@ -64,7 +70,7 @@ export function prepareBundle(input: unknown): PreparedResource[] {
         "entry has no resource to import",
       );
     }
-    return prepare(entry.resource as FhirResource);
+    return prepare(entry.resource as FhirResource, bundleLabels);
   });
 }
 
@@ -79,13 +85,13 @@ function checkBundleNesting(resource: FhirResource, path: string, level: number)
   });
 }
 
-function prepare(resource: FhirResource): PreparedResource {
+function prepare(resource: FhirResource, inheritedLabels: readonly Coding[] = []): PreparedResource {
   const canonical = canonicalUtf8(resource);
   return {
     resourceType: resource.resourceType,
     ...(resource.id === undefined ? {} : { id: resource.id }),
-    category: categoryOfValid(resource),
+    category: categoryOfValid(resource, inheritedLabels),
     canonical,
-    contentHash: `0x${bytesToHex(keccak_256(canonical))}`,
+    contentHash: toHex(keccak256(canonical)),
   };
 }

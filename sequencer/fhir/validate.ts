@@ -26,7 +26,7 @@ const dateTime = z
   .string()
   .regex(FHIR_DATE_TIME, "not a FHIR dateTime (YYYY, YYYY-MM, YYYY-MM-DD or full time with zone)");
 
-export const codingSchema = z.looseObject({
+const codingSchema = z.looseObject({
   system: uri.optional(),
   version: z.string().optional(),
   code: code.optional(),
@@ -35,18 +35,18 @@ export const codingSchema = z.looseObject({
 });
 /** A security label is only meaningful with both its code system and its code. */
 const securityLabelSchema = codingSchema.extend({ system: uri, code });
-export const codeableConceptSchema = z.looseObject({
+const codeableConceptSchema = z.looseObject({
   coding: z.array(codingSchema).optional(),
   text: z.string().optional(),
 });
 const identifierSchema = z.looseObject({ system: uri.optional(), value: z.string().optional() });
-export const referenceSchema = z.looseObject({
+const referenceSchema = z.looseObject({
   reference: z.string().optional(),
   type: uri.optional(),
   identifier: identifierSchema.optional(),
   display: z.string().optional(),
 });
-export const periodSchema = z.looseObject({ start: dateTime.optional(), end: dateTime.optional() });
+const periodSchema = z.looseObject({ start: dateTime.optional(), end: dateTime.optional() });
 
 const resourceSchema = z.looseObject({
   resourceType: z.string(),
@@ -68,7 +68,7 @@ const categorisedSchema = z.looseObject({
 export type CategorisedResource = FhirResource & z.infer<typeof categorisedSchema>;
 
 // prettier-ignore
-export const BUNDLE_TYPES = [
+const BUNDLE_TYPES = [
   "document", "message", "transaction", "transaction-response", "batch", "batch-response", "history",
   "searchset", "collection",
 ] as const;
