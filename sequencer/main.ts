@@ -22,17 +22,20 @@ async function main(): Promise<void> {
   const log = createLogger(role, cfg.logLevel);
   if (role === "sequencer") {
     const node = await startSequencerNode(cfg, log);
+    let asked = false;
     const shutdown = () => {
+      asked = true;
       setTimeout(() => {
         log.error("shutdown took longer than 10 s: exiting anyway (the store is crash-safe)");
         process.exit(1);
       }, 10_000).unref();
-      void node.stop().then(() => process.exit(0));
+      void node.stop();
     };
     process.once("SIGTERM", shutdown);
     process.once("SIGINT", shutdown);
     await node.done;
-    process.exit(1);
+    // 0 after a requested shutdown; 1 when the node stopped by itself (store failure, lease lost)
+    process.exit(asked ? 0 : 1);
   } else {
     const node = await startApiNode(cfg, log);
     const shutdown = () => {

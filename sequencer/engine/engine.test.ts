@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { toHex } from "../protocol/bytes.js";
 import { encodeChunkBody } from "../protocol/codec.js";
+import { signingDigest, txHash } from "../protocol/eip712.js";
 import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
 import { Store } from "../store/store.js";
 import { Actors } from "../../test/support/actors.js";
@@ -11,7 +13,7 @@ import { Engine } from "./engine.js";
 const SEP = new Uint8Array(32).fill(7);
 const LIMITS = { maxBatchTxs: 5000, maxBatchBytes: 120_000, maxBatchAgeMs: 1000, timestampSafetySeconds: 0 };
 
-describe("Engine: forced inbox entries", () => {
+describe("Engine", () => {
   let dir: string;
   let store: Store;
   beforeEach(async () => {
@@ -39,5 +41,33 @@ describe("Engine: forced inbox entries", () => {
     await store.commit(engine.sealIfOld()!);
     expect(engine.takeSealed().map((b) => [b.index, b.forcedCount, b.inboxStart])).to.deep.equal([[1, n - MAX_BATCH_CHUNKS, MAX_BATCH_CHUNKS]]);
     expect(engine.headRecord.inboxNext).to.equal(n);
+  });
+
+  it("re-executes unposted batches on resync into as few batches as they need, and forgets the indices it no longer uses", async () => {
+    let now = 1_800_000_000_000;
+    const engine = await Engine.load(store, SEP, LIMITS, () => now);
+    const a = new Actors(SEP);
+    const hashes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const stx = a.sign(`patient-${i}`, a.grant("clinic", 1_900_000_000));
+      const signer = a.addr(`patient-${i}`);
+      const hash = toHex(txHash(signingDigest(SEP, stx.tx), signer));
+      const { verdicts, writer } = engine.execute([{ hash, tx: stx.tx, signature: stx.signature, signer, receivedAt: now }]);
+      expect(verdicts[0]!.ok).to.equal(true);
+      await store.commit(writer);
+      now += LIMITS.maxBatchAgeMs;
+      await store.commit(engine.sealIfOld()!);
+      hashes.push(hash);
+    }
+    expect(engine.takeSealed().map((b) => b.index)).to.deep.equal([0, 1, 2, 3]);
+
+    const out = await engine.resync(0, []);
+    await store.commit(out.writer);
+    expect(out).to.include({ replayed: 4, adopted: 0 });
+    expect(out.dropped).to.deep.equal([]);
+    expect(engine.headRecord.nextBatch, "one batch holds all four now").to.equal(0);
+    expect(store.batch(0)?.txCount).to.equal(4);
+    for (const i of [1, 2, 3]) expect(store.batch(i), `batch record ${i}`).to.equal(undefined);
+    for (const h of hashes) expect(store.tx(h as `0x${string}`)).to.include({ batch: 0 }).and.not.have.property("dropped");
   });
 });

@@ -135,9 +135,6 @@ export class Engine {
 
   private executeOne(w: StoreWriter, s: Submission, replay = false): Verdict {
     const hash = s.hash.toLowerCase() as Hex;
-    if (!replay && (this.seen.has(hash) || this.seenOld.has(hash) || this.store.tx(hash) !== undefined)) {
-      return { ok: false, hash, reason: "Duplicate", message: "this transaction was already accepted", data: { hash } };
-    }
     const stx: SignedTx = { tx: s.tx, signature: s.signature };
     this.ensureOpenBatch(w);
     if (this.chunk !== null && !this.chunk.packer.fits(stx)) this.closeChunk(w);
@@ -149,6 +146,11 @@ export class Engine {
     const outcome = applyTx(this.rec, stx, { domainSeparator: this.domainSeparator, timestamp: batch.timestamp, signerOf: () => signer });
     if (!outcome.ok) {
       this.tree.root = before;
+      // Every transaction carries its signer's nonce, so one accepted before fails the nonce check:
+      // only then is it worth asking whether it is that same transaction.
+      if (!replay && outcome.reason === "BadNonce" && (this.seen.has(hash) || this.seenOld.has(hash) || this.store.tx(hash) !== undefined)) {
+        return { ok: false, hash, reason: "Duplicate", message: "this transaction was already accepted", data: { hash } };
+      }
       const why = explain(this.tree, s.tx, signer, outcome.reason, batch.timestamp);
       return { ok: false, hash, reason: outcome.reason, ...why };
     }
@@ -171,10 +173,12 @@ export class Engine {
    * own: an open batch holding regular chunks is sealed first. An invalid forced transaction is a no-op.
    */
   addForced(entries: readonly InboxEntry[]): { writer: StoreWriter; included: { index: number; hash: Hex; ok: boolean; reason?: string }[] } {
+    entries.forEach((e, i) => {
+      if (e.index !== this.head.inboxNext + i) throw new Error(`inbox entry ${e.index} out of order (expected ${this.head.inboxNext + i})`);
+    });
     const w = this.store.writer();
     const included: { index: number; hash: Hex; ok: boolean; reason?: string }[] = [];
     for (const e of entries) {
-      if (e.index !== this.head.inboxNext) throw new Error(`inbox entry ${e.index} out of order (expected ${this.head.inboxNext})`);
       if (this.open !== null && (this.open.chunks.length > this.open.forcedCount || this.chunk !== null)) this.seal(w);
       // a batch may be all forced leaves: a backlog of due entries leaves the batch full (Rollup rule)
       if (this.open !== null && this.open.chunks.length >= MAX_BATCH_CHUNKS) this.seal(w);
@@ -308,6 +312,10 @@ export class Engine {
       dropped.push({ hash: e.hash, reason });
     }
     this.closeChunk(w);
+    // Replay packs the transactions into as many batches as they need, often fewer than before: the
+    // records of indices past the new last batch are gone (archived above), not left as "sealed".
+    const last = this.head.openBatch ?? this.head.nextBatch - 1;
+    for (const b of ours) if (b.index > last) w.deleteBatch(b.index);
     this.writeLeaves(w);
     this.persistHead(w);
     return { writer: w, replayed, dropped, adopted: foreign.length };

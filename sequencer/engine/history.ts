@@ -3,7 +3,7 @@
  * undoing, newest first, every chunk that came after it. Used to serve proofs against posted or final
  * roots and to re-execute from the last valid root after a fraud revert.
  */
-import { fromHex, toHex, type Word } from "../protocol/bytes.js";
+import { fromHex, toHex } from "../protocol/bytes.js";
 import { nodeHash, treeWrite, type TreeNode } from "../state/smt.js";
 import type { Store } from "../store/store.js";
 
@@ -37,8 +37,4 @@ export function treeAfterBatch(store: Store, head: TreeNode | null, headChunk: n
   const got = toHex(nodeHash(tree));
   if (got !== b.postRoot) throw new HistoryError(`rebuilt state of batch ${index} hashes to ${got}, expected ${b.postRoot}`);
   return tree;
-}
-
-export function rootOf(tree: TreeNode | null): Word {
-  return nodeHash(tree);
 }

@@ -4,10 +4,11 @@
  * API (proofs, receipts) to the front-ends. Crash-only: every acknowledged transaction is on disk before
  * its verdict leaves, and a restart resumes from the store.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import type { Address, PublicClient } from "viem";
+import { z } from "zod";
 import { fromHex } from "../protocol/bytes.js";
 import { decodeChunkBody } from "../protocol/codec.js";
 import type { Config } from "../config/config.js";
@@ -16,7 +17,7 @@ import type { Verdict } from "../engine/verdicts.js";
 import { redisKeys } from "../ingest/keys.js";
 import { Lease } from "../ingest/lease.js";
 import { IngestConsumer } from "../ingest/stream.js";
-import type { ReplyMessage } from "../ingest/wire.js";
+import type { IngestMessage, ReplyMessage } from "../ingest/wire.js";
 import { l1Clients } from "../l1/chain.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { InboxWatcher } from "../l1/inbox-watcher.js";
@@ -30,6 +31,8 @@ import type { Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { Store, type StoreWriter } from "../store/store.js";
 import { RpcError } from "../api/errors.js";
+import { rpcRequestSchema } from "../api/schemas.js";
+import { readBody } from "../api/server.js";
 import { type ChainStatus, Queries } from "./queries.js";
 import { connectRedis } from "./redis.js";
 
@@ -62,7 +65,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   // The query server starts first (its URL goes into the lease), answering "unavailable" until loaded.
   let queries: Queries | null = null;
   const status: ChainStatus = { chainId: l1.chainId, rollup: cfg.rollupAddress, inbox: cfg.inboxAddress, domainSeparator: separator, challengePeriod, postedBatch: null, finalBatch: null, l1Block: null, l1Reachable: true };
-  const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics);
+  const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, { maxBodyBytes: cfg.maxBodyBytes, maxCalls: cfg.maxRequestTxs });
   const queryUrl = `http://${cfg.queryHost}:${(query.address() as AddressInfo).port}/`;
 
   await lease.acquire({ owner: `${process.pid}@${cfg.dataDir}`, queryUrl }, (h) => log.warn({ holder: h }, "another sequencer holds the lease: waiting (a second sequencer never forks the chain)"));
@@ -75,7 +78,9 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32), force);
     if (r.kind !== "resync") return r.kind;
     const out = await engine.resync(r.agree, r.foreign);
-    await store.commit(out.writer);
+    await store.commit(out.writer).catch((e: Error) => {
+      throw new StoreWriteError(e);
+    });
     log.warn({ agree: r.agree, adopted: out.adopted, replayed: out.replayed, dropped: out.dropped.length }, "resynced with L1: adopted the batches we did not post and re-executed our pending transactions");
     for (const d of out.dropped) log.warn(d, "acknowledged transaction dropped");
     return "resynced";
@@ -135,9 +140,13 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     },
   );
 
-  const inbox = new InboxWatcher(l1.publicClient, cfg.inboxAddress, cfg.deployBlock, log);
+  const inbox = new InboxWatcher(l1.publicClient, cfg.inboxAddress, reader, log);
+  /** inbox entries read from L1, consecutive from the engine's next one (cleared when that moves back) */
   let forced: InboxEntry[] = [];
+  let polling = false;
   const pollL1 = async () => {
+    if (polling) return;
+    polling = true;
     try {
       const block = await l1.publicClient.getBlock();
       status.l1Block = block.number.toString();
@@ -148,6 +157,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     } catch (e) {
       if (status.l1Reachable) log.warn({ err: (e as Error).message }, "L1 unreachable; execution continues, posting waits");
       status.l1Reachable = false;
+    } finally {
+      polling = false;
     }
   };
   await pollL1();
@@ -156,17 +167,27 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   // Commits are applied strictly in order (each starts when the previous one is on disk), but the
   // next micro-batch executes while the previous one is being written: verdicts leave only after their
   // own commit, so nothing is acknowledged before it is durable.
+  // A failed write stops the sequencer, and no later write lands on top of it (the engine's memory is
+  // ahead of the disk): what was acknowledged is on disk, and a restart resumes from there.
   let commitChain: Promise<void> = Promise.resolve();
   let inFlight = 0;
-  const commit = (writer: StoreWriter): Promise<void> => {
-    inFlight++;
-    const done = commitChain.then(() => store.commit(writer));
-    commitChain = done.catch(() => undefined);
-    return done.finally(() => inFlight--);
-  };
+  let writeFailure: Error | null = null;
   const fatal = (e: unknown) => {
     log.fatal({ err: (e as Error).message }, "cannot write the store: stopping (state on disk is intact up to the last commit)");
     void stop();
+  };
+  const commit = (writer: StoreWriter): Promise<void> => {
+    inFlight++;
+    const done = commitChain.then(() => {
+      if (writeFailure !== null) throw new Error(`an earlier store write failed: ${writeFailure.message}`);
+      return store.commit(writer).catch((e: Error) => {
+        writeFailure = e;
+        fatal(e);
+        throw e;
+      });
+    });
+    commitChain = done.catch(() => undefined);
+    return done.finally(() => inFlight--);
   };
 
   const loop = (async () => {
@@ -181,6 +202,11 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
         if (diverged !== null && Date.now() >= resyncAt) {
           await commitChain;
           const r = await resyncFromL1(rebuild).catch((e) => {
+            if (e instanceof StoreWriteError) {
+              writeFailure = e;
+              fatal(e);
+              throw e;
+            }
             log.error({ err: (e as Error).message }, "resync with L1 failed; retrying");
             return "wait" as const;
           });
@@ -189,21 +215,23 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
             submitter.resynced((diverged as { index: number }).index);
             diverged = null;
             rebuild = false;
+            forced = []; // the engine's next inbox entry moved back to where L1 left the inbox: read again
             for (const b of engine.takeSealed()) submitter.enqueue(b.index, b.sealedAt ?? 0);
             submitter.reconcileNow();
           }
         }
+        if (forced.length > 0 && forced[0]!.index !== engine.headRecord.inboxNext) forced = []; // stale: a poll raced a resync
         if (forced.length > 0) {
           const entries = forced;
           forced = [];
           const { writer, included } = engine.addForced(entries);
-          await commit(writer).catch(fatal);
+          await commit(writer);
           for (const i of included) log.info(i, i.ok ? "forced transaction included" : "forced transaction included as a no-op");
         }
         const entries = await consumer.read(cfg.microBatchEntries, cfg.microBatchWaitMs);
         if (entries.length > 0) executeEntries(entries, engine, commit, consumer, metrics).catch((e) => log.error({ err: (e as Error).message }, "cannot reply to the front-ends (they will time out and ask again)"));
         const aged = engine.sealIfOld();
-        if (aged) void commit(aged).catch(fatal);
+        if (aged) void commit(aged).catch(() => undefined); // a failure stops the sequencer (commit)
         const sealed = engine.takeSealed();
         if (sealed.length > 0) {
           await commitChain;
@@ -249,13 +277,19 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   };
 }
 
-/** Execute one micro-batch of ingest entries: verdicts are sent only after the store has them. */
+/** A store write failed: the engine's memory is ahead of the disk, so the sequencer must stop. */
+class StoreWriteError extends Error {
+  constructor(cause: Error) {
+    super(`cannot write the store: ${cause.message}`, { cause });
+  }
+}
+
 /**
  * Execute one micro-batch of ingest entries now; commit it (in order after earlier ones), then
  * acknowledge the entries and send the verdicts. Resolves when the verdicts are sent.
  */
 async function executeEntries(
-  entries: { id: string; message: import("../ingest/wire.js").IngestMessage | null }[],
+  entries: { id: string; message: IngestMessage | null }[],
   engine: Engine,
   commit: (w: StoreWriter) => Promise<void>,
   consumer: IngestConsumer,
@@ -263,32 +297,30 @@ async function executeEntries(
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const subs: Submission[] = [];
-  const owners: { frontend: string; request: string; count: number; bad: Verdict[] }[] = [];
+  // Each request's verdicts in the order of its transactions: a number is a slot in the engine's
+  // verdicts, a Verdict one refused here.
+  const owners: { frontend: string; request: string; slots: (number | Verdict)[] }[] = [];
   for (const e of entries) {
     if (e.message === null) continue;
-    const bad: Verdict[] = [];
-    let count = 0;
+    const slots: (number | Verdict)[] = [];
     for (const w of e.message.txs) {
       try {
         const [stx] = decodeChunkBody(fromHex(w.b));
+        slots.push(subs.length);
         subs.push({ hash: w.h, tx: stx!.tx, signature: stx!.signature, signer: w.s as Address, receivedAt: w.t, body: w.b });
-        count++;
       } catch {
-        bad.push({ ok: false, hash: w.h, reason: "InvalidField", message: "malformed transaction body from the front-end" });
+        slots.push({ ok: false, hash: w.h, reason: "InvalidField", message: "malformed transaction body from the front-end" });
       }
     }
-    owners.push({ frontend: e.message.frontend, request: e.message.request, count, bad });
+    owners.push({ frontend: e.message.frontend, request: e.message.request, slots });
   }
   const { verdicts, writer } = engine.execute(subs);
   await commit(writer);
   metrics.microBatchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   const byFrontend = new Map<string, ReplyMessage[]>();
-  let k = 0;
   for (const o of owners) {
-    const vs = [...verdicts.slice(k, k + o.count), ...o.bad];
-    k += o.count;
     if (!byFrontend.has(o.frontend)) byFrontend.set(o.frontend, []);
-    byFrontend.get(o.frontend)!.push({ request: o.request, verdicts: vs });
+    byFrontend.get(o.frontend)!.push({ request: o.request, verdicts: o.slots.map((x) => (typeof x === "number" ? verdicts[x]! : x)) });
   }
   await Promise.all([consumer.ack(entries.map((e) => e.id)), consumer.reply(byFrontend)]);
   metrics.executed.inc(verdicts.filter((v) => v.ok).length);
@@ -312,41 +344,52 @@ async function refreshStatus(store: Store, status: ChainStatus): Promise<void> {
   status.finalBatch = final;
 }
 
-function startQueryServer(host: string, port: number, queries: () => Queries | null, metrics: Metrics): Promise<Server> {
+/**
+ * The sequencer's internal query server (state reads with proofs, receipts), answering the API
+ * front-ends: a JSON-RPC batch, validated like the public API's (size, count and shape).
+ */
+function startQueryServer(host: string, port: number, queries: () => Queries | null, metrics: Metrics, limits: { maxBodyBytes: number; maxCalls: number }): Promise<Server> {
+  const callsSchema = z.array(rpcRequestSchema).min(1).max(limits.maxCalls);
+  const answer = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(text);
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === "GET" && req.url === "/metrics") {
+      const m = await metrics.registry.metrics();
+      res.writeHead(200, { "content-type": metrics.registry.contentType });
+      res.end(m);
+      return;
+    }
+    const body = await readBody(req, limits.maxBodyBytes);
+    if (body === null) return answer(res, 413, { error: `the body exceeds ${limits.maxBodyBytes} bytes` });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return answer(res, 400, { error: "the body is not JSON" });
+    }
+    const calls = callsSchema.safeParse(parsed);
+    if (!calls.success) return answer(res, 400, { error: `expected a batch of 1..${limits.maxCalls} JSON-RPC 2.0 requests: ${calls.error.issues[0]?.message ?? "invalid"}` });
+    const q = queries();
+    const out = await Promise.all(
+      calls.data.map(async (c) => {
+        if (q === null) return { jsonrpc: "2.0", id: c.id ?? null, error: new RpcError("SequencerUnavailable", "the sequencer is starting").toJSON() };
+        try {
+          return { jsonrpc: "2.0", id: c.id ?? null, result: await q.handle(c.method, c.params) };
+        } catch (e) {
+          const err = e instanceof RpcError ? e : new RpcError("Internal", (e as Error).message);
+          return { jsonrpc: "2.0", id: c.id ?? null, error: err.toJSON() };
+        }
+      }),
+    );
+    answer(res, 200, out);
+  };
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      if (req.method === "GET" && req.url === "/metrics") {
-        void metrics.registry.metrics().then((m) => {
-          res.writeHead(200, { "content-type": metrics.registry.contentType });
-          res.end(m);
-        });
-        return;
-      }
-      let calls: { id: unknown; method: string; params?: unknown }[] = [];
-      try {
-        calls = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      } catch {
-        res.writeHead(400).end();
-        return;
-      }
-      const q = queries();
-      void Promise.all(
-        calls.map(async (c) => {
-          if (q === null) return { jsonrpc: "2.0", id: c.id, error: new RpcError("SequencerUnavailable", "the sequencer is starting").toJSON() };
-          try {
-            return { jsonrpc: "2.0", id: c.id, result: await q.handle(c.method, c.params) };
-          } catch (e) {
-            const err = e instanceof RpcError ? e : new RpcError("Internal", (e as Error).message);
-            return { jsonrpc: "2.0", id: c.id, error: err.toJSON() };
-          }
-        }),
-      ).then((out) => {
-        const text = JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(text);
-      });
+    handle(req, res).catch((e: Error) => {
+      if (!res.headersSent) answer(res, 500, { error: e.message });
+      else res.destroy();
     });
   });
   return new Promise((resolve, reject) => {

@@ -61,8 +61,9 @@ export class StoreWriter {
   archiveBatch(b: BatchRecord, at: number) {
     this.ops.push({ type: "put", key: `x:${pad(b.index)}:${at}`, value: json(b) });
   }
-  deleteChunk(id: number) {
-    this.ops.push({ type: "del", key: `c:${pad(id)}` }, { type: "del", key: `u:${pad(id)}` });
+  /** Remove a batch record (a resync packed its transactions into fewer batches; it was archived). */
+  deleteBatch(index: number) {
+    this.ops.push({ type: "del", key: `b:${pad(index)}` });
   }
 }
 
@@ -118,11 +119,6 @@ export class Store {
     const out: BatchRecord[] = [];
     for await (const [, v] of this.db.iterator({ gte: `b:${pad(index)}`, lt: "b;" })) out.push(JSON.parse(dec.decode(v)));
     return out;
-  }
-
-  /** Log entries from `seq` on, in order. */
-  async *logFrom(seq: number): AsyncGenerator<LogEntry> {
-    for await (const [, v] of this.db.iterator({ gte: `l:${pad(seq)}`, lt: "l;" })) yield JSON.parse(dec.decode(v));
   }
 
   /** Transactions concerning `patient`, in execution order (some may since have been superseded). */
