@@ -20,6 +20,9 @@ export class SequencerUnavailableError extends Error {
   }
 }
 
+/** A front-end's reply stream expires this long after the last reply written to it. */
+const REPLY_STREAM_TTL_MS = 10 * 60_000;
+
 /** API side: submit transactions and await the sequencer's verdicts. */
 export class IngestClient {
   private seq = 0;
@@ -49,10 +52,6 @@ export class IngestClient {
     this.waiting.clear();
   }
 
-  get pending(): number {
-    return this.waiting.size;
-  }
-
   async submit(txs: WireTx[]): Promise<Verdict[]> {
     const request = `${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
     const done = new Promise<Verdict[]>((resolve, reject) => {
@@ -76,7 +75,9 @@ export class IngestClient {
   }
 
   private async readReplies(): Promise<void> {
-    let last = "$";
+    // The reply stream is this front-end's own (its name is unique), so reading from its start loses
+    // no reply that lands before the first read or between two reads.
+    let last = "0";
     const key = this.keys.replies(this.frontend);
     while (this.running) {
       try {
@@ -115,6 +116,8 @@ export interface ReadEntry {
 /** Sequencer side. */
 export class IngestConsumer {
   private pendingFirst = true;
+  /** while re-reading entries delivered before a restart: the last one read (they come in id order) */
+  private pendingCursor = "0";
 
   constructor(
     private readonly redis: Redis,
@@ -134,7 +137,7 @@ export class IngestConsumer {
    * Blocks up to `blockMs` when there is nothing.
    */
   async read(count: number, blockMs: number): Promise<ReadEntry[]> {
-    const from = this.pendingFirst ? "0" : ">";
+    const from = this.pendingFirst ? this.pendingCursor : ">";
     let res: [string, [string, string[]][]][] | null;
     try {
       res = (from === ">"
@@ -145,12 +148,14 @@ export class IngestConsumer {
         // Redis lost the stream (restarted without persistence): start over on an empty one.
         await this.ensureGroup();
         this.pendingFirst = true;
+        this.pendingCursor = "0";
         return [];
       }
       throw e;
     }
     const entries = res?.[0]?.[1] ?? [];
     if (this.pendingFirst && entries.length === 0) this.pendingFirst = false;
+    if (this.pendingFirst) this.pendingCursor = entries[entries.length - 1]![0];
     return entries.map(([id, fields]) => ({ id, message: parseIngest(fields) }));
   }
 
@@ -165,7 +170,9 @@ export class IngestConsumer {
     if (byFrontend.size === 0) return;
     const p = this.redis.pipeline();
     for (const [frontend, messages] of byFrontend) {
-      p.xadd(this.keys.replies(frontend), "MAXLEN", "~", 10000, "*", "d", JSON.stringify(messages));
+      const key = this.keys.replies(frontend);
+      p.xadd(key, "MAXLEN", "~", 10000, "*", "d", JSON.stringify(messages));
+      p.pexpire(key, REPLY_STREAM_TTL_MS); // the stream of a front-end that is gone does not stay behind
     }
     await p.exec();
   }

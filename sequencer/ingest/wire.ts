@@ -6,6 +6,7 @@
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Verdict } from "../engine/verdicts.js";
+import { MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
 
 export interface WireTx {
   h: Hex; // hash (EIP-712 digest)
@@ -25,15 +26,26 @@ export interface ReplyMessage {
   verdicts: Verdict[];
 }
 
-const hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
-const wireTx = z.object({ h: hex, b: hex, s: hex, t: z.number() });
+const wireTx = z.object({
+  h: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  b: z.string().regex(new RegExp(`^0x(?:[0-9a-fA-F]{2}){1,${MAX_CHUNK_BODY_BYTES}}$`)),
+  s: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  t: z.number().int().nonnegative(),
+});
 export const ingestPayload = z.array(wireTx);
 
+/** An ingest stream entry's message, or null when it is not one (it is then acknowledged and skipped). */
 export function parseIngest(fields: string[]): IngestMessage | null {
   const m: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) m[fields[i]!] = fields[i + 1]!;
   if (!m.f || !m.r || !m.d) return null;
-  const txs = ingestPayload.safeParse(JSON.parse(m.d));
+  let payload: unknown;
+  try {
+    payload = JSON.parse(m.d);
+  } catch {
+    return null;
+  }
+  const txs = ingestPayload.safeParse(payload);
   if (!txs.success) return null;
   return { frontend: m.f, request: m.r, txs: txs.data as WireTx[] };
 }
