@@ -2,6 +2,9 @@
 import { createPublicClient, createWalletClient, defineChain, http, type Chain, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
+/** How deep an L1 reorg we watch for: blocks older than this are taken as settled. */
+export const REORG_DEPTH = 64n;
+
 export function chainFor(id: number, rpcUrl: string): Chain {
   return defineChain({ id, name: `l1-${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
 }

@@ -20,6 +20,7 @@ import { type Account, type Address, type Chain, encodeFunctionData, type Hex, k
 import type { Logger } from "../log.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { rollupAbi } from "./contracts.generated.js";
+import { REORG_DEPTH } from "./chain.js";
 import { customErrorOf } from "./errors.js";
 
 /** What the submitter reads and writes of the sequencer's batches (the store lives in the main thread). */
@@ -39,7 +40,6 @@ export interface SubmitterMetrics {
 }
 
 /** How many L1 blocks deep a posted batch is still re-checked for reorgs. */
-const REORG_DEPTH = 64n;
 
 export class DivergenceError extends Error {
   constructor(
@@ -184,6 +184,15 @@ export class Submitter {
         return;
       }
       const fresh = (await this.d.book.get(b.index))!;
+      const used = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "latest" });
+      if (used > attempt.nonce) {
+        // The nonce is spent: by one of our attempts mined meanwhile, or by another transaction of this key.
+        if (await this.findMined(fresh)) return;
+        this.nextNonce = null;
+        attempt = await this.sign(fresh, data, gas, await this.nonce(), null);
+        this.d.log.warn({ batch: b.index, nonce: attempt.nonce }, "the batch transaction's nonce was used by another transaction: sent again with a new nonce");
+        continue;
+      }
       attempt = await this.sign(fresh, data, gas, attempt.nonce, attempt);
       this.d.log.info({ batch: b.index, nonce: attempt.nonce, maxFeePerGas: attempt.maxFeePerGas }, "batch transaction not mined yet: replaced with higher fees");
     }
@@ -231,9 +240,9 @@ export class Submitter {
     } catch (e) {
       const m = (e as Error).message.toLowerCase();
       if (m.includes("already known") || m.includes("already imported") || m.includes("nonce too low")) return;
-      // A development node mining on send reports a revert as a send error; the transaction is mined
-      // (its nonce used) and its receipt says reverted: waitForAny explains and handles it.
-      if (m.includes("revert")) return;
+      // A development node mining on send reports a revert as a send error; the transaction is then
+      // mined (its nonce used) and its receipt says reverted: waitForAny explains and handles it.
+      if (m.includes("revert") && (await this.d.publicClient.getTransactionReceipt({ hash: keccak256(raw) }).catch(() => null)) !== null) return;
       throw e;
     }
   }

@@ -11,7 +11,7 @@
  * - Forced inclusion: an inbox entry past its deadline raises an alert; with a rescue key the watcher
  *   posts the batch that includes it (the escalation path, docs/protocol.md section 8).
  */
-import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import { type Account, type Address, BlockNotFoundError, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { batchHeaderHash, encodeBatchData } from "../protocol/batch.js";
 import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
@@ -20,6 +20,7 @@ import { TreeState } from "../state/access.js";
 import { treeDiff, treeGet, treeWrite, type TreeNode } from "../state/smt.js";
 import { BatchAssembler } from "../batcher/assemble.js";
 import { BatchReader, type RollupEvent, UnreadableBatchError } from "../l1/batch-reader.js";
+import { REORG_DEPTH } from "../l1/chain.js";
 import { forcedInboxAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { customErrorOf } from "../l1/errors.js";
 import type { Logger } from "../log.js";
@@ -247,10 +248,18 @@ export class Watcher {
     await this.persist([...leaves.values()], undefined, dropped);
   }
 
-  /** A verified batch whose block is no longer canonical is rolled back and read again. */
+  /**
+   * A verified batch whose block is no longer canonical is rolled back and read again. Only blocks
+   * within REORG_DEPTH of the head are checked; an RPC failure is an error (retried), not a reorg.
+   */
   private async checkReorg(): Promise<void> {
+    const latest = await this.d.client.getBlockNumber({ cacheTime: 0 });
     for (const b of this.cp.recent) {
-      const blk = await this.d.client.getBlock({ blockNumber: BigInt(b.block) }).catch(() => null);
+      if (BigInt(b.block) + REORG_DEPTH < latest) continue;
+      const blk = await this.d.client.getBlock({ blockNumber: BigInt(b.block) }).catch((e: Error) => {
+        if (e instanceof BlockNotFoundError) return null; // the chain is now shorter than that block
+        throw e;
+      });
       if (blk !== null && blk.hash === b.blockHash) continue;
       this.d.log.warn({ batch: b.index, block: b.block }, "L1 reorg removed a verified batch: rolling back and reading again");
       const from = BigInt(b.block);
