@@ -63,7 +63,8 @@ interface View {
 }
 
 export class Queries {
-  private cache: { key: string; tree: TreeNode | null } | null = null;
+  /** trees after batches no longer in the engine's memory, by batch and post-root (they never change) */
+  private readonly cache = new Map<string, TreeNode | null>();
 
   constructor(private readonly d: QueryDeps) {}
 
@@ -218,12 +219,15 @@ export class Queries {
   private treeOf(index: number): TreeNode | null {
     const inMemory = this.d.engine.treeAfterBatch(index);
     if (inMemory !== undefined) return inMemory;
-    const key = `${index}:${this.d.engine.stateRoot}`;
-    if (this.cache?.key === key) return this.cache.tree;
+    // Keyed by the batch's post-root: the tree after a batch never changes (a resync that replaces
+    // the batch gives it another root), so it is rebuilt from undo records once, not per read.
+    const key = `${index}:${this.d.store.batch(index)?.postRoot}`;
+    if (this.cache.has(key)) return this.cache.get(key)!;
     try {
       const head = this.d.engine.headRecord;
       const tree = treeAfterBatch(this.d.store, this.d.engine.tree.root, head.nextChunk - 1, index);
-      this.cache = { key, tree };
+      if (this.cache.size >= 4) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, tree);
       return tree;
     } catch (e) {
       if (e instanceof HistoryError) throw new RpcError("RootUnavailable", e.message);
