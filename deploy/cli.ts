@@ -4,15 +4,16 @@
  * write the addresses to deployments/<chainId>.json. See docs/operations.md.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createPublicClient, createWalletClient, http, type Hex } from "viem";
+import { createPublicClient, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
+import { chainFor } from "../sequencer/l1/chain.js";
 import { deployContracts, depositBond } from "./deploy.js";
-import { ConfigError, deployParamsFrom, describeIssues } from "./params.js";
+import { ConfigError, deployParamsFrom, describeIssues, privateKeySchema } from "./params.js";
 
 const envSchema = z.object({
   EPHR_L1_RPC_URL: z.url({ message: "must be the L1 JSON-RPC URL, e.g. https://sepolia.example/v3/KEY" }),
-  EPHR_DEPLOYER_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key"),
+  EPHR_DEPLOYER_KEY: privateKeySchema,
   EPHR_DEPLOY_PARAMS: z.string().optional(),
   EPHR_DEPLOY_BOND: z.enum(["yes", "no"]).default("no"),
   EPHR_DEPLOYMENTS_DIR: z.string().default("deployments"),
@@ -23,11 +24,11 @@ async function main() {
   if (!envR.success) throw new ConfigError(`deploy: ${describeIssues(envR.error)}`);
   const env = envR.data;
   const params = deployParamsFrom(process.env, env.EPHR_DEPLOY_PARAMS);
-  const account = privateKeyToAccount(env.EPHR_DEPLOYER_KEY as Hex);
+  const account = privateKeyToAccount(env.EPHR_DEPLOYER_KEY);
   const transport = http(env.EPHR_L1_RPC_URL);
   const client = createPublicClient({ transport });
   const chainId = await client.getChainId();
-  const wallet = createWalletClient({ account, transport, chain: { id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [env.EPHR_L1_RPC_URL] } } } });
+  const wallet = createWalletClient({ account, transport, chain: chainFor(chainId, env.EPHR_L1_RPC_URL) });
   console.log(`deploying to chain ${chainId} from ${account.address}`);
   const deployment = await deployContracts(wallet, client, params, (m) => console.log(`  ${m}`));
   if (env.EPHR_DEPLOY_BOND === "yes") {

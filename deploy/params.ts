@@ -3,10 +3,14 @@
  * file (docs/operations.md lists every one with its meaning and default).
  */
 import { readFileSync } from "node:fs";
-import { type Address, getAddress, isAddress, parseEther } from "viem";
+import { type Address, getAddress, type Hex, isAddress, parseEther } from "viem";
 import { z } from "zod";
 
-const address = z.string().refine(isAddress, "not an address").transform((a) => getAddress(a) as Address);
+/** An address from configuration (any case; returned checksummed). */
+export const configAddressSchema = z.string().refine(isAddress, "not an address").transform((a) => getAddress(a) as Address);
+/** A private key from configuration. */
+export const privateKeySchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key").transform((k) => k as Hex);
+const address = configAddressSchema;
 const seconds = z.coerce.bigint().refine((v) => v > 0n && v < 2n ** 48n, "must be a positive number of seconds");
 /** An ETH amount: a bigint (wei), "2.5" (ETH) or "1000wei". */
 const eth = z.unknown().transform((v, ctx) => {

@@ -3,12 +3,11 @@
  * here (zod) and passed down as typed values. docs/operations.md lists every setting.
  */
 import { readFileSync } from "node:fs";
-import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { z } from "zod";
-import { ConfigError, describeIssues } from "../../deploy/params.js";
+import { ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
 
-const address = z.string().refine(isAddress, "not an address").transform((a) => getAddress(a) as Address);
-const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key").transform((k) => k as Hex);
+const address = configAddressSchema;
+const privateKey = privateKeySchema;
 const ms = (def: number) => z.coerce.number().int().min(1).default(def);
 
 export const configSchema = z.object({

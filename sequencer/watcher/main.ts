@@ -4,9 +4,8 @@
  * EPHR_WATCHER_EXIT_ON_FRAUD=1 (so a supervisor can page); 2 on bad configuration.
  */
 import { createServer } from "node:http";
-import { type Hex } from "viem";
 import { z } from "zod";
-import { ConfigError, describeIssues } from "../../deploy/params.js";
+import { ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
 import { l1Clients } from "../l1/chain.js";
 import { createLogger } from "../log.js";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
@@ -14,11 +13,11 @@ import { alerter } from "./alert.js";
 import { WatcherStore } from "./store.js";
 import { Watcher } from "./watcher.js";
 
-const key = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key");
+const key = privateKeySchema;
 const schema = z.object({
   EPHR_L1_RPC_URL: z.url(),
-  EPHR_ROLLUP_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address"),
-  EPHR_INBOX_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address"),
+  EPHR_ROLLUP_ADDRESS: configAddressSchema,
+  EPHR_INBOX_ADDRESS: configAddressSchema,
   EPHR_DEPLOY_BLOCK: z.coerce.bigint().default(0n),
   EPHR_CHALLENGER_KEY: key.optional(),
   EPHR_RESCUE_KEY: key.optional(),
@@ -36,8 +35,8 @@ async function main(): Promise<void> {
   if (!r.success) throw new ConfigError(`invalid watcher configuration: ${describeIssues(r.error)}`);
   const env = r.data;
   const log = createLogger("watcher", env.EPHR_LOG_LEVEL);
-  const l1 = await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_CHALLENGER_KEY as Hex | undefined);
-  const rescue = env.EPHR_RESCUE_KEY ? await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_RESCUE_KEY as Hex) : null;
+  const l1 = await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_CHALLENGER_KEY);
+  const rescue = env.EPHR_RESCUE_KEY ? await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_RESCUE_KEY) : null;
   const store = await WatcherStore.open(env.EPHR_WATCHER_DATA_DIR);
   const registry = new Registry();
   registry.setDefaultLabels({ role: "watcher" });
@@ -52,8 +51,8 @@ async function main(): Promise<void> {
     client: l1.publicClient,
     wallet: (l1.walletClient ?? null) as never,
     rescuer: (rescue?.walletClient ?? null) as never,
-    rollup: env.EPHR_ROLLUP_ADDRESS as Hex,
-    inbox: env.EPHR_INBOX_ADDRESS as Hex,
+    rollup: env.EPHR_ROLLUP_ADDRESS,
+    inbox: env.EPHR_INBOX_ADDRESS,
     deployBlock: env.EPHR_DEPLOY_BLOCK,
     log,
     alert: alerter(log, { url: env.EPHR_WATCHER_ALERT_URL, command: env.EPHR_WATCHER_ALERT_COMMAND }),
