@@ -18,7 +18,7 @@ import { undoTo } from "./history.js";
 import { patientOf, type SignedTx, type Tx } from "../protocol/types.js";
 import { ChunkPacker } from "../batcher/chunker.js";
 import { TreeState } from "../state/access.js";
-import { treeGet, treeWrite, type TreeNode } from "../state/smt.js";
+import { treeGet, type TreeNode } from "../state/smt.js";
 import { applyTx } from "../state/transition.js";
 import { RecordingState } from "./recording.js";
 import { explain, type Verdict } from "./verdicts.js";
@@ -102,8 +102,7 @@ export class Engine {
   /** Rebuild the engine from the store: the state leaves, the head, the open batch. */
   static async load(store: Store, domainSeparator: Word, limits: EngineLimits, clock: () => number = Date.now): Promise<Engine> {
     const head = store.head();
-    let root: TreeNode | null = null;
-    for await (const l of store.leaves()) root = treeWrite(root, fromHex(l.key, 32), l.value, l.preimage);
+    const root = await store.loadTree();
     const engine = new Engine(store, domainSeparator, limits, root, head, head.openBatch === null ? null : store.batch(head.openBatch) ?? null, clock);
     const actual = engine.tree.rootHash;
     if (toHex(actual) !== head.stateRoot) {

@@ -5,6 +5,7 @@
  */
 import { fromHex, toHex } from "../protocol/bytes.js";
 import { nodeHash, treeWrite, type TreeNode } from "../state/smt.js";
+import type { UndoRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
 
 export class HistoryError extends Error {
@@ -20,10 +21,16 @@ export function undoTo(store: Store, head: TreeNode | null, headChunk: number, l
   for (let id = headChunk; id > lastChunk; id--) {
     const undo = store.undo(id);
     if (undo === undefined) throw new HistoryError(`undo record of chunk ${id} is missing`);
-    for (const u of undo) {
-      const pre = fromHex(u.preimage);
-      root = treeWrite(root, fromHex(u.key, 32), fromHex(u.value, 32), pre.length > 0 ? pre : undefined);
-    }
+    root = applyUndo(root, undo);
+  }
+  return root;
+}
+
+/** Write back the values an undo record holds (a zero value is an absent leaf). */
+export function applyUndo(root: TreeNode | null, undo: readonly UndoRecord[]): TreeNode | null {
+  for (const u of undo) {
+    const pre = fromHex(u.preimage);
+    root = treeWrite(root, fromHex(u.key, 32), fromHex(u.value, 32), pre.length > 0 ? pre : undefined);
   }
   return root;
 }

@@ -10,18 +10,11 @@
  *   b:<batch>         BatchRecord
  *   s:<key>           current state leaf: value (32 bytes) || preimage
  */
-import { ClassicLevel } from "classic-level";
 import type { Hex } from "viem";
+import type { TreeNode } from "../state/smt.js";
+import { fromJsonBytes, getJson, jsonBytes as json, type Level, type LevelOp as Op, leafOp, loadTree, openLevel, padIndex as pad } from "./level.js";
 import type { BatchRecord, ChunkRecord, Head, LogEntry, TxIndex, UndoRecord } from "./records.js";
 import { GENESIS_HEAD } from "./records.js";
-
-const pad = (n: number) => n.toString().padStart(12, "0");
-
-type Op = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-const json = (v: unknown) => enc.encode(JSON.stringify(v));
 
 export class StoreWriter {
   readonly ops: Op[] = [];
@@ -44,14 +37,7 @@ export class StoreWriter {
     this.ops.push({ type: "put", key: `b:${pad(b.index)}`, value: json(b) });
   }
   leaf(key: Hex, value: Uint8Array | null, preimage?: Uint8Array) {
-    if (value === null) {
-      this.ops.push({ type: "del", key: `s:${key}` });
-      return;
-    }
-    const v = new Uint8Array(32 + (preimage?.length ?? 0));
-    v.set(value, 0);
-    if (preimage) v.set(preimage, 32);
-    this.ops.push({ type: "put", key: `s:${key}`, value: v });
+    this.ops.push(leafOp(key, value, preimage));
   }
   /** Index a transaction under the patient it concerns (h:<patient>:<seq>). */
   history(patient: string, seq: number, hash: Hex) {
@@ -68,12 +54,10 @@ export class StoreWriter {
 }
 
 export class Store {
-  private constructor(private readonly db: ClassicLevel<string, Uint8Array>) {}
+  private constructor(private readonly db: Level) {}
 
   static async open(dir: string): Promise<Store> {
-    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
-    await db.open();
-    return new Store(db);
+    return new Store(await openLevel(dir));
   }
 
   async close(): Promise<void> {
@@ -91,8 +75,7 @@ export class Store {
   }
 
   private getJson<T>(key: string): T | undefined {
-    const v = this.db.getSync(key);
-    return v === undefined ? undefined : (JSON.parse(dec.decode(v)) as T);
+    return getJson<T>(this.db, key);
   }
 
   head(): Head {
@@ -117,20 +100,18 @@ export class Store {
   /** Batches from `index` on, in order. */
   async batchesFrom(index: number): Promise<BatchRecord[]> {
     const out: BatchRecord[] = [];
-    for await (const [, v] of this.db.iterator({ gte: `b:${pad(index)}`, lt: "b;" })) out.push(JSON.parse(dec.decode(v)));
+    for await (const [, v] of this.db.iterator({ gte: `b:${pad(index)}`, lt: "b;" })) out.push(fromJsonBytes(v));
     return out;
   }
 
   /** Transactions concerning `patient`, in execution order (some may since have been superseded). */
   async *historyOf(patient: string): AsyncGenerator<{ seq: number; hash: Hex }> {
     const p = `h:${patient.toLowerCase()}:`;
-    for await (const [, v] of this.db.iterator({ gte: p, lt: `${p};` })) yield JSON.parse(dec.decode(v));
+    for await (const [, v] of this.db.iterator({ gte: p, lt: `${p};` })) yield fromJsonBytes(v);
   }
 
-  /** Every current state leaf. */
-  async *leaves(): AsyncGenerator<{ key: Hex; value: Uint8Array; preimage: Uint8Array | undefined }> {
-    for await (const [k, v] of this.db.iterator({ gte: "s:", lt: "s;" })) {
-      yield { key: k.slice(2) as Hex, value: v.slice(0, 32), preimage: v.length > 32 ? v.slice(32) : undefined };
-    }
+  /** The state tree of every current leaf. */
+  loadTree(): Promise<TreeNode | null> {
+    return loadTree(this.db);
   }
 }

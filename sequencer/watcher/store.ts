@@ -2,10 +2,11 @@
  * The watcher's own durable state (LevelDB): the verified state's leaves, per verified batch the values
  * it overwrote (to roll back on a revert or an L1 reorg) and a checkpoint to restart from.
  */
-import { ClassicLevel } from "classic-level";
 import type { Hex } from "viem";
-import { fromHex, toHex, type Word } from "../protocol/bytes.js";
-import { treeWrite, type TreeNode } from "../state/smt.js";
+import { toHex, type Word } from "../protocol/bytes.js";
+import type { TreeNode } from "../state/smt.js";
+import { getJson, jsonBytes, type Level, type LevelOp, leafOp, loadTree, openLevel, padIndex as pad } from "../store/level.js";
+import type { UndoRecord } from "../store/records.js";
 
 export interface VerifiedBatch {
   index: number;
@@ -27,23 +28,14 @@ export interface Checkpoint {
   root: Hex;
 }
 
-export interface UndoEntry {
-  key: Hex;
-  value: Hex;
-  preimage: Hex;
-}
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-const pad = (n: number) => n.toString().padStart(12, "0");
+/** A value a verified batch overwrote (the same record as the sequencer's chunk undo). */
+export type UndoEntry = UndoRecord;
 
 export class WatcherStore {
-  private constructor(private readonly db: ClassicLevel<string, Uint8Array>) {}
+  private constructor(private readonly db: Level) {}
 
   static async open(dir: string): Promise<WatcherStore> {
-    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
-    await db.open();
-    return new WatcherStore(db);
+    return new WatcherStore(await openLevel(dir));
   }
 
   close(): Promise<void> {
@@ -51,19 +43,15 @@ export class WatcherStore {
   }
 
   checkpoint(): Checkpoint | undefined {
-    const v = this.db.getSync("w:checkpoint");
-    return v === undefined ? undefined : JSON.parse(dec.decode(v));
+    return getJson<Checkpoint>(this.db, "w:checkpoint");
   }
 
   undo(index: number): UndoEntry[] | undefined {
-    const v = this.db.getSync(`u:${pad(index)}`);
-    return v === undefined ? undefined : JSON.parse(dec.decode(v));
+    return getJson<UndoEntry[]>(this.db, `u:${pad(index)}`);
   }
 
-  async loadTree(): Promise<TreeNode | null> {
-    let root: TreeNode | null = null;
-    for await (const [k, v] of this.db.iterator({ gte: "s:", lt: "s;" })) root = treeWrite(root, fromHex(k.slice(2), 32), v.slice(0, 32), v.length > 32 ? v.slice(32) : undefined);
-    return root;
+  loadTree(): Promise<TreeNode | null> {
+    return loadTree(this.db);
   }
 
   /**
@@ -71,20 +59,10 @@ export class WatcherStore {
    * or drop, and the checkpoint.
    */
   async commit(args: { leaves: { key: Word; value: Uint8Array | null; preimage?: Uint8Array }[]; addUndo?: { index: number; entries: UndoEntry[] }; dropUndo?: number[]; checkpoint: Checkpoint }): Promise<void> {
-    const ops: ({ type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string })[] = [];
-    for (const l of args.leaves) {
-      const key = `s:${toHex(l.key)}`;
-      if (l.value === null) ops.push({ type: "del", key });
-      else {
-        const v = new Uint8Array(32 + (l.preimage?.length ?? 0));
-        v.set(l.value, 0);
-        if (l.preimage) v.set(l.preimage, 32);
-        ops.push({ type: "put", key, value: v });
-      }
-    }
-    if (args.addUndo) ops.push({ type: "put", key: `u:${pad(args.addUndo.index)}`, value: enc.encode(JSON.stringify(args.addUndo.entries)) });
+    const ops: LevelOp[] = args.leaves.map((l) => leafOp(toHex(l.key), l.value, l.preimage));
+    if (args.addUndo) ops.push({ type: "put", key: `u:${pad(args.addUndo.index)}`, value: jsonBytes(args.addUndo.entries) });
     for (const i of args.dropUndo ?? []) ops.push({ type: "del", key: `u:${pad(i)}` });
-    ops.push({ type: "put", key: "w:checkpoint", value: enc.encode(JSON.stringify(args.checkpoint)) });
+    ops.push({ type: "put", key: "w:checkpoint", value: jsonBytes(args.checkpoint) });
     await this.db.batch(ops, { sync: true });
   }
 }

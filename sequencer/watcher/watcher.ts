@@ -17,10 +17,11 @@ import { batchHeaderHash, encodeBatchData } from "../protocol/batch.js";
 import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
 import { FRAUD_KIND_NAME } from "../state/fraud.js";
 import { TreeState } from "../state/access.js";
-import { treeDiff, treeGet, treeWrite, type TreeNode } from "../state/smt.js";
+import { treeDiff, treeGet, type TreeNode } from "../state/smt.js";
 import { BatchAssembler } from "../batcher/assemble.js";
 import { BatchReader, type RollupEvent, UnreadableBatchError } from "../l1/batch-reader.js";
 import { REORG_DEPTH } from "../l1/chain.js";
+import { applyUndo } from "../engine/history.js";
 import { forcedInboxAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { customErrorOf } from "../l1/errors.js";
 import type { Logger } from "../log.js";
@@ -232,13 +233,11 @@ export class Watcher {
     for (let i = this.cp.next - 1; i >= index; i--) {
       const undo = this.d.store.undo(i);
       if (undo === undefined) throw new Error(`cannot roll back batch ${i}: it is final or its undo record is missing`);
+      root = applyUndo(root, undo);
       for (const u of undo) {
-        const key = fromHex(u.key, 32);
         const value = fromHex(u.value, 32);
         const pre = fromHex(u.preimage);
-        root = treeWrite(root, key, value, pre.length > 0 ? pre : undefined);
-        const zero = value.every((b) => b === 0);
-        leaves.set(u.key, { key, value: zero ? null : value, preimage: pre.length > 0 ? pre : undefined });
+        leaves.set(u.key, { key: fromHex(u.key, 32), value: value.every((b) => b === 0) ? null : value, preimage: pre.length > 0 ? pre : undefined });
       }
       dropped.push(i);
     }
