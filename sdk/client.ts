@@ -4,14 +4,32 @@
  * with proofs and verify them against the Rollup on L1 without trusting the sequencer.
  */
 import type { Account, Address, Hex, PublicClient } from "viem";
-import { toHex } from "../sequencer/protocol/bytes.js";
+import { toHex, type Word, wordsEqual } from "../sequencer/protocol/bytes.js";
 import { encodeChunkBody } from "../sequencer/protocol/codec.js";
 import { domainSeparator, type RollupDomain, signingDigest, txHash, typedDataOf } from "../sequencer/protocol/eip712.js";
-import { accessEntryHash, accessLogKey, consentKey, delegateKey, encryptionKeyKey, nextAccessLogHead, nonceKey, recordKey } from "../sequencer/protocol/keys.js";
+import {
+  accessEntryHash,
+  accessLogKey,
+  type ConsentValue,
+  consentKey,
+  consentOf,
+  delegateExpiryOf,
+  delegateKey,
+  encryptionKeyKey,
+  nextAccessLogHead,
+  nonceKey,
+  nonceOf,
+  RECORD_PREIMAGE_BYTES,
+  recordKey,
+  recordOfPreimage,
+  type RecordValue,
+  recordWord,
+} from "../sequencer/protocol/keys.js";
 import type { SignedTx, Tx } from "../sequencer/protocol/types.js";
 import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
-import { apiError, DroppedError, EphrError, TimeoutError, VerificationError } from "./errors.js";
-import { checkProof, checkRootOnL1, type ProvenValue, type TrustLevel } from "./verify.js";
+import { RPC_ERROR } from "../sequencer/api/errors.js";
+import { apiError, DroppedError, EphrError, StaleRootError, TimeoutError, VerificationError } from "./errors.js";
+import { checkRootOnL1, provenLeaf, type ProvenValue, type TrustLevel } from "./verify.js";
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 /** A transaction to sign: the nonce is looked up when omitted. */
@@ -68,17 +86,47 @@ const RANK: Record<string, number> = { executed: 1, posted: 2, final: 3 };
 export interface ClientOptions {
   /** the sequencer API (JSON-RPC over HTTP) */
   url: string;
-  /** an L1 client, to verify proofs against the Rollup (light client); without it only proofs are checked */
-  l1?: PublicClient;
+  /**
+   * L1, to verify roots against the Rollup (light client): an L1 client and the address of the Rollup
+   * the caller trusts (from the deployment, never from the sequencer). The sequencer's chain info must
+   * name the same Rollup and chain, or every call that needs it fails with a VerificationError. Without
+   * `l1` only proofs are checked, against the sequencer's roots ("soft").
+   */
+  l1?: { client: PublicClient; rollup: Address };
+  /**
+   * A "posted" or "final" answer proven against a root that is no longer (or not yet) the newest one
+   * on L1 is asked again this many times in all, `delayMs` apart, before failing with a StaleRootError:
+   * a batch can land on L1 moments before the sequencer notices it. Default 8 attempts, 250 ms.
+   */
+  staleRetry?: { attempts: number; delayMs: number };
+  /**
+   * A "posted" answer may be proven against an earlier batch than L1's newest when every newer batch
+   * reached L1 less than this many seconds ago (a sequencer reports a batch as posted only after its
+   * confirmations). So a posted read reflects every batch L1 accepted longer ago than this. Default 60;
+   * 0 demands the newest batch.
+   */
+  postedLagSeconds?: number;
   fetch?: typeof fetch;
 }
+
+/** A state value whose proof was verified; `value` is decoded from the proven leaf. */
+export type Verified<T> = ProvenValue<T> & { trust: TrustLevel };
+
+/** Decodes a proven, existing leaf (value word and preimage) into the value an app reads. */
+export type LeafDecoder<T> = (word: Word, preimage: Uint8Array) => T;
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 export class EphrClient {
   private info: ChainInfo | null = null;
   private id = 0;
   private readonly fetchFn: typeof fetch;
+  private l1ChainId: number | null = null;
 
   constructor(readonly opts: ClientOptions) {
+    if (opts.l1 !== undefined && (typeof opts.l1.rollup !== "string" || !ADDRESS.test(opts.l1.rollup))) {
+      throw new TypeError("options.l1.rollup must be the address of the Rollup contract you trust (0x and 40 hex digits)");
+    }
     this.fetchFn = opts.fetch ?? fetch;
   }
 
@@ -89,26 +137,47 @@ export class EphrClient {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: ++this.id, method, params }),
     });
-    if (res.status === 413) throw new EphrError("request body too large", 1104);
+    if (res.status === 413) throw apiError({ code: RPC_ERROR.BodyTooLarge, message: "request body too large" });
     const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: unknown } };
     if (body.error) throw apiError(body.error);
     return body.result as T;
   }
 
+  /**
+   * The sequencer's chain information. With `l1`, it must name the trusted Rollup (as `contracts.rollup`
+   * and the EIP-712 `verifyingContract`) and the L1 client's chain, else a VerificationError.
+   */
   async chainInfo(refresh = false): Promise<ChainInfo> {
-    if (this.info === null || refresh) this.info = await this.call<ChainInfo>("ephr_chainInfo");
+    if (this.info === null || refresh) {
+      const info = await this.call<ChainInfo>("ephr_chainInfo");
+      if (this.opts.l1) await this.checkChainInfo(info, this.opts.l1);
+      this.info = info;
+    }
     return this.info;
   }
 
-  async domain(): Promise<RollupDomain> {
-    const i = await this.chainInfo();
-    return { chainId: i.chainId, verifyingContract: i.contracts.rollup };
+  private async checkChainInfo(info: ChainInfo, l1: NonNullable<ClientOptions["l1"]>): Promise<void> {
+    const trusted = l1.rollup.toLowerCase();
+    for (const [what, named] of [["contracts.rollup", info.contracts?.rollup], ["domain.verifyingContract", info.domain?.verifyingContract]] as const) {
+      if (typeof named !== "string" || named.toLowerCase() !== trusted) {
+        throw new VerificationError(`the sequencer names Rollup ${String(named)} (${what}), not the trusted Rollup ${l1.rollup}`, { trusted: l1.rollup, named });
+      }
+    }
+    if (this.l1ChainId === null) this.l1ChainId = await l1.client.getChainId();
+    if (info.chainId !== this.l1ChainId || info.domain.chainId !== this.l1ChainId) {
+      throw new VerificationError(`the sequencer names chain ${info.chainId}, but the L1 client is on chain ${this.l1ChainId}`, { l1ChainId: this.l1ChainId, named: info.chainId });
+    }
   }
 
-  /** The signer's next nonce (soft state). */
+  /** The EIP-712 domain transactions are signed under (with `l1`: the trusted Rollup, on L1's chain). */
+  async domain(): Promise<RollupDomain> {
+    const i = await this.chainInfo();
+    return { chainId: i.chainId, verifyingContract: this.opts.l1?.rollup ?? i.contracts.rollup };
+  }
+
+  /** The signer's next nonce (soft state, proof checked). */
   async nonceOf(account: Address): Promise<number> {
-    const r = await this.call<ProvenValue<number>>("ephr_getNonce", [account]);
-    return r.value ?? 0;
+    return (await this.getNonce(account, "soft")).value ?? 0;
   }
 
   /** Sign a transaction (EIP-712) with `signer`; the nonce is looked up when omitted. */
@@ -150,37 +219,57 @@ export class EphrClient {
   }
 
   /**
-   * Read a state value with its proof, verify the proof, and (with an L1 client) verify that L1 holds
-   * the root at the trust level asked for: "soft" (the sequencer's latest root), "posted" or "final".
+   * Read a state value with its proof and verify it: the proof against the answer's root, then (with
+   * `l1`) that root on L1 at the trust level asked for: "soft" (the sequencer's latest root), "posted"
+   * (the root of the Rollup's newest batch) or "final" (of its newest final batch). The value returned
+   * is `decode`d from the proven leaf; the sequencer's own `value` is ignored. An answer proven against
+   * a root that is not the newest on L1 is asked again (`staleRetry`) before a StaleRootError.
    */
-  async read<T>(method: string, key: Hex, params: unknown[], trust: TrustLevel = "posted"): Promise<ProvenValue<T> & { trust: TrustLevel }> {
+  async read<T>(method: string, key: Hex, params: unknown[], decode: LeafDecoder<T>, trust: TrustLevel = "posted"): Promise<Verified<T>> {
     const at = trust === "soft" ? "latest" : trust;
-    const p = await this.call<ProvenValue<T>>(method, [...params, { at }]);
-    if (p.key.toLowerCase() !== key.toLowerCase()) throw new EphrError(`the sequencer answered for key ${p.key}, not ${key}`, 2001);
-    checkProof(key, p);
-    if (!this.opts.l1) return { ...p, trust: "soft" };
-    const info = await this.chainInfo();
-    const reached = await checkRootOnL1(this.opts.l1, info.contracts.rollup, p, trust);
-    return { ...p, trust: reached };
+    const { attempts, delayMs } = this.opts.staleRetry ?? { attempts: 8, delayMs: 250 };
+    for (let attempt = 1; ; attempt++) {
+      const p = await this.call<ProvenValue<unknown>>(method, [...params, { at }]);
+      if (typeof p?.key !== "string" || p.key.toLowerCase() !== key.toLowerCase()) throw new VerificationError(`the sequencer answered for key ${String(p?.key)}, not ${key}`);
+      const leaf = provenLeaf(key, p);
+      const verified: Verified<T> = {
+        key,
+        exists: leaf.word !== null,
+        value: leaf.word === null ? null : decode(leaf.word, leaf.preimage),
+        rawValue: leaf.word === null ? null : toHex(leaf.word),
+        proof: p.proof,
+        root: p.root,
+        committed: p.committed,
+        trust: "soft",
+      };
+      if (!this.opts.l1) return verified;
+      await this.chainInfo();
+      try {
+        return { ...verified, trust: await checkRootOnL1(this.opts.l1.client, this.opts.l1.rollup, p, trust, this.opts.postedLagSeconds ?? 60) };
+      } catch (e) {
+        if (!(e instanceof StaleRootError) || attempt >= attempts) throw e;
+      }
+      await new Promise((res) => setTimeout(res, delayMs));
+    }
   }
 
   getConsent(patient: Address, grantee: Address, trust?: TrustLevel) {
-    return this.read<{ access: number; categories: number; expiry: number }>("ephr_getConsent", toHex(consentKey(lc(patient), lc(grantee))), [patient, grantee], trust);
+    return this.read<ConsentValue>("ephr_getConsent", toHex(consentKey(lc(patient), lc(grantee))), [patient, grantee], consentDecoder, trust);
   }
   getRecord(patient: Address, recordId: Hex, trust?: TrustLevel) {
-    return this.read<{ provider: Address; ciphertextHash: Hex; locationHash: Hex; category: number; version: number }>("ephr_getRecord", toHex(recordKey(lc(patient), recordId)), [patient, recordId], trust);
+    return this.read<RecordValue>("ephr_getRecord", toHex(recordKey(lc(patient), recordId)), [patient, recordId], recordDecoder, trust);
   }
   getNonce(account: Address, trust?: TrustLevel) {
-    return this.read<number>("ephr_getNonce", toHex(nonceKey(lc(account))), [account], trust);
+    return this.read<number>("ephr_getNonce", toHex(nonceKey(lc(account))), [account], (w) => nonceOf(w), trust);
   }
   getDelegate(patient: Address, delegate: Address, trust?: TrustLevel) {
-    return this.read<{ expiry: number }>("ephr_getDelegate", toHex(delegateKey(lc(patient), lc(delegate))), [patient, delegate], trust);
+    return this.read<{ expiry: number }>("ephr_getDelegate", toHex(delegateKey(lc(patient), lc(delegate))), [patient, delegate], (w) => ({ expiry: delegateExpiryOf(w) }), trust);
   }
   getEncryptionKey(account: Address, trust?: TrustLevel) {
-    return this.read<Hex>("ephr_getEncryptionKey", toHex(encryptionKeyKey(lc(account))), [account], trust);
+    return this.read<Hex>("ephr_getEncryptionKey", toHex(encryptionKeyKey(lc(account))), [account], (w) => toHex(w), trust);
   }
   getAccessLog(patient: Address, trust?: TrustLevel) {
-    return this.read<{ head: Hex }>("ephr_getAccessLog", toHex(accessLogKey(lc(patient))), [patient], trust);
+    return this.read<{ head: Hex }>("ephr_getAccessLog", toHex(accessLogKey(lc(patient))), [patient], (w) => ({ head: toHex(w) }), trust);
   }
   /** Every transaction concerning a patient, oldest first (grants, revocations, records, served reads). */
   history(patient: Address, opts: { types?: Tx["type"][]; limit?: number } = {}) {
@@ -223,4 +312,19 @@ export function signerOf(account: Account & { signTypedData?: (a: never) => Prom
 }
 
 const lc = (a: Address) => a.toLowerCase() as Address;
+
+/** A consent word (the proof says it exists, so it is non-zero). */
+function consentDecoder(word: Word): ConsentValue {
+  const c = consentOf(word);
+  if (c === null) throw new VerificationError("the proven consent word is zero");
+  return c;
+}
+
+/** A record pointer: the leaf's preimage must be the 89 bytes that hash to the proven word. */
+function recordDecoder(word: Word, preimage: Uint8Array): RecordValue {
+  if (preimage.length !== RECORD_PREIMAGE_BYTES || !wordsEqual(recordWord(preimage), word)) {
+    throw new VerificationError(`the record's preimage (${preimage.length} bytes) is missing or does not hash to the proven value`);
+  }
+  return recordOfPreimage(preimage);
+}
 

@@ -2,6 +2,9 @@
  * Typed errors of the SDK, one class per failure an app can act on (the API's stable codes,
  * docs/api.md). Every error carries the code and the API's data.
  */
+import { RPC_ERROR } from "../sequencer/api/errors.js";
+import { namesOf } from "../sequencer/protocol/constants.js";
+
 export class EphrError extends Error {
   constructor(
     message: string,
@@ -13,29 +16,13 @@ export class EphrError extends Error {
   }
 }
 
-const classes: Record<number, string> = {
-  [-32700]: "ParseError",
-  [-32600]: "InvalidRequestError",
-  [-32601]: "MethodNotFoundError",
-  [-32602]: "InvalidParamsError",
-  [-32603]: "InternalError",
-  [-32001]: "SequencerUnavailableError",
-  1001: "BadSignatureError",
-  1002: "UnauthorizedError",
-  1003: "BadNonceError",
-  1004: "ExpiredError",
-  1005: "NoConsentError",
-  1006: "BadVersionError",
-  1007: "InvalidFieldError",
-  1008: "CategoryMismatchError",
-  1101: "DuplicateError",
-  1102: "WrongDomainError",
-  1103: "UnknownTxTypeError",
-  1104: "BodyTooLargeError",
-  1105: "TooManyTransactionsError",
-  1201: "NotFoundError",
-  1202: "RootUnavailableError",
-};
+/**
+ * The error class name of each API code, derived from the API's own table (sequencer/api/errors.ts):
+ * the code's name with an "Error" suffix (`BadNonce` → `BadNonceError`, `ParseError` stays).
+ */
+const classes: Record<number, string> = Object.fromEntries(
+  Object.entries(namesOf(RPC_ERROR)).map(([code, name]) => [code, name.endsWith("Error") ? name : `${name}Error`]),
+);
 
 /** The typed error for an API error object. */
 export function apiError(e: { code: number; message: string; data?: unknown }): EphrError {
@@ -49,6 +36,19 @@ export class VerificationError extends EphrError {
   constructor(message: string, data?: unknown) {
     super(message, 2001, data);
     this.name = "VerificationError";
+  }
+}
+
+/**
+ * A root that L1 holds, but not the newest one at the trust level asked for: a "posted" read proven
+ * against an older batch than the Rollup's newest, or a "final" read against another batch than the
+ * newest final one. The value may predate a revocation, so it is refused. `data`: `{ trust, batch,
+ * newest }` (newest: the index L1 required, null when L1 holds none).
+ */
+export class StaleRootError extends VerificationError {
+  constructor(message: string, data: { trust: "posted" | "final"; batch: number; newest: number | null }) {
+    super(message, data);
+    this.name = "StaleRootError";
   }
 }
 

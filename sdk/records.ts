@@ -1,22 +1,35 @@
 /**
  * Records end to end, for apps: encrypt a record for its patient and readers, store it in a vault,
- * anchor its hash on the ledger; read it back and decrypt it. FHIR R4 resources are canonicalised
- * (RFC 8785) and filed under the category their type maps to (docs/fhir.md).
+ * anchor its hash on the ledger; read it back, check it against the ledger's anchor, and decrypt it.
+ * FHIR R4 resources are canonicalised (RFC 8785) and filed under the category their type maps to
+ * (docs/fhir.md).
  */
 import type { Address, Hex } from "viem";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { encryptRecord, openRecord } from "../sequencer/crypto/index.js";
+import { encryptRecord, matchesAnchor, openRecord } from "../sequencer/crypto/index.js";
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { prepareResource } from "../sequencer/fhir/index.js";
 import type { EphrClient, TypedDataSigner } from "./client.js";
 import { EphrError } from "./errors.js";
-import type { VaultClient } from "./vault.js";
+import type { TrustLevel } from "./verify.js";
+import type { ServedRecord, VaultClient } from "./vault.js";
 
 /** An account without a published encryption key cannot be given a key wrap. */
 export class NoEncryptionKeyError extends EphrError {
   constructor(readonly account: Address) {
     super(`${account} has not registered an encryption key (RegisterEncryptionKey)`, 2005, { account });
     this.name = "NoEncryptionKeyError";
+  }
+}
+
+/**
+ * A vault served bytes that are not the record version the ledger anchors (another hash, record id or
+ * version, or a record the ledger does not hold): nothing is decrypted. `data` names what disagrees.
+ */
+export class AnchorMismatchError extends EphrError {
+  constructor(message: string, data: { patient: Address; recordId: Hex; servedVersion: number | null; anchoredVersion: number | null; anchoredCiphertextHash: Hex | null }) {
+    super(message, 2006, data);
+    this.name = "AnchorMismatchError";
   }
 }
 
@@ -33,7 +46,7 @@ export interface StoredRecord {
 export async function encryptionKeyOf(ephr: EphrClient, account: Address): Promise<Uint8Array> {
   const k = await ephr.getEncryptionKey(account, "soft");
   if (!k.exists || k.value === null) throw new NoEncryptionKeyError(account);
-  return fromHex(k.value as Hex, 32);
+  return fromHex(k.value, 32);
 }
 
 /**
@@ -52,11 +65,39 @@ export async function storeRecord(ephr: EphrClient, vault: VaultClient, provider
   return { recordId, version, category: a.category, ciphertextHash: enc.ciphertextHash, location: stored.location, anchor };
 }
 
-/** Read and decrypt the current version of a record; `encryptionPrivateKey` is the reader's X25519 key. */
-export async function readRecord(vault: VaultClient, reader: TypedDataSigner, encryptionPrivateKey: Uint8Array, patient: Address, recordId: Hex) {
+/**
+ * Read and decrypt the current version of a record; `encryptionPrivateKey` is the reader's X25519 key.
+ * The vault is not trusted for the bytes: the record's anchor is read from the ledger through the
+ * vault's EphrClient (proof verified, at `opts.trust`, default "posted": against the Rollup's newest
+ * batch when the client has L1), and the served ciphertext must be exactly the anchored version
+ * (matchesAnchor: hash, record id and version) before it is decrypted; else an AnchorMismatchError.
+ */
+export async function readRecord(vault: VaultClient, reader: TypedDataSigner, encryptionPrivateKey: Uint8Array, patient: Address, recordId: Hex, opts: { trust?: TrustLevel } = {}) {
   const served = await vault.read(reader, patient, recordId);
+  const anchor = await checkAgainstAnchor(vault.ephr, served, patient, recordId, opts.trust ?? "posted");
   const plaintext = openRecord(served.ciphertext, served.wrap, encryptionPrivateKey, reader.address);
-  return { plaintext, served };
+  return { plaintext, served, anchor };
+}
+
+/** The ledger's anchor of the record, once the served version is shown to be it. */
+async function checkAgainstAnchor(ephr: EphrClient, served: ServedRecord, patient: Address, recordId: Hex, trust: TrustLevel) {
+  const proven = await ephr.getRecord(patient, recordId, trust);
+  const anchored = proven.value;
+  const servedVersion = served.record?.version ?? null;
+  const mismatch = (why: string) =>
+    new AnchorMismatchError(`the vault served record ${recordId} of ${patient} version ${servedVersion}, ${why}; it was not decrypted`, {
+      patient,
+      recordId,
+      servedVersion,
+      anchoredVersion: anchored?.version ?? null,
+      anchoredCiphertextHash: anchored?.ciphertextHash ?? null,
+    });
+  if (anchored === null) throw mismatch(`but the ledger anchors no such record (trust ${proven.trust})`);
+  if (servedVersion !== anchored.version) throw mismatch(`but the ledger anchors version ${anchored.version} (trust ${proven.trust})`);
+  if (!matchesAnchor(served.ciphertext, { recordId, version: anchored.version, ciphertextHash: anchored.ciphertextHash })) {
+    throw mismatch(`but its bytes are not the ciphertext anchored as ${anchored.ciphertextHash} (trust ${proven.trust})`);
+  }
+  return { ...anchored, root: proven.root, batch: proven.committed?.batch ?? null, trust: proven.trust };
 }
 
 /** Import a FHIR R4 resource: validate, canonicalise, encrypt, store and anchor under its category. */
@@ -66,8 +107,8 @@ export async function storeFhirResource(ephr: EphrClient, vault: VaultClient, pr
   return { ...stored, resourceType: prepared.resourceType, contentHash: prepared.contentHash };
 }
 
-/** Read a FHIR resource stored by storeFhirResource. */
-export async function readFhirResource(vault: VaultClient, reader: TypedDataSigner, encryptionPrivateKey: Uint8Array, patient: Address, recordId: Hex) {
-  const { plaintext, served } = await readRecord(vault, reader, encryptionPrivateKey, patient, recordId);
-  return { resource: JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>, served };
+/** Read a FHIR resource stored by storeFhirResource (checked against its anchor like readRecord). */
+export async function readFhirResource(vault: VaultClient, reader: TypedDataSigner, encryptionPrivateKey: Uint8Array, patient: Address, recordId: Hex, opts: { trust?: TrustLevel } = {}) {
+  const { plaintext, served, anchor } = await readRecord(vault, reader, encryptionPrivateKey, patient, recordId, opts);
+  return { resource: JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>, served, anchor };
 }

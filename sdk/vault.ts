@@ -38,7 +38,8 @@ export class VaultClient {
 
   constructor(
     readonly url: string,
-    private readonly ephr: EphrClient,
+    /** the ledger client requests are signed for, and served records are checked against */
+    readonly ephr: EphrClient,
     private readonly fetchFn: typeof fetch = fetch,
   ) {}
 

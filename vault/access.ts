@@ -1,12 +1,14 @@
 /**
  * The vault's authorisation decisions, taken from the ledger through the SDK's light client: a value
- * counts only with a Merkle proof against a root that the Rollup holds on L1 (posted). A revocation the
- * sequencer has executed but not yet posted also denies (denying on the sequencer's word is safe).
+ * counts only when decoded from a Merkle proof against the root of the newest batch the trusted Rollup
+ * holds on L1 (posted). A revocation the sequencer has executed but not yet posted also denies (denying
+ * on the sequencer's word is safe). Coverage is the protocol's own rule (consentCovers).
  */
 import type { Address, Hex } from "viem";
 import type { EphrClient } from "../sdk/client.js";
-import { isEphrError } from "../sdk/errors.js";
+import { isEphrError, VerificationError } from "../sdk/errors.js";
 import { ACCESS_READ, ACCESS_WRITE } from "../sequencer/protocol/constants.js";
+import { consentCovers } from "../sequencer/protocol/keys.js";
 import { VaultError } from "./errors.js";
 
 export interface AnchoredRecord {
@@ -19,17 +21,11 @@ export interface AnchoredRecord {
   batch: number | null;
 }
 
-type Consent = { access: number; categories: number; expiry: number } | null;
-
-function covers(c: Consent, bit: number, category: number, now: number): boolean {
-  return c !== null && c.expiry > now && (c.access & bit) !== 0 && ((c.categories >>> category) & 1) === 1;
-}
-
 async function ledger<T>(what: string, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (isEphrError(e, "VerificationError")) throw new VaultError("VAULT_LEDGER_UNAVAILABLE", `${what}: the ledger's answer did not verify against L1: ${(e as Error).message}`);
+    if (e instanceof VerificationError) throw new VaultError("VAULT_LEDGER_UNAVAILABLE", `${what}: the ledger's answer did not verify against L1: ${(e as Error).message}`);
     if (isEphrError(e, "RootUnavailableError")) throw new VaultError("VAULT_LEDGER_UNAVAILABLE", `${what}: no batch is posted on L1 yet`);
     throw new VaultError("VAULT_LEDGER_UNAVAILABLE", `${what}: cannot read the ledger (${(e as Error).message})`);
   }
@@ -49,11 +45,11 @@ export class AccessControl {
   async mayRead(reader: Address, patient: Address, category: number): Promise<{ root: Hex; batch: number | null }> {
     const now = Math.floor(Date.now() / 1000);
     const posted = await ledger("consent", () => this.client.getConsent(patient, reader, "posted"));
-    if (!covers(posted.value, ACCESS_READ, category, now)) {
+    if (!consentCovers(posted.value, ACCESS_READ, category, now)) {
       throw new VaultError("VAULT_NO_CONSENT", `${reader} holds no live READ grant from ${patient} covering category ${category} in the state posted on L1 (root ${posted.root})`);
     }
     const soft = await ledger("consent", () => this.client.getConsent(patient, reader, "soft"));
-    if (!covers(soft.value, ACCESS_READ, category, now)) {
+    if (!consentCovers(soft.value, ACCESS_READ, category, now)) {
       throw new VaultError("VAULT_REVOKED", `${patient} has revoked or narrowed ${reader}'s grant (executed by the sequencer, not yet posted)`);
     }
     return { root: posted.root, batch: posted.committed?.batch ?? null };
@@ -64,7 +60,7 @@ export class AccessControl {
     if (provider === patient) return;
     const now = Math.floor(Date.now() / 1000);
     const soft = await ledger("consent", () => this.client.getConsent(patient, provider, "soft"));
-    if (!covers(soft.value, ACCESS_WRITE, category, now)) throw new VaultError("VAULT_NO_CONSENT", `${provider} holds no live WRITE grant from ${patient} covering category ${category}`);
+    if (!consentCovers(soft.value, ACCESS_WRITE, category, now)) throw new VaultError("VAULT_NO_CONSENT", `${provider} holds no live WRITE grant from ${patient} covering category ${category}`);
   }
 
   /** A key wrap may be stored for the patient or for a holder of a live READ grant covering the category. */
@@ -72,6 +68,6 @@ export class AccessControl {
     if (recipient === patient) return;
     const now = Math.floor(Date.now() / 1000);
     const soft = await ledger("consent", () => this.client.getConsent(patient, recipient, "soft"));
-    if (!covers(soft.value, ACCESS_READ, category, now)) throw new VaultError("VAULT_NO_CONSENT", `no key wrap for ${recipient}: it holds no live READ grant from ${patient} covering category ${category}`);
+    if (!consentCovers(soft.value, ACCESS_READ, category, now)) throw new VaultError("VAULT_NO_CONSENT", `no key wrap for ${recipient}: it holds no live READ grant from ${patient} covering category ${category}`);
   }
 }

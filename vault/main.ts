@@ -3,7 +3,7 @@
  * (docs/vault.md); exits 2 with a clear message on bad configuration.
  */
 import { privateKeyToAccount } from "viem/accounts";
-import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+import { type Address, createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { z } from "zod";
 import { ConfigError, describeIssues } from "../deploy/params.js";
 import { EphrClient, signerOf } from "../sdk/client.js";
@@ -16,6 +16,8 @@ import { VaultStorage } from "./storage.js";
 const schema = z.object({
   EPHR_API_URL: z.url().default("http://127.0.0.1:8645/"),
   EPHR_L1_RPC_URL: z.url(),
+  /** the Rollup this vault trusts: roots are checked against it, never against what the sequencer names */
+  EPHR_ROLLUP_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be the Rollup's address (0x and 40 hex digits)"),
   EPHR_VAULT_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key"),
   EPHR_VAULT_DATA_DIR: z.string().default(".data/vault"),
   EPHR_VAULT_HOST: z.string().default("127.0.0.1"),
@@ -27,14 +29,15 @@ const schema = z.object({
 export async function startVault(env: z.infer<typeof schema>) {
   const log = createLogger("vault", env.EPHR_LOG_LEVEL);
   const l1 = createPublicClient({ transport: http(env.EPHR_L1_RPC_URL) }) as PublicClient;
-  const client = new EphrClient({ url: env.EPHR_API_URL, l1 });
-  const info = await client.chainInfo();
+  const rollup = env.EPHR_ROLLUP_ADDRESS.toLowerCase() as Address;
+  const client = new EphrClient({ url: env.EPHR_API_URL, l1: { client: l1, rollup } });
+  const info = await client.chainInfo(); // refuses a sequencer naming another Rollup or chain
   const account = privateKeyToAccount(env.EPHR_VAULT_KEY as Hex);
   const storage = await VaultStorage.open(env.EPHR_VAULT_DATA_DIR);
   const server = await startVaultServer(
     {
       address: account.address.toLowerCase() as Hex,
-      domain: { chainId: info.chainId, verifyingContract: info.contracts.rollup },
+      domain: { chainId: info.chainId, verifyingContract: rollup },
       storage,
       access: new AccessControl(client),
       logger: new AccessLogger(client, signerOf(account)),

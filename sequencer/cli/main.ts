@@ -5,12 +5,13 @@
  * (EPHR_L1_RPC_URL). Run without arguments for help.
  */
 import { parseArgs } from "node:util";
-import { createPublicClient, createWalletClient, type Hex, http, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, type Hex, http, isAddress, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient, forcedBody, type Level, signerOf, type UnsignedTx } from "../../sdk/client.js";
 import { isEphrError } from "../../sdk/errors.js";
 import { ACCESS_READ, ACCESS_WRITE } from "../protocol/constants.js";
-import { forcedInboxAbi } from "../l1/contracts.generated.js";
+import { chainFor } from "../l1/chain.js";
+import { forcedInboxAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { KeyStore } from "./keystore.js";
 import { readFileSync } from "node:fs";
 import { readFhirResource, storeFhirResource } from "../../sdk/records.js";
@@ -40,7 +41,8 @@ const HELP = `ephr CLI (npm run cli -- <command> [options])
                                               sign a transaction and queue it in the L1 ForcedInbox
   Names are identities from \`keys create\`, or 0x addresses. Add --wait <level> to any transaction.
 
-Environment: EPHR_API_URL, EPHR_L1_RPC_URL (verification, force), EPHR_VAULT_URL, EPHR_KEY_PASSWORD, EPHR_KEYS_DIR.`;
+Environment: EPHR_API_URL, EPHR_L1_RPC_URL (verification, force) with EPHR_ROLLUP_ADDRESS (the Rollup
+verification trusts; or --rollup), EPHR_VAULT_URL, EPHR_KEY_PASSWORD, EPHR_KEYS_DIR.`;
 
 const options = {
   as: { type: "string" },
@@ -65,6 +67,7 @@ const options = {
   vault: { type: "string" },
   api: { type: "string" },
   l1: { type: "string" },
+  rollup: { type: "string" },
 } as const;
 
 class UsageError extends Error {}
@@ -77,7 +80,10 @@ async function main(argv: string[]): Promise<void> {
   const apiUrl = o.api ?? process.env.EPHR_API_URL ?? "http://127.0.0.1:8645/";
   const l1Url = o.l1 ?? process.env.EPHR_L1_RPC_URL;
   const l1 = l1Url ? (createPublicClient({ transport: http(l1Url) }) as PublicClient) : undefined;
-  const client = new EphrClient({ url: apiUrl, l1 });
+  const rollup = o.rollup ?? process.env.EPHR_ROLLUP_ADDRESS;
+  if (l1 && !rollup && cmd !== "keys") throw new UsageError("with an L1 RPC URL, name the Rollup to verify against: --rollup 0x.. or EPHR_ROLLUP_ADDRESS (from the deployment)");
+  if (rollup !== undefined && !isAddress(rollup)) throw new UsageError(`--rollup / EPHR_ROLLUP_ADDRESS is not an address: ${rollup}`);
+  const client = new EphrClient({ url: apiUrl, l1: l1 && rollup ? { client: l1, rollup: rollup as Hex } : undefined });
   const need = (v: string | undefined, name: string) => {
     if (v === undefined) throw new UsageError(`missing --${name}`);
     return v;
@@ -145,9 +151,10 @@ async function main(argv: string[]): Promise<void> {
       const stx = await client.sign(signerOf(privateKeyToAccount(id.privateKey)), tx);
       if (!l1Url) throw new UsageError("force needs EPHR_L1_RPC_URL (or --l1)");
       const payerKey = o.payer === "dev" || o.payer === undefined ? (await import("../devnet/accounts.js")).DEV_KEYS[5]! : (await store.load(o.payer)).privateKey;
-      const info = await client.chainInfo();
-      const wallet = createWalletClient({ account: privateKeyToAccount(payerKey), transport: http(l1Url), chain: { id: info.chainId, name: "l1", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [l1Url] } } } });
-      const l1tx = await wallet.writeContract({ address: info.contracts.inbox, abi: forcedInboxAbi, functionName: "enqueue", args: [forcedBody(stx)] });
+      // The inbox is the one the trusted Rollup names (a censoring sequencer could name another).
+      const inbox = await l1!.readContract({ address: rollup as Hex, abi: rollupAbi, functionName: "inbox" });
+      const wallet = createWalletClient({ account: privateKeyToAccount(payerKey), transport: http(l1Url), chain: chainFor(await l1!.getChainId(), l1Url) });
+      const l1tx = await wallet.writeContract({ address: inbox, abi: forcedInboxAbi, functionName: "enqueue", args: [forcedBody(stx)] });
       console.log(JSON.stringify({ hash: stx.hash, l1Transaction: l1tx, note: "queued in the ForcedInbox; the sequencer must include it before its deadline" }, null, 2));
       if (o.wait) console.log(JSON.stringify(await client.waitFor(stx.hash, o.wait as Level, { timeoutMs: 600_000 }), null, 2));
       return;

@@ -118,7 +118,7 @@ async function main(): Promise<void> {
      API (JSON-RPC):  ${apiUrl}
      L1:              ${settings.EPHR_L1_RPC_URL}
      Vault:           http://127.0.0.1:${vaultPort} (with a local L1; a watcher runs too)
-     Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${settings.EPHR_L1_RPC_URL} EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}
+     Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${settings.EPHR_L1_RPC_URL} EPHR_ROLLUP_ADDRESS=${settings.EPHR_ROLLUP_ADDRESS} EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}
                       npm run cli -- keys create alice && npm run cli -- keys create clinic
                       npm run cli -- grant --as alice --to clinic --access read,write --categories 1 --wait posted
      Stop:            Ctrl-C

@@ -5,7 +5,7 @@
  */
 import type { Address, Hex } from "viem";
 import { addressBytes, bigintFromBytes, concatBytes, fromHex, toHex, type Word, wordFromBigint } from "./bytes.js";
-import { KEY_DOMAIN } from "./constants.js";
+import { CATEGORY_COUNT, KEY_DOMAIN } from "./constants.js";
 import { keccak256 } from "./hash.js";
 
 const dom = (d: number) => new Uint8Array([d]);
@@ -55,6 +55,16 @@ export function consentOf(w: Word): ConsentValue | null {
     categories: Number((v >> 40n) & 0xffff_ffffn),
     expiry: Number(v & 0xff_ffff_ffffn),
   };
+}
+
+/**
+ * The consent-coverage rule: `c` covers an action at `timestamp` when it exists, expires strictly after
+ * `timestamp`, carries the access bit asked for (`access`: ACCESS_READ or ACCESS_WRITE) and has
+ * `category` (0..31) set in its mask. The state transition (WRITE, for AnchorRecord) and the vault (READ
+ * and WRITE) decide with this one function.
+ */
+export function consentCovers(c: ConsentValue | null, access: number, category: number, timestamp: number): boolean {
+  return c !== null && c.expiry > timestamp && (c.access & access) !== 0 && Number.isInteger(category) && category >= 0 && category < CATEGORY_COUNT && ((c.categories >>> category) & 1) === 1;
 }
 
 /** Delegate word: the delegation's expiry (unix seconds). */

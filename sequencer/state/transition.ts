@@ -19,6 +19,7 @@ import { signingDigest } from "../protocol/eip712.js";
 import {
   accessEntryHash,
   accessLogKey,
+  consentCovers,
   consentKey,
   consentOf,
   consentWord,
@@ -182,8 +183,7 @@ function execute(state: StateAccess, tx: Tx, signer: Address, now: number): void
 function anchorRecord(state: StateAccess, tx: Extract<Tx, { type: "AnchorRecord" }>, signer: Address, now: number): void {
   const patient = lower(tx.patient);
   const c = consentOf(state.read(consentKey(patient, signer)).value);
-  const covers = c !== null && c.expiry > now && (c.access & ACCESS_WRITE) !== 0 && ((c.categories >>> tx.category) & 1) === 1;
-  if (!covers) reject("NoConsent");
+  if (!consentCovers(c, ACCESS_WRITE, tx.category, now)) reject("NoConsent");
   state.update(recordKey(patient, tx.recordId), (old) => {
     const prev = existingRecord(old);
     if (prev !== null) {

@@ -28,6 +28,7 @@ describe("end to end: the patient, hospital and specialist walkthrough", functio
     vault = await startVault({
       EPHR_API_URL: sys.api.url,
       EPHR_L1_RPC_URL: d.l1.url,
+      EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
       EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
       EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")),
       EPHR_VAULT_HOST: "127.0.0.1",
@@ -36,7 +37,7 @@ describe("end to end: the patient, hospital and specialist walkthrough", functio
       EPHR_LOG_LEVEL: "warn",
     });
     const lines: string[] = [];
-    const r = await runDemo({ apiUrl: sys.api.url, vaultUrl: vault.url, l1: d.l1Client, say: (l) => lines.push(l) });
+    const r = await runDemo({ apiUrl: sys.api.url, vaultUrl: vault.url, l1: { client: d.l1Client, rollup: d.deployment.rollup }, say: (l) => lines.push(l) });
     expect(r.observationValue, "the specialist decrypted the glucose value").to.equal(97);
     expect(r.deniedWith).to.be.oneOf(["VAULT_REVOKED", "VAULT_NO_CONSENT"]);
     const types = r.history.map((h) => h.type);

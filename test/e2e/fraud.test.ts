@@ -57,7 +57,7 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
     procs.push(api);
     const w = spawnWatcher(d);
     procs.push(w);
-    const client = new EphrClient({ url: api.url, l1: d.l1Client });
+    const client = new EphrClient({ url: api.url, l1: { client: d.l1Client, rollup: d.deployment.rollup } });
     const info = await client.chainInfo();
     const sep = fromHex(info.domainSeparator, 32);
     const rollup = d.deployment.rollup;

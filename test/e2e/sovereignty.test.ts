@@ -40,7 +40,7 @@ describe("end to end: a patient's revocation takes effect with the sequencer dea
     procs.push(seq);
     const api = await spawnApi(d);
     procs.push(api);
-    const client = new EphrClient({ url: api.url, l1: d.l1Client });
+    const client = new EphrClient({ url: api.url, l1: { client: d.l1Client, rollup: d.deployment.rollup } });
     const info = await client.chainInfo();
     const chain = chainFor(info.chainId, d.l1.url);
     const rpc = async (method: string, params: unknown[] = []) => fetch(d.l1.url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });

@@ -158,7 +158,7 @@ export async function startDevnet(opts: { params?: LocalParams; config?: Partial
 export async function startInProcess(d: Devnet, cfg: Config = d.cfg) {
   const seq = await startSequencerNode(cfg, createLogger("sequencer", cfg.logLevel));
   const api = await startApiNode(cfg, createLogger("api", cfg.logLevel));
-  const client = new EphrClient({ url: api.url, l1: d.l1Client });
+  const client = new EphrClient({ url: api.url, l1: { client: d.l1Client, rollup: d.deployment.rollup } });
   return {
     seq,
     api,
