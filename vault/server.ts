@@ -95,6 +95,12 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
   };
 }
 
+/** Where this vault serves a ciphertext, and the keccak256 of that location: the locationHash a provider anchors. */
+function locate(vault: Address, ciphertextHash: Hex): { location: string; locationHash: Hex } {
+  const location = vaultLocation(vault, ciphertextHash);
+  return { location, locationHash: toHex(keccak256(new TextEncoder().encode(location))) };
+}
+
 /** Check a signed request: shape, signature by the named party, this vault, expiry, single use. */
 async function verify<T extends VaultRequestType>(d: VaultDeps, type: T, body: Record<string, unknown>): Promise<Signed<ReturnType<(typeof REQUEST_SCHEMAS)[T]["parse"]>>> {
   const r = REQUEST_SCHEMAS[type].safeParse(body.request);
@@ -151,43 +157,59 @@ async function upload(d: VaultDeps, body: Record<string, unknown>) {
   await d.access.mayWrite(m.provider, m.patient, m.category);
   const wraps = await checkedWraps(d, hexArray(body.wraps, "wraps"), m.wrapsHash, m.patient, m.category);
   if (!wraps.some((w) => w.recipient === m.patient)) throw new VaultError("VAULT_BAD_REQUEST", "a record must carry a key wrap for its patient");
-  const location = vaultLocation(d.address, m.ciphertextHash);
-  d.storage.putObject(m.ciphertextHash, bytes);
-  await d.storage.putRecord({ patient: m.patient, recordId: m.recordId, version: m.version, category: m.category, provider: m.provider, ciphertextHash: m.ciphertextHash, location, uploadedAt: Date.now() }, wraps);
-  d.log.info({ patient: m.patient, recordId: m.recordId, version: m.version, bytes: bytes.length, wraps: wraps.length }, "record stored");
-  return { location, locationHash: toHex(keccak256(new TextEncoder().encode(location))), ciphertextHash: m.ciphertextHash };
+  const { location, locationHash } = locate(d.address, m.ciphertextHash);
+  const stored = await d.storage.storeRecord({ patient: m.patient, recordId: m.recordId, version: m.version, category: m.category, provider: m.provider, ciphertextHash: m.ciphertextHash, location, uploadedAt: Date.now() }, bytes, wraps);
+  if (stored.outcome === "conflict") {
+    const e = stored.existing;
+    const differs = e.ciphertextHash !== m.ciphertextHash ? "another ciphertext" : e.provider !== m.provider ? `another provider (${e.provider})` : `another category (${e.category})`;
+    throw new VaultError("VAULT_VERSION_EXISTS", `version ${m.version} of record ${m.recordId} of ${m.patient} is already stored here with ${differs}; a stored version is never replaced: upload a new version (or the patient shreds this one first)`);
+  }
+  d.log.info({ patient: m.patient, recordId: m.recordId, version: m.version, bytes: bytes.length, wraps: wraps.length, outcome: stored.outcome }, "record stored");
+  return { location, locationHash, ciphertextHash: m.ciphertextHash };
 }
 
 async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<"outcome">) {
   const signed = await verify(d, "ReadRecord", body);
   const m = signed.message;
-  const deny = async (e: VaultError) => {
+  let served;
+  try {
+    served = await authorise(d, m, signed.hash);
+  } catch (e) {
+    if (!(e instanceof VaultError)) throw e;
     reads.inc({ outcome: e.code });
     await d.storage.audit({ at: Date.now(), patient: m.patient, reader: m.reader, recordId: m.recordId, version: m.version, outcome: "denied", code: e.code, reason: e.message, requestHash: signed.hash, request: m, signature: signed.signature });
     d.log.warn({ patient: m.patient, reader: m.reader, recordId: m.recordId, code: e.code }, "read denied");
-    return e;
-  };
-  let anchored;
-  let proof;
-  try {
-    anchored = await d.access.anchored(m.patient, m.recordId);
-    if (m.version !== 0 && m.version !== anchored.version) throw new VaultError("VAULT_NOT_CURRENT", `the ledger's current version is ${anchored.version}; only it is served`);
-    proof = m.reader === m.patient ? { root: anchored.root, batch: anchored.batch } : await d.access.mayRead(m.reader, m.patient, anchored.category);
-  } catch (e) {
-    throw e instanceof VaultError ? await deny(e) : e;
+    throw e;
   }
+  const { anchored, proof, ciphertext, wrap, logAccess } = served;
+  await d.storage.audit({ at: Date.now(), patient: m.patient, reader: m.reader, recordId: m.recordId, version: anchored.version, outcome: "served", requestHash: signed.hash, logAccessTx: logAccess, request: m, signature: signed.signature });
+  reads.inc({ outcome: "served" });
+  return { ciphertext: toHex(ciphertext), wrap: toHex(wrap), record: { ...anchored }, provedAgainst: proof, logAccess, requestHash: signed.hash };
+}
+
+/**
+ * Everything a read must pass before it is served: the record anchored on L1 (that version only), the
+ * reader allowed, the anchored ciphertext and the reader's key wrap held here, and the read recorded on
+ * the ledger. Any refusal is a VaultError (which `read` audits as denied).
+ */
+async function authorise(d: VaultDeps, m: { reader: Address; patient: Address; recordId: Hex; version: number }, requestHash: Hex) {
+  const anchored = await d.access.anchored(m.patient, m.recordId);
+  if (m.version !== 0 && m.version !== anchored.version) throw new VaultError("VAULT_NOT_CURRENT", `the ledger's current version is ${anchored.version}; only it is served`);
+  const proof = m.reader === m.patient ? { root: anchored.root, batch: anchored.batch } : await d.access.mayRead(m.reader, m.patient, anchored.category);
   const meta = d.storage.record(m.patient, m.recordId, anchored.version);
-  const location = vaultLocation(d.address, anchored.ciphertextHash);
-  if (!meta || meta.ciphertextHash !== anchored.ciphertextHash.toLowerCase() || toHex(keccak256(new TextEncoder().encode(location))) !== anchored.locationHash.toLowerCase()) {
-    throw await deny(new VaultError("VAULT_NOT_FOUND", "this vault does not hold the ciphertext the ledger anchors"));
+  if (!meta || meta.ciphertextHash !== anchored.ciphertextHash.toLowerCase() || locate(d.address, anchored.ciphertextHash).locationHash !== anchored.locationHash.toLowerCase()) {
+    throw new VaultError("VAULT_NOT_FOUND", "this vault does not hold the ciphertext the ledger anchors");
   }
   const ciphertext = d.storage.getObject(anchored.ciphertextHash);
   const wrap = d.storage.wrap(m.patient, m.recordId, anchored.version, m.reader);
-  if (!ciphertext || !wrap) throw await deny(new VaultError("VAULT_NOT_FOUND", ciphertext ? `no key wrap for ${m.reader} (ask the patient to add one)` : "the ciphertext was shredded"));
-  const logTx = await d.logger.log({ patient: m.patient, reader: m.reader, recordId: m.recordId, version: anchored.version, requestHash: signed.hash });
-  await d.storage.audit({ at: Date.now(), patient: m.patient, reader: m.reader, recordId: m.recordId, version: anchored.version, outcome: "served", requestHash: signed.hash, logAccessTx: logTx, request: m, signature: signed.signature });
-  reads.inc({ outcome: "served" });
-  return { ciphertext: toHex(ciphertext), wrap: toHex(wrap), record: { ...anchored }, provedAgainst: proof, logAccess: logTx, requestHash: signed.hash };
+  if (!ciphertext || !wrap) throw new VaultError("VAULT_NOT_FOUND", ciphertext ? `no key wrap for ${m.reader} (ask the patient to add one)` : "the ciphertext was shredded");
+  let logAccess: Hex;
+  try {
+    logAccess = await d.logger.log({ patient: m.patient, reader: m.reader, recordId: m.recordId, version: anchored.version, requestHash });
+  } catch (e) {
+    throw e instanceof VaultError ? e : new VaultError("VAULT_LEDGER_UNAVAILABLE", `cannot record the read on the ledger (${(e as Error).message}); nothing was served`);
+  }
+  return { anchored, proof, ciphertext, wrap, logAccess };
 }
 
 async function addWraps(d: VaultDeps, body: Record<string, unknown>) {
@@ -196,7 +218,7 @@ async function addWraps(d: VaultDeps, body: Record<string, unknown>) {
   if (!meta) throw new VaultError("VAULT_NOT_FOUND", `no record ${m.recordId} version ${m.version} of ${m.patient}`);
   if (m.sender !== m.patient && m.sender !== meta.provider) throw new VaultError("VAULT_NOT_AUTHORIZED", "only the patient or the record's provider may add key wraps");
   const wraps = await checkedWraps(d, hexArray(body.wraps, "wraps"), m.wrapsHash, m.patient, meta.category);
-  await d.storage.putWraps(m.patient, m.recordId, m.version, wraps);
+  if (!(await d.storage.putWraps(m.patient, m.recordId, m.version, wraps))) throw new VaultError("VAULT_NOT_FOUND", `record ${m.recordId} version ${m.version} of ${m.patient} was shredded meanwhile`);
   return { added: wraps.map((w) => w.recipient) };
 }
 

@@ -1,7 +1,14 @@
 /**
  * The vault's storage: ciphertexts content-addressed on the filesystem (objects/<aa>/<hash>), and in
- * LevelDB the record metadata, the key wraps, the request ids already used, and the audit of every
- * served and denied read. The vault never holds a plaintext or a data key.
+ * LevelDB the record metadata, the key wraps, the references from record versions to ciphertexts, the
+ * request ids already used, and the audit of every served and denied read. The vault never holds a
+ * plaintext or a data key.
+ *
+ * A ciphertext object is shared by every record version whose metadata names its hash (anyone who holds
+ * the bytes can upload them under their own records). Each such version holds a reference key
+ * (o:<hash>:<patient>:<recordId>:<version>) written and deleted in the same batch as its metadata; an
+ * object is deleted only when its last reference is. Uploads, key wraps and shredding are serialised, so
+ * the check-then-write of each cannot interleave with another's.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,11 +41,31 @@ export interface AuditEntry {
   signature: Hex;
 }
 
+export interface StoredWrap {
+  recipient: Address;
+  bytes: Uint8Array;
+}
+
+/**
+ * What storing a record version did: `created` it; found it `exists` already with the same ciphertext,
+ * provider and category (the upload is idempotent: only its key wraps are added); or refused it, as a
+ * `conflict` with the version already stored under another ciphertext, provider or category.
+ */
+export type StoreOutcome = { outcome: "created" } | { outcome: "exists" } | { outcome: "conflict"; existing: RecordMeta };
+
+type Op = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const v32 = (n: number) => n.toString().padStart(10, "0");
+const recordBase = (patient: Address, recordId: Hex, version: number) => `${patient}:${recordId}:${v32(version)}`;
+const refKey = (m: RecordMeta) => `o:${m.ciphertextHash.toLowerCase()}:${recordBase(m.patient, m.recordId, m.version)}`;
 
 export class VaultStorage {
+  /** Request ids being claimed right now (checked and added before the claim's first await). */
+  private readonly claiming = new Set<string>();
+  private mutations: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly db: ClassicLevel<string, Uint8Array>,
     private readonly objects: string,
@@ -55,15 +82,22 @@ export class VaultStorage {
     return this.db.close();
   }
 
+  /** Run `f` after every mutation queued before it, and before any queued after it. */
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.mutations.then(f);
+    this.mutations = run.catch(() => undefined);
+    return run;
+  }
+
   private objectPath(hash: Hex): string {
     const h = hash.toLowerCase().slice(2);
     return join(this.objects, h.slice(0, 2), h);
   }
 
-  /** Store a ciphertext under its hash (written to a temporary file, then renamed: never half-written). */
-  putObject(hash: Hex, bytes: Uint8Array): void {
+  /** Write a ciphertext under its hash (to a temporary file, then renamed: never half-written). */
+  private writeObject(hash: Hex, bytes: Uint8Array): void {
     const path = this.objectPath(hash);
-    if (existsSync(path)) return;
+    if (existsSync(path)) return; // the same hash: the same bytes (the caller checked the hash)
     mkdirSync(join(path, ".."), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, bytes, { flush: true });
@@ -75,8 +109,9 @@ export class VaultStorage {
     return existsSync(path) ? new Uint8Array(readFileSync(path)) : null;
   }
 
-  deleteObject(hash: Hex): void {
-    rmSync(this.objectPath(hash), { force: true });
+  private async referenced(hash: Hex): Promise<boolean> {
+    const h = hash.toLowerCase();
+    return (await this.db.keys({ gte: `o:${h}:`, lt: `o:${h};`, limit: 1 }).all()).length > 0;
   }
 
   private json<T>(key: string): T | undefined {
@@ -84,49 +119,94 @@ export class VaultStorage {
     return v === undefined ? undefined : (JSON.parse(dec.decode(v)) as T);
   }
 
-  async putRecord(m: RecordMeta, wraps: { recipient: Address; bytes: Uint8Array }[]): Promise<void> {
-    const base = `${m.patient}:${m.recordId}:${v32(m.version)}`;
-    await this.db.batch([{ type: "put", key: `r:${base}`, value: enc.encode(JSON.stringify(m)) }, ...wraps.map((w) => ({ type: "put" as const, key: `w:${base}:${w.recipient}`, value: w.bytes }))], { sync: true });
-  }
-
-  record(patient: Address, recordId: Hex, version: number): RecordMeta | undefined {
-    return this.json<RecordMeta>(`r:${patient}:${recordId}:${v32(version)}`);
-  }
-
-  async putWraps(patient: Address, recordId: Hex, version: number, wraps: { recipient: Address; bytes: Uint8Array }[]): Promise<void> {
-    await this.db.batch(wraps.map((w) => ({ type: "put" as const, key: `w:${patient}:${recordId}:${v32(version)}:${w.recipient}`, value: w.bytes })), { sync: true });
-  }
-
-  wrap(patient: Address, recordId: Hex, version: number, recipient: Address): Uint8Array | undefined {
-    return this.db.getSync(`w:${patient}:${recordId}:${v32(version)}:${recipient}`);
+  private wrapOps(patient: Address, recordId: Hex, version: number, wraps: StoredWrap[]): Op[] {
+    return wraps.map((w) => ({ type: "put", key: `w:${recordBase(patient, recordId, version)}:${w.recipient}`, value: w.bytes }));
   }
 
   /**
-   * Crypto-shredding: delete every key wrap (and the ciphertext) of a record's versions (all when
-   * `version` is 0). Without a wrap nobody can recover the data key, so the data is gone even where a
-   * copy of the ciphertext survives.
+   * Store a record version: its ciphertext (`bytes`, whose keccak256 the caller checked is
+   * `m.ciphertextHash`), its metadata and key wraps. A version, once stored, is never replaced: storing
+   * it again is accepted only with the same ciphertext, provider and category (and adds the wraps).
    */
-  async shred(patient: Address, recordId: Hex, version: number): Promise<{ wraps: number; versions: number }> {
-    const prefix = version === 0 ? `${patient}:${recordId}:` : `${patient}:${recordId}:${v32(version)}`;
-    const ops: { type: "del"; key: string }[] = [];
-    let versions = 0;
-    for await (const k of this.db.keys({ gte: `w:${prefix}`, lt: `w:${prefix}~` })) ops.push({ type: "del", key: k });
-    const wraps = ops.length;
-    for await (const [k, v] of this.db.iterator({ gte: `r:${prefix}`, lt: `r:${prefix}~` })) {
-      const m = JSON.parse(dec.decode(v)) as RecordMeta;
-      this.deleteObject(m.ciphertextHash);
-      ops.push({ type: "del", key: k });
-      versions++;
-    }
-    await this.db.batch(ops, { sync: true });
-    return { wraps, versions };
+  storeRecord(m: RecordMeta, bytes: Uint8Array, wraps: StoredWrap[]): Promise<StoreOutcome> {
+    return this.exclusive(async () => {
+      const existing = this.record(m.patient, m.recordId, m.version);
+      if (existing !== undefined) {
+        const same = existing.ciphertextHash.toLowerCase() === m.ciphertextHash.toLowerCase() && existing.provider === m.provider && existing.category === m.category;
+        if (!same) return { outcome: "conflict", existing };
+        await this.db.batch(this.wrapOps(m.patient, m.recordId, m.version, wraps), { sync: true });
+        return { outcome: "exists" };
+      }
+      // The object first: a crash before the batch leaves an unreferenced file, never a dangling record.
+      this.writeObject(m.ciphertextHash, bytes);
+      await this.db.batch(
+        [
+          { type: "put", key: `r:${recordBase(m.patient, m.recordId, m.version)}`, value: enc.encode(JSON.stringify(m)) },
+          { type: "put", key: refKey(m), value: new Uint8Array(0) },
+          ...this.wrapOps(m.patient, m.recordId, m.version, wraps),
+        ],
+        { sync: true },
+      );
+      return { outcome: "created" };
+    });
   }
 
-  /** Accept a request id once (until it expires). */
+  record(patient: Address, recordId: Hex, version: number): RecordMeta | undefined {
+    return this.json<RecordMeta>(`r:${recordBase(patient, recordId, version)}`);
+  }
+
+  /** Add key wraps to a stored version; false (nothing written) when the version is not stored (any more). */
+  putWraps(patient: Address, recordId: Hex, version: number, wraps: StoredWrap[]): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (this.record(patient, recordId, version) === undefined) return false;
+      await this.db.batch(this.wrapOps(patient, recordId, version, wraps), { sync: true });
+      return true;
+    });
+  }
+
+  wrap(patient: Address, recordId: Hex, version: number, recipient: Address): Uint8Array | undefined {
+    return this.db.getSync(`w:${recordBase(patient, recordId, version)}:${recipient}`);
+  }
+
+  /**
+   * Crypto-shredding: delete every key wrap and the metadata of a record's versions (all when `version`
+   * is 0), and each of their ciphertexts that no other record version references. Without a wrap nobody
+   * can recover the data key, so the data is gone even where a copy of the ciphertext survives.
+   */
+  shred(patient: Address, recordId: Hex, version: number): Promise<{ wraps: number; versions: number }> {
+    return this.exclusive(async () => {
+      const prefix = version === 0 ? `${patient}:${recordId}:` : recordBase(patient, recordId, version);
+      const ops: Op[] = [];
+      for await (const k of this.db.keys({ gte: `w:${prefix}`, lt: `w:${prefix}~` })) ops.push({ type: "del", key: k });
+      const wraps = ops.length;
+      const hashes = new Set<Hex>();
+      let versions = 0;
+      for await (const [k, v] of this.db.iterator({ gte: `r:${prefix}`, lt: `r:${prefix}~` })) {
+        const m = JSON.parse(dec.decode(v)) as RecordMeta;
+        ops.push({ type: "del", key: k }, { type: "del", key: refKey(m) });
+        hashes.add(m.ciphertextHash.toLowerCase() as Hex);
+        versions++;
+      }
+      await this.db.batch(ops, { sync: true });
+      // After the batch: a crash in between leaves an unreferenced file, never a record without its object.
+      for (const h of hashes) if (!(await this.referenced(h))) rmSync(this.objectPath(h), { force: true });
+      return { wraps, versions };
+    });
+  }
+
+  /**
+   * Accept a request id once (until it expires). The id is checked and marked as being claimed before
+   * the first await, so of concurrent claims of one id exactly one succeeds.
+   */
   async claimRequest(requestId: Hex, expiresAt: number): Promise<boolean> {
     const key = `q:${requestId}`;
-    if (this.db.getSync(key) !== undefined) return false;
-    await this.db.put(key, enc.encode(String(expiresAt)), { sync: true });
+    if (this.claiming.has(key) || this.db.getSync(key) !== undefined) return false;
+    this.claiming.add(key);
+    try {
+      await this.db.put(key, enc.encode(String(expiresAt)), { sync: true });
+    } finally {
+      this.claiming.delete(key); // committed (now in the db), or failed (the id was not used)
+    }
     return true;
   }
 

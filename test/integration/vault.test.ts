@@ -3,6 +3,7 @@
  * only with a live READ grant proven on L1 and only after the read is on the ledger; uploads only with
  * a WRITE grant and key wraps only for grantees; crypto-shredding; clear errors for everything refused.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -13,7 +14,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient, signerOf, type TypedDataSigner } from "../../sdk/client.js";
 import { readRecord, storeFhirResource, storeRecord } from "../../sdk/records.js";
 import { VaultClient, VaultRequestError } from "../../sdk/vault.js";
-import { encryptRecord, encryptionKeyToHex, generateEncryptionKeyPair, wrapDataKey } from "../../sequencer/crypto/index.js";
+import { encryptRecord, encryptionKeyToHex, generateEncryptionKeyPair, parseKeyWrap, wrapDataKey } from "../../sequencer/crypto/index.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
@@ -45,7 +46,7 @@ describe("record vault and gateway against the ledger", function () {
     d = await startDevnet({ config: { maxBatchAgeMs: 150 } });
     sys = await startInProcess(d);
     ephr = sys.client;
-    vault = await startVault({ EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" });
+    vault = await startVault({ EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" });
     vc = new VaultClient(vault.url, ephr);
     for (const p of [pat, hosp, doc, stranger]) await ephr.send(p.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(p.keys.publicKey) });
     await ephr.send(pat.signer, { type: "GrantConsent", grantee: hosp.signer.address, access: 3, categories: (1 << LAB) | (1 << 5), expiry: day() });
@@ -190,7 +191,7 @@ describe("record vault and gateway against the ledger", function () {
     await new Promise<void>((ok) => proxy.listen(0, "127.0.0.1", () => ok()));
     const port = (proxy.address() as { port: number }).port;
     const dir = mkdtempSync(join(tmpdir(), "ephr-vault-"));
-    const cut = await startVault({ EPHR_API_URL: `http://127.0.0.1:${port}/`, EPHR_L1_RPC_URL: d.l1.url, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: dir, EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" });
+    const cut = await startVault({ EPHR_API_URL: `http://127.0.0.1:${port}/`, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: dir, EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" });
     try {
       const vc2 = new VaultClient(cut.url, ephr);
       const again = await storeRecord(ephr, vc2, hosp.signer, { patient: pat.signer.address, plaintext: new Uint8Array([7, 7]), category: LAB, readers: [doc.signer.address] });
@@ -202,8 +203,43 @@ describe("record vault and gateway against the ledger", function () {
       await cut.stop();
       proxy.close();
     }
-    const unreachable = await startVault({ EPHR_API_URL: "http://127.0.0.1:9/", EPHR_L1_RPC_URL: d.l1.url, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" }).catch((err: Error) => err);
+    const unreachable = await startVault({ EPHR_API_URL: "http://127.0.0.1:9/", EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" }).catch((err: Error) => err);
     expect(unreachable, "a vault that cannot reach the ledger does not start").to.be.instanceOf(Error);
     void r;
+  });
+
+  it("serves one of several concurrent copies of a signed read request and refuses the others as replays", async () => {
+    const r = await stored();
+    const info = await vc.vaultInfo();
+    const msg = { reader: doc.signer.address.toLowerCase(), patient: pat.signer.address.toLowerCase(), recordId: r.recordId, version: 0, vault: info.vault, expiresAt: Math.floor(Date.now() / 1000) + 60, requestId: toHex(new Uint8Array(32).fill(0x77)) };
+    const signature = await doc.signer.signTypedData(vaultTypedData(await ephr.domain(), "ReadRecord", { ...msg, expiresAt: BigInt(msg.expiresAt) }) as never);
+    const body = JSON.stringify({ request: msg, signature });
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(async () => ((await (await fetch(`${vault.url}/v1/records/read`, { method: "POST", body })).json()) as { error?: { code: string } }).error?.code ?? "served"),
+    );
+    expect(outcomes.sort()).to.deep.equal(["VAULT_REPLAY", "VAULT_REPLAY", "served"]);
+  });
+
+  it("keeps a patient's record readable after a reader stores its ciphertext as its own record and shreds that copy", async () => {
+    const r = await stored();
+    const { served } = await readRecord(vc, doc.signer, doc.keys.privateKey, pat.signer.address, r.recordId);
+    // the reader's copy: the same bytes under the reader's own address (it is the patient there), with its own wrap
+    await vc.upload(doc.signer, { patient: doc.signer.address, recordId: r.recordId, version: 1, category: LAB, recordBytes: served.ciphertext, ciphertextHash: r.ciphertextHash, wraps: [parseKeyWrap(served.wrap)] });
+    expect((await vc.shred(doc.signer, r.recordId)).shredded).to.deep.equal({ wraps: 1, versions: 1 });
+    const own = await readRecord(vc, pat.signer, pat.keys.privateKey, pat.signer.address, r.recordId);
+    expect(new TextDecoder().decode(own.plaintext)).to.match(/^lab result/);
+  });
+
+  it("refuses to replace a stored record version with another ciphertext (VAULT_VERSION_EXISTS), and accepts the identical upload again", async () => {
+    const recordId = toHex(randomBytes(32));
+    const upload = (text: string) => {
+      const enc = encryptRecord({ plaintext: new TextEncoder().encode(text), recordId, recordVersion: 1, recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }] });
+      return { patient: pat.signer.address, recordId, version: 1, category: LAB, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps };
+    };
+    const original = upload("potassium 4.1");
+    const first = await vc.upload(hosp.signer, original);
+    const e = await refused(vc.upload(hosp.signer, upload("potassium 9.9")), "VAULT_VERSION_EXISTS");
+    expect(e.status).to.equal(409);
+    expect(await vc.upload(hosp.signer, original), "the identical upload again").to.deep.equal(first);
   });
 });
