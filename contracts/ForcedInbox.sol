@@ -24,6 +24,11 @@ contract ForcedInbox is IForcedInbox {
     error InvalidInclusionWindow();
 
     /// @notice A transaction was queued; `body` is a one-transaction chunk body (docs/protocol.md).
+    /// @param index the entry's index (batches consume entries in this order)
+    /// @param sender who queued it (not necessarily the transaction's signer)
+    /// @param bodyHash keccak256 of `body`, as stored
+    /// @param deadline the L1 time by which a batch must include it
+    /// @param body the queued chunk body
     event TransactionQueued(
         uint256 indexed index, address indexed sender, bytes32 bodyHash, uint64 deadline, bytes body
     );
@@ -33,6 +38,7 @@ contract ForcedInbox is IForcedInbox {
 
     Entry[] private _entries;
 
+    /// @notice Deploy the inbox with its inclusion window (zero reverts InvalidInclusionWindow).
     /// @param inclusionWindow_ seconds after queueing by which a batch must include an entry
     constructor(uint64 inclusionWindow_) {
         if (inclusionWindow_ == 0) revert InvalidInclusionWindow();

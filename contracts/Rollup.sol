@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IChunkVerifier} from "./interfaces/IChunkVerifier.sol";
 import {IForcedInbox} from "./interfaces/IForcedInbox.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
@@ -70,6 +71,10 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     // ------------------------------------------------------------------ events
 
     /// @notice A batch was accepted. Its data is the calldata of the transaction that emitted this.
+    /// @param index the batch's index
+    /// @param proposer who submitted it (its bond answers for the batch)
+    /// @param headerHash keccak256 of the ABI-encoded header, as stored
+    /// @param header the batch header, which fraud proofs present back
     event BatchSubmitted(
         uint256 indexed index,
         address indexed proposer,
@@ -77,9 +82,21 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         BatchHeader header
     );
     /// @notice Batches [fromIndex, toIndex) were deleted by a fraud proof; the tip is `tipRoot` again.
+    /// @param fromIndex the fraudulent batch (the first one deleted)
+    /// @param toIndex the batch count before the proof (one past the last one deleted)
+    /// @param tipRoot the state root the next batch must build on
     event BatchesReverted(uint256 indexed fromIndex, uint256 toIndex, bytes32 tipRoot);
     /// @notice Fraud was proven in batch `batchIndex`, leaf `chunkIndex` (transaction `txIndex` for
     /// invalid transactions; `code` is the REJECT_/DECODE_ code).
+    /// @param batchIndex the fraudulent batch
+    /// @param kind the fraud proven
+    /// @param chunkIndex the fraudulent leaf of the batch
+    /// @param txIndex the first invalid transaction of the leaf (InvalidSignature, RuleViolation), else as judged
+    /// @param code the REJECT_* code (invalid transaction) or DECODE_* code (Undecodable), else 0
+    /// @param proposer the slashed proposer
+    /// @param challenger who proved the fraud (and was paid `reward`)
+    /// @param slashed the whole bond the proposer lost
+    /// @param reward the part of it paid to the challenger
     event FraudProven(
         uint256 indexed batchIndex,
         IChunkVerifier.FraudKind kind,
@@ -92,26 +109,45 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         uint256 reward
     );
     /// @notice `amount` was added to `proposer`'s bond, which is now `bond`.
+    /// @param proposer whose bond grew
+    /// @param amount wei added
+    /// @param bond the bond after the deposit, in wei
     event BondDeposited(address indexed proposer, uint256 amount, uint256 bond);
     /// @notice `proposer` asked to withdraw its bond; it can from `readyAt` on.
+    /// @param proposer who asked
+    /// @param readyAt the L1 time from which withdrawBond succeeds
     event WithdrawalRequested(address indexed proposer, uint256 readyAt);
     /// @notice `proposer` cancelled its withdrawal request (and may propose again).
+    /// @param proposer who cancelled
     event WithdrawalCancelled(address indexed proposer);
     /// @notice `proposer` withdrew its whole bond.
+    /// @param proposer who withdrew
+    /// @param amount wei sent to it
     event BondWithdrawn(address indexed proposer, uint256 amount);
     /// @notice The receiver of retained slashed funds changed (zero: they are burned).
+    /// @param previous the former treasury (zero at deployment)
+    /// @param current the new treasury
     event TreasuryChanged(address indexed previous, address indexed current);
     /// @notice Slashed funds not paid to challengers: to the treasury, or burned when there is none.
+    /// @param toTreasury wei set aside for the treasury (treasuryBalance)
+    /// @param burned wei locked in the contract for good
     event SlashedFundsRetained(uint256 toTreasury, uint256 burned);
     /// @notice The treasury was paid what slashing had set aside for it.
+    /// @param treasury the receiver
+    /// @param amount wei sent
     event TreasuryPaid(address indexed treasury, uint256 amount);
 
     // ------------------------------------------------------------------ constants and immutables
 
+    /// @notice Role of the sequencer's proposers: they may submit batches (while bonded) at any time;
+    /// anyone else only while an inbox entry is overdue. Granted by DEFAULT_ADMIN_ROLE.
     bytes32 public constant PROPOSER_ROLE = keccak256("PROPOSER_ROLE");
+    /// @dev Basis points in a whole (challengerRewardBps is out of this).
     uint16 internal constant BPS = 10_000;
 
+    /// @notice The stateless verifier fraud proofs are judged by (re-executes one leaf from witnesses).
     IChunkVerifier public immutable verifier;
+    /// @notice The forced-inclusion inbox whose entries batches must consume in order, by their deadlines.
     IForcedInbox public immutable inbox;
     /// @notice Seconds after submission during which a batch can be proven fraudulent.
     uint64 public immutable challengePeriod;
@@ -135,10 +171,23 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         uint48 timestamp;
     }
 
+    /// @notice A proposer's bond.
+    /// @param amount wei held; all of it is slashed by a successful fraud proof against the proposer
+    /// @param withdrawalRequestedAt L1 time of the pending withdrawal request, 0 when there is none
+    /// @param lastSubmittedAt L1 time of the proposer's last batch (its bond answers for it until final)
     struct Bond {
         uint256 amount;
-        uint64 withdrawalRequestedAt; // 0 when none
+        uint64 withdrawalRequestedAt;
         uint64 lastSubmittedAt;
+    }
+
+    /// @dev Whether an account may submit a batch now; anything but Allowed names the first failing check
+    /// (the order _checkProposer reverts in).
+    enum ProposerStatus {
+        Allowed,
+        NotProposer,
+        InsufficientBond,
+        WithdrawalPending
     }
 
     mapping(uint256 index => StoredBatch) private _batches;
@@ -146,6 +195,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     /// @notice Inbox entries consumed by live batches.
     uint256 public inboxConsumed;
     mapping(address proposer => Bond) private _bonds;
+    /// @notice Receiver of slashed funds not paid to challengers (zero: they are burned). Set by the admin.
     address public treasury;
     /// @notice Slashed funds held for the treasury.
     uint256 public treasuryBalance;
@@ -153,6 +203,16 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     uint256 public burned;
 
     /// @notice Deployment parameters of a network (docs/operations.md).
+    /// @param admin holder of DEFAULT_ADMIN_ROLE (grants PROPOSER_ROLE, sets the treasury); nonzero
+    /// @param treasury initial receiver of retained slashed funds (zero: they are burned)
+    /// @param verifier the ChunkVerifier; nonzero
+    /// @param inbox the ForcedInbox; nonzero
+    /// @param challengePeriod seconds a batch can be proven fraudulent after submission; nonzero
+    /// @param withdrawalDelay seconds between a withdrawal request and the withdrawal (at least)
+    /// @param maxTimestampLag seconds a batch timestamp may lag the L1 block's; nonzero
+    /// @param bondAmount wei a proposer must hold to submit; nonzero
+    /// @param challengerRewardBps share of a slashed bond paid to the challenger, at most 10,000
+    /// @param proposers accounts granted PROPOSER_ROLE at deployment
     struct Config {
         address admin;
         address treasury;
@@ -169,6 +229,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     // ------------------------------------------------------------------ constructor
 
     /// @notice Deploy a network's Rollup with its parameters (validated; a bad one reverts InvalidConfig).
+    /// @param cfg the network's parameters (see Config for each field and its valid range)
     constructor(Config memory cfg) {
         if (cfg.admin == address(0)) revert InvalidConfig("admin");
         if (address(cfg.verifier) == address(0)) revert InvalidConfig("verifier");
@@ -307,6 +368,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     // ------------------------------------------------------------------ external: treasury
 
     /// @notice Set where slashed funds not paid to challengers go (zero: they are burned).
+    /// @param newTreasury the new receiver (funds already set aside follow it: payTreasury pays the current one)
     function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
         emit TreasuryChanged(treasury, newTreasury);
         treasury = newTreasury;
@@ -338,7 +400,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
             postRoot: s.postRoot,
             proposer: s.proposer,
             submittedAt: s.submittedAt,
-            finalizesAt: s.submittedAt + challengePeriod
+            finalizesAt: SafeCast.toUint64(_finalizesAt(s))
         });
     }
 
@@ -350,7 +412,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IRollup
     function isFinal(uint256 index) public view returns (bool) {
-        return index < _batchCount && block.timestamp >= uint256(_batches[index].submittedAt) + challengePeriod;
+        return index < _batchCount && block.timestamp >= _finalizesAt(_batches[index]);
     }
 
     /// @inheritdoc IRollup
@@ -373,6 +435,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     }
 
     /// @notice A proposer's bond: amount, pending withdrawal request time (0: none), last submission.
+    /// @param proposer the account asked about
     function bondOf(address proposer) external view returns (Bond memory) {
         return _bonds[proposer];
     }
@@ -385,20 +448,38 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         return block.timestamp > inbox.entry(next).deadline;
     }
 
-    /// @notice Whether `account` may submit a batch now.
+    /// @notice Whether `account` may submit a batch now (submitBatch reverts with the reason when not).
+    /// @param account the account asked about
     function canPropose(address account) external view returns (bool) {
-        Bond storage b = _bonds[account];
-        return (hasRole(PROPOSER_ROLE, account) || inboxOverdue()) && b.amount >= bondAmount
-            && b.withdrawalRequestedAt == 0;
+        return _proposerStatus(account) == ProposerStatus.Allowed;
     }
 
     // ------------------------------------------------------------------ internal
 
-    function _checkProposer(address account) private view {
-        if (!hasRole(PROPOSER_ROLE, account) && !inboxOverdue()) revert NotProposer(account);
+    /// @dev The one rule of who may propose, for canPropose and submitBatch: PROPOSER_ROLE or an overdue
+    /// inbox entry, a bond of at least bondAmount, no pending withdrawal; checked in that order.
+    function _proposerStatus(address account) private view returns (ProposerStatus) {
+        if (!hasRole(PROPOSER_ROLE, account) && !inboxOverdue()) return ProposerStatus.NotProposer;
         Bond storage b = _bonds[account];
-        if (b.amount < bondAmount) revert InsufficientBond(account, b.amount, bondAmount);
-        if (b.withdrawalRequestedAt != 0) revert WithdrawalPending(account);
+        if (b.amount < bondAmount) return ProposerStatus.InsufficientBond;
+        if (b.withdrawalRequestedAt != 0) return ProposerStatus.WithdrawalPending;
+        return ProposerStatus.Allowed;
+    }
+
+    /// @dev Reverts with the error naming why `account` may not propose now (see _proposerStatus).
+    function _checkProposer(address account) private view {
+        ProposerStatus status = _proposerStatus(account);
+        if (status == ProposerStatus.Allowed) return;
+        if (status == ProposerStatus.NotProposer) revert NotProposer(account);
+        if (status == ProposerStatus.InsufficientBond) {
+            revert InsufficientBond(account, _bonds[account].amount, bondAmount);
+        }
+        revert WithdrawalPending(account);
+    }
+
+    /// @dev The L1 time from which a stored batch is final (no fraud proof accepted).
+    function _finalizesAt(StoredBatch storage s) private view returns (uint256) {
+        return uint256(s.submittedAt) + challengePeriod;
     }
 
     function _checkTimestamp(uint64 timestamp, uint64 minimum) private view {
@@ -438,7 +519,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         if (index >= _batchCount) revert BatchNotLive(index);
         StoredBatch storage s = _batches[index];
         if (keccak256(abi.encode(header)) != s.headerHash) revert HeaderMismatch(index);
-        if (block.timestamp >= uint256(s.submittedAt) + challengePeriod) revert BatchFinalized(index);
+        if (block.timestamp >= _finalizesAt(s)) revert BatchFinalized(index);
         return s.proposer;
     }
 
@@ -485,12 +566,13 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         b.amount = 0;
         _batchCount = from;
         inboxConsumed = header.inboxStart;
-        if (treasury != address(0)) treasuryBalance += retained;
+        bool toTreasury = treasury != address(0);
+        if (toTreasury) treasuryBalance += retained;
         else burned += retained;
 
         emit BatchesReverted(from, to, header.prevRoot);
         emit FraudProven(from, kind, chunkIndex, txIndex, code, proposer, msg.sender, slashed, reward);
-        emit SlashedFundsRetained(treasury != address(0) ? retained : 0, treasury != address(0) ? 0 : retained);
+        emit SlashedFundsRetained(toTreasury ? retained : 0, toTreasury ? 0 : retained);
         if (reward > 0) Address.sendValue(payable(msg.sender), reward);
     }
 

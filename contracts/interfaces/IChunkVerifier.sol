@@ -31,10 +31,17 @@ interface IChunkVerifier {
     }
 
     /// @notice Decode a chunk body; returns 0 if it decodes, else the protocol's decode-error code.
+    /// @param body the chunk body
     function decodeError(bytes calldata body) external pure returns (uint8);
 
     /// @notice Re-execute the first `txLimit` transactions of a chunk (all of them if it is larger),
     /// stopping at the first invalid one. Reverts if a witness does not prove its access.
+    /// @param domainSeparator the EIP-712 domain the transactions are signed under (Rollup.domainSeparator)
+    /// @param timestamp the batch timestamp expiries are judged against
+    /// @param preRoot the state root before the chunk
+    /// @param body the chunk body
+    /// @param witnesses state witnesses of every access the executed transactions make, in order
+    /// @param txLimit how many transactions to execute at most
     function execute(
         bytes32 domainSeparator,
         uint64 timestamp,
@@ -47,6 +54,15 @@ interface IChunkVerifier {
     /// @notice Re-execute a whole leaf and judge the proposer's claimed post-root: a regular chunk must
     /// decode, hold only valid transactions and end at `claimedPostRoot`; a forced leaf (an inbox entry,
     /// where an invalid transaction is a no-op) must end at `claimedPostRoot`.
+    /// @param domainSeparator the EIP-712 domain the transactions are signed under (Rollup.domainSeparator)
+    /// @param timestamp the batch timestamp expiries are judged against
+    /// @param preRoot the state root before the leaf
+    /// @param claimedPostRoot the post-root the proposer posted for the leaf
+    /// @param body the leaf's body (a chunk, or a forced inbox entry's body)
+    /// @param witnesses state witnesses of every access the leaf's transactions make, in order
+    /// @param forced whether the leaf is a forced inbox entry
+    /// @return kind the fraud the claim amounts to (None when it is correct)
+    /// @return verdict the outcome of re-executing the leaf
     function judge(
         bytes32 domainSeparator,
         uint64 timestamp,

@@ -16,5 +16,6 @@ interface IForcedInbox {
     function count() external view returns (uint256);
 
     /// @notice Entry `index` (reverts if it does not exist).
+    /// @param index the entry's index
     function entry(uint256 index) external view returns (Entry memory);
 }

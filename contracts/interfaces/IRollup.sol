@@ -23,15 +23,20 @@ interface IRollup {
     function batchCount() external view returns (uint256);
 
     /// @notice Batch `index` (reverts if it is not live).
+    /// @param index the batch's index
     function batch(uint256 index) external view returns (BatchInfo memory);
 
     /// @notice The state root after the last live batch (the empty root before any batch).
     function tipRoot() external view returns (bytes32);
 
     /// @notice Whether batch `index` is live and its challenge period is over.
+    /// @param index the batch's index
     function isFinal(uint256 index) external view returns (bool);
 
     /// @notice The newest final batch: `exists` is false while no batch is final.
+    /// @return exists whether any batch is final
+    /// @return index the newest final batch's index (0 when none)
+    /// @return root its post-state root (zero when none)
     function latestFinalized() external view returns (bool exists, uint256 index, bytes32 root);
 
     /// @notice The EIP-712 domain separator every rollup transaction is signed under.

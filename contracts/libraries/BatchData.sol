@@ -16,6 +16,9 @@ library BatchData {
     error BadLeafCount(uint256 count);
 
     /// @notice The number of forced inbox entries the data declares (at most MAX_BATCH_CHUNKS).
+    /// Reverts MalformedBatchData(0) when the data is shorter than the count, BadLeafCount(count) when
+    /// it declares more than MAX_BATCH_CHUNKS.
+    /// @param data the batch data
     function forcedCount(bytes calldata data) internal pure returns (uint256) {
         if (data.length < 2) revert MalformedBatchData(0);
         uint256 n = (uint256(uint8(data[0])) << 8) | uint256(uint8(data[1]));
@@ -23,8 +26,15 @@ library BatchData {
         return n;
     }
 
-    /// @notice Leaves of the batch and its post-state root.
+    /// @notice Leaves of the batch and its post-state root. Reverts MalformedBatchData(offset) at a
+    /// truncated forced root (its offset), a truncated chunk header (its offset) or a chunk body length
+    /// that is 0, above MAX_CHUNK_BODY_BYTES or past the end (the length field's offset); and
+    /// BadLeafCount(count) for no leaves or more than MAX_BATCH_CHUNKS (MAX_BATCH_CHUNKS + 1).
+    /// @param prevRoot the batch's prevRoot (the first leaf's pre-state root)
+    /// @param data the batch data, whose forced count is `forcedBodyHashes.length` (see forcedCount)
     /// @param forcedBodyHashes keccak256 of each consumed inbox entry's body, in inbox order
+    /// @return out the leaf hashes, in batch order (forced entries first)
+    /// @return postRoot the post-state root of the last leaf
     function leaves(bytes32 prevRoot, bytes calldata data, bytes32[] memory forcedBodyHashes)
         internal
         pure
@@ -101,6 +111,7 @@ library BatchData {
 
     /// @notice Merkle root of the leaves: pairs hashed level by level, an unpaired last node paired with
     /// the zero word, a single leaf its own root. Overwrites `nodes`.
+    /// @param nodes the leaves (at least one)
     function merkleRoot(bytes32[] memory nodes) internal pure returns (bytes32) {
         uint256 n = nodes.length;
         while (n > 1) {
@@ -116,6 +127,11 @@ library BatchData {
     }
 
     /// @notice Whether `leaf` sits at `index` of a tree of `count` leaves with root `root`.
+    /// @param root the Merkle root (a batch's dataRoot)
+    /// @param leaf the leaf hash
+    /// @param index the leaf's position; must be below `count`
+    /// @param count the number of leaves
+    /// @param path the sibling hashes, bottom-up; exactly ceil(log2(count)) of them
     function verifyPath(bytes32 root, bytes32 leaf, uint256 index, uint256 count, bytes32[] calldata path)
         internal
         pure

@@ -18,6 +18,9 @@ library ChunkCodec {
     }
 
     /// @notice Decode `body`; `err` is 0 when it decodes, else a DECODE_* code and `txs` is empty.
+    /// @param body the chunk body (docs/protocol.md, "Chunk bodies")
+    /// @return err 0, or the DECODE_* code of the first check that fails, in reading order
+    /// @return txs the decoded transactions
     function decode(bytes calldata body) internal pure returns (uint8 err, DecodedTx[] memory txs) {
         if (body.length > C.MAX_CHUNK_BODY_BYTES) return (C.DECODE_BODY_TOO_LONG, txs);
         Cursor memory c = Cursor({pos: 0, end: body.length, addrCount: 0, used: 0, err: 0});

@@ -74,7 +74,10 @@ library StateTree {
         return node;
     }
 
-    /// @notice Verify witness `w` for `key` against `root`.
+    /// @notice Verify witness `w` for `key` against `root` (reverts InvalidWitness when it does not prove it).
+    /// @param root the state root
+    /// @param key the state key accessed
+    /// @param w the witness of the access
     /// @return exists whether the key is present
     /// @return value its value (zero when absent)
     function verify(bytes32 root, bytes32 key, Witness calldata w) internal pure returns (bool exists, bytes32 value) {
@@ -95,6 +98,10 @@ library StateTree {
     }
 
     /// @notice Root after setting `key` to `newValue` (zero deletes), from a witness already verified.
+    /// @param key the state key written
+    /// @param w its witness, verified against the current root
+    /// @param exists whether the key is present (as verify returned)
+    /// @param newValue the value to write; zero deletes the key
     function rootAfterWrite(bytes32 key, Witness calldata w, bool exists, bytes32 newValue)
         internal
         pure

@@ -28,6 +28,9 @@ library Transition {
     }
 
     /// @notice Apply one decoded transaction; returns 0 if valid (and advances env.root), else a REJECT_* code.
+    /// @param env the execution environment: domain, batch timestamp, running root and next witness
+    /// @param t the decoded transaction
+    /// @param ws the witnesses of the chunk's state accesses, consumed in order from env.next
     function applyTx(Env memory env, DecodedTx memory t, Witness[] calldata ws) internal pure returns (uint8) {
         uint8 reason = checkFields(t);
         if (reason != C.OK) return reason;

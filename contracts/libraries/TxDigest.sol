@@ -34,6 +34,8 @@ library TxDigest {
     );
 
     /// @notice The EIP-712 domain separator binding signatures to one chain and one Rollup deployment.
+    /// @param chainId the L1 chain id
+    /// @param verifyingContract the Rollup's address
     function domainSeparator(uint256 chainId, address verifyingContract) internal pure returns (bytes32) {
         return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, chainId, verifyingContract));
     }

@@ -26,49 +26,72 @@ export interface BatchData {
   chunks: Chunk[];
 }
 
+/** The custom errors of contracts/libraries/BatchData.sol, which BatchDataError mirrors. */
+export type BatchDataErrorName = "MalformedBatchData" | "BadLeafCount";
+
+/**
+ * Batch data L1 refuses, with the custom error BatchData.sol reverts with for the same bytes:
+ * MalformedBatchData(offset), the byte offset of the malformed part, or BadLeafCount(count), a leaf
+ * count outside 1..MAX_BATCH_CHUNKS. `arg` is that error's argument (offset or count).
+ */
 export class BatchDataError extends Error {
-  constructor(message: string) {
-    super(`batch data is malformed: ${message}`);
+  constructor(
+    readonly error: BatchDataErrorName,
+    readonly arg: number,
+    detail: string,
+  ) {
+    super(`batch data is malformed: ${detail} (${error}(${arg}))`);
     this.name = "BatchDataError";
   }
 }
 
+const badLeafCount = (count: number) => new BatchDataError("BadLeafCount", count, `a batch has 1..${MAX_BATCH_CHUNKS} leaves, got ${count}`);
+
 export function encodeBatchData(d: BatchData): Uint8Array {
   const leaves = d.forcedPostRoots.length + d.chunks.length;
-  if (leaves === 0 || leaves > MAX_BATCH_CHUNKS) throw new BatchDataError(`a batch has 1..${MAX_BATCH_CHUNKS} leaves, got ${leaves}`);
+  if (leaves === 0 || leaves > MAX_BATCH_CHUNKS) throw badLeafCount(leaves);
   const parts: Uint8Array[] = [new Uint8Array([d.forcedPostRoots.length >> 8, d.forcedPostRoots.length & 0xff]), ...d.forcedPostRoots];
+  let pos = 2 + 32 * d.forcedPostRoots.length;
   for (const c of d.chunks) {
-    if (c.body.length === 0 || c.body.length > MAX_CHUNK_BODY_BYTES) throw new BatchDataError("chunk body length");
+    if (c.body.length === 0 || c.body.length > MAX_CHUNK_BODY_BYTES) {
+      throw new BatchDataError("MalformedBatchData", pos + 32, `chunk body length ${c.body.length}`);
+    }
     parts.push(c.postRoot, new Uint8Array([c.body.length >> 8, c.body.length & 0xff]), c.body);
+    pos += 34 + c.body.length;
   }
   return concatBytes(...parts);
 }
 
-/** Split batch data into its parts, with exactly the structural checks Rollup.submitBatch makes. */
+/**
+ * Split batch data into its parts, with exactly the structural checks Rollup.submitBatch makes
+ * (BatchData.forcedCount, then BatchData.leaves), failing with the error and argument they revert with.
+ */
 export function decodeBatchData(data: Uint8Array): BatchData {
-  if (data.length < 2) throw new BatchDataError("truncated forced count");
+  const malformed = (offset: number, detail: string) => new BatchDataError("MalformedBatchData", offset, detail);
+  if (data.length < 2) throw malformed(0, "truncated forced count");
   const forcedCount = (data[0]! << 8) | data[1]!;
-  if (forcedCount > MAX_BATCH_CHUNKS) throw new BatchDataError("too many leaves");
+  if (forcedCount > MAX_BATCH_CHUNKS) throw badLeafCount(forcedCount);
   let pos = 2;
   const forcedPostRoots: Word[] = [];
   for (let i = 0; i < forcedCount; i++) {
-    if (pos + 32 > data.length) throw new BatchDataError(`truncated forced root at ${pos}`);
+    if (pos + 32 > data.length) throw malformed(pos, `truncated forced root at ${pos}`);
     forcedPostRoots.push(data.slice(pos, pos + 32));
     pos += 32;
   }
   const chunks: Chunk[] = [];
   while (pos < data.length) {
-    if (forcedCount + chunks.length === MAX_BATCH_CHUNKS) throw new BatchDataError("too many leaves");
-    if (pos + 34 > data.length) throw new BatchDataError(`truncated chunk header at ${pos}`);
+    if (forcedCount + chunks.length === MAX_BATCH_CHUNKS) throw badLeafCount(MAX_BATCH_CHUNKS + 1);
+    if (pos + 34 > data.length) throw malformed(pos, `truncated chunk header at ${pos}`);
     const postRoot = data.slice(pos, pos + 32);
-    const len = (data[pos + 32]! << 8) | data[pos + 33]!;
+    const lengthAt = pos + 32;
+    const len = (data[lengthAt]! << 8) | data[lengthAt + 1]!;
     pos += 34;
-    if (len === 0 || len > MAX_CHUNK_BODY_BYTES) throw new BatchDataError(`chunk body length ${len}`);
-    if (pos + len > data.length) throw new BatchDataError(`truncated chunk body at ${pos}`);
+    if (len === 0 || len > MAX_CHUNK_BODY_BYTES) throw malformed(lengthAt, `chunk body length ${len} at ${lengthAt}`);
+    if (pos + len > data.length) throw malformed(lengthAt, `chunk body of ${len} bytes at ${pos} runs past the end`);
     chunks.push({ postRoot, body: data.slice(pos, pos + len) });
     pos += len;
   }
-  if (forcedCount + chunks.length === 0) throw new BatchDataError("no leaves");
+  if (forcedCount + chunks.length === 0) throw badLeafCount(0);
   return { forcedPostRoots, chunks };
 }
 
@@ -85,7 +108,9 @@ export interface LeafParts {
 
 /** The leaves' parts, given the keccak256 of each consumed inbox entry's body (in inbox order). */
 export function leafParts(prevRoot: Word, forcedBodyHashes: readonly Word[], d: BatchData): LeafParts[] {
-  if (forcedBodyHashes.length !== d.forcedPostRoots.length) throw new BatchDataError("forced body hashes do not match the forced count");
+  if (forcedBodyHashes.length !== d.forcedPostRoots.length) {
+    throw new RangeError(`${forcedBodyHashes.length} forced body hashes for ${d.forcedPostRoots.length} forced entries`);
+  }
   const out: LeafParts[] = [];
   let pre = prevRoot;
   d.forcedPostRoots.forEach((post, i) => {
@@ -108,7 +133,7 @@ export function leavesOf(parts: readonly LeafParts[]): Word[] {
  * zero word, and a single leaf is its own root. (Cheaper on L1 than padding to a power of two.)
  */
 export function merkleRoot(leaves: readonly Word[]): Word {
-  if (leaves.length === 0) throw new BatchDataError("no leaves");
+  if (leaves.length === 0) throw badLeafCount(0);
   let level = leaves.slice();
   while (level.length > 1) level = up(level);
   return level[0]!;
@@ -116,6 +141,7 @@ export function merkleRoot(leaves: readonly Word[]): Word {
 
 /** Sibling path of leaf `index`, bottom-up (zero words where a node has no sibling). */
 export function merkleProof(leaves: readonly Word[], index: number): Word[] {
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) throw new RangeError(`no leaf ${index} among ${leaves.length}`);
   let level = leaves.slice();
   const path: Word[] = [];
   let i = index;
@@ -127,14 +153,20 @@ export function merkleProof(leaves: readonly Word[], index: number): Word[] {
   return path;
 }
 
-export function merkleVerify(root: Word, leaf: Word, index: number, path: readonly Word[]): boolean {
+/**
+ * Whether `leaf` sits at `index` of a tree of `count` leaves with root `root`: the twin of
+ * BatchData.verifyPath, which Rollup.proveFraud checks a presented leaf with. The path must have
+ * exactly ceil(log2(count)) siblings and the index must be below `count`.
+ */
+export function merkleVerify(root: Word, leaf: Word, index: number, count: number, path: readonly Word[]): boolean {
+  let depth = 0;
+  while (2 ** depth < count) depth++;
+  if (path.length !== depth || !Number.isInteger(index) || index < 0 || index >= count) return false;
   let node = leaf;
-  let i = index;
-  for (const sib of path) {
-    node = i & 1 ? keccak256Concat(sib, node) : keccak256Concat(node, sib);
-    i >>= 1;
+  for (let i = 0; i < depth; i++) {
+    node = Math.floor(index / 2 ** i) % 2 === 1 ? keccak256Concat(path[i]!, node) : keccak256Concat(node, path[i]!);
   }
-  return i === 0 && wordsEqual(node, root);
+  return wordsEqual(node, root);
 }
 
 function up(level: Word[]): Word[] {

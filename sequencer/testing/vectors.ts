@@ -3,11 +3,26 @@
  * witnesses of its state accesses and the expected verdict. They are produced here by the TypeScript
  * implementation, checked against the intent each case declares, and replayed by both the TypeScript
  * tests and the Hardhat tests of contracts/ChunkVerifier.sol, which keeps the two rule sets equal.
+ * A second section, `batchData`, pins the batch-data rules (sequencer/protocol/batch.ts against
+ * contracts/libraries/BatchData.sol): leaves, data root, post-root and Merkle paths, or the error.
  */
 import type { Address, Hex } from "viem";
-import { fromHex, toHex, wordFromBigint, wordsEqual, ZERO_WORD } from "../protocol/bytes.js";
+import {
+  type BatchData,
+  BatchDataError,
+  type BatchDataErrorName,
+  decodeBatchData,
+  encodeBatchData,
+  leafParts,
+  leavesOf as batchLeavesOf,
+  merkleProof,
+  merkleRoot,
+  merkleVerify,
+} from "../protocol/batch.js";
+import { concatBytes, fromHex, toHex, type Word, wordFromBigint, wordsEqual, ZERO_WORD } from "../protocol/bytes.js";
 import { DecodeError, decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
-import { DECODE_ERROR, type DecodeErrorName, MAX_CHUNK_BODY_BYTES, REJECT, type RejectReason } from "../protocol/constants.js";
+import { DECODE_ERROR, type DecodeErrorName, MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES, REJECT, type RejectReason } from "../protocol/constants.js";
+import { keccak256 } from "../protocol/hash.js";
 import { domainSeparator } from "../protocol/eip712.js";
 import { consentKey, encryptionKeyKey, accessLogKey } from "../protocol/keys.js";
 import { recoverSigner, signTx } from "../protocol/sign.js";
@@ -54,11 +69,48 @@ export interface ProtocolVector {
     root: Hex;
   };
 }
+/** A Merkle path both BatchData.verifyPath and merkleVerify must refuse. */
+export interface BadPath {
+  why: string;
+  leaf: Hex;
+  index: number;
+  count: number;
+  path: Hex[];
+}
+/**
+ * Batch data as posted to Rollup.submitBatch, the batch's prevRoot and the keccak256 of the bodies of
+ * the inbox entries it declares (Rollup reads them from the inbox; empty when the declared count itself
+ * is refused), and what both rule sets derive from them.
+ */
+export interface BatchDataVector {
+  name: string;
+  prevRoot: Hex;
+  data: Hex;
+  forcedBodyHashes: Hex[];
+  expected: {
+    /** the custom error BatchData.sol reverts with (and batch.ts throws as BatchDataError), or null */
+    error: BatchDataErrorName | null;
+    /** its argument: MalformedBatchData's byte offset or BadLeafCount's count (0 when there is no error) */
+    errorArg: number;
+    /** the rest is empty or null when there is an error */
+    forcedCount: number | null;
+    leaves: Hex[];
+    postRoot: Hex | null;
+    dataRoot: Hex | null;
+    /**
+     * Merkle paths, bottom-up (what the watcher presents in a fraud proof): of every leaf when there are
+     * at most PATHS_IN_FULL, else of the two first, two middle and two last (keeping the file small)
+     */
+    paths: { index: number; path: Hex[] }[];
+    badPaths: BadPath[];
+  };
+}
 export interface VectorFile {
   description: string;
   domain: typeof TEST_DOMAIN;
   domainSeparator: Hex;
   vectors: ProtocolVector[];
+  batchData: BatchDataVector[];
 }
 
 type Intent = RejectReason | "ok";
@@ -407,15 +459,149 @@ function buildDecodeCase(name: string, body: Uint8Array, want: DecodeErrorName):
   };
 }
 
+// ---- batch data (docs/protocol.md "Batches")
+
+const label = (text: string): Word => keccak256(new TextEncoder().encode(text));
+const u16 = (n: number) => new Uint8Array([n >> 8, n & 0xff]);
+const BATCH_PREV_ROOT = label("batch vectors: prevRoot");
+/** `n` distinct forced post-roots and matching inbox body hashes, numbered from `from`. */
+const forcedRoots = (n: number, from = 0) => Array.from({ length: n }, (_, i) => label(`forced post-root ${from + i}`));
+const forcedHashes = (n: number) => Array.from({ length: n }, (_, i) => label(`inbox entry body ${i}`));
+/** `n` chunks with distinct post-roots and short bodies of varying length (bodies are hashed, never decoded here). */
+const chunks = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({ postRoot: label(`chunk post-root ${from + i}`), body: new TextEncoder().encode(`chunk body ${from + i}`.padEnd(12 + ((from + i) % 5), "!")) }));
+/** A chunk as raw bytes: post-root, a length field that may lie, and the bytes actually present. */
+const rawChunk = (i: number, lengthField: number, body: Uint8Array) => concatBytes(label(`chunk post-root ${i}`), u16(lengthField), body);
+
+interface BatchCase {
+  name: string;
+  data: Uint8Array;
+  /** inbox body hashes of the declared forced entries (default: as many as the data declares, up to the limit) */
+  forcedBodyHashes?: Word[];
+  expect: { error: BatchDataErrorName; arg: number } | { leaves: number };
+}
+
+function batchCases(): BatchCase[] {
+  const valid = (name: string, d: BatchData): BatchCase => ({ name, data: encodeBatchData(d), expect: { leaves: d.forcedPostRoots.length + d.chunks.length } });
+  const bad = (name: string, data: Uint8Array, error: BatchDataErrorName, arg: number, forcedBodyHashes?: Word[]): BatchCase =>
+    ({ name, data, expect: { error, arg }, ...(forcedBodyHashes ? { forcedBodyHashes } : {}) });
+  const one = chunks(1)[0]!;
+  const oneChunk = encodeBatchData({ forcedPostRoots: [], chunks: [one] });
+  const tooMany = chunks(MAX_BATCH_CHUNKS + 1);
+  return [
+    valid("1 leaf: one chunk (the leaf is the root, the path is empty)", { forcedPostRoots: [], chunks: chunks(1) }),
+    valid("1 leaf: one forced entry and no chunk", { forcedPostRoots: forcedRoots(1), chunks: [] }),
+    valid("2 leaves: a forced entry then a chunk", { forcedPostRoots: forcedRoots(1), chunks: chunks(1) }),
+    valid("3 leaves: the third is paired with the zero word", { forcedPostRoots: [], chunks: chunks(3) }),
+    valid("5 leaves: unpaired nodes on two levels", { forcedPostRoots: forcedRoots(2), chunks: chunks(3) }),
+    valid("2 leaves: a chunk body of exactly 4096 bytes", { forcedPostRoots: [], chunks: [one, { postRoot: label("chunk post-root big"), body: new Uint8Array(MAX_CHUNK_BODY_BYTES).fill(0xab) }] }),
+    valid("256 leaves: 16 forced entries and 240 chunks", { forcedPostRoots: forcedRoots(16), chunks: chunks(MAX_BATCH_CHUNKS - 16) }),
+    valid("256 leaves: 256 forced entries and no chunk", { forcedPostRoots: forcedRoots(MAX_BATCH_CHUNKS), chunks: [] }),
+    bad("empty data", new Uint8Array(0), "MalformedBatchData", 0),
+    bad("one byte: the forced count is cut short", new Uint8Array([0]), "MalformedBatchData", 0),
+    bad("no leaves: forced count 0 and nothing after it", u16(0), "BadLeafCount", 0),
+    bad("truncated forced roots: two declared, one present", concatBytes(u16(2), ...forcedRoots(1)), "MalformedBatchData", 34),
+    bad("truncated forced roots: the only one is 31 bytes", concatBytes(u16(1), forcedRoots(1)[0]!.slice(0, 31)), "MalformedBatchData", 2),
+    bad("forced count 257", concatBytes(u16(MAX_BATCH_CHUNKS + 1), ...forcedRoots(MAX_BATCH_CHUNKS + 1)), "BadLeafCount", MAX_BATCH_CHUNKS + 1, []),
+    bad("forced count 65535", concatBytes(u16(0xffff), oneChunk.slice(2)), "BadLeafCount", 0xffff, []),
+    bad("truncated chunk header: 33 bytes after the forced count", concatBytes(u16(0), label("chunk post-root 0"), new Uint8Array([0])), "MalformedBatchData", 2),
+    bad("zero body length", concatBytes(u16(0), rawChunk(0, 0, new Uint8Array(0))), "MalformedBatchData", 34),
+    bad("zero body length in the second chunk", concatBytes(oneChunk, rawChunk(1, 0, new Uint8Array(0))), "MalformedBatchData", oneChunk.length + 32),
+    bad("body length 4097, beyond the limit (the bytes are present)", concatBytes(u16(0), rawChunk(0, MAX_CHUNK_BODY_BYTES + 1, new Uint8Array(MAX_CHUNK_BODY_BYTES + 1))), "MalformedBatchData", 34),
+    bad("body length 65535", concatBytes(u16(0), rawChunk(0, 0xffff, new Uint8Array(8))), "MalformedBatchData", 34),
+    bad("truncated body: one byte short", concatBytes(u16(0), rawChunk(0, 10, new Uint8Array(9))), "MalformedBatchData", 34),
+    bad("truncated body after a forced entry", concatBytes(u16(1), ...forcedRoots(1), rawChunk(0, 10, new Uint8Array(3))), "MalformedBatchData", 2 + 32 + 32),
+    bad("257 leaves: 257 chunks", concatBytes(u16(0), ...tooMany.map((c, i) => rawChunk(i, c.body.length, c.body))), "BadLeafCount", MAX_BATCH_CHUNKS + 1),
+    bad("257 leaves: 256 forced entries and one chunk", concatBytes(u16(MAX_BATCH_CHUNKS), ...forcedRoots(MAX_BATCH_CHUNKS), oneChunk.slice(2)), "BadLeafCount", MAX_BATCH_CHUNKS + 1),
+    bad("257 leaves: 256 leaves then a single stray byte", concatBytes(u16(MAX_BATCH_CHUNKS), ...forcedRoots(MAX_BATCH_CHUNKS), new Uint8Array([0])), "BadLeafCount", MAX_BATCH_CHUNKS + 1),
+  ];
+}
+
+/** Paths that must not verify: out-of-range index, wrong length, wrong position, wrong count. */
+function badPaths(leaves: readonly Word[], root: Word, paths: readonly Word[][]): BadPath[] {
+  const count = leaves.length;
+  const last = count - 1;
+  const out: BadPath[] = [];
+  const add = (why: string, leaf: Word, index: number, n: number, path: readonly Word[]) => out.push({ why, leaf: toHex(leaf), index, count: n, path: path.map(toHex) });
+  add("index equal to the leaf count", leaves[last]!, count, count, paths[last]!);
+  add("one sibling too many", leaves[0]!, 0, count, [...paths[0]!, ZERO_WORD]);
+  add("the leaf count doubled (one level deeper than the path)", leaves[0]!, 0, count * 2, paths[0]!);
+  if (count > 1) {
+    add("one sibling short", leaves[0]!, 0, count, paths[0]!.slice(0, -1));
+    add("the first leaf's path at the second index", leaves[0]!, 1, count, paths[0]!);
+    add("another leaf's hash on the first leaf's path", leaves[1]!, 0, count, paths[0]!);
+  }
+  for (const b of out) {
+    if (merkleVerify(root, fromHex(b.leaf, 32), b.index, b.count, b.path.map((w) => fromHex(w, 32)))) {
+      throw new Error(`batch vector: bad path "${b.why}" verifies`);
+    }
+  }
+  return out;
+}
+
+/** Up to this many leaves a batch vector lists every leaf's path. */
+export const PATHS_IN_FULL = 8;
+function pathIndices(count: number): number[] {
+  if (count <= PATHS_IN_FULL) return Array.from({ length: count }, (_, i) => i);
+  const mid = Math.floor(count / 2);
+  return [0, 1, mid - 1, mid, count - 2, count - 1];
+}
+
+function buildBatchCase(c: BatchCase): BatchDataVector {
+  let decoded: BatchData | null = null;
+  let error: BatchDataError | null = null;
+  try {
+    decoded = decodeBatchData(c.data);
+  } catch (e) {
+    if (!(e instanceof BatchDataError)) throw e;
+    error = e;
+  }
+  const declared = c.data.length >= 2 ? Math.min((c.data[0]! << 8) | c.data[1]!, MAX_BATCH_CHUNKS) : 0;
+  const hashes = c.forcedBodyHashes ?? forcedHashes(declared);
+  const base = { name: `batch data: ${c.name}`, prevRoot: toHex(BATCH_PREV_ROOT), data: toHex(c.data), forcedBodyHashes: hashes.map(toHex) };
+  if ("error" in c.expect) {
+    if (error?.error !== c.expect.error || error.arg !== c.expect.arg) {
+      throw new Error(`batch vector "${c.name}": expected ${c.expect.error}(${c.expect.arg}), TypeScript gives ${error ? `${error.error}(${error.arg})` : "no error"}`);
+    }
+    return { ...base, expected: { error: error.error, errorArg: error.arg, forcedCount: null, leaves: [], postRoot: null, dataRoot: null, paths: [], badPaths: [] } };
+  }
+  if (decoded === null) throw new Error(`batch vector "${c.name}": TypeScript refuses it: ${error?.message}`);
+  const parts = leafParts(BATCH_PREV_ROOT, hashes, decoded);
+  const leaves = batchLeavesOf(parts);
+  if (leaves.length !== c.expect.leaves) throw new Error(`batch vector "${c.name}": expected ${c.expect.leaves} leaves, got ${leaves.length}`);
+  if (toHex(encodeBatchData(decoded)) !== toHex(c.data)) throw new Error(`batch vector "${c.name}": does not re-encode to its bytes`);
+  const root = merkleRoot(leaves);
+  const paths = leaves.map((_, i) => merkleProof(leaves, i));
+  paths.forEach((p, i) => {
+    if (!merkleVerify(root, leaves[i]!, i, leaves.length, p)) throw new Error(`batch vector "${c.name}": path of leaf ${i} does not verify`);
+  });
+  return {
+    ...base,
+    expected: {
+      error: null,
+      errorArg: 0,
+      forcedCount: decoded.forcedPostRoots.length,
+      leaves: leaves.map(toHex),
+      postRoot: toHex(parts.at(-1)!.postRoot),
+      dataRoot: toHex(root),
+      paths: pathIndices(leaves.length).map((index) => ({ index, path: paths[index]!.map(toHex) })),
+      badPaths: badPaths(leaves, root, paths),
+    },
+  };
+}
+
 export function buildVectors(): VectorFile {
   const w = new World();
   return {
     description:
       "Shared protocol vectors of ephr-rollup, generated by `npm run vectors` from the TypeScript implementation " +
       "(sequencer/testing/vectors.ts) and replayed by the TypeScript and Solidity test suites. Each vector: a pre-state " +
-      "(leaves), a chunk body, the witnesses of its state accesses in order, and the verdict. See docs/protocol.md.",
+      "(leaves), a chunk body, the witnesses of its state accesses in order, and the verdict. Each batchData vector: " +
+      "batch data, its prevRoot and forced inbox body hashes, and the leaves, post-root, data root and Merkle paths " +
+      "(or the BatchData error) both sides derive. See docs/protocol.md.",
     domain: TEST_DOMAIN,
     domainSeparator: toHex(w.sep),
     vectors: [...CASES.map(buildCase), ...decodeCases(w).map(([n, b, e]) => buildDecodeCase(n, b, e))],
+    batchData: batchCases().map(buildBatchCase),
   };
 }
