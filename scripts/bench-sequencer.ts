@@ -3,8 +3,8 @@
  * through the API front-end(s), Redis, execution, batching and L1 posting to a local Hardhat node.
  * Reports sustained tx/s, send->executed latency (the API answers only once a transaction is durably
  * executed), send->posted latency, throughput as the state grows, the cores each process used and
- * their peak memory; prints a table and writes bench/results/sequencer-<txs>-<date>.json
- * (docs/benchmarks.md quotes those files).
+ * their peak memory; prints a table and writes bench/results/sequencer-<txs>-<date>.json (-b, -c, …
+ * for further runs that day; docs/benchmarks.md quotes those files).
  *
  * Settings (environment): BENCH_TXS (total, default 200000), BENCH_PER_REQUEST (transactions per JSON-RPC
  * batch request, default 100), BENCH_CONCURRENCY (requests in flight, default 8), BENCH_APIS (front-end
@@ -245,7 +245,12 @@ async function main() {
   ];
   console.log(table.join("\n"));
   mkdirSync(new URL("../bench/results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL(`../bench/results/sequencer-${N}-${result.date.slice(0, 10)}.json`, import.meta.url), JSON.stringify(result, null, 2) + "\n");
+  // another run of the same size on the same day does not overwrite it: -b, -c, … after the first
+  const base = `../bench/results/sequencer-${N}-${result.date.slice(0, 10)}`;
+  let file = new URL(`${base}.json`, import.meta.url);
+  for (let i = 1; existsSync(file); i++) file = new URL(`${base}-${String.fromCharCode(97 + i)}.json`, import.meta.url);
+  writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
+  console.log(`\nwrote ${file.pathname}`);
   for (const a of apis) await a.kill("SIGTERM");
   await seq.kill("SIGTERM");
   await redis.stop();
