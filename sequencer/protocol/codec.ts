@@ -19,6 +19,8 @@ import {
   MAX_CHUNK_ADDRESSES,
   MAX_CHUNK_BODY_BYTES,
   MAX_CHUNK_TXS,
+  MAX_UINT32,
+  MAX_UINT40,
   TX_TYPE,
   TX_TYPE_NAME,
 } from "./constants.js";
@@ -45,7 +47,7 @@ export class EncodeError extends Error {
   }
 }
 
-const INT_MAX: Partial<Record<FieldKind, number>> = { uint8: 0xff, uint32: 0xffff_ffff, uint40: 2 ** 40 - 1 };
+const INT_MAX: Partial<Record<FieldKind, number>> = { uint8: 0xff, uint32: MAX_UINT32, uint40: MAX_UINT40 };
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 const HEX20 = /^0x[0-9a-fA-F]{40}$/;
 

@@ -6,7 +6,7 @@
 import type { Address, TypedDataDomain } from "viem";
 import { concatBytes, fromHex, wordFromBigint } from "./bytes.js";
 import { EIP712_NAME, EIP712_VERSION } from "./constants.js";
-import { keccak256 } from "./hash.js";
+import { keccak256, keccak256Concat } from "./hash.js";
 import { TX_FIELDS } from "./schema.js";
 import type { Tx, TxType } from "./types.js";
 
@@ -96,7 +96,7 @@ const PREFIX_1901 = new Uint8Array([0x19, 0x01]);
 
 /** The EIP-712 digest a signer signs: keccak256(0x1901 || domainSeparator || structHash). */
 export function signingDigest(separator: Uint8Array, tx: Tx): Uint8Array {
-  return keccak256(concatBytes(PREFIX_1901, separator, structHash(tx)));
+  return keccak256Concat(PREFIX_1901, separator, structHash(tx));
 }
 
 /**
@@ -105,5 +105,5 @@ export function signingDigest(separator: Uint8Array, tx: Tx): Uint8Array {
  * same grant sign the same message).
  */
 export function txHash(digest: Uint8Array, signer: string): Uint8Array {
-  return keccak256(concatBytes(digest, fromHex(signer, 20)));
+  return keccak256Concat(digest, fromHex(signer, 20));
 }

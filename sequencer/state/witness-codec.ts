@@ -24,18 +24,8 @@ export const witnessJsonSchema = z.object({
 export type WitnessJson = z.infer<typeof witnessJsonSchema>;
 
 export function witnessToJson(w: Witness): WitnessJson {
-  const p = w.proof;
-  return {
-    depth: p.depth,
-    bitmap: `0x${p.bitmap.toString(16)}`,
-    siblings: p.siblings.map(toHex),
-    leafKey: toHex(p.leafKey),
-    leafValue: toHex(p.leafValue),
-    neighbourIsLeaf: p.neighbourIsLeaf,
-    neighbourA: toHex(p.neighbourA),
-    neighbourB: toHex(p.neighbourB),
-    preimage: toHex(w.preimage),
-  };
+  const a = witnessToAbi(w);
+  return { ...a, siblings: [...a.siblings], bitmap: `0x${w.proof.bitmap.toString(16)}` };
 }
 
 export function witnessFromJson(input: unknown): Witness {
@@ -69,6 +59,16 @@ export interface WitnessAbi {
 }
 
 export function witnessToAbi(w: Witness): WitnessAbi {
-  const j = witnessToJson(w);
-  return { ...j, bitmap: w.proof.bitmap, siblings: j.siblings as Hex[], leafKey: j.leafKey as Hex, leafValue: j.leafValue as Hex, neighbourA: j.neighbourA as Hex, neighbourB: j.neighbourB as Hex, preimage: j.preimage as Hex };
+  const p = w.proof;
+  return {
+    depth: p.depth,
+    bitmap: p.bitmap,
+    siblings: p.siblings.map(toHex),
+    leafKey: toHex(p.leafKey),
+    leafValue: toHex(p.leafValue),
+    neighbourIsLeaf: p.neighbourIsLeaf,
+    neighbourA: toHex(p.neighbourA),
+    neighbourB: toHex(p.neighbourB),
+    preimage: toHex(w.preimage),
+  };
 }

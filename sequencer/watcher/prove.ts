@@ -42,7 +42,8 @@ export function checkLeaf(state: TreeState, leaf: PostedLeaf, ctx: ExecutionCont
     txs = decodeChunkBody(leaf.body);
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
-    return { kind: "Undecodable", txIndex: 0, root: state.rootHash, txs: [], witnesses: [] };
+    const kind = judgeLeaf({ decodeError: e.reason, reason: null, txIndex: 0, root: state.rootHash }, leaf.forced, leaf.postRoot);
+    return { kind, txIndex: 0, root: state.rootHash, txs: [], witnesses: [] };
   }
   // runChunk stops at the first invalid transaction and leaves the state before it: for a forced leaf
   // (an invalid forced transaction is a no-op) that is the true post-state.
