@@ -25,6 +25,14 @@ export class UnreadableBatchError extends Error {
   }
 }
 
+/** Blocks per eth_getLogs request (providers cap the range). */
+const LOG_WINDOW = 5000n;
+
+/** [from, to] split into consecutive ranges of at most LOG_WINDOW blocks. */
+function* windows(from: bigint, to: bigint): Generator<[bigint, bigint]> {
+  for (let lo = from; lo <= to; lo += LOG_WINDOW) yield [lo, lo + LOG_WINDOW - 1n < to ? lo + LOG_WINDOW - 1n : to];
+}
+
 export class BatchReader {
   private inboxBodies = new Map<number, Uint8Array>();
   private inboxScannedTo: bigint;
@@ -57,6 +65,22 @@ export class BatchReader {
   }
 
   /**
+   * The batches live on L1 among those submitted from block `from` on, by index: BatchSubmitted events
+   * read in windows of LOG_WINDOW blocks up to the latest, less those a later BatchesReverted removed.
+   */
+  async liveSubmissions(from: bigint): Promise<Map<number, Extract<RollupEvent, { kind: "submitted" }>>> {
+    const submitted = new Map<number, Extract<RollupEvent, { kind: "submitted" }>>();
+    const latest = await this.client.getBlockNumber({ cacheTime: 0 });
+    for (const [lo, hi] of windows(from, latest)) {
+      for (const ev of await this.events(lo, hi)) {
+        if (ev.kind === "submitted") submitted.set(ev.index, ev);
+        if (ev.kind === "reverted") for (let i = ev.from; i < ev.to; i++) submitted.delete(i);
+      }
+    }
+    return submitted;
+  }
+
+  /**
    * The data of a submitted batch, from the calldata of its transaction, checked against its header
    * (the data root is recomputed): so a watcher never executes data the Rollup did not commit to.
    */
@@ -86,8 +110,7 @@ export class BatchReader {
     const missing = () => Array.from({ length: count }, (_, i) => start + i).some((i) => !this.inboxBodies.has(i));
     if (missing()) {
       const latest = await this.client.getBlockNumber({ cacheTime: 0 });
-      for (let from = this.inboxScannedTo + 1n; from <= latest; from += 5000n) {
-        const to = from + 4999n < latest ? from + 4999n : latest;
+      for (const [from, to] of windows(this.inboxScannedTo + 1n, latest)) {
         const logs = await this.client.getLogs({ address: this.inbox, fromBlock: from, toBlock: to });
         for (const ev of parseEventLogs({ abi: forcedInboxAbi, logs, eventName: "TransactionQueued" })) {
           this.inboxBodies.set(Number(ev.args.index), fromHex(ev.args.body));

@@ -22,7 +22,7 @@ import { l1Clients } from "../l1/chain.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { InboxWatcher } from "../l1/inbox-watcher.js";
 import { startSubmitterWorker } from "../l1/submitter-host.js";
-import { BatchReader, type RollupEvent } from "../l1/batch-reader.js";
+import { BatchReader } from "../l1/batch-reader.js";
 import { batchHeaderHash } from "../protocol/batch.js";
 import { headerFromJson } from "../store/records.js";
 import { treeAfterBatch } from "../engine/history.js";
@@ -423,15 +423,7 @@ async function planResync(store: Store, engine: Engine, reader: BatchReader, cli
   if (agree === count && ourNextInLine && ourTip.toLowerCase() === tip.toLowerCase()) return force ? { kind: "resync", agree, foreign: [] } : { kind: "in-line" };
   // Read and verify L1's batches after our agreed prefix.
   const fromBlock = agree > 0 ? BigInt(store.batch(agree - 1)!.l1!.block) : undefined;
-  const submitted = new Map<number, Extract<RollupEvent, { kind: "submitted" }>>();
-  const latest = await client.getBlockNumber({ cacheTime: 0 });
-  for (let from = fromBlock ?? reader.deployBlock; from <= latest; from += 5000n) {
-    const to = from + 4999n < latest ? from + 4999n : latest;
-    for (const ev of await reader.events(from, to)) {
-      if (ev.kind === "submitted") submitted.set(ev.index, ev);
-      if (ev.kind === "reverted") for (let i = ev.from; i < ev.to; i++) submitted.delete(i);
-    }
-  }
+  const submitted = await reader.liveSubmissions(fromBlock ?? reader.deployBlock);
   let state = agree > 0 ? treeAfterBatch(store, engine.tree.root, engine.headRecord.nextChunk - 1, agree - 1) : null;
   const foreign: ForeignBatch[] = [];
   for (let i = agree; i < count; i++) {
