@@ -6,7 +6,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Redis } from "ioredis";
 import type { Address, PublicClient } from "viem";
 import { z } from "zod";
 import { fromHex } from "../protocol/bytes.js";
