@@ -161,7 +161,8 @@ export class Queries {
       postRoot: b.postRoot,
       l1TxHash: b.l1?.txHash ?? null,
       l1Block: b.l1?.block ?? null,
-      confirmations: b.l1 && st.l1Block ? Number(BigInt(st.l1Block) - BigInt(b.l1.block) + 1n) : 0,
+      // the L1 head is polled, so it can trail a batch just confirmed: a batch on L1 has at least one
+      confirmations: b.l1 ? Math.max(1, st.l1Block ? Number(BigInt(st.l1Block) - BigInt(b.l1.block) + 1n) : 1) : 0,
       finalizesAt: b.l1 ? b.l1.submittedAt + st.challengePeriod : null,
     };
   }
