@@ -12,7 +12,7 @@ import { prepareResource } from "../sequencer/fhir/index.js";
 import type { EphrClient, TypedDataSigner } from "./client.js";
 import { EphrError } from "./errors.js";
 import type { TrustLevel } from "./verify.js";
-import type { ServedRecord, VaultClient } from "./vault.js";
+import { type ServedRecord, type VaultClient, VaultRequestError } from "./vault.js";
 
 /** An account without a published encryption key cannot be given a key wrap. */
 export class NoEncryptionKeyError extends EphrError {
@@ -49,20 +49,39 @@ export async function encryptionKeyOf(ephr: EphrClient, account: Address): Promi
   return fromHex(k.value, 32);
 }
 
+/** How many stored-but-unanchored versions storeRecord steps over before it gives up. */
+const MAX_VERSION_STEPS = 8;
+
 /**
  * Encrypt `plaintext` under a fresh data key wrapped for the patient and `readers`, upload it, and
  * anchor it (the provider signs the AnchorRecord). A new version of an existing record gets a new key.
+ *
+ * The version is the next after the one the ledger anchors. A vault never replaces a stored version,
+ * so when an earlier attempt uploaded that version and its anchor failed (or is still on its way), the
+ * upload is refused with VAULT_VERSION_EXISTS: the record is then encrypted again under the next
+ * version (versions need only increase), so retrying storeRecord after a failed anchor works, and
+ * whichever of the two anchors lands, the ledger's newest version is one the vault holds.
  */
 export async function storeRecord(ephr: EphrClient, vault: VaultClient, provider: TypedDataSigner, a: { patient: Address; plaintext: Uint8Array; category: number; readers?: Address[]; recordId?: Hex }): Promise<StoredRecord> {
   const recordId = a.recordId ?? toHex(randomBytes(32));
   const current = await ephr.getRecord(a.patient, recordId, "soft");
-  const version = (current.value?.version ?? 0) + 1;
+  const first = (current.value?.version ?? 0) + 1;
   const recipients = await Promise.all([a.patient, ...(a.readers ?? [])].map(async (address) => ({ address, publicKey: await encryptionKeyOf(ephr, address) })));
-  const enc = encryptRecord({ plaintext: a.plaintext, recordId, recordVersion: version, recipients });
-  const stored = await vault.upload(provider, { patient: a.patient, recordId, version, category: a.category, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps });
-  enc.dataKey.fill(0);
-  const anchor = await ephr.send(provider, { type: "AnchorRecord", patient: a.patient, recordId, ciphertextHash: enc.ciphertextHash, locationHash: stored.locationHash, category: a.category, version });
-  return { recordId, version, category: a.category, ciphertextHash: enc.ciphertextHash, location: stored.location, anchor };
+  for (let version = first; ; version++) {
+    const enc = encryptRecord({ plaintext: a.plaintext, recordId, recordVersion: version, recipients });
+    let stored;
+    try {
+      stored = await vault.upload(provider, { patient: a.patient, recordId, version, category: a.category, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps });
+    } catch (e) {
+      const taken = e instanceof VaultRequestError && e.vaultCode === "VAULT_VERSION_EXISTS";
+      if (!taken || version - first + 1 >= MAX_VERSION_STEPS) throw e;
+      continue;
+    } finally {
+      enc.dataKey.fill(0);
+    }
+    const anchor = await ephr.send(provider, { type: "AnchorRecord", patient: a.patient, recordId, ciphertextHash: enc.ciphertextHash, locationHash: stored.locationHash, category: a.category, version });
+    return { recordId, version, category: a.category, ciphertextHash: enc.ciphertextHash, location: stored.location, anchor };
+  }
 }
 
 /**

@@ -242,4 +242,17 @@ describe("record vault and gateway against the ledger", function () {
     expect(e.status).to.equal(409);
     expect(await vc.upload(hosp.signer, original), "the identical upload again").to.deep.equal(first);
   });
+
+  it("stores a retried record under the next version when an earlier attempt uploaded but never anchored, and serves the retry", async () => {
+    const recordId = toHex(randomBytes(32));
+    // the earlier attempt: version 1 uploaded, its AnchorRecord never sent (the sequencer was unreachable, say)
+    const lost = encryptRecord({ plaintext: new TextEncoder().encode("sodium 140 (lost attempt)"), recordId, recordVersion: 1, recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }] });
+    await vc.upload(hosp.signer, { patient: pat.signer.address, recordId, version: 1, category: LAB, recordBytes: lost.recordBytes, ciphertextHash: lost.ciphertextHash, wraps: lost.wraps });
+    const r = await storeRecord(ephr, vc, hosp.signer, { patient: pat.signer.address, plaintext: new TextEncoder().encode("sodium 140"), category: LAB, readers: [doc.signer.address], recordId });
+    expect(r.version, "version 1 is taken in the vault").to.equal(2);
+    await ephr.waitFor(r.anchor, "posted");
+    const { plaintext, served } = await readRecord(vc, doc.signer, doc.keys.privateKey, pat.signer.address, recordId);
+    expect(new TextDecoder().decode(plaintext)).to.equal("sodium 140");
+    expect(served.record.version).to.equal(2);
+  });
 });
