@@ -19,6 +19,43 @@ export interface SubmitterHost {
   stop: () => Promise<void>;
 }
 
+/** Whether two records are the same batch: a resync reuses an index for a newly sealed batch. */
+export function sameBatch(a: BatchRecord, b: BatchRecord): boolean {
+  return a.index === b.index && a.sealedAt === b.sealedAt && a.prevRoot.toLowerCase() === b.prevRoot.toLowerCase() && a.postRoot.toLowerCase() === b.postRoot.toLowerCase();
+}
+
+/**
+ * Answer one of the submitter worker's store requests. The worker works on copies: a save of a batch
+ * that a resync has meanwhile deleted or rebuilt under the same index is refused (the worker's job
+ * fails and is retried against the store), never written over the new batch.
+ */
+export async function answerBookRequest(store: Store, op: string, args: unknown[]): Promise<unknown> {
+  switch (op) {
+    case "get":
+      return store.batch(args[0] as number);
+    case "list": {
+      const [from, statuses] = args as [number, BatchStatus[]];
+      return (await store.batchesFrom(from)).filter((b) => statuses.includes(b.status));
+    }
+    case "save": {
+      const b = args[0] as BatchRecord;
+      const stored = store.batch(b.index);
+      if (stored === undefined || !sameBatch(stored, b)) throw new Error(`batch ${b.index} was rebuilt or removed by a resync meanwhile: this write of the old batch is refused`);
+      const w = store.writer();
+      w.batch(b);
+      await store.commit(w);
+      return undefined;
+    }
+    case "data": {
+      const b = store.batch(args[0] as number);
+      if (b === undefined) throw new Error(`batch ${String(args[0])} is not in the store (removed by a resync)`);
+      return batchDataOf(store, b);
+    }
+    default:
+      throw new Error(`unknown store request ${op}`);
+  }
+}
+
 export async function startSubmitterWorker(
   data: SubmitterWorkerData,
   store: Store,
@@ -26,26 +63,7 @@ export async function startSubmitterWorker(
 ): Promise<SubmitterHost> {
   const worker = new Worker(new URL("./submitter-worker.ts", import.meta.url), { workerData: data, execArgv: ["--import", "tsx"] });
   let stopped = false;
-  const answer = async (op: string, args: unknown[]): Promise<unknown> => {
-    switch (op) {
-      case "get":
-        return store.batch(args[0] as number);
-      case "list": {
-        const [from, statuses] = args as [number, BatchStatus[]];
-        return (await store.batchesFrom(from)).filter((b) => statuses.includes(b.status));
-      }
-      case "save": {
-        const w = store.writer();
-        w.batch(args[0] as BatchRecord);
-        await store.commit(w);
-        return undefined;
-      }
-      case "data":
-        return batchDataOf(store, store.batch(args[0] as number)!);
-      default:
-        throw new Error(`unknown store request ${op}`);
-    }
-  };
+  const answer = (op: string, args: unknown[]) => answerBookRequest(store, op, args);
   const ready = new Promise<void>((resolve, reject) => {
     worker.on("message", (m: { t: string; id?: number; op?: string; args?: unknown[]; record?: BatchRecord; index?: number; why?: string; kind?: string; value?: number | null }) => {
       switch (m.t) {

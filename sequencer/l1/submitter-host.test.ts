@@ -1,0 +1,70 @@
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Hex } from "viem";
+import type { BatchRecord } from "../store/records.js";
+import { Store } from "../store/store.js";
+import { answerBookRequest } from "./submitter-host.js";
+
+const root = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
+
+function sealed(index: number, sealedAt: number, postRoot: Hex): BatchRecord {
+  return { index, timestamp: 1_800_000_000, prevRoot: root(index), postRoot, chunks: [index], forcedCount: 0, inboxStart: 0, txCount: 1, dataBytes: 100, status: "sealed", openedAt: sealedAt - 10, sealedAt, attempts: [] };
+}
+
+async function put(store: Store, b: BatchRecord) {
+  const w = store.writer();
+  w.batch(b);
+  await store.commit(w);
+}
+
+describe("submitter host: the worker's store requests", () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ephr-host-"));
+    store = await Store.open(dir);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("saves the worker's update of the batch the store holds", async () => {
+    const b = sealed(3, 1000, root(99));
+    await put(store, b);
+    const copy = (await answerBookRequest(store, "get", [3])) as BatchRecord;
+    copy.status = "posted";
+    await answerBookRequest(store, "save", [copy]);
+    expect(store.batch(3)?.status).to.equal("posted");
+  });
+
+  it("refuses a save of a batch that a resync rebuilt under the same index, and keeps the new batch", async () => {
+    const old = sealed(3, 1000, root(99));
+    await put(store, old);
+    const workerCopy = (await answerBookRequest(store, "get", [3])) as BatchRecord;
+    const rebuilt = sealed(3, 2000, root(77));
+    await put(store, rebuilt);
+    workerCopy.status = "posted";
+    let err: Error | null = null;
+    await answerBookRequest(store, "save", [workerCopy]).catch((e: Error) => (err = e));
+    expect(String(err)).to.match(/batch 3 was rebuilt or removed by a resync/);
+    expect(store.batch(3)).to.deep.equal(rebuilt);
+  });
+
+  it("refuses a save of a batch that a resync removed, and does not bring it back", async () => {
+    const old = sealed(4, 1000, root(98));
+    await put(store, old);
+    const w = store.writer();
+    w.deleteBatch(4);
+    await store.commit(w);
+    let err: Error | null = null;
+    await answerBookRequest(store, "save", [{ ...old, status: "final" }]).catch((e: Error) => (err = e));
+    expect(String(err)).to.match(/rebuilt or removed/);
+    expect(store.batch(4)).to.equal(undefined);
+    let dataErr: Error | null = null;
+    await answerBookRequest(store, "data", [4]).catch((e: Error) => (dataErr = e));
+    expect(String(dataErr)).to.match(/batch 4 is not in the store/);
+  });
+});
