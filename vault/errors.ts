@@ -15,6 +15,7 @@ export const VAULT_ERRORS = {
   VAULT_VERSION_EXISTS: 409,
   VAULT_TOO_LARGE: 413,
   VAULT_LEDGER_UNAVAILABLE: 503,
+  VAULT_STORAGE_UNAVAILABLE: 503,
 } as const;
 export type VaultErrorCode = keyof typeof VAULT_ERRORS;
 

@@ -11,6 +11,7 @@ import { createLogger } from "../sequencer/log.js";
 import { AccessControl } from "./access.js";
 import { AccessLogger } from "./audit-log.js";
 import { startVaultServer } from "./server.js";
+import { ObjectStoreError, type S3Config, s3ConfigSchema, S3ObjectStore } from "./objects.js";
 import { VaultStorage } from "./storage.js";
 
 const schema = z.object({
@@ -24,16 +25,46 @@ const schema = z.object({
   EPHR_VAULT_PORT: z.coerce.number().int().min(0).max(65535).default(8650),
   EPHR_VAULT_MAX_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
   EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** ciphertexts in an S3-compatible bucket instead of <data dir>/objects: set the endpoint and bucket */
+  EPHR_VAULT_S3_ENDPOINT: z.url().optional(),
+  EPHR_VAULT_S3_BUCKET: z.string().optional(),
+  EPHR_VAULT_S3_REGION: z.string().optional(),
+  EPHR_VAULT_S3_PREFIX: z.string().optional(),
+  EPHR_VAULT_S3_ACCESS_KEY_ID: z.string().optional(),
+  EPHR_VAULT_S3_SECRET_ACCESS_KEY: z.string().optional(),
 });
+type VaultEnv = z.infer<typeof schema>;
 
-export async function startVault(env: z.infer<typeof schema>) {
+/** The S3 settings when EPHR_VAULT_S3_* ask for a bucket (all of endpoint, bucket and keys), else null. */
+export function s3ConfigFrom(env: Partial<VaultEnv>): S3Config | null {
+  const given = [env.EPHR_VAULT_S3_ENDPOINT, env.EPHR_VAULT_S3_BUCKET, env.EPHR_VAULT_S3_ACCESS_KEY_ID, env.EPHR_VAULT_S3_SECRET_ACCESS_KEY, env.EPHR_VAULT_S3_REGION, env.EPHR_VAULT_S3_PREFIX];
+  if (given.every((v) => v === undefined)) return null;
+  const r = s3ConfigSchema.safeParse({
+    endpoint: env.EPHR_VAULT_S3_ENDPOINT,
+    bucket: env.EPHR_VAULT_S3_BUCKET,
+    region: env.EPHR_VAULT_S3_REGION,
+    prefix: env.EPHR_VAULT_S3_PREFIX,
+    accessKeyId: env.EPHR_VAULT_S3_ACCESS_KEY_ID,
+    secretAccessKey: env.EPHR_VAULT_S3_SECRET_ACCESS_KEY,
+  });
+  if (!r.success) throw new ConfigError(`invalid S3 configuration (EPHR_VAULT_S3_*): ${describeIssues(r.error)}`);
+  return r.data;
+}
+
+export async function startVault(env: VaultEnv) {
   const log = createLogger("vault", env.EPHR_LOG_LEVEL);
   const l1 = createPublicClient({ transport: http(env.EPHR_L1_RPC_URL) }) as PublicClient;
   const rollup = env.EPHR_ROLLUP_ADDRESS.toLowerCase() as Address;
   const client = new EphrClient({ url: env.EPHR_API_URL, l1: { client: l1, rollup } });
   const info = await client.chainInfo(); // refuses a sequencer naming another Rollup or chain
   const account = privateKeyToAccount(env.EPHR_VAULT_KEY as Hex);
-  const storage = await VaultStorage.open(env.EPHR_VAULT_DATA_DIR);
+  const s3 = s3ConfigFrom(env);
+  let objects: S3ObjectStore | undefined;
+  if (s3 !== null) {
+    objects = new S3ObjectStore(s3);
+    await objects.check(); // a missing bucket or refused keys stop the vault now, not at the first upload
+  }
+  const storage = await VaultStorage.open(env.EPHR_VAULT_DATA_DIR, objects);
   const server = await startVaultServer(
     {
       address: account.address.toLowerCase() as Hex,
@@ -47,7 +78,7 @@ export async function startVault(env: z.infer<typeof schema>) {
     env.EPHR_VAULT_HOST,
     env.EPHR_VAULT_PORT,
   );
-  log.info({ url: server.url, vault: account.address }, "vault listening");
+  log.info({ url: server.url, vault: account.address, objects: s3 ? `s3 ${s3.endpoint}/${s3.bucket}/${s3.prefix}` : `${env.EPHR_VAULT_DATA_DIR}/objects` }, "vault listening");
   return { ...server, stop: async () => { await server.close(); await storage.close(); } };
 }
 
@@ -57,6 +88,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`vault: ${new ConfigError(`invalid configuration: ${describeIssues(r.error)}`).message}`);
     process.exit(2);
   }
+  try {
+    s3ConfigFrom(r.data);
+  } catch (e) {
+    console.error(`vault: ${(e as Error).message}`);
+    process.exit(2);
+  }
   startVault(r.data).then(
     (v) => {
       const stop = () => void v.stop().then(() => process.exit(0));
@@ -64,7 +101,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.once("SIGINT", stop);
     },
     (e) => {
-      console.error("vault: fatal:", e);
+      if (e instanceof ObjectStoreError) console.error(`vault: cannot use the object store: ${e.message}`);
+      else console.error("vault: fatal:", e);
       process.exit(1);
     },
   );

@@ -19,6 +19,7 @@ import type { AccessControl } from "./access.js";
 import type { AccessLogger } from "./audit-log.js";
 import { VaultError } from "./errors.js";
 import { MAX_REQUEST_TTL, REQUEST_SCHEMAS, SIGNER_FIELD, type VaultRequestType, vaultLocation, vaultTypedData } from "./requests.js";
+import { ObjectStoreError } from "./objects.js";
 import type { VaultStorage } from "./storage.js";
 import { wrapsHash } from "./wraps.js";
 
@@ -60,7 +61,7 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
         res.writeHead(200, { "content-type": registry.contentType });
         return res.end(await registry.metrics());
       }
-      if (req.method === "GET" && path === "/v1/info") return send(res, 200, { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL });
+      if (req.method === "GET" && path === "/v1/info") return send(res, 200, { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind });
       const route = routes[path];
       if (req.method !== "POST" || route === undefined) return send(res, 404, new VaultError("VAULT_NOT_FOUND", `no route ${req.method} ${path}`).toJSON());
       const text = await body(req, d.maxBodyBytes);
@@ -74,6 +75,10 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       send(res, 200, await route(parsed as Record<string, unknown>));
     } catch (e) {
       if (e instanceof VaultError) return send(res, e.status, e.toJSON());
+      if (e instanceof ObjectStoreError) {
+        d.log.error({ err: e.message }, "object store failed");
+        return send(res, 503, new VaultError("VAULT_STORAGE_UNAVAILABLE", `the vault's object store failed: ${e.message}`).toJSON());
+      }
       d.log.error({ err: (e as Error).message }, "vault request failed");
       send(res, 500, { error: { code: "VAULT_INTERNAL", message: "internal error" } });
     }
@@ -200,7 +205,13 @@ async function authorise(d: VaultDeps, m: { reader: Address; patient: Address; r
   if (!meta || meta.ciphertextHash !== anchored.ciphertextHash.toLowerCase() || locate(d.address, anchored.ciphertextHash).locationHash !== anchored.locationHash.toLowerCase()) {
     throw new VaultError("VAULT_NOT_FOUND", "this vault does not hold the ciphertext the ledger anchors");
   }
-  const ciphertext = d.storage.getObject(anchored.ciphertextHash);
+  let ciphertext: Uint8Array | null;
+  try {
+    ciphertext = await d.storage.getObject(anchored.ciphertextHash);
+  } catch (e) {
+    if (e instanceof ObjectStoreError) throw new VaultError("VAULT_STORAGE_UNAVAILABLE", `the vault's object store failed: ${e.message}`);
+    throw e;
+  }
   const wrap = d.storage.wrap(m.patient, m.recordId, anchored.version, m.reader);
   if (!ciphertext || !wrap) throw new VaultError("VAULT_NOT_FOUND", ciphertext ? `no key wrap for ${m.reader} (ask the patient to add one)` : "the ciphertext was shredded");
   let logAccess: Hex;

@@ -1,15 +1,40 @@
 /**
  * The vault's storage on its own: request ids claimed once even under concurrency, ciphertext objects
- * deleted only with their last reference, and stored record versions never replaced.
+ * deleted only with their last reference, and stored record versions never replaced, with the
+ * ciphertexts on the filesystem and in an S3 bucket (s3rver, an S3 server run in this process).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import type { Address } from "viem";
+import S3rver from "s3rver";
+import type { Address, Hex } from "viem";
+import { AwsClient } from "aws4fetch";
 import { ciphertextHash } from "../sequencer/crypto/index.js";
 import { toHex } from "../sequencer/protocol/bytes.js";
+import { FsObjectStore, type ObjectStore, ObjectStoreError, type S3Config, S3ObjectStore } from "./objects.js";
+import { ConfigError } from "../deploy/params.js";
+import { s3ConfigFrom } from "./main.js";
 import { type RecordMeta, VaultStorage } from "./storage.js";
+
+const BUCKET = "ephr-vault-test";
+let s3server: S3rver;
+let s3: S3Config;
+let prefixes = 0;
+
+/** Each test gets its own folder in the bucket. */
+const freshS3 = () => new S3ObjectStore({ ...s3, prefix: `t${++prefixes}/` });
+const BACKENDS: { name: string; objects: (dir: string) => ObjectStore | undefined }[] = [
+  { name: "filesystem", objects: () => undefined },
+  { name: "S3 bucket", objects: () => freshS3() },
+];
+
+async function expectStoreError(p: Promise<unknown>, pattern: RegExp) {
+  let err: unknown = null;
+  await p.catch((e: unknown) => (err = e));
+  expect(err, "an ObjectStoreError").to.be.instanceOf(ObjectStoreError);
+  expect((err as Error).message).to.match(pattern);
+}
 
 const alice = "0x00000000000000000000000000000000000a11ce" as Address;
 const mallory = "0x0000000000000000000000000000000000000bad" as Address;
@@ -24,96 +49,179 @@ function meta(patient: Address, bytes: Uint8Array, over: Partial<RecordMeta> = {
 }
 const wrapFor = (recipient: Address, tag = 0) => ({ recipient, bytes: new Uint8Array([tag]) });
 
-describe("vault storage", () => {
-  let dir: string;
-  let s: VaultStorage;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), "ephr-vault-storage-"));
-    s = await VaultStorage.open(dir);
+describe("vault: storage and object stores (S3: an s3rver in this process)", () => {
+  before(async () => {
+    s3server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: mkdtempSync(join(tmpdir(), "ephr-s3rver-")), configureBuckets: [{ name: BUCKET }] });
+    const { port } = await s3server.run();
+    // s3rver's built-in account
+    s3 = { endpoint: `http://127.0.0.1:${port}`, bucket: BUCKET, region: "us-east-1", accessKeyId: "S3RVER", secretAccessKey: "S3RVER", prefix: "" };
   });
-  afterEach(async () => {
-    await s.close();
-  });
-
-  describe("request ids", () => {
-    it("accepts a request id exactly once when claims of it run concurrently", async () => {
-      const id = toHex(new Uint8Array(32).fill(7));
-      const expiresAt = Math.floor(Date.now() / 1000) + 60;
-      const claims = await Promise.all(Array.from({ length: 5 }, () => s.claimRequest(id, expiresAt)));
-      expect(claims.filter(Boolean)).to.have.length(1);
-      expect(await s.claimRequest(id, expiresAt), "after the winning claim committed").to.equal(false);
-    });
-
-    it("still accepts distinct request ids claimed concurrently", async () => {
-      const expiresAt = Math.floor(Date.now() / 1000) + 60;
-      const claims = await Promise.all([1, 2, 3].map((n) => s.claimRequest(toHex(new Uint8Array(32).fill(n)), expiresAt)));
-      expect(claims).to.deep.equal([true, true, true]);
-    });
+  after(async () => {
+    await s3server?.close();
   });
 
-  describe("ciphertext objects", () => {
-    it("keeps an object while another record version references it, and deletes it with the last reference", async () => {
-      const victim = meta(alice, BYTES, { provider: clinic });
-      expect(await s.storeRecord(victim, BYTES, [wrapFor(alice)])).to.deep.equal({ outcome: "created" });
-      // a former reader uploads the bytes it kept under its own address, then shreds its copy
-      expect(await s.storeRecord(meta(mallory, BYTES), BYTES, [wrapFor(mallory)])).to.deep.equal({ outcome: "created" });
-      expect(await s.shred(mallory, RECORD, 0)).to.deep.equal({ wraps: 1, versions: 1 });
-      expect(s.getObject(victim.ciphertextHash), "the victim's ciphertext survives").to.deep.equal(BYTES);
-      expect(s.record(alice, RECORD, 1)).to.deep.equal(victim);
-      expect(s.wrap(alice, RECORD, 1, alice)).to.deep.equal(new Uint8Array([0]));
-
-      expect(await s.shred(alice, RECORD, 0)).to.deep.equal({ wraps: 1, versions: 1 });
-      expect(s.getObject(victim.ciphertextHash), "no reference left").to.equal(null);
+  describe("vault storage", () => {
+    let dir: string;
+    let s: VaultStorage;
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), "ephr-vault-storage-"));
+      s = await VaultStorage.open(dir);
+    });
+    afterEach(async () => {
+      await s.close();
     });
 
-    it("shreds one version without touching the others' objects", async () => {
-      await s.storeRecord(meta(alice, BYTES), BYTES, [wrapFor(alice)]);
-      await s.storeRecord(meta(alice, OTHER_BYTES, { version: 2 }), OTHER_BYTES, [wrapFor(alice)]);
-      expect(await s.shred(alice, RECORD, 1)).to.deep.equal({ wraps: 1, versions: 1 });
-      expect(s.getObject(ciphertextHash(BYTES))).to.equal(null);
-      expect(s.getObject(ciphertextHash(OTHER_BYTES))).to.deep.equal(OTHER_BYTES);
-      expect(s.record(alice, RECORD, 2)).to.not.equal(undefined);
+    describe("request ids", () => {
+      it("accepts a request id exactly once when claims of it run concurrently", async () => {
+        const id = toHex(new Uint8Array(32).fill(7));
+        const expiresAt = Math.floor(Date.now() / 1000) + 60;
+        const claims = await Promise.all(Array.from({ length: 5 }, () => s.claimRequest(id, expiresAt)));
+        expect(claims.filter(Boolean)).to.have.length(1);
+        expect(await s.claimRequest(id, expiresAt), "after the winning claim committed").to.equal(false);
+      });
+
+      it("still accepts distinct request ids claimed concurrently", async () => {
+        const expiresAt = Math.floor(Date.now() / 1000) + 60;
+        const claims = await Promise.all([1, 2, 3].map((n) => s.claimRequest(toHex(new Uint8Array(32).fill(n)), expiresAt)));
+        expect(claims).to.deep.equal([true, true, true]);
+      });
     });
+
+    for (const backend of BACKENDS) {
+      describe(`with ciphertexts in: ${backend.name}`, () => {
+        beforeEach(async () => {
+          await s.close();
+          dir = mkdtempSync(join(tmpdir(), "ephr-vault-storage-"));
+          s = await VaultStorage.open(dir, backend.objects(dir));
+        });
+
+        describe("ciphertext objects", () => {
+          it("keeps an object while another record version references it, and deletes it with the last reference", async () => {
+            const victim = meta(alice, BYTES, { provider: clinic });
+            expect(await s.storeRecord(victim, BYTES, [wrapFor(alice)])).to.deep.equal({ outcome: "created" });
+            // a former reader uploads the bytes it kept under its own address, then shreds its copy
+            expect(await s.storeRecord(meta(mallory, BYTES), BYTES, [wrapFor(mallory)])).to.deep.equal({ outcome: "created" });
+            expect(await s.shred(mallory, RECORD, 0)).to.deep.equal({ wraps: 1, versions: 1 });
+            expect(await s.getObject(victim.ciphertextHash), "the victim's ciphertext survives").to.deep.equal(BYTES);
+            expect(s.record(alice, RECORD, 1)).to.deep.equal(victim);
+            expect(s.wrap(alice, RECORD, 1, alice)).to.deep.equal(new Uint8Array([0]));
+
+            expect(await s.shred(alice, RECORD, 0)).to.deep.equal({ wraps: 1, versions: 1 });
+            expect(await s.getObject(victim.ciphertextHash), "no reference left").to.equal(null);
+          });
+
+          it("shreds one version without touching the others' objects", async () => {
+            await s.storeRecord(meta(alice, BYTES), BYTES, [wrapFor(alice)]);
+            await s.storeRecord(meta(alice, OTHER_BYTES, { version: 2 }), OTHER_BYTES, [wrapFor(alice)]);
+            expect(await s.shred(alice, RECORD, 1)).to.deep.equal({ wraps: 1, versions: 1 });
+            expect(await s.getObject(ciphertextHash(BYTES))).to.equal(null);
+            expect(await s.getObject(ciphertextHash(OTHER_BYTES))).to.deep.equal(OTHER_BYTES);
+            expect(s.record(alice, RECORD, 2)).to.not.equal(undefined);
+          });
+        });
+
+        describe("record versions", () => {
+          it("refuses to replace a stored version with another ciphertext, provider or category, keeping the original", async () => {
+            const original = meta(alice, BYTES, { provider: clinic });
+            await s.storeRecord(original, BYTES, [wrapFor(alice, 1)]);
+            for (const [what, m, bytes] of [
+              ["ciphertext", meta(alice, OTHER_BYTES, { provider: clinic }), OTHER_BYTES],
+              ["provider", meta(alice, BYTES, { provider: mallory }), BYTES],
+              ["category", meta(alice, BYTES, { provider: clinic, category: 2 }), BYTES],
+            ] as const) {
+              expect(await s.storeRecord(m, bytes, [wrapFor(alice, 9)]), what).to.deep.equal({ outcome: "conflict", existing: original });
+            }
+            expect(s.record(alice, RECORD, 1)).to.deep.equal(original);
+            expect(s.wrap(alice, RECORD, 1, alice), "the conflicting upload's wraps are not stored").to.deep.equal(new Uint8Array([1]));
+            expect(await s.getObject(ciphertextHash(OTHER_BYTES)), "nor its ciphertext").to.equal(null);
+          });
+
+          it("accepts the identical version again, adding only its key wraps", async () => {
+            const original = meta(alice, BYTES, { provider: clinic });
+            await s.storeRecord(original, BYTES, [wrapFor(alice)]);
+            expect(await s.storeRecord({ ...original, uploadedAt: 99 }, BYTES, [wrapFor(alice), wrapFor(mallory)])).to.deep.equal({ outcome: "exists" });
+            expect(s.record(alice, RECORD, 1)).to.deep.equal(original);
+            expect(s.wrap(alice, RECORD, 1, mallory)).to.deep.equal(new Uint8Array([0]));
+          });
+
+          it("stores exactly one of concurrent uploads of one version with different ciphertexts", async () => {
+            const outcomes = await Promise.all([BYTES, OTHER_BYTES].map((b) => s.storeRecord(meta(alice, b), b, [wrapFor(alice)])));
+            expect(outcomes.map((o) => o.outcome).sort()).to.deep.equal(["conflict", "created"]);
+            const kept = s.record(alice, RECORD, 1)!;
+            expect(await s.getObject(kept.ciphertextHash), "the stored version's object").to.not.equal(null);
+          });
+
+          it("adds no key wraps to a version that is no longer stored", async () => {
+            await s.storeRecord(meta(alice, BYTES), BYTES, [wrapFor(alice)]);
+            const [added] = await Promise.all([s.putWraps(alice, RECORD, 1, [wrapFor(mallory)]), s.shred(alice, RECORD, 1)]);
+            expect(added).to.equal(true); // queued before the shred: written, then shredded with the rest
+            expect(s.wrap(alice, RECORD, 1, mallory)).to.equal(undefined);
+            expect(await s.putWraps(alice, RECORD, 1, [wrapFor(mallory)])).to.equal(false);
+            expect(s.wrap(alice, RECORD, 1, mallory)).to.equal(undefined);
+          });
+        });
+      });
+    }
   });
 
-  describe("record versions", () => {
-    it("refuses to replace a stored version with another ciphertext, provider or category, keeping the original", async () => {
-      const original = meta(alice, BYTES, { provider: clinic });
-      await s.storeRecord(original, BYTES, [wrapFor(alice, 1)]);
-      for (const [what, m, bytes] of [
-        ["ciphertext", meta(alice, OTHER_BYTES, { provider: clinic }), OTHER_BYTES],
-        ["provider", meta(alice, BYTES, { provider: mallory }), BYTES],
-        ["category", meta(alice, BYTES, { provider: clinic, category: 2 }), BYTES],
-      ] as const) {
-        expect(await s.storeRecord(m, bytes, [wrapFor(alice, 9)]), what).to.deep.equal({ outcome: "conflict", existing: original });
-      }
-      expect(s.record(alice, RECORD, 1)).to.deep.equal(original);
-      expect(s.wrap(alice, RECORD, 1, alice), "the conflicting upload's wraps are not stored").to.deep.equal(new Uint8Array([1]));
-      expect(s.getObject(ciphertextHash(OTHER_BYTES)), "nor its ciphertext").to.equal(null);
+  describe("vault object stores", () => {
+    const hash = ciphertextHash(BYTES);
+
+    for (const backend of [
+      { name: "filesystem", make: () => new FsObjectStore(mkdtempSync(join(tmpdir(), "ephr-objects-"))) },
+      { name: "S3 bucket", make: () => freshS3() },
+    ]) {
+      it(`${backend.name}: gives back what was put, null for what was not or was deleted`, async () => {
+        const o = backend.make();
+        expect(await o.get(hash)).to.equal(null);
+        await o.put(hash, BYTES);
+        await o.put(hash, BYTES); // again: a no-op
+        expect(await o.get(hash)).to.deep.equal(BYTES);
+        await o.delete(hash);
+        await o.delete(hash); // again: nothing to delete
+        expect(await o.get(hash)).to.equal(null);
+      });
+    }
+
+    it("filesystem: refuses to return a file whose bytes were changed on disk", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "ephr-objects-"));
+      const o = new FsObjectStore(dir);
+      await o.put(hash, BYTES);
+      const sub = join(dir, hash.slice(2, 4));
+      writeFileSync(join(sub, readdirSync(sub)[0]!), OTHER_BYTES);
+      await expectStoreError(o.get(hash), /do not hash to it/);
     });
 
-    it("accepts the identical version again, adding only its key wraps", async () => {
-      const original = meta(alice, BYTES, { provider: clinic });
-      await s.storeRecord(original, BYTES, [wrapFor(alice)]);
-      expect(await s.storeRecord({ ...original, uploadedAt: 99 }, BYTES, [wrapFor(alice), wrapFor(mallory)])).to.deep.equal({ outcome: "exists" });
-      expect(s.record(alice, RECORD, 1)).to.deep.equal(original);
-      expect(s.wrap(alice, RECORD, 1, mallory)).to.deep.equal(new Uint8Array([0]));
+    it("S3 bucket: refuses to return an object whose bytes were replaced in the bucket", async () => {
+      const prefix = `tampered${++prefixes}/`;
+      const o = new S3ObjectStore({ ...s3, prefix });
+      await o.put(hash, BYTES);
+      const raw = new AwsClient({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, region: s3.region, service: "s3" });
+      const h = hash.slice(2);
+      const r = await raw.fetch(`${s3.endpoint}/${BUCKET}/${prefix}${h.slice(0, 2)}/${h}`, { method: "PUT", body: OTHER_BYTES });
+      expect(r.status).to.equal(200);
+      await expectStoreError(o.get(hash), /do not hash to it/);
     });
 
-    it("stores exactly one of concurrent uploads of one version with different ciphertexts", async () => {
-      const outcomes = await Promise.all([BYTES, OTHER_BYTES].map((b) => s.storeRecord(meta(alice, b), b, [wrapFor(alice)])));
-      expect(outcomes.map((o) => o.outcome).sort()).to.deep.equal(["conflict", "created"]);
-      const kept = s.record(alice, RECORD, 1)!;
-      expect(s.getObject(kept.ciphertextHash), "the stored version's object").to.not.equal(null);
+    it("S3 bucket: names a missing bucket, refused credentials and an endpoint that does not answer", async () => {
+      await new S3ObjectStore(s3).check();
+      await expectStoreError(new S3ObjectStore({ ...s3, bucket: "no-such-bucket" }).check(), /bucket no-such-bucket does not exist/);
+      await expectStoreError(new S3ObjectStore({ ...s3, accessKeyId: "NOT-A-KEY" }).check(), /access denied/);
+      await expectStoreError(new S3ObjectStore({ ...s3, accessKeyId: "NOT-A-KEY" }).put(hash, BYTES), /PUT .* refused: HTTP 403/);
+      await expectStoreError(new S3ObjectStore({ ...s3, endpoint: "http://127.0.0.1:9" }).get(hash), /S3 GET .* failed/);
     });
 
-    it("adds no key wraps to a version that is no longer stored", async () => {
-      await s.storeRecord(meta(alice, BYTES), BYTES, [wrapFor(alice)]);
-      const [added] = await Promise.all([s.putWraps(alice, RECORD, 1, [wrapFor(mallory)]), s.shred(alice, RECORD, 1)]);
-      expect(added).to.equal(true); // queued before the shred: written, then shredded with the rest
-      expect(s.wrap(alice, RECORD, 1, mallory)).to.equal(undefined);
-      expect(await s.putWraps(alice, RECORD, 1, [wrapFor(mallory)])).to.equal(false);
-      expect(s.wrap(alice, RECORD, 1, mallory)).to.equal(undefined);
+    it("reads the S3 settings from EPHR_VAULT_S3_*: none means the filesystem; an incomplete set is refused naming what is missing", () => {
+      expect(s3ConfigFrom({})).to.equal(null);
+      const full = { EPHR_VAULT_S3_ENDPOINT: "http://127.0.0.1:9000", EPHR_VAULT_S3_BUCKET: "records", EPHR_VAULT_S3_ACCESS_KEY_ID: "id", EPHR_VAULT_S3_SECRET_ACCESS_KEY: "secret" };
+      expect(s3ConfigFrom(full)).to.deep.equal({ endpoint: "http://127.0.0.1:9000", bucket: "records", region: "us-east-1", prefix: "", accessKeyId: "id", secretAccessKey: "secret" });
+      expect(() => s3ConfigFrom({ EPHR_VAULT_S3_BUCKET: "records" })).to.throw(ConfigError, /endpoint/);
+      expect(() => s3ConfigFrom({ ...full, EPHR_VAULT_S3_BUCKET: "Not_A_Bucket" })).to.throw(ConfigError, /bucket/);
+      expect(() => s3ConfigFrom({ ...full, EPHR_VAULT_S3_PREFIX: "no-slash" })).to.throw(ConfigError, /prefix/);
+    });
+
+    it("refuses what is not a 32-byte hash as an object name", async () => {
+      await expectStoreError(freshS3().get("0x1234" as Hex), /not a 32-byte hash/);
     });
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The vault's storage: ciphertexts content-addressed on the filesystem (objects/<aa>/<hash>), and in
- * LevelDB the record metadata, the key wraps, the references from record versions to ciphertexts, the
+ * The vault's storage: ciphertexts content-addressed in an object store (vault/objects.ts: the
+ * filesystem, objects/<aa>/<hash>, or an S3-compatible bucket), and in LevelDB the record metadata,
+ * the key wraps, the references from record versions to ciphertexts, the
  * request ids already used, and the audit of every served and denied read. The vault never holds a
  * plaintext or a data key.
  *
@@ -10,10 +11,11 @@
  * object is deleted only when its last reference is. Uploads, key wraps and shredding are serialised, so
  * the check-then-write of each cannot interleave with another's.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import type { Address, Hex } from "viem";
+import { FsObjectStore, type ObjectStore } from "./objects.js";
 
 export interface RecordMeta {
   patient: Address;
@@ -68,14 +70,15 @@ export class VaultStorage {
 
   private constructor(
     private readonly db: ClassicLevel<string, Uint8Array>,
-    private readonly objects: string,
+    readonly objects: ObjectStore,
   ) {}
 
-  static async open(dir: string): Promise<VaultStorage> {
-    mkdirSync(join(dir, "objects"), { recursive: true });
+  /** Metadata in `<dir>/meta`; ciphertexts in `objects`, by default the folder `<dir>/objects`. */
+  static async open(dir: string, objects?: ObjectStore): Promise<VaultStorage> {
+    mkdirSync(dir, { recursive: true });
     const db = new ClassicLevel<string, Uint8Array>(join(dir, "meta"), { keyEncoding: "utf8", valueEncoding: "view" });
     await db.open();
-    return new VaultStorage(db, join(dir, "objects"));
+    return new VaultStorage(db, objects ?? new FsObjectStore(join(dir, "objects")));
   }
 
   close(): Promise<void> {
@@ -89,24 +92,9 @@ export class VaultStorage {
     return run;
   }
 
-  private objectPath(hash: Hex): string {
-    const h = hash.toLowerCase().slice(2);
-    return join(this.objects, h.slice(0, 2), h);
-  }
-
-  /** Write a ciphertext under its hash (to a temporary file, then renamed: never half-written). */
-  private writeObject(hash: Hex, bytes: Uint8Array): void {
-    const path = this.objectPath(hash);
-    if (existsSync(path)) return; // the same hash: the same bytes (the caller checked the hash)
-    mkdirSync(join(path, ".."), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, bytes, { flush: true });
-    renameSync(tmp, path);
-  }
-
-  getObject(hash: Hex): Uint8Array | null {
-    const path = this.objectPath(hash);
-    return existsSync(path) ? new Uint8Array(readFileSync(path)) : null;
+  /** A stored ciphertext (checked against its hash), or null. */
+  getObject(hash: Hex): Promise<Uint8Array | null> {
+    return this.objects.get(hash);
   }
 
   private async referenced(hash: Hex): Promise<boolean> {
@@ -138,7 +126,7 @@ export class VaultStorage {
         return { outcome: "exists" };
       }
       // The object first: a crash before the batch leaves an unreferenced file, never a dangling record.
-      this.writeObject(m.ciphertextHash, bytes);
+      await this.objects.put(m.ciphertextHash, bytes);
       await this.db.batch(
         [
           { type: "put", key: `r:${recordBase(m.patient, m.recordId, m.version)}`, value: enc.encode(JSON.stringify(m)) },
@@ -189,7 +177,7 @@ export class VaultStorage {
       }
       await this.db.batch(ops, { sync: true });
       // After the batch: a crash in between leaves an unreferenced file, never a record without its object.
-      for (const h of hashes) if (!(await this.referenced(h))) rmSync(this.objectPath(h), { force: true });
+      for (const h of hashes) if (!(await this.referenced(h))) await this.objects.delete(h);
       return { wraps, versions };
     });
   }

@@ -4,11 +4,12 @@
  * a WRITE grant and key wraps only for grantees; crypto-shredding; clear errors for everything refused.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import S3rver from "s3rver";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient, signerOf, type TypedDataSigner } from "../../sdk/client.js";
@@ -20,6 +21,7 @@ import { toHex } from "../../sequencer/protocol/bytes.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { vaultTypedData } from "../../vault/requests.js";
 import { startVault } from "../../vault/main.js";
+import { ObjectStoreError, S3ObjectStore } from "../../vault/objects.js";
 import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
 
 interface Person {
@@ -206,6 +208,44 @@ describe("record vault and gateway against the ledger", function () {
     const unreachable = await startVault({ EPHR_API_URL: "http://127.0.0.1:9/", EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" }).catch((err: Error) => err);
     expect(unreachable, "a vault that cannot reach the ledger does not start").to.be.instanceOf(Error);
     void r;
+  });
+
+  it("keeps ciphertexts in an S3 bucket when configured: stores and serves them, refuses reads while the bucket is down, and does not start without its bucket", async () => {
+    const s3 = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: mkdtempSync(join(tmpdir(), "ephr-s3rver-")), configureBuckets: [{ name: "ephr-records" }] });
+    const { port } = await s3.run();
+    const dir = mkdtempSync(join(tmpdir(), "ephr-vault-"));
+    const env = {
+      EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: dir,
+      EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" as const,
+      EPHR_VAULT_S3_ENDPOINT: `http://127.0.0.1:${port}`, EPHR_VAULT_S3_BUCKET: "ephr-records", EPHR_VAULT_S3_PREFIX: "vault-a/", EPHR_VAULT_S3_ACCESS_KEY_ID: "S3RVER", EPHR_VAULT_S3_SECRET_ACCESS_KEY: "S3RVER",
+    };
+    let s3Up = true;
+    const noBucket = await startVault({ ...env, EPHR_VAULT_S3_BUCKET: "no-such-bucket" }).catch((e: Error) => e);
+    expect(noBucket).to.be.instanceOf(ObjectStoreError);
+    expect((noBucket as Error).message).to.match(/bucket no-such-bucket does not exist/);
+    const sv = await startVault(env);
+    try {
+      const info = (await (await fetch(`${sv.url}/v1/info`)).json()) as { storage: string };
+      expect(info.storage).to.equal("s3");
+      const vc3 = new VaultClient(sv.url, ephr);
+      const r = await storeRecord(ephr, vc3, hosp.signer, { patient: pat.signer.address, plaintext: new TextEncoder().encode("ferritin 12"), category: LAB, readers: [doc.signer.address] });
+      await ephr.waitFor(r.anchor, "posted");
+      const { plaintext } = await readRecord(vc3, doc.signer, doc.keys.privateKey, pat.signer.address, r.recordId);
+      expect(new TextDecoder().decode(plaintext)).to.equal("ferritin 12");
+      const bucket = new S3ObjectStore({ endpoint: env.EPHR_VAULT_S3_ENDPOINT, bucket: "ephr-records", region: "us-east-1", prefix: "vault-a/", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+      expect(await bucket.get(r.ciphertextHash), "the ciphertext is in the bucket").to.not.equal(null);
+      expect(existsSync(join(dir, "objects")), "and not in the data directory").to.equal(false);
+
+      await s3.close();
+      s3Up = false;
+      const e = await refused(vc3.read(doc.signer, pat.signer.address, r.recordId), "VAULT_STORAGE_UNAVAILABLE");
+      expect(e.status).to.equal(503);
+      const denied = (await vc3.audit(pat.signer)).entries.filter((x) => x.outcome === "denied");
+      expect(denied.map((x) => x.code)).to.include("VAULT_STORAGE_UNAVAILABLE");
+    } finally {
+      await sv.stop();
+      if (s3Up) await s3.close();
+    }
   });
 
   it("serves one of several concurrent copies of a signed read request and refuses the others as replays", async () => {
