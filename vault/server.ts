@@ -77,7 +77,7 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       if (e instanceof VaultError) return send(res, e.status, e.toJSON());
       if (e instanceof ObjectStoreError) {
         d.log.error({ err: e.message }, "object store failed");
-        return send(res, 503, new VaultError("VAULT_STORAGE_UNAVAILABLE", `the vault's object store failed: ${e.message}`).toJSON());
+        return send(res, 503, storageUnavailable(e).toJSON());
       }
       d.log.error({ err: (e as Error).message }, "vault request failed");
       send(res, 500, { error: { code: "VAULT_INTERNAL", message: "internal error" } });
@@ -209,7 +209,7 @@ async function authorise(d: VaultDeps, m: { reader: Address; patient: Address; r
   try {
     ciphertext = await d.storage.getObject(anchored.ciphertextHash);
   } catch (e) {
-    if (e instanceof ObjectStoreError) throw new VaultError("VAULT_STORAGE_UNAVAILABLE", `the vault's object store failed: ${e.message}`);
+    if (e instanceof ObjectStoreError) throw storageUnavailable(e);
     throw e;
   }
   const wrap = d.storage.wrap(m.patient, m.recordId, anchored.version, m.reader);
@@ -233,10 +233,13 @@ async function addWraps(d: VaultDeps, body: Record<string, unknown>) {
   return { added: wraps.map((w) => w.recipient) };
 }
 
+const storageUnavailable = (e: ObjectStoreError) => new VaultError("VAULT_STORAGE_UNAVAILABLE", `the vault's object store failed: ${e.message}`);
+
 async function shred(d: VaultDeps, body: Record<string, unknown>) {
   const { message: m } = await verify(d, "ShredRecord", body);
   const r = await d.storage.shred(m.patient, m.recordId, m.version);
   d.log.warn({ patient: m.patient, recordId: m.recordId, version: m.version, ...r }, "record crypto-shredded");
+  if (r.objectsLeft) d.log.error({ objects: r.objectsLeft }, "shredded, but the object store failed to delete these unreferenced ciphertexts: remove them by hand");
   return { shredded: r };
 }
 

@@ -220,6 +220,21 @@ describe("vault: storage and object stores (S3: an s3rver in this process)", () 
       expect(() => s3ConfigFrom({ ...full, EPHR_VAULT_S3_PREFIX: "no-slash" })).to.throw(ConfigError, /prefix/);
     });
 
+    it("completes a shred when the store cannot delete the ciphertext, naming the object left behind", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "ephr-vault-storage-"));
+      const fs = new FsObjectStore(join(dir, "objects"));
+      const failingDelete: ObjectStore = { kind: "filesystem", put: (h, b) => fs.put(h, b), get: (h) => fs.get(h), delete: async () => { throw new ObjectStoreError("delete refused"); } };
+      const st = await VaultStorage.open(dir, failingDelete);
+      try {
+        await st.storeRecord(meta(alice, BYTES), BYTES, [wrapFor(alice)]);
+        expect(await st.shred(alice, RECORD, 0)).to.deep.equal({ wraps: 1, versions: 1, objectsLeft: [ciphertextHash(BYTES)] });
+        expect(st.record(alice, RECORD, 1), "the version is gone").to.equal(undefined);
+        expect(st.wrap(alice, RECORD, 1, alice), "and its key wrap").to.equal(undefined);
+      } finally {
+        await st.close();
+      }
+    });
+
     it("refuses what is not a 32-byte hash as an object name", async () => {
       await expectStoreError(freshS3().get("0x1234" as Hex), /not a 32-byte hash/);
     });

@@ -161,7 +161,7 @@ export class VaultStorage {
    * is 0), and each of their ciphertexts that no other record version references. Without a wrap nobody
    * can recover the data key, so the data is gone even where a copy of the ciphertext survives.
    */
-  shred(patient: Address, recordId: Hex, version: number): Promise<{ wraps: number; versions: number }> {
+  shred(patient: Address, recordId: Hex, version: number): Promise<{ wraps: number; versions: number; objectsLeft?: Hex[] }> {
     return this.exclusive(async () => {
       const prefix = version === 0 ? `${patient}:${recordId}:` : recordBase(patient, recordId, version);
       const ops: Op[] = [];
@@ -176,9 +176,15 @@ export class VaultStorage {
         versions++;
       }
       await this.db.batch(ops, { sync: true });
-      // After the batch: a crash in between leaves an unreferenced file, never a record without its object.
-      for (const h of hashes) if (!(await this.referenced(h))) await this.objects.delete(h);
-      return { wraps, versions };
+      // After the batch: a crash in between leaves an unreferenced object, never a record without its
+      // object. The shred is complete once the wraps are gone; an object the store fails to delete is
+      // named (objectsLeft) for the operator to remove, and the answer still says what was shredded.
+      const objectsLeft: Hex[] = [];
+      for (const h of hashes) {
+        if (await this.referenced(h)) continue;
+        await this.objects.delete(h).catch(() => objectsLeft.push(h));
+      }
+      return objectsLeft.length > 0 ? { wraps, versions, objectsLeft } : { wraps, versions };
     });
   }
 
