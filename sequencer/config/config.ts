@@ -12,7 +12,7 @@ const ms = (def: number) => z.coerce.number().int().min(1).default(def);
 
 export const configSchema = z.object({
   /** Redis for ingest, replies, the sequencer lease and the L1 submission queue. */
-  redisUrl: z.string().default("redis://127.0.0.1:6379"),
+  redisUrl: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// (TLS) URL" }).default("redis://127.0.0.1:6379"),
   /** Directory of the sequencer's durable store (LevelDB). */
   dataDir: z.string().default(".data/sequencer"),
   /** L1 JSON-RPC endpoint. */
@@ -70,11 +70,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   let fromFile: Record<string, unknown> = {};
   const file = env.EPHR_CONFIG;
   if (file) {
+    let parsed: unknown;
     try {
-      fromFile = JSON.parse(readFileSync(file, "utf8"));
+      parsed = JSON.parse(readFileSync(file, "utf8"));
     } catch (e) {
       throw new ConfigError(`cannot read the configuration file ${file} (EPHR_CONFIG): ${(e as Error).message}`);
     }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`the configuration file ${file} (EPHR_CONFIG) must hold a JSON object of settings`);
+    const unknown = Object.keys(parsed).filter((k) => !(k in CONFIG_ENV));
+    if (unknown.length > 0) throw new ConfigError(`the configuration file ${file} (EPHR_CONFIG) has unknown settings: ${unknown.join(", ")} (docs/operations.md lists them)`);
+    fromFile = parsed as Record<string, unknown>;
   }
   const fromEnv: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(CONFIG_ENV)) {

@@ -1,0 +1,57 @@
+import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError } from "../../deploy/params.js";
+import { loadConfig } from "./config.js";
+
+const ROLLUP = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+const INBOX = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512";
+const BASE = { EPHR_L1_RPC_URL: "http://127.0.0.1:8545", EPHR_ROLLUP_ADDRESS: ROLLUP, EPHR_INBOX_ADDRESS: INBOX };
+
+function file(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "ephr-config-")), "config.json");
+  writeFileSync(path, content);
+  return path;
+}
+
+function refused(env: NodeJS.ProcessEnv, pattern: RegExp) {
+  expect(() => loadConfig(env)).to.throw(ConfigError, pattern);
+}
+
+describe("sequencer configuration", () => {
+  it("takes the required settings from the environment and defaults the rest", () => {
+    const c = loadConfig(BASE);
+    expect(c.l1RpcUrl).to.equal("http://127.0.0.1:8545");
+    expect(c.redisUrl).to.equal("redis://127.0.0.1:6379");
+    expect(c.maxBatchTxs).to.equal(2000);
+    expect(c.syncFromL1).to.equal(false);
+  });
+
+  it("reads a JSON file and lets the environment override it", () => {
+    const path = file(JSON.stringify({ ...{ l1RpcUrl: "http://10.0.0.1:8545", rollupAddress: ROLLUP, inboxAddress: INBOX }, maxBatchTxs: 500, redisUrl: "rediss://user:secret@redis.internal:6380" }));
+    const c = loadConfig({ EPHR_CONFIG: path, EPHR_MAX_BATCH_TXS: "700" });
+    expect(c.l1RpcUrl).to.equal("http://10.0.0.1:8545");
+    expect(c.maxBatchTxs, "the environment wins").to.equal(700);
+    expect(c.redisUrl).to.equal("rediss://user:secret@redis.internal:6380");
+  });
+
+  it("names the variable of a missing or malformed setting", () => {
+    refused({ ...BASE, EPHR_L1_RPC_URL: undefined }, /EPHR_L1_RPC_URL \(l1RpcUrl\)/);
+    refused({ ...BASE, EPHR_ROLLUP_ADDRESS: "0x1234" }, /EPHR_ROLLUP_ADDRESS/);
+    refused({ ...BASE, EPHR_MAX_BATCH_TXS: "many" }, /EPHR_MAX_BATCH_TXS/);
+    refused({ ...BASE, EPHR_PROPOSER_KEY: "0xabc" }, /EPHR_PROPOSER_KEY/);
+  });
+
+  it("accepts only a redis:// or rediss:// URL for Redis", () => {
+    refused({ ...BASE, EPHR_REDIS_URL: "127.0.0.1:6379" }, /EPHR_REDIS_URL \(redisUrl\).*redis:\/\/ or rediss:\/\//);
+    refused({ ...BASE, EPHR_REDIS_URL: "http://127.0.0.1:6379" }, /EPHR_REDIS_URL/);
+  });
+
+  it("refuses a configuration file that cannot be read, is not a JSON object, or has unknown settings", () => {
+    refused({ ...BASE, EPHR_CONFIG: "/nonexistent/config.json" }, /cannot read the configuration file \/nonexistent\/config.json/);
+    refused({ ...BASE, EPHR_CONFIG: file("{ not json") }, /cannot read the configuration file/);
+    refused({ ...BASE, EPHR_CONFIG: file("[1, 2]") }, /must hold a JSON object of settings/);
+    refused({ ...BASE, EPHR_CONFIG: file(JSON.stringify({ maxBatchTx: 10, redisURL: "redis://x" })) }, /unknown settings: maxBatchTx, redisURL/);
+  });
+});
