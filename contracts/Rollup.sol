@@ -25,6 +25,10 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     error InvalidConfig(string field);
     /// @notice `account` may not propose now: it lacks PROPOSER_ROLE and no inbox entry is overdue.
     error NotProposer(address account);
+    /// @notice `account` is not an externally owned account calling submitBatch itself (it has code, or
+    /// the call comes from a contract): the batch data must be its transaction's own input, which every
+    /// challenger can read from any L1 node without tracing internal calls.
+    error ProposerNotExternallyOwned(address account);
     /// @notice The proposer's bond is below the required amount.
     error InsufficientBond(address proposer, uint256 bond, uint256 required);
     /// @notice The proposer has asked to withdraw its bond and may not propose until it cancels.
@@ -186,6 +190,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     enum ProposerStatus {
         Allowed,
         NotProposer,
+        NotExternallyOwned,
         InsufficientBond,
         WithdrawalPending
     }
@@ -253,7 +258,9 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
 
     // ------------------------------------------------------------------ external: batches
 
-    /// @notice Submit a batch building on the current tip.
+    /// @notice Submit a batch building on the current tip. The caller must be an externally owned
+    /// account (no code) sending this call as its transaction, so that the batch data is the
+    /// transaction's input.
     /// @param prevRoot the tip root the batch builds on (guards against racing submissions)
     /// @param timestamp the batch timestamp: expiries are judged against it; within
     /// [block.timestamp - maxTimestampLag, block.timestamp] and not before the previous batch's
@@ -261,6 +268,10 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     /// entries it consumes (the next ones in the inbox, every due one included), then its chunks
     /// @return index the new batch's index
     function submitBatch(bytes32 prevRoot, uint64 timestamp, bytes calldata data) external returns (uint256 index) {
+        // The batch data must be the transaction's input: no contract in between (with the code check of
+        // _proposerStatus, this also rules out an EIP-7702-delegated account calling from its code).
+        // solhint-disable-next-line avoid-tx-origin
+        if (msg.sender != tx.origin) revert ProposerNotExternallyOwned(msg.sender);
         _checkProposer(msg.sender);
         bytes32 tip = tipRoot();
         if (prevRoot != tip) revert PrevRootMismatch(tip, prevRoot);
@@ -457,9 +468,11 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     // ------------------------------------------------------------------ internal
 
     /// @dev The one rule of who may propose, for canPropose and submitBatch: PROPOSER_ROLE or an overdue
-    /// inbox entry, a bond of at least bondAmount, no pending withdrawal; checked in that order.
+    /// inbox entry, an account without code, a bond of at least bondAmount, no pending withdrawal;
+    /// checked in that order.
     function _proposerStatus(address account) private view returns (ProposerStatus) {
         if (!hasRole(PROPOSER_ROLE, account) && !inboxOverdue()) return ProposerStatus.NotProposer;
+        if (account.code.length != 0) return ProposerStatus.NotExternallyOwned;
         Bond storage b = _bonds[account];
         if (b.amount < bondAmount) return ProposerStatus.InsufficientBond;
         if (b.withdrawalRequestedAt != 0) return ProposerStatus.WithdrawalPending;
@@ -471,6 +484,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         ProposerStatus status = _proposerStatus(account);
         if (status == ProposerStatus.Allowed) return;
         if (status == ProposerStatus.NotProposer) revert NotProposer(account);
+        if (status == ProposerStatus.NotExternallyOwned) revert ProposerNotExternallyOwned(account);
         if (status == ProposerStatus.InsufficientBond) {
             revert InsufficientBond(account, _bonds[account].amount, bondAmount);
         }

@@ -47,6 +47,28 @@ describe("Rollup: submitting batches", () => {
     await expectRevert(submit(d, { data: b.data, timestamp: b.timestamp }, d.stranger), "NotProposer", [d.stranger.account.address]);
   });
 
+  it("refuses a bonded proposer that is a contract calling submitBatch internally (the batch data must be the transaction's input)", async () => {
+    const b = await honestBatch();
+    const proxy = await d.viem.deployContract("ProposerProxy", [d.rollup.address]);
+    await d.rollup.write.grantRole([await d.rollup.read.PROPOSER_ROLE(), proxy.address], { account: d.admin.account });
+    await proxy.write.bond({ value: d.cfg.bondAmount, account: d.stranger.account });
+    expect(await d.rollup.read.canPropose([proxy.address])).to.equal(false);
+    await expectRevert(proxy.write.submit([toHex(d.l2.state.rootHash), BigInt(b.timestamp), toHex(encodeBatchData(b.data))], { account: d.stranger.account }), "ProposerNotExternallyOwned", [proxy.address]);
+    expect(await d.rollup.read.batchCount()).to.equal(0n);
+  });
+
+  it("refuses a proposer account with code (EIP-7702 delegation) even when it calls submitBatch directly", async () => {
+    const b = await honestBatch();
+    const proxy = await d.viem.deployContract("ProposerProxy", [d.rollup.address]);
+    const delegated = d.stranger;
+    await d.rollup.write.grantRole([await d.rollup.read.PROPOSER_ROLE(), delegated.account.address], { account: d.admin.account });
+    await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: delegated.account });
+    expect(await d.rollup.read.canPropose([delegated.account.address])).to.equal(true);
+    await d.networkHelpers.setCode(delegated.account.address, `0xef0100${proxy.address.slice(2)}`);
+    expect(await d.rollup.read.canPropose([delegated.account.address])).to.equal(false);
+    await expectRevert(submit(d, { data: b.data, timestamp: b.timestamp }, delegated), "ProposerNotExternallyOwned", [delegated.account.address]);
+  });
+
   it("refuses a proposer whose bond is below the required amount", async () => {
     const b = await honestBatch();
     await d.rollup.write.grantRole([await d.rollup.read.PROPOSER_ROLE(), d.stranger.account.address], { account: d.admin.account });
