@@ -8,7 +8,7 @@ import { createPublicClient, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { chainFor } from "../sequencer/l1/chain.js";
-import { deployContracts, depositBond } from "./deploy.js";
+import { deployContracts, depositBond, ProposerNotExternallyOwnedError } from "./deploy.js";
 import { ConfigError, deployParamsFrom, describeIssues, privateKeySchema } from "./params.js";
 
 const envSchema = z.object({
@@ -42,6 +42,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(e instanceof ConfigError ? e.message : e);
+  console.error(e instanceof ConfigError || e instanceof ProposerNotExternallyOwnedError ? e.message : e);
   process.exit(1);
 });

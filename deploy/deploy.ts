@@ -33,7 +33,18 @@ async function deployOne(wallet: Wallet, client: PublicClient, abi: Abi, bytecod
   return { address: receipt.contractAddress, block: receipt.blockNumber };
 }
 
+/** A proposer must be an externally owned account without code (the Rollup refuses the others). */
+export class ProposerNotExternallyOwnedError extends Error {
+  constructor(readonly proposers: Address[]) {
+    super(`proposers must be externally owned accounts without code (the Rollup refuses a contract or an EIP-7702-delegated account as proposer): ${proposers.join(", ")} ha${proposers.length === 1 ? "s" : "ve"} code on this chain`);
+    this.name = "ProposerNotExternallyOwnedError";
+  }
+}
+
 export async function deployContracts(wallet: Wallet, client: PublicClient, params: DeployParams, log: (m: string) => void = () => {}): Promise<Deployment> {
+  const withCode: Address[] = [];
+  for (const p of params.proposers) if (((await client.getCode({ address: p })) ?? "0x") !== "0x") withCode.push(p);
+  if (withCode.length > 0) throw new ProposerNotExternallyOwnedError(withCode);
   const chainId = await client.getChainId();
   const verifier = await deployOne(wallet, client, chunkVerifierAbi as Abi, chunkVerifierBytecode, []);
   log(`ChunkVerifier at ${verifier.address}`);

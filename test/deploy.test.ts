@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { parseEther } from "viem";
-import { deployContracts, depositBond } from "../deploy/deploy.js";
+import { deployContracts, depositBond, ProposerNotExternallyOwnedError } from "../deploy/deploy.js";
 import { deployParamsFrom } from "../deploy/params.js";
 import { rollupAbi, forcedInboxAbi } from "../sequencer/l1/contracts.generated.js";
 
@@ -27,5 +27,19 @@ describe("deploy: a network's contracts with its own parameters", () => {
     await depositBond(proposer! as never, client as never, d.rollup, parseEther("3"));
     expect(await read("canPropose", [proposer!.account.address])).to.equal(true);
     expect(d.chainId).to.equal(31337);
+  });
+
+  it("refuses before deploying anything when a proposer address has code (a contract or a delegated account)", async () => {
+    const { viem } = await network.create();
+    const client = await viem.getPublicClient();
+    const [deployer, proposer] = await viem.getWalletClients();
+    const contract = await viem.deployContract("ChunkVerifier");
+    const params = deployParamsFrom({ EPHR_PROPOSERS: `${proposer!.account.address},${contract.address}` });
+    const before = await client.getTransactionCount({ address: deployer!.account.address });
+    let err: Error | null = null;
+    await deployContracts(deployer! as never, client as never, params).catch((e: Error) => (err = e));
+    expect(err).to.be.instanceOf(ProposerNotExternallyOwnedError);
+    expect(String(err).toLowerCase()).to.include(contract.address.toLowerCase());
+    expect(await client.getTransactionCount({ address: deployer!.account.address }), "nothing deployed").to.equal(before);
   });
 });
