@@ -55,9 +55,15 @@ export class AccessControl {
     return { root: posted.root, batch: posted.committed?.batch ?? null };
   }
 
-  /** `provider` may store `patient`'s records of `category` (a live WRITE grant, or the patient). */
+  /**
+   * `provider` may store `patient`'s records of `category`: it holds a live WRITE grant. Not the patient
+   * itself: AnchorRecord needs a WRITE grant of the patient to the signer and a grant to oneself is
+   * invalid, so the ledger could never anchor (and the vault never serve) such a record.
+   */
   async mayWrite(provider: Address, patient: Address, category: number): Promise<void> {
-    if (provider === patient) return;
+    if (provider === patient) {
+      throw new VaultError("VAULT_NO_CONSENT", `${patient} cannot store a record as its own provider: the ledger lets only the holder of a WRITE grant anchor a record, so it could never be anchored nor served`);
+    }
     const now = Math.floor(Date.now() / 1000);
     const soft = await ledger("consent", () => this.client.getConsent(patient, provider, "soft"));
     if (!consentCovers(soft.value, ACCESS_WRITE, category, now)) throw new VaultError("VAULT_NO_CONSENT", `${provider} holds no live WRITE grant from ${patient} covering category ${category}`);

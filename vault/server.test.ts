@@ -29,6 +29,7 @@ const ROOT = toHex(new Uint8Array(32).fill(0xee));
 const LOG_TX = toHex(new Uint8Array(32).fill(0x10));
 const patient = party("vault-server-patient");
 const formerReader = party("vault-server-former-reader");
+const otherPatient = party("vault-server-other-patient");
 const clinic = party("vault-server-clinic");
 const freshId = () => toHex(new Uint8Array(randomBytes(32)));
 
@@ -108,14 +109,14 @@ describe("vault HTTP API (ledger faked)", () => {
     expect(served.body.ciphertext).to.equal(toHex(enc.recordBytes));
   });
 
-  it("keeps a patient's record readable when a former reader uploads its ciphertext as its own and shreds that copy", async () => {
+  it("keeps a patient's record readable when a former reader files its ciphertext under another patient's record and that copy is shredded", async () => {
     const enc = encrypted("diagnosis");
     const up = await upload(clinic, patient, enc);
     anchor(patient, enc, up.body.locationHash as Hex);
-    // the former reader kept the bytes and the data key: it stores them under its own address (it is the patient there)
-    const ownWrap = serialiseKeyWrap(wrapDataKey(enc.dataKey, formerReader, recordId, 1));
-    expect((await upload(formerReader, formerReader, enc, { wraps: [ownWrap] })).status).to.equal(200);
-    const shred = await post("/v1/records/shred", await signed("ShredRecord", formerReader, { patient: formerReader.address, recordId, version: 0 }));
+    // the former reader kept the bytes and the data key, and writes for another patient: it files them there
+    const otherWrap = serialiseKeyWrap(wrapDataKey(enc.dataKey, otherPatient, recordId, 1));
+    expect((await upload(formerReader, otherPatient, enc, { wraps: [otherWrap] })).status).to.equal(200);
+    const shred = await post("/v1/records/shred", await signed("ShredRecord", otherPatient, { patient: otherPatient.address, recordId, version: 0 }));
     expect(shred.body.shredded).to.deep.equal({ wraps: 1, versions: 1 });
     const served = await read(patient, patient);
     expect(served.status, JSON.stringify(served.body)).to.equal(200);

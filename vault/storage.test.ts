@@ -99,7 +99,7 @@ describe("vault: storage and object stores (S3: an s3rver in this process)", () 
           it("keeps an object while another record version references it, and deletes it with the last reference", async () => {
             const victim = meta(alice, BYTES, { provider: clinic });
             expect(await s.storeRecord(victim, BYTES, [wrapFor(alice)])).to.deep.equal({ outcome: "created" });
-            // a former reader uploads the bytes it kept under its own address, then shreds its copy
+            // a former reader files the bytes it kept under another patient's record (mallory's), then that copy is shredded
             expect(await s.storeRecord(meta(mallory, BYTES), BYTES, [wrapFor(mallory)])).to.deep.equal({ outcome: "created" });
             expect(await s.shred(mallory, RECORD, 0)).to.deep.equal({ wraps: 1, versions: 1 });
             expect(await s.getObject(victim.ciphertextHash), "the victim's ciphertext survives").to.deep.equal(BYTES);

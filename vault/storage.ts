@@ -6,7 +6,7 @@
  * plaintext or a data key.
  *
  * A ciphertext object is shared by every record version whose metadata names its hash (anyone who holds
- * the bytes can upload them under their own records). Each such version holds a reference key
+ * the bytes and writes for a patient can upload them under that patient's records). Each such version holds a reference key
  * (o:<hash>:<patient>:<recordId>:<version>) written and deleted in the same batch as its metadata; an
  * object is deleted only when its last reference is. Uploads, key wraps and shredding are serialised, so
  * the check-then-write of each cannot interleave with another's.

@@ -15,7 +15,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient, signerOf, type TypedDataSigner } from "../../sdk/client.js";
 import { readRecord, storeFhirResource, storeRecord } from "../../sdk/records.js";
 import { VaultClient, VaultRequestError } from "../../sdk/vault.js";
-import { encryptRecord, encryptionKeyToHex, generateEncryptionKeyPair, parseKeyWrap, wrapDataKey } from "../../sequencer/crypto/index.js";
+import { encryptRecord, encryptionKeyToHex, generateEncryptionKeyPair, unwrapDataKey, wrapDataKey } from "../../sequencer/crypto/index.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
@@ -260,14 +260,24 @@ describe("record vault and gateway against the ledger", function () {
     expect(outcomes.sort()).to.deep.equal(["VAULT_REPLAY", "VAULT_REPLAY", "served"]);
   });
 
-  it("keeps a patient's record readable after a reader stores its ciphertext as its own record and shreds that copy", async () => {
+  it("keeps a patient's record readable after a reader files its ciphertext under another patient's record and that copy is shredded", async () => {
     const r = await stored();
     const { served } = await readRecord(vc, doc.signer, doc.keys.privateKey, pat.signer.address, r.recordId);
-    // the reader's copy: the same bytes under the reader's own address (it is the patient there), with its own wrap
-    await vc.upload(doc.signer, { patient: doc.signer.address, recordId: r.recordId, version: 1, category: LAB, recordBytes: served.ciphertext, ciphertextHash: r.ciphertextHash, wraps: [parseKeyWrap(served.wrap)] });
-    expect((await vc.shred(doc.signer, r.recordId)).shredded).to.deep.equal({ wraps: 1, versions: 1 });
+    // the reader also writes for another patient (stranger): it files the same bytes there, wrapped for that patient
+    await ephr.send(stranger.signer, { type: "GrantConsent", grantee: doc.signer.address, access: 3, categories: 1 << LAB, expiry: day() });
+    const dataKey = unwrapDataKey(served.wrap, doc.keys.privateKey, doc.signer.address, r.recordId, 1);
+    const wrap = wrapDataKey(dataKey, { address: stranger.signer.address, publicKey: stranger.keys.publicKey }, r.recordId, 1);
+    await vc.upload(doc.signer, { patient: stranger.signer.address, recordId: r.recordId, version: 1, category: LAB, recordBytes: served.ciphertext, ciphertextHash: r.ciphertextHash, wraps: [wrap] });
+    expect((await vc.shred(stranger.signer, r.recordId)).shredded).to.deep.equal({ wraps: 1, versions: 1 });
     const own = await readRecord(vc, pat.signer, pat.keys.privateKey, pat.signer.address, r.recordId);
     expect(new TextDecoder().decode(own.plaintext)).to.match(/^lab result/);
+  });
+
+  it("refuses a patient's upload of a record of their own (the ledger lets only a WRITE grantee anchor it)", async () => {
+    const recordId = toHex(randomBytes(32));
+    const enc = encryptRecord({ plaintext: new TextEncoder().encode("my own diary"), recordId, recordVersion: 1, recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }] });
+    const e = await refused(vc.upload(pat.signer, { patient: pat.signer.address, recordId, version: 1, category: LAB, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps }), "VAULT_NO_CONSENT");
+    expect(e.message).to.match(/could never be anchored/);
   });
 
   it("refuses to replace a stored record version with another ciphertext (VAULT_VERSION_EXISTS), and accepts the identical upload again", async () => {
