@@ -29,7 +29,7 @@ try {
   });
   const seq = await startSequencerNode(cfg, createLogger("sequencer", "warn"));
   const api = await startApiNode(cfg, createLogger("api", "warn"));
-  const vault = await startVault({ EPHR_API_URL: api.url, EPHR_L1_RPC_URL: l1.url, EPHR_ROLLUP_ADDRESS: dep.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dir, "vault"), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 1 << 24, EPHR_LOG_LEVEL: "warn" });
+  const vault = await startVault({ EPHR_API_URL: api.url, EPHR_L1_RPC_URL: l1.url, EPHR_ROLLUP_ADDRESS: dep.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dir, "vault"), EPHR_VAULT_PORT: 0, EPHR_LOG_LEVEL: "warn" });
   console.log(`Sequencer API ${api.url}, vault ${vault.url}\n`);
   await runDemo({ apiUrl: api.url, vaultUrl: vault.url, l1: { client: createPublicClient({ transport: http(l1.url) }) as PublicClient, rollup: dep.rollup } });
   await vault.stop();

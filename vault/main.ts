@@ -51,14 +51,21 @@ export function s3ConfigFrom(env: Partial<VaultEnv>): S3Config | null {
   return r.data;
 }
 
-export async function startVault(env: VaultEnv) {
+/** The vault's settings as given (environment-style names; defaults filled in and checked by startVault). */
+export type VaultSettings = z.input<typeof schema>;
+
+/** Validate the settings (ConfigError naming the bad ones, S3's included), then start the vault. */
+export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
+  const parsed = schema.safeParse(settings);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  const env = parsed.data;
+  const s3 = s3ConfigFrom(env);
   const log = createLogger("vault", env.EPHR_LOG_LEVEL);
   const l1 = createPublicClient({ transport: http(env.EPHR_L1_RPC_URL) }) as PublicClient;
   const rollup = env.EPHR_ROLLUP_ADDRESS.toLowerCase() as Address;
   const client = new EphrClient({ url: env.EPHR_API_URL, l1: { client: l1, rollup } });
   const info = await client.chainInfo(); // refuses a sequencer naming another Rollup or chain
   const account = privateKeyToAccount(env.EPHR_VAULT_KEY as Hex);
-  const s3 = s3ConfigFrom(env);
   let objects: S3ObjectStore | undefined;
   if (s3 !== null) {
     objects = new S3ObjectStore(s3);
@@ -83,24 +90,17 @@ export async function startVault(env: VaultEnv) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = schema.safeParse(process.env);
-  if (!r.success) {
-    console.error(`vault: ${new ConfigError(`invalid configuration: ${describeIssues(r.error)}`).message}`);
-    process.exit(2);
-  }
-  try {
-    s3ConfigFrom(r.data);
-  } catch (e) {
-    console.error(`vault: ${(e as Error).message}`);
-    process.exit(2);
-  }
-  startVault(r.data).then(
+  startVault(process.env).then(
     (v) => {
       const stop = () => void v.stop().then(() => process.exit(0));
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
     },
     (e) => {
+      if (e instanceof ConfigError) {
+        console.error(`vault: ${e.message}`);
+        process.exit(2);
+      }
       if (e instanceof ObjectStoreError) console.error(`vault: cannot use the object store: ${e.message}`);
       else console.error("vault: fatal:", e);
       process.exit(1);

@@ -2,14 +2,10 @@
  * The walkthrough of issue 6, end to end against the real services: consent from FHIR, an encrypted FHIR
  * Observation stored and anchored, read and decrypted by the specialist, revoked, denied, audited.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
-import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
-import { startVault } from "../../vault/main.js";
+import type { startVault } from "../../vault/main.js";
 import { runDemo } from "../../scripts/demo-story.js";
-import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
+import { type Devnet, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
 
 describe("end to end: the patient, hospital and specialist walkthrough", function () {
   this.timeout(180_000);
@@ -25,17 +21,7 @@ describe("end to end: the patient, hospital and specialist walkthrough", functio
   it("grants, stores, reads, revokes, denies, and the audit trail shows all of it", async () => {
     d = await startDevnet({ config: { maxBatchAgeMs: 200 } });
     sys = await startInProcess(d);
-    vault = await startVault({
-      EPHR_API_URL: sys.api.url,
-      EPHR_L1_RPC_URL: d.l1.url,
-      EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
-      EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
-      EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")),
-      EPHR_VAULT_HOST: "127.0.0.1",
-      EPHR_VAULT_PORT: 0,
-      EPHR_VAULT_MAX_BYTES: 1 << 20,
-      EPHR_LOG_LEVEL: "warn",
-    });
+    vault = await startTestVault(d, sys.api.url, { EPHR_VAULT_MAX_BYTES: 1 << 20, EPHR_LOG_LEVEL: "warn" });
     const lines: string[] = [];
     const r = await runDemo({ apiUrl: sys.api.url, vaultUrl: vault.url, l1: { client: d.l1Client, rollup: d.deployment.rollup }, say: (l) => lines.push(l) });
     expect(r.observationValue, "the specialist decrypted the glucose value").to.equal(97);

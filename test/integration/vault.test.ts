@@ -16,13 +16,12 @@ import { EphrClient, signerOf, type TypedDataSigner } from "../../sdk/client.js"
 import { readRecord, storeFhirResource, storeRecord } from "../../sdk/records.js";
 import { VaultClient, VaultRequestError } from "../../sdk/vault.js";
 import { encryptRecord, encryptionKeyToHex, generateEncryptionKeyPair, unwrapDataKey, wrapDataKey } from "../../sequencer/crypto/index.js";
-import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { vaultTypedData } from "../../vault/requests.js";
-import { startVault } from "../../vault/main.js";
+import type { startVault } from "../../vault/main.js";
 import { ObjectStoreError, S3ObjectStore } from "../../vault/objects.js";
-import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
+import { type Devnet, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
 
 interface Person {
   signer: TypedDataSigner;
@@ -48,7 +47,7 @@ describe("record vault and gateway against the ledger", function () {
     d = await startDevnet({ config: { maxBatchAgeMs: 150 } });
     sys = await startInProcess(d);
     ephr = sys.client;
-    vault = await startVault({ EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" });
+    vault = await startTestVault(d, sys.api.url, { EPHR_VAULT_MAX_BYTES: 200_000 });
     vc = new VaultClient(vault.url, ephr);
     for (const p of [pat, hosp, doc, stranger]) await ephr.send(p.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(p.keys.publicKey) });
     await ephr.send(pat.signer, { type: "GrantConsent", grantee: hosp.signer.address, access: 3, categories: (1 << LAB) | (1 << 5), expiry: day() });
@@ -192,8 +191,7 @@ describe("record vault and gateway against the ledger", function () {
     });
     await new Promise<void>((ok) => proxy.listen(0, "127.0.0.1", () => ok()));
     const port = (proxy.address() as { port: number }).port;
-    const dir = mkdtempSync(join(tmpdir(), "ephr-vault-"));
-    const cut = await startVault({ EPHR_API_URL: `http://127.0.0.1:${port}/`, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: dir, EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" });
+    const cut = await startTestVault(d, `http://127.0.0.1:${port}/`);
     try {
       const vc2 = new VaultClient(cut.url, ephr);
       const again = await storeRecord(ephr, vc2, hosp.signer, { patient: pat.signer.address, plaintext: new Uint8Array([7, 7]), category: LAB, readers: [doc.signer.address] });
@@ -205,7 +203,7 @@ describe("record vault and gateway against the ledger", function () {
       await cut.stop();
       proxy.close();
     }
-    const unreachable = await startVault({ EPHR_API_URL: "http://127.0.0.1:9/", EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")), EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" }).catch((err: Error) => err);
+    const unreachable = await startTestVault(d, "http://127.0.0.1:9/").catch((err: Error) => err);
     expect(unreachable, "a vault that cannot reach the ledger does not start").to.be.instanceOf(Error);
     void r;
   });
@@ -213,17 +211,15 @@ describe("record vault and gateway against the ledger", function () {
   it("keeps ciphertexts in an S3 bucket when configured: stores and serves them, refuses reads while the bucket is down, and does not start without its bucket", async () => {
     const s3 = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: mkdtempSync(join(tmpdir(), "ephr-s3rver-")), configureBuckets: [{ name: "ephr-records" }] });
     const { port } = await s3.run();
-    const dir = mkdtempSync(join(tmpdir(), "ephr-vault-"));
-    const env = {
-      EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: dir,
-      EPHR_VAULT_HOST: "127.0.0.1", EPHR_VAULT_PORT: 0, EPHR_VAULT_MAX_BYTES: 200_000, EPHR_LOG_LEVEL: "silent" as const,
+    const s3Settings = {
       EPHR_VAULT_S3_ENDPOINT: `http://127.0.0.1:${port}`, EPHR_VAULT_S3_BUCKET: "ephr-records", EPHR_VAULT_S3_PREFIX: "vault-a/", EPHR_VAULT_S3_ACCESS_KEY_ID: "S3RVER", EPHR_VAULT_S3_SECRET_ACCESS_KEY: "S3RVER",
     };
     let s3Up = true;
-    const noBucket = await startVault({ ...env, EPHR_VAULT_S3_BUCKET: "no-such-bucket" }).catch((e: Error) => e);
+    const noBucket = await startTestVault(d, sys.api.url, { ...s3Settings, EPHR_VAULT_S3_BUCKET: "no-such-bucket" }).catch((e: Error) => e);
     expect(noBucket).to.be.instanceOf(ObjectStoreError);
     expect((noBucket as Error).message).to.match(/bucket no-such-bucket does not exist/);
-    const sv = await startVault(env);
+    const dir = mkdtempSync(join(tmpdir(), "ephr-vault-"));
+    const sv = await startTestVault(d, sys.api.url, { ...s3Settings, EPHR_VAULT_DATA_DIR: dir });
     try {
       const info = (await (await fetch(`${sv.url}/v1/info`)).json()) as { storage: string };
       expect(info.storage).to.equal("s3");
@@ -232,7 +228,7 @@ describe("record vault and gateway against the ledger", function () {
       await ephr.waitFor(r.anchor, "posted");
       const { plaintext } = await readRecord(vc3, doc.signer, doc.keys.privateKey, pat.signer.address, r.recordId);
       expect(new TextDecoder().decode(plaintext)).to.equal("ferritin 12");
-      const bucket = new S3ObjectStore({ endpoint: env.EPHR_VAULT_S3_ENDPOINT, bucket: "ephr-records", region: "us-east-1", prefix: "vault-a/", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+      const bucket = new S3ObjectStore({ endpoint: s3Settings.EPHR_VAULT_S3_ENDPOINT, bucket: "ephr-records", region: "us-east-1", prefix: "vault-a/", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
       expect(await bucket.get(r.ciphertextHash), "the ciphertext is in the bucket").to.not.equal(null);
       expect(existsSync(join(dir, "objects")), "and not in the data directory").to.equal(false);
 

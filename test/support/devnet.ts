@@ -20,6 +20,7 @@ import { createLogger } from "../../sequencer/log.js";
 import { startApiNode } from "../../sequencer/node/api-node.js";
 import { startSequencerNode } from "../../sequencer/node/sequencer-node.js";
 import type { Deployment } from "../../deploy/deploy.js";
+import { startVault, type VaultSettings } from "../../vault/main.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -201,4 +202,18 @@ export async function spawnSequencer(d: Devnet, extra: Record<string, string> = 
 /** A viem account of a development key (for signing rollup transactions in tests). */
 export function devAccount(role: keyof typeof DEV_ROLES) {
   return privateKeyToAccount(DEV_KEYS[DEV_ROLES[role]]!);
+}
+
+/** A record vault for `d` on a free port with a fresh data directory, reading the ledger at `apiUrl`. */
+export function startTestVault(d: Devnet, apiUrl: string, over: Partial<VaultSettings> = {}) {
+  return startVault({
+    EPHR_API_URL: apiUrl,
+    EPHR_L1_RPC_URL: d.l1.url,
+    EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
+    EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
+    EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")),
+    EPHR_VAULT_PORT: 0,
+    EPHR_LOG_LEVEL: "silent",
+    ...over,
+  });
 }
