@@ -41,11 +41,13 @@ describe("vault HTTP API (ledger faked)", () => {
   let close: () => Promise<void>;
   let anchored: Map<string, AnchoredRecord>;
   let logRead: () => Promise<Hex>;
+  let writeAllowed: boolean;
 
   beforeEach(async () => {
     storage = await VaultStorage.open(mkdtempSync(join(tmpdir(), "ephr-vault-server-")));
     anchored = new Map();
     logRead = async () => LOG_TX;
+    writeAllowed = true;
     const access = {
       anchored: async (p: Address, recordId: Hex) => {
         const r = anchored.get(`${p}:${recordId}`);
@@ -53,11 +55,13 @@ describe("vault HTTP API (ledger faked)", () => {
         return r;
       },
       mayRead: async () => ({ root: ROOT, batch: 1 }),
-      mayWrite: async () => undefined,
+      mayWrite: async () => {
+        if (!writeAllowed) throw new VaultError("VAULT_NO_CONSENT", "no live WRITE grant");
+      },
       mayReceiveWrap: async () => undefined,
     } as unknown as AccessControl;
     const logger = { log: () => logRead() } as unknown as AccessLogger;
-    const s = await startVaultServer({ address: VAULT, domain: DOMAIN, storage, access, logger, log: createLogger("vault", "silent"), maxBodyBytes: 100_000 }, "127.0.0.1", 0);
+    const s = await startVaultServer({ address: VAULT, domain: DOMAIN, storage, access, logger, log: createLogger("vault", "silent"), maxBodyBytes: 1 << 24 }, "127.0.0.1", 0);
     url = s.url;
     close = s.close;
   });
@@ -137,6 +141,35 @@ describe("vault HTTP API (ledger faked)", () => {
     expect(again.status, JSON.stringify(again.body)).to.equal(200);
     expect(again.body).to.deep.equal(first.body);
     expect(storage.record(patient.address, recordId, 1)?.ciphertextHash).to.equal(enc.ciphertextHash);
+  });
+
+  it("stores and serves a ciphertext of several megabytes (hex bodies are not matched by regex)", async () => {
+    const enc = encryptRecord({ plaintext: new Uint8Array(5_000_000).fill(7), recordId, recordVersion: 1, recipients: [patient] });
+    const up = await upload(clinic, patient, enc);
+    expect(up.status, JSON.stringify(up.body).slice(0, 300)).to.equal(200);
+    anchor(patient, enc, up.body.locationHash as Hex);
+    const served = await read(patient, patient);
+    expect(served.status).to.equal(200);
+    expect((served.body.ciphertext as string).length).to.equal(2 + 2 * enc.recordBytes.length);
+  });
+
+  it("lets a provider add key wraps only while it holds its grant, never replacing one, and the patient replace them", async () => {
+    const enc = encrypted("referral letter");
+    expect((await upload(clinic, patient, enc)).status).to.equal(200);
+    const addWraps = (sender: Party, wraps: Uint8Array[]) =>
+      signed("AddWraps", sender, { sender: sender.address, patient: patient.address, recordId, version: 1, wrapsHash: wrapsHash(wraps) }, { wraps: wraps.map(toHex) }).then((b) => post("/v1/records/wraps", b));
+    const junk = serialiseKeyWrap(wrapDataKey(new Uint8Array(32).fill(9), patient, recordId, 1));
+    const before = storage.wrap(patient.address, recordId, 1, patient.address);
+    expect((await addWraps(clinic, [junk])).body.added, "the provider cannot overwrite the patient's wrap").to.deep.equal([]);
+    expect(storage.wrap(patient.address, recordId, 1, patient.address)).to.deep.equal(before);
+    const twice = await addWraps(patient, [junk, junk]);
+    expect(twice.body.error?.code).to.equal("VAULT_BAD_REQUEST");
+    expect(twice.body.error?.message).to.match(/two key wraps for one recipient/);
+    writeAllowed = false;
+    const revoked = await addWraps(clinic, [serialiseKeyWrap(wrapDataKey(enc.dataKey, formerReader, recordId, 1))]);
+    expect(revoked.body.error?.code, "a provider whose grant ended").to.equal("VAULT_NO_CONSENT");
+    expect((await addWraps(patient, [junk])).body.added, "the patient replaces its own").to.deep.equal([patient.address]);
+    expect(storage.wrap(patient.address, recordId, 1, patient.address)).to.deep.equal(junk);
   });
 
   it("audits as denied a read refused because the ledger would not record it", async () => {

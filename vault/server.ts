@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { type Address, type Hex, hashTypedData } from "viem";
 import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+import { readBody } from "../sequencer/api/body.js";
 import { parseEncryptedRecord, parseKeyWrap, ciphertextHash as hashOf } from "../sequencer/crypto/index.js";
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { keccak256 } from "../sequencer/protocol/hash.js";
@@ -64,7 +65,8 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       if (req.method === "GET" && path === "/v1/info") return send(res, 200, { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind });
       const route = routes[path];
       if (req.method !== "POST" || route === undefined) return send(res, 404, new VaultError("VAULT_NOT_FOUND", `no route ${req.method} ${path}`).toJSON());
-      const text = await body(req, d.maxBodyBytes);
+      const text = await readBody(req, d.maxBodyBytes);
+      if (text === null) throw new VaultError("VAULT_TOO_LARGE", `the body exceeds ${d.maxBodyBytes} bytes`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
@@ -129,9 +131,23 @@ async function verify<T extends VaultRequestType>(d: VaultDeps, type: T, body: R
   return { message: message as never, hash, signature: body.signature as Hex };
 }
 
+/** Most key wraps one request may carry (each is checked against the ledger). */
+const MAX_WRAPS = 256;
+
+/** The bytes of a 0x hex string from a request body (no regex: bodies run to megabytes). */
+function hexBytes(v: unknown, what: string): Uint8Array {
+  try {
+    if (typeof v !== "string") throw new TypeError("not a string");
+    return fromHex(v);
+  } catch {
+    throw new VaultError("VAULT_BAD_REQUEST", `${what} must be an even-length 0x hex string`);
+  }
+}
+
 function hexArray(v: unknown, what: string): Uint8Array[] {
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || !/^0x([0-9a-fA-F]{2})*$/.test(x))) throw new VaultError("VAULT_BAD_REQUEST", `${what} must be an array of 0x hex strings`);
-  return (v as string[]).map((x) => fromHex(x));
+  if (!Array.isArray(v)) throw new VaultError("VAULT_BAD_REQUEST", `${what} must be an array of 0x hex strings`);
+  if (v.length > MAX_WRAPS) throw new VaultError("VAULT_BAD_REQUEST", `at most ${MAX_WRAPS} ${what} per request`);
+  return v.map((x, i) => hexBytes(x, `${what}[${i}]`));
 }
 
 async function checkedWraps(d: VaultDeps, raw: Uint8Array[], claimedHash: Hex, patient: Address, category: number) {
@@ -143,14 +159,14 @@ async function checkedWraps(d: VaultDeps, raw: Uint8Array[], claimedHash: Hex, p
       throw new VaultError("VAULT_BAD_REQUEST", `malformed key wrap: ${(e as Error).message}`);
     }
   });
+  if (new Set(wraps.map((w) => w.recipient)).size !== wraps.length) throw new VaultError("VAULT_BAD_REQUEST", "two key wraps for one recipient");
   for (const w of wraps) await d.access.mayReceiveWrap(w.recipient, patient, category);
   return wraps;
 }
 
 async function upload(d: VaultDeps, body: Record<string, unknown>) {
   const { message: m } = await verify(d, "UploadRecord", body);
-  if (typeof body.ciphertext !== "string" || !/^0x([0-9a-fA-F]{2})+$/.test(body.ciphertext)) throw new VaultError("VAULT_BAD_REQUEST", "ciphertext must be 0x hex");
-  const bytes = fromHex(body.ciphertext);
+  const bytes = hexBytes(body.ciphertext, "ciphertext");
   if (hashOf(bytes) !== m.ciphertextHash) throw new VaultError("VAULT_HASH_MISMATCH", "keccak256 of the ciphertext is not the signed ciphertextHash");
   let rec;
   try {
@@ -227,10 +243,13 @@ async function addWraps(d: VaultDeps, body: Record<string, unknown>) {
   const { message: m } = await verify(d, "AddWraps", body);
   const meta = d.storage.record(m.patient, m.recordId, m.version);
   if (!meta) throw new VaultError("VAULT_NOT_FOUND", `no record ${m.recordId} version ${m.version} of ${m.patient}`);
-  if (m.sender !== m.patient && m.sender !== meta.provider) throw new VaultError("VAULT_NOT_AUTHORIZED", "only the patient or the record's provider may add key wraps");
+  const byPatient = m.sender === m.patient;
+  if (!byPatient && m.sender !== meta.provider) throw new VaultError("VAULT_NOT_AUTHORIZED", "only the patient or the record's provider may add key wraps");
+  if (!byPatient) await d.access.mayWrite(m.sender, m.patient, meta.category); // a provider whose grant ended may not
   const wraps = await checkedWraps(d, hexArray(body.wraps, "wraps"), m.wrapsHash, m.patient, meta.category);
-  if (!(await d.storage.putWraps(m.patient, m.recordId, m.version, wraps))) throw new VaultError("VAULT_NOT_FOUND", `record ${m.recordId} version ${m.version} of ${m.patient} was shredded meanwhile`);
-  return { added: wraps.map((w) => w.recipient) };
+  const added = await d.storage.putWraps(m.patient, m.recordId, m.version, wraps, byPatient);
+  if (added === null) throw new VaultError("VAULT_NOT_FOUND", `record ${m.recordId} version ${m.version} of ${m.patient} was shredded meanwhile`);
+  return { added };
 }
 
 const storageUnavailable = (e: ObjectStoreError) => new VaultError("VAULT_STORAGE_UNAVAILABLE", `the vault's object store failed: ${e.message}`);
@@ -254,19 +273,3 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function body(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers["content-length"] ?? 0) > limit) {
-      req.resume();
-      return reject(new VaultError("VAULT_TOO_LARGE", `the body exceeds ${limit} bytes`));
-    }
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= limit) parts.push(c);
-    });
-    req.on("end", () => (size > limit ? reject(new VaultError("VAULT_TOO_LARGE", `the body exceeds ${limit} bytes`)) : resolve(Buffer.concat(parts).toString("utf8"))));
-    req.on("error", reject);
-  });
-}

@@ -151,12 +151,21 @@ describe("vault: storage and object stores (S3: an s3rver in this process)", () 
             expect(await s.getObject(kept.ciphertextHash), "the stored version's object").to.not.equal(null);
           });
 
+          it("never overwrites a recipient's stored key wrap, unless the patient replaces it", async () => {
+            await s.storeRecord(meta(alice, BYTES, { provider: clinic }), BYTES, [wrapFor(alice, 1), wrapFor(mallory, 1)]);
+            expect(await s.storeRecord(meta(alice, BYTES, { provider: clinic }), BYTES, [wrapFor(alice, 9)])).to.deep.equal({ outcome: "exists" });
+            expect(await s.putWraps(alice, RECORD, 1, [wrapFor(alice, 8), wrapFor(clinic, 8)]), "only the new recipient is written").to.deep.equal([clinic]);
+            expect(s.wrap(alice, RECORD, 1, alice), "the re-upload and the addition left the patient's wrap alone").to.deep.equal(new Uint8Array([1]));
+            expect(await s.putWraps(alice, RECORD, 1, [wrapFor(mallory, 7)], true)).to.deep.equal([mallory]);
+            expect(s.wrap(alice, RECORD, 1, mallory), "replaced at the patient's request").to.deep.equal(new Uint8Array([7]));
+          });
+
           it("adds no key wraps to a version that is no longer stored", async () => {
             await s.storeRecord(meta(alice, BYTES), BYTES, [wrapFor(alice)]);
             const [added] = await Promise.all([s.putWraps(alice, RECORD, 1, [wrapFor(mallory)]), s.shred(alice, RECORD, 1)]);
-            expect(added).to.equal(true); // queued before the shred: written, then shredded with the rest
+            expect(added).to.deep.equal([mallory]); // queued before the shred: written, then shredded with the rest
             expect(s.wrap(alice, RECORD, 1, mallory)).to.equal(undefined);
-            expect(await s.putWraps(alice, RECORD, 1, [wrapFor(mallory)])).to.equal(false);
+            expect(await s.putWraps(alice, RECORD, 1, [wrapFor(mallory)])).to.equal(null);
             expect(s.wrap(alice, RECORD, 1, mallory)).to.equal(undefined);
           });
         });
@@ -190,6 +199,8 @@ describe("vault: storage and object stores (S3: an s3rver in this process)", () 
       const sub = join(dir, hash.slice(2, 4));
       writeFileSync(join(sub, readdirSync(sub)[0]!), OTHER_BYTES);
       await expectStoreError(o.get(hash), /do not hash to it/);
+      await o.put(hash, BYTES);
+      expect(await o.get(hash), "uploading the bytes again repairs the file").to.deep.equal(BYTES);
     });
 
     it("S3 bucket: refuses to return an object whose bytes were replaced in the bucket", async () => {

@@ -107,14 +107,21 @@ export class VaultStorage {
     return v === undefined ? undefined : (JSON.parse(dec.decode(v)) as T);
   }
 
-  private wrapOps(patient: Address, recordId: Hex, version: number, wraps: StoredWrap[]): Op[] {
-    return wraps.map((w) => ({ type: "put", key: `w:${recordBase(patient, recordId, version)}:${w.recipient}`, value: w.bytes }));
+  /**
+   * Writes of key wraps. A recipient's stored wrap is replaced only when `replace` (the patient adds
+   * it: after a reader's key rotation, say); anyone else's upload or addition never overwrites one,
+   * since the vault cannot tell a good wrap from junk that would lock the recipient out.
+   */
+  private wrapOps(patient: Address, recordId: Hex, version: number, wraps: StoredWrap[], replace = false): Op[] {
+    const base = recordBase(patient, recordId, version);
+    return wraps.filter((w) => replace || this.db.getSync(`w:${base}:${w.recipient}`) === undefined).map((w) => ({ type: "put", key: `w:${base}:${w.recipient}`, value: w.bytes }));
   }
 
   /**
    * Store a record version: its ciphertext (`bytes`, whose keccak256 the caller checked is
    * `m.ciphertextHash`), its metadata and key wraps. A version, once stored, is never replaced: storing
-   * it again is accepted only with the same ciphertext, provider and category (and adds the wraps).
+   * it again is accepted only with the same ciphertext, provider and category (and adds the wraps of
+   * recipients that have none yet).
    */
   storeRecord(m: RecordMeta, bytes: Uint8Array, wraps: StoredWrap[]): Promise<StoreOutcome> {
     return this.exclusive(async () => {
@@ -143,12 +150,16 @@ export class VaultStorage {
     return this.json<RecordMeta>(`r:${recordBase(patient, recordId, version)}`);
   }
 
-  /** Add key wraps to a stored version; false (nothing written) when the version is not stored (any more). */
-  putWraps(patient: Address, recordId: Hex, version: number, wraps: StoredWrap[]): Promise<boolean> {
+  /**
+   * Add key wraps to a stored version: the recipients whose wrap was written (an existing wrap is kept
+   * unless `replace`), or null (nothing written) when the version is not stored (any more).
+   */
+  putWraps(patient: Address, recordId: Hex, version: number, wraps: StoredWrap[], replace = false): Promise<Address[] | null> {
     return this.exclusive(async () => {
-      if (this.record(patient, recordId, version) === undefined) return false;
-      await this.db.batch(this.wrapOps(patient, recordId, version, wraps), { sync: true });
-      return true;
+      if (this.record(patient, recordId, version) === undefined) return null;
+      const ops = this.wrapOps(patient, recordId, version, wraps, replace);
+      if (ops.length > 0) await this.db.batch(ops, { sync: true });
+      return ops.map((o) => o.key.slice(o.key.lastIndexOf(":") + 1) as Address);
     });
   }
 

@@ -13,6 +13,7 @@ import type { WireTx } from "../ingest/wire.js";
 import { admit, type ChainDomain } from "./admission.js";
 import { RpcError, rejectionError } from "./errors.js";
 import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
+import { readBody } from "./body.js";
 
 export const READ_METHODS = new Set([
   "ephr_getTransactionReceipt",
@@ -210,24 +211,3 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** The body as text, or null when it exceeds `limit` bytes (the rest is discarded). */
-export function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > limit) {
-      req.resume();
-      resolve(null);
-      return;
-    }
-    const parts: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else parts.push(c);
-    });
-    req.on("end", () => resolve(over ? null : Buffer.concat(parts).toString("utf8")));
-    req.on("error", reject);
-  });
-}

@@ -31,7 +31,7 @@ import { createMetrics, type Metrics } from "../metrics.js";
 import { Store, type StoreWriter } from "../store/store.js";
 import { RpcError } from "../api/errors.js";
 import { rpcRequestSchema } from "../api/schemas.js";
-import { readBody } from "../api/server.js";
+import { readBody } from "../api/body.js";
 import { type ChainStatus, Queries } from "./queries.js";
 import { connectRedis } from "./redis.js";
 
