@@ -68,7 +68,9 @@ export interface Receipt {
   batch: { index: number; status: string; timestamp: number; postRoot: Hex; l1TxHash: Hex | null; l1Block: string | null; confirmations: number; finalizesAt: number | null };
 }
 
-export type Level = "executed" | "posted" | "final";
+/** The levels a transaction can be waited for, weakest first. */
+export const LEVELS = ["executed", "posted", "final"] as const;
+export type Level = (typeof LEVELS)[number];
 
 export interface HistoryEntry {
   seq: number;
@@ -81,7 +83,7 @@ export interface HistoryEntry {
   timestamp: number;
   forced: boolean;
 }
-const RANK: Record<string, number> = { executed: 1, posted: 2, final: 3 };
+const RANK: Record<string, number> = Object.fromEntries(LEVELS.map((l, i) => [l, i + 1]));
 
 export interface ClientOptions {
   /** the sequencer API (JSON-RPC over HTTP) */
@@ -208,6 +210,7 @@ export class EphrClient {
 
   /** Wait until the transaction reaches `level` (executed, posted or final). */
   async waitFor(hash: Hex, level: Level = "executed", opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<Receipt> {
+    if (!LEVELS.includes(level)) throw new TypeError(`waitFor: level must be one of ${LEVELS.join(", ")}, not ${String(level)}`);
     const until = Date.now() + (opts.timeoutMs ?? 120_000);
     for (;;) {
       const r = await this.receipt(hash);

@@ -7,9 +7,9 @@
 import { parseArgs } from "node:util";
 import { createPublicClient, createWalletClient, type Hex, http, isAddress, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { EphrClient, forcedBody, type Level, signerOf, type UnsignedTx } from "../../sdk/client.js";
+import { EphrClient, forcedBody, type Level, LEVELS, signerOf, type UnsignedTx } from "../../sdk/client.js";
 import { isEphrError } from "../../sdk/errors.js";
-import { ACCESS_READ, ACCESS_WRITE } from "../protocol/constants.js";
+import { ACCESS_READ, ACCESS_WRITE, CATEGORY_COUNT } from "../protocol/constants.js";
 import { chainFor } from "../l1/chain.js";
 import { forcedInboxAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { KeyStore } from "./keystore.js";
@@ -88,7 +88,17 @@ async function main(argv: string[]): Promise<void> {
     if (v === undefined) throw new UsageError(`missing --${name}`);
     return v;
   };
-  const days = (d: string | undefined, def: number) => Math.floor(Date.now() / 1000) + Math.round(Number(d ?? def) * 86_400);
+  const days = (d: string | undefined, def: number) => {
+    const n = d === undefined ? def : Number(d);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--days must be a positive number of days, not ${d}`);
+    return Math.floor(Date.now() / 1000) + Math.round(n * 86_400);
+  };
+  const level = (v: string | boolean | undefined): Level | undefined => {
+    if (v === undefined || v === false) return undefined;
+    if (v === true || !LEVELS.includes(v as Level)) throw new UsageError(`--wait takes one of ${LEVELS.join(", ")}`);
+    return v as Level;
+  };
+  const wait = level(o.wait);
 
   switch (cmd) {
     case "keys": {
@@ -107,17 +117,19 @@ async function main(argv: string[]): Promise<void> {
       return void console.log(JSON.stringify(await client.chainInfo(true), null, 2));
     case "receipt": {
       const hash = need(pos[1], "hash") as Hex;
-      const r = o.wait ? await client.waitFor(hash, o.wait as Level) : await client.receipt(hash);
+      const r = wait ? await client.waitFor(hash, wait) : await client.receipt(hash);
       return void console.log(JSON.stringify(r, null, 2));
     }
     case "consent": {
-      const trust = (o.trust ?? (l1 ? "posted" : "soft")) as "soft" | "posted" | "final";
+      const trust = o.trust ?? (l1 ? "posted" : "soft");
+      if (trust !== "soft" && trust !== "posted" && trust !== "final") throw new UsageError("--trust takes one of soft, posted, final");
       const r = await client.getConsent(await store.resolve(need(o.patient, "patient")), await store.resolve(need(o.grantee, "grantee")), trust);
       return void console.log(JSON.stringify({ exists: r.exists, value: r.value, root: r.root, verified: r.trust, committed: r.committed }, null, 2));
     }
     case "fhir-consent": {
       const id = await store.load(need(o.as, "as"));
       const t = translateConsent(readFileSync(need(pos[1], "consent file"), "utf8"));
+      if (t.signer.toLowerCase() !== id.address.toLowerCase()) throw new UsageError(`this Consent must be signed by ${t.signer} (its patient or the guardian it names), not by ${id.name} (${id.address})`);
       for (const w of t.warnings) console.error(`warning: ${w}`);
       const hashes: Hex[] = [];
       for (const tx of t.transactions) hashes.push(await client.send(signerOf(privateKeyToAccount(id.privateKey)), tx));
@@ -156,7 +168,7 @@ async function main(argv: string[]): Promise<void> {
       const wallet = createWalletClient({ account: privateKeyToAccount(payerKey), transport: http(l1Url), chain: chainFor(await l1!.getChainId(), l1Url) });
       const l1tx = await wallet.writeContract({ address: inbox, abi: forcedInboxAbi, functionName: "enqueue", args: [forcedBody(stx)] });
       console.log(JSON.stringify({ hash: stx.hash, l1Transaction: l1tx, note: "queued in the ForcedInbox; the sequencer must include it before its deadline" }, null, 2));
-      if (o.wait) console.log(JSON.stringify(await client.waitFor(stx.hash, o.wait as Level, { timeoutMs: 600_000 }), null, 2));
+      if (wait) console.log(JSON.stringify(await client.waitFor(stx.hash, wait, { timeoutMs: 600_000 }), null, 2));
       return;
     }
     default: {
@@ -164,7 +176,7 @@ async function main(argv: string[]): Promise<void> {
       const tx = await buildTx(cmd, o, store, days);
       const hash = await client.send(signerOf(privateKeyToAccount(id.privateKey)), tx);
       console.log(JSON.stringify({ hash }, null, 2));
-      if (o.wait) console.log(JSON.stringify(await client.waitFor(hash, o.wait as Level), null, 2));
+      if (wait) console.log(JSON.stringify(await client.waitFor(hash, wait), null, 2));
     }
   }
 }
@@ -179,7 +191,7 @@ async function buildTx(kind: string, o: Record<string, string | boolean | undefi
   switch (kind) {
     case "grant": {
       const access = (s("access") ?? "read").split(",").reduce((a, x) => a | (x.trim() === "write" ? ACCESS_WRITE : x.trim() === "read" ? ACCESS_READ : bad(`access ${x}`)), 0);
-      const categories = (s("categories") ?? "0").split(",").reduce((m, c) => m | (1 << Number(c)), 0) >>> 0;
+      const categories = (s("categories") ?? "0").split(",").reduce((m, c) => m | (1 << category(c)), 0) >>> 0;
       const base = { grantee: await store.resolve(need("to")), access, categories, expiry: days(s("days"), 30) };
       return s("for") ? { type: "DelegatedGrantConsent", patient: await store.resolve(s("for")!), ...base } : { type: "GrantConsent", ...base };
     }
@@ -200,12 +212,24 @@ async function buildTx(kind: string, o: Record<string, string | boolean | undefi
         recordId: need("record-id") as Hex,
         ciphertextHash: need("ciphertext-hash") as Hex,
         locationHash: need("location-hash") as Hex,
-        category: Number(need("category")),
-        version: Number(need("version")),
+        category: category(need("category")),
+        version: positiveInt(need("version"), "version"),
       };
     default:
       throw new UsageError(`unknown command ${kind}\n\n${HELP}`);
   }
+}
+
+function category(c: string): number {
+  const n = Number(c.trim());
+  if (!Number.isInteger(n) || n < 0 || n >= CATEGORY_COUNT) throw new UsageError(`a category is an integer from 0 to ${CATEGORY_COUNT - 1}, not ${c}`);
+  return n;
+}
+
+function positiveInt(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw new UsageError(`--${what} must be a positive 32-bit integer, not ${v}`);
+  return n;
 }
 
 function bad(what: string): never {

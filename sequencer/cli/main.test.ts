@@ -1,0 +1,55 @@
+/**
+ * The CLI refuses malformed options before it signs or sends anything (no sequencer runs here: an
+ * option that got through would fail on the network instead, with another message).
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const env = { ...process.env, EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")), EPHR_KEY_PASSWORD: "test-password", EPHR_API_URL: "http://127.0.0.1:9/" };
+const CLINIC = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "sequencer/cli/main.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("CLI option checks", function () {
+  this.timeout(120_000);
+  before(() => {
+    const made = cli("keys", "create", "alice");
+    expect(made.status, made.err).to.equal(0);
+  });
+
+  it("refuses a category outside 0..31 or not a number, instead of granting another one", () => {
+    for (const c of ["40", "abc", "1.5", "-1"]) {
+      const r = cli("grant", "--as", "alice", "--to", CLINIC, `--categories=${c}`);
+      expect(r.status, c).to.equal(1);
+      expect(r.err, c).to.match(/a category is an integer from 0 to 31/);
+    }
+  });
+
+  it("refuses a non-positive or non-numeric --days", () => {
+    for (const d of ["x", "0", "-3"]) {
+      const r = cli("grant", "--as", "alice", "--to", CLINIC, `--days=${d}`);
+      expect(r.status, d).to.equal(1);
+      expect(r.err, d).to.match(/--days must be a positive number of days/);
+    }
+  });
+
+  it("refuses an unknown --wait level or --trust", () => {
+    expect(cli("receipt", `0x${"ab".repeat(32)}`, "--wait", "soon").err).to.match(/--wait takes one of executed, posted, final/);
+    expect(cli("consent", "--patient", CLINIC, "--grantee", CLINIC, "--trust", "maybe").err).to.match(/--trust takes one of soft, posted, final/);
+  });
+
+  it("refuses to sign a FHIR Consent with an identity that is neither its patient nor its guardian", () => {
+    // the fixture's Consent is the patient's own (signed by the patient), and alice is someone else
+    const file = new URL("../fhir/fixtures/consent-hospital-lab.json", import.meta.url).pathname;
+    const r = cli("fhir-consent", file, "--as", "alice");
+    expect(r.status).to.equal(1);
+    expect(r.err).to.match(/must be signed by/);
+  });
+});
