@@ -76,9 +76,9 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const resyncFromL1 = async (force = false): Promise<"in-line" | "resynced" | "wait"> => {
     const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32), force);
     if (r.kind !== "resync") return r.kind;
-    const out = await engine.resync(r.agree, r.foreign);
+    const out = await engineStep("re-executing from L1", () => engine.resync(r.agree, r.foreign));
     await store.commit(out.writer).catch((e: Error) => {
-      throw new StoreWriteError(e);
+      throw new FatalStateError("cannot write the store", e);
     });
     log.warn({ agree: r.agree, adopted: out.adopted, replayed: out.replayed, dropped: out.dropped.length }, "resynced with L1: adopted the batches we did not post and re-executed our pending transactions");
     for (const d of out.dropped) log.warn(d, "acknowledged transaction dropped");
@@ -172,16 +172,16 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   let inFlight = 0;
   let writeFailure: Error | null = null;
   const fatal = (e: unknown) => {
-    log.fatal({ err: (e as Error).message }, "cannot write the store: stopping (state on disk is intact up to the last commit)");
+    if (writeFailure === null) writeFailure = e as Error; // no later write lands on top of a memory that cannot be trusted
+    log.fatal({ err: (e as Error).message }, "stopping: the sequencer cannot go on from its memory (state on disk is intact up to the last commit; a restart resumes from there)");
     void stop();
   };
   const commit = (writer: StoreWriter): Promise<void> => {
     inFlight++;
     const done = commitChain.then(() => {
-      if (writeFailure !== null) throw new Error(`an earlier store write failed: ${writeFailure.message}`);
+      if (writeFailure !== null) throw new Error(`the sequencer is stopping (${writeFailure.message}): no further writes`);
       return store.commit(writer).catch((e: Error) => {
-        writeFailure = e;
-        fatal(e);
+        fatal(new FatalStateError("cannot write the store", e));
         throw e;
       });
     });
@@ -201,8 +201,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
         if (diverged !== null && Date.now() >= resyncAt) {
           await commitChain;
           const r = await resyncFromL1(rebuild).catch((e) => {
-            if (e instanceof StoreWriteError) {
-              writeFailure = e;
+            if (e instanceof FatalStateError) {
               fatal(e);
               throw e;
             }
@@ -223,13 +222,18 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
         if (forced.length > 0) {
           const entries = forced;
           forced = [];
-          const { writer, included } = engine.addForced(entries);
+          const { writer, included } = engineStep("including inbox entries", () => engine.addForced(entries));
           await commit(writer);
           for (const i of included) log.info(i, i.ok ? "forced transaction included" : "forced transaction included as a no-op");
         }
         const entries = await consumer.read(cfg.microBatchEntries, cfg.microBatchWaitMs);
-        if (entries.length > 0) executeEntries(entries, engine, commit, consumer, metrics).catch((e) => log.error({ err: (e as Error).message }, "cannot reply to the front-ends (they will time out and ask again)"));
-        const aged = engine.sealIfOld();
+        if (entries.length > 0) {
+          executeEntries(entries, engine, commit, consumer, metrics).catch((e) => {
+            if (e instanceof FatalStateError) fatal(e);
+            else log.error({ err: (e as Error).message }, "cannot reply to the front-ends (they will time out and ask again)");
+          });
+        }
+        const aged = engineStep("sealing a batch", () => engine.sealIfOld());
         if (aged) void commit(aged).catch(() => undefined); // a failure stops the sequencer (commit)
         const sealed = engine.takeSealed();
         if (sealed.length > 0) {
@@ -243,6 +247,10 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
         if (entries.length === 0) metrics.queueDepth.set(await consumer.depth());
       } catch (e) {
         if (stopping) break;
+        if (e instanceof FatalStateError) {
+          fatal(e);
+          break;
+        }
         log.error({ err: (e as Error).message }, "sequencer loop error; retrying");
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -276,11 +284,27 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   };
 }
 
-/** A store write failed: the engine's memory is ahead of the disk, so the sequencer must stop. */
-class StoreWriteError extends Error {
-  constructor(cause: Error) {
-    super(`cannot write the store: ${cause.message}`, { cause });
+/**
+ * The sequencer cannot go on from its memory: a store write failed (memory is ahead of the disk), or
+ * the engine threw part-way through executing, adopting or re-executing (its memory is neither the
+ * old state nor the new one). What was acknowledged is on disk; a restart reloads from there.
+ */
+class FatalStateError extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`${what}: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** Run an engine step; if it throws (or rejects), its memory cannot be trusted any more (FatalStateError). */
+function engineStep<T>(what: string, f: () => T): T {
+  const wrap = (e: unknown) => new FatalStateError(`the engine failed while ${what}`, e);
+  let r: T;
+  try {
+    r = f();
+  } catch (e) {
+    throw wrap(e);
+  }
+  return (r instanceof Promise ? r.catch((e: unknown) => Promise.reject(wrap(e))) : r) as T;
 }
 
 /**
@@ -313,7 +337,7 @@ async function executeEntries(
     }
     owners.push({ frontend: e.message.frontend, request: e.message.request, slots });
   }
-  const { verdicts, writer } = engine.execute(subs);
+  const { verdicts, writer } = engineStep("executing transactions", () => engine.execute(subs));
   await commit(writer);
   metrics.microBatchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   const byFrontend = new Map<string, ReplyMessage[]>();
