@@ -8,6 +8,7 @@ import { type BatchData, type BatchHeader, decodeBatchData, headerOf } from "../
 import { fromHex } from "../protocol/bytes.js";
 import { keccak256 } from "../protocol/hash.js";
 import { forcedInboxAbi, rollupAbi } from "./contracts.generated.js";
+import { customErrorOf } from "./errors.js";
 
 export type RollupEvent =
   | { kind: "submitted"; index: number; header: BatchHeader; proposer: Address; txHash: Hex; block: bigint; blockHash: Hex; logIndex: number }
@@ -133,13 +134,17 @@ export class BatchReader {
     }
   }
 
-  /** The Rollup's live batch count, tip root and whether batch `index` still has header `hash`. */
+  /**
+   * The header hash of live batch `index`, or null when the Rollup says it is not live (BatchNotLive:
+   * never posted, or reverted). Any other failure (the RPC) is thrown: "cannot tell" is not "gone".
+   */
   async liveHeader(index: number): Promise<Hex | null> {
     try {
       const b = await this.client.readContract({ address: this.rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(index)] });
       return b.headerHash;
-    } catch {
-      return null;
+    } catch (e) {
+      if (customErrorOf(e)?.name === "BatchNotLive") return null;
+      throw e;
     }
   }
 }

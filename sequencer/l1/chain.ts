@@ -1,5 +1,5 @@
 /** viem clients for the L1, built from a JSON-RPC URL (the chain is whatever the endpoint serves). */
-import { createPublicClient, createWalletClient, defineChain, http, type Chain, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, defineChain, http, type Chain, type Hex, type PublicClient, type TransactionReceipt, TransactionReceiptNotFoundError } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 /** How deep an L1 reorg we watch for: blocks older than this are taken as settled. */
@@ -18,4 +18,17 @@ export async function l1Clients(rpcUrl: string, key?: Hex) {
   const account = key ? privateKeyToAccount(key) : undefined;
   const walletClient = account ? createWalletClient({ chain, transport, account }) : undefined;
   return { chainId, chain, publicClient, walletClient, account };
+}
+
+/**
+ * A transaction's receipt, or null when the node has none (not mined, or dropped by a reorg). Any
+ * other failure (the RPC down, a timeout) is thrown: "cannot tell" must not read as "not mined".
+ */
+export async function receiptOrNull(client: PublicClient, hash: Hex): Promise<TransactionReceipt | null> {
+  try {
+    return await client.getTransactionReceipt({ hash });
+  } catch (e) {
+    if (e instanceof TransactionReceiptNotFoundError) return null;
+    throw e;
+  }
 }

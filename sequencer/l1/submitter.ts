@@ -20,7 +20,7 @@ import { type Account, type Address, type Chain, encodeFunctionData, type Hex, k
 import type { Logger } from "../log.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { rollupAbi } from "./contracts.generated.js";
-import { REORG_DEPTH } from "./chain.js";
+import { receiptOrNull, REORG_DEPTH } from "./chain.js";
 import { customErrorOf } from "./errors.js";
 
 /** What the submitter reads and writes of the sequencer's batches (the store lives in the main thread). */
@@ -38,8 +38,6 @@ export interface SubmitterMetrics {
   posted: (secondsSinceSealed: number | null) => void;
   final: () => void;
 }
-
-/** How many L1 blocks deep a posted batch is still re-checked for reorgs. */
 
 export class DivergenceError extends Error {
   constructor(
@@ -152,7 +150,7 @@ export class Submitter {
   /** Whether one of the batch's attempts is mined; if so, record it once confirmed. */
   private async findMined(b: BatchRecord): Promise<boolean> {
     for (const a of b.attempts) {
-      const receipt = await this.d.publicClient.getTransactionReceipt({ hash: a.txHash }).catch(() => null);
+      const receipt = await receiptOrNull(this.d.publicClient, a.txHash);
       if (receipt === null) continue;
       if (receipt.status !== "success") continue;
       await this.confirm(b, receipt.transactionHash, receipt.blockNumber);
@@ -242,7 +240,7 @@ export class Submitter {
       if (m.includes("already known") || m.includes("already imported") || m.includes("nonce too low")) return;
       // A development node mining on send reports a revert as a send error; the transaction is then
       // mined (its nonce used) and its receipt says reverted: waitForAny explains and handles it.
-      if (m.includes("revert") && (await this.d.publicClient.getTransactionReceipt({ hash: keccak256(raw) }).catch(() => null)) !== null) return;
+      if (m.includes("revert") && (await receiptOrNull(this.d.publicClient, keccak256(raw)).catch(() => null)) !== null) return;
       throw e;
     }
   }
@@ -254,7 +252,7 @@ export class Submitter {
     for (let round = 0; Date.now() < until && !this.stopped; round++) {
       if (round > 0) attempts = (await this.d.book.get(b.index))?.attempts ?? attempts;
       for (const a of attempts) {
-        const r = await this.d.publicClient.getTransactionReceipt({ hash: a.txHash }).catch(() => null);
+        const r = await receiptOrNull(this.d.publicClient, a.txHash);
         if (r === null) continue;
         if (r.status === "success") {
           await this.confirm(b, r.transactionHash, r.blockNumber, r);
@@ -335,7 +333,7 @@ export class Submitter {
       const count = await this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batchCount" });
       for (const r of this.recent.slice()) {
         if (BigInt(r.index) < count) continue;
-        const receipt = await this.d.publicClient.getTransactionReceipt({ hash: r.txHash }).catch(() => null);
+        const receipt = await receiptOrNull(this.d.publicClient, r.txHash);
         this.recent = this.recent.filter((x) => x.index !== r.index);
         const fresh = await this.d.book.get(r.index);
         if (fresh === undefined || fresh.status !== "posted") continue;
