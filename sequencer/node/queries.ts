@@ -45,6 +45,11 @@ export interface QueryDeps {
   store: Store;
   engine: Engine;
   status: () => ChainStatus;
+  /**
+   * The newest state whose writes are all on disk, and its last chunk: earlier states are rebuilt from
+   * it with undo records, which exist on disk only up to there (the engine runs ahead of the disk).
+   */
+  durable: () => { tree: TreeNode | null; chunk: number };
 }
 
 const at = z.object({ at: z.enum(["latest", "posted", "final"]).default("latest") }).default({ at: "latest" });
@@ -225,8 +230,8 @@ export class Queries {
     const key = `${index}:${this.d.store.batch(index)?.postRoot}`;
     if (this.cache.has(key)) return this.cache.get(key)!;
     try {
-      const head = this.d.engine.headRecord;
-      const tree = treeAfterBatch(this.d.store, this.d.engine.tree.root, head.nextChunk - 1, index);
+      const durable = this.d.durable();
+      const tree = treeAfterBatch(this.d.store, durable.tree, durable.chunk, index);
       if (this.cache.size >= 4) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, tree);
       return tree;

@@ -73,6 +73,9 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const store = await Store.open(cfg.dataDir);
   const engine = await Engine.load(store, fromHex(separator, 32), cfg);
   const reader = new BatchReader(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress, cfg.deployBlock);
+  // The newest state all of whose writes are on disk (set as each commit lands; see commit below).
+  const durableNow = () => ({ tree: engine.tree.root, chunk: engine.headRecord.nextChunk - 1 });
+  let durable = durableNow();
   const resyncFromL1 = async (force = false): Promise<"in-line" | "resynced" | "wait"> => {
     const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32), force);
     if (r.kind !== "resync") return r.kind;
@@ -80,6 +83,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     await store.commit(out.writer).catch((e: Error) => {
       throw new FatalStateError("cannot write the store", e);
     });
+    durable = durableNow();
+    await refreshStatus(store, status); // posted / final batch numbers as L1 now has them
     log.warn({ agree: r.agree, adopted: out.adopted, replayed: out.replayed, dropped: out.dropped.length }, "resynced with L1: adopted the batches we did not post and re-executed our pending transactions");
     for (const d of out.dropped) log.warn(d, "acknowledged transaction dropped");
     return "resynced";
@@ -101,7 +106,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   }
   log.info({ root: engine.stateRoot, head: engine.headRecord }, "state loaded");
   await refreshStatus(store, status);
-  queries = new Queries({ store, engine, status: () => status });
+  queries = new Queries({ store, engine, status: () => status, durable: () => durable });
 
   const consumer = new IngestConsumer(redis, keys);
   await consumer.ensureGroup();
@@ -178,17 +183,25 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   };
   const commit = (writer: StoreWriter): Promise<void> => {
     inFlight++;
+    // Called right after the engine step that produced `writer`: this is the state it leads to.
+    const after = durableNow();
     const done = commitChain.then(() => {
       if (writeFailure !== null) throw new Error(`the sequencer is stopping (${writeFailure.message}): no further writes`);
-      return store.commit(writer).catch((e: Error) => {
-        fatal(new FatalStateError("cannot write the store", e));
-        throw e;
-      });
+      return store.commit(writer).then(
+        () => {
+          durable = after;
+        },
+        (e: Error) => {
+          fatal(new FatalStateError("cannot write the store", e));
+          throw e;
+        },
+      );
     });
     commitChain = done.catch(() => undefined);
     return done.finally(() => inFlight--);
   };
 
+  let depthAt = 0;
   const loop = (async () => {
     while (!stopping) {
       if (!lease.held) {
@@ -244,7 +257,11 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
             submitter.enqueue(b.index, b.sealedAt ?? 0);
           }
         }
-        if (entries.length === 0) metrics.queueDepth.set(await consumer.depth());
+        // idle, or at least once a second under load (when a backlog is what operators watch for)
+        if (entries.length === 0 || Date.now() - depthAt >= 1000) {
+          depthAt = Date.now();
+          metrics.queueDepth.set(await consumer.depth());
+        }
       } catch (e) {
         if (stopping) break;
         if (e instanceof FatalStateError) {
