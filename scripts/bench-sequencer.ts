@@ -11,6 +11,7 @@
  * processes, default 1), BENCH_WINDOW (transactions per throughput window, default 50000).
  */
 import { readFileSync, writeFileSync, mkdirSync, rmSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { request, Agent } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
@@ -181,9 +182,13 @@ async function main() {
 
   // Posted: wait until every batch is on L1, then read the posting time of sampled transactions' batches.
   const lastHash = sorted.at(-1)!.hashes[0]!;
+  let batchCount = 0; // batches on L1 once the last transaction is posted (the chain starts empty)
   for (let i = 0; i < 600; i++) {
     const r = await rpc(ports[0]!, "ephr_getTransactionReceipt", [lastHash]);
-    if (r?.status === "posted" || r?.status === "final") break;
+    if (r?.status === "posted" || r?.status === "final") {
+      batchCount = (r.batch?.index ?? -1) + 1;
+      break;
+    }
     await sleep(500);
   }
   const postedLat: number[] = [];
@@ -217,6 +222,7 @@ async function main() {
   const microBatchMs = (metric("ephr_microbatch_seconds_sum") / microBatches) * 1000;
   const result = {
     date: new Date().toISOString(),
+    commit: gitCommit(),
     machine: `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
     settings: { txs: N, perRequest: PER, concurrency: CONC, apiProcesses: APIS },
     accepted,
@@ -230,10 +236,12 @@ async function main() {
     sequencerCpuSeconds: Number(seqCpu.toFixed(1)),
     coresUsed: cpuShare,
     microBatches: { count: microBatches, meanMs: Number(microBatchMs.toFixed(2)), meanTxs: Math.round(accepted / microBatches) },
-    batches: batchPostedAt.size,
+    /** every batch of the run (batchesSampled: those the posted-latency samples fell in) */
+    batches: batchCount,
+    batchesSampled: batchPostedAt.size,
   };
   const table = [
-    `| ${result.machine}, ${result.date.slice(0, 10)} | |`,
+    `| ${result.machine}, ${result.date.slice(0, 10)}, commit ${result.commit} | |`,
     "|---|---:|",
     `| transactions accepted (failed) | ${accepted} (${failed}) |`,
     `| sustained tx/s (send to durable execution) | ${result.txPerSec} |`,
@@ -260,3 +268,10 @@ async function main() {
 }
 
 await main();
+
+/** The commit measured, with "+changes" when the working tree differs from it. */
+function gitCommit(): string {
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: new URL("..", import.meta.url).pathname, encoding: "utf8" }).stdout.trim();
+  const head = git("rev-parse", "--short", "HEAD") || "unknown";
+  return git("status", "--porcelain", "--untracked-files=no") ? `${head}+changes` : head;
+}

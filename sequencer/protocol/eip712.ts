@@ -1,7 +1,7 @@
 /**
  * EIP-712 typed data of the rollup's transactions (struct types derived from schema.ts), and the digest
- * computed without viem on the hot path (viem's hashTypedData is ~20x slower; a unit test pins that the
- * two agree for every type).
+ * computed without viem on the hot path (viem's hashTypedData is generic and slower; a unit test pins
+ * that the two agree for every type).
  */
 import type { Address, TypedDataDomain } from "viem";
 import { concatBytes, fromHex, wordFromBigint } from "./bytes.js";

@@ -1,6 +1,6 @@
 /**
- * keccak256 for the protocol core. Uses hash-wasm (WebAssembly) because it is ~5x faster than the
- * pure-JS implementations on the 64-byte inputs the state tree hashes (see docs/benchmarks.md).
+ * keccak256 for the protocol core. Uses hash-wasm (WebAssembly), chosen for speed over the pure-JS
+ * implementations on the 64-byte inputs the state tree hashes (no command in the repo times the two).
  * The API is synchronous once the module has loaded (top-level await below).
  */
 import { createKeccak } from "hash-wasm";

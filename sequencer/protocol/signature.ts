@@ -1,8 +1,8 @@
 /**
  * secp256k1 signatures over EIP-712 digests, with exactly the acceptance rules of OpenZeppelin's
  * ECDSA.tryRecover(hash, r, vs): 64-byte EIP-2098 compact form, s in [1, n/2], r in [1, n-1], and a
- * recoverable point. Uses the native libsecp256k1 binding (~30x faster than pure JS); it refuses to
- * run on the package's silent pure-JS fallback.
+ * recoverable point. Uses the native libsecp256k1 binding (recovery dominates the front-ends' time:
+ * docs/benchmarks.md, "Where the time goes"); it refuses to run on the package's silent pure-JS fallback.
  */
 import { createRequire } from "node:module";
 import type { Address, Hex } from "viem";
