@@ -70,4 +70,24 @@ describe("Engine", () => {
     for (const i of [1, 2, 3]) expect(store.batch(i), `batch record ${i}`).to.equal(undefined);
     for (const h of hashes) expect(store.tx(h as `0x${string}`)).to.include({ batch: 0 }).and.not.have.property("dropped");
   });
+
+  it("answers BadNonce, not Duplicate, for a transaction the store knows only as dropped", async () => {
+    const now = 1_800_000_000_000;
+    const engine = await Engine.load(store, SEP, LIMITS, () => now);
+    const a = new Actors(SEP);
+    const signer = a.addr("alice");
+    const submission = (stx: ReturnType<Actors["sign"]>) => ({ hash: toHex(txHash(signingDigest(SEP, stx.tx), signer)), tx: stx.tx, signature: stx.signature, signer, receivedAt: now });
+    const first = submission(a.sign("alice", { ...a.grant("clinic", 1_900_000_000), nonce: 0 }));
+    const other = submission(a.sign("alice", { ...a.grant("lab", 1_900_000_000), nonce: 0 }));
+    const ran = engine.execute([first]);
+    await store.commit(ran.writer);
+    // `other` was acknowledged once and dropped at a resync; its nonce is now first's
+    const w = store.writer();
+    w.tx(other.hash, { seq: 99, chunk: 0, batch: 0, dropped: "BadNonce" });
+    await store.commit(w);
+    const again = engine.execute([other]);
+    expect(again.verdicts[0]).to.include({ ok: false, reason: "BadNonce" });
+    const dup = engine.execute([first]);
+    expect(dup.verdicts[0], "the included one is a duplicate").to.include({ ok: false, reason: "Duplicate" });
+  });
 });

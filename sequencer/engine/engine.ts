@@ -5,8 +5,9 @@
  * once), groups chunks into batches and seals a batch at whichever limit comes first (transactions,
  * bytes, leaves, age). Forced inbox transactions open a batch of their own, before any regular chunk.
  *
- * The engine is synchronous and does no I/O: every change is returned as a StoreWriter that the caller
- * commits (synced) before it acknowledges anything.
+ * The engine is synchronous and writes nothing itself: every change is returned as a StoreWriter that
+ * the caller commits (synced) before it acknowledges anything. It reads the store (synchronous LevelDB
+ * gets: the transaction index on a BadNonce rejection and for forced entries, undo records in a resync).
  */
 import type { Address, Hex } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
@@ -132,6 +133,12 @@ export class Engine {
     return { verdicts, writer: w };
   }
 
+  /** Whether the store holds `hash` as an included transaction (one dropped at a resync is not). */
+  private included(hash: Hex): boolean {
+    const t = this.store.tx(hash);
+    return t !== undefined && t.dropped === undefined;
+  }
+
   private executeOne(w: StoreWriter, s: Submission, replay = false): Verdict {
     const hash = s.hash.toLowerCase() as Hex;
     const stx: SignedTx = { tx: s.tx, signature: s.signature };
@@ -147,7 +154,7 @@ export class Engine {
       this.tree.root = before;
       // Every transaction carries its signer's nonce, so one accepted before fails the nonce check:
       // only then is it worth asking whether it is that same transaction.
-      if (!replay && outcome.reason === "BadNonce" && (this.seen.has(hash) || this.seenOld.has(hash) || this.store.tx(hash) !== undefined)) {
+      if (!replay && outcome.reason === "BadNonce" && (this.seen.has(hash) || this.seenOld.has(hash) || this.included(hash))) {
         return { ok: false, hash, reason: "Duplicate", message: "this transaction was already accepted", data: { hash } };
       }
       const why = explain(this.tree, s.tx, signer, outcome.reason, batch.timestamp);
