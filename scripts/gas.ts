@@ -133,7 +133,7 @@ async function main() {
   const date = new Date().toISOString().slice(0, 10);
   const machine = `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const lines = [
-    "| L1 rules | measurement | gas | gas per tx | bytes (batch data, or proof input) | calldata per tx at 16/4 gas per byte |",
+    "| L1 rules | measurement | gas | gas per tx | bytes (batch data, proof input, or forced body) | calldata per tx at 16/4 gas per byte |",
     "|---|---|---:|---:|---:|---:|",
     ...results.flatMap((r) =>
       r.rows.map((x) => `| ${rulesLabel(r)} | ${x.what} | ${x.gas.toLocaleString("en-US")} | ${x.perTx === undefined ? "" : Math.round(x.perTx).toLocaleString("en-US")} | ${x.calldataBytes.toLocaleString("en-US")} | ${x.calldataGas === undefined ? "" : Math.round(x.calldataGas / BATCH).toLocaleString("en-US")} |`),
