@@ -15,7 +15,6 @@
 import type { Address } from "viem";
 import { fromHex, isZeroWord, type Word, ZERO_WORD } from "../protocol/bytes.js";
 import { ACCESS_WRITE, CATEGORY_COUNT, type RejectReason } from "../protocol/constants.js";
-import { signingDigest } from "../protocol/eip712.js";
 import {
   accessEntryHash,
   accessLogKey,
@@ -36,7 +35,7 @@ import {
   recordPreimage,
   recordWord,
 } from "../protocol/keys.js";
-import { recoverCompact } from "../protocol/signature.js";
+import { recoverSigner } from "../protocol/sign.js";
 import { isDelegated, type SignedTx, type Tx } from "../protocol/types.js";
 import type { LeafValue, StateAccess } from "./access.js";
 import { InvalidProofError } from "./proof.js";
@@ -46,8 +45,6 @@ export interface ExecutionContext {
   domainSeparator: Word;
   /** the batch timestamp (unix seconds) */
   timestamp: number;
-  /** signature recovery; the sequencer injects the results of its verification workers */
-  recover?: (digest: Word, signature: Uint8Array, stx: SignedTx) => Address | null;
   /**
    * The signer, already recovered elsewhere (the sequencer's API front-ends recover it): then neither
    * the digest nor the recovery is computed here. Null means the signature is invalid.
@@ -112,19 +109,13 @@ function checkIdentity(tx: Tx, signer: Address): void {
   }
 }
 
-function recoverSigner(stx: SignedTx, ctx: ExecutionContext): Address | null {
-  const digest = signingDigest(ctx.domainSeparator, stx.tx);
-  const sig = fromHex(stx.signature);
-  return ctx.recover ? ctx.recover(digest, sig, stx) : recoverCompact(digest, sig);
-}
-
 /** Apply one transaction; on rejection the caller must discard every write it made. */
 export function applyTx(state: StateAccess, stx: SignedTx, ctx: ExecutionContext): TxOutcome {
   let signer: Address | null = null;
   try {
     checkFields(stx.tx);
     checkTime(stx.tx, ctx.timestamp);
-    const recovered = ctx.signerOf ? ctx.signerOf(stx) : recoverSigner(stx, ctx);
+    const recovered = ctx.signerOf ? ctx.signerOf(stx) : recoverSigner(ctx.domainSeparator, stx);
     if (recovered === null) reject("BadSignature");
     signer = lower(recovered);
     execute(state, stx.tx, signer, ctx.timestamp);
