@@ -33,6 +33,16 @@ export interface ServedRecord {
   requestHash: Hex;
 }
 
+/** A response's JSON body; a body that is not JSON (a proxy's error page, say) is a clear VaultRequestError. */
+async function readJson(r: Response): Promise<unknown> {
+  const text = await r.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new VaultRequestError("VAULT_UNREACHABLE", `the vault answered HTTP ${r.status} with a body that is not JSON: ${text.slice(0, 80)}`, r.status);
+  }
+}
+
 export class VaultClient {
   private info: { vault: Address; chainId: number; rollup: Address } | null = null;
 
@@ -43,10 +53,17 @@ export class VaultClient {
     private readonly fetchFn: typeof fetch = fetch,
   ) {}
 
+  /** The vault's address and deployment; refused (VaultRequestError) when it serves another chain or Rollup. */
   async vaultInfo() {
     if (this.info === null) {
       const r = await this.fetchFn(`${this.url.replace(/\/$/, "")}/v1/info`);
-      this.info = (await r.json()) as { vault: Address; chainId: number; rollup: Address };
+      const info = (await readJson(r)) as { vault?: Address; chainId?: number; rollup?: Address; error?: { code: string; message: string } };
+      if (!r.ok || typeof info.vault !== "string") throw new VaultRequestError(info.error?.code ?? "VAULT_UNREACHABLE", info.error?.message ?? `the vault at ${this.url} answered HTTP ${r.status} without its info`, r.status);
+      const domain = await this.ephr.domain();
+      if (info.chainId !== domain.chainId || info.rollup?.toLowerCase() !== domain.verifyingContract.toLowerCase()) {
+        throw new VaultRequestError("VAULT_WRONG_DEPLOYMENT", `the vault at ${this.url} serves chain ${info.chainId}, Rollup ${info.rollup}; this client's ledger is chain ${domain.chainId}, Rollup ${domain.verifyingContract}`, r.status);
+      }
+      this.info = info as { vault: Address; chainId: number; rollup: Address };
     }
     return this.info;
   }
@@ -61,8 +78,9 @@ export class VaultClient {
 
   private async post<T>(path: string, body: unknown): Promise<T> {
     const r = await this.fetchFn(`${this.url.replace(/\/$/, "")}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    const json = (await r.json()) as { error?: { code: string; message: string; data?: unknown } } & T;
+    const json = (await readJson(r)) as { error?: { code: string; message: string; data?: unknown } } & T;
     if (json.error) throw new VaultRequestError(json.error.code, json.error.message, r.status, json.error.data);
+    if (!r.ok) throw new VaultRequestError("VAULT_UNREACHABLE", `the vault answered HTTP ${r.status} without an error`, r.status);
     return json;
   }
 

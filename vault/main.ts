@@ -5,7 +5,7 @@
 import { privateKeyToAccount } from "viem/accounts";
 import { type Address, createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { z } from "zod";
-import { ConfigError, describeIssues } from "../deploy/params.js";
+import { ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../deploy/params.js";
 import { EphrClient, signerOf } from "../sdk/client.js";
 import { createLogger } from "../sequencer/log.js";
 import { AccessControl } from "./access.js";
@@ -18,8 +18,8 @@ const schema = z.object({
   EPHR_API_URL: z.url().default("http://127.0.0.1:8645/"),
   EPHR_L1_RPC_URL: z.url(),
   /** the Rollup this vault trusts: roots are checked against it, never against what the sequencer names */
-  EPHR_ROLLUP_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be the Rollup's address (0x and 40 hex digits)"),
-  EPHR_VAULT_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key"),
+  EPHR_ROLLUP_ADDRESS: configAddressSchema,
+  EPHR_VAULT_KEY: privateKeySchema,
   EPHR_VAULT_DATA_DIR: z.string().default(".data/vault"),
   EPHR_VAULT_HOST: z.string().default("127.0.0.1"),
   EPHR_VAULT_PORT: z.coerce.number().int().min(0).max(65535).default(8650),

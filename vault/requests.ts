@@ -6,6 +6,7 @@
  */
 import type { Address, Hex } from "viem";
 import { z } from "zod";
+import { addressSchema, hex32Schema } from "../sequencer/api/schemas.js";
 
 export const VAULT_DOMAIN = { name: "ephr-vault", version: "1" } as const;
 export const MAX_REQUEST_TTL = 600;
@@ -70,8 +71,8 @@ export function vaultTypedData(domain: { chainId: number; verifyingContract: Add
   } as const;
 }
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/).transform((s) => s.toLowerCase() as Address);
-const word = z.string().regex(/^0x[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase() as Hex);
+const address = addressSchema;
+const word = hex32Schema;
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const base = { vault: address, expiresAt: z.number().int().positive(), requestId: word };
 
