@@ -18,7 +18,7 @@ export interface Deployment {
   rollup: Address;
   verifier: Address;
   inbox: Address;
-  /** L1 block of the Rollup's deployment: watchers start reading events there */
+  /** L1 block of the first deployed contract (the inbox): watchers and the sequencer read Rollup and inbox events from there */
   deployBlock: string;
   params: Record<string, string | string[] | number>;
   deployedAt: string;
@@ -71,7 +71,7 @@ export async function deployContracts(wallet: Wallet, client: PublicClient, para
     rollup: rollup.address,
     verifier: verifier.address,
     inbox: inbox.address,
-    deployBlock: rollup.block.toString(),
+    deployBlock: (inbox.block < rollup.block ? inbox.block : rollup.block).toString(), // an entry queued between the two deployments is read too
     params: {
       challengePeriod: params.challengePeriod.toString(),
       withdrawalDelay: params.withdrawalDelay.toString(),

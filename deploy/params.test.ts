@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { parseEther } from "viem";
 import { ConfigError, deployParamsFrom } from "./params.js";
@@ -32,5 +35,13 @@ describe("deployment parameters", () => {
     expect(() => deployParamsFrom({ EPHR_BOND: "ten" })).to.throw(ConfigError, /EPHR_BOND.*not an ETH amount/);
     expect(() => deployParamsFrom({ EPHR_CHALLENGER_REWARD_BPS: "20000" })).to.throw(ConfigError, /EPHR_CHALLENGER_REWARD_BPS/);
     expect(() => deployParamsFrom({}, "/nonexistent/params.json")).to.throw(ConfigError, /cannot read/);
+  });
+
+  it("refuse a parameters file with a key it does not know (a misspelt parameter would deploy its default for good)", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "ephr-params-")), "params.json");
+    writeFileSync(file, JSON.stringify({ challengePeriod: 3600, challengPeriod: 60 }));
+    expect(() => deployParamsFrom({}, file)).to.throw(ConfigError, /unknown keys: challengPeriod/);
+    writeFileSync(file, JSON.stringify({ challengePeriod: 3600 }));
+    expect(deployParamsFrom({}, file).challengePeriod).to.equal(3600n);
   });
 });

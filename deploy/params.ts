@@ -8,6 +8,8 @@ import { z } from "zod";
 
 /** An address from configuration (any case; returned checksummed). */
 export const configAddressSchema = z.string().refine(isAddress, "not an address").transform((a) => getAddress(a) as Address);
+/** An L1 block number from configuration. */
+export const blockNumberSchema = z.coerce.bigint().refine((v) => v >= 0n, "must be a block number (0 or more)");
 /** A private key from configuration. */
 export const privateKeySchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key").transform((k) => k as Hex);
 const address = configAddressSchema;
@@ -86,6 +88,10 @@ export function deployParamsFrom(env: NodeJS.ProcessEnv, file?: string): DeployP
     } catch (e) {
       throw new ConfigError(`cannot read deployment parameters from ${file}: ${(e as Error).message}`);
     }
+    if (typeof base !== "object" || base === null || Array.isArray(base)) throw new ConfigError(`deployment parameters in ${file} must be a JSON object`);
+    // a misspelt key would silently deploy the default of a parameter the contracts never let change
+    const unknown = Object.keys(base).filter((k) => !(k in DEPLOY_ENV));
+    if (unknown.length > 0) throw new ConfigError(`deployment parameters in ${file} has unknown keys: ${unknown.join(", ")} (known: ${Object.keys(DEPLOY_ENV).join(", ")})`);
   }
   const fromEnv: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(DEPLOY_ENV)) {

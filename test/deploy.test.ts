@@ -27,6 +27,9 @@ describe("deploy: a network's contracts with its own parameters", () => {
     await depositBond(proposer! as never, client as never, d.rollup, parseEther("3"));
     expect(await read("canPropose", [proposer!.account.address])).to.equal(true);
     expect(d.chainId).to.equal(31337);
+    // events are read from the inbox's deployment, the first contract's: none of its entries is missed
+    expect(await client.getCode({ address: d.inbox, blockNumber: BigInt(d.deployBlock) })).to.not.equal(undefined);
+    expect(await client.getCode({ address: d.inbox, blockNumber: BigInt(d.deployBlock) - 1n })).to.equal(undefined);
   });
 
   it("refuses before deploying anything when a proposer address has code (a contract or a delegated account)", async () => {

@@ -41,6 +41,7 @@ describe("sequencer configuration", () => {
     refused({ ...BASE, EPHR_ROLLUP_ADDRESS: "0x1234" }, /EPHR_ROLLUP_ADDRESS/);
     refused({ ...BASE, EPHR_MAX_BATCH_TXS: "many" }, /EPHR_MAX_BATCH_TXS/);
     refused({ ...BASE, EPHR_PROPOSER_KEY: "0xabc" }, /EPHR_PROPOSER_KEY/);
+    refused({ ...BASE, EPHR_DEPLOY_BLOCK: "-5" }, /EPHR_DEPLOY_BLOCK.*block number/);
   });
 
   it("accepts only a redis:// or rediss:// URL for Redis", () => {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
+import { blockNumberSchema, ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
 
 const address = configAddressSchema;
 const privateKey = privateKeySchema;
@@ -20,7 +20,7 @@ export const configSchema = z.object({
   /** Rollup, ForcedInbox addresses and the Rollup's deployment block (watch events from there). */
   rollupAddress: address,
   inboxAddress: address,
-  deployBlock: z.coerce.bigint().default(0n),
+  deployBlock: blockNumberSchema.default(0n),
   /** The proposer's key (sequencer role only). */
   proposerKey: privateKey.optional(),
   /** API front-end listen address. */

@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:http";
 import { z } from "zod";
-import { ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
+import { blockNumberSchema, ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
 import { l1Clients } from "../l1/chain.js";
 import { createLogger } from "../log.js";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
@@ -18,7 +18,7 @@ const schema = z.object({
   EPHR_L1_RPC_URL: z.url(),
   EPHR_ROLLUP_ADDRESS: configAddressSchema,
   EPHR_INBOX_ADDRESS: configAddressSchema,
-  EPHR_DEPLOY_BLOCK: z.coerce.bigint().default(0n),
+  EPHR_DEPLOY_BLOCK: blockNumberSchema.default(0n),
   EPHR_CHALLENGER_KEY: key.optional(),
   EPHR_RESCUE_KEY: key.optional(),
   EPHR_WATCHER_DATA_DIR: z.string().default(".data/watcher"),
