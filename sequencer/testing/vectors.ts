@@ -247,6 +247,9 @@ const CASES: Case[] = [
   { name: "revoke: high-s signature is rejected", rule: "signature", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [highS(w.sign("alice", revoke(w, "clinic")))], expect: "BadSignature" },
   { name: "delegated revoke: a guardian revokes for the patient", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("guardian", drevoke(w, "alice", "clinic"))], expect: "ok" },
   { name: "delegated revoke: a provider cannot revoke on the patient's behalf", rule: "authority", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", drevoke(w, "alice", "clinic"))], expect: "Unauthorized" },
+  { name: "delegated revoke: the patient must use the plain RevokeConsent", rule: "identity", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", drevoke(w, "alice", "clinic"))], expect: "InvalidField" },
+  { name: "delegated revoke: a guardian cannot revoke the patient's grant to themself", rule: "identity", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", drevoke(w, "alice", "alice"))], expect: "InvalidField" },
+  { name: "delegated revoke: the guardian uses its own nonce, not the patient's", rule: "nonce", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("guardian", { ...drevoke(w, "alice", "clinic"), nonce: 1 })], expect: "BadNonce" },
   { name: "delegated revoke: a guardian removed earlier in the chunk is unauthorised", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", delegate(w, "guardian", 0)), w.sign("guardian", drevoke(w, "alice", "clinic"))], expect: "Unauthorized" },
 
   // ---- AnchorRecord (signed by the provider)
