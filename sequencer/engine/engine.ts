@@ -14,7 +14,7 @@ import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
 import { MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
 import { signingDigest, txHash } from "../protocol/eip712.js";
-import type { BatchData, BatchHeader } from "../protocol/batch.js";
+import { BATCH_DATA_HEADER_BYTES, type BatchData, type BatchHeader, CHUNK_HEADER_BYTES, FORCED_LEAF_BYTES } from "../protocol/batch.js";
 import { undoTo } from "./history.js";
 import { patientOf, type SignedTx, type Tx } from "../protocol/types.js";
 import { ChunkPacker } from "../batcher/chunker.js";
@@ -225,7 +225,7 @@ export class Engine {
     batch.forcedCount++;
     batch.chunks.push(id);
     batch.postRoot = record.postRoot;
-    batch.dataBytes += 32;
+    batch.dataBytes += FORCED_LEAF_BYTES;
     this.head.inboxNext = e.index + 1;
     w.batch(batch);
     return { index: e.index, hash, ok: outcome.ok, ...(reason ? { reason } : {}) };
@@ -334,7 +334,7 @@ export class Engine {
     const ts = Number(h.timestamp);
     const batch: BatchRecord = {
       index: Number(h.index), timestamp: ts, prevRoot: h.prevRoot, postRoot: h.prevRoot, chunks: [], forcedCount: 0, inboxStart: Number(h.inboxStart),
-      txCount: 0, dataBytes: 0, status: "posted", openedAt: this.clock(), sealedAt: this.clock(), attempts: [], foreign: true,
+      txCount: 0, dataBytes: BATCH_DATA_HEADER_BYTES, status: "posted", openedAt: this.clock(), sealedAt: this.clock(), attempts: [], foreign: true,
       l1: { txHash: f.l1.txHash, block: h.l1Block.toString(), header: headerToJson(h), postedAt: this.clock(), gasUsed: "0", submittedAt: f.l1.submittedAt },
     };
     this.open = batch;
@@ -360,7 +360,7 @@ export class Engine {
       w.chunk({ id, batch: batch.index, leaf: batch.chunks.length, forced: false, preRoot, postRoot: this.stateRoot, body: toHex(c.body), seqs });
       w.undo(id, this.rec.takeUndo());
       batch.chunks.push(id);
-      batch.dataBytes += 34 + c.body.length;
+      batch.dataBytes += CHUNK_HEADER_BYTES + c.body.length;
     }
     batch.postRoot = this.stateRoot;
     if (batch.postRoot !== h.postRoot) throw new Error(`foreign batch ${h.index} ends at ${batch.postRoot}, L1 says ${h.postRoot}`);
@@ -387,7 +387,7 @@ export class Engine {
       forcedCount: 0,
       inboxStart: this.head.inboxNext,
       txCount: 0,
-      dataBytes: 2,
+      dataBytes: BATCH_DATA_HEADER_BYTES,
       status: "open",
       openedAt: this.clock(),
       attempts: [],
@@ -417,7 +417,7 @@ export class Engine {
     for (const v of c.pending) if (v.ok) v.stateRoot = postRoot;
     batch.chunks.push(c.id);
     batch.postRoot = postRoot;
-    batch.dataBytes += 34 + body.length;
+    batch.dataBytes += CHUNK_HEADER_BYTES + body.length;
     w.batch(batch);
     this.chunk = null;
   }
@@ -431,7 +431,7 @@ export class Engine {
     const full =
       b.txCount + incoming > this.limits.maxBatchTxs ||
       leaves + (this.chunk === null ? incoming : 0) > MAX_BATCH_CHUNKS ||
-      b.dataBytes + openBytes + 34 + MAX_CHUNK_BODY_BYTES > this.limits.maxBatchBytes;
+      b.dataBytes + openBytes + CHUNK_HEADER_BYTES + MAX_CHUNK_BODY_BYTES > this.limits.maxBatchBytes;
     if (full && (b.txCount > 0 || b.forcedCount > 0)) this.seal(w);
   }
 

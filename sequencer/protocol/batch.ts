@@ -45,19 +45,24 @@ export class BatchDataError extends Error {
   }
 }
 
+/** Layout of batch data (docs/protocol.md 7.1): the forced count, then a root per forced leaf, then per chunk its post-root and body length before the body. */
+export const BATCH_DATA_HEADER_BYTES = 2;
+export const FORCED_LEAF_BYTES = 32;
+export const CHUNK_HEADER_BYTES = 34;
+
 const badLeafCount = (count: number) => new BatchDataError("BadLeafCount", count, `a batch has 1..${MAX_BATCH_CHUNKS} leaves, got ${count}`);
 
 export function encodeBatchData(d: BatchData): Uint8Array {
   const leaves = d.forcedPostRoots.length + d.chunks.length;
   if (leaves === 0 || leaves > MAX_BATCH_CHUNKS) throw badLeafCount(leaves);
   const parts: Uint8Array[] = [new Uint8Array([d.forcedPostRoots.length >> 8, d.forcedPostRoots.length & 0xff]), ...d.forcedPostRoots];
-  let pos = 2 + 32 * d.forcedPostRoots.length;
+  let pos = BATCH_DATA_HEADER_BYTES + FORCED_LEAF_BYTES * d.forcedPostRoots.length;
   for (const c of d.chunks) {
     if (c.body.length === 0 || c.body.length > MAX_CHUNK_BODY_BYTES) {
       throw new BatchDataError("MalformedBatchData", pos + 32, `chunk body length ${c.body.length}`);
     }
     parts.push(c.postRoot, new Uint8Array([c.body.length >> 8, c.body.length & 0xff]), c.body);
-    pos += 34 + c.body.length;
+    pos += CHUNK_HEADER_BYTES + c.body.length;
   }
   return concatBytes(...parts);
 }
