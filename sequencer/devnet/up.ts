@@ -61,6 +61,11 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  const instances = Number(env.EPHR_API_INSTANCES ?? 1);
+  if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
+    console.error(`[up] EPHR_API_INSTANCES must be a whole number from 1 to 16, not ${env.EPHR_API_INSTANCES}`);
+    process.exit(2);
+  }
   const dataRoot = join(ROOT, ".data", "devnet");
   let settings: Record<string, string>;
   if (env.EPHR_L1_RPC_URL) {
@@ -95,7 +100,6 @@ async function main(): Promise<void> {
   }
   const apiPort = await portOr(Number(env.EPHR_API_PORT ?? 8645));
   children.push(child("sequencer", "sequencer/main.ts", ["sequencer"], settings));
-  const instances = Math.max(1, Number(env.EPHR_API_INSTANCES ?? 1));
   for (let i = 0; i < instances; i++) {
     children.push(child(`api-${i}`, "sequencer/main.ts", ["api"], { ...settings, EPHR_API_PORT: String(i === 0 ? apiPort : await freePort()) }));
   }
@@ -113,12 +117,14 @@ async function main(): Promise<void> {
     children.push(child("watcher", "sequencer/watcher/main.ts", [], { ...settings, EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"), EPHR_WATCHER_POLL_MS: "500" }));
     children.push(child("vault", "vault/main.ts", [], { ...settings, EPHR_API_URL: apiUrl, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"), EPHR_VAULT_PORT: String(vaultPort) }));
   }
+  const l1Url = settings.EPHR_L1_RPC_URL ?? env.EPHR_L1_RPC_URL!;
+  const rollupAddress = settings.EPHR_ROLLUP_ADDRESS ?? env.EPHR_ROLLUP_ADDRESS!;
+  const local = !env.EPHR_L1_RPC_URL;
   console.log(`
 [up] ephr-rollup is running.
      API (JSON-RPC):  ${apiUrl}
-     L1:              ${settings.EPHR_L1_RPC_URL}
-     Vault:           http://127.0.0.1:${vaultPort} (with a local L1; a watcher runs too)
-     Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${settings.EPHR_L1_RPC_URL} EPHR_ROLLUP_ADDRESS=${settings.EPHR_ROLLUP_ADDRESS} EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}
+     L1:              ${l1Url}
+${local ? `     Vault:           http://127.0.0.1:${vaultPort} (a watcher runs too)\n` : "     (no vault or watcher: with your own L1, start them with npm run vault / npm run watcher)\n"}     Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${l1Url} EPHR_ROLLUP_ADDRESS=${rollupAddress}${local ? ` EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}` : ""}
                       npm run cli -- keys create alice && npm run cli -- keys create clinic
                       npm run cli -- grant --as alice --to clinic --access read,write --categories 1 --wait posted
      Stop:            Ctrl-C
