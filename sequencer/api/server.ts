@@ -179,11 +179,16 @@ async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], r
   if (url === null) return unavailable("no sequencer is running (the sequencer lease is free)");
   try {
     const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(reads.map((r) => ({ ...r.req, id: r.i }))), signal: AbortSignal.timeout(10_000) });
-    const answers = (await res.json()) as Response[];
+    const answers = (await res.json().catch(() => null)) as Response[] | null;
+    if (!res.ok || !Array.isArray(answers)) {
+      for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("Internal", `the sequencer's query server refused the reads (HTTP ${res.status}): are the API's and the sequencer's request limits the same?`));
+      return;
+    }
     for (const a of answers) {
       const r = reads.find((x) => x.i === a.id);
       if (r) responses[r.i] = { ...a, id: r.req.id ?? null };
     }
+    for (const r of reads) responses[r.i] ??= rpcError(r.req.id ?? null, new RpcError("Internal", "the sequencer's query server gave no answer to this call"));
   } catch (e) {
     unavailable(`the sequencer's query server did not answer: ${(e as Error).message}`);
   }
