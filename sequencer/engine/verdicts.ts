@@ -3,9 +3,9 @@
  * actionable (the expected nonce, the grant that is missing...).
  */
 import type { Address, Hex } from "viem";
-import { bigintFromBytes, type Word } from "../protocol/bytes.js";
-import type { RejectReason } from "../protocol/constants.js";
-import { consentKey, consentOf, delegateKey, nonceKey, nonceOf, recordKey, recordOfPreimage } from "../protocol/keys.js";
+import type { Word } from "../protocol/bytes.js";
+import { ACCESS_WRITE, type RejectReason } from "../protocol/constants.js";
+import { consentKey, consentOf, consentShortfall, delegateExpiryOf, delegateKey, nonceKey, nonceOf, recordKey, recordOfPreimage } from "../protocol/keys.js";
 import type { Tx } from "../protocol/types.js";
 import type { TreeState } from "../state/access.js";
 import { treeGet } from "../state/smt.js";
@@ -34,14 +34,14 @@ export function explain(tree: TreeState, tx: Tx, signer: Address, reason: Reject
     case "Unauthorized": {
       const patient = (tx as { patient: Address }).patient;
       const d = valueAt(tree, delegateKey(lower(patient), signer));
-      const until = d === null ? 0 : Number(bigintFromBytes(d.value));
+      const until = d === null ? 0 : delegateExpiryOf(d.value);
       return { message: `${signer} is not a live delegate of ${patient}${until ? ` (delegation ended at ${until})` : ""}`, data: { patient, delegateUntil: until } };
     }
     case "NoConsent": {
       const t = tx as Extract<Tx, { type: "AnchorRecord" }>;
       const leaf = valueAt(tree, consentKey(lower(t.patient), signer));
-      const c = leaf === null ? null : consentOf(leaf.value);
-      const why = c === null ? "holds no grant" : c.expiry <= timestamp ? "holds an expired grant" : (c.access & 2) === 0 ? "holds a read-only grant" : `holds a grant that does not cover category ${t.category}`;
+      const short = consentShortfall(leaf === null ? null : consentOf(leaf.value), ACCESS_WRITE, t.category, timestamp);
+      const why = short === "none" ? "holds no grant" : short === "expired" ? "holds an expired grant" : short === "access" ? "holds a read-only grant" : `holds a grant that does not cover category ${t.category}`;
       return { message: `provider ${signer} ${why} from patient ${t.patient}`, data: { patient: t.patient, provider: signer, category: t.category } };
     }
     case "BadVersion":

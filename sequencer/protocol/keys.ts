@@ -64,7 +64,16 @@ export function consentOf(w: Word): ConsentValue | null {
  * and WRITE) decide with this one function.
  */
 export function consentCovers(c: ConsentValue | null, access: number, category: number, timestamp: number): boolean {
-  return c !== null && c.expiry > timestamp && (c.access & access) !== 0 && Number.isInteger(category) && category >= 0 && category < CATEGORY_COUNT && ((c.categories >>> category) & 1) === 1;
+  return consentShortfall(c, access, category, timestamp) === null;
+}
+
+/** Why a consent does not cover an access (checked in this order), or null when it does. */
+export function consentShortfall(c: ConsentValue | null, access: number, category: number, timestamp: number): "none" | "expired" | "access" | "category" | null {
+  if (c === null) return "none";
+  if (c.expiry <= timestamp) return "expired";
+  if ((c.access & access) === 0) return "access";
+  if (!Number.isInteger(category) || category < 0 || category >= CATEGORY_COUNT || ((c.categories >>> category) & 1) !== 1) return "category";
+  return null;
 }
 
 /** Delegate word: the delegation's expiry (unix seconds). */
