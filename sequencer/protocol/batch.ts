@@ -71,10 +71,18 @@ export function encodeBatchData(d: BatchData): Uint8Array {
  * Split batch data into its parts, with exactly the structural checks Rollup.submitBatch makes
  * (BatchData.forcedCount, then BatchData.leaves), failing with the error and argument they revert with.
  */
+/**
+ * The forced count batch data declares (BatchData.forcedCount's twin: Rollup reads that many inbox
+ * entries before it reads the rest), or null when the data is too short to hold one.
+ */
+export function forcedCountOf(data: Uint8Array): number | null {
+  return data.length < BATCH_DATA_HEADER_BYTES ? null : (data[0]! << 8) | data[1]!;
+}
+
 export function decodeBatchData(data: Uint8Array): BatchData {
   const malformed = (offset: number, detail: string) => new BatchDataError("MalformedBatchData", offset, detail);
-  if (data.length < 2) throw malformed(0, "truncated forced count");
-  const forcedCount = (data[0]! << 8) | data[1]!;
+  const forcedCount = forcedCountOf(data);
+  if (forcedCount === null) throw malformed(0, "truncated forced count");
   if (forcedCount > MAX_BATCH_CHUNKS) throw badLeafCount(forcedCount);
   let pos = 2;
   const forcedPostRoots: Word[] = [];

@@ -13,6 +13,7 @@ import {
   type BatchDataErrorName,
   decodeBatchData,
   encodeBatchData,
+  forcedCountOf,
   leafParts,
   leavesOf as batchLeavesOf,
   merkleProof,
@@ -559,7 +560,7 @@ function buildBatchCase(c: BatchCase): BatchDataVector {
     if (!(e instanceof BatchDataError)) throw e;
     error = e;
   }
-  const declared = c.data.length >= 2 ? Math.min((c.data[0]! << 8) | c.data[1]!, MAX_BATCH_CHUNKS) : 0;
+  const declared = Math.min(forcedCountOf(c.data) ?? 0, MAX_BATCH_CHUNKS);
   const hashes = c.forcedBodyHashes ?? forcedHashes(declared);
   const base = { name: `batch data: ${c.name}`, prevRoot: toHex(BATCH_PREV_ROOT), data: toHex(c.data), forcedBodyHashes: hashes.map(toHex) };
   if ("error" in c.expect) {

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { type Hex, parseEventLogs } from "viem";
-import { encodeBatchData, merkleProof } from "../../sequencer/protocol/batch.js";
+import { encodeBatchData, forcedCountOf, merkleProof } from "../../sequencer/protocol/batch.js";
 import { fromHex, toHex } from "../../sequencer/protocol/bytes.js";
 import { MAX_BATCH_CHUNKS } from "../../sequencer/protocol/constants.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
@@ -21,7 +21,7 @@ const file: VectorFile = JSON.parse(readFileSync(new URL("../vectors/protocol.js
 const valid = file.batchData.filter((v) => v.expected.error === null);
 const refused = file.batchData.filter((v) => v.expected.error !== null);
 /** The forced count the data declares (0 when it has none): Rollup reads that many inbox entries first. */
-const declared = (v: BatchDataVector) => (v.data.length >= 6 ? Number.parseInt(v.data.slice(2, 6), 16) : 0);
+const declared = (v: BatchDataVector) => forcedCountOf(fromHex(v.data)) ?? 0;
 /** Refused before any inbox entry is read (none declared, or more than a batch holds), so Rollup can be fed it as is. */
 const readsNoInbox = (v: BatchDataVector) => declared(v) === 0 || declared(v) > MAX_BATCH_CHUNKS;
 
