@@ -12,6 +12,7 @@ import { scrypt } from "@noble/hashes/scrypt.js";
 import { Wallet } from "ethers";
 import type { Address, Hex } from "viem";
 import { isAddress } from "viem";
+import { z } from "zod";
 import { generateEncryptionKeyPair } from "../crypto/index.js";
 import { fromHex, toHex } from "../protocol/bytes.js";
 
@@ -53,10 +54,28 @@ export class KeyStore {
     return this.load(name);
   }
 
-  async load(name: string): Promise<Identity> {
+  /** The identity file, checked for shape (it is read from disk: a damaged or foreign file is named). */
+  private read(name: string): StoredIdentity {
     const file = this.path(name);
     if (!existsSync(file)) throw new Error(`no identity ${name}: create it with \`npm run cli -- keys create ${name}\``);
-    const record = JSON.parse(readFileSync(file, "utf8"));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new Error(`identity file ${file} is not JSON: ${(e as Error).message}`);
+    }
+    const r = storedIdentitySchema.safeParse(raw);
+    if (!r.success) throw new Error(`identity file ${file} is not an identity of this CLI: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    return r.data;
+  }
+
+  /** The identity's address, without decrypting anything (the keystore records it in clear). */
+  address(name: string): Address {
+    return `0x${this.read(name).keystore.address.toLowerCase().replace(/^0x/, "")}` as Address;
+  }
+
+  async load(name: string): Promise<Identity> {
+    const record = this.read(name);
     let wallet;
     let encryptionPrivateKey: Uint8Array;
     try {
@@ -82,19 +101,27 @@ export class KeyStore {
   /** A name of a stored identity, or an address, as an address. */
   async resolve(nameOrAddress: string): Promise<Address> {
     if (isAddress(nameOrAddress, { strict: false })) return nameOrAddress.toLowerCase() as Address;
-    return (await this.load(nameOrAddress)).address;
+    return this.address(nameOrAddress);
   }
 }
 
-interface SealedSecret {
-  kdf: "scrypt";
-  N: number;
-  r: number;
-  p: number;
-  salt: Hex;
-  nonce: Hex;
-  ciphertext: Hex;
-}
+const hex = z.string().regex(/^0x[0-9a-fA-F]*$/).transform((v) => v as Hex);
+/** scrypt costs are bounded: a file could otherwise make opening it take any time and memory. */
+const sealedSecretSchema = z.object({
+  kdf: z.literal("scrypt"),
+  N: z.number().int().refine((n) => n >= 2 ** 10 && n <= 2 ** 20 && (n & (n - 1)) === 0, "N must be a power of two from 2^10 to 2^20"),
+  r: z.number().int().min(1).max(16),
+  p: z.number().int().min(1).max(4),
+  salt: hex,
+  nonce: hex,
+  ciphertext: hex,
+});
+type SealedSecret = z.infer<typeof sealedSecretSchema>;
+const storedIdentitySchema = z.object({
+  keystore: z.looseObject({ address: z.string().regex(/^(0x)?[0-9a-fA-F]{40}$/, "must hold the account's address") }),
+  encryption: z.object({ publicKey: hex, privateKey: sealedSecretSchema }),
+});
+type StoredIdentity = z.infer<typeof storedIdentitySchema>;
 
 /** A secret encrypted under a password: scrypt-derived key, XChaCha20-Poly1305 (noble primitives). */
 function sealSecret(secret: Uint8Array, password: string): SealedSecret {

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -51,5 +51,20 @@ describe("CLI option checks", function () {
     const r = cli("fhir-consent", file, "--as", "alice");
     expect(r.status).to.equal(1);
     expect(r.err).to.match(/must be signed by/);
+  });
+
+  it("lists identities by address without decrypting them, and names a damaged or hostile identity file", () => {
+    const made = cli("keys", "create", "bob");
+    const address = JSON.parse(made.out).address as string;
+    expect(cli("keys", "list").out).to.include(`bob\t${address.toLowerCase()}`);
+    const file = join(env.EPHR_KEYS_DIR!, "bob.json");
+    const record = JSON.parse(readFileSync(file, "utf8"));
+    record.encryption.privateKey.N = 2 ** 30; // would make opening the file take minutes and gigabytes
+    writeFileSync(file, JSON.stringify(record));
+    const r = cli("grant", "--as", "bob", "--to", CLINIC);
+    expect(r.status).to.equal(1);
+    expect(r.err).to.match(/not an identity of this CLI: encryption.privateKey.N: N must be a power of two/);
+    writeFileSync(file, "{ damaged");
+    expect(cli("grant", "--as", "bob", "--to", CLINIC).err).to.match(/identity file .*bob.json is not JSON/);
   });
 });

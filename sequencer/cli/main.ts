@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
         return void console.log(JSON.stringify({ name: id.name, address: id.address, encryptionPublicKey: id.encryptionPublicKey }, null, 2));
       }
       if (pos[1] === "list") {
-        for (const n of store.list()) console.log(`${n}\t${(await store.load(n)).address}`);
+        for (const n of store.list()) console.log(`${n}\t${store.address(n)}`);
         return;
       }
       throw new UsageError("keys create <name> | keys list");
