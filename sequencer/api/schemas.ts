@@ -67,7 +67,6 @@ export const sendParamsSchema = z.strictObject({
   /** the EIP-712 domain the app signed under (optional: a mismatch is reported as WrongDomain) */
   domain: z.strictObject({ chainId: z.number().int().positive(), verifyingContract: addressSchema }).optional(),
 });
-export type SendParams = z.infer<typeof sendParamsSchema>;
 
 export const rpcRequestSchema = z.object({
   jsonrpc: z.literal("2.0"),

@@ -15,7 +15,7 @@ import { RpcError, rejectionError } from "./errors.js";
 import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
 import { readBody } from "./body.js";
 
-export const READ_METHODS = new Set([
+const READ_METHODS = new Set([
   "ephr_getTransactionReceipt",
   "ephr_getConsent",
   "ephr_getRecord",
@@ -105,7 +105,7 @@ async function handleGet(deps: ApiDeps, req: IncomingMessage, res: ServerRespons
 }
 
 /** Handle a single request or a batch; sendTransaction calls of a batch go to the sequencer together. */
-export async function dispatch(deps: ApiDeps, body: unknown): Promise<Response | Response[] | undefined> {
+async function dispatch(deps: ApiDeps, body: unknown): Promise<Response | Response[] | undefined> {
   const batch = Array.isArray(body);
   const calls = batch ? (body as unknown[]) : [body];
   if (batch && calls.length === 0) return rpcError(null, new RpcError("InvalidRequest", "empty batch"));

@@ -4,10 +4,9 @@
  * leaf what a fraud proof against it would need (its pre-state). Forced inbox entries come first and
  * are included whether valid or not (an invalid one is a no-op). Pure.
  */
-import type { Address } from "viem";
 import { type Word } from "../protocol/bytes.js";
 import { decodeChunkBody } from "../protocol/codec.js";
-import { MAX_BATCH_CHUNKS, type RejectReason } from "../protocol/constants.js";
+import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
 import { type BatchData, type Chunk } from "../protocol/batch.js";
 import { keccak256 } from "../protocol/hash.js";
 import type { SignedTx } from "../protocol/types.js";
@@ -38,11 +37,6 @@ export interface AssembledBatch {
   inboxStart: number | null;
 }
 
-export interface Included {
-  stx: SignedTx;
-  signer: Address;
-  leaf: number;
-}
 
 export class BatchAssembler {
   private readonly prevRoot: Word;
@@ -97,18 +91,6 @@ export class BatchAssembler {
     return outcome;
   }
 
-  /** Whether the batch would still accept a transaction (leaf limit). */
-  get leafCount(): number {
-    return this.leaves.length + (this.packer.size > 0 ? 1 : 0);
-  }
-
-  get txCount(): number {
-    return this.leaves.reduce((n, l) => n + (l.forced ? 0 : l.txs.length), 0) + this.packer.size;
-  }
-
-  get isEmpty(): boolean {
-    return this.leafCount === 0;
-  }
 
   /** Close the batch. */
   seal(): AssembledBatch {
@@ -137,4 +119,3 @@ export function forcedBodyHashes(b: AssembledBatch): Word[] {
   return b.leaves.filter((l) => l.forced).map((l) => keccak256(l.body));
 }
 
-export type { RejectReason };

@@ -257,11 +257,6 @@ export class Engine {
     return this.batchTrees.get(index);
   }
 
-  /** Look up a leaf in the head state. */
-  leaf(key: Word) {
-    return treeGet(this.tree.root, key);
-  }
-
   // ---------------------------------------------------------------- resync with L1
 
   /**

@@ -32,7 +32,7 @@ const wireTx = z.object({
   s: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   t: z.number().int().nonnegative(),
 });
-export const ingestPayload = z.array(wireTx);
+const ingestPayload = z.array(wireTx);
 
 /** An ingest stream entry's message, or null when it is not one (it is then acknowledged and skipped). */
 export function parseIngest(fields: string[]): IngestMessage | null {

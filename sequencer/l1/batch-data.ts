@@ -5,7 +5,7 @@ import { fromHex, toHex } from "../protocol/bytes.js";
 import type { Store } from "../store/store.js";
 import type { BatchRecord, ChunkRecord } from "../store/records.js";
 
-export function chunksOf(store: Store, b: BatchRecord): ChunkRecord[] {
+function chunksOf(store: Store, b: BatchRecord): ChunkRecord[] {
   return b.chunks.map((id) => {
     const c = store.chunk(id);
     if (c === undefined) throw new Error(`chunk ${id} of batch ${b.index} is missing from the store`);
@@ -13,7 +13,7 @@ export function chunksOf(store: Store, b: BatchRecord): ChunkRecord[] {
   });
 }
 
-export function batchDataStruct(store: Store, b: BatchRecord): BatchData {
+function batchDataStruct(store: Store, b: BatchRecord): BatchData {
   const chunks = chunksOf(store, b);
   return {
     forcedPostRoots: chunks.filter((c) => c.forced).map((c) => fromHex(c.postRoot, 32)),

@@ -56,10 +56,6 @@ export function fromHex(hex: string, expectedLength?: number): Uint8Array {
   return out;
 }
 
-export function wordFromHex(hex: string): Word {
-  return fromHex(hex, 32);
-}
-
 /** Lower-case address bytes (20). */
 export function addressBytes(address: Address): Uint8Array {
   return fromHex(address, 20);

@@ -70,7 +70,6 @@ export const REJECT = {
   CategoryMismatch: 8,
 } as const;
 export type RejectReason = keyof typeof REJECT;
-export const REJECT_NAME: Record<number, RejectReason> = namesOf(REJECT);
 /** Rejections that are signature or signer faults (the rest break a state rule). */
 export const SIGNATURE_FAULTS: readonly RejectReason[] = ["BadSignature", "Unauthorized"];
 
@@ -88,4 +87,3 @@ export const DECODE_ERROR = {
   BodyTooLong: 10,
 } as const;
 export type DecodeErrorName = keyof typeof DECODE_ERROR;
-export const DECODE_ERROR_NAME: Record<number, DecodeErrorName> = namesOf(DECODE_ERROR);
