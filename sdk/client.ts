@@ -274,8 +274,12 @@ export class EphrClient {
   getAccessLog(patient: Address, trust?: TrustLevel) {
     return this.read<{ head: Hex }>("ephr_getAccessLog", toHex(accessLogKey(lc(patient))), [patient], (w) => ({ head: toHex(w) }), trust);
   }
-  /** Every transaction concerning a patient, oldest first (grants, revocations, records, served reads). */
-  history(patient: Address, opts: { types?: Tx["type"][]; limit?: number } = {}) {
+  /**
+   * Transactions concerning a patient, oldest first (grants, revocations, records, served reads): a
+   * page of at most `limit` (default 1000) from sequence number `fromSeq`; the next page starts at the
+   * last entry's `seq` + 1 (an empty page: no more).
+   */
+  history(patient: Address, opts: { types?: Tx["type"][]; limit?: number; fromSeq?: number } = {}) {
     return this.call<HistoryEntry[]>("ephr_getPatientHistory", [patient, opts]);
   }
 

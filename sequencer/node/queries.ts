@@ -6,6 +6,8 @@
 import type { Address, Hex } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { decodeChunkBody } from "../protocol/codec.js";
+import { TX_TYPE } from "../protocol/constants.js";
+import type { TxType } from "../protocol/types.js";
 import {
   accessLogKey,
   consentKey,
@@ -106,8 +108,10 @@ export class Queries {
       case "ephr_chainInfo":
         return this.chainInfo();
       case "ephr_getPatientHistory": {
-        const [patient, opts] = params(z.tuple([addressSchema, z.object({ types: z.array(z.string()).optional(), limit: z.number().int().min(1).max(10_000).optional() }).optional()]), raw, method);
-        return this.history(patient, opts?.types, opts?.limit ?? 1000);
+        const txType = z.enum(Object.keys(TX_TYPE) as [TxType, ...TxType[]]);
+        const options = z.strictObject({ types: z.array(txType).optional(), limit: z.number().int().min(1).max(10_000).optional(), fromSeq: z.number().int().min(0).optional() });
+        const [patient, opts] = params(z.tuple([addressSchema, options.optional()]), raw, method);
+        return this.history(patient, opts?.types, opts?.limit ?? 1000, opts?.fromSeq ?? 0);
       }
       default:
         throw new RpcError("MethodNotFound", `no method ${method}`);
@@ -138,11 +142,12 @@ export class Queries {
 
   /**
    * Every transaction concerning a patient (grants, revocations, delegations, records, served reads),
-   * oldest first, with its status; superseded entries (re-executed after a resync) are left out.
+   * oldest first from sequence number `fromSeq`, with its status; superseded entries (re-executed after
+   * a resync) are left out. A page ends after `limit` entries: continue from the last entry's seq + 1.
    */
-  async history(patient: Hex, types: string[] | undefined, limit: number) {
+  async history(patient: Hex, types: string[] | undefined, limit: number, fromSeq: number) {
     const out: unknown[] = [];
-    for await (const h of this.d.store.historyOf(patient)) {
+    for await (const h of this.d.store.historyOf(patient, fromSeq)) {
       const t = this.d.store.tx(h.hash);
       if (t === undefined || t.seq !== h.seq) continue;
       const log = this.d.store.log(h.seq);

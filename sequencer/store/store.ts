@@ -105,9 +105,9 @@ export class Store {
   }
 
   /** Transactions concerning `patient`, in execution order (some may since have been superseded). */
-  async *historyOf(patient: string): AsyncGenerator<{ seq: number; hash: Hex }> {
+  async *historyOf(patient: string, fromSeq = 0): AsyncGenerator<{ seq: number; hash: Hex }> {
     const p = `h:${patient.toLowerCase()}:`;
-    for await (const [, v] of this.db.iterator({ gte: p, lt: `${p};` })) yield fromJsonBytes(v);
+    for await (const [, v] of this.db.iterator({ gte: `${p}${pad(fromSeq)}`, lt: `${p};` })) yield fromJsonBytes(v);
   }
 
   /** The state tree of every current leaf. */

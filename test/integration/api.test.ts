@@ -183,4 +183,17 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
     expect(seqMetrics).to.include("ephr_executed_total").and.include("ephr_ingest_queue_depth").and.include("ephr_l1_gas_total").and.include("ephr_batch_post_seconds");
     expect(viemHex(1)).to.equal("0x1");
   });
+
+  it("pages a patient's history from a sequence number, and refuses an unknown transaction type filter", async () => {
+    const who = signer("history-patient");
+    for (const g of ["h-clinic-1", "h-clinic-2", "h-clinic-3"]) await c.send(who, { type: "GrantConsent", grantee: addr(g), access: 1, categories: 1, expiry: now() + 86_400 });
+    await c.send(who, { type: "RevokeConsent", grantee: addr("h-clinic-1") });
+    const all = await c.history(addr("history-patient"));
+    expect(all.map((h) => h.tx.type)).to.deep.equal(["GrantConsent", "GrantConsent", "GrantConsent", "RevokeConsent"]);
+    const first = await c.history(addr("history-patient"), { limit: 2 });
+    const rest = await c.history(addr("history-patient"), { fromSeq: first.at(-1)!.seq + 1 });
+    expect([...first, ...rest].map((h) => h.hash)).to.deep.equal(all.map((h) => h.hash));
+    expect((await c.history(addr("history-patient"), { types: ["RevokeConsent"] })).map((h) => h.tx.type)).to.deep.equal(["RevokeConsent"]);
+    await rejects(c.history(addr("history-patient"), { types: ["Grant" as never] }), "InvalidParamsError", -32602);
+  });
 });
