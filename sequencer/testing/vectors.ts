@@ -14,6 +14,7 @@ import {
   decodeBatchData,
   encodeBatchData,
   forcedCountOf,
+  headerOf,
   leafParts,
   leavesOf as batchLeavesOf,
   merkleProof,
@@ -579,15 +580,18 @@ function buildBatchCase(c: BatchCase): BatchDataVector {
   paths.forEach((p, i) => {
     if (!merkleVerify(root, leaves[i]!, i, leaves.length, p)) throw new Error(`batch vector "${c.name}": path of leaf ${i} does not verify`);
   });
+  // the roots the Rollup must commit are what production computes from L1 data (headerOf)
+  const header = headerOf({ index: 0n, prevRoot: BATCH_PREV_ROOT, timestamp: 0n, inboxStart: 0n, forcedBodyHashes: hashes, data: decoded, l1Block: 0n });
+  if (header.dataRoot !== toHex(root) || header.chunkCount !== leaves.length) throw new Error(`batch vector "${c.name}": headerOf disagrees with the leaves`);
   return {
     ...base,
     expected: {
       error: null,
       errorArg: 0,
-      forcedCount: decoded.forcedPostRoots.length,
+      forcedCount: header.forcedCount,
       leaves: leaves.map(toHex),
-      postRoot: toHex(parts.at(-1)!.postRoot),
-      dataRoot: toHex(root),
+      postRoot: header.postRoot,
+      dataRoot: header.dataRoot,
       paths: pathIndices(leaves.length).map((index) => ({ index, path: paths[index]!.map(toHex) })),
       badPaths: badPaths(leaves, root, paths),
     },
