@@ -10,7 +10,7 @@ import { l1Clients } from "../l1/chain.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import type { Logger } from "../log.js";
 import { createMetrics } from "../metrics.js";
-import { connectRedis } from "./redis.js";
+import { connectRedis, withTimeout } from "./redis.js";
 
 export async function startApiNode(cfg: Config, log: Logger) {
   const metrics = createMetrics("api");
@@ -24,10 +24,17 @@ export async function startApiNode(cfg: Config, log: Logger) {
   const ingest = new IngestClient(redis, reader, keys, frontend, cfg.sendTimeoutMs);
   ingest.start();
   const lease = new Lease(redis, keys.lease, cfg.leaseTtlMs, () => undefined);
+  // Reads need only the sequencer's query server: while Redis does not answer (commands wait in the
+  // reconnect queue), the last known query URL serves instead of hanging every read.
   let cached: { url: string; at: number } | null = null;
   const queryUrl = async () => {
     if (cached && Date.now() - cached.at < 1000) return cached.url;
-    const h = await lease.holder();
+    let h;
+    try {
+      h = await withTimeout(lease.holder(), 1000, "reading the sequencer lease");
+    } catch {
+      return cached?.url ?? null;
+    }
     cached = h ? { url: h.queryUrl, at: Date.now() } : null;
     return cached?.url ?? null;
   };
@@ -37,7 +44,7 @@ export async function startApiNode(cfg: Config, log: Logger) {
       ingest,
       queryUrl,
       ready: async () => {
-        if ((await redis.ping()) !== "PONG") return false;
+        if ((await withTimeout(redis.ping(), 1000, "Redis ping").catch(() => null)) !== "PONG") return false;
         const url = await queryUrl();
         if (url === null) return false;
         const r = await fetch(url, { method: "POST", body: JSON.stringify([{ jsonrpc: "2.0", id: 0, method: "ephr_chainInfo" }]), signal: AbortSignal.timeout(2000) });

@@ -9,6 +9,16 @@ export class RedisUnavailableError extends Error {
   }
 }
 
+/** `p`, or a rejection after `ms` (the timer does not keep the process alive). */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: timeout after ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** A connection that reconnects forever after it was first established (Redis may restart). */
 export async function connectRedis(url: string, log: Logger, waitMs = 5000): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (n) => Math.min(2000, 50 * n) });
@@ -22,7 +32,7 @@ export async function connectRedis(url: string, log: Logger, waitMs = 5000): Pro
     warned = false;
   });
   try {
-    await Promise.race([redis.connect(), new Promise((_, reject) => setTimeout(() => reject(new Error(`timeout after ${waitMs} ms`)), waitMs))]);
+    await withTimeout(redis.connect(), waitMs, "connecting");
     await redis.ping();
   } catch (e) {
     redis.disconnect();
