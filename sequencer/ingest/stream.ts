@@ -52,7 +52,12 @@ export class IngestClient {
     this.waiting.clear();
   }
 
-  async submit(txs: WireTx[]): Promise<Verdict[]> {
+  /**
+   * Queue `txs` and resolve with their verdicts. Rejects with SequencerUnavailableError when they
+   * cannot be queued or no verdict comes within the timeout; the promise is the only place either
+   * failure surfaces (a late failure of the queueing command is not left unhandled).
+   */
+  submit(txs: WireTx[]): Promise<Verdict[]> {
     const request = `${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
     const done = new Promise<Verdict[]>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -61,16 +66,13 @@ export class IngestClient {
       }, this.timeoutMs);
       this.waiting.set(request, { resolve, reject, timer });
     });
-    try {
-      await this.redis.xadd(this.keys.ingest, "*", "f", this.frontend, "r", request, "d", JSON.stringify(txs));
-    } catch (e) {
+    this.redis.xadd(this.keys.ingest, "*", "f", this.frontend, "r", request, "d", JSON.stringify(txs)).catch((e: Error) => {
       const w = this.waiting.get(request);
-      if (w) {
-        clearTimeout(w.timer);
-        this.waiting.delete(request);
-      }
-      throw new SequencerUnavailableError(`cannot queue the transactions: ${(e as Error).message}`);
-    }
+      if (!w) return; // already timed out
+      clearTimeout(w.timer);
+      this.waiting.delete(request);
+      w.reject(new SequencerUnavailableError(`cannot queue the transactions: ${e.message}`));
+    });
     return done;
   }
 

@@ -20,8 +20,14 @@ export async function startApiNode(cfg: Config, log: Logger) {
   const redis = await connectRedis(cfg.redisUrl, log);
   const reader = redis.duplicate();
   reader.on("error", () => undefined); // the main connection reports Redis trouble
+  // Sends go through a connection without an offline queue: while Redis is down a send fails at once
+  // with SequencerUnavailable instead of waiting in a queue and reaching the sequencer after its
+  // client was told it failed.
+  const writer = redis.duplicate({ enableOfflineQueue: false });
+  writer.on("error", () => undefined);
+  await writer.connect();
   const frontend = `api-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const ingest = new IngestClient(redis, reader, keys, frontend, cfg.sendTimeoutMs);
+  const ingest = new IngestClient(writer, reader, keys, frontend, cfg.sendTimeoutMs);
   ingest.start();
   const lease = new Lease(redis, keys.lease, cfg.leaseTtlMs, () => undefined);
   // Reads need only the sequencer's query server: while Redis does not answer (commands wait in the
@@ -68,6 +74,7 @@ export async function startApiNode(cfg: Config, log: Logger) {
       ingest.stop();
       await api.close();
       reader.disconnect();
+      writer.disconnect();
       redis.disconnect();
     },
   };

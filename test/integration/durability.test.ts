@@ -124,6 +124,43 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     await checkOutcome(d, api.url, txs, report.acked, sep);
   });
 
+  it("while Redis is down, answers reads from the sequencer, /ready with 503 and sends with SequencerUnavailable, all within seconds; resumes when Redis returns", async () => {
+    const { api } = await boot();
+    const before = makeGrants(30, sep, "rdown-a", CLINIC, FAR);
+    expect((await deliverAll(before, () => api.url)).acked.size).to.equal(30);
+    const client = new EphrClient({ url: api.url });
+    const rootBefore = (await client.chainInfo(true)).stateRoot;
+    await client.nonceOf(before[0]!.signer); // the front-end now knows where the query server is
+    await sleep(1100); // and that knowledge is older than its one-second cache
+
+    await d.redis.stop();
+    const timed = async <T>(f: () => Promise<T>) => {
+      const t0 = Date.now();
+      const value = await f();
+      return { value, ms: Date.now() - t0 };
+    };
+    const read = await timed(() => client.nonceOf(before[0]!.signer));
+    expect(read.value, "a read answers from the sequencer's state").to.equal(1);
+    expect(read.ms, "a read does not wait for Redis").to.be.lessThan(2500);
+    const ready = await timed(() => fetch(new URL("/ready", api.url)));
+    expect(ready.value.status, "/ready says not ready").to.equal(503);
+    expect(ready.ms, "/ready does not wait for Redis").to.be.lessThan(2500);
+    const [late] = makeGrants(1, sep, "rdown-late", CLINIC, FAR);
+    const send = await timed(() => client.sendSigned(late!.stx, late!.signer).then(() => null, (e: { name: string; code: number }) => e));
+    expect(send.value?.name, "a send is refused while Redis is down").to.equal("SequencerUnavailableError");
+    expect(send.ms, "at once, not after the send timeout (3 s here)").to.be.lessThan(1500);
+    expect(api.output(), "the front-end survives it").to.not.include("SequencerUnavailableError:");
+
+    await d.redis.restart();
+    await waitUntil("/ready after Redis returns", async () => (await fetch(new URL("/ready", api.url))).status === 200, 30_000);
+    expect((await client.chainInfo(true)).stateRoot, "nothing executed while Redis was down").to.equal(rootBefore);
+    expect(await client.receipt(late!.hash), "the refused send was not queued behind its client's back").to.equal(null);
+    const after = makeGrants(30, sep, "rdown-b", CLINIC, FAR);
+    const report = await deliverAll([late!, ...after], () => api.url);
+    expect(report.unexpected).to.deep.equal([]);
+    await checkOutcome(d, api.url, [...before, late!, ...after], new Set([...before.map((t) => t.hash), ...report.acked]), sep);
+  });
+
   it("keeps accepting while L1 is unreachable for a minute, then posts every batch in order", async () => {
     d = await startDevnet();
     const proxy: CuttableProxy = await startProxy(d.l1.port);

@@ -45,7 +45,7 @@ export async function startRedis(): Promise<RedisServer> {
   const stop = () =>
     new Promise<void>((resolve) => {
       const c = child;
-      if (c === null || c.exitCode !== null) return resolve();
+      if (c === null || c.exitCode !== null || c.signalCode !== null) return resolve();
       c.once("exit", () => resolve());
       c.kill("SIGKILL");
     });
