@@ -78,6 +78,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   let durable = durableNow();
   const resyncFromL1 = async (force = false): Promise<"in-line" | "resynced" | "wait"> => {
     const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32), force);
+    log.info({ from: r.from, outcome: r.kind }, "compared our batches with L1's");
     if (r.kind !== "resync") return r.kind;
     const out = await engineStep("re-executing from L1", () => engine.resync(r.agree, r.foreign));
     await store.commit(out.writer).catch((e: Error) => {
@@ -438,6 +439,18 @@ function startQueryServer(host: string, port: number, queries: () => Queries | n
   });
 }
 
+/** Our newest batch marked final (final batches are a prefix of `0..nextBatch-1`), or null. */
+function lastFinalBatch(store: Store, nextBatch: number): number | null {
+  let lo = 0;
+  let hi = nextBatch; // the answer + 1 lies in [lo, hi]
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (store.batch(mid)?.status === "final") lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? null : lo - 1;
+}
+
 /**
  * How our history relates to L1's: the longest prefix of our posted batches that L1 holds unchanged
  * (`agree`), and the batches L1 holds after it, read and verified from L1 data. "in-line" when L1 has
@@ -445,11 +458,21 @@ function startQueryServer(host: string, port: number, queries: () => Queries | n
  * (a challenger will revert it).
  */
 async function planResync(store: Store, engine: Engine, reader: BatchReader, client: PublicClient, rollup: Address, separator: Uint8Array, force = false): Promise<
-  { kind: "in-line" | "wait" } | { kind: "resync"; agree: number; foreign: ForeignBatch[] }
+  ({ kind: "in-line" | "wait" } | { kind: "resync"; agree: number; foreign: ForeignBatch[] }) & { from: number }
 > {
   const count = Number(await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batchCount" }));
   const tip = await client.readContract({ address: rollup, abi: rollupAbi, functionName: "tipRoot" });
+  // Final batches cannot change on L1 (no proof is accepted against them): when L1 still holds our
+  // newest final batch unchanged, the comparison starts after it instead of reading every batch ever
+  // posted. Otherwise (L1 does not hold it: another chain, or a store that is not this deployment's)
+  // every batch is compared from the first.
+  const lastFinal = lastFinalBatch(store, engine.headRecord.nextBatch);
   let agree = 0;
+  if (lastFinal !== null && lastFinal < count) {
+    const ours = store.batch(lastFinal)!;
+    if (ours.l1 && (await reader.liveHeader(lastFinal)) === batchHeaderHash(headerFromJson(ours.l1.header))) agree = lastFinal + 1;
+  }
+  const from = agree;
   while (agree < count) {
     const ours = store.batch(agree);
     if (ours === undefined || !ours.l1 || (ours.status !== "posted" && ours.status !== "final")) break;
@@ -460,7 +483,7 @@ async function planResync(store: Store, engine: Engine, reader: BatchReader, cli
   const next = store.batch(agree);
   const ourTip = agree > 0 ? store.batch(agree - 1)!.postRoot : "0x0000000000000000000000000000000000000000000000000000000000000000";
   const ourNextInLine = next === undefined || next.prevRoot.toLowerCase() === tip.toLowerCase();
-  if (agree === count && ourNextInLine && ourTip.toLowerCase() === tip.toLowerCase()) return force ? { kind: "resync", agree, foreign: [] } : { kind: "in-line" };
+  if (agree === count && ourNextInLine && ourTip.toLowerCase() === tip.toLowerCase()) return force ? { kind: "resync", agree, foreign: [], from } : { kind: "in-line", from };
   // Read and verify L1's batches after our agreed prefix.
   const fromBlock = agree > 0 ? BigInt(store.batch(agree - 1)!.l1!.block) : undefined;
   const submitted = await reader.liveSubmissions(fromBlock ?? reader.deployBlock);
@@ -471,11 +494,11 @@ async function planResync(store: Store, engine: Engine, reader: BatchReader, cli
     if (ev === undefined) throw new Error(`no BatchSubmitted event found for L1 batch ${i}`);
     const { data, forcedBodies } = await reader.batchData(ev);
     const v = verifyBatch({ preState: state, header: ev.header, data, forcedBodies, domainSeparator: separator });
-    if (!v.ok) return { kind: "wait" };
+    if (!v.ok) return { kind: "wait", from };
     state = v.state;
     const blk = await client.getBlock({ blockNumber: ev.block });
     foreign.push({ header: ev.header, data, forcedBodies, l1: { txHash: ev.txHash, submittedAt: Number(blk.timestamp) } });
   }
-  return { kind: "resync", agree, foreign };
+  return { kind: "resync", agree, foreign, from };
 }
 

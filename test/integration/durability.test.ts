@@ -204,6 +204,36 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     await checkOutcome(d, api.url, [...first, ...more], new Set([...first, ...more].map((t) => t.hash)), sep);
   });
 
+  it("after batches became final, a restarted sequencer compares with L1 only from its newest final batch and goes on in line", async () => {
+    const { seq, api } = await boot({}, { params: { challengePeriod: 2n } });
+    const client = new EphrClient({ url: api.url });
+    const first = makeGrants(80, sep, "fin-a", CLINIC, FAR);
+    expect((await deliverAll(first, () => api.url, { perRequest: 10, concurrency: 1 })).acked.size).to.equal(80);
+    await waitUntil("the grants to be posted", async () => (await client.receipt(first[first.length - 1]!.hash))?.status === "posted", 30_000);
+    // L1 time passes the challenge period (blocks come only with transactions on this L1)
+    const rpc = (method: string, params: unknown[] = []) =>
+      fetch(d.l1.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    await rpc("evm_increaseTime", [5]);
+    await rpc("evm_mine");
+    const receipt = await client.waitFor(first[0]!.hash, "final", { timeoutMs: 30_000 });
+    expect(receipt.status, "a receipt reaches the final level").to.equal("final");
+    await waitUntil("a final batch after the first", async () => ((await client.chainInfo(true)).finalBatch ?? -1) >= 1, 30_000);
+    await seq.kill("SIGKILL");
+    const again = track(await spawnSequencer(d));
+    const compared = again
+      .output()
+      .split("\n")
+      .filter((l) => l.includes("compared our batches with L1's"))
+      .map((l) => JSON.parse(l) as { from: number; outcome: string });
+    expect(compared.length, "compared once at start").to.equal(1);
+    expect(compared[0]!.outcome).to.equal("in-line");
+    expect(compared[0]!.from, "batches up to the newest final one are not read again").to.be.greaterThan(1);
+    const more = makeGrants(40, sep, "fin-b", CLINIC, FAR);
+    const report = await deliverAll(more, () => api.url);
+    expect(report.unexpected).to.deep.equal([]);
+    await checkOutcome(d, api.url, [...first, ...more], new Set([...first, ...more].map((t) => t.hash)), sep);
+  });
+
   it("refuses to start on a data directory that does not know the batches L1 holds", async () => {
     const { api } = await boot();
     expect((await deliverAll(makeGrants(20, sep, "fresh", CLINIC, FAR), () => api.url)).acked.size).to.equal(20);
