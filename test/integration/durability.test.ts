@@ -12,7 +12,11 @@ import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
 import { type CuttableProxy, startProxy } from "../support/proxy.js";
-import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, startDevnet } from "../support/devnet.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnService, startDevnet } from "../support/devnet.js";
 
 const CLINIC = testAccount("clinic").address;
 const FAR = Math.floor(Date.now() / 1000) + 365 * 86_400;
@@ -202,6 +206,52 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     const report = await deliverAll(more, () => api.url);
     expect(report.unexpected).to.deep.equal([]);
     await checkOutcome(d, api.url, [...first, ...more], new Set([...first, ...more].map((t) => t.hash)), sep);
+  });
+
+  it("keeps a watcher running through an L1 RPC outage: it retries with growing backoff and then verifies the batches posted meanwhile", async () => {
+    const { api } = await boot();
+    const proxy = await startProxy(d.l1.port);
+    try {
+      const watcher = track(
+        spawnService("watcher", {
+          EPHR_L1_RPC_URL: proxy.url,
+          EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
+          EPHR_INBOX_ADDRESS: d.deployment.inbox,
+          EPHR_DEPLOY_BLOCK: d.deployment.deployBlock,
+          EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!,
+          EPHR_WATCHER_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-watcher-")),
+          EPHR_WATCHER_POLL_MS: "100",
+          EPHR_LOG_LEVEL: "info",
+        }),
+      );
+      const lines = (msg: string) =>
+        watcher
+          .output()
+          .split("\n")
+          .filter((l) => l.includes(`"msg":"${msg}"`))
+          .map((l) => JSON.parse(l) as { batch?: number; retryInMs?: number });
+      const batchCount = async () => Number(await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "batchCount" }));
+      const verifiedUpTo = () => Math.max(-1, ...lines("batch verified").map((l) => l.batch!));
+      expect((await deliverAll(makeGrants(20, sep, "wo-a", CLINIC, FAR), () => api.url)).acked.size).to.equal(20);
+      await waitUntil("the watcher to verify the first batch", async () => verifiedUpTo() >= 0, 30_000);
+
+      proxy.cut();
+      const before = await batchCount();
+      expect((await deliverAll(makeGrants(20, sep, "wo-b", CLINIC, FAR), () => api.url)).acked.size).to.equal(20);
+      await waitUntil("a batch posted while the watcher cannot reach L1", async () => (await batchCount()) > before, 30_000);
+      await waitUntil("backoff to grow", async () => lines("watcher round failed; retrying").length >= 4, 30_000);
+      const backoffs = lines("watcher round failed; retrying").map((l) => l.retryInMs!);
+      expect(backoffs[3]!, "each failed round waits longer").to.be.greaterThan(backoffs[0]!);
+      expect(verifiedUpTo(), "nothing verified while L1 is unreachable").to.be.lessThan(before);
+
+      proxy.restore();
+      const after = await batchCount();
+      await waitUntil("the watcher to verify the batches posted meanwhile", async () => verifiedUpTo() >= after - 1, 60_000);
+      expect(await Promise.race([watcher.exited, sleep(10).then(() => "running")]), "the watcher never stopped").to.equal("running");
+      expect(watcher.output()).to.not.include("fraud");
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("after batches became final, a restarted sequencer compares with L1 only from its newest final batch and goes on in line", async () => {
