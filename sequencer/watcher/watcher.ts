@@ -66,6 +66,10 @@ interface PendingFraud {
 export class Watcher {
   private tree: TreeState;
   private cp: Checkpoint;
+  /** verified batches that are not final yet, oldest first */
+  private recent: VerifiedBatch[];
+  /** the records of `recent` as they are on disk (index → header hash) */
+  private readonly stored = new Map<number, Hex>();
   private readonly reader: BatchReader;
   private separator!: Word;
   private challengePeriod = 0;
@@ -73,16 +77,22 @@ export class Watcher {
   private overdueAlerted = -1;
   readonly stats = { verified: 0, frauds: 0, proofs: 0, rewardWei: 0n, lastVerified: -1 };
 
-  private constructor(private readonly d: WatcherDeps, tree: TreeNode | null, cp: Checkpoint) {
+  private constructor(private readonly d: WatcherDeps, tree: TreeNode | null, cp: Checkpoint, recent: VerifiedBatch[]) {
     this.tree = new TreeState(tree);
     this.cp = cp;
+    this.recent = recent;
     this.reader = new BatchReader(d.client, d.rollup, d.inbox, d.deployBlock);
   }
 
   static async open(d: WatcherDeps): Promise<Watcher> {
-    const cp = d.store.checkpoint() ?? { cursor: d.deployBlock.toString(), recent: [], next: 0, root: toHex(new Uint8Array(32)) };
+    const saved = d.store.checkpoint() as (Checkpoint & { recent?: VerifiedBatch[] }) | undefined;
+    const { recent: inCheckpoint, ...cp } = saved ?? { cursor: d.deployBlock.toString(), next: 0, root: toHex(new Uint8Array(32)) };
+    const stored = await d.store.recent();
     const tree = await d.store.loadTree();
-    const w = new Watcher(d, tree, cp);
+    // A checkpoint written before batch records had keys of their own carries them itself: the next
+    // write moves them out.
+    const w = new Watcher(d, tree, cp, inCheckpoint ?? stored);
+    for (const b of stored) w.stored.set(b.index, b.headerHash);
     if (toHex(w.tree.rootHash) !== cp.root) throw new Error(`watcher store is inconsistent: leaves hash to ${toHex(w.tree.rootHash)}, checkpoint says ${cp.root}`);
     w.separator = fromHex(await d.client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "domainSeparator" }), 32);
     w.challengePeriod = Number(await d.client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "challengePeriod" }));
@@ -162,7 +172,7 @@ export class Watcher {
     const rec: VerifiedBatch = { index: ev.index, headerHash: batchHeaderHash(ev.header), postRoot: ev.header.postRoot, block: ev.block.toString(), blockHash: ev.blockHash, finalAt: 0 };
     const info = await this.d.client.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(ev.index)] }).catch(() => null);
     rec.finalAt = info ? Number(info.finalizesAt) : Number(ev.header.timestamp) + this.challengePeriod;
-    this.cp.recent.push(rec);
+    this.recent.push(rec);
     this.cp.next = ev.index + 1;
     this.stats.verified++;
     this.stats.lastVerified = ev.index;
@@ -242,7 +252,7 @@ export class Watcher {
       dropped.push(i);
     }
     this.tree = new TreeState(root);
-    this.cp.recent = this.cp.recent.filter((b) => b.index < index);
+    this.recent = this.recent.filter((b) => b.index < index);
     this.cp.next = index;
     await this.persist([...leaves.values()], undefined, dropped);
   }
@@ -253,7 +263,7 @@ export class Watcher {
    */
   private async checkReorg(): Promise<void> {
     const latest = await this.d.client.getBlockNumber({ cacheTime: 0 });
-    for (const b of this.cp.recent) {
+    for (const b of this.recent) {
       if (BigInt(b.block) + REORG_DEPTH < latest) continue;
       const blk = await this.d.client.getBlock({ blockNumber: BigInt(b.block) }).catch((e: Error) => {
         if (e instanceof BlockNotFoundError) return null; // the chain is now shorter than that block
@@ -273,14 +283,19 @@ export class Watcher {
 
   private pruneFinal(): number[] {
     const now = Math.floor(Date.now() / 1000);
-    const final = this.cp.recent.filter((b) => b.finalAt > 0 && b.finalAt <= now);
-    this.cp.recent = this.cp.recent.filter((b) => !(b.finalAt > 0 && b.finalAt <= now));
+    const final = this.recent.filter((b) => b.finalAt > 0 && b.finalAt <= now);
+    this.recent = this.recent.filter((b) => !(b.finalAt > 0 && b.finalAt <= now));
     return final.map((b) => b.index);
   }
 
   private async persist(leaves: { key: Word; value: Uint8Array | null; preimage?: Uint8Array }[], addUndo?: { index: number; entries: UndoEntry[] }, dropUndo: number[] = []): Promise<void> {
     this.cp.root = toHex(this.tree.rootHash);
-    await this.d.store.commit({ leaves, addUndo, dropUndo, checkpoint: this.cp });
+    const putRecent = this.recent.filter((b) => this.stored.get(b.index) !== b.headerHash);
+    const live = new Set(this.recent.map((b) => b.index));
+    const dropRecent = [...this.stored.keys()].filter((i) => !live.has(i));
+    await this.d.store.commit({ leaves, addUndo, dropUndo, putRecent, dropRecent, checkpoint: this.cp });
+    for (const i of dropRecent) this.stored.delete(i);
+    for (const b of putRecent) this.stored.set(b.index, b.headerHash);
   }
 
   /** An overdue inbox entry: alert, and with a rescue key post the batch that includes it. */

@@ -79,6 +79,30 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     expect(alerts).to.deep.equal([]);
   });
 
+  it("keeps each unfinal batch's record under its own key, so a write does not grow with the challenge period, and reads checkpoints that still carry them", async () => {
+    await honest(["alice"]);
+    await honest(["bob"]);
+    const w = await openWatcher();
+    await w.tick();
+    const store = stores[stores.length - 1]!;
+    const cp = store.checkpoint() as unknown as Record<string, unknown>;
+    expect(cp, "the checkpoint holds no batch list").to.not.have.property("recent");
+    const recent = await store.recent();
+    expect(recent.map((b) => b.index)).to.deep.equal([0, 1]);
+
+    // A store written by an earlier version: the records inside the checkpoint, none under their own keys.
+    await store.commit({ leaves: [], dropRecent: [0, 1], checkpoint: { ...store.checkpoint()!, recent } as never });
+    await stores.pop()!.close();
+    const again = await openWatcher();
+    const migrated = stores[stores.length - 1]!;
+    expect(await migrated.recent(), "nothing under its own key yet").to.deep.equal([]);
+    await honest(["carol"]);
+    await again.tick();
+    expect((await migrated.recent()).map((b) => b.index), "moved out of the checkpoint on the next write").to.deep.equal([0, 1, 2]);
+    expect(migrated.checkpoint() as unknown as Record<string, unknown>).to.not.have.property("recent");
+    expect(again.root).to.equal(await d.rollup.read.tipRoot());
+  });
+
   it("proves a fraud itself and rolls its state back with the revert", async () => {
     await honest(["alice"]);
     const w = await openWatcher();
@@ -91,11 +115,15 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     await w.tick();
     expect(w.nextBatch).to.equal(1);
     expect(w.root).to.equal(await d.rollup.read.tipRoot());
+    const store = stores[stores.length - 1]!;
+    expect((await store.recent()).map((b) => b.index), "the reverted batch's record is gone from disk").to.deep.equal([0]);
     // the honest chain continues and is verified
     await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: d.proposer.account });
     await honest(["frank"]);
     await w.tick();
     expect(w.nextBatch).to.equal(2);
+    const [, replacement] = await store.recent();
+    expect(replacement?.headerHash, "the replacing batch's record is on disk").to.equal((await d.rollup.read.batch([1n])).headerHash);
   });
 
   it("spends nothing more on a fraud another challenger proved first", async () => {
