@@ -76,6 +76,18 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   // The newest state all of whose writes are on disk (set as each commit lands; see commit below).
   const durableNow = () => ({ tree: engine.tree.root, chunk: engine.headRecord.nextChunk - 1 });
   let durable = durableNow();
+  // Undo records of final batches are never read again (no rollback reaches a final batch, and only
+  // the newest final root and later ones are served): deleting them keeps the store's growth to the
+  // transactions themselves.
+  const pruneFinal = (index: number) => {
+    const b = store.batch(index);
+    if (b === undefined || b.status !== "final" || b.chunks.length === 0) return;
+    const upTo = Math.max(...b.chunks);
+    store.pruneUndo(upTo).then(
+      (n) => n > 0 && log.debug({ batch: index, upToChunk: upTo, records: n }, "undo records of final batches deleted"),
+      (e: Error) => log.warn({ err: e.message }, "cannot delete undo records of final batches (retried when the next batch is final)"),
+    );
+  };
   const resyncFromL1 = async (force = false): Promise<"in-line" | "resynced" | "wait"> => {
     const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32), force);
     log.info({ from: r.from, outcome: r.kind }, "compared our batches with L1's");
@@ -107,6 +119,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   }
   log.info({ root: engine.stateRoot, head: engine.headRecord }, "state loaded");
   await refreshStatus(store, status);
+  if (status.finalBatch !== null) pruneFinal(status.finalBatch);
   queries = new Queries({ store, engine, status: () => status, durable: () => durable });
 
   const consumer = new IngestConsumer(redis, keys);
@@ -136,7 +149,10 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
           log.error({ batch: index, why }, "L1 diverged from the sequencer's history: posting paused");
         }
       },
-      onStatus: (b) => applyStatus(status, b),
+      onStatus: (b) => {
+        applyStatus(status, b);
+        if (b.status === "final") pruneFinal(b.index);
+      },
       onRebuild: (index, why) => {
         log.warn({ batch: index, why }, "rebuilding unposted batches");
         rebuild = true;

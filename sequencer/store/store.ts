@@ -6,7 +6,7 @@
  *   l:<seq>           LogEntry        (acknowledged transactions, in order)
  *   t:<hash>          TxIndex
  *   c:<chunk>         ChunkRecord
- *   u:<chunk>         UndoRecord[]
+ *   u:<chunk>         UndoRecord[]   (deleted once the chunk's batch is final)
  *   b:<batch>         BatchRecord
  *   s:<key>           current state leaf: value (32 bytes) || preimage
  */
@@ -95,6 +95,18 @@ export class Store {
   }
   batch(index: number): BatchRecord | undefined {
     return this.getJson<BatchRecord>(`b:${pad(index)}`);
+  }
+
+  /**
+   * Delete the undo records of chunks up to `upTo` (inclusive): those of final batches, which no
+   * rollback and no served root can reach any more. Returns how many were deleted. Not synced: a
+   * deletion lost in a crash is made again by the next call.
+   */
+  async pruneUndo(upTo: number): Promise<number> {
+    const ops: Op[] = [];
+    for await (const key of this.db.keys({ gte: "u:", lte: `u:${pad(upTo)}` })) ops.push({ type: "del", key });
+    if (ops.length > 0) await this.db.batch(ops, { sync: false });
+    return ops.length;
   }
 
   /** Batches from `index` on, in order. */

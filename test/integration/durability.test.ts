@@ -9,6 +9,7 @@ import type { Hex } from "viem";
 import { EphrClient } from "../../sdk/client.js";
 import { fromHex } from "../../sequencer/protocol/bytes.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
+import { Store } from "../../sequencer/store/store.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
 import { type CuttableProxy, startProxy } from "../support/proxy.js";
@@ -268,7 +269,19 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     const receipt = await client.waitFor(first[0]!.hash, "final", { timeoutMs: 30_000 });
     expect(receipt.status, "a receipt reaches the final level").to.equal("final");
     await waitUntil("a final batch after the first", async () => ((await client.chainInfo(true)).finalBatch ?? -1) >= 1, 30_000);
+    const finalBatch = (await client.chainInfo(true)).finalBatch!;
     await seq.kill("SIGKILL");
+    const store = await Store.open(d.dataDir);
+    try {
+      const last = store.batch(finalBatch)!;
+      expect(last.status).to.equal("final");
+      const lastChunk = Math.max(...last.chunks);
+      for (let c = 0; c <= lastChunk; c++) expect(store.undo(c), `undo record of chunk ${c} (final) deleted`).to.equal(undefined);
+      const head = store.head();
+      for (let c = lastChunk + 1; c < head.nextChunk; c++) expect(store.undo(c), `undo record of chunk ${c} (not final) kept`).to.not.equal(undefined);
+    } finally {
+      await store.close();
+    }
     const again = track(await spawnSequencer(d));
     const compared = again
       .output()
@@ -278,6 +291,8 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     expect(compared.length, "compared once at start").to.equal(1);
     expect(compared[0]!.outcome).to.equal("in-line");
     expect(compared[0]!.from, "batches up to the newest final one are not read again").to.be.greaterThan(1);
+    const atFinal = await client.getNonce(first[0]!.signer, "final");
+    expect(atFinal.value, "a read proven against the final root").to.equal(1);
     const more = makeGrants(40, sep, "fin-b", CLINIC, FAR);
     const report = await deliverAll(more, () => api.url);
     expect(report.unexpected).to.deep.equal([]);
