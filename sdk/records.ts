@@ -10,7 +10,8 @@ import { encryptRecord, matchesAnchor, openRecord } from "../sequencer/crypto/in
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { prepareResource } from "../sequencer/fhir/index.js";
 import type { EphrClient, TypedDataSigner } from "./client.js";
-import { EphrError } from "./errors.js";
+import { RPC_ERROR } from "../sequencer/api/errors.js";
+import { EphrError, TimeoutError } from "./errors.js";
 import type { TrustLevel } from "./verify.js";
 import { type ServedRecord, type VaultClient, VaultRequestError } from "./vault.js";
 
@@ -42,11 +43,32 @@ export interface StoredRecord {
   anchor: Hex;
 }
 
-/** The published encryption key of `account` (as the sequencer's latest state holds it). */
-export async function encryptionKeyOf(ephr: EphrClient, account: Address): Promise<Uint8Array> {
-  const k = await ephr.getEncryptionKey(account, "soft");
-  if (!k.exists || k.value === null) throw new NoEncryptionKeyError(account);
-  return fromHex(k.value, 32);
+/**
+ * The published encryption key of `account`, proven against a root the Rollup holds (at `trust`,
+ * default "posted": with an L1-configured client the sequencer cannot substitute a key of its own,
+ * so it cannot make a writer wrap a data key to it). A key the sequencer has executed but not yet
+ * posted (a registration or rotation made just before) is waited for, up to `waitMs`, so that the
+ * key used is always the newest one the account registered and a proven one.
+ */
+export async function encryptionKeyOf(ephr: EphrClient, account: Address, opts: { trust?: Exclude<TrustLevel, "soft">; waitMs?: number; pollMs?: number } = {}): Promise<Uint8Array> {
+  const trust = opts.trust ?? "posted";
+  const until = Date.now() + (opts.waitMs ?? 60_000);
+  const newest = (await ephr.getEncryptionKey(account, "soft")).value;
+  for (;;) {
+    let proven: Hex | null;
+    try {
+      proven = (await ephr.getEncryptionKey(account, trust)).value;
+    } catch (e) {
+      if (!(e instanceof EphrError && e.code === RPC_ERROR.RootUnavailable)) throw e;
+      proven = null; // nothing posted / final yet
+    }
+    if (proven !== null && (newest === null || proven === newest)) return fromHex(proven, 32);
+    if (newest === null) throw new NoEncryptionKeyError(account);
+    if (Date.now() >= until) {
+      throw new TimeoutError(`the encryption key ${account} registered last is not ${trust} on L1 yet (it has ${proven ?? "none"}); try again once its batch is ${trust}`, { account, trust, proven, newest });
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+  }
 }
 
 /** How many stored-but-unanchored versions storeRecord steps over before it gives up. */
