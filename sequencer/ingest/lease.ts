@@ -52,6 +52,10 @@ export class Lease {
       if (ok === "OK") {
         this.validUntil = started + this.ttlMs;
         this.timer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.ttlMs / 3)));
+        this.timer.unref(); // the lease alone does not keep a process alive
+        // A Redis that comes back after a restart has lost the key: take it again at once, before a
+        // waiting sequencer can, and so that front-ends find the holder without a gap.
+        this.redis.on("ready", this.renewNow);
         return;
       }
       const h = await this.holder().catch(() => null);
@@ -68,6 +72,10 @@ export class Lease {
     return !this.lost && this.timer !== null && Date.now() < this.validUntil - Math.min(1000, this.ttlMs / 5);
   }
 
+  private readonly renewNow = () => {
+    if (this.timer !== null) void this.renew();
+  };
+
   private async renew(): Promise<void> {
     const started = Date.now();
     let r: unknown;
@@ -82,6 +90,7 @@ export class Lease {
     }
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.redis.off("ready", this.renewNow);
     this.lost = true;
     this.onLost("another sequencer holds the lease");
   }
@@ -89,6 +98,7 @@ export class Lease {
   async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.redis.off("ready", this.renewNow);
     await this.redis.eval(RELEASE, 1, this.key, this.value).catch(() => undefined);
   }
 }

@@ -41,7 +41,10 @@ export async function startApiNode(cfg: Config, log: Logger) {
     } catch {
       return cached?.url ?? null;
     }
-    cached = h ? { url: h.queryUrl, at: Date.now() } : null;
+    // A free lease with a sequencer known before: Redis may have lost the key (a restart) while that
+    // sequencer still runs and is about to take it again; it answers if it is still there (else the
+    // read fails with SequencerUnavailable, as it would with no URL).
+    if (h) cached = { url: h.queryUrl, at: Date.now() };
     return cached?.url ?? null;
   };
   const api = await startApiServer(
