@@ -31,8 +31,10 @@ const READ_METHODS = new Set([
 export interface ApiDeps {
   domain: ChainDomain;
   ingest: IngestClient;
-  /** where read methods go: the sequencer's query server (null while there is none) */
-  queryUrl: () => Promise<string | null>;
+  /** where read methods go: the sequencer's query server (null while there is none); `fresh`: not from a cache */
+  queryUrl: (fresh?: boolean) => Promise<string | null>;
+  /** how long no sequencer has held the lease, when that is long enough to refuse sends (else 0) */
+  sequencerAbsentMs?: () => Promise<number>;
   ready: () => Promise<boolean>;
   metrics: Metrics;
   log: Logger;
@@ -146,6 +148,12 @@ async function dispatch(deps: ApiDeps, body: unknown): Promise<Response | Respon
 
 async function sendAll(deps: ApiDeps, sends: { i: number; req: RpcRequest; wire: WireTx }[], responses: (Response | undefined)[]): Promise<void> {
   if (sends.length === 0) return;
+  const absent = (await deps.sequencerAbsentMs?.().catch(() => 0)) ?? 0;
+  if (absent > 0) {
+    const err = new RpcError("SequencerUnavailable", `no sequencer has run for ${Math.round(absent / 1000)} s (the sequencer lease is free): nothing was queued; send again later`, { hashes: sends.map((s) => s.wire.h) });
+    for (const s of sends) responses[s.i] = rpcError(s.req.id ?? null, err);
+    return;
+  }
   let verdicts;
   try {
     verdicts = await deps.ingest.submit(sends.map((s) => s.wire));
@@ -177,8 +185,16 @@ async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], r
   };
   const url = await deps.queryUrl().catch(() => null);
   if (url === null) return unavailable("no sequencer is running (the sequencer lease is free)");
+  const body = JSON.stringify(reads.map((r) => ({ ...r.req, id: r.i })));
+  const ask = (u: string) => fetch(u, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
   try {
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(reads.map((r) => ({ ...r.req, id: r.i }))), signal: AbortSignal.timeout(10_000) });
+    // A sequencer that no longer answers may have been replaced since the holder was last read: ask
+    // the current holder once before giving up.
+    const res = await ask(url).catch(async (e: unknown) => {
+      const now = await deps.queryUrl(true).catch(() => null);
+      if (now === null || now === url) throw e;
+      return ask(now);
+    });
     const answers = (await res.json().catch(() => null)) as Response[] | null;
     if (!res.ok || !Array.isArray(answers)) {
       for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("Internal", `the sequencer's query server refused the reads (HTTP ${res.status}): are the API's and the sequencer's request limits the same?`));

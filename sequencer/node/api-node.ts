@@ -33,8 +33,10 @@ export async function startApiNode(cfg: Config, log: Logger) {
   // Reads need only the sequencer's query server: while Redis does not answer (commands wait in the
   // reconnect queue), the last known query URL serves instead of hanging every read.
   let cached: { url: string; at: number } | null = null;
-  const queryUrl = async () => {
-    if (cached && Date.now() - cached.at < 1000) return cached.url;
+  /** since when Redis has answered that no sequencer holds the lease (null: one holds it) */
+  let freeSince: number | null = null;
+  const queryUrl = async (fresh = false) => {
+    if (!fresh && cached && Date.now() - cached.at < 1000) return cached.url;
     let h;
     try {
       h = await withTimeout(lease.holder(), 1000, "reading the sequencer lease");
@@ -45,13 +47,25 @@ export async function startApiNode(cfg: Config, log: Logger) {
     // sequencer still runs and is about to take it again; it answers if it is still there (else the
     // read fails with SequencerUnavailable, as it would with no URL).
     if (h) cached = { url: h.queryUrl, at: Date.now() };
+    freeSince = h ? null : (freeSince ?? Date.now());
     return cached?.url ?? null;
+  };
+  // A send is queued for the sequencer even while none holds the lease for a moment (one restarting
+  // takes up the queue), but not once none has for two lease lifetimes: the client is then told at
+  // once that nothing was queued, instead of waiting for a verdict that may come much later.
+  const leaseWatch = setInterval(() => void queryUrl().catch(() => undefined), 1000); // notices when the lease became free
+  leaseWatch.unref();
+  const sequencerAbsentMs = async () => {
+    await queryUrl();
+    const absent = freeSince === null ? 0 : Date.now() - freeSince;
+    return absent > 2 * cfg.leaseTtlMs ? absent : 0;
   };
   const api = await startApiServer(
     {
       domain: { chainId: l1.chainId, rollup: cfg.rollupAddress, separator: fromHex(separator, 32) },
       ingest,
       queryUrl,
+      sequencerAbsentMs,
       ready: async () => {
         if ((await withTimeout(redis.ping(), 1000, "Redis ping").catch(() => null)) !== "PONG") return false;
         const url = await queryUrl();
@@ -74,6 +88,7 @@ export async function startApiNode(cfg: Config, log: Logger) {
     url: `http://${cfg.apiHost}:${api.port}/`,
     metrics,
     stop: async () => {
+      clearInterval(leaseWatch);
       ingest.stop();
       await api.close();
       reader.disconnect();

@@ -166,6 +166,31 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     await checkOutcome(d, api.url, [...before, late!, ...after], new Set([...before.map((t) => t.hash), ...report.acked]), sep);
   });
 
+  it("refuses sends at once, queuing nothing, once no sequencer has held the lease for two lease lifetimes; accepts them again when one starts", async () => {
+    const { seq, api } = await boot();
+    const client = new EphrClient({ url: api.url });
+    const [early] = makeGrants(1, sep, "absent-early", CLINIC, FAR);
+    expect(await client.sendSigned(early!.stx, early!.signer)).to.equal(early!.hash);
+    await seq.kill("SIGKILL");
+    // the lease (2 s here) runs out, the front-end notices within about 2 s, then 4 s with nobody holding it
+    await sleep(2_000 + 2_000 + 4_000 + 2_000);
+    const [late] = makeGrants(1, sep, "absent-late", CLINIC, FAR);
+    const t0 = Date.now();
+    const refused = await client.sendSigned(late!.stx, late!.signer).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(Date.now() - t0, "at once, not after the send timeout").to.be.lessThan(1_500);
+    expect(refused?.name).to.equal("SequencerUnavailableError");
+    expect(refused?.message).to.include("nothing was queued");
+
+    track(await spawnSequencer(d));
+    await waitUntil("the front-end to see the new sequencer", async () => (await fetch(new URL("/ready", api.url))).status === 200, 30_000);
+    expect(await client.receipt(late!.hash), "the refused send was not queued").to.equal(null);
+    expect(await client.sendSigned(late!.stx, late!.signer)).to.equal(late!.hash);
+    await checkOutcome(d, api.url, [early!, late!], new Set([early!.hash, late!.hash]), sep);
+  });
+
   it("keeps accepting while L1 is unreachable for a minute, then posts every batch in order", async () => {
     d = await startDevnet();
     const proxy: CuttableProxy = await startProxy(d.l1.port);
