@@ -30,6 +30,13 @@ function scripted(answers: Record<"soft" | "posted" | "final", (Hex | null | "Ro
 
 const fast = { pollMs: 5, waitMs: 500 };
 
+/** The error `p` rejects with (null if it resolves). */
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: EphrError) => e,
+  );
+
 describe("sdk: encryptionKeyOf", () => {
   it("returns the key proven at the posted level when it is the newest one registered", async () => {
     const { client, calls } = scripted({ soft: [K1], posted: [K1], final: [null] });
@@ -50,20 +57,14 @@ describe("sdk: encryptionKeyOf", () => {
 
   it("never returns a key the sequencer claims but L1 does not prove: it times out with a clear error", async () => {
     const { client } = scripted({ soft: [K2], posted: [K1], final: [null] });
-    const err = await encryptionKeyOf(client, ACCOUNT, fast).then(
-      () => null,
-      (e: EphrError) => e,
-    );
+    const err = await failure(encryptionKeyOf(client, ACCOUNT, fast));
     expect(err?.name).to.equal("TimeoutError");
     expect(err?.message).to.include("not posted on L1 yet");
   });
 
   it("answers NoEncryptionKeyError for an account that registered no key", async () => {
     const { client } = scripted({ soft: [null], posted: [null], final: [null] });
-    const err = await encryptionKeyOf(client, ACCOUNT, fast).then(
-      () => null,
-      (e: EphrError) => e,
-    );
+    const err = await failure(encryptionKeyOf(client, ACCOUNT, fast));
     expect(err?.name).to.equal("NoEncryptionKeyError");
     expect(err?.code).to.equal(2005);
   });
@@ -81,10 +82,7 @@ describe("sdk: encryptionKeyOf", () => {
         throw new EphrError("the proof does not verify", 2001);
       },
     } as unknown as EphrClient;
-    const err = await encryptionKeyOf(client, ACCOUNT, fast).then(
-      () => null,
-      (e: EphrError) => e,
-    );
+    const err = await failure(encryptionKeyOf(client, ACCOUNT, fast));
     expect(err?.code).to.equal(2001);
   });
 });

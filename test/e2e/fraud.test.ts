@@ -17,10 +17,7 @@ import { FRAUD_KIND_NAME } from "../../sequencer/state/fraud.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type BadKind, DishonestProposer } from "../support/dishonest.js";
 import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
-import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnService, startDevnet } from "../support/devnet.js";
-import { join } from "node:path";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../support/devnet.js";
 
 const SCENARIOS: { kind: BadKind; expect: string }[] = [
   { kind: "wrong root", expect: "WrongRoot" },
@@ -124,17 +121,3 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
     for (const t of honest) expect((await client.receipt(t.hash))!.status).to.be.oneOf(["posted", "final"]);
   });
 });
-
-function spawnWatcher(d: Devnet): ChildService {
-  const env = {
-    EPHR_L1_RPC_URL: d.l1.url,
-    EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
-    EPHR_INBOX_ADDRESS: d.deployment.inbox,
-    EPHR_DEPLOY_BLOCK: d.deployment.deployBlock,
-    EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!,
-    EPHR_WATCHER_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-watcher-")),
-    EPHR_WATCHER_POLL_MS: "100",
-    EPHR_LOG_LEVEL: "info",
-  };
-  return spawnService("watcher", env);
-}

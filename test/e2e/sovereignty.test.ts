@@ -5,9 +5,6 @@
  * adopts the rescue batch, re-includes its still-valid transactions and drops, with the reason in the
  * receipt, the provider's record that relied on the revoked grant; a new one is refused.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
 import { createWalletClient, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -18,7 +15,7 @@ import { chainFor } from "../../sequencer/l1/chain.js";
 import { forcedInboxAbi, rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnService, startDevnet } from "../support/devnet.js";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../support/devnet.js";
 
 const who = (n: string) => signerOf(privateKeyToAccount(testAccount(n).privateKey));
 const addr = (n: string) => testAccount(n).address;
@@ -50,16 +47,7 @@ describe("end to end: a patient's revocation takes effect with the sequencer dea
     const bond = (await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "bondAmount" })) as bigint;
     await d.l1Client.waitForTransactionReceipt({ hash: await rescuer.writeContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "depositBond", value: bond }) });
     procs.push(
-      spawnService("watcher", {
-        EPHR_L1_RPC_URL: d.l1.url,
-        EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
-        EPHR_INBOX_ADDRESS: d.deployment.inbox,
-        EPHR_DEPLOY_BLOCK: d.deployment.deployBlock,
-        EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!,
-        EPHR_RESCUE_KEY: DEV_KEYS[DEV_ROLES.rescuer]!,
-        EPHR_WATCHER_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-watcher-")),
-        EPHR_WATCHER_POLL_MS: "200",
-      }),
+      spawnWatcher(d, { EPHR_RESCUE_KEY: DEV_KEYS[DEV_ROLES.rescuer]!, EPHR_WATCHER_POLL_MS: "200" }),
     );
 
     const expiry = Math.floor(Date.now() / 1000) + 30 * 86_400;

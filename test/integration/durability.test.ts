@@ -13,11 +13,7 @@ import { Store } from "../../sequencer/store/store.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
 import { type CuttableProxy, startProxy } from "../support/proxy.js";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
-import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnService, startDevnet } from "../support/devnet.js";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../support/devnet.js";
 
 const CLINIC = testAccount("clinic").address;
 const FAR = Math.floor(Date.now() / 1000) + 365 * 86_400;
@@ -239,16 +235,7 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     const proxy = await startProxy(d.l1.port);
     try {
       const watcher = track(
-        spawnService("watcher", {
-          EPHR_L1_RPC_URL: proxy.url,
-          EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
-          EPHR_INBOX_ADDRESS: d.deployment.inbox,
-          EPHR_DEPLOY_BLOCK: d.deployment.deployBlock,
-          EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!,
-          EPHR_WATCHER_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-watcher-")),
-          EPHR_WATCHER_POLL_MS: "100",
-          EPHR_LOG_LEVEL: "info",
-        }),
+        spawnWatcher(d, { EPHR_L1_RPC_URL: proxy.url }),
       );
       const lines = (msg: string) =>
         watcher

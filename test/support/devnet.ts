@@ -199,6 +199,21 @@ export async function spawnSequencer(d: Devnet, extra: Record<string, string> = 
   throw new Error(`sequencer did not start: ${svc.output()}`);
 }
 
+/** A watcher child process following `d`'s contracts with the challenger key; `extra` overrides its settings. */
+export function spawnWatcher(d: Devnet, extra: Record<string, string> = {}): ChildService {
+  return spawnService("watcher", {
+    EPHR_L1_RPC_URL: d.l1.url,
+    EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
+    EPHR_INBOX_ADDRESS: d.deployment.inbox,
+    EPHR_DEPLOY_BLOCK: d.deployment.deployBlock,
+    EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!,
+    EPHR_WATCHER_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-watcher-")),
+    EPHR_WATCHER_POLL_MS: "100",
+    EPHR_LOG_LEVEL: "info",
+    ...extra,
+  });
+}
+
 /** A viem account of a development key (for signing rollup transactions in tests). */
 export function devAccount(role: keyof typeof DEV_ROLES) {
   return privateKeyToAccount(DEV_KEYS[DEV_ROLES[role]]!);
