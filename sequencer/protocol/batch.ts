@@ -68,10 +68,6 @@ export function encodeBatchData(d: BatchData): Uint8Array {
 }
 
 /**
- * Split batch data into its parts, with exactly the structural checks Rollup.submitBatch makes
- * (BatchData.forcedCount, then BatchData.leaves), failing with the error and argument they revert with.
- */
-/**
  * The forced count batch data declares (BatchData.forcedCount's twin: Rollup reads that many inbox
  * entries before it reads the rest), or null when the data is too short to hold one.
  */
@@ -79,26 +75,30 @@ export function forcedCountOf(data: Uint8Array): number | null {
   return data.length < BATCH_DATA_HEADER_BYTES ? null : (data[0]! << 8) | data[1]!;
 }
 
+/**
+ * Split batch data into its parts, with exactly the structural checks Rollup.submitBatch makes
+ * (BatchData.forcedCount, then BatchData.leaves), failing with the error and argument they revert with.
+ */
 export function decodeBatchData(data: Uint8Array): BatchData {
   const malformed = (offset: number, detail: string) => new BatchDataError("MalformedBatchData", offset, detail);
   const forcedCount = forcedCountOf(data);
   if (forcedCount === null) throw malformed(0, "truncated forced count");
   if (forcedCount > MAX_BATCH_CHUNKS) throw badLeafCount(forcedCount);
-  let pos = 2;
+  let pos = BATCH_DATA_HEADER_BYTES;
   const forcedPostRoots: Word[] = [];
   for (let i = 0; i < forcedCount; i++) {
-    if (pos + 32 > data.length) throw malformed(pos, `truncated forced root at ${pos}`);
-    forcedPostRoots.push(data.slice(pos, pos + 32));
-    pos += 32;
+    if (pos + FORCED_LEAF_BYTES > data.length) throw malformed(pos, `truncated forced root at ${pos}`);
+    forcedPostRoots.push(data.slice(pos, pos + FORCED_LEAF_BYTES));
+    pos += FORCED_LEAF_BYTES;
   }
   const chunks: Chunk[] = [];
   while (pos < data.length) {
     if (forcedCount + chunks.length === MAX_BATCH_CHUNKS) throw badLeafCount(MAX_BATCH_CHUNKS + 1);
-    if (pos + 34 > data.length) throw malformed(pos, `truncated chunk header at ${pos}`);
+    if (pos + CHUNK_HEADER_BYTES > data.length) throw malformed(pos, `truncated chunk header at ${pos}`);
     const postRoot = data.slice(pos, pos + 32);
     const lengthAt = pos + 32;
     const len = (data[lengthAt]! << 8) | data[lengthAt + 1]!;
-    pos += 34;
+    pos += CHUNK_HEADER_BYTES;
     if (len === 0 || len > MAX_CHUNK_BODY_BYTES) throw malformed(lengthAt, `chunk body length ${len} at ${lengthAt}`);
     if (pos + len > data.length) throw malformed(lengthAt, `chunk body of ${len} bytes at ${pos} runs past the end`);
     chunks.push({ postRoot, body: data.slice(pos, pos + len) });
