@@ -34,7 +34,7 @@ export interface ApiDeps {
   /** where read methods go: the sequencer's query server (null while there is none); `fresh`: not from a cache */
   queryUrl: (fresh?: boolean) => Promise<string | null>;
   /** how long no sequencer has held the lease, when that is long enough to refuse sends (else 0) */
-  sequencerAbsentMs?: () => Promise<number>;
+  sequencerAbsentMs: () => number;
   ready: () => Promise<boolean>;
   metrics: Metrics;
   log: Logger;
@@ -148,7 +148,7 @@ async function dispatch(deps: ApiDeps, body: unknown): Promise<Response | Respon
 
 async function sendAll(deps: ApiDeps, sends: { i: number; req: RpcRequest; wire: WireTx }[], responses: (Response | undefined)[]): Promise<void> {
   if (sends.length === 0) return;
-  const absent = (await deps.sequencerAbsentMs?.().catch(() => 0)) ?? 0;
+  const absent = deps.sequencerAbsentMs();
   if (absent > 0) {
     const err = new RpcError("SequencerUnavailable", `no sequencer has run for ${Math.round(absent / 1000)} s (the sequencer lease is free): nothing was queued; send again later`, { hashes: sends.map((s) => s.wire.h) });
     for (const s of sends) responses[s.i] = rpcError(s.req.id ?? null, err);

@@ -55,7 +55,7 @@ export async function startApiNode(cfg: Config, log: Logger) {
   // once that nothing was queued, instead of waiting for a verdict that may come much later.
   const leaseWatch = setInterval(() => void queryUrl().catch(() => undefined), 1000); // notices when the lease became free
   leaseWatch.unref();
-  const sequencerAbsentMs = async () => {
+  const sequencerAbsentMs = () => {
     // from what the watch above last read: a send never waits for a lease read
     const absent = freeSince === null ? 0 : Date.now() - freeSince;
     return absent > 2 * cfg.leaseTtlMs ? absent : 0;
