@@ -49,6 +49,8 @@ contract ChunkVerifier is IChunkVerifier {
         return (v.root == claimedPostRoot ? FraudKind.None : FraudKind.WrongRoot, v);
     }
 
+    /// @dev Decode and execute up to `txLimit` transactions, stopping at the first invalid one; every
+    /// witness presented must be consumed (UnusedWitnesses), so a proof has exactly one form.
     function run(
         bytes32 domainSeparator,
         uint64 timestamp,
@@ -60,6 +62,7 @@ contract ChunkVerifier is IChunkVerifier {
         (uint8 err, DecodedTx[] memory txs) = ChunkCodec.decode(body);
         v.root = preRoot;
         if (err != C.DECODE_OK) {
+            if (witnesses.length != 0) revert Transition.UnusedWitnesses(0, witnesses.length);
             v.decodeError = err;
             return v;
         }
@@ -67,17 +70,18 @@ contract ChunkVerifier is IChunkVerifier {
         uint256 limit = txLimit < txs.length ? txLimit : txs.length;
         Transition.Env memory env =
             Transition.Env({separator: domainSeparator, timestamp: timestamp, root: preRoot, next: 0});
+        v.txIndex = uint32(limit);
         for (uint256 i = 0; i < limit; ++i) {
             bytes32 before = env.root;
             uint8 reason = Transition.applyTx(env, txs[i], witnesses);
             if (reason != C.OK) {
                 v.reason = reason;
                 v.txIndex = uint32(i);
-                v.root = before;
-                return v;
+                env.root = before;
+                break;
             }
         }
-        v.txIndex = uint32(limit);
+        Transition.requireAllUsed(env, witnesses);
         v.root = env.root;
     }
 }

@@ -65,7 +65,8 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     error ForcedTransactionIsNoOp(uint8 reason);
     /// @notice The leaf holds fraud, but of another kind than claimed.
     error FraudKindMismatch(IChunkVerifier.FraudKind claimed, IChunkVerifier.FraudKind actual);
-    /// @notice The first invalid transaction is at `actual`, not at the claimed index.
+    /// @notice The leaf's execution stops at `actual` (its first invalid transaction, else its
+    /// transaction count; 0 when it does not decode), not at the claimed index.
     error WrongTransactionIndex(uint32 claimed, uint32 actual);
     /// @notice No bond to withdraw, or no withdrawal requested.
     error NothingToWithdraw(address proposer);
@@ -315,8 +316,8 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     /// @param header the batch's header as emitted in BatchSubmitted
     /// @param chunk the leaf: body, pre/post roots and Merkle path in the batch's dataRoot
     /// @param witnesses state witnesses of every access the leaf's transactions make, in order
-    /// @param txIndex for InvalidSignature and RuleViolation, the index of the first invalid
-    /// transaction in the chunk; ignored otherwise
+    /// @param txIndex where the leaf's execution stops: the index of the first invalid transaction,
+    /// else the number of transactions (0 for Undecodable); any other value reverts WrongTransactionIndex
     function proveFraud(
         IChunkVerifier.FraudKind claimed,
         BatchHeader calldata header,
@@ -551,8 +552,6 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         bool forced,
         uint32 txIndex
     ) private pure {
-        bool txClaim =
-            claimed == IChunkVerifier.FraudKind.InvalidSignature || claimed == IChunkVerifier.FraudKind.RuleViolation;
         if (kind == IChunkVerifier.FraudKind.None) {
             if (claimed == IChunkVerifier.FraudKind.WrongRoot) revert ChunkRootCorrect(v.root);
             if (claimed == IChunkVerifier.FraudKind.Undecodable) revert ChunkDecodes();
@@ -560,7 +559,8 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
             revert TransactionsValid();
         }
         if (kind != claimed) revert FraudKindMismatch(claimed, kind);
-        if (txClaim && v.txIndex != txIndex) revert WrongTransactionIndex(txIndex, v.txIndex);
+        // One valid form per proof: txIndex is where execution stopped, for every kind.
+        if (v.txIndex != txIndex) revert WrongTransactionIndex(txIndex, v.txIndex);
     }
 
     function _slashAndRevert(

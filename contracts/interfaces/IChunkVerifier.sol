@@ -35,7 +35,8 @@ interface IChunkVerifier {
     function decodeError(bytes calldata body) external pure returns (uint8);
 
     /// @notice Re-execute the first `txLimit` transactions of a chunk (all of them if it is larger),
-    /// stopping at the first invalid one. Reverts if a witness does not prove its access.
+    /// stopping at the first invalid one. Reverts if a witness does not prove its access, is not its
+    /// access's one canonical witness, or is left over (UnusedWitnesses).
     /// @param domainSeparator the EIP-712 domain the transactions are signed under (Rollup.domainSeparator)
     /// @param timestamp the batch timestamp expiries are judged against
     /// @param preRoot the state root before the chunk

@@ -5,6 +5,18 @@ pragma solidity ^0.8.28;
 /// @notice What other contracts and off-chain verifiers (gateways, light clients) read from the Rollup:
 /// batch roots and their finality.
 interface IRollup {
+    /// @notice A fraud proof's witness does not prove its access, or is not its one canonical witness
+    /// (raised by the verifier, StateTree.InvalidWitness; docs/protocol.md section 3.2 lists `reason`).
+    error InvalidWitness(uint8 reason);
+    /// @notice A fraud proof carries no witness for access `index` (raised by the verifier).
+    error WitnessMissing(uint256 index);
+    /// @notice Witness `index` of a fraud proof carries a wrong, missing or unexpected value preimage
+    /// (raised by the verifier).
+    error PreimageMismatch(uint256 index);
+    /// @notice A fraud proof carries `given` witnesses for a leaf that makes `used` accesses (raised by
+    /// the verifier).
+    error UnusedWitnesses(uint256 used, uint256 given);
+
     /// @notice A stored batch.
     /// @param headerHash keccak256 of the ABI-encoded BatchHeader
     /// @param postRoot state root after the batch

@@ -9,8 +9,12 @@ import {Witness} from "./RollupTypes.sol";
 /// the root after writing that key (twin of sequencer/state/proof.ts; docs/protocol.md "State tree").
 /// @dev Tree: binary over 256-bit keys (bit 0 = most significant); a subtree with one leaf is that leaf;
 /// an empty subtree is zero. leaf = keccak256(0x00 || key || value); node = keccak256(left || right).
+/// Canonicality: each access has exactly one witness that verifies (a second encoding of one path
+/// could compute a wrong root after a write and convict an honest proposer), so every field a write
+/// reads is pinned by verify, in the order the TypeScript twin checks it.
 library StateTree {
-    /// @notice A witness does not prove what it claims. `reason` says which check failed.
+    /// @notice A witness does not prove what it claims. `reason` says which check failed
+    /// (docs/protocol.md section 3.2 lists them; sequencer/state/witness-errors.ts WITNESS_FAULT).
     error InvalidWitness(uint8 reason);
 
     uint8 internal constant BAD_DEPTH = 1;
@@ -20,7 +24,10 @@ library StateTree {
     uint8 internal constant SIBLING_COUNT = 5;
     uint8 internal constant ROOT_MISMATCH = 6;
     uint8 internal constant NEIGHBOUR_MISMATCH = 7;
-    uint8 internal constant EMPTY_SIBLING_BELOW_LEAF = 8;
+    uint8 internal constant EMPTY_BOTTOM_SIBLING = 8;
+    uint8 internal constant ZERO_SIBLING = 9;
+    uint8 internal constant UNEXPECTED_NEIGHBOUR = 10;
+    uint8 internal constant NEIGHBOUR_OFF_PATH = 11;
 
     function hashLeaf(bytes32 key, bytes32 value) internal pure returns (bytes32) {
         return keccak256(abi.encodePacked(bytes1(0x00), key, value));
@@ -50,7 +57,8 @@ library StateTree {
     }
 
     /// @dev Fold `node`, sitting at depth `from`, up to the root with the siblings above it.
-    /// `remaining` is the number of siblings (from the top of the list) not yet consumed.
+    /// `remaining` is the number of siblings (from the top of the list) not yet consumed. A sibling under
+    /// a set bit must be non-zero: a zero word there hashes like a clear bit.
     function foldUp(bytes32 key, Witness calldata w, bytes32 node, uint256 from, uint256 remaining)
         private
         pure
@@ -67,6 +75,7 @@ library StateTree {
                     --remaining;
                 }
                 sib = w.siblings[remaining];
+                if (sib == bytes32(0)) revert InvalidWitness(ZERO_SIBLING);
             }
             node = bitAt(key, level) == 1 ? hashNode(sib, node) : hashNode(node, sib);
         }
@@ -74,16 +83,24 @@ library StateTree {
         return node;
     }
 
-    /// @notice Verify witness `w` for `key` against `root` (reverts InvalidWitness when it does not prove it).
+    /// @notice Verify witness `w` for `key` against `root` (reverts InvalidWitness when it does not prove
+    /// it, or is not the one canonical witness of the access).
     /// @param root the state root
     /// @param key the state key accessed
     /// @param w the witness of the access
+    /// @param deletes whether the access writes zero to the key: then, if the key exists below the root,
+    /// the neighbour preimage is required; otherwise the neighbour fields must be zero
     /// @return exists whether the key is present
     /// @return value its value (zero when absent)
-    function verify(bytes32 root, bytes32 key, Witness calldata w) internal pure returns (bool exists, bytes32 value) {
+    function verify(bytes32 root, bytes32 key, Witness calldata w, bool deletes)
+        internal
+        pure
+        returns (bool exists, bytes32 value)
+    {
         uint256 depth = w.depth;
         if (depth > 256) revert InvalidWitness(BAD_DEPTH);
         if (depth < 256 && (w.bitmap >> depth) != 0) revert InvalidWitness(BAD_BITMAP);
+        if (depth > 0 && !hasSibling(w, depth - 1)) revert InvalidWitness(EMPTY_BOTTOM_SIBLING);
         bool empty = w.leafValue == bytes32(0);
         bytes32 bottom;
         if (empty) {
@@ -95,9 +112,32 @@ library StateTree {
         if (foldUp(key, w, bottom, depth, w.siblings.length) != root) revert InvalidWitness(ROOT_MISMATCH);
         exists = !empty && w.leafKey == key;
         value = exists ? w.leafValue : bytes32(0);
+        checkNeighbour(key, w, deletes && exists && depth > 0);
     }
 
-    /// @notice Root after setting `key` to `newValue` (zero deletes), from a witness already verified.
+    /// @dev The neighbour fields: the preimage of the deepest sibling when `needed` (a delete of an
+    /// existing key below the root), zero otherwise. A neighbour leaf must be the lone leaf of the
+    /// sibling subtree: its key shares exactly the first depth-1 bits with `key`; its value is non-zero.
+    function checkNeighbour(bytes32 key, Witness calldata w, bool needed) private pure {
+        if (!needed) {
+            if (w.neighbourIsLeaf || w.neighbourA != bytes32(0) || w.neighbourB != bytes32(0)) {
+                revert InvalidWitness(UNEXPECTED_NEIGHBOUR);
+            }
+            return;
+        }
+        bytes32 sibling = w.siblings[w.siblings.length - 1];
+        if (!w.neighbourIsLeaf) {
+            if (hashNode(w.neighbourA, w.neighbourB) != sibling) revert InvalidWitness(NEIGHBOUR_MISMATCH);
+            return;
+        }
+        if (hashLeaf(w.neighbourA, w.neighbourB) != sibling) revert InvalidWitness(NEIGHBOUR_MISMATCH);
+        if (w.neighbourB == bytes32(0) || commonPrefixBits(w.neighbourA, key) != uint256(w.depth) - 1) {
+            revert InvalidWitness(NEIGHBOUR_OFF_PATH);
+        }
+    }
+
+    /// @notice Root after setting `key` to `newValue` (zero deletes), from a witness already verified
+    /// (with `deletes` set exactly when `newValue` is zero).
     /// @param key the state key written
     /// @param w its witness, verified against the current root
     /// @param exists whether the key is present (as verify returned)
@@ -130,25 +170,21 @@ library StateTree {
         return foldUp(key, w, node, w.depth, n);
     }
 
+    /// @dev Delete an existing `key` whose witness verify checked with deletes = true (so below the root
+    /// the deepest sibling is the verified neighbour).
     function rootAfterDelete(bytes32 key, Witness calldata w) private pure returns (bytes32) {
         uint256 depth = w.depth;
         if (depth == 0) return bytes32(0);
-        uint256 level = depth - 1;
-        if (!hasSibling(w, level)) revert InvalidWitness(EMPTY_SIBLING_BELOW_LEAF);
         uint256 n = w.siblings.length;
-        bytes32 neighbour = w.siblings[n - 1];
-        if (!w.neighbourIsLeaf) {
-            if (hashNode(w.neighbourA, w.neighbourB) != neighbour) revert InvalidWitness(NEIGHBOUR_MISMATCH);
-            return foldUp(key, w, bytes32(0), depth, n);
-        }
-        if (hashLeaf(w.neighbourA, w.neighbourB) != neighbour) revert InvalidWitness(NEIGHBOUR_MISMATCH);
-        // The lone neighbour leaf rises while the sibling above it is empty.
-        uint256 top = level;
+        if (!w.neighbourIsLeaf) return foldUp(key, w, bytes32(0), depth, n);
+        // The lone neighbour leaf rises while the sibling above it is empty (with canonical witnesses a
+        // clear bit is exactly an empty subtree).
+        uint256 top = depth - 1;
         while (top > 0 && !hasSibling(w, top - 1)) {
             unchecked {
                 --top;
             }
         }
-        return foldUp(key, w, neighbour, top, n - 1);
+        return foldUp(key, w, w.siblings[n - 1], top, n - 1);
     }
 }

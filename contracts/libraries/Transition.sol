@@ -17,8 +17,11 @@ import {TxDigest} from "./TxDigest.sol";
 library Transition {
     /// @notice The witness list ran out at `index`.
     error WitnessMissing(uint256 index);
-    /// @notice Witness `index` carries a value preimage that does not hash to its leaf value.
+    /// @notice Witness `index` carries a value preimage where its access has none, or lacks the one an
+    /// existing record needs, or carries one that does not hash to the value.
     error PreimageMismatch(uint256 index);
+    /// @notice `given` witnesses were presented for a leaf whose execution makes `used` accesses.
+    error UnusedWitnesses(uint256 used, uint256 given);
 
     struct Env {
         bytes32 separator;
@@ -53,7 +56,7 @@ library Transition {
         returns (uint8)
     {
         bytes32 key = StateKeys.nonceKey(signer);
-        (Witness calldata w, bool exists, bytes32 value) = take(env, ws, key);
+        (Witness calldata w, bool exists, bytes32 value) = take(env, ws, key, false, false);
         if (uint256(value) != t.nonce) return C.REJECT_BAD_NONCE;
         env.root = StateTree.rootAfterWrite(key, w, exists, bytes32(uint256(t.nonce) + 1));
         return C.OK;
@@ -66,7 +69,7 @@ library Transition {
         returns (uint8)
     {
         if (t.txType != C.TX_DELEGATED_GRANT_CONSENT && t.txType != C.TX_DELEGATED_REVOKE_CONSENT) return C.OK;
-        (,, bytes32 delegation) = take(env, ws, StateKeys.delegateKey(t.patient, signer));
+        (,, bytes32 delegation) = take(env, ws, StateKeys.delegateKey(t.patient, signer), false, false);
         if (uint256(delegation) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
         return C.OK;
     }
@@ -102,15 +105,14 @@ library Transition {
         returns (uint8)
     {
         {
-            (,, bytes32 consent) = take(env, ws, StateKeys.consentKey(t.patient, signer));
+            (,, bytes32 consent) = take(env, ws, StateKeys.consentKey(t.patient, signer), false, false);
             (uint8 access, uint32 categories, uint40 expiry) = StateKeys.consentOf(consent);
             bool covers = expiry > env.timestamp && access & C.ACCESS_WRITE != 0 && (categories >> t.category) & 1 == 1;
             if (!covers) return C.REJECT_NO_CONSENT;
         }
         bytes32 key = StateKeys.recordKey(t.patient, t.recordId);
-        (Witness calldata w, bool exists,) = take(env, ws, key);
+        (Witness calldata w, bool exists,) = take(env, ws, key, false, true);
         if (exists) {
-            if (w.preimage.length != StateKeys.RECORD_PREIMAGE_BYTES) revert PreimageMismatch(env.next - 1);
             (uint8 category, uint32 version) = StateKeys.recordCategoryVersion(w.preimage);
             if (t.version <= version) return C.REJECT_BAD_VERSION;
             if (t.category != category) return C.REJECT_CATEGORY_MISMATCH;
@@ -122,7 +124,7 @@ library Transition {
 
     function logAccess(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws) private pure {
         bytes32 key = StateKeys.accessLogKey(t.patient);
-        (Witness calldata w, bool exists, bytes32 head) = take(env, ws, key);
+        (Witness calldata w, bool exists, bytes32 head) = take(env, ws, key, false, false);
         head = StateKeys.nextAccessLogHead(head, signer, t, env.timestamp);
         env.root = StateTree.rootAfterWrite(key, w, exists, head);
     }
@@ -161,8 +163,17 @@ library Transition {
         return C.OK;
     }
 
-    /// @dev Consume the next witness: verify it for `key` against the running root and its preimage.
-    function take(Env memory env, Witness[] calldata ws, bytes32 key)
+    /// @notice Revert unless every witness was consumed (a proof carries exactly its leaf's accesses).
+    /// @param env the environment after the leaf's execution
+    /// @param ws the witnesses presented
+    function requireAllUsed(Env memory env, Witness[] calldata ws) internal pure {
+        if (env.next != ws.length) revert UnusedWitnesses(env.next, ws.length);
+    }
+
+    /// @dev Consume the next witness for an access to `key`: the proof (StateTree.verify; `deletes`
+    /// when the access writes zero), then the value preimage, which only a `hashed` key (a record) that
+    /// exists carries: exactly RECORD_PREIMAGE_BYTES hashing to its value. Every other witness has none.
+    function take(Env memory env, Witness[] calldata ws, bytes32 key, bool deletes, bool hashed)
         private
         pure
         returns (Witness calldata w, bool exists, bytes32 value)
@@ -171,12 +182,19 @@ library Transition {
         if (i >= ws.length) revert WitnessMissing(i);
         env.next = i + 1;
         w = ws[i];
-        (exists, value) = StateTree.verify(env.root, key, w);
-        if (w.preimage.length > 0 && (!exists || keccak256(w.preimage) != value)) revert PreimageMismatch(i);
+        (exists, value) = StateTree.verify(env.root, key, w, deletes);
+        if (hashed && exists) {
+            if (w.preimage.length != StateKeys.RECORD_PREIMAGE_BYTES || keccak256(w.preimage) != value) {
+                revert PreimageMismatch(i);
+            }
+        } else if (w.preimage.length != 0) {
+            revert PreimageMismatch(i);
+        }
     }
 
+    /// @dev Set a plain key to `value` (zero deletes it).
     function write(Env memory env, Witness[] calldata ws, bytes32 key, bytes32 value) private pure {
-        (Witness calldata w, bool exists,) = take(env, ws, key);
+        (Witness calldata w, bool exists,) = take(env, ws, key, value == bytes32(0), false);
         env.root = StateTree.rootAfterWrite(key, w, exists, value);
     }
 }

@@ -19,14 +19,23 @@ export class RecordingState implements StateAccess {
     return this.tree.read(key);
   }
 
+  write(key: Word, next: LeafValue): void {
+    this.note(key);
+    this.tree.write(key, next);
+  }
+
   update(key: Word, fn: (old: LeafValue) => LeafValue): void {
+    this.note(key);
+    this.tree.update(key, fn);
+  }
+
+  private note(key: Word): void {
     const k = toHex(key);
     if (!this.undo.has(k)) {
       const leaf = treeGet(this.tree.root, key);
       this.undo.set(k, leaf === null ? { value: new Uint8Array(32), preimage: undefined } : { value: leaf.value, preimage: leaf.preimage });
     }
     this.dirty.set(k, key);
-    this.tree.update(key, fn);
   }
 
   takeUndo(): { key: Hex; value: Hex; preimage: Hex }[] {

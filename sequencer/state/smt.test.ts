@@ -87,8 +87,9 @@ describe("state tree (compact sparse Merkle tree)", () => {
       fc.property(opsArb, fc.nat(), fc.oneof(fc.constant(ZERO_WORD), nonZeroWord), (ops, pick, value) => {
         const { root } = applyAll(ops.slice(0, -1));
         const key = ops[pick % ops.length]!.key;
-        const proof = treeProve(root, key);
-        const reading = verifyProof(nodeHash(root), key, proof);
+        const deletes = isZeroWord(value);
+        const proof = treeProve(root, key, deletes);
+        const reading = verifyProof(nodeHash(root), key, proof, deletes);
         const stateless = rootAfterWrite(key, proof, reading, value);
         expect(toHex(stateless)).to.equal(toHex(nodeHash(treeWrite(root, key, value))));
       }),
@@ -128,10 +129,11 @@ describe("state tree (compact sparse Merkle tree)", () => {
         if (!isZeroWord(p.leafValue)) tampered.push({ ...p, leafValue: hashNode(p.leafValue, p.leafValue) });
         for (const t of tampered) expect(() => verifyProof(rootHash, key, t)).to.throw(InvalidProofError);
 
-        const reading = verifyProof(rootHash, key, p);
+        const forDelete = treeProve(root, key, true);
+        const reading = verifyProof(rootHash, key, forDelete, true);
         if (reading.exists && p.depth > 0) {
-          const lying = { ...p, neighbourIsLeaf: !p.neighbourIsLeaf };
-          expect(() => rootAfterWrite(key, lying, reading, ZERO_WORD)).to.throw(InvalidProofError);
+          const lying = { ...forDelete, neighbourIsLeaf: !forDelete.neighbourIsLeaf };
+          expect(() => verifyProof(rootHash, key, lying, true)).to.throw(InvalidProofError);
         }
       }),
       { numRuns: 300 },

@@ -77,8 +77,12 @@ export function treeGet(root: TreeNode | null, key: Word): Leaf | null {
   return node !== null && wordsEqual(node.key, key) ? node : null;
 }
 
-/** A proof for `key` against `root` (membership or non-membership), with the neighbour preimage. */
-export function treeProve(root: TreeNode | null, key: Word): SmtProof {
+/**
+ * The canonical proof for an access to `key` against `root` (membership or non-membership). The
+ * neighbour preimage (the deepest sibling's) is included only for `deletes`, when the key exists below
+ * the root: that is the one witness docs/protocol.md section 3.2 accepts for the access.
+ */
+export function treeProve(root: TreeNode | null, key: Word, deletes = false): SmtProof {
   const siblings: Word[] = [];
   let bitmap = 0n;
   let node = root;
@@ -105,7 +109,8 @@ export function treeProve(root: TreeNode | null, key: Word): SmtProof {
     neighbourA: ZERO_WORD,
     neighbourB: ZERO_WORD,
   };
-  if (depth > 0 && lastSibling !== null) {
+  const exists = node !== null && wordsEqual(node.key, key);
+  if (deletes && exists && depth > 0 && lastSibling !== null) {
     if (lastSibling instanceof Leaf) {
       proof.neighbourIsLeaf = true;
       proof.neighbourA = lastSibling.key;
@@ -116,11 +121,6 @@ export function treeProve(root: TreeNode | null, key: Word): SmtProof {
     }
   }
   return proof;
-}
-
-/** Drop the neighbour preimage: a proof that will not be used to delete need not carry it. */
-export function withoutNeighbour(p: SmtProof): SmtProof {
-  return { ...p, neighbourIsLeaf: false, neighbourA: ZERO_WORD, neighbourB: ZERO_WORD };
 }
 
 /** Visit every leaf (in key order). */

@@ -38,7 +38,6 @@ import {
 import { recoverSigner } from "../protocol/sign.js";
 import { isDelegated, type SignedTx, type Tx } from "../protocol/types.js";
 import type { LeafValue, StateAccess } from "./access.js";
-import { InvalidProofError } from "./proof.js";
 
 export interface ExecutionContext {
   /** EIP-712 domain separator of the deployment (chain id + Rollup address) */
@@ -145,20 +144,20 @@ function execute(state: StateAccess, tx: Tx, signer: Address, now: number): void
     case "DelegatedGrantConsent": {
       const patient = tx.type === "GrantConsent" ? signer : lower(tx.patient);
       const value = consentWord({ access: tx.access, categories: tx.categories, expiry: tx.expiry });
-      state.update(consentKey(patient, lower(tx.grantee)), () => ({ value }));
+      state.write(consentKey(patient, lower(tx.grantee)), { value });
       return;
     }
     case "RevokeConsent":
     case "DelegatedRevokeConsent": {
       const patient = tx.type === "RevokeConsent" ? signer : lower(tx.patient);
-      state.update(consentKey(patient, lower(tx.grantee)), () => ({ value: ZERO_WORD }));
+      state.write(consentKey(patient, lower(tx.grantee)), { value: ZERO_WORD });
       return;
     }
     case "SetDelegate":
-      state.update(delegateKey(signer, lower(tx.delegate)), () => ({ value: delegateWord(tx.expiry) }));
+      state.write(delegateKey(signer, lower(tx.delegate)), { value: delegateWord(tx.expiry) });
       return;
     case "RegisterEncryptionKey":
-      state.update(encryptionKeyKey(signer), () => ({ value: fromHex(tx.publicKey, 32) }));
+      state.write(encryptionKeyKey(signer), { value: fromHex(tx.publicKey, 32) });
       return;
     case "LogAccess": {
       const entry = accessEntryHash({ vault: signer, reader: lower(tx.reader), recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: now });
@@ -175,19 +174,24 @@ function anchorRecord(state: StateAccess, tx: Extract<Tx, { type: "AnchorRecord"
   const patient = lower(tx.patient);
   const c = consentOf(state.read(consentKey(patient, signer)).value);
   if (!consentCovers(c, ACCESS_WRITE, tx.category, now)) reject("NoConsent");
-  state.update(recordKey(patient, tx.recordId), (old) => {
-    const prev = existingRecord(old);
-    if (prev !== null) {
-      if (tx.version <= prev.version) reject("BadVersion");
-      if (tx.category !== prev.category) reject("CategoryMismatch");
-    }
-    const preimage = recordPreimage({ provider: signer, ciphertextHash: tx.ciphertextHash, locationHash: tx.locationHash, category: tx.category, version: tx.version });
-    return { value: recordWord(preimage), preimage };
-  });
+  state.update(
+    recordKey(patient, tx.recordId),
+    (old) => {
+      const prev = existingRecord(old);
+      if (prev !== null) {
+        if (tx.version <= prev.version) reject("BadVersion");
+        if (tx.category !== prev.category) reject("CategoryMismatch");
+      }
+      const preimage = recordPreimage({ provider: signer, ciphertextHash: tx.ciphertextHash, locationHash: tx.locationHash, category: tx.category, version: tx.version });
+      return { value: recordWord(preimage), preimage };
+    },
+    "hashed",
+  );
 }
 
+/** The stored record, decoded from the preimage the access carried (StateAccess checked it hashes to the value). */
 function existingRecord(old: LeafValue) {
   if (isZeroWord(old.value)) return null;
-  if (old.preimage === undefined) throw new InvalidProofError("record value without its preimage");
+  if (old.preimage === undefined) throw new Error("a record value without its preimage reached the transition");
   return recordOfPreimage(old.preimage);
 }

@@ -2,16 +2,24 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { BatchDataError, decodeBatchData, encodeBatchData, leafParts, leavesOf, merkleProof, merkleRoot, merkleVerify } from "../protocol/batch.js";
 import { fromHex, toHex } from "../protocol/bytes.js";
-import { DecodeError, decodeChunkBody } from "../protocol/codec.js";
-import { DECODE_ERROR, MAX_BATCH_CHUNKS, REJECT, type RejectReason } from "../protocol/constants.js";
+import { decodeChunkBody } from "../protocol/codec.js";
+import { DECODE_ERROR, MAX_BATCH_CHUNKS, REJECT } from "../protocol/constants.js";
+import { signingDigest, txHash } from "../protocol/eip712.js";
+import { recoverSigner } from "../protocol/sign.js";
 import { buildVectors, PATHS_IN_FULL, type VectorFile } from "../testing/vectors.js";
-import { WitnessState } from "./access.js";
+import { executeFromWitnesses } from "./chunk.js";
 import { treeWrite, nodeHash, type TreeNode } from "./smt.js";
 import { FRAUD_KIND, judgeLeaf } from "./fraud.js";
-import { applyTx } from "./transition.js";
 import { witnessFromJson } from "./witness-codec.js";
+import { InvalidProofError, WITNESS_FAULT } from "./witness-errors.js";
 
 const file: VectorFile = JSON.parse(readFileSync(new URL("../../test/vectors/protocol.json", import.meta.url), "utf8"));
+const ctx = (timestamp: number) => ({ domainSeparator: fromHex(file.domainSeparator, 32), timestamp });
+function treeOf(leaves: { key: string; value: string; preimage: string }[]): TreeNode | null {
+  let root: TreeNode | null = null;
+  for (const l of leaves) root = treeWrite(root, fromHex(l.key, 32), fromHex(l.value, 32), l.preimage === "0x" ? undefined : fromHex(l.preimage));
+  return root;
+}
 
 describe("shared protocol vectors (TypeScript side)", () => {
   it("are current: regenerating them from the TypeScript rules gives the committed file", () => {
@@ -33,37 +41,42 @@ describe("shared protocol vectors (TypeScript side)", () => {
 
   for (const v of file.vectors) {
     it(`replays statelessly from witnesses: ${v.name}`, () => {
-      let root: TreeNode | null = null;
-      for (const l of v.preState) root = treeWrite(root, fromHex(l.key, 32), fromHex(l.value, 32), l.preimage === "0x" ? undefined : fromHex(l.preimage));
-      expect(toHex(nodeHash(root))).to.equal(v.preRoot);
-      let txs;
+      expect(toHex(nodeHash(treeOf(v.preState)))).to.equal(v.preRoot);
+      const verdict = executeFromWitnesses(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), ctx(v.timestamp));
+      expect(verdict.decodeError).to.equal(v.expected.decodeError);
+      expect(verdict.reason).to.equal(v.expected.reason);
+      expect(verdict.txIndex).to.equal(v.expected.txIndex);
+      expect(verdict.txCount).to.equal(v.expected.txCount);
+      expect(toHex(verdict.root)).to.equal(v.expected.root);
+      expect(judgeLeaf(verdict, v.forced, fromHex(v.claimedPostRoot, 32))).to.equal(v.expected.fraud);
+      if (verdict.decodeError !== null) return;
+      const txs = decodeChunkBody(fromHex(v.body));
+      (v.txs as { signer: string | null; hash: string }[]).forEach((t, i) => {
+        const signer = recoverSigner(fromHex(file.domainSeparator, 32), txs[i]!);
+        expect(signer, `signer of transaction ${i}`).to.equal(t.signer);
+        const digest = signingDigest(fromHex(file.domainSeparator, 32), txs[i]!.tx);
+        expect(t.hash, `hash of transaction ${i}`).to.equal(toHex(signer === null ? digest : txHash(digest, signer)));
+      });
+    });
+  }
+
+  it("hold at least one forged-witness vector for every reason of InvalidWitness and every other witness error", () => {
+    const classes = new Set(file.forgedWitnesses.map((v) => v.forgery));
+    for (const f of Object.keys(WITNESS_FAULT)) expect(classes, `a forged witness refused as ${f}`).to.include(f);
+    for (const e of ["WitnessMissing", "PreimageMismatch", "UnusedWitnesses"]) expect(classes, `a forged witness refused with ${e}`).to.include(e);
+  });
+
+  for (const v of file.forgedWitnesses) {
+    it(`refuses a forged witness list with ${v.expected.name}(${v.expected.args.join(", ")}): ${v.name}`, () => {
+      if (v.preState !== null) expect(toHex(nodeHash(treeOf(v.preState)))).to.equal(v.preRoot);
+      let refusal: unknown;
       try {
-        txs = decodeChunkBody(fromHex(v.body));
+        executeFromWitnesses(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), ctx(v.timestamp));
       } catch (e) {
-        expect(e).to.be.instanceOf(DecodeError);
-        expect((e as DecodeError).reason).to.equal(v.expected.decodeError);
-        expect(judgeLeaf({ decodeError: (e as DecodeError).reason, reason: null, txIndex: 0, root: fromHex(v.preRoot, 32) }, v.forced, fromHex(v.claimedPostRoot, 32))).to.equal("Undecodable");
-        return;
+        refusal = e;
       }
-      expect(v.expected.decodeError).to.equal(null);
-      const state = new WitnessState(fromHex(v.preRoot, 32), v.witnesses.map(witnessFromJson));
-      let reason: RejectReason | null = null;
-      let index = 0;
-      for (; index < txs.length; index++) {
-        const before = state.root;
-        const out = applyTx(state, txs[index]!, { domainSeparator: fromHex(file.domainSeparator, 32), timestamp: v.timestamp });
-        if (!out.ok) {
-          reason = out.reason;
-          state.root = before;
-          break;
-        }
-      }
-      expect(reason).to.equal(v.expected.reason);
-      expect(index).to.equal(v.expected.txIndex);
-      expect(toHex(state.root)).to.equal(v.expected.root);
-      expect(state.consumed, "every witness consumed, no more").to.equal(v.witnesses.length);
-      const fraud = judgeLeaf({ decodeError: null, reason, txIndex: index, root: state.root }, v.forced, fromHex(v.claimedPostRoot, 32));
-      expect(fraud).to.equal(v.expected.fraud);
+      expect(refusal, "the forged witnesses are refused").to.be.instanceOf(InvalidProofError);
+      expect((refusal as InvalidProofError).solidity).to.deep.equal(v.expected);
     });
   }
 });

@@ -10,8 +10,12 @@ import type { Witness } from "./access.js";
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
 
+/**
+ * A witness as JSON: every value the L1 ABI can carry (depth a uint16, bitmap a uint256) parses, so that
+ * what the verifier refuses (a depth above 256, say) is refused by the verifier with its reason.
+ */
 export const witnessJsonSchema = z.object({
-  depth: z.number().int().min(0).max(256),
+  depth: z.number().int().min(0).max(0xffff),
   bitmap: z.string().regex(/^0x[0-9a-fA-F]{1,64}$/),
   siblings: z.array(hex32).max(256),
   leafKey: hex32,
@@ -70,5 +74,22 @@ export function witnessToAbi(w: Witness): WitnessAbi {
     neighbourA: toHex(p.neighbourA),
     neighbourB: toHex(p.neighbourB),
     preimage: toHex(w.preimage),
+  };
+}
+
+/** The Witness of an ABI tuple (what a fraud proof carries on L1). */
+export function witnessFromAbi(a: WitnessAbi): Witness {
+  return {
+    proof: {
+      depth: a.depth,
+      bitmap: a.bitmap,
+      siblings: a.siblings.map((s) => fromHex(s, 32)),
+      leafKey: fromHex(a.leafKey, 32),
+      leafValue: fromHex(a.leafValue, 32),
+      neighbourIsLeaf: a.neighbourIsLeaf,
+      neighbourA: fromHex(a.neighbourA, 32),
+      neighbourB: fromHex(a.neighbourB, 32),
+    },
+    preimage: fromHex(a.preimage),
   };
 }

@@ -3,7 +3,6 @@
  * the watcher feeds it the leaf (read from L1) and its own state; the result is exactly the arguments
  * Rollup.proveFraud takes.
  */
-import type { Hex } from "viem";
 import { toHex, type Word } from "../protocol/bytes.js";
 import { DecodeError, decodeChunkBody } from "../protocol/codec.js";
 import { type BatchHeader, merkleProof } from "../protocol/batch.js";
@@ -11,6 +10,7 @@ import type { SignedTx } from "../protocol/types.js";
 import { TreeState } from "../state/access.js";
 import { runChunk } from "../state/chunk.js";
 import { FRAUD_KIND, type FraudKind, judgeLeaf } from "../state/fraud.js";
+import type { ProveFraudCall } from "../state/fraud-proof.js";
 import type { TreeNode } from "../state/smt.js";
 import type { ExecutionContext } from "../state/transition.js";
 import { witnessToAbi, type WitnessAbi } from "../state/witness-codec.js";
@@ -25,7 +25,7 @@ export interface PostedLeaf {
 
 export interface LeafCheck {
   kind: FraudKind;
-  /** the first invalid transaction (InvalidSignature / RuleViolation) */
+  /** where execution stopped: the first invalid transaction, else the transaction count (0 when undecodable) */
   txIndex: number;
   /** the root the leaf really leads to (for a valid leaf, its post-root) */
   root: Word;
@@ -52,14 +52,9 @@ export function checkLeaf(state: TreeState, leaf: PostedLeaf, ctx: ExecutionCont
   return { kind, txIndex: run.txIndex, root: run.root, txs, witnesses: run.witnesses.map(witnessToAbi) };
 }
 
-/** The arguments of Rollup.proveFraud. */
-export interface FraudProofArgs {
-  claimed: number;
+/** The arguments of Rollup.proveFraud, and the kind they claim by name. */
+export interface FraudProofArgs extends ProveFraudCall {
   kind: FraudKind;
-  header: BatchHeader;
-  chunk: { index: number; preRoot: Hex; postRoot: Hex; body: Hex; path: Hex[] };
-  witnesses: WitnessAbi[];
-  txIndex: number;
 }
 
 /**
@@ -79,16 +74,17 @@ export function buildFraudProof(args: {
 }
 
 /**
- * The proveFraud arguments claiming `claimed` against a leaf, whatever the leaf holds: the watcher only
- * sends what buildFraudProof finds, tests use this to show that false claims are refused.
+ * The proveFraud arguments claiming `claimed` against a leaf, whatever the leaf holds (with the honest
+ * witnesses, and `txIndex` the verdict's unless given): the watcher only sends what buildFraudProof
+ * finds, tests use this to show that false claims are refused.
  */
 export function claimAgainstLeaf(
   args: { header: BatchHeader; leaf: PostedLeaf; leafHashes: readonly Word[]; preState: TreeNode | null; ctx: ExecutionContext },
   claimed: FraudKind,
-  txIndex = 0,
+  txIndex?: number,
 ): FraudProofArgs {
   const check = checkLeaf(new TreeState(args.preState), args.leaf, args.ctx, true);
-  return proofArgs(args, check, claimed, txIndex);
+  return proofArgs(args, check, claimed, txIndex ?? check.txIndex);
 }
 
 function proofArgs(
@@ -109,6 +105,6 @@ function proofArgs(
       path: merkleProof(args.leafHashes, args.leaf.index).map(toHex),
     },
     witnesses: check.witnesses,
-    txIndex: claimed === "InvalidSignature" || claimed === "RuleViolation" ? txIndex : 0,
+    txIndex,
   };
 }

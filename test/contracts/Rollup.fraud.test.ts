@@ -1,11 +1,17 @@
 import { expect } from "chai";
 import { parseEventLogs } from "viem";
-import { toHex, type Word } from "../../sequencer/protocol/bytes.js";
+import { toHex, type Word, ZERO_WORD } from "../../sequencer/protocol/bytes.js";
 import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
 import { REJECT } from "../../sequencer/protocol/constants.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { FRAUD_KIND } from "../../sequencer/state/fraud.js";
 import { claimAgainstLeaf, type FraudProofArgs } from "../../sequencer/watcher/prove.js";
+import { consentKey } from "../../sequencer/protocol/keys.js";
+import { treeProve } from "../../sequencer/state/smt.js";
+import { judgeFraudProof } from "../../sequencer/state/fraud-proof.js";
+import { witnessFromAbi, witnessToAbi } from "../../sequencer/state/witness-codec.js";
+import { WITNESS_FAULT } from "../../sequencer/state/witness-errors.js";
+import { hasBit, withSiblingAt } from "../../sequencer/testing/witness-forgery.js";
 import { Actors, highS } from "../support/actors.js";
 import { deployRollup, type Deployed, l1Now, leafOf, type Posted, prove, submit } from "../support/rollup-fixture.js";
 import { expectRevert } from "../support/revert.js";
@@ -152,6 +158,46 @@ describe("Rollup: fraud proofs", () => {
       const proof = d.l2.check(badPosted)!;
       await d.networkHelpers.time.increase(Number(d.cfg.challengePeriod));
       await expectRevert(prove(d, proof), "BatchFinalized", [2n]);
+    });
+  });
+
+  describe("the honest-revocation attack (a zero sibling under a set bitmap bit)", () => {
+    /**
+     * Carol grants to two grantees whose consent keys share a prefix nobody else's does, so revoking the
+     * first deletes a leaf whose neighbour must rise more than one level; then she revokes it, honestly.
+     */
+    async function honestRevocation() {
+      for (let i = 0; i < 512; i++) {
+        const doomed = `doomed-${i}`;
+        const a2 = new Actors(d.sep);
+        const b = d.l2.assemble(now, [a2.sign("carol", a2.grant(doomed, now + DAY)), a2.sign("carol", a2.grant(`survivor-${i}`, now + DAY))]);
+        const p = treeProve(b.postState, consentKey(a2.addr("carol"), a2.addr(doomed)), true);
+        if (p.depth < 2 || !p.neighbourIsLeaf || hasBit(p, p.depth - 2)) continue;
+        await submit(d, { data: b.data, timestamp: now });
+        d.l2.adopt(b);
+        const r = d.l2.assemble(now, [a2.sign("carol", a2.revoke(doomed))]);
+        const posted = await submit(d, { data: r.data, timestamp: now });
+        d.l2.adopt(r);
+        expect(d.l2.check(posted), "the revocation batch is honest").to.equal(null);
+        return posted;
+      }
+      throw new Error("no grantee pair with a rising neighbour found");
+    }
+
+    it("refuses a WrongRoot proof whose delete witness smuggles a zero sibling: InvalidWitness(ZeroSibling), bond and batches untouched", async () => {
+      const posted = await honestRevocation();
+      const honest = claimAgainstLeaf(leafOf(d, posted, 0), "WrongRoot");
+      await expectRevert(prove(d, honest), "ChunkRootCorrect", [posted.header.postRoot]);
+      const del = witnessFromAbi(honest.witnesses[1]!); // after the nonce write: the consent delete
+      const forged = { ...del, proof: withSiblingAt(del.proof, del.proof.depth - 2, ZERO_WORD) };
+      const witnesses = honest.witnesses.map((w, i) => (i === 1 ? witnessToAbi(forged) : w));
+      const count = await d.rollup.read.batchCount();
+      const stored = (await d.rollup.read.batch([posted.header.index])).headerHash;
+      const ts = judgeFraudProof({ ...honest, witnesses }, { batchCount: count, headerHash: () => stored, isFinal: () => false, domainSeparator: d.sep });
+      expect(ts).to.deep.equal({ accepted: false, error: { name: "InvalidWitness", args: [String(WITNESS_FAULT.ZeroSibling)] } });
+      await expectRevert(prove(d, { ...honest, witnesses }), "InvalidWitness", [WITNESS_FAULT.ZeroSibling]);
+      expect(await d.rollup.read.batchCount()).to.equal(count);
+      expect((await d.rollup.read.bondOf([d.proposer.account.address])).amount).to.equal(d.cfg.bondAmount);
     });
   });
 
