@@ -3,7 +3,8 @@
  * made the way the trust boundary allows (a forged ingest entry executed under a signer its signature
  * does not recover to), a watcher process proves it, and the sequencer must notice (live, or at its
  * next start), re-execute from the tip L1 restored, drop what became invalid with the reason, tell the
- * truth in receipts, batches and posted reads, and post again once it is bonded again.
+ * truth in receipts, batches and posted reads, and post again once it is bonded again. The same repair
+ * holds for the class: a batch recorded as posted that L1 lost in a reorg while the sequencer was down.
  */
 import { expect } from "chai";
 import { createWalletClient, type Hex, http, parseEventLogs } from "viem";
@@ -132,7 +133,7 @@ async function metric(s: System, name: string, labels = ""): Promise<number> {
   return line === undefined ? 0 : Number(line.split(" ").at(-1));
 }
 
-describe("sequencer: a fraud proof reverts one of its own batches", function () {
+describe("sequencer: its record of posted batches parts from L1 (a fraud proof reverts its own batch, or L1 lost one)", function () {
   this.timeout(300_000);
   const procs: ChildService[] = [];
   let s: System | undefined;
@@ -199,5 +200,33 @@ describe("sequencer: a fraud proof reverts one of its own batches", function () 
     const after = makeGrants(3, s.sep, "restart-after", CLINIC, FAR);
     await send(s, after);
     await expectTruthAfterRecovery(s, x, [...before, ...x.during, ...after]);
+  });
+
+  it("a batch recorded as posted that L1 no longer holds (a reorg while the sequencer was down) is re-executed and posted again, nothing lost", async () => {
+    s = await startSystem(procs);
+    const rpc = async (method: string, params: unknown[] = []) =>
+      ((await (await fetch(s!.d.l1.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as { result: unknown }).result;
+    const before = makeGrants(3, s.sep, "reorg-before", CLINIC, FAR);
+    await send(s, before);
+    const snapshot = await rpc("evm_snapshot");
+    const lostTxs = makeGrants(4, s.sep, "reorg-lost", CLINIC, FAR);
+    await send(s, lostTxs);
+    const lostBatch = (await s.client.receipt(lostTxs[0]!.hash))!.batch.index;
+    await s.seq.kill("SIGKILL");
+    expect(await rpc("evm_revert", [snapshot])).to.equal(true);
+    expect(Number(await s.read<bigint>("batchCount")), "L1 no longer holds the batch").to.equal(lostBatch);
+
+    s.seq = await spawnSequencer(s.d);
+    procs.push(s.seq);
+    expect(s.seq.output()).to.match(/"kind":"reverted"/);
+    for (const t of lostTxs) await s.client.waitFor(t.hash, "posted", { timeoutMs: 30_000 });
+    const count = Number(await s.read<bigint>("batchCount"));
+    for (const t of [...before, ...lostTxs]) {
+      const r = (await s.client.receipt(t.hash))!;
+      expect(r.status).to.equal("posted");
+      expect(r.batch.postRoot).to.equal((await s.read<{ postRoot: Hex }>("batch", [BigInt(r.batch.index)])).postRoot);
+    }
+    expect((await s.client.chainInfo(true)).postedBatch).to.equal(count - 1);
+    expect(await s.read<Hex>("tipRoot")).to.equal(expectedRoot([...before, ...lostTxs], s.sep, Math.floor(Date.now() / 1000)));
   });
 });
