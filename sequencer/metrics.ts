@@ -15,6 +15,8 @@ export function createMetrics(role: string) {
     microBatchSeconds: new Histogram({ name: "ephr_microbatch_seconds", help: "Execute + durable commit of one micro-batch", buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25], registers: [registry] }),
     batchLatency: new Histogram({ name: "ephr_batch_post_seconds", help: "Seconds from sealing a batch to its confirmation on L1", buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300], registers: [registry] }),
     l1Gas: new Counter({ name: "ephr_l1_gas_total", help: "L1 gas spent by the proposer", registers: [registry] }),
+    divergences: new Counter({ name: "ephr_l1_divergences_total", help: "Resyncs with L1 by why our history parted from L1's (reverted: a fraud proof or L1 lost our posted batch; replaced; foreign; tip; rebuild)", labelNames: ["kind"], registers: [registry] }),
+    reexecuted: new Counter({ name: "ephr_reexecuted_total", help: "Acknowledged transactions re-executed at a resync with L1, by outcome (replayed, dropped)", labelNames: ["outcome"], registers: [registry] }),
     batches: new Counter({ name: "ephr_batches_total", help: "Batches by status transition", labelNames: ["status"], registers: [registry] }),
   };
 }

@@ -90,4 +90,35 @@ describe("Engine", () => {
     const dup = engine.execute([first]);
     expect(dup.verdicts[0], "the included one is a duplicate").to.include({ ok: false, reason: "Duplicate" });
   });
+
+  it("re-executes after a fraud revert with signatures checked: drops the forged and the proven, keeps the honest, and points receipts at the reverted batch", async () => {
+    let now = 1_800_000_000_000;
+    const engine = await Engine.load(store, SEP, LIMITS, () => now);
+    const a = new Actors(SEP);
+    const sub = (stx: ReturnType<Actors["sign"]>, as: string) => ({ hash: toHex(txHash(signingDigest(SEP, stx.tx), a.addr(as))), tx: stx.tx, signature: stx.signature, signer: a.addr(as), receivedAt: now });
+    const honest = sub(a.sign("alice", a.grant("clinic", 1_900_000_000)), "alice");
+    // mallory's signature, executed as carol's: what a forged ingest entry does
+    const forged = sub(a.sign("mallory", a.grant("clinic", 1_900_000_000)), "carol");
+    const proven = sub(a.sign("bob", a.grant("clinic", 1_900_000_000)), "bob");
+    const ran = engine.execute([honest, forged, proven]);
+    expect(ran.verdicts.every((v) => v.ok)).to.equal(true);
+    await store.commit(ran.writer);
+    now += LIMITS.maxBatchAgeMs;
+    await store.commit(engine.sealIfOld()!);
+
+    const out = await engine.resync(0, [], { proven: new Map([[proven.hash, "a fraud proof on L1 proved it invalid"]]), verifySignatures: true });
+    await store.commit(out.writer);
+    expect(out.replayed).to.equal(1);
+    expect(out.dropped.map((d) => d.hash)).to.deep.equal([forged.hash, proven.hash]);
+    expect(out.dropped[0]!.reason).to.match(new RegExp(`recovers to ${a.addr("mallory")}, not to ${a.addr("carol")}`));
+    expect(store.tx(honest.hash)).to.not.have.property("dropped");
+    for (const d of out.dropped) {
+      const t = store.tx(d.hash)!;
+      expect(t.dropped).to.equal(d.reason);
+      expect(store.archived(t.archived!), "the batch it was in, kept as reverted").to.include({ index: 0, status: "reverted" });
+    }
+    // carol's nonce is untouched: the forged transaction left no trace in the state
+    const again = engine.execute([sub(a.sign("carol", { ...a.grant("clinic", 1_900_000_000), nonce: 0 }), "carol")]);
+    expect(again.verdicts[0]!.ok, "carol's own nonce-0 transaction is valid").to.equal(true);
+  });
 });

@@ -22,6 +22,8 @@ import { TreeState } from "../state/access.js";
 import { treeGet, type TreeNode } from "../state/smt.js";
 import { applyTx } from "../state/transition.js";
 import { RecordingState } from "./recording.js";
+import type { ReplayPolicy } from "./recovery.js";
+import { recoverSigner } from "../protocol/sign.js";
 import { explain, type Verdict } from "./verdicts.js";
 import type { Store, StoreWriter } from "../store/store.js";
 import { type BatchRecord, type ChunkRecord, type Head, headerToJson } from "../store/records.js";
@@ -58,6 +60,9 @@ export interface ForeignBatch {
   forcedBodies: Uint8Array[];
   l1: { txHash: Hex; submittedAt: number };
 }
+
+/** A resync that trusts what it executed before (another proposer posted; a rebuild after an outage). */
+const NO_DISTRUST: ReplayPolicy = { proven: new Map(), verifySignatures: false };
 
 interface OpenChunk {
   id: number;
@@ -263,10 +268,11 @@ export class Engine {
    * Bring the engine in line with L1: keep our first `agree` batches (they match L1), adopt `foreign`
    * batches that L1 holds after them (already verified by the caller), then re-execute, in their
    * original order, every transaction we had acknowledged after batch `agree - 1`. Those no longer
-   * valid are dropped, their receipts saying why. Forced transactions are not replayed: the inbox is
-   * read again from where L1 left it.
+   * valid are dropped, their receipts saying why; so are those `policy` names as proven invalid, and,
+   * when it asks to verify signatures, those whose signature does not recover to their signer. Forced
+   * transactions are not replayed: the inbox is read again from where L1 left it.
    */
-  async resync(agree: number, foreign: readonly ForeignBatch[]): Promise<{ writer: StoreWriter; replayed: number; dropped: { hash: Hex; reason: string }[]; adopted: number }> {
+  async resync(agree: number, foreign: readonly ForeignBatch[], policy: ReplayPolicy = NO_DISTRUST): Promise<{ writer: StoreWriter; replayed: number; dropped: { hash: Hex; reason: string }[]; adopted: number }> {
     const w = this.store.writer();
     const ours = (await this.store.batchesFrom(agree)).filter((b) => b.index >= agree);
     const pendingSeqs = ours.flatMap((b) => b.chunks.flatMap((id) => this.store.chunk(id)?.seqs ?? []));
@@ -288,7 +294,8 @@ export class Engine {
     this.tree.root = undoTo(this.store, this.tree.root, closedUpTo, lastChunk);
     this.rec.undo = new Map();
     const now = this.clock();
-    for (const b of ours) w.archiveBatch(b, now);
+    const archived = new Map<number, string>();
+    for (const b of ours) archived.set(b.index, w.archiveBatch(b, now));
     this.open = null;
     this.sealedQueue.splice(0);
     this.batchTrees.clear();
@@ -298,19 +305,36 @@ export class Engine {
     for (const f of foreign) this.adopt(w, f, included);
 
     const dropped: { hash: Hex; reason: string }[] = [];
+    const drop = (hash: Hex, reason: string) => {
+      const old = this.store.tx(hash);
+      if (old) w.tx(hash, { ...old, dropped: reason, ...(archived.has(old.batch) ? { archived: archived.get(old.batch) } : {}) });
+      // a resend of it is then judged afresh, not answered Duplicate from memory
+      this.seen.delete(hash);
+      this.seenOld.delete(hash);
+      dropped.push({ hash, reason });
+    };
     let replayed = 0;
     for (const e of pending) {
       if (included.has(e.hash)) continue; // another proposer included it
+      const proven = policy.proven.get(e.hash);
+      if (proven !== undefined) {
+        drop(e.hash, proven);
+        continue;
+      }
       const [stx] = decodeChunkBody(fromHex(e.body));
+      if (policy.verifySignatures) {
+        const recovered = recoverSigner(this.domainSeparator, stx!);
+        if (recovered === null || recovered.toLowerCase() !== e.signer?.toLowerCase()) {
+          drop(e.hash, `its signature recovers to ${recovered?.toLowerCase() ?? "no address"}, not to ${e.signer} as which it was executed (checked on re-execution after L1 reverted our batches)`);
+          continue;
+        }
+      }
       const v = this.executeOne(w, { hash: e.hash, tx: stx!.tx, signature: stx!.signature, signer: e.signer!, receivedAt: e.receivedAt, body: e.body }, true);
       if (v.ok) {
         replayed++;
         continue;
       }
-      const reason = `no longer valid when re-executed after L1's batches and time (${v.reason}): ${v.message}`;
-      const old = this.store.tx(e.hash);
-      if (old) w.tx(e.hash, { ...old, dropped: reason });
-      dropped.push({ hash: e.hash, reason });
+      drop(e.hash, `no longer valid when re-executed after L1's batches and time (${v.reason}): ${v.message}`);
     }
     this.closeChunk(w);
     // Replay packs the transactions into as many batches as they need, often fewer than before: the

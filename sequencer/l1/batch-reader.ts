@@ -15,6 +15,22 @@ export type RollupEvent =
   | { kind: "reverted"; from: number; to: number; tipRoot: Hex; block: bigint; blockHash: Hex; logIndex: number }
   | { kind: "fraud"; batch: number; fraudKind: number; chunk: number; tx: number; code: number; proposer: Address; challenger: Address; slashed: bigint; reward: bigint; block: bigint; blockHash: Hex; logIndex: number; txHash: Hex };
 
+export type Submitted = Extract<RollupEvent, { kind: "submitted" }>;
+
+/** A fraud proof read from L1, with the transaction that had submitted the batch it reverted. */
+export interface ProvenFraud {
+  batch: number;
+  /** the L1 transaction of the proven submission (null: submitted before the blocks read) */
+  submittedIn: Hex | null;
+  kind: number;
+  chunk: number;
+  tx: number;
+  code: number;
+  proposer: Address;
+  proofTx: Hex;
+  block: bigint;
+}
+
 /** The batch's data could not be read from its L1 transaction (not a direct submitBatch call, or altered). */
 export class UnreadableBatchError extends Error {
   constructor(
@@ -69,23 +85,44 @@ export class BatchReader {
    * The batches live on L1 among those submitted from block `from` on, by index: BatchSubmitted events
    * read in windows of LOG_WINDOW blocks up to the latest, less those a later BatchesReverted removed.
    */
-  async liveSubmissions(from: bigint): Promise<Map<number, Extract<RollupEvent, { kind: "submitted" }>>> {
-    const submitted = new Map<number, Extract<RollupEvent, { kind: "submitted" }>>();
+  async liveSubmissions(from: bigint): Promise<Map<number, Submitted>> {
+    return (await this.history(from)).live;
+  }
+
+  /**
+   * Rollup history from block `from` on: the live submissions (as liveSubmissions), and every fraud
+   * proof with the submission it reverted. The Rollup emits BatchesReverted just before FraudProven in
+   * the same transaction, so the proven submission is the first one that revert removed.
+   */
+  async history(from: bigint): Promise<{ live: Map<number, Submitted>; frauds: ProvenFraud[] }> {
+    const live = new Map<number, Submitted>();
+    const frauds: ProvenFraud[] = [];
+    let removed = new Map<number, Submitted>();
     const latest = await this.client.getBlockNumber({ cacheTime: 0 });
     for (const [lo, hi] of windows(from, latest)) {
       for (const ev of await this.events(lo, hi)) {
-        if (ev.kind === "submitted") submitted.set(ev.index, ev);
-        if (ev.kind === "reverted") for (let i = ev.from; i < ev.to; i++) submitted.delete(i);
+        if (ev.kind === "submitted") live.set(ev.index, ev);
+        if (ev.kind === "reverted") {
+          removed = new Map();
+          for (let i = ev.from; i < ev.to; i++) {
+            const gone = live.get(i);
+            if (gone !== undefined) removed.set(i, gone);
+            live.delete(i);
+          }
+        }
+        if (ev.kind === "fraud") {
+          frauds.push({ batch: ev.batch, submittedIn: removed.get(ev.batch)?.txHash ?? null, kind: ev.fraudKind, chunk: ev.chunk, tx: ev.tx, code: ev.code, proposer: ev.proposer, proofTx: ev.txHash, block: ev.block });
+        }
       }
     }
-    return submitted;
+    return { live, frauds };
   }
 
   /**
    * The data of a submitted batch, from the calldata of its transaction, checked against its header
    * (the data root is recomputed): so a watcher never executes data the Rollup did not commit to.
    */
-  async batchData(ev: Extract<RollupEvent, { kind: "submitted" }>): Promise<{ data: BatchData; forcedBodies: Uint8Array[] }> {
+  async batchData(ev: Submitted): Promise<{ data: BatchData; forcedBodies: Uint8Array[] }> {
     const tx = await this.client.getTransaction({ hash: ev.txHash });
     let args: readonly unknown[];
     try {

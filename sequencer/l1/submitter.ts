@@ -22,6 +22,7 @@ import { type BatchRecord, type BatchStatus, headerToJson } from "../store/recor
 import { rollupAbi } from "./contracts.generated.js";
 import { receiptOrNull, REORG_DEPTH } from "./chain.js";
 import { customErrorOf } from "./errors.js";
+import { missingPredecessor } from "../engine/recovery.js";
 
 /** What the submitter reads and writes of the sequencer's batches (the store lives in the main thread). */
 export interface BatchBook {
@@ -46,6 +47,17 @@ export class DivergenceError extends Error {
   ) {
     super(message);
     this.name = "DivergenceError";
+  }
+}
+
+/** The proposer may not submit batches now (Rollup.canPropose is false): nothing was sent. */
+export class ProposerNotAllowedError extends Error {
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ProposerNotAllowedError";
   }
 }
 
@@ -123,15 +135,37 @@ export class Submitter {
   private async process(index: number): Promise<void> {
     const b = await this.d.book.get(index);
     if (b === undefined || b.status !== "sealed") return;
-    const { count, tip } = await this.readTip();
+    const { count, tip, allowed } = await this.readTip();
     if (count > index) {
       if (await this.findMined(b)) return;
       this.diverged(index, `L1 already holds a batch ${index} that is not ours`);
     }
-    if (count < index) throw new Error(`batch ${index - 1} is not on L1 yet`);
+    if (count < index) await this.waitForPredecessor(Number(count), index);
     if (tip.toLowerCase() !== b.prevRoot.toLowerCase()) this.diverged(index, `L1 tip ${tip} is not our batch ${index}'s pre-root ${b.prevRoot}`);
     if (b.attempts.length > 0 && (await this.findMined(b))) return;
+    if (!allowed) throw await this.notAllowed(index);
     await this.sendAndConfirm(b);
+  }
+
+  /** L1 holds `count` batches and ours is `index`: a divergence (missingPredecessor), or wait for batch `count`. */
+  private async waitForPredecessor(count: number, index: number): Promise<never> {
+    const d = missingPredecessor(count, await this.d.book.get(count), this.recent.some((r) => r.index === count));
+    if (d !== null) this.diverged(d.from, d.why);
+    throw new Error(`batch ${index - 1} is not on L1 yet`);
+  }
+
+  /**
+   * The proposer may not submit now (a fraud proof took its bond, its role was revoked, or it asked to
+   * withdraw): nothing is sent, since L1 would refuse it and charge the gas. The job retries, so posting
+   * resumes by itself once, say, a bond is deposited again.
+   */
+  private async notAllowed(index: number): Promise<Error> {
+    const account = this.d.wallet.account.address;
+    const [bond, required] = await Promise.all([
+      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondOf", args: [account] }),
+      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondAmount" }),
+    ]);
+    return new ProposerNotAllowedError(index, `the proposer ${account} may not propose now (Rollup.canPropose is false; bond ${bond.amount} of ${required} wei required${bond.withdrawalRequestedAt > 0n ? ", withdrawal requested" : ""}): batch ${index} waits (deposit a bond with depositBond, or check its PROPOSER_ROLE)`);
   }
 
   private diverged(index: number, why: string): never {
@@ -139,12 +173,14 @@ export class Submitter {
     throw new DivergenceError(index, why);
   }
 
-  private async readTip(): Promise<{ count: bigint; tip: Hex }> {
-    const [count, tip] = await Promise.all([
+  /** L1's batch count and tip, and whether we may propose (read together: one round trip). */
+  private async readTip(): Promise<{ count: bigint; tip: Hex; allowed: boolean }> {
+    const [count, tip, allowed] = await Promise.all([
       this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batchCount" }),
       this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "tipRoot" }),
+      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "canPropose", args: [this.d.wallet.account.address] }),
     ]);
-    return { count, tip };
+    return { count, tip, allowed };
   }
 
   /** Whether one of the batch's attempts is mined; if so, record it once confirmed. */

@@ -28,7 +28,7 @@ import { addressSchema, hex32Schema } from "../api/schemas.js";
 import type { Engine } from "../engine/engine.js";
 import { HistoryError, treeAfterBatch } from "../engine/history.js";
 import type { Store } from "../store/store.js";
-import type { BatchRecord } from "../store/records.js";
+import type { BatchRecord, TxIndex } from "../store/records.js";
 
 export interface ChainStatus {
   chainId: number;
@@ -123,7 +123,7 @@ export class Queries {
     if (t === undefined) return null;
     const log = this.d.store.log(t.seq);
     const chunk = this.d.store.chunk(t.chunk);
-    const batch = this.d.store.batch(t.batch);
+    const batch = this.batchOf(t);
     if (!log || !chunk || !batch) return null;
     const [stx] = decodeChunkBody(fromHex(log.body));
     const status = t.dropped !== undefined ? "dropped" : batch.status === "posted" || batch.status === "final" ? batch.status : "executed";
@@ -151,7 +151,7 @@ export class Queries {
       const t = this.d.store.tx(h.hash);
       if (t === undefined || t.seq !== h.seq) continue;
       const log = this.d.store.log(h.seq);
-      const batch = this.d.store.batch(t.batch);
+      const batch = this.batchOf(t);
       if (!log || !batch) continue;
       const [stx] = decodeChunkBody(fromHex(log.body));
       if (types && !types.includes(stx!.tx.type)) continue;
@@ -162,8 +162,20 @@ export class Queries {
     return out;
   }
 
+  /**
+   * The batch a transaction is in; for one dropped at a resync, the archived record (status reverted)
+   * of the batch it was in: that index now holds another batch, or none.
+   */
+  private batchOf(t: TxIndex): BatchRecord | undefined {
+    if (t.dropped !== undefined && t.archived !== undefined) return this.d.store.archived(t.archived);
+    return this.d.store.batch(t.batch);
+  }
+
   private batchSummary(b: BatchRecord) {
     const st = this.d.status();
+    // A reverted (archived) batch keeps the L1 transaction that had carried it, for audit; it is no
+    // longer on L1, so it has no confirmations and will never be final.
+    const live = b.l1 !== undefined && b.status !== "reverted" ? b.l1 : undefined;
     return {
       index: b.index,
       status: b.status,
@@ -172,8 +184,8 @@ export class Queries {
       l1TxHash: b.l1?.txHash ?? null,
       l1Block: b.l1?.block ?? null,
       // the L1 head is polled, so it can trail a batch just confirmed: a batch on L1 has at least one
-      confirmations: b.l1 ? Math.max(1, st.l1Block ? Number(BigInt(st.l1Block) - BigInt(b.l1.block) + 1n) : 1) : 0,
-      finalizesAt: b.l1 ? b.l1.submittedAt + st.challengePeriod : null,
+      confirmations: live ? Math.max(1, st.l1Block ? Number(BigInt(st.l1Block) - BigInt(live.block) + 1n) : 1) : 0,
+      finalizesAt: live ? live.submittedAt + st.challengePeriod : null,
     };
   }
 

@@ -6,12 +6,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Address, PublicClient } from "viem";
+import type { Address } from "viem";
 import { z } from "zod";
 import { fromHex } from "../protocol/bytes.js";
 import { decodeChunkBody } from "../protocol/codec.js";
 import type { Config } from "../config/config.js";
-import { Engine, type ForeignBatch, type InboxEntry, type Submission } from "../engine/engine.js";
+import { Engine, type InboxEntry, type Submission } from "../engine/engine.js";
 import type { Verdict } from "../engine/verdicts.js";
 import { redisKeys } from "../ingest/keys.js";
 import { Lease } from "../ingest/lease.js";
@@ -22,10 +22,7 @@ import { rollupAbi } from "../l1/contracts.generated.js";
 import { InboxWatcher } from "../l1/inbox-watcher.js";
 import { startSubmitterWorker } from "../l1/submitter-host.js";
 import { BatchReader } from "../l1/batch-reader.js";
-import { batchHeaderHash } from "../protocol/batch.js";
-import { headerFromJson } from "../store/records.js";
-import { treeAfterBatch } from "../engine/history.js";
-import { verifyBatch } from "../watcher/verify-batch.js";
+import { FRAUD_KIND_NAME } from "../state/fraud.js";
 import type { Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { Store, type StoreWriter } from "../store/store.js";
@@ -34,6 +31,7 @@ import { rpcRequestSchema } from "../api/schemas.js";
 import { readBody } from "../api/body.js";
 import { type ChainStatus, Queries } from "./queries.js";
 import { connectRedis } from "./redis.js";
+import { checkNewestPosted, planResync } from "./resync.js";
 
 export interface SequencerNode {
   queryUrl: string;
@@ -88,19 +86,34 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       (e: Error) => log.warn({ err: e.message }, "cannot delete undo records of final batches (retried when the next batch is final)"),
     );
   };
-  const resyncFromL1 = async (force = false): Promise<"in-line" | "resynced" | "wait"> => {
+  /**
+   * Compare with L1 and, when our history parts from it, rebuild from where it does: adopt what L1
+   * holds, re-execute our later transactions (dropping, with the reason, those a fraud proof or the
+   * new state made invalid). "resynced" carries the first batch index rebuilt.
+   */
+  const resyncFromL1 = async (force = false): Promise<{ outcome: "in-line" | "wait" } | { outcome: "resynced"; agree: number }> => {
     const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32), force);
     log.info({ from: r.from, outcome: r.kind }, "compared our batches with L1's");
-    if (r.kind !== "resync") return r.kind;
-    const out = await engineStep("re-executing from L1", () => engine.resync(r.agree, r.foreign));
+    if (r.kind !== "resync") return { outcome: r.kind };
+    const kind = r.divergence?.kind ?? "rebuild";
+    metrics.divergences.inc({ kind });
+    const what = { kind, from: r.agree, lost: r.plan.lost, adopt: r.foreign.length };
+    if (r.divergence === null) log.warn(what, "rebuilding our unposted batches: re-executing their transactions on L1's tip");
+    else log.error({ ...what, why: r.divergence.why }, "L1 diverged from our history: re-executing our transactions from the last batch L1 holds as ours");
+    for (const f of r.plan.against) {
+      log.error({ batch: f.batch, kind: FRAUD_KIND_NAME[f.kind], leaf: f.chunk, tx: f.tx, code: f.code, proofTx: f.proofTx, proposer: f.proposer }, "a fraud proof on L1 reverted our batch (our bond was slashed): its transactions are re-executed with their signatures checked");
+    }
+    const out = await engineStep("re-executing from L1", () => engine.resync(r.agree, r.foreign, r.plan));
     await store.commit(out.writer).catch((e: Error) => {
       throw new FatalStateError("cannot write the store", e);
     });
     durable = durableNow();
     await refreshStatus(store, status); // posted / final batch numbers as L1 now has them
-    log.warn({ agree: r.agree, adopted: out.adopted, replayed: out.replayed, dropped: out.dropped.length }, "resynced with L1: adopted the batches we did not post and re-executed our pending transactions");
+    metrics.reexecuted.inc({ outcome: "replayed" }, out.replayed);
+    metrics.reexecuted.inc({ outcome: "dropped" }, out.dropped.length);
+    log.warn({ kind, agree: r.agree, adopted: out.adopted, replayed: out.replayed, dropped: out.dropped.length, root: engine.stateRoot }, "resynced with L1: adopted the batches we did not post and re-executed our pending transactions");
     for (const d of out.dropped) log.warn(d, "acknowledged transaction dropped");
-    return "resynced";
+    return { outcome: "resynced", agree: r.agree };
   };
   try {
     if (store.head().nextSeq === 0 && store.batch(0) === undefined && !cfg.syncFromL1) {
@@ -110,7 +123,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       }
     }
     const first = await resyncFromL1();
-    if (first === "wait") log.warn("L1 holds a batch we cannot verify as valid yet (a fraud proof should revert it); posting waits");
+    if (first.outcome === "wait") log.warn("L1 holds a batch we cannot verify as valid yet (a fraud proof should revert it); posting waits");
   } catch (e) {
     await store.close();
     await lease.release();
@@ -127,6 +140,13 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   let diverged: { index: number; why: string } | null = null;
   let rebuild = false;
   let resyncAt = 0;
+  /** Pause posting and resync at the loop's next turn (the lowest divergent index reported wins). */
+  const flagDivergence = (index: number, why: string) => {
+    if (diverged === null || index < diverged.index) {
+      diverged = { index, why };
+      log.error({ batch: index, why }, "L1 diverged from the sequencer's history: posting paused");
+    }
+  };
   const submitter = await startSubmitterWorker(
     {
       redisUrl: cfg.redisUrl,
@@ -143,12 +163,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     {
       log,
       metrics,
-      onDivergence: (index, why) => {
-        if (diverged === null || index < diverged.index) {
-          diverged = { index, why };
-          log.error({ batch: index, why }, "L1 diverged from the sequencer's history: posting paused");
-        }
-      },
+      onDivergence: flagDivergence,
       onStatus: (b) => {
         applyStatus(status, b);
         if (b.status === "final") pruneFinal(b.index);
@@ -175,6 +190,12 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       status.l1Reachable = true;
       const next = engine.headRecord.inboxNext + forced.length;
       forced.push(...(await inbox.poll(next)));
+      // A fraud proof can revert our batches at any time in the challenge period, long after the
+      // submitter stopped watching them: L1 must still hold our newest posted batch as we recorded it.
+      if (diverged === null) {
+        const d = await checkNewestPosted(store, reader, l1.publicClient, status.postedBatch);
+        if (d !== null) flagDivergence(d.from, d.why);
+      }
     } catch (e) {
       if (status.l1Reachable) log.warn({ err: (e as Error).message }, "L1 unreachable; execution continues, posting waits");
       status.l1Reachable = false;
@@ -236,11 +257,12 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
               throw e;
             }
             log.error({ err: (e as Error).message }, "resync with L1 failed; retrying");
-            return "wait" as const;
+            return { outcome: "wait" } as const;
           });
-          if (r === "wait") resyncAt = Date.now() + 2000;
+          if (r.outcome === "wait") resyncAt = Date.now() + 2000;
           else {
-            submitter.resynced((diverged as { index: number }).index);
+            // in line already (another path repaired it): nothing below `diverged` was rebuilt
+            submitter.resynced(r.outcome === "resynced" ? r.agree : (diverged as { index: number }).index);
             diverged = null;
             rebuild = false;
             forced = []; // the engine's next inbox entry moved back to where L1 left the inbox: read again
@@ -454,67 +476,3 @@ function startQueryServer(host: string, port: number, queries: () => Queries | n
     server.listen(port, host, () => resolve(server));
   });
 }
-
-/** Our newest batch marked final (final batches are a prefix of `0..nextBatch-1`), or null. */
-function lastFinalBatch(store: Store, nextBatch: number): number | null {
-  let lo = 0;
-  let hi = nextBatch; // the answer + 1 lies in [lo, hi]
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (store.batch(mid)?.status === "final") lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? null : lo - 1;
-}
-
-/**
- * How our history relates to L1's: the longest prefix of our posted batches that L1 holds unchanged
- * (`agree`), and the batches L1 holds after it, read and verified from L1 data. "in-line" when L1 has
- * nothing we lack and our next batch builds on its tip; "wait" when a batch L1 holds is fraudulent
- * (a challenger will revert it).
- */
-async function planResync(store: Store, engine: Engine, reader: BatchReader, client: PublicClient, rollup: Address, separator: Uint8Array, force = false): Promise<
-  ({ kind: "in-line" | "wait" } | { kind: "resync"; agree: number; foreign: ForeignBatch[] }) & { from: number }
-> {
-  const count = Number(await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batchCount" }));
-  const tip = await client.readContract({ address: rollup, abi: rollupAbi, functionName: "tipRoot" });
-  // Final batches cannot change on L1 (no proof is accepted against them): when L1 still holds our
-  // newest final batch unchanged, the comparison starts after it instead of reading every batch ever
-  // posted. Otherwise (L1 does not hold it: another chain, or a store that is not this deployment's)
-  // every batch is compared from the first.
-  const lastFinal = lastFinalBatch(store, engine.headRecord.nextBatch);
-  let agree = 0;
-  if (lastFinal !== null && lastFinal < count) {
-    const ours = store.batch(lastFinal)!;
-    if (ours.l1 && (await reader.liveHeader(lastFinal)) === batchHeaderHash(headerFromJson(ours.l1.header))) agree = lastFinal + 1;
-  }
-  const from = agree;
-  while (agree < count) {
-    const ours = store.batch(agree);
-    if (ours === undefined || !ours.l1 || (ours.status !== "posted" && ours.status !== "final")) break;
-    const live = await reader.liveHeader(agree);
-    if (live !== batchHeaderHash(headerFromJson(ours.l1.header))) break;
-    agree++;
-  }
-  const next = store.batch(agree);
-  const ourTip = agree > 0 ? store.batch(agree - 1)!.postRoot : "0x0000000000000000000000000000000000000000000000000000000000000000";
-  const ourNextInLine = next === undefined || next.prevRoot.toLowerCase() === tip.toLowerCase();
-  if (agree === count && ourNextInLine && ourTip.toLowerCase() === tip.toLowerCase()) return force ? { kind: "resync", agree, foreign: [], from } : { kind: "in-line", from };
-  // Read and verify L1's batches after our agreed prefix.
-  const fromBlock = agree > 0 ? BigInt(store.batch(agree - 1)!.l1!.block) : undefined;
-  const submitted = await reader.liveSubmissions(fromBlock ?? reader.deployBlock);
-  let state = agree > 0 ? treeAfterBatch(store, engine.tree.root, engine.headRecord.nextChunk - 1, agree - 1) : null;
-  const foreign: ForeignBatch[] = [];
-  for (let i = agree; i < count; i++) {
-    const ev = submitted.get(i);
-    if (ev === undefined) throw new Error(`no BatchSubmitted event found for L1 batch ${i}`);
-    const { data, forcedBodies } = await reader.batchData(ev);
-    const v = verifyBatch({ preState: state, header: ev.header, data, forcedBodies, domainSeparator: separator });
-    if (!v.ok) return { kind: "wait", from };
-    state = v.state;
-    const blk = await client.getBlock({ blockNumber: ev.block });
-    foreign.push({ header: ev.header, data, forcedBodies, l1: { txHash: ev.txHash, submittedAt: Number(blk.timestamp) } });
-  }
-  return { kind: "resync", agree, foreign, from };
-}
-

@@ -20,12 +20,16 @@ export interface LogEntry {
   noOpReason?: string;
 }
 
-/** Where a transaction is, by hash; `dropped` once it is no longer included (with the reason). */
+/**
+ * Where a transaction is, by hash; `dropped` once it is no longer included (with the reason), and then
+ * `archived`: the key of the record of the batch it was in (a resync reuses batch indices).
+ */
 export interface TxIndex {
   seq: number;
   chunk: number;
   batch: number;
   dropped?: string;
+  archived?: string;
 }
 
 export interface ChunkRecord {
@@ -41,6 +45,7 @@ export interface ChunkRecord {
   seqs: number[];
 }
 
+/** "reverted": an archived record, no longer part of our history (a resync rebuilt from before it). */
 export type BatchStatus = "open" | "sealed" | "posted" | "final" | "reverted";
 
 /** One signed submission attempt (a fee bump is another attempt with the same nonce). */

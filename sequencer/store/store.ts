@@ -8,6 +8,7 @@
  *   c:<chunk>         ChunkRecord
  *   u:<chunk>         UndoRecord[]   (deleted once the chunk's batch is final)
  *   b:<batch>         BatchRecord
+ *   x:<batch>:<ms>    BatchRecord    (archived by a resync, status reverted)
  *   s:<key>           current state leaf: value (32 bytes) || preimage
  */
 import type { Hex } from "viem";
@@ -43,9 +44,14 @@ export class StoreWriter {
   history(patient: string, seq: number, hash: Hex) {
     this.ops.push({ type: "put", key: `h:${patient.toLowerCase()}:${pad(seq)}`, value: json({ seq, hash }) });
   }
-  /** Keep a reverted batch's record for audit (its index is about to be reused). */
-  archiveBatch(b: BatchRecord, at: number) {
-    this.ops.push({ type: "put", key: `x:${pad(b.index)}:${at}`, value: json(b) });
+  /**
+   * Keep a batch's record for audit, as "reverted": a resync is about to reuse its index. Returns the
+   * key it is kept under (the receipt of a transaction dropped from it points there).
+   */
+  archiveBatch(b: BatchRecord, at: number): string {
+    const key = `x:${pad(b.index)}:${at}`;
+    this.ops.push({ type: "put", key, value: json({ ...b, status: "reverted" }) });
+    return key;
   }
   /** Remove a batch record (a resync packed its transactions into fewer batches; it was archived). */
   deleteBatch(index: number) {
@@ -95,6 +101,10 @@ export class Store {
   }
   batch(index: number): BatchRecord | undefined {
     return this.getJson<BatchRecord>(`b:${pad(index)}`);
+  }
+  /** A batch record archived by a resync (archiveBatch's key). */
+  archived(key: string): BatchRecord | undefined {
+    return key.startsWith("x:") ? this.getJson<BatchRecord>(key) : undefined;
   }
 
   /**
