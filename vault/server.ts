@@ -5,11 +5,11 @@
  * vault's own audit of served and denied reads. Every request is an EIP-712 signed, expiring, single-use
  * message.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { type Address, type Hex, hashTypedData } from "viem";
 import { Counter, Registry, collectDefaultMetrics } from "prom-client";
-import { readBody } from "../sequencer/api/body.js";
+import { ClientGoneError, isJsonRequest, parseJson, readBody } from "../sequencer/http/body.js";
+import { closeServer, createLimitedServer, type HttpLimits, listen } from "../sequencer/http/limits.js";
 import { parseEncryptedRecord, parseKeyWrap, ciphertextHash as hashOf } from "../sequencer/crypto/index.js";
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { keccak256 } from "../sequencer/protocol/hash.js";
@@ -32,6 +32,8 @@ export interface VaultDeps {
   logger: AccessLogger;
   log: Logger;
   maxBodyBytes: number;
+  /** timeouts, connection limits, JSON nesting (sequencer/http/limits.ts) */
+  limits: HttpLimits;
 }
 
 interface Signed<T> {
@@ -53,7 +55,8 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
     "/v1/records/shred": (b) => shred(d, b),
     "/v1/audit": (b) => audit(d, b),
   };
-  const server = createServer((req, res) => void handle(req, res));
+  const busy = new VaultError("VAULT_BUSY", `this client address holds more than ${d.limits.httpMaxConnectionsPerClient} connections to the vault: close some`).toJSON();
+  const server = createLimitedServer(d.limits, (req, res) => void handle(req, res), { contentType: "application/json", body: JSON.stringify(busy) });
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? "/").split("?")[0]!;
     try {
@@ -65,17 +68,20 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       if (req.method === "GET" && path === "/v1/info") return send(res, 200, { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind });
       const route = routes[path];
       if (req.method !== "POST" || route === undefined) return send(res, 404, new VaultError("VAULT_NOT_FOUND", `no route ${req.method} ${path}`).toJSON());
+      if (!isJsonRequest(req)) {
+        req.resume();
+        throw new VaultError("VAULT_UNSUPPORTED_MEDIA_TYPE", `a request is sent as Content-Type application/json, not ${JSON.stringify(req.headers["content-type"] ?? "none")}`);
+      }
       const text = await readBody(req, d.maxBodyBytes);
       if (text === null) throw new VaultError("VAULT_TOO_LARGE", `the body exceeds ${d.maxBodyBytes} bytes`);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new VaultError("VAULT_BAD_REQUEST", "the body is not JSON");
-      }
-      if (typeof parsed !== "object" || parsed === null) throw new VaultError("VAULT_BAD_REQUEST", "the body must be a JSON object");
-      send(res, 200, await route(parsed as Record<string, unknown>));
+      const parsed = parseJson(text, d.limits.maxJsonDepth);
+      if (!parsed.ok) throw new VaultError("VAULT_BAD_REQUEST", "the body is not JSON");
+      if (parsed.tooDeep === true) throw new VaultError("VAULT_BAD_REQUEST", `the body nests arrays and objects deeper than ${d.limits.maxJsonDepth} levels`);
+      const body = parsed.value;
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VaultError("VAULT_BAD_REQUEST", "the body must be a JSON object");
+      send(res, 200, await route(body as Record<string, unknown>));
     } catch (e) {
+      if (e instanceof ClientGoneError) return; // cut or gone before its body ended: nothing was done
       if (e instanceof VaultError) return send(res, e.status, e.toJSON());
       if (e instanceof ObjectStoreError) {
         d.log.error({ err: e.message }, "object store failed");
@@ -85,20 +91,17 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       send(res, 500, { error: { code: "VAULT_INTERNAL", message: "internal error" } });
     }
   }
-  await new Promise<void>((r) => server.listen(port, host, () => r()));
-  const actual = (server.address() as AddressInfo).port;
+  const actual = await listen(server, host, port);
   const prune = setInterval(() => void d.storage.pruneRequests(Math.floor(Date.now() / 1000)).catch(() => undefined), 60_000);
   prune.unref();
   return {
     server,
     port: actual,
     url: `http://${host}:${actual}`,
-    close: () =>
-      new Promise((r) => {
-        clearInterval(prune);
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: () => {
+      clearInterval(prune);
+      return closeServer(server);
+    },
   };
 }
 

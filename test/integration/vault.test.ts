@@ -29,6 +29,7 @@ interface Person {
 }
 const person = (n: string): Person => ({ signer: signerOf(privateKeyToAccount(testAccount(`vault-${n}`).privateKey)), keys: generateEncryptionKeyPair() });
 const LAB = 1;
+const JSON_TYPE = { "content-type": "application/json" };
 const day = () => Math.floor(Date.now() / 1000) + 86_400;
 
 describe("record vault and gateway against the ledger", function () {
@@ -122,7 +123,7 @@ describe("record vault and gateway against the ledger", function () {
     const msg = { reader: doc.signer.address.toLowerCase(), patient: pat.signer.address.toLowerCase(), recordId: r.recordId, version: 0, vault: info.vault, expiresAt: Math.floor(Date.now() / 1000) + 60, requestId: toHex(new Uint8Array(32).fill(7)) };
     const sign = (m: typeof msg, who = doc.signer) => who.signTypedData(vaultTypedData(domain, "ReadRecord", { ...m, expiresAt: BigInt(m.expiresAt) }) as never);
     const post = async (m: typeof msg, signature: Hex) => {
-      const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", body: JSON.stringify({ request: m, signature }) });
+      const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ request: m, signature }) });
       return ((await res.json()) as { error?: { code: string } }).error?.code ?? "served";
     };
     expect(await post(msg, await sign(msg, stranger.signer))).to.equal("VAULT_BAD_SIGNATURE");
@@ -134,7 +135,7 @@ describe("record vault and gateway against the ledger", function () {
     expect(await post(elsewhere, await sign(elsewhere))).to.equal("VAULT_WRONG_VAULT");
     expect(await post(msg, await sign(msg))).to.equal("served");
     expect(await post(msg, await sign(msg)), "the same request twice").to.equal("VAULT_REPLAY");
-    const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", body: "{not json" });
+    const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", headers: JSON_TYPE, body: "{not json" });
     expect(res.status).to.equal(400);
   });
 
@@ -184,7 +185,7 @@ describe("record vault and gateway against the ledger", function () {
           res.end(JSON.stringify(Array.isArray(calls) ? out : out[0]));
           return;
         }
-        const up = await fetch(sys.api.url, { method: "POST", body });
+        const up = await fetch(sys.api.url, { method: "POST", headers: JSON_TYPE, body });
         res.end(await up.text());
       });
     });
@@ -249,7 +250,7 @@ describe("record vault and gateway against the ledger", function () {
     const signature = await doc.signer.signTypedData(vaultTypedData(await ephr.domain(), "ReadRecord", { ...msg, expiresAt: BigInt(msg.expiresAt) }) as never);
     const body = JSON.stringify({ request: msg, signature });
     const outcomes = await Promise.all(
-      [1, 2, 3].map(async () => ((await (await fetch(`${vault.url}/v1/records/read`, { method: "POST", body })).json()) as { error?: { code: string } }).error?.code ?? "served"),
+      [1, 2, 3].map(async () => ((await (await fetch(`${vault.url}/v1/records/read`, { method: "POST", headers: JSON_TYPE, body })).json()) as { error?: { code: string } }).error?.code ?? "served"),
     );
     expect(outcomes.sort()).to.deep.equal(["VAULT_REPLAY", "VAULT_REPLAY", "served"]);
   });
