@@ -95,7 +95,7 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
     env.EPHR_VAULT_PORT,
   );
   log.info({ url: server.url, vault: account.address, objects: s3 ? `s3 ${s3.endpoint}/${s3.bucket}/${s3.prefix}` : `${env.EPHR_VAULT_DATA_DIR}/objects` }, "vault listening");
-  return { ...server, stop: async () => { await server.close(); await storage.close(); } };
+  return { ...server, storage, stop: async () => { await server.close(); await storage.close(); } };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import fc from "fast-check";
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { EphrClient } from "../../sdk/client.js";
 import { RPC_ERROR } from "../../sequencer/api/errors.js";
@@ -17,7 +17,9 @@ import { toHex } from "../../sequencer/protocol/bytes.js";
 import { domainSeparator } from "../../sequencer/protocol/eip712.js";
 import { signTx } from "../../sequencer/protocol/sign.js";
 import type { Tx } from "../../sequencer/protocol/types.js";
+import { VAULT_ERRORS } from "../../vault/errors.js";
 import type { startVault } from "../../vault/main.js";
+import { type VaultRequestType, vaultTypedData } from "../../vault/requests.js";
 import { type Devnet, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
 import { slowClient } from "../support/slow-client.js";
 
@@ -229,6 +231,62 @@ describe("hostile input against the API, the query server and the vault", functi
         }),
         { seed: 1314, numRuns: 6 },
       );
+    });
+
+    /** A vault request signed by a fresh key, as the named party (so it passes the signature check). */
+    async function signedVault(type: VaultRequestType, fields: (me: Address) => Record<string, unknown>) {
+      const account = privateKeyToAccount(fresh());
+      const info = (await (await fetch(`${vault.url}/v1/info`)).json()) as { vault: Address };
+      const request = { ...fields(account.address.toLowerCase() as Address), vault: info.vault, expiresAt: now() + 120, requestId: fresh() };
+      const signature = await account.signTypedData(vaultTypedData({ chainId: 31337, verifyingContract: d.deployment.rollup }, type, { ...request, expiresAt: BigInt(request.expiresAt) }) as never);
+      return { request, signature };
+    }
+
+    it("answers every hostile vault input with its documented code and status, never 500, and stores nothing a patient would see", async () => {
+      const stored = async () => {
+        const k = await vault.storage.keyCounts();
+        delete k.q; // request ids: claimed by signed requests, forgotten at their expiry
+        delete k.m;
+        return k;
+      };
+      const before = await stored();
+      const path = fc.constantFrom("/v1/records", "/v1/records/read", "/v1/records/wraps", "/v1/records/shred", "/v1/audit");
+      const someone = () => privateKeyToAccount(fresh()).address.toLowerCase();
+      const signedKinds = fc.constantFrom(
+        () => signedVault("ReadRecord", (me) => ({ reader: me, patient: someone(), recordId: fresh(), version: 0 })),
+        () => signedVault("ReadRecord", (me) => ({ reader: me, patient: someone(), recordId: fresh(), version: 3 })),
+        () => signedVault("ShredRecord", (me) => ({ patient: me, recordId: fresh(), version: 0 })),
+        () => signedVault("AddWraps", (me) => ({ sender: me, patient: someone(), recordId: fresh(), version: 1, wrapsHash: fresh() })),
+        () => signedVault("UploadRecord", (me) => ({ provider: me, patient: someone(), recordId: fresh(), version: 1, category: 1, ciphertextHash: fresh(), wrapsHash: fresh() })),
+      );
+      const mutation = fc.record({ field: fc.constantFrom("request", "signature", "ciphertext", "wraps", "after", "limit", "extra"), value: hostileValue });
+      const vaultBody = fc.oneof(
+        { weight: 3, arbitrary: fc.tuple(signedKinds, fc.option(mutation, { nil: undefined })).map(([make, m]) => ({ make, m })) },
+        { weight: 3, arbitrary: hostileValue.map((v) => ({ raw: text(v) })) },
+        { weight: 1, arbitrary: fc.record({ request: hostileValue, signature: hostileValue }).map((v) => ({ raw: text(v) })) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 100 }).map((t) => ({ raw: t })) },
+        { weight: 1, arbitrary: fc.constant({ raw: JSON.stringify({ pad: "z".repeat(250_000) }) }) },
+      );
+      await fc.assert(
+        fc.asyncProperty(path, vaultBody, contentType, async (p, b, type) => {
+          let bodyText: string;
+          if ("raw" in b) bodyText = b.raw;
+          else {
+            const signed: Record<string, unknown> = await b.make();
+            if (b.m) signed[b.m.field] = b.m.value;
+            bodyText = text(signed);
+          }
+          const r = await post(`${vault.url}${p}`, bodyText, type === "" ? {} : { "content-type": type });
+          expect(r.status, `${p} ${bodyText.slice(0, 200)}: ${r.text.slice(0, 300)}`).to.not.equal(500);
+          if (r.status === 200) return;
+          const code = r.json?.error?.code as keyof typeof VAULT_ERRORS;
+          expect(code in VAULT_ERRORS, `undocumented answer ${r.status} ${r.text.slice(0, 200)}`).to.equal(true);
+          expect(r.status, `${code} for ${p}`).to.equal(VAULT_ERRORS[code]);
+          expect(r.json.error.message).to.be.a("string").and.not.equal("");
+        }),
+        { seed: 1315, numRuns: 200 },
+      );
+      expect(await stored(), "no record, wrap, audit entry or denial count was stored").to.deep.equal(before);
     });
   });
 });

@@ -243,6 +243,66 @@ describe("record vault and gateway against the ledger", function () {
     }
   });
 
+  it("stores nothing for refused reads of records of patients it holds nothing for, however many, from fresh keys", async () => {
+    const before = await vault.storage.keyCounts();
+    for (let i = 0; i < 40; i++) {
+      const someone = person(`prober-${i}-${Math.random()}`);
+      await refused(vc.read(someone.signer, person(`made-up-${i}-${Math.random()}`).signer.address, toHex(new Uint8Array(randomBytes(32)))), "VAULT_NOT_ANCHORED");
+    }
+    const after = await vault.storage.keyCounts();
+    for (const kind of ["a", "n", "s", "r", "w", "k"]) expect(after[kind] ?? 0, `keys of kind ${kind}`).to.equal(before[kind] ?? 0);
+  });
+
+  it("keeps in full the denials of a reader known to the patient after its revocation is posted, and only counts a stranger's, keeping the latest few", async () => {
+    const reader = person(`former-${Math.random()}`);
+    await ephr.send(reader.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(reader.keys.publicKey) });
+    await ephr.waitFor(await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }), "posted");
+    const r = await stored([reader]);
+    await ephr.waitFor(await ephr.send(pat.signer, { type: "RevokeConsent", grantee: reader.signer.address }), "posted");
+    await refused(vc.read(reader.signer, pat.signer.address, r.recordId), "VAULT_NO_CONSENT");
+    const before = await vc.audit(pat.signer);
+    const mine = before.entries.filter((e) => e.reader === reader.signer.address.toLowerCase());
+    expect(mine.map((e) => [e.outcome, e.code]), "a former grantee's attempt is kept").to.deep.equal([["denied", "VAULT_NO_CONSENT"]]);
+    const strangers = 24;
+    for (let i = 0; i < strangers; i++) await refused(vc.read(person(`stranger-${i}-${Math.random()}`).signer, pat.signer.address, r.recordId), "VAULT_NO_CONSENT");
+    const after = await vc.audit(pat.signer);
+    expect(after.entries.length, "strangers' refusals are not entries of the audit").to.equal(before.entries.length);
+    expect(after.strangers.total - before.strangers.total).to.equal(strangers);
+    expect(after.strangers.byCode.VAULT_NO_CONSENT!.count).to.be.at.least(strangers);
+    expect(after.strangers.recent.length, "only the latest few kept in full").to.equal(16);
+    expect(after.strangers.recent[0]!.at).to.be.at.least(after.strangers.recent.at(-1)!.at);
+  });
+
+  it("pages the audit: every entry exactly once, oldest first, across pages of any size", async () => {
+    const reader = person(`paged-${Math.random()}`);
+    await ephr.send(reader.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(reader.keys.publicKey) });
+    await ephr.waitFor(await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }), "posted");
+    const r = await stored([reader]);
+    await ephr.send(pat.signer, { type: "RevokeConsent", grantee: reader.signer.address });
+    for (let i = 0; i < 12; i++) {
+      // VAULT_REVOKED until the revocation is posted, VAULT_NO_CONSENT after: either way kept in full
+      const e = await vc.read(reader.signer, pat.signer.address, r.recordId).then(() => expect.fail("served after a revocation"), (x: VaultRequestError) => x);
+      expect(e.vaultCode).to.be.oneOf(["VAULT_REVOKED", "VAULT_NO_CONSENT"]);
+    }
+    const all = (await vc.audit(pat.signer)).entries;
+    expect(all.length).to.be.at.least(12);
+    const paged: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; ; pages++) {
+      const p = await vc.auditPage(pat.signer, { after, limit: 5 });
+      expect(p.entries.length).to.be.at.most(5);
+      paged.push(...p.entries.map((e) => e.requestHash));
+      if (p.next === null) break;
+      after = p.next;
+      expect(pages).to.be.below(100);
+    }
+    expect(paged).to.deep.equal(all.map((e) => e.requestHash));
+    const ats = all.map((e) => e.at);
+    expect(ats).to.deep.equal([...ats].sort((a, b) => a - b));
+    await refused(vc.auditPage(pat.signer, { limit: 5000 }), "VAULT_BAD_REQUEST");
+    await refused(vc.auditPage(pat.signer, { after: "../../etc" }), "VAULT_BAD_REQUEST");
+  });
+
   it("serves one of several concurrent copies of a signed read request and refuses the others as replays", async () => {
     const r = await stored();
     const info = await vc.vaultInfo();
