@@ -19,6 +19,9 @@ export default defineConfig({
     default: { type: "edr-simulated", chainType: "l1" },
     // The same L1 with pre-Pectra calldata pricing (no EIP-7623 floor), for the gas comparison table.
     cancun: { type: "edr-simulated", chainType: "l1", hardfork: "cancun" },
+    // The devnet's L1 (`npm start`): the default rules with a fixed genesis time, so a chain replayed
+    // from its journal (sequencer/devnet/l1-journal.ts) has the same block hashes.
+    devnet: { type: "edr-simulated", chainType: "l1", ...(process.env.EPHR_L1_GENESIS_DATE ? { initialDate: process.env.EPHR_L1_GENESIS_DATE } : {}) },
   },
   paths: { tests: { mocha: "test" } },
   test: {

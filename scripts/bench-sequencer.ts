@@ -86,7 +86,7 @@ function post(agent: Agent, port: number, body: string): Promise<string> {
 }
 
 async function rpc(port: number, method: string, params: unknown[] = []): Promise<any> {
-  const r = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const r = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
   return ((await r.json()) as { result: unknown }).result;
 }
 

@@ -43,6 +43,26 @@ async function readJson(r: Response): Promise<unknown> {
   }
 }
 
+/** An entry of the vault's audit: a served read, or a refused one by a reader known to the patient. */
+export interface AuditEntryView {
+  at: number;
+  reader: Address;
+  recordId: Hex;
+  version: number;
+  outcome: string;
+  code?: string;
+  reason?: string;
+  logAccessTx?: Hex;
+  requestHash: Hex;
+}
+
+/** Refused reads by readers unknown to the patient: counts per code and the latest few entries. */
+export interface StrangerDenialsView {
+  total: number;
+  byCode: Record<string, { count: number; first: number; last: number }>;
+  recent: AuditEntryView[];
+}
+
 export class VaultClient {
   private info: { vault: Address; chainId: number; rollup: Address } | null = null;
 
@@ -111,9 +131,25 @@ export class VaultClient {
     return this.post<{ shredded: { wraps: number; versions: number } }>("/v1/records/shred", body);
   }
 
-  /** The vault's own log of reads it served and denied for the patient. */
-  async audit(patient: TypedDataSigner) {
+  /**
+   * One page of the vault's own log of reads it served and denied for the patient (oldest first; pass
+   * the page's `next` as `after` for the following one, null on the last), and the count of refused
+   * reads by readers unknown to the patient (kept only as counts and the latest few).
+   */
+  async auditPage(patient: TypedDataSigner, page: { after?: string; limit?: number } = {}) {
     const body = await this.signed(patient, "ReadAudit", { patient: patient.address.toLowerCase() });
-    return this.post<{ entries: { at: number; reader: Address; recordId: Hex; version: number; outcome: string; code?: string; reason?: string; logAccessTx?: Hex }[] }>("/v1/audit", body);
+    return this.post<{ entries: AuditEntryView[]; next: string | null; strangers: StrangerDenialsView }>("/v1/audit", { ...body, ...page });
+  }
+
+  /** The whole audit of the patient, every page (each page is a request of its own, signed once). */
+  async audit(patient: TypedDataSigner, pageSize = 500) {
+    const entries: AuditEntryView[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const p = await this.auditPage(patient, { after, limit: pageSize });
+      entries.push(...p.entries);
+      if (p.next === null) return { entries, strangers: p.strangers };
+      after = p.next;
+    }
   }
 }

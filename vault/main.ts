@@ -7,6 +7,7 @@ import { type Address, createPublicClient, http, type Hex, type PublicClient } f
 import { z } from "zod";
 import { ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../deploy/params.js";
 import { EphrClient, signerOf } from "../sdk/client.js";
+import { headersWithinRequest, httpLimitsEnvShape, httpLimitsFromEnv } from "../sequencer/http/limits.js";
 import { createLogger } from "../sequencer/log.js";
 import { AccessControl } from "./access.js";
 import { AccessLogger } from "./audit-log.js";
@@ -32,7 +33,9 @@ const schema = z.object({
   EPHR_VAULT_S3_PREFIX: z.string().optional(),
   EPHR_VAULT_S3_ACCESS_KEY_ID: z.string().optional(),
   EPHR_VAULT_S3_SECRET_ACCESS_KEY: z.string().optional(),
-});
+  /** timeouts, connection limits and JSON nesting, as every HTTP server of the project has them */
+  ...httpLimitsEnvShape,
+}).superRefine((e, ctx) => headersWithinRequest({ httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS, httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS }, ctx, "EPHR_HTTP_HEADERS_TIMEOUT_MS"));
 type VaultEnv = z.infer<typeof schema>;
 
 /** The S3 settings when EPHR_VAULT_S3_* ask for a bucket (all of endpoint, bucket and keys), else null. */
@@ -57,7 +60,12 @@ export type VaultSettings = z.input<typeof schema>;
 /** Validate the settings (ConfigError naming the bad ones, S3's included), then start the vault. */
 export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
   const parsed = schema.safeParse(settings);
-  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) {
+    // each setting named with the value it was given (secrets excepted)
+    const given = settings as Record<string, unknown>;
+    const names = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, `${k} (${given[k] === undefined ? "not set" : /KEY|SECRET/.test(k) ? "given" : `got ${JSON.stringify(given[k])}`})`]));
+    throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, names)}`);
+  }
   const env = parsed.data;
   const s3 = s3ConfigFrom(env);
   const log = createLogger("vault", env.EPHR_LOG_LEVEL);
@@ -81,12 +89,13 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
       logger: new AccessLogger(client, signerOf(account)),
       log,
       maxBodyBytes: env.EPHR_VAULT_MAX_BYTES,
+      limits: httpLimitsFromEnv(env),
     },
     env.EPHR_VAULT_HOST,
     env.EPHR_VAULT_PORT,
   );
   log.info({ url: server.url, vault: account.address, objects: s3 ? `s3 ${s3.endpoint}/${s3.bucket}/${s3.prefix}` : `${env.EPHR_VAULT_DATA_DIR}/objects` }, "vault listening");
-  return { ...server, stop: async () => { await server.close(); await storage.close(); } };
+  return { ...server, storage, stop: async () => { await server.close(); await storage.close(); } };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -13,6 +13,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { type EncryptionResult, encryptRecord, serialiseKeyWrap, wrapDataKey } from "../sequencer/crypto/index.js";
 import { type Party, party } from "../sequencer/crypto/test-fixtures.js";
 import { toHex } from "../sequencer/protocol/bytes.js";
+import { DEFAULT_HTTP_LIMITS } from "../sequencer/http/limits.js";
 import { createLogger } from "../sequencer/log.js";
 import { testAccount } from "../sequencer/testing/accounts.js";
 import type { AccessControl, AnchoredRecord } from "./access.js";
@@ -61,7 +62,7 @@ describe("vault HTTP API (ledger faked)", () => {
       mayReceiveWrap: async () => undefined,
     } as unknown as AccessControl;
     const logger = { log: () => logRead() } as unknown as AccessLogger;
-    const s = await startVaultServer({ address: VAULT, domain: DOMAIN, storage, access, logger, log: createLogger("vault", "silent"), maxBodyBytes: 1 << 24 }, "127.0.0.1", 0);
+    const s = await startVaultServer({ address: VAULT, domain: DOMAIN, storage, access, logger, log: createLogger("vault", "silent"), maxBodyBytes: 1 << 24, limits: DEFAULT_HTTP_LIMITS }, "127.0.0.1", 0);
     url = s.url;
     close = s.close;
   });
@@ -76,7 +77,7 @@ describe("vault HTTP API (ledger faked)", () => {
     return JSON.stringify({ request, signature, ...payload });
   }
   async function post(path: string, body: string): Promise<Reply> {
-    const res = await fetch(`${url}${path}`, { method: "POST", body });
+    const res = await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
     return { status: res.status, body: (await res.json()) as Reply["body"] };
   }
 

@@ -5,11 +5,12 @@
  * vault's own audit of served and denied reads. Every request is an EIP-712 signed, expiring, single-use
  * message.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { type Address, type Hex, hashTypedData } from "viem";
 import { Counter, Registry, collectDefaultMetrics } from "prom-client";
-import { readBody } from "../sequencer/api/body.js";
+import { z } from "zod";
+import { ClientGoneError, isJsonRequest, parseJson, readBody } from "../sequencer/http/body.js";
+import { closeServer, createLimitedServer, type HttpLimits, listen } from "../sequencer/http/limits.js";
 import { parseEncryptedRecord, parseKeyWrap, ciphertextHash as hashOf } from "../sequencer/crypto/index.js";
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { keccak256 } from "../sequencer/protocol/hash.js";
@@ -21,7 +22,7 @@ import type { AccessLogger } from "./audit-log.js";
 import { VaultError } from "./errors.js";
 import { MAX_REQUEST_TTL, REQUEST_SCHEMAS, SIGNER_FIELD, type VaultRequestType, vaultLocation, vaultTypedData } from "./requests.js";
 import { ObjectStoreError } from "./objects.js";
-import type { VaultStorage } from "./storage.js";
+import { type AuditEntry, MAX_AUDIT_PAGE, type VaultStorage } from "./storage.js";
 import { wrapsHash } from "./wraps.js";
 
 export interface VaultDeps {
@@ -32,6 +33,8 @@ export interface VaultDeps {
   logger: AccessLogger;
   log: Logger;
   maxBodyBytes: number;
+  /** timeouts, connection limits, JSON nesting (sequencer/http/limits.ts) */
+  limits: HttpLimits;
 }
 
 interface Signed<T> {
@@ -53,7 +56,8 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
     "/v1/records/shred": (b) => shred(d, b),
     "/v1/audit": (b) => audit(d, b),
   };
-  const server = createServer((req, res) => void handle(req, res));
+  const busy = new VaultError("VAULT_BUSY", `this client address holds more than ${d.limits.httpMaxConnectionsPerClient} connections to the vault: close some`).toJSON();
+  const server = createLimitedServer(d.limits, (req, res) => void handle(req, res), { contentType: "application/json", body: JSON.stringify(busy) });
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? "/").split("?")[0]!;
     try {
@@ -65,17 +69,20 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       if (req.method === "GET" && path === "/v1/info") return send(res, 200, { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind });
       const route = routes[path];
       if (req.method !== "POST" || route === undefined) return send(res, 404, new VaultError("VAULT_NOT_FOUND", `no route ${req.method} ${path}`).toJSON());
+      if (!isJsonRequest(req)) {
+        req.resume();
+        throw new VaultError("VAULT_UNSUPPORTED_MEDIA_TYPE", `a request is sent as Content-Type application/json, not ${JSON.stringify(req.headers["content-type"] ?? "none")}`);
+      }
       const text = await readBody(req, d.maxBodyBytes);
       if (text === null) throw new VaultError("VAULT_TOO_LARGE", `the body exceeds ${d.maxBodyBytes} bytes`);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new VaultError("VAULT_BAD_REQUEST", "the body is not JSON");
-      }
-      if (typeof parsed !== "object" || parsed === null) throw new VaultError("VAULT_BAD_REQUEST", "the body must be a JSON object");
-      send(res, 200, await route(parsed as Record<string, unknown>));
+      const parsed = parseJson(text, d.limits.maxJsonDepth);
+      if (!parsed.ok) throw new VaultError("VAULT_BAD_REQUEST", "the body is not JSON");
+      if (parsed.tooDeep === true) throw new VaultError("VAULT_BAD_REQUEST", `the body nests arrays and objects deeper than ${d.limits.maxJsonDepth} levels`);
+      const body = parsed.value;
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VaultError("VAULT_BAD_REQUEST", "the body must be a JSON object");
+      send(res, 200, await route(body as Record<string, unknown>));
     } catch (e) {
+      if (e instanceof ClientGoneError) return; // cut or gone before its body ended: nothing was done
       if (e instanceof VaultError) return send(res, e.status, e.toJSON());
       if (e instanceof ObjectStoreError) {
         d.log.error({ err: e.message }, "object store failed");
@@ -85,20 +92,17 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       send(res, 500, { error: { code: "VAULT_INTERNAL", message: "internal error" } });
     }
   }
-  await new Promise<void>((r) => server.listen(port, host, () => r()));
-  const actual = (server.address() as AddressInfo).port;
+  const actual = await listen(server, host, port);
   const prune = setInterval(() => void d.storage.pruneRequests(Math.floor(Date.now() / 1000)).catch(() => undefined), 60_000);
   prune.unref();
   return {
     server,
     port: actual,
     url: `http://${host}:${actual}`,
-    close: () =>
-      new Promise((r) => {
-        clearInterval(prune);
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: () => {
+      clearInterval(prune);
+      return closeServer(server);
+    },
   };
 }
 
@@ -192,13 +196,19 @@ async function upload(d: VaultDeps, body: Record<string, unknown>) {
 async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<"outcome">) {
   const signed = await verify(d, "ReadRecord", body);
   const m = signed.message;
+  const progress = { related: m.reader === m.patient };
   let served;
   try {
-    served = await authorise(d, m, signed.hash);
+    served = await authorise(d, m, signed.hash, progress);
   } catch (e) {
     if (!(e instanceof VaultError)) throw e;
     reads.inc({ outcome: e.code });
-    await d.storage.audit({ at: Date.now(), patient: m.patient, reader: m.reader, recordId: m.recordId, version: m.version, outcome: "denied", code: e.code, reason: e.message, requestHash: signed.hash, request: m, signature: signed.signature });
+    const entry: AuditEntry = { at: Date.now(), patient: m.patient, reader: m.reader, recordId: m.recordId, version: m.version, outcome: "denied", code: e.code, reason: e.message, requestHash: signed.hash, request: m, signature: signed.signature };
+    // In full only what matters to the patient: a reader the ledger or this vault relates to the patient
+    // (a revoked grantee, one whose grant held but the read failed later, a past recipient of a key
+    // wrap). Anyone else (any fresh key can sign a request) is counted, within a bound per patient.
+    if (progress.related || e.code === "VAULT_REVOKED" || d.storage.knownReader(m.patient, m.reader)) await d.storage.audit(entry);
+    else await d.storage.auditStranger(entry);
     d.log.warn({ patient: m.patient, reader: m.reader, recordId: m.recordId, code: e.code }, "read denied");
     throw e;
   }
@@ -211,12 +221,14 @@ async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<
 /**
  * Everything a read must pass before it is served: the record anchored on L1 (that version only), the
  * reader allowed, the anchored ciphertext and the reader's key wrap held here, and the read recorded on
- * the ledger. Any refusal is a VaultError (which `read` audits as denied).
+ * the ledger. Any refusal is a VaultError (which `read` audits as denied); `progress.related` says
+ * whether the reader was found to hold a grant before it.
  */
-async function authorise(d: VaultDeps, m: { reader: Address; patient: Address; recordId: Hex; version: number }, requestHash: Hex) {
+async function authorise(d: VaultDeps, m: { reader: Address; patient: Address; recordId: Hex; version: number }, requestHash: Hex, progress: { related: boolean }) {
   const anchored = await d.access.anchored(m.patient, m.recordId);
   if (m.version !== 0 && m.version !== anchored.version) throw new VaultError("VAULT_NOT_CURRENT", `the ledger's current version is ${anchored.version}; only it is served`);
   const proof = m.reader === m.patient ? { root: anchored.root, batch: anchored.batch } : await d.access.mayRead(m.reader, m.patient, anchored.category);
+  progress.related = true; // the reader holds a grant proven on L1 (or is the patient): whatever fails now matters
   const meta = d.storage.record(m.patient, m.recordId, anchored.version);
   if (!meta || meta.ciphertextHash !== anchored.ciphertextHash.toLowerCase() || locate(d.address, anchored.ciphertextHash).locationHash !== anchored.locationHash.toLowerCase()) {
     throw new VaultError("VAULT_NOT_FOUND", "this vault does not hold the ciphertext the ledger anchors");
@@ -262,9 +274,18 @@ async function shred(d: VaultDeps, body: Record<string, unknown>) {
   return { shredded: r };
 }
 
+/** Paging of /v1/audit: outside the signed message (the patient is authenticated by it; the page is theirs to choose). */
+const auditPageSchema = z.object({
+  after: z.string().regex(/^[0-9]{15}:0x[0-9a-f]{64}$/, "must be the next of a previous page").optional(),
+  limit: z.number().int().min(1).max(MAX_AUDIT_PAGE).optional(),
+});
+
 async function audit(d: VaultDeps, body: Record<string, unknown>) {
+  const page = auditPageSchema.safeParse({ after: body.after, limit: body.limit });
+  if (!page.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid audit page: ${page.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const { message: m } = await verify(d, "ReadAudit", body);
-  return { entries: await d.storage.auditOf(m.patient) };
+  const { entries, next } = await d.storage.auditPage(m.patient, page.data.after, page.data.limit ?? 100);
+  return { entries, next, strangers: await d.storage.strangerDenials(m.patient) };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

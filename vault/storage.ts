@@ -2,8 +2,14 @@
  * The vault's storage: ciphertexts content-addressed in an object store (vault/objects.ts: the
  * filesystem, objects/<aa>/<hash>, or an S3-compatible bucket), and in LevelDB the record metadata,
  * the key wraps, the references from record versions to ciphertexts, the
- * request ids already used, and the audit of every served and denied read. The vault never holds a
+ * request ids already used, and the audit of served and denied reads. The vault never holds a
  * plaintext or a data key.
+ *
+ * What a party without any relation to a patient can make the vault store is bounded: its refused
+ * reads are kept in full only when its reader is known to the patient here (the patient, a recipient of
+ * a key wrap of the patient's records, past or present, or a reader proven to hold a grant); anyone
+ * else's are counted per patient and code, with the latest few kept as samples, and only for patients
+ * whose records this vault holds (a request signed by a fresh key for a made-up patient stores nothing).
  *
  * A ciphertext object is shared by every record version whose metadata names its hash (anyone who holds
  * the bytes and writes for a patient can upload them under that patient's records). Each such version holds a reference key
@@ -55,6 +61,19 @@ export interface StoredWrap {
  */
 export type StoreOutcome = { outcome: "created" } | { outcome: "exists" } | { outcome: "conflict"; existing: RecordMeta };
 
+/** Refused reads of readers unknown to the patient: counted per code, the latest few kept in full. */
+export interface StrangerDenials {
+  total: number;
+  byCode: Record<string, { count: number; first: number; last: number }>;
+  /** the latest STRANGER_SAMPLES of them, newest first */
+  recent: AuditEntry[];
+}
+
+/** How many of a patient's refused reads by unknown readers are kept in full (older ones are only counted). */
+export const STRANGER_SAMPLES = 16;
+/** Most audit entries in one page of /v1/audit. */
+export const MAX_AUDIT_PAGE = 1000;
+
 type Op = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
 
 const enc = new TextEncoder();
@@ -62,6 +81,10 @@ const dec = new TextDecoder();
 const v32 = (n: number) => n.toString().padStart(10, "0");
 const recordBase = (patient: Address, recordId: Hex, version: number) => `${patient}:${recordId}:${v32(version)}`;
 const refKey = (m: RecordMeta) => `o:${m.ciphertextHash.toLowerCase()}:${recordBase(m.patient, m.recordId, m.version)}`;
+/** A reader known to the patient here (a key wrap was stored for it); kept after shredding. */
+const knownKey = (patient: Address, reader: Address) => `k:${patient}:${reader}`;
+const KNOWN_INDEXED = "m:known-readers-indexed";
+const auditKey = (e: AuditEntry) => `a:${e.patient}:${e.at.toString().padStart(15, "0")}:${e.requestHash}`;
 
 export class VaultStorage {
   /** Request ids being claimed right now (checked and added before the claim's first await). */
@@ -78,6 +101,7 @@ export class VaultStorage {
     mkdirSync(dir, { recursive: true });
     const db = new ClassicLevel<string, Uint8Array>(join(dir, "meta"), { keyEncoding: "utf8", valueEncoding: "view" });
     await db.open();
+    await indexKnownReaders(db);
     return new VaultStorage(db, objects ?? new FsObjectStore(join(dir, "objects")));
   }
 
@@ -114,7 +138,12 @@ export class VaultStorage {
    */
   private wrapOps(patient: Address, recordId: Hex, version: number, wraps: StoredWrap[], replace = false): Op[] {
     const base = recordBase(patient, recordId, version);
-    return wraps.filter((w) => replace || this.db.getSync(`w:${base}:${w.recipient}`) === undefined).map((w) => ({ type: "put", key: `w:${base}:${w.recipient}`, value: w.bytes }));
+    return wraps
+      .filter((w) => replace || this.db.getSync(`w:${base}:${w.recipient}`) === undefined)
+      .flatMap((w) => [
+        { type: "put", key: `w:${base}:${w.recipient}`, value: w.bytes },
+        { type: "put", key: knownKey(patient, w.recipient), value: new Uint8Array(0) },
+      ]);
   }
 
   /**
@@ -159,7 +188,7 @@ export class VaultStorage {
       if (this.record(patient, recordId, version) === undefined) return null;
       const ops = this.wrapOps(patient, recordId, version, wraps, replace);
       if (ops.length > 0) await this.db.batch(ops, { sync: true });
-      return ops.map((o) => o.key.slice(o.key.lastIndexOf(":") + 1) as Address);
+      return ops.filter((o) => o.key.startsWith("w:")).map((o) => o.key.slice(o.key.lastIndexOf(":") + 1) as Address);
     });
   }
 
@@ -223,13 +252,98 @@ export class VaultStorage {
     return ops.length;
   }
 
+  /** Keep an audit entry in full (a served read, or a refused one that matters to the patient). */
   async audit(e: AuditEntry): Promise<void> {
-    await this.db.put(`a:${e.patient}:${e.at.toString().padStart(15, "0")}:${e.requestHash}`, enc.encode(JSON.stringify(e)), { sync: true });
+    const ops: Op[] = [{ type: "put", key: auditKey(e), value: enc.encode(JSON.stringify(e)) }];
+    if (e.outcome === "served") ops.push({ type: "put", key: knownKey(e.patient, e.reader), value: new Uint8Array(0) });
+    await this.db.batch(ops, { sync: true });
   }
 
+  /** Whether `reader` is known to `patient` here: it holds or held a key wrap of the patient's records, or was served one. */
+  knownReader(patient: Address, reader: Address): boolean {
+    return this.db.getSync(knownKey(patient, reader)) !== undefined;
+  }
+
+  private async holdsRecordsOf(patient: Address): Promise<boolean> {
+    return (await this.db.keys({ gte: `r:${patient}:`, lt: `r:${patient};`, limit: 1 }).all()).length > 0;
+  }
+
+  /**
+   * Note a refused read by a reader unknown to the patient: counted per code, and kept in full among the
+   * patient's latest STRANGER_SAMPLES such entries. Nothing is stored for a patient without records here
+   * (false). Bounded per patient whatever the number of requests.
+   */
+  auditStranger(e: AuditEntry): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (!(await this.holdsRecordsOf(e.patient))) return false;
+      const code = e.code ?? "?";
+      const counterKey = `n:${e.patient}:${code}`;
+      const c = this.json<{ count: number; first: number; last: number }>(counterKey) ?? { count: 0, first: e.at, last: e.at };
+      const total = (this.json<number>(`n:${e.patient}`) ?? 0) + 1;
+      await this.db.batch(
+        [
+          { type: "put", key: counterKey, value: enc.encode(JSON.stringify({ count: c.count + 1, first: c.first, last: e.at })) },
+          { type: "put", key: `n:${e.patient}`, value: enc.encode(String(total)) },
+          { type: "put", key: `s:${e.patient}:${String(total % STRANGER_SAMPLES).padStart(2, "0")}`, value: enc.encode(JSON.stringify(e)) },
+        ],
+        { sync: true },
+      );
+      return true;
+    });
+  }
+
+  async strangerDenials(patient: Address): Promise<StrangerDenials> {
+    const byCode: StrangerDenials["byCode"] = {};
+    for await (const [k, v] of this.db.iterator({ gte: `n:${patient}:`, lt: `n:${patient};` })) byCode[k.slice(k.lastIndexOf(":") + 1)] = JSON.parse(dec.decode(v));
+    const recent: AuditEntry[] = [];
+    for await (const [, v] of this.db.iterator({ gte: `s:${patient}:`, lt: `s:${patient};` })) recent.push(JSON.parse(dec.decode(v)));
+    recent.sort((a, b) => b.at - a.at);
+    return { total: this.json<number>(`n:${patient}`) ?? 0, byCode, recent };
+  }
+
+  /**
+   * A page of the patient's audit, oldest first: at most `limit` entries after the cursor `after` (the
+   * `next` of the previous page); `next` is null on the last page.
+   */
+  async auditPage(patient: Address, after: string | undefined, limit: number): Promise<{ entries: AuditEntry[]; next: string | null }> {
+    const prefix = `a:${patient}:`;
+    const entries: AuditEntry[] = [];
+    let last: string | null = null;
+    const range = after === undefined ? { gte: prefix } : { gt: `${prefix}${after}` };
+    for await (const [k, v] of this.db.iterator({ ...range, lt: `a:${patient};`, limit: limit + 1 })) {
+      if (entries.length === limit) return { entries, next: last };
+      entries.push(JSON.parse(dec.decode(v)));
+      last = k.slice(prefix.length);
+    }
+    return { entries, next: null };
+  }
+
+  /** Every audit entry of the patient (for tests and tools; the API pages). */
   async auditOf(patient: Address): Promise<AuditEntry[]> {
     const out: AuditEntry[] = [];
     for await (const [, v] of this.db.iterator({ gte: `a:${patient}:`, lt: `a:${patient};` })) out.push(JSON.parse(dec.decode(v)));
     return out;
   }
+
+  /** How many keys of each kind the store holds (r records, w wraps, a audit, n/s strangers' denials, q request ids, ...). */
+  async keyCounts(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for await (const k of this.db.keys()) {
+      const kind = k.slice(0, k.indexOf(":"));
+      out[kind] = (out[kind] ?? 0) + 1;
+    }
+    return out;
+  }
+}
+
+/** Build the known-reader index of a store written before it existed (once: from its key wraps). */
+async function indexKnownReaders(db: ClassicLevel<string, Uint8Array>): Promise<void> {
+  if (db.getSync(KNOWN_INDEXED) !== undefined) return;
+  const ops: Op[] = [];
+  for await (const k of db.keys({ gte: "w:", lt: "w;" })) {
+    const [, patient, , , recipient] = k.split(":");
+    ops.push({ type: "put", key: knownKey(patient as Address, recipient as Address), value: new Uint8Array(0) });
+  }
+  ops.push({ type: "put", key: KNOWN_INDEXED, value: new Uint8Array(0) });
+  await db.batch(ops, { sync: true });
 }

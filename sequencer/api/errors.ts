@@ -24,6 +24,8 @@ export const RPC_ERROR = {
   UnknownTxType: 1103,
   BodyTooLarge: 1104,
   TooManyTransactions: 1105,
+  UnsupportedMediaType: 1106,
+  TooManyConnections: 1107,
   NotFound: 1201,
   RootUnavailable: 1202,
 } as const;

@@ -4,16 +4,16 @@
  * through Redis and answers only once the sequencer has durably executed them; read methods are
  * forwarded to the sequencer's query server. docs/api.md documents every method and error.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { type IngestClient, SequencerUnavailableError } from "../ingest/stream.js";
 import type { WireTx } from "../ingest/wire.js";
+import { ClientGoneError, isJsonRequest, parseJson, readBody } from "../http/body.js";
+import { closeServer, createLimitedServer, type HttpLimits, listen } from "../http/limits.js";
 import { admit, type ChainDomain } from "./admission.js";
 import { RpcError, rejectionError } from "./errors.js";
 import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
-import { readBody } from "./body.js";
 
 const READ_METHODS = new Set([
   "ephr_getTransactionReceipt",
@@ -40,26 +40,17 @@ export interface ApiDeps {
   log: Logger;
   maxBodyBytes: number;
   maxRequestTxs: number;
+  /** timeouts, connection limits, JSON nesting (sequencer/http/limits.ts) */
+  limits: HttpLimits;
 }
 
 type Response = { jsonrpc: "2.0"; id: string | number | null; result?: unknown; error?: unknown };
 
 export async function startApiServer(deps: ApiDeps, host: string, port: number): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
-  const server = createServer((req, res) => void handle(deps, req, res));
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    server,
-    port: actual,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  const busy = rpcError(null, new RpcError("TooManyConnections", `this client address holds more than ${deps.limits.httpMaxConnectionsPerClient} connections: close some, or send calls in one batch request`));
+  const server = createLimitedServer(deps.limits, (req, res) => void handle(deps, req, res), { contentType: "application/json", body: JSON.stringify(busy) });
+  const actual = await listen(server, host, port);
+  return { server, port: actual, close: () => closeServer(server) };
 }
 
 async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -67,25 +58,29 @@ async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse):
   try {
     if (req.method === "GET") return await handleGet(deps, req, res);
     if (req.method !== "POST") return send(res, 405, { error: "use POST for JSON-RPC, GET for /health, /ready, /metrics" });
+    if (!isJsonRequest(req)) {
+      req.resume();
+      const type = JSON.stringify(req.headers["content-type"] ?? "none");
+      return send(res, 415, rpcError(null, new RpcError("UnsupportedMediaType", `a JSON-RPC request is sent as Content-Type application/json, not ${type}`)));
+    }
     const body = await readBody(req, deps.maxBodyBytes);
     if (body === null) {
       return send(res, 413, rpcError(null, new RpcError("BodyTooLarge", `request body exceeds ${deps.maxBodyBytes} bytes`)));
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return send(res, 200, rpcError(null, new RpcError("ParseError", "the body is not valid JSON")));
-    }
-    const out = await dispatch(deps, parsed);
+    const parsed = parseJson(body, deps.limits.maxJsonDepth);
+    if (!parsed.ok) return send(res, 200, rpcError(null, new RpcError("ParseError", "the body is not valid JSON")));
+    const out = await dispatch(deps, parsed.value, parsed.tooDeep);
     if (out === undefined) {
       res.writeHead(204).end();
       return;
     }
-    send(res, 200, out);
+    sendText(res, 200, serialise(deps, out));
   } catch (e) {
+    if (e instanceof ClientGoneError) return; // cut or gone before its body ended: nothing was dispatched
+    // Reached only by a bug before any call was dispatched (dispatch answers each call on its own):
+    // no transaction of this request was handed to the sequencer.
     deps.log.error({ err: e }, "api request failed");
-    send(res, 500, rpcError(null, new RpcError("Internal", "internal error")));
+    if (!res.headersSent) send(res, 500, rpcError(null, new RpcError("Internal", "internal error")));
   } finally {
     deps.metrics.apiLatency.observe({ kind: req.method ?? "?" }, Number(process.hrtime.bigint() - started) / 1e9);
   }
@@ -106,8 +101,13 @@ async function handleGet(deps: ApiDeps, req: IncomingMessage, res: ServerRespons
   send(res, 404, { error: `no such path ${path}; POST JSON-RPC to /` });
 }
 
-/** Handle a single request or a batch; sendTransaction calls of a batch go to the sequencer together. */
-async function dispatch(deps: ApiDeps, body: unknown): Promise<Response | Response[] | undefined> {
+/**
+ * Handle a single request or a batch; sendTransaction calls of a batch go to the sequencer together.
+ * Each call is answered on its own: a call that is malformed, too deep, or trips a bug here gets its own
+ * error, never the others' (a batch's sends may already be executed: their hashes must reach the
+ * client). Notifications (valid calls without an id) are never answered, as JSON-RPC 2.0 requires.
+ */
+async function dispatch(deps: ApiDeps, body: unknown, tooDeep: Set<number> | boolean): Promise<Response | Response[] | undefined> {
   const batch = Array.isArray(body);
   const calls = batch ? (body as unknown[]) : [body];
   if (batch && calls.length === 0) return rpcError(null, new RpcError("InvalidRequest", "empty batch"));
@@ -115,35 +115,59 @@ async function dispatch(deps: ApiDeps, body: unknown): Promise<Response | Respon
     return rpcError(null, new RpcError("TooManyTransactions", `a batch request holds at most ${deps.maxRequestTxs} calls, got ${calls.length}`));
   }
   const responses: (Response | undefined)[] = new Array(calls.length);
+  const silent: boolean[] = new Array(calls.length).fill(false);
   const sends: { i: number; req: RpcRequest; wire: WireTx }[] = [];
   const reads: { i: number; req: RpcRequest }[] = [];
   const now = Date.now();
   calls.forEach((raw, i) => {
-    const r = rpcRequestSchema.safeParse(raw);
-    if (!r.success) {
-      responses[i] = rpcError(idOf(raw), new RpcError("InvalidRequest", `invalid JSON-RPC 2.0 request: ${r.error.issues.map((x) => `${x.path.join(".") || "request"}: ${x.message}`).join("; ")}`));
-      return;
-    }
-    const req = r.data;
-    if (req.method === "ephr_sendTransaction") {
-      try {
-        sends.push({ i, req, wire: admit(firstParam(req), deps.domain, now) });
-      } catch (e) {
-        if (!(e instanceof RpcError)) throw e;
-        deps.metrics.txs.inc({ outcome: e.kind });
-        responses[i] = rpcError(req.id ?? null, e);
+    try {
+      if (tooDeep === true || (tooDeep instanceof Set && tooDeep.has(i))) {
+        // Never handed to code that walks it (zod, JSON.stringify): only its top-level members are read.
+        const envelope = envelopeOf(raw);
+        silent[i] = envelope === "notification";
+        deps.metrics.apiRequests.inc({ method: "unknown", outcome: "received" });
+        responses[i] = rpcError(idOf(raw), new RpcError(envelope === "invalid" ? "InvalidRequest" : "InvalidParams", `the call nests arrays and objects deeper than ${deps.limits.maxJsonDepth} levels`));
+        return;
       }
-    } else if (READ_METHODS.has(req.method)) {
-      reads.push({ i, req });
-    } else {
-      responses[i] = rpcError(req.id ?? null, new RpcError("MethodNotFound", `no method ${req.method}; see docs/api.md`));
+      const r = rpcRequestSchema.safeParse(raw);
+      if (!r.success) {
+        responses[i] = rpcError(idOf(raw), new RpcError("InvalidRequest", `invalid JSON-RPC 2.0 request: ${r.error.issues.map((x) => `${x.path.join(".") || "request"}: ${x.message}`).join("; ")}`));
+        return;
+      }
+      const req = r.data;
+      silent[i] = req.id === undefined;
+      deps.metrics.apiRequests.inc({ method: READ_METHODS.has(req.method) || req.method === "ephr_sendTransaction" ? req.method : "unknown", outcome: "received" });
+      if (req.method === "ephr_sendTransaction") {
+        try {
+          sends.push({ i, req, wire: admit(firstParam(req), deps.domain, now) });
+        } catch (e) {
+          if (!(e instanceof RpcError)) throw e;
+          deps.metrics.txs.inc({ outcome: e.kind });
+          responses[i] = rpcError(req.id ?? null, e);
+        }
+      } else if (READ_METHODS.has(req.method)) {
+        reads.push({ i, req });
+      } else {
+        responses[i] = rpcError(req.id ?? null, new RpcError("MethodNotFound", `no method ${req.method}; see docs/api.md`));
+      }
+    } catch (e) {
+      deps.log.error({ err: e, call: i }, "api call failed");
+      responses[i] = rpcError(idOf(raw), new RpcError("Internal", "internal error while checking this call; it was not executed"));
     }
-    deps.metrics.apiRequests.inc({ method: READ_METHODS.has(req.method) || req.method === "ephr_sendTransaction" ? req.method : "unknown", outcome: "received" });
   });
   await Promise.all([sendAll(deps, sends, responses), readAll(deps, reads, responses)]);
-  const out = responses.filter((r, i) => r !== undefined && !(isNotification(calls[i]) && r.error === undefined)) as Response[];
+  const out = responses.filter((r, i) => r !== undefined && !silent[i]) as Response[];
   if (!batch) return out[0];
   return out.length === 0 ? undefined : out;
+}
+
+/** What the top-level members of a call say it is, read without walking any nested value. */
+function envelopeOf(raw: unknown): "call" | "notification" | "invalid" {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return "invalid";
+  const r = raw as Record<string, unknown>;
+  if (r.jsonrpc !== "2.0" || typeof r.method !== "string" || r.method === "") return "invalid";
+  if (!("id" in r)) return "notification";
+  return typeof r.id === "string" || typeof r.id === "number" || r.id === null ? "call" : "invalid";
 }
 
 async function sendAll(deps: ApiDeps, sends: { i: number; req: RpcRequest; wire: WireTx }[], responses: (Response | undefined)[]): Promise<void> {
@@ -185,8 +209,15 @@ async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], r
   };
   const url = await deps.queryUrl().catch(() => null);
   if (url === null) return unavailable("no sequencer is running (the sequencer lease is free)");
-  const body = JSON.stringify(reads.map((r) => ({ ...r.req, id: r.i })));
   const ask = (u: string) => fetch(u, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
+  let body: string;
+  try {
+    body = JSON.stringify(reads.map((r) => ({ ...r.req, id: r.i })));
+  } catch (e) {
+    deps.log.error({ err: e }, "cannot serialise reads for the query server");
+    for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("Internal", "internal error while forwarding this read"));
+    return;
+  }
   try {
     // A sequencer that no longer answers may have been replaced since the holder was last read: ask
     // the current holder once before giving up.
@@ -210,10 +241,6 @@ async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], r
   }
 }
 
-function isNotification(raw: unknown): boolean {
-  return typeof raw === "object" && raw !== null && !("id" in raw);
-}
-
 function idOf(raw: unknown): string | number | null {
   if (typeof raw === "object" && raw !== null && "id" in raw) {
     const id = (raw as { id: unknown }).id;
@@ -226,8 +253,24 @@ function rpcError(id: string | number | null, e: RpcError): Response {
   return { jsonrpc: "2.0", id, error: e.toJSON() };
 }
 
+/** The answers as JSON text, each on its own: one that cannot be serialised becomes an Internal error for its call alone. */
+function serialise(deps: ApiDeps, out: Response | Response[]): string {
+  const one = (r: Response) => {
+    try {
+      return JSON.stringify(r);
+    } catch (e) {
+      deps.log.error({ err: e }, "cannot serialise an answer");
+      return JSON.stringify(rpcError(r.id, new RpcError("Internal", "internal error: the answer could not be serialised")));
+    }
+  };
+  return Array.isArray(out) ? `[${out.map(one).join(",")}]` : one(out);
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendText(res, status, JSON.stringify(body));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
 }

@@ -37,15 +37,15 @@ describe("sequencer configuration", () => {
   });
 
   it("names the variable of a missing or malformed setting", () => {
-    refused({ ...BASE, EPHR_L1_RPC_URL: undefined }, /EPHR_L1_RPC_URL \(l1RpcUrl\)/);
+    refused({ ...BASE, EPHR_L1_RPC_URL: undefined }, /EPHR_L1_RPC_URL \(l1RpcUrl, not set\)/);
     refused({ ...BASE, EPHR_ROLLUP_ADDRESS: "0x1234" }, /EPHR_ROLLUP_ADDRESS/);
     refused({ ...BASE, EPHR_MAX_BATCH_TXS: "many" }, /EPHR_MAX_BATCH_TXS/);
-    refused({ ...BASE, EPHR_PROPOSER_KEY: "0xabc" }, /EPHR_PROPOSER_KEY/);
+    refused({ ...BASE, EPHR_PROPOSER_KEY: "0xabc" }, /EPHR_PROPOSER_KEY \(proposerKey, given\)/);
     refused({ ...BASE, EPHR_DEPLOY_BLOCK: "-5" }, /EPHR_DEPLOY_BLOCK.*block number/);
   });
 
   it("accepts only a redis:// or rediss:// URL for Redis", () => {
-    refused({ ...BASE, EPHR_REDIS_URL: "127.0.0.1:6379" }, /EPHR_REDIS_URL \(redisUrl\).*redis:\/\/ or rediss:\/\//);
+    refused({ ...BASE, EPHR_REDIS_URL: "127.0.0.1:6379" }, /EPHR_REDIS_URL \(redisUrl, got "127.0.0.1:6379"\).*redis:\/\/ or rediss:\/\//);
     refused({ ...BASE, EPHR_REDIS_URL: "http://127.0.0.1:6379" }, /EPHR_REDIS_URL/);
   });
 
@@ -54,5 +54,15 @@ describe("sequencer configuration", () => {
     refused({ ...BASE, EPHR_CONFIG: file("{ not json") }, /cannot read the configuration file/);
     refused({ ...BASE, EPHR_CONFIG: file("[1, 2]") }, /must hold a JSON object of settings/);
     refused({ ...BASE, EPHR_CONFIG: file(JSON.stringify({ maxBatchTx: 10, redisURL: "redis://x" })) }, /unknown settings: maxBatchTx, redisURL/);
+  });
+
+  it("names a bad HTTP limit with its value, and refuses a headers timeout above the request timeout", () => {
+    refused({ ...BASE, EPHR_HTTP_REQUEST_TIMEOUT_MS: "soon" }, /EPHR_HTTP_REQUEST_TIMEOUT_MS \(httpRequestTimeoutMs, got "soon"\)/);
+    refused({ ...BASE, EPHR_HTTP_MAX_CONNECTIONS: "0" }, /EPHR_HTTP_MAX_CONNECTIONS/);
+    refused({ ...BASE, EPHR_MAX_JSON_DEPTH: "2" }, /EPHR_MAX_JSON_DEPTH/);
+    refused({ ...BASE, EPHR_HTTP_HEADERS_TIMEOUT_MS: "20000", EPHR_HTTP_REQUEST_TIMEOUT_MS: "5000" }, /EPHR_HTTP_HEADERS_TIMEOUT_MS \(httpHeadersTimeoutMs, got "20000"\): 20000 ms exceeds the request timeout/);
+    const c = loadConfig({ ...BASE, EPHR_HTTP_MAX_CONNECTIONS_PER_CLIENT: "0" });
+    expect(c.httpMaxConnectionsPerClient, "0 turns the per-client limit off").to.equal(0);
+    expect(c.httpRequestTimeoutMs).to.equal(30_000);
   });
 });

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { blockNumberSchema, ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
+import { headersWithinRequest, httpLimitsShape } from "../http/limits.js";
 
 const address = configAddressSchema;
 const privateKey = privateKeySchema;
@@ -58,7 +59,9 @@ export const configSchema = z.object({
   /** Allow an empty data directory to start by adopting every batch L1 holds (a replacement sequencer). */
   syncFromL1: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+  /** Timeouts, connection limits and JSON nesting of the API's and the query server's HTTP (sequencer/http/limits.ts). */
+  ...httpLimitsShape,
+}).superRefine(headersWithinRequest);
 export type Config = z.infer<typeof configSchema>;
 
 /** Environment variable of each setting (EPHR_ + upper snake case). */
@@ -86,9 +89,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const v = env[name];
     if (v !== undefined && v !== "") fromEnv[key] = v;
   }
-  const r = configSchema.safeParse({ ...fromFile, ...fromEnv, ...overrides });
+  const given: Record<string, unknown> = { ...fromFile, ...fromEnv, ...overrides };
+  const r = configSchema.safeParse(given);
   if (!r.success) {
-    const names = Object.fromEntries(Object.entries(CONFIG_ENV).map(([k, v]) => [k, `${v} (${k})`]));
+    // each setting named with the value it was given (secrets excepted), so the fix is obvious
+    const shown = (k: string) => {
+      const v = given[k];
+      if (v === undefined) return "not set";
+      if (/key/i.test(k)) return "given";
+      return `got ${JSON.stringify(k === "redisUrl" ? String(v).replace(/:[^:@/]*@/, ":***@") : v)}`; // a Redis URL may carry a password
+    };
+    const names = Object.fromEntries(Object.entries(CONFIG_ENV).map(([k, v]) => [k, `${v} (${k}, ${shown(k)})`]));
     throw new ConfigError(`invalid configuration: ${describeIssues(r.error, names)}`);
   }
   return r.data;

@@ -12,17 +12,26 @@ export interface L1Node {
   port: number;
   pid: number;
   stop: () => Promise<void>;
+  /** resolves when the node process exits, for whatever reason */
+  exited: Promise<void>;
 }
 
-export async function startHardhatNode(opts: { port?: number; cwd?: string; log?: (line: string) => void } = {}): Promise<L1Node> {
+/**
+ * `network`: a network of hardhat.config.ts (default: its default); `genesisDate`: the chain's genesis
+ * time (the devnet network takes it from EPHR_L1_GENESIS_DATE, so a chain replayed from its journal has
+ * the same block hashes).
+ */
+export async function startHardhatNode(opts: { port?: number; cwd?: string; log?: (line: string) => void; network?: string; genesisDate?: string } = {}): Promise<L1Node> {
   const port = opts.port ?? (await freePort());
   const cli = join(opts.cwd ?? process.cwd(), "node_modules", "hardhat", "dist", "src", "cli.js");
   if (!existsSync(cli)) throw new Error(`hardhat is not installed at ${cli}: run the setup script (scripts/setup.sh)`);
-  const child: ChildProcess = spawn(process.execPath, [cli, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const args = [cli, "node", "--hostname", "127.0.0.1", "--port", String(port), ...(opts.network ? ["--network", opts.network] : [])];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: opts.cwd ?? process.cwd(),
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, FORCE_COLOR: "0" },
+    env: { ...process.env, FORCE_COLOR: "0", ...(opts.genesisDate ? { EPHR_L1_GENESIS_DATE: opts.genesisDate } : {}) },
   });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let output = "";
   const collect = (b: Buffer) => {
     output = (output + b.toString()).slice(-4000);
@@ -50,6 +59,7 @@ export async function startHardhatNode(opts: { port?: number; cwd?: string; log?
     url,
     port,
     pid: child.pid!,
+    exited,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

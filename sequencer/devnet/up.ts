@@ -1,21 +1,46 @@
 /**
- * `npm start`: the whole system on one machine. Without EPHR_L1_RPC_URL it starts a local Hardhat L1,
- * deploys the contracts and bonds the proposer; with it (and EPHR_ROLLUP_ADDRESS, EPHR_INBOX_ADDRESS,
- * EPHR_PROPOSER_KEY) it runs against that network. Then: the sequencer, the API front-end(s), the
- * watcher and the record vault, each a child process, stopped together on Ctrl-C.
+ * `npm start`: the whole system on one machine. Without EPHR_L1_RPC_URL it runs a local L1 (Hardhat,
+ * journaled to disk: sequencer/devnet/l1-journal.ts), its own Redis with a user per role
+ * (sequencer/devnet/redis.ts), deploys the contracts and bonds the proposer on first start; with it
+ * (and EPHR_ROLLUP_ADDRESS, EPHR_INBOX_ADDRESS, EPHR_PROPOSER_KEY) it runs against that network. Then:
+ * the sequencer, the API front-end(s), the watcher and the record vault, each a child process that is
+ * started again on its data if it dies (sequencer/devnet/supervisor.ts); all stopped together on Ctrl-C.
+ *
+ * Everything is kept in the devnet's directory (.data/devnet, or EPHR_DEVNET_DIR) from one start to
+ * the next; `npm start -- --reset` (or EPHR_DEVNET_RESET=1) deletes it first.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createPublicClient, http, type PublicClient } from "viem";
+import type { Deployment } from "../../deploy/deploy.js";
 import { createLogger } from "../log.js";
 import { connectRedis, RedisUnavailableError } from "../node/redis.js";
 import { DEV_KEYS, DEV_ROLES } from "./accounts.js";
 import { deployLocal } from "./deploy-local.js";
-import { type L1Node, startHardhatNode } from "./hardhat-node.js";
+import { type DevnetL1, L1ReplayError, startDevnetL1 } from "./l1-journal.js";
 import { freePort } from "./ports.js";
+import { DEVNET_REDIS_PREFIX, type DevnetRedis, startDevnetRedis } from "./redis.js";
+import { Supervisor } from "./supervisor.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const env = process.env;
+const say = (line: string) => console.log(`[up] ${line}`);
+/** A reason not to start, for the user (exit status 2); what was started already is stopped. */
+class StartError extends Error {}
+const fail = (line: string): never => {
+  throw new StartError(line);
+};
+
+const args = process.argv.slice(2);
+for (const a of args) {
+  if (a !== "--reset") {
+    console.error(`[up] unknown argument ${a}: npm start [-- --reset]`);
+    process.exit(2);
+  }
+}
+const reset = args.includes("--reset") || env.EPHR_DEVNET_RESET === "1" || env.EPHR_DEVNET_RESET === "true";
+const dataRoot = env.EPHR_DEVNET_DIR ? resolve(env.EPHR_DEVNET_DIR) : join(ROOT, ".data", "devnet");
 
 async function portOr(preferred: number): Promise<number> {
   const { createServer } = await import("node:net");
@@ -26,114 +51,187 @@ async function portOr(preferred: number): Promise<number> {
   });
 }
 
-function child(role: string, script: string, args: string[], extraEnv: Record<string, string>): ChildProcess {
-  const c = spawn(process.execPath, ["--import", "tsx", join(ROOT, script), ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
-  c.on("exit", (code, signal) => {
-    if (!stopping) console.error(`[up] ${role} exited (${code ?? signal}); stopping everything`);
-    void stopAll(code ?? 1);
-  });
-  return c;
-}
-
+let l1: DevnetL1 | null = null;
+let redis: DevnetRedis | null = null;
 let stopping = false;
-const children: ChildProcess[] = [];
-let l1: L1Node | null = null;
+const pids: Record<string, number> = { up: process.pid };
+const writePids = () => {
+  pids.l1 = l1?.pid() ?? 0;
+  pids.redis = redis?.pid() ?? 0;
+  writeFileSync(join(dataRoot, "pids.json"), JSON.stringify(pids, null, 2));
+};
+const supervisor = new Supervisor(say, (p) => {
+  Object.assign(pids, p);
+  writePids();
+});
+
+function child(script: string, args: string[], extraEnv: Record<string, string>): () => ChildProcess {
+  return () => spawn(process.execPath, ["--import", "tsx", join(ROOT, script), ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+}
 
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  for (const c of children) c.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 1500));
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  await supervisor.stop();
   await l1?.stop();
+  await redis?.stop();
   process.exit(code);
 }
 
-async function main(): Promise<void> {
-  const redisUrl = env.EPHR_REDIS_URL ?? env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const log = createLogger("up", "warn");
-  try {
-    (await connectRedis(redisUrl, log, 3000)).disconnect();
-  } catch (e) {
-    if (e instanceof RedisUnavailableError) {
-      console.error(`[up] ${e.message}`);
-      process.exit(2);
-    }
-    throw e;
-  }
-  const instances = Number(env.EPHR_API_INSTANCES ?? 1);
-  if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
-    console.error(`[up] EPHR_API_INSTANCES must be a whole number from 1 to 16, not ${env.EPHR_API_INSTANCES}`);
-    process.exit(2);
-  }
-  const dataRoot = join(ROOT, ".data", "devnet");
-  let settings: Record<string, string>;
-  if (env.EPHR_L1_RPC_URL) {
-    for (const k of ["EPHR_ROLLUP_ADDRESS", "EPHR_INBOX_ADDRESS", "EPHR_PROPOSER_KEY"]) {
-      if (!env[k]) {
-        console.error(`[up] EPHR_L1_RPC_URL is set, so ${k} must be too (see docs/operations.md)`);
-        process.exit(2);
+/** Keep the devnet's Redis running: started again on its port, with its users, when it dies. */
+function superviseRedis(r: DevnetRedis): void {
+  void r.exited().then(async () => {
+    if (stopping) return;
+    say("Redis exited; starting it again (it keeps nothing: the services take up where they were)");
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        await r.restart();
+        writePids();
+        superviseRedis(r);
+        return;
+      } catch (e) {
+        say(`Redis did not start (${(e as Error).message}); retrying`);
+        await new Promise((res) => setTimeout(res, Math.min(10_000, 500 * attempt)));
       }
     }
-    settings = { EPHR_REDIS_URL: redisUrl, EPHR_DATA_DIR: env.EPHR_DATA_DIR ?? join(ROOT, ".data", "sequencer") };
-    console.log(`[up] using L1 ${env.EPHR_L1_RPC_URL}, Rollup ${env.EPHR_ROLLUP_ADDRESS}`);
-  } else {
-    rmSync(dataRoot, { recursive: true, force: true });
-    mkdirSync(dataRoot, { recursive: true });
-    l1 = await startHardhatNode({ cwd: ROOT, port: await portOr(Number(env.EPHR_L1_PORT ?? 8545)) });
-    console.log(`[up] local Hardhat L1 at ${l1.url} (pid ${l1.pid})`);
-    const challengePeriod = BigInt(env.EPHR_CHALLENGE_PERIOD ?? 120);
-    const d = await deployLocal(l1.url, { challengePeriod, inclusionWindow: BigInt(env.EPHR_INCLUSION_WINDOW ?? 60) });
-    writeFileSync(join(dataRoot, "deployment.json"), JSON.stringify(d, null, 2));
-    settings = {
-      EPHR_L1_RPC_URL: l1.url,
-      EPHR_ROLLUP_ADDRESS: d.rollup,
-      EPHR_INBOX_ADDRESS: d.inbox,
-      EPHR_DEPLOY_BLOCK: d.deployBlock,
-      EPHR_PROPOSER_KEY: DEV_KEYS[DEV_ROLES.proposer]!,
-      EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!,
-      EPHR_REDIS_URL: redisUrl,
-      EPHR_DATA_DIR: join(dataRoot, "sequencer"),
-      EPHR_REDIS_PREFIX: `ephr:devnet:${Date.now()}`,
-    };
-    console.log(`[up] contracts deployed: Rollup ${d.rollup}, ForcedInbox ${d.inbox} (challenge period ${challengePeriod} s)`);
+  });
+}
+
+/** Redis for the services: the devnet's own (a user per role) unless REDIS_URL / EPHR_REDIS_URL names one. */
+async function redisFor(state: { redisPrefix?: string }): Promise<{ sequencer: string; api: string; prefix: string }> {
+  const given = env.EPHR_REDIS_URL ?? env.REDIS_URL;
+  if (given) {
+    try {
+      (await connectRedis(given, createLogger("up", "warn"), 3000)).disconnect();
+    } catch (e) {
+      if (e instanceof RedisUnavailableError) fail(e.message);
+      throw e;
+    }
+    say(`using the Redis at ${given.replace(/:[^:@/]*@/, ":***@")}: its ingest stream is as closed as that Redis is (docs/operations.md, "Trust boundary")`);
+    return { sequencer: given, api: given, prefix: state.redisPrefix ?? `ephr:devnet:${Date.now()}` };
   }
+  redis = await startDevnetRedis(join(dataRoot, "redis")).catch((e: Error) => fail(e.message));
+  superviseRedis(redis);
+  say(`own Redis at 127.0.0.1:${redis.port} (pid ${redis.pid()}): no access without credentials, a user for the sequencer and one for the front-ends`);
+  return { ...redis.urls, prefix: DEVNET_REDIS_PREFIX };
+}
+
+async function main(): Promise<void> {
+  const instances = Number(env.EPHR_API_INSTANCES ?? 1);
+  if (!Number.isInteger(instances) || instances < 1 || instances > 16) fail(`EPHR_API_INSTANCES must be a whole number from 1 to 16, not ${env.EPHR_API_INSTANCES}`);
+  if (env.EPHR_L1_RPC_URL) return external(instances);
+  if (reset) {
+    rmSync(dataRoot, { recursive: true, force: true });
+    say(`--reset: deleted ${dataRoot}`);
+  }
+  mkdirSync(dataRoot, { recursive: true });
+  const stateFile = join(dataRoot, "devnet.json");
+  const state = (existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : {}) as { redisPrefix?: string };
+  const depFile = join(dataRoot, "deployment.json");
+  const journalled = existsSync(join(dataRoot, "l1", "blocks.jsonl"));
+  if (existsSync(depFile) && !journalled) fail(`${dataRoot} holds a devnet whose L1 was not kept (made before the L1 journal existed): start afresh with npm start -- --reset`);
+  const r = await redisFor(state);
+  writeFileSync(stateFile, JSON.stringify({ ...state, redisPrefix: r.prefix }, null, 2));
+
+  l1 = await startDevnetL1({
+    dir: join(dataRoot, "l1"),
+    port: await portOr(Number(env.EPHR_L1_PORT ?? 8545)),
+    cwd: ROOT,
+    onEvent: (m) => {
+      say(m);
+      writePids();
+    },
+  }).catch((e: Error) => fail(e instanceof L1ReplayError ? e.message : `cannot start the L1: ${e.message}`));
+  let d: Deployment;
+  if (existsSync(depFile)) {
+    d = JSON.parse(readFileSync(depFile, "utf8")) as Deployment;
+    const code = await (createPublicClient({ transport: http(l1.url) }) as PublicClient).getCode({ address: d.rollup });
+    if (!code || code === "0x") fail(`the L1 replayed from ${dataRoot}/l1 has no Rollup at ${d.rollup}: start afresh with npm start -- --reset`);
+    say(`local Hardhat L1 at ${l1.url}, its chain kept in ${dataRoot}/l1 (block ${await createPublicClient({ transport: http(l1.url) }).getBlockNumber()}); Rollup ${d.rollup}`);
+  } else {
+    say(`local Hardhat L1 at ${l1.url} (pid ${l1.pid()}), journaled to ${dataRoot}/l1`);
+    const challengePeriod = BigInt(env.EPHR_CHALLENGE_PERIOD ?? 120);
+    d = await deployLocal(l1.url, { challengePeriod, inclusionWindow: BigInt(env.EPHR_INCLUSION_WINDOW ?? 60) });
+    writeFileSync(depFile, JSON.stringify(d, null, 2));
+    say(`contracts deployed: Rollup ${d.rollup}, ForcedInbox ${d.inbox} (challenge period ${challengePeriod} s)`);
+  }
+  const settings: Record<string, string> = {
+    EPHR_L1_RPC_URL: l1.url,
+    EPHR_ROLLUP_ADDRESS: d.rollup,
+    EPHR_INBOX_ADDRESS: d.inbox,
+    EPHR_DEPLOY_BLOCK: d.deployBlock,
+    EPHR_REDIS_PREFIX: r.prefix,
+  };
   const apiPort = await portOr(Number(env.EPHR_API_PORT ?? 8645));
-  children.push(child("sequencer", "sequencer/main.ts", ["sequencer"], settings));
+  supervisor.add("sequencer", child("sequencer/main.ts", ["sequencer"], { ...settings, EPHR_REDIS_URL: r.sequencer, EPHR_PROPOSER_KEY: DEV_KEYS[DEV_ROLES.proposer]!, EPHR_DATA_DIR: join(dataRoot, "sequencer") }));
   for (let i = 0; i < instances; i++) {
-    children.push(child(`api-${i}`, "sequencer/main.ts", ["api"], { ...settings, EPHR_API_PORT: String(i === 0 ? apiPort : await freePort()) }));
+    const port = i === 0 ? apiPort : await freePort();
+    supervisor.add(`api-${i}`, child("sequencer/main.ts", ["api"], { ...settings, EPHR_REDIS_URL: r.api, EPHR_API_PORT: String(port) }));
   }
   const apiUrl = `http://127.0.0.1:${apiPort}/`;
-  for (let i = 0; i < 100; i++) {
+  await waitReady(apiUrl);
+  const vaultPort = await portOr(Number(env.EPHR_VAULT_PORT ?? 8650));
+  supervisor.add("watcher", child("sequencer/watcher/main.ts", [], { ...settings, EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!, EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"), EPHR_WATCHER_POLL_MS: "500" }));
+  supervisor.add("vault", child("vault/main.ts", [], { ...settings, EPHR_API_URL: apiUrl, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"), EPHR_VAULT_PORT: String(vaultPort) }));
+  console.log(`
+[up] ephr-rollup is running (data in ${dataRoot}, kept from one start to the next; npm start -- --reset starts afresh).
+     API (JSON-RPC):  ${apiUrl}
+     L1:              ${l1.url}
+     Vault:           http://127.0.0.1:${vaultPort} (a watcher runs too)
+     Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${l1.url} EPHR_ROLLUP_ADDRESS=${d.rollup} EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}
+                      npm run cli -- keys create alice && npm run cli -- keys create clinic
+                      npm run cli -- grant --as alice --to clinic --access read,write --categories 1 --wait posted
+     Stop:            Ctrl-C (a service that dies is started again on its data)
+`);
+}
+
+/** Against a network of one's own: the sequencer and the front-ends, supervised, with the given Redis. */
+async function external(instances: number): Promise<void> {
+  for (const k of ["EPHR_ROLLUP_ADDRESS", "EPHR_INBOX_ADDRESS", "EPHR_PROPOSER_KEY"]) if (!env[k]) fail(`EPHR_L1_RPC_URL is set, so ${k} must be too (see docs/operations.md)`);
+  mkdirSync(dataRoot, { recursive: true });
+  const redisUrl = env.EPHR_REDIS_URL ?? env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  try {
+    (await connectRedis(redisUrl, createLogger("up", "warn"), 3000)).disconnect();
+  } catch (e) {
+    if (e instanceof RedisUnavailableError) fail(e.message);
+    throw e;
+  }
+  const settings = { EPHR_REDIS_URL: redisUrl, EPHR_DATA_DIR: env.EPHR_DATA_DIR ?? join(ROOT, ".data", "sequencer") };
+  say(`using L1 ${env.EPHR_L1_RPC_URL}, Rollup ${env.EPHR_ROLLUP_ADDRESS}`);
+  const apiPort = await portOr(Number(env.EPHR_API_PORT ?? 8645));
+  supervisor.add("sequencer", child("sequencer/main.ts", ["sequencer"], settings));
+  for (let i = 0; i < instances; i++) {
+    const port = i === 0 ? apiPort : await freePort();
+    supervisor.add(`api-${i}`, child("sequencer/main.ts", ["api"], { ...settings, EPHR_API_PORT: String(port) }));
+  }
+  const apiUrl = `http://127.0.0.1:${apiPort}/`;
+  await waitReady(apiUrl);
+  console.log(`
+[up] ephr-rollup is running.
+     API (JSON-RPC):  ${apiUrl}
+     L1:              ${env.EPHR_L1_RPC_URL}
+     (no vault or watcher: with your own L1, start them with npm run vault / npm run watcher)
+     Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${env.EPHR_L1_RPC_URL} EPHR_ROLLUP_ADDRESS=${env.EPHR_ROLLUP_ADDRESS}
+     Stop:            Ctrl-C
+`);
+}
+
+async function waitReady(apiUrl: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
     try {
-      if ((await fetch(`${apiUrl}ready`)).ok) break;
+      if ((await fetch(`${apiUrl}ready`)).ok) return;
     } catch {
       // starting
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const vaultPort = await portOr(Number(env.EPHR_VAULT_PORT ?? 8650));
-  if (!env.EPHR_L1_RPC_URL) {
-    children.push(child("watcher", "sequencer/watcher/main.ts", [], { ...settings, EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"), EPHR_WATCHER_POLL_MS: "500" }));
-    children.push(child("vault", "vault/main.ts", [], { ...settings, EPHR_API_URL: apiUrl, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"), EPHR_VAULT_PORT: String(vaultPort) }));
-  }
-  const l1Url = settings.EPHR_L1_RPC_URL ?? env.EPHR_L1_RPC_URL!;
-  const rollupAddress = settings.EPHR_ROLLUP_ADDRESS ?? env.EPHR_ROLLUP_ADDRESS!;
-  const local = !env.EPHR_L1_RPC_URL;
-  console.log(`
-[up] ephr-rollup is running.
-     API (JSON-RPC):  ${apiUrl}
-     L1:              ${l1Url}
-${local ? `     Vault:           http://127.0.0.1:${vaultPort} (a watcher runs too)\n` : "     (no vault or watcher: with your own L1, start them with npm run vault / npm run watcher)\n"}     Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${l1Url} EPHR_ROLLUP_ADDRESS=${rollupAddress}${local ? ` EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}` : ""}
-                      npm run cli -- keys create alice && npm run cli -- keys create clinic
-                      npm run cli -- grant --as alice --to clinic --access read,write --categories 1 --wait posted
-     Stop:            Ctrl-C
-`);
-  process.once("SIGINT", () => void stopAll(0));
-  process.once("SIGTERM", () => void stopAll(0));
+  say(`the API at ${apiUrl} is not ready yet; going on (see the services' logs above)`);
 }
 
+process.once("SIGINT", () => void stopAll(0));
+process.once("SIGTERM", () => void stopAll(0));
 main().catch((e) => {
-  console.error("[up] failed:", e);
-  void stopAll(1);
+  if (e instanceof StartError) console.error(`[up] ${e.message}`);
+  else console.error("[up] failed:", e);
+  void stopAll(e instanceof StartError ? 2 : 1);
 });

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { fromHex } from "../protocol/bytes.js";
 import type { Config } from "../config/config.js";
 import { startApiServer } from "../api/server.js";
+import { httpLimitsOf } from "../http/limits.js";
 import { redisKeys } from "../ingest/keys.js";
 import { Lease } from "../ingest/lease.js";
 import { IngestClient } from "../ingest/stream.js";
@@ -70,7 +71,7 @@ export async function startApiNode(cfg: Config, log: Logger) {
         if ((await withTimeout(redis.ping(), 1000, "Redis ping").catch(() => null)) !== "PONG") return false;
         const url = await queryUrl();
         if (url === null) return false;
-        const r = await fetch(url, { method: "POST", body: JSON.stringify([{ jsonrpc: "2.0", id: 0, method: "ephr_chainInfo" }]), signal: AbortSignal.timeout(2000) });
+        const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ jsonrpc: "2.0", id: 0, method: "ephr_chainInfo" }]), signal: AbortSignal.timeout(2000) });
         const [answer] = (await r.json()) as { result?: unknown }[];
         return answer?.result !== undefined;
       },
@@ -78,6 +79,7 @@ export async function startApiNode(cfg: Config, log: Logger) {
       log,
       maxBodyBytes: cfg.maxBodyBytes,
       maxRequestTxs: cfg.maxRequestTxs,
+      limits: httpLimitsOf(cfg),
     },
     cfg.apiHost,
     cfg.apiPort,

@@ -4,10 +4,8 @@
  * API (proofs, receipts) to the front-ends. Crash-only: every acknowledged transaction is on disk before
  * its verdict leaves, and a restart resumes from the store.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Address } from "viem";
-import { z } from "zod";
 import { fromHex } from "../protocol/bytes.js";
 import { decodeChunkBody } from "../protocol/codec.js";
 import type { Config } from "../config/config.js";
@@ -26,10 +24,8 @@ import { FRAUD_KIND_NAME } from "../state/fraud.js";
 import type { Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { Store, type StoreWriter } from "../store/store.js";
-import { RpcError } from "../api/errors.js";
-import { rpcRequestSchema } from "../api/schemas.js";
-import { readBody } from "../api/body.js";
 import { type ChainStatus, Queries } from "./queries.js";
+import { queryServerLimits, startQueryServer } from "./query-server.js";
 import { connectRedis } from "./redis.js";
 import { checkNewestPosted, planResync } from "./resync.js";
 
@@ -62,7 +58,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   // The query server starts first (its URL goes into the lease), answering "unavailable" until loaded.
   let queries: Queries | null = null;
   const status: ChainStatus = { chainId: l1.chainId, rollup: cfg.rollupAddress, inbox: cfg.inboxAddress, domainSeparator: separator, challengePeriod, postedBatch: null, finalBatch: null, l1Block: null, l1Reachable: true };
-  const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, { maxBodyBytes: cfg.maxBodyBytes, maxCalls: cfg.maxRequestTxs });
+  const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, { maxBodyBytes: cfg.maxBodyBytes, maxCalls: cfg.maxRequestTxs, http: queryServerLimits(cfg) });
   const queryUrl = `http://${cfg.queryHost}:${(query.address() as AddressInfo).port}/`;
 
   await lease.acquire({ owner: `${process.pid}@${cfg.dataDir}`, queryUrl }, (h) => log.warn({ holder: h }, "another sequencer holds the lease: waiting (a second sequencer never forks the chain)"));
@@ -423,56 +419,3 @@ async function refreshStatus(store: Store, status: ChainStatus): Promise<void> {
   status.finalBatch = final;
 }
 
-/**
- * The sequencer's internal query server (state reads with proofs, receipts), answering the API
- * front-ends: a JSON-RPC batch, validated like the public API's (size, count and shape).
- */
-function startQueryServer(host: string, port: number, queries: () => Queries | null, metrics: Metrics, limits: { maxBodyBytes: number; maxCalls: number }): Promise<Server> {
-  const callsSchema = z.array(rpcRequestSchema).min(1).max(limits.maxCalls);
-  const answer = (res: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(text);
-  };
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === "GET" && req.url === "/metrics") {
-      const m = await metrics.registry.metrics();
-      res.writeHead(200, { "content-type": metrics.registry.contentType });
-      res.end(m);
-      return;
-    }
-    const body = await readBody(req, limits.maxBodyBytes);
-    if (body === null) return answer(res, 413, { error: `the body exceeds ${limits.maxBodyBytes} bytes` });
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return answer(res, 400, { error: "the body is not JSON" });
-    }
-    const calls = callsSchema.safeParse(parsed);
-    if (!calls.success) return answer(res, 400, { error: `expected a batch of 1..${limits.maxCalls} JSON-RPC 2.0 requests: ${calls.error.issues[0]?.message ?? "invalid"}` });
-    const q = queries();
-    const out = await Promise.all(
-      calls.data.map(async (c) => {
-        if (q === null) return { jsonrpc: "2.0", id: c.id ?? null, error: new RpcError("SequencerUnavailable", "the sequencer is starting").toJSON() };
-        try {
-          return { jsonrpc: "2.0", id: c.id ?? null, result: await q.handle(c.method, c.params) };
-        } catch (e) {
-          const err = e instanceof RpcError ? e : new RpcError("Internal", (e as Error).message);
-          return { jsonrpc: "2.0", id: c.id ?? null, error: err.toJSON() };
-        }
-      }),
-    );
-    answer(res, 200, out);
-  };
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: Error) => {
-      if (!res.headersSent) answer(res, 500, { error: e.message });
-      else res.destroy();
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve(server));
-  });
-}

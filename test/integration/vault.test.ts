@@ -29,6 +29,7 @@ interface Person {
 }
 const person = (n: string): Person => ({ signer: signerOf(privateKeyToAccount(testAccount(`vault-${n}`).privateKey)), keys: generateEncryptionKeyPair() });
 const LAB = 1;
+const JSON_TYPE = { "content-type": "application/json" };
 const day = () => Math.floor(Date.now() / 1000) + 86_400;
 
 describe("record vault and gateway against the ledger", function () {
@@ -122,7 +123,7 @@ describe("record vault and gateway against the ledger", function () {
     const msg = { reader: doc.signer.address.toLowerCase(), patient: pat.signer.address.toLowerCase(), recordId: r.recordId, version: 0, vault: info.vault, expiresAt: Math.floor(Date.now() / 1000) + 60, requestId: toHex(new Uint8Array(32).fill(7)) };
     const sign = (m: typeof msg, who = doc.signer) => who.signTypedData(vaultTypedData(domain, "ReadRecord", { ...m, expiresAt: BigInt(m.expiresAt) }) as never);
     const post = async (m: typeof msg, signature: Hex) => {
-      const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", body: JSON.stringify({ request: m, signature }) });
+      const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ request: m, signature }) });
       return ((await res.json()) as { error?: { code: string } }).error?.code ?? "served";
     };
     expect(await post(msg, await sign(msg, stranger.signer))).to.equal("VAULT_BAD_SIGNATURE");
@@ -134,7 +135,7 @@ describe("record vault and gateway against the ledger", function () {
     expect(await post(elsewhere, await sign(elsewhere))).to.equal("VAULT_WRONG_VAULT");
     expect(await post(msg, await sign(msg))).to.equal("served");
     expect(await post(msg, await sign(msg)), "the same request twice").to.equal("VAULT_REPLAY");
-    const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", body: "{not json" });
+    const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", headers: JSON_TYPE, body: "{not json" });
     expect(res.status).to.equal(400);
   });
 
@@ -184,7 +185,7 @@ describe("record vault and gateway against the ledger", function () {
           res.end(JSON.stringify(Array.isArray(calls) ? out : out[0]));
           return;
         }
-        const up = await fetch(sys.api.url, { method: "POST", body });
+        const up = await fetch(sys.api.url, { method: "POST", headers: JSON_TYPE, body });
         res.end(await up.text());
       });
     });
@@ -242,6 +243,66 @@ describe("record vault and gateway against the ledger", function () {
     }
   });
 
+  it("stores nothing for refused reads of records of patients it holds nothing for, however many, from fresh keys", async () => {
+    const before = await vault.storage.keyCounts();
+    for (let i = 0; i < 40; i++) {
+      const someone = person(`prober-${i}-${Math.random()}`);
+      await refused(vc.read(someone.signer, person(`made-up-${i}-${Math.random()}`).signer.address, toHex(new Uint8Array(randomBytes(32)))), "VAULT_NOT_ANCHORED");
+    }
+    const after = await vault.storage.keyCounts();
+    for (const kind of ["a", "n", "s", "r", "w", "k"]) expect(after[kind] ?? 0, `keys of kind ${kind}`).to.equal(before[kind] ?? 0);
+  });
+
+  it("keeps in full the denials of a reader known to the patient after its revocation is posted, and only counts a stranger's, keeping the latest few", async () => {
+    const reader = person(`former-${Math.random()}`);
+    await ephr.send(reader.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(reader.keys.publicKey) });
+    await ephr.waitFor(await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }), "posted");
+    const r = await stored([reader]);
+    await ephr.waitFor(await ephr.send(pat.signer, { type: "RevokeConsent", grantee: reader.signer.address }), "posted");
+    await refused(vc.read(reader.signer, pat.signer.address, r.recordId), "VAULT_NO_CONSENT");
+    const before = await vc.audit(pat.signer);
+    const mine = before.entries.filter((e) => e.reader === reader.signer.address.toLowerCase());
+    expect(mine.map((e) => [e.outcome, e.code]), "a former grantee's attempt is kept").to.deep.equal([["denied", "VAULT_NO_CONSENT"]]);
+    const strangers = 24;
+    for (let i = 0; i < strangers; i++) await refused(vc.read(person(`stranger-${i}-${Math.random()}`).signer, pat.signer.address, r.recordId), "VAULT_NO_CONSENT");
+    const after = await vc.audit(pat.signer);
+    expect(after.entries.length, "strangers' refusals are not entries of the audit").to.equal(before.entries.length);
+    expect(after.strangers.total - before.strangers.total).to.equal(strangers);
+    expect(after.strangers.byCode.VAULT_NO_CONSENT!.count).to.be.at.least(strangers);
+    expect(after.strangers.recent.length, "only the latest few kept in full").to.equal(16);
+    expect(after.strangers.recent[0]!.at).to.be.at.least(after.strangers.recent.at(-1)!.at);
+  });
+
+  it("pages the audit: every entry exactly once, oldest first, across pages of any size", async () => {
+    const reader = person(`paged-${Math.random()}`);
+    await ephr.send(reader.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(reader.keys.publicKey) });
+    await ephr.waitFor(await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }), "posted");
+    const r = await stored([reader]);
+    await ephr.send(pat.signer, { type: "RevokeConsent", grantee: reader.signer.address });
+    for (let i = 0; i < 12; i++) {
+      // VAULT_REVOKED until the revocation is posted, VAULT_NO_CONSENT after: either way kept in full
+      const e = await vc.read(reader.signer, pat.signer.address, r.recordId).then(() => expect.fail("served after a revocation"), (x: VaultRequestError) => x);
+      expect(e.vaultCode).to.be.oneOf(["VAULT_REVOKED", "VAULT_NO_CONSENT"]);
+    }
+    const all = (await vc.audit(pat.signer)).entries;
+    expect(all.length).to.be.at.least(12);
+    const paged: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; ; pages++) {
+      const p = await vc.auditPage(pat.signer, { after, limit: 5 });
+      expect(p.entries.length).to.be.at.most(5);
+      paged.push(...p.entries.map((e) => e.requestHash));
+      if (p.next === null) break;
+      after = p.next;
+      expect(pages).to.be.below(100);
+    }
+    expect(paged).to.deep.equal(all.map((e) => e.requestHash));
+    const ats = all.map((e) => e.at);
+    expect(ats).to.deep.equal([...ats].sort((a, b) => a - b));
+    await refused(vc.auditPage(pat.signer, { limit: 5000 }), "VAULT_BAD_REQUEST");
+    await refused(vc.auditPage(pat.signer, { after: "../../etc" }), "VAULT_BAD_REQUEST");
+  });
+
   it("serves one of several concurrent copies of a signed read request and refuses the others as replays", async () => {
     const r = await stored();
     const info = await vc.vaultInfo();
@@ -249,7 +310,7 @@ describe("record vault and gateway against the ledger", function () {
     const signature = await doc.signer.signTypedData(vaultTypedData(await ephr.domain(), "ReadRecord", { ...msg, expiresAt: BigInt(msg.expiresAt) }) as never);
     const body = JSON.stringify({ request: msg, signature });
     const outcomes = await Promise.all(
-      [1, 2, 3].map(async () => ((await (await fetch(`${vault.url}/v1/records/read`, { method: "POST", body })).json()) as { error?: { code: string } }).error?.code ?? "served"),
+      [1, 2, 3].map(async () => ((await (await fetch(`${vault.url}/v1/records/read`, { method: "POST", headers: JSON_TYPE, body })).json()) as { error?: { code: string } }).error?.code ?? "served"),
     );
     expect(outcomes.sort()).to.deep.equal(["VAULT_REPLAY", "VAULT_REPLAY", "served"]);
   });
