@@ -71,7 +71,7 @@ describe("shared protocol vectors (TypeScript side)", () => {
       if (v.preState !== null) expect(toHex(nodeHash(treeOf(v.preState)))).to.equal(v.preRoot);
       let refusal: unknown;
       try {
-        executeFromWitnesses(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), ctx(v.timestamp));
+        executeFromWitnesses(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), { domainSeparator: fromHex(v.domainSeparator, 32), timestamp: v.timestamp });
       } catch (e) {
         refusal = e;
       }

@@ -34,6 +34,8 @@ export interface ForgedWitnessVector {
   name: string;
   /** the class of forgery: an InvalidWitness reason's name, or the custom error's */
   forgery: string;
+  /** the EIP-712 domain separator the transactions are signed under */
+  domainSeparator: Hex;
   timestamp: number;
   /** leaves of the pre-state, or null for a pre-root that is not the root of any leaf set (a dishonest proposer's) */
   preState: { key: Hex; value: Hex; preimage: Hex }[] | null;
@@ -356,9 +358,9 @@ function preimageForgeries(): Forgery[] {
   ];
 }
 
-function outcome(pre: Word, body: Uint8Array, witnesses: Witness[], timestamp: number): SolidityError | null {
+function outcome(pre: Word, body: Uint8Array, witnesses: Witness[], timestamp: number, domainSeparator: Uint8Array = SEP): SolidityError | null {
   try {
-    executeFromWitnesses(pre, body, witnesses, { domainSeparator: SEP, timestamp });
+    executeFromWitnesses(pre, body, witnesses, { domainSeparator, timestamp });
     return null;
   } catch (e) {
     if (e instanceof InvalidProofError) return e.solidity;
@@ -381,6 +383,7 @@ function toVector(f: Forgery): ForgedWitnessVector {
   return {
     name: f.name,
     forgery: f.expect.fault ?? f.expect.error,
+    domainSeparator: toHex(SEP),
     timestamp: T,
     preState: b.preRoot === undefined ? leavesOf(b.pre) : null,
     preRoot: toHex(preRoot),
@@ -402,7 +405,7 @@ export const JUDGE_REGRESSIONS_PATH = new URL("../../test/vectors/judge-regressi
 function regressions(): ForgedWitnessVector[] {
   const list = JSON.parse(readFileSync(JUDGE_REGRESSIONS_PATH, "utf8")) as ForgedWitnessVector[];
   return list.map((v) => {
-    const got = outcome(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), v.timestamp);
+    const got = outcome(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), v.timestamp, fromHex(v.domainSeparator, 32));
     if (got === null) {
       const judged = judgeLeaf({ decodeError: null, reason: null, txIndex: 0, root: ZERO_WORD }, v.forced, fromHex(v.claimedPostRoot, 32));
       throw new Error(`judge regression "${v.name}": TypeScript accepts the forged witnesses (judged ${judged})`);

@@ -56,8 +56,8 @@ describe("shared protocol vectors (Solidity side: ChunkVerifier)", () => {
     it(`refuses a forged witness list with ${v.expected.name}(${v.expected.args.join(", ")}): ${v.name}`, async () => {
       const witnesses = v.witnesses.map((w) => witnessToAbi(witnessFromJson(w)));
       const args = v.expected.args.map((a) => (v.expected.name === "InvalidWitness" ? Number(a) : BigInt(a)));
-      await expectRevert(verifier.read.judge([file.domainSeparator, BigInt(v.timestamp), v.preRoot, v.claimedPostRoot, v.body, witnesses, v.forced]), v.expected.name, args);
-      await expectRevert(verifier.read.execute([file.domainSeparator, BigInt(v.timestamp), v.preRoot, v.body, witnesses, MAX]), v.expected.name, args);
+      await expectRevert(verifier.read.judge([v.domainSeparator, BigInt(v.timestamp), v.preRoot, v.claimedPostRoot, v.body, witnesses, v.forced]), v.expected.name, args);
+      await expectRevert(verifier.read.execute([v.domainSeparator, BigInt(v.timestamp), v.preRoot, v.body, witnesses, MAX]), v.expected.name, args);
     });
   }
 });
