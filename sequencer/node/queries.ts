@@ -147,11 +147,19 @@ export class Queries {
    */
   async history(patient: Hex, types: string[] | undefined, limit: number, fromSeq: number) {
     const out: unknown[] = [];
+    // A batch record holds its signed L1 transactions (the whole batch data): read each once per page,
+    // not once per entry (a page of 10,000 served reads spans a few dozen batches).
+    const batches = new Map<string, BatchRecord | undefined>();
+    const batchOf = (t: TxIndex) => {
+      const key = t.dropped !== undefined && t.archived !== undefined ? t.archived : `b${t.batch}`;
+      if (!batches.has(key)) batches.set(key, this.batchOf(t));
+      return batches.get(key);
+    };
     for await (const h of this.d.store.historyOf(patient, fromSeq)) {
       const t = this.d.store.tx(h.hash);
       if (t === undefined || t.seq !== h.seq) continue;
       const log = this.d.store.log(h.seq);
-      const batch = this.batchOf(t);
+      const batch = batchOf(t);
       if (!log || !batch) continue;
       const [stx] = decodeChunkBody(fromHex(log.body));
       if (types && !types.includes(stx!.tx.type)) continue;
