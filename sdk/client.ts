@@ -83,6 +83,9 @@ export interface HistoryEntry {
   timestamp: number;
   forced: boolean;
 }
+/** The largest page ephr_getPatientHistory answers (docs/api.md). */
+export const HISTORY_PAGE_MAX = 10_000;
+
 const RANK: Record<string, number> = Object.fromEntries(LEVELS.map((l, i) => [l, i + 1]));
 
 export interface ClientOptions {
@@ -276,29 +279,66 @@ export class EphrClient {
   }
   /**
    * Transactions concerning a patient, oldest first (grants, revocations, records, served reads): a
-   * page of at most `limit` (default 1000) from sequence number `fromSeq`; the next page starts at the
-   * last entry's `seq` + 1 (an empty page: no more).
+   * page of at most `limit` (default 1000, at most HISTORY_PAGE_MAX) from sequence number `fromSeq`;
+   * the next page starts at the last entry's `seq` + 1 (an empty page: no more). `historyAll` reads
+   * every page.
    */
   history(patient: Address, opts: { types?: Tx["type"][]; limit?: number; fromSeq?: number } = {}) {
     return this.call<HistoryEntry[]>("ephr_getPatientHistory", [patient, opts]);
   }
 
   /**
+   * Every page of a patient's history, in order, each of at most `pageSize` entries (default and
+   * largest HISTORY_PAGE_MAX). The pages must advance: an entry whose `seq` is not above the previous
+   * one's (a sequencer answering the same page again, say) is a VerificationError rather than a loop.
+   */
+  async *historyPages(patient: Address, opts: { types?: Tx["type"][]; pageSize?: number } = {}): AsyncGenerator<HistoryEntry[]> {
+    const limit = opts.pageSize ?? HISTORY_PAGE_MAX;
+    if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_PAGE_MAX) throw new TypeError(`historyPages: pageSize must be an integer from 1 to ${HISTORY_PAGE_MAX}, not ${String(limit)}`);
+    let fromSeq = 0;
+    for (;;) {
+      const page = await this.history(patient, { ...(opts.types ? { types: opts.types } : {}), limit, fromSeq });
+      if (!Array.isArray(page) || page.length > limit) throw new VerificationError(`the sequencer answered a history page of ${Array.isArray(page) ? `${page.length} entries` : typeof page} for a limit of ${limit}`);
+      if (page.length === 0) return;
+      for (const e of page) {
+        if (!Number.isSafeInteger(e?.seq) || e.seq < fromSeq) throw new VerificationError(`the sequencer's history does not advance: entry seq ${String(e?.seq)} in the page from ${fromSeq}`, { fromSeq, seq: e?.seq });
+        fromSeq = e.seq + 1;
+      }
+      yield page;
+    }
+  }
+
+  /** The whole history of a patient (every page of `historyPages`), oldest first. */
+  async historyAll(patient: Address, opts: { types?: Tx["type"][] } = {}): Promise<HistoryEntry[]> {
+    const all: HistoryEntry[] = [];
+    for await (const page of this.historyPages(patient, opts)) all.push(...page);
+    return all;
+  }
+
+  /**
    * The patient's access log (every read a vault served), checked: the hash chain recomputed from the
-   * LogAccess transactions must equal the head the state proves (against L1 for "posted"/"final"), so a
-   * vault or sequencer cannot drop or alter an entry unnoticed.
+   * LogAccess transactions of every history page must equal the head the state proves (against L1 for
+   * "posted"/"final"), so a vault or sequencer cannot drop or alter an entry unnoticed. Entries in
+   * batches after the proven root's (not yet posted, or not yet final) are left out, as they are
+   * from the proven head.
    */
   async accessLog(patient: Address, trust: TrustLevel = "posted") {
     const proven = await this.getAccessLog(patient, trust);
     const upTo = trust === "soft" ? Infinity : (proven.committed?.batch ?? -1);
-    const entries = (await this.history(patient, { types: ["LogAccess"] })).filter((e) => e.status !== "dropped" && e.batch <= upTo);
+    const entries: HistoryEntry[] = [];
     let head: Uint8Array = new Uint8Array(32);
-    for (const e of entries) {
-      const tx = e.tx as Extract<Tx, { type: "LogAccess" }>;
-      head = nextAccessLogHead(head, accessEntryHash({ vault: e.signer!, reader: tx.reader, recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: e.timestamp }));
+    for await (const page of this.historyPages(patient, { types: ["LogAccess"] })) {
+      for (const e of page) {
+        if (e.tx?.type !== "LogAccess") throw new VerificationError(`the sequencer answered a ${String(e.tx?.type)} transaction (seq ${e.seq}) for the served reads alone`);
+        if (e.status === "dropped" || e.batch > upTo) continue;
+        if (typeof e.signer !== "string" || !ADDRESS.test(e.signer)) throw new VerificationError(`the sequencer answered a served read (seq ${e.seq}) without its vault`);
+        const tx = e.tx;
+        head = nextAccessLogHead(head, accessEntryHash({ vault: e.signer, reader: tx.reader, recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: e.timestamp }));
+        entries.push(e);
+      }
     }
     const expected = proven.value?.head ?? toHex(new Uint8Array(32));
-    if (toHex(head) !== expected) throw new VerificationError(`the access log's entries hash to ${toHex(head)}, but the state proves ${expected}`);
+    if (toHex(head) !== expected) throw new VerificationError(`the access log's ${entries.length} entries hash to ${toHex(head)}, but the state proves ${expected}`);
     return { entries, head: expected, trust: proven.trust };
   }
 

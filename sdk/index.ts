@@ -1,5 +1,5 @@
 /** The ephr-rollup client SDK: see sdk/client.ts and docs/api.md. */
-export { EphrClient, forcedBody, signerOf, type ChainInfo, type ClientOptions, type HistoryEntry, type LeafDecoder, type Level, type Receipt, type ReceiptStatus, type TypedDataSigner, type UnsignedTx, type Verified } from "./client.js";
+export { EphrClient, forcedBody, HISTORY_PAGE_MAX, signerOf, type ChainInfo, type ClientOptions, type HistoryEntry, type LeafDecoder, type Level, type Receipt, type ReceiptStatus, type TypedDataSigner, type UnsignedTx, type Verified } from "./client.js";
 export { apiError, DroppedError, EphrError, isEphrError, StaleRootError, TimeoutError, VerificationError } from "./errors.js";
 export { checkProof, checkRootOnL1, type ProvenLeaf, provenLeaf, type ProvenValue, type TrustLevel } from "./verify.js";
 export type { SignedTx, Tx, TxType } from "../sequencer/protocol/types.js";

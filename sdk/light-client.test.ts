@@ -10,11 +10,11 @@ import { privateKeyToAccount } from "viem/accounts";
 import { RPC_ERROR } from "../sequencer/api/errors.js";
 import { encryptRecord, generateEncryptionKeyPair, serialiseKeyWrap } from "../sequencer/crypto/index.js";
 import { toHex, type Word, wordFromBigint } from "../sequencer/protocol/bytes.js";
-import { accessLogKey, consentKey, consentWord, delegateKey, delegateWord, encryptionKeyKey, nonceKey, nonceWord, recordKey, recordPreimage, recordWord } from "../sequencer/protocol/keys.js";
+import { accessEntryHash, accessLogKey, consentKey, consentWord, delegateKey, delegateWord, encryptionKeyKey, nextAccessLogHead, nonceKey, nonceWord, recordKey, recordPreimage, recordWord } from "../sequencer/protocol/keys.js";
 import { nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "../sequencer/state/smt.js";
 import { type WitnessJson, witnessToJson } from "../sequencer/state/witness-codec.js";
 import { testAccount } from "../sequencer/testing/accounts.js";
-import { EphrClient, signerOf } from "./client.js";
+import { EphrClient, type HistoryEntry, signerOf } from "./client.js";
 import { apiError, isEphrError, StaleRootError, VerificationError } from "./errors.js";
 import { AnchorMismatchError, readRecord } from "./records.js";
 import { VaultClient } from "./vault.js";
@@ -56,6 +56,8 @@ class FakeChain {
   finalAnswer: number | null = null;
   chainInfo = { chainId: CHAIN_ID, rollup: ROLLUP };
   lie: (method: string, answer: Answer) => Answer = (_m, a) => a;
+  /** ephr_getPatientHistory: the page the sequencer answers for `fromSeq` and `limit` */
+  historyPage: (fromSeq: number, limit: number) => HistoryEntry[] = () => [];
   l1Reads: string[] = [];
   stateCalls = 0;
 
@@ -96,6 +98,9 @@ class FakeChain {
     if (method === "ephr_chainInfo") {
       const { chainId, rollup } = this.chainInfo;
       result = { chainId, contracts: { rollup, inbox: `0x${"22".repeat(20)}` }, domain: { name: "ephr-rollup", version: "1", chainId, verifyingContract: rollup }, domainSeparator: w(0), challengePeriod: 60, stateRoot: w(0), latestBatch: null, postedBatch: null, finalBatch: null, l1Block: null };
+    } else if (method === "ephr_getPatientHistory") {
+      const opts = params[1] as { limit: number; fromSeq: number };
+      result = this.historyPage(opts.fromSeq, opts.limit);
     } else {
       this.stateCalls++;
       result = this.lie(method, this.answer(method, params));
@@ -393,5 +398,72 @@ describe("SDK errors: named after the API's own code table", () => {
     const e = await failure(c.call("ephr_chainInfo"));
     expect(e.name).to.equal("BodyTooLargeError");
     expect((e as { code?: number }).code).to.equal(1104);
+  });
+});
+
+describe("SDK light client: the access log is read through every history page", () => {
+  const VAULT = addr("vault");
+  /** `n` served reads of the patient, seq 10, 20, ... (other transactions of the patient lie between) */
+  const reads = (n: number): HistoryEntry[] =>
+    Array.from({ length: n }, (_, i) => ({
+      seq: 10 * (i + 1),
+      hash: w(500 + i),
+      status: "posted",
+      reason: null,
+      signer: VAULT,
+      tx: { type: "LogAccess", patient: PATIENT, reader: READER, recordId: RECORD_ID, version: 1, requestHash: w(900 + i), nonce: i },
+      batch: 0,
+      timestamp: 1_000 + i,
+      forced: false,
+    }));
+  function chainWith(entries: HistoryEntry[]): FakeChain {
+    const chain = new FakeChain();
+    let head: Word = wordFromBigint(0n);
+    for (const e of entries) {
+      const tx = e.tx as Extract<HistoryEntry["tx"], { type: "LogAccess" }>;
+      head = nextAccessLogHead(head, accessEntryHash({ vault: e.signer!, reader: tx.reader, recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: e.timestamp }));
+    }
+    chain.post([[accessLogKey(PATIENT), head]]);
+    return chain;
+  }
+
+  it("chains the entries of every page, however few the sequencer puts in each", async () => {
+    const entries = reads(7);
+    const chain = chainWith(entries);
+    const asked: number[] = [];
+    chain.historyPage = (fromSeq) => {
+      asked.push(fromSeq);
+      return entries.filter((e) => e.seq >= fromSeq).slice(0, 2);
+    };
+    const log = await chain.client().accessLog(PATIENT, "posted");
+    expect(log.entries.map((e) => e.seq)).to.deep.equal(entries.map((e) => e.seq));
+    expect(asked).to.deep.equal([0, 21, 41, 61, 71]);
+  });
+
+  it("refuses a log with an entry left out of a later page", async () => {
+    const entries = reads(5);
+    const chain = chainWith(entries);
+    chain.historyPage = (fromSeq) => entries.filter((e) => e.seq >= fromSeq && e.seq !== 40).slice(0, 2);
+    const e = await failure(chain.client().accessLog(PATIENT, "posted"));
+    expect(e).to.be.instanceOf(VerificationError);
+    expect(e.message).to.match(/4 entries hash to/);
+  });
+
+  it("refuses a sequencer that answers the same page again instead of looping for ever", async () => {
+    const entries = reads(3);
+    const chain = chainWith(entries);
+    chain.historyPage = () => entries;
+    const e = await failure(chain.client().accessLog(PATIENT, "posted"));
+    expect(e).to.be.instanceOf(VerificationError);
+    expect(e.message).to.match(/history does not advance: entry seq 10 in the page from 31/);
+  });
+
+  it("refuses a page longer than the limit asked for", async () => {
+    const entries = reads(3);
+    const chain = chainWith(entries);
+    chain.historyPage = (fromSeq) => entries.filter((e) => e.seq >= fromSeq);
+    const e = await failure(chain.client().historyPages(PATIENT, { pageSize: 2 }).next());
+    expect(e).to.be.instanceOf(VerificationError);
+    expect(e.message).to.match(/a history page of 3 entries for a limit of 2/);
   });
 });

@@ -149,7 +149,7 @@ async function main(argv: string[]): Promise<void> {
       return void console.log(JSON.stringify({ resource: r.resource, version: r.served.record.version, loggedAs: r.served.logAccess }, null, 2));
     }
     case "history":
-      return void console.log(JSON.stringify(await client.history(await store.resolve(need(o.patient, "patient"))), null, 2));
+      return void console.log(JSON.stringify(await client.historyAll(await store.resolve(need(o.patient, "patient"))), null, 2));
     case "access-log": {
       const log = await client.accessLog(await store.resolve(need(o.patient, "patient")), l1 ? "posted" : "soft");
       return void console.log(JSON.stringify({ verified: log.trust, head: log.head, reads: log.entries.map((e) => ({ vault: e.signer, tx: e.tx, at: e.timestamp, status: e.status })) }, null, 2));
