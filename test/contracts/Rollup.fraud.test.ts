@@ -95,6 +95,14 @@ describe("Rollup: fraud proofs", () => {
     expect(fraud.code).to.equal(REJECT.Unauthorized);
   });
 
+  it("proves a served read logged by an account the network has not registered as a vault as an unauthorised-signer fraud", async () => {
+    const body = encodeChunkBody([a.sign("rogue", a.logAccess("alice", "rogue"))]);
+    const bad = await postBad([{ postRoot: junkRoot, body }]);
+    const { fraud } = await proveAndCheckSlashed(d.l2.check(bad)!, "InvalidSignature");
+    expect(fraud.code).to.equal(REJECT.Unauthorized);
+    expect(fraud.txIndex).to.equal(0);
+  });
+
   it("proves a replayed nonce as a rule violation", async () => {
     const replay = a.sign("alice", { ...a.grant("lab", now + DAY), nonce: 0 });
     const body = encodeChunkBody([a.sign("erin", a.grant("lab", now + DAY)), replay]);

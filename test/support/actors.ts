@@ -36,6 +36,11 @@ export class Actors {
   delegatedGrant(patient: string, grantee: string, expiry: number): Unsigned {
     return { type: "DelegatedGrantConsent", patient: this.addr(patient), grantee: this.addr(grantee), access: 3, categories: 0b111, expiry };
   }
+  /** A served read of `patient`'s record `record` by `reader`, as a vault logs it. */
+  logAccess(patient: string, reader: string, record = 1, version = 1): Unsigned {
+    const w = (n: number) => toHex(wordFromBigint(BigInt(n)));
+    return { type: "LogAccess", patient: this.addr(patient), reader: this.addr(reader), recordId: w(1000 + record), version, requestHash: w(4000 + version) };
+  }
   anchor(patient: string, version: number, category = 1, record = 1): Unsigned {
     const w = (n: number) => toHex(wordFromBigint(BigInt(n)));
     return { type: "AnchorRecord", patient: this.addr(patient), recordId: w(1000 + record), ciphertextHash: w(2000 + version), locationHash: w(3000 + version), category, version };
