@@ -21,18 +21,20 @@ contract ChunkVerifier is IChunkVerifier {
     /// @inheritdoc IChunkVerifier
     function execute(
         bytes32 domainSeparator,
+        address registrar,
         uint64 timestamp,
         bytes32 preRoot,
         bytes calldata body,
         Witness[] calldata witnesses,
         uint256 txLimit
     ) external pure returns (Verdict memory v) {
-        return run(domainSeparator, timestamp, preRoot, body, witnesses, txLimit);
+        return run(Transition.Env({separator: domainSeparator, registrar: registrar, timestamp: timestamp, root: preRoot, next: 0}), body, witnesses, txLimit);
     }
 
     /// @inheritdoc IChunkVerifier
     function judge(
         bytes32 domainSeparator,
+        address registrar,
         uint64 timestamp,
         bytes32 preRoot,
         bytes32 claimedPostRoot,
@@ -40,7 +42,9 @@ contract ChunkVerifier is IChunkVerifier {
         Witness[] calldata witnesses,
         bool forced
     ) external pure returns (FraudKind kind, Verdict memory v) {
-        v = run(domainSeparator, timestamp, preRoot, body, witnesses, type(uint256).max);
+        Transition.Env memory env =
+            Transition.Env({separator: domainSeparator, registrar: registrar, timestamp: timestamp, root: preRoot, next: 0});
+        v = run(env, body, witnesses, type(uint256).max);
         if (v.decodeError != C.DECODE_OK) return (FraudKind.Undecodable, v);
         if (v.reason != C.OK && !forced) {
             bool signatureFault = v.reason == C.REJECT_BAD_SIGNATURE || v.reason == C.REJECT_UNAUTHORIZED;
@@ -49,18 +53,16 @@ contract ChunkVerifier is IChunkVerifier {
         return (v.root == claimedPostRoot ? FraudKind.None : FraudKind.WrongRoot, v);
     }
 
-    /// @dev Decode and execute up to `txLimit` transactions, stopping at the first invalid one; every
-    /// witness presented must be consumed (UnusedWitnesses), so a proof has exactly one form.
-    function run(
-        bytes32 domainSeparator,
-        uint64 timestamp,
-        bytes32 preRoot,
-        bytes calldata body,
-        Witness[] calldata witnesses,
-        uint256 txLimit
-    ) private pure returns (Verdict memory v) {
+    /// @dev Decode and execute up to `txLimit` transactions from `env` (its root the leaf's pre-root, no
+    /// witness used yet), stopping at the first invalid one; every witness presented must be consumed
+    /// (UnusedWitnesses), so a proof has exactly one form.
+    function run(Transition.Env memory env, bytes calldata body, Witness[] calldata witnesses, uint256 txLimit)
+        private
+        pure
+        returns (Verdict memory v)
+    {
         (uint8 err, DecodedTx[] memory txs) = ChunkCodec.decode(body);
-        v.root = preRoot;
+        v.root = env.root;
         if (err != C.DECODE_OK) {
             if (witnesses.length != 0) revert Transition.UnusedWitnesses(0, witnesses.length);
             v.decodeError = err;
@@ -68,8 +70,6 @@ contract ChunkVerifier is IChunkVerifier {
         }
         v.txCount = uint32(txs.length);
         uint256 limit = txLimit < txs.length ? txLimit : txs.length;
-        Transition.Env memory env =
-            Transition.Env({separator: domainSeparator, timestamp: timestamp, root: preRoot, next: 0});
         v.txIndex = uint32(limit);
         for (uint256 i = 0; i < limit; ++i) {
             bytes32 before = env.root;

@@ -164,6 +164,10 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     uint256 public immutable bondAmount;
     /// @notice Share of a slashed bond paid to the challenger, in basis points.
     uint16 public immutable challengerRewardBps;
+    /// @notice The network's registrar: the one account whose RegisterVault transactions register (and
+    /// remove) the vaults allowed to write patients' access logs (docs/protocol.md section 4). Fixed at
+    /// deployment, because every fraud proof re-executes batches under it, old ones included.
+    address public immutable registrar;
 
     // ------------------------------------------------------------------ storage
 
@@ -210,6 +214,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
 
     /// @notice Deployment parameters of a network (docs/operations.md).
     /// @param admin holder of DEFAULT_ADMIN_ROLE (grants PROPOSER_ROLE, sets the treasury); nonzero
+    /// @param registrar signer of the RegisterVault transactions (an externally owned key); nonzero
     /// @param treasury initial receiver of retained slashed funds (zero: they are burned)
     /// @param verifier the ChunkVerifier; nonzero
     /// @param inbox the ForcedInbox; nonzero
@@ -221,6 +226,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     /// @param proposers accounts granted PROPOSER_ROLE at deployment
     struct Config {
         address admin;
+        address registrar;
         address treasury;
         IChunkVerifier verifier;
         IForcedInbox inbox;
@@ -238,6 +244,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     /// @param cfg the network's parameters (see Config for each field and its valid range)
     constructor(Config memory cfg) {
         if (cfg.admin == address(0)) revert InvalidConfig("admin");
+        if (cfg.registrar == address(0)) revert InvalidConfig("registrar");
         if (address(cfg.verifier) == address(0)) revert InvalidConfig("verifier");
         if (address(cfg.inbox) == address(0)) revert InvalidConfig("inbox");
         if (cfg.challengePeriod == 0) revert InvalidConfig("challengePeriod");
@@ -251,6 +258,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         maxTimestampLag = cfg.maxTimestampLag;
         bondAmount = cfg.bondAmount;
         challengerRewardBps = cfg.challengerRewardBps;
+        registrar = cfg.registrar;
         treasury = cfg.treasury;
         _grantRole(DEFAULT_ADMIN_ROLE, cfg.admin);
         for (uint256 i = 0; i < cfg.proposers.length; ++i) _grantRole(PROPOSER_ROLE, cfg.proposers[i]);
@@ -330,7 +338,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         _checkChunkInBatch(header, chunk);
         bool forced = chunk.index < header.forcedCount;
         (IChunkVerifier.FraudKind kind, IChunkVerifier.Verdict memory v) = verifier.judge(
-            domainSeparator(), header.timestamp, chunk.preRoot, chunk.postRoot, chunk.body, witnesses, forced
+            domainSeparator(), registrar, header.timestamp, chunk.preRoot, chunk.postRoot, chunk.body, witnesses, forced
         );
         _checkClaim(claimed, kind, v, forced, txIndex);
         uint8 code = kind == IChunkVerifier.FraudKind.Undecodable ? v.decodeError : v.reason;

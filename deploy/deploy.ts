@@ -51,9 +51,11 @@ export async function deployContracts(wallet: Wallet, client: PublicClient, para
   const inbox = await deployOne(wallet, client, forcedInboxAbi as Abi, forcedInboxBytecode, [params.inclusionWindow]);
   log(`ForcedInbox at ${inbox.address}`);
   const admin = params.admin ?? wallet.account.address;
+  const registrar = params.registrar ?? admin;
   const rollup = await deployOne(wallet, client, rollupAbi as Abi, rollupBytecode, [
     {
       admin,
+      registrar,
       treasury: params.treasury ?? "0x0000000000000000000000000000000000000000",
       verifier: verifier.address,
       inbox: inbox.address,
@@ -80,6 +82,7 @@ export async function deployContracts(wallet: Wallet, client: PublicClient, para
       bondAmount: params.bondAmount.toString(),
       challengerRewardBps: params.challengerRewardBps,
       admin,
+      registrar,
       treasury: params.treasury ?? "none (burned)",
       proposers: params.proposers,
     },

@@ -22,8 +22,10 @@ describe("deployment parameters", () => {
       EPHR_PROPOSERS: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8, 0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc",
       EPHR_TREASURY: "0x90f79bf6eb2c4f870365e785982e1f101e93b906",
       EPHR_CHALLENGER_REWARD_BPS: "2500",
+      EPHR_REGISTRAR: "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65",
     });
     expect(p.challengePeriod).to.equal(3600n);
+    expect(p.registrar).to.equal("0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65");
     expect(p.bondAmount).to.equal(parseEther("2.5"));
     expect(p.proposers).to.deep.equal(["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"]);
     expect(p.challengerRewardBps).to.equal(2500);
@@ -32,6 +34,7 @@ describe("deployment parameters", () => {
   it("name the variable and the problem when a setting is invalid", () => {
     expect(() => deployParamsFrom({ EPHR_CHALLENGE_PERIOD: "0" })).to.throw(ConfigError, /EPHR_CHALLENGE_PERIOD.*positive/);
     expect(() => deployParamsFrom({ EPHR_PROPOSERS: "0x1234" })).to.throw(ConfigError, /EPHR_PROPOSERS.*not an address/);
+    expect(() => deployParamsFrom({ EPHR_REGISTRAR: "registrar" })).to.throw(ConfigError, /EPHR_REGISTRAR \(registrar\): not an address/);
     expect(() => deployParamsFrom({ EPHR_BOND: "ten" })).to.throw(ConfigError, /EPHR_BOND.*not an ETH amount/);
     expect(() => deployParamsFrom({ EPHR_CHALLENGER_REWARD_BPS: "20000" })).to.throw(ConfigError, /EPHR_CHALLENGER_REWARD_BPS/);
     expect(() => deployParamsFrom({}, "/nonexistent/params.json")).to.throw(ConfigError, /cannot read/);

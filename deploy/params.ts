@@ -41,6 +41,11 @@ export const deployParamsSchema = z.object({
   challengerRewardBps: z.coerce.number().int().min(0).max(10_000).default(5_000),
   /** Administrator of the proposer list and the treasury (defaults to the deployer). */
   admin: address.optional(),
+  /**
+   * The registrar: the one key whose RegisterVault transactions register the vaults that may write
+   * access logs (defaults to the admin). Immutable in the Rollup: choose a key the network keeps.
+   */
+  registrar: address.optional(),
   /** Receiver of slashed funds not paid to challengers; none means they are burned. */
   treasury: address.optional(),
   /** Accounts allowed to propose (each must also deposit a bond). */
@@ -57,6 +62,7 @@ export const DEPLOY_ENV = {
   bondAmount: "EPHR_BOND",
   challengerRewardBps: "EPHR_CHALLENGER_REWARD_BPS",
   admin: "EPHR_ADMIN",
+  registrar: "EPHR_REGISTRAR",
   treasury: "EPHR_TREASURY",
   proposers: "EPHR_PROPOSERS",
 } as const;

@@ -9,8 +9,9 @@ describe("deploy: a network's contracts with its own parameters", () => {
   it("deploys the verifier, the inbox and the Rollup with the given challenge period, bond and proposers", async () => {
     const { viem } = await network.create();
     const client = await viem.getPublicClient();
-    const [deployer, proposer, treasury] = await viem.getWalletClients();
+    const [deployer, proposer, treasury, registrar] = await viem.getWalletClients();
     const params = deployParamsFrom({
+      EPHR_REGISTRAR: registrar!.account.address,
       EPHR_CHALLENGE_PERIOD: "1800",
       EPHR_INCLUSION_WINDOW: "600",
       EPHR_BOND: "3",
@@ -22,6 +23,8 @@ describe("deploy: a network's contracts with its own parameters", () => {
     expect(await read("challengePeriod")).to.equal(1800n);
     expect(await read("bondAmount")).to.equal(parseEther("3"));
     expect(String(await read("treasury")).toLowerCase()).to.equal(treasury!.account.address.toLowerCase());
+    expect(String(await read("registrar")).toLowerCase()).to.equal(registrar!.account.address.toLowerCase());
+    expect(String(d.params.registrar).toLowerCase()).to.equal(registrar!.account.address.toLowerCase());
     expect(await read("hasRole", [await read("PROPOSER_ROLE"), proposer!.account.address])).to.equal(true);
     expect(await client.readContract({ address: d.inbox, abi: forcedInboxAbi, functionName: "inclusionWindow" })).to.equal(600n);
     await depositBond(proposer! as never, client as never, d.rollup, parseEther("3"));
@@ -30,6 +33,15 @@ describe("deploy: a network's contracts with its own parameters", () => {
     // events are read from the inbox's deployment, the first contract's: none of its entries is missed
     expect(await client.getCode({ address: d.inbox, blockNumber: BigInt(d.deployBlock) })).to.not.equal(undefined);
     expect(await client.getCode({ address: d.inbox, blockNumber: BigInt(d.deployBlock) - 1n })).to.equal(undefined);
+  });
+
+  it("makes the admin the registrar of vaults when no registrar is named", async () => {
+    const { viem } = await network.create();
+    const client = await viem.getPublicClient();
+    const [deployer, admin] = await viem.getWalletClients();
+    const d = await deployContracts(deployer! as never, client as never, deployParamsFrom({ EPHR_ADMIN: admin!.account.address }));
+    const registrar = await client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "registrar" });
+    expect(registrar.toLowerCase()).to.equal(admin!.account.address.toLowerCase());
   });
 
   it("refuses before deploying anything when a proposer address has code (a contract or a delegated account)", async () => {

@@ -38,6 +38,7 @@ interface IChunkVerifier {
     /// stopping at the first invalid one. Reverts if a witness does not prove its access, is not its
     /// access's one canonical witness, or is left over (UnusedWitnesses).
     /// @param domainSeparator the EIP-712 domain the transactions are signed under (Rollup.domainSeparator)
+    /// @param registrar the account whose RegisterVault transactions count (Rollup.registrar)
     /// @param timestamp the batch timestamp expiries are judged against
     /// @param preRoot the state root before the chunk
     /// @param body the chunk body
@@ -45,6 +46,7 @@ interface IChunkVerifier {
     /// @param txLimit how many transactions to execute at most
     function execute(
         bytes32 domainSeparator,
+        address registrar,
         uint64 timestamp,
         bytes32 preRoot,
         bytes calldata body,
@@ -56,6 +58,7 @@ interface IChunkVerifier {
     /// decode, hold only valid transactions and end at `claimedPostRoot`; a forced leaf (an inbox entry,
     /// where an invalid transaction is a no-op) must end at `claimedPostRoot`.
     /// @param domainSeparator the EIP-712 domain the transactions are signed under (Rollup.domainSeparator)
+    /// @param registrar the account whose RegisterVault transactions count (Rollup.registrar)
     /// @param timestamp the batch timestamp expiries are judged against
     /// @param preRoot the state root before the leaf
     /// @param claimedPostRoot the post-root the proposer posted for the leaf
@@ -66,6 +69,7 @@ interface IChunkVerifier {
     /// @return verdict the outcome of re-executing the leaf
     function judge(
         bytes32 domainSeparator,
+        address registrar,
         uint64 timestamp,
         bytes32 preRoot,
         bytes32 claimedPostRoot,

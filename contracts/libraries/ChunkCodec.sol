@@ -73,7 +73,7 @@ library ChunkCodec {
             t.locationHash = bytes32(readUint(body, c, 32));
             t.category = uint8(readUint(body, c, 1));
             t.version = uint32(readUint(body, c, 4));
-        } else if (txType == C.TX_SET_DELEGATE) {
+        } else if (txType == C.TX_SET_DELEGATE || txType == C.TX_REGISTER_VAULT) {
             t.other = readAddress(body, c, table);
             t.expiry = uint40(readUint(body, c, 5));
         } else if (txType == C.TX_REGISTER_ENCRYPTION_KEY) {

@@ -12,6 +12,7 @@ library ProtocolConstants {
     uint8 internal constant TX_SET_DELEGATE = 6;
     uint8 internal constant TX_REGISTER_ENCRYPTION_KEY = 7;
     uint8 internal constant TX_LOG_ACCESS = 8;
+    uint8 internal constant TX_REGISTER_VAULT = 9;
 
     uint8 internal constant HEADER_RESERVED_MASK = 0xf0;
     uint8 internal constant HEADER_TYPE_MASK = 0x0f;
@@ -30,6 +31,7 @@ library ProtocolConstants {
     uint8 internal constant KEY_RECORD = 4;
     uint8 internal constant KEY_ENCRYPTION_KEY = 5;
     uint8 internal constant KEY_ACCESS_LOG = 6;
+    uint8 internal constant KEY_VAULT = 7;
 
     // Rejection reasons of a transaction (0 = valid).
     uint8 internal constant OK = 0;

@@ -50,7 +50,8 @@ struct Witness {
 /// @notice A decoded transaction (all types share one shape; fields a type lacks are zero). The signer
 /// is not part of the encoding: Transition recovers it from the signature.
 /// `patient` is set for the delegated consent types, AnchorRecord and LogAccess; `other` is the grantee
-/// (consent types), the delegate (SetDelegate) or the reader (LogAccess); `word` is the public key
+/// (consent types), the delegate (SetDelegate), the reader (LogAccess) or the vault (RegisterVault);
+/// `expiry` is a grant's, a delegation's or a vault registration's; `word` is the public key
 /// (RegisterEncryptionKey) or the request hash (LogAccess).
 struct DecodedTx {
     uint8 txType;

@@ -31,6 +31,10 @@ library StateKeys {
         return keccak256(abi.encodePacked(C.KEY_ACCESS_LOG, patient));
     }
 
+    function vaultKey(address vault) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(C.KEY_VAULT, vault));
+    }
+
     /// @dev Access-log head after one more served read of a LogAccess transaction `t` signed by `vault`:
     /// keccak256(head || keccak256(vault:20 || reader:20 || recordId:32 || version:4 || requestHash:32 || timestamp:8))
     function nextAccessLogHead(bytes32 head, address vault, DecodedTx memory t, uint64 timestamp)

@@ -25,13 +25,14 @@ library Transition {
 
     struct Env {
         bytes32 separator;
+        address registrar; // the Rollup's registrar: the one signer of RegisterVault
         uint64 timestamp;
         bytes32 root;
         uint256 next; // index of the next unused witness
     }
 
     /// @notice Apply one decoded transaction; returns 0 if valid (and advances env.root), else a REJECT_* code.
-    /// @param env the execution environment: domain, batch timestamp, running root and next witness
+    /// @param env the execution environment: domain, registrar, batch timestamp, running root and next witness
     /// @param t the decoded transaction
     /// @param ws the witnesses of the chunk's state accesses, consumed in order from env.next
     function applyTx(Env memory env, DecodedTx memory t, Witness[] calldata ws) internal pure returns (uint8) {
@@ -62,15 +63,23 @@ library Transition {
         return C.OK;
     }
 
-    /// @dev Delegated consent types: the signer must be a live delegate of the patient.
+    /// @dev Who may sign: a delegated consent type a live delegate of the patient (one access), RegisterVault
+    /// the registrar (no access), LogAccess a vault whose registration is live (one access).
     function checkAuthority(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws)
         private
         pure
         returns (uint8)
     {
-        if (t.txType != C.TX_DELEGATED_GRANT_CONSENT && t.txType != C.TX_DELEGATED_REVOKE_CONSENT) return C.OK;
-        (,, bytes32 delegation) = take(env, ws, StateKeys.delegateKey(t.patient, signer), false, false);
-        if (uint256(delegation) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
+        uint8 ty = t.txType;
+        if (ty == C.TX_DELEGATED_GRANT_CONSENT || ty == C.TX_DELEGATED_REVOKE_CONSENT) {
+            (,, bytes32 delegation) = take(env, ws, StateKeys.delegateKey(t.patient, signer), false, false);
+            if (uint256(delegation) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
+        } else if (ty == C.TX_REGISTER_VAULT) {
+            if (signer != env.registrar) return C.REJECT_UNAUTHORIZED;
+        } else if (ty == C.TX_LOG_ACCESS) {
+            (,, bytes32 registration) = take(env, ws, StateKeys.vaultKey(signer), false, false);
+            if (uint256(registration) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
+        }
         return C.OK;
     }
 
@@ -93,6 +102,8 @@ library Transition {
             write(env, ws, StateKeys.encryptionKeyKey(signer), t.word);
         } else if (ty == C.TX_LOG_ACCESS) {
             logAccess(env, t, signer, ws);
+        } else if (ty == C.TX_REGISTER_VAULT) {
+            write(env, ws, StateKeys.vaultKey(t.other), bytes32(uint256(t.expiry)));
         } else {
             return anchorRecord(env, t, signer, ws);
         }
@@ -148,7 +159,9 @@ library Transition {
         if ((ty == C.TX_GRANT_CONSENT || ty == C.TX_DELEGATED_GRANT_CONSENT) && t.expiry <= timestamp) {
             return C.REJECT_EXPIRED;
         }
-        if (ty == C.TX_SET_DELEGATE && t.expiry != 0 && t.expiry <= timestamp) return C.REJECT_EXPIRED;
+        if ((ty == C.TX_SET_DELEGATE || ty == C.TX_REGISTER_VAULT) && t.expiry != 0 && t.expiry <= timestamp) {
+            return C.REJECT_EXPIRED;
+        }
         return C.OK;
     }
 

@@ -32,6 +32,8 @@ library TxDigest {
     bytes32 internal constant LOG_ACCESS_TYPEHASH = keccak256(
         "LogAccess(address patient,address reader,bytes32 recordId,uint32 version,bytes32 requestHash,uint32 nonce)"
     );
+    bytes32 internal constant REGISTER_VAULT_TYPEHASH =
+        keccak256("RegisterVault(address vault,uint40 expiry,uint32 nonce)");
 
     /// @notice The EIP-712 domain separator binding signatures to one chain and one Rollup deployment.
     /// @param chainId the L1 chain id
@@ -74,6 +76,7 @@ library TxDigest {
         if (ty == C.TX_REGISTER_ENCRYPTION_KEY) {
             return keccak256(abi.encode(REGISTER_ENCRYPTION_KEY_TYPEHASH, t.word, t.nonce));
         }
+        if (ty == C.TX_REGISTER_VAULT) return keccak256(abi.encode(REGISTER_VAULT_TYPEHASH, t.other, t.expiry, t.nonce));
         return keccak256(abi.encode(LOG_ACCESS_TYPEHASH, t.patient, t.other, t.recordId, t.version, t.word, t.nonce));
     }
 

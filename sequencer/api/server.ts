@@ -23,6 +23,7 @@ const READ_METHODS = new Set([
   "ephr_getDelegate",
   "ephr_getEncryptionKey",
   "ephr_getAccessLog",
+  "ephr_getVault",
   "ephr_getBatch",
   "ephr_chainInfo",
   "ephr_getPatientHistory",

@@ -8,9 +8,11 @@ import { signingDigest, txHash } from "../protocol/eip712.js";
 import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
 import { Store } from "../store/store.js";
 import { Actors } from "../../test/support/actors.js";
+import { TEST_REGISTRAR } from "../testing/accounts.js";
 import { Engine } from "./engine.js";
 
 const SEP = new Uint8Array(32).fill(7);
+const RULES = { domainSeparator: SEP, registrar: TEST_REGISTRAR };
 const LIMITS = { maxBatchTxs: 5000, maxBatchBytes: 120_000, maxBatchAgeMs: 1000, timestampSafetySeconds: 0 };
 
 describe("Engine", () => {
@@ -27,7 +29,7 @@ describe("Engine", () => {
 
   it("fills a batch with as many forced entries as it holds, then carries on in the next, in inbox order", async () => {
     let now = 1_800_000_000_000;
-    const engine = await Engine.load(store, SEP, LIMITS, () => now);
+    const engine = await Engine.load(store, RULES, LIMITS, () => now);
     const a = new Actors(SEP);
     const n = MAX_BATCH_CHUNKS + 44;
     const entries = Array.from({ length: n }, (_, index) => ({ index, queuedAt: 1_799_999_000, body: encodeChunkBody([a.sign(`patient-${index}`, a.revoke("clinic"))]) }));
@@ -45,7 +47,7 @@ describe("Engine", () => {
 
   it("re-executes unposted batches on resync into as few batches as they need, and forgets the indices it no longer uses", async () => {
     let now = 1_800_000_000_000;
-    const engine = await Engine.load(store, SEP, LIMITS, () => now);
+    const engine = await Engine.load(store, RULES, LIMITS, () => now);
     const a = new Actors(SEP);
     const hashes: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -73,7 +75,7 @@ describe("Engine", () => {
 
   it("answers BadNonce, not Duplicate, for a transaction the store knows only as dropped", async () => {
     const now = 1_800_000_000_000;
-    const engine = await Engine.load(store, SEP, LIMITS, () => now);
+    const engine = await Engine.load(store, RULES, LIMITS, () => now);
     const a = new Actors(SEP);
     const signer = a.addr("alice");
     const submission = (stx: ReturnType<Actors["sign"]>) => ({ hash: toHex(txHash(signingDigest(SEP, stx.tx), signer)), tx: stx.tx, signature: stx.signature, signer, receivedAt: now });
@@ -93,7 +95,7 @@ describe("Engine", () => {
 
   it("re-executes after a fraud revert with signatures checked: drops the forged and the proven, keeps the honest, and points receipts at the reverted batch", async () => {
     let now = 1_800_000_000_000;
-    const engine = await Engine.load(store, SEP, LIMITS, () => now);
+    const engine = await Engine.load(store, RULES, LIMITS, () => now);
     const a = new Actors(SEP);
     const sub = (stx: ReturnType<Actors["sign"]>, as: string) => ({ hash: toHex(txHash(signingDigest(SEP, stx.tx), a.addr(as))), tx: stx.tx, signature: stx.signature, signer: a.addr(as), receivedAt: now });
     const honest = sub(a.sign("alice", a.grant("clinic", 1_900_000_000)), "alice");

@@ -20,7 +20,7 @@ import { patientOf, type SignedTx, type Tx } from "../protocol/types.js";
 import { ChunkPacker } from "../batcher/chunker.js";
 import { TreeState } from "../state/access.js";
 import { treeGet, type TreeNode } from "../state/smt.js";
-import { applyTx } from "../state/transition.js";
+import { applyTx, type ChainRules } from "../state/transition.js";
 import { RecordingState } from "./recording.js";
 import type { ReplayPolicy } from "./recovery.js";
 import { recoverSigner } from "../protocol/sign.js";
@@ -89,9 +89,13 @@ export class Engine {
   /** post-state of recent batches, for proofs against their roots (bounded) */
   private readonly batchTrees = new Map<number, TreeNode | null>();
 
+  readonly domainSeparator: Word;
+  /** the Rollup's registrar, lower-case: the one signer of RegisterVault */
+  readonly registrar: Address;
+
   private constructor(
     private readonly store: Store,
-    readonly domainSeparator: Word,
+    rules: ChainRules,
     private readonly limits: EngineLimits,
     root: TreeNode | null,
     head: Head,
@@ -99,6 +103,8 @@ export class Engine {
     private readonly clock: () => number,
     private readonly historyBatches = 8,
   ) {
+    this.domainSeparator = rules.domainSeparator;
+    this.registrar = rules.registrar.toLowerCase() as Address;
     this.tree = new TreeState(root);
     this.rec = new RecordingState(this.tree);
     this.head = head;
@@ -106,15 +112,19 @@ export class Engine {
   }
 
   /** Rebuild the engine from the store: the state leaves, the head, the open batch. */
-  static async load(store: Store, domainSeparator: Word, limits: EngineLimits, clock: () => number = Date.now): Promise<Engine> {
+  static async load(store: Store, rules: ChainRules, limits: EngineLimits, clock: () => number = Date.now): Promise<Engine> {
     const head = store.head();
     const root = await store.loadTree();
-    const engine = new Engine(store, domainSeparator, limits, root, head, head.openBatch === null ? null : store.batch(head.openBatch) ?? null, clock);
+    const engine = new Engine(store, rules, limits, root, head, head.openBatch === null ? null : store.batch(head.openBatch) ?? null, clock);
     const actual = engine.tree.rootHash;
     if (toHex(actual) !== head.stateRoot) {
       throw new Error(`store is inconsistent: its leaves hash to ${toHex(actual)} but the head records ${head.stateRoot}`);
     }
     return engine;
+  }
+
+  private get rules(): ChainRules {
+    return { domainSeparator: this.domainSeparator, registrar: this.registrar };
   }
 
   get stateRoot(): Hex {
@@ -154,7 +164,7 @@ export class Engine {
     const batch = this.open!;
     const before = this.tree.root;
     const signer = s.signer.toLowerCase() as Address;
-    const outcome = applyTx(this.rec, stx, { domainSeparator: this.domainSeparator, timestamp: batch.timestamp, signerOf: () => signer });
+    const outcome = applyTx(this.rec, stx, { ...this.rules, timestamp: batch.timestamp, signerOf: () => signer });
     if (!outcome.ok) {
       this.tree.root = before;
       // Every transaction carries its signer's nonce, so one accepted before fails the nonce check:
@@ -162,7 +172,7 @@ export class Engine {
       if (!replay && outcome.reason === "BadNonce" && (this.seen.has(hash) || this.seenOld.has(hash) || this.included(hash))) {
         return { ok: false, hash, reason: "Duplicate", message: "this transaction was already accepted", data: { hash } };
       }
-      const why = explain(this.tree, s.tx, signer, outcome.reason, batch.timestamp);
+      const why = explain(this.tree, s.tx, signer, outcome.reason, batch.timestamp, this.registrar);
       return { ok: false, hash, reason: outcome.reason, ...why };
     }
     const c = this.openChunk();
@@ -206,7 +216,7 @@ export class Engine {
     const digest = signingDigest(this.domainSeparator, stx!.tx);
     const preRoot = this.tree.rootHash;
     const before = this.tree.root;
-    const outcome = applyTx(this.rec, stx!, { domainSeparator: this.domainSeparator, timestamp: batch.timestamp });
+    const outcome = applyTx(this.rec, stx!, { ...this.rules, timestamp: batch.timestamp });
     if (!outcome.ok) this.tree.root = before;
     // An unrecoverable signature has no signer: such a forced entry is identified by its digest alone.
     const hash = outcome.signer === null ? toHex(digest) : toHex(txHash(digest, outcome.signer));
@@ -364,7 +374,7 @@ export class Engine {
       const id = this.head.nextChunk++;
       const seqs: number[] = [];
       for (const stx of decodeChunkBody(c.body)) {
-        const out = applyTx(this.rec, stx, { domainSeparator: this.domainSeparator, timestamp: ts });
+        const out = applyTx(this.rec, stx, { ...this.rules, timestamp: ts });
         if (!out.ok) throw new Error(`foreign batch ${h.index} holds an invalid transaction (${out.reason}): it should have been proven fraudulent`);
         const hash = toHex(txHash(signingDigest(this.domainSeparator, stx.tx), out.signer));
         const seq = this.head.nextSeq++;

@@ -5,7 +5,7 @@
 import type { Address, Hex } from "viem";
 import type { Word } from "../protocol/bytes.js";
 import { ACCESS_WRITE, type RejectReason } from "../protocol/constants.js";
-import { consentKey, consentOf, consentShortfall, delegateExpiryOf, delegateKey, nonceKey, nonceOf, recordKey, recordOfPreimage } from "../protocol/keys.js";
+import { consentKey, consentOf, consentShortfall, delegateExpiryOf, delegateKey, nonceKey, nonceOf, recordKey, recordOfPreimage, vaultExpiryOf, vaultKey } from "../protocol/keys.js";
 import type { Tx } from "../protocol/types.js";
 import type { TreeState } from "../state/access.js";
 import { treeGet } from "../state/smt.js";
@@ -20,8 +20,11 @@ function valueAt(tree: TreeState, key: Word) {
   return treeGet(tree.root, key);
 }
 
-/** A human explanation of a rejection, computed from the state it was judged against. */
-export function explain(tree: TreeState, tx: Tx, signer: Address, reason: RejectReason, timestamp: number): { message: string; data?: Record<string, unknown> } {
+/**
+ * A human explanation of a rejection, computed from the state it was judged against (and the network's
+ * registrar, for a RegisterVault signed by someone else).
+ */
+export function explain(tree: TreeState, tx: Tx, signer: Address, reason: RejectReason, timestamp: number, registrar: Address): { message: string; data?: Record<string, unknown> } {
   switch (reason) {
     case "BadNonce": {
       const leaf = valueAt(tree, nonceKey(signer));
@@ -32,6 +35,12 @@ export function explain(tree: TreeState, tx: Tx, signer: Address, reason: Reject
     case "Expired":
       return { message: `expiry ${(tx as { expiry: number }).expiry} is not after the batch time ${timestamp}`, data: { expiry: (tx as { expiry: number }).expiry, timestamp } };
     case "Unauthorized": {
+      if (tx.type === "RegisterVault") return { message: `only the network's registrar ${registrar} registers vaults, not ${signer}`, data: { registrar } };
+      if (tx.type === "LogAccess") {
+        const r = valueAt(tree, vaultKey(signer));
+        const until = r === null ? 0 : vaultExpiryOf(r.value);
+        return { message: `${signer} is not a registered vault${until ? ` (its registration ended at ${until})` : ""}: only vaults the network's registrar registered may log reads`, data: { vault: signer, registeredUntil: until } };
+      }
       const patient = (tx as { patient: Address }).patient;
       const d = valueAt(tree, delegateKey(lower(patient), signer));
       const until = d === null ? 0 : delegateExpiryOf(d.value);

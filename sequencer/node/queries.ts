@@ -19,6 +19,8 @@ import {
   nonceOf,
   recordKey,
   recordOfPreimage,
+  vaultExpiryOf,
+  vaultKey,
 } from "../protocol/keys.js";
 import { z } from "zod";
 import { nodeHash, treeGet, treeProve, type TreeNode } from "../state/smt.js";
@@ -35,6 +37,8 @@ export interface ChainStatus {
   rollup: Address;
   inbox: Address;
   domainSeparator: Hex;
+  /** the Rollup's registrar (the one signer of RegisterVault) */
+  registrar: Address;
   challengePeriod: number;
   /** newest batch confirmed on L1, and newest final batch (null: none) */
   postedBatch: number | null;
@@ -102,6 +106,10 @@ export class Queries {
       case "ephr_getAccessLog": {
         const [patient, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
         return this.prove(accessLogKey(patient), opts?.at ?? "latest", (v) => ({ head: toHex(v) }));
+      }
+      case "ephr_getVault": {
+        const [vault, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+        return this.prove(vaultKey(vault), opts?.at ?? "latest", (v) => ({ expiry: vaultExpiryOf(v) }));
       }
       case "ephr_getBatch":
         return this.batch(params(z.tuple([z.number().int().min(0)]), raw, method)[0]);
@@ -211,6 +219,7 @@ export class Queries {
       contracts: { rollup: st.rollup, inbox: st.inbox },
       domain: { name: "ephr-rollup", version: "1", chainId: st.chainId, verifyingContract: st.rollup },
       domainSeparator: st.domainSeparator,
+      registrar: st.registrar,
       challengePeriod: st.challengePeriod,
       stateRoot: this.d.engine.stateRoot,
       executedTxs: head.nextSeq,

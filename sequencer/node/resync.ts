@@ -41,7 +41,7 @@ const headerHashOf = (b: BatchRecord) => batchHeaderHash(headerFromJson(b.l1!.he
  * diverges (divergenceOf); "wait" when a batch L1 holds is fraudulent (a challenger will revert it).
  * `force`: resync even when in line (a rebuild of batches L1 refuses as they are).
  */
-export async function planResync(store: Store, engine: Engine, reader: BatchReader, client: PublicClient, rollup: Address, separator: Uint8Array, force = false): Promise<ResyncPlan> {
+export async function planResync(store: Store, engine: Engine, reader: BatchReader, client: PublicClient, rollup: Address, force = false): Promise<ResyncPlan> {
   const count = Number(await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batchCount" }));
   const tip = await client.readContract({ address: rollup, abi: rollupAbi, functionName: "tipRoot" });
   // Final batches cannot change on L1 (no proof is accepted against them): when L1 still holds our
@@ -74,7 +74,8 @@ export async function planResync(store: Store, engine: Engine, reader: BatchRead
     const ev = live.get(i);
     if (ev === undefined) throw new Error(`no BatchSubmitted event found for L1 batch ${i}`);
     const { data, forcedBodies } = await reader.batchData(ev);
-    const v = verifyBatch({ preState: state, header: ev.header, data, forcedBodies, domainSeparator: separator });
+    // under the engine's rules: the deployment's domain and registrar, read from L1 at start
+    const v = verifyBatch({ preState: state, header: ev.header, data, forcedBodies, domainSeparator: engine.domainSeparator, registrar: engine.registrar });
     if (!v.ok) return { kind: "wait", from };
     state = v.state;
     const blk = await client.getBlock({ blockNumber: ev.block });

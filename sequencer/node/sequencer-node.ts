@@ -43,6 +43,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const metrics = createMetrics("sequencer");
   const l1 = await l1Clients(cfg.l1RpcUrl, cfg.proposerKey);
   const separator = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "domainSeparator" });
+  // The registrar is the Rollup's immutable: execution must use the one fraud proofs are judged under.
+  const registrar = (await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "registrar" })).toLowerCase() as Address;
   const challengePeriod = Number(await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "challengePeriod" }));
   const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix);
   const redis = await connectRedis(cfg.redisUrl, log);
@@ -57,7 +59,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
 
   // The query server starts first (its URL goes into the lease), answering "unavailable" until loaded.
   let queries: Queries | null = null;
-  const status: ChainStatus = { chainId: l1.chainId, rollup: cfg.rollupAddress, inbox: cfg.inboxAddress, domainSeparator: separator, challengePeriod, postedBatch: null, finalBatch: null, l1Block: null, l1Reachable: true };
+  const status: ChainStatus = { chainId: l1.chainId, rollup: cfg.rollupAddress, inbox: cfg.inboxAddress, domainSeparator: separator, registrar, challengePeriod, postedBatch: null, finalBatch: null, l1Block: null, l1Reachable: true };
   const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, { maxBodyBytes: cfg.maxBodyBytes, maxCalls: cfg.maxRequestTxs, http: queryServerLimits(cfg) });
   const queryUrl = `http://${cfg.queryHost}:${(query.address() as AddressInfo).port}/`;
 
@@ -65,7 +67,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   log.info({ queryUrl }, "sequencer lease acquired");
 
   const store = await Store.open(cfg.dataDir);
-  const engine = await Engine.load(store, fromHex(separator, 32), cfg);
+  const engine = await Engine.load(store, { domainSeparator: fromHex(separator, 32), registrar }, cfg);
   const reader = new BatchReader(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress, cfg.deployBlock);
   // The newest state all of whose writes are on disk (set as each commit lands; see commit below).
   const durableNow = () => ({ tree: engine.tree.root, chunk: engine.headRecord.nextChunk - 1 });
@@ -88,7 +90,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
    * new state made invalid). "resynced" carries the first batch index rebuilt.
    */
   const resyncFromL1 = async (force = false): Promise<{ outcome: "in-line" | "wait" } | { outcome: "resynced"; agree: number }> => {
-    const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, fromHex(separator, 32), force);
+    const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, force);
     log.info({ from: r.from, outcome: r.kind }, "compared our batches with L1's");
     if (r.kind !== "resync") return { outcome: r.kind };
     const kind = r.divergence?.kind ?? "rebuild";

@@ -77,7 +77,8 @@ describe("chunk codec", () => {
       ["BadAddressCount", [1, 49]],
       ["AddressOrder", [1, 2, ...new Array(20).fill(2), ...new Array(20).fill(1)]],
       ["UnknownTxType", [1, 0, 0x00]],
-      ["UnknownTxType", [1, 0, 0x09]],
+      ["UnknownTxType", [1, 0, 0x0a]], // the first code after RegisterVault (9)
+      ["UnknownTxType", [1, 0, 0x0f]],
       ["ReservedBits", [1, 0, 0x21]],
       ["ReservedBits", [1, 0, 0x81]],
       ["AddressRef", [1, 0, 0x02, 0]],

@@ -19,6 +19,7 @@ export const TX_TYPE: Record<TxType, number> = {
   SetDelegate: 6,
   RegisterEncryptionKey: 7,
   LogAccess: 8,
+  RegisterVault: 9,
 };
 export const TX_TYPE_NAME: Record<number, TxType> = namesOf(TX_TYPE);
 
@@ -52,6 +53,7 @@ export const KEY_DOMAIN = {
   record: 4,
   encryptionKey: 5,
   accessLog: 6,
+  vault: 7,
 } as const;
 
 /** EIP-712 domain name and version. chainId and verifyingContract come from the deployment. */

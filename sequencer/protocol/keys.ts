@@ -28,6 +28,9 @@ export function encryptionKeyKey(account: Address): Word {
 export function accessLogKey(patient: Address): Word {
   return keccak256(concatBytes(dom(KEY_DOMAIN.accessLog), addressBytes(patient)));
 }
+export function vaultKey(vault: Address): Word {
+  return keccak256(concatBytes(dom(KEY_DOMAIN.vault), addressBytes(vault)));
+}
 
 /** Nonce word: the next nonce the account must use. */
 export function nonceWord(nonce: number): Word {
@@ -81,6 +84,14 @@ export function delegateWord(expiry: number): Word {
   return wordFromBigint(BigInt(expiry));
 }
 export function delegateExpiryOf(w: Word): number {
+  return Number(bigintFromBytes(w));
+}
+
+/** Vault registration word: the registration's expiry (unix seconds); the vault may log reads before it. */
+export function vaultWord(expiry: number): Word {
+  return wordFromBigint(BigInt(expiry));
+}
+export function vaultExpiryOf(w: Word): number {
   return Number(bigintFromBytes(w));
 }
 

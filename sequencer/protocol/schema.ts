@@ -59,6 +59,11 @@ export const TX_FIELDS: Record<TxType, readonly (readonly [string, FieldKind])[]
     ["requestHash", "bytes32"],
     ["nonce", "uint32"],
   ],
+  RegisterVault: [
+    ["vault", "address"],
+    ["expiry", "uint40"],
+    ["nonce", "uint32"],
+  ],
 };
 
 /** Encoded width in bytes of each field kind (an address is a 1-byte table reference). */

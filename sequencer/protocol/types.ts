@@ -8,7 +8,9 @@
  *   the patient; the patient is the signer).
  * - DelegatedGrantConsent, DelegatedRevokeConsent: a guardian appointed by `patient` with SetDelegate.
  * - AnchorRecord: the provider that holds a WRITE grant from `patient`.
- * - LogAccess: the record vault (gateway) that served a read of `patient`'s record to `reader`.
+ * - LogAccess: the record vault (gateway) that served a read of `patient`'s record to `reader`; it must be
+ *   registered as a vault (RegisterVault).
+ * - RegisterVault: the network's registrar (the Rollup's immutable `registrar`), never anyone else.
  */
 import type { Address, Hex } from "viem";
 
@@ -90,6 +92,15 @@ export interface LogAccess {
   nonce: number;
 }
 
+export interface RegisterVault {
+  type: "RegisterVault";
+  /** the vault's signing account (the signer of its LogAccess transactions) */
+  vault: Address;
+  /** unix seconds; the vault may log reads while the batch timestamp < expiry; 0 removes the registration */
+  expiry: number;
+  nonce: number;
+}
+
 export type Tx =
   | GrantConsent
   | RevokeConsent
@@ -98,7 +109,8 @@ export type Tx =
   | AnchorRecord
   | SetDelegate
   | RegisterEncryptionKey
-  | LogAccess;
+  | LogAccess
+  | RegisterVault;
 export type TxType = Tx["type"];
 
 /** A transaction and its 64-byte EIP-2098 compact signature (r || yParityAndS). */

@@ -6,7 +6,7 @@
  * the differential fuzzer (sequencer/testing/fraud-fuzz.ts) holds it equal to the contract: for every
  * proof both accept with the same judgement, or both refuse with the same custom error and arguments.
  */
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { fromHex, toHex } from "../protocol/bytes.js";
 import { batchHeaderHash, type BatchHeader, chunkLeaf, merkleVerify } from "../protocol/batch.js";
 import { DECODE_ERROR, REJECT } from "../protocol/constants.js";
@@ -35,6 +35,8 @@ export interface BatchOnL1 {
   /** whether live batch `index` is final at the proof's block */
   isFinal(index: bigint): boolean;
   domainSeparator: Uint8Array;
+  /** the Rollup's immutable registrar, passed to the verifier like the domain */
+  registrar: Address;
 }
 
 export type ProofJudgement =
@@ -63,7 +65,7 @@ export function judgeFraudProof(call: ProveFraudCall, l1: BatchOnL1): ProofJudge
   const leaf = chunkLeaf(fromHex(c.preRoot, 32), fromHex(c.postRoot, 32), keccak256(body));
   if (!merkleVerify(fromHex(h.dataRoot, 32), leaf, c.index, h.chunkCount, c.path.map((p) => fromHex(p, 32)))) return refuse("ChunkNotInBatch", c.index);
   const forced = c.index < h.forcedCount;
-  const ctx: ExecutionContext = { domainSeparator: l1.domainSeparator, timestamp: Number(h.timestamp) };
+  const ctx: ExecutionContext = { domainSeparator: l1.domainSeparator, registrar: l1.registrar, timestamp: Number(h.timestamp) };
   let v: WitnessVerdict;
   try {
     v = executeFromWitnesses(fromHex(c.preRoot, 32), body, call.witnesses.map(witnessFromAbi), ctx);

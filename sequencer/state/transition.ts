@@ -9,7 +9,9 @@
  *   3. signature  BadSignature   the signer is recovered from the EIP-712 digest; unrecoverable = bad
  *   4. identity   InvalidField   a transaction naming its own signer as counterparty
  *   5. nonce      BadNonce       access: update nonce(signer)
- *   6. authority  Unauthorized   access: read delegate(patient, signer), delegated types only
+ *   6. authority  Unauthorized   delegated types: access read delegate(patient, signer);
+ *                                RegisterVault: the signer is the registrar (no access);
+ *                                LogAccess: access read vault(signer)
  *   7. type rules NoConsent, BadVersion, CategoryMismatch; then the write
  */
 import type { Address } from "viem";
@@ -31,6 +33,9 @@ import {
   nonceOf,
   nonceWord,
   recordKey,
+  vaultExpiryOf,
+  vaultKey,
+  vaultWord,
   recordOfPreimage,
   recordPreimage,
   recordWord,
@@ -39,9 +44,18 @@ import { recoverSigner } from "../protocol/sign.js";
 import { isDelegated, type SignedTx, type Tx } from "../protocol/types.js";
 import type { LeafValue, StateAccess } from "./access.js";
 
-export interface ExecutionContext {
+/**
+ * What execution takes from the deployment, fixed for a Rollup: its EIP-712 domain (chain id and
+ * address) and its immutable registrar (`Rollup.registrar()`), the one signer of RegisterVault.
+ */
+export interface ChainRules {
   /** EIP-712 domain separator of the deployment (chain id + Rollup address) */
   domainSeparator: Word;
+  /** the network's registrar, lower-case */
+  registrar: Address;
+}
+
+export interface ExecutionContext extends ChainRules {
   /** the batch timestamp (unix seconds) */
   timestamp: number;
   /**
@@ -86,7 +100,7 @@ function checkFields(tx: Tx): void {
 
 function checkTime(tx: Tx, now: number): void {
   if ((tx.type === "GrantConsent" || tx.type === "DelegatedGrantConsent") && tx.expiry <= now) reject("Expired");
-  if (tx.type === "SetDelegate" && tx.expiry !== 0 && tx.expiry <= now) reject("Expired");
+  if ((tx.type === "SetDelegate" || tx.type === "RegisterVault") && tx.expiry !== 0 && tx.expiry <= now) reject("Expired");
 }
 
 /** A transaction whose counterparty is its own signer (or patient) is malformed. */
@@ -117,7 +131,7 @@ export function applyTx(state: StateAccess, stx: SignedTx, ctx: ExecutionContext
     const recovered = ctx.signerOf ? ctx.signerOf(stx) : recoverSigner(ctx.domainSeparator, stx);
     if (recovered === null) reject("BadSignature");
     signer = lower(recovered);
-    execute(state, stx.tx, signer, ctx.timestamp);
+    execute(state, stx.tx, signer, ctx);
     return { ok: true, signer };
   } catch (e) {
     if (e instanceof Rejected) return { ok: false, reason: e.reason, signer };
@@ -125,7 +139,8 @@ export function applyTx(state: StateAccess, stx: SignedTx, ctx: ExecutionContext
   }
 }
 
-function execute(state: StateAccess, tx: Tx, signer: Address, now: number): void {
+function execute(state: StateAccess, tx: Tx, signer: Address, ctx: ExecutionContext): void {
+  const now = ctx.timestamp;
   checkIdentity(tx, signer);
 
   state.update(nonceKey(signer), (old) => {
@@ -133,11 +148,7 @@ function execute(state: StateAccess, tx: Tx, signer: Address, now: number): void
     return { value: nonceWord(tx.nonce + 1) };
   });
 
-  if (isDelegated(tx.type)) {
-    const patient = lower((tx as { patient: Address }).patient);
-    const d = state.read(delegateKey(patient, signer));
-    if (delegateExpiryOf(d.value) <= now) reject("Unauthorized");
-  }
+  checkAuthority(state, tx, signer, ctx);
 
   switch (tx.type) {
     case "GrantConsent":
@@ -159,6 +170,9 @@ function execute(state: StateAccess, tx: Tx, signer: Address, now: number): void
     case "RegisterEncryptionKey":
       state.write(encryptionKeyKey(signer), { value: fromHex(tx.publicKey, 32) });
       return;
+    case "RegisterVault":
+      state.write(vaultKey(lower(tx.vault)), { value: vaultWord(tx.expiry) });
+      return;
     case "LogAccess": {
       const entry = accessEntryHash({ vault: signer, reader: lower(tx.reader), recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: now });
       state.update(accessLogKey(lower(tx.patient)), (old) => ({ value: nextAccessLogHead(old.value, entry) }));
@@ -167,6 +181,22 @@ function execute(state: StateAccess, tx: Tx, signer: Address, now: number): void
     case "AnchorRecord":
       anchorRecord(state, tx, signer, now);
       return;
+  }
+}
+
+/**
+ * Who may sign (step 6): a delegated consent type a live delegate of the patient; RegisterVault the
+ * registrar alone (decided without state: no access); LogAccess a vault whose registration is live at
+ * the batch time, so a patient's access log holds only what the network's vaults assert they served.
+ */
+function checkAuthority(state: StateAccess, tx: Tx, signer: Address, ctx: ExecutionContext): void {
+  if (isDelegated(tx.type)) {
+    const patient = lower((tx as { patient: Address }).patient);
+    if (delegateExpiryOf(state.read(delegateKey(patient, signer)).value) <= ctx.timestamp) reject("Unauthorized");
+  } else if (tx.type === "RegisterVault") {
+    if (signer !== lower(ctx.registrar)) reject("Unauthorized");
+  } else if (tx.type === "LogAccess") {
+    if (vaultExpiryOf(state.read(vaultKey(signer)).value) <= ctx.timestamp) reject("Unauthorized");
   }
 }
 

@@ -14,7 +14,7 @@ import { witnessFromJson } from "./witness-codec.js";
 import { InvalidProofError, WITNESS_FAULT } from "./witness-errors.js";
 
 const file: VectorFile = JSON.parse(readFileSync(new URL("../../test/vectors/protocol.json", import.meta.url), "utf8"));
-const ctx = (timestamp: number) => ({ domainSeparator: fromHex(file.domainSeparator, 32), timestamp });
+const ctx = (timestamp: number) => ({ domainSeparator: fromHex(file.domainSeparator, 32), registrar: file.registrar, timestamp });
 function treeOf(leaves: { key: string; value: string; preimage: string }[]): TreeNode | null {
   let root: TreeNode | null = null;
   for (const l of leaves) root = treeWrite(root, fromHex(l.key, 32), fromHex(l.value, 32), l.preimage === "0x" ? undefined : fromHex(l.preimage));
@@ -71,7 +71,7 @@ describe("shared protocol vectors (TypeScript side)", () => {
       if (v.preState !== null) expect(toHex(nodeHash(treeOf(v.preState)))).to.equal(v.preRoot);
       let refusal: unknown;
       try {
-        executeFromWitnesses(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), { domainSeparator: fromHex(v.domainSeparator, 32), timestamp: v.timestamp });
+        executeFromWitnesses(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), { domainSeparator: fromHex(v.domainSeparator, 32), registrar: file.registrar, timestamp: v.timestamp });
       } catch (e) {
         refusal = e;
       }

@@ -26,3 +26,5 @@ export const TEST_DOMAIN: RollupDomain = {
   verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
 };
 export const TEST_SEPARATOR = domainSeparator(TEST_DOMAIN);
+/** The registrar of the vectors and test deployments: a test account, so tests can sign as it. */
+export const TEST_REGISTRAR = testAccount("registrar").address.toLowerCase() as Address;

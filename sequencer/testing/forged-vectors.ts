@@ -27,7 +27,7 @@ import { applyTx } from "../state/transition.js";
 import { runChunk } from "../state/chunk.js";
 import { witnessFromJson, witnessToJson, type WitnessJson } from "../state/witness-codec.js";
 import { InvalidProofError, type SolidityError, WITNESS_FAULT, type WitnessFault } from "../state/witness-errors.js";
-import { TEST_SEPARATOR, testAccount } from "./accounts.js";
+import { TEST_REGISTRAR, TEST_SEPARATOR, testAccount } from "./accounts.js";
 import { clearLevels, editProof, editWitness, hasBit, withoutSiblingAt, withSiblingAt } from "./witness-forgery.js";
 
 export interface ForgedWitnessVector {
@@ -51,6 +51,7 @@ export interface ForgedWitnessVector {
 const T = 1_800_000_000;
 const DAY = 86_400;
 const SEP = TEST_SEPARATOR;
+const RULES = { domainSeparator: SEP, registrar: TEST_REGISTRAR };
 const word = (label: string): Word => keccak256(new TextEncoder().encode(label));
 /** An address nobody holds a key of: a grantee or delegate that never signs. */
 const addressOf = (label: string): Address => toHex(word(label).slice(12)) as Address;
@@ -77,14 +78,14 @@ interface Honest {
 function honest(pre: TreeNode | null, txs: SignedTx[]): Honest {
   const state = new TreeState(pre);
   const body = encodeChunkBody(txs);
-  const run = runChunk(state, txs, { domainSeparator: SEP, timestamp: T }, { record: true });
+  const run = runChunk(state, txs, { ...RULES, timestamp: T }, { record: true });
   return { pre, body, witnesses: run.witnesses, postRoot: run.root };
 }
 
 function setupState(txs: SignedTx[]): TreeNode | null {
   const state = new TreeState();
   for (const stx of txs) {
-    const out = applyTx(state, stx, { domainSeparator: SEP, timestamp: T });
+    const out = applyTx(state, stx, { ...RULES, timestamp: T });
     if (!out.ok) throw new Error(`forged vectors: setup transaction rejected (${out.reason})`);
   }
   return state.root;
@@ -360,7 +361,7 @@ function preimageForgeries(): Forgery[] {
 
 function outcome(pre: Word, body: Uint8Array, witnesses: Witness[], timestamp: number, domainSeparator: Uint8Array = SEP): SolidityError | null {
   try {
-    executeFromWitnesses(pre, body, witnesses, { domainSeparator, timestamp });
+    executeFromWitnesses(pre, body, witnesses, { domainSeparator, registrar: TEST_REGISTRAR, timestamp });
     return null;
   } catch (e) {
     if (e instanceof InvalidProofError) return e.solidity;

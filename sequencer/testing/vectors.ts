@@ -26,7 +26,7 @@ import { DecodeError, decodeChunkBody, encodeChunkBody } from "../protocol/codec
 import { DECODE_ERROR, type DecodeErrorName, MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES, REJECT, type RejectReason } from "../protocol/constants.js";
 import { keccak256 } from "../protocol/hash.js";
 import { domainSeparator, signingDigest, txHash } from "../protocol/eip712.js";
-import { consentKey, encryptionKeyKey, accessLogKey } from "../protocol/keys.js";
+import { accessLogKey, consentKey, encryptionKeyKey, vaultKey } from "../protocol/keys.js";
 import { recoverSigner, signTx } from "../protocol/sign.js";
 import type { SignedTx, Tx } from "../protocol/types.js";
 import { TreeState } from "../state/access.js";
@@ -35,7 +35,7 @@ import { treeGet, treeLeaves } from "../state/smt.js";
 import { applyTx } from "../state/transition.js";
 import { FRAUD_KIND, type FraudKind, judgeLeaf } from "../state/fraud.js";
 import { witnessToJson, type WitnessJson } from "../state/witness-codec.js";
-import { TEST_DOMAIN, testAccount, type TestAccount } from "./accounts.js";
+import { TEST_DOMAIN, TEST_REGISTRAR, testAccount, type TestAccount } from "./accounts.js";
 import { buildForgedVectors, type ForgedWitnessVector } from "./forged-vectors.js";
 
 export const VECTOR_TIME = 1_800_000_000;
@@ -112,6 +112,8 @@ export interface VectorFile {
   description: string;
   domain: typeof TEST_DOMAIN;
   domainSeparator: Hex;
+  /** the Rollup's registrar every vector executes under (the signer of RegisterVault) */
+  registrar: Hex;
   vectors: ProtocolVector[];
   forgedWitnesses: ForgedWitnessVector[];
   batchData: BatchDataVector[];
@@ -124,6 +126,10 @@ type Unsigned = DistributiveOmit<Tx, "nonce"> & { nonce?: number };
 /** Named actors with nonce counters: `w.sign("alice", tx)` signs with alice's key and next nonce. */
 class World {
   readonly sep = domainSeparator(TEST_DOMAIN);
+  /** the deployment rules every case executes under */
+  get rules() {
+    return { domainSeparator: this.sep, registrar: TEST_REGISTRAR };
+  }
   private nonces = new Map<string, number>();
   acct(name: string): TestAccount {
     return testAccount(name);
@@ -172,6 +178,9 @@ const anchor = (w: World, patient: string, version = 1, category = 1, recordId =
 const regKey = (label: string): Unsigned => ({ type: "RegisterEncryptionKey", publicKey: h(`x25519-${label}`) });
 const logAccess = (w: World, patient: string, reader: string, version = 1, recordId = h("record-1")): Unsigned =>
   ({ type: "LogAccess", patient: w.addr(patient), reader: w.addr(reader), recordId, version, requestHash: h(`req-${reader}-${version}`) });
+const regVault = (w: World, vault: string, expiry = T + 365 * DAY): Unsigned => ({ type: "RegisterVault", vault: w.addr(vault), expiry });
+/** The registrar registers `vault` (setup of every case in which it logs reads). */
+const registered = (w: World, vault = "vault", expiry?: number) => w.sign("registrar", regVault(w, vault, expiry));
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 function tamperSignature(stx: SignedTx, f: (sig: Uint8Array) => void): SignedTx {
@@ -299,18 +308,43 @@ const CASES: Case[] = [
   { name: "encryption key: replayed nonce", rule: "nonce", setup: (w) => [w.sign("clinic", regKey("clinic-1"))], txs: (w) => [w.sign("clinic", { ...regKey("clinic-2"), nonce: 0 })], expect: "BadNonce" },
   { name: "encryption key: high-s signature is rejected", rule: "signature", txs: (w) => [highS(w.sign("clinic", regKey("clinic-1")))], expect: "BadSignature" },
 
-  // ---- LogAccess (signed by the vault that served the read)
-  { name: "access log: the vault logs a served read", rule: "access-log", txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "ok", check: (s, w) => claim(has(s, accessLogKey(w.addr("alice"))), "log head written") },
-  { name: "access log: reads chain onto the patient's log head", rule: "access-log", setup: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault", logAccess(w, "alice", "clinic", 2)), w.sign("vault", logAccess(w, "alice", "specialist", 2))], expect: "ok" },
-  { name: "access log: version 0 is an invalid field", rule: "fields", txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 0))], expect: "InvalidField" },
-  { name: "access log: zero record id is an invalid field", rule: "fields", txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 1, toHex(ZERO_WORD)))], expect: "InvalidField" },
-  { name: "access log: replayed vault nonce", rule: "nonce", setup: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault", { ...logAccess(w, "bob", "specialist"), nonce: 0 })], expect: "BadNonce" },
+  // ---- RegisterVault (signed by the network's registrar)
+  { name: "vault registry: the registrar registers a vault", rule: "vault-registry", txs: (w) => [registered(w)], expect: "ok", check: (s, w) => claim(has(s, vaultKey(w.addr("vault"))), "registration written") },
+  { name: "vault registry: re-registering a vault changes its expiry", rule: "vault-registry", setup: (w) => [registered(w, "vault", T + 10)], txs: (w) => [registered(w, "vault", T + 1000)], expect: "ok" },
+  { name: "vault registry: the registrar removes a vault (expiry 0)", rule: "vault-registry", setup: (w) => [registered(w)], txs: (w) => [registered(w, "vault", 0)], expect: "ok", check: (s, w) => claim(!has(s, vaultKey(w.addr("vault"))), "registration removed") },
+  { name: "vault registry: removing a vault never registered is a valid no-op", rule: "vault-registry", txs: (w) => [registered(w, "vault", 0)], expect: "ok" },
+  { name: "vault registry: the registrar may register itself as a vault", rule: "vault-registry", txs: (w) => [registered(w, "registrar")], expect: "ok" },
+  { name: "vault registry: a registration by another account than the registrar is unauthorised", rule: "vault-registry", txs: (w) => [w.sign("mallory", regVault(w, "vault"))], expect: "Unauthorized", check: (s, w) => claim(!has(s, vaultKey(w.addr("vault"))), "no registration") },
+  { name: "vault registry: a vault cannot register itself", rule: "vault-registry", txs: (w) => [w.sign("vault", regVault(w, "vault"))], expect: "Unauthorized" },
+  { name: "vault registry: a removal by another account than the registrar is unauthorised", rule: "vault-registry", setup: (w) => [registered(w)], txs: (w) => [w.sign("mallory", regVault(w, "vault", 0))], expect: "Unauthorized" },
+  { name: "vault registry: a registrar signature from another rollup contract recovers a stranger, unauthorised", rule: "replay", txs: (w) => [w.sign("registrar", regVault(w, "vault"), { sep: otherContract() })], expect: "Unauthorized" },
+  { name: "vault registry: expiry at the batch time is expired", rule: "expiry", txs: (w) => [registered(w, "vault", T)], expect: "Expired" },
+  { name: "vault registry: expiry in the past is expired", rule: "expiry", txs: (w) => [registered(w, "vault", T - DAY)], expect: "Expired" },
+  { name: "vault registry: replayed registrar nonce", rule: "nonce", setup: (w) => [registered(w)], txs: (w) => [w.sign("registrar", { ...regVault(w, "vault2"), nonce: 0 })], expect: "BadNonce" },
+  { name: "vault registry: high-s registrar signature is rejected", rule: "signature", txs: (w) => [highS(registered(w))], expect: "BadSignature" },
+
+  // ---- LogAccess (signed by the registered vault that served the read)
+  { name: "access log: a registered vault logs a served read", rule: "access-log", setup: (w) => [registered(w)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "ok", check: (s, w) => claim(has(s, accessLogKey(w.addr("alice"))), "log head written") },
+  { name: "access log: reads chain onto the patient's log head", rule: "access-log", setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault", logAccess(w, "alice", "clinic", 2)), w.sign("vault", logAccess(w, "alice", "specialist", 2))], expect: "ok" },
+  { name: "access log: two registered vaults chain onto the same log", rule: "access-log", setup: (w) => [registered(w), registered(w, "vault2"), w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault2", logAccess(w, "alice", "clinic"))], expect: "ok" },
+  { name: "access log: a registration and a served read in one chunk", rule: "vault-registry", txs: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "ok" },
+  { name: "access log: a vault registered until one second after the batch time logs", rule: "vault-registry", setup: (w) => [registered(w, "vault", T + 1)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "ok" },
+  { name: "access log: an account never registered as a vault is unauthorised", rule: "vault-registry", txs: (w) => [w.sign("mallory", logAccess(w, "alice", "specialist"))], expect: "Unauthorized", check: (s, w) => claim(!has(s, accessLogKey(w.addr("alice"))), "alice's log untouched") },
+  { name: "access log: an unregistered account cannot extend a patient's existing log", rule: "vault-registry", setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("mallory", logAccess(w, "alice", "specialist", 2))], expect: "Unauthorized" },
+  { name: "access log: a removed vault is unauthorised", rule: "vault-registry", setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist")), registered(w, "vault", 0)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 2))], expect: "Unauthorized" },
+  { name: "access log: a vault whose registration ends at the batch time is unauthorised", rule: "vault-registry", setup: (w) => [registered(w, "vault", T + 1)], timestamp: T + 1, txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "Unauthorized" },
+  { name: "access log: a vault removed earlier in the same chunk is unauthorised", rule: "vault-registry", setup: (w) => [registered(w)], txs: (w) => [registered(w, "vault", 0), w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "Unauthorized" },
+  { name: "access log: a forged vault signature recovers an unregistered account", rule: "signature", setup: (w) => [registered(w)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"), { key: w.acct("mallory").privateKey })], expect: "Unauthorized" },
+  { name: "access log: the registrar itself is no vault until it registers", rule: "vault-registry", txs: (w) => [w.sign("registrar", logAccess(w, "alice", "specialist"))], expect: "Unauthorized" },
+  { name: "access log: version 0 is an invalid field", rule: "fields", setup: (w) => [registered(w)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 0))], expect: "InvalidField" },
+  { name: "access log: zero record id is an invalid field", rule: "fields", setup: (w) => [registered(w)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 1, toHex(ZERO_WORD)))], expect: "InvalidField" },
+  { name: "access log: replayed vault nonce", rule: "nonce", setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault", { ...logAccess(w, "bob", "specialist"), nonce: 0 })], expect: "BadNonce" },
 
   // ---- chunks of several transactions
   {
     name: "chunk: sixteen valid transactions of every type",
     rule: "chunk",
-    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), registered(w)],
     txs: (w) => [
       w.sign("bob", grant(w, "clinic")),
       w.sign("carol", grant(w, "clinic", 2, 0b11)),
@@ -327,7 +361,7 @@ const CASES: Case[] = [
       w.sign("lab", regKey("lab")),
       w.sign("vault", logAccess(w, "alice", "lab", 2, h("a1"))),
       w.sign("alice", delegate(w, "guardian", 0)),
-      w.sign("bob", revoke(w, "clinic")),
+      registered(w, "vault2"),
     ],
     expect: "ok",
   },
@@ -352,6 +386,9 @@ const CASES: Case[] = [
   { name: "forced: an invalid inbox transaction posted as if it applied is a wrong root", rule: "forced", forced: true, setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 9 })], expect: "BadNonce", posted: "other", fraud: "WrongRoot" },
   { name: "forced: an inbox anchor by a provider without consent is a no-op", rule: "forced", forced: true, txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent", fraud: "None" },
   { name: "forced: an inbox grant with a high-s signature is a no-op", rule: "forced", forced: true, txs: (w) => [highS(w.sign("alice", grant(w, "clinic")))], expect: "BadSignature", fraud: "None" },
+  { name: "forced: an inbox read logged by an unregistered account is a no-op", rule: "forced", forced: true, txs: (w) => [w.sign("mallory", logAccess(w, "alice", "specialist"))], expect: "Unauthorized", fraud: "None" },
+  { name: "forced: the registrar's removal of a vault through the inbox applies", rule: "forced", forced: true, setup: (w) => [registered(w)], txs: (w) => [registered(w, "vault", 0)], expect: "ok", fraud: "None" },
+  { name: "forced: a sequencer posting the registrar's inbox removal of a vault as a no-op has posted a wrong root", rule: "forced", forced: true, setup: (w) => [registered(w)], txs: (w) => [registered(w, "vault", 0)], expect: "ok", posted: "preRoot", fraud: "WrongRoot" },
 ];
 
 /** Undecodable bodies: [name, body bytes, expected decode error]. */
@@ -376,7 +413,7 @@ function decodeCases(w: World): [string, Uint8Array, DecodeErrorName][] {
     ["address table not ascending", (() => { const c = two.slice(); const a = c.slice(2, 22); c.set(c.slice(22, 42), 2); c.set(a, 22); return c; })(), "AddressOrder"],
     ["duplicate address in the table", (() => { const c = two.slice(); c.set(c.slice(2, 22), 22); return c; })(), "AddressOrder"],
     ["transaction type 0", patch(good, firstTx, 0x00), "UnknownTxType"],
-    ["transaction type 9", patch(good, firstTx, 0x09), "UnknownTxType"],
+    ["transaction type 10, the first code after RegisterVault", patch(good, firstTx, 0x0a), "UnknownTxType"],
     ["transaction type 15", patch(good, firstTx, 0x0f), "UnknownTxType"],
     ["reserved header bit 4 set", patch(good, firstTx, 0x11), "ReservedBits"],
     ["header 0x10: reserved bit 4 and type code 0 (reserved bits are checked first)", patch(good, firstTx, 0x10), "ReservedBits"],
@@ -398,14 +435,14 @@ function buildCase(c: Case): ProtocolVector {
   const state = new TreeState();
   const timestamp = c.timestamp ?? T;
   for (const stx of c.setup?.(w) ?? []) {
-    const out = applyTx(state, stx, { domainSeparator: w.sep, timestamp: T });
+    const out = applyTx(state, stx, { ...w.rules, timestamp: T });
     if (!out.ok) throw new Error(`vector "${c.name}": setup transaction rejected (${out.reason})`);
   }
   const preRoot = toHex(state.rootHash);
   const preState = leavesOf(state);
   const txs = c.txs(w);
   const body = encodeChunkBody(txs);
-  const run = runChunk(state, decodeChunkBody(body), { domainSeparator: w.sep, timestamp }, { record: true });
+  const run = runChunk(state, decodeChunkBody(body), { ...w.rules, timestamp }, { record: true });
   const got: Intent = run.reason ?? "ok";
   const wantIndex = c.expect === "ok" ? txs.length : txs.length - 1;
   if (got !== c.expect || run.txIndex !== wantIndex) {
@@ -620,6 +657,7 @@ export function buildVectors(): VectorFile {
       "(or the BatchData error) both sides derive. See docs/protocol.md.",
     domain: TEST_DOMAIN,
     domainSeparator: toHex(w.sep),
+    registrar: TEST_REGISTRAR,
     vectors: [...CASES.map(buildCase), ...decodeCases(w).map(([n, b, e]) => buildDecodeCase(n, b, e))],
     forgedWitnesses: buildForgedVectors(),
     batchData: batchCases().map(buildBatchCase),

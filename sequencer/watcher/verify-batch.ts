@@ -2,6 +2,7 @@
  * Re-executing a posted batch leaf by leaf from the state before it, as a challenger must: the first
  * fraudulent leaf yields the proof that reverts the batch. Pure; the watcher wires it to L1.
  */
+import type { Address } from "viem";
 import { type Word, wordsEqual } from "../protocol/bytes.js";
 import { type BatchData, type BatchHeader, leafParts, leavesOf } from "../protocol/batch.js";
 import { keccak256 } from "../protocol/hash.js";
@@ -24,8 +25,10 @@ export function verifyBatch(args: {
   data: BatchData;
   forcedBodies: readonly Uint8Array[];
   domainSeparator: Word;
+  /** the Rollup's registrar (Rollup.registrar) */
+  registrar: Address;
 }): BatchVerdict {
-  const ctx: ExecutionContext = { domainSeparator: args.domainSeparator, timestamp: Number(args.header.timestamp) };
+  const ctx: ExecutionContext = { domainSeparator: args.domainSeparator, registrar: args.registrar, timestamp: Number(args.header.timestamp) };
   const prevRoot = new TreeState(args.preState).rootHash;
   const parts = leafParts(prevRoot, args.forcedBodies.map((b) => keccak256(b)), args.data);
   const leafHashes = leavesOf(parts);

@@ -72,6 +72,8 @@ export class Watcher {
   private readonly stored = new Map<number, Hex>();
   private readonly reader: BatchReader;
   private separator!: Word;
+  /** the Rollup's immutable registrar (lower-case): batches are re-executed under it, as L1 judges them */
+  private registrar!: Address;
   private challengePeriod = 0;
   private pending: PendingFraud | null = null;
   private overdueAlerted = -1;
@@ -95,6 +97,7 @@ export class Watcher {
     for (const b of stored) w.stored.set(b.index, b.headerHash);
     if (toHex(w.tree.rootHash) !== cp.root) throw new Error(`watcher store is inconsistent: leaves hash to ${toHex(w.tree.rootHash)}, checkpoint says ${cp.root}`);
     w.separator = fromHex(await d.client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "domainSeparator" }), 32);
+    w.registrar = (await d.client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "registrar" })).toLowerCase() as Address;
     w.challengePeriod = Number(await d.client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "challengePeriod" }));
     w.stats.lastVerified = cp.next - 1;
     return w;
@@ -150,7 +153,7 @@ export class Watcher {
       }
       throw e;
     }
-    const verdict = verifyBatch({ preState: this.tree.root, header: ev.header, data: read.data, forcedBodies: read.forcedBodies, domainSeparator: this.separator });
+    const verdict = verifyBatch({ preState: this.tree.root, header: ev.header, data: read.data, forcedBodies: read.forcedBodies, domainSeparator: this.separator, registrar: this.registrar });
     if (!verdict.ok) {
       this.stats.frauds++;
       this.pending = { index: ev.index, proof: verdict.proof, block: ev.block, sent: false };
@@ -321,7 +324,7 @@ export class Watcher {
     const latest = await this.d.client.getBlock();
     const entries = await Promise.all(bodies.map((_, i) => this.d.client.readContract({ address: this.d.inbox, abi: forcedInboxAbi, functionName: "entry", args: [BigInt(consumed + i)] })));
     const timestamp = Math.max(Number(latest.timestamp), ...entries.map((e) => Number(e.queuedAt)));
-    const a = new BatchAssembler(new TreeState(this.tree.root), { domainSeparator: this.separator, timestamp });
+    const a = new BatchAssembler(new TreeState(this.tree.root), { domainSeparator: this.separator, registrar: this.registrar, timestamp });
     bodies.forEach((b, i) => a.addForced(b, consumed + i));
     const batch = a.seal();
     const r = this.d.rescuer!;

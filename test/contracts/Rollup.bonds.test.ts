@@ -114,6 +114,7 @@ describe("Rollup: proposer bonds", () => {
 
   it("refuses out-of-range deployment parameters", async () => {
     await expectRevert(deployRollup({ challengePeriod: 0n }), "InvalidConfig", ["challengePeriod"]);
+    await expectRevert(deployRollup({ registrar: "0x0000000000000000000000000000000000000000" }), "InvalidConfig", ["registrar"]);
     await expectRevert(deployRollup({ bondAmount: 0n }), "InvalidConfig", ["bondAmount"]);
     await expectRevert(deployRollup({ challengerRewardBps: 10_001 }), "InvalidConfig", ["challengerRewardBps"]);
   });

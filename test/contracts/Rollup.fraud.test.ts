@@ -201,7 +201,7 @@ describe("Rollup: fraud proofs", () => {
       const witnesses = honest.witnesses.map((w, i) => (i === 1 ? witnessToAbi(forged) : w));
       const count = await d.rollup.read.batchCount();
       const stored = (await d.rollup.read.batch([posted.header.index])).headerHash;
-      const ts = judgeFraudProof({ ...honest, witnesses }, { batchCount: count, headerHash: () => stored, isFinal: () => false, domainSeparator: d.sep });
+      const ts = judgeFraudProof({ ...honest, witnesses }, { batchCount: count, headerHash: () => stored, isFinal: () => false, domainSeparator: d.sep, registrar: d.l2.rules.registrar });
       expect(ts).to.deep.equal({ accepted: false, error: { name: "InvalidWitness", args: [String(WITNESS_FAULT.ZeroSibling)] } });
       await expectRevert(prove(d, { ...honest, witnesses }), "InvalidWitness", [WITNESS_FAULT.ZeroSibling]);
       expect(await d.rollup.read.batchCount()).to.equal(count);

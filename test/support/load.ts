@@ -10,7 +10,7 @@ import { signTx } from "../../sequencer/protocol/sign.js";
 import type { SignedTx } from "../../sequencer/protocol/types.js";
 import { TreeState } from "../../sequencer/state/access.js";
 import { applyTx } from "../../sequencer/state/transition.js";
-import { testAccount } from "../../sequencer/testing/accounts.js";
+import { TEST_REGISTRAR, testAccount } from "../../sequencer/testing/accounts.js";
 
 export interface LoadTx {
   stx: SignedTx;
@@ -30,7 +30,8 @@ export function makeGrants(n: number, sep: Word, prefix: string, grantee: Addres
 export function expectedRoot(txs: LoadTx[], sep: Word, timestamp: number, base = new TreeState()): Hex {
   const s = new TreeState(base.root);
   for (const t of txs) {
-    const out = applyTx(s, t.stx, { domainSeparator: sep, timestamp });
+    // grants only: no RegisterVault among them, so the registrar named does not matter
+    const out = applyTx(s, t.stx, { domainSeparator: sep, registrar: TEST_REGISTRAR, timestamp });
     if (!out.ok) throw new Error(`load transaction rejected locally: ${out.reason}`);
   }
   return toHex(s.rootHash);

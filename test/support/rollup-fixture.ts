@@ -19,6 +19,8 @@ import type { TreeNode } from "../../sequencer/state/smt.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { verifyBatch } from "../../sequencer/watcher/verify-batch.js";
 import type { FraudProofArgs } from "../../sequencer/watcher/prove.js";
+import type { ChainRules } from "../../sequencer/state/transition.js";
+import { TEST_REGISTRAR } from "../../sequencer/testing/accounts.js";
 
 export interface RollupOptions {
   challengePeriod?: bigint;
@@ -28,6 +30,7 @@ export interface RollupOptions {
   challengerRewardBps?: number;
   inclusionWindow?: bigint;
   withTreasury?: boolean;
+  registrar?: Address;
 }
 
 export const DEFAULTS = {
@@ -51,6 +54,7 @@ export async function deployRollup(opts: RollupOptions = {}, networkName?: strin
   const rollup = await viem.deployContract("Rollup", [
     {
       admin: admin!.account.address,
+      registrar: opts.registrar ?? TEST_REGISTRAR,
       treasury: opts.withTreasury === false ? "0x0000000000000000000000000000000000000000" : treasury!.account.address,
       verifier: verifier.address,
       inbox: inbox.address,
@@ -65,11 +69,11 @@ export async function deployRollup(opts: RollupOptions = {}, networkName?: strin
   await rollup.write.depositBond({ value: cfg.bondAmount, account: proposer!.account });
   const chainId = await publicClient.getChainId();
   const sep = domainSeparator({ chainId, verifyingContract: rollup.address });
-  const l2 = new L2Sim(sep);
+  const l2 = new L2Sim({ domainSeparator: sep, registrar: TEST_REGISTRAR });
   /** Another Rollup deployment on the same chain (same parameters, another address). */
   const deployAnother = async () => {
     const again = await viem.deployContract("Rollup", [
-      { admin: admin!.account.address, treasury: treasury!.account.address, verifier: verifier.address, inbox: inbox.address, challengePeriod: cfg.challengePeriod, withdrawalDelay: cfg.withdrawalDelay, maxTimestampLag: cfg.maxTimestampLag, bondAmount: cfg.bondAmount, challengerRewardBps: cfg.challengerRewardBps, proposers: [] },
+      { admin: admin!.account.address, registrar: TEST_REGISTRAR, treasury: treasury!.account.address, verifier: verifier.address, inbox: inbox.address, challengePeriod: cfg.challengePeriod, withdrawalDelay: cfg.withdrawalDelay, maxTimestampLag: cfg.maxTimestampLag, bondAmount: cfg.bondAmount, challengerRewardBps: cfg.challengerRewardBps, proposers: [] },
     ]);
     return { rollup: again, sep: domainSeparator({ chainId, verifyingContract: again.address }) };
   };
@@ -90,12 +94,15 @@ export interface Posted {
 /** The honest L2 state as the tests' proposer and challenger see it. */
 export class L2Sim {
   state = new TreeState();
-  constructor(readonly sep: Word) {}
+  readonly sep: Word;
+  constructor(readonly rules: ChainRules) {
+    this.sep = rules.domainSeparator;
+  }
 
   /** Assemble a batch on a copy of the state (the state moves only when `adopt`ed). */
   assemble(timestamp: number, txs: readonly SignedTx[], forced: readonly { body: Uint8Array; index: number }[] = []) {
     const copy = new TreeState(this.state.root);
-    const a = new BatchAssembler(copy, { domainSeparator: this.sep, timestamp });
+    const a = new BatchAssembler(copy, { ...this.rules, timestamp });
     for (const f of forced) a.addForced(f.body, f.index);
     let dropped = 0;
     for (const stx of txs) if (!a.addTx(stx).ok) dropped++;
@@ -109,7 +116,7 @@ export class L2Sim {
 
   /** Re-execute a posted batch from the state before it; null when honest, else the fraud proof. */
   check(p: Posted): FraudProofArgs | null {
-    const v = verifyBatch({ preState: p.preState, header: p.header, data: p.data, forcedBodies: p.forcedBodies, domainSeparator: this.sep });
+    const v = verifyBatch({ preState: p.preState, header: p.header, data: p.data, forcedBodies: p.forcedBodies, ...this.rules });
     return v.ok ? null : v.proof;
   }
 }
@@ -149,7 +156,7 @@ export function leafOf(d: Deployed, p: Posted, index: number) {
   const state = new TreeState(p.preState);
   for (let i = 0; i < index; i++) {
     const body = i < forcedCount ? p.forcedBodies[i]! : p.data.chunks[i - forcedCount]!.body;
-    checkLeaf(state, { index: i, forced: i < forcedCount, preRoot: parts[i]!.preRoot, postRoot: parts[i]!.postRoot, body }, { domainSeparator: d.sep, timestamp: Number(p.header.timestamp) });
+    checkLeaf(state, { index: i, forced: i < forcedCount, preRoot: parts[i]!.preRoot, postRoot: parts[i]!.postRoot, body }, { ...d.l2.rules, timestamp: Number(p.header.timestamp) });
   }
   const body = index < forcedCount ? p.forcedBodies[index]! : p.data.chunks[index - forcedCount]!.body;
   return {
@@ -157,7 +164,7 @@ export function leafOf(d: Deployed, p: Posted, index: number) {
     leaf: { index, forced: index < forcedCount, preRoot: parts[index]!.preRoot, postRoot: parts[index]!.postRoot, body },
     leafHashes,
     preState: state.root,
-    ctx: { domainSeparator: d.sep, timestamp: Number(p.header.timestamp) },
+    ctx: { ...d.l2.rules, timestamp: Number(p.header.timestamp) },
   };
 }
 
@@ -167,7 +174,7 @@ export function leafOf(d: Deployed, p: Posted, index: number) {
  */
 export function chunksIncludingInvalid(l2: L2Sim, timestamp: number, txs: readonly SignedTx[], perChunk = 16): { postRoot: Word; body: Uint8Array }[] {
   const state = new TreeState(l2.state.root);
-  const ctx = { domainSeparator: l2.sep, timestamp };
+  const ctx = { ...l2.rules, timestamp };
   const out: { postRoot: Word; body: Uint8Array }[] = [];
   for (let i = 0; i < txs.length; i += perChunk) {
     const slice = txs.slice(i, i + perChunk);

@@ -12,6 +12,7 @@ import { domainSeparator } from "../../protocol/eip712.js";
 import { rollupAbi } from "../../l1/contracts.generated.js";
 import { argString, type ProveFraudCall } from "../../state/fraud-proof.js";
 import type { SolidityError } from "../../state/witness-errors.js";
+import { TEST_REGISTRAR } from "../accounts.js";
 
 /** What L1 said about a call: accepted, or the custom error it reverted with (decoded by name). */
 export type EvmOutcome = { accepted: true } | { accepted: false; error: SolidityError };
@@ -28,6 +29,7 @@ export async function judgeChain() {
   const rollup = await viem.deployContract("Rollup", [
     {
       admin: admin!.account.address,
+      registrar: TEST_REGISTRAR,
       treasury: admin!.account.address,
       verifier: verifier.address,
       inbox: inbox.address,
@@ -48,6 +50,7 @@ export async function judgeChain() {
 
   return {
     sep,
+    registrar: TEST_REGISTRAR,
     proposer: proposer!.account.address,
     /** Back to the chain as deployed (every scenario starts there). */
     async reset(): Promise<void> {
@@ -89,7 +92,7 @@ export async function judgeChain() {
     },
     /** ChunkVerifier.judge as an eth_call: the kind and verdict L1 reaches for the call's leaf. */
     async judge(c: ProveFraudCall, forced: boolean) {
-      const [kind, v] = await verifier.read.judge([toHex(sep), c.header.timestamp, c.chunk.preRoot, c.chunk.postRoot, c.chunk.body, c.witnesses, forced]);
+      const [kind, v] = await verifier.read.judge([toHex(sep), TEST_REGISTRAR, c.header.timestamp, c.chunk.preRoot, c.chunk.postRoot, c.chunk.body, c.witnesses, forced]);
       return { kind: Number(kind), decodeError: v.decodeError, reason: v.reason, txIndex: v.txIndex, txCount: v.txCount, root: v.root.toLowerCase() as Hex };
     },
     /** Send proveFraud for real; the FraudProven event's arguments. */

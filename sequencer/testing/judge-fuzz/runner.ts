@@ -127,8 +127,8 @@ export async function runScenario(chain: JudgeChain, s: Scenario, opts: FuzzOpti
   const count = await chain.batchCount();
   const hashes = new Map<bigint, Hex>();
   for (let i = 0n; i < count; i++) hashes.set(i, (await chain.headerHash(i)).toLowerCase() as Hex);
-  const l1: BatchOnL1 = { batchCount: count, headerHash: (i) => hashes.get(i) ?? "0x", isFinal: () => false, domainSeparator: chain.sep };
-  const ctx: ExecutionContext = { domainSeparator: chain.sep, timestamp: t };
+  const l1: BatchOnL1 = { batchCount: count, headerHash: (i) => hashes.get(i) ?? "0x", isFinal: () => false, domainSeparator: chain.sep, registrar: chain.registrar };
+  const ctx: ExecutionContext = { domainSeparator: chain.sep, registrar: chain.registrar, timestamp: t };
   const known = new Map<Hex, Uint8Array>();
   for (let label = 0; label < 4; label++) {
     const pre = keyPreimage(label);

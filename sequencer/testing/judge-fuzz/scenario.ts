@@ -22,7 +22,7 @@ import { TreeState } from "../../state/access.js";
 import { type TreeNode, treeGet, treeWrite } from "../../state/smt.js";
 import { applyTx, type ExecutionContext } from "../../state/transition.js";
 import type { PostedLeaf } from "../../watcher/prove.js";
-import { testAccount } from "../accounts.js";
+import { TEST_REGISTRAR, testAccount } from "../accounts.js";
 
 const DAY = 86_400;
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -33,6 +33,8 @@ const GUARDIANS = ["fz-guardian-0", "fz-guardian-1"];
 /** An account nobody gave anything to: its anchors lack consent, its delegated grants authority. */
 const STRANGER = "fz-stranger";
 const SIGNERS = [...PATIENTS, ...PROVIDERS, ...GUARDIANS];
+/** The registrar the chain is deployed with (TEST_REGISTRAR): it registers providers as vaults. */
+const REGISTRAR = "registrar";
 
 const word = (label: string): Word => keccak256(new TextEncoder().encode(label));
 const addr = (name: string): Address => testAccount(name).address.toLowerCase() as Address;
@@ -85,7 +87,8 @@ export type Op =
   | { k: "anchor"; pv: number; p: number; r: number; cat: number; bump: number }
   | { k: "delegate"; p: number; gd: number; remove: boolean }
   | { k: "regkey"; who: number; remove: boolean; label: number }
-  | { k: "log"; v: number; lp: number; reader: number; r: number };
+  | { k: "log"; v: number; lp: number; reader: number; r: number }
+  | { k: "vault"; v: number; remove: boolean };
 
 /** How the last chunk is dishonest (or not). */
 export type ChunkFault =
@@ -122,6 +125,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant("delegate" as const), p: patientIndex, gd: nat(2), remove: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("regkey" as const), who: nat(SIGNERS.length), remove: fc.boolean(), label: nat(4) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("log" as const), v: nat(3), lp: nat(5), reader: nat(3), r: recordIndex }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("vault" as const), v: nat(3), remove: fc.boolean() }) },
 );
 
 const faultArb: fc.Arbitrary<ChunkFault> = fc.oneof(
@@ -207,6 +211,9 @@ class Builder {
         const recordId = this.pools.recordIds[op.r]!;
         return { signer: PROVIDERS[op.v]!, tx: { type: "LogAccess", patient, reader: addr(PROVIDERS[op.reader]!), recordId, version: 1, requestHash: toHex(word(`req ${op.reader} ${op.r}`)) } as never };
       }
+      case "vault":
+        // a provider's LogAccess is valid only while the registrar has it registered
+        return { signer: REGISTRAR, tx: { type: "RegisterVault", vault: addr(PROVIDERS[op.v]!), expiry: op.remove ? 0 : T + 365 * DAY } as never };
     }
   }
 
@@ -319,7 +326,7 @@ export function buildScenario(s: Scenario, domainSeparator: Uint8Array, timestam
     prelude.push({ data: { forcedPostRoots: [], chunks: [{ postRoot: new TreeState(root).rootHash, body: new TextEncoder().encode("judge-fuzz filler") }] }, forcedBodies: [], pre });
   }
   const state = new TreeState(root);
-  const b = new Builder(pools, { domainSeparator, timestamp });
+  const b = new Builder(pools, { domainSeparator, registrar: TEST_REGISTRAR, timestamp });
   const pre = state.root;
   const setupTxs = b.honest(state, s.setup);
   if (setupTxs.length > 0) {
@@ -328,7 +335,7 @@ export function buildScenario(s: Scenario, domainSeparator: Uint8Array, timestam
     // post-roots per chunk: replay the honest transactions chunk by chunk
     const replay = new TreeState(pre);
     const posted = chunks.map((c) => {
-      for (const stx of c) applyTx(replay, stx, { domainSeparator, timestamp });
+      for (const stx of c) applyTx(replay, stx, { domainSeparator, registrar: TEST_REGISTRAR, timestamp });
       return { postRoot: replay.rootHash, body: encodeChunkBody(c) };
     });
     prelude.push({ data: { forcedPostRoots: [], chunks: posted }, forcedBodies: [], pre });
@@ -338,14 +345,14 @@ export function buildScenario(s: Scenario, domainSeparator: Uint8Array, timestam
   const forcedTxs: SignedTx[] = [];
   {
     const probe = new TreeState(afterSetup);
-    const fb = new Builder(pools, { domainSeparator, timestamp });
+    const fb = new Builder(pools, { domainSeparator, registrar: TEST_REGISTRAR, timestamp });
     for (const f of s.forced) {
       const t = fb.txOf(f.op, probe);
       if (t === null) continue;
       const stx = fb.sign(probe, t.signer, t.tx);
       forcedTxs.push(stx);
       const before = probe.root;
-      if (!applyTx(probe, stx, { domainSeparator, timestamp }).ok) probe.root = before;
+      if (!applyTx(probe, stx, { domainSeparator, registrar: TEST_REGISTRAR, timestamp }).ok) probe.root = before;
     }
   }
   const forcedBodies = forcedTxs.map((stx) => encodeChunkBody([stx]));
@@ -357,7 +364,7 @@ export function buildScenario(s: Scenario, domainSeparator: Uint8Array, timestam
 }
 
 function attackedBatch(s: Scenario, pools: Pools, sep: Uint8Array, timestamp: number, pre: TreeNode | null, forcedTxs: SignedTx[], forcedBodies: Uint8Array[]) {
-  const ctx = { domainSeparator: sep, timestamp };
+  const ctx = { domainSeparator: sep, registrar: TEST_REGISTRAR, timestamp };
   const state = new TreeState(pre);
   const leafStates: (TreeNode | null)[] = [];
   const forcedPostRoots: Word[] = [];
