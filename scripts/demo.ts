@@ -15,6 +15,9 @@ import { startApiNode } from "../sequencer/node/api-node.js";
 import { RedisUnavailableError } from "../sequencer/node/redis.js";
 import { startSequencerNode } from "../sequencer/node/sequencer-node.js";
 import { startVault } from "../vault/main.js";
+import { EphrClient } from "../sdk/client.js";
+import { ensureVaultRegistered } from "../sequencer/devnet/vault-registration.js";
+import { privateKeyToAccount } from "viem/accounts";
 import { runDemo } from "./demo-story.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ephr-demo-"));
@@ -29,9 +32,12 @@ try {
   });
   const seq = await startSequencerNode(cfg, createLogger("sequencer", "warn"));
   const api = await startApiNode(cfg, createLogger("api", "warn"));
+  // the vault logs every read it serves, which only a vault the registrar registered may do
+  const l1Client = createPublicClient({ transport: http(l1.url) }) as PublicClient;
+  await ensureVaultRegistered(new EphrClient({ url: api.url, l1: { client: l1Client, rollup: dep.rollup } }), DEV_KEYS[DEV_ROLES.registrar]!, privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!).address);
   const vault = await startVault({ EPHR_API_URL: api.url, EPHR_L1_RPC_URL: l1.url, EPHR_ROLLUP_ADDRESS: dep.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dir, "vault"), EPHR_VAULT_PORT: 0, EPHR_LOG_LEVEL: "warn" });
   console.log(`Sequencer API ${api.url}, vault ${vault.url}\n`);
-  await runDemo({ apiUrl: api.url, vaultUrl: vault.url, l1: { client: createPublicClient({ transport: http(l1.url) }) as PublicClient, rollup: dep.rollup } });
+  await runDemo({ apiUrl: api.url, vaultUrl: vault.url, l1: { client: l1Client, rollup: dep.rollup } });
   await vault.stop();
   await api.stop();
   await seq.stop();

@@ -20,6 +20,8 @@ import {
   nonceKey,
   nonceOf,
   RECORD_PREIMAGE_BYTES,
+  vaultExpiryOf,
+  vaultKey,
   recordKey,
   recordOfPreimage,
   type RecordValue,
@@ -47,6 +49,8 @@ export interface ChainInfo {
   contracts: { rollup: Address; inbox: Address };
   domain: { name: string; version: string; chainId: number; verifyingContract: Address };
   domainSeparator: Hex;
+  /** the Rollup's registrar as the sequencer names it (Rollup.registrar() on L1 is authoritative) */
+  registrar: Address;
   challengePeriod: number;
   stateRoot: Hex;
   latestBatch: number | null;
@@ -276,6 +280,10 @@ export class EphrClient {
   }
   getAccessLog(patient: Address, trust?: TrustLevel) {
     return this.read<{ head: Hex }>("ephr_getAccessLog", toHex(accessLogKey(lc(patient))), [patient], (w) => ({ head: toHex(w) }), trust);
+  }
+  /** A vault's registration (its expiry: it may log reads while the batch time is before it), or null. */
+  getVault(vault: Address, trust?: TrustLevel) {
+    return this.read<{ expiry: number }>("ephr_getVault", toHex(vaultKey(lc(vault))), [vault], (w) => ({ expiry: vaultExpiryOf(w) }), trust);
   }
   /**
    * Transactions concerning a patient, oldest first (grants, revocations, records, served reads): a

@@ -10,7 +10,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { RPC_ERROR } from "../sequencer/api/errors.js";
 import { encryptRecord, generateEncryptionKeyPair, serialiseKeyWrap } from "../sequencer/crypto/index.js";
 import { toHex, type Word, wordFromBigint } from "../sequencer/protocol/bytes.js";
-import { accessEntryHash, accessLogKey, consentKey, consentWord, delegateKey, delegateWord, encryptionKeyKey, nextAccessLogHead, nonceKey, nonceWord, recordKey, recordPreimage, recordWord } from "../sequencer/protocol/keys.js";
+import { accessEntryHash, accessLogKey, consentKey, consentWord, delegateKey, delegateWord, encryptionKeyKey, nextAccessLogHead, nonceKey, nonceWord, recordKey, recordPreimage, recordWord, vaultKey, vaultWord } from "../sequencer/protocol/keys.js";
 import { nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "../sequencer/state/smt.js";
 import { type WitnessJson, witnessToJson } from "../sequencer/state/witness-codec.js";
 import { testAccount } from "../sequencer/testing/accounts.js";
@@ -40,6 +40,7 @@ const KEYS: Record<string, (params: unknown[]) => Word> = {
   ephr_getDelegate: ([p, d]) => delegateKey(p as Address, d as Address),
   ephr_getEncryptionKey: ([a]) => encryptionKeyKey(a as Address),
   ephr_getAccessLog: ([p]) => accessLogKey(p as Address),
+  ephr_getVault: ([v]) => vaultKey(v as Address),
 };
 
 type Answer = Record<string, unknown> & { value: unknown; proof: WitnessJson };
@@ -160,6 +161,7 @@ describe("SDK light client: values come from the proven leaf, not the sequencer'
       [delegateKey(PATIENT, READER), delegateWord(EXPIRY)],
       [encryptionKeyKey(READER), wordFromBigint(0xabcdefn)],
       [accessLogKey(PATIENT), wordFromBigint(0x1234n)],
+      [vaultKey(PROVIDER), vaultWord(EXPIRY)],
     ]);
   });
 
@@ -183,7 +185,7 @@ describe("SDK light client: values come from the proven leaf, not the sequencer'
     expect(await failure(chain.client().getRecord(PATIENT, RECORD_ID, "posted"))).to.be.instanceOf(VerificationError);
   });
 
-  it("returns nonce, delegation, encryption key and access-log head as proven, not as claimed", async () => {
+  it("returns nonce, delegation, encryption key, access-log head and vault registration as proven, not as claimed", async () => {
     chain.lie = (_m, a) => ({ ...a, value: 0 });
     const c = chain.client();
     expect((await c.getNonce(PATIENT, "posted")).value).to.equal(7);
@@ -194,6 +196,10 @@ describe("SDK light client: values come from the proven leaf, not the sequencer'
     expect((await c.getEncryptionKey(READER, "posted")).value).to.equal(w(0xabcdef));
     chain.lie = (_m, a) => ({ ...a, value: { head: w(0) } });
     expect((await c.getAccessLog(PATIENT, "posted")).value).to.deep.equal({ head: w(0x1234) });
+    chain.lie = (_m, a) => ({ ...a, value: { expiry: EXPIRY * 2 } });
+    expect((await c.getVault(PROVIDER, "posted")).value).to.deep.equal({ expiry: EXPIRY });
+    chain.lie = (_m, a) => ({ ...a, value: { expiry: EXPIRY } });
+    expect((await c.getVault(READER, "posted")).value, "an unregistered vault").to.equal(null);
   });
 
   it("reports an absent value as absent even when the sequencer invents one", async () => {

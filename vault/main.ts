@@ -54,6 +54,21 @@ export function s3ConfigFrom(env: Partial<VaultEnv>): S3Config | null {
   return r.data;
 }
 
+/**
+ * Say whether the ledger has this vault registered (soft state, proof checked): an unregistered vault
+ * runs, but serves no read (each is refused VAULT_NOT_REGISTERED), so its operator learns it at start.
+ */
+async function reportRegistration(client: EphrClient, vault: Address, log: ReturnType<typeof createLogger>): Promise<void> {
+  try {
+    const expiry = (await client.getVault(vault, "soft")).value?.expiry ?? 0;
+    const now = Math.floor(Date.now() / 1000);
+    if (expiry > now) log.info({ vault, registeredUntil: expiry }, "vault registered on the ledger");
+    else log.warn({ vault, registeredUntil: expiry }, "this vault is not registered on the ledger: it serves no read until the network's registrar registers it (cli register-vault)");
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, "cannot read this vault's registration from the ledger");
+  }
+}
+
 /** The vault's settings as given (environment-style names; defaults filled in and checked by startVault). */
 export type VaultSettings = z.input<typeof schema>;
 
@@ -95,6 +110,7 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
     env.EPHR_VAULT_PORT,
   );
   log.info({ url: server.url, vault: account.address, objects: s3 ? `s3 ${s3.endpoint}/${s3.bucket}/${s3.prefix}` : `${env.EPHR_VAULT_DATA_DIR}/objects` }, "vault listening");
+  await reportRegistration(client, account.address, log);
   return { ...server, storage, stop: async () => { await server.close(); await storage.close(); } };
 }
 

@@ -28,6 +28,9 @@ const HELP = `ephr CLI (npm run cli -- <command> [options])
   revoke  --as <patient> --to <grantee> [--for <patient>]
   delegate --as <patient> --to <guardian> [--days 365] | --remove
   register-key --as <name>                   publish the identity's encryption key on the ledger
+  register-vault --as <registrar> --to <vault> [--days 365] | --remove
+                                              (the network's registrar) let a vault log the reads it serves
+  vault-status <name|address> [--trust soft|posted|final]   a vault's registration, verified
   anchor  --as <provider> --patient <p> --record-id 0x.. --ciphertext-hash 0x.. --location-hash 0x.. --category <n> --version <n>
   receipt <hash> [--wait executed|posted|final]
   fhir-consent <consent.json> --as <signer>  translate a FHIR R4 Consent and send its transactions
@@ -37,7 +40,7 @@ const HELP = `ephr CLI (npm run cli -- <command> [options])
   access-log --patient <p>                   served reads, hash chain verified against L1
   consent --patient <p> --grantee <g> [--trust soft|posted|final]
   nonce <name|address>
-  force <grant|revoke|delegate> ...same options...  --payer <name|dev>
+  force <grant|revoke|delegate|register-vault> ...same options...  --payer <name|dev>
                                               sign a transaction and queue it in the L1 ForcedInbox
   Names are identities from \`keys create\`, or 0x addresses. Add --wait <level> to any transaction.
 
@@ -156,10 +159,19 @@ async function main(argv: string[]): Promise<void> {
     }
     case "nonce":
       return void console.log((await client.getNonce(await store.resolve(need(pos[1], "account")), "soft")).value ?? 0);
+    case "vault-status": {
+      const trust = o.trust ?? (l1 ? "posted" : "soft");
+      if (trust !== "soft" && trust !== "posted" && trust !== "final") throw new UsageError("--trust takes one of soft, posted, final");
+      const vault = await store.resolve(need(pos[1], "vault (vault-status <name|address>)"));
+      const r = await client.getVault(vault, trust);
+      const expiry = r.value?.expiry ?? 0;
+      return void console.log(JSON.stringify({ vault, registered: expiry > Math.floor(Date.now() / 1000), expiry: r.value?.expiry ?? null, verified: r.trust, committed: r.committed }, null, 2));
+    }
     case "force": {
       const sub = need(pos[1], "transaction kind (grant, revoke, delegate)");
       const id = await store.load(need(o.as, "as"));
       const tx = await buildTx(sub, o, store, days);
+      if (tx.type === "RegisterVault" && l1) await checkRegistrar(l1, rollup as Hex, id.address);
       const stx = await client.sign(signerOf(privateKeyToAccount(id.privateKey)), tx);
       if (!l1Url) throw new UsageError("force needs EPHR_L1_RPC_URL (or --l1)");
       const payerKey = o.payer === "dev" || o.payer === undefined ? (await import("../devnet/accounts.js")).DEV_KEYS[5]! : (await store.load(o.payer)).privateKey;
@@ -174,6 +186,7 @@ async function main(argv: string[]): Promise<void> {
     default: {
       const id = await store.load(need(o.as, "as"));
       const tx = await buildTx(cmd, o, store, days);
+      if (tx.type === "RegisterVault" && l1) await checkRegistrar(l1, rollup as Hex, id.address);
       const hash = await client.send(signerOf(privateKeyToAccount(id.privateKey)), tx);
       console.log(JSON.stringify({ hash }, null, 2));
       if (wait) console.log(JSON.stringify(await client.waitFor(hash, wait), null, 2));
@@ -201,6 +214,8 @@ async function buildTx(kind: string, o: Record<string, string | boolean | undefi
     }
     case "delegate":
       return { type: "SetDelegate", delegate: await store.resolve(need("to")), expiry: o.remove ? 0 : days(s("days"), 365) };
+    case "register-vault":
+      return { type: "RegisterVault", vault: await store.resolve(need("to")), expiry: o.remove ? 0 : days(s("days"), 365) };
     case "register-key": {
       const id = await store.load(need("as"));
       return { type: "RegisterEncryptionKey", publicKey: id.encryptionPublicKey };
@@ -218,6 +233,12 @@ async function buildTx(kind: string, o: Record<string, string | boolean | undefi
     default:
       throw new UsageError(`unknown command ${kind}\n\n${HELP}`);
   }
+}
+
+/** Only the Rollup's registrar may register vaults: say so before signing, naming the registrar L1 holds. */
+async function checkRegistrar(l1: PublicClient, rollup: Hex, signer: Hex): Promise<void> {
+  const registrar = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: "registrar" });
+  if (registrar.toLowerCase() !== signer.toLowerCase()) throw new UsageError(`only the network's registrar ${registrar} (Rollup.registrar) registers vaults, not ${signer}: the sequencer would refuse it (Unauthorized)`);
 }
 
 function category(c: string): number {

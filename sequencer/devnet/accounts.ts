@@ -12,4 +12,8 @@ export const DEV_KEYS: Hex[] = [
   "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
   "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
 ];
-export const DEV_ROLES = { deployer: 0, proposer: 1, treasury: 2, challenger: 3, rescuer: 4, spare: 5 } as const;
+/**
+ * The deployer is also the admin and the registrar (deploy-local names neither, so both default to it);
+ * `spare` is the devnet's vault, which the registrar registers at start.
+ */
+export const DEV_ROLES = { deployer: 0, registrar: 0, proposer: 1, treasury: 2, challenger: 3, rescuer: 4, spare: 5 } as const;

@@ -5,6 +5,7 @@
  * (and EPHR_ROLLUP_ADDRESS, EPHR_INBOX_ADDRESS, EPHR_PROPOSER_KEY) it runs against that network. Then:
  * the sequencer, the API front-end(s), the watcher and the record vault, each a child process that is
  * started again on its data if it dies (sequencer/devnet/supervisor.ts); all stopped together on Ctrl-C.
+ * The registrar (the deployer) registers the vault's key, without which it could log no read.
  *
  * Everything is kept in the devnet's directory (.data/devnet, or EPHR_DEVNET_DIR) from one start to
  * the next; `npm start -- --reset` (or EPHR_DEVNET_RESET=1) deletes it first.
@@ -13,6 +14,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createPublicClient, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { EphrClient } from "../../sdk/client.js";
 import type { Deployment } from "../../deploy/deploy.js";
 import { createLogger } from "../log.js";
 import { connectRedis, RedisUnavailableError } from "../node/redis.js";
@@ -22,6 +25,8 @@ import { type DevnetL1, L1ReplayError, startDevnetL1 } from "./l1-journal.js";
 import { freePort } from "./ports.js";
 import { DEVNET_REDIS_PREFIX, type DevnetRedis, startDevnetRedis } from "./redis.js";
 import { Supervisor } from "./supervisor.js";
+import { ensureVaultRegistered } from "./vault-registration.js";
+import { rollupAbi } from "../l1/contracts.generated.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const env = process.env;
@@ -147,6 +152,9 @@ async function main(): Promise<void> {
     d = JSON.parse(readFileSync(depFile, "utf8")) as Deployment;
     const code = await (createPublicClient({ transport: http(l1.url) }) as PublicClient).getCode({ address: d.rollup });
     if (!code || code === "0x") fail(`the L1 replayed from ${dataRoot}/l1 has no Rollup at ${d.rollup}: start afresh with npm start -- --reset`);
+    const l1Client = createPublicClient({ transport: http(l1.url) }) as PublicClient;
+    await l1Client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "registrar" }).catch(() =>
+      fail(`${dataRoot} holds a devnet whose Rollup has no vault registrar (made before vaults had to be registered): start afresh with npm start -- --reset`));
     say(`local Hardhat L1 at ${l1.url}, its chain kept in ${dataRoot}/l1 (block ${await createPublicClient({ transport: http(l1.url) }).getBlockNumber()}); Rollup ${d.rollup}`);
   } else {
     say(`local Hardhat L1 at ${l1.url} (pid ${l1.pid()}), journaled to ${dataRoot}/l1`);
@@ -170,9 +178,12 @@ async function main(): Promise<void> {
   }
   const apiUrl = `http://127.0.0.1:${apiPort}/`;
   await waitReady(apiUrl);
+  await registerVault(apiUrl, l1.url, d);
   const vaultPort = await portOr(Number(env.EPHR_VAULT_PORT ?? 8650));
   supervisor.add("watcher", child("sequencer/watcher/main.ts", [], { ...settings, EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!, EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"), EPHR_WATCHER_POLL_MS: "500" }));
   supervisor.add("vault", child("vault/main.ts", [], { ...settings, EPHR_API_URL: apiUrl, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"), EPHR_VAULT_PORT: String(vaultPort) }));
+  // "running" means the walkthrough can start: the vault too must be listening (it reads the ledger first)
+  await waitFor(`http://127.0.0.1:${vaultPort}/health`, `the vault at port ${vaultPort}`);
   console.log(`
 [up] ephr-rollup is running (data in ${dataRoot}, kept from one start to the next; npm start -- --reset starts afresh).
      API (JSON-RPC):  ${apiUrl}
@@ -216,16 +227,33 @@ async function external(instances: number): Promise<void> {
 `);
 }
 
+/** The registrar (the deployer) registers the devnet vault's key for a year, unless it already is. */
+async function registerVault(apiUrl: string, l1Url: string, d: Deployment): Promise<void> {
+  const vault = privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!).address;
+  const client = new EphrClient({ url: apiUrl, l1: { client: createPublicClient({ transport: http(l1Url) }) as PublicClient, rollup: d.rollup } });
+  try {
+    const r = await ensureVaultRegistered(client, DEV_KEYS[DEV_ROLES.registrar]!, vault);
+    say(`vault ${vault} ${r.registered ? "registered now" : "registered"} by the registrar ${privateKeyToAccount(DEV_KEYS[DEV_ROLES.registrar]!).address}, until ${new Date(r.expiry * 1000).toISOString()}`);
+  } catch (e) {
+    say(`could not register the vault ${vault} (${(e as Error).message}): it serves no read until the registrar does (npm run cli -- register-vault, docs/operations.md section 6)`);
+  }
+}
+
 async function waitReady(apiUrl: string): Promise<void> {
+  await waitFor(`${apiUrl}ready`, `the API at ${apiUrl}`);
+}
+
+/** Wait (30 s at most) until `url` answers 200; say so when it does not. */
+async function waitFor(url: string, what: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
     try {
-      if ((await fetch(`${apiUrl}ready`)).ok) return;
+      if ((await fetch(url)).ok) return;
     } catch {
       // starting
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  say(`the API at ${apiUrl} is not ready yet; going on (see the services' logs above)`);
+  say(`${what} is not ready yet; going on (see the services' logs above)`);
 }
 
 process.once("SIGINT", () => void stopAll(0));

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import type { startVault } from "../../vault/main.js";
 import { runDemo } from "../../scripts/demo-story.js";
-import { type Devnet, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
+import { type Devnet, registerTestVault, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
 
 describe("end to end: the patient, hospital and specialist walkthrough", function () {
   this.timeout(180_000);
@@ -21,6 +21,7 @@ describe("end to end: the patient, hospital and specialist walkthrough", functio
   it("grants, stores, reads, revokes, denies, and the audit trail shows all of it", async () => {
     d = await startDevnet({ config: { maxBatchAgeMs: 200 } });
     sys = await startInProcess(d);
+    await registerTestVault(sys.client);
     vault = await startTestVault(d, sys.api.url, { EPHR_VAULT_MAX_BYTES: 1 << 20, EPHR_LOG_LEVEL: "warn" });
     const lines: string[] = [];
     const r = await runDemo({ apiUrl: sys.api.url, vaultUrl: vault.url, l1: { client: d.l1Client, rollup: d.deployment.rollup }, say: (l) => lines.push(l) });

@@ -3,7 +3,7 @@
  * `cli access-log` page through ephr_getPatientHistory (the server answers at most 10,000 entries a
  * page, 1,000 by default) and recompute the hash chain across pages against the head proven on L1.
  * The entries are signed here (native secp256k1) and sent through the API in JSON-RPC batches of 1,000,
- * by several vaults at once, each in nonce order.
+ * by several vaults at once (each registered by the registrar first), each in nonce order.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -18,6 +18,8 @@ import { signingDigest, txHash } from "../../sequencer/protocol/eip712.js";
 import { signTx } from "../../sequencer/protocol/sign.js";
 import type { LogAccess } from "../../sequencer/protocol/types.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
+import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
+import { ensureVaultRegistered } from "../../sequencer/devnet/vault-registration.js";
 import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
 import { deliverAll, type LoadTx } from "../support/load.js";
 
@@ -37,6 +39,7 @@ describe("access log of tens of thousands of reads, through the SDK and the CLI"
   before(async () => {
     d = await startDevnet({ config: { maxBatchAgeMs: 300 } });
     sys = await startInProcess(d);
+    for (let v = 0; v < VAULTS; v++) await ensureVaultRegistered(sys.client, DEV_KEYS[DEV_ROLES.registrar]!, testAccount(`log-vault-${v}`).address);
   });
   after(async () => {
     await sys?.stop();

@@ -11,6 +11,7 @@ import { expect } from "chai";
 import { createPublicClient, type Hex, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient, signerOf } from "../../sdk/client.js";
+import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { freePort } from "../../sequencer/devnet/ports.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { sleep } from "../support/devnet.js";
@@ -84,10 +85,15 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
   }
 
   const patient = signerOf(privateKeyToAccount(testAccount("devnet-patient").privateKey));
+  const vault = privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!).address;
+  const registrar = privateKeyToAccount(DEV_KEYS[DEV_ROLES.registrar]!).address;
   const grant = (c: EphrClient, grantee: string) => c.send(patient, { type: "GrantConsent", grantee: testAccount(grantee).address, access: 1, categories: 1, expiry: Math.floor(Date.now() / 1000) + 86_400 });
 
   it("starts a service killed with -9 again on its data while the rest keeps running, and keeps every acknowledged transaction", async () => {
     const c = await start();
+    // its vault may log the reads it serves: the registrar registered it
+    expect(up!.output()).to.include(`vault ${vault} registered now by the registrar ${registrar}`);
+    expect((await c.getVault(vault, "soft")).value!.expiry).to.be.greaterThan(Math.floor(Date.now() / 1000) + 300 * 86_400);
     const first = await grant(c, "devnet-clinic-1");
     await c.waitFor(first, "posted", { timeoutMs: 60_000 });
     const others = { api: pids()["api-0"], vault: pids().vault, watcher: pids().watcher };
@@ -105,6 +111,8 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
     await stop();
     let c = await start();
     expect(up!.output()).to.include("its chain kept in");
+    expect(up!.output(), "a kept registration is not sent again").to.include(`vault ${vault} registered by the registrar`);
+    expect(await c.nonceOf(registrar)).to.equal(1);
     const h = await c.history(patient.address);
     expect(h.map((x) => x.tx.type)).to.deep.equal(["GrantConsent", "GrantConsent"]);
     expect((await c.getConsent(patient.address, testAccount("devnet-clinic-2").address, "posted")).exists).to.equal(true);

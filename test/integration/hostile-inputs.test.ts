@@ -20,7 +20,7 @@ import type { Tx } from "../../sequencer/protocol/types.js";
 import { VAULT_ERRORS } from "../../vault/errors.js";
 import type { startVault } from "../../vault/main.js";
 import { type VaultRequestType, vaultTypedData } from "../../vault/requests.js";
-import { type Devnet, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
+import { type Devnet, registerTestVault, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
 import { slowClient } from "../support/slow-client.js";
 
 const JSON_TYPE = { "content-type": "application/json" };
@@ -59,6 +59,7 @@ describe("hostile input against the API, the query server and the vault", functi
     sys = await startInProcess(d);
     c = sys.client;
     api = sys.api.url;
+    await registerTestVault(c);
     vault = await startTestVault(d, api, { EPHR_VAULT_MAX_BYTES: 200_000, EPHR_HTTP_HEADERS_TIMEOUT_MS: 500, EPHR_HTTP_REQUEST_TIMEOUT_MS: 1500 });
     sep = domainSeparator(await c.domain());
   });

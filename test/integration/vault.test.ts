@@ -21,7 +21,9 @@ import { testAccount } from "../../sequencer/testing/accounts.js";
 import { vaultTypedData } from "../../vault/requests.js";
 import type { startVault } from "../../vault/main.js";
 import { ObjectStoreError, S3ObjectStore } from "../../vault/objects.js";
-import { type Devnet, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
+import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
+import { ensureVaultRegistered } from "../../sequencer/devnet/vault-registration.js";
+import { type Devnet, registerTestVault, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
 
 interface Person {
   signer: TypedDataSigner;
@@ -48,6 +50,7 @@ describe("record vault and gateway against the ledger", function () {
     d = await startDevnet({ config: { maxBatchAgeMs: 150 } });
     sys = await startInProcess(d);
     ephr = sys.client;
+    await registerTestVault(ephr);
     vault = await startTestVault(d, sys.api.url, { EPHR_VAULT_MAX_BYTES: 200_000 });
     vc = new VaultClient(vault.url, ephr);
     for (const p of [pat, hosp, doc, stranger]) await ephr.send(p.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(p.keys.publicKey) });
@@ -205,6 +208,25 @@ describe("record vault and gateway against the ledger", function () {
     }
     const unreachable = await startTestVault(d, "http://127.0.0.1:9/").catch((err: Error) => err);
     expect(unreachable, "a vault that cannot reach the ledger does not start").to.be.instanceOf(Error);
+  });
+
+  it("serves nothing, and says why, while the network's registrar has not registered it; serves once registered", async () => {
+    const key = testAccount("vault-unregistered-key").privateKey;
+    const unregistered = await startTestVault(d, sys.api.url, { EPHR_VAULT_KEY: key });
+    try {
+      const vc2 = new VaultClient(unregistered.url, ephr);
+      const r = await storeRecord(ephr, vc2, hosp.signer, { patient: pat.signer.address, plaintext: new Uint8Array([4, 2]), category: LAB, readers: [doc.signer.address] });
+      await ephr.waitFor(r.anchor, "posted");
+      const e = await refused(vc2.read(doc.signer, pat.signer.address, r.recordId), "VAULT_NOT_REGISTERED");
+      expect(e.status).to.equal(503);
+      expect(e.message).to.include(privateKeyToAccount(key).address);
+      expect((await vc2.audit(pat.signer)).entries.map((x) => x.outcome)).to.deep.equal(["denied"]);
+      await ensureVaultRegistered(ephr, DEV_KEYS[DEV_ROLES.registrar]!, privateKeyToAccount(key).address);
+      const { plaintext } = await readRecord(vc2, doc.signer, doc.keys.privateKey, pat.signer.address, r.recordId);
+      expect([...plaintext]).to.deep.equal([4, 2]);
+    } finally {
+      await unregistered.stop();
+    }
   });
 
   it("keeps ciphertexts in an S3 bucket when configured: stores and serves them, refuses reads while the bucket is down, and does not start without its bucket", async () => {

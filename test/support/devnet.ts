@@ -21,6 +21,7 @@ import { startApiNode } from "../../sequencer/node/api-node.js";
 import { startSequencerNode } from "../../sequencer/node/sequencer-node.js";
 import type { Deployment } from "../../deploy/deploy.js";
 import { startVault, type VaultSettings } from "../../vault/main.js";
+import { ensureVaultRegistered } from "../../sequencer/devnet/vault-registration.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -219,7 +220,15 @@ export function devAccount(role: keyof typeof DEV_ROLES) {
   return privateKeyToAccount(DEV_KEYS[DEV_ROLES[role]]!);
 }
 
-/** A record vault for `d` on a free port with a fresh data directory, reading the ledger at `apiUrl`. */
+/** Register the test vault's key (DEV_ROLES.spare) with the devnet's registrar, as `npm start` does. */
+export function registerTestVault(client: EphrClient) {
+  return ensureVaultRegistered(client, DEV_KEYS[DEV_ROLES.registrar]!, devAccount("spare").address);
+}
+
+/**
+ * A record vault for `d` on a free port with a fresh data directory, reading the ledger at `apiUrl`.
+ * Its key must be registered (registerTestVault) before it can serve a read.
+ */
 export function startTestVault(d: Devnet, apiUrl: string, over: Partial<VaultSettings> = {}) {
   return startVault({
     EPHR_API_URL: apiUrl,
