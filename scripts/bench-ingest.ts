@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { startRedis } from "../test/support/devnet.js";
+import { startRedis } from "../sequencer/testing/devnet.js";
 
 const N = Number(process.env.BENCH_TXS ?? 50_000);
 const PER = 50;

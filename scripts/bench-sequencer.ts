@@ -20,7 +20,7 @@ import { DEV_KEYS, DEV_ROLES } from "../sequencer/devnet/accounts.js";
 import { deployLocal } from "../sequencer/devnet/deploy-local.js";
 import { startHardhatNode } from "../sequencer/devnet/hardhat-node.js";
 import { freePort } from "../sequencer/devnet/ports.js";
-import { spawnService, startRedis, sleep } from "../test/support/devnet.js";
+import { spawnService, startRedis, sleep } from "../sequencer/testing/devnet.js";
 
 const N = Number(process.env.BENCH_TXS ?? 200_000);
 const PER = Number(process.env.BENCH_PER_REQUEST ?? 100);

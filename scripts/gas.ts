@@ -19,8 +19,8 @@ import { encodeChunkBody } from "../sequencer/protocol/codec.js";
 import { rollupAbi } from "../sequencer/l1/contracts.generated.js";
 import { TreeState } from "../sequencer/state/access.js";
 import { nodeHash, treeWrite, type TreeNode } from "../sequencer/state/smt.js";
-import { Actors, highS } from "../test/support/actors.js";
-import { chunksIncludingInvalid, deployRollup, l1Now, prove, submit } from "../test/support/rollup-fixture.js";
+import { Actors, highS } from "../sequencer/testing/actors.js";
+import { chunksIncludingInvalid, deployRollup, l1Now, prove, submit } from "../sequencer/testing/rollup-fixture.js";
 
 const BATCH = 1000;
 const STATE_LEAVES = Number(process.env.GAS_STATE_LEAVES ?? 1_000_000);

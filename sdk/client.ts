@@ -29,7 +29,7 @@ import {
 } from "../sequencer/protocol/keys.js";
 import type { SignedTx, Tx } from "../sequencer/protocol/types.js";
 import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
-import { RPC_ERROR } from "../sequencer/api/errors.js";
+import { RPC_ERROR } from "../sequencer/errors/rpc.js";
 import { apiError, DroppedError, EphrError, StaleRootError, TimeoutError, VerificationError } from "./errors.js";
 import { checkRootOnL1, provenLeaf, type ProvenValue, type TrustLevel } from "./verify.js";
 

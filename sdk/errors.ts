@@ -2,7 +2,7 @@
  * Typed errors of the SDK, one class per failure an app can act on (the API's stable codes,
  * docs/api.md). Every error carries the code and the API's data.
  */
-import { RPC_ERROR } from "../sequencer/api/errors.js";
+import { RPC_ERROR } from "../sequencer/errors/rpc.js";
 import { namesOf } from "../sequencer/protocol/constants.js";
 
 export class EphrError extends Error {
@@ -17,7 +17,7 @@ export class EphrError extends Error {
 }
 
 /**
- * The error class name of each API code, derived from the API's own table (sequencer/api/errors.ts):
+ * The error class name of each API code, derived from the API's own table (sequencer/errors/rpc.ts):
  * the code's name with an "Error" suffix (`BadNonce` → `BadNonceError`, `ParseError` stays).
  */
 const classes: Record<number, string> = Object.fromEntries(

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import type { Address, Hex, PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { RPC_ERROR } from "../sequencer/api/errors.js";
+import { RPC_ERROR } from "../sequencer/errors/rpc.js";
 import { encryptRecord, generateEncryptionKeyPair, serialiseKeyWrap } from "../sequencer/crypto/index.js";
 import { toHex, type Word, wordFromBigint } from "../sequencer/protocol/bytes.js";
 import { accessEntryHash, accessLogKey, consentKey, consentWord, delegateKey, delegateWord, encryptionKeyKey, nextAccessLogHead, nonceKey, nonceWord, recordKey, recordPreimage, recordWord, vaultKey, vaultWord } from "../sequencer/protocol/keys.js";

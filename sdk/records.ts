@@ -10,7 +10,7 @@ import { encryptRecord, matchesAnchor, openRecord } from "../sequencer/crypto/in
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { prepareResource } from "../sequencer/fhir/index.js";
 import type { EphrClient, TypedDataSigner } from "./client.js";
-import { RPC_ERROR } from "../sequencer/api/errors.js";
+import { RPC_ERROR } from "../sequencer/errors/rpc.js";
 import { EphrError, TimeoutError } from "./errors.js";
 import type { TrustLevel } from "./verify.js";
 import { type ServedRecord, type VaultClient, VaultRequestError } from "./vault.js";

@@ -3,11 +3,11 @@
  * and EPHR_* variables; docs/operations.md). Exits non-zero with a clear message on bad configuration.
  */
 import { ConfigError } from "../deploy/params.js";
-import { loadConfig } from "./config/config.js";
-import { createLogger } from "./log.js";
-import { startApiNode } from "./node/api-node.js";
-import { RedisUnavailableError } from "./node/redis.js";
-import { startSequencerNode } from "./node/sequencer-node.js";
+import { loadConfig } from "./platform/config.js";
+import { createLogger } from "./platform/log.js";
+import { startApiNode } from "./services/api.js";
+import { RedisUnavailableError } from "./platform/redis.js";
+import { startSequencerNode } from "./services/sequencer.js";
 
 const role = process.argv[2];
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../deploy/params.js";
 import { EphrClient, signerOf } from "../sdk/client.js";
 import { headersWithinRequest, httpLimitsEnvShape, httpLimitsFromEnv } from "../sequencer/http/limits.js";
-import { createLogger } from "../sequencer/log.js";
+import { createLogger } from "../sequencer/platform/log.js";
 import { AccessControl } from "./access.js";
 import { AccessLogger } from "./audit-log.js";
 import { startVaultServer } from "./server.js";

@@ -6,7 +6,7 @@
  */
 import type { Address, Hex } from "viem";
 import { z } from "zod";
-import { addressSchema, hex32Schema } from "../sequencer/api/schemas.js";
+import { addressSchema, hex32Schema } from "../sequencer/ingest/schemas.js";
 
 export const VAULT_DOMAIN = { name: "ephr-vault", version: "1" } as const;
 export const MAX_REQUEST_TTL = 600;

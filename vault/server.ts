@@ -16,7 +16,7 @@ import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { keccak256 } from "../sequencer/protocol/hash.js";
 import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
 import { recoverCompact } from "../sequencer/protocol/signature.js";
-import type { Logger } from "../sequencer/log.js";
+import type { Logger } from "../sequencer/platform/log.js";
 import type { AccessControl } from "./access.js";
 import type { AccessLogger } from "./audit-log.js";
 import { VaultError } from "./errors.js";

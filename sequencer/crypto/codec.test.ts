@@ -5,7 +5,7 @@ import { KEY_WRAP_BYTES, RECORD_HEADER_BYTES } from "./constants.js";
 import { EnvelopeError } from "./errors.js";
 import { encryptRecord } from "./record.js";
 import { parseEncryptedRecord, serialiseEncryptedRecord } from "./record-codec.js";
-import { addressArb, expectEnvelopeError, party, RECORD_ID, recordIdArb, recordVersionArb } from "./test-fixtures.js";
+import { addressArb, expectEnvelopeError, party, RECORD_ID, recordIdArb, recordVersionArb } from "../testing/crypto.js";
 import type { EncryptedRecord, KeyWrap } from "./types.js";
 import { parseKeyWrap, serialiseKeyWrap } from "./wrap-codec.js";
 

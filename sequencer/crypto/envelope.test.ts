@@ -5,7 +5,7 @@ import { toHex } from "../protocol/bytes.js";
 import { ciphertextHash, matchesAnchor } from "./anchor.js";
 import { decryptRecord, encryptRecord, openRecord } from "./record.js";
 import { parseEncryptedRecord } from "./record-codec.js";
-import { expectEnvelopeError, party, plaintextArb, RECORD_ID, recipientsArb, recordIdArb, recordVersionArb } from "./test-fixtures.js";
+import { expectEnvelopeError, party, plaintextArb, RECORD_ID, recipientsArb, recordIdArb, recordVersionArb } from "../testing/crypto.js";
 import { unwrapDataKey } from "./wrap.js";
 import { serialiseKeyWrap } from "./wrap-codec.js";
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { toHex } from "../protocol/bytes.js";
 import { encryptionKeyFromHex, encryptionKeyToHex, generateEncryptionKeyPair, publicKeyFromPrivate } from "./keys.js";
 import { decryptRecord, encryptRecord, openRecord } from "./record.js";
-import { expectEnvelopeError, party, RECORD_ID } from "./test-fixtures.js";
+import { expectEnvelopeError, party, RECORD_ID } from "../testing/crypto.js";
 import { unwrapDataKey, wrapDataKey } from "./wrap.js";
 
 const patient = party("alice");

@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey, diffieHellman, hkdfSync } from "node
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { concatBytes, toHex } from "../protocol/bytes.js";
 import { encryptRecord, openRecord } from "./record.js";
-import { party, RECORD_ID, seededRandom } from "./test-fixtures.js";
+import { party, RECORD_ID, seededRandom } from "../testing/crypto.js";
 import { serialiseKeyWrap } from "./wrap-codec.js";
 
 // One fixed encryption, pinned byte for byte. The vectors are also in docs/encryption.md (appendix) so

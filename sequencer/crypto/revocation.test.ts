@@ -3,7 +3,7 @@ import { ciphertextHash, matchesAnchor } from "./anchor.js";
 import { wipe } from "./primitives.js";
 import { decryptRecord, encryptRecord, openRecord } from "./record.js";
 import { rekeyRecord, splitWrapsOnRevocation } from "./revocation.js";
-import { expectEnvelopeError, party, RECORD_ID } from "./test-fixtures.js";
+import { expectEnvelopeError, party, RECORD_ID } from "../testing/crypto.js";
 import { unwrapDataKey, wrapDataKey } from "./wrap.js";
 
 const utf8 = new TextEncoder();

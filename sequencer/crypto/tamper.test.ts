@@ -3,7 +3,7 @@ import type { Address, Hex } from "viem";
 import { toHex } from "../protocol/bytes.js";
 import { decryptRecord, encryptRecord, openRecord } from "./record.js";
 import { serialiseEncryptedRecord } from "./record-codec.js";
-import { expectEnvelopeError, flipBit, flipHexBit, party, RECORD_ID } from "./test-fixtures.js";
+import { expectEnvelopeError, flipBit, flipHexBit, party, RECORD_ID } from "../testing/crypto.js";
 import { unwrapDataKey, wrapDataKey } from "./wrap.js";
 import { parseKeyWrap, serialiseKeyWrap } from "./wrap-codec.js";
 

@@ -17,8 +17,8 @@ import { createPublicClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient } from "../../sdk/client.js";
 import type { Deployment } from "../../deploy/deploy.js";
-import { createLogger } from "../log.js";
-import { connectRedis, RedisUnavailableError } from "../node/redis.js";
+import { createLogger } from "../platform/log.js";
+import { connectRedis, RedisUnavailableError } from "../platform/redis.js";
 import { DEV_KEYS, DEV_ROLES } from "./accounts.js";
 import { deployLocal } from "./deploy-local.js";
 import { type DevnetL1, L1ReplayError, startDevnetL1 } from "./l1-journal.js";
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   await waitReady(apiUrl);
   await registerVault(apiUrl, l1.url, d);
   const vaultPort = await portOr(Number(env.EPHR_VAULT_PORT ?? 8650));
-  supervisor.add("watcher", child("sequencer/watcher/main.ts", [], { ...settings, EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!, EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"), EPHR_WATCHER_POLL_MS: "500" }));
+  supervisor.add("watcher", child("sequencer/services/watcher.ts", [], { ...settings, EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!, EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"), EPHR_WATCHER_POLL_MS: "500" }));
   supervisor.add("vault", child("vault/main.ts", [], { ...settings, EPHR_API_URL: apiUrl, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"), EPHR_VAULT_PORT: String(vaultPort) }));
   // "running" means the walkthrough can start: the vault too must be listening (it reads the ledger first)
   await waitFor(`http://127.0.0.1:${vaultPort}/health`, `the vault at port ${vaultPort}`);

@@ -13,7 +13,7 @@ import {
 } from "./categories.js";
 import { SYSTEM } from "./category-table.js";
 import { R4_RESOURCE_TYPES } from "./resource-types.js";
-import { expectFhirError, fixture } from "./test-support.js";
+import { expectFhirError, fixture } from "../testing/fhir.js";
 
 const label = (code: string, system: string = SYSTEM.ACT_CODE) => ({ system, code });
 const labelled = (resource: Record<string, unknown>, ...codes: string[]) => ({

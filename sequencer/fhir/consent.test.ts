@@ -7,7 +7,7 @@ import { CATEGORY, maskOf, NON_SENSITIVE_MASK } from "./categories.js";
 import { SYSTEM } from "./category-table.js";
 import { consentFromGrant, consentFromRevoke, type GrantTerms, translateConsent } from "./consent.js";
 import { MAX_FHIR_SECONDS } from "./time.js";
-import { expectFhirError, fixture, fixtureText, GUARDIAN, HOSPITAL, LAB, NOW, PATIENT } from "./test-support.js";
+import { expectFhirError, fixture, fixtureText, GUARDIAN, HOSPITAL, LAB, NOW, PATIENT } from "../testing/fhir.js";
 
 const END_OF_2026 = 1_798_761_600; // 2027-01-01T00:00:00Z: the first second after "2026-12-31"
 const translate = (consent: unknown) => translateConsent(consent, { now: NOW });

@@ -7,7 +7,7 @@ import { NON_SENSITIVE_MASK } from "./categories.js";
 import { CATEGORY } from "./category-table.js";
 import { prepareBundle, prepareResource } from "./import.js";
 import { readJson } from "./json.js";
-import { expectFhirError, fixture, fixtureText } from "./test-support.js";
+import { expectFhirError, fixture, fixtureText } from "../testing/fhir.js";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { FHIR_ERROR_CODES, FhirError } from "./errors.js";
 import { prepareResource } from "./import.js";
 import { MAX_JSON_BYTES, MAX_JSON_DEPTH, readJson } from "./json.js";
-import { expectFhirError, fixture, fixtureText } from "./test-support.js";
+import { expectFhirError, fixture, fixtureText } from "../testing/fhir.js";
 import { validateConsent, validateResource } from "./validate.js";
 
 const nested = (depth: number): unknown => {

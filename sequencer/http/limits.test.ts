@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { expect } from "chai";
-import { slowClient } from "../../test/support/slow-client.js";
+import { slowClient } from "../testing/slow-client.js";
 import { readBody } from "./body.js";
 import { closeServer, createLimitedServer, DEFAULT_HTTP_LIMITS, type HttpLimits, listen } from "./limits.js";
 

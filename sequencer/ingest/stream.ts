@@ -6,7 +6,7 @@
  * an entry read before a crash is read again after it.
  */
 import type { Redis } from "ioredis";
-import type { Verdict } from "../engine/verdicts.js";
+import type { Verdict } from "../execute/verdicts.js";
 import type { RedisKeys } from "./keys.js";
 import { type IngestMessage, parseIngest, type ReplyMessage, type WireTx } from "./wire.js";
 

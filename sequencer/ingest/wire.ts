@@ -5,7 +5,7 @@
  */
 import type { Address, Hex } from "viem";
 import { z } from "zod";
-import type { Verdict } from "../engine/verdicts.js";
+import type { Verdict } from "../execute/verdicts.js";
 import { MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
 
 export interface WireTx {

@@ -9,7 +9,7 @@ import { recoverSigner } from "../protocol/sign.js";
 import { buildVectors, PATHS_IN_FULL, type VectorFile } from "../testing/vectors.js";
 import { executeFromWitnesses } from "./chunk.js";
 import { treeWrite, nodeHash, type TreeNode } from "./smt.js";
-import { FRAUD_KIND, judgeLeaf } from "./fraud.js";
+import { FRAUD_KIND, judgeLeaf } from "../prove/judge.js";
 import { witnessFromJson } from "./witness-codec.js";
 import { InvalidProofError, WITNESS_FAULT } from "./witness-errors.js";
 

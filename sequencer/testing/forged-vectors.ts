@@ -21,7 +21,7 @@ import { signTx } from "../protocol/sign.js";
 import type { SignedTx, Tx } from "../protocol/types.js";
 import { type Witness, TreeState } from "../state/access.js";
 import { executeFromWitnesses } from "../state/chunk.js";
-import { judgeLeaf } from "../state/fraud.js";
+import { judgeLeaf } from "../prove/judge.js";
 import { Branch, Leaf, nodeHash, treeLeaves, treeProve, type TreeNode } from "../state/smt.js";
 import { applyTx } from "../state/transition.js";
 import { runChunk } from "../state/chunk.js";

@@ -33,7 +33,7 @@ import { TreeState } from "../state/access.js";
 import { runChunk } from "../state/chunk.js";
 import { treeGet, treeLeaves } from "../state/smt.js";
 import { applyTx } from "../state/transition.js";
-import { FRAUD_KIND, type FraudKind, judgeLeaf } from "../state/fraud.js";
+import { FRAUD_KIND, type FraudKind, judgeLeaf } from "../prove/judge.js";
 import { witnessToJson, type WitnessJson } from "../state/witness-codec.js";
 import { TEST_DOMAIN, TEST_REGISTRAR, testAccount, type TestAccount } from "./accounts.js";
 import { buildForgedVectors, type ForgedWitnessVector } from "./forged-vectors.js";

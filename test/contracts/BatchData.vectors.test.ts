@@ -14,7 +14,7 @@ import { fromHex, toHex } from "../../sequencer/protocol/bytes.js";
 import { MAX_BATCH_CHUNKS } from "../../sequencer/protocol/constants.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import type { BatchDataVector, VectorFile } from "../../sequencer/testing/vectors.js";
-import { deployRollup, type Deployed, l1Now } from "../support/rollup-fixture.js";
+import { deployRollup, type Deployed, l1Now } from "../../sequencer/testing/rollup-fixture.js";
 import { expectRevert } from "../support/revert.js";
 
 const file: VectorFile = JSON.parse(readFileSync(new URL("../vectors/protocol.json", import.meta.url), "utf8"));

@@ -4,9 +4,9 @@ import { toHex } from "../../sequencer/protocol/bytes.js";
 import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
 import { MAX_BATCH_CHUNKS, REJECT } from "../../sequencer/protocol/constants.js";
 import { forcedInboxAbi } from "../../sequencer/l1/contracts.generated.js";
-import { claimAgainstLeaf } from "../../sequencer/watcher/prove.js";
-import { Actors } from "../support/actors.js";
-import { deployRollup, type Deployed, l1Now, leafOf, prove, submit } from "../support/rollup-fixture.js";
+import { claimAgainstLeaf } from "../../sequencer/prove/fraud-proof.js";
+import { Actors } from "../../sequencer/testing/actors.js";
+import { deployRollup, type Deployed, l1Now, leafOf, prove, submit } from "../../sequencer/testing/rollup-fixture.js";
 import { expectRevert } from "../support/revert.js";
 
 const DAY = 86_400;

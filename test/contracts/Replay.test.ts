@@ -4,8 +4,8 @@ import { domainSeparator } from "../../sequencer/protocol/eip712.js";
 import { consentKey } from "../../sequencer/protocol/keys.js";
 import { recoverSigner } from "../../sequencer/protocol/sign.js";
 import { treeGet } from "../../sequencer/state/smt.js";
-import { Actors } from "../support/actors.js";
-import { deployRollup, l1Now, prove, submit } from "../support/rollup-fixture.js";
+import { Actors } from "../../sequencer/testing/actors.js";
+import { deployRollup, l1Now, prove, submit } from "../../sequencer/testing/rollup-fixture.js";
 
 const DAY = 86_400;
 

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { toHex, type Word } from "../../sequencer/protocol/bytes.js";
 import { batchHeaderHash, encodeBatchData } from "../../sequencer/protocol/batch.js";
 import { domainSeparator } from "../../sequencer/protocol/eip712.js";
-import { Actors } from "../support/actors.js";
-import { deployRollup, type Deployed, l1Now, submit } from "../support/rollup-fixture.js";
+import { Actors } from "../../sequencer/testing/actors.js";
+import { deployRollup, type Deployed, l1Now, submit } from "../../sequencer/testing/rollup-fixture.js";
 import { expectRevert } from "../support/revert.js";
 
 const DAY = 86_400;

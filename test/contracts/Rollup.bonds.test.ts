@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { parseEventLogs } from "viem";
 import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
-import { Actors, highS } from "../support/actors.js";
-import { deployRollup, type Deployed, l1Now, prove, submit } from "../support/rollup-fixture.js";
+import { Actors, highS } from "../../sequencer/testing/actors.js";
+import { deployRollup, type Deployed, l1Now, prove, submit } from "../../sequencer/testing/rollup-fixture.js";
 import { expectRevert } from "../support/revert.js";
 
 const DAY = 86_400;

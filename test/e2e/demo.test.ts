@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import type { startVault } from "../../vault/main.js";
 import { runDemo } from "../../scripts/demo-story.js";
-import { type Devnet, registerTestVault, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
+import { type Devnet, registerTestVault, startDevnet, startInProcess, startTestVault } from "../../sequencer/testing/devnet.js";
 
 describe("end to end: the patient, hospital and specialist walkthrough", function () {
   this.timeout(180_000);

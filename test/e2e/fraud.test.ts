@@ -13,11 +13,11 @@ import { fromHex } from "../../sequencer/protocol/bytes.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { chainFor } from "../../sequencer/l1/chain.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
-import { FRAUD_KIND_NAME } from "../../sequencer/state/fraud.js";
+import { FRAUD_KIND_NAME } from "../../sequencer/prove/judge.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type BadKind, DishonestProposer } from "../support/dishonest.js";
 import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
-import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../support/devnet.js";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../../sequencer/testing/devnet.js";
 
 const SCENARIOS: { kind: BadKind; expect: string }[] = [
   { kind: "wrong root", expect: "WrongRoot" },

@@ -15,7 +15,7 @@ import { chainFor } from "../../sequencer/l1/chain.js";
 import { forcedInboxAbi, rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../support/devnet.js";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../../sequencer/testing/devnet.js";
 
 const who = (n: string) => signerOf(privateKeyToAccount(testAccount(n).privateKey));
 const addr = (n: string) => testAccount(n).address;

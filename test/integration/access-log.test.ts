@@ -20,7 +20,7 @@ import type { LogAccess } from "../../sequencer/protocol/types.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { ensureVaultRegistered } from "../../sequencer/devnet/vault-registration.js";
-import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
+import { type Devnet, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 import { deliverAll, type LoadTx } from "../support/load.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;

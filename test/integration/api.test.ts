@@ -12,7 +12,7 @@ import { domainSeparator } from "../../sequencer/protocol/eip712.js";
 import { signTx } from "../../sequencer/protocol/sign.js";
 import type { Tx } from "../../sequencer/protocol/types.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
+import { type Devnet, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 
 const signer = (name: string) => signerOf(privateKeyToAccount(testAccount(name).privateKey));
 const addr = (name: string) => testAccount(name).address;

@@ -14,7 +14,7 @@ import { EphrClient, signerOf } from "../../sdk/client.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { freePort } from "../../sequencer/devnet/ports.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { sleep } from "../support/devnet.js";
+import { sleep } from "../../sequencer/testing/devnet.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 

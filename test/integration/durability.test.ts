@@ -13,7 +13,7 @@ import { Store } from "../../sequencer/store/store.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
 import { type CuttableProxy, startProxy } from "../support/proxy.js";
-import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../support/devnet.js";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../../sequencer/testing/devnet.js";
 
 const CLINIC = testAccount("clinic").address;
 const FAR = Math.floor(Date.now() / 1000) + 365 * 86_400;

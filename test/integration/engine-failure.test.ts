@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { privateKeyToAccount } from "viem/accounts";
 import { signerOf } from "../../sdk/client.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
+import { type Devnet, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 
 const signer = (name: string) => signerOf(privateKeyToAccount(testAccount(name).privateKey));
 const now = () => Math.floor(Date.now() / 1000);

@@ -16,7 +16,7 @@ import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { fromHex } from "../../sequencer/protocol/bytes.js";
 import { signTx } from "../../sequencer/protocol/sign.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../support/devnet.js";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../../sequencer/testing/devnet.js";
 import { forgeIngest } from "../support/forged-ingest.js";
 import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
 

@@ -7,9 +7,9 @@ import { privateKeyToAccount } from "viem/accounts";
 import { signerOf } from "../../sdk/client.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type Devnet, sleep, startDevnet, startInProcess } from "../support/devnet.js";
+import { type Devnet, sleep, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 import { startProxy } from "../support/proxy.js";
-import { loadConfig } from "../../sequencer/config/config.js";
+import { loadConfig } from "../../sequencer/platform/config.js";
 
 const signer = (n: string) => signerOf(privateKeyToAccount(testAccount(n).privateKey));
 const now = () => Math.floor(Date.now() / 1000);

@@ -8,7 +8,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { signerOf } from "../../sdk/client.js";
 import { isEphrError } from "../../sdk/errors.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
+import { type Devnet, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -18,7 +18,7 @@ import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type Devnet, startDevnet, startInProcess } from "../support/devnet.js";
+import { type Devnet, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const registrar = signerOf(privateKeyToAccount(DEV_KEYS[DEV_ROLES.registrar]!));

@@ -23,7 +23,7 @@ import type { startVault } from "../../vault/main.js";
 import { ObjectStoreError, S3ObjectStore } from "../../vault/objects.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { ensureVaultRegistered } from "../../sequencer/devnet/vault-registration.js";
-import { type Devnet, registerTestVault, startDevnet, startInProcess, startTestVault } from "../support/devnet.js";
+import { type Devnet, registerTestVault, startDevnet, startInProcess, startTestVault } from "../../sequencer/testing/devnet.js";
 
 interface Person {
   signer: TypedDataSigner;

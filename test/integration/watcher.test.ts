@@ -10,12 +10,12 @@ import { expect } from "chai";
 import type { PublicClient } from "viem";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
-import { createLogger } from "../../sequencer/log.js";
-import type { Alert } from "../../sequencer/watcher/alert.js";
-import { WatcherStore } from "../../sequencer/watcher/store.js";
-import { Watcher } from "../../sequencer/watcher/watcher.js";
-import { Actors, highS } from "../support/actors.js";
-import { deployRollup, type Deployed, l1Now, prove, submit } from "../support/rollup-fixture.js";
+import { createLogger } from "../../sequencer/platform/log.js";
+import type { Alert } from "../../sequencer/watch/alert.js";
+import { WatcherStore } from "../../sequencer/watch/checkpoint.js";
+import { Watcher } from "../../sequencer/watch/watcher.js";
+import { Actors, highS } from "../../sequencer/testing/actors.js";
+import { deployRollup, type Deployed, l1Now, prove, submit } from "../../sequencer/testing/rollup-fixture.js";
 
 const DAY = 86_400;
 

@@ -11,7 +11,7 @@ import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
 import { signingDigest, txHash } from "../../sequencer/protocol/eip712.js";
 import { redisKeys } from "../../sequencer/ingest/keys.js";
 import type { SignedTx } from "../../sequencer/protocol/types.js";
-import type { Devnet } from "./devnet.js";
+import type { Devnet } from "../../sequencer/testing/devnet.js";
 
 /** Queue `stx` on `d`'s ingest stream as if a front-end had recovered `claimedSigner` from it; returns its hash. */
 export async function forgeIngest(d: Devnet, sep: Uint8Array, stx: SignedTx, claimedSigner: Address): Promise<Hex> {

@@ -10,7 +10,7 @@ import { toHex, type Word } from "../../protocol/bytes.js";
 import { type BatchData, type BatchHeader, encodeBatchData } from "../../protocol/batch.js";
 import { domainSeparator } from "../../protocol/eip712.js";
 import { rollupAbi } from "../../l1/contracts.generated.js";
-import { argString, type ProveFraudCall } from "../../state/fraud-proof.js";
+import { argString, type ProveFraudCall } from "../../prove/judge-proof.js";
 import type { SolidityError } from "../../state/witness-errors.js";
 import { TEST_REGISTRAR } from "../accounts.js";
 

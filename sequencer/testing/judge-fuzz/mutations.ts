@@ -6,8 +6,8 @@
  */
 import type { Hex } from "viem";
 import { fromHex, toHex, type Word, ZERO_WORD } from "../../protocol/bytes.js";
-import { FRAUD_KIND } from "../../state/fraud.js";
-import type { ProveFraudCall } from "../../state/fraud-proof.js";
+import { FRAUD_KIND } from "../../prove/judge.js";
+import type { ProveFraudCall } from "../../prove/judge-proof.js";
 import type { Witness } from "../../state/access.js";
 import type { SmtProof } from "../../state/proof.js";
 import { witnessFromAbi, witnessToAbi } from "../../state/witness-codec.js";

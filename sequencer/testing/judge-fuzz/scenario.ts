@@ -21,7 +21,7 @@ import type { SignedTx, Tx } from "../../protocol/types.js";
 import { TreeState } from "../../state/access.js";
 import { type TreeNode, treeGet, treeWrite } from "../../state/smt.js";
 import { applyTx, type ExecutionContext } from "../../state/transition.js";
-import type { PostedLeaf } from "../../watcher/prove.js";
+import type { PostedLeaf } from "../../prove/fraud-proof.js";
 import { TEST_REGISTRAR, testAccount } from "../accounts.js";
 
 const DAY = 86_400;

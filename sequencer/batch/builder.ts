@@ -1,0 +1,121 @@
+/**
+ * Assembling a batch: execute candidate transactions on the state in order, drop the invalid ones
+ * (an invalid transaction in a posted batch is fraud), pack the valid ones into chunks, and record per
+ * leaf what a fraud proof against it would need (its pre-state). Forced inbox entries come first and
+ * are included whether valid or not (an invalid one is a no-op). Pure.
+ */
+import { type Word } from "../protocol/bytes.js";
+import { decodeChunkBody } from "../protocol/codec.js";
+import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
+import { type BatchData, type Chunk } from "../protocol/batch.js";
+import { keccak256 } from "../protocol/hash.js";
+import type { SignedTx } from "../protocol/types.js";
+import type { TreeState } from "../state/access.js";
+import type { TreeNode } from "../state/smt.js";
+import { applyTx, type ExecutionContext, type TxOutcome } from "../state/transition.js";
+import { ChunkPacker } from "./chunk-packer.js";
+
+/** One leaf of an assembled batch. */
+export interface LeafRecord {
+  forced: boolean;
+  body: Uint8Array;
+  txs: SignedTx[];
+  preRoot: Word;
+  postRoot: Word;
+  /** the state tree before this leaf: a fraud proof's witnesses are built from it */
+  preState: TreeNode | null;
+  /** for a forced leaf, its inbox index */
+  inboxIndex?: number;
+}
+
+export interface AssembledBatch {
+  timestamp: number;
+  prevRoot: Word;
+  leaves: LeafRecord[];
+  data: BatchData;
+  /** inbox index of the first forced leaf (when there are forced leaves) */
+  inboxStart: number | null;
+}
+
+
+export class BatchAssembler {
+  private readonly prevRoot: Word;
+  private readonly leaves: LeafRecord[] = [];
+  private packer = new ChunkPacker();
+  private chunkPreState: TreeNode | null;
+  private chunkPreRoot: Word;
+  private inboxStart: number | null = null;
+
+  constructor(
+    private readonly state: TreeState,
+    readonly ctx: ExecutionContext,
+  ) {
+    this.prevRoot = state.rootHash;
+    this.chunkPreState = state.root;
+    this.chunkPreRoot = this.prevRoot;
+  }
+
+  /** Execute a forced inbox entry (a one-transaction body); only before any regular transaction. */
+  addForced(body: Uint8Array, inboxIndex: number): TxOutcome {
+    if (this.packer.size > 0 || this.leaves.some((l) => !l.forced)) {
+      throw new Error("forced inbox entries must precede the batch's regular transactions");
+    }
+    if (this.leaves.length >= MAX_BATCH_CHUNKS) throw new Error(`a batch holds at most ${MAX_BATCH_CHUNKS} leaves`);
+    if (this.inboxStart === null) this.inboxStart = inboxIndex;
+    const [stx] = decodeChunkBody(body);
+    const preState = this.state.root;
+    const preRoot = this.state.rootHash;
+    const outcome = applyTx(this.state, stx!, this.ctx);
+    if (!outcome.ok) this.state.root = preState;
+    this.leaves.push({ forced: true, body, txs: [stx!], preRoot, postRoot: this.state.rootHash, preState, inboxIndex });
+    this.chunkPreState = this.state.root;
+    this.chunkPreRoot = this.state.rootHash;
+    return outcome;
+  }
+
+  /** Execute a candidate; a valid one joins the batch, an invalid one leaves the state as it was. */
+  addTx(stx: SignedTx): TxOutcome {
+    const before = this.state.root;
+    const beforeHash = this.packer.fits(stx) ? null : this.state.rootHash;
+    const outcome = applyTx(this.state, stx, this.ctx);
+    if (!outcome.ok) {
+      this.state.root = before;
+      return outcome;
+    }
+    if (beforeHash !== null) {
+      this.closeChunk(beforeHash);
+      this.chunkPreState = before;
+      this.chunkPreRoot = beforeHash;
+    }
+    this.packer.add(stx);
+    return outcome;
+  }
+
+
+  /** Close the batch. */
+  seal(): AssembledBatch {
+    if (this.packer.size > 0) this.closeChunk(this.state.rootHash);
+    if (this.leaves.length === 0) throw new Error("an empty batch cannot be sealed");
+    const forced = this.leaves.filter((l) => l.forced);
+    const chunks: Chunk[] = this.leaves.filter((l) => !l.forced).map((l) => ({ postRoot: l.postRoot, body: l.body }));
+    return {
+      timestamp: this.ctx.timestamp,
+      prevRoot: this.prevRoot,
+      leaves: this.leaves.slice(),
+      data: { forcedPostRoots: forced.map((l) => l.postRoot), chunks },
+      inboxStart: this.inboxStart,
+    };
+  }
+
+  private closeChunk(postRoot: Word): void {
+    const body = this.packer.encode();
+    this.leaves.push({ forced: false, body, txs: this.packer.txs.slice(), preRoot: this.chunkPreRoot, postRoot, preState: this.chunkPreState });
+    this.packer = new ChunkPacker();
+  }
+}
+
+/** keccak256 of each forced leaf's body, as Rollup reads them from the inbox. */
+export function forcedBodyHashes(b: AssembledBatch): Word[] {
+  return b.leaves.filter((l) => l.forced).map((l) => keccak256(l.body));
+}
+

@@ -1,0 +1,278 @@
+/**
+ * The API front-end: JSON-RPC 2.0 over HTTP (single and batch requests), /health, /ready, /metrics.
+ * Stateless: it validates and recovers signers (admission.ts), hands transactions to the sequencer
+ * through Redis and answers only once the sequencer has durably executed them; read methods are
+ * forwarded to the sequencer's query server. docs/api.md documents every method and error.
+ */
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Logger } from "../platform/log.js";
+import type { Metrics } from "../platform/metrics.js";
+import { type IngestClient, SequencerUnavailableError } from "./stream.js";
+import type { WireTx } from "./wire.js";
+import { ClientGoneError, isJsonRequest, parseJson, readBody } from "../http/body.js";
+import { closeServer, createLimitedServer, type HttpLimits, listen } from "../http/limits.js";
+import { admit, type ChainDomain } from "./admission.js";
+import { RpcError, rejectionError } from "../errors/rpc.js";
+import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
+
+const READ_METHODS = new Set([
+  "ephr_getTransactionReceipt",
+  "ephr_getConsent",
+  "ephr_getRecord",
+  "ephr_getNonce",
+  "ephr_getDelegate",
+  "ephr_getEncryptionKey",
+  "ephr_getAccessLog",
+  "ephr_getVault",
+  "ephr_getBatch",
+  "ephr_chainInfo",
+  "ephr_getPatientHistory",
+]);
+
+export interface ApiDeps {
+  domain: ChainDomain;
+  ingest: IngestClient;
+  /** where read methods go: the sequencer's query server (null while there is none); `fresh`: not from a cache */
+  queryUrl: (fresh?: boolean) => Promise<string | null>;
+  /** how long no sequencer has held the lease, when that is long enough to refuse sends (else 0) */
+  sequencerAbsentMs: () => number;
+  ready: () => Promise<boolean>;
+  metrics: Metrics;
+  log: Logger;
+  maxBodyBytes: number;
+  maxRequestTxs: number;
+  /** timeouts, connection limits, JSON nesting (sequencer/http/limits.ts) */
+  limits: HttpLimits;
+}
+
+type Response = { jsonrpc: "2.0"; id: string | number | null; result?: unknown; error?: unknown };
+
+export async function startApiServer(deps: ApiDeps, host: string, port: number): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const busy = rpcError(null, new RpcError("TooManyConnections", `this client address holds more than ${deps.limits.httpMaxConnectionsPerClient} connections: close some, or send calls in one batch request`));
+  const server = createLimitedServer(deps.limits, (req, res) => void handle(deps, req, res), { contentType: "application/json", body: JSON.stringify(busy) });
+  const actual = await listen(server, host, port);
+  return { server, port: actual, close: () => closeServer(server) };
+}
+
+async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = process.hrtime.bigint();
+  try {
+    if (req.method === "GET") return await handleGet(deps, req, res);
+    if (req.method !== "POST") return send(res, 405, { error: "use POST for JSON-RPC, GET for /health, /ready, /metrics" });
+    if (!isJsonRequest(req)) {
+      req.resume();
+      const type = JSON.stringify(req.headers["content-type"] ?? "none");
+      return send(res, 415, rpcError(null, new RpcError("UnsupportedMediaType", `a JSON-RPC request is sent as Content-Type application/json, not ${type}`)));
+    }
+    const body = await readBody(req, deps.maxBodyBytes);
+    if (body === null) {
+      return send(res, 413, rpcError(null, new RpcError("BodyTooLarge", `request body exceeds ${deps.maxBodyBytes} bytes`)));
+    }
+    const parsed = parseJson(body, deps.limits.maxJsonDepth);
+    if (!parsed.ok) return send(res, 200, rpcError(null, new RpcError("ParseError", "the body is not valid JSON")));
+    const out = await dispatch(deps, parsed.value, parsed.tooDeep);
+    if (out === undefined) {
+      res.writeHead(204).end();
+      return;
+    }
+    sendText(res, 200, serialise(deps, out));
+  } catch (e) {
+    if (e instanceof ClientGoneError) return; // cut or gone before its body ended: nothing was dispatched
+    // Reached only by a bug before any call was dispatched (dispatch answers each call on its own):
+    // no transaction of this request was handed to the sequencer.
+    deps.log.error({ err: e }, "api request failed");
+    if (!res.headersSent) send(res, 500, rpcError(null, new RpcError("Internal", "internal error")));
+  } finally {
+    deps.metrics.apiLatency.observe({ kind: req.method ?? "?" }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+async function handleGet(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0];
+  if (path === "/health") return send(res, 200, { status: "ok" });
+  if (path === "/ready") {
+    const ok = await deps.ready().catch(() => false);
+    return send(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready: no sequencer holds the lease, or Redis is unreachable" });
+  }
+  if (path === "/metrics") {
+    res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
+    res.end(await deps.metrics.registry.metrics());
+    return;
+  }
+  send(res, 404, { error: `no such path ${path}; POST JSON-RPC to /` });
+}
+
+/**
+ * Handle a single request or a batch; sendTransaction calls of a batch go to the sequencer together.
+ * Each call is answered on its own: a call that is malformed, too deep, or trips a bug here gets its own
+ * error, never the others' (a batch's sends may already be executed: their hashes must reach the
+ * client). Notifications (valid calls without an id) are never answered, as JSON-RPC 2.0 requires.
+ */
+async function dispatch(deps: ApiDeps, body: unknown, tooDeep: Set<number> | boolean): Promise<Response | Response[] | undefined> {
+  const batch = Array.isArray(body);
+  const calls = batch ? (body as unknown[]) : [body];
+  if (batch && calls.length === 0) return rpcError(null, new RpcError("InvalidRequest", "empty batch"));
+  if (calls.length > deps.maxRequestTxs) {
+    return rpcError(null, new RpcError("TooManyTransactions", `a batch request holds at most ${deps.maxRequestTxs} calls, got ${calls.length}`));
+  }
+  const responses: (Response | undefined)[] = new Array(calls.length);
+  const silent: boolean[] = new Array(calls.length).fill(false);
+  const sends: { i: number; req: RpcRequest; wire: WireTx }[] = [];
+  const reads: { i: number; req: RpcRequest }[] = [];
+  const now = Date.now();
+  calls.forEach((raw, i) => {
+    try {
+      if (tooDeep === true || (tooDeep instanceof Set && tooDeep.has(i))) {
+        // Never handed to code that walks it (zod, JSON.stringify): only its top-level members are read.
+        const envelope = envelopeOf(raw);
+        silent[i] = envelope === "notification";
+        deps.metrics.apiRequests.inc({ method: "unknown", outcome: "received" });
+        responses[i] = rpcError(idOf(raw), new RpcError(envelope === "invalid" ? "InvalidRequest" : "InvalidParams", `the call nests arrays and objects deeper than ${deps.limits.maxJsonDepth} levels`));
+        return;
+      }
+      const r = rpcRequestSchema.safeParse(raw);
+      if (!r.success) {
+        responses[i] = rpcError(idOf(raw), new RpcError("InvalidRequest", `invalid JSON-RPC 2.0 request: ${r.error.issues.map((x) => `${x.path.join(".") || "request"}: ${x.message}`).join("; ")}`));
+        return;
+      }
+      const req = r.data;
+      silent[i] = req.id === undefined;
+      deps.metrics.apiRequests.inc({ method: READ_METHODS.has(req.method) || req.method === "ephr_sendTransaction" ? req.method : "unknown", outcome: "received" });
+      if (req.method === "ephr_sendTransaction") {
+        try {
+          sends.push({ i, req, wire: admit(firstParam(req), deps.domain, now) });
+        } catch (e) {
+          if (!(e instanceof RpcError)) throw e;
+          deps.metrics.txs.inc({ outcome: e.kind });
+          responses[i] = rpcError(req.id ?? null, e);
+        }
+      } else if (READ_METHODS.has(req.method)) {
+        reads.push({ i, req });
+      } else {
+        responses[i] = rpcError(req.id ?? null, new RpcError("MethodNotFound", `no method ${req.method}; see docs/api.md`));
+      }
+    } catch (e) {
+      deps.log.error({ err: e, call: i }, "api call failed");
+      responses[i] = rpcError(idOf(raw), new RpcError("Internal", "internal error while checking this call; it was not executed"));
+    }
+  });
+  await Promise.all([sendAll(deps, sends, responses), readAll(deps, reads, responses)]);
+  const out = responses.filter((r, i) => r !== undefined && !silent[i]) as Response[];
+  if (!batch) return out[0];
+  return out.length === 0 ? undefined : out;
+}
+
+/** What the top-level members of a call say it is, read without walking any nested value. */
+function envelopeOf(raw: unknown): "call" | "notification" | "invalid" {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return "invalid";
+  const r = raw as Record<string, unknown>;
+  if (r.jsonrpc !== "2.0" || typeof r.method !== "string" || r.method === "") return "invalid";
+  if (!("id" in r)) return "notification";
+  return typeof r.id === "string" || typeof r.id === "number" || r.id === null ? "call" : "invalid";
+}
+
+async function sendAll(deps: ApiDeps, sends: { i: number; req: RpcRequest; wire: WireTx }[], responses: (Response | undefined)[]): Promise<void> {
+  if (sends.length === 0) return;
+  const absent = deps.sequencerAbsentMs();
+  if (absent > 0) {
+    const err = new RpcError("SequencerUnavailable", `no sequencer has run for ${Math.round(absent / 1000)} s (the sequencer lease is free): nothing was queued; send again later`, { hashes: sends.map((s) => s.wire.h) });
+    for (const s of sends) responses[s.i] = rpcError(s.req.id ?? null, err);
+    return;
+  }
+  let verdicts;
+  try {
+    verdicts = await deps.ingest.submit(sends.map((s) => s.wire));
+  } catch (e) {
+    const err = e instanceof SequencerUnavailableError ? new RpcError("SequencerUnavailable", e.message, { hashes: sends.map((s) => s.wire.h) }) : new RpcError("Internal", "cannot reach the sequencer");
+    for (const s of sends) responses[s.i] = rpcError(s.req.id ?? null, err);
+    return;
+  }
+  sends.forEach((s, k) => {
+    const v = verdicts[k];
+    if (v === undefined) {
+      responses[s.i] = rpcError(s.req.id ?? null, new RpcError("Internal", "the sequencer returned no verdict for this transaction"));
+      return;
+    }
+    if (v.ok) {
+      deps.metrics.txs.inc({ outcome: "accepted" });
+      responses[s.i] = { jsonrpc: "2.0", id: s.req.id ?? null, result: v.hash };
+    } else {
+      deps.metrics.txs.inc({ outcome: v.reason });
+      responses[s.i] = rpcError(s.req.id ?? null, rejectionError(v.reason, v.message, { hash: v.hash, ...(v.data ?? {}) }));
+    }
+  });
+}
+
+async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], responses: (Response | undefined)[]): Promise<void> {
+  if (reads.length === 0) return;
+  const unavailable = (why: string) => {
+    for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("SequencerUnavailable", why));
+  };
+  const url = await deps.queryUrl().catch(() => null);
+  if (url === null) return unavailable("no sequencer is running (the sequencer lease is free)");
+  const ask = (u: string) => fetch(u, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
+  let body: string;
+  try {
+    body = JSON.stringify(reads.map((r) => ({ ...r.req, id: r.i })));
+  } catch (e) {
+    deps.log.error({ err: e }, "cannot serialise reads for the query server");
+    for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("Internal", "internal error while forwarding this read"));
+    return;
+  }
+  try {
+    // A sequencer that no longer answers may have been replaced since the holder was last read: ask
+    // the current holder once before giving up.
+    const res = await ask(url).catch(async (e: unknown) => {
+      const now = await deps.queryUrl(true).catch(() => null);
+      if (now === null || now === url) throw e;
+      return ask(now);
+    });
+    const answers = (await res.json().catch(() => null)) as Response[] | null;
+    if (!res.ok || !Array.isArray(answers)) {
+      for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("Internal", `the sequencer's query server refused the reads (HTTP ${res.status}): are the API's and the sequencer's request limits the same?`));
+      return;
+    }
+    for (const a of answers) {
+      const r = reads.find((x) => x.i === a.id);
+      if (r) responses[r.i] = { ...a, id: r.req.id ?? null };
+    }
+    for (const r of reads) responses[r.i] ??= rpcError(r.req.id ?? null, new RpcError("Internal", "the sequencer's query server gave no answer to this call"));
+  } catch (e) {
+    unavailable(`the sequencer's query server did not answer: ${(e as Error).message}`);
+  }
+}
+
+function idOf(raw: unknown): string | number | null {
+  if (typeof raw === "object" && raw !== null && "id" in raw) {
+    const id = (raw as { id: unknown }).id;
+    if (typeof id === "string" || typeof id === "number") return id;
+  }
+  return null;
+}
+
+function rpcError(id: string | number | null, e: RpcError): Response {
+  return { jsonrpc: "2.0", id, error: e.toJSON() };
+}
+
+/** The answers as JSON text, each on its own: one that cannot be serialised becomes an Internal error for its call alone. */
+function serialise(deps: ApiDeps, out: Response | Response[]): string {
+  const one = (r: Response) => {
+    try {
+      return JSON.stringify(r);
+    } catch (e) {
+      deps.log.error({ err: e }, "cannot serialise an answer");
+      return JSON.stringify(rpcError(r.id, new RpcError("Internal", "internal error: the answer could not be serialised")));
+    }
+  };
+  return Array.isArray(out) ? `[${out.map(one).join(",")}]` : one(out);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  sendText(res, status, JSON.stringify(body));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+

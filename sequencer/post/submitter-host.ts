@@ -1,0 +1,122 @@
+/**
+ * Main-thread side of the submitter worker: answers its store requests, relays status changes,
+ * divergence reports and metrics, and hands it sealed batches.
+ */
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../platform/log.js";
+import type { Metrics } from "../platform/metrics.js";
+import type { Store } from "../store/store.js";
+import type { BatchRecord, BatchStatus } from "../store/records.js";
+import { batchDataOf } from "./batch-data.js";
+import type { SubmitterWorkerData } from "./submitter-worker.js";
+
+export interface SubmitterHost {
+  enqueue: (index: number, sealedAt: number) => void;
+  /** batches from `index` on were rebuilt: forget what was watched of them */
+  resynced: (index: number) => void;
+  /** enqueue every sealed batch now */
+  reconcileNow: () => void;
+  stop: () => Promise<void>;
+}
+
+/** Whether two records are the same batch: a resync reuses an index for a newly sealed batch. */
+export function sameBatch(a: BatchRecord, b: BatchRecord): boolean {
+  return a.index === b.index && a.sealedAt === b.sealedAt && a.prevRoot.toLowerCase() === b.prevRoot.toLowerCase() && a.postRoot.toLowerCase() === b.postRoot.toLowerCase();
+}
+
+/**
+ * Answer one of the submitter worker's store requests. The worker works on copies: a save of a batch
+ * that a resync has meanwhile deleted or rebuilt under the same index is refused (the worker's job
+ * fails and is retried against the store), never written over the new batch.
+ */
+export async function answerBookRequest(store: Store, op: string, args: unknown[]): Promise<unknown> {
+  switch (op) {
+    case "get":
+      return store.batch(args[0] as number);
+    case "list": {
+      const [from, statuses] = args as [number, BatchStatus[]];
+      return (await store.batchesFrom(from)).filter((b) => statuses.includes(b.status));
+    }
+    case "save": {
+      const b = args[0] as BatchRecord;
+      const stored = store.batch(b.index);
+      if (stored === undefined || !sameBatch(stored, b)) throw new Error(`batch ${b.index} was rebuilt or removed by a resync meanwhile: this write of the old batch is refused`);
+      const w = store.writer();
+      w.batch(b);
+      await store.commit(w);
+      return undefined;
+    }
+    case "data": {
+      const b = store.batch(args[0] as number);
+      if (b === undefined) throw new Error(`batch ${String(args[0])} is not in the store (removed by a resync)`);
+      return batchDataOf(store, b);
+    }
+    default:
+      throw new Error(`unknown store request ${op}`);
+  }
+}
+
+export async function startSubmitterWorker(
+  data: SubmitterWorkerData,
+  store: Store,
+  hooks: { log: Logger; metrics: Metrics; onStatus: (b: BatchRecord) => void; onDivergence: (index: number, why: string) => void; onRebuild: (index: number, why: string) => void },
+): Promise<SubmitterHost> {
+  const worker = new Worker(new URL("./submitter-worker.ts", import.meta.url), { workerData: data, execArgv: ["--import", "tsx"] });
+  let stopped = false;
+  const answer = (op: string, args: unknown[]) => answerBookRequest(store, op, args);
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on("message", (m: { t: string; id?: number; op?: string; args?: unknown[]; record?: BatchRecord; index?: number; why?: string; kind?: string; value?: number | null }) => {
+      switch (m.t) {
+        case "ready":
+          resolve();
+          break;
+        case "book":
+          answer(m.op!, m.args!).then(
+            (value) => worker.postMessage({ t: "reply", id: m.id, value }),
+            (e: Error) => worker.postMessage({ t: "reply", id: m.id, error: e.message }),
+          );
+          break;
+        case "status":
+          hooks.onStatus(m.record!);
+          break;
+        case "divergence":
+          hooks.onDivergence(m.index!, m.why!);
+          break;
+        case "rebuild":
+          hooks.onRebuild(m.index!, m.why!);
+          break;
+        case "metric":
+          if (m.kind === "gas") hooks.metrics.l1Gas.inc(m.value!);
+          if (m.kind === "posted") {
+            hooks.metrics.batches.inc({ status: "posted" });
+            if (m.value !== null && m.value !== undefined) hooks.metrics.batchLatency.observe(m.value);
+          }
+          if (m.kind === "final") hooks.metrics.batches.inc({ status: "final" });
+          break;
+      }
+    });
+    worker.once("error", (e) => {
+      hooks.log.error({ err: e.message }, "submitter worker failed");
+      reject(e);
+    });
+    worker.once("exit", (code) => {
+      if (!stopped) hooks.log.error({ code }, "submitter worker exited");
+    });
+  });
+  await ready;
+  return {
+    enqueue: (index, sealedAt) => worker.postMessage({ t: "enqueue", index, sealedAt }),
+    resynced: (index) => worker.postMessage({ t: "resynced", index }),
+    reconcileNow: () => worker.postMessage({ t: "reconcile" }),
+    stop: async () => {
+      stopped = true;
+      const done = new Promise<void>((resolve) => {
+        worker.on("message", (m: { t: string }) => m.t === "stopped" && resolve());
+        setTimeout(resolve, 5000).unref();
+      });
+      worker.postMessage({ t: "stop" });
+      await done;
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The L1 submitter in a worker thread: signing, hashing and JSON-RPC of 100 KB batch transactions run
+ * here, off the execution thread, so posting never waits behind execution and execution never waits
+ * behind posting. The batches stay in the main thread's store, reached through messages.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { Address, Hex } from "viem";
+import { l1Clients } from "../l1/chain.js";
+import { createLogger } from "../platform/log.js";
+import { connectRedis } from "../platform/redis.js";
+import type { BatchRecord, BatchStatus } from "../store/records.js";
+import { type BatchBook, Submitter } from "./submitter.js";
+
+export interface SubmitterWorkerData {
+  redisUrl: string;
+  queueName: string;
+  l1RpcUrl: string;
+  proposerKey: Hex;
+  rollup: Address;
+  confirmations: number;
+  feeBumpAfterMs: number;
+  pollMs: number;
+  logLevel: string;
+}
+
+const port = parentPort!;
+const data = workerData as SubmitterWorkerData;
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let nextId = 0;
+
+function ask<T>(op: string, args: unknown[]): Promise<T> {
+  const id = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    port.postMessage({ t: "book", id, op, args });
+  });
+}
+
+const book: BatchBook = {
+  get: (index: number) => ask<BatchRecord | undefined>("get", [index]),
+  list: (from: number, statuses: BatchStatus[]) => ask<BatchRecord[]>("list", [from, statuses]),
+  save: (b: BatchRecord) => ask<void>("save", [b]),
+  data: (b: BatchRecord) => ask<Hex>("data", [b.index]),
+};
+
+const log = createLogger("sequencer", data.logLevel);
+const redis = await connectRedis(data.redisUrl, log);
+const l1 = await l1Clients(data.l1RpcUrl, data.proposerKey);
+const submitter = new Submitter({
+  book,
+  redis,
+  queueName: data.queueName,
+  publicClient: l1.publicClient,
+  wallet: l1.walletClient! as never,
+  rollup: data.rollup,
+  confirmations: data.confirmations,
+  feeBumpAfterMs: data.feeBumpAfterMs,
+  pollMs: data.pollMs,
+  log,
+  metrics: {
+    gas: (gas) => port.postMessage({ t: "metric", kind: "gas", value: gas }),
+    posted: (s) => port.postMessage({ t: "metric", kind: "posted", value: s }),
+    final: () => port.postMessage({ t: "metric", kind: "final", value: 1 }),
+  },
+  onDivergence: (index, why) => port.postMessage({ t: "divergence", index, why }),
+  onRebuild: (index, why) => port.postMessage({ t: "rebuild", index, why }),
+  onStatus: (record) => port.postMessage({ t: "status", record }),
+});
+
+port.on("message", (m: { t: string; id?: number; value?: unknown; error?: string; index?: number; sealedAt?: number }) => {
+  if (m.t === "reply") {
+    const p = pending.get(m.id!);
+    pending.delete(m.id!);
+    if (m.error !== undefined) p?.reject(new Error(m.error));
+    else p?.resolve(m.value);
+  } else if (m.t === "enqueue") {
+    void submitter.enqueue(m.index!, m.sealedAt ?? 0).catch((e) => log.warn({ err: (e as Error).message }, "cannot enqueue a batch; reconcile will"));
+  } else if (m.t === "reconcile") {
+    void submitter.reconcile().catch(() => undefined);
+  } else if (m.t === "resynced") {
+    submitter.resynced(m.index!);
+  } else if (m.t === "stop") {
+    void submitter.stop().then(() => {
+      redis.disconnect();
+      port.postMessage({ t: "stopped" });
+    });
+  }
+});
+
+await submitter.init();
+submitter.start();
+await submitter.reconcile();
+const reconcile = setInterval(() => void submitter.reconcile().catch(() => undefined), 10_000);
+reconcile.unref();
+port.postMessage({ t: "ready" });

@@ -1,0 +1,418 @@
+/**
+ * Posting sealed batches to L1, in order, exactly once each.
+ *
+ * - Own nonce management: each batch's transaction is signed locally with an explicit nonce, and the
+ *   signed bytes are stored *before* they are broadcast, so after a crash the same transaction is
+ *   rebroadcast (same hash) instead of a second one being made.
+ * - Before sending, the Rollup's tip is read: a batch already on L1 is recognised (its receipt is one
+ *   of our attempts) and not sent again; a tip that is not the batch's pre-root means L1 diverged from
+ *   us (a fraud revert or another proposer), which the sequencer node handles.
+ * - A transaction not mined after `feeBumpAfterMs` is replaced with the same nonce and higher fees.
+ * - A batch counts as posted after `confirmations` blocks; posted batches are re-checked until final,
+ *   and one whose transaction disappeared in a reorg is posted again.
+ *
+ * Jobs run on a BullMQ queue (one at a time, retried with exponential backoff while L1 is unreachable);
+ * the store is the source of truth, and `reconcile` re-enqueues whatever Redis may have lost.
+ */
+import { Queue, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { type Account, type Address, type Chain, encodeFunctionData, type Hex, keccak256, parseEventLogs, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from "viem";
+import type { Logger } from "../platform/log.js";
+import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
+import { rollupAbi } from "../l1/contracts.generated.js";
+import { receiptOrNull, REORG_DEPTH } from "../l1/chain.js";
+import { customErrorOf } from "../l1/errors.js";
+import { missingPredecessor } from "../execute/recovery.js";
+
+/** What the submitter reads and writes of the sequencer's batches (the store lives in the main thread). */
+export interface BatchBook {
+  get(index: number): Promise<BatchRecord | undefined>;
+  /** batches from `from` on (ascending) whose status is one of `statuses` */
+  list(from: number, statuses: BatchStatus[]): Promise<BatchRecord[]>;
+  save(b: BatchRecord): Promise<void>;
+  /** the batch's L1 data (the `data` argument of submitBatch) */
+  data(b: BatchRecord): Promise<Hex>;
+}
+
+export interface SubmitterMetrics {
+  gas: (gas: number) => void;
+  posted: (secondsSinceSealed: number | null) => void;
+  final: () => void;
+}
+
+export class DivergenceError extends Error {
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DivergenceError";
+  }
+}
+
+/** The proposer may not submit batches now (Rollup.canPropose is false): nothing was sent. */
+export class ProposerNotAllowedError extends Error {
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ProposerNotAllowedError";
+  }
+}
+
+export interface SubmitterDeps {
+  book: BatchBook;
+  redis: Redis;
+  queueName: string;
+  publicClient: PublicClient;
+  wallet: WalletClient<Transport, Chain, Account>;
+  rollup: Address;
+  confirmations: number;
+  feeBumpAfterMs: number;
+  pollMs: number;
+  log: Logger;
+  metrics: SubmitterMetrics;
+  /** L1 disagrees with our history from batch `index` on */
+  onDivergence: (index: number, why: string) => void;
+  /** batch `index` can never be posted as it is (too old, or it misses a due inbox entry): rebuild it */
+  onRebuild: (index: number, why: string) => void;
+  /** a batch changed status (posted, final, or back to sealed after a reorg) */
+  onStatus: (b: BatchRecord) => void;
+}
+
+export class Submitter {
+  private queue: Queue;
+  private worker: Worker | null = null;
+  private stopped = false;
+  private watchTimer: NodeJS.Timeout | null = null;
+  private workerConnection: Redis | null = null;
+  /** lowest batch index that may still need posting or watching (everything below is final) */
+  private floor = 0;
+  private nextNonce: number | null = null;
+  private feeCache: { at: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | null = null;
+  /** recently posted batches, re-checked for reorgs */
+  private recent: { index: number; txHash: Hex; block: bigint }[] = [];
+
+  constructor(private readonly d: SubmitterDeps) {
+    this.queue = new Queue(d.queueName, { connection: d.redis, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
+  }
+
+  start(): void {
+    this.workerConnection = this.d.redis.duplicate({ maxRetriesPerRequest: null });
+    this.workerConnection.on("error", () => undefined); // the main connection reports Redis trouble
+    this.worker = new Worker(this.d.queueName, (job: Job<{ index: number }>) => this.process(job.data.index), {
+      connection: this.workerConnection,
+      concurrency: 1,
+      settings: { backoffStrategy: (attempts: number) => Math.min(5_000, 250 * 2 ** Math.min(attempts, 5)) },
+    });
+    this.worker.on("failed", (job, err) => {
+      if (err instanceof DivergenceError) return;
+      this.d.log.warn({ batch: job?.data.index, err: err.message }, "posting a batch failed; retrying");
+    });
+    this.watchTimer = setInterval(() => void this.watch().catch((e) => this.d.log.warn({ err: (e as Error).message }, "L1 watch failed")), this.d.pollMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    await this.worker?.close().catch(() => undefined);
+    await this.queue.close().catch(() => undefined);
+    this.workerConnection?.disconnect();
+  }
+
+  /** Enqueue the posting of a sealed batch (idempotent). */
+  async enqueue(index: number, sealedAt = 0): Promise<void> {
+    // The seal time is part of the job id: after a resync a batch index is reused by a new batch.
+    await this.queue.add("post", { index }, { jobId: `post-${index}-${sealedAt}`, attempts: 1_000_000, backoff: { type: "custom" } });
+  }
+
+  /** Enqueue every sealed batch not yet posted (after a restart, or when Redis lost its queue). */
+  async reconcile(): Promise<void> {
+    for (const b of await this.d.book.list(this.floor, ["sealed"])) await this.enqueue(b.index, b.sealedAt ?? 0);
+  }
+
+  private async process(index: number): Promise<void> {
+    const b = await this.d.book.get(index);
+    if (b === undefined || b.status !== "sealed") return;
+    const { count, tip, allowed } = await this.readTip();
+    if (count > index) {
+      if (await this.findMined(b)) return;
+      this.diverged(index, `L1 already holds a batch ${index} that is not ours`);
+    }
+    if (count < index) await this.waitForPredecessor(Number(count), index);
+    if (tip.toLowerCase() !== b.prevRoot.toLowerCase()) this.diverged(index, `L1 tip ${tip} is not our batch ${index}'s pre-root ${b.prevRoot}`);
+    if (b.attempts.length > 0 && (await this.findMined(b))) return;
+    if (!allowed) throw await this.notAllowed(index);
+    await this.sendAndConfirm(b);
+  }
+
+  /** L1 holds `count` batches and ours is `index`: a divergence (missingPredecessor), or wait for batch `count`. */
+  private async waitForPredecessor(count: number, index: number): Promise<never> {
+    const d = missingPredecessor(count, await this.d.book.get(count), this.recent.some((r) => r.index === count));
+    if (d !== null) this.diverged(d.from, d.why);
+    throw new Error(`batch ${index - 1} is not on L1 yet`);
+  }
+
+  /**
+   * The proposer may not submit now (a fraud proof took its bond, its role was revoked, or it asked to
+   * withdraw): nothing is sent, since L1 would refuse it and charge the gas. The job retries, so posting
+   * resumes by itself once, say, a bond is deposited again.
+   */
+  private async notAllowed(index: number): Promise<Error> {
+    const account = this.d.wallet.account.address;
+    const [bond, required] = await Promise.all([
+      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondOf", args: [account] }),
+      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondAmount" }),
+    ]);
+    return new ProposerNotAllowedError(index, `the proposer ${account} may not propose now (Rollup.canPropose is false; bond ${bond.amount} of ${required} wei required${bond.withdrawalRequestedAt > 0n ? ", withdrawal requested" : ""}): batch ${index} waits (deposit a bond with depositBond, or check its PROPOSER_ROLE)`);
+  }
+
+  private diverged(index: number, why: string): never {
+    this.d.onDivergence(index, why);
+    throw new DivergenceError(index, why);
+  }
+
+  /** L1's batch count and tip, and whether we may propose (read together: one round trip). */
+  private async readTip(): Promise<{ count: bigint; tip: Hex; allowed: boolean }> {
+    const [count, tip, allowed] = await Promise.all([
+      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batchCount" }),
+      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "tipRoot" }),
+      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "canPropose", args: [this.d.wallet.account.address] }),
+    ]);
+    return { count, tip, allowed };
+  }
+
+  /** Whether one of the batch's attempts is mined; if so, record it once confirmed. */
+  private async findMined(b: BatchRecord): Promise<boolean> {
+    for (const a of b.attempts) {
+      const receipt = await receiptOrNull(this.d.publicClient, a.txHash);
+      if (receipt === null) continue;
+      if (receipt.status !== "success") continue;
+      await this.confirm(b, receipt.transactionHash, receipt.blockNumber);
+      return true;
+    }
+    return false;
+  }
+
+  private async sendAndConfirm(b: BatchRecord): Promise<void> {
+    const data = encodeFunctionData({ abi: rollupAbi, functionName: "submitBatch", args: [b.prevRoot, BigInt(b.timestamp), await this.d.book.data(b)] });
+    // The tip was just checked, so no simulation is spent on the common path; a revert is explained
+    // afterwards by replaying the call (waitForAny).
+    const gas = gasLimitFor(data, b.chunks.length);
+    let attempt = b.attempts.at(-1);
+    if (attempt !== undefined) {
+      const chainLatest = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "latest" });
+      if (attempt.nonce < chainLatest) attempt = undefined; // its nonce was used by another transaction
+    }
+    if (attempt === undefined) {
+      attempt = await this.sign(b, data, gas, await this.nonce(), null);
+    } else {
+      await this.broadcast(attempt.raw);
+    }
+    for (;;) {
+      if (this.stopped) throw new Error("submitter stopping");
+      const mined = await this.waitForAny(b, data, this.d.feeBumpAfterMs);
+      if (mined) {
+        this.nextNonce = attempt.nonce + 1;
+        return;
+      }
+      const fresh = (await this.d.book.get(b.index))!;
+      const used = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "latest" });
+      if (used > attempt.nonce) {
+        // The nonce is spent: by one of our attempts mined meanwhile, or by another transaction of this key.
+        if (await this.findMined(fresh)) return;
+        this.nextNonce = null;
+        attempt = await this.sign(fresh, data, gas, await this.nonce(), null);
+        this.d.log.warn({ batch: b.index, nonce: attempt.nonce }, "the batch transaction's nonce was used by another transaction: sent again with a new nonce");
+        continue;
+      }
+      attempt = await this.sign(fresh, data, gas, attempt.nonce, attempt);
+      this.d.log.info({ batch: b.index, nonce: attempt.nonce, maxFeePerGas: attempt.maxFeePerGas }, "batch transaction not mined yet: replaced with higher fees");
+    }
+  }
+
+  /** The proposer's next nonce: tracked locally, read from L1 (pending) when unknown. */
+  private async nonce(): Promise<number> {
+    const chainPending = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "pending" });
+    if (this.nextNonce === null || this.nextNonce < chainPending) this.nextNonce = chainPending;
+    return this.nextNonce;
+  }
+
+  /** Fee estimates, refreshed at most every two seconds. */
+  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    if (this.feeCache === null || Date.now() - this.feeCache.at > 2000) {
+      const f = await this.d.publicClient.estimateFeesPerGas();
+      this.feeCache = { at: Date.now(), maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+    }
+    return this.feeCache;
+  }
+
+  /** Sign (a fresh transaction, or a fee bump of `prev`), persist the attempt, then broadcast it. */
+  private async sign(b: BatchRecord, data: Hex, gas: bigint, nonce: number, prev: { maxFeePerGas: string; maxPriorityFeePerGas: string } | null) {
+    const fees = await this.fees();
+    let maxFeePerGas = fees.maxFeePerGas;
+    let maxPriorityFeePerGas = fees.maxPriorityFeePerGas;
+    if (prev !== null) {
+      const bump = (v: string) => (BigInt(v) * 1125n) / 1000n + 1n;
+      maxFeePerGas = maxFeePerGas > bump(prev.maxFeePerGas) ? maxFeePerGas : bump(prev.maxFeePerGas);
+      maxPriorityFeePerGas = maxPriorityFeePerGas > bump(prev.maxPriorityFeePerGas) ? maxPriorityFeePerGas : bump(prev.maxPriorityFeePerGas);
+    }
+    const raw = await this.d.wallet.signTransaction({ to: this.d.rollup, data, gas, nonce, maxFeePerGas, maxPriorityFeePerGas, type: "eip1559", chain: this.d.wallet.chain, account: this.d.wallet.account });
+    const attempt = { txHash: keccak256(raw), raw, nonce, maxFeePerGas: maxFeePerGas.toString(), maxPriorityFeePerGas: maxPriorityFeePerGas.toString(), sentAt: Date.now() };
+    const fresh = (await this.d.book.get(b.index))!;
+    fresh.attempts.push(attempt);
+    await this.d.book.save(fresh);
+    await this.broadcast(raw);
+    this.d.log.info({ batch: b.index, tx: attempt.txHash, nonce, txs: b.txCount, bytes: b.dataBytes }, "batch sent to L1");
+    return attempt;
+  }
+
+  private async broadcast(raw: Hex): Promise<void> {
+    try {
+      await this.d.publicClient.sendRawTransaction({ serializedTransaction: raw });
+    } catch (e) {
+      const m = (e as Error).message.toLowerCase();
+      if (m.includes("already known") || m.includes("already imported") || m.includes("nonce too low")) return;
+      // A development node mining on send reports a revert as a send error; the transaction is then
+      // mined (its nonce used) and its receipt says reverted: waitForAny explains and handles it.
+      if (m.includes("revert") && (await receiptOrNull(this.d.publicClient, keccak256(raw)).catch(() => null)) !== null) return;
+      throw e;
+    }
+  }
+
+  /** Wait up to `ms` for any attempt of the batch to be mined (and confirmed). */
+  private async waitForAny(b: BatchRecord, data: Hex, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    let attempts = b.attempts;
+    for (let round = 0; Date.now() < until && !this.stopped; round++) {
+      if (round > 0) attempts = (await this.d.book.get(b.index))?.attempts ?? attempts;
+      for (const a of attempts) {
+        const r = await receiptOrNull(this.d.publicClient, a.txHash);
+        if (r === null) continue;
+        if (r.status === "success") {
+          await this.confirm(b, r.transactionHash, r.blockNumber, r);
+          return true;
+        }
+        await this.explainRevert(b, data, r.blockNumber, a.txHash);
+      }
+      await new Promise((r) => setTimeout(r, round < 5 ? 20 : Math.min(250, this.d.pollMs)));
+    }
+    return false;
+  }
+
+  /** Replay a reverted batch transaction to name the Rollup's error; divergence stops posting. */
+  private async explainRevert(b: BatchRecord, data: Hex, block: bigint, txHash: Hex): Promise<never> {
+    let why = "unknown";
+    try {
+      await this.d.publicClient.call({ account: this.d.wallet.account, to: this.d.rollup, data, blockNumber: block - 1n });
+    } catch (e) {
+      const ce = customErrorOf(e);
+      if (ce?.name === "PrevRootMismatch") this.diverged(b.index, `L1 refused batch ${b.index}: its tip moved`);
+      why = ce ? `${ce.name}(${ce.args.join(", ")})` : (e as Error).message;
+      if (ce && ["TimestampTooOld", "InboxEntryDue", "TimestampTooEarly"].includes(ce.name)) {
+        this.d.onRebuild(b.index, `L1 refuses batch ${b.index} as it is (${why}): re-executing its transactions in a new batch`);
+        throw new DivergenceError(b.index, why);
+      }
+    }
+    throw new Error(`batch ${b.index} transaction ${txHash} reverted on L1: ${why}`);
+  }
+
+  /** Wait for the confirmations, then record the batch as posted with the header L1 emitted. */
+  private async confirm(b: BatchRecord, txHash: Hex, block: bigint, mined?: TransactionReceipt): Promise<void> {
+    // A mined receipt is one confirmation; wait for the block count when more are asked for.
+    while (this.d.confirmations > 1) {
+      const latest = await this.d.publicClient.getBlockNumber({ cacheTime: 0 });
+      if (latest - block + 1n >= BigInt(this.d.confirmations)) break;
+      await new Promise((r) => setTimeout(r, Math.min(500, this.d.pollMs)));
+    }
+    const receipt = this.d.confirmations > 1 || mined === undefined ? await this.d.publicClient.getTransactionReceipt({ hash: txHash }) : mined;
+    const [ev] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: "BatchSubmitted" });
+    if (!ev) throw new Error(`transaction ${txHash} emitted no BatchSubmitted`);
+    const header = ev.args.header;
+    if (Number(header.index) !== b.index || header.postRoot.toLowerCase() !== b.postRoot.toLowerCase()) {
+      this.diverged(b.index, `L1 recorded batch ${header.index} with root ${header.postRoot} for our batch ${b.index}`);
+    }
+    const blk = await this.d.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    const fresh = { ...b, attempts: (await this.d.book.get(b.index))?.attempts ?? b.attempts };
+    fresh.status = "posted";
+    fresh.l1 = { txHash, block: receipt.blockNumber.toString(), header: headerToJson(header), postedAt: Date.now(), gasUsed: receipt.gasUsed.toString(), submittedAt: Number(blk.timestamp) };
+    await this.d.book.save(fresh);
+    this.recent.push({ index: b.index, txHash, block: receipt.blockNumber });
+    this.d.metrics.gas(Number(receipt.gasUsed));
+    this.d.metrics.posted(fresh.sealedAt ? (Date.now() - fresh.sealedAt) / 1000 : null);
+    this.d.log.info({ batch: b.index, tx: txHash, block: receipt.blockNumber.toString(), gas: receipt.gasUsed.toString() }, "batch posted");
+    this.d.onStatus(fresh);
+  }
+
+  /** Batches from `index` on were rebuilt by a resync: stop watching the old ones. */
+  resynced(index: number): void {
+    this.recent = this.recent.filter((r) => r.index < index);
+    if (this.floor > index) this.floor = index;
+  }
+
+  /** Start from the store: the lowest batch not yet final, and the posted ones to watch for reorgs. */
+  async init(): Promise<void> {
+    const open = await this.d.book.list(0, ["sealed", "posted"]);
+    this.floor = open[0]?.index ?? (await this.d.book.list(0, ["final"])).length;
+    for (const b of open) if (b.status === "posted" && b.l1) this.recent.push({ index: b.index, txHash: b.l1.txHash, block: BigInt(b.l1.block) });
+  }
+
+  /**
+   * Posted batches: detect finality (the lowest posted batch first: finality is a prefix), and reorgs
+   * that removed a recently posted batch (then it is posted again). Batches deeper than REORG_DEPTH
+   * blocks are not re-checked for reorgs.
+   */
+  private async watch(): Promise<void> {
+    const latest = await this.d.publicClient.getBlockNumber({ cacheTime: 0 });
+    if (this.recent.length > 0) {
+      const count = await this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batchCount" });
+      for (const r of this.recent.slice()) {
+        if (BigInt(r.index) < count) continue;
+        const receipt = await receiptOrNull(this.d.publicClient, r.txHash);
+        this.recent = this.recent.filter((x) => x.index !== r.index);
+        const fresh = await this.d.book.get(r.index);
+        if (fresh === undefined || fresh.status !== "posted") continue;
+        if (receipt === null) {
+          this.d.log.warn({ batch: r.index, tx: r.txHash }, "posted batch vanished from L1 (reorg): posting it again");
+          fresh.status = "sealed";
+          delete fresh.l1;
+          await this.d.book.save(fresh);
+          this.d.onStatus(fresh);
+          await this.enqueue(r.index);
+        } else {
+          this.d.onDivergence(r.index, `batch ${r.index} is no longer live on L1 (reverted by a fraud proof?)`);
+        }
+      }
+      this.recent = this.recent.filter((r) => r.block + REORG_DEPTH >= latest);
+    }
+    for (;;) {
+      const b = await this.d.book.get(this.floor);
+      if (b === undefined || b.status !== "posted") return;
+      const final = await this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "isFinal", args: [BigInt(b.index)] });
+      if (!final) return;
+      b.status = "final";
+      await this.d.book.save(b);
+      this.d.metrics.final();
+      this.d.onStatus(b);
+      this.floor = b.index + 1;
+    }
+  }
+}
+
+
+/**
+ * A gas limit for submitBatch that always suffices: the larger of the EIP-7623 calldata floor and the
+ * standard calldata cost, plus a bound on execution (hashing every chunk, three storage slots, the
+ * event). Only used gas is paid; the limit just has to be high enough.
+ */
+export function gasLimitFor(data: Hex, leaves: number): bigint {
+  let zero = 0;
+  const bytes = (data.length - 2) / 2;
+  for (let i = 2; i < data.length; i += 2) if (data[i] === "0" && data[i + 1] === "0") zero++;
+  const nonZero = bytes - zero;
+  const floor = 10 * (zero + 4 * nonZero);
+  const standard = 4 * zero + 16 * nonZero;
+  const execution = 200_000 + 8 * bytes + 5_000 * leaves;
+  return BigInt(21_000 + Math.max(floor, standard + execution) + execution);
+}

@@ -1,0 +1,293 @@
+/**
+ * The read side of the JSON-RPC API, served by the sequencer process (which holds the state): receipts,
+ * state values with Merkle proofs against a chosen root (the latest soft root, the latest posted batch's
+ * or the latest final batch's), batches and chain information.
+ */
+import type { Address, Hex } from "viem";
+import { fromHex, toHex, type Word } from "../protocol/bytes.js";
+import { decodeChunkBody } from "../protocol/codec.js";
+import { TX_TYPE } from "../protocol/constants.js";
+import type { TxType } from "../protocol/types.js";
+import {
+  accessLogKey,
+  consentKey,
+  consentOf,
+  delegateExpiryOf,
+  delegateKey,
+  encryptionKeyKey,
+  nonceKey,
+  nonceOf,
+  recordKey,
+  recordOfPreimage,
+  vaultExpiryOf,
+  vaultKey,
+} from "../protocol/keys.js";
+import { z } from "zod";
+import { nodeHash, treeGet, treeProve, type TreeNode } from "../state/smt.js";
+import { witnessToJson } from "../state/witness-codec.js";
+import { RpcError } from "../errors/rpc.js";
+import { addressSchema, hex32Schema } from "../ingest/schemas.js";
+import type { Engine } from "../execute/engine.js";
+import { HistoryError, treeAfterBatch } from "../execute/undo.js";
+import type { Store } from "../store/store.js";
+import type { BatchRecord, TxIndex } from "../store/records.js";
+
+export interface ChainStatus {
+  chainId: number;
+  rollup: Address;
+  inbox: Address;
+  domainSeparator: Hex;
+  /** the Rollup's registrar (the one signer of RegisterVault) */
+  registrar: Address;
+  challengePeriod: number;
+  /** newest batch confirmed on L1, and newest final batch (null: none) */
+  postedBatch: number | null;
+  finalBatch: number | null;
+  l1Block: string | null;
+  l1Reachable: boolean;
+}
+
+export interface QueryDeps {
+  store: Store;
+  engine: Engine;
+  status: () => ChainStatus;
+  /**
+   * The newest state whose writes are all on disk, and its last chunk: earlier states are rebuilt from
+   * it with undo records, which exist on disk only up to there (the engine runs ahead of the disk).
+   */
+  durable: () => { tree: TreeNode | null; chunk: number };
+}
+
+const at = z.object({ at: z.enum(["latest", "posted", "final"]).default("latest") }).default({ at: "latest" });
+
+function params<T extends z.ZodTypeAny>(schema: T, raw: unknown, method: string): z.infer<T> {
+  const r = schema.safeParse(raw ?? []);
+  if (!r.success) throw new RpcError("InvalidParams", `invalid ${method} params: ${r.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ")}`);
+  return r.data;
+}
+
+/** A state view: the tree at a root and which L1 batch, if any, committed that root. */
+interface View {
+  tree: TreeNode | null;
+  root: Hex;
+  committed: { batch: number; status: string; l1TxHash: Hex | null; l1Block: string | null } | null;
+}
+
+export class Queries {
+  /** trees after batches no longer in the engine's memory, by batch and post-root (they never change) */
+  private readonly cache = new Map<string, TreeNode | null>();
+
+  constructor(private readonly d: QueryDeps) {}
+
+  handle(method: string, raw: unknown): unknown {
+    switch (method) {
+      case "ephr_getTransactionReceipt":
+        return this.receipt(params(z.tuple([hex32Schema]), raw, method)[0]);
+      case "ephr_getConsent": {
+        const [patient, grantee, opts] = params(z.tuple([addressSchema, addressSchema, at.optional()]), raw, method);
+        return this.prove(consentKey(patient, grantee), opts?.at ?? "latest", (v) => consentOf(v));
+      }
+      case "ephr_getRecord": {
+        const [patient, recordId, opts] = params(z.tuple([addressSchema, hex32Schema, at.optional()]), raw, method);
+        return this.prove(recordKey(patient, recordId), opts?.at ?? "latest", (_v, pre) => (pre ? recordOfPreimage(pre) : null));
+      }
+      case "ephr_getNonce": {
+        const [account, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+        return this.prove(nonceKey(account), opts?.at ?? "latest", (v) => nonceOf(v));
+      }
+      case "ephr_getDelegate": {
+        const [patient, delegate, opts] = params(z.tuple([addressSchema, addressSchema, at.optional()]), raw, method);
+        return this.prove(delegateKey(patient, delegate), opts?.at ?? "latest", (v) => ({ expiry: delegateExpiryOf(v) }));
+      }
+      case "ephr_getEncryptionKey": {
+        const [account, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+        return this.prove(encryptionKeyKey(account), opts?.at ?? "latest", (v) => toHex(v));
+      }
+      case "ephr_getAccessLog": {
+        const [patient, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+        return this.prove(accessLogKey(patient), opts?.at ?? "latest", (v) => ({ head: toHex(v) }));
+      }
+      case "ephr_getVault": {
+        const [vault, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+        return this.prove(vaultKey(vault), opts?.at ?? "latest", (v) => ({ expiry: vaultExpiryOf(v) }));
+      }
+      case "ephr_getBatch":
+        return this.batch(params(z.tuple([z.number().int().min(0)]), raw, method)[0]);
+      case "ephr_chainInfo":
+        return this.chainInfo();
+      case "ephr_getPatientHistory": {
+        const txType = z.enum(Object.keys(TX_TYPE) as [TxType, ...TxType[]]);
+        const options = z.strictObject({ types: z.array(txType).optional(), limit: z.number().int().min(1).max(10_000).optional(), fromSeq: z.number().int().min(0).optional() });
+        const [patient, opts] = params(z.tuple([addressSchema, options.optional()]), raw, method);
+        return this.history(patient, opts?.types, opts?.limit ?? 1000, opts?.fromSeq ?? 0);
+      }
+      default:
+        throw new RpcError("MethodNotFound", `no method ${method}`);
+    }
+  }
+
+  receipt(hash: Hex) {
+    const t = this.d.store.tx(hash);
+    if (t === undefined) return null;
+    const log = this.d.store.log(t.seq);
+    const chunk = this.d.store.chunk(t.chunk);
+    const batch = this.batchOf(t);
+    if (!log || !chunk || !batch) return null;
+    const [stx] = decodeChunkBody(fromHex(log.body));
+    const status = t.dropped !== undefined ? "dropped" : batch.status === "posted" || batch.status === "final" ? batch.status : "executed";
+    return {
+      hash,
+      status,
+      type: stx!.tx.type,
+      signer: log.signer,
+      seq: log.seq,
+      forced: log.inboxIndex !== undefined ? { inboxIndex: log.inboxIndex } : null,
+      reason: t.dropped ?? null,
+      stateRoot: chunk.postRoot,
+      batch: this.batchSummary(batch),
+    };
+  }
+
+  /**
+   * Every transaction concerning a patient (grants, revocations, delegations, records, served reads),
+   * oldest first from sequence number `fromSeq`, with its status; superseded entries (re-executed after
+   * a resync) are left out. A page ends after `limit` entries: continue from the last entry's seq + 1.
+   */
+  async history(patient: Hex, types: string[] | undefined, limit: number, fromSeq: number) {
+    const out: unknown[] = [];
+    // A batch record holds its signed L1 transactions (the whole batch data): read each once per page,
+    // not once per entry (a page of 10,000 served reads spans a few dozen batches).
+    const batches = new Map<string, BatchRecord | undefined>();
+    const batchOf = (t: TxIndex) => {
+      const key = t.dropped !== undefined && t.archived !== undefined ? t.archived : `b${t.batch}`;
+      if (!batches.has(key)) batches.set(key, this.batchOf(t));
+      return batches.get(key);
+    };
+    for await (const h of this.d.store.historyOf(patient, fromSeq)) {
+      const t = this.d.store.tx(h.hash);
+      if (t === undefined || t.seq !== h.seq) continue;
+      const log = this.d.store.log(h.seq);
+      const batch = batchOf(t);
+      if (!log || !batch) continue;
+      const [stx] = decodeChunkBody(fromHex(log.body));
+      if (types && !types.includes(stx!.tx.type)) continue;
+      const status = t.dropped !== undefined ? "dropped" : batch.status === "posted" || batch.status === "final" ? batch.status : "executed";
+      out.push({ seq: h.seq, hash: h.hash, status, reason: t.dropped ?? null, signer: log.signer, tx: stx!.tx, batch: batch.index, timestamp: batch.timestamp, forced: log.inboxIndex !== undefined });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * The batch a transaction is in; for one dropped at a resync, the archived record (status reverted)
+   * of the batch it was in: that index now holds another batch, or none.
+   */
+  private batchOf(t: TxIndex): BatchRecord | undefined {
+    if (t.dropped !== undefined && t.archived !== undefined) return this.d.store.archived(t.archived);
+    return this.d.store.batch(t.batch);
+  }
+
+  private batchSummary(b: BatchRecord) {
+    const st = this.d.status();
+    // A reverted (archived) batch keeps the L1 transaction that had carried it, for audit; it is no
+    // longer on L1, so it has no confirmations and will never be final.
+    const live = b.l1 !== undefined && b.status !== "reverted" ? b.l1 : undefined;
+    return {
+      index: b.index,
+      status: b.status,
+      timestamp: b.timestamp,
+      postRoot: b.postRoot,
+      l1TxHash: b.l1?.txHash ?? null,
+      l1Block: b.l1?.block ?? null,
+      // the L1 head is polled, so it can trail a batch just confirmed: a batch on L1 has at least one
+      confirmations: live ? Math.max(1, st.l1Block ? Number(BigInt(st.l1Block) - BigInt(live.block) + 1n) : 1) : 0,
+      finalizesAt: live ? live.submittedAt + st.challengePeriod : null,
+    };
+  }
+
+  batch(index: number) {
+    const b = this.d.store.batch(index);
+    if (b === undefined || b.status === "open") throw new RpcError("NotFound", `no sealed batch ${index}`);
+    return { ...this.batchSummary(b), prevRoot: b.prevRoot, txCount: b.txCount, leaves: b.chunks.length, forcedCount: b.forcedCount, dataBytes: b.dataBytes, header: b.l1?.header ?? null, postedAt: b.l1?.postedAt ?? null, sealedAt: b.sealedAt ?? null, l1Attempts: b.attempts.map((a) => ({ txHash: a.txHash, nonce: a.nonce, maxFeePerGas: a.maxFeePerGas })) };
+  }
+
+  chainInfo() {
+    const st = this.d.status();
+    const head = this.d.engine.headRecord;
+    return {
+      chainId: st.chainId,
+      contracts: { rollup: st.rollup, inbox: st.inbox },
+      domain: { name: "ephr-rollup", version: "1", chainId: st.chainId, verifyingContract: st.rollup },
+      domainSeparator: st.domainSeparator,
+      registrar: st.registrar,
+      challengePeriod: st.challengePeriod,
+      stateRoot: this.d.engine.stateRoot,
+      executedTxs: head.nextSeq,
+      latestBatch: head.nextBatch > 0 ? head.nextBatch - 1 : null,
+      postedBatch: st.postedBatch,
+      finalBatch: st.finalBatch,
+      l1Block: st.l1Block,
+      l1Reachable: st.l1Reachable,
+      levels: {
+        soft: "executed by the sequencer (receipt status executed)",
+        posted: "in a batch on L1 with the given confirmations (status posted)",
+        final: "challenge period over (status final)",
+      },
+    };
+  }
+
+  private view(level: "latest" | "posted" | "final"): View {
+    const e = this.d.engine;
+    if (level === "latest") {
+      const root = e.stateRoot;
+      const open = e.openBatch;
+      const sealed = e.headRecord.nextBatch > 0 ? this.d.store.batch(e.headRecord.nextBatch - 1) : undefined;
+      const committedBy = open === null && sealed && sealed.postRoot === root ? sealed : undefined;
+      return { tree: e.tree.root, root, committed: committedBy ? this.committed(committedBy) : null };
+    }
+    const st = this.d.status();
+    const index = level === "posted" ? st.postedBatch : st.finalBatch;
+    if (index === null) throw new RpcError("RootUnavailable", `no batch is ${level} on L1 yet`);
+    const b = this.d.store.batch(index)!;
+    return { tree: this.treeOf(index), root: b.postRoot, committed: this.committed(b) };
+  }
+
+  private committed(b: BatchRecord) {
+    return { batch: b.index, status: b.status, l1TxHash: b.l1?.txHash ?? null, l1Block: b.l1?.block ?? null };
+  }
+
+  private treeOf(index: number): TreeNode | null {
+    const inMemory = this.d.engine.treeAfterBatch(index);
+    if (inMemory !== undefined) return inMemory;
+    // Keyed by the batch's post-root: the tree after a batch never changes (a resync that replaces
+    // the batch gives it another root), so it is rebuilt from undo records once, not per read.
+    const key = `${index}:${this.d.store.batch(index)?.postRoot}`;
+    if (this.cache.has(key)) return this.cache.get(key)!;
+    try {
+      const durable = this.d.durable();
+      const tree = treeAfterBatch(this.d.store, durable.tree, durable.chunk, index);
+      if (this.cache.size >= 4) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, tree);
+      return tree;
+    } catch (e) {
+      if (e instanceof HistoryError) throw new RpcError("RootUnavailable", e.message);
+      throw e;
+    }
+  }
+
+  private prove<T>(key: Word, level: "latest" | "posted" | "final", decode: (value: Word, preimage: Uint8Array | undefined) => T) {
+    const v = this.view(level);
+    if (toHex(nodeHash(v.tree)) !== v.root) throw new RpcError("RootUnavailable", "state view does not match its root");
+    const leaf = treeGet(v.tree, key);
+    const proof = treeProve(v.tree, key);
+    return {
+      key: toHex(key),
+      exists: leaf !== null,
+      value: leaf === null ? null : decode(leaf.value, leaf.preimage),
+      rawValue: leaf === null ? null : toHex(leaf.value),
+      proof: witnessToJson({ proof, preimage: leaf?.preimage ?? new Uint8Array(0) }),
+      root: v.root,
+      committed: v.committed,
+    };
+  }
+}

@@ -1,0 +1,423 @@
+/**
+ * The sequencer process: holds the lease, executes transactions from the ingest stream (one writer),
+ * includes forced inbox transactions, seals batches, posts them to L1 and serves the read side of the
+ * API (proofs, receipts) to the front-ends. Crash-only: every acknowledged transaction is on disk before
+ * its verdict leaves, and a restart resumes from the store.
+ */
+import type { AddressInfo } from "node:net";
+import type { Address } from "viem";
+import { fromHex } from "../protocol/bytes.js";
+import { decodeChunkBody } from "../protocol/codec.js";
+import type { Config } from "../platform/config.js";
+import { Engine, type InboxEntry, type Submission } from "../execute/engine.js";
+import type { Verdict } from "../execute/verdicts.js";
+import { redisKeys } from "../ingest/keys.js";
+import { Lease } from "../platform/lease.js";
+import { IngestConsumer } from "../ingest/stream.js";
+import type { IngestMessage, ReplyMessage } from "../ingest/wire.js";
+import { l1Clients } from "../l1/chain.js";
+import { rollupAbi } from "../l1/contracts.generated.js";
+import { InboxWatcher } from "../l1/inbox-reader.js";
+import { startSubmitterWorker } from "../post/submitter-host.js";
+import { BatchReader } from "../l1/batch-reader.js";
+import { FRAUD_KIND_NAME } from "../prove/judge.js";
+import type { Logger } from "../platform/log.js";
+import { createMetrics, type Metrics } from "../platform/metrics.js";
+import { Store, type StoreWriter } from "../store/store.js";
+import { type ChainStatus, Queries } from "../read/queries.js";
+import { queryServerLimits, startQueryServer } from "../read/query-server.js";
+import { connectRedis } from "../platform/redis.js";
+import { checkNewestPosted, planResync } from "../execute/resync.js";
+
+export interface SequencerNode {
+  queryUrl: string;
+  metrics: Metrics;
+  engine: Engine;
+  stop: () => Promise<void>;
+  /** resolves when the node stops on its own (lease lost, fatal error) */
+  done: Promise<void>;
+}
+
+export async function startSequencerNode(cfg: Config, log: Logger): Promise<SequencerNode> {
+  if (!cfg.proposerKey) throw new Error("the sequencer needs the proposer's key (EPHR_PROPOSER_KEY)");
+  const metrics = createMetrics("sequencer");
+  const l1 = await l1Clients(cfg.l1RpcUrl, cfg.proposerKey);
+  const separator = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "domainSeparator" });
+  // The registrar is the Rollup's immutable: execution must use the one fraud proofs are judged under.
+  const registrar = (await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "registrar" })).toLowerCase() as Address;
+  const challengePeriod = Number(await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "challengePeriod" }));
+  const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix);
+  const redis = await connectRedis(cfg.redisUrl, log);
+
+  let stopping = false;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const lease = new Lease(redis, keys.lease, cfg.leaseTtlMs, (why) => {
+    log.fatal({ why }, "sequencer lease lost: stopping to avoid two sequencers");
+    void stop();
+  });
+
+  // The query server starts first (its URL goes into the lease), answering "unavailable" until loaded.
+  let queries: Queries | null = null;
+  const status: ChainStatus = { chainId: l1.chainId, rollup: cfg.rollupAddress, inbox: cfg.inboxAddress, domainSeparator: separator, registrar, challengePeriod, postedBatch: null, finalBatch: null, l1Block: null, l1Reachable: true };
+  const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, { maxBodyBytes: cfg.maxBodyBytes, maxCalls: cfg.maxRequestTxs, http: queryServerLimits(cfg) });
+  const queryUrl = `http://${cfg.queryHost}:${(query.address() as AddressInfo).port}/`;
+
+  await lease.acquire({ owner: `${process.pid}@${cfg.dataDir}`, queryUrl }, (h) => log.warn({ holder: h }, "another sequencer holds the lease: waiting (a second sequencer never forks the chain)"));
+  log.info({ queryUrl }, "sequencer lease acquired");
+
+  const store = await Store.open(cfg.dataDir);
+  const engine = await Engine.load(store, { domainSeparator: fromHex(separator, 32), registrar }, cfg);
+  const reader = new BatchReader(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress, cfg.deployBlock);
+  // The newest state all of whose writes are on disk (set as each commit lands; see commit below).
+  const durableNow = () => ({ tree: engine.tree.root, chunk: engine.headRecord.nextChunk - 1 });
+  let durable = durableNow();
+  // Undo records of final batches are never read again (no rollback reaches a final batch, and only
+  // the newest final root and later ones are served): deleting them keeps the store's growth to the
+  // transactions themselves.
+  const pruneFinal = (index: number) => {
+    const b = store.batch(index);
+    if (b === undefined || b.status !== "final" || b.chunks.length === 0) return;
+    const upTo = Math.max(...b.chunks);
+    store.pruneUndo(upTo).then(
+      (n) => n > 0 && log.debug({ batch: index, upToChunk: upTo, records: n }, "undo records of final batches deleted"),
+      (e: Error) => log.warn({ err: e.message }, "cannot delete undo records of final batches (retried when the next batch is final)"),
+    );
+  };
+  /**
+   * Compare with L1 and, when our history parts from it, rebuild from where it does: adopt what L1
+   * holds, re-execute our later transactions (dropping, with the reason, those a fraud proof or the
+   * new state made invalid). "resynced" carries the first batch index rebuilt.
+   */
+  const resyncFromL1 = async (force = false): Promise<{ outcome: "in-line" | "wait" } | { outcome: "resynced"; agree: number }> => {
+    const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, force);
+    log.info({ from: r.from, outcome: r.kind }, "compared our batches with L1's");
+    if (r.kind !== "resync") return { outcome: r.kind };
+    const kind = r.divergence?.kind ?? "rebuild";
+    metrics.divergences.inc({ kind });
+    const what = { kind, from: r.agree, lost: r.plan.lost, adopt: r.foreign.length };
+    if (r.divergence === null) log.warn(what, "rebuilding our unposted batches: re-executing their transactions on L1's tip");
+    else log.error({ ...what, why: r.divergence.why }, "L1 diverged from our history: re-executing our transactions from the last batch L1 holds as ours");
+    for (const f of r.plan.against) {
+      log.error({ batch: f.batch, kind: FRAUD_KIND_NAME[f.kind], leaf: f.chunk, tx: f.tx, code: f.code, proofTx: f.proofTx, proposer: f.proposer }, "a fraud proof on L1 reverted our batch (our bond was slashed): its transactions are re-executed with their signatures checked");
+    }
+    const out = await engineStep("re-executing from L1", () => engine.resync(r.agree, r.foreign, r.plan));
+    await store.commit(out.writer).catch((e: Error) => {
+      throw new FatalStateError("cannot write the store", e);
+    });
+    durable = durableNow();
+    await refreshStatus(store, status); // posted / final batch numbers as L1 now has them
+    metrics.reexecuted.inc({ outcome: "replayed" }, out.replayed);
+    metrics.reexecuted.inc({ outcome: "dropped" }, out.dropped.length);
+    log.warn({ kind, agree: r.agree, adopted: out.adopted, replayed: out.replayed, dropped: out.dropped.length, root: engine.stateRoot }, "resynced with L1: adopted the batches we did not post and re-executed our pending transactions");
+    for (const d of out.dropped) log.warn(d, "acknowledged transaction dropped");
+    return { outcome: "resynced", agree: r.agree };
+  };
+  try {
+    if (store.head().nextSeq === 0 && store.batch(0) === undefined && !cfg.syncFromL1) {
+      const count = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "batchCount" });
+      if (count > 0n) {
+        throw new Error(`this data directory is empty but L1 holds ${count} batches: it is not the data directory of the sequencer that posted them (start from that directory, or set EPHR_SYNC_FROM_L1=1 to adopt L1's history: acknowledged transactions that only the old directory holds would be lost)`);
+      }
+    }
+    const first = await resyncFromL1();
+    if (first.outcome === "wait") log.warn("L1 holds a batch we cannot verify as valid yet (a fraud proof should revert it); posting waits");
+  } catch (e) {
+    await store.close();
+    await lease.release();
+    redis.disconnect();
+    throw e;
+  }
+  log.info({ root: engine.stateRoot, head: engine.headRecord }, "state loaded");
+  await refreshStatus(store, status);
+  if (status.finalBatch !== null) pruneFinal(status.finalBatch);
+  queries = new Queries({ store, engine, status: () => status, durable: () => durable });
+
+  const consumer = new IngestConsumer(redis, keys);
+  await consumer.ensureGroup();
+  let diverged: { index: number; why: string } | null = null;
+  let rebuild = false;
+  let resyncAt = 0;
+  /** Pause posting and resync at the loop's next turn (the lowest divergent index reported wins). */
+  const flagDivergence = (index: number, why: string) => {
+    if (diverged === null || index < diverged.index) {
+      diverged = { index, why };
+      log.error({ batch: index, why }, "L1 diverged from the sequencer's history: posting paused");
+    }
+  };
+  const submitter = await startSubmitterWorker(
+    {
+      redisUrl: cfg.redisUrl,
+      queueName: keys.submitQueue,
+      l1RpcUrl: cfg.l1RpcUrl,
+      proposerKey: cfg.proposerKey,
+      rollup: cfg.rollupAddress,
+      confirmations: cfg.confirmations,
+      feeBumpAfterMs: cfg.feeBumpAfterMs,
+      pollMs: cfg.l1PollMs,
+      logLevel: cfg.logLevel,
+    },
+    store,
+    {
+      log,
+      metrics,
+      onDivergence: flagDivergence,
+      onStatus: (b) => {
+        applyStatus(status, b);
+        if (b.status === "final") pruneFinal(b.index);
+      },
+      onRebuild: (index, why) => {
+        log.warn({ batch: index, why }, "rebuilding unposted batches");
+        rebuild = true;
+        if (diverged === null || index < diverged.index) diverged = { index, why };
+      },
+    },
+  );
+
+  const inbox = new InboxWatcher(l1.publicClient, cfg.inboxAddress, reader, log);
+  /** inbox entries read from L1, consecutive from the engine's next one (cleared when that moves back) */
+  let forced: InboxEntry[] = [];
+  let polling = false;
+  const pollL1 = async () => {
+    if (polling) return;
+    polling = true;
+    try {
+      const block = await l1.publicClient.getBlock();
+      status.l1Block = block.number.toString();
+      engine.noteL1Time(Number(block.timestamp));
+      status.l1Reachable = true;
+      const next = engine.headRecord.inboxNext + forced.length;
+      forced.push(...(await inbox.poll(next)));
+      // A fraud proof can revert our batches at any time in the challenge period, long after the
+      // submitter stopped watching them: L1 must still hold our newest posted batch as we recorded it.
+      if (diverged === null) {
+        const d = await checkNewestPosted(store, reader, l1.publicClient, status.postedBatch);
+        if (d !== null) flagDivergence(d.from, d.why);
+      }
+    } catch (e) {
+      if (status.l1Reachable) log.warn({ err: (e as Error).message }, "L1 unreachable; execution continues, posting waits");
+      status.l1Reachable = false;
+    } finally {
+      polling = false;
+    }
+  };
+  await pollL1();
+  const l1Timer = setInterval(() => void pollL1(), cfg.l1PollMs);
+
+  // Commits are applied strictly in order (each starts when the previous one is on disk), but the
+  // next micro-batch executes while the previous one is being written: verdicts leave only after their
+  // own commit, so nothing is acknowledged before it is durable.
+  // A failed write stops the sequencer, and no later write lands on top of it (the engine's memory is
+  // ahead of the disk): what was acknowledged is on disk, and a restart resumes from there.
+  let commitChain: Promise<void> = Promise.resolve();
+  let inFlight = 0;
+  let writeFailure: Error | null = null;
+  const fatal = (e: unknown) => {
+    if (writeFailure === null) writeFailure = e as Error; // no later write lands on top of a memory that cannot be trusted
+    log.fatal({ err: (e as Error).message }, "stopping: the sequencer cannot go on from its memory (state on disk is intact up to the last commit; a restart resumes from there)");
+    void stop();
+  };
+  const commit = (writer: StoreWriter): Promise<void> => {
+    inFlight++;
+    // Called right after the engine step that produced `writer`: this is the state it leads to.
+    const after = durableNow();
+    const done = commitChain.then(() => {
+      if (writeFailure !== null) throw new Error(`the sequencer is stopping (${writeFailure.message}): no further writes`);
+      return store.commit(writer).then(
+        () => {
+          durable = after;
+        },
+        (e: Error) => {
+          fatal(new FatalStateError("cannot write the store", e));
+          throw e;
+        },
+      );
+    });
+    commitChain = done.catch(() => undefined);
+    return done.finally(() => inFlight--);
+  };
+
+  let depthAt = 0;
+  const loop = (async () => {
+    while (!stopping) {
+      if (!lease.held) {
+        // Redis unreachable (or the lease lost: then stop() is already under way): pause, never act unsure.
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      try {
+        while (inFlight >= 2) await commitChain;
+        if (diverged !== null && Date.now() >= resyncAt) {
+          await commitChain;
+          const r = await resyncFromL1(rebuild).catch((e) => {
+            if (e instanceof FatalStateError) {
+              fatal(e);
+              throw e;
+            }
+            log.error({ err: (e as Error).message }, "resync with L1 failed; retrying");
+            return { outcome: "wait" } as const;
+          });
+          if (r.outcome === "wait") resyncAt = Date.now() + 2000;
+          else {
+            // in line already (another path repaired it): nothing below `diverged` was rebuilt
+            submitter.resynced(r.outcome === "resynced" ? r.agree : (diverged as { index: number }).index);
+            diverged = null;
+            rebuild = false;
+            forced = []; // the engine's next inbox entry moved back to where L1 left the inbox: read again
+            for (const b of engine.takeSealed()) submitter.enqueue(b.index, b.sealedAt ?? 0);
+            submitter.reconcileNow();
+          }
+        }
+        if (forced.length > 0 && forced[0]!.index !== engine.headRecord.inboxNext) forced = []; // stale: a poll raced a resync
+        if (forced.length > 0) {
+          const entries = forced;
+          forced = [];
+          const { writer, included } = engineStep("including inbox entries", () => engine.addForced(entries));
+          await commit(writer);
+          for (const i of included) log.info(i, i.ok ? "forced transaction included" : "forced transaction included as a no-op");
+        }
+        const entries = await consumer.read(cfg.microBatchEntries, cfg.microBatchWaitMs);
+        if (entries.length > 0) {
+          executeEntries(entries, engine, commit, consumer, metrics).catch((e) => {
+            if (e instanceof FatalStateError) fatal(e);
+            else log.error({ err: (e as Error).message }, "cannot reply to the front-ends (they will time out and ask again)");
+          });
+        }
+        const aged = engineStep("sealing a batch", () => engine.sealIfOld());
+        if (aged) void commit(aged).catch(() => undefined); // a failure stops the sequencer (commit)
+        const sealed = engine.takeSealed();
+        if (sealed.length > 0) {
+          await commitChain;
+          for (const b of sealed) {
+            metrics.batches.inc({ status: "sealed" });
+            log.info({ batch: b.index, txs: b.txCount, leaves: b.chunks.length, bytes: b.dataBytes }, "batch sealed");
+            submitter.enqueue(b.index, b.sealedAt ?? 0);
+          }
+        }
+        // idle, or at least once a second under load (when a backlog is what operators watch for)
+        if (entries.length === 0 || Date.now() - depthAt >= 1000) {
+          depthAt = Date.now();
+          metrics.queueDepth.set(await consumer.depth());
+        }
+      } catch (e) {
+        if (stopping) break;
+        if (e instanceof FatalStateError) {
+          fatal(e);
+          break;
+        }
+        log.error({ err: (e as Error).message }, "sequencer loop error; retrying");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    await commitChain;
+  })();
+
+  async function stop(): Promise<void> {
+    if (stopping) return done;
+    stopping = true;
+    clearInterval(l1Timer);
+    await loop.catch(() => undefined);
+    await submitter.stop().catch(() => undefined);
+    await new Promise<void>((r) => {
+      query.closeAllConnections();
+      query.close(() => r());
+    });
+    await store.close().catch(() => undefined);
+    await lease.release();
+    redis.disconnect();
+    resolveDone();
+    return done;
+  }
+
+  return {
+    queryUrl,
+    metrics,
+    engine,
+    stop,
+    done,
+  };
+}
+
+/**
+ * The sequencer cannot go on from its memory: a store write failed (memory is ahead of the disk), or
+ * the engine threw part-way through executing, adopting or re-executing (its memory is neither the
+ * old state nor the new one). What was acknowledged is on disk; a restart reloads from there.
+ */
+class FatalStateError extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`${what}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Run an engine step; if it throws (or rejects), its memory cannot be trusted any more (FatalStateError). */
+function engineStep<T>(what: string, f: () => T): T {
+  const wrap = (e: unknown) => new FatalStateError(`the engine failed while ${what}`, e);
+  let r: T;
+  try {
+    r = f();
+  } catch (e) {
+    throw wrap(e);
+  }
+  return (r instanceof Promise ? r.catch((e: unknown) => Promise.reject(wrap(e))) : r) as T;
+}
+
+/**
+ * Execute one micro-batch of ingest entries now; commit it (in order after earlier ones), then
+ * acknowledge the entries and send the verdicts. Resolves when the verdicts are sent.
+ */
+async function executeEntries(
+  entries: { id: string; message: IngestMessage | null }[],
+  engine: Engine,
+  commit: (w: StoreWriter) => Promise<void>,
+  consumer: IngestConsumer,
+  metrics: Metrics,
+): Promise<void> {
+  const started = process.hrtime.bigint();
+  const subs: Submission[] = [];
+  // Each request's verdicts in the order of its transactions: a number is a slot in the engine's
+  // verdicts, a Verdict one refused here.
+  const owners: { frontend: string; request: string; slots: (number | Verdict)[] }[] = [];
+  for (const e of entries) {
+    if (e.message === null) continue;
+    const slots: (number | Verdict)[] = [];
+    for (const w of e.message.txs) {
+      try {
+        const [stx] = decodeChunkBody(fromHex(w.b));
+        slots.push(subs.length);
+        subs.push({ hash: w.h, tx: stx!.tx, signature: stx!.signature, signer: w.s as Address, receivedAt: w.t, body: w.b });
+      } catch {
+        slots.push({ ok: false, hash: w.h, reason: "InvalidField", message: "malformed transaction body from the front-end" });
+      }
+    }
+    owners.push({ frontend: e.message.frontend, request: e.message.request, slots });
+  }
+  const { verdicts, writer } = engineStep("executing transactions", () => engine.execute(subs));
+  await commit(writer);
+  metrics.microBatchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  const byFrontend = new Map<string, ReplyMessage[]>();
+  for (const o of owners) {
+    if (!byFrontend.has(o.frontend)) byFrontend.set(o.frontend, []);
+    byFrontend.get(o.frontend)!.push({ request: o.request, verdicts: o.slots.map((x) => (typeof x === "number" ? verdicts[x]! : x)) });
+  }
+  await Promise.all([consumer.ack(entries.map((e) => e.id)), consumer.reply(byFrontend)]);
+  metrics.executed.inc(verdicts.filter((v) => v.ok).length);
+}
+
+/** Keep the posted / final batch numbers current as batches change status. */
+function applyStatus(status: ChainStatus, b: { index: number; status: string }): void {
+  if (b.status === "posted" || b.status === "final") status.postedBatch = Math.max(status.postedBatch ?? -1, b.index);
+  if (b.status === "final") status.finalBatch = Math.max(status.finalBatch ?? -1, b.index);
+  if (b.status === "sealed" && status.postedBatch !== null && status.postedBatch >= b.index) status.postedBatch = b.index > 0 ? b.index - 1 : null;
+}
+
+async function refreshStatus(store: Store, status: ChainStatus): Promise<void> {
+  let posted: number | null = null;
+  let final: number | null = null;
+  for (const b of await store.batchesFrom(0)) {
+    if (b.status === "posted" || b.status === "final") posted = b.index;
+    if (b.status === "final") final = b.index;
+  }
+  status.postedBatch = posted;
+  status.finalBatch = final;
+}
+
