@@ -30,7 +30,7 @@ import {
 import type { SignedTx, Tx } from "../sequencer/protocol/types.js";
 import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
 import { RPC_ERROR } from "../sequencer/errors/rpc.js";
-import { apiError, DroppedError, EphrError, StaleRootError, TimeoutError, VerificationError } from "./errors.js";
+import { apiError, CannotSignError, DroppedError, StaleRootError, TimeoutError, VerificationError } from "./errors.js";
 import { checkRootOnL1, provenLeaf, type ProvenValue, type TrustLevel } from "./verify.js";
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
@@ -362,7 +362,7 @@ export function forcedBody(stx: SignedTx): Hex {
 
 /** A signer from a viem Account (LocalAccount or a wallet's JSON-RPC account via a WalletClient). */
 export function signerOf(account: Account & { signTypedData?: (a: never) => Promise<Hex> }): TypedDataSigner {
-  if (!account.signTypedData) throw new EphrError("this account cannot sign typed data locally; use a WalletClient-backed signer", 2004);
+  if (!account.signTypedData) throw new CannotSignError("this account cannot sign typed data locally; use a WalletClient-backed signer");
   return { address: account.address, signTypedData: (args) => account.signTypedData!(args as never) };
 }
 

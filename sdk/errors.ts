@@ -1,41 +1,56 @@
 /**
- * Typed errors of the SDK, one class per failure an app can act on (the API's stable codes,
- * docs/api.md). Every error carries the code and the API's data.
+ * Typed errors of the SDK, one class per failure an app can act on: a class per API code (derived from
+ * the API's own table, sequencer/errors/rpc.ts, so the two cannot drift) and the SDK's own failures
+ * (SDK_ERROR below). All share the project's error base: `instanceof` works on every class
+ * (`e instanceof ApiErrors.BadNonce`, `e instanceof VerificationError`) and `e.name` is the class's name.
  */
-import { RPC_ERROR } from "../sequencer/errors/rpc.js";
-import { namesOf } from "../sequencer/protocol/constants.js";
+import { EphrError, isEphrError } from "../sequencer/errors/base.js";
+import { RPC_ERROR, type RpcErrorName } from "../sequencer/errors/rpc.js";
 
-export class EphrError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-    readonly data?: unknown,
-  ) {
-    super(message);
-    this.name = "EphrError";
-  }
+export { EphrError, isEphrError };
+
+/** Codes of the failures the SDK detects itself (the API's are in RPC_ERROR). */
+export const SDK_ERROR = {
+  /** a proof that does not verify, or a root L1 does not hold (StaleRootError too) */
+  Verification: 2001,
+  /** waiting for a receipt level took too long */
+  Timeout: 2002,
+  /** the transaction was dropped and will never be included */
+  Dropped: 2003,
+  /** the account given cannot sign typed data locally */
+  CannotSign: 2004,
+  /** the account has no published encryption key */
+  NoEncryptionKey: 2005,
+  /** the vault served bytes that are not the version the ledger anchors */
+  AnchorMismatch: 2006,
+  /** a vault's refusal: 3000 + its HTTP status (the vault's own code is `vaultCode`) */
+  VaultRequest: 3000,
+} as const;
+
+/** An error the API answered with; its subclass names the code (ApiErrors.BadNonce is BadNonceError). */
+export class ApiError extends EphrError<number> {}
+
+const className = (kind: string) => (kind.endsWith("Error") ? kind : `${kind}Error`);
+function apiErrorClass(kind: RpcErrorName): typeof ApiError {
+  const name = className(kind);
+  // A computed key names the class expression: ApiErrors.BadNonce.name is "BadNonceError".
+  return { [name]: class extends ApiError {} }[name]!;
 }
 
-/**
- * The error class name of each API code, derived from the API's own table (sequencer/errors/rpc.ts):
- * the code's name with an "Error" suffix (`BadNonce` → `BadNonceError`, `ParseError` stays).
- */
-const classes: Record<number, string> = Object.fromEntries(
-  Object.entries(namesOf(RPC_ERROR)).map(([code, name]) => [code, name.endsWith("Error") ? name : `${name}Error`]),
-);
+/** The class of every API error code, by the code's name in RPC_ERROR. */
+export const ApiErrors = Object.fromEntries((Object.keys(RPC_ERROR) as RpcErrorName[]).map((k) => [k, apiErrorClass(k)])) as Record<RpcErrorName, typeof ApiError>;
+const byCode = new Map<number, typeof ApiError>((Object.keys(RPC_ERROR) as RpcErrorName[]).map((k) => [RPC_ERROR[k], ApiErrors[k]]));
 
-/** The typed error for an API error object. */
-export function apiError(e: { code: number; message: string; data?: unknown }): EphrError {
-  const err = new EphrError(e.message, e.code, e.data);
-  err.name = classes[e.code] ?? "EphrError";
-  return err;
+/** The typed error for an API error object (an unknown code gives a plain ApiError). */
+export function apiError(e: { code: number; message: string; data?: unknown }): ApiError {
+  const C = byCode.get(e.code) ?? ApiError;
+  return new C(e.message, e.code, e.data);
 }
 
 /** A state proof that does not verify, or a root that L1 does not hold. */
-export class VerificationError extends EphrError {
+export class VerificationError extends EphrError<number> {
   constructor(message: string, data?: unknown) {
-    super(message, 2001, data);
-    this.name = "VerificationError";
+    super(message, SDK_ERROR.Verification, data);
   }
 }
 
@@ -48,26 +63,26 @@ export class VerificationError extends EphrError {
 export class StaleRootError extends VerificationError {
   constructor(message: string, data: { trust: "posted" | "final"; batch: number; newest: number | null }) {
     super(message, data);
-    this.name = "StaleRootError";
   }
 }
 
 /** Waiting for a receipt level took too long. */
-export class TimeoutError extends EphrError {
+export class TimeoutError extends EphrError<number> {
   constructor(message: string, data?: unknown) {
-    super(message, 2002, data);
-    this.name = "TimeoutError";
+    super(message, SDK_ERROR.Timeout, data);
   }
 }
 
 /** The transaction was dropped (it will never be included); `data.reason` says why. */
-export class DroppedError extends EphrError {
+export class DroppedError extends EphrError<number> {
   constructor(message: string, data?: unknown) {
-    super(message, 2003, data);
-    this.name = "DroppedError";
+    super(message, SDK_ERROR.Dropped, data);
   }
 }
 
-export function isEphrError(e: unknown, name?: string): e is EphrError {
-  return e instanceof EphrError && (name === undefined || e.name === name);
+/** The account given cannot sign EIP-712 typed data here. */
+export class CannotSignError extends EphrError<number> {
+  constructor(message: string) {
+    super(message, SDK_ERROR.CannotSign);
+  }
 }

@@ -15,7 +15,7 @@ import { nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "../seque
 import { type WitnessJson, witnessToJson } from "../sequencer/state/witness-codec.js";
 import { testAccount } from "../sequencer/testing/accounts.js";
 import { EphrClient, type HistoryEntry, signerOf } from "./client.js";
-import { apiError, isEphrError, StaleRootError, VerificationError } from "./errors.js";
+import { ApiError, ApiErrors, apiError, EphrError, isEphrError, SDK_ERROR, StaleRootError, VerificationError } from "./errors.js";
 import { AnchorMismatchError, readRecord } from "./records.js";
 import { VaultClient } from "./vault.js";
 
@@ -388,15 +388,26 @@ describe("SDK records: served bytes must be the ciphertext the ledger anchors", 
 });
 
 describe("SDK errors: named after the API's own code table", () => {
-  it("gives every API code its typed name", () => {
+  it("gives every API code its own class, which instanceof and the name both tell apart", () => {
     for (const [name, code] of Object.entries(RPC_ERROR)) {
       const e = apiError({ code, message: "x" });
       expect(e.name).to.equal(name.endsWith("Error") ? name : `${name}Error`);
+      expect(e).to.be.instanceOf(ApiErrors[name as keyof typeof RPC_ERROR]).and.instanceOf(ApiError).and.instanceOf(EphrError);
       expect(isEphrError(e, e.name)).to.equal(true);
+      expect(e.code).to.equal(code);
     }
+    const nonce = apiError({ code: 1003, message: "x" });
+    expect(nonce.name).to.equal("BadNonceError");
+    expect(nonce).to.not.be.instanceOf(ApiErrors.NoConsent);
     expect(apiError({ code: -32700, message: "x" }).name).to.equal("ParseError");
-    expect(apiError({ code: 1003, message: "x" }).name).to.equal("BadNonceError");
-    expect(apiError({ code: 4242, message: "x" }).name).to.equal("EphrError");
+    expect(apiError({ code: 4242, message: "x" }).name).to.equal("ApiError");
+  });
+
+  it("names the SDK's own failures by class, with the codes of their table", () => {
+    const stale = new StaleRootError("old", { trust: "posted", batch: 1, newest: 2 });
+    expect(stale).to.be.instanceOf(VerificationError).and.instanceOf(EphrError);
+    expect([stale.name, stale.code]).to.deep.equal(["StaleRootError", SDK_ERROR.Verification]);
+    expect(new VerificationError("x").name).to.equal("VerificationError");
   });
 
   it("names an HTTP 413 answer BodyTooLargeError", async () => {

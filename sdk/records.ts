@@ -11,15 +11,14 @@ import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { prepareResource } from "../sequencer/fhir/index.js";
 import type { EphrClient, TypedDataSigner } from "./client.js";
 import { RPC_ERROR } from "../sequencer/errors/rpc.js";
-import { EphrError, TimeoutError } from "./errors.js";
+import { EphrError, SDK_ERROR, TimeoutError } from "./errors.js";
 import type { TrustLevel } from "./verify.js";
 import { type ServedRecord, type VaultClient, VaultRequestError } from "./vault.js";
 
 /** An account without a published encryption key cannot be given a key wrap. */
 export class NoEncryptionKeyError extends EphrError {
   constructor(readonly account: Address) {
-    super(`${account} has not registered an encryption key (RegisterEncryptionKey)`, 2005, { account });
-    this.name = "NoEncryptionKeyError";
+    super(`${account} has not registered an encryption key (RegisterEncryptionKey)`, SDK_ERROR.NoEncryptionKey, { account });
   }
 }
 
@@ -29,8 +28,7 @@ export class NoEncryptionKeyError extends EphrError {
  */
 export class AnchorMismatchError extends EphrError {
   constructor(message: string, data: { patient: Address; recordId: Hex; servedVersion: number | null; anchoredVersion: number | null; anchoredCiphertextHash: Hex | null }) {
-    super(message, 2006, data);
-    this.name = "AnchorMismatchError";
+    super(message, SDK_ERROR.AnchorMismatch, data);
   }
 }
 

@@ -10,7 +10,7 @@ import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { type VaultRequestType, vaultTypedData } from "../vault/requests.js";
 import { wrapsHash } from "../vault/wraps.js";
 import type { EphrClient, TypedDataSigner } from "./client.js";
-import { EphrError } from "./errors.js";
+import { EphrError, SDK_ERROR } from "./errors.js";
 
 /** A vault's refusal, with its stable code (VAULT_NO_CONSENT, VAULT_REVOKED, ...). */
 export class VaultRequestError extends EphrError {
@@ -20,8 +20,7 @@ export class VaultRequestError extends EphrError {
     readonly status: number,
     data?: unknown,
   ) {
-    super(message, 3000 + status, data);
-    this.name = "VaultRequestError";
+    super(message, SDK_ERROR.VaultRequest + status, data);
   }
 }
 

@@ -1,4 +1,6 @@
 /** Vault errors: a stable code, an HTTP status and a clear message (docs/vault.md lists them). */
+import { EphrError } from "../sequencer/errors/base.js";
+
 export const VAULT_ERRORS = {
   VAULT_BAD_REQUEST: 400,
   VAULT_BAD_SIGNATURE: 401,
@@ -22,15 +24,11 @@ export const VAULT_ERRORS = {
 } as const;
 export type VaultErrorCode = keyof typeof VAULT_ERRORS;
 
-export class VaultError extends Error {
+/** An error the vault answers with: its code (VAULT_ERRORS) and the HTTP status that goes with it. */
+export class VaultError extends EphrError<VaultErrorCode> {
   readonly status: number;
-  constructor(
-    readonly code: VaultErrorCode,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message);
-    this.name = "VaultError";
+  constructor(code: VaultErrorCode, message: string, data?: unknown) {
+    super(message, code, data);
     this.status = VAULT_ERRORS[code];
   }
   toJSON() {

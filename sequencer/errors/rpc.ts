@@ -3,6 +3,7 @@
  * to 1000 + the protocol's rejection code.
  */
 import { REJECT, type RejectReason } from "../protocol/constants.js";
+import { EphrError } from "./base.js";
 
 export const RPC_ERROR = {
   ParseError: -32700,
@@ -31,16 +32,14 @@ export const RPC_ERROR = {
 } as const;
 export type RpcErrorName = keyof typeof RPC_ERROR;
 
-export class RpcError extends Error {
-  readonly code: number;
+/** An error the API answers with: `kind` names its code in RPC_ERROR. */
+export class RpcError extends EphrError<number> {
   constructor(
     readonly kind: RpcErrorName,
     message: string,
-    readonly data?: unknown,
+    data?: unknown,
   ) {
-    super(message);
-    this.name = "RpcError";
-    this.code = RPC_ERROR[kind];
+    super(message, RPC_ERROR[kind], data);
   }
   toJSON() {
     return { code: this.code, message: this.message, ...(this.data === undefined ? {} : { data: this.data }) };
