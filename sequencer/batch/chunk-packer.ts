@@ -1,17 +1,17 @@
 /**
  * Packing valid transactions into chunks within the protocol's limits (transactions, address-table
- * entries, body bytes). Pure. The sequencer and the batch assembler use it to decide where one chunk
- * ends and the next begins.
+ * entries, body bytes). Pure. The sequencer's engine and the batch builder use it to decide where one
+ * chunk ends and the next begins (batch/policy.ts decides where a batch ends).
  */
 import type { Address } from "viem";
-import { addressesOf, encodedTxBytes, encodeChunkBody } from "../protocol/codec.js";
+import { ADDRESS_ENTRY_BYTES, addressesOf, CHUNK_BODY_HEADER_BYTES, encodedTxBytes, encodeChunkBody } from "../protocol/codec.js";
 import { MAX_CHUNK_ADDRESSES, MAX_CHUNK_BODY_BYTES, MAX_CHUNK_TXS } from "../protocol/constants.js";
 import type { SignedTx } from "../protocol/types.js";
 
 export class ChunkPacker {
   readonly txs: SignedTx[] = [];
   private readonly addresses = new Set<Address>();
-  private bytes = 2;
+  private bytes = CHUNK_BODY_HEADER_BYTES;
 
   /** Whether `stx` can join this chunk without breaking a limit. */
   fits(stx: SignedTx): boolean {
@@ -19,7 +19,7 @@ export class ChunkPacker {
     const fresh = addressesOf(stx.tx).filter((a) => !this.addresses.has(a));
     const distinct = new Set(fresh).size;
     if (this.addresses.size + distinct > MAX_CHUNK_ADDRESSES) return false;
-    return this.bytes + 20 * distinct + encodedTxBytes(stx.tx.type) <= MAX_CHUNK_BODY_BYTES;
+    return this.bytes + ADDRESS_ENTRY_BYTES * distinct + encodedTxBytes(stx.tx.type) <= MAX_CHUNK_BODY_BYTES;
   }
 
   add(stx: SignedTx): void {
@@ -27,7 +27,7 @@ export class ChunkPacker {
     for (const a of addressesOf(stx.tx)) {
       if (!this.addresses.has(a)) {
         this.addresses.add(a);
-        this.bytes += 20;
+        this.bytes += ADDRESS_ENTRY_BYTES;
       }
     }
     this.bytes += encodedTxBytes(stx.tx.type);

@@ -12,9 +12,9 @@
 import type { Address, Hex } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
-import { MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
 import { signingDigest, txHash } from "../protocol/eip712.js";
-import { BATCH_DATA_HEADER_BYTES, type BatchData, type BatchHeader, CHUNK_HEADER_BYTES, FORCED_LEAF_BYTES } from "../protocol/batch.js";
+import type { BatchData, BatchHeader } from "../protocol/batch.js";
+import { type BatchFill, type BatchLimits, batchTimestamp, chunkLeafBytes, EMPTY_FILL_BYTES, forcedLeafBytes, type SealReason, sealBefore, sealBeforeForced, sealForAge } from "../batch/policy.js";
 import { undoTo } from "./undo.js";
 import { patientOf, type SignedTx, type Tx } from "../protocol/types.js";
 import { ChunkPacker } from "../batch/chunk-packer.js";
@@ -46,10 +46,7 @@ export interface InboxEntry {
   queuedAt: number;
 }
 
-export interface EngineLimits {
-  maxBatchTxs: number;
-  maxBatchBytes: number;
-  maxBatchAgeMs: number;
+export interface EngineLimits extends BatchLimits {
   timestampSafetySeconds: number;
 }
 
@@ -143,7 +140,7 @@ export class Engine {
     const verdicts: Verdict[] = [];
     for (const s of subs) verdicts.push(this.executeOne(w, s));
     this.closeChunk(w);
-    this.sealIfFull(w, 0);
+    this.sealIfFull(w, { txs: 0, leaves: 0 });
     this.persistHead(w);
     return { verdicts, writer: w };
   }
@@ -159,7 +156,7 @@ export class Engine {
     const stx: SignedTx = { tx: s.tx, signature: s.signature };
     this.ensureOpenBatch(w);
     if (this.chunk !== null && !this.chunk.packer.fits(stx)) this.closeChunk(w);
-    this.sealIfFull(w, 1);
+    this.sealIfFull(w, { txs: 1, leaves: this.chunk === null ? 1 : 0 });
     this.ensureOpenBatch(w);
     const batch = this.open!;
     const before = this.tree.root;
@@ -200,9 +197,8 @@ export class Engine {
     const w = this.store.writer();
     const included: { index: number; hash: Hex; ok: boolean; reason?: string }[] = [];
     for (const e of entries) {
-      if (this.open !== null && (this.open.chunks.length > this.open.forcedCount || this.chunk !== null)) this.seal(w);
-      // a batch may be all forced leaves: a backlog of due entries leaves the batch full (Rollup rule)
-      if (this.open !== null && this.open.chunks.length >= MAX_BATCH_CHUNKS) this.seal(w);
+      const reason = this.open === null ? null : sealBeforeForced(this.fill(this.open));
+      if (reason !== null) this.seal(w, reason);
       this.ensureOpenBatch(w, e.queuedAt);
       included.push(this.executeForced(w, e));
     }
@@ -240,7 +236,7 @@ export class Engine {
     batch.forcedCount++;
     batch.chunks.push(id);
     batch.postRoot = record.postRoot;
-    batch.dataBytes += FORCED_LEAF_BYTES;
+    batch.dataBytes += forcedLeafBytes();
     this.head.inboxNext = e.index + 1;
     w.batch(batch);
     return { index: e.index, hash, ok: outcome.ok, ...(reason ? { reason } : {}) };
@@ -254,10 +250,10 @@ export class Engine {
   /** Seal the open batch if it is older than the age limit; returns the writes, or null. */
   sealIfOld(): StoreWriter | null {
     if (this.open === null) return null;
-    const hasContent = this.open.chunks.length > 0 || this.chunk !== null;
-    if (!hasContent || this.clock() - this.open.openedAt < this.limits.maxBatchAgeMs) return null;
+    const reason = sealForAge(this.fill(this.open), this.limits, this.clock());
+    if (reason === null) return null;
     const w = this.store.writer();
-    this.seal(w);
+    this.seal(w, reason);
     this.persistHead(w);
     return w;
   }
@@ -363,7 +359,7 @@ export class Engine {
     const ts = Number(h.timestamp);
     const batch: BatchRecord = {
       index: Number(h.index), timestamp: ts, prevRoot: h.prevRoot, postRoot: h.prevRoot, chunks: [], forcedCount: 0, inboxStart: Number(h.inboxStart),
-      txCount: 0, dataBytes: BATCH_DATA_HEADER_BYTES, status: "posted", openedAt: this.clock(), sealedAt: this.clock(), attempts: [], foreign: true,
+      txCount: 0, dataBytes: EMPTY_FILL_BYTES, status: "posted", openedAt: this.clock(), sealedAt: this.clock(), attempts: [], foreign: true,
       l1: { txHash: f.l1.txHash, block: h.l1Block.toString(), header: headerToJson(h), postedAt: this.clock(), gasUsed: "0", submittedAt: f.l1.submittedAt },
     };
     this.open = batch;
@@ -389,7 +385,7 @@ export class Engine {
       w.chunk({ id, batch: batch.index, leaf: batch.chunks.length, forced: false, preRoot, postRoot: this.stateRoot, body: toHex(c.body), seqs });
       w.undo(id, this.rec.takeUndo());
       batch.chunks.push(id);
-      batch.dataBytes += CHUNK_HEADER_BYTES + c.body.length;
+      batch.dataBytes += chunkLeafBytes(c.body.length);
     }
     batch.postRoot = this.stateRoot;
     if (batch.postRoot !== h.postRoot) throw new Error(`foreign batch ${h.index} ends at ${batch.postRoot}, L1 says ${h.postRoot}`);
@@ -403,10 +399,8 @@ export class Engine {
 
   private ensureOpenBatch(w: StoreWriter, notBefore = 0): void {
     if (this.open !== null) return;
-    const prevTs = this.head.lastTimestamp ?? (this.head.nextBatch > 0 ? this.store.batch(this.head.nextBatch - 1)?.timestamp : undefined) ?? 0;
-    const now = Math.floor(this.clock() / 1000) - this.limits.timestampSafetySeconds;
-    // L1's own time, when it runs ahead of our clock (batches must not lag it by more than its limit)
-    const timestamp = Math.max(now, this.l1Time, prevTs, notBefore);
+    const previous = this.head.lastTimestamp ?? (this.head.nextBatch > 0 ? this.store.batch(this.head.nextBatch - 1)?.timestamp : undefined) ?? 0;
+    const timestamp = batchTimestamp({ nowMs: this.clock(), safetySeconds: this.limits.timestampSafetySeconds, l1Time: this.l1Time, previous, notBefore });
     this.open = {
       index: this.head.nextBatch,
       timestamp,
@@ -416,7 +410,7 @@ export class Engine {
       forcedCount: 0,
       inboxStart: this.head.inboxNext,
       txCount: 0,
-      dataBytes: BATCH_DATA_HEADER_BYTES,
+      dataBytes: EMPTY_FILL_BYTES,
       status: "open",
       openedAt: this.clock(),
       attempts: [],
@@ -446,25 +440,25 @@ export class Engine {
     for (const v of c.pending) if (v.ok) v.stateRoot = postRoot;
     batch.chunks.push(c.id);
     batch.postRoot = postRoot;
-    batch.dataBytes += CHUNK_HEADER_BYTES + body.length;
+    batch.dataBytes += chunkLeafBytes(body.length);
     w.batch(batch);
     this.chunk = null;
   }
 
-  /** Seal when adding `incoming` more leaves or bytes could break a limit. */
-  private sealIfFull(w: StoreWriter, incoming: number): void {
-    const b = this.open;
-    if (b === null) return;
-    const leaves = b.chunks.length + (this.chunk !== null ? 1 : 0);
-    const openBytes = this.chunk !== null ? 34 + this.chunk.packer.byteLength : 0;
-    const full =
-      b.txCount + incoming > this.limits.maxBatchTxs ||
-      leaves + (this.chunk === null ? incoming : 0) > MAX_BATCH_CHUNKS ||
-      b.dataBytes + openBytes + CHUNK_HEADER_BYTES + MAX_CHUNK_BODY_BYTES > this.limits.maxBatchBytes;
-    if (full && (b.txCount > 0 || b.forcedCount > 0)) this.seal(w);
+  /** How full the open batch is, as the batch policy reads it. */
+  private fill(b: BatchRecord): BatchFill {
+    return { txCount: b.txCount, leaves: b.chunks.length, forcedCount: b.forcedCount, dataBytes: b.dataBytes, openChunkBytes: this.chunk !== null ? this.chunk.packer.byteLength : null, openedAt: b.openedAt };
   }
 
-  private seal(w: StoreWriter): void {
+  /** Seal the open batch when the batch policy says `next` transactions and new chunks would not fit. */
+  private sealIfFull(w: StoreWriter, next: { txs: number; leaves: number }): void {
+    const b = this.open;
+    if (b === null) return;
+    const reason = sealBefore(this.fill(b), next, this.limits);
+    if (reason !== null) this.seal(w, reason);
+  }
+
+  private seal(w: StoreWriter, reason: SealReason): void {
     this.closeChunk(w);
     const b = this.open;
     if (b === null) return;
@@ -476,6 +470,7 @@ export class Engine {
     }
     b.status = "sealed";
     b.sealedAt = this.clock();
+    b.sealReason = reason;
     this.head.lastTimestamp = Math.max(this.head.lastTimestamp ?? 0, b.timestamp);
     this.head.nextBatch = b.index + 1;
     w.batch(b);

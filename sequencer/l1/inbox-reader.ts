@@ -1,31 +1,30 @@
 /**
- * Following the ForcedInbox on L1: the queued transactions from a given index on, in order, handed to
+ * Reading the ForcedInbox on L1: the queued transactions from a given index on, in order, handed to
  * the sequencer so that it includes them without being told (docs/protocol.md, "Forced inclusion").
  * It keeps no cursor of its own: after a resync or a rebuild the sequencer asks again from wherever L1
  * left the inbox, and gets those entries again.
  */
 import type { Address, PublicClient } from "viem";
 import { toHex } from "../protocol/bytes.js";
-import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
+import { forcedEntriesPerBatch } from "../batch/policy.js";
 import { keccak256 } from "../protocol/hash.js";
 import type { InboxEntry } from "../execute/engine.js";
 import type { Logger } from "../platform/log.js";
 import type { BatchReader } from "./batch-reader.js";
 import { forcedInboxAbi } from "./contracts.generated.js";
 
-export class InboxWatcher {
+export class InboxReader {
   constructor(
     private readonly client: PublicClient,
     private readonly inbox: Address,
     private readonly reader: BatchReader,
     private readonly log: Logger,
-    private readonly maxPerPoll = MAX_BATCH_CHUNKS,
   ) {}
 
-  /** Up to `maxPerPoll` consecutive entries from `next` on that L1 holds; empty when there are none. */
+  /** The consecutive entries from `next` on that L1 holds, as many as one batch takes; empty when there are none. */
   async poll(next: number): Promise<InboxEntry[]> {
     const count = Number(await this.client.readContract({ address: this.inbox, abi: forcedInboxAbi, functionName: "count" }));
-    const n = Math.min(count - next, this.maxPerPoll);
+    const n = forcedEntriesPerBatch(count - next);
     if (n <= 0) return [];
     const [bodies, entries] = await Promise.all([
       this.reader.forcedBodies(next, n),

@@ -17,6 +17,7 @@ export function createMetrics(role: string) {
     l1Gas: new Counter({ name: "ephr_l1_gas_total", help: "L1 gas spent by the proposer", registers: [registry] }),
     divergences: new Counter({ name: "ephr_l1_divergences_total", help: "Resyncs with L1 by why our history parted from L1's (reverted: a fraud proof or L1 lost our posted batch; replaced; foreign; tip; rebuild)", labelNames: ["kind"], registers: [registry] }),
     reexecuted: new Counter({ name: "ephr_reexecuted_total", help: "Acknowledged transactions re-executed at a resync with L1, by outcome (replayed, dropped)", labelNames: ["outcome"], registers: [registry] }),
+    sealed: new Counter({ name: "ephr_batches_sealed_total", help: "Batches sealed, by the batch policy's reason (maxTxs, maxBytes, maxLeaves, maxAge, forcedFirst)", labelNames: ["reason"], registers: [registry] }),
     batches: new Counter({ name: "ephr_batches_total", help: "Batches by status transition", labelNames: ["status"], registers: [registry] }),
   };
 }

@@ -127,6 +127,10 @@ export function encodeChunkBody(txs: readonly SignedTx[]): Uint8Array {
   return body;
 }
 
+/** Layout of a chunk body (docs/protocol.md section 5): txCount and addrCount bytes, then 20 bytes per table entry. */
+export const CHUNK_BODY_HEADER_BYTES = 2;
+export const ADDRESS_ENTRY_BYTES = 20;
+
 /** Encoded size of a transaction excluding its address-table entries. */
 export function encodedTxBytes(type: Tx["type"]): number {
   let n = 1 + SIGNATURE_BYTES;

@@ -17,7 +17,7 @@ import { IngestConsumer } from "../ingest/stream.js";
 import type { IngestMessage, ReplyMessage } from "../ingest/wire.js";
 import { l1Clients } from "../l1/chain.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
-import { InboxWatcher } from "../l1/inbox-reader.js";
+import { InboxReader } from "../l1/inbox-reader.js";
 import { startSubmitterWorker } from "../post/submitter-host.js";
 import { BatchReader } from "../l1/batch-reader.js";
 import { FRAUD_KIND_NAME } from "../prove/judge.js";
@@ -174,7 +174,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     },
   );
 
-  const inbox = new InboxWatcher(l1.publicClient, cfg.inboxAddress, reader, log);
+  const inbox = new InboxReader(l1.publicClient, cfg.inboxAddress, reader, log);
   /** inbox entries read from L1, consecutive from the engine's next one (cleared when that moves back) */
   let forced: InboxEntry[] = [];
   let polling = false;
@@ -290,7 +290,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
           await commitChain;
           for (const b of sealed) {
             metrics.batches.inc({ status: "sealed" });
-            log.info({ batch: b.index, txs: b.txCount, leaves: b.chunks.length, bytes: b.dataBytes }, "batch sealed");
+            metrics.sealed.inc({ reason: b.sealReason ?? "unknown" });
+            log.info({ batch: b.index, txs: b.txCount, leaves: b.chunks.length, bytes: b.dataBytes, reason: b.sealReason }, "batch sealed");
             submitter.enqueue(b.index, b.sealedAt ?? 0);
           }
         }

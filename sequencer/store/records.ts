@@ -4,6 +4,7 @@
  * it went into, the current state leaves, and per chunk the old values it overwrote (undo records,
  * to rebuild any recent root after a restart or a fraud revert).
  */
+import type { SealReason } from "../batch/policy.js";
 import type { Address, Hex } from "viem";
 import type { BatchHeader } from "../protocol/batch.js";
 
@@ -78,6 +79,8 @@ export interface BatchRecord {
   status: BatchStatus;
   openedAt: number;
   sealedAt?: number;
+  /** why it was sealed (the batch policy's reason) */
+  sealReason?: SealReason;
   attempts: SubmitAttempt[];
   /** posted by another proposer (adopted from L1) */
   foreign?: boolean;

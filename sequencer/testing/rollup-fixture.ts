@@ -12,7 +12,7 @@ import { checkLeaf } from "../prove/fraud-proof.js";
 import { encodeChunkBody } from "../protocol/codec.js";
 import { applyTx } from "../state/transition.js";
 import { domainSeparator } from "../protocol/eip712.js";
-import { BatchAssembler } from "../batch/builder.js";
+import { BatchBuilder } from "../batch/builder.js";
 import type { SignedTx } from "../protocol/types.js";
 import { TreeState } from "../state/access.js";
 import type { TreeNode } from "../state/smt.js";
@@ -102,7 +102,7 @@ export class L2Sim {
   /** Assemble a batch on a copy of the state (the state moves only when `adopt`ed). */
   assemble(timestamp: number, txs: readonly SignedTx[], forced: readonly { body: Uint8Array; index: number }[] = []) {
     const copy = new TreeState(this.state.root);
-    const a = new BatchAssembler(copy, { ...this.rules, timestamp });
+    const a = new BatchBuilder(copy, { ...this.rules, timestamp });
     for (const f of forced) a.addForced(f.body, f.index);
     let dropped = 0;
     for (const stx of txs) if (!a.addTx(stx).ok) dropped++;

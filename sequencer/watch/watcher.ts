@@ -14,11 +14,11 @@
 import { type Account, type Address, BlockNotFoundError, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { batchHeaderHash, encodeBatchData } from "../protocol/batch.js";
-import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
 import { FRAUD_KIND_NAME } from "../prove/judge.js";
 import { TreeState } from "../state/access.js";
 import { treeDiff, treeGet, type TreeNode } from "../state/smt.js";
-import { BatchAssembler } from "../batch/builder.js";
+import { BatchBuilder } from "../batch/builder.js";
+import { batchTimestamp, forcedEntriesPerBatch } from "../batch/policy.js";
 import { BatchReader, type RollupEvent, UnreadableBatchError } from "../l1/batch-reader.js";
 import { REORG_DEPTH } from "../l1/chain.js";
 import { applyUndo } from "../execute/undo.js";
@@ -319,12 +319,14 @@ export class Watcher {
   /** Post a batch of the unconsumed inbox entries (the escalation path), built on the verified state. */
   private async rescue(consumed: number): Promise<void> {
     const total = Number(await this.d.client.readContract({ address: this.d.inbox, abi: forcedInboxAbi, functionName: "count" }));
-    const n = Math.min(total - consumed, MAX_BATCH_CHUNKS); // a full batch may leave later due entries to the next
+    const n = forcedEntriesPerBatch(total - consumed);
     const bodies = await this.reader.forcedBodies(consumed, n);
     const latest = await this.d.client.getBlock();
     const entries = await Promise.all(bodies.map((_, i) => this.d.client.readContract({ address: this.d.inbox, abi: forcedInboxAbi, functionName: "entry", args: [BigInt(consumed + i)] })));
-    const timestamp = Math.max(Number(latest.timestamp), ...entries.map((e) => Number(e.queuedAt)));
-    const a = new BatchAssembler(new TreeState(this.tree.root), { domainSeparator: this.separator, registrar: this.registrar, timestamp });
+    // L1's latest block time is the clock here: a block time already past needs no safety margin, and
+    // it is never below the timestamp of a batch L1 accepted (so `previous` adds nothing)
+    const timestamp = batchTimestamp({ nowMs: 0, safetySeconds: 0, l1Time: Number(latest.timestamp), previous: 0, notBefore: Math.max(0, ...entries.map((e) => Number(e.queuedAt))) });
+    const a = new BatchBuilder(new TreeState(this.tree.root), { domainSeparator: this.separator, registrar: this.registrar, timestamp });
     bodies.forEach((b, i) => a.addForced(b, consumed + i));
     const batch = a.seal();
     const r = this.d.rescuer!;
