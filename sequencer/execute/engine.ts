@@ -264,7 +264,7 @@ export class Engine {
   }
 
   /** The state tree after batch `index`, if still held in memory. */
-  treeAfterBatch(index: number): TreeNode | null | undefined {
+  recentBatchTree(index: number): TreeNode | null | undefined {
     return this.batchTrees.get(index);
   }
 
@@ -296,8 +296,7 @@ export class Engine {
       this.tree.root = this.chunk.preState;
       this.chunk = null;
     }
-    for (let id = closedUpTo; id > lastChunk; id--) for (const u of this.store.undo(id) ?? []) this.rec.dirty.set(u.key, fromHex(u.key, 32));
-    this.tree.root = undoTo(this.store, this.tree.root, closedUpTo, lastChunk);
+    this.tree.root = undoTo(this.store, this.tree.root, closedUpTo, lastChunk, (key) => this.rec.dirty.set(key as Hex, fromHex(key, 32)));
     this.rec.undo = new Map();
     const now = this.clock();
     const archived = new Map<number, string>();

@@ -8,19 +8,23 @@ import { nodeHash, treeWrite, type TreeNode } from "../state/smt.js";
 import type { UndoRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
 
-export class HistoryError extends Error {
+export class UndoError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "HistoryError";
+    this.name = "UndoError";
   }
 }
 
-/** The tree as it was after chunk `lastChunk` (inclusive), from `head` (the tree after chunk `headChunk`). */
-export function undoTo(store: Store, head: TreeNode | null, headChunk: number, lastChunk: number): TreeNode | null {
+/**
+ * The tree as it was after chunk `lastChunk` (inclusive), from `head` (the tree after chunk
+ * `headChunk`). `touched` hears every key an undo record rewrote (each record is read once).
+ */
+export function undoTo(store: Store, head: TreeNode | null, headChunk: number, lastChunk: number, touched?: (key: string) => void): TreeNode | null {
   let root = head;
   for (let id = headChunk; id > lastChunk; id--) {
     const undo = store.undo(id);
-    if (undo === undefined) throw new HistoryError(`undo record of chunk ${id} is missing`);
+    if (undo === undefined) throw new UndoError(`undo record of chunk ${id} is missing`);
+    if (touched) for (const u of undo) touched(u.key);
     root = applyUndo(root, undo);
   }
   return root;
@@ -38,10 +42,10 @@ export function applyUndo(root: TreeNode | null, undo: readonly UndoRecord[]): T
 /** The tree after batch `index` (its post-root), checked against the batch record. */
 export function treeAfterBatch(store: Store, head: TreeNode | null, headChunk: number, index: number): TreeNode | null {
   const b = store.batch(index);
-  if (b === undefined) throw new HistoryError(`no batch ${index}`);
+  if (b === undefined) throw new UndoError(`no batch ${index}`);
   const last = b.chunks.length > 0 ? Math.max(...b.chunks) : -1;
   const tree = undoTo(store, head, headChunk, last);
   const got = toHex(nodeHash(tree));
-  if (got !== b.postRoot) throw new HistoryError(`rebuilt state of batch ${index} hashes to ${got}, expected ${b.postRoot}`);
+  if (got !== b.postRoot) throw new UndoError(`rebuilt state of batch ${index} hashes to ${got}, expected ${b.postRoot}`);
   return tree;
 }

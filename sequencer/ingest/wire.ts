@@ -9,7 +9,7 @@ import type { Verdict } from "../execute/verdicts.js";
 import { MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
 
 export interface WireTx {
-  h: Hex; // hash (EIP-712 digest)
+  h: Hex; // the transaction hash: keccak256(EIP-712 digest || signer) (docs/protocol.md 2.4)
   b: Hex; // one-transaction chunk body
   s: Address; // recovered signer
   t: number; // received at (ms)

@@ -1,9 +1,10 @@
 /**
- * Posting sealed batches to L1, in order, exactly once each.
+ * Posting sealed batches to L1, in order, exactly once each: the posting policy. Transaction
+ * management (nonces, fees, signing, broadcast, confirmations) is txmgr.ts's.
  *
- * - Own nonce management: each batch's transaction is signed locally with an explicit nonce, and the
- *   signed bytes are stored *before* they are broadcast, so after a crash the same transaction is
- *   rebroadcast (same hash) instead of a second one being made.
+ * - Each batch's transaction is signed locally with an explicit nonce, and the signed bytes are stored
+ *   *before* they are broadcast, so after a crash the same transaction is rebroadcast (same hash)
+ *   instead of a second one being made.
  * - Before sending, the Rollup's tip is read: a batch already on L1 is recognised (its receipt is one
  *   of our attempts) and not sent again; a tip that is not the batch's pre-root means L1 diverged from
  *   us (a fraud revert or another proposer), which the sequencer node handles.
@@ -16,12 +17,12 @@
  */
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { type Account, type Address, type Chain, encodeFunctionData, type Hex, keccak256, parseEventLogs, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from "viem";
+import { type Account, type Address, type Chain, encodeFunctionData, type Hex, parseEventLogs, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from "viem";
 import type { Logger } from "../platform/log.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
-import { receiptOrNull, REORG_DEPTH } from "../l1/chain.js";
-import { customErrorOf } from "../l1/errors.js";
+import { REORG_DEPTH } from "../l1/chain.js";
+import { type Attempt, TxManager } from "./txmgr.js";
 import { missingPredecessor } from "../execute/recovery.js";
 
 /** What the submitter reads and writes of the sequencer's batches (the store lives in the main thread). */
@@ -89,13 +90,13 @@ export class Submitter {
   private workerConnection: Redis | null = null;
   /** lowest batch index that may still need posting or watching (everything below is final) */
   private floor = 0;
-  private nextNonce: number | null = null;
-  private feeCache: { at: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | null = null;
+  private readonly tx: TxManager;
   /** recently posted batches, re-checked for reorgs */
   private recent: { index: number; txHash: Hex; block: bigint }[] = [];
 
   constructor(private readonly d: SubmitterDeps) {
     this.queue = new Queue(d.queueName, { connection: d.redis, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
+    this.tx = new TxManager(d.publicClient, d.wallet, d.rollup, { confirmations: d.confirmations, pollMs: d.pollMs });
   }
 
   start(): void {
@@ -186,7 +187,7 @@ export class Submitter {
   /** Whether one of the batch's attempts is mined; if so, record it once confirmed. */
   private async findMined(b: BatchRecord): Promise<boolean> {
     for (const a of b.attempts) {
-      const receipt = await receiptOrNull(this.d.publicClient, a.txHash);
+      const receipt = await this.tx.receipt(a.txHash);
       if (receipt === null) continue;
       if (receipt.status !== "success") continue;
       await this.confirm(b, receipt.transactionHash, receipt.blockNumber);
@@ -200,85 +201,40 @@ export class Submitter {
     // The tip was just checked, so no simulation is spent on the common path; a revert is explained
     // afterwards by replaying the call (waitForAny).
     const gas = gasLimitFor(data, b.chunks.length);
-    let attempt = b.attempts.at(-1);
-    if (attempt !== undefined) {
-      const chainLatest = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "latest" });
-      if (attempt.nonce < chainLatest) attempt = undefined; // its nonce was used by another transaction
-    }
-    if (attempt === undefined) {
-      attempt = await this.sign(b, data, gas, await this.nonce(), null);
-    } else {
-      await this.broadcast(attempt.raw);
-    }
+    let attempt: Attempt | undefined = b.attempts.at(-1);
+    if (attempt !== undefined && attempt.nonce < (await this.tx.minedNonces())) attempt = undefined; // its nonce was used by another transaction
+    if (attempt === undefined) attempt = await this.send(b, data, gas, await this.tx.nonce(), null);
+    else await this.tx.broadcast(attempt.raw);
     for (;;) {
       if (this.stopped) throw new Error("submitter stopping");
       const mined = await this.waitForAny(b, data, this.d.feeBumpAfterMs);
       if (mined) {
-        this.nextNonce = attempt.nonce + 1;
+        this.tx.used(attempt.nonce);
         return;
       }
       const fresh = (await this.d.book.get(b.index))!;
-      const used = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "latest" });
-      if (used > attempt.nonce) {
+      if ((await this.tx.minedNonces()) > attempt.nonce) {
         // The nonce is spent: by one of our attempts mined meanwhile, or by another transaction of this key.
         if (await this.findMined(fresh)) return;
-        this.nextNonce = null;
-        attempt = await this.sign(fresh, data, gas, await this.nonce(), null);
+        this.tx.used(null);
+        attempt = await this.send(fresh, data, gas, await this.tx.nonce(), null);
         this.d.log.warn({ batch: b.index, nonce: attempt.nonce }, "the batch transaction's nonce was used by another transaction: sent again with a new nonce");
         continue;
       }
-      attempt = await this.sign(fresh, data, gas, attempt.nonce, attempt);
+      attempt = await this.send(fresh, data, gas, attempt.nonce, attempt);
       this.d.log.info({ batch: b.index, nonce: attempt.nonce, maxFeePerGas: attempt.maxFeePerGas }, "batch transaction not mined yet: replaced with higher fees");
     }
   }
 
-  /** The proposer's next nonce: tracked locally, read from L1 (pending) when unknown. */
-  private async nonce(): Promise<number> {
-    const chainPending = await this.d.publicClient.getTransactionCount({ address: this.d.wallet.account.address, blockTag: "pending" });
-    if (this.nextNonce === null || this.nextNonce < chainPending) this.nextNonce = chainPending;
-    return this.nextNonce;
-  }
-
-  /** Fee estimates, refreshed at most every two seconds. */
-  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    if (this.feeCache === null || Date.now() - this.feeCache.at > 2000) {
-      const f = await this.d.publicClient.estimateFeesPerGas();
-      this.feeCache = { at: Date.now(), maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
-    }
-    return this.feeCache;
-  }
-
   /** Sign (a fresh transaction, or a fee bump of `prev`), persist the attempt, then broadcast it. */
-  private async sign(b: BatchRecord, data: Hex, gas: bigint, nonce: number, prev: { maxFeePerGas: string; maxPriorityFeePerGas: string } | null) {
-    const fees = await this.fees();
-    let maxFeePerGas = fees.maxFeePerGas;
-    let maxPriorityFeePerGas = fees.maxPriorityFeePerGas;
-    if (prev !== null) {
-      const bump = (v: string) => (BigInt(v) * 1125n) / 1000n + 1n;
-      maxFeePerGas = maxFeePerGas > bump(prev.maxFeePerGas) ? maxFeePerGas : bump(prev.maxFeePerGas);
-      maxPriorityFeePerGas = maxPriorityFeePerGas > bump(prev.maxPriorityFeePerGas) ? maxPriorityFeePerGas : bump(prev.maxPriorityFeePerGas);
-    }
-    const raw = await this.d.wallet.signTransaction({ to: this.d.rollup, data, gas, nonce, maxFeePerGas, maxPriorityFeePerGas, type: "eip1559", chain: this.d.wallet.chain, account: this.d.wallet.account });
-    const attempt = { txHash: keccak256(raw), raw, nonce, maxFeePerGas: maxFeePerGas.toString(), maxPriorityFeePerGas: maxPriorityFeePerGas.toString(), sentAt: Date.now() };
+  private async send(b: BatchRecord, data: Hex, gas: bigint, nonce: number, prev: Attempt | null): Promise<Attempt> {
+    const attempt = await this.tx.sign(data, gas, nonce, prev);
     const fresh = (await this.d.book.get(b.index))!;
     fresh.attempts.push(attempt);
     await this.d.book.save(fresh);
-    await this.broadcast(raw);
+    await this.tx.broadcast(attempt.raw);
     this.d.log.info({ batch: b.index, tx: attempt.txHash, nonce, txs: b.txCount, bytes: b.dataBytes }, "batch sent to L1");
     return attempt;
-  }
-
-  private async broadcast(raw: Hex): Promise<void> {
-    try {
-      await this.d.publicClient.sendRawTransaction({ serializedTransaction: raw });
-    } catch (e) {
-      const m = (e as Error).message.toLowerCase();
-      if (m.includes("already known") || m.includes("already imported") || m.includes("nonce too low")) return;
-      // A development node mining on send reports a revert as a send error; the transaction is then
-      // mined (its nonce used) and its receipt says reverted: waitForAny explains and handles it.
-      if (m.includes("revert") && (await receiptOrNull(this.d.publicClient, keccak256(raw)).catch(() => null)) !== null) return;
-      throw e;
-    }
   }
 
   /** Wait up to `ms` for any attempt of the batch to be mined (and confirmed). */
@@ -288,7 +244,7 @@ export class Submitter {
     for (let round = 0; Date.now() < until && !this.stopped; round++) {
       if (round > 0) attempts = (await this.d.book.get(b.index))?.attempts ?? attempts;
       for (const a of attempts) {
-        const r = await receiptOrNull(this.d.publicClient, a.txHash);
+        const r = await this.tx.receipt(a.txHash);
         if (r === null) continue;
         if (r.status === "success") {
           await this.confirm(b, r.transactionHash, r.blockNumber, r);
@@ -301,32 +257,20 @@ export class Submitter {
     return false;
   }
 
-  /** Replay a reverted batch transaction to name the Rollup's error; divergence stops posting. */
+  /** Name the Rollup's error for a reverted batch transaction; divergence stops posting. */
   private async explainRevert(b: BatchRecord, data: Hex, block: bigint, txHash: Hex): Promise<never> {
-    let why = "unknown";
-    try {
-      await this.d.publicClient.call({ account: this.d.wallet.account, to: this.d.rollup, data, blockNumber: block - 1n });
-    } catch (e) {
-      const ce = customErrorOf(e);
-      if (ce?.name === "PrevRootMismatch") this.diverged(b.index, `L1 refused batch ${b.index}: its tip moved`);
-      why = ce ? `${ce.name}(${ce.args.join(", ")})` : (e as Error).message;
-      if (ce && ["TimestampTooOld", "InboxEntryDue", "TimestampTooEarly"].includes(ce.name)) {
-        this.d.onRebuild(b.index, `L1 refuses batch ${b.index} as it is (${why}): re-executing its transactions in a new batch`);
-        throw new DivergenceError(b.index, why);
-      }
+    const why = await this.tx.whyReverted(data, block);
+    if (why.name === "PrevRootMismatch") this.diverged(b.index, `L1 refused batch ${b.index}: its tip moved`);
+    if (why.name !== null && ["TimestampTooOld", "InboxEntryDue", "TimestampTooEarly"].includes(why.name)) {
+      this.d.onRebuild(b.index, `L1 refuses batch ${b.index} as it is (${why.text}): re-executing its transactions in a new batch`);
+      throw new DivergenceError(b.index, why.text);
     }
-    throw new Error(`batch ${b.index} transaction ${txHash} reverted on L1: ${why}`);
+    throw new Error(`batch ${b.index} transaction ${txHash} reverted on L1: ${why.text}`);
   }
 
   /** Wait for the confirmations, then record the batch as posted with the header L1 emitted. */
   private async confirm(b: BatchRecord, txHash: Hex, block: bigint, mined?: TransactionReceipt): Promise<void> {
-    // A mined receipt is one confirmation; wait for the block count when more are asked for.
-    while (this.d.confirmations > 1) {
-      const latest = await this.d.publicClient.getBlockNumber({ cacheTime: 0 });
-      if (latest - block + 1n >= BigInt(this.d.confirmations)) break;
-      await new Promise((r) => setTimeout(r, Math.min(500, this.d.pollMs)));
-    }
-    const receipt = this.d.confirmations > 1 || mined === undefined ? await this.d.publicClient.getTransactionReceipt({ hash: txHash }) : mined;
+    const receipt = await this.tx.confirmed(txHash, block, mined);
     const [ev] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: "BatchSubmitted" });
     if (!ev) throw new Error(`transaction ${txHash} emitted no BatchSubmitted`);
     const header = ev.args.header;
@@ -369,7 +313,7 @@ export class Submitter {
       const count = await this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batchCount" });
       for (const r of this.recent.slice()) {
         if (BigInt(r.index) < count) continue;
-        const receipt = await receiptOrNull(this.d.publicClient, r.txHash);
+        const receipt = await this.tx.receipt(r.txHash);
         this.recent = this.recent.filter((x) => x.index !== r.index);
         const fresh = await this.d.book.get(r.index);
         if (fresh === undefined || fresh.status !== "posted") continue;

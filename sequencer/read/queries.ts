@@ -28,7 +28,7 @@ import { witnessToJson } from "../state/witness-codec.js";
 import { RpcError } from "../errors/rpc.js";
 import { addressSchema, hex32Schema } from "../ingest/schemas.js";
 import type { Engine } from "../execute/engine.js";
-import { HistoryError, treeAfterBatch } from "../execute/undo.js";
+import { UndoError, treeAfterBatch } from "../execute/undo.js";
 import type { Store } from "../store/store.js";
 import type { BatchRecord, TxIndex } from "../store/records.js";
 
@@ -257,7 +257,7 @@ export class Queries {
   }
 
   private treeOf(index: number): TreeNode | null {
-    const inMemory = this.d.engine.treeAfterBatch(index);
+    const inMemory = this.d.engine.recentBatchTree(index);
     if (inMemory !== undefined) return inMemory;
     // Keyed by the batch's post-root: the tree after a batch never changes (a resync that replaces
     // the batch gives it another root), so it is rebuilt from undo records once, not per read.
@@ -270,7 +270,7 @@ export class Queries {
       this.cache.set(key, tree);
       return tree;
     } catch (e) {
-      if (e instanceof HistoryError) throw new RpcError("RootUnavailable", e.message);
+      if (e instanceof UndoError) throw new RpcError("RootUnavailable", e.message);
       throw e;
     }
   }

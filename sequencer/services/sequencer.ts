@@ -7,14 +7,11 @@
 import type { AddressInfo } from "node:net";
 import type { Address } from "viem";
 import { fromHex } from "../protocol/bytes.js";
-import { decodeChunkBody } from "../protocol/codec.js";
 import type { Config } from "../platform/config.js";
-import { Engine, type InboxEntry, type Submission } from "../execute/engine.js";
-import type { Verdict } from "../execute/verdicts.js";
+import { Engine, type InboxEntry } from "../execute/engine.js";
 import { redisKeys } from "../ingest/keys.js";
 import { Lease } from "../platform/lease.js";
 import { IngestConsumer } from "../ingest/stream.js";
-import type { IngestMessage, ReplyMessage } from "../ingest/wire.js";
 import { l1Clients } from "../l1/chain.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { InboxReader } from "../l1/inbox-reader.js";
@@ -28,6 +25,8 @@ import { type ChainStatus, Queries } from "../read/queries.js";
 import { queryServerLimits, startQueryServer } from "../read/query-server.js";
 import { connectRedis } from "../platform/redis.js";
 import { checkNewestPosted, planResync } from "../execute/resync.js";
+import { engineStep, executeEntries, FatalStateError } from "../execute/micro-batch.js";
+import { applyStatus, refreshStatus } from "../read/status.js";
 
 export interface SequencerNode {
   queryUrl: string;
@@ -337,88 +336,5 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     stop,
     done,
   };
-}
-
-/**
- * The sequencer cannot go on from its memory: a store write failed (memory is ahead of the disk), or
- * the engine threw part-way through executing, adopting or re-executing (its memory is neither the
- * old state nor the new one). What was acknowledged is on disk; a restart reloads from there.
- */
-class FatalStateError extends Error {
-  constructor(what: string, cause: unknown) {
-    super(`${what}: ${(cause as Error).message}`, { cause });
-  }
-}
-
-/** Run an engine step; if it throws (or rejects), its memory cannot be trusted any more (FatalStateError). */
-function engineStep<T>(what: string, f: () => T): T {
-  const wrap = (e: unknown) => new FatalStateError(`the engine failed while ${what}`, e);
-  let r: T;
-  try {
-    r = f();
-  } catch (e) {
-    throw wrap(e);
-  }
-  return (r instanceof Promise ? r.catch((e: unknown) => Promise.reject(wrap(e))) : r) as T;
-}
-
-/**
- * Execute one micro-batch of ingest entries now; commit it (in order after earlier ones), then
- * acknowledge the entries and send the verdicts. Resolves when the verdicts are sent.
- */
-async function executeEntries(
-  entries: { id: string; message: IngestMessage | null }[],
-  engine: Engine,
-  commit: (w: StoreWriter) => Promise<void>,
-  consumer: IngestConsumer,
-  metrics: Metrics,
-): Promise<void> {
-  const started = process.hrtime.bigint();
-  const subs: Submission[] = [];
-  // Each request's verdicts in the order of its transactions: a number is a slot in the engine's
-  // verdicts, a Verdict one refused here.
-  const owners: { frontend: string; request: string; slots: (number | Verdict)[] }[] = [];
-  for (const e of entries) {
-    if (e.message === null) continue;
-    const slots: (number | Verdict)[] = [];
-    for (const w of e.message.txs) {
-      try {
-        const [stx] = decodeChunkBody(fromHex(w.b));
-        slots.push(subs.length);
-        subs.push({ hash: w.h, tx: stx!.tx, signature: stx!.signature, signer: w.s as Address, receivedAt: w.t, body: w.b });
-      } catch {
-        slots.push({ ok: false, hash: w.h, reason: "InvalidField", message: "malformed transaction body from the front-end" });
-      }
-    }
-    owners.push({ frontend: e.message.frontend, request: e.message.request, slots });
-  }
-  const { verdicts, writer } = engineStep("executing transactions", () => engine.execute(subs));
-  await commit(writer);
-  metrics.microBatchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-  const byFrontend = new Map<string, ReplyMessage[]>();
-  for (const o of owners) {
-    if (!byFrontend.has(o.frontend)) byFrontend.set(o.frontend, []);
-    byFrontend.get(o.frontend)!.push({ request: o.request, verdicts: o.slots.map((x) => (typeof x === "number" ? verdicts[x]! : x)) });
-  }
-  await Promise.all([consumer.ack(entries.map((e) => e.id)), consumer.reply(byFrontend)]);
-  metrics.executed.inc(verdicts.filter((v) => v.ok).length);
-}
-
-/** Keep the posted / final batch numbers current as batches change status. */
-function applyStatus(status: ChainStatus, b: { index: number; status: string }): void {
-  if (b.status === "posted" || b.status === "final") status.postedBatch = Math.max(status.postedBatch ?? -1, b.index);
-  if (b.status === "final") status.finalBatch = Math.max(status.finalBatch ?? -1, b.index);
-  if (b.status === "sealed" && status.postedBatch !== null && status.postedBatch >= b.index) status.postedBatch = b.index > 0 ? b.index - 1 : null;
-}
-
-async function refreshStatus(store: Store, status: ChainStatus): Promise<void> {
-  let posted: number | null = null;
-  let final: number | null = null;
-  for (const b of await store.batchesFrom(0)) {
-    if (b.status === "posted" || b.status === "final") posted = b.index;
-    if (b.status === "final") final = b.index;
-  }
-  status.postedBatch = posted;
-  status.finalBatch = final;
 }
 

@@ -38,7 +38,7 @@ export function leafOp(key: string, value: Uint8Array | null, preimage?: Uint8Ar
 }
 
 /** Every stored state leaf. */
-export async function* leavesOf(db: Level): AsyncGenerator<{ key: `0x${string}`; value: Uint8Array; preimage: Uint8Array | undefined }> {
+export async function* storedLeaves(db: Level): AsyncGenerator<{ key: `0x${string}`; value: Uint8Array; preimage: Uint8Array | undefined }> {
   for await (const [k, v] of db.iterator({ gte: "s:", lt: "s;" })) {
     yield { key: k.slice(2) as `0x${string}`, value: v.slice(0, 32), preimage: v.length > 32 ? v.slice(32) : undefined };
   }
@@ -47,6 +47,6 @@ export async function* leavesOf(db: Level): AsyncGenerator<{ key: `0x${string}`;
 /** The state tree of every stored leaf. */
 export async function loadTree(db: Level): Promise<TreeNode | null> {
   let root: TreeNode | null = null;
-  for await (const l of leavesOf(db)) root = treeWrite(root, fromHex(l.key, 32), l.value, l.preimage);
+  for await (const l of storedLeaves(db)) root = treeWrite(root, fromHex(l.key, 32), l.value, l.preimage);
   return root;
 }

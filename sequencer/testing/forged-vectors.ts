@@ -369,7 +369,7 @@ function outcome(pre: Word, body: Uint8Array, witnesses: Witness[], timestamp: n
   }
 }
 
-function leavesOf(root: TreeNode | null) {
+function vectorLeaves(root: TreeNode | null) {
   return [...treeLeaves(root)].map((l) => ({ key: toHex(l.key), value: toHex(l.value), preimage: toHex(l.preimage ?? new Uint8Array(0)) }));
 }
 
@@ -386,7 +386,7 @@ function toVector(f: Forgery): ForgedWitnessVector {
     forgery: f.expect.fault ?? f.expect.error,
     domainSeparator: toHex(SEP),
     timestamp: T,
-    preState: b.preRoot === undefined ? leavesOf(b.pre) : null,
+    preState: b.preRoot === undefined ? vectorLeaves(b.pre) : null,
     preRoot: toHex(preRoot),
     body: toHex(b.body),
     forced: b.forced ?? false,

@@ -1,6 +1,9 @@
 /**
  * The watcher (challenger): follows the Rollup on L1, re-executes every batch from L1 data with its own
  * state, and proves fraud on L1 as soon as it finds it. It trusts only L1 and never asks the sequencer.
+ * In three parts, as op-challenger: this agent follows L1 and keeps the verified state; the solver
+ * (prove/verify-batch.ts, pure) decides whether a batch is fraud and builds the proof; the responder
+ * (responder.ts) sends it, and the rescuer (rescuer.ts) posts overdue inbox entries.
  *
  * - Restartable: the verified state and a checkpoint are on disk after every batch.
  * - Reorgs: verified batches are re-checked against the canonical chain until final; a batch whose
@@ -13,21 +16,21 @@
  */
 import { type Account, type Address, BlockNotFoundError, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
-import { batchHeaderHash, encodeBatchData } from "../protocol/batch.js";
+import { batchHeaderHash } from "../protocol/batch.js";
 import { FRAUD_KIND_NAME } from "../prove/judge.js";
 import { TreeState } from "../state/access.js";
 import { treeDiff, treeGet, type TreeNode } from "../state/smt.js";
-import { BatchBuilder } from "../batch/builder.js";
-import { batchTimestamp, forcedEntriesPerBatch } from "../batch/policy.js";
 import { BatchReader, type RollupEvent, UnreadableBatchError } from "../l1/batch-reader.js";
 import { REORG_DEPTH } from "../l1/chain.js";
 import { applyUndo } from "../execute/undo.js";
-import { forcedInboxAbi, rollupAbi } from "../l1/contracts.generated.js";
+import { rollupAbi } from "../l1/contracts.generated.js";
 import { customErrorOf } from "../l1/errors.js";
 import type { Logger } from "../platform/log.js";
 import { verifyBatch } from "../prove/verify-batch.js";
 import type { FraudProofArgs } from "../prove/fraud-proof.js";
 import type { Alert } from "./alert.js";
+import { Rescuer } from "./rescuer.js";
+import { Responder } from "./responder.js";
 import type { Checkpoint, UndoEntry, VerifiedBatch, WatcherStore } from "./checkpoint.js";
 
 export interface WatcherDeps {
@@ -77,6 +80,8 @@ export class Watcher {
   private challengePeriod = 0;
   private pending: PendingFraud | null = null;
   private overdueAlerted = -1;
+  private readonly responder: Responder | null;
+  private readonly rescuer: Rescuer | null;
   readonly stats = { verified: 0, frauds: 0, proofs: 0, rewardWei: 0n, lastVerified: -1 };
 
   private constructor(private readonly d: WatcherDeps, tree: TreeNode | null, cp: Checkpoint, recent: VerifiedBatch[]) {
@@ -84,6 +89,8 @@ export class Watcher {
     this.cp = cp;
     this.recent = recent;
     this.reader = new BatchReader(d.client, d.rollup, d.inbox, d.deployBlock);
+    this.responder = d.wallet === null ? null : new Responder(d.client, d.wallet, d.rollup);
+    this.rescuer = d.rescuer === null ? null : new Rescuer(d.client, d.rescuer, d.rollup, d.inbox, this.reader);
   }
 
   static async open(d: WatcherDeps): Promise<Watcher> {
@@ -194,34 +201,22 @@ export class Watcher {
       this.pending = null;
       return;
     }
-    if (this.d.wallet === null) return; // watch-only: the alert was raised
-    const args = [p.proof.claimed, p.proof.header, p.proof.chunk, p.proof.witnesses, p.proof.txIndex] as const;
+    if (this.responder === null) return; // watch-only: the alert was raised
     try {
-      const { request } = await this.d.client.simulateContract({ address: this.d.rollup, abi: rollupAbi, functionName: "proveFraud", args: args as never, account: this.d.wallet.account });
-      p.sent = true;
-      const hash = await this.d.wallet.writeContract(request as never);
-      const r = await this.d.client.waitForTransactionReceipt({ hash });
-      if (r.status !== "success") throw new Error(`proof transaction ${hash} reverted`);
-      this.stats.proofs++;
-      const reward = await this.rewardOf(r.logs);
-      await this.d.alert({ kind: "fraud-proven", message: `proved batch ${p.index} fraudulent (${p.proof.kind}) in block ${r.blockNumber}; earned ${reward} wei`, batch: p.index, l1Tx: hash, gasUsed: r.gasUsed, rewardWei: reward });
-      this.d.onProof?.({ batch: p.index, kind: p.proof.kind, batchBlock: p.block, proofBlock: r.blockNumber, gasUsed: r.gasUsed, reward, outcome: "proven" });
-    } catch (e) {
-      const ce = customErrorOf(e);
-      if (ce && ["BatchNotLive", "HeaderMismatch", "BatchFinalized"].includes(ce.name)) {
-        await this.d.alert({ kind: "proof-not-needed", message: `batch ${p.index}: ${ce.name} (another challenger won, or too late)`, batch: p.index });
+      const r = await this.responder.send(p.proof, () => (p.sent = true));
+      if (r.outcome === "too-late") {
+        await this.d.alert({ kind: "proof-not-needed", message: `batch ${p.index}: ${r.error} (another challenger won, or too late)`, batch: p.index });
         this.pending = null;
         return;
       }
+      this.stats.proofs++;
+      await this.d.alert({ kind: "fraud-proven", message: `proved batch ${p.index} fraudulent (${p.proof.kind}) in block ${r.block}; earned ${r.reward} wei`, batch: p.index, l1Tx: r.txHash, gasUsed: r.gasUsed, rewardWei: r.reward });
+      this.d.onProof?.({ batch: p.index, kind: p.proof.kind, batchBlock: p.block, proofBlock: r.block, gasUsed: r.gasUsed, reward: r.reward, outcome: "proven" });
+    } catch (e) {
+      const ce = customErrorOf(e);
       await this.d.alert({ kind: "proof-failed", message: `proof of batch ${p.index} failed: ${ce ? ce.name : (e as Error).message}; retrying`, batch: p.index });
       throw e;
     }
-  }
-
-  private async rewardOf(logs: readonly { topics: readonly Hex[]; data: Hex; address: Address }[]): Promise<bigint> {
-    const { parseEventLogs } = await import("viem");
-    const [ev] = parseEventLogs({ abi: rollupAbi, logs: logs as never, eventName: "FraudProven" });
-    return ev?.args.reward ?? 0n;
   }
 
   /** Roll back the verified state to before batch `from` (a fraud proof, ours or another's, reverted it). */
@@ -310,7 +305,7 @@ export class Watcher {
       this.overdueAlerted = consumed;
       await this.d.alert({ kind: "inbox-overdue", message: `forced inbox entry ${consumed} is past its deadline and not included: the sequencer is censoring or down${this.d.rescuer ? "; posting it" : ""}`, entry: consumed });
     }
-    if (this.d.rescuer === null) return;
+    if (this.rescuer === null) return;
     const count = Number(await this.d.client.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batchCount" }));
     if (count !== this.cp.next) return; // not caught up with L1 yet
     await this.rescue(consumed);
@@ -318,20 +313,7 @@ export class Watcher {
 
   /** Post a batch of the unconsumed inbox entries (the escalation path), built on the verified state. */
   private async rescue(consumed: number): Promise<void> {
-    const total = Number(await this.d.client.readContract({ address: this.d.inbox, abi: forcedInboxAbi, functionName: "count" }));
-    const n = forcedEntriesPerBatch(total - consumed);
-    const bodies = await this.reader.forcedBodies(consumed, n);
-    const latest = await this.d.client.getBlock();
-    const entries = await Promise.all(bodies.map((_, i) => this.d.client.readContract({ address: this.d.inbox, abi: forcedInboxAbi, functionName: "entry", args: [BigInt(consumed + i)] })));
-    // L1's latest block time is the clock here: a block time already past needs no safety margin, and
-    // it is never below the timestamp of a batch L1 accepted (so `previous` adds nothing)
-    const timestamp = batchTimestamp({ nowMs: 0, safetySeconds: 0, l1Time: Number(latest.timestamp), previous: 0, notBefore: Math.max(0, ...entries.map((e) => Number(e.queuedAt))) });
-    const a = new BatchBuilder(new TreeState(this.tree.root), { domainSeparator: this.separator, registrar: this.registrar, timestamp });
-    bodies.forEach((b, i) => a.addForced(b, consumed + i));
-    const batch = a.seal();
-    const r = this.d.rescuer!;
-    const hash = await r.writeContract({ address: this.d.rollup, abi: rollupAbi, functionName: "submitBatch", args: [toHex(batch.prevRoot), BigInt(timestamp), toHex(encodeBatchData(batch.data))], account: r.account, chain: r.chain });
-    const receipt = await this.d.client.waitForTransactionReceipt({ hash });
-    await this.d.alert({ kind: "rescue-posted", message: `posted a batch including ${n} overdue inbox transaction(s) (escalation)`, l1Tx: hash, status: receipt.status, entries: n });
+    const r = await this.rescuer!.post(this.tree.root, consumed, { domainSeparator: this.separator, registrar: this.registrar });
+    await this.d.alert({ kind: "rescue-posted", message: `posted a batch including ${r.entries} overdue inbox transaction(s) (escalation)`, l1Tx: r.txHash, status: r.status, entries: r.entries });
   }
 }
