@@ -101,7 +101,7 @@ async function measure(networkName: string, state0: TreeNode | null): Promise<{ 
     const input = encodeFunctionData({ abi: rollupAbi, functionName: "proveFraud", args: [proof.claimed, proof.header, proof.chunk, proof.witnesses, proof.txIndex] });
     const receipt = await prove(d, proof);
     rows.push({ network: networkName, what: `proveFraud ${c.kind}: leaf ${proof.chunk.index}, tx ${proof.txIndex}, ${proof.witnesses.length} witnesses`, gas: receipt.gasUsed, calldataBytes: (input.length - 2) / 2 });
-    await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: d.proposer.account });
+    await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: d.proposer.account });
   }
   return { rows, hardfork };
 }

@@ -19,7 +19,7 @@ import type { Redis } from "ioredis";
 import { type Account, type Address, type Chain, encodeFunctionData, type Hex, keccak256, parseEventLogs, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from "viem";
 import type { Logger } from "../log.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
-import { rollupAbi } from "./contracts.generated.js";
+import { bondManagerAbi, rollupAbi } from "./contracts.generated.js";
 import { receiptOrNull, REORG_DEPTH } from "./chain.js";
 import { customErrorOf } from "./errors.js";
 import { missingPredecessor } from "../engine/recovery.js";
@@ -161,11 +161,12 @@ export class Submitter {
    */
   private async notAllowed(index: number): Promise<Error> {
     const account = this.d.wallet.account.address;
+    const bonds = await this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondManager" });
     const [bond, required] = await Promise.all([
-      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondOf", args: [account] }),
-      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondAmount" }),
+      this.d.publicClient.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondOf", args: [account] }),
+      this.d.publicClient.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" }),
     ]);
-    return new ProposerNotAllowedError(index, `the proposer ${account} may not propose now (Rollup.canPropose is false; bond ${bond.amount} of ${required} wei required${bond.withdrawalRequestedAt > 0n ? ", withdrawal requested" : ""}): batch ${index} waits (deposit a bond with depositBond, or check its PROPOSER_ROLE)`);
+    return new ProposerNotAllowedError(index, `the proposer ${account} may not propose now (Rollup.canPropose is false; bond ${bond.amount} of ${required} wei required${bond.withdrawalRequestedAt > 0n ? ", withdrawal requested" : ""}): batch ${index} waits (deposit a bond with depositBond in the bond manager ${bonds}, or check its PROPOSER_ROLE)`);
   }
 
   private diverged(index: number, why: string): never {
