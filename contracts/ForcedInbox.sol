@@ -12,28 +12,9 @@ import {DecodedTx} from "./libraries/RollupTypes.sol";
 /// a batch submitted before its deadline (Rollup enforces this); once an entry is overdue, any bonded
 /// party may propose batches (docs/protocol.md, "Forced inclusion").
 /// @dev Append-only: entries are never modified or removed. Bodies live in the TransactionQueued event
-/// (calldata) and only their hash in storage.
+/// (calldata) and only their hash in storage. Errors and events are declared on IForcedInbox.
 contract ForcedInbox is IForcedInbox {
-    /// @notice The body is not a well-formed chunk body (`decodeError` is the protocol's code).
-    error MalformedTransaction(uint8 decodeError);
-    /// @notice A queued body must hold exactly one transaction.
-    error NotOneTransaction(uint256 count);
-    /// @notice There is no entry `index`; `count` entries exist.
-    error EntryOutOfRange(uint256 index, uint256 count);
-    /// @notice The inclusion window must be positive.
-    error InvalidInclusionWindow();
-
-    /// @notice A transaction was queued; `body` is a one-transaction chunk body (docs/protocol.md).
-    /// @param index the entry's index (batches consume entries in this order)
-    /// @param sender who queued it (not necessarily the transaction's signer)
-    /// @param bodyHash keccak256 of `body`, as stored
-    /// @param deadline the L1 time by which a batch must include it
-    /// @param body the queued chunk body
-    event TransactionQueued(
-        uint256 indexed index, address indexed sender, bytes32 bodyHash, uint64 deadline, bytes body
-    );
-
-    /// @notice Seconds a batch has to include a queued transaction.
+    /// @inheritdoc IForcedInbox
     uint64 public immutable inclusionWindow;
 
     Entry[] private _entries;
@@ -45,11 +26,7 @@ contract ForcedInbox is IForcedInbox {
         inclusionWindow = inclusionWindow_;
     }
 
-    /// @notice Queue a signed transaction for forced inclusion.
-    /// @param body a chunk body holding exactly one transaction (its own address table, the transaction
-    /// and its signature), as the SDK's `forcedBody` builds it. Validity under the state rules is not
-    /// checked here: an invalid forced transaction is included as a no-op.
-    /// @return index the entry's index
+    /// @inheritdoc IForcedInbox
     function enqueue(bytes calldata body) external returns (uint256 index) {
         (uint8 err, DecodedTx[] memory txs) = ChunkCodec.decode(body);
         if (err != C.DECODE_OK) revert MalformedTransaction(err);

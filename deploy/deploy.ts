@@ -1,9 +1,11 @@
 /**
- * Deploying a network's contracts (ChunkVerifier, ForcedInbox, Rollup) with viem: used by
- * `npm run deploy` for a testnet and by `npm start` for the local Hardhat L1.
+ * Deploying a network's contracts (ChunkVerifier, ForcedInbox, Rollup, which deploys its BondManager in
+ * its constructor) with viem: used by `npm run deploy` for a testnet and by `npm start` for the local
+ * Hardhat L1.
  */
 import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import {
+  bondManagerAbi,
   chunkVerifierAbi,
   chunkVerifierBytecode,
   forcedInboxAbi,
@@ -16,6 +18,8 @@ import type { DeployParams } from "./params.js";
 export interface Deployment {
   chainId: number;
   rollup: Address;
+  /** the Rollup's BondManager (bonds and treasury), created by the Rollup's constructor: Rollup.bondManager() */
+  bondManager: Address;
   verifier: Address;
   inbox: Address;
   /** L1 block of the first deployed contract (the inbox): watchers and the sequencer read Rollup and inbox events from there */
@@ -68,9 +72,12 @@ export async function deployContracts(wallet: Wallet, client: PublicClient, para
     },
   ]);
   log(`Rollup at ${rollup.address}`);
+  const bondManager = await bondManagerOf(client, rollup.address);
+  log(`BondManager at ${bondManager} (deployed by the Rollup)`);
   return {
     chainId,
     rollup: rollup.address,
+    bondManager,
     verifier: verifier.address,
     inbox: inbox.address,
     deployBlock: (inbox.block < rollup.block ? inbox.block : rollup.block).toString(), // an entry queued between the two deployments is read too
@@ -90,9 +97,14 @@ export async function deployContracts(wallet: Wallet, client: PublicClient, para
   };
 }
 
-/** Deposit `amount` as `wallet`'s proposer bond. */
+/** The BondManager of the Rollup at `rollup` (the Rollup names it; it holds the bonds and the treasury). */
+export async function bondManagerOf(client: PublicClient, rollup: Address): Promise<Address> {
+  return client.readContract({ address: rollup, abi: rollupAbi, functionName: "bondManager" });
+}
+
+/** Deposit `amount` as `wallet`'s proposer bond, in the bond manager of the Rollup at `rollup`. */
 export async function depositBond(wallet: Wallet, client: PublicClient, rollup: Address, amount: bigint): Promise<void> {
-  const hash = await wallet.writeContract({ address: rollup, abi: rollupAbi, functionName: "depositBond", value: amount, account: wallet.account, chain: wallet.chain ?? null });
+  const hash = await wallet.writeContract({ address: await bondManagerOf(client, rollup), abi: bondManagerAbi, functionName: "depositBond", value: amount, account: wallet.account, chain: wallet.chain ?? null });
   const r = await client.waitForTransactionReceipt({ hash });
   if (r.status !== "success") throw new Error(`bond deposit ${hash} failed`);
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 
-export const CONTRACTS = ["Rollup", "ChunkVerifier", "ForcedInbox"] as const;
+export const CONTRACTS = ["Rollup", "BondManager", "ChunkVerifier", "ForcedInbox"] as const;
 export const GENERATED_PATH = new URL("../sequencer/l1/contracts.generated.ts", import.meta.url);
 
 export function renderGenerated(): string {

@@ -3,10 +3,10 @@ import { network } from "hardhat";
 import { parseEther } from "viem";
 import { deployContracts, depositBond, ProposerNotExternallyOwnedError } from "../deploy/deploy.js";
 import { deployParamsFrom } from "../deploy/params.js";
-import { rollupAbi, forcedInboxAbi } from "../sequencer/l1/contracts.generated.js";
+import { bondManagerAbi, rollupAbi, forcedInboxAbi } from "../sequencer/l1/contracts.generated.js";
 
 describe("deploy: a network's contracts with its own parameters", () => {
-  it("deploys the verifier, the inbox and the Rollup with the given challenge period, bond and proposers", async () => {
+  it("deploys the verifier, the inbox and the Rollup (with its bond manager) with the given challenge period, bond and proposers", async () => {
     const { viem } = await network.create();
     const client = await viem.getPublicClient();
     const [deployer, proposer, treasury, registrar] = await viem.getWalletClients();
@@ -20,9 +20,13 @@ describe("deploy: a network's contracts with its own parameters", () => {
     });
     const d = await deployContracts(deployer! as never, client as never, params);
     const read = (fn: string, args: unknown[] = []) => client.readContract({ address: d.rollup, abi: rollupAbi, functionName: fn as never, args: args as never });
+    const bonds = (fn: string) => client.readContract({ address: d.bondManager, abi: bondManagerAbi, functionName: fn as never });
     expect(await read("challengePeriod")).to.equal(1800n);
-    expect(await read("bondAmount")).to.equal(parseEther("3"));
-    expect(String(await read("treasury")).toLowerCase()).to.equal(treasury!.account.address.toLowerCase());
+    expect(String(await read("bondManager")).toLowerCase()).to.equal(d.bondManager.toLowerCase());
+    expect(String(await bonds("rollup")).toLowerCase()).to.equal(d.rollup.toLowerCase());
+    expect(await bonds("bondAmount")).to.equal(parseEther("3"));
+    expect(await bonds("challengePeriod")).to.equal(1800n);
+    expect(String(await bonds("treasury")).toLowerCase()).to.equal(treasury!.account.address.toLowerCase());
     expect(String(await read("registrar")).toLowerCase()).to.equal(registrar!.account.address.toLowerCase());
     expect(String(d.params.registrar).toLowerCase()).to.equal(registrar!.account.address.toLowerCase());
     expect(await read("hasRole", [await read("PROPOSER_ROLE"), proposer!.account.address])).to.equal(true);

@@ -5,8 +5,22 @@ import {Witness} from "../libraries/RollupTypes.sol";
 
 /// @title IChunkVerifier
 /// @notice Stateless re-execution of one leaf (chunk or forced inbox entry) of a batch from witnesses,
-/// and the judgement of a proposer's claim about it.
+/// and the judgement of a proposer's claim about it. A malformed body is not an error (it is judged
+/// Undecodable); the errors below are about the witnesses, raised by the libraries that check them
+/// (StateTree, Transition) and declared here so that the interface's ABI names every revert.
 interface IChunkVerifier {
+    /// @notice A witness does not prove its access, or is not its one canonical witness
+    /// (StateTree.InvalidWitness; docs/protocol.md section 3.2 lists `reason`).
+    error InvalidWitness(uint8 reason);
+    /// @notice No witness was presented for access `index` (Transition.WitnessMissing).
+    error WitnessMissing(uint256 index);
+    /// @notice Witness `index` carries a wrong, missing or unexpected value preimage
+    /// (Transition.PreimageMismatch).
+    error PreimageMismatch(uint256 index);
+    /// @notice `given` witnesses were presented for a leaf that makes `used` accesses
+    /// (Transition.UnusedWitnesses).
+    error UnusedWitnesses(uint256 used, uint256 given);
+
     /// @notice The outcome of re-executing a chunk.
     /// @param decodeError 0 if the body decodes, else the DECODE_* code (nothing was executed)
     /// @param reason 0 if every executed transaction was valid, else the REJECT_* code of the first invalid one

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {Rollup} from "../Rollup.sol";
+import {IRollup} from "../interfaces/IRollup.sol";
 
 /// @title ProposerProxy
 /// @notice Test-only contract that bonds itself and submits batches through an internal call, as a
@@ -9,17 +9,17 @@ import {Rollup} from "../Rollup.sol";
 /// transaction's input). Never deployed on a network.
 contract ProposerProxy {
     /// @notice The Rollup this proxy calls.
-    Rollup public immutable rollup;
+    IRollup public immutable rollup;
 
     /// @notice A proxy calling `rollup_`.
     /// @param rollup_ the Rollup to call
-    constructor(Rollup rollup_) {
+    constructor(IRollup rollup_) {
         rollup = rollup_;
     }
 
-    /// @notice Deposit the sent ETH as this contract's bond.
+    /// @notice Deposit the sent ETH as this contract's bond (in the Rollup's bond manager).
     function bond() external payable {
-        rollup.depositBond{value: msg.value}();
+        rollup.bondManager().depositBond{value: msg.value}();
     }
 
     /// @notice Submit a batch from this contract.

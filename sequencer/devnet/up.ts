@@ -155,6 +155,8 @@ async function main(): Promise<void> {
     const l1Client = createPublicClient({ transport: http(l1.url) }) as PublicClient;
     await l1Client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "registrar" }).catch(() =>
       fail(`${dataRoot} holds a devnet whose Rollup has no vault registrar (made before vaults had to be registered): start afresh with npm start -- --reset`));
+    await l1Client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "bondManager" }).catch(() =>
+      fail(`${dataRoot} holds a devnet whose Rollup keeps the bonds itself (made before the BondManager): start afresh with npm start -- --reset`));
     say(`local Hardhat L1 at ${l1.url}, its chain kept in ${dataRoot}/l1 (block ${await createPublicClient({ transport: http(l1.url) }).getBlockNumber()}); Rollup ${d.rollup}`);
   } else {
     say(`local Hardhat L1 at ${l1.url} (pid ${l1.pid()}), journaled to ${dataRoot}/l1`);

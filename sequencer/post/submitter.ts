@@ -20,7 +20,7 @@ import type { Redis } from "ioredis";
 import { type Account, type Address, type Chain, encodeFunctionData, type Hex, parseEventLogs, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from "viem";
 import type { Logger } from "../platform/log.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
-import { rollupAbi } from "../l1/contracts.generated.js";
+import { bondManagerAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { REORG_DEPTH } from "../l1/chain.js";
 import { type Attempt, TxManager } from "./txmgr.js";
 import { missingPredecessor } from "../execute/recovery.js";
@@ -162,11 +162,12 @@ export class Submitter {
    */
   private async notAllowed(index: number): Promise<Error> {
     const account = this.d.wallet.account.address;
+    const bonds = await this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondManager" });
     const [bond, required] = await Promise.all([
-      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondOf", args: [account] }),
-      this.d.publicClient.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "bondAmount" }),
+      this.d.publicClient.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondOf", args: [account] }),
+      this.d.publicClient.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" }),
     ]);
-    return new ProposerNotAllowedError(index, `the proposer ${account} may not propose now (Rollup.canPropose is false; bond ${bond.amount} of ${required} wei required${bond.withdrawalRequestedAt > 0n ? ", withdrawal requested" : ""}): batch ${index} waits (deposit a bond with depositBond, or check its PROPOSER_ROLE)`);
+    return new ProposerNotAllowedError(index, `the proposer ${account} may not propose now (Rollup.canPropose is false; bond ${bond.amount} of ${required} wei required${bond.withdrawalRequestedAt > 0n ? ", withdrawal requested" : ""}): batch ${index} waits (deposit a bond with depositBond in the bond manager ${bonds}, or check its PROPOSER_ROLE)`);
   }
 
   private diverged(index: number, why: string): never {

@@ -66,7 +66,8 @@ export async function deployRollup(opts: RollupOptions = {}, networkName?: strin
       proposers: [proposer!.account.address],
     },
   ]);
-  await rollup.write.depositBond({ value: cfg.bondAmount, account: proposer!.account });
+  const bondManager = await viem.getContractAt("BondManager", await rollup.read.bondManager());
+  await bondManager.write.depositBond({ value: cfg.bondAmount, account: proposer!.account });
   const chainId = await publicClient.getChainId();
   const sep = domainSeparator({ chainId, verifyingContract: rollup.address });
   const l2 = new L2Sim({ domainSeparator: sep, registrar: TEST_REGISTRAR });
@@ -75,9 +76,9 @@ export async function deployRollup(opts: RollupOptions = {}, networkName?: strin
     const again = await viem.deployContract("Rollup", [
       { admin: admin!.account.address, registrar: TEST_REGISTRAR, treasury: treasury!.account.address, verifier: verifier.address, inbox: inbox.address, challengePeriod: cfg.challengePeriod, withdrawalDelay: cfg.withdrawalDelay, maxTimestampLag: cfg.maxTimestampLag, bondAmount: cfg.bondAmount, challengerRewardBps: cfg.challengerRewardBps, proposers: [] },
     ]);
-    return { rollup: again, sep: domainSeparator({ chainId, verifyingContract: again.address }) };
+    return { rollup: again, bondManager: await viem.getContractAt("BondManager", await again.read.bondManager()), sep: domainSeparator({ chainId, verifyingContract: again.address }) };
   };
-  return { conn, viem, networkHelpers, publicClient, admin: admin!, proposer: proposer!, challenger: challenger!, stranger: stranger!, treasury: treasury!, verifier, inbox, rollup, cfg, chainId, sep, l2, deployAnother };
+  return { conn, viem, networkHelpers, publicClient, admin: admin!, proposer: proposer!, challenger: challenger!, stranger: stranger!, treasury: treasury!, verifier, inbox, rollup, bondManager, cfg, chainId, sep, l2, deployAnother };
 }
 export type Deployed = Awaited<ReturnType<typeof deployRollup>>;
 

@@ -93,7 +93,7 @@ describe("ForcedInbox and Rollup: forced inclusion", () => {
   it("opens proposing to any bonded party once an entry is overdue, and the revocation then takes effect", async () => {
     const revoke = encodeChunkBody([a.sign("alice", a.revoke("clinic"))]);
     const ev = await enqueue(revoke, d.stranger);
-    await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: d.stranger.account });
+    await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: d.stranger.account });
     const t0 = await l1Now(d);
     const early = d.l2.assemble(t0, [], [{ body: revoke, index: 0 }]);
     await expectRevert(submit(d, { data: early.data, timestamp: t0, forcedBodies: [revoke] }, d.stranger), "NotProposer", [d.stranger.account.address]);

@@ -43,7 +43,7 @@ describe("Rollup: submitting batches", () => {
 
   it("refuses a batch from an account without the proposer role", async () => {
     const b = await honestBatch();
-    await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: d.stranger.account });
+    await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: d.stranger.account });
     await expectRevert(submit(d, { data: b.data, timestamp: b.timestamp }, d.stranger), "NotProposer", [d.stranger.account.address]);
   });
 
@@ -62,7 +62,7 @@ describe("Rollup: submitting batches", () => {
     const proxy = await d.viem.deployContract("ProposerProxy", [d.rollup.address]);
     const delegated = d.stranger;
     await d.rollup.write.grantRole([await d.rollup.read.PROPOSER_ROLE(), delegated.account.address], { account: d.admin.account });
-    await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: delegated.account });
+    await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: delegated.account });
     expect(await d.rollup.read.canPropose([delegated.account.address])).to.equal(true);
     await d.networkHelpers.setCode(delegated.account.address, `0xef0100${proxy.address.slice(2)}`);
     expect(await d.rollup.read.canPropose([delegated.account.address])).to.equal(false);

@@ -30,7 +30,7 @@ describe("Rollup: fraud proofs", () => {
     a = new Actors(d.sep);
     // A second bonded proposer, whose later batch is reverted (but not slashed) with the bad one.
     await d.rollup.write.grantRole([await d.rollup.read.PROPOSER_ROLE(), d.stranger.account.address], { account: d.admin.account });
-    await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: d.stranger.account });
+    await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: d.stranger.account });
     now = await l1Now(d);
     const b0 = d.l2.assemble(now, [a.sign("alice", a.grant("clinic", now + 30 * DAY)), a.sign("bob", a.grant("clinic", now + 30 * DAY))]);
     honest0 = await submit(d, { data: b0.data, timestamp: now });
@@ -55,9 +55,9 @@ describe("Rollup: fraud proofs", () => {
     const gasCost = receipt.gasUsed * receipt.effectiveGasPrice;
     const reward = (d.cfg.bondAmount * BigInt(d.cfg.challengerRewardBps)) / 10_000n;
     expect(await d.publicClient.getBalance({ address: d.challenger.account.address })).to.equal(challengerBefore + reward - gasCost);
-    expect((await d.rollup.read.bondOf([d.proposer.account.address])).amount).to.equal(0n);
-    expect((await d.rollup.read.bondOf([d.stranger.account.address])).amount).to.equal(d.cfg.bondAmount);
-    expect(await d.rollup.read.treasuryBalance()).to.equal(d.cfg.bondAmount - reward);
+    expect((await d.bondManager.read.bondOf([d.proposer.account.address])).amount).to.equal(0n);
+    expect((await d.bondManager.read.bondOf([d.stranger.account.address])).amount).to.equal(d.cfg.bondAmount);
+    expect(await d.bondManager.read.treasuryBalance()).to.equal(d.cfg.bondAmount - reward);
     expect(await d.rollup.read.batchCount()).to.equal(1n);
     expect(await d.rollup.read.tipRoot()).to.equal(honest0.header.postRoot);
     const [reverted] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: "BatchesReverted" });
@@ -143,7 +143,7 @@ describe("Rollup: fraud proofs", () => {
       await expectRevert(prove(d, claimAgainstLeaf(leaf, "RuleViolation", 0)), "TransactionsValid");
       await expectRevert(prove(d, { ...claimAgainstLeaf(leaf, "WrongRoot"), claimed: 0 }), "NoFraudClaimed");
       expect(await d.rollup.read.batchCount()).to.equal(2n);
-      expect((await d.rollup.read.bondOf([d.proposer.account.address])).amount).to.equal(d.cfg.bondAmount);
+      expect((await d.bondManager.read.bondOf([d.proposer.account.address])).amount).to.equal(d.cfg.bondAmount);
     });
 
     it("rejects a header that is not the stored one, and a chunk that is not in the batch", async () => {
@@ -205,7 +205,7 @@ describe("Rollup: fraud proofs", () => {
       expect(ts).to.deep.equal({ accepted: false, error: { name: "InvalidWitness", args: [String(WITNESS_FAULT.ZeroSibling)] } });
       await expectRevert(prove(d, { ...honest, witnesses }), "InvalidWitness", [WITNESS_FAULT.ZeroSibling]);
       expect(await d.rollup.read.batchCount()).to.equal(count);
-      expect((await d.rollup.read.bondOf([d.proposer.account.address])).amount).to.equal(d.cfg.bondAmount);
+      expect((await d.bondManager.read.bondOf([d.proposer.account.address])).amount).to.equal(d.cfg.bondAmount);
     });
   });
 
@@ -223,7 +223,7 @@ describe("Rollup: fraud proofs", () => {
     const bad = await postBad([{ postRoot: junkRoot, body: encodeChunkBody([a.sign("hank", a.grant("lab", now + DAY))]) }]);
     await prove(d, d.l2.check(bad)!);
     const b = d.l2.assemble(now, [a.sign("hank", { ...a.grant("lab", now + DAY), nonce: 0 })]);
-    await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: d.proposer.account });
+    await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: d.proposer.account });
     const again = await submit(d, { data: b.data, timestamp: now });
     expect(again.header.index).to.equal(1n);
     expect(again.header.prevRoot).to.equal(honest0.header.postRoot);

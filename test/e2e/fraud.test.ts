@@ -10,7 +10,7 @@ import { type Hex, parseEventLogs, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient } from "../../sdk/client.js";
 import { fromHex } from "../../sequencer/protocol/bytes.js";
-import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
+import { bondManagerAbi, rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { chainFor } from "../../sequencer/l1/chain.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { FRAUD_KIND_NAME } from "../../sequencer/prove/judge.js";
@@ -65,7 +65,8 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
     const admin = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.deployer]!), chain, transport: http(d.l1.url) });
     const evil = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!), chain, transport: http(d.l1.url) });
     await d.l1Client.waitForTransactionReceipt({ hash: await admin.writeContract({ address: rollup, abi: rollupAbi, functionName: "grantRole", args: [await read<Hex>("PROPOSER_ROLE"), evil.account.address] }) });
-    const bond = await read<bigint>("bondAmount");
+    const bonds = await read<Hex>("bondManager");
+    const bond = await d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" });
     const dishonest = new DishonestProposer(evil, d.l1Client, rollup, sep);
     const challenger = privateKeyToAccount(DEV_KEYS[DEV_ROLES.challenger]!).address;
 
@@ -82,7 +83,7 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
     const replay = first[0]!.stx;
 
     for (const [i, s] of SCENARIOS.entries()) {
-      await d.l1Client.waitForTransactionReceipt({ hash: await evil.writeContract({ address: rollup, abi: rollupAbi, functionName: "depositBond", value: bond }) });
+      await d.l1Client.waitForTransactionReceipt({ hash: await evil.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: bond }) });
       const balanceBefore = await d.l1Client.getBalance({ address: challenger });
       const bad = await dishonest.post(s.kind, replay);
       // Honest traffic keeps arriving while the bad batch is on L1.
@@ -102,7 +103,7 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
       expect(proof!.kind).to.equal(s.expect);
       expect(proof!.proposer.toLowerCase()).to.equal(evil.account.address.toLowerCase());
       expect(Number(proof!.block - bad.block), "proven within 2 L1 blocks").to.be.at.most(2);
-      expect((await read<{ amount: bigint }>("bondOf", [evil.account.address])).amount, "slashed").to.equal(0n);
+      expect((await d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondOf", args: [evil.account.address] })).amount, "slashed").to.equal(0n);
       const gain = (await d.l1Client.getBalance({ address: challenger })) - balanceBefore;
       expect(gain > 0n, "the challenger earned more than the proof's gas").to.equal(true);
       await during;

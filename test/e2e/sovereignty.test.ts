@@ -12,7 +12,7 @@ import { EphrClient, forcedBody, signerOf } from "../../sdk/client.js";
 import { isEphrError } from "../../sdk/errors.js";
 import { toHex, wordFromBigint } from "../../sequencer/protocol/bytes.js";
 import { chainFor } from "../../sequencer/l1/chain.js";
-import { forcedInboxAbi, rollupAbi } from "../../sequencer/l1/contracts.generated.js";
+import { bondManagerAbi, forcedInboxAbi, rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../../sequencer/testing/devnet.js";
@@ -44,8 +44,9 @@ describe("end to end: a patient's revocation takes effect with the sequencer dea
 
     // A bonded rescuer runs the watcher with a rescue key.
     const rescuer = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.rescuer]!), chain, transport: http(d.l1.url) });
-    const bond = (await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "bondAmount" })) as bigint;
-    await d.l1Client.waitForTransactionReceipt({ hash: await rescuer.writeContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "depositBond", value: bond }) });
+    const bonds = await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "bondManager" });
+    const bond = await d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" });
+    await d.l1Client.waitForTransactionReceipt({ hash: await rescuer.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: bond }) });
     procs.push(
       spawnWatcher(d, { EPHR_RESCUE_KEY: DEV_KEYS[DEV_ROLES.rescuer]!, EPHR_WATCHER_POLL_MS: "200" }),
     );

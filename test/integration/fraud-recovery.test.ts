@@ -12,7 +12,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient, type Receipt } from "../../sdk/client.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { chainFor } from "../../sequencer/l1/chain.js";
-import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
+import { bondManagerAbi, rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { fromHex } from "../../sequencer/protocol/bytes.js";
 import { signTx } from "../../sequencer/protocol/sign.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
@@ -90,8 +90,9 @@ async function waitReceipt(s: System, hash: Hex, ok: (r: Receipt | null) => bool
 
 async function rebond(s: System): Promise<void> {
   const proposer = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.proposer]!), chain: chainFor(31337, s.d.l1.url), transport: http(s.d.l1.url) });
-  const amount = await s.read<bigint>("bondAmount");
-  await s.d.l1Client.waitForTransactionReceipt({ hash: await proposer.writeContract({ address: s.d.deployment.rollup, abi: rollupAbi, functionName: "depositBond", value: amount }) });
+  const bonds = s.d.deployment.bondManager;
+  const amount = await s.d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" });
+  await s.d.l1Client.waitForTransactionReceipt({ hash: await proposer.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: amount }) });
 }
 
 /** Receipts, batches, chain info and posted reads agree with L1 once every transaction is posted again. */

@@ -118,7 +118,7 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     const store = stores[stores.length - 1]!;
     expect((await store.recent()).map((b) => b.index), "the reverted batch's record is gone from disk").to.deep.equal([0]);
     // the honest chain continues and is verified
-    await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: d.proposer.account });
+    await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: d.proposer.account });
     await honest(["frank"]);
     await w.tick();
     expect(w.nextBatch).to.equal(2);
@@ -163,7 +163,7 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     await honest(["alice"]);
     const revoke = encodeChunkBody([a.sign("alice", a.revoke("clinic"))]);
     await d.inbox.write.enqueue([toHex(revoke)], { account: d.stranger.account });
-    await d.rollup.write.depositBond({ value: d.cfg.bondAmount, account: d.stranger.account });
+    await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: d.stranger.account });
     const w = await openWatcher({ rescuer: true });
     await w.tick();
     expect(alerts).to.deep.equal([]);

@@ -41,7 +41,8 @@ export async function judgeChain() {
       proposers: [proposer!.account.address],
     },
   ]);
-  await rollup.write.depositBond({ value: FUZZ_BOND, account: proposer!.account });
+  const bondManager = await viem.getContractAt("BondManager", await rollup.read.bondManager());
+  await bondManager.write.depositBond({ value: FUZZ_BOND, account: proposer!.account });
   const sep: Word = domainSeparator({ chainId: await publicClient.getChainId(), verifyingContract: rollup.address });
   let base = await networkHelpers.takeSnapshot();
 
@@ -79,7 +80,7 @@ export async function judgeChain() {
       return (await rollup.read.batch([index])).headerHash;
     },
     async bond(): Promise<bigint> {
-      return (await rollup.read.bondOf([proposer!.account.address])).amount;
+      return (await bondManager.read.bondOf([proposer!.account.address])).amount;
     },
     /** proveFraud as an eth_call from the challenger. */
     async simulate(c: ProveFraudCall): Promise<EvmOutcome> {
