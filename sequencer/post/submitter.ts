@@ -203,7 +203,17 @@ export class Submitter {
     // afterwards by replaying the call (waitForAny).
     const gas = gasLimitFor(data, b.chunks.length);
     let attempt: Attempt | undefined = b.attempts.at(-1);
-    if (attempt !== undefined && attempt.nonce < (await this.tx.minedNonces())) attempt = undefined; // its nonce was used by another transaction
+    if (attempt !== undefined) {
+      // Batches are posted one at a time, each after the previous one's confirmation: the last attempt
+      // can still be mined only with the sender's next nonce. A lower one was used by another
+      // transaction; a higher one means a reorg removed earlier transactions of ours (a gap no later
+      // transaction fills), so the local nonce count is stale too.
+      const mined = await this.tx.minedNonces();
+      if (attempt.nonce !== mined) {
+        if (attempt.nonce > mined) this.tx.used(null);
+        attempt = undefined;
+      }
+    }
     if (attempt === undefined) attempt = await this.send(b, data, gas, await this.tx.nonce(), null);
     else await this.tx.broadcast(attempt.raw);
     for (;;) {

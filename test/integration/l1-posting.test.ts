@@ -3,11 +3,12 @@
  * mempool is replaced with higher fees; never a batch posted twice or skipped.
  */
 import { expect } from "chai";
+import { createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { signerOf } from "../../sdk/client.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type Devnet, sleep, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
+import { type Devnet, devAccount, sleep, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 import { startProxy } from "../support/proxy.js";
 import { loadConfig } from "../../sequencer/platform/config.js";
 
@@ -45,6 +46,25 @@ describe("L1 submission: reorgs and stuck transactions", function () {
     expect(again.batch.postRoot).to.equal(first.batch.postRoot);
     const tip = await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "tipRoot" });
     expect(tip).to.equal(first.batch.postRoot);
+  });
+
+  it("posts a batch again after a reorg that also removed earlier transactions of the proposer (a nonce gap)", async () => {
+    d = await startDevnet({ config: { maxBatchAgeMs: 200, l1PollMs: 200 } });
+    sys = await startInProcess(d);
+    await sys.client.chainInfo();
+    const snapshot = await rpc(d, "evm_snapshot");
+    // Two transactions of the proposer's key after the snapshot: the batch's transaction takes the nonce after them.
+    const proposer = createWalletClient({ account: devAccount("proposer"), transport: http(d.l1.url) });
+    const chain = { id: await d.l1Client.getChainId(), name: "devnet", nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [d.l1.url] } } };
+    for (let i = 0; i < 2; i++) await d.l1Client.waitForTransactionReceipt({ hash: await proposer.sendTransaction({ to: proposer.account.address, value: 0n, chain }) });
+    const hash = await sys.client.send(signer("carol"), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 3600 });
+    const first = await sys.client.waitFor(hash, "posted", { timeoutMs: 30_000 });
+    expect(await rpc(d, "evm_revert", [snapshot])).to.equal(true);
+    expect(await count(), "the reorg removed the batch and the two transactions before it").to.equal(0n);
+    for (let i = 0; i < 150 && (await count()) === 0n; i++) await sleep(200);
+    expect(await count(), "posted again, with the nonce the chain expects now").to.equal(1n);
+    const again = await sys.client.waitFor(hash, "posted", { timeoutMs: 30_000 });
+    expect(again.batch.postRoot).to.equal(first.batch.postRoot);
   });
 
   it("replaces a batch transaction stuck in the mempool with higher fees, and the batch lands once", async () => {
