@@ -9,9 +9,9 @@
  * walked along the same bits: the stale pages are found without a diff of the whole tree.
  */
 import { type Word, wordsEqual } from "../protocol/bytes.js";
-import { nodeKey } from "./layout.js";
+import { nodeKey, pageIdOf } from "./layout.js";
 import { type Page, PageWriter, TAG_CHILD } from "./page.js";
-import { childrenOf, isBranchNode, isLeafNode, MemBranch, MemLeaf, nodeHash, pageVersionOf, type PageSource, resolveAt, Slot, type TreeNode } from "./tree.js";
+import { childrenOf, isBranchNode, isLeafNode, leftOf, MemBranch, MemLeaf, nodeHash, pageVersionOf, type PageSource, resolveAt, rightOf, Slot, type TreeNode } from "./tree.js";
 
 /** What a version's root is: nothing, one leaf, or the page at depth 0. */
 export type RootRecord =
@@ -20,8 +20,8 @@ export type RootRecord =
   | { kind: "page"; hash: Word; version: number };
 
 export interface CommitResult {
-  /** new pages, keyed as stored */
-  pages: { key: Uint8Array; page: Page }[];
+  /** new pages, keyed as stored, with their in-memory ids */
+  pages: { key: Uint8Array; id: string; page: Page }[];
   /** keys of old pages that no version from this one on reaches */
   stale: Uint8Array[];
   root: RootRecord;
@@ -30,10 +30,12 @@ export interface CommitResult {
 }
 
 export class Committer {
-  readonly pages: { key: Uint8Array; page: Page }[] = [];
+  readonly pages: { key: Uint8Array; id: string; page: Page }[] = [];
   readonly stale: Uint8Array[] = [];
   /** bits of the position being visited (the first `depth` bits are meaningful) */
   readonly path = new Uint8Array(32);
+  /** one writer per nesting level: a child page is cut while its parent is being written */
+  private readonly writers: PageWriter[] = [];
 
   constructor(
     readonly version: number,
@@ -85,10 +87,12 @@ export class Committer {
       }
       this.stale.push(nodeKey(pageVersionOf(old), depth, this.path));
     }
-    const w = new PageWriter();
+    const level = depth / this.levels;
+    const w = (this.writers[level] ??= new PageWriter());
+    w.reset();
     this.region(w, node, old === null ? null : resolveAt(old, this.src, this.path), depth, 0);
-    const page = w.finish(this.version, depth, this.levels);
-    this.pages.push({ key: nodeKey(this.version, depth, this.path), page });
+    const page = w.finish(this.version, depth);
+    this.pages.push({ key: nodeKey(this.version, depth, this.path), id: pageIdOf(this.version, depth, this.path), page });
     return { hash: page.hashOf(0), version: this.version, node: new Slot(page, 0) };
   }
 
@@ -115,12 +119,14 @@ export class Committer {
       return;
     }
     const b = node as MemBranch;
-    w.branch(nodeHash(b));
-    const [oldLeft, oldRight] = isBranchNode(old) ? childrenOf(old as MemBranch | Slot) : [null, null];
+    const at = w.branch(nodeHash(b));
+    const oldBranch = isBranchNode(old) ? (old as MemBranch | Slot) : null;
     setBit(this.path, depth, 0);
-    this.region(w, b.left, oldLeft, depth + 1, rel + 1);
+    this.region(w, b.left, oldBranch === null ? null : leftOf(oldBranch), depth + 1, rel + 1);
+    w.right(at);
     setBit(this.path, depth, 1);
-    this.region(w, b.right, oldRight, depth + 1, rel + 1);
+    this.region(w, b.right, oldBranch === null ? null : rightOf(oldBranch), depth + 1, rel + 1);
+    w.close(at);
     setBit(this.path, depth, 0);
   }
 

@@ -5,8 +5,9 @@
  *   0x01 version:u64                       root record of a version (empty, a lone leaf, or a page ref)
  *   0x02 version:u64 depth:u8 path         a page (sequencer/statedb/page.ts): the subtree of binary
  *                                          depths depth..depth+h-1 under the key prefix `path`
- *   0x03 staleSince:u64 <page key sans 0x02>   stale-node index: that page is not part of any version
- *                                          from `staleSince` on (empty value)
+ *   0x03 staleSince:u64                    stale-node index: the keys of the pages no version from
+ *                                          `staleSince` on reaches (those the commit of that version
+ *                                          replaced or dropped), one record per version
  *
  * As in Aptos/Diem's Jellyfish Merkle tree, pages are keyed by the version that wrote them *first*, so
  * every commit appends keys above all earlier ones (an LSM store then moves new tables down without
@@ -90,31 +91,69 @@ export function nodeKey(version: number, depth: number, keyBits: Uint8Array): Ui
 export const nodesFrom = (version: number): { gte: Uint8Array; lt: Uint8Array } => ({ gte: tagged(NODE_TAG, version), lt: Uint8Array.of(NODE_TAG + 1) });
 export const versionOfNodeKey = (k: Uint8Array): number => readVersion(k, 1);
 
-/** Index entry: the page `pageKey` is unreachable from version `staleSince` on. */
-export function staleKey(staleSince: number, pageKey: Uint8Array): Uint8Array {
-  if (pageKey[0] !== NODE_TAG) throw new LayoutError("stale index entries name page keys");
-  const k = new Uint8Array(9 + pageKey.length - 1);
-  k[0] = STALE_TAG;
-  putVersion(k, 1, staleSince);
-  k.set(pageKey.subarray(1), 9);
-  return k;
-}
-/** Index entries of pages stale since a version in [from, to] (to inclusive). */
+/** Index record of the pages that version `staleSince` made unreachable. */
+export const staleKey = (staleSince: number): Uint8Array => tagged(STALE_TAG, staleSince);
+/** Index records of versions in [from, to] (to inclusive). */
 export function staleRange(from: number, to: number): { gte: Uint8Array; lt: Uint8Array } {
   return { gte: tagged(STALE_TAG, from), lt: to >= MAX_VERSION ? Uint8Array.of(STALE_TAG + 1) : tagged(STALE_TAG, to + 1) };
 }
-/** The page key an index entry names. */
-export function pageKeyOfStale(k: Uint8Array): Uint8Array {
-  const p = new Uint8Array(k.length - 8);
-  p[0] = NODE_TAG;
-  p.set(k.subarray(9), 1);
-  return p;
-}
 export const staleSinceOf = (k: Uint8Array): number => readVersion(k, 1);
 
-/** A cache key for a page key: the same bytes as a string (Map keys compare strings by value). */
+/** One record for a version's stale pages (a commit replaces thousands: one write, not thousands). */
+export function encodeStale(pageKeys: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const k of pageKeys) n += 1 + k.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const k of pageKeys) {
+    if (k[0] !== NODE_TAG || k.length > 255) throw new LayoutError("stale index records list page keys");
+    out[o++] = k.length;
+    out.set(k, o);
+    o += k.length;
+  }
+  return out;
+}
+
+export function decodeStale(b: Uint8Array): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  for (let o = 0; o < b.length; ) {
+    const len = b[o]!;
+    if (o + 1 + len > b.length || b[o + 1] !== NODE_TAG) throw new LayoutError("malformed stale index record");
+    keys.push(b.slice(o + 1, o + 1 + len));
+    o += 1 + len;
+  }
+  return keys;
+}
+
+const idChars = new Uint16Array(5 + 16);
+
+/**
+ * The id of a page in memory (the cache's Map key): its version, depth and path as a short string,
+ * computed from the walk's key without building the stored key (a cache hit then allocates nothing
+ * but the string). `pageId` gives the same id from a stored key.
+ */
+export function pageIdOf(version: number, depth: number, keyBits: Uint8Array): string {
+  const hi = Math.floor(version / 2 ** 32);
+  const lo = version >>> 0;
+  idChars[0] = depth;
+  idChars[1] = hi >>> 16;
+  idChars[2] = hi & 0xffff;
+  idChars[3] = lo >>> 16;
+  idChars[4] = lo & 0xffff;
+  const n = (depth + 7) >> 3;
+  const rem = depth & 7;
+  let c = 5;
+  for (let i = 0; i < n; i += 2) {
+    let a = keyBits[i]!;
+    let b = i + 1 < n ? keyBits[i + 1]! : 0;
+    if (rem !== 0 && i === n - 1) a &= (0xff << (8 - rem)) & 0xff;
+    if (rem !== 0 && i + 1 === n - 1) b &= (0xff << (8 - rem)) & 0xff;
+    idChars[c++] = (a << 8) | b;
+  }
+  return String.fromCharCode.apply(null, idChars.subarray(0, c) as unknown as number[]);
+}
+
+/** The in-memory id of the page stored under `pageKey`. */
 export function pageId(pageKey: Uint8Array): string {
-  let s = "";
-  for (let i = 1; i < pageKey.length; i++) s += String.fromCharCode(pageKey[i]!);
-  return s;
+  return pageIdOf(readVersion(pageKey, 1), pageKey[9]!, pageKey.subarray(10));
 }

@@ -11,11 +11,14 @@
  *   EMPTY      0
  *   LEAF       1 key:32 value:32
  *   LEAF_PRE   2 key:32 value:32 len:u8 preimage:len     (a leaf whose value has a preimage)
- *   BRANCH     3 left right                              (only above depth + h)
+ *   BRANCH     3 hash:32 left right                      (only above depth + h)
  *   CHILD      4 hash:32 version:varint                  (only at depth + h)
  * Pre-order keeps every subtree one contiguous byte range, so a commit copies the unchanged parts of
- * a page as they are. Hashes other than a child's are not stored (they would double a page's size);
- * they are computed when first needed and kept with the page in memory.
+ * a page as they are. A branch stores its hash: a page read back from disk (the cache could not keep
+ * it) then costs at most one leaf hash per level of the path through it, where recomputing its
+ * branches would cost about two hashes per leaf in it (measured: at a million entries with the whole
+ * state cached, an update cost ~40 hashes instead of ~12 while pages were first touched). Leaf hashes
+ * are not stored: a leaf is rewritten with its key and value anyway, and hashing it is one keccak.
  */
 import { type Word, ZERO_WORD } from "../protocol/bytes.js";
 import { hashLeaf, hashNode } from "../state/hashing.js";
@@ -45,84 +48,146 @@ const END = 2;
 const LEFT = 3;
 const RIGHT = 4;
 const SIZE = 5;
-/** Estimated bytes of the JS objects around one page (Page, typed-array headers, cache entry). */
-const PAGE_OVERHEAD_BYTES = 320;
+/** Estimated bytes of the JS objects around one page (Page, typed-array header, cache entry and id). */
+const PAGE_OVERHEAD_BYTES = 240;
 
+/**
+ * A decoded page. Everything it holds is in one buffer, so the garbage collector sees three objects
+ * per page (this, a Uint8Array, its ArrayBuffer) however many nodes it has; a cache of a million
+ * pages would otherwise be several million objects to trace:
+ *   [0, len)                  the stored bytes
+ *   [len, hashAt)             per node, F little-endian u16 fields (see F above)
+ *   [hashAt, flagAt)          per node, its hash once computed
+ *   [flagAt, flagAt + count)  per node, 1 once its hash is computed
+ */
 export class Page {
-  /** hashes of nodes (32 bytes each) followed by one "computed" flag per node */
-  private readonly hashes: Uint8Array;
+  private readonly hashAt: number;
+  private readonly flagAt: number;
+  /** used since the cache last looked (second-chance eviction) */
+  recent = false;
 
   constructor(
     /** the version that wrote this page */
     readonly version: number,
     /** binary depth of the page's root */
     readonly depth: number,
-    readonly bytes: Uint8Array,
-    private readonly info: Uint16Array,
+    private readonly mem: Uint8Array,
+    private readonly len: number,
     readonly count: number,
   ) {
-    this.hashes = new Uint8Array(count * 33);
+    this.hashAt = len + count * F * 2;
+    this.flagAt = this.hashAt + count * 32;
   }
 
   /** Bytes this page holds in memory, as the cache accounts them. */
   get memoryBytes(): number {
-    return this.bytes.byteLength + this.info.byteLength + this.hashes.byteLength + PAGE_OVERHEAD_BYTES;
+    return this.mem.byteLength + PAGE_OVERHEAD_BYTES;
+  }
+
+  /** The stored bytes (a view). */
+  get bytes(): Uint8Array {
+    return this.mem.subarray(0, this.len);
+  }
+  get byteLength(): number {
+    return this.len;
+  }
+
+  private field(i: number, f: number): number {
+    const o = this.len + (i * F + f) * 2;
+    return this.mem[o]! | (this.mem[o + 1]! << 8);
   }
 
   kind(i: number): number {
-    return this.info[i * F + KIND]!;
+    return this.mem[this.field(i, OFF)]!;
   }
   left(i: number): number {
-    return this.info[i * F + LEFT]!;
+    return this.field(i, LEFT);
   }
   right(i: number): number {
-    return this.info[i * F + RIGHT]!;
+    return this.field(i, RIGHT);
   }
   /** [start, end) of node i's subtree in `bytes`, and its node count. */
   span(i: number): { start: number; end: number; size: number } {
-    return { start: this.info[i * F + OFF]!, end: this.info[i * F + END]!, size: this.info[i * F + SIZE]! };
+    return { start: this.field(i, OFF), end: this.field(i, END), size: this.field(i, SIZE) };
   }
 
   leafKey(i: number): Word {
-    const o = this.info[i * F + OFF]! + 1;
-    return this.bytes.subarray(o, o + 32);
+    const o = this.field(i, OFF) + 1;
+    return this.mem.subarray(o, o + 32);
   }
   leafValue(i: number): Word {
-    const o = this.info[i * F + OFF]! + 33;
-    return this.bytes.subarray(o, o + 32);
+    const o = this.field(i, OFF) + 33;
+    return this.mem.subarray(o, o + 32);
   }
   /** The leaf's preimage, or undefined for a leaf stored without one. */
   leafPreimage(i: number): Uint8Array | undefined {
-    const o = this.info[i * F + OFF]!;
-    if (this.bytes[o] !== TAG_LEAF_PRE) return undefined;
-    const len = this.bytes[o + 65]!;
-    return this.bytes.subarray(o + 66, o + 66 + len);
+    const o = this.field(i, OFF);
+    if (this.mem[o] !== TAG_LEAF_PRE) return undefined;
+    const len = this.mem[o + 65]!;
+    return this.mem.subarray(o + 66, o + 66 + len);
   }
   /** The version of the child page a CHILD node refers to. */
   childVersion(i: number): number {
-    return readVarint(this.bytes, this.info[i * F + OFF]! + 33).value;
+    return varintValue(this.mem, this.field(i, OFF) + 33);
   }
 
   /** The hash of node i's subtree (computed once, then kept). */
   hashOf(i: number): Word {
-    const k = this.kind(i);
+    const o = this.field(i, OFF);
+    const k = this.mem[o]!;
     if (k === TAG_EMPTY) return ZERO_WORD;
-    if (k === TAG_CHILD) {
-      const o = this.info[i * F + OFF]! + 1;
-      return this.bytes.subarray(o, o + 32);
+    if (k === TAG_CHILD || k === TAG_BRANCH) return this.mem.subarray(o + 1, o + 33);
+    const at = this.hashAt + i * 32;
+    if (this.mem[this.flagAt + i] !== 1) {
+      this.mem.set(hashLeaf(this.mem.subarray(o + 1, o + 33), this.mem.subarray(o + 33, o + 65)), at);
+      this.mem[this.flagAt + i] = 1;
     }
-    const flags = this.count * 32;
-    if (this.hashes[flags + i] === 1) return this.hashes.subarray(i * 32, i * 32 + 32);
-    const h = k === TAG_BRANCH ? hashNode(this.hashOf(this.left(i)), this.hashOf(this.right(i))) : hashLeaf(this.leafKey(i), this.leafValue(i));
-    this.setHash(i, h);
-    return this.hashes.subarray(i * 32, i * 32 + 32);
+    return this.mem.subarray(at, at + 32);
   }
 
-  /** Seed node i's hash (a page just written by a commit, whose hashes are all known). */
-  setHash(i: number, h: Word): void {
-    this.hashes.set(h, i * 32);
-    this.hashes[this.count * 32 + i] = 1;
+  /** A branch's hash recomputed from its children (the stored one is what reads use; audits compare). */
+  branchHashFromChildren(i: number): Word {
+    return hashNode(this.hashOf(this.left(i)), this.hashOf(this.right(i)));
   }
+
+  /**
+   * Copy the fields of nodes [i, i + n) (a subtree) into `info` as nodes from `to` on, their bytes
+   * moved by `byteDelta`: what a page that copies the subtree's bytes would parse them to.
+   */
+  copyInfo(i: number, n: number, info: Uint16Array, to: number, byteDelta: number): void {
+    for (let j = 0; j < n; j++) {
+      const r = (to + j) * F;
+      const isBranch = this.mem[this.field(i + j, OFF)] === TAG_BRANCH;
+      info[r + KIND] = this.field(i + j, KIND);
+      info[r + OFF] = this.field(i + j, OFF) + byteDelta;
+      info[r + END] = this.field(i + j, END) + byteDelta;
+      info[r + LEFT] = isBranch ? this.field(i + j, LEFT) - i + to : 0;
+      info[r + RIGHT] = isBranch ? this.field(i + j, RIGHT) - i + to : 0;
+      info[r + SIZE] = this.field(i + j, SIZE);
+    }
+  }
+
+  copyBytes(start: number, end: number, dst: Uint8Array, at: number): void {
+    dst.set(this.mem.subarray(start, end), at);
+  }
+
+  /** Copy the hashes known of nodes [i, i + n) (and which are known) into `hashes` and `flags` at `to`. */
+  copyHashes(i: number, n: number, hashes: Uint8Array, flags: Uint8Array, to: number): void {
+    hashes.set(this.mem.subarray(this.hashAt + i * 32, this.hashAt + (i + n) * 32), to * 32);
+    flags.set(this.mem.subarray(this.flagAt + i, this.flagAt + i + n), to);
+  }
+}
+
+function varintValue(b: Uint8Array, at: number): number {
+  let value = 0;
+  let mul = 1;
+  for (let i = 0; i < 8; i++) {
+    const byte = b[at + i]!;
+    value += (byte & 0x7f) * mul;
+    if ((byte & 0x80) === 0) return value;
+    mul *= 128;
+  }
+  return value;
 }
 
 export function readVarint(b: Uint8Array, at: number): { value: number; next: number } {
@@ -147,61 +212,117 @@ function varintLength(v: number): number {
   return n;
 }
 
+/** At most 2^(h+1) - 1 nodes: every position of depths 0..h of the page. */
+const MAX_NODES = 2 ** (MAX_PAGE_LEVELS + 1) - 1;
+// Parser state: module-level, so parsing allocates nothing but the result (the parser never re-enters).
+const scratch = new Uint16Array(MAX_NODES * F);
+let pBytes: Uint8Array = new Uint8Array(0);
+let pPos = 0;
+let pCount = 0;
+let pDepth = 0;
+let pLevels = 0;
+
+const isLeafTag = (t: number) => t === TAG_LEAF || t === TAG_LEAF_PRE;
+
+function parseNode(rel: number): number {
+  const i = pCount++;
+  const at = pPos;
+  const tag = pBytes[pPos];
+  if (tag === undefined) throw new PageFormatError(`page at depth ${pDepth} ends inside node ${i}`);
+  scratch[i * F + KIND] = tag;
+  scratch[i * F + OFF] = at;
+  scratch[i * F + LEFT] = 0;
+  scratch[i * F + RIGHT] = 0;
+  pPos++;
+  if (tag === TAG_EMPTY) {
+    if (rel === 0) throw new PageFormatError("a page whose root is empty");
+  } else if (tag === TAG_LEAF || tag === TAG_LEAF_PRE) {
+    if (rel === 0) throw new PageFormatError("a page whose root is a leaf");
+    pPos += 64;
+    if (tag === TAG_LEAF_PRE) pPos += 1 + (pBytes[pPos] ?? 0);
+  } else if (tag === TAG_BRANCH) {
+    if (rel >= pLevels || pDepth + rel > 255) throw new PageFormatError(`a branch at depth ${pDepth + rel} of a page at depth ${pDepth}`);
+    pPos += 32;
+    const l = parseNode(rel + 1);
+    const r = parseNode(rel + 1);
+    scratch[i * F + LEFT] = l;
+    scratch[i * F + RIGHT] = r;
+    const lk = scratch[l * F + KIND]!;
+    const rk = scratch[r * F + KIND]!;
+    // A subtree holding one leaf is that leaf, an empty one is empty: no canonical branch holds either.
+    if ((lk === TAG_EMPTY && (rk === TAG_EMPTY || isLeafTag(rk))) || (rk === TAG_EMPTY && isLeafTag(lk))) {
+      throw new PageFormatError(`a branch at depth ${pDepth + rel} holding at most one leaf`);
+    }
+  } else if (tag === TAG_CHILD) {
+    if (rel !== pLevels) throw new PageFormatError(`a child page reference at depth ${pDepth + rel} of a page at depth ${pDepth}`);
+    pPos = readVarint(pBytes, pPos + 32).next;
+  } else {
+    throw new PageFormatError(`unknown node tag ${tag}`);
+  }
+  if (pPos > pBytes.length) throw new PageFormatError(`page at depth ${pDepth} ends inside node ${i}`);
+  scratch[i * F + END] = pPos;
+  scratch[i * F + SIZE] = pCount - i;
+  return i;
+}
+
 /**
  * Parse a stored page whose root sits at `depth`, with `levels` binary levels per page. Checks the
  * structure a canonical tree allows (a branch root, branches only above the page's bottom, child
  * references only at it, no branch whose only content is one leaf or nothing).
  */
-export function decodePage(bytes: Uint8Array, version: number, depth: number, levels: number): Page {
-  const info: number[] = [];
-  let pos = 0;
-  const parse = (rel: number): number => {
-    const i = info.length / F;
-    const at = pos;
-    const tag = bytes[pos];
-    info.push(tag ?? 255, at, 0, 0, 0, 0);
-    if (tag === undefined) throw new PageFormatError(`page at depth ${depth} ends inside node ${i}`);
-    pos++;
-    if (tag === TAG_EMPTY) {
-      if (rel === 0) throw new PageFormatError("a page whose root is empty");
-    } else if (tag === TAG_LEAF || tag === TAG_LEAF_PRE) {
-      if (rel === 0) throw new PageFormatError("a page whose root is a leaf");
-      pos += 64;
-      if (tag === TAG_LEAF_PRE) pos += 1 + (bytes[pos] ?? 0);
-    } else if (tag === TAG_BRANCH) {
-      if (rel >= levels || depth + rel > 255) throw new PageFormatError(`a branch at depth ${depth + rel} of a page at depth ${depth}`);
-      const l = parse(rel + 1);
-      const r = parse(rel + 1);
-      info[i * F + LEFT] = l;
-      info[i * F + RIGHT] = r;
-      const lk = info[l * F + KIND]!;
-      const rk = info[r * F + KIND]!;
-      const lonely = (a: number, b: number) => a === TAG_EMPTY && (b === TAG_EMPTY || b === TAG_LEAF || b === TAG_LEAF_PRE);
-      if (lonely(lk, rk) || lonely(rk, lk)) throw new PageFormatError(`a branch at depth ${depth + rel} holding at most one leaf`);
-    } else if (tag === TAG_CHILD) {
-      if (rel !== levels) throw new PageFormatError(`a child page reference at depth ${depth + rel} of a page at depth ${depth}`);
-      pos = readVarint(bytes, pos + 32).next;
-    } else {
-      throw new PageFormatError(`unknown node tag ${tag}`);
-    }
-    if (pos > bytes.length) throw new PageFormatError(`page at depth ${depth} ends inside node ${i}`);
-    info[i * F + END] = pos;
-    info[i * F + SIZE] = info.length / F - i;
-    return i;
-  };
-  parse(0);
-  if (pos !== bytes.length) throw new PageFormatError(`${bytes.length - pos} bytes after the page's last node`);
-  return new Page(version, depth, bytes, Uint16Array.from(info), info.length / F);
+export function decodePage(bytes: Uint8Array, version: number, depth: number, levels: number, hashes?: Uint8Array, flags?: Uint8Array): Page {
+  if (bytes.length > 0xffff) throw new PageFormatError(`a page of ${bytes.length} bytes`);
+  pBytes = bytes;
+  pPos = 0;
+  pCount = 0;
+  pDepth = depth;
+  pLevels = levels;
+  try {
+    parseNode(0);
+    if (pPos !== bytes.length) throw new PageFormatError(`${bytes.length - pPos} bytes after the page's last node`);
+    return assemble(version, depth, bytes, pCount, scratch, hashes, flags);
+  } finally {
+    pBytes = EMPTY_BYTES;
+  }
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+
+/** The page's one buffer: its bytes, the node fields in `info`, and the hashes known. */
+function assemble(version: number, depth: number, bytes: Uint8Array, count: number, info: Uint16Array, hashes: Uint8Array | undefined, flags: Uint8Array | undefined): Page {
+  const len = bytes.length;
+  const mem = new Uint8Array(len + count * F * 2 + count * 33);
+  mem.set(bytes, 0);
+  for (let j = 0; j < count * F; j++) {
+    const v = info[j]!;
+    mem[len + 2 * j] = v & 0xff;
+    mem[len + 2 * j + 1] = v >>> 8;
+  }
+  if (hashes !== undefined && flags !== undefined) {
+    mem.set(hashes.subarray(0, count * 32), len + count * F * 2);
+    mem.set(flags.subarray(0, count), len + count * F * 2 + count * 32);
+  }
+  return new Page(version, depth, mem, len, count);
 }
 
 /**
  * Builds one page's bytes node by node in pre-order, with every node's hash (a commit knows them all),
- * and returns the page ready for the cache.
+ * and returns the page ready for the cache. Reused from page to page: it allocates only the result.
  */
 export class PageWriter {
-  private buf = new Uint8Array(1024);
+  private buf = new Uint8Array(4096);
   private len = 0;
-  private readonly nodeHashes: Word[] = [];
+  private n = 0;
+  /** node fields as decodePage would parse them: the writer knows them, so a cut page is not re-parsed */
+  private readonly info = new Uint16Array(MAX_NODES * F);
+  private readonly hashes = new Uint8Array(MAX_NODES * 32);
+  private readonly flags = new Uint8Array(MAX_NODES);
+
+  /** Start the next page. */
+  reset(): void {
+    this.len = 0;
+    this.n = 0;
+  }
 
   private reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -212,10 +333,30 @@ export class PageWriter {
     this.buf = next;
   }
 
+  /** Record node `n` that starts at byte `off` and (unless a branch, closed later) ends at `len`. */
+  private node(tag: number, off: number, hash: Word | null): number {
+    if (this.n >= MAX_NODES) throw new PageFormatError("more nodes than a page holds");
+    const i = this.n++;
+    const r = i * F;
+    this.info[r + KIND] = tag;
+    this.info[r + OFF] = off;
+    this.info[r + END] = this.len;
+    this.info[r + LEFT] = tag === TAG_BRANCH ? i + 1 : 0;
+    this.info[r + RIGHT] = 0;
+    this.info[r + SIZE] = 1;
+    if (hash === null) this.flags[i] = 0;
+    else {
+      this.hashes.set(hash, i * 32);
+      this.flags[i] = 1;
+    }
+    return i;
+  }
+
   empty(): void {
     this.reserve(1);
+    const off = this.len;
     this.buf[this.len++] = TAG_EMPTY;
-    this.nodeHashes.push(ZERO_WORD);
+    this.node(TAG_EMPTY, off, null);
   }
 
   leaf(key: Word, value: Word, preimage: Uint8Array | undefined, hash: Word): void {
@@ -223,7 +364,9 @@ export class PageWriter {
       throw new PageFormatError(`a preimage of ${preimage.length} bytes (at most ${MAX_PREIMAGE_BYTES} are stored)`);
     }
     this.reserve(66 + (preimage?.length ?? 0));
-    this.buf[this.len] = preimage === undefined ? TAG_LEAF : TAG_LEAF_PRE;
+    const off = this.len;
+    const tag = preimage === undefined ? TAG_LEAF : TAG_LEAF_PRE;
+    this.buf[this.len] = tag;
     this.buf.set(key, this.len + 1);
     this.buf.set(value, this.len + 33);
     this.len += 65;
@@ -232,17 +375,31 @@ export class PageWriter {
       this.buf.set(preimage, this.len);
       this.len += preimage.length;
     }
-    this.nodeHashes.push(hash);
+    this.node(tag, off, hash);
   }
 
-  branch(hash: Word): void {
-    this.reserve(1);
-    this.buf[this.len++] = TAG_BRANCH;
-    this.nodeHashes.push(hash);
+  /** A branch: write its left subtree next, then call `right(b)`, its right subtree, then `close(b)`. */
+  branch(hash: Word): number {
+    this.reserve(33);
+    const off = this.len;
+    this.buf[this.len] = TAG_BRANCH;
+    this.buf.set(hash, this.len + 1);
+    this.len += 33;
+    return this.node(TAG_BRANCH, off, null); // its hash is in its bytes
+  }
+
+  right(b: number): void {
+    this.info[b * F + RIGHT] = this.n;
+  }
+
+  close(b: number): void {
+    this.info[b * F + END] = this.len;
+    this.info[b * F + SIZE] = this.n - b;
   }
 
   child(hash: Word, version: number): void {
     this.reserve(33 + varintLength(version));
+    const off = this.len;
     this.buf[this.len] = TAG_CHILD;
     this.buf.set(hash, this.len + 1);
     this.len += 33;
@@ -252,22 +409,22 @@ export class PageWriter {
       v = Math.floor(v / 128);
     }
     this.buf[this.len++] = v;
-    this.nodeHashes.push(hash);
+    this.node(TAG_CHILD, off, null); // a reference's hash is in its bytes
   }
 
-  /** Copy node i of `page` with its whole subtree (unchanged since that page was written). */
+  /** Copy node i of `page` with its whole subtree (unchanged since that page was written) and the hashes known of it. */
   copy(page: Page, i: number): void {
     const { start, end, size } = page.span(i);
+    if (this.n + size > MAX_NODES) throw new PageFormatError("more nodes than a page holds");
     this.reserve(end - start);
-    this.buf.set(page.bytes.subarray(start, end), this.len);
+    page.copyBytes(start, end, this.buf, this.len);
+    page.copyInfo(i, size, this.info, this.n, this.len - start);
+    page.copyHashes(i, size, this.hashes, this.flags, this.n);
     this.len += end - start;
-    for (let j = i; j < i + size; j++) this.nodeHashes.push(page.hashOf(j));
+    this.n += size;
   }
 
-  finish(version: number, depth: number, levels: number): Page {
-    const page = decodePage(this.buf.slice(0, this.len), version, depth, levels);
-    if (page.count !== this.nodeHashes.length) throw new Error("PageWriter: node count differs from the nodes written");
-    this.nodeHashes.forEach((h, i) => page.setHash(i, h));
-    return page;
+  finish(version: number, depth: number): Page {
+    return assemble(version, depth, this.buf.subarray(0, this.len), this.n, this.info, this.hashes, this.flags);
   }
 }

@@ -19,7 +19,7 @@ import type { SmtProof } from "../state/proof.js";
 import { Committer, decodeRootRecord, encodeRootRecord, type RootRecord } from "./commit.js";
 import { StateBusyError, StateCorruptionError, StateWriteFailedError, VersionUnavailableError } from "./errors.js";
 import { PageCache } from "./cache.js";
-import { MAX_VERSION, META_KEY, nodeKey, nodesFrom, pageId, pageKeyOfStale, rootKey, rootRange, rootsBelow, staleKey, staleRange } from "./layout.js";
+import { MAX_VERSION, META_KEY, decodeStale, encodeStale, nodeKey, nodesFrom, pageId, pageIdOf, rootKey, rootRange, rootsBelow, staleKey, staleRange } from "./layout.js";
 import { decodePage, MAX_PAGE_LEVELS, MAX_PREIMAGE_BYTES, MIN_PAGE_LEVELS, type Page, PageFormatError, TAG_BRANCH, TAG_CHILD, TAG_LEAF, TAG_LEAF_PRE } from "./page.js";
 import { type LeafData, MemBranch, MemLeaf, nodeHash, type PageSource, Slot, treeGet, type TreeNode, treeProve } from "./tree.js";
 
@@ -68,12 +68,12 @@ interface Meta {
   truncateTo?: number;
 }
 
-const EMPTY = new Uint8Array(0);
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 /** Writes of a bulk load or a prune are flushed in LevelDB batches of about this many bytes. */
 const BULK_BATCH_BYTES = 8 << 20;
-const PRUNE_BATCH_PAGES = 5_000;
+/** Stale-index records (one per version) deleted per write batch by a prune. */
+const PRUNE_BATCH_RECORDS = 16;
 
 function checkWord(w: Uint8Array, what: string): void {
   if (!(w instanceof Uint8Array) || w.length !== 32) throw new TypeError(`${what} must be 32 bytes`);
@@ -169,17 +169,16 @@ export class StateDb {
   }
 
   private loadPage(version: number, depth: number, keyBits: Uint8Array): Page {
-    const key = nodeKey(version, depth, keyBits);
-    const id = pageId(key);
+    const id = pageIdOf(version, depth, keyBits);
     const hit = this.cache.get(id) ?? this.pending.get(id);
     if (hit !== undefined) return hit;
-    const raw = this.db.getSync(key);
+    const raw = this.db.getSync(nodeKey(version, depth, keyBits));
     if (raw === undefined) throw new StateCorruptionError(`the page of version ${version} at depth ${depth} is missing (pruned while in use, or a damaged store)`);
     this.diskReads++;
     let page: Page;
     try {
-      // A copy: the cache accounts a page by its own bytes, not by a buffer it might share.
-      page = decodePage(new Uint8Array(raw), version, depth, this.meta.levels);
+      // decodePage copies: the cache accounts a page by its own buffer, not by one it might share.
+      page = decodePage(raw, version, depth, this.meta.levels);
     } catch (e) {
       if (e instanceof PageFormatError) throw new StateCorruptionError(`the page of version ${version} at depth ${depth} is malformed: ${e.message}`);
       throw e;
@@ -248,14 +247,15 @@ export class StateDb {
     const res = new Committer(version, this.source).commitRoot(next, this.latestTree);
     const ops: Op[] = [];
     const ids: string[] = [];
-    for (const { key, page } of res.pages) {
-      const id = pageId(key);
+    for (const { key, id, page } of res.pages) {
       ids.push(id);
       this.pending.set(id, page);
       this.cache.set(id, page);
       ops.push({ type: "put", key, value: page.bytes });
     }
-    for (const s of res.stale) ops.push({ type: "put", key: staleKey(version, s), value: EMPTY });
+    if (res.stale.length > 0) ops.push({ type: "put", key: staleKey(version), value: encodeStale(res.stale) });
+    // Replaced pages serve only older versions from now on: the cache keeps the latest tree instead.
+    for (const k of res.stale) this.cache.delete(pageId(k));
     ops.push({ type: "put", key: rootKey(version), value: encodeRootRecord(res.root) });
     // The first version committed is the oldest there is.
     this.meta = { ...this.meta, latest: version, oldest: this.meta.latest === -1 ? version : this.meta.oldest };
@@ -309,14 +309,15 @@ export class StateDb {
     const upTo = this.meta.oldest;
     let pagesDeleted = 0;
     for (;;) {
-      const keys = await this.db.keys({ ...staleRange(0, upTo), limit: PRUNE_BATCH_PAGES }).all();
-      if (keys.length === 0) break;
+      const records = await this.db.iterator({ ...staleRange(0, upTo), limit: PRUNE_BATCH_RECORDS }).all();
+      if (records.length === 0) break;
       const ops: Op[] = [];
-      for (const k of keys) {
-        ops.push({ type: "del", key: pageKeyOfStale(k) }, { type: "del", key: k });
+      for (const [k, v] of records) {
+        for (const page of decodeStale(v)) ops.push({ type: "del", key: page });
+        ops.push({ type: "del", key: k });
       }
       await this.enqueue(ops, false);
-      pagesDeleted += keys.length;
+      pagesDeleted += ops.length - records.length;
     }
     const roots = await this.db.keys({ ...rootsBelow(upTo) }).all();
     if (roots.length > 0) await this.enqueue(roots.map((key) => ({ type: "del" as const, key })), false);
@@ -411,8 +412,9 @@ export class StateDb {
       if (group.length === 0) return;
       let node: TreeNode;
       if (group.length === 1) {
+        // Kept until the end: copied, so it holds no buffer of the caller's alive.
         const e = group[0]!;
-        node = new MemLeaf(e.key, e.value, e.preimage);
+        node = new MemLeaf(e.key.slice(), e.value.slice(), e.preimage?.slice());
       } else {
         const c = new Committer(version, this.source);
         setPrefix(c.path, groupPrefix, bits);
@@ -449,9 +451,37 @@ export class StateDb {
     this.meta = { ...rest, latest: version, oldest: version };
     ops.push(this.metaOp());
     await this.enqueue(ops, true);
-    for (const { key, page } of res.pages) this.cache.set(pageId(key), page);
+    for (const { id, page } of res.pages) this.cache.set(id, page);
     this.latestTree = res.tree;
     return { version, root: nodeHash(res.tree), entries: loaded, pages };
+  }
+
+  /**
+   * Load pages of the latest version breadth-first (the pages every path shares first) until the
+   * cache holds `fraction` of its capacity or the whole tree. For a restarted process that is already
+   * serving: the state is ready without it, this only spares the first batches their disk reads.
+   * Yields to the event loop between levels of pages.
+   */
+  async warmCache(fraction = 0.9): Promise<{ pages: number }> {
+    this.check();
+    const root = this.latestTree;
+    if (!(root instanceof Slot)) return { pages: 0 };
+    const budget = this.cache.capacityBytes * fraction;
+    let level: { page: Page; path: Uint8Array }[] = [{ page: root.page, path: new Uint8Array(32) }];
+    let pages = 0;
+    while (level.length > 0 && this.cache.bytes < budget) {
+      const next: { page: Page; path: Uint8Array }[] = [];
+      for (const { page, path } of level) {
+        for (const { index, path: childPath } of childRefs(page, path)) {
+          if (this.cache.bytes >= budget) break;
+          next.push({ page: this.loadPage(page.childVersion(index), page.depth + this.meta.levels, childPath), path: childPath });
+          pages++;
+        }
+      }
+      level = next;
+      await new Promise((r) => setImmediate(r));
+    }
+    return { pages };
   }
 
   /**
@@ -467,11 +497,11 @@ export class StateDb {
     let leaves = 0;
     const fresh = (v: number, depth: number, keyBits: Uint8Array): Page => {
       const key = nodeKey(v, depth, keyBits);
-      const id = pageId(key);
+      const id = pageIdOf(v, depth, keyBits);
       pages.add(id);
       const raw = this.pending.get(id)?.bytes ?? this.db.getSync(key);
       if (raw === undefined) throw new StateCorruptionError(`audit of version ${version}: the page of version ${v} at depth ${depth} is missing`);
-      return decodePage(new Uint8Array(raw), v, depth, this.meta.levels);
+      return decodePage(raw, v, depth, this.meta.levels);
     };
     const path = new Uint8Array(32);
     const walk = (page: Page, i: number, depth: number): void => {
@@ -487,6 +517,7 @@ export class StateDb {
         return;
       }
       if (k !== TAG_BRANCH) return;
+      if (!wordsEqual(page.branchHashFromChildren(i), page.hashOf(i))) throw new StateCorruptionError(`audit of version ${version}: a branch at depth ${depth} does not hash to its stored hash`);
       const mask = 1 << (7 - (depth & 7));
       walk(page, page.left(i), depth + 1);
       path[depth >> 3]! |= mask;
@@ -583,4 +614,20 @@ function buildTop(groups: { prefix: number; count: number; node: TreeNode }[], l
     else b = m;
   }
   return new MemBranch(a > lo ? buildTop(groups, lo, a, depth + 1, bits) : null, a < hi ? buildTop(groups, a, hi, depth + 1, bits) : null);
+}
+
+/** The child-page references of a page, with the key bits of their positions. */
+function childRefs(page: Page, path: Uint8Array): { index: number; path: Uint8Array }[] {
+  const out: { index: number; path: Uint8Array }[] = [];
+  const walk = (i: number, depth: number, bits: Uint8Array) => {
+    const k = page.kind(i);
+    if (k === TAG_CHILD) out.push({ index: i, path: bits });
+    if (k !== TAG_BRANCH) return;
+    walk(page.left(i), depth + 1, bits);
+    const right = bits.slice();
+    right[depth >> 3]! |= 1 << (7 - (depth & 7));
+    walk(page.right(i), depth + 1, right);
+  };
+  walk(0, page.depth, path);
+  return out;
 }

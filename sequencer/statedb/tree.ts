@@ -108,10 +108,10 @@ export function pageVersionOf(node: Slot): number {
 }
 
 /** Children of a branch (a MemBranch or a resolved Slot of kind BRANCH). */
-function leftOf(node: MemBranch | Slot): TreeNode {
+export function leftOf(node: MemBranch | Slot): TreeNode {
   return node instanceof MemBranch ? node.left : slotOf(node.page, node.page.left(node.index));
 }
-function rightOf(node: MemBranch | Slot): TreeNode {
+export function rightOf(node: MemBranch | Slot): TreeNode {
   return node instanceof MemBranch ? node.right : slotOf(node.page, node.page.right(node.index));
 }
 export function childrenOf(node: MemBranch | Slot): [TreeNode, TreeNode] {
