@@ -39,26 +39,31 @@ export class PageFormatError extends Error {
   override name = "PageFormatError";
 }
 
-// Per node: tag, byte offset of its tag, end offset of its subtree, left child, right child, node
-// count of its subtree (pre-order: the subtree of node i is nodes i .. i + size - 1).
-const F = 6;
-const KIND = 0;
-const OFF = 1;
-const END = 2;
-const LEFT = 3;
-const RIGHT = 4;
-const SIZE = 5;
-/** Estimated bytes of the JS objects around one page (Page, typed-array header, cache entry and id). */
-const PAGE_OVERHEAD_BYTES = 240;
+// Per node, four u16 fields: the byte offset of its tag, the end offset of its subtree, for a branch
+// its right child (its left child is the next node: pre-order) and for a leaf its hash slot, and the
+// node count of its subtree (the subtree of node i is nodes i .. i + size - 1).
+const F = 4;
+const OFF = 0;
+const END = 1;
+const RIGHT = 2;
+const SLOT = 2;
+const SIZE = 3;
+/**
+ * Bytes of the JS objects around one page's buffer (the Page, its Uint8Array and ArrayBuffer with
+ * their native bookkeeping, the cache entry and its id string), as measured: loading 358,001 pages
+ * grew the V8 heap by 136 MiB, about 400 bytes each. The cache's budget counts them.
+ */
+const PAGE_OVERHEAD_BYTES = 400;
 
 /**
  * A decoded page. Everything it holds is in one buffer, so the garbage collector sees three objects
  * per page (this, a Uint8Array, its ArrayBuffer) however many nodes it has; a cache of a million
  * pages would otherwise be several million objects to trace:
- *   [0, len)                  the stored bytes
- *   [len, hashAt)             per node, F little-endian u16 fields (see F above)
- *   [hashAt, flagAt)          per node, its hash once computed
- *   [flagAt, flagAt + count)  per node, 1 once its hash is computed
+ *   [0, len)                     the stored bytes
+ *   [len, hashAt)                per node, F little-endian u16 fields (see F above)
+ *   [hashAt, flagAt)             per leaf, its hash once computed (branch and child hashes are stored
+ *                                in the bytes, so only leaves need room)
+ *   [flagAt, flagAt + leaves)    per leaf, 1 once its hash is computed
  */
 export class Page {
   private readonly hashAt: number;
@@ -74,9 +79,10 @@ export class Page {
     private readonly mem: Uint8Array,
     private readonly len: number,
     readonly count: number,
+    readonly leaves: number,
   ) {
     this.hashAt = len + count * F * 2;
-    this.flagAt = this.hashAt + count * 32;
+    this.flagAt = this.hashAt + leaves * 32;
   }
 
   /** Bytes this page holds in memory, as the cache accounts them. */
@@ -88,9 +94,6 @@ export class Page {
   get bytes(): Uint8Array {
     return this.mem.subarray(0, this.len);
   }
-  get byteLength(): number {
-    return this.len;
-  }
 
   private field(i: number, f: number): number {
     const o = this.len + (i * F + f) * 2;
@@ -101,7 +104,7 @@ export class Page {
     return this.mem[this.field(i, OFF)]!;
   }
   left(i: number): number {
-    return this.field(i, LEFT);
+    return i + 1;
   }
   right(i: number): number {
     return this.field(i, RIGHT);
@@ -131,16 +134,17 @@ export class Page {
     return varintValue(this.mem, this.field(i, OFF) + 33);
   }
 
-  /** The hash of node i's subtree (computed once, then kept). */
+  /** The hash of node i's subtree (a leaf's computed once, then kept). */
   hashOf(i: number): Word {
     const o = this.field(i, OFF);
     const k = this.mem[o]!;
     if (k === TAG_EMPTY) return ZERO_WORD;
     if (k === TAG_CHILD || k === TAG_BRANCH) return this.mem.subarray(o + 1, o + 33);
-    const at = this.hashAt + i * 32;
-    if (this.mem[this.flagAt + i] !== 1) {
+    const slot = this.field(i, SLOT);
+    const at = this.hashAt + slot * 32;
+    if (this.mem[this.flagAt + slot] !== 1) {
       this.mem.set(hashLeaf(this.mem.subarray(o + 1, o + 33), this.mem.subarray(o + 33, o + 65)), at);
-      this.mem[this.flagAt + i] = 1;
+      this.mem[this.flagAt + slot] = 1;
     }
     return this.mem.subarray(at, at + 32);
   }
@@ -151,30 +155,37 @@ export class Page {
   }
 
   /**
-   * Copy the fields of nodes [i, i + n) (a subtree) into `info` as nodes from `to` on, their bytes
-   * moved by `byteDelta`: what a page that copies the subtree's bytes would parse them to.
+   * Copy the subtree of node i (its bytes, node fields and the leaf hashes known) into a writer's
+   * buffers as nodes from `to` and leaf slots from `slotTo` on, its bytes at `byteTo`. Returns the
+   * number of leaves copied.
    */
-  copyInfo(i: number, n: number, info: Uint16Array, to: number, byteDelta: number): void {
-    for (let j = 0; j < n; j++) {
+  copySubtree(i: number, dst: { buf: Uint8Array; info: Uint16Array; hashes: Uint8Array; flags: Uint8Array }, to: number, byteTo: number, slotTo: number): number {
+    const start = this.field(i, OFF);
+    const end = this.field(i, END);
+    const size = this.field(i, SIZE);
+    dst.buf.set(this.mem.subarray(start, end), byteTo);
+    const delta = byteTo - start;
+    let leaves = 0;
+    let firstSlot = -1;
+    for (let j = 0; j < size; j++) {
       const r = (to + j) * F;
-      const isBranch = this.mem[this.field(i + j, OFF)] === TAG_BRANCH;
-      info[r + KIND] = this.field(i + j, KIND);
-      info[r + OFF] = this.field(i + j, OFF) + byteDelta;
-      info[r + END] = this.field(i + j, END) + byteDelta;
-      info[r + LEFT] = isBranch ? this.field(i + j, LEFT) - i + to : 0;
-      info[r + RIGHT] = isBranch ? this.field(i + j, RIGHT) - i + to : 0;
-      info[r + SIZE] = this.field(i + j, SIZE);
+      const tag = this.mem[this.field(i + j, OFF)]!;
+      dst.info[r + OFF] = this.field(i + j, OFF) + delta;
+      dst.info[r + END] = this.field(i + j, END) + delta;
+      dst.info[r + SIZE] = this.field(i + j, SIZE);
+      if (tag === TAG_BRANCH) dst.info[r + RIGHT] = this.field(i + j, RIGHT) - i + to;
+      else if (tag === TAG_LEAF || tag === TAG_LEAF_PRE) {
+        const slot = this.field(i + j, SLOT);
+        if (firstSlot < 0) firstSlot = slot;
+        dst.info[r + SLOT] = slotTo + leaves++;
+      } else dst.info[r + RIGHT] = 0;
     }
-  }
-
-  copyBytes(start: number, end: number, dst: Uint8Array, at: number): void {
-    dst.set(this.mem.subarray(start, end), at);
-  }
-
-  /** Copy the hashes known of nodes [i, i + n) (and which are known) into `hashes` and `flags` at `to`. */
-  copyHashes(i: number, n: number, hashes: Uint8Array, flags: Uint8Array, to: number): void {
-    hashes.set(this.mem.subarray(this.hashAt + i * 32, this.hashAt + (i + n) * 32), to * 32);
-    flags.set(this.mem.subarray(this.flagAt + i, this.flagAt + i + n), to);
+    if (leaves > 0) {
+      // pre-order: the leaves of a subtree hold consecutive slots
+      dst.hashes.set(this.mem.subarray(this.hashAt + firstSlot * 32, this.hashAt + (firstSlot + leaves) * 32), slotTo * 32);
+      dst.flags.set(this.mem.subarray(this.flagAt + firstSlot, this.flagAt + firstSlot + leaves), slotTo);
+    }
+    return leaves;
   }
 }
 
@@ -219,6 +230,7 @@ const scratch = new Uint16Array(MAX_NODES * F);
 let pBytes: Uint8Array = new Uint8Array(0);
 let pPos = 0;
 let pCount = 0;
+let pLeaves = 0;
 let pDepth = 0;
 let pLevels = 0;
 
@@ -229,15 +241,14 @@ function parseNode(rel: number): number {
   const at = pPos;
   const tag = pBytes[pPos];
   if (tag === undefined) throw new PageFormatError(`page at depth ${pDepth} ends inside node ${i}`);
-  scratch[i * F + KIND] = tag;
   scratch[i * F + OFF] = at;
-  scratch[i * F + LEFT] = 0;
   scratch[i * F + RIGHT] = 0;
   pPos++;
   if (tag === TAG_EMPTY) {
     if (rel === 0) throw new PageFormatError("a page whose root is empty");
   } else if (tag === TAG_LEAF || tag === TAG_LEAF_PRE) {
     if (rel === 0) throw new PageFormatError("a page whose root is a leaf");
+    scratch[i * F + SLOT] = pLeaves++;
     pPos += 64;
     if (tag === TAG_LEAF_PRE) pPos += 1 + (pBytes[pPos] ?? 0);
   } else if (tag === TAG_BRANCH) {
@@ -245,10 +256,9 @@ function parseNode(rel: number): number {
     pPos += 32;
     const l = parseNode(rel + 1);
     const r = parseNode(rel + 1);
-    scratch[i * F + LEFT] = l;
     scratch[i * F + RIGHT] = r;
-    const lk = scratch[l * F + KIND]!;
-    const rk = scratch[r * F + KIND]!;
+    const lk = pBytes[scratch[l * F + OFF]!]!;
+    const rk = pBytes[scratch[r * F + OFF]!]!;
     // A subtree holding one leaf is that leaf, an empty one is empty: no canonical branch holds either.
     if ((lk === TAG_EMPTY && (rk === TAG_EMPTY || isLeafTag(rk))) || (rk === TAG_EMPTY && isLeafTag(lk))) {
       throw new PageFormatError(`a branch at depth ${pDepth + rel} holding at most one leaf`);
@@ -270,17 +280,18 @@ function parseNode(rel: number): number {
  * structure a canonical tree allows (a branch root, branches only above the page's bottom, child
  * references only at it, no branch whose only content is one leaf or nothing).
  */
-export function decodePage(bytes: Uint8Array, version: number, depth: number, levels: number, hashes?: Uint8Array, flags?: Uint8Array): Page {
+export function decodePage(bytes: Uint8Array, version: number, depth: number, levels: number): Page {
   if (bytes.length > 0xffff) throw new PageFormatError(`a page of ${bytes.length} bytes`);
   pBytes = bytes;
   pPos = 0;
   pCount = 0;
+  pLeaves = 0;
   pDepth = depth;
   pLevels = levels;
   try {
     parseNode(0);
     if (pPos !== bytes.length) throw new PageFormatError(`${bytes.length - pPos} bytes after the page's last node`);
-    return assemble(version, depth, bytes, pCount, scratch, hashes, flags);
+    return assemble(version, depth, bytes, pCount, pLeaves, scratch, undefined, undefined);
   } finally {
     pBytes = EMPTY_BYTES;
   }
@@ -288,10 +299,11 @@ export function decodePage(bytes: Uint8Array, version: number, depth: number, le
 
 const EMPTY_BYTES = new Uint8Array(0);
 
-/** The page's one buffer: its bytes, the node fields in `info`, and the hashes known. */
-function assemble(version: number, depth: number, bytes: Uint8Array, count: number, info: Uint16Array, hashes: Uint8Array | undefined, flags: Uint8Array | undefined): Page {
+/** The page's one buffer: its bytes, the node fields in `info`, and the leaf hashes known. */
+function assemble(version: number, depth: number, bytes: Uint8Array, count: number, leaves: number, info: Uint16Array, hashes: Uint8Array | undefined, flags: Uint8Array | undefined): Page {
   const len = bytes.length;
-  const mem = new Uint8Array(len + count * F * 2 + count * 33);
+  const infoBytes = count * F * 2;
+  const mem = new Uint8Array(len + infoBytes + leaves * 33);
   mem.set(bytes, 0);
   for (let j = 0; j < count * F; j++) {
     const v = info[j]!;
@@ -299,29 +311,31 @@ function assemble(version: number, depth: number, bytes: Uint8Array, count: numb
     mem[len + 2 * j + 1] = v >>> 8;
   }
   if (hashes !== undefined && flags !== undefined) {
-    mem.set(hashes.subarray(0, count * 32), len + count * F * 2);
-    mem.set(flags.subarray(0, count), len + count * F * 2 + count * 32);
+    mem.set(hashes.subarray(0, leaves * 32), len + infoBytes);
+    mem.set(flags.subarray(0, leaves), len + infoBytes + leaves * 32);
   }
-  return new Page(version, depth, mem, len, count);
+  return new Page(version, depth, mem, len, count, leaves);
 }
 
 /**
- * Builds one page's bytes node by node in pre-order, with every node's hash (a commit knows them all),
- * and returns the page ready for the cache. Reused from page to page: it allocates only the result.
+ * Builds one page's bytes node by node in pre-order, with the hashes it knows (a commit knows them
+ * all), and returns the page ready for the cache. Reused from page to page: it allocates only the
+ * result, and records node fields as it writes, so a page it cut is never parsed again.
  */
 export class PageWriter {
-  private buf = new Uint8Array(4096);
+  buf = new Uint8Array(4096);
   private len = 0;
   private n = 0;
-  /** node fields as decodePage would parse them: the writer knows them, so a cut page is not re-parsed */
-  private readonly info = new Uint16Array(MAX_NODES * F);
-  private readonly hashes = new Uint8Array(MAX_NODES * 32);
-  private readonly flags = new Uint8Array(MAX_NODES);
+  private slots = 0;
+  readonly info = new Uint16Array(MAX_NODES * F);
+  readonly hashes = new Uint8Array(MAX_NODES * 32);
+  readonly flags = new Uint8Array(MAX_NODES);
 
   /** Start the next page. */
   reset(): void {
     this.len = 0;
     this.n = 0;
+    this.slots = 0;
   }
 
   private reserve(n: number): void {
@@ -333,22 +347,15 @@ export class PageWriter {
     this.buf = next;
   }
 
-  /** Record node `n` that starts at byte `off` and (unless a branch, closed later) ends at `len`. */
-  private node(tag: number, off: number, hash: Word | null): number {
+  /** Record a node that starts at byte `off` and (unless a branch, closed later) ends at `len`. */
+  private node(off: number): number {
     if (this.n >= MAX_NODES) throw new PageFormatError("more nodes than a page holds");
     const i = this.n++;
     const r = i * F;
-    this.info[r + KIND] = tag;
     this.info[r + OFF] = off;
     this.info[r + END] = this.len;
-    this.info[r + LEFT] = tag === TAG_BRANCH ? i + 1 : 0;
     this.info[r + RIGHT] = 0;
     this.info[r + SIZE] = 1;
-    if (hash === null) this.flags[i] = 0;
-    else {
-      this.hashes.set(hash, i * 32);
-      this.flags[i] = 1;
-    }
     return i;
   }
 
@@ -356,7 +363,7 @@ export class PageWriter {
     this.reserve(1);
     const off = this.len;
     this.buf[this.len++] = TAG_EMPTY;
-    this.node(TAG_EMPTY, off, null);
+    this.node(off);
   }
 
   leaf(key: Word, value: Word, preimage: Uint8Array | undefined, hash: Word): void {
@@ -365,8 +372,7 @@ export class PageWriter {
     }
     this.reserve(66 + (preimage?.length ?? 0));
     const off = this.len;
-    const tag = preimage === undefined ? TAG_LEAF : TAG_LEAF_PRE;
-    this.buf[this.len] = tag;
+    this.buf[this.len] = preimage === undefined ? TAG_LEAF : TAG_LEAF_PRE;
     this.buf.set(key, this.len + 1);
     this.buf.set(value, this.len + 33);
     this.len += 65;
@@ -375,7 +381,11 @@ export class PageWriter {
       this.buf.set(preimage, this.len);
       this.len += preimage.length;
     }
-    this.node(tag, off, hash);
+    const i = this.node(off);
+    const slot = this.slots++;
+    this.info[i * F + SLOT] = slot;
+    this.hashes.set(hash, slot * 32);
+    this.flags[slot] = 1;
   }
 
   /** A branch: write its left subtree next, then call `right(b)`, its right subtree, then `close(b)`. */
@@ -385,7 +395,7 @@ export class PageWriter {
     this.buf[this.len] = TAG_BRANCH;
     this.buf.set(hash, this.len + 1);
     this.len += 33;
-    return this.node(TAG_BRANCH, off, null); // its hash is in its bytes
+    return this.node(off);
   }
 
   right(b: number): void {
@@ -409,22 +419,20 @@ export class PageWriter {
       v = Math.floor(v / 128);
     }
     this.buf[this.len++] = v;
-    this.node(TAG_CHILD, off, null); // a reference's hash is in its bytes
+    this.node(off);
   }
 
-  /** Copy node i of `page` with its whole subtree (unchanged since that page was written) and the hashes known of it. */
+  /** Copy node i of `page` with its whole subtree (unchanged since that page was written) and the leaf hashes known of it. */
   copy(page: Page, i: number): void {
     const { start, end, size } = page.span(i);
     if (this.n + size > MAX_NODES) throw new PageFormatError("more nodes than a page holds");
     this.reserve(end - start);
-    page.copyBytes(start, end, this.buf, this.len);
-    page.copyInfo(i, size, this.info, this.n, this.len - start);
-    page.copyHashes(i, size, this.hashes, this.flags, this.n);
+    this.slots += page.copySubtree(i, this, this.n, this.len, this.slots);
     this.len += end - start;
     this.n += size;
   }
 
   finish(version: number, depth: number): Page {
-    return assemble(version, depth, this.buf.subarray(0, this.len), this.n, this.info, this.hashes, this.flags);
+    return assemble(version, depth, this.buf.subarray(0, this.len), this.n, this.slots, this.info, this.hashes, this.flags);
   }
 }
