@@ -69,7 +69,7 @@ describe("stored state (StateAccess over the state database)", () => {
           const stored = new StoredTreeState(db);
           memory.recordWitnesses(true);
           stored.recordWitnesses(true);
-          const ctx = { domainSeparator: new Uint8Array(32), timestamp: 1_900_000_000 };
+          const ctx = { domainSeparator: new Uint8Array(32), registrar: "0x0000000000000000000000000000000000000001" as const, timestamp: 1_900_000_000 };
           for (const step of script) {
             const nonce = treeGet(memory.root, nonceKey(step.signer));
             const stx = { tx: { ...step.tx, nonce: (nonce === null ? 0 : nonceOf(nonce.value)) + step.nonceSkew } as unknown as Tx, signature: step.signature } as SignedTx;
