@@ -36,6 +36,12 @@ describe("deployment parameters", () => {
     expect(() => deployParamsFrom({ EPHR_PROPOSERS: "0x1234" })).to.throw(ConfigError, /EPHR_PROPOSERS.*not an address/);
     expect(() => deployParamsFrom({ EPHR_REGISTRAR: "registrar" })).to.throw(ConfigError, /EPHR_REGISTRAR \(registrar\): not an address/);
     expect(() => deployParamsFrom({ EPHR_BOND: "ten" })).to.throw(ConfigError, /EPHR_BOND.*not an ETH amount/);
+    // an amount has exactly two spellings; one that could be read two ways is refused, never guessed
+    for (const bad of ["1000 wei", "10 ETH", "1e18", " 10", "10.", "-1", "0x10", "1000WEI", "0.0000000000000000001"]) {
+      expect(() => deployParamsFrom({ EPHR_BOND: bad }), bad).to.throw(ConfigError, /EPHR_BOND.*not an ETH amount/);
+    }
+    expect(deployParamsFrom({ EPHR_BOND: "1000wei" }).bondAmount).to.equal(1000n);
+    expect(deployParamsFrom({ EPHR_BOND: "2.5" }).bondAmount).to.equal(2_500_000_000_000_000_000n);
     expect(() => deployParamsFrom({ EPHR_CHALLENGER_REWARD_BPS: "20000" })).to.throw(ConfigError, /EPHR_CHALLENGER_REWARD_BPS/);
     expect(() => deployParamsFrom({}, "/nonexistent/params.json")).to.throw(ConfigError, /cannot read/);
   });

@@ -14,15 +14,19 @@ export const blockNumberSchema = z.coerce.bigint().refine((v) => v >= 0n, "must 
 export const privateKeySchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key").transform((k) => k as Hex);
 const address = configAddressSchema;
 const seconds = z.coerce.bigint().refine((v) => v > 0n && v < 2n ** 48n, "must be a positive number of seconds");
-/** An ETH amount: a bigint (wei), "2.5" (ETH) or "1000wei". */
+/**
+ * An ETH amount, in exactly one of two spellings: a decimal number of ETH ("10", "2.5") or a whole
+ * number of wei with the unit attached ("1000wei"); a bigint (wei) from code. Anything else, "1000 wei"
+ * or "10 ETH" or "1e18" included, is refused: a bond is immutable once deployed, so a value that could
+ * be read two ways must not be guessed at.
+ */
 const eth = z.unknown().transform((v, ctx) => {
-  try {
-    if (typeof v === "bigint") return v;
-    if (typeof v === "string") return v.endsWith("wei") ? BigInt(v.slice(0, -3)) : parseEther(v);
-  } catch {
-    // fall through
+  if (typeof v === "bigint") return v;
+  if (typeof v === "string") {
+    if (/^[0-9]+wei$/.test(v)) return BigInt(v.slice(0, -3));
+    if (/^[0-9]+(\.[0-9]{1,18})?$/.test(v)) return parseEther(v);
   }
-  ctx.addIssue({ code: "custom", message: `not an ETH amount: ${String(v)}` });
+  ctx.addIssue({ code: "custom", message: `not an ETH amount: ${JSON.stringify(typeof v === "bigint" ? String(v) : v)} (write ETH as a decimal number, "10" or "2.5", or wei as "1000wei", without spaces)` });
   return z.NEVER;
 }).refine((v) => v > 0n, "must be positive");
 
