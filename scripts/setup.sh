@@ -36,4 +36,6 @@ fi
 
 echo "setup: compiling contracts"
 "$NODE_DIR/bin/node" node_modules/hardhat/dist/src/cli.js build --quiet 2>/dev/null || "$NODE_DIR/bin/node" node_modules/hardhat/dist/src/cli.js build
+echo "setup: building the services to JavaScript (dist/)"
+"$NODE_DIR/bin/node" node_modules/typescript/bin/tsc -p tsconfig.build.json
 echo "setup: done. Run the tests with: npm test"

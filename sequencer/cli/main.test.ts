@@ -7,13 +7,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { programArgs } from "../platform/programs.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const env = { ...process.env, EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")), EPHR_KEY_PASSWORD: "test-password", EPHR_API_URL: "http://127.0.0.1:9/" };
 const CLINIC = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "sequencer/cli/main.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...programArgs("sequencer/cli/main.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -27,8 +27,9 @@ import { DEVNET_REDIS_PREFIX, type DevnetRedis, startDevnetRedis } from "./redis
 import { Supervisor } from "./supervisor.js";
 import { ensureVaultRegistered } from "./vault-registration.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
+import { programArgs, REPO_ROOT } from "../platform/programs.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
+const ROOT = REPO_ROOT;
 const env = process.env;
 const say = (line: string) => console.log(`[up] ${line}`);
 /** A reason not to start, for the user (exit status 2); what was started already is stopped. */
@@ -71,7 +72,7 @@ const supervisor = new Supervisor(say, (p) => {
 });
 
 function child(script: string, args: string[], extraEnv: Record<string, string>): () => ChildProcess {
-  return () => spawn(process.execPath, ["--import", "tsx", join(ROOT, script), ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+  return () => spawn(process.execPath, [...programArgs(script, env), ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
 }
 
 async function stopAll(code: number): Promise<void> {

@@ -9,6 +9,7 @@ import type { Store } from "../store/store.js";
 import type { BatchRecord, BatchStatus } from "../store/records.js";
 import { batchDataOf } from "./batch-data.js";
 import type { SubmitterWorkerData } from "./submitter-worker.js";
+import { workerModule } from "../platform/programs.js";
 
 export interface SubmitterHost {
   enqueue: (index: number, sealedAt: number) => void;
@@ -61,7 +62,8 @@ export async function startSubmitterWorker(
   store: Store,
   hooks: { log: Logger; metrics: Metrics; onStatus: (b: BatchRecord) => void; onDivergence: (index: number, why: string) => void; onRebuild: (index: number, why: string) => void },
 ): Promise<SubmitterHost> {
-  const worker = new Worker(new URL("./submitter-worker.ts", import.meta.url), { workerData: data, execArgv: ["--import", "tsx"] });
+  const module = workerModule(import.meta.url, "submitter-worker");
+  const worker = new Worker(module.url, { workerData: data, execArgv: module.execArgv });
   let stopped = false;
   const answer = (op: string, args: unknown[]) => answerBookRequest(store, op, args);
   const ready = new Promise<void>((resolve, reject) => {

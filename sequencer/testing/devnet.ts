@@ -22,6 +22,7 @@ import { startSequencerNode } from "../services/sequencer.js";
 import type { Deployment } from "../../deploy/deploy.js";
 import { startVault, type VaultSettings } from "../../vault/main.js";
 import { ensureVaultRegistered } from "../devnet/vault-registration.js";
+import { programArgs } from "../platform/programs.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -72,7 +73,7 @@ async function pingRedis(port: number): Promise<boolean> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A service running as a child process (`node --import tsx sequencer/main.ts <role>`). */
+/** A service running as a child process (`node dist/sequencer/main.js <role>`, or its source through tsx). */
 export interface ChildService {
   pid: number;
   output: () => string;
@@ -82,8 +83,9 @@ export interface ChildService {
 
 export function spawnService(role: "sequencer" | "api" | "watcher" | "vault", env: Record<string, string>): ChildService {
   const script = role === "watcher" ? ["sequencer/services/watcher.ts"] : role === "vault" ? ["vault/main.ts"] : ["sequencer/main.ts", role];
+  // from dist/ when EPHR_RUN_FROM=dist (npm test), else the source through tsx
   const extraArgs = process.env.EPHR_NODE_ARGS ? process.env.EPHR_NODE_ARGS.split(" ") : [];
-  const child = spawn(process.execPath, [...extraArgs, "--import", "tsx", join(ROOT, script[0]!), ...script.slice(1)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...extraArgs, ...programArgs(script[0]!), ...script.slice(1)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-20000));
   child.stdout!.on("data", keep);

@@ -22,8 +22,8 @@ import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { ensureVaultRegistered } from "../../sequencer/devnet/vault-registration.js";
 import { type Devnet, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 import { deliverAll, type LoadTx } from "../support/load.js";
+import { programArgs } from "../../sequencer/platform/programs.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const VAULTS = 4;
 const PER_VAULT = 6_000;
 const ENTRIES = VAULTS * PER_VAULT;
@@ -75,7 +75,7 @@ describe("access log of tens of thousands of reads, through the SDK and the CLI"
     expect(log.head).to.equal((await sys.client.getAccessLog(patient, "posted")).value!.head);
 
     // not spawnSync: the sequencer and the API it asks run in this process
-    const cli = await promisify(execFile)(process.execPath, ["--import", "tsx", join(ROOT, "sequencer/cli/main.ts"), "access-log", "--patient", patient], {
+    const cli = await promisify(execFile)(process.execPath, [...programArgs("sequencer/cli/main.ts"), "access-log", "--patient", patient], {
       env: { ...process.env, EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")), EPHR_KEY_PASSWORD: "test-password" },
       encoding: "utf8",
       maxBuffer: 256 * 1024 * 1024,

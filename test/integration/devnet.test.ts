@@ -15,6 +15,7 @@ import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { freePort } from "../../sequencer/devnet/ports.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { sleep } from "../../sequencer/testing/devnet.js";
+import { programArgs } from "../../sequencer/platform/programs.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -50,7 +51,7 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
     const env: NodeJS.ProcessEnv = { ...process.env, EPHR_DEVNET_DIR: dir, EPHR_L1_PORT: String(ports.l1), EPHR_API_PORT: String(ports.api), EPHR_VAULT_PORT: String(ports.vault), EPHR_LOG_LEVEL: "warn" };
     delete env.REDIS_URL;
     delete env.EPHR_REDIS_URL;
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "sequencer/devnet/up.ts"), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...programArgs("sequencer/devnet/up.ts"), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout!.on("data", (b: Buffer) => (out = (out + b.toString()).slice(-20_000)));
     child.stderr!.on("data", (b: Buffer) => (out = (out + b.toString()).slice(-20_000)));

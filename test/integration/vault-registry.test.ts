@@ -19,8 +19,8 @@ import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type Devnet, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
+import { programArgs } from "../../sequencer/platform/programs.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const registrar = signerOf(privateKeyToAccount(DEV_KEYS[DEV_ROLES.registrar]!));
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -96,7 +96,7 @@ describe("vault registry: only registered vaults write access logs", function ()
   it("registers and removes a vault with the CLI, refusing before signing when the signer is not the registrar", async () => {
     const env = { ...process.env, EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")), EPHR_KEY_PASSWORD: "test-password" };
     // not execFileSync: the API the CLI asks runs in this process
-    const cli = (...args: string[]) => promisify(execFile)(process.execPath, ["--import", "tsx", join(ROOT, "sequencer/cli/main.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    const cli = (...args: string[]) => promisify(execFile)(process.execPath, [...programArgs("sequencer/cli/main.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 }).catch((e: { code: number; stdout: string; stderr: string }) => e);
     await cli("keys", "create", "registrar", "--private-key", DEV_KEYS[DEV_ROLES.registrar]!);
     await cli("keys", "create", "someone");
     const vault = addr("registry-cli-vault");
