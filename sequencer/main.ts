@@ -3,6 +3,7 @@
  * and EPHR_* variables; docs/operations.md). Exits non-zero with a clear message on bad configuration.
  */
 import { ConfigError } from "../deploy/params.js";
+import { L1UnreachableError } from "./l1/connect.js";
 import { loadConfig } from "./platform/config.js";
 import { createLogger } from "./platform/log.js";
 import { startApiNode } from "./services/api.js";
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  if (e instanceof ConfigError || e instanceof RedisUnavailableError) {
+  if (e instanceof ConfigError || e instanceof RedisUnavailableError || e instanceof L1UnreachableError) {
     console.error(`${role}: ${e.message}`);
     process.exit(2);
   }

@@ -67,7 +67,7 @@ export async function startSubmitterWorker(
   let stopped = false;
   const answer = (op: string, args: unknown[]) => answerBookRequest(store, op, args);
   const ready = new Promise<void>((resolve, reject) => {
-    worker.on("message", (m: { t: string; id?: number; op?: string; args?: unknown[]; record?: BatchRecord; index?: number; why?: string; kind?: string; value?: number | null }) => {
+    worker.on("message", (m: { t: string; id?: number; op?: string; args?: unknown[]; record?: BatchRecord; index?: number; why?: string; kind?: string; label?: string; value?: number | null }) => {
       switch (m.t) {
         case "ready":
           resolve();
@@ -89,6 +89,9 @@ export async function startSubmitterWorker(
           break;
         case "metric":
           if (m.kind === "gas") hooks.metrics.l1Gas.inc(m.value!);
+          if (m.kind === "revertedGas") hooks.metrics.l1RevertedGas.inc(m.value!);
+          if (m.kind === "simulatedRevert") hooks.metrics.l1SimulatedReverts.inc({ error: m.label ?? "unknown" });
+          if (m.kind === "blocked") hooks.metrics.postingBlocked.set(m.value ?? 0);
           if (m.kind === "posted") {
             hooks.metrics.batches.inc({ status: "posted" });
             if (m.value !== null && m.value !== undefined) hooks.metrics.batchLatency.observe(m.value);

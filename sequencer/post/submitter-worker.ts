@@ -59,6 +59,9 @@ const submitter = new Submitter({
   log,
   metrics: {
     gas: (gas) => port.postMessage({ t: "metric", kind: "gas", value: gas }),
+    revertedGas: (gas) => port.postMessage({ t: "metric", kind: "revertedGas", value: gas }),
+    simulatedRevert: (error) => port.postMessage({ t: "metric", kind: "simulatedRevert", label: error, value: 1 }),
+    blocked: (on) => port.postMessage({ t: "metric", kind: "blocked", value: on ? 1 : 0 }),
     posted: (s) => port.postMessage({ t: "metric", kind: "posted", value: s }),
     final: () => port.postMessage({ t: "metric", kind: "final", value: 1 }),
   },

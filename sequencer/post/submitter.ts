@@ -24,6 +24,7 @@ import { bondManagerAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { REORG_DEPTH } from "../l1/chain.js";
 import { type Attempt, TxManager } from "./txmgr.js";
 import { missingPredecessor } from "../execute/recovery.js";
+import { customErrorOf } from "../l1/errors.js";
 
 /** What the submitter reads and writes of the sequencer's batches (the store lives in the main thread). */
 export interface BatchBook {
@@ -37,6 +38,12 @@ export interface BatchBook {
 
 export interface SubmitterMetrics {
   gas: (gas: number) => void;
+  /** gas of a batch transaction that was mined but reverted (also counted in `gas`) */
+  revertedGas: (gas: number) => void;
+  /** a batch transaction not sent: its simulation reverted with `error` */
+  simulatedRevert: (error: string) => void;
+  /** posting is blocked (true) or flows again (false) */
+  blocked: (on: boolean) => void;
   posted: (secondsSinceSealed: number | null) => void;
   final: () => void;
 }
@@ -61,6 +68,37 @@ export class ProposerNotAllowedError extends Error {
     this.name = "ProposerNotAllowedError";
   }
 }
+
+/**
+ * L1 would refuse the batch for a reason that retrying does not fix (its simulation reverted with a
+ * Rollup error that is not about timing, the tip or the proposer's standing): nothing was sent. The
+ * job backs off to a minute between attempts and the sequencer alerts (ephr_posting_blocked, an error
+ * in the log); this is a bug or a misconfiguration to look at, not a state to wait out.
+ */
+export class PostingBlockedError extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PostingBlockedError";
+  }
+}
+
+/** Rollup errors of a batch transaction that a new batch, not a resend, gets past. */
+const REBUILD_ERRORS = ["TimestampTooOld", "InboxEntryDue", "TimestampTooEarly"];
+/**
+ * A simulation runs on the latest block, the transaction lands in a later one: a batch timestamp
+ * ahead of the latest block's (TimestampInFuture) is fine by the time it is mined (and on a chain that
+ * mines only when it has transactions, no block comes until it is sent), so it is sent.
+ */
+const SIMULATION_ONLY_ERRORS = ["TimestampInFuture"];
+/**
+ * The proposer's standing changed between the canPropose check and the simulation (its role revoked,
+ * its bond slashed, a withdrawal asked): retried with the usual backoff; the canPropose gate reports it.
+ */
+const TRANSIENT_ERRORS = ["NotProposer", "InsufficientBond", "WithdrawalPending"];
 
 export interface SubmitterDeps {
   book: BatchBook;
@@ -93,6 +131,8 @@ export class Submitter {
   private readonly tx: TxManager;
   /** recently posted batches, re-checked for reorgs */
   private recent: { index: number; txHash: Hex; block: bigint }[] = [];
+  /** the last "may not propose" said (said again only when it changes) */
+  private lastNotAllowed: string | null = null;
 
   constructor(private readonly d: SubmitterDeps) {
     this.queue = new Queue(d.queueName, { connection: d.redis, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
@@ -105,11 +145,28 @@ export class Submitter {
     this.worker = new Worker(this.d.queueName, (job: Job<{ index: number }>) => this.process(job.data.index), {
       connection: this.workerConnection,
       concurrency: 1,
-      settings: { backoffStrategy: (attempts: number) => Math.min(5_000, 250 * 2 ** Math.min(attempts, 5)) },
+      settings: {
+        backoffStrategy: (attempts: number, _type?: string, err?: Error) => (err instanceof PostingBlockedError ? 60_000 : Math.min(5_000, 250 * 2 ** Math.min(attempts, 5))),
+      },
     });
     this.worker.on("failed", (job, err) => {
       if (err instanceof DivergenceError) return;
+      if (err instanceof PostingBlockedError) {
+        this.d.metrics.blocked(true);
+        this.d.log.error({ batch: job?.data.index, error: err.error }, `${err.message}; not sent, trying again in a minute`);
+        return;
+      }
+      if (err instanceof ProposerNotAllowedError) {
+        // said once per change (the pre-flight's gauges carry it meanwhile), not at every retry
+        if (err.message !== this.lastNotAllowed) this.d.log.warn({ batch: job?.data.index, err: err.message }, "posting waits");
+        this.lastNotAllowed = err.message;
+        return;
+      }
       this.d.log.warn({ batch: job?.data.index, err: err.message }, "posting a batch failed; retrying");
+    });
+    this.worker.on("completed", () => {
+      this.lastNotAllowed = null;
+      this.d.metrics.blocked(false);
     });
     this.watchTimer = setInterval(() => void this.watch().catch((e) => this.d.log.warn({ err: (e as Error).message }, "L1 watch failed")), this.d.pollMs);
   }
@@ -199,8 +256,8 @@ export class Submitter {
 
   private async sendAndConfirm(b: BatchRecord): Promise<void> {
     const data = encodeFunctionData({ abi: rollupAbi, functionName: "submitBatch", args: [b.prevRoot, BigInt(b.timestamp), await this.d.book.data(b)] });
-    // The tip was just checked, so no simulation is spent on the common path; a revert is explained
-    // afterwards by replaying the call (waitForAny).
+    // A first send is simulated (simulate); a revert of a sent one is explained by replaying the call
+    // (waitForAny).
     const gas = gasLimitFor(data, b.chunks.length);
     let attempt: Attempt | undefined = b.attempts.at(-1);
     if (attempt !== undefined) {
@@ -214,7 +271,10 @@ export class Submitter {
         attempt = undefined;
       }
     }
-    if (attempt === undefined) attempt = await this.send(b, data, gas, await this.tx.nonce(), null);
+    if (attempt === undefined) {
+      await this.simulate(b, data, gas);
+      attempt = await this.send(b, data, gas, await this.tx.nonce(), null);
+    }
     else await this.tx.broadcast(attempt.raw);
     for (;;) {
       if (this.stopped) throw new Error("submitter stopping");
@@ -235,6 +295,33 @@ export class Submitter {
       attempt = await this.send(fresh, data, gas, attempt.nonce, attempt);
       this.d.log.info({ batch: b.index, nonce: attempt.nonce, maxFeePerGas: attempt.maxFeePerGas }, "batch transaction not mined yet: replaced with higher fees");
     }
+  }
+
+  /**
+   * Run the batch transaction as a call (eth_call) before its first send: a batch L1 would refuse costs
+   * no gas. A revert is sorted as when a sent one reverts (explainRevert); one that is neither about the
+   * tip, nor timing, nor the proposer's standing blocks posting (PostingBlockedError). An RPC failure
+   * is thrown as it is (retried).
+   */
+  private async simulate(b: BatchRecord, data: Hex, gas: bigint): Promise<void> {
+    let why: { name: string; args: readonly unknown[] } | null;
+    try {
+      await this.d.publicClient.call({ account: this.d.wallet.account, to: this.d.rollup, data, gas });
+      return;
+    } catch (e) {
+      why = customErrorOf(e);
+      if (why === null) throw e;
+    }
+    if (SIMULATION_ONLY_ERRORS.includes(why.name)) return;
+    const text = `${why.name}(${why.args.join(", ")})`;
+    this.d.metrics.simulatedRevert(why.name);
+    if (why.name === "PrevRootMismatch") this.diverged(b.index, `L1 would refuse batch ${b.index}: its tip moved (${text})`);
+    if (REBUILD_ERRORS.includes(why.name)) {
+      this.d.onRebuild(b.index, `L1 refuses batch ${b.index} as it is (${text}): re-executing its transactions in a new batch`);
+      throw new DivergenceError(b.index, text);
+    }
+    if (TRANSIENT_ERRORS.includes(why.name)) throw new Error(`batch ${b.index} would revert now (${text}): not sent yet`);
+    throw new PostingBlockedError(b.index, why.name, `batch ${b.index} would revert on L1 with ${text}`);
   }
 
   /** Sign (a fresh transaction, or a fee bump of `prev`), persist the attempt, then broadcast it. */
@@ -261,6 +348,8 @@ export class Submitter {
           await this.confirm(b, r.transactionHash, r.blockNumber, r);
           return true;
         }
+        this.d.metrics.gas(Number(r.gasUsed));
+        this.d.metrics.revertedGas(Number(r.gasUsed));
         await this.explainRevert(b, data, r.blockNumber, a.txHash);
       }
       await new Promise((r) => setTimeout(r, round < 5 ? 20 : Math.min(250, this.d.pollMs)));
@@ -272,7 +361,7 @@ export class Submitter {
   private async explainRevert(b: BatchRecord, data: Hex, block: bigint, txHash: Hex): Promise<never> {
     const why = await this.tx.whyReverted(data, block);
     if (why.name === "PrevRootMismatch") this.diverged(b.index, `L1 refused batch ${b.index}: its tip moved`);
-    if (why.name !== null && ["TimestampTooOld", "InboxEntryDue", "TimestampTooEarly"].includes(why.name)) {
+    if (why.name !== null && REBUILD_ERRORS.includes(why.name)) {
       this.d.onRebuild(b.index, `L1 refuses batch ${b.index} as it is (${why.text}): re-executing its transactions in a new batch`);
       throw new DivergenceError(b.index, why.text);
     }

@@ -7,7 +7,8 @@ import { httpLimitsOf } from "../http/limits.js";
 import { redisKeys } from "../ingest/keys.js";
 import { Lease } from "../platform/lease.js";
 import { IngestClient } from "../ingest/stream.js";
-import { l1Clients } from "../l1/chain.js";
+import { checkContracts } from "../l1/check-contracts.js";
+import { connectL1 } from "../l1/connect.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import type { Logger } from "../platform/log.js";
 import { createMetrics } from "../platform/metrics.js";
@@ -15,7 +16,8 @@ import { connectRedis, withTimeout } from "../platform/redis.js";
 
 export async function startApiNode(cfg: Config, log: Logger) {
   const metrics = createMetrics("api");
-  const l1 = await l1Clients(cfg.l1RpcUrl);
+  const l1 = await connectL1(cfg.l1RpcUrl, undefined, log);
+  await checkContracts(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress);
   const separator = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "domainSeparator" });
   const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix);
   const redis = await connectRedis(cfg.redisUrl, log);

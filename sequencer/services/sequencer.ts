@@ -12,7 +12,6 @@ import { Engine, type InboxEntry } from "../execute/engine.js";
 import { redisKeys } from "../ingest/keys.js";
 import { Lease } from "../platform/lease.js";
 import { IngestConsumer } from "../ingest/stream.js";
-import { l1Clients } from "../l1/chain.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { InboxReader } from "../l1/inbox-reader.js";
 import { startSubmitterWorker } from "../post/submitter-host.js";
@@ -27,6 +26,9 @@ import { connectRedis } from "../platform/redis.js";
 import { checkNewestPosted, planResync } from "../execute/resync.js";
 import { engineStep, executeEntries, FatalStateError } from "../execute/micro-batch.js";
 import { applyStatus, refreshStatus } from "../read/status.js";
+import { ConfigError } from "../../deploy/params.js";
+import { connectL1 } from "../l1/connect.js";
+import { describeWaiting, preflight } from "../post/preflight.js";
 
 export interface SequencerNode {
   queryUrl: string;
@@ -38,9 +40,25 @@ export interface SequencerNode {
 }
 
 export async function startSequencerNode(cfg: Config, log: Logger): Promise<SequencerNode> {
-  if (!cfg.proposerKey) throw new Error("the sequencer needs the proposer's key (EPHR_PROPOSER_KEY)");
+  if (!cfg.proposerKey) throw new ConfigError("EPHR_PROPOSER_KEY: the sequencer needs the proposer's key (a 0x-prefixed 32-byte private key)");
   const metrics = createMetrics("sequencer");
-  const l1 = await l1Clients(cfg.l1RpcUrl, cfg.proposerKey);
+  const l1 = await connectL1(cfg.l1RpcUrl, cfg.proposerKey, log);
+  // Before anything else reads the contracts: wrong addresses are a ConfigError naming the setting.
+  const proposer = l1.account!.address;
+  const checkProposer = async (): Promise<void> => {
+    const report = await preflight(l1.publicClient, { rollup: cfg.rollupAddress, inbox: cfg.inboxAddress, proposer, batchGas: 3_000_000n });
+    metrics.proposerReady.set(report.waiting.length === 0 ? 1 : 0);
+    for (const reason of ["role", "bond", "withdrawal", "balance"] as const) metrics.proposerWaiting.set({ reason }, report.waiting.some((w) => w.reason === reason) ? 1 : 0);
+    for (const w of report.warnings) log.warn(w);
+    const now = describeWaiting(report);
+    if (now !== lastWaiting) {
+      if (now === "") log.info({ proposer }, "pre-flight: the proposer may post");
+      else log.warn({ proposer, waiting: report.waiting.map((w) => w.reason) }, `pre-flight: batches wait for L1 until this is fixed (transactions are still accepted): ${now}`);
+      lastWaiting = now;
+    }
+  };
+  let lastWaiting: string | null = null;
+  await checkProposer();
   const separator = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "domainSeparator" });
   // The registrar is the Rollup's immutable: execution must use the one fraud proofs are judged under.
   const registrar = (await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "registrar" })).toLowerCase() as Address;
@@ -202,6 +220,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   };
   await pollL1();
   const l1Timer = setInterval(() => void pollL1(), cfg.l1PollMs);
+  // the pre-flight again every 30 s: the log and the gauges follow a bond deposited, a role granted
+  const preflightTimer = setInterval(() => void checkProposer().catch((e) => log.warn({ err: (e as Error).message }, "pre-flight check failed")), 30_000);
 
   // Commits are applied strictly in order (each starts when the previous one is on disk), but the
   // next micro-batch executes while the previous one is being written: verdicts leave only after their
@@ -316,6 +336,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     if (stopping) return done;
     stopping = true;
     clearInterval(l1Timer);
+    clearInterval(preflightTimer);
     await loop.catch(() => undefined);
     await submitter.stop().catch(() => undefined);
     await new Promise<void>((r) => {

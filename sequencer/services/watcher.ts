@@ -7,6 +7,8 @@ import { createServer } from "node:http";
 import { z } from "zod";
 import { blockNumberSchema, ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
 import { l1Clients } from "../l1/chain.js";
+import { checkContracts } from "../l1/check-contracts.js";
+import { connectL1, L1UnreachableError } from "../l1/connect.js";
 import { createLogger } from "../platform/log.js";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { alerter } from "../watch/alert.js";
@@ -35,7 +37,8 @@ async function main(): Promise<void> {
   if (!r.success) throw new ConfigError(`invalid watcher configuration: ${describeIssues(r.error)}`);
   const env = r.data;
   const log = createLogger("watcher", env.EPHR_LOG_LEVEL);
-  const l1 = await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_CHALLENGER_KEY);
+  const l1 = await connectL1(env.EPHR_L1_RPC_URL, env.EPHR_CHALLENGER_KEY, log);
+  await checkContracts(l1.publicClient, env.EPHR_ROLLUP_ADDRESS, env.EPHR_INBOX_ADDRESS);
   const rescue = env.EPHR_RESCUE_KEY ? await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_RESCUE_KEY) : null;
   const store = await WatcherStore.open(env.EPHR_WATCHER_DATA_DIR);
   const registry = new Registry();
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(`watcher: ${e instanceof ConfigError ? e.message : (e as Error).stack}`);
-  process.exit(e instanceof ConfigError ? 2 : 1);
+  const told = e instanceof ConfigError || e instanceof L1UnreachableError;
+  console.error(`watcher: ${told ? e.message : (e as Error).stack}`);
+  process.exit(told ? 2 : 1);
 });
