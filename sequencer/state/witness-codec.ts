@@ -3,21 +3,22 @@
  * (viem contract calls). Parsing JSON is validation at the edge: a malformed witness is refused here.
  */
 import type { Hex } from "viem";
-import { z } from "zod";
+// zod/mini (zod's tree-shakable build): the SDK's proof checks pull in a few KB of it, not all of zod
+import * as z from "zod/mini";
 import { fromHex, toHex } from "../protocol/bytes.js";
 import type { Witness } from "./access.js";
 
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
-const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
+const hex32 = z.string().check(z.regex(/^0x[0-9a-fA-F]{64}$/));
+const hexBytes = z.string().check(z.regex(/^0x([0-9a-fA-F]{2})*$/));
 
 /**
  * A witness as JSON: every value the L1 ABI can carry (depth a uint16, bitmap a uint256) parses, so that
  * what the verifier refuses (a depth above 256, say) is refused by the verifier with its reason.
  */
 export const witnessJsonSchema = z.object({
-  depth: z.number().int().min(0).max(0xffff),
-  bitmap: z.string().regex(/^0x[0-9a-fA-F]{1,64}$/),
-  siblings: z.array(hex32).max(256),
+  depth: z.number().check(z.int(), z.minimum(0), z.maximum(0xffff)),
+  bitmap: z.string().check(z.regex(/^0x[0-9a-fA-F]{1,64}$/)),
+  siblings: z.array(hex32).check(z.maxLength(256)),
   leafKey: hex32,
   leafValue: hex32,
   neighbourIsLeaf: z.boolean(),
