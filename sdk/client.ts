@@ -30,7 +30,7 @@ import {
 import type { SignedTx, Tx } from "../sequencer/protocol/types.js";
 import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
 import { RPC_ERROR } from "../sequencer/errors/rpc.js";
-import { apiError, CannotSignError, DroppedError, StaleRootError, TimeoutError, VerificationError } from "./errors.js";
+import { apiError, CannotSignError, DroppedError, StaleRootError, TimeoutError, TransportError, VerificationError } from "./errors.js";
 import { checkRootOnL1, provenLeaf, type ProvenValue, type TrustLevel } from "./verify.js";
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
@@ -116,6 +116,8 @@ export interface ClientOptions {
    */
   postedLagSeconds?: number;
   fetch?: typeof fetch;
+  /** How long one request may take before it fails with a TimeoutError, in ms. Default 30,000. */
+  timeoutMs?: number;
 }
 
 /** A state value whose proof was verified; `value` is decoded from the proven leaf. */
@@ -139,15 +141,37 @@ export class EphrClient {
     this.fetchFn = opts.fetch ?? fetch;
   }
 
-  /** One JSON-RPC call; API errors become typed EphrErrors. */
+  /**
+   * One JSON-RPC call; API errors become typed EphrErrors, a network failure a TransportError, no answer
+   * within `timeoutMs` a TimeoutError.
+   */
   async call<T>(method: string, params: unknown[] = []): Promise<T> {
-    const res = await this.fetchFn(this.opts.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: ++this.id, method, params }),
-    });
+    const url = this.opts.url;
+    const timeoutMs = this.opts.timeoutMs ?? 30_000;
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.fetchFn(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++this.id, method, params }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await res.text();
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      if (err.name === "TimeoutError" || err.name === "AbortError") throw new TimeoutError(`${method}: no answer from the API at ${url} within ${timeoutMs} ms`, { url, method, timeoutMs });
+      const cause = err.cause?.code ?? err.cause?.message ?? err.message;
+      throw new TransportError(`${method}: cannot reach the API at ${url} (${cause})`, { url, cause });
+    }
     if (res.status === 413) throw apiError({ code: RPC_ERROR.BodyTooLarge, message: "request body too large" });
-    const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: unknown } };
+    let body: { result?: T; error?: { code: number; message: string; data?: unknown } };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new TransportError(`${method}: the API at ${url} answered HTTP ${res.status} with no JSON-RPC body (a proxy or another server at that URL?)`, { url, status: res.status });
+    }
+    if (typeof body !== "object" || body === null) throw new TransportError(`${method}: the API at ${url} answered HTTP ${res.status} with no JSON-RPC body`, { url, status: res.status });
     if (body.error) throw apiError(body.error);
     return body.result as T;
   }
@@ -186,7 +210,7 @@ export class EphrClient {
 
   /** The signer's next nonce (soft state, proof checked). */
   async nonceOf(account: Address): Promise<number> {
-    return (await this.getNonce(account, "soft")).value ?? 0;
+    return (await this.getNonce(account, "soft")).value!;
   }
 
   /** Sign a transaction (EIP-712) with `signer`; the nonce is looked up when omitted. */
@@ -269,8 +293,10 @@ export class EphrClient {
   getRecord(patient: Address, recordId: Hex, trust?: TrustLevel) {
     return this.read<RecordValue>("ephr_getRecord", toHex(recordKey(lc(patient), recordId)), [patient, recordId], recordDecoder, trust);
   }
-  getNonce(account: Address, trust?: TrustLevel) {
-    return this.read<number>("ephr_getNonce", toHex(nonceKey(lc(account))), [account], (w) => nonceOf(w), trust);
+  /** The account's next nonce, proven: 0 for an account that never sent a transaction (no leaf). */
+  async getNonce(account: Address, trust?: TrustLevel): Promise<Verified<number>> {
+    const v = await this.read<number>("ephr_getNonce", toHex(nonceKey(lc(account))), [account], (w) => nonceOf(w), trust);
+    return v.value === null ? { ...v, value: 0 } : v;
   }
   getDelegate(patient: Address, delegate: Address, trust?: TrustLevel) {
     return this.read<{ expiry: number }>("ephr_getDelegate", toHex(delegateKey(lc(patient), lc(delegate))), [patient, delegate], (w) => ({ expiry: delegateExpiryOf(w) }), trust);

@@ -23,6 +23,8 @@ export const SDK_ERROR = {
   NoEncryptionKey: 2005,
   /** the vault served bytes that are not the version the ledger anchors */
   AnchorMismatch: 2006,
+  /** the API (or the vault) could not be reached, or answered with something that is not JSON-RPC */
+  Transport: 2007,
   /** a vault's refusal: 3000 + its HTTP status (the vault's own code is `vaultCode`) */
   VaultRequest: 3000,
 } as const;
@@ -66,7 +68,18 @@ export class StaleRootError extends VerificationError {
   }
 }
 
-/** Waiting for a receipt level took too long. */
+/**
+ * The API could not be reached (connection refused, DNS, TLS, reset) or answered with something that
+ * is not a JSON-RPC body (a proxy's error page). `data`: `{ url, status?, cause? }`; retrying later may
+ * help, the request may or may not have arrived (a send is safe to repeat: same hash, same nonce).
+ */
+export class TransportError extends EphrError<number> {
+  constructor(message: string, data?: { url: string; status?: number; cause?: string }) {
+    super(message, SDK_ERROR.Transport, data);
+  }
+}
+
+/** Waiting for a receipt level, or for an answer (the client's `timeoutMs`), took too long. */
 export class TimeoutError extends EphrError<number> {
   constructor(message: string, data?: unknown) {
     super(message, SDK_ERROR.Timeout, data);

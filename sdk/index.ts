@@ -1,6 +1,6 @@
 /** The ephr-rollup client SDK: see sdk/client.ts and docs/api.md. */
 export { EphrClient, forcedBody, HISTORY_PAGE_MAX, signerOf, type ChainInfo, type ClientOptions, type HistoryEntry, type LeafDecoder, type Level, type Receipt, type ReceiptStatus, type TypedDataSigner, type UnsignedTx, type Verified } from "./client.js";
-export { ApiError, ApiErrors, apiError, CannotSignError, DroppedError, EphrError, isEphrError, SDK_ERROR, StaleRootError, TimeoutError, VerificationError } from "./errors.js";
+export { ApiError, ApiErrors, apiError, CannotSignError, DroppedError, EphrError, isEphrError, SDK_ERROR, StaleRootError, TimeoutError, TransportError, VerificationError } from "./errors.js";
 export { checkProof, checkRootOnL1, type ProvenLeaf, provenLeaf, type ProvenValue, type TrustLevel } from "./verify.js";
 export type { SignedTx, Tx, TxType } from "../sequencer/protocol/types.js";
 export { typedDataOf, EIP712_TYPES } from "../sequencer/protocol/eip712.js";
