@@ -1,21 +1,17 @@
 /**
  * The CLI refuses malformed options before it signs or sends anything (no sequencer runs here: an
- * option that got through would fail on the network instead, with another message).
+ * option that got through would fail on the network instead, with another message). A malformed
+ * value is a wrong command line: exit status 2 (it was 1 before the CLI used commander); a command
+ * that ran and was refused still exits 1.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { programArgs } from "../platform/programs.js";
+import { cliEnv, runCli } from "../testing/cli.js";
 
-const env = { ...process.env, EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")), EPHR_KEY_PASSWORD: "test-password", EPHR_API_URL: "http://127.0.0.1:9/" };
+const env = cliEnv();
 const CLINIC = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [...programArgs("sequencer/cli/main.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (...args: string[]) => runCli(env, ...args);
 
 describe("CLI option checks", function () {
   this.timeout(120_000);
@@ -27,7 +23,7 @@ describe("CLI option checks", function () {
   it("refuses a category outside 0..31 or not a number, instead of granting another one", () => {
     for (const c of ["40", "abc", "1.5", "-1"]) {
       const r = cli("grant", "--as", "alice", "--to", CLINIC, `--categories=${c}`);
-      expect(r.status, c).to.equal(1);
+      expect(r.status, c).to.equal(2);
       expect(r.err, c).to.match(/a category is an integer from 0 to 31/);
     }
   });
@@ -35,14 +31,18 @@ describe("CLI option checks", function () {
   it("refuses a non-positive or non-numeric --days", () => {
     for (const d of ["x", "0", "-3"]) {
       const r = cli("grant", "--as", "alice", "--to", CLINIC, `--days=${d}`);
-      expect(r.status, d).to.equal(1);
+      expect(r.status, d).to.equal(2);
       expect(r.err, d).to.match(/--days must be a positive number of days/);
     }
   });
 
   it("refuses an unknown --wait level or --trust", () => {
-    expect(cli("receipt", `0x${"ab".repeat(32)}`, "--wait", "soon").err).to.match(/--wait takes one of executed, posted, final/);
-    expect(cli("consent", "--patient", CLINIC, "--grantee", CLINIC, "--trust", "maybe").err).to.match(/--trust takes one of soft, posted, final/);
+    const w = cli("receipt", `0x${"ab".repeat(32)}`, "--wait", "soon");
+    expect(w.err).to.match(/--wait takes one of executed, posted, final/);
+    expect(w.status).to.equal(2);
+    const t = cli("consent", "--patient", CLINIC, "--grantee", CLINIC, "--trust", "maybe");
+    expect(t.err).to.match(/--trust takes one of soft, posted, final/);
+    expect(t.status).to.equal(2);
   });
 
   it("refuses to sign a FHIR Consent with an identity that is neither its patient nor its guardian", () => {

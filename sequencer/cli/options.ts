@@ -1,0 +1,69 @@
+/**
+ * Parsers of option values, run by commander while it reads the command line: a malformed value is
+ * refused (exit 2) before any module of the command is loaded, anything is signed or anything is sent.
+ * Pure, and light on purpose: this module loads with every command.
+ */
+import { InvalidArgumentError } from "commander";
+import type { Level } from "../../sdk/client.js";
+import type { TrustLevel } from "../../sdk/verify.js";
+import { ACCESS_READ, ACCESS_WRITE, CATEGORY_COUNT } from "../protocol/constants.js";
+
+/** The SDK's receipt levels (sdk/client.ts LEVELS, pinned equal by main.test.ts), without loading the SDK. */
+export const WAIT_LEVELS = ["executed", "posted", "final"] as const satisfies readonly Level[];
+export const TRUST_LEVELS = ["soft", "posted", "final"] as const satisfies readonly TrustLevel[];
+
+export function waitLevel(v: string): Level {
+  if (!(WAIT_LEVELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--wait takes one of ${WAIT_LEVELS.join(", ")}`);
+  return v as Level;
+}
+
+export function trustLevel(v: string): TrustLevel {
+  if (!(TRUST_LEVELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--trust takes one of ${TRUST_LEVELS.join(", ")}`);
+  return v as TrustLevel;
+}
+
+/** A number of days (fractions allowed), turned into an expiry when the transaction is built. */
+export function days(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--days must be a positive number of days, not ${v}`);
+  return n;
+}
+
+/** Seconds to wait (--timeout). */
+export function seconds(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--timeout must be a positive number of seconds, not ${v}`);
+  return n;
+}
+
+export function category(c: string): number {
+  const n = Number(c.trim());
+  if (c.trim() === "" || !Number.isInteger(n) || n < 0 || n >= CATEGORY_COUNT) throw new InvalidArgumentError(`a category is an integer from 0 to ${CATEGORY_COUNT - 1}, not ${c}`);
+  return n;
+}
+
+/** "0,1,2" as a bit mask of categories. */
+export function categories(list: string): number {
+  return list.split(",").reduce((m, c) => m | (1 << category(c)), 0) >>> 0;
+}
+
+/** "read,write" as the access bits. */
+export function access(list: string): number {
+  return list.split(",").reduce((a, x) => {
+    const v = x.trim();
+    if (v === "read") return a | ACCESS_READ;
+    if (v === "write") return a | ACCESS_WRITE;
+    throw new InvalidArgumentError(`--access takes read, write or read,write, not ${x}`);
+  }, 0);
+}
+
+export function positiveInt32(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isInteger(n) || n < 1 || n > 0xffffffff) throw new InvalidArgumentError(`must be a positive 32-bit integer, not ${v}`);
+  return n;
+}
+
+/** A comma-separated list of names or addresses. */
+export function list(v: string): string[] {
+  return v.split(",").map((s) => s.trim()).filter(Boolean);
+}

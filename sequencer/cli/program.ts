@@ -1,0 +1,152 @@
+/**
+ * The CLI's commands, their arguments and options, as commander declares them: each command documents
+ * its options (`<command> --help`), values are checked while parsing (options.ts), and a command's
+ * modules are imported only when it runs (help and a refused option load nothing but commander).
+ */
+import { Command, Option } from "commander";
+import * as p from "./options.js";
+import type { TxKind } from "./tx.js";
+
+const ENVIRONMENT = `
+Environment:
+  EPHR_API_URL         the sequencer API (default http://127.0.0.1:8645/; or --api)
+  EPHR_L1_RPC_URL      L1, to verify reads against the Rollup and for \`force\` (or --l1)
+  EPHR_ROLLUP_ADDRESS  the Rollup verification trusts, from the deployment (or --rollup)
+  EPHR_VAULT_URL       the record vault (default http://127.0.0.1:8650; or --vault)
+  EPHR_KEYS_DIR        the key store (default .data/keys)
+  EPHR_KEY_PASSWORD    the key store's password (a development password if unset, with a warning)
+  EPHR_KEY_SCRYPT_N    scrypt cost N of new keys: a power of two from 2^14 to 2^20 (default 2^17)
+
+Names are identities from \`keys create\`, or 0x addresses. Exit status: 0 done, 1 failed or refused,
+2 a wrong command line or configuration (nothing was sent).`;
+
+/** The options every command that talks to the sequencer (and maybe L1) takes. */
+function network(c: Command): Command {
+  return c
+    .option("--api <url>", "sequencer API URL (EPHR_API_URL)")
+    .option("--l1 <url>", "L1 RPC URL, to verify against L1 (EPHR_L1_RPC_URL)")
+    .option("--rollup <address>", "the Rollup to trust (EPHR_ROLLUP_ADDRESS)");
+}
+
+function waiting(c: Command, defaultTimeout: number): Command {
+  return c
+    .addOption(new Option("--wait <level>", `wait until the transaction is ${p.WAIT_LEVELS.join(", ")} (progress on stderr)`).argParser(p.waitLevel))
+    .addOption(new Option("--timeout <seconds>", "give up waiting after this long").argParser(p.seconds).default(defaultTimeout));
+}
+
+/** A transaction's own options, for its command and for `force <kind>`. */
+function txOptions(c: Command, kind: TxKind): Command {
+  c.requiredOption("--as <name>", "the signer (an identity of the key store)");
+  switch (kind) {
+    case "grant":
+      return c
+        .requiredOption("--to <grantee>", "who is granted access")
+        .addOption(new Option("--access <list>", "read, write or read,write").argParser(p.access).default(1, "read"))
+        .addOption(new Option("--categories <list>", "record categories 0..31, comma-separated").argParser(p.categories).default(1, "0"))
+        .addOption(new Option("--days <n>", "days until the grant expires (default: 30)").argParser(p.days))
+        .option("--for <patient>", "grant as the patient's guardian");
+    case "revoke":
+      return c.requiredOption("--to <grantee>", "whose access ends").option("--for <patient>", "revoke as the patient's guardian");
+    case "delegate":
+      return c
+        .requiredOption("--to <guardian>", "the guardian appointed")
+        .addOption(new Option("--days <n>", "days until the appointment ends (default: 365)").argParser(p.days))
+        .option("--remove", "end the appointment instead");
+    case "register-vault":
+      return c
+        .requiredOption("--to <vault>", "the vault's address (EPHR_VAULT_KEY's account)")
+        .addOption(new Option("--days <n>", "days until the registration ends (default: 365)").argParser(p.days))
+        .option("--remove", "remove the registration instead");
+    case "register-key":
+      return c;
+    case "anchor":
+      return c
+        .requiredOption("--patient <p>", "whose record")
+        .requiredOption("--record-id <0x..>", "the record's id (32 bytes)")
+        .requiredOption("--ciphertext-hash <0x..>", "hash of the encrypted record")
+        .requiredOption("--location-hash <0x..>", "hash of where it is stored")
+        .requiredOption("--category <n>", "its category, 0..31", p.category)
+        .requiredOption("--version <n>", "its version, from 1", p.positiveInt32);
+  }
+}
+
+const TX_COMMANDS: Record<TxKind, string> = {
+  grant: "grant consent to a grantee",
+  revoke: "revoke a grantee's consent",
+  delegate: "appoint (or remove) a guardian who may grant and revoke for the patient",
+  "register-vault": "(the network's registrar) let a vault log the reads it serves",
+  "register-key": "publish the identity's encryption key on the ledger",
+  anchor: "anchor a record's hashes on the ledger",
+};
+const FORCEABLE: TxKind[] = ["grant", "revoke", "delegate", "register-vault"];
+
+export function program(version: string): Command {
+  const cli = new Command("ephr")
+    .usage("<command> [options]   (npm run cli -- <command> [options])")
+    .description("Consent, guardians, records and receipts on the ephr rollup.")
+    .version(version, "-V, --version", "print the CLI's version")
+    .enablePositionalOptions() // so that `anchor --version <n>` is anchor's option, not the program's
+    .showSuggestionAfterError()
+    .exitOverride() // main.ts decides the exit status (2 for a wrong command line)
+    .addHelpText("after", ENVIRONMENT);
+  const keys = cli.command("keys").description("the local key store: create and list identities");
+  keys
+    .command("create <name>")
+    .description("a new identity: signing key and encryption key, encrypted with scrypt (EPHR_KEY_SCRYPT_N, default 2^17); prints its cost")
+    .option("--private-key <0x..>", "import this signing key instead of a random one")
+    .action(async (name: string, o) => (await import("./commands/keys.js")).create(name, o));
+  keys
+    .command("list")
+    .description("stored identities and their addresses")
+    .action(async () => (await import("./commands/keys.js")).list());
+
+  network(cli.command("info").description("chain, contracts, batches")).action(async (o) => (await import("./commands/read.js")).info(o));
+  waiting(network(cli.command("receipt <hash>").description("a transaction's receipt")), 120).action(async (hash: string, o) => (await import("./commands/read.js")).receipt(hash, o));
+  network(cli.command("consent").description("a consent, with its proof checked (against L1 with --l1)"))
+    .requiredOption("--patient <p>", "the patient")
+    .requiredOption("--grantee <g>", "the grantee")
+    .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
+    .action(async (o) => (await import("./commands/read.js")).consent(o));
+  network(cli.command("history").description("every ledger transaction concerning the patient"))
+    .requiredOption("--patient <p>", "the patient")
+    .action(async (o) => (await import("./commands/read.js")).history(o));
+  network(cli.command("access-log").description("served reads of the patient's records, hash chain verified (against L1 with --l1)"))
+    .requiredOption("--patient <p>", "the patient")
+    .action(async (o) => (await import("./commands/read.js")).accessLog(o));
+  network(cli.command("nonce <account>").description("an account's next nonce")).action(async (a: string, o) => (await import("./commands/read.js")).nonce(a, o));
+  network(cli.command("vault-status <vault>").description("a vault's registration, verified"))
+    .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
+    .action(async (v: string, o) => (await import("./commands/read.js")).vaultStatus(v, o));
+
+  for (const [kind, what] of Object.entries(TX_COMMANDS) as [TxKind, string][]) {
+    const c = waiting(network(txOptions(cli.command(kind).description(what), kind)), 120);
+    c.action(async (o) => (await import("./commands/send.js")).send(kind, o));
+  }
+
+  network(cli.command("fhir-consent <consent.json>").description("translate a FHIR R4 Consent and send its transactions"))
+    .requiredOption("--as <signer>", "its patient, or the guardian it names")
+    .action(async (file: string, o) => (await import("./commands/records.js")).fhirConsent(file, o));
+  network(cli.command("upload-fhir <resource.json>").description("encrypt a FHIR resource, store it in the vault, anchor it"))
+    .requiredOption("--as <provider>", "the provider")
+    .requiredOption("--patient <p>", "whose record")
+    .option("--readers <list>", "who may read it, comma-separated", p.list)
+    .option("--vault <url>", "the vault (EPHR_VAULT_URL)")
+    .action(async (file: string, o) => (await import("./commands/records.js")).uploadFhir(file, o));
+  network(cli.command("read-record").description("fetch a record from the vault and decrypt it"))
+    .requiredOption("--as <reader>", "the reader")
+    .requiredOption("--patient <p>", "whose record")
+    .requiredOption("--record-id <0x..>", "the record")
+    .option("--vault <url>", "the vault (EPHR_VAULT_URL)")
+    .action(async (o) => (await import("./commands/records.js")).readRecord(o));
+
+  const force = cli
+    .command("force")
+    .description("sign a transaction and queue it in the L1 ForcedInbox (the sequencer must include it); needs --payer")
+    .addHelpText("after", "\nThe L1 transaction is paid by --payer: an identity of the key store, or `dev` for the devnet's development key.");
+  for (const kind of FORCEABLE) {
+    const c = waiting(network(txOptions(force.command(kind).description(`${TX_COMMANDS[kind]}, through the L1 inbox`), kind)), 600);
+    c.requiredOption("--payer <name|dev>", "who pays for the L1 transaction: an identity, or `dev` (a development key, said explicitly)");
+    c.action(async (o) => (await import("./commands/send.js")).force(kind, o));
+  }
+  return cli;
+}
