@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { type Address, getAddress, type Hex, isAddress, parseEther } from "viem";
 import { z } from "zod";
+import { ETH_AMOUNT_SPELLINGS, parseEthAmount } from "../sequencer/platform/amount.js";
 
 /** An address from configuration (any case; returned checksummed). */
 export const configAddressSchema = z.string().refine(isAddress, "not an address").transform((a) => getAddress(a) as Address);
@@ -14,19 +15,12 @@ export const blockNumberSchema = z.coerce.bigint().refine((v) => v >= 0n, "must 
 export const privateKeySchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key").transform((k) => k as Hex);
 const address = configAddressSchema;
 const seconds = z.coerce.bigint().refine((v) => v > 0n && v < 2n ** 48n, "must be a positive number of seconds");
-/**
- * An ETH amount, in exactly one of two spellings: a decimal number of ETH ("10", "2.5") or a whole
- * number of wei with the unit attached ("1000wei"); a bigint (wei) from code. Anything else, "1000 wei"
- * or "10 ETH" or "1e18" included, is refused: a bond is immutable once deployed, so a value that could
- * be read two ways must not be guessed at.
- */
+/** An ETH amount (sequencer/platform/amount.ts: "10", "2.5" or "1000wei"); a bigint (wei) from code. */
 const eth = z.unknown().transform((v, ctx) => {
   if (typeof v === "bigint") return v;
-  if (typeof v === "string") {
-    if (/^[0-9]+wei$/.test(v)) return BigInt(v.slice(0, -3));
-    if (/^[0-9]+(\.[0-9]{1,18})?$/.test(v)) return parseEther(v);
-  }
-  ctx.addIssue({ code: "custom", message: `not an ETH amount: ${JSON.stringify(typeof v === "bigint" ? String(v) : v)} (write ETH as a decimal number, "10" or "2.5", or wei as "1000wei", without spaces)` });
+  const wei = typeof v === "string" ? parseEthAmount(v) : null;
+  if (wei !== null) return wei;
+  ctx.addIssue({ code: "custom", message: `not an ETH amount: ${JSON.stringify(v)} (write ${ETH_AMOUNT_SPELLINGS})` });
   return z.NEVER;
 }).refine((v) => v > 0n, "must be positive");
 

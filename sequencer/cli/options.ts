@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from "commander";
 import type { Level } from "../../sdk/client.js";
 import type { TrustLevel } from "../../sdk/verify.js";
+import { ETH_AMOUNT_SPELLINGS, parseEthAmount } from "../platform/amount.js";
 import { ACCESS_READ, ACCESS_WRITE, CATEGORY_COUNT } from "../protocol/constants.js";
 
 /** The SDK's receipt levels (sdk/client.ts LEVELS, pinned equal by main.test.ts), without loading the SDK. */
@@ -66,4 +67,11 @@ export function positiveInt32(v: string): number {
 /** A comma-separated list of names or addresses. */
 export function list(v: string): string[] {
   return v.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** An ETH amount (--amount): "10", "2.5" or "1000wei". */
+export function ethAmount(v: string): bigint {
+  const wei = parseEthAmount(v);
+  if (wei === null || wei === 0n) throw new InvalidArgumentError(`--amount must be a positive amount: ${ETH_AMOUNT_SPELLINGS}, not ${v}`);
+  return wei;
 }

@@ -148,5 +148,29 @@ export function program(version: string): Command {
     c.requiredOption("--payer <name|dev>", "who pays for the L1 transaction: an identity, or `dev` (a development key, said explicitly)");
     c.action(async (o) => (await import("./commands/send.js")).force(kind, o));
   }
+  const l1Options = (c: Command) => c.option("--l1 <url>", "L1 RPC URL (EPHR_L1_RPC_URL)").option("--rollup <address>", "the network's Rollup (EPHR_ROLLUP_ADDRESS)");
+  const bond = cli.command("bond").description("a proposer's bond in the network's bond manager, on L1 (docs/operations.md 2.1)");
+  l1Options(bond.command("status <proposer>").description("bond, required bond, role, whether it may propose, when a withdrawal becomes possible")).action(
+    async (who: string, o) => (await import("./commands/operator.js")).status(who, o),
+  );
+  l1Options(bond.command("deposit").description("add to the signer's bond (default: what is missing to the required bond)"))
+    .requiredOption("--as <name>", "the proposer (an identity of the key store; it pays)")
+    .addOption(new Option("--amount <eth>", 'ETH to add: "10", "2.5" or "1000wei"').argParser(p.ethAmount))
+    .action(async (o) => (await import("./commands/operator.js")).deposit(o));
+  l1Options(bond.command("request-withdrawal").description("start withdrawing the whole bond: the proposer may not propose meanwhile; prints when it can withdraw"))
+    .requiredOption("--as <name>", "the proposer")
+    .action(async (o) => (await import("./commands/operator.js")).requestWithdrawal(o));
+  l1Options(bond.command("cancel-withdrawal").description("cancel a withdrawal request: the proposer may propose again"))
+    .requiredOption("--as <name>", "the proposer")
+    .action(async (o) => (await import("./commands/operator.js")).cancelWithdrawal(o));
+  l1Options(bond.command("withdraw").description("withdraw the whole bond, once the withdrawal delay and the challenge period of its last batch have passed"))
+    .requiredOption("--as <name>", "the proposer")
+    .action(async (o) => (await import("./commands/operator.js")).withdraw(o));
+  const proposer = cli.command("proposer").description("(the network's admin) who may propose batches: PROPOSER_ROLE on the Rollup");
+  for (const [name, allowed] of [["grant", true], ["revoke", false]] as const) {
+    l1Options(proposer.command(`${name} <account>`).description(`${allowed ? "grant" : "revoke"} PROPOSER_ROLE (the account also needs a bond to propose)`))
+      .requiredOption("--as <admin>", "the admin (DEFAULT_ADMIN_ROLE of the Rollup)")
+      .action(async (who: string, o) => (await import("./commands/operator.js")).proposer(allowed, who, o));
+  }
   return cli;
 }
