@@ -53,16 +53,16 @@ export async function preflight(client: PublicClient, input: PreflightInput): Pr
   const waiting: PreflightReport["waiting"] = [];
   const warnings: string[] = [];
   if (!hasRole) {
-    waiting.push({ reason: "role", message: `the proposer ${input.proposer} does not hold PROPOSER_ROLE on the Rollup ${input.rollup}: the network's admin grants it (grantRole(PROPOSER_ROLE, ${input.proposer}) on the Rollup)` });
+    waiting.push({ reason: "role", message: `the proposer ${input.proposer} does not hold PROPOSER_ROLE on the Rollup ${input.rollup}: the network's admin grants it (npm run cli -- proposer grant ${input.proposer} --as <admin>)` });
   }
   if (bond.amount < required) {
     waiting.push({
       reason: "bond",
-      message: `the proposer ${input.proposer} holds a bond of ${formatEther(bond.amount)} ETH of the ${formatEther(required)} ETH required: deposit ${formatEther(required - bond.amount)} ETH with depositBond in the bond manager ${bondManager}`,
+      message: `the proposer ${input.proposer} holds a bond of ${formatEther(bond.amount)} ETH of the ${formatEther(required)} ETH required: deposit ${formatEther(required - bond.amount)} ETH with depositBond in the bond manager ${bondManager} (npm run cli -- bond deposit --as <proposer>)`,
     });
   }
   if (bond.withdrawalRequestedAt > 0n) {
-    waiting.push({ reason: "withdrawal", message: `the proposer ${input.proposer} asked to withdraw its bond (at ${bond.withdrawalRequestedAt}): it may not propose until it cancels (cancelWithdrawal in the bond manager ${bondManager})` });
+    waiting.push({ reason: "withdrawal", message: `the proposer ${input.proposer} asked to withdraw its bond (at ${bond.withdrawalRequestedAt}): it may not propose until it cancels (npm run cli -- bond cancel-withdrawal --as <proposer>)` });
   }
   if (balance === 0n) {
     waiting.push({ reason: "balance", message: `the proposer ${input.proposer} holds no ETH on chain ${chainId} to pay for batch transactions: send it some` });
