@@ -68,7 +68,7 @@ try {
   const date = new Date().toISOString().slice(0, 10);
   const machine = `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, Node ${process.version}`;
   console.log(`| ${machine}, ${date}, ${N} transactions | tx/s |\n|---|---:|\n| BullMQ, one job per transaction (worker concurrency 50) | ${Math.round(b)} |\n| Redis Streams, one entry per ${PER} transactions | ${Math.round(s)} |`);
-  writeFileSync(new URL(`../bench/results/ingest-${date}.json`, import.meta.url), JSON.stringify({ date, machine, txs: N, bullmqTxPerSec: Math.round(b), streamsTxPerSec: Math.round(s) }, null, 2) + "\n");
+  writeFileSync(new URL(`../bench/results/ingest-${date}.json`, import.meta.url), `${JSON.stringify({ date, machine, txs: N, bullmqTxPerSec: Math.round(b), streamsTxPerSec: Math.round(s) }, null, 2)}\n`);
 } finally {
   await redis.stop();
 }

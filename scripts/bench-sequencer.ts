@@ -257,7 +257,7 @@ async function main() {
   const base = `../bench/results/sequencer-${N}-${result.date.slice(0, 10)}`;
   let file = new URL(`${base}.json`, import.meta.url);
   for (let i = 1; existsSync(file); i++) file = new URL(`${base}-${String.fromCharCode(97 + i)}.json`, import.meta.url);
-  writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\nwrote ${file.pathname}`);
   for (const a of apis) await a.kill("SIGTERM");
   await seq.kill("SIGTERM");

@@ -140,7 +140,7 @@ async function main() {
     ),
   ];
   console.log(lines.join("\n"));
-  writeFileSync(new URL("../bench/results/gas.json", import.meta.url), JSON.stringify({ date, machine, stateLeaves: STATE_LEAVES, results }, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+  writeFileSync(new URL("../bench/results/gas.json", import.meta.url), `${JSON.stringify({ date, machine, stateLeaves: STATE_LEAVES, results }, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`);
   const md = [
     "# L1 gas",
     "",

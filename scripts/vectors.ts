@@ -6,5 +6,5 @@ export const VECTORS_PATH = new URL("../test/vectors/protocol.json", import.meta
 
 const file = buildVectors();
 mkdirSync(new URL(".", VECTORS_PATH), { recursive: true });
-writeFileSync(VECTORS_PATH, JSON.stringify(file, null, 1) + "\n");
+writeFileSync(VECTORS_PATH, `${JSON.stringify(file, null, 1)}\n`);
 console.log(`wrote ${file.vectors.length} vectors to test/vectors/protocol.json`);

@@ -267,7 +267,10 @@ describe("SDK light client: posted and final reads are proven against L1's newes
 
   it("accepts the answer once the sequencer catches up with a batch that just landed on L1", async () => {
     chain.postedAnswer = 0;
-    chain.lie = (_m, a) => ((chain.postedAnswer = null), a);
+    chain.lie = (_m, a) => {
+      chain.postedAnswer = null;
+      return a;
+    };
     const c = await chain.client().getConsent(PATIENT, READER, "posted");
     expect(c.exists, "the revocation").to.equal(false);
     expect(c.committed!.batch).to.equal(1);

@@ -158,7 +158,7 @@ async function main() {
   });
   const head = `| ${machine}, ${date.slice(0, 10)}, commit ${gitCommit()}, page height ${s.BENCH_STATE_LEVELS}, cache ${s.BENCH_STATE_CACHE_MIB} MiB, ${s.BENCH_STATE_BATCHES} x ${s.BENCH_STATE_BATCH} timed writes${s.BENCH_STATE_SYNC ? ", fsync per commit" : ""} |`;
   console.log(head);
-  console.log("| entries | build s | disk B/entry (built / after updates) | updates/s | vs " + fmt(base.size) + " | proof ms mean / p99 (old version) | peak RSS MiB | RSS at end: anon + file MiB (cache) | restart ms (process) |");
+  console.log(`| entries | build s | disk B/entry (built / after updates) | updates/s | vs ${fmt(base.size)} | proof ms mean / p99 (old version) | peak RSS MiB | RSS at end: anon + file MiB (cache) | restart ms (process) |`);
   console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(
@@ -173,7 +173,7 @@ async function main() {
   const resultsDir = join(ROOT, "bench", "results");
   let file = join(resultsDir, `state-${date.slice(0, 10)}.json`);
   for (let n = 2; existsSync(file); n++) file = join(resultsDir, `state-${date.slice(0, 10)}-${n}.json`);
-  writeFileSync(file, JSON.stringify({ date, machine, commit: gitCommit(), settings: { ...s, sizes }, rows, runs }, null, 2) + "\n");
+  writeFileSync(file, `${JSON.stringify({ date, machine, commit: gitCommit(), settings: { ...s, sizes }, rows, runs }, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
 }
 

@@ -58,7 +58,7 @@ describe("envelope byte formats", () => {
   it("lays a wrap out as version | recipient | ephemeral key | nonce | wrapped key, 125 bytes", () => {
     const w = sample.wraps[0]!;
     expect(sampleWrap.length).to.equal(125);
-    expect(toHex(sampleWrap)).to.equal("0x01" + [w.recipient, w.ephemeralPublicKey, w.nonce, w.wrappedKey].map((h) => h.slice(2)).join(""));
+    expect(toHex(sampleWrap)).to.equal(`0x01${[w.recipient, w.ephemeralPublicKey, w.nonce, w.wrappedKey].map((h) => h.slice(2)).join("")}`);
   });
 
   it("rejects every truncation and every extension of a valid envelope as ENVELOPE_MALFORMED", () => {
@@ -101,7 +101,7 @@ describe("envelope byte formats", () => {
   it("refuses malformed objects field by field (they may come from JSON)", () => {
     const r = sample.record;
     const w = sample.wraps[0]!;
-    const records = [{ ...r, nonce: "0x00" }, { ...r, ciphertext: "0x" + "00".repeat(15) }, { ...r, ciphertext: "0xzz" }, { ...r, recordId: 5 }, null, "0x01"];
+    const records = [{ ...r, nonce: "0x00" }, { ...r, ciphertext: `0x${"00".repeat(15)}` }, { ...r, ciphertext: "0xzz" }, { ...r, recordId: 5 }, null, "0x01"];
     for (const bad of records) expectEnvelopeError(() => serialiseEncryptedRecord(bad as EncryptedRecord), "ENVELOPE_MALFORMED");
     const wraps = [{ ...w, recipient: "0x1234" }, { ...w, wrappedKey: w.wrappedKey.slice(0, -2) }, { ...w, ephemeralPublicKey: undefined }, { ...w, version: "1" }, []];
     for (const bad of wraps) expectEnvelopeError(() => serialiseKeyWrap(bad as unknown as KeyWrap), "ENVELOPE_MALFORMED");

@@ -78,7 +78,7 @@ describe("envelope encryption of records", () => {
   it("refuses arguments the ledger could not anchor or nobody could read", () => {
     const ok = { plaintext: note, recordId: RECORD_ID, recordVersion: 1, recipients: [patient] };
     const bad: [string, object][] = [
-      ["zero recordId", { recordId: "0x" + "00".repeat(32) }],
+      ["zero recordId", { recordId: `0x${"00".repeat(32)}` }],
       ["short recordId", { recordId: "0x1234" }],
       ["version 0", { recordVersion: 0 }],
       ["version 2^32", { recordVersion: 2 ** 32 }],

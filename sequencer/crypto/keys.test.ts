@@ -27,7 +27,7 @@ describe("encryption keys", () => {
     const hex = encryptionKeyToHex(patient.publicKey);
     expect(hex).to.match(/^0x[0-9a-f]{64}$/);
     expect(encryptionKeyFromHex(hex)).to.deep.equal(patient.publicKey);
-    for (const bad of ["0x1234", "1234", "0x" + "zz".repeat(32), "0x" + "00".repeat(33)]) expectEnvelopeError(() => encryptionKeyFromHex(bad), "BAD_KEY");
+    for (const bad of ["0x1234", "1234", `0x${"zz".repeat(32)}`, `0x${"00".repeat(33)}`]) expectEnvelopeError(() => encryptionKeyFromHex(bad), "BAD_KEY");
     expectEnvelopeError(() => encryptionKeyToHex(new Uint8Array(31)), "BAD_KEY");
   });
 

@@ -73,13 +73,13 @@ export function writeRecord(f: RecordFields): Uint8Array {
 function recordFieldsOf(record: unknown): RecordFields {
   if (typeof record !== "object" || record === null) throw malformed("expected an object");
   const r = record as Record<string, unknown>;
-  checkFormatVersion(r["version"], "encrypted record");
-  const ciphertext = hexBytes(r["ciphertext"], undefined, "encrypted record ciphertext", "ENVELOPE_MALFORMED");
+  checkFormatVersion(r.version, "encrypted record");
+  const ciphertext = hexBytes(r.ciphertext, undefined, "encrypted record ciphertext", "ENVELOPE_MALFORMED");
   checkCiphertextLength(ciphertext.length);
   return {
-    recordId: recordIdBytes(r["recordId"], "ENVELOPE_MALFORMED"),
-    recordVersion: checkRecordVersion(r["recordVersion"], "ENVELOPE_MALFORMED"),
-    nonce: hexBytes(r["nonce"], NONCE_BYTES, "encrypted record nonce", "ENVELOPE_MALFORMED"),
+    recordId: recordIdBytes(r.recordId, "ENVELOPE_MALFORMED"),
+    recordVersion: checkRecordVersion(r.recordVersion, "ENVELOPE_MALFORMED"),
+    nonce: hexBytes(r.nonce, NONCE_BYTES, "encrypted record nonce", "ENVELOPE_MALFORMED"),
     ciphertext,
   };
 }

@@ -62,12 +62,12 @@ function writeWrap(f: WrapFields): Uint8Array {
 function wrapFieldsOf(wrap: unknown): WrapFields {
   if (typeof wrap !== "object" || wrap === null) throw malformed("expected an object");
   const w = wrap as Record<string, unknown>;
-  checkFormatVersion(w["version"], "key wrap");
+  checkFormatVersion(w.version, "key wrap");
   return {
-    recipient: addressBytes(w["recipient"], "key wrap recipient", "ENVELOPE_MALFORMED"),
-    ephemeralPublicKey: hexBytes(w["ephemeralPublicKey"], KEY_BYTES, "key wrap ephemeralPublicKey", "ENVELOPE_MALFORMED"),
-    nonce: hexBytes(w["nonce"], NONCE_BYTES, "key wrap nonce", "ENVELOPE_MALFORMED"),
-    wrappedKey: hexBytes(w["wrappedKey"], WRAPPED_KEY_BYTES, "key wrap wrappedKey", "ENVELOPE_MALFORMED"),
+    recipient: addressBytes(w.recipient, "key wrap recipient", "ENVELOPE_MALFORMED"),
+    ephemeralPublicKey: hexBytes(w.ephemeralPublicKey, KEY_BYTES, "key wrap ephemeralPublicKey", "ENVELOPE_MALFORMED"),
+    nonce: hexBytes(w.nonce, NONCE_BYTES, "key wrap nonce", "ENVELOPE_MALFORMED"),
+    wrappedKey: hexBytes(w.wrappedKey, WRAPPED_KEY_BYTES, "key wrap wrappedKey", "ENVELOPE_MALFORMED"),
   };
 }
 

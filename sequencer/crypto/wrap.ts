@@ -26,8 +26,8 @@ export interface RecipientBytes {
 export function recipientBytes(recipient: unknown): RecipientBytes {
   if (typeof recipient !== "object" || recipient === null) throw new EnvelopeError("INVALID_ARGUMENT", "recipient must be { address, publicKey }");
   const r = recipient as Record<string, unknown>;
-  const address = addressBytes(r["address"], "recipient address", "INVALID_ARGUMENT");
-  return { address, publicKey: checkPublicKey(r["publicKey"], `public key of ${toHex(address)}`) };
+  const address = addressBytes(r.address, "recipient address", "INVALID_ARGUMENT");
+  return { address, publicKey: checkPublicKey(r.publicKey, `public key of ${toHex(address)}`) };
 }
 
 /**

@@ -116,13 +116,16 @@ function checkValue(v: unknown, path: string, depth: number, budget: Budget, inA
     case "boolean":
       return;
     case "number":
-      return checkNumber(v, path);
+      checkNumber(v, path);
+      return;
     case "string":
-      return checkString(v, path);
+      checkString(v, path);
+      return;
     case "object":
       if (depth > MAX_JSON_DEPTH) throw tooDeep(path);
-      if (Array.isArray(v)) return checkArray(v, path, depth, budget);
-      return checkObject(v, path, depth, budget);
+      if (Array.isArray(v)) checkArray(v, path, depth, budget);
+      else checkObject(v, path, depth, budget);
+      return;
     default:
       throw new FhirError("FHIR_NOT_JSON", path, `a ${typeof v} is not a JSON value`);
   }

@@ -66,7 +66,7 @@ describe("HTTP limits of every server", function () {
   it("serves a client that sends its whole request in time", async () => {
     const s = await server({ httpHeadersTimeoutMs: 1000, httpRequestTimeoutMs: 2000 });
     try {
-      const r = await slowClient(s.port, post(3) + "abc", "", 10);
+      const r = await slowClient(s.port, `${post(3)}abc`, "", 10);
       expect(r.reply).to.match(/^HTTP\/1\.1 200/).and.match(/got 3$/);
     } finally {
       await s.close();
@@ -83,7 +83,7 @@ describe("HTTP limits of every server", function () {
       held[0]!.socket.destroy();
       await held[0]!.reply;
       await new Promise((r) => setTimeout(r, 50)); // the server sees the close
-      const again = await slowClient(s.port, post(2) + "ok", "", 10);
+      const again = await slowClient(s.port, `${post(2)}ok`, "", 10);
       expect(again.reply).to.match(/^HTTP\/1\.1 200/);
       for (const h of held) h.socket.destroy();
     } finally {

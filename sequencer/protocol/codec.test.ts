@@ -89,8 +89,8 @@ describe("chunk codec", () => {
   });
 
   it("refuses to encode values outside the encoding's ranges", () => {
-    const grantee = ("0x" + "22".repeat(20)) as `0x${string}`;
-    const signature = ("0x" + "ab".repeat(64)) as `0x${string}`;
+    const grantee = (`0x${"22".repeat(20)}`) as `0x${string}`;
+    const signature = (`0x${"ab".repeat(64)}`) as `0x${string}`;
     const grant = { type: "GrantConsent", grantee, access: 1, categories: 1, expiry: 5, nonce: 0 } as const;
     expect(() => encodeChunkBody([{ tx: { ...grant, expiry: 2 ** 40 }, signature }])).to.throw(EncodeError, /expiry/);
     expect(() => encodeChunkBody([{ tx: { ...grant, nonce: -1 }, signature }])).to.throw(EncodeError, /nonce/);
@@ -101,8 +101,8 @@ describe("chunk codec", () => {
   });
 
   it("posts no signer: a self-signed grant costs its fields, a reference and the signature", () => {
-    const grantee = ("0x" + "22".repeat(20)) as `0x${string}`;
-    const signature = ("0x" + "ab".repeat(64)) as `0x${string}`;
+    const grantee = (`0x${"22".repeat(20)}`) as `0x${string}`;
+    const signature = (`0x${"ab".repeat(64)}`) as `0x${string}`;
     const body = encodeChunkBody([{ tx: { type: "GrantConsent", grantee, access: 1, categories: 1, expiry: 5, nonce: 0 }, signature }]);
     expect(body.length).to.equal(2 + 20 + encodedTxBytes("GrantConsent"));
     expect(encodedTxBytes("GrantConsent")).to.equal(1 + 1 + 1 + 4 + 5 + 4 + 64);

@@ -5,7 +5,7 @@
  *   internal node  = keccak256(left || right)             (64-byte preimage)
  * Different preimage lengths keep leaves and internal nodes apart.
  */
-import { type Word } from "../protocol/bytes.js";
+import type { Word } from "../protocol/bytes.js";
 import { keccak256 } from "../protocol/hash.js";
 
 const leafBuf = new Uint8Array(65);

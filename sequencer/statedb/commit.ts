@@ -11,7 +11,7 @@
 import { type Word, wordsEqual } from "../protocol/bytes.js";
 import { nodeKey, pageIdOf } from "./layout.js";
 import { type Page, PageWriter, TAG_CHILD } from "./page.js";
-import { childrenOf, isBranchNode, isLeafNode, leftOf, MemBranch, MemLeaf, nodeHash, pageVersionOf, type PageSource, resolveAt, rightOf, Slot, type TreeNode } from "./tree.js";
+import { childrenOf, isBranchNode, isLeafNode, leftOf, type MemBranch, MemLeaf, nodeHash, pageVersionOf, type PageSource, resolveAt, rightOf, Slot, type TreeNode } from "./tree.js";
 
 /** What a version's root is: nothing, one leaf, or the page at depth 0. */
 export type RootRecord =
@@ -88,7 +88,8 @@ export class Committer {
       this.stale.push(nodeKey(pageVersionOf(old), depth, this.path));
     }
     const level = depth / this.levels;
-    const w = (this.writers[level] ??= new PageWriter());
+    this.writers[level] ??= new PageWriter();
+    const w = this.writers[level];
     w.reset();
     this.region(w, node, old === null ? null : resolveAt(old, this.src, this.path), depth, 0);
     const page = w.finish(this.version, depth);

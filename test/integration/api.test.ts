@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { type Hex, toHex as viemHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { EphrClient, signerOf } from "../../sdk/client.js";
+import { type EphrClient, signerOf } from "../../sdk/client.js";
 import { isEphrError } from "../../sdk/errors.js";
 import { toHex, wordFromBigint } from "../../sequencer/protocol/bytes.js";
 import { domainSeparator } from "../../sequencer/protocol/eip712.js";
@@ -101,7 +101,7 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
     const sep = domainSeparator(await c.domain());
     const good = signTx(sep, { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() + 3600, nonce: 0 }, testAccount("dave").privateKey);
     await rejects(c.call("ephr_sendTransaction", [{ tx: { ...good.tx, type: "GrantEverything" }, signature: good.signature }]), "UnknownTxTypeError", 1103);
-    const highS = (good.signature.slice(0, 66) + "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1") as Hex;
+    const highS = (`${good.signature.slice(0, 66)}7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1`) as Hex;
     await rejects(c.call("ephr_sendTransaction", [{ tx: good.tx, signature: highS }]), "BadSignatureError", 1001);
     const data = await rejects(c.call("ephr_sendTransaction", [{ tx: good.tx, signature: good.signature, signer: addr("erin") }]), "BadSignatureError", 1001);
     expect(data.recovered).to.equal(addr("dave").toLowerCase());

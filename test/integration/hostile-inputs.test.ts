@@ -148,7 +148,7 @@ describe("hostile input against the API, the query server and the vault", functi
     const hostileValue = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
       fc.oneof(fc.integer({ min: 33, max: 3000 }), fc.constant(100_000)).map((n) => ({ __raw: "[".repeat(n) + "]".repeat(n) })),
-      fc.constantFrom("0x", "0xnope", "0x" + "ab".repeat(20), "0x" + "00".repeat(32), -1, 2 ** 53, 1.5, true, null, "", "x".repeat(5000)),
+      fc.constantFrom("0x", "0xnope", `0x${"ab".repeat(20)}`, `0x${"00".repeat(32)}`, -1, 2 ** 53, 1.5, true, null, "", "x".repeat(5000)),
     );
     const method = fc.oneof(
       fc.constantFrom("ephr_sendTransaction", "ephr_getConsent", "ephr_getRecord", "ephr_getNonce", "ephr_getDelegate", "ephr_getEncryptionKey", "ephr_getAccessLog", "ephr_getBatch", "ephr_chainInfo", "ephr_getPatientHistory", "ephr_getTransactionReceipt"),

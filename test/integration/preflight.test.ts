@@ -96,7 +96,9 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
     const book: BatchBook = {
       get: async (i) => (i === record.index ? record : undefined),
       list: async () => [],
-      save: async (b) => void (record = b),
+      save: async (b) => {
+        record = b;
+      },
       data: async () => "0xdeadbeef", // not batch data the Rollup accepts
     };
     const seen: string[] = [];

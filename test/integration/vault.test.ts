@@ -12,7 +12,7 @@ import { expect } from "chai";
 import S3rver from "s3rver";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { EphrClient, signerOf, type TypedDataSigner } from "../../sdk/client.js";
+import { type EphrClient, signerOf, type TypedDataSigner } from "../../sdk/client.js";
 import { readRecord, storeFhirResource, storeRecord } from "../../sdk/records.js";
 import { VaultClient, VaultRequestError } from "../../sdk/vault.js";
 import { encryptRecord, encryptionKeyToHex, generateEncryptionKeyPair, unwrapDataKey, wrapDataKey } from "../../sequencer/crypto/index.js";
