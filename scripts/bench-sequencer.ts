@@ -3,12 +3,14 @@
  * through the API front-end(s), Redis, execution, batching and L1 posting to a local Hardhat node.
  * Reports sustained tx/s, send->executed latency (the API answers only once a transaction is durably
  * executed), send->posted latency, throughput as the state grows, the cores each process used and
- * their peak memory; prints a table and writes bench/results/sequencer-<txs>-<date>.json (-b, -c, …
+ * their peak memory, and the ceiling the machine's signature recovery allows (all cores, same run) with
+ * the pipeline's share of it; prints a table and writes bench/results/sequencer-<txs>-<date>.json (-b, -c, …
  * for further runs that day; docs/benchmarks.md quotes those files).
  *
  * Settings (environment): BENCH_TXS (total, default 200000), BENCH_PER_REQUEST (transactions per JSON-RPC
  * batch request, default 100), BENCH_CONCURRENCY (requests in flight, default 8), BENCH_APIS (front-end
- * processes, default 1), BENCH_WINDOW (transactions per throughput window, default 50000).
+ * processes, default 1), BENCH_WINDOW (transactions per throughput window, default 50000),
+ * BENCH_CEILING_SECONDS (how long the ceiling is measured, default 3).
  */
 import { readFileSync, writeFileSync, mkdirSync, rmSync, existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -49,6 +51,27 @@ const pct = (xs: number[], p: number) => {
   const s = xs.slice().sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
+
+/**
+ * The ceiling the machine's cryptography allows (issue 16): every transaction's digest, signer recovery
+ * and address hash, on one worker thread per core at once, for BENCH_CEILING_SECONDS (default 3) while
+ * the services idle. The pipeline's tx/s is reported as a share of it.
+ */
+async function cryptoCeiling(bodies: string[], sepHex: string): Promise<{ threads: number; txPerSec: number }> {
+  const threads = Math.max(1, os.cpus().length);
+  const seconds = Number(process.env.BENCH_CEILING_SECONDS ?? 3);
+  const sample = bodies.slice(0, Math.max(1, Math.ceil(20_000 / PER))); // 20,000 transactions are plenty to cycle through
+  const runs = await Promise.all(
+    Array.from({ length: threads }, () =>
+      new Promise<{ done: number; seconds: number }>((resolve, reject) => {
+        const w = new Worker(new URL("./bench-ceiling-worker.ts", import.meta.url), { workerData: { bodies: sample, sepHex, seconds }, execArgv: ["--import", "tsx"] });
+        w.once("message", resolve);
+        w.once("error", reject);
+      }),
+    ),
+  );
+  return { threads, txPerSec: Math.round(runs.reduce((a, r) => a + r.done / r.seconds, 0)) };
+}
 
 /** Request bodies (JSON strings), signed in worker threads on both cores before the timed run. */
 async function signAll(sepHex: string, grantee: string, expiry: number): Promise<string[]> {
@@ -129,6 +152,9 @@ async function main() {
   const t0 = Date.now();
   const bodies = await signAll(info.domainSeparator, "0x000000000000000000000000000000000000c11c", Math.floor(Date.now() / 1000) + 365 * 86_400);
   console.log(`signed ${N} transactions in ${((Date.now() - t0) / 1000).toFixed(1)} s (worker threads)`);
+
+  const ceiling = await cryptoCeiling(bodies, info.domainSeparator);
+  console.log(`ceiling: EIP-712 digest + native recovery + address hash on ${ceiling.threads} threads: ${ceiling.txPerSec.toLocaleString("en-US")} tx/s`);
 
   const agent = new Agent({ keepAlive: true, maxSockets: CONC * 2 });
   const samples: Sample[] = [];
@@ -229,6 +255,8 @@ async function main() {
     failed,
     seconds: Number(elapsed.toFixed(2)),
     txPerSec: Math.round(accepted / elapsed),
+    /** digest + native recovery + address hash on every core, same machine, same run (cryptoCeiling) */
+    ceiling: { ...ceiling, pipelineShare: Number((accepted / elapsed / ceiling.txPerSec).toFixed(3)) },
     executedMs: { p50: Number(pct(execLat, 50).toFixed(1)), p99: Number(pct(execLat, 99).toFixed(1)), perRequestOf: PER },
     postedMs: { p50: Math.round(pct(postedLat, 50)), p99: Math.round(pct(postedLat, 99)), samples: postedLat.length },
     windows,
@@ -245,6 +273,8 @@ async function main() {
     "|---|---:|",
     `| transactions accepted (failed) | ${accepted} (${failed}) |`,
     `| sustained tx/s (send to durable execution) | ${result.txPerSec} |`,
+    `| ceiling: digest + native recovery + address hash, ${ceiling.threads} threads (tx/s) | ${ceiling.txPerSec} |`,
+    `| pipeline as a share of the ceiling | ${(result.ceiling.pipelineShare * 100).toFixed(1)} % |`,
     `| send -> executed p50 / p99 (ms, requests of ${PER}) | ${result.executedMs.p50} / ${result.executedMs.p99} |`,
     `| send -> posted on L1 p50 / p99 (ms) | ${result.postedMs.p50} / ${result.postedMs.p99} |`,
     ...windows.map((w) => `| tx/s while the state grew from ${w.from.toLocaleString("en-US")} to ${w.to.toLocaleString("en-US")} consents | ${w.txPerSec} |`),
