@@ -9,7 +9,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { chainFor } from "../sequencer/l1/chain.js";
 import { deployContracts, depositBond, ProposerNotExternallyOwnedError } from "./deploy.js";
-import { ConfigError, deployParamsFrom, describeIssues, privateKeySchema } from "./params.js";
+import { describeIssues } from "../sequencer/errors/issues.js";
+import { ConfigError, deployParamsFrom, privateKeySchema } from "./params.js";
 
 const envSchema = z.object({
   EPHR_L1_RPC_URL: z.url({ message: "must be the L1 JSON-RPC URL, e.g. https://sepolia.example/v3/KEY" }),

@@ -19,6 +19,7 @@ import { recoverCompact } from "../sequencer/protocol/signature.js";
 import type { Logger } from "../sequencer/platform/log.js";
 import type { AccessControl } from "./access.js";
 import type { AccessLogger } from "./audit-log.js";
+import { describeIssues } from "../sequencer/errors/issues.js";
 import { VaultError } from "./errors.js";
 import { MAX_REQUEST_TTL, REQUEST_SCHEMAS, SIGNER_FIELD, type VaultRequestType, vaultLocation, vaultTypedData } from "./requests.js";
 import { ObjectStoreError } from "./objects.js";
@@ -115,7 +116,7 @@ function locate(vault: Address, ciphertextHash: Hex): { location: string; locati
 /** Check a signed request: shape, signature by the named party, this vault, expiry, single use. */
 async function verify<T extends VaultRequestType>(d: VaultDeps, type: T, body: Record<string, unknown>): Promise<Signed<ReturnType<(typeof REQUEST_SCHEMAS)[T]["parse"]>>> {
   const r = REQUEST_SCHEMAS[type].safeParse(body.request);
-  if (!r.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid ${type} request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid ${type} request: ${describeIssues(r.error)}`);
   const message = r.data as Record<string, unknown> & { vault: Address; expiresAt: number; requestId: Hex };
   if (typeof body.signature !== "string" || !/^0x([0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/.test(body.signature)) throw new VaultError("VAULT_BAD_REQUEST", "signature must be a 64- or 65-byte 0x hex string");
   if (message.vault !== d.address.toLowerCase()) throw new VaultError("VAULT_WRONG_VAULT", `this request is for vault ${message.vault}; this is ${d.address}`);
@@ -282,7 +283,7 @@ const auditPageSchema = z.object({
 
 async function audit(d: VaultDeps, body: Record<string, unknown>) {
   const page = auditPageSchema.safeParse({ after: body.after, limit: body.limit });
-  if (!page.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid audit page: ${page.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!page.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid audit page: ${describeIssues(page.error)}`);
   const { message: m } = await verify(d, "ReadAudit", body);
   const { entries, next } = await d.storage.auditPage(m.patient, page.data.after, page.data.limit ?? 100);
   return { entries, next, strangers: await d.storage.strangerDenials(m.patient) };

@@ -14,6 +14,7 @@ import type { Address, Hex } from "viem";
 import { isAddress } from "viem";
 import { z } from "zod";
 import { generateEncryptionKeyPair } from "../crypto/index.js";
+import { describeIssues } from "../errors/issues.js";
 import { fromHex, toHex } from "../protocol/bytes.js";
 
 export const DEV_PASSWORD = "ephr-dev-only";
@@ -65,7 +66,7 @@ export class KeyStore {
       throw new Error(`identity file ${file} is not JSON: ${(e as Error).message}`);
     }
     const r = storedIdentitySchema.safeParse(raw);
-    if (!r.success) throw new Error(`identity file ${file} is not an identity of this CLI: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    if (!r.success) throw new Error(`identity file ${file} is not an identity of this CLI: ${describeIssues(r.error)}`);
     return r.data;
   }
 

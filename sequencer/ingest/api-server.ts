@@ -12,6 +12,7 @@ import type { WireTx } from "./wire.js";
 import { ClientGoneError, isJsonRequest, parseJson, readBody } from "../http/body.js";
 import { closeServer, createLimitedServer, type HttpLimits, listen } from "../http/limits.js";
 import { admit, type ChainDomain } from "./admission.js";
+import { describeIssues } from "../errors/issues.js";
 import { RpcError, rejectionError } from "../errors/rpc.js";
 import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
 
@@ -132,7 +133,7 @@ async function dispatch(deps: ApiDeps, body: unknown, tooDeep: Set<number> | boo
       }
       const r = rpcRequestSchema.safeParse(raw);
       if (!r.success) {
-        responses[i] = rpcError(idOf(raw), new RpcError("InvalidRequest", `invalid JSON-RPC 2.0 request: ${r.error.issues.map((x) => `${x.path.join(".") || "request"}: ${x.message}`).join("; ")}`));
+        responses[i] = rpcError(idOf(raw), new RpcError("InvalidRequest", `invalid JSON-RPC 2.0 request: ${describeIssues(r.error, { whole: "request" })}`));
         return;
       }
       const req = r.data;

@@ -25,6 +25,7 @@ import {
 import { z } from "zod";
 import { nodeHash, treeGet, treeProve, type TreeNode } from "../state/smt.js";
 import { witnessToJson } from "../state/witness-codec.js";
+import { describeIssues } from "../errors/issues.js";
 import { RpcError } from "../errors/rpc.js";
 import { addressSchema, hex32Schema } from "../ingest/schemas.js";
 import type { Engine } from "../execute/engine.js";
@@ -62,7 +63,7 @@ const at = z.object({ at: z.enum(["latest", "posted", "final"]).default("latest"
 
 function params<T extends z.ZodTypeAny>(schema: T, raw: unknown, method: string): z.infer<T> {
   const r = schema.safeParse(raw ?? []);
-  if (!r.success) throw new RpcError("InvalidParams", `invalid ${method} params: ${r.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ")}`);
+  if (!r.success) throw new RpcError("InvalidParams", `invalid ${method} params: ${describeIssues(r.error, { whole: "params" })}`);
   return r.data;
 }
 

@@ -5,7 +5,8 @@
  */
 import { createServer } from "node:http";
 import { z } from "zod";
-import { blockNumberSchema, ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
+import { blockNumberSchema, ConfigError, configAddressSchema, privateKeySchema } from "../../deploy/params.js";
+import { describeIssues } from "../errors/issues.js";
 import { l1Clients } from "../l1/chain.js";
 import { createLogger } from "../platform/log.js";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
