@@ -14,21 +14,9 @@ import { closeServer, createLimitedServer, type HttpLimits, listen } from "../ht
 import { admit, type ChainDomain } from "./admission.js";
 import { describeIssues } from "../errors/issues.js";
 import { RpcError, rejectionError } from "../errors/rpc.js";
+import { isReadMethod } from "../read/methods.js";
 import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
 
-const READ_METHODS = new Set([
-  "ephr_getTransactionReceipt",
-  "ephr_getConsent",
-  "ephr_getRecord",
-  "ephr_getNonce",
-  "ephr_getDelegate",
-  "ephr_getEncryptionKey",
-  "ephr_getAccessLog",
-  "ephr_getVault",
-  "ephr_getBatch",
-  "ephr_chainInfo",
-  "ephr_getPatientHistory",
-]);
 
 export interface ApiDeps {
   domain: ChainDomain;
@@ -138,7 +126,7 @@ async function dispatch(deps: ApiDeps, body: unknown, tooDeep: Set<number> | boo
       }
       const req = r.data;
       silent[i] = req.id === undefined;
-      deps.metrics.apiRequests.inc({ method: READ_METHODS.has(req.method) || req.method === "ephr_sendTransaction" ? req.method : "unknown", outcome: "received" });
+      deps.metrics.apiRequests.inc({ method: isReadMethod(req.method) || req.method === "ephr_sendTransaction" ? req.method : "unknown", outcome: "received" });
       if (req.method === "ephr_sendTransaction") {
         try {
           sends.push({ i, req, wire: admit(firstParam(req), deps.domain, now) });
@@ -147,7 +135,7 @@ async function dispatch(deps: ApiDeps, body: unknown, tooDeep: Set<number> | boo
           deps.metrics.txs.inc({ outcome: e.kind });
           responses[i] = rpcError(req.id ?? null, e);
         }
-      } else if (READ_METHODS.has(req.method)) {
+      } else if (isReadMethod(req.method)) {
         reads.push({ i, req });
       } else {
         responses[i] = rpcError(req.id ?? null, new RpcError("MethodNotFound", `no method ${req.method}; see docs/api.md`));
