@@ -96,6 +96,8 @@ describe("the HTTP layer of every server", function () {
     expect((await post(`${s.url}/echo`, "{nope")).status).to.equal(400);
     expect((await post(`${s.url}/echo`, "")).status).to.equal(400);
     expect((await post(`${s.url}/nowhere`, "{}")).status).to.equal(404);
+    expect((await post(`${s.url}/%zz`, "{}")).status, "a path that does not decode").to.equal(404);
+    expect(s.refusals.at(-1)).to.deep.equal({ kind: "noRoute", method: "POST", path: "/%zz" });
     expect((await fetch(`${s.url}/echo`)).status, "GET of a POST route").to.equal(404);
     expect((await fetch(`${s.url}/health`, { method: "HEAD" })).status, "HEAD is no route").to.equal(404);
     expect((await post(`${s.url}/echo`, JSON.stringify({ fail: true }))).status).to.equal(500);

@@ -86,6 +86,10 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     exposeHeadRoutes: false,
     // The body is read by the parser below; fastify's own limit must never cut it first.
     bodyLimit: Number.MAX_SAFE_INTEGER,
+    // A path that does not decode (/%zz) is no route of any server: answered in the server's format.
+    frameworkErrors: (_error, req, r) => {
+      reply(r, o.refuse({ kind: "noRoute", method: req.method, path: req.url.split("?")[0]! }));
+    },
   });
   if (o.limits.corsOrigins.length > 0) {
     const any = o.limits.corsOrigins.includes("*");
