@@ -1,8 +1,9 @@
 /**
  * The limits every HTTP server of the project applies (the API front-end, the sequencer's query server
  * and the vault), in one place so all three behave alike; the one HTTP layer (server.ts) builds each
- * server's fastify instance on createLimitedServer below. Without them a client that sends a byte every few seconds keeps a connection
- * and its buffers for minutes (a slowloris), and a few hundred such clients exhaust the process.
+ * server's fastify instance on createLimitedServer below. Without them a client that sends a byte
+ * every few seconds keeps a connection and its buffers for minutes (a slowloris), and a few hundred
+ * such clients exhaust the process.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
