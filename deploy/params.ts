@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { type Address, getAddress, type Hex, isAddress, parseEther } from "viem";
 import { z } from "zod";
 import { ETH_AMOUNT_SPELLINGS, parseEthAmount } from "../sequencer/platform/amount.js";
+import { describeIssues } from "../sequencer/errors/issues.js";
 
 /** An address from configuration (any case; returned checksummed). */
 export const configAddressSchema = z.string().refine(isAddress, "not an address").transform((a) => getAddress(a) as Address);
@@ -72,14 +73,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** Turn zod issues into one readable message naming each bad setting. */
-export function describeIssues(err: z.ZodError, names: Record<string, string> = {}): string {
-  return err.issues.map((i) => `${names[String(i.path[0])] ?? i.path.join(".")}: ${i.message}`).join("; ");
-}
-
 export function parseDeployParams(input: unknown, names?: Record<string, string>): DeployParams {
   const r = deployParamsSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(`invalid deployment parameters: ${describeIssues(r.error, names)}`);
+  if (!r.success) throw new ConfigError(`invalid deployment parameters: ${describeIssues(r.error, { names })}`);
   return r.data;
 }
 

@@ -10,7 +10,8 @@ import { z } from "zod";
 import { chainFor } from "../sequencer/l1/chain.js";
 import { type Deployment, deployContracts, depositBond, planDeployment } from "./deploy.js";
 import { Journal } from "./journal.js";
-import { ConfigError, deployParamsFrom, describeIssues, privateKeySchema } from "./params.js";
+import { describeIssues } from "../sequencer/errors/issues.js";
+import { ConfigError, deployParamsFrom, privateKeySchema } from "./params.js";
 
 const yesNo = z.enum(["yes", "no"], { message: 'must be "yes" or "no"' });
 const envSchema = z.object({

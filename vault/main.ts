@@ -5,7 +5,8 @@
 import { privateKeyToAccount } from "viem/accounts";
 import { type Address, createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { z } from "zod";
-import { ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../deploy/params.js";
+import { ConfigError, configAddressSchema, privateKeySchema } from "../deploy/params.js";
+import { describeIssues } from "../sequencer/errors/issues.js";
 import { EphrClient, signerOf } from "../sdk/client.js";
 import { headersWithinRequest, httpLimitsEnvShape, httpLimitsFromEnv } from "../sequencer/http/limits.js";
 import { createLogger } from "../sequencer/platform/log.js";
@@ -79,7 +80,7 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
     // each setting named with the value it was given (secrets excepted)
     const given = settings as Record<string, unknown>;
     const names = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, `${k} (${given[k] === undefined ? "not set" : /KEY|SECRET/.test(k) ? "given" : `got ${JSON.stringify(given[k])}`})`]));
-    throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, names)}`);
+    throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, { names })}`);
   }
   const env = parsed.data;
   const s3 = s3ConfigFrom(env);

@@ -11,47 +11,60 @@ import { addressSchema, hex32Schema } from "../sequencer/ingest/schemas.js";
 export const VAULT_DOMAIN = { name: "ephr-vault", version: "1" } as const;
 export const MAX_REQUEST_TTL = 600;
 
+/**
+ * What a field of a request is: its EIP-712 type (what is signed) and its schema (what the vault
+ * accepts), stated together so the two views cannot disagree.
+ */
+interface FieldKind<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  type: "address" | "bytes32" | "uint8" | "uint32" | "uint64";
+  schema: S;
+}
+const kind = <S extends z.ZodTypeAny>(type: FieldKind["type"], schema: S): FieldKind<S> => ({ type, schema });
+
+const u32 = z.number().int().min(0).max(0xffff_ffff);
+const address = kind("address", addressSchema);
+const word = kind("bytes32", hex32Schema);
+/** a version to read or shred (0: the current one, for a read) */
+const version = kind("uint32", u32);
+/** a version that is stored: versions start at 1 */
+const storedVersion = kind("uint32", u32.min(1));
+const category = kind("uint8", z.number().int().min(0).max(31));
+const expiresAt = kind("uint64", z.number().int().positive());
+
+/** What every request ends with: the vault it is for, when it expires, its single-use id. */
 const common = [
-  { name: "vault", type: "address" },
-  { name: "expiresAt", type: "uint64" },
-  { name: "requestId", type: "bytes32" },
+  ["vault", address],
+  ["expiresAt", expiresAt],
+  ["requestId", word],
 ] as const;
 
-export const VAULT_TYPES = {
-  UploadRecord: [
-    { name: "provider", type: "address" },
-    { name: "patient", type: "address" },
-    { name: "recordId", type: "bytes32" },
-    { name: "version", type: "uint32" },
-    { name: "category", type: "uint8" },
-    { name: "ciphertextHash", type: "bytes32" },
-    { name: "wrapsHash", type: "bytes32" },
-    ...common,
-  ],
-  ReadRecord: [
-    { name: "reader", type: "address" },
-    { name: "patient", type: "address" },
-    { name: "recordId", type: "bytes32" },
-    { name: "version", type: "uint32" },
-    ...common,
-  ],
-  AddWraps: [
-    { name: "sender", type: "address" },
-    { name: "patient", type: "address" },
-    { name: "recordId", type: "bytes32" },
-    { name: "version", type: "uint32" },
-    { name: "wrapsHash", type: "bytes32" },
-    ...common,
-  ],
-  ShredRecord: [
-    { name: "patient", type: "address" },
-    { name: "recordId", type: "bytes32" },
-    { name: "version", type: "uint32" },
-    ...common,
-  ],
-  ReadAudit: [{ name: "patient", type: "address" }, ...common],
+/**
+ * The fields of every request type, in signing order: the one definition from which the EIP-712 types
+ * (VAULT_TYPES) and the schemas (REQUEST_SCHEMAS) are derived, as TX_FIELDS is for transactions.
+ */
+export const VAULT_FIELDS = {
+  UploadRecord: [["provider", address], ["patient", address], ["recordId", word], ["version", storedVersion], ["category", category], ["ciphertextHash", word], ["wrapsHash", word], ...common],
+  ReadRecord: [["reader", address], ["patient", address], ["recordId", word], ["version", version], ...common],
+  AddWraps: [["sender", address], ["patient", address], ["recordId", word], ["version", storedVersion], ["wrapsHash", word], ...common],
+  ShredRecord: [["patient", address], ["recordId", word], ["version", version], ...common],
+  ReadAudit: [["patient", address], ...common],
 } as const;
-export type VaultRequestType = keyof typeof VAULT_TYPES;
+export type VaultRequestType = keyof typeof VAULT_FIELDS;
+type Fields = (typeof VAULT_FIELDS)[VaultRequestType];
+
+const requestTypes = Object.keys(VAULT_FIELDS) as VaultRequestType[];
+
+/** The EIP-712 struct type of every request (pinned by vault/requests.test.ts: never change one). */
+export const VAULT_TYPES = Object.fromEntries(requestTypes.map((t) => [t, VAULT_FIELDS[t].map(([name, k]) => ({ name, type: k.type }))])) as {
+  [T in VaultRequestType]: { name: string; type: FieldKind["type"] }[];
+};
+
+type Shape<F extends Fields> = { [E in F[number] as E[0]]: E[1]["schema"] };
+
+/** The schema of every request: exactly its signed fields, nothing else. */
+export const REQUEST_SCHEMAS = Object.fromEntries(requestTypes.map((t) => [t, z.strictObject(Object.fromEntries(VAULT_FIELDS[t].map(([name, k]) => [name, k.schema])))])) as {
+  [T in VaultRequestType]: z.ZodObject<Shape<(typeof VAULT_FIELDS)[T]>, z.core.$strict>;
+};
 
 /** Who must have signed each request type. */
 export const SIGNER_FIELD: Record<VaultRequestType, string> = {
@@ -70,19 +83,6 @@ export function vaultTypedData(domain: { chainId: number; verifyingContract: Add
     message,
   } as const;
 }
-
-const address = addressSchema;
-const word = hex32Schema;
-const u32 = z.number().int().min(0).max(0xffff_ffff);
-const base = { vault: address, expiresAt: z.number().int().positive(), requestId: word };
-
-export const REQUEST_SCHEMAS = {
-  UploadRecord: z.strictObject({ provider: address, patient: address, recordId: word, version: u32.min(1), category: z.number().int().min(0).max(31), ciphertextHash: word, wrapsHash: word, ...base }),
-  ReadRecord: z.strictObject({ reader: address, patient: address, recordId: word, version: u32, ...base }),
-  AddWraps: z.strictObject({ sender: address, patient: address, recordId: word, version: u32.min(1), wrapsHash: word, ...base }),
-  ShredRecord: z.strictObject({ patient: address, recordId: word, version: u32, ...base }),
-  ReadAudit: z.strictObject({ patient: address, ...base }),
-} as const;
 
 /** The location string a record is anchored with (its keccak256 is the AnchorRecord locationHash). */
 export function vaultLocation(vault: Address, ciphertextHash: Hex): string {

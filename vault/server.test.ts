@@ -194,4 +194,24 @@ describe("vault HTTP API (ledger faked)", () => {
     expect(refused.body.error?.message).to.match(/fetch failed.*nothing was served/);
     expect((await auditOf(patient)).map((e) => [e.outcome, e.code])).to.deep.equal([["denied", "VAULT_LEDGER_UNAVAILABLE"]]);
   });
+
+  it("answers a browser's preflight only from the origins EPHR_CORS_ORIGINS lists (none by default)", async () => {
+    const preflight = (base: string, origin: string) =>
+      fetch(`${base}/v1/records/read`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    const off = await preflight(url, "https://app.example.org");
+    expect(off.status, "no CORS: OPTIONS is no route").to.equal(404);
+    expect(((await off.json()) as Reply["body"]).error?.code).to.equal("VAULT_NOT_FOUND");
+    const logger = { log: () => logRead() } as unknown as AccessLogger;
+    const open = await startVaultServer({ address: VAULT, domain: DOMAIN, storage, access: {} as AccessControl, logger, log: createLogger("vault", "silent"), maxBodyBytes: 1 << 20, limits: { ...DEFAULT_HTTP_LIMITS, corsOrigins: ["https://app.example.org"] } }, "127.0.0.1", 0);
+    try {
+      const allowed = await preflight(open.url, "https://app.example.org");
+      expect(allowed.status).to.equal(204);
+      expect(allowed.headers.get("access-control-allow-origin")).to.equal("https://app.example.org");
+      expect((await preflight(open.url, "https://other.example.org")).headers.get("access-control-allow-origin")).to.equal(null);
+      const info = await fetch(`${open.url}/v1/info`, { headers: { origin: "https://app.example.org" } });
+      expect(info.headers.get("access-control-allow-origin")).to.equal("https://app.example.org");
+    } finally {
+      await open.close();
+    }
+  });
 });

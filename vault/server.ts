@@ -3,14 +3,13 @@
  * record (served only to a caller that proves control of its address and holds a live READ grant proven
  * against L1, and only after the read is on the ledger), add key wraps, crypto-shred, and read the
  * vault's own audit of served and denied reads. Every request is an EIP-712 signed, expiring, single-use
- * message.
+ * message. Served by the project's one HTTP layer (sequencer/http/server.ts).
  */
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { type Address, type Hex, hashTypedData } from "viem";
 import { Counter, Registry, collectDefaultMetrics } from "prom-client";
 import { z } from "zod";
-import { ClientGoneError, isJsonRequest, parseJson, readBody } from "../sequencer/http/body.js";
-import { closeServer, createLimitedServer, type HttpLimits, listen } from "../sequencer/http/limits.js";
+import type { HttpLimits } from "../sequencer/http/limits.js";
+import { type Answer, createHttpServer, type Refusal } from "../sequencer/http/server.js";
 import { parseEncryptedRecord, parseKeyWrap, ciphertextHash as hashOf } from "../sequencer/crypto/index.js";
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { keccak256 } from "../sequencer/protocol/hash.js";
@@ -19,6 +18,7 @@ import { recoverCompact } from "../sequencer/protocol/signature.js";
 import type { Logger } from "../sequencer/platform/log.js";
 import type { AccessControl } from "./access.js";
 import type { AccessLogger } from "./audit-log.js";
+import { describeIssues } from "../sequencer/errors/issues.js";
 import { VaultError } from "./errors.js";
 import { MAX_REQUEST_TTL, REQUEST_SCHEMAS, SIGNER_FIELD, type VaultRequestType, vaultLocation, vaultTypedData } from "./requests.js";
 import { ObjectStoreError } from "./objects.js";
@@ -43,7 +43,7 @@ interface Signed<T> {
   signature: Hex;
 }
 
-export async function startVaultServer(d: VaultDeps, host: string, port: number): Promise<{ server: Server; port: number; url: string; close: () => Promise<void> }> {
+export async function startVaultServer(d: VaultDeps, host: string, port: number): Promise<{ port: number; url: string; close: () => Promise<void> }> {
   const registry = new Registry();
   registry.setDefaultLabels({ role: "vault" });
   collectDefaultMetrics({ register: registry });
@@ -56,54 +56,59 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
     "/v1/records/shred": (b) => shred(d, b),
     "/v1/audit": (b) => audit(d, b),
   };
-  const busy = new VaultError("VAULT_BUSY", `this client address holds more than ${d.limits.httpMaxConnectionsPerClient} connections to the vault: close some`).toJSON();
-  const server = createLimitedServer(d.limits, (req, res) => void handle(req, res), { contentType: "application/json", body: JSON.stringify(busy) });
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const path = (req.url ?? "/").split("?")[0]!;
-    try {
-      if (req.method === "GET" && path === "/health") return send(res, 200, { status: "ok" });
-      if (req.method === "GET" && path === "/metrics") {
-        res.writeHead(200, { "content-type": registry.contentType });
-        return res.end(await registry.metrics());
-      }
-      if (req.method === "GET" && path === "/v1/info") return send(res, 200, { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind });
-      const route = routes[path];
-      if (req.method !== "POST" || route === undefined) return send(res, 404, new VaultError("VAULT_NOT_FOUND", `no route ${req.method} ${path}`).toJSON());
-      if (!isJsonRequest(req)) {
-        req.resume();
-        throw new VaultError("VAULT_UNSUPPORTED_MEDIA_TYPE", `a request is sent as Content-Type application/json, not ${JSON.stringify(req.headers["content-type"] ?? "none")}`);
-      }
-      const text = await readBody(req, d.maxBodyBytes);
-      if (text === null) throw new VaultError("VAULT_TOO_LARGE", `the body exceeds ${d.maxBodyBytes} bytes`);
-      const parsed = parseJson(text, d.limits.maxJsonDepth);
-      if (!parsed.ok) throw new VaultError("VAULT_BAD_REQUEST", "the body is not JSON");
+  const http = await createHttpServer({
+    limits: d.limits,
+    maxBodyBytes: d.maxBodyBytes,
+    busy: new VaultError("VAULT_BUSY", `this client address holds more than ${d.limits.httpMaxConnectionsPerClient} connections to the vault: close some`).toJSON(),
+    refuse: (r) => refuse(d, r),
+    metrics: registry,
+    health: true,
+  });
+  http.get("/v1/info", async () => ({ status: 200, body: { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind } }));
+  for (const [path, route] of Object.entries(routes)) {
+    http.post(path, async (parsed) => {
       if (parsed.tooDeep === true) throw new VaultError("VAULT_BAD_REQUEST", `the body nests arrays and objects deeper than ${d.limits.maxJsonDepth} levels`);
       const body = parsed.value;
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VaultError("VAULT_BAD_REQUEST", "the body must be a JSON object");
-      send(res, 200, await route(body as Record<string, unknown>));
-    } catch (e) {
-      if (e instanceof ClientGoneError) return; // cut or gone before its body ended: nothing was done
-      if (e instanceof VaultError) return send(res, e.status, e.toJSON());
-      if (e instanceof ObjectStoreError) {
-        d.log.error({ err: e.message }, "object store failed");
-        return send(res, 503, storageUnavailable(e).toJSON());
-      }
-      d.log.error({ err: (e as Error).message }, "vault request failed");
-      send(res, 500, { error: { code: "VAULT_INTERNAL", message: "internal error" } });
-    }
+      return { status: 200, body: await route(body as Record<string, unknown>) };
+    });
   }
-  const actual = await listen(server, host, port);
+  const actual = await http.listen(host, port);
   const prune = setInterval(() => void d.storage.pruneRequests(Math.floor(Date.now() / 1000)).catch(() => undefined), 60_000);
   prune.unref();
   return {
-    server,
     port: actual,
     url: `http://${host}:${actual}`,
     close: () => {
       clearInterval(prune);
-      return closeServer(server);
+      return http.close();
     },
   };
+}
+
+/** Each refusal of the HTTP layer, and each error of a route, as the vault answers it (vault/errors.ts). */
+function refuse(d: VaultDeps, r: Refusal): Answer {
+  const answer = (e: VaultError): Answer => ({ status: e.status, body: e.toJSON() });
+  switch (r.kind) {
+    case "mediaType":
+      return answer(new VaultError("VAULT_UNSUPPORTED_MEDIA_TYPE", `a request is sent as Content-Type application/json, not ${JSON.stringify(r.contentType)}`));
+    case "tooLarge":
+      return answer(new VaultError("VAULT_TOO_LARGE", `the body exceeds ${r.limit} bytes`));
+    case "notJson":
+      return answer(new VaultError("VAULT_BAD_REQUEST", "the body is not JSON"));
+    case "noRoute":
+      return answer(new VaultError("VAULT_NOT_FOUND", `no route ${r.method} ${r.path}`));
+    case "error": {
+      const e = r.error;
+      if (e instanceof VaultError) return answer(e);
+      if (e instanceof ObjectStoreError) {
+        d.log.error({ err: e.message }, "object store failed");
+        return answer(storageUnavailable(e));
+      }
+      d.log.error({ err: (e as Error).message }, "vault request failed");
+      return { status: 500, body: { error: { code: "VAULT_INTERNAL", message: "internal error" } } };
+    }
+  }
 }
 
 /** Where this vault serves a ciphertext, and the keccak256 of that location: the locationHash a provider anchors. */
@@ -115,7 +120,7 @@ function locate(vault: Address, ciphertextHash: Hex): { location: string; locati
 /** Check a signed request: shape, signature by the named party, this vault, expiry, single use. */
 async function verify<T extends VaultRequestType>(d: VaultDeps, type: T, body: Record<string, unknown>): Promise<Signed<ReturnType<(typeof REQUEST_SCHEMAS)[T]["parse"]>>> {
   const r = REQUEST_SCHEMAS[type].safeParse(body.request);
-  if (!r.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid ${type} request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid ${type} request: ${describeIssues(r.error)}`);
   const message = r.data as Record<string, unknown> & { vault: Address; expiresAt: number; requestId: Hex };
   if (typeof body.signature !== "string" || !/^0x([0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/.test(body.signature)) throw new VaultError("VAULT_BAD_REQUEST", "signature must be a 64- or 65-byte 0x hex string");
   if (message.vault !== d.address.toLowerCase()) throw new VaultError("VAULT_WRONG_VAULT", `this request is for vault ${message.vault}; this is ${d.address}`);
@@ -282,15 +287,8 @@ const auditPageSchema = z.object({
 
 async function audit(d: VaultDeps, body: Record<string, unknown>) {
   const page = auditPageSchema.safeParse({ after: body.after, limit: body.limit });
-  if (!page.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid audit page: ${page.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!page.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid audit page: ${describeIssues(page.error)}`);
   const { message: m } = await verify(d, "ReadAudit", body);
   const { entries, next } = await d.storage.auditPage(m.patient, page.data.after, page.data.limit ?? 100);
   return { entries, next, strangers: await d.storage.strangerDenials(m.patient) };
 }
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-

@@ -19,8 +19,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ClassicLevel } from "classic-level";
 import type { Address, Hex } from "viem";
+import { fromJsonBytes, getJson, jsonBytes, type Level, type LevelOp as Op, openLevel } from "../sequencer/store/level.js";
 import { FsObjectStore, type ObjectStore } from "./objects.js";
 
 export interface RecordMeta {
@@ -74,10 +74,10 @@ export const STRANGER_SAMPLES = 16;
 /** Most audit entries in one page of /v1/audit. */
 export const MAX_AUDIT_PAGE = 1000;
 
-type Op = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
+/**
+ * A version in a key, zero-padded so keys sort numerically. Ten digits (a uint32), not the store's
+ * padIndex (twelve): the keys of vaults already on disk are written so, and must still be found.
+ */
 const v32 = (n: number) => n.toString().padStart(10, "0");
 const recordBase = (patient: Address, recordId: Hex, version: number) => `${patient}:${recordId}:${v32(version)}`;
 const refKey = (m: RecordMeta) => `o:${m.ciphertextHash.toLowerCase()}:${recordBase(m.patient, m.recordId, m.version)}`;
@@ -92,15 +92,14 @@ export class VaultStorage {
   private mutations: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly db: ClassicLevel<string, Uint8Array>,
+    private readonly db: Level,
     readonly objects: ObjectStore,
   ) {}
 
   /** Metadata in `<dir>/meta`; ciphertexts in `objects`, by default the folder `<dir>/objects`. */
   static async open(dir: string, objects?: ObjectStore): Promise<VaultStorage> {
     mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<string, Uint8Array>(join(dir, "meta"), { keyEncoding: "utf8", valueEncoding: "view" });
-    await db.open();
+    const db = await openLevel(join(dir, "meta"));
     await indexKnownReaders(db);
     return new VaultStorage(db, objects ?? new FsObjectStore(join(dir, "objects")));
   }
@@ -127,8 +126,7 @@ export class VaultStorage {
   }
 
   private json<T>(key: string): T | undefined {
-    const v = this.db.getSync(key);
-    return v === undefined ? undefined : (JSON.parse(dec.decode(v)) as T);
+    return getJson<T>(this.db, key);
   }
 
   /**
@@ -165,7 +163,7 @@ export class VaultStorage {
       await this.objects.put(m.ciphertextHash, bytes);
       await this.db.batch(
         [
-          { type: "put", key: `r:${recordBase(m.patient, m.recordId, m.version)}`, value: enc.encode(JSON.stringify(m)) },
+          { type: "put", key: `r:${recordBase(m.patient, m.recordId, m.version)}`, value: jsonBytes(m) },
           { type: "put", key: refKey(m), value: new Uint8Array(0) },
           ...this.wrapOps(m.patient, m.recordId, m.version, wraps),
         ],
@@ -210,7 +208,7 @@ export class VaultStorage {
       const hashes = new Set<Hex>();
       let versions = 0;
       for await (const [k, v] of this.db.iterator({ gte: `r:${prefix}`, lt: `r:${prefix}~` })) {
-        const m = JSON.parse(dec.decode(v)) as RecordMeta;
+        const m = fromJsonBytes<RecordMeta>(v);
         ops.push({ type: "del", key: k }, { type: "del", key: refKey(m) });
         hashes.add(m.ciphertextHash.toLowerCase() as Hex);
         versions++;
@@ -237,7 +235,7 @@ export class VaultStorage {
     if (this.claiming.has(key) || this.db.getSync(key) !== undefined) return false;
     this.claiming.add(key);
     try {
-      await this.db.put(key, enc.encode(String(expiresAt)), { sync: true });
+      await this.db.put(key, jsonBytes(expiresAt), { sync: true });
     } finally {
       this.claiming.delete(key); // committed (now in the db), or failed (the id was not used)
     }
@@ -247,14 +245,14 @@ export class VaultStorage {
   /** Forget request ids past their expiry (they can no longer be replayed: the expiry check refuses them). */
   async pruneRequests(now: number): Promise<number> {
     const ops: { type: "del"; key: string }[] = [];
-    for await (const [k, v] of this.db.iterator({ gte: "q:", lt: "q;" })) if (Number(dec.decode(v)) < now) ops.push({ type: "del", key: k });
+    for await (const [k, v] of this.db.iterator({ gte: "q:", lt: "q;" })) if (fromJsonBytes<number>(v) < now) ops.push({ type: "del", key: k });
     await this.db.batch(ops);
     return ops.length;
   }
 
   /** Keep an audit entry in full (a served read, or a refused one that matters to the patient). */
   async audit(e: AuditEntry): Promise<void> {
-    const ops: Op[] = [{ type: "put", key: auditKey(e), value: enc.encode(JSON.stringify(e)) }];
+    const ops: Op[] = [{ type: "put", key: auditKey(e), value: jsonBytes(e) }];
     if (e.outcome === "served") ops.push({ type: "put", key: knownKey(e.patient, e.reader), value: new Uint8Array(0) });
     await this.db.batch(ops, { sync: true });
   }
@@ -282,9 +280,9 @@ export class VaultStorage {
       const total = (this.json<number>(`n:${e.patient}`) ?? 0) + 1;
       await this.db.batch(
         [
-          { type: "put", key: counterKey, value: enc.encode(JSON.stringify({ count: c.count + 1, first: c.first, last: e.at })) },
-          { type: "put", key: `n:${e.patient}`, value: enc.encode(String(total)) },
-          { type: "put", key: `s:${e.patient}:${String(total % STRANGER_SAMPLES).padStart(2, "0")}`, value: enc.encode(JSON.stringify(e)) },
+          { type: "put", key: counterKey, value: jsonBytes({ count: c.count + 1, first: c.first, last: e.at }) },
+          { type: "put", key: `n:${e.patient}`, value: jsonBytes(total) },
+          { type: "put", key: `s:${e.patient}:${String(total % STRANGER_SAMPLES).padStart(2, "0")}`, value: jsonBytes(e) },
         ],
         { sync: true },
       );
@@ -294,9 +292,9 @@ export class VaultStorage {
 
   async strangerDenials(patient: Address): Promise<StrangerDenials> {
     const byCode: StrangerDenials["byCode"] = {};
-    for await (const [k, v] of this.db.iterator({ gte: `n:${patient}:`, lt: `n:${patient};` })) byCode[k.slice(k.lastIndexOf(":") + 1)] = JSON.parse(dec.decode(v));
+    for await (const [k, v] of this.db.iterator({ gte: `n:${patient}:`, lt: `n:${patient};` })) byCode[k.slice(k.lastIndexOf(":") + 1)] = fromJsonBytes(v);
     const recent: AuditEntry[] = [];
-    for await (const [, v] of this.db.iterator({ gte: `s:${patient}:`, lt: `s:${patient};` })) recent.push(JSON.parse(dec.decode(v)));
+    for await (const [, v] of this.db.iterator({ gte: `s:${patient}:`, lt: `s:${patient};` })) recent.push(fromJsonBytes(v));
     recent.sort((a, b) => b.at - a.at);
     return { total: this.json<number>(`n:${patient}`) ?? 0, byCode, recent };
   }
@@ -312,7 +310,7 @@ export class VaultStorage {
     const range = after === undefined ? { gte: prefix } : { gt: `${prefix}${after}` };
     for await (const [k, v] of this.db.iterator({ ...range, lt: `a:${patient};`, limit: limit + 1 })) {
       if (entries.length === limit) return { entries, next: last };
-      entries.push(JSON.parse(dec.decode(v)));
+      entries.push(fromJsonBytes(v));
       last = k.slice(prefix.length);
     }
     return { entries, next: null };
@@ -321,7 +319,7 @@ export class VaultStorage {
   /** Every audit entry of the patient (for tests and tools; the API pages). */
   async auditOf(patient: Address): Promise<AuditEntry[]> {
     const out: AuditEntry[] = [];
-    for await (const [, v] of this.db.iterator({ gte: `a:${patient}:`, lt: `a:${patient};` })) out.push(JSON.parse(dec.decode(v)));
+    for await (const [, v] of this.db.iterator({ gte: `a:${patient}:`, lt: `a:${patient};` })) out.push(fromJsonBytes(v));
     return out;
   }
 
@@ -337,7 +335,7 @@ export class VaultStorage {
 }
 
 /** Build the known-reader index of a store written before it existed (once: from its key wraps). */
-async function indexKnownReaders(db: ClassicLevel<string, Uint8Array>): Promise<void> {
+async function indexKnownReaders(db: Level): Promise<void> {
   if (db.getSync(KNOWN_INDEXED) !== undefined) return;
   const ops: Op[] = [];
   for await (const k of db.keys({ gte: "w:", lt: "w;" })) {

@@ -13,6 +13,7 @@ import type { Address, Hex } from "viem";
 import { UsageError } from "./errors.js";
 import type { SealedSecret, StoredIdentity } from "./keystore-file.js";
 import { DEFAULT_SCRYPT, type ScryptCost, scryptCostFromEnv } from "./scrypt-cost.js";
+import { describeIssues } from "../errors/issues.js";
 
 export const DEV_PASSWORD = "ephr-dev-only";
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -74,7 +75,7 @@ export class KeyStore {
     const raw = this.parse(name, file);
     const { storedIdentitySchema } = await import("./keystore-file.js");
     const r = storedIdentitySchema.safeParse(raw);
-    if (!r.success) throw new Error(`identity file ${file} is not an identity of this CLI: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    if (!r.success) throw new Error(`identity file ${file} is not an identity of this CLI: ${describeIssues(r.error)}`);
     return r.data;
   }
 

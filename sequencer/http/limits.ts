@@ -1,17 +1,47 @@
 /**
  * The limits every HTTP server of the project applies (the API front-end, the sequencer's query server
- * and the vault), in one place so all three behave alike (and a later move to one framework carries
- * one set of settings). Without them a client that sends a byte every few seconds keeps a connection
- * and its buffers for minutes (a slowloris), and a few hundred such clients exhaust the process.
+ * and the vault), in one place so all three behave alike; the one HTTP layer (server.ts) builds each
+ * server's fastify instance on createLimitedServer below. Without them a client that sends a byte
+ * every few seconds keeps a connection and its buffers for minutes (a slowloris), and a few hundred
+ * such clients exhaust the process.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { z } from "zod";
 
+/** Whether `o` is an origin as browsers send it: http(s)://host[:port], lower case, no path, no trailing slash. */
+function isOrigin(o: string): boolean {
+  try {
+    const u = new URL(o);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.origin === o;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Origins whose web pages may call the server from a browser (CORS): a comma-separated list (or, in a
+ * configuration file, an array) of origins, "*" for any, empty for none (the default: no CORS headers,
+ * and preflights are refused as any OPTIONS request is).
+ */
+export const corsOriginsSchema = z
+  .union([z.string(), z.array(z.string())])
+  .default("")
+  .transform((v, ctx) => {
+    const list = (Array.isArray(v) ? v : v.split(",")).map((o) => o.trim()).filter((o) => o !== "");
+    for (const o of list) {
+      if (o !== "*" && !isOrigin(o)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(o)} is not an origin: write scheme://host[:port] in lower case, without a path or a trailing slash (e.g. https://app.example.org), or "*" for any` });
+    }
+    if (list.includes("*") && list.length > 1) ctx.addIssue({ code: "custom", message: `"*" allows every origin: give it alone, not beside ${list.filter((o) => o !== "*").join(", ")}` });
+    return list;
+  });
+
 const ms = (def: number) => z.coerce.number().int().min(100).max(3_600_000).default(def);
 
 /** The settings (camel case; EPHR_HTTP_HEADERS_TIMEOUT_MS etc. as environment variables). */
 export const httpLimitsShape = {
+  /** Origins allowed to call from a browser (EPHR_CORS_ORIGINS); see corsOriginsSchema. */
+  corsOrigins: corsOriginsSchema,
   /** Longest time a client may take to send its request headers. */
   httpHeadersTimeoutMs: ms(10_000),
   /** Longest time a client may take to send its whole request, headers and body. */
@@ -51,6 +81,7 @@ export const httpLimitsEnvShape = {
   EPHR_HTTP_MAX_CONNECTIONS: httpLimitsShape.httpMaxConnections,
   EPHR_HTTP_MAX_CONNECTIONS_PER_CLIENT: httpLimitsShape.httpMaxConnectionsPerClient,
   EPHR_MAX_JSON_DEPTH: httpLimitsShape.maxJsonDepth,
+  EPHR_CORS_ORIGINS: httpLimitsShape.corsOrigins,
 };
 
 /** The limits out of settings parsed with httpLimitsEnvShape. */
@@ -62,6 +93,7 @@ export function httpLimitsFromEnv(e: z.infer<z.ZodObject<typeof httpLimitsEnvSha
     httpMaxConnections: e.EPHR_HTTP_MAX_CONNECTIONS,
     httpMaxConnectionsPerClient: e.EPHR_HTTP_MAX_CONNECTIONS_PER_CLIENT,
     maxJsonDepth: e.EPHR_MAX_JSON_DEPTH,
+    corsOrigins: e.EPHR_CORS_ORIGINS,
   };
 }
 
@@ -77,6 +109,7 @@ export function httpLimitsOf(c: HttpLimits): HttpLimits {
     httpMaxConnections: c.httpMaxConnections,
     httpMaxConnectionsPerClient: c.httpMaxConnectionsPerClient,
     maxJsonDepth: c.maxJsonDepth,
+    corsOrigins: c.corsOrigins,
   };
 }
 

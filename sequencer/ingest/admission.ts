@@ -9,6 +9,7 @@ import { encodeChunkBody } from "../protocol/codec.js";
 import { signingDigest, txHash } from "../protocol/eip712.js";
 import { compactFromRsv, recoverCompact } from "../protocol/signature.js";
 import type { WireTx } from "./wire.js";
+import { describeIssues } from "../errors/issues.js";
 import { RpcError } from "../errors/rpc.js";
 import { parseTx, sendParamsSchema } from "./schemas.js";
 
@@ -21,7 +22,7 @@ export interface ChainDomain {
 export function admit(params: unknown, domain: ChainDomain, now: number): WireTx {
   const p = sendParamsSchema.safeParse(params);
   if (!p.success) {
-    throw new RpcError("InvalidParams", `invalid ephr_sendTransaction params: ${p.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ")}`);
+    throw new RpcError("InvalidParams", `invalid ephr_sendTransaction params: ${describeIssues(p.error, { whole: "params" })}`);
   }
   const parsed = parseTx(p.data.tx);
   if (!parsed.ok) {

@@ -2,32 +2,20 @@
  * The API front-end: JSON-RPC 2.0 over HTTP (single and batch requests), /health, /ready, /metrics.
  * Stateless: it validates and recovers signers (admission.ts), hands transactions to the sequencer
  * through Redis and answers only once the sequencer has durably executed them; read methods are
- * forwarded to the sequencer's query server. docs/api.md documents every method and error.
+ * forwarded to the sequencer's query server. Served by the project's one HTTP layer
+ * (sequencer/http/server.ts); docs/api.md documents every method and error.
  */
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Logger } from "../platform/log.js";
 import type { Metrics } from "../platform/metrics.js";
 import { type IngestClient, SequencerUnavailableError } from "./stream.js";
 import type { WireTx } from "./wire.js";
-import { ClientGoneError, isJsonRequest, parseJson, readBody } from "../http/body.js";
-import { closeServer, createLimitedServer, type HttpLimits, listen } from "../http/limits.js";
+import type { HttpLimits } from "../http/limits.js";
+import { type Answer, createHttpServer, type Refusal } from "../http/server.js";
 import { admit, type ChainDomain } from "./admission.js";
+import { describeIssues } from "../errors/issues.js";
 import { RpcError, rejectionError } from "../errors/rpc.js";
+import { isReadMethod } from "../read/methods.js";
 import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
-
-const READ_METHODS = new Set([
-  "ephr_getTransactionReceipt",
-  "ephr_getConsent",
-  "ephr_getRecord",
-  "ephr_getNonce",
-  "ephr_getDelegate",
-  "ephr_getEncryptionKey",
-  "ephr_getAccessLog",
-  "ephr_getVault",
-  "ephr_getBatch",
-  "ephr_chainInfo",
-  "ephr_getPatientHistory",
-]);
 
 export interface ApiDeps {
   domain: ChainDomain;
@@ -47,59 +35,50 @@ export interface ApiDeps {
 
 type Response = { jsonrpc: "2.0"; id: string | number | null; result?: unknown; error?: unknown };
 
-export async function startApiServer(deps: ApiDeps, host: string, port: number): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
-  const busy = rpcError(null, new RpcError("TooManyConnections", `this client address holds more than ${deps.limits.httpMaxConnectionsPerClient} connections: close some, or send calls in one batch request`));
-  const server = createLimitedServer(deps.limits, (req, res) => void handle(deps, req, res), { contentType: "application/json", body: JSON.stringify(busy) });
-  const actual = await listen(server, host, port);
-  return { server, port: actual, close: () => closeServer(server) };
-}
-
-async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const started = process.hrtime.bigint();
-  try {
-    if (req.method === "GET") return await handleGet(deps, req, res);
-    if (req.method !== "POST") return send(res, 405, { error: "use POST for JSON-RPC, GET for /health, /ready, /metrics" });
-    if (!isJsonRequest(req)) {
-      req.resume();
-      const type = JSON.stringify(req.headers["content-type"] ?? "none");
-      return send(res, 415, rpcError(null, new RpcError("UnsupportedMediaType", `a JSON-RPC request is sent as Content-Type application/json, not ${type}`)));
-    }
-    const body = await readBody(req, deps.maxBodyBytes);
-    if (body === null) {
-      return send(res, 413, rpcError(null, new RpcError("BodyTooLarge", `request body exceeds ${deps.maxBodyBytes} bytes`)));
-    }
-    const parsed = parseJson(body, deps.limits.maxJsonDepth);
-    if (!parsed.ok) return send(res, 200, rpcError(null, new RpcError("ParseError", "the body is not valid JSON")));
-    const out = await dispatch(deps, parsed.value, parsed.tooDeep);
-    if (out === undefined) {
-      res.writeHead(204).end();
-      return;
-    }
-    sendText(res, 200, serialise(deps, out));
-  } catch (e) {
-    if (e instanceof ClientGoneError) return; // cut or gone before its body ended: nothing was dispatched
-    // Reached only by a bug before any call was dispatched (dispatch answers each call on its own):
-    // no transaction of this request was handed to the sequencer.
-    deps.log.error({ err: e }, "api request failed");
-    if (!res.headersSent) send(res, 500, rpcError(null, new RpcError("Internal", "internal error")));
-  } finally {
-    deps.metrics.apiLatency.observe({ kind: req.method ?? "?" }, Number(process.hrtime.bigint() - started) / 1e9);
+/** Each refusal of the HTTP layer as the API answers it: a JSON-RPC error, or for a path that is no route, a plain error. */
+function refuse(deps: ApiDeps, r: Refusal): Answer {
+  switch (r.kind) {
+    case "mediaType":
+      return { status: 415, body: rpcError(null, new RpcError("UnsupportedMediaType", `a JSON-RPC request is sent as Content-Type application/json, not ${JSON.stringify(r.contentType)}`)) };
+    case "tooLarge":
+      return { status: 413, body: rpcError(null, new RpcError("BodyTooLarge", `request body exceeds ${r.limit} bytes`)) };
+    case "notJson":
+      return { status: 200, body: rpcError(null, new RpcError("ParseError", "the body is not valid JSON")) };
+    case "noRoute":
+      if (r.method === "GET") return { status: 404, body: { error: `no such path ${r.path}; POST JSON-RPC to /` } };
+      return { status: 405, body: { error: "use POST for JSON-RPC, GET for /health, /ready, /metrics" } };
+    case "error":
+      // Reached only by a bug before any call was dispatched (dispatch answers each call on its own):
+      // no transaction of this request was handed to the sequencer.
+      deps.log.error({ err: r.error }, "api request failed");
+      return { status: 500, body: rpcError(null, new RpcError("Internal", "internal error")) };
   }
 }
 
-async function handleGet(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? "/").split("?")[0];
-  if (path === "/health") return send(res, 200, { status: "ok" });
-  if (path === "/ready") {
+export async function startApiServer(deps: ApiDeps, host: string, port: number): Promise<{ port: number; close: () => Promise<void> }> {
+  const http = await createHttpServer({
+    limits: deps.limits,
+    maxBodyBytes: deps.maxBodyBytes,
+    busy: rpcError(null, new RpcError("TooManyConnections", `this client address holds more than ${deps.limits.httpMaxConnectionsPerClient} connections: close some, or send calls in one batch request`)),
+    refuse: (r) => refuse(deps, r),
+    metrics: deps.metrics.registry,
+    health: true,
+  });
+  http.app.addHook("onResponse", async (req, reply) => {
+    deps.metrics.apiLatency.observe({ kind: req.method }, reply.elapsedTime / 1000);
+  });
+  http.get("/ready", async () => {
     const ok = await deps.ready().catch(() => false);
-    return send(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready: no sequencer holds the lease, or Redis is unreachable" });
-  }
-  if (path === "/metrics") {
-    res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
-    res.end(await deps.metrics.registry.metrics());
-    return;
-  }
-  send(res, 404, { error: `no such path ${path}; POST JSON-RPC to /` });
+    return { status: ok ? 200 : 503, body: { status: ok ? "ready" : "not ready: no sequencer holds the lease, or Redis is unreachable" } };
+  });
+  // JSON-RPC on every path, as before the HTTP layer was shared
+  http.post("/*", async (parsed) => {
+    const out = await dispatch(deps, parsed.value, parsed.tooDeep);
+    if (out === undefined) return { status: 204 };
+    return { status: 200, text: serialise(deps, out) };
+  });
+  const actual = await http.listen(host, port);
+  return { port: actual, close: () => http.close() };
 }
 
 /**
@@ -132,12 +111,12 @@ async function dispatch(deps: ApiDeps, body: unknown, tooDeep: Set<number> | boo
       }
       const r = rpcRequestSchema.safeParse(raw);
       if (!r.success) {
-        responses[i] = rpcError(idOf(raw), new RpcError("InvalidRequest", `invalid JSON-RPC 2.0 request: ${r.error.issues.map((x) => `${x.path.join(".") || "request"}: ${x.message}`).join("; ")}`));
+        responses[i] = rpcError(idOf(raw), new RpcError("InvalidRequest", `invalid JSON-RPC 2.0 request: ${describeIssues(r.error, { whole: "request" })}`));
         return;
       }
       const req = r.data;
       silent[i] = req.id === undefined;
-      deps.metrics.apiRequests.inc({ method: READ_METHODS.has(req.method) || req.method === "ephr_sendTransaction" ? req.method : "unknown", outcome: "received" });
+      deps.metrics.apiRequests.inc({ method: isReadMethod(req.method) || req.method === "ephr_sendTransaction" ? req.method : "unknown", outcome: "received" });
       if (req.method === "ephr_sendTransaction") {
         try {
           sends.push({ i, req, wire: admit(firstParam(req), deps.domain, now) });
@@ -146,7 +125,7 @@ async function dispatch(deps: ApiDeps, body: unknown, tooDeep: Set<number> | boo
           deps.metrics.txs.inc({ outcome: e.kind });
           responses[i] = rpcError(req.id ?? null, e);
         }
-      } else if (READ_METHODS.has(req.method)) {
+      } else if (isReadMethod(req.method)) {
         reads.push({ i, req });
       } else {
         responses[i] = rpcError(req.id ?? null, new RpcError("MethodNotFound", `no method ${req.method}; see docs/api.md`));
@@ -266,13 +245,3 @@ function serialise(deps: ApiDeps, out: Response | Response[]): string {
   };
   return Array.isArray(out) ? `[${out.map(one).join(",")}]` : one(out);
 }
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  sendText(res, status, JSON.stringify(body));
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-

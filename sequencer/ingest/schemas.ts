@@ -5,6 +5,7 @@
  */
 import { type Address, type Hex, isAddress } from "viem";
 import { z } from "zod";
+import { describeIssues } from "../errors/issues.js";
 import { type FieldKind, TX_FIELDS } from "../protocol/schema.js";
 import type { Tx, TxType } from "../protocol/types.js";
 
@@ -54,7 +55,7 @@ export function parseTx(input: unknown): { ok: true; tx: Tx } | { ok: false; unk
     return { ok: false, unknownType: String(type), issues: `tx.type: unknown transaction type ${JSON.stringify(type)}; known: ${TX_TYPES.join(", ")}` };
   }
   const r = txSchemas[type as TxType].safeParse(input);
-  if (!r.success) return { ok: false, issues: r.error.issues.map((i) => `tx.${i.path.join(".")}: ${i.message}`).join("; ") };
+  if (!r.success) return { ok: false, issues: describeIssues(r.error, { prefix: "tx." }) };
   return { ok: true, tx: r.data as Tx };
 }
 

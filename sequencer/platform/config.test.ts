@@ -65,4 +65,10 @@ describe("sequencer configuration", () => {
     expect(c.httpMaxConnectionsPerClient, "0 turns the per-client limit off").to.equal(0);
     expect(c.httpRequestTimeoutMs).to.equal(30_000);
   });
+
+  it("takes CORS origins as a comma-separated list (off when unset) and names a malformed one", () => {
+    expect(loadConfig(BASE).corsOrigins, "off by default").to.deep.equal([]);
+    expect(loadConfig({ ...BASE, EPHR_CORS_ORIGINS: "https://app.example.org, http://localhost:3000" }).corsOrigins).to.deep.equal(["https://app.example.org", "http://localhost:3000"]);
+    refused({ ...BASE, EPHR_CORS_ORIGINS: "https://app.example.org/" }, /EPHR_CORS_ORIGINS \(corsOrigins, got "https:\/\/app.example.org\/"\): "https:\/\/app.example.org\/" is not an origin/);
+  });
 });

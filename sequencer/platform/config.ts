@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { blockNumberSchema, ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
+import { blockNumberSchema, ConfigError, configAddressSchema, privateKeySchema } from "../../deploy/params.js";
+import { describeIssues } from "../errors/issues.js";
 import { headersWithinRequest, httpLimitsShape } from "../http/limits.js";
 
 const address = configAddressSchema;
@@ -100,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       return `got ${JSON.stringify(k === "redisUrl" ? String(v).replace(/:[^:@/]*@/, ":***@") : v)}`; // a Redis URL may carry a password
     };
     const names = Object.fromEntries(Object.entries(CONFIG_ENV).map(([k, v]) => [k, `${v} (${k}, ${shown(k)})`]));
-    throw new ConfigError(`invalid configuration: ${describeIssues(r.error, names)}`);
+    throw new ConfigError(`invalid configuration: ${describeIssues(r.error, { names })}`);
   }
   return r.data;
 }

@@ -25,8 +25,10 @@ import {
 import { z } from "zod";
 import { nodeHash, treeGet, treeProve, type TreeNode } from "../state/smt.js";
 import { witnessToJson } from "../state/witness-codec.js";
+import { describeIssues } from "../errors/issues.js";
 import { RpcError } from "../errors/rpc.js";
 import { addressSchema, hex32Schema } from "../ingest/schemas.js";
+import { isReadMethod, type ReadMethod } from "./methods.js";
 import type { Engine } from "../execute/engine.js";
 import { UndoError, treeAfterBatch } from "../execute/undo.js";
 import type { Store } from "../store/store.js";
@@ -62,7 +64,7 @@ const at = z.object({ at: z.enum(["latest", "posted", "final"]).default("latest"
 
 function params<T extends z.ZodTypeAny>(schema: T, raw: unknown, method: string): z.infer<T> {
   const r = schema.safeParse(raw ?? []);
-  if (!r.success) throw new RpcError("InvalidParams", `invalid ${method} params: ${r.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ")}`);
+  if (!r.success) throw new RpcError("InvalidParams", `invalid ${method} params: ${describeIssues(r.error, { whole: "params" })}`);
   return r.data;
 }
 
@@ -79,51 +81,50 @@ export class Queries {
 
   constructor(private readonly d: QueryDeps) {}
 
+  /** How each read method is answered: its params, checked, to the query that answers them. */
+  private readonly methods: Record<ReadMethod, (raw: unknown, method: string) => unknown> = {
+    ephr_getTransactionReceipt: (raw, method) => this.receipt(params(z.tuple([hex32Schema]), raw, method)[0]),
+    ephr_getConsent: (raw, method) => {
+      const [patient, grantee, opts] = params(z.tuple([addressSchema, addressSchema, at.optional()]), raw, method);
+      return this.prove(consentKey(patient, grantee), opts?.at ?? "latest", (v) => consentOf(v));
+    },
+    ephr_getRecord: (raw, method) => {
+      const [patient, recordId, opts] = params(z.tuple([addressSchema, hex32Schema, at.optional()]), raw, method);
+      return this.prove(recordKey(patient, recordId), opts?.at ?? "latest", (_v, pre) => (pre ? recordOfPreimage(pre) : null));
+    },
+    ephr_getNonce: (raw, method) => {
+      const [account, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+      return this.prove(nonceKey(account), opts?.at ?? "latest", (v) => nonceOf(v));
+    },
+    ephr_getDelegate: (raw, method) => {
+      const [patient, delegate, opts] = params(z.tuple([addressSchema, addressSchema, at.optional()]), raw, method);
+      return this.prove(delegateKey(patient, delegate), opts?.at ?? "latest", (v) => ({ expiry: delegateExpiryOf(v) }));
+    },
+    ephr_getEncryptionKey: (raw, method) => {
+      const [account, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+      return this.prove(encryptionKeyKey(account), opts?.at ?? "latest", (v) => toHex(v));
+    },
+    ephr_getAccessLog: (raw, method) => {
+      const [patient, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+      return this.prove(accessLogKey(patient), opts?.at ?? "latest", (v) => ({ head: toHex(v) }));
+    },
+    ephr_getVault: (raw, method) => {
+      const [vault, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+      return this.prove(vaultKey(vault), opts?.at ?? "latest", (v) => ({ expiry: vaultExpiryOf(v) }));
+    },
+    ephr_getBatch: (raw, method) => this.batch(params(z.tuple([z.number().int().min(0)]), raw, method)[0]),
+    ephr_chainInfo: () => this.chainInfo(),
+    ephr_getPatientHistory: (raw, method) => {
+      const txType = z.enum(Object.keys(TX_TYPE) as [TxType, ...TxType[]]);
+      const options = z.strictObject({ types: z.array(txType).optional(), limit: z.number().int().min(1).max(10_000).optional(), fromSeq: z.number().int().min(0).optional() });
+      const [patient, opts] = params(z.tuple([addressSchema, options.optional()]), raw, method);
+      return this.history(patient, opts?.types, opts?.limit ?? 1000, opts?.fromSeq ?? 0);
+    },
+  };
+
   handle(method: string, raw: unknown): unknown {
-    switch (method) {
-      case "ephr_getTransactionReceipt":
-        return this.receipt(params(z.tuple([hex32Schema]), raw, method)[0]);
-      case "ephr_getConsent": {
-        const [patient, grantee, opts] = params(z.tuple([addressSchema, addressSchema, at.optional()]), raw, method);
-        return this.prove(consentKey(patient, grantee), opts?.at ?? "latest", (v) => consentOf(v));
-      }
-      case "ephr_getRecord": {
-        const [patient, recordId, opts] = params(z.tuple([addressSchema, hex32Schema, at.optional()]), raw, method);
-        return this.prove(recordKey(patient, recordId), opts?.at ?? "latest", (_v, pre) => (pre ? recordOfPreimage(pre) : null));
-      }
-      case "ephr_getNonce": {
-        const [account, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
-        return this.prove(nonceKey(account), opts?.at ?? "latest", (v) => nonceOf(v));
-      }
-      case "ephr_getDelegate": {
-        const [patient, delegate, opts] = params(z.tuple([addressSchema, addressSchema, at.optional()]), raw, method);
-        return this.prove(delegateKey(patient, delegate), opts?.at ?? "latest", (v) => ({ expiry: delegateExpiryOf(v) }));
-      }
-      case "ephr_getEncryptionKey": {
-        const [account, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
-        return this.prove(encryptionKeyKey(account), opts?.at ?? "latest", (v) => toHex(v));
-      }
-      case "ephr_getAccessLog": {
-        const [patient, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
-        return this.prove(accessLogKey(patient), opts?.at ?? "latest", (v) => ({ head: toHex(v) }));
-      }
-      case "ephr_getVault": {
-        const [vault, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
-        return this.prove(vaultKey(vault), opts?.at ?? "latest", (v) => ({ expiry: vaultExpiryOf(v) }));
-      }
-      case "ephr_getBatch":
-        return this.batch(params(z.tuple([z.number().int().min(0)]), raw, method)[0]);
-      case "ephr_chainInfo":
-        return this.chainInfo();
-      case "ephr_getPatientHistory": {
-        const txType = z.enum(Object.keys(TX_TYPE) as [TxType, ...TxType[]]);
-        const options = z.strictObject({ types: z.array(txType).optional(), limit: z.number().int().min(1).max(10_000).optional(), fromSeq: z.number().int().min(0).optional() });
-        const [patient, opts] = params(z.tuple([addressSchema, options.optional()]), raw, method);
-        return this.history(patient, opts?.types, opts?.limit ?? 1000, opts?.fromSeq ?? 0);
-      }
-      default:
-        throw new RpcError("MethodNotFound", `no method ${method}`);
-    }
+    if (!isReadMethod(method)) throw new RpcError("MethodNotFound", `no method ${method}`);
+    return this.methods[method](raw, method);
   }
 
   receipt(hash: Hex) {

@@ -1,24 +1,43 @@
 /**
  * The sequencer's internal query server (state reads with proofs, receipts), answering the API
  * front-ends: a JSON-RPC batch, validated like the public API's (content type, size, nesting, count
- * and shape) and served under the same HTTP limits (sequencer/http/limits.ts).
+ * and shape) and served by the project's one HTTP layer (sequencer/http/server.ts) under the same
+ * limits. Its errors are plain `{error}` objects: its only clients are the front-ends, which turn a
+ * refusal into an Internal error for the calls they forwarded.
  */
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { z } from "zod";
+import { describeIssues } from "../errors/issues.js";
 import { RpcError } from "../errors/rpc.js";
 import { rpcRequestSchema } from "../ingest/schemas.js";
-import { ClientGoneError, isJsonRequest, parseJson, readBody } from "../http/body.js";
-import { createLimitedServer, type HttpLimits, httpLimitsOf, listen } from "../http/limits.js";
+import { type Answer, createHttpServer, type Refusal } from "../http/server.js";
+import { type HttpLimits, httpLimitsOf } from "../http/limits.js";
 import type { Metrics } from "../platform/metrics.js";
 import type { Queries } from "./queries.js";
 
 /**
  * The query server's limits: the configured ones, without a per-client connection limit (its clients
  * are the few API front-ends, each with a pool of connections; a limit per address would refuse reads
- * under load).
+ * under load) and without CORS (no browser calls it).
  */
 export function queryServerLimits(c: HttpLimits): HttpLimits {
-  return { ...httpLimitsOf(c), httpMaxConnectionsPerClient: 0 };
+  return { ...httpLimitsOf(c), httpMaxConnectionsPerClient: 0, corsOrigins: [] };
+}
+
+const plain = (status: number, error: string): Answer => ({ status, body: { error } });
+
+function refuse(r: Refusal, maxBodyBytes: number): Answer {
+  switch (r.kind) {
+    case "mediaType":
+      return plain(415, "the body must be sent as Content-Type application/json");
+    case "tooLarge":
+      return plain(413, `the body exceeds ${maxBodyBytes} bytes`);
+    case "notJson":
+      return plain(400, "the body is not JSON");
+    case "noRoute":
+      return plain(405, "POST a JSON-RPC batch, or GET /metrics");
+    case "error":
+      return plain(500, (r.error as Error).message);
+  }
 }
 
 export async function startQueryServer(
@@ -27,33 +46,20 @@ export async function startQueryServer(
   queries: () => Queries | null,
   metrics: Metrics,
   limits: { maxBodyBytes: number; maxCalls: number; http: HttpLimits },
-): Promise<Server> {
+): Promise<{ port: number; close: () => Promise<void> }> {
   const callsSchema = z.array(rpcRequestSchema).min(1).max(limits.maxCalls);
-  const answer = (res: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(text);
-  };
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === "GET" && req.url === "/metrics") {
-      const m = await metrics.registry.metrics();
-      res.writeHead(200, { "content-type": metrics.registry.contentType });
-      res.end(m);
-      return;
-    }
-    if (req.method !== "POST") return answer(res, 405, { error: "POST a JSON-RPC batch, or GET /metrics" });
-    if (!isJsonRequest(req)) {
-      req.resume();
-      return answer(res, 415, { error: "the body must be sent as Content-Type application/json" });
-    }
-    const body = await readBody(req, limits.maxBodyBytes);
-    if (body === null) return answer(res, 413, { error: `the body exceeds ${limits.maxBodyBytes} bytes` });
-    const parsed = parseJson(body, limits.http.maxJsonDepth);
-    if (!parsed.ok) return answer(res, 400, { error: "the body is not JSON" });
+  const http = await createHttpServer({
+    limits: limits.http,
+    maxBodyBytes: limits.maxBodyBytes,
+    busy: { error: "too many connections from this address" },
+    refuse: (r) => refuse(r, limits.maxBodyBytes),
+    metrics: metrics.registry,
+  });
+  http.post("/*", async (parsed) => {
     // The front-ends forward only calls they measured; anything deeper here did not come from one.
-    if (parsed.tooDeep === true || (parsed.tooDeep instanceof Set && parsed.tooDeep.size > 0)) return answer(res, 400, { error: `a call nests deeper than ${limits.http.maxJsonDepth} levels` });
+    if (parsed.tooDeep === true || (parsed.tooDeep instanceof Set && parsed.tooDeep.size > 0)) return plain(400, `a call nests deeper than ${limits.http.maxJsonDepth} levels`);
     const calls = callsSchema.safeParse(parsed.value);
-    if (!calls.success) return answer(res, 400, { error: `expected a batch of 1..${limits.maxCalls} JSON-RPC 2.0 requests: ${calls.error.issues[0]?.message ?? "invalid"}` });
+    if (!calls.success) return plain(400, `expected a batch of 1..${limits.maxCalls} JSON-RPC 2.0 requests: ${describeIssues(calls.error, { whole: "batch" })}`);
     const q = queries();
     const out = await Promise.all(
       calls.data.map(async (c) => {
@@ -66,19 +72,8 @@ export async function startQueryServer(
         }
       }),
     );
-    answer(res, 200, out);
-  };
-  const server = createLimitedServer(
-    limits.http,
-    (req, res) => {
-      handle(req, res).catch((e: Error) => {
-        if (e instanceof ClientGoneError) return;
-        if (!res.headersSent) answer(res, 500, { error: e.message });
-        else res.destroy();
-      });
-    },
-    { contentType: "application/json", body: JSON.stringify({ error: "too many connections from this address" }) },
-  );
-  await listen(server, host, port);
-  return server;
+    return { status: 200, body: out };
+  });
+  const actual = await http.listen(host, port);
+  return { port: actual, close: () => http.close() };
 }

@@ -4,7 +4,6 @@
  * API (proofs, receipts) to the front-ends. Crash-only: every acknowledged transaction is on disk before
  * its verdict leaves, and a restart resumes from the store.
  */
-import type { AddressInfo } from "node:net";
 import type { Address } from "viem";
 import { fromHex } from "../protocol/bytes.js";
 import type { Config } from "../platform/config.js";
@@ -78,7 +77,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   let queries: Queries | null = null;
   const status: ChainStatus = { chainId: l1.chainId, rollup: cfg.rollupAddress, inbox: cfg.inboxAddress, domainSeparator: separator, registrar, challengePeriod, postedBatch: null, finalBatch: null, l1Block: null, l1Reachable: true };
   const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, { maxBodyBytes: cfg.maxBodyBytes, maxCalls: cfg.maxRequestTxs, http: queryServerLimits(cfg) });
-  const queryUrl = `http://${cfg.queryHost}:${(query.address() as AddressInfo).port}/`;
+  const queryUrl = `http://${cfg.queryHost}:${query.port}/`;
 
   await lease.acquire({ owner: `${process.pid}@${cfg.dataDir}`, queryUrl }, (h) => log.warn({ holder: h }, "another sequencer holds the lease: waiting (a second sequencer never forks the chain)"));
   log.info({ queryUrl }, "sequencer lease acquired");
@@ -339,10 +338,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     clearInterval(preflightTimer);
     await loop.catch(() => undefined);
     await submitter.stop().catch(() => undefined);
-    await new Promise<void>((r) => {
-      query.closeAllConnections();
-      query.close(() => r());
-    });
+    await query.close();
     await store.close().catch(() => undefined);
     await lease.release();
     redis.disconnect();

@@ -5,7 +5,8 @@
  */
 import { createServer } from "node:http";
 import { z } from "zod";
-import { blockNumberSchema, ConfigError, configAddressSchema, describeIssues, privateKeySchema } from "../../deploy/params.js";
+import { blockNumberSchema, ConfigError, configAddressSchema, privateKeySchema } from "../../deploy/params.js";
+import { describeIssues } from "../errors/issues.js";
 import { l1Clients } from "../l1/chain.js";
 import { checkContracts } from "../l1/check-contracts.js";
 import { connectL1, L1UnreachableError } from "../l1/connect.js";

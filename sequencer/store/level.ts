@@ -1,7 +1,8 @@
 /**
- * What the sequencer's store and the watcher's store share: a LevelDB (classic-level) with string keys
- * and byte values, JSON records, zero-padded indices (so keys sort numerically), and the encoding of
- * a state leaf: its 32-byte value followed by its preimage, if any.
+ * What the sequencer's store, the watcher's store and the vault's metadata (vault/storage.ts) share: a
+ * LevelDB (classic-level) with string keys and byte values, JSON records, zero-padded indices (so keys
+ * sort numerically); and for the two stores of state, the encoding of a state leaf: its 32-byte value
+ * followed by its preimage, if any.
  */
 import { ClassicLevel } from "classic-level";
 import { fromHex } from "../protocol/bytes.js";
