@@ -9,13 +9,31 @@ import { ETH_AMOUNT_SPELLINGS, parseEthAmount } from "../sequencer/platform/amou
 import { describeIssues } from "../sequencer/errors/issues.js";
 
 /** An address from configuration (any case; returned checksummed). */
-export const configAddressSchema = z.string().refine(isAddress, "not an address").transform((a) => getAddress(a) as Address);
+export const configAddressSchema = z
+  .string()
+  .refine(isAddress, "not an address: 0x and 40 hex digits, and in mixed case a valid EIP-55 checksum (or write it all in lower case)")
+  .transform((a) => getAddress(a) as Address);
+
+/**
+ * A whole number from configuration: digits only (a number in a JSON file, or its digits in a variable).
+ * "7d", "1e6", "10.5" or "" are refused with `what` in the message, not read as something else.
+ */
+export function wholeNumber(what: string, check: (v: bigint) => boolean = () => true) {
+  return z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
+    const text = String(v);
+    if (!/^[0-9]+$/.test(text) || !check(BigInt(text))) {
+      ctx.addIssue({ code: "custom", message: `must be ${what}` });
+      return z.NEVER;
+    }
+    return BigInt(text);
+  });
+}
 /** An L1 block number from configuration. */
-export const blockNumberSchema = z.coerce.bigint().refine((v) => v >= 0n, "must be a block number (0 or more)");
+export const blockNumberSchema = wholeNumber("a block number (0 or more)");
 /** A private key from configuration. */
 export const privateKeySchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key").transform((k) => k as Hex);
 const address = configAddressSchema;
-const seconds = z.coerce.bigint().refine((v) => v > 0n && v < 2n ** 48n, "must be a positive number of seconds");
+const seconds = wholeNumber("a whole, positive number of seconds (604800 is 7 days; no unit)", (v) => v > 0n && v < 2n ** 48n);
 /** An ETH amount (sequencer/platform/amount.ts: "10", "2.5" or "1000wei"); a bigint (wei) from code. */
 const eth = z.unknown().transform((v, ctx) => {
   if (typeof v === "bigint") return v;
@@ -29,7 +47,7 @@ export const deployParamsSchema = z.object({
   /** Seconds after submission during which a batch can be proven fraudulent. */
   challengePeriod: seconds.default(7n * 86_400n),
   /** Seconds between a bond withdrawal request and the withdrawal (at least). */
-  withdrawalDelay: z.coerce.bigint().refine((v) => v >= 0n, "must be >= 0").default(86_400n),
+  withdrawalDelay: wholeNumber("a whole number of seconds, 0 or more (86400 is a day; no unit)", (v) => v < 2n ** 64n).default(86_400n),
   /** How far a batch timestamp may lag the L1 block's, in seconds. */
   maxTimestampLag: seconds.default(3_600n),
   /** Seconds a batch has to include a forced inbox transaction. */
@@ -37,7 +55,7 @@ export const deployParamsSchema = z.object({
   /** Bond each proposer must hold, in ETH (e.g. "10") or wei ("1000wei"). */
   bondAmount: eth.default(parseEther("10")),
   /** Share of a slashed bond paid to the challenger, in basis points (0..10000). */
-  challengerRewardBps: z.coerce.number().int().min(0).max(10_000).default(5_000),
+  challengerRewardBps: wholeNumber("basis points from 0 to 10000 (5000 is half)", (v) => v <= 10_000n).transform(Number).default(5_000),
   /** Administrator of the proposer list and the treasury (defaults to the deployer). */
   admin: address.optional(),
   /**
@@ -75,7 +93,7 @@ export class ConfigError extends Error {
 
 export function parseDeployParams(input: unknown, names?: Record<string, string>): DeployParams {
   const r = deployParamsSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(`invalid deployment parameters: ${describeIssues(r.error, { names })}`);
+  if (!r.success) throw new ConfigError(`invalid deployment parameters: ${describeIssues(r.error, { names, input })}`);
   return r.data;
 }
 

@@ -43,7 +43,7 @@ export type RunResult = { kind: "dryRun" } | { kind: "deployed"; file: string; d
 /** `npm run deploy`; throws ConfigError for a setting or a state of the deployments folder to fix. */
 export async function runDeploy({ env: processEnv, transport: given, log = console.log }: RunOptions): Promise<RunResult> {
   const envR = envSchema.safeParse(processEnv);
-  if (!envR.success) throw new ConfigError(`deploy: ${describeIssues(envR.error)}`);
+  if (!envR.success) throw new ConfigError(`deploy: ${describeIssues(envR.error, { input: processEnv })}`);
   const env = envR.data;
   const params = deployParamsFrom(processEnv, env.EPHR_DEPLOY_PARAMS);
   const account = privateKeyToAccount(env.EPHR_DEPLOYER_KEY);

@@ -12,8 +12,44 @@ export interface IssueWording {
   prefix?: string;
   /** what an issue of the whole value is called (its path is empty): "params", "request" */
   whole?: string;
+  /**
+   * The value that was parsed: each issue then says what it got (`(got "7d")`), except under a key
+   * that holds a secret (a name with key, password, secret or token in it), whose value is never shown.
+   * For configuration, where the one who reads the message is the one who wrote the value.
+   */
+  input?: unknown;
+}
+
+const SECRET = /key|password|secret|token|credential/i;
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): { found: boolean; value?: unknown } {
+  let v = input;
+  for (const k of path) {
+    if (v === null || typeof v !== "object" || !(k in (v as object))) return { found: false };
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return { found: true, value: v };
+}
+
+function shown(v: unknown): string {
+  const text = typeof v === "string" ? JSON.stringify(v) : typeof v === "bigint" ? String(v) : (JSON.stringify(v) ?? String(v));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 export function describeIssues(err: z.ZodError, w: IssueWording = {}): string {
-  return err.issues.map((i) => `${w.names?.[String(i.path[0])] ?? (`${w.prefix ?? ""}${i.path.join(".")}` || (w.whole ?? ""))}: ${i.message}`).join("; ");
+  return err.issues
+    .map((i) => {
+      const [top, ...rest] = i.path;
+      const named = top !== undefined ? w.names?.[String(top)] : undefined;
+      // a named setting keeps the rest of its path: EPHR_PROPOSERS (proposers)[1], not the name alone
+      const where = named !== undefined ? `${named}${rest.length > 0 ? `[${rest.join(".")}]` : ""}` : `${w.prefix ?? ""}${i.path.join(".")}` || (w.whole ?? "");
+      let got = "";
+      if (w.input !== undefined && i.path.length > 0) {
+        const at = valueAt(w.input, i.path);
+        const secret = i.path.some((k) => SECRET.test(String(k))) || (named !== undefined && SECRET.test(named));
+        if (at.found) got = secret ? " (value not shown: a secret)" : ` (got ${shown(at.value)})`;
+      }
+      return `${where}: ${i.message}${got}`;
+    })
+    .join("; ");
 }

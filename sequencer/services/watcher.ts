@@ -35,7 +35,7 @@ const schema = z.object({
 
 async function main(): Promise<void> {
   const r = schema.safeParse(process.env);
-  if (!r.success) throw new ConfigError(`invalid watcher configuration: ${describeIssues(r.error)}`);
+  if (!r.success) throw new ConfigError(`invalid watcher configuration: ${describeIssues(r.error, { input: process.env })}`);
   const env = r.data;
   const log = createLogger("watcher", env.EPHR_LOG_LEVEL);
   const l1 = await connectL1(env.EPHR_L1_RPC_URL, env.EPHR_CHALLENGER_KEY, log);
