@@ -91,7 +91,7 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     expect(recent.map((b) => b.index)).to.deep.equal([0, 1]);
 
     // A store written by an earlier version: the records inside the checkpoint, none under their own keys.
-    await store.commit({ leaves: [], dropRecent: [0, 1], checkpoint: { ...store.checkpoint()!, recent } as never });
+    await store.commit({ dropRecent: [0, 1], checkpoint: { ...store.checkpoint()!, recent } as never });
     await stores.pop()!.close();
     const again = await openWatcher();
     const migrated = stores[stores.length - 1]!;
