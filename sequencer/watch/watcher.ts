@@ -111,8 +111,9 @@ export class Watcher {
     return w;
   }
 
+  /** The verified state's root (the checkpoint's: the state database's latest, checked at start). */
   get root(): Hex {
-    return toHex(this.db.rootHash());
+    return this.cp.root;
   }
   get nextBatch(): number {
     return this.cp.next;
