@@ -30,7 +30,8 @@ if (dir === undefined) {
 }
 {
   const store = await Store.open(dir);
-  const db = await StateDb.open(join(dir, "state"), { cacheBytes: 4 << 20, sync: true });
+  // as the sequencer opens it: not fsynced (the store's writes are)
+  const db = await StateDb.open(join(dir, "state"), { cacheBytes: 4 << 20, sync: false });
   let now = 1_800_000_000_000 + store.head().nextSeq * 1000;
   const engine = await Engine.load(store, db, WRITER_RULES, WRITER_LIMITS, () => now);
   const a = new Actors(WRITER_SEP);
