@@ -1,7 +1,7 @@
 /**
  * Crash safety of the engine over the store and the state database: a writer process
  * (sequencer/testing/engine-writer.ts) executes, seals and resyncs until it is killed with SIGKILL,
- * several times over, at random moments inside commits (the state's version written, the store's writer
+ * sixteen times over, at random moments inside commits (the state's version written, the store's writer
  * not yet, or a resync's truncation done and its writer not yet). Each time the engine must reload at
  * the store's head with the state's root equal to the one the store records, which is also the root of
  * the store's chunks re-executed independently on the in-memory tree (sequencer/state/smt.ts), and every
@@ -55,7 +55,7 @@ function runAndKill(dir: string, minCommits: number): Promise<Round> {
         if (what === "durable") round.lastDurable = Number(v);
         if (!killing && what === "writing" && commits >= minCommits) {
           killing = true;
-          setTimeout(() => child.kill("SIGKILL"), Math.floor(Math.random() * 6));
+          setTimeout(() => child.kill("SIGKILL"), Math.floor(Math.random() * 2));
         }
       }
     });
@@ -92,7 +92,7 @@ describe("engine under kill -9", function () {
     let repaired = 0;
     let resynced = 0;
     try {
-      for (let i = 0; i < 8; i++) {
+      for (let i = 0; i < 16; i++) {
         const round = await runAndKill(dir, 4 + Math.floor(Math.random() * 12));
         const store = await Store.open(dir);
         const db = await StateDb.open(join(dir, "state"), { cacheBytes: 1 << 20 });
