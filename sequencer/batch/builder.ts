@@ -12,29 +12,29 @@ import { decodeChunkBody } from "../protocol/codec.js";
 import { type BatchData, type Chunk } from "../protocol/batch.js";
 import { keccak256 } from "../protocol/hash.js";
 import type { SignedTx } from "../protocol/types.js";
-import type { TreeState } from "../state/access.js";
+import type { FullState } from "../state/access.js";
 import type { TreeNode } from "../state/smt.js";
 import { applyTx, type ExecutionContext, type TxOutcome } from "../state/transition.js";
 import { ChunkPacker } from "./chunk-packer.js";
 import { type BatchFill, type BatchLimits, chunkLeafBytes, EMPTY_FILL_BYTES, forcedLeafBytes, PROTOCOL_LIMITS, type SealReason, sealBefore, sealBeforeForced } from "./policy.js";
 
-/** One leaf of a built batch. */
-export interface LeafRecord {
+/** One leaf of a built batch (`R`: the state's root type, the in-memory tree's by default). */
+export interface LeafRecord<R = TreeNode | null> {
   forced: boolean;
   body: Uint8Array;
   txs: SignedTx[];
   preRoot: Word;
   postRoot: Word;
   /** the state tree before this leaf: a fraud proof's witnesses are built from it */
-  preState: TreeNode | null;
+  preState: R;
   /** for a forced leaf, its inbox index */
   inboxIndex?: number;
 }
 
-export interface BuiltBatch {
+export interface BuiltBatch<R = TreeNode | null> {
   timestamp: number;
   prevRoot: Word;
-  leaves: LeafRecord[];
+  leaves: LeafRecord<R>[];
   data: BatchData;
   /** inbox index of the first forced leaf (when there are forced leaves) */
   inboxStart: number | null;
@@ -48,18 +48,18 @@ export class BatchFullError extends Error {
   }
 }
 
-export class BatchBuilder {
+export class BatchBuilder<R = TreeNode | null> {
   private readonly prevRoot: Word;
-  private readonly leaves: LeafRecord[] = [];
+  private readonly leaves: LeafRecord<R>[] = [];
   private packer = new ChunkPacker();
-  private chunkPreState: TreeNode | null;
+  private chunkPreState: R;
   private chunkPreRoot: Word;
   private inboxStart: number | null = null;
   private txCount = 0;
   private dataBytes = EMPTY_FILL_BYTES;
 
   constructor(
-    private readonly state: TreeState,
+    private readonly state: FullState<R>,
     readonly ctx: ExecutionContext,
     private readonly limits: BatchLimits = PROTOCOL_LIMITS,
   ) {
@@ -113,7 +113,7 @@ export class BatchBuilder {
   }
 
   /** Close the batch. */
-  seal(): BuiltBatch {
+  seal(): BuiltBatch<R> {
     if (this.packer.size > 0) this.closeChunk(this.state.rootHash);
     if (this.leaves.length === 0) throw new Error("an empty batch cannot be sealed");
     const forced = this.leaves.filter((l) => l.forced);

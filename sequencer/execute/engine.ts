@@ -5,9 +5,14 @@
  * once), groups chunks into batches and seals a batch at whichever limit comes first (transactions,
  * bytes, leaves, age). Forced inbox transactions open a batch of their own, before any regular chunk.
  *
- * The engine is synchronous and writes nothing itself: every change is returned as a StoreWriter that
- * the caller commits (synced) before it acknowledges anything. It reads the store (synchronous LevelDB
- * gets: the transaction index on a BadNonce rejection and for forced entries, undo records in a resync).
+ * The engine is synchronous and writes nothing to the store itself: every change is returned as a
+ * StoreWriter that the caller commits (synced) before it acknowledges anything. The state is the state
+ * database's (sequencer/statedb): each closed chunk is committed as the version of its id, and the
+ * writer that records the chunk lands only after that version is durable, so the state is never behind
+ * the store (align.ts makes them meet at start). Earlier states are earlier versions: a resync truncates
+ * to the last chunk L1 still holds, reads prove against the version of a batch's last chunk. It reads
+ * the store (synchronous LevelDB gets: the transaction index on a BadNonce rejection and for forced
+ * entries).
  */
 import type { Address, Hex } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
@@ -15,13 +20,12 @@ import { decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
 import { signingDigest, txHash } from "../protocol/eip712.js";
 import type { BatchData, BatchHeader } from "../protocol/batch.js";
 import { type BatchFill, type BatchLimits, batchTimestamp, chunkLeafBytes, EMPTY_FILL_BYTES, forcedLeafBytes, type SealReason, sealBefore, sealBeforeForced, sealForAge } from "../batch/policy.js";
-import { undoTo } from "./undo.js";
 import { patientOf, type SignedTx, type Tx } from "../protocol/types.js";
 import { ChunkPacker } from "../batch/chunk-packer.js";
-import { TreeState } from "../state/access.js";
-import { treeGet, type TreeNode } from "../state/smt.js";
 import { applyTx, type ChainRules } from "../state/transition.js";
-import { RecordingState } from "./recording.js";
+import { StoredTreeState } from "../statedb/state.js";
+import type { StateDb } from "../statedb/store.js";
+import { alignState, type Alignment, versionAfterBatch } from "./align.js";
 import type { ReplayPolicy } from "./recovery.js";
 import { recoverSigner } from "../protocol/sign.js";
 import { explain, type Verdict } from "./verdicts.js";
@@ -63,16 +67,14 @@ const NO_DISTRUST: ReplayPolicy = { proven: new Map(), verifySignatures: false }
 
 interface OpenChunk {
   id: number;
-  preRoot: Word;
-  preState: TreeNode | null;
+  preRoot: Hex;
   packer: ChunkPacker;
   seqs: number[];
   pending: Verdict[];
 }
 
 export class Engine {
-  readonly tree: TreeState;
-  private readonly rec: RecordingState;
+  private state: StoredTreeState;
   private head: Head;
   private open: BatchRecord | null = null;
   private chunk: OpenChunk | null = null;
@@ -83,8 +85,6 @@ export class Engine {
   private seenOld = new Set<Hex>();
   /** sealed batches not yet handed to the submitter */
   private readonly sealedQueue: BatchRecord[] = [];
-  /** post-state of recent batches, for proofs against their roots (bounded) */
-  private readonly batchTrees = new Map<number, TreeNode | null>();
 
   readonly domainSeparator: Word;
   /** the Rollup's registrar, lower-case: the one signer of RegisterVault */
@@ -92,32 +92,35 @@ export class Engine {
 
   private constructor(
     private readonly store: Store,
+    readonly stateDb: StateDb,
+    state: StoredTreeState,
     rules: ChainRules,
     private readonly limits: EngineLimits,
-    root: TreeNode | null,
     head: Head,
     open: BatchRecord | null,
     private readonly clock: () => number,
-    private readonly historyBatches = 8,
   ) {
     this.domainSeparator = rules.domainSeparator;
     this.registrar = rules.registrar.toLowerCase() as Address;
-    this.tree = new TreeState(root);
-    this.rec = new RecordingState(this.tree);
+    this.state = state;
     this.head = head;
     this.open = open;
   }
 
-  /** Rebuild the engine from the store: the state leaves, the head, the open batch. */
-  static async load(store: Store, rules: ChainRules, limits: EngineLimits, clock: () => number = Date.now): Promise<Engine> {
+  /**
+   * Resume from the store and the state database: the head, the open batch, and the state at the
+   * head's version (align.ts: constant time after a clean stop; it never reads every leaf).
+   */
+  static async load(store: Store, stateDb: StateDb, rules: ChainRules, limits: EngineLimits, clock: () => number = Date.now): Promise<Engine & { alignment: Alignment }> {
+    const alignment = await alignState(store, stateDb, rules);
     const head = store.head();
-    const root = await store.loadTree();
-    const engine = new Engine(store, rules, limits, root, head, head.openBatch === null ? null : store.batch(head.openBatch) ?? null, clock);
-    const actual = engine.tree.rootHash;
-    if (toHex(actual) !== head.stateRoot) {
-      throw new Error(`store is inconsistent: its leaves hash to ${toHex(actual)} but the head records ${head.stateRoot}`);
-    }
-    return engine;
+    const engine = new Engine(store, stateDb, alignment.state, rules, limits, head, head.openBatch === null ? null : store.batch(head.openBatch) ?? null, clock);
+    return Object.assign(engine, { alignment });
+  }
+
+  /** The head state (executed, including the open chunk's writes). */
+  get tree(): StoredTreeState {
+    return this.state;
   }
 
   private get rules(): ChainRules {
@@ -125,7 +128,7 @@ export class Engine {
   }
 
   get stateRoot(): Hex {
-    return toHex(this.tree.rootHash);
+    return toHex(this.state.rootHash);
   }
   get headRecord(): Readonly<Head> {
     return this.head;
@@ -159,17 +162,17 @@ export class Engine {
     this.sealIfFull(w, { txs: 1, leaves: this.chunk === null ? 1 : 0 });
     this.ensureOpenBatch(w);
     const batch = this.open!;
-    const before = this.tree.root;
+    const before = this.state.root;
     const signer = s.signer.toLowerCase() as Address;
-    const outcome = applyTx(this.rec, stx, { ...this.rules, timestamp: batch.timestamp, signerOf: () => signer });
+    const outcome = applyTx(this.state, stx, { ...this.rules, timestamp: batch.timestamp, signerOf: () => signer });
     if (!outcome.ok) {
-      this.tree.root = before;
+      this.state.root = before;
       // Every transaction carries its signer's nonce, so one accepted before fails the nonce check:
       // only then is it worth asking whether it is that same transaction.
       if (!replay && outcome.reason === "BadNonce" && (this.seen.has(hash) || this.seenOld.has(hash) || this.included(hash))) {
         return { ok: false, hash, reason: "Duplicate", message: "this transaction was already accepted", data: { hash } };
       }
-      const why = explain(this.tree, s.tx, signer, outcome.reason, batch.timestamp, this.registrar);
+      const why = explain(this.state, s.tx, signer, outcome.reason, batch.timestamp, this.registrar);
       return { ok: false, hash, reason: outcome.reason, ...why };
     }
     const c = this.openChunk();
@@ -210,10 +213,10 @@ export class Engine {
     const batch = this.open!;
     const [stx] = decodeChunkBody(e.body);
     const digest = signingDigest(this.domainSeparator, stx!.tx);
-    const preRoot = this.tree.rootHash;
-    const before = this.tree.root;
-    const outcome = applyTx(this.rec, stx!, { ...this.rules, timestamp: batch.timestamp });
-    if (!outcome.ok) this.tree.root = before;
+    const preRoot = this.state.rootHash;
+    const before = this.state.root;
+    const outcome = applyTx(this.state, stx!, { ...this.rules, timestamp: batch.timestamp });
+    if (!outcome.ok) this.state.root = before;
     // An unrecoverable signature has no signer: such a forced entry is identified by its digest alone.
     const hash = outcome.signer === null ? toHex(digest) : toHex(txHash(digest, outcome.signer));
     const seq = this.head.nextSeq++;
@@ -230,8 +233,7 @@ export class Engine {
     }
     const record: ChunkRecord = { id, batch: batch.index, leaf: batch.chunks.length, forced: true, inboxIndex: e.index, preRoot: toHex(preRoot), postRoot: this.stateRoot, body: toHex(e.body), seqs: [seq] };
     w.chunk(record);
-    w.undo(id, this.rec.takeUndo());
-    this.writeLeaves(w);
+    this.commitState(w, id);
     if (batch.forcedCount === 0) batch.inboxStart = e.index;
     batch.forcedCount++;
     batch.chunks.push(id);
@@ -263,9 +265,18 @@ export class Engine {
     return this.sealedQueue.splice(0);
   }
 
-  /** The state tree after batch `index`, if still held in memory. */
-  recentBatchTree(index: number): TreeNode | null | undefined {
-    return this.batchTrees.get(index);
+  /** The state version after batch `index` (its last chunk's; -1: the empty state). */
+  versionAfterBatch(index: number): number {
+    return versionAfterBatch(this.store, index);
+  }
+
+  /**
+   * A state over the post-state of batch `index` (-1: the empty state), to re-execute on; it is never
+   * committed. Throws VersionUnavailableError when pruning made it unreadable (a final batch's state
+   * and later ones stay).
+   */
+  stateAfterBatch(index: number): StoredTreeState {
+    return new StoredTreeState(this.stateDb, index < 0 ? -1 : this.versionAfterBatch(index));
   }
 
   // ---------------------------------------------------------------- resync with L1
@@ -288,22 +299,19 @@ export class Engine {
       .map((seq) => this.store.log(seq)!)
       .filter((e) => e !== undefined && e.inboxIndex === undefined && this.store.tx(e.hash)?.dropped === undefined);
 
-    // The state after batch agree-1, from the undo records of every later chunk.
+    // The state after batch agree-1 is the version of its last chunk: later versions go. Should the
+    // process die before the writer lands, the store still holds the chunks after it, and align.ts
+    // re-executes them at start.
     const keep = agree > 0 ? this.store.batch(agree - 1) : undefined;
-    const lastChunk = keep && keep.chunks.length > 0 ? Math.max(...keep.chunks) : -1;
-    const closedUpTo = this.chunk !== null ? this.chunk.id - 1 : this.head.nextChunk - 1;
-    if (this.chunk !== null) {
-      this.tree.root = this.chunk.preState;
-      this.chunk = null;
-    }
-    this.tree.root = undoTo(this.store, this.tree.root, closedUpTo, lastChunk, (key) => this.rec.dirty.set(key as Hex, fromHex(key, 32)));
-    this.rec.undo = new Map();
+    const version = agree > 0 ? this.versionAfterBatch(agree - 1) : -1;
+    this.chunk = null; // its writes were never committed: the state database's latest tree lacks them
+    await this.stateDb.truncateAfter(version);
+    this.state = new StoredTreeState(this.stateDb);
     const now = this.clock();
     const archived = new Map<number, string>();
     for (const b of ours) archived.set(b.index, w.archiveBatch(b, now));
     this.open = null;
     this.sealedQueue.splice(0);
-    this.batchTrees.clear();
     this.head = { ...this.head, nextBatch: agree, openBatch: null, inboxNext: keep ? keep.inboxStart + keep.forcedCount : 0, lastTimestamp: keep?.timestamp ?? 0 };
 
     const included = new Set<Hex>();
@@ -346,7 +354,6 @@ export class Engine {
     // records of indices past the new last batch are gone (archived above), not left as "sealed".
     const last = this.head.openBatch ?? this.head.nextBatch - 1;
     for (const b of ours) if (b.index > last) w.deleteBatch(b.index);
-    this.writeLeaves(w);
     this.persistHead(w);
     return { writer: w, replayed, dropped, adopted: foreign.length };
   }
@@ -369,7 +376,7 @@ export class Engine {
       const id = this.head.nextChunk++;
       const seqs: number[] = [];
       for (const stx of decodeChunkBody(c.body)) {
-        const out = applyTx(this.rec, stx, { ...this.rules, timestamp: ts });
+        const out = applyTx(this.state, stx, { ...this.rules, timestamp: ts });
         if (!out.ok) throw new Error(`foreign batch ${h.index} holds an invalid transaction (${out.reason}): it should have been proven fraudulent`);
         const hash = toHex(txHash(signingDigest(this.domainSeparator, stx.tx), out.signer));
         const seq = this.head.nextSeq++;
@@ -382,7 +389,7 @@ export class Engine {
       }
       if (this.stateRoot !== toHex(c.postRoot)) throw new Error(`foreign batch ${h.index}: a chunk does not end at its posted root`);
       w.chunk({ id, batch: batch.index, leaf: batch.chunks.length, forced: false, preRoot, postRoot: this.stateRoot, body: toHex(c.body), seqs });
-      w.undo(id, this.rec.takeUndo());
+      this.commitState(w, id);
       batch.chunks.push(id);
       batch.dataBytes += chunkLeafBytes(c.body.length);
     }
@@ -420,7 +427,7 @@ export class Engine {
 
   private openChunk(): OpenChunk {
     if (this.chunk === null) {
-      this.chunk = { id: this.head.nextChunk, preRoot: this.tree.rootHash, preState: this.tree.root, packer: new ChunkPacker(), seqs: [], pending: [] };
+      this.chunk = { id: this.head.nextChunk, preRoot: this.stateRoot, packer: new ChunkPacker(), seqs: [], pending: [] };
     }
     return this.chunk;
   }
@@ -431,11 +438,10 @@ export class Engine {
     const batch = this.open!;
     const postRoot = this.stateRoot;
     const body = c.packer.encode();
-    const record: ChunkRecord = { id: c.id, batch: batch.index, leaf: batch.chunks.length, forced: false, preRoot: toHex(c.preRoot), postRoot, body: toHex(body), seqs: c.seqs };
+    const record: ChunkRecord = { id: c.id, batch: batch.index, leaf: batch.chunks.length, forced: false, preRoot: c.preRoot, postRoot, body: toHex(body), seqs: c.seqs };
     this.head.nextChunk = c.id + 1;
     w.chunk(record);
-    w.undo(c.id, this.rec.takeUndo());
-    this.writeLeaves(w);
+    this.commitState(w, c.id);
     for (const v of c.pending) if (v.ok) v.stateRoot = postRoot;
     batch.chunks.push(c.id);
     batch.postRoot = postRoot;
@@ -478,15 +484,11 @@ export class Engine {
     // the commits still in flight, and memory stays bounded.
     this.seenOld = this.seen;
     this.seen = new Set();
-    this.batchTrees.set(b.index, this.tree.root);
-    this.batchTrees.delete(b.index - this.historyBatches);
   }
 
-  private writeLeaves(w: StoreWriter): void {
-    for (const key of this.rec.takeDirty()) {
-      const leaf = treeGet(this.tree.root, key);
-      w.leaf(toHex(key), leaf === null ? null : leaf.value, leaf?.preimage);
-    }
+  /** Commit the state as the version of chunk `id`; the writer recording the chunk lands after it. */
+  private commitState(w: StoreWriter, id: number): void {
+    w.after(this.state.commit(id).durable);
   }
 
   private persistHead(w: StoreWriter): void {

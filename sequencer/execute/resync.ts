@@ -5,7 +5,6 @@
  */
 import type { Address, Hex, PublicClient } from "viem";
 import type { Engine, ForeignBatch } from "./engine.js";
-import { treeAfterBatch } from "./undo.js";
 import { type Divergence, divergenceOf, planReexecution, postedDivergence, type ReexecutionPlan } from "./recovery.js";
 import type { BatchReader } from "../l1/batch-reader.js";
 import { receiptOrNull, REORG_DEPTH } from "../l1/chain.js";
@@ -14,7 +13,8 @@ import { batchHeaderHash } from "../protocol/batch.js";
 import type { BatchRecord } from "../store/records.js";
 import { headerFromJson } from "../store/records.js";
 import type { Store } from "../store/store.js";
-import { verifyBatch } from "../prove/verify-batch.js";
+import { verifyBatchOn } from "../prove/verify-batch.js";
+import type { TreeNode } from "../statedb/tree.js";
 
 const ZERO_ROOT = "0x0000000000000000000000000000000000000000000000000000000000000000" as Hex;
 
@@ -68,16 +68,18 @@ export async function planResync(store: Store, engine: Engine, reader: BatchRead
   // Read and verify L1's batches after our agreed prefix, and the fraud proofs since.
   const fromBlock = agree > 0 ? BigInt(store.batch(agree - 1)!.l1!.block) : reader.deployBlock;
   const { live, frauds } = await reader.history(fromBlock);
-  let state = agree > 0 ? treeAfterBatch(store, engine.tree.root, engine.headRecord.nextChunk - 1, agree - 1) : null;
+  // L1's batches re-executed on our state after batch agree-1 (a version of the state database), in
+  // memory: nothing is committed until the engine adopts them.
+  const state = engine.stateAfterBatch(agree - 1);
+  const at = (root: TreeNode) => Object.assign(engine.stateAfterBatch(agree - 1), { root });
   const foreign: ForeignBatch[] = [];
   for (let i = agree; i < count; i++) {
     const ev = live.get(i);
     if (ev === undefined) throw new Error(`no BatchSubmitted event found for L1 batch ${i}`);
     const { data, forcedBodies } = await reader.batchData(ev);
     // under the engine's rules: the deployment's domain and registrar, read from L1 at start
-    const v = verifyBatch({ preState: state, header: ev.header, data, forcedBodies, domainSeparator: engine.domainSeparator, registrar: engine.registrar });
+    const v = verifyBatchOn(state, at, { header: ev.header, data, forcedBodies, domainSeparator: engine.domainSeparator, registrar: engine.registrar });
     if (!v.ok) return { kind: "wait", from };
-    state = v.state;
     const blk = await client.getBlock({ blockNumber: ev.block });
     foreign.push({ header: ev.header, data, forcedBodies, l1: { txHash: ev.txHash, submittedAt: Number(blk.timestamp) } });
   }

@@ -7,8 +7,6 @@ import type { Word } from "../protocol/bytes.js";
 import { ACCESS_WRITE, type RejectReason } from "../protocol/constants.js";
 import { consentKey, consentOf, consentShortfall, delegateExpiryOf, delegateKey, nonceKey, nonceOf, recordKey, recordOfPreimage, vaultExpiryOf, vaultKey } from "../protocol/keys.js";
 import type { Tx } from "../protocol/types.js";
-import type { TreeState } from "../state/access.js";
-import { treeGet } from "../state/smt.js";
 
 export type Verdict =
   | { ok: true; hash: Hex; seq: number; chunk: number; batch: number; stateRoot: Hex | null }
@@ -16,15 +14,20 @@ export type Verdict =
 
 const lower = (a: string) => a.toLowerCase() as Address;
 
-function valueAt(tree: TreeState, key: Word) {
-  return treeGet(tree.root, key);
+/** The state a rejection was judged against, read by key (StoredTreeState is one). */
+export interface LeafLookup {
+  leaf(key: Word): { value: Word; preimage?: Uint8Array | undefined } | null;
+}
+
+function valueAt(state: LeafLookup, key: Word) {
+  return state.leaf(key);
 }
 
 /**
  * A human explanation of a rejection, computed from the state it was judged against (and the network's
  * registrar, for a RegisterVault signed by someone else).
  */
-export function explain(tree: TreeState, tx: Tx, signer: Address, reason: RejectReason, timestamp: number, registrar: Address): { message: string; data?: Record<string, unknown> } {
+export function explain(tree: LeafLookup, tx: Tx, signer: Address, reason: RejectReason, timestamp: number, registrar: Address): { message: string; data?: Record<string, unknown> } {
   switch (reason) {
     case "BadNonce": {
       const leaf = valueAt(tree, nonceKey(signer));

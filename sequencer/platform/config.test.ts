@@ -44,6 +44,15 @@ describe("sequencer configuration", () => {
     refused({ ...BASE, EPHR_DEPLOY_BLOCK: "-5" }, /EPHR_DEPLOY_BLOCK.*block number/);
   });
 
+  it("bounds the state cache: a whole number of MiB in 16..65536, named with its value when not", () => {
+    expect(loadConfig(BASE).stateCacheMb, "the default").to.equal(256);
+    expect(loadConfig({ ...BASE, EPHR_STATE_CACHE_MB: "1024" }).stateCacheMb).to.equal(1024);
+    refused({ ...BASE, EPHR_STATE_CACHE_MB: "lots" }, /EPHR_STATE_CACHE_MB \(stateCacheMb, got "lots"\)/);
+    refused({ ...BASE, EPHR_STATE_CACHE_MB: "1.5" }, /EPHR_STATE_CACHE_MB \(stateCacheMb, got "1.5"\).*whole number of MiB/);
+    refused({ ...BASE, EPHR_STATE_CACHE_MB: "8" }, /EPHR_STATE_CACHE_MB.*at least 16/);
+    refused({ ...BASE, EPHR_STATE_CACHE_MB: "100000" }, /EPHR_STATE_CACHE_MB.*at most 65536/);
+  });
+
   it("accepts only a redis:// or rediss:// URL for Redis", () => {
     refused({ ...BASE, EPHR_REDIS_URL: "127.0.0.1:6379" }, /EPHR_REDIS_URL \(redisUrl, got "127.0.0.1:6379"\).*redis:\/\/ or rediss:\/\//);
     refused({ ...BASE, EPHR_REDIS_URL: "http://127.0.0.1:6379" }, /EPHR_REDIS_URL/);

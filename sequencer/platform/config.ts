@@ -15,8 +15,13 @@ const ms = (def: number) => z.coerce.number().int().min(1).default(def);
 export const configSchema = z.object({
   /** Redis for ingest, replies, the sequencer lease and the L1 submission queue. */
   redisUrl: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// (TLS) URL" }).default("redis://127.0.0.1:6379"),
-  /** Directory of the sequencer's durable store (LevelDB). */
+  /** Directory of the sequencer's durable store (LevelDB; the state database is its `state` subdirectory). */
   dataDir: z.string().default(".data/sequencer"),
+  /**
+   * Memory for the state database's page cache, in MiB (a bound: pages beyond it are read from disk).
+   * The process uses more than this (see docs/operations.md).
+   */
+  stateCacheMb: z.coerce.number({ error: "must be a whole number of MiB" }).int("must be a whole number of MiB").min(16, "must be at least 16 (MiB)").max(65_536, "must be at most 65536 (MiB)").default(256),
   /** L1 JSON-RPC endpoint. */
   l1RpcUrl: z.url(),
   /** Rollup, ForcedInbox addresses and the Rollup's deployment block (watch events from there). */

@@ -7,7 +7,7 @@ import { toHex, type Word } from "../protocol/bytes.js";
 import { DecodeError, decodeChunkBody } from "../protocol/codec.js";
 import { type BatchHeader, merkleProof } from "../protocol/batch.js";
 import type { SignedTx } from "../protocol/types.js";
-import { TreeState } from "../state/access.js";
+import { type FullState, TreeState } from "../state/access.js";
 import { runChunk } from "../state/chunk.js";
 import { FRAUD_KIND, type FraudKind, judgeLeaf } from "./judge.js";
 import type { ProveFraudCall } from "./judge-proof.js";
@@ -36,7 +36,7 @@ export interface LeafCheck {
  * Re-execute a posted leaf on `state` (which must be at the leaf's pre-root) and judge it. With
  * `record`, the witnesses a proof needs are kept. On return `state` is at the true post-root.
  */
-export function checkLeaf(state: TreeState, leaf: PostedLeaf, ctx: ExecutionContext, record = false): LeafCheck & { witnesses: WitnessAbi[] } {
+export function checkLeaf<R>(state: FullState<R>, leaf: PostedLeaf, ctx: ExecutionContext, record = false): LeafCheck & { witnesses: WitnessAbi[] } {
   let txs: SignedTx[];
   try {
     txs = decodeChunkBody(leaf.body);
@@ -68,7 +68,15 @@ export function buildFraudProof(args: {
   preState: TreeNode | null;
   ctx: ExecutionContext;
 }): FraudProofArgs | null {
-  const check = checkLeaf(new TreeState(args.preState), args.leaf, args.ctx, true);
+  return fraudProofOn(new TreeState(args.preState), args);
+}
+
+/**
+ * buildFraudProof on any full state at the leaf's pre-root (the state database's, say); the state
+ * is left after the leaf.
+ */
+export function fraudProofOn<R>(state: FullState<R>, args: { header: BatchHeader; leaf: PostedLeaf; leafHashes: readonly Word[]; ctx: ExecutionContext }): FraudProofArgs | null {
+  const check = checkLeaf(state, args.leaf, args.ctx, true);
   if (check.kind === "None") return null;
   return proofArgs(args, check, check.kind, check.txIndex);
 }

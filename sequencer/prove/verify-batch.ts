@@ -6,34 +6,47 @@ import type { Address } from "viem";
 import { type Word, wordsEqual } from "../protocol/bytes.js";
 import { type BatchData, type BatchHeader, leafParts, leavesOf } from "../protocol/batch.js";
 import { keccak256 } from "../protocol/hash.js";
-import { TreeState } from "../state/access.js";
+import { type FullState, TreeState } from "../state/access.js";
 import type { TreeNode } from "../state/smt.js";
 import type { ExecutionContext } from "../state/transition.js";
-import { buildFraudProof, checkLeaf, type FraudProofArgs } from "./fraud-proof.js";
+import { checkLeaf, type FraudProofArgs, fraudProofOn } from "./fraud-proof.js";
 
 export type BatchVerdict =
   | { ok: true; state: TreeNode | null; root: Word }
   | { ok: false; leafIndex: number; proof: FraudProofArgs };
 
-/**
- * @param preState the state at the batch's prevRoot (the challenger's own, built from L1 only)
- * @param forcedBodies the bodies of the inbox entries the batch consumes, in order
- */
-export function verifyBatch(args: {
-  preState: TreeNode | null;
+/** verifyBatchOn's verdict: an honest batch leaves the state given at its post-root. */
+export type BatchCheck = { ok: true; root: Word } | { ok: false; leafIndex: number; proof: FraudProofArgs };
+
+export interface BatchToVerify {
   header: BatchHeader;
   data: BatchData;
+  /** the bodies of the inbox entries the batch consumes, in order */
   forcedBodies: readonly Uint8Array[];
   domainSeparator: Word;
   /** the Rollup's registrar (Rollup.registrar) */
   registrar: Address;
-}): BatchVerdict {
+}
+
+/**
+ * @param preState the state at the batch's prevRoot (the challenger's own, built from L1 only)
+ */
+export function verifyBatch(args: BatchToVerify & { preState: TreeNode | null }): BatchVerdict {
+  const state = new TreeState(args.preState);
+  const v = verifyBatchOn(state, (root) => new TreeState(root), args);
+  return v.ok ? { ok: true, state: state.root, root: v.root } : v;
+}
+
+/**
+ * Re-execute a batch on `state` (any full state at the batch's prevRoot: in memory, or the state
+ * database's). `at(root)` gives a fresh state at a root `state` held, to build a proof from. An honest
+ * batch leaves `state` at its post-root; after a fraudulent one `state` is undefined.
+ */
+export function verifyBatchOn<R>(state: FullState<R>, at: (root: R) => FullState<R>, args: BatchToVerify): BatchCheck {
   const ctx: ExecutionContext = { domainSeparator: args.domainSeparator, registrar: args.registrar, timestamp: Number(args.header.timestamp) };
-  const prevRoot = new TreeState(args.preState).rootHash;
-  const parts = leafParts(prevRoot, args.forcedBodies.map((b) => keccak256(b)), args.data);
+  const parts = leafParts(state.rootHash, args.forcedBodies.map((b) => keccak256(b)), args.data);
   const leafHashes = leavesOf(parts);
   const forcedCount = args.data.forcedPostRoots.length;
-  const state = new TreeState(args.preState);
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
     const body = i < forcedCount ? args.forcedBodies[i]! : args.data.chunks[i - forcedCount]!.body;
@@ -41,11 +54,11 @@ export function verifyBatch(args: {
     const before = state.root;
     const check = checkLeaf(state, leaf, ctx);
     if (check.kind !== "None") {
-      const proof = buildFraudProof({ header: args.header, leaf, leafHashes, preState: before, ctx });
+      const proof = fraudProofOn(at(before), { header: args.header, leaf, leafHashes, ctx });
       if (proof === null) throw new Error("a leaf judged fraudulent yielded no proof");
       return { ok: false, leafIndex: i, proof };
     }
     if (!wordsEqual(state.rootHash, p.postRoot)) throw new Error("an honest leaf must end at its posted root");
   }
-  return { ok: true, state: state.root, root: state.rootHash };
+  return { ok: true, root: state.rootHash };
 }

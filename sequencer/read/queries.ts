@@ -23,14 +23,15 @@ import {
   vaultKey,
 } from "../protocol/keys.js";
 import { z } from "zod";
-import { nodeHash, treeGet, treeProve, type TreeNode } from "../state/smt.js";
+import type { SmtProof } from "../state/proof.js";
 import { witnessToJson } from "../state/witness-codec.js";
 import { describeIssues } from "../errors/issues.js";
+import { VersionUnavailableError } from "../statedb/errors.js";
+import { type LeafData, treeProve } from "../statedb/tree.js";
 import { RpcError } from "../errors/rpc.js";
 import { addressSchema, hex32Schema } from "../ingest/schemas.js";
 import { isReadMethod, type ReadMethod } from "./methods.js";
 import type { Engine } from "../execute/engine.js";
-import { UndoError, treeAfterBatch } from "../execute/undo.js";
 import type { Store } from "../store/store.js";
 import type { BatchRecord, TxIndex } from "../store/records.js";
 
@@ -53,11 +54,6 @@ export interface QueryDeps {
   store: Store;
   engine: Engine;
   status: () => ChainStatus;
-  /**
-   * The newest state whose writes are all on disk, and its last chunk: earlier states are rebuilt from
-   * it with undo records, which exist on disk only up to there (the engine runs ahead of the disk).
-   */
-  durable: () => { tree: TreeNode | null; chunk: number };
 }
 
 const at = z.object({ at: z.enum(["latest", "posted", "final"]).default("latest") }).default({ at: "latest" });
@@ -68,17 +64,15 @@ function params<T extends z.ZodTypeAny>(schema: T, raw: unknown, method: string)
   return r.data;
 }
 
-/** A state view: the tree at a root and which L1 batch, if any, committed that root. */
+/** A state view: reads at a root and which L1 batch, if any, committed that root. */
 interface View {
-  tree: TreeNode | null;
+  leaf: (key: Word) => LeafData | null;
+  proof: (key: Word) => SmtProof;
   root: Hex;
   committed: { batch: number; status: string; l1TxHash: Hex | null; l1Block: string | null } | null;
 }
 
 export class Queries {
-  /** trees after batches no longer in the engine's memory, by batch and post-root (they never change) */
-  private readonly cache = new Map<string, TreeNode | null>();
-
   constructor(private readonly d: QueryDeps) {}
 
   /** How each read method is answered: its params, checked, to the query that answers them. */
@@ -244,43 +238,39 @@ export class Queries {
       const open = e.openBatch;
       const sealed = e.headRecord.nextBatch > 0 ? this.d.store.batch(e.headRecord.nextBatch - 1) : undefined;
       const committedBy = open === null && sealed && sealed.postRoot === root ? sealed : undefined;
-      return { tree: e.tree.root, root, committed: committedBy ? this.committed(committedBy) : null };
+      const state = e.tree;
+      return { leaf: (k) => state.leaf(k), proof: (k) => state.witness(k, false).proof, root, committed: committedBy ? this.committed(committedBy) : null };
     }
     const st = this.d.status();
     const index = level === "posted" ? st.postedBatch : st.finalBatch;
     if (index === null) throw new RpcError("RootUnavailable", `no batch is ${level} on L1 yet`);
     const b = this.d.store.batch(index)!;
-    return { tree: this.treeOf(index), root: b.postRoot, committed: this.committed(b) };
+    // The state after a batch is the state database's version of its last chunk (kept until a later
+    // batch is final), read as it was: an earlier root is never rebuilt.
+    const db = e.stateDb;
+    const version = e.versionAfterBatch(index);
+    if (version === -1) return { leaf: () => null, proof: (k) => treeProve(null, k, false, db.source), root: toHex(new Uint8Array(32)), committed: this.committed(b) };
+    return { leaf: (k) => db.get(k, version), proof: (k) => db.prove(k, false, version), root: toHex(db.rootHash(version)), committed: this.committed(b) };
   }
 
   private committed(b: BatchRecord) {
     return { batch: b.index, status: b.status, l1TxHash: b.l1?.txHash ?? null, l1Block: b.l1?.block ?? null };
   }
 
-  private treeOf(index: number): TreeNode | null {
-    const inMemory = this.d.engine.recentBatchTree(index);
-    if (inMemory !== undefined) return inMemory;
-    // Keyed by the batch's post-root: the tree after a batch never changes (a resync that replaces
-    // the batch gives it another root), so it is rebuilt from undo records once, not per read.
-    const key = `${index}:${this.d.store.batch(index)?.postRoot}`;
-    if (this.cache.has(key)) return this.cache.get(key)!;
+  private prove<T>(key: Word, level: "latest" | "posted" | "final", decode: (value: Word, preimage: Uint8Array | undefined) => T) {
+    let v: View;
+    let leaf: LeafData | null;
+    let proof: SmtProof;
     try {
-      const durable = this.d.durable();
-      const tree = treeAfterBatch(this.d.store, durable.tree, durable.chunk, index);
-      if (this.cache.size >= 4) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, tree);
-      return tree;
+      v = this.view(level);
+      leaf = v.leaf(key);
+      proof = v.proof(key);
     } catch (e) {
-      if (e instanceof UndoError) throw new RpcError("RootUnavailable", e.message);
+      if (e instanceof VersionUnavailableError) throw new RpcError("RootUnavailable", `the state of that root is no longer kept: ${e.message}`);
       throw e;
     }
-  }
-
-  private prove<T>(key: Word, level: "latest" | "posted" | "final", decode: (value: Word, preimage: Uint8Array | undefined) => T) {
-    const v = this.view(level);
-    if (toHex(nodeHash(v.tree)) !== v.root) throw new RpcError("RootUnavailable", "state view does not match its root");
-    const leaf = treeGet(v.tree, key);
-    const proof = treeProve(v.tree, key);
+    const asked = level === "latest" ? null : this.d.store.batch(v.committed!.batch)!.postRoot;
+    if (asked !== null && asked !== v.root) throw new RpcError("RootUnavailable", `the state kept for batch ${v.committed!.batch} has root ${v.root}, not its post-root ${asked} (a resync is rebuilding it)`);
     return {
       key: toHex(key),
       exists: leaf !== null,

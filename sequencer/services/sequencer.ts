@@ -4,6 +4,7 @@
  * API (proofs, receipts) to the front-ends. Crash-only: every acknowledged transaction is on disk before
  * its verdict leaves, and a restart resumes from the store.
  */
+import { join } from "node:path";
 import type { Address } from "viem";
 import { fromHex } from "../protocol/bytes.js";
 import type { Config } from "../platform/config.js";
@@ -19,6 +20,7 @@ import { FRAUD_KIND_NAME } from "../prove/judge.js";
 import type { Logger } from "../platform/log.js";
 import { createMetrics, type Metrics } from "../platform/metrics.js";
 import { Store, type StoreWriter } from "../store/store.js";
+import { StateDb } from "../statedb/store.js";
 import { type ChainStatus, Queries } from "../read/queries.js";
 import { queryServerLimits, startQueryServer } from "../read/query-server.js";
 import { connectRedis } from "../platform/redis.js";
@@ -83,22 +85,45 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   log.info({ queryUrl }, "sequencer lease acquired");
 
   const store = await Store.open(cfg.dataDir);
-  const engine = await Engine.load(store, { domainSeparator: fromHex(separator, 32), registrar }, cfg);
+  const started = Date.now();
+  let stateDb: StateDb;
+  let engine: Engine;
+  try {
+    // Not fsynced: the store's writer is (one fsync per micro-batch, as before the state database).
+    // A process crash loses no write either way; a power loss may lose the state's latest versions,
+    // and the store's chunks after what is left are re-executed at start (align.ts).
+    stateDb = await StateDb.open(join(cfg.dataDir, "state"), { cacheBytes: cfg.stateCacheMb * 2 ** 20, sync: false });
+    try {
+      const loaded = await Engine.load(store, stateDb, { domainSeparator: fromHex(separator, 32), registrar }, cfg);
+      const a = loaded.alignment;
+      if (a.migrated !== null) log.warn({ leaves: a.migrated, version: stateDb.latestVersion }, "moved the state leaves of this data directory into the state database (once)");
+      if (a.truncated > 0 || a.redone > 0) log.warn({ truncated: a.truncated, redone: a.redone }, "state database brought in line with the store after an interrupted run");
+      engine = loaded;
+    } catch (e) {
+      await stateDb.close();
+      throw e;
+    }
+  } catch (e) {
+    await store.close();
+    await lease.release();
+    redis.disconnect();
+    throw e;
+  }
+  log.info({ ms: Date.now() - started, version: stateDb.latestVersion, oldest: stateDb.oldestVersion }, "state opened");
   const reader = new BatchReader(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress, cfg.deployBlock);
-  // The newest state all of whose writes are on disk (set as each commit lands; see commit below).
-  const durableNow = () => ({ tree: engine.tree.root, chunk: engine.headRecord.nextChunk - 1 });
-  let durable = durableNow();
-  // Undo records of final batches are never read again (no rollback reaches a final batch, and only
-  // the newest final root and later ones are served): deleting them keeps the store's growth to the
-  // transactions themselves.
+  // No rollback reaches a final batch, and only the newest final root and later ones are served: the
+  // state versions before the newest final batch's go (one prune at a time; a crash part way is
+  // finished by the next).
+  let pruning: Promise<void> = Promise.resolve();
   const pruneFinal = (index: number) => {
     const b = store.batch(index);
-    if (b === undefined || b.status !== "final" || b.chunks.length === 0) return;
-    const upTo = Math.max(...b.chunks);
-    store.pruneUndo(upTo).then(
-      (n) => n > 0 && log.debug({ batch: index, upToChunk: upTo, records: n }, "undo records of final batches deleted"),
-      (e: Error) => log.warn({ err: e.message }, "cannot delete undo records of final batches (retried when the next batch is final)"),
-    );
+    if (b === undefined || b.status !== "final") return;
+    pruning = pruning.then(async () => {
+      const below = engine.versionAfterBatch(index);
+      if (below <= stateDb.oldestVersion || below > stateDb.latestVersion) return;
+      const { pagesDeleted } = await stateDb.prune(below);
+      log.debug({ batch: index, below, pagesDeleted }, "state versions before the newest final batch pruned");
+    }).catch((e: Error) => log.warn({ err: e.message }, "cannot prune the state versions of final batches (retried when the next batch is final)"));
   };
   /**
    * Compare with L1 and, when our history parts from it, rebuild from where it does: adopt what L1
@@ -121,7 +146,6 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     await store.commit(out.writer).catch((e: Error) => {
       throw new FatalStateError("cannot write the store", e);
     });
-    durable = durableNow();
     await refreshStatus(store, status); // posted / final batch numbers as L1 now has them
     metrics.reexecuted.inc({ outcome: "replayed" }, out.replayed);
     metrics.reexecuted.inc({ outcome: "dropped" }, out.dropped.length);
@@ -139,6 +163,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     const first = await resyncFromL1();
     if (first.outcome === "wait") log.warn("L1 holds a batch we cannot verify as valid yet (a fraud proof should revert it); posting waits");
   } catch (e) {
+    await stateDb.close();
     await store.close();
     await lease.release();
     redis.disconnect();
@@ -147,7 +172,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   log.info({ root: engine.stateRoot, head: engine.headRecord }, "state loaded");
   await refreshStatus(store, status);
   if (status.finalBatch !== null) pruneFinal(status.finalBatch);
-  queries = new Queries({ store, engine, status: () => status, durable: () => durable });
+  queries = new Queries({ store, engine, status: () => status });
 
   const consumer = new IngestConsumer(redis, keys);
   await consumer.ensureGroup();
@@ -237,14 +262,10 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   };
   const commit = (writer: StoreWriter): Promise<void> => {
     inFlight++;
-    // Called right after the engine step that produced `writer`: this is the state it leads to.
-    const after = durableNow();
     const done = commitChain.then(() => {
       if (writeFailure !== null) throw new Error(`the sequencer is stopping (${writeFailure.message}): no further writes`);
       return store.commit(writer).then(
-        () => {
-          durable = after;
-        },
+        () => undefined,
         (e: Error) => {
           fatal(new FatalStateError("cannot write the store", e));
           throw e;
@@ -339,6 +360,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     await loop.catch(() => undefined);
     await submitter.stop().catch(() => undefined);
     await query.close();
+    await pruning;
+    await stateDb.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await lease.release();
     redis.disconnect();

@@ -25,6 +25,8 @@ const schema = z.object({
   EPHR_CHALLENGER_KEY: key.optional(),
   EPHR_RESCUE_KEY: key.optional(),
   EPHR_WATCHER_DATA_DIR: z.string().default(".data/watcher"),
+  /** the state database's page cache, MiB (the same setting and bounds as the sequencer's) */
+  EPHR_STATE_CACHE_MB: z.coerce.number({ error: "must be a whole number of MiB" }).int("must be a whole number of MiB").min(16, "must be at least 16 (MiB)").max(65_536, "must be at most 65536 (MiB)").default(256),
   EPHR_WATCHER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   EPHR_WATCHER_ALERT_URL: z.url().optional(),
   EPHR_WATCHER_ALERT_COMMAND: z.string().optional(),
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   const l1 = await connectL1(env.EPHR_L1_RPC_URL, env.EPHR_CHALLENGER_KEY, log);
   await checkContracts(l1.publicClient, env.EPHR_ROLLUP_ADDRESS, env.EPHR_INBOX_ADDRESS);
   const rescue = env.EPHR_RESCUE_KEY ? await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_RESCUE_KEY) : null;
-  const store = await WatcherStore.open(env.EPHR_WATCHER_DATA_DIR);
+  const store = await WatcherStore.open(env.EPHR_WATCHER_DATA_DIR, { cacheBytes: env.EPHR_STATE_CACHE_MB * 2 ** 20 });
   const registry = new Registry();
   registry.setDefaultLabels({ role: "watcher" });
   collectDefaultMetrics({ register: registry });

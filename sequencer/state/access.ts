@@ -43,6 +43,18 @@ export interface Witness {
   preimage: Uint8Array;
 }
 
+/**
+ * A whole state the transition function runs on, whose root can be saved and put back (to undo a
+ * rejected transaction), and which can record the witnesses of its accesses: TreeState (in memory)
+ * and StoredTreeState (over the state database, sequencer/statedb). `R` is the type of its root.
+ */
+export interface FullState<R = unknown> extends StateAccess {
+  root: R;
+  readonly rootHash: Word;
+  recordWitnesses(on: boolean): void;
+  takeWitnesses(): Witness[];
+}
+
 const EMPTY = new Uint8Array(0);
 
 function updatedValue(fn: (old: LeafValue) => LeafValue, old: LeafValue): LeafValue {
@@ -51,7 +63,7 @@ function updatedValue(fn: (old: LeafValue) => LeafValue, old: LeafValue): LeafVa
   return next;
 }
 
-export class TreeState implements StateAccess {
+export class TreeState implements FullState<TreeNode | null> {
   /** witnesses of every access since the last `takeWitnesses()`, when recording */
   private recorded: Witness[] | null = null;
 

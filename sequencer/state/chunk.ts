@@ -8,7 +8,7 @@ import type { Word } from "../protocol/bytes.js";
 import { DecodeError, decodeChunkBody } from "../protocol/codec.js";
 import type { DecodeErrorName, RejectReason } from "../protocol/constants.js";
 import type { SignedTx } from "../protocol/types.js";
-import { TreeState, type Witness, WitnessState } from "./access.js";
+import { type FullState, type Witness, WitnessState } from "./access.js";
 import { applyTx, type ExecutionContext } from "./transition.js";
 import { UnusedWitnessesError } from "./witness-errors.js";
 
@@ -28,8 +28,8 @@ export interface ChunkRun {
  * before that transaction. With `record`, the witnesses of every access (including the invalid
  * transaction's accesses up to its rejection) are returned.
  */
-export function runChunk(
-  state: TreeState,
+export function runChunk<R>(
+  state: FullState<R>,
   txs: readonly SignedTx[],
   ctx: ExecutionContext,
   opts: { record?: boolean; limit?: number } = {},

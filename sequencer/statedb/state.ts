@@ -9,28 +9,29 @@
  * older version may be pruned). After a commit the tree is the committed version's.
  */
 import { isZeroWord, type Word } from "../protocol/bytes.js";
-import { ABSENT, type LeafValue, type StateAccess, type Witness } from "../state/access.js";
+import { ABSENT, type FullState, type LeafValue, type Witness } from "../state/access.js";
 import type { CommitReceipt, StateDb } from "./store.js";
 import { type LeafData, nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "./tree.js";
 
 const EMPTY = new Uint8Array(0);
 
-export class StoredTreeState implements StateAccess {
+export class StoredTreeState implements FullState<TreeNode> {
   /** the tree with this batch's writes (a tree of `baseVersion` plus what was written since) */
   root: TreeNode;
   private recorded: Witness[] | null = null;
   private base: number;
 
   /**
-   * A state over `version` of `db` (default the latest). Over an older version it can still be
-   * written (to re-execute a batch against its pre-state, say) but not committed.
+   * A state over `version` of `db` (default the latest; -1: the empty state before any version). Over
+   * an older version it can still be written (to re-execute a batch against its pre-state, say) but
+   * not committed.
    */
   constructor(
     readonly db: StateDb,
     version = db.latestVersion,
   ) {
     this.base = version;
-    this.root = db.tree(version);
+    this.root = version === -1 ? null : db.tree(version);
   }
 
   /** The version this state's writes apply to. */

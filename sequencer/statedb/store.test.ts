@@ -212,6 +212,58 @@ describe("state database (disk-backed state tree) against the in-memory tree", (
     );
   });
 
+  it("truncated to -1 (a resync from genesis) is empty, pruned or not, and takes commits and a reopen from there", async () => {
+    await fc.assert(
+      fc.asyncProperty(batchesArb, batchesArb, async (first, second) => {
+        const dir = tempDir();
+        let db = await StateDb.open(dir, { cacheBytes: 1 << 20, sync: false, pageLevels: 2 });
+        try {
+          let ref: TreeNode | null = null;
+          for (const batch of first.batches) {
+            const applied = applyBatch(db, ref, batch);
+            ref = applied.ref;
+            db.commit(applied.next);
+          }
+          await db.prune(db.latestVersion);
+          await db.truncateAfter(-1);
+          expect(db.latestVersion).to.equal(-1);
+          expect(toHex(db.rootHash())).to.equal(toHex(ZERO_WORD));
+          expect(await db.storedPages()).to.have.property("size", 0);
+          ref = null;
+          for (const batch of second.batches) {
+            const applied = applyBatch(db, ref, batch);
+            ref = applied.ref;
+            db.commit(applied.next, db.latestVersion + 10);
+          }
+          await db.close();
+          db = await StateDb.open(dir, { cacheBytes: 1 << 20, sync: false });
+          expect(db.oldestVersion, "the first commit after emptying is the oldest version").to.equal(9);
+          expectSameVersion(db, db.latestVersion, ref, [...first.keys, ...second.keys]);
+        } finally {
+          await db.close();
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("truncated to a number between versions (they may skip), keeps the newest version below it", async () => {
+    await withDb({}, async (db) => {
+      const roots: string[] = [];
+      let ref: TreeNode | null = null;
+      for (const [i, v] of [0, 1, 2, 10, 11].entries()) {
+        const applied = applyBatch(db, ref, [{ key: new Uint8Array(32).fill(i + 1), value: new Uint8Array(32).fill(9), preimage: undefined }]);
+        ref = applied.ref;
+        db.commit(applied.next, v);
+        roots.push(toHex(nodeHash(ref)));
+      }
+      await db.truncateAfter(5);
+      expect(db.latestVersion).to.equal(2);
+      expect(toHex(db.rootHash())).to.equal(roots[2]);
+      expect(() => db.rootHash(10)).to.throw(VersionUnavailableError);
+    });
+  });
+
   it("bulk-loads sorted entries into the tree incremental writes build, and takes commits on top", async () => {
     await fc.assert(
       fc.asyncProperty(batchesArb, fc.integer({ min: 1, max: 6 }), async ({ keys, batches }, pageLevels) => {

@@ -19,7 +19,7 @@ import type { SmtProof } from "../state/proof.js";
 import { Committer, decodeRootRecord, encodeRootRecord, type RootRecord } from "./commit.js";
 import { StateBusyError, StateCorruptionError, StateWriteFailedError, VersionUnavailableError } from "./errors.js";
 import { PageCache } from "./cache.js";
-import { MAX_VERSION, META_KEY, decodeStale, encodeStale, nodeKey, nodesFrom, pageId, pageIdOf, rootKey, rootRange, rootsBelow, staleKey, staleRange } from "./layout.js";
+import { MAX_VERSION, META_KEY, decodeStale, encodeStale, nodeKey, nodesFrom, pageId, pageIdOf, rootKey, rootRange, rootsBelow, staleKey, staleRange, versionOfRootKey } from "./layout.js";
 import { decodePage, MAX_PAGE_LEVELS, MAX_PREIMAGE_BYTES, MIN_PAGE_LEVELS, type Page, PageFormatError, TAG_BRANCH, TAG_CHILD, TAG_LEAF, TAG_LEAF_PRE } from "./page.js";
 import { type LeafData, MemBranch, MemLeaf, nodeHash, type PageSource, Slot, treeGet, type TreeNode, treeProve } from "./tree.js";
 
@@ -327,16 +327,25 @@ export class StateDb {
   /**
    * Drop every version after `version` (a resync that undoes executed batches). Stale-index entries
    * those versions wrote go too, so the pages they had replaced are live again (keeping them would let
-   * a later prune delete pages of the new history).
+   * a later prune delete pages of the new history). The latest version becomes the newest one at or
+   * below `version` (versions may skip numbers). `truncateAfter(-1)` drops every version: the empty
+   * state (before the first commit) needs no pages, so it is always reachable, pruned or not.
    */
   async truncateAfter(version: number): Promise<void> {
     this.check();
     await this.flush();
     if (version >= this.meta.latest) return;
-    if (!Number.isSafeInteger(version) || version < this.oldestVersion) {
+    if (!Number.isSafeInteger(version) || (version !== -1 && version < this.oldestVersion)) {
       throw new VersionUnavailableError(version, this.oldestVersion, this.meta.latest);
     }
-    this.meta = { ...this.meta, latest: version, truncateTo: version };
+    // Versions need not be consecutive (the sequencer's are chunk ids, and a resync skips some): what
+    // remains is the newest version at or below `version`.
+    let keep = -1;
+    if (version >= 0) {
+      const [k] = await this.db.keys({ gte: rootKey(this.oldestVersion), lte: rootKey(version), reverse: true, limit: 1 }).all();
+      if (k !== undefined) keep = versionOfRootKey(k);
+    }
+    this.meta = { ...this.meta, latest: keep, truncateTo: keep };
     await this.enqueue([this.metaOp()], true);
     await this.finishTruncate();
   }
@@ -350,7 +359,8 @@ export class StateDb {
     // Page keys of the dropped versions will be written again with other contents.
     this.cache.deleteWhere((_, p) => p.version > v);
     const { truncateTo: _done, ...rest } = this.meta;
-    this.meta = { ...rest, latest: v };
+    // Emptied: the next commit is the oldest version again.
+    this.meta = v === -1 ? { ...rest, latest: -1, oldest: 0 } : { ...rest, latest: v };
     await this.enqueue([this.metaOp()], true);
     this.latestTree = this.readRoot(v);
   }

@@ -1,12 +1,10 @@
 /**
  * What the sequencer's store, the watcher's store and the vault's metadata (vault/storage.ts) share: a
  * LevelDB (classic-level) with string keys and byte values, JSON records, zero-padded indices (so keys
- * sort numerically); and for the two stores of state, the encoding of a state leaf: its 32-byte value
- * followed by its preimage, if any.
+ * sort numerically), and the encoding of a state leaf of the layout before the state database
+ * (`s:<key>`: its 32-byte value followed by its preimage, if any), read once to migrate such a directory.
  */
 import { ClassicLevel } from "classic-level";
-import { fromHex } from "../protocol/bytes.js";
-import { treeWrite, type TreeNode } from "../state/smt.js";
 
 export type Level = ClassicLevel<string, Uint8Array>;
 export type LevelOp = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
@@ -29,7 +27,7 @@ export function getJson<T>(db: Level, key: string): T | undefined {
   return v === undefined ? undefined : fromJsonBytes<T>(v);
 }
 
-/** The write of state leaf `key` (a 0x hex word) under prefix "s:": its value and preimage, or a delete. */
+/** The write of state leaf `key` (a 0x hex word) under prefix "s:", as the earlier layout wrote it (tests of the migration). */
 export function leafOp(key: string, value: Uint8Array | null, preimage?: Uint8Array): LevelOp {
   if (value === null) return { type: "del", key: `s:${key}` };
   const v = new Uint8Array(32 + (preimage?.length ?? 0));
@@ -43,11 +41,4 @@ export async function* storedLeaves(db: Level): AsyncGenerator<{ key: `0x${strin
   for await (const [k, v] of db.iterator({ gte: "s:", lt: "s;" })) {
     yield { key: k.slice(2) as `0x${string}`, value: v.slice(0, 32), preimage: v.length > 32 ? v.slice(32) : undefined };
   }
-}
-
-/** The state tree of every stored leaf. */
-export async function loadTree(db: Level): Promise<TreeNode | null> {
-  let root: TreeNode | null = null;
-  for await (const l of storedLeaves(db)) root = treeWrite(root, fromHex(l.key, 32), l.value, l.preimage);
-  return root;
 }

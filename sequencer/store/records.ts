@@ -1,8 +1,8 @@
 /**
  * What the sequencer keeps durably (sequencer/store/store.ts writes them to LevelDB). Everything an
  * acknowledged transaction needs to survive a crash is here: the ordered log, the chunks and batches
- * it went into, the current state leaves, and per chunk the old values it overwrote (undo records,
- * to rebuild any recent root after a restart or a fraud revert).
+ * it went into. The state they lead to is the state database's (sequencer/statedb), one version per
+ * chunk.
  */
 import type { SealReason } from "../batch/policy.js";
 import type { Address, Hex } from "viem";
@@ -85,13 +85,6 @@ export interface BatchRecord {
   /** posted by another proposer (adopted from L1) */
   foreign?: boolean;
   l1?: { txHash: Hex; block: string; header: HeaderJson; postedAt: number; gasUsed: string; submittedAt: number };
-}
-
-/** Old values of the keys a chunk wrote, as they were before it. */
-export interface UndoRecord {
-  key: Hex;
-  value: Hex;
-  preimage: Hex;
 }
 
 export interface Head {

@@ -6,19 +6,32 @@
  *   l:<seq>           LogEntry        (acknowledged transactions, in order)
  *   t:<hash>          TxIndex
  *   c:<chunk>         ChunkRecord
- *   u:<chunk>         UndoRecord[]   (deleted once the chunk's batch is final)
  *   b:<batch>         BatchRecord
  *   x:<batch>:<ms>    BatchRecord    (archived by a resync, status reverted)
- *   s:<key>           current state leaf: value (32 bytes) || preimage
+ *   h:<patient>:<seq> { seq, hash }  (a patient's history)
+ *
+ * The state tree is not here: it is the state database (sequencer/statedb) beside it, one version per
+ * chunk. Data directories written before it hold the current leaves under `s:<key>` (value || preimage)
+ * and per chunk the values it overwrote under `u:<chunk>`: read once, to migrate (legacyLeaves), then
+ * deleted (dropLegacyState).
  */
 import type { Hex } from "viem";
-import type { TreeNode } from "../state/smt.js";
-import { fromJsonBytes, getJson, jsonBytes as json, type Level, type LevelOp as Op, leafOp, loadTree, openLevel, padIndex as pad } from "./level.js";
-import type { BatchRecord, ChunkRecord, Head, LogEntry, TxIndex, UndoRecord } from "./records.js";
+import { fromJsonBytes, getJson, jsonBytes as json, type Level, type LevelOp as Op, openLevel, padIndex as pad, storedLeaves } from "./level.js";
+import type { BatchRecord, ChunkRecord, Head, LogEntry, TxIndex } from "./records.js";
 import { GENESIS_HEAD } from "./records.js";
 
 export class StoreWriter {
   readonly ops: Op[] = [];
+  /** writes that must be on disk before these (the state versions of the chunks they record) */
+  readonly waitsFor: Promise<void>[] = [];
+  /**
+   * Land only after `p` (the state database's commit of a chunk these writes record): the state may
+   * then be ahead of the store after a crash, never behind it (the engine truncates it at start).
+   */
+  after(p: Promise<void>) {
+    p.catch(() => undefined); // its failure is reported by commit(), not as an unhandled rejection
+    this.waitsFor.push(p);
+  }
   head(h: Head) {
     this.ops.push({ type: "put", key: "m:head", value: json(h) });
   }
@@ -31,14 +44,8 @@ export class StoreWriter {
   chunk(c: ChunkRecord) {
     this.ops.push({ type: "put", key: `c:${pad(c.id)}`, value: json(c) });
   }
-  undo(chunk: number, u: UndoRecord[]) {
-    this.ops.push({ type: "put", key: `u:${pad(chunk)}`, value: json(u) });
-  }
   batch(b: BatchRecord) {
     this.ops.push({ type: "put", key: `b:${pad(b.index)}`, value: json(b) });
-  }
-  leaf(key: Hex, value: Uint8Array | null, preimage?: Uint8Array) {
-    this.ops.push(leafOp(key, value, preimage));
   }
   /** Index a transaction under the patient it concerns (h:<patient>:<seq>). */
   history(patient: string, seq: number, hash: Hex) {
@@ -74,8 +81,9 @@ export class Store {
     return new StoreWriter();
   }
 
-  /** Apply a writer's operations atomically, synced to disk. */
+  /** Apply a writer's operations atomically, synced to disk, once what it waits for is durable. */
   async commit(w: StoreWriter, sync = true): Promise<void> {
+    await Promise.all(w.waitsFor);
     if (w.ops.length === 0) return;
     await this.db.batch(w.ops, { sync });
   }
@@ -96,27 +104,12 @@ export class Store {
   chunk(id: number): ChunkRecord | undefined {
     return this.getJson<ChunkRecord>(`c:${pad(id)}`);
   }
-  undo(id: number): UndoRecord[] | undefined {
-    return this.getJson<UndoRecord[]>(`u:${pad(id)}`);
-  }
   batch(index: number): BatchRecord | undefined {
     return this.getJson<BatchRecord>(`b:${pad(index)}`);
   }
   /** A batch record archived by a resync (archiveBatch's key). */
   archived(key: string): BatchRecord | undefined {
     return key.startsWith("x:") ? this.getJson<BatchRecord>(key) : undefined;
-  }
-
-  /**
-   * Delete the undo records of chunks up to `upTo` (inclusive): those of final batches, which no
-   * rollback and no served root can reach any more. Returns how many were deleted. Not synced: a
-   * deletion lost in a crash is made again by the next call.
-   */
-  async pruneUndo(upTo: number): Promise<number> {
-    const ops: Op[] = [];
-    for await (const key of this.db.keys({ gte: "u:", lte: `u:${pad(upTo)}` })) ops.push({ type: "del", key });
-    if (ops.length > 0) await this.db.batch(ops, { sync: false });
-    return ops.length;
   }
 
   /** Batches from `index` on, in order. */
@@ -132,8 +125,23 @@ export class Store {
     for await (const [, v] of this.db.iterator({ gte: `${p}${pad(fromSeq)}`, lt: `${p};` })) yield fromJsonBytes(v);
   }
 
-  /** The state tree of every current leaf. */
-  loadTree(): Promise<TreeNode | null> {
-    return loadTree(this.db);
+  /** Whether this store still holds state leaves of the layout before the state database. */
+  async hasLegacyState(): Promise<boolean> {
+    for (const prefix of ["s:", "u:"]) {
+      const [first] = await this.db.keys({ gte: prefix, lt: `${prefix.slice(0, 1)};`, limit: 1 }).all();
+      if (first !== undefined) return true;
+    }
+    return false;
+  }
+
+  /** The state leaves of the layout before the state database, sorted by key. */
+  legacyLeaves() {
+    return storedLeaves(this.db);
+  }
+
+  /** Delete the legacy leaves and undo records (once the state database holds the state). */
+  async dropLegacyState(): Promise<void> {
+    await this.db.clear({ gte: "s:", lt: "s;" });
+    await this.db.clear({ gte: "u:", lt: "u;" });
   }
 }

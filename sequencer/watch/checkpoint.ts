@@ -1,19 +1,20 @@
 /**
- * The watcher's own durable state (LevelDB): the verified state's leaves, per verified batch the values
- * it overwrote (to roll back on a revert or an L1 reorg) and its record until it is final, and a
- * checkpoint to restart from. Each write touches only what changed: its cost does not grow with the
- * number of batches inside the challenge period.
+ * The watcher's own durable state: a LevelDB with, per verified batch, its record until it is final
+ * and a checkpoint to restart from, and beside it (the `state` subdirectory) its own state database
+ * (sequencer/statedb), one version per verified batch (version = batch index), so a revert or an L1
+ * reorg is a truncation. Each write touches only what changed: its cost does not grow with the number
+ * of batches inside the challenge period.
  *
  *   w:checkpoint   Checkpoint
- *   u:<batch>      UndoEntry[]       (verified batches not final yet)
- *   r:<batch>      VerifiedBatch     (likewise)
- *   s:<key>        state leaf
+ *   r:<batch>      VerifiedBatch     (verified batches not final yet)
+ *
+ * Data directories written before the state database hold the verified state's leaves under `s:<key>`
+ * and per batch the values it overwrote under `u:<batch>`: read once to migrate, then deleted.
  */
+import { join } from "node:path";
 import type { Hex } from "viem";
-import { toHex, type Word } from "../protocol/bytes.js";
-import type { TreeNode } from "../state/smt.js";
-import { fromJsonBytes, getJson, jsonBytes, type Level, type LevelOp, leafOp, loadTree, openLevel, padIndex as pad } from "../store/level.js";
-import type { UndoRecord } from "../store/records.js";
+import { StateDb } from "../statedb/store.js";
+import { fromJsonBytes, getJson, jsonBytes, type Level, type LevelOp, openLevel, padIndex as pad, storedLeaves } from "../store/level.js";
 
 export interface VerifiedBatch {
   index: number;
@@ -33,18 +34,27 @@ export interface Checkpoint {
   root: Hex;
 }
 
-/** A value a verified batch overwrote (the same record as the sequencer's chunk undo). */
-export type UndoEntry = UndoRecord;
-
 export class WatcherStore {
-  private constructor(private readonly db: Level) {}
+  private constructor(
+    private readonly db: Level,
+    /** the verified state, one version per verified batch */
+    readonly state: StateDb,
+  ) {}
 
-  static async open(dir: string): Promise<WatcherStore> {
-    return new WatcherStore(await openLevel(dir));
+  /** Open the store in `dir` and its state database (`dir`/state) with a page cache of `cacheBytes`. */
+  static async open(dir: string, opts: { cacheBytes: number } = { cacheBytes: 256 << 20 }): Promise<WatcherStore> {
+    const db = await openLevel(dir);
+    try {
+      return new WatcherStore(db, await StateDb.open(join(dir, "state"), { cacheBytes: opts.cacheBytes }));
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await this.state.close();
+    await this.db.close();
   }
 
   checkpoint(): Checkpoint | undefined {
@@ -58,29 +68,28 @@ export class WatcherStore {
     return out;
   }
 
-  undo(index: number): UndoEntry[] | undefined {
-    return getJson<UndoEntry[]>(this.db, `u:${pad(index)}`);
+  /** Whether this store still holds the state of the layout before the state database. */
+  async hasLegacyState(): Promise<boolean> {
+    for (const prefix of ["s:", "u:"]) {
+      const [first] = await this.db.keys({ gte: prefix, lt: `${prefix.slice(0, 1)};`, limit: 1 }).all();
+      if (first !== undefined) return true;
+    }
+    return false;
   }
 
-  loadTree(): Promise<TreeNode | null> {
-    return loadTree(this.db);
+  /** The verified state's leaves of the layout before the state database, sorted by key. */
+  legacyLeaves() {
+    return storedLeaves(this.db);
   }
 
-  /**
-   * One atomic write: the leaves that changed (their new values, null: deleted), undo records to add
-   * or drop, verified-batch records to add or drop, and the checkpoint.
-   */
-  async commit(args: {
-    leaves: { key: Word; value: Uint8Array | null; preimage?: Uint8Array }[];
-    addUndo?: { index: number; entries: UndoEntry[] };
-    dropUndo?: number[];
-    putRecent?: VerifiedBatch[];
-    dropRecent?: number[];
-    checkpoint: Checkpoint;
-  }): Promise<void> {
-    const ops: LevelOp[] = args.leaves.map((l) => leafOp(toHex(l.key), l.value, l.preimage));
-    if (args.addUndo) ops.push({ type: "put", key: `u:${pad(args.addUndo.index)}`, value: jsonBytes(args.addUndo.entries) });
-    for (const i of args.dropUndo ?? []) ops.push({ type: "del", key: `u:${pad(i)}` });
+  async dropLegacyState(): Promise<void> {
+    await this.db.clear({ gte: "s:", lt: "s;" });
+    await this.db.clear({ gte: "u:", lt: "u;" });
+  }
+
+  /** One atomic write: verified-batch records to add or drop, and the checkpoint. */
+  async commit(args: { putRecent?: VerifiedBatch[]; dropRecent?: number[]; checkpoint: Checkpoint }): Promise<void> {
+    const ops: LevelOp[] = [];
     for (const b of args.putRecent ?? []) ops.push({ type: "put", key: `r:${pad(b.index)}`, value: jsonBytes(b) });
     for (const i of args.dropRecent ?? []) ops.push({ type: "del", key: `r:${pad(i)}` });
     ops.push({ type: "put", key: "w:checkpoint", value: jsonBytes(args.checkpoint) });

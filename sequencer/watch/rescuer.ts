@@ -7,8 +7,7 @@
 import { type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { toHex } from "../protocol/bytes.js";
 import { encodeBatchData } from "../protocol/batch.js";
-import type { TreeNode } from "../state/smt.js";
-import { TreeState } from "../state/access.js";
+import type { FullState } from "../state/access.js";
 import type { ChainRules } from "../state/transition.js";
 import { BatchBuilder } from "../batch/builder.js";
 import { batchTimestamp, forcedEntriesPerBatch } from "../batch/policy.js";
@@ -24,8 +23,8 @@ export class Rescuer {
     private readonly reader: BatchReader,
   ) {}
 
-  /** Post a batch of the unconsumed inbox entries from `consumed` on, built on `state` (L1's tip). */
-  async post(state: TreeNode | null, consumed: number, rules: ChainRules): Promise<{ txHash: Hex; status: string; entries: number }> {
+  /** Post a batch of the unconsumed inbox entries from `consumed` on, built on `state` (L1's tip; it is left after the batch). */
+  async post<R>(state: FullState<R>, consumed: number, rules: ChainRules): Promise<{ txHash: Hex; status: string; entries: number }> {
     const total = Number(await this.client.readContract({ address: this.inbox, abi: forcedInboxAbi, functionName: "count" }));
     const n = forcedEntriesPerBatch(total - consumed);
     const bodies = await this.reader.forcedBodies(consumed, n);
@@ -34,7 +33,7 @@ export class Rescuer {
     // L1's latest block time is the clock here: a block time already past needs no safety margin, and
     // it is never below the timestamp of a batch L1 accepted (so `previous` adds nothing)
     const timestamp = batchTimestamp({ nowMs: 0, safetySeconds: 0, l1Time: Number(latest.timestamp), previous: 0, notBefore: Math.max(0, ...entries.map((e) => Number(e.queuedAt))) });
-    const builder = new BatchBuilder(new TreeState(state), { ...rules, timestamp });
+    const builder = new BatchBuilder(state, { ...rules, timestamp });
     bodies.forEach((b, i) => builder.addForced(b, consumed + i));
     const batch = builder.seal();
     const hash = await this.wallet.writeContract({ address: this.rollup, abi: rollupAbi, functionName: "submitBatch", args: [toHex(batch.prevRoot), BigInt(timestamp), toHex(encodeBatchData(batch.data))], account: this.wallet.account, chain: this.wallet.chain });

@@ -5,10 +5,11 @@
  * (prove/verify-batch.ts, pure) decides whether a batch is fraud and builds the proof; the responder
  * (responder.ts) sends it, and the rescuer (rescuer.ts) posts overdue inbox entries.
  *
- * - Restartable: the verified state and a checkpoint are on disk after every batch.
+ * - Restartable: the verified state (a state database, one version per batch: version = batch index)
+ *   and a checkpoint are on disk after every batch; a restart reads neither every leaf nor every batch.
  * - Reorgs: verified batches are re-checked against the canonical chain until final; a batch whose
- *   block left the chain is rolled back (and re-read when it reappears).
- * - Reverts: a BatchesReverted event rolls the state back to the restored tip.
+ *   block left the chain is rolled back (the state truncated to the version before it) and re-read.
+ * - Reverts: a BatchesReverted event truncates the state to the restored tip's version.
  * - Races: before sending (and between retries) a proof is checked against L1; if the batch is no
  *   longer live, another challenger won and nothing more is spent.
  * - Forced inclusion: an inbox entry past its deadline raises an alert; with a rescue key the watcher
@@ -18,20 +19,20 @@ import { type Account, type Address, BlockNotFoundError, type Chain, type Hex, t
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { batchHeaderHash } from "../protocol/batch.js";
 import { FRAUD_KIND_NAME } from "../prove/judge.js";
-import { TreeState } from "../state/access.js";
-import { treeDiff, treeGet, type TreeNode } from "../state/smt.js";
+import { StoredTreeState } from "../statedb/state.js";
+import type { StateDb } from "../statedb/store.js";
+import type { TreeNode } from "../statedb/tree.js";
 import { BatchReader, type RollupEvent, UnreadableBatchError } from "../l1/batch-reader.js";
 import { REORG_DEPTH } from "../l1/chain.js";
-import { applyUndo } from "../execute/undo.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { customErrorOf } from "../l1/errors.js";
 import type { Logger } from "../platform/log.js";
-import { verifyBatch } from "../prove/verify-batch.js";
+import { verifyBatchOn } from "../prove/verify-batch.js";
 import type { FraudProofArgs } from "../prove/fraud-proof.js";
 import type { Alert } from "./alert.js";
 import { Rescuer } from "./rescuer.js";
 import { Responder } from "./responder.js";
-import type { Checkpoint, UndoEntry, VerifiedBatch, WatcherStore } from "./checkpoint.js";
+import type { Checkpoint, VerifiedBatch, WatcherStore } from "./checkpoint.js";
 
 export interface WatcherDeps {
   store: WatcherStore;
@@ -67,7 +68,8 @@ interface PendingFraud {
 }
 
 export class Watcher {
-  private tree: TreeState;
+  /** the verified state: its latest version is batch cp.next - 1 */
+  private readonly db: StateDb;
   private cp: Checkpoint;
   /** verified batches that are not final yet, oldest first */
   private recent: VerifiedBatch[];
@@ -84,8 +86,8 @@ export class Watcher {
   private readonly rescuer: Rescuer | null;
   readonly stats = { verified: 0, frauds: 0, proofs: 0, rewardWei: 0n, lastVerified: -1 };
 
-  private constructor(private readonly d: WatcherDeps, tree: TreeNode | null, cp: Checkpoint, recent: VerifiedBatch[]) {
-    this.tree = new TreeState(tree);
+  private constructor(private readonly d: WatcherDeps, cp: Checkpoint, recent: VerifiedBatch[]) {
+    this.db = d.store.state;
     this.cp = cp;
     this.recent = recent;
     this.reader = new BatchReader(d.client, d.rollup, d.inbox, d.deployBlock);
@@ -97,12 +99,11 @@ export class Watcher {
     const saved = d.store.checkpoint() as (Checkpoint & { recent?: VerifiedBatch[] }) | undefined;
     const { recent: inCheckpoint, ...cp } = saved ?? { cursor: d.deployBlock.toString(), next: 0, root: toHex(new Uint8Array(32)) };
     const stored = await d.store.recent();
-    const tree = await d.store.loadTree();
+    await alignWatcherState(d.store, cp);
     // A checkpoint written before batch records had keys of their own carries them itself: the next
     // write moves them out.
-    const w = new Watcher(d, tree, cp, inCheckpoint ?? stored);
+    const w = new Watcher(d, cp, inCheckpoint ?? stored);
     for (const b of stored) w.stored.set(b.index, b.headerHash);
-    if (toHex(w.tree.rootHash) !== cp.root) throw new Error(`watcher store is inconsistent: leaves hash to ${toHex(w.tree.rootHash)}, checkpoint says ${cp.root}`);
     w.separator = fromHex(await d.client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "domainSeparator" }), 32);
     w.registrar = (await d.client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "registrar" })).toLowerCase() as Address;
     w.challengePeriod = Number(await d.client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "challengePeriod" }));
@@ -110,14 +111,12 @@ export class Watcher {
     return w;
   }
 
+  /** The verified state's root (the checkpoint's: the state database's latest, checked at start). */
   get root(): Hex {
-    return toHex(this.tree.rootHash);
+    return this.cp.root;
   }
   get nextBatch(): number {
     return this.cp.next;
-  }
-  get stateTree(): TreeNode | null {
-    return this.tree.root;
   }
 
   /** One round: reorg check, new events, pending proof, inbox deadlines. */
@@ -129,7 +128,10 @@ export class Watcher {
       const to = from + (this.d.range ?? 2000n) - 1n < latest ? from + (this.d.range ?? 2000n) - 1n : latest;
       for (const ev of await this.reader.events(from, to)) await this.handle(ev);
       this.cp.cursor = (to + 1n).toString();
-      await this.persist([], undefined, this.pruneFinal());
+      const final = this.takeFinal();
+      await this.persist();
+      // The versions before the newest final batch's go (no rollback reaches a final batch).
+      if (final !== null && final > this.db.oldestVersion && final <= this.db.latestVersion) await this.db.prune(final);
     }
     if (this.pending !== null) await this.pursue(this.pending);
     await this.checkInbox();
@@ -160,7 +162,10 @@ export class Watcher {
       }
       throw e;
     }
-    const verdict = verifyBatch({ preState: this.tree.root, header: ev.header, data: read.data, forcedBodies: read.forcedBodies, domainSeparator: this.separator, registrar: this.registrar });
+    // Re-executed on the state of the batch before it (the latest version), in memory until honest.
+    const state = new StoredTreeState(this.db);
+    const at = (root: TreeNode) => Object.assign(new StoredTreeState(this.db), { root });
+    const verdict = verifyBatchOn(state, at, { header: ev.header, data: read.data, forcedBodies: read.forcedBodies, domainSeparator: this.separator, registrar: this.registrar });
     if (!verdict.ok) {
       this.stats.frauds++;
       this.pending = { index: ev.index, proof: verdict.proof, block: ev.block, sent: false };
@@ -168,17 +173,8 @@ export class Watcher {
       await this.pursue(this.pending);
       return;
     }
-    const before = this.tree.root;
-    const changed = treeDiff(before, verdict.state);
-    const undo: UndoEntry[] = changed.map((key) => {
-      const l = treeGet(before, key);
-      return { key: toHex(key), value: toHex(l?.value ?? new Uint8Array(32)), preimage: toHex(l?.preimage ?? new Uint8Array(0)) };
-    });
-    const leaves = changed.map((key) => {
-      const l = treeGet(verdict.state, key);
-      return { key, value: l?.value ?? null, preimage: l?.preimage };
-    });
-    this.tree = new TreeState(verdict.state);
+    // The state first: a crash before the checkpoint lands leaves the state ahead (truncated at start).
+    await state.commit(ev.index).durable;
     const rec: VerifiedBatch = { index: ev.index, headerHash: batchHeaderHash(ev.header), postRoot: ev.header.postRoot, block: ev.block.toString(), blockHash: ev.blockHash, finalAt: 0 };
     const info = await this.d.client.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(ev.index)] }).catch(() => null);
     rec.finalAt = info ? Number(info.finalizesAt) : Number(ev.header.timestamp) + this.challengePeriod;
@@ -186,7 +182,7 @@ export class Watcher {
     this.cp.next = ev.index + 1;
     this.stats.verified++;
     this.stats.lastVerified = ev.index;
-    await this.persist(leaves, { index: ev.index, entries: undo });
+    await this.persist();
     this.d.log.info({ batch: ev.index, root: ev.header.postRoot, leaves: ev.header.chunkCount }, "batch verified");
   }
 
@@ -234,25 +230,19 @@ export class Watcher {
     this.d.log.warn({ from }, "batches reverted on L1: state rolled back");
   }
 
+  /**
+   * Forget batches from `index` on: the checkpoint first, then the state's versions (a crash between
+   * leaves the state ahead of the checkpoint, truncated at start). A final batch is never rolled back
+   * (L1 accepts no proof against it), so its version is still there.
+   */
   private async rollbackTo(index: number): Promise<void> {
-    let root = this.tree.root;
-    const leaves = new Map<string, { key: Word; value: Uint8Array | null; preimage?: Uint8Array }>();
-    const dropped: number[] = [];
-    for (let i = this.cp.next - 1; i >= index; i--) {
-      const undo = this.d.store.undo(i);
-      if (undo === undefined) throw new Error(`cannot roll back batch ${i}: it is final or its undo record is missing`);
-      root = applyUndo(root, undo);
-      for (const u of undo) {
-        const value = fromHex(u.value, 32);
-        const pre = fromHex(u.preimage);
-        leaves.set(u.key, { key: fromHex(u.key, 32), value: value.every((b) => b === 0) ? null : value, preimage: pre.length > 0 ? pre : undefined });
-      }
-      dropped.push(i);
+    if (index > 0 && index - 1 < this.db.oldestVersion) {
+      throw new Error(`cannot roll back to batch ${index - 1}: its state is no longer kept (the oldest is ${this.db.oldestVersion}: final, or verified before this data directory was migrated; start from an empty EPHR_WATCHER_DATA_DIR to verify every batch from L1 again)`);
     }
-    this.tree = new TreeState(root);
     this.recent = this.recent.filter((b) => b.index < index);
     this.cp.next = index;
-    await this.persist([...leaves.values()], undefined, dropped);
+    await this.persist(toHex(index > 0 ? this.db.rootHash(index - 1) : new Uint8Array(32)));
+    await this.db.truncateAfter(index - 1);
   }
 
   /**
@@ -274,24 +264,26 @@ export class Watcher {
       this.cp.cursor = from.toString();
       this.reader.rewindInbox(from);
       if (this.pending && this.pending.index >= b.index) this.pending = null;
-      await this.persist([]);
+      await this.persist();
       return;
     }
   }
 
-  private pruneFinal(): number[] {
+  /** Final batches leave the recent list; returns the newest of them, or null. */
+  private takeFinal(): number | null {
     const now = Math.floor(Date.now() / 1000);
     const final = this.recent.filter((b) => b.finalAt > 0 && b.finalAt <= now);
     this.recent = this.recent.filter((b) => !(b.finalAt > 0 && b.finalAt <= now));
-    return final.map((b) => b.index);
+    return final.length === 0 ? null : Math.max(...final.map((b) => b.index));
   }
 
-  private async persist(leaves: { key: Word; value: Uint8Array | null; preimage?: Uint8Array }[], addUndo?: { index: number; entries: UndoEntry[] }, dropUndo: number[] = []): Promise<void> {
-    this.cp.root = toHex(this.tree.rootHash);
+  /** Write the checkpoint (at the state's root, or at `root` when the state follows) and the records. */
+  private async persist(root: Hex = toHex(this.db.rootHash())): Promise<void> {
+    this.cp.root = root;
     const putRecent = this.recent.filter((b) => this.stored.get(b.index) !== b.headerHash);
     const live = new Set(this.recent.map((b) => b.index));
     const dropRecent = [...this.stored.keys()].filter((i) => !live.has(i));
-    await this.d.store.commit({ leaves, addUndo, dropUndo, putRecent, dropRecent, checkpoint: this.cp });
+    await this.d.store.commit({ putRecent, dropRecent, checkpoint: this.cp });
     for (const i of dropRecent) this.stored.delete(i);
     for (const b of putRecent) this.stored.set(b.index, b.headerHash);
   }
@@ -313,7 +305,33 @@ export class Watcher {
 
   /** Post a batch of the unconsumed inbox entries (the escalation path), built on the verified state. */
   private async rescue(consumed: number): Promise<void> {
-    const r = await this.rescuer!.post(this.tree.root, consumed, { domainSeparator: this.separator, registrar: this.registrar });
+    const r = await this.rescuer!.post(new StoredTreeState(this.db), consumed, { domainSeparator: this.separator, registrar: this.registrar });
     await this.d.alert({ kind: "rescue-posted", message: `posted a batch including ${r.entries} overdue inbox transaction(s) (escalation)`, l1Tx: r.txHash, status: r.status, entries: r.entries });
+  }
+}
+
+/**
+ * Bring the watcher's state database in line with its checkpoint: versions after the checkpoint's
+ * batch are truncated (written before a crash stopped the checkpoint), and a data directory of the
+ * layout before the state database is migrated once (its leaves bulk-loaded as the checkpoint's batch).
+ */
+async function alignWatcherState(store: WatcherStore, cp: Checkpoint): Promise<void> {
+  const db = store.state;
+  const version = cp.next - 1;
+  if (db.latestVersion === -1 && version >= 0) {
+    const entries = (async function* () {
+      for await (const l of store.legacyLeaves()) yield { key: fromHex(l.key, 32), value: l.value, preimage: l.preimage };
+    })();
+    const loaded = await db.bulkLoad(entries, { version });
+    if (toHex(loaded.root) !== cp.root) {
+      await db.truncateAfter(-1);
+      throw new Error(`watcher store is inconsistent: its leaves hash to ${toHex(loaded.root)}, checkpoint says ${cp.root}`);
+    }
+  }
+  if (await store.hasLegacyState()) await store.dropLegacyState();
+  if (db.latestVersion > version) await db.truncateAfter(version);
+  const root = toHex(db.rootHash());
+  if (db.latestVersion !== version || root !== cp.root) {
+    throw new Error(`watcher store is inconsistent: its state database is at version ${db.latestVersion} (root ${root}), the checkpoint at batch ${version} (root ${cp.root})`);
   }
 }

@@ -7,8 +7,10 @@
 import { expect } from "chai";
 import type { Hex } from "viem";
 import { EphrClient } from "../../sdk/client.js";
-import { fromHex } from "../../sequencer/protocol/bytes.js";
+import { join } from "node:path";
+import { fromHex, toHex } from "../../sequencer/protocol/bytes.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
+import { StateDb } from "../../sequencer/statedb/store.js";
 import { Store } from "../../sequencer/store/store.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
@@ -282,16 +284,25 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     expect(receipt.status, "a receipt reaches the final level").to.equal("final");
     await waitUntil("a final batch after the first", async () => ((await client.chainInfo(true)).finalBatch ?? -1) >= 1, 30_000);
     const finalBatch = (await client.chainInfo(true)).finalBatch!;
+    await sleep(500); // the prune that finality started (its first write marks the versions unreadable)
     await seq.kill("SIGKILL");
     const store = await Store.open(d.dataDir);
+    const state = await StateDb.open(join(d.dataDir, "state"), { cacheBytes: 1 << 20 });
     try {
       const last = store.batch(finalBatch)!;
       expect(last.status).to.equal("final");
       const lastChunk = Math.max(...last.chunks);
-      for (let c = 0; c <= lastChunk; c++) expect(store.undo(c), `undo record of chunk ${c} (final) deleted`).to.equal(undefined);
+      // The state versions before the newest final batch's are pruned; its own and later ones are kept
+      // (a later batch may have become final before the kill: the oldest is then its last chunk).
+      const oldest = state.oldestVersion;
+      expect(oldest, "versions before the newest final batch's pruned").to.be.at.least(lastChunk);
+      const prunedTo = store.batch(store.chunk(oldest)!.batch)!;
+      expect(prunedTo.status).to.equal("final");
+      expect(Math.max(...prunedTo.chunks), "pruned to a final batch's last chunk").to.equal(oldest);
       const head = store.head();
-      for (let c = lastChunk + 1; c < head.nextChunk; c++) expect(store.undo(c), `undo record of chunk ${c} (not final) kept`).to.not.equal(undefined);
+      for (let c = oldest; c < head.nextChunk; c++) expect(toHex(state.rootHash(c)), `version ${c} kept`).to.equal(store.chunk(c)!.postRoot);
     } finally {
+      await state.close();
       await store.close();
     }
     const again = track(await spawnSequencer(d));

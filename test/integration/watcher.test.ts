@@ -12,6 +12,7 @@ import { toHex } from "../../sequencer/protocol/bytes.js";
 import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
 import { createLogger } from "../../sequencer/platform/log.js";
 import type { Alert } from "../../sequencer/watch/alert.js";
+import { StoredTreeState } from "../../sequencer/statedb/state.js";
 import { WatcherStore } from "../../sequencer/watch/checkpoint.js";
 import { Watcher } from "../../sequencer/watch/watcher.js";
 import { Actors, highS } from "../../sequencer/testing/actors.js";
@@ -79,6 +80,28 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     expect(alerts).to.deep.equal([]);
   });
 
+  it("after a crash between its state's commit and its checkpoint, drops the state's extra version at start and verifies that batch again", async () => {
+    await honest(["alice", "bob"]);
+    const w = await openWatcher();
+    await w.tick();
+    const store = stores[stores.length - 1]!;
+    expect(store.state.latestVersion, "one version per verified batch").to.equal(0);
+    // The state of a batch 1 written, its checkpoint not (the crash): here, a state the checkpoint never saw.
+    const ahead = new StoredTreeState(store.state);
+    ahead.write(new Uint8Array(32).fill(1), { value: new Uint8Array(32).fill(2) });
+    await ahead.commit(1).durable;
+    await stores.pop()!.close();
+    const again = await openWatcher();
+    const reopened = stores[stores.length - 1]!;
+    expect(reopened.state.latestVersion, "truncated to the checkpoint's batch").to.equal(0);
+    expect(again.root).to.equal(w.root);
+    await honest(["carol"]);
+    await again.tick();
+    expect(again.nextBatch).to.equal(2);
+    expect(again.root).to.equal(await d.rollup.read.tipRoot());
+    expect(alerts).to.deep.equal([]);
+  });
+
   it("keeps each unfinal batch's record under its own key, so a write does not grow with the challenge period, and reads checkpoints that still carry them", async () => {
     await honest(["alice"]);
     await honest(["bob"]);
@@ -91,7 +114,7 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     expect(recent.map((b) => b.index)).to.deep.equal([0, 1]);
 
     // A store written by an earlier version: the records inside the checkpoint, none under their own keys.
-    await store.commit({ leaves: [], dropRecent: [0, 1], checkpoint: { ...store.checkpoint()!, recent } as never });
+    await store.commit({ dropRecent: [0, 1], checkpoint: { ...store.checkpoint()!, recent } as never });
     await stores.pop()!.close();
     const again = await openWatcher();
     const migrated = stores[stores.length - 1]!;
