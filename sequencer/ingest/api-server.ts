@@ -159,8 +159,10 @@ async function sendAll(deps: ApiDeps, sends: { i: number; req: RpcRequest; wire:
     return;
   }
   let verdicts;
+  const verdictTimer = deps.metrics.verdictSeconds.startTimer();
   try {
     verdicts = await deps.ingest.submit(sends.map((s) => s.wire));
+    verdictTimer();
   } catch (e) {
     const err = e instanceof SequencerUnavailableError ? new RpcError("SequencerUnavailable", e.message, { hashes: sends.map((s) => s.wire.h) }) : new RpcError("Internal", "cannot reach the sequencer");
     for (const s of sends) responses[s.i] = rpcError(s.req.id ?? null, err);

@@ -179,6 +179,17 @@ export class IngestConsumer {
     await p.exec();
   }
 
+  /** Seconds since the oldest entry still in the stream was queued (0 when it is empty; -1 unknown). */
+  async oldestAgeSeconds(): Promise<number> {
+    try {
+      const [first] = (await this.redis.xrange(this.keys.ingest, "-", "+", "COUNT", 1)) as [string, string[]][];
+      if (first === undefined) return 0;
+      return Math.max(0, (Date.now() - Number(first[0].split("-")[0])) / 1000);
+    } catch {
+      return -1;
+    }
+  }
+
   /** Entries waiting to be read plus entries read but not acknowledged. */
   async depth(): Promise<number> {
     try {

@@ -64,6 +64,15 @@ export const configSchema = z.object({
   redisPrefix: z.string().optional(),
   /** Allow an empty data directory to start by adopting every batch L1 holds (a replacement sequencer). */
   syncFromL1: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
+  /**
+   * Scaling signals (ephr_desired_replicas{component="api"}, sequencer/platform/autoscale.ts): the load
+   * one API front-end carries at its target utilisation (sends + reads per second), the bounds, and how
+   * far ahead the forecast provisions (a new front-end's start-up time).
+   */
+  apiCapacityRps: z.coerce.number().positive().default(2000),
+  scaleMinReplicas: z.coerce.number().int().min(0).default(1),
+  scaleMaxReplicas: z.coerce.number().int().min(1).default(32),
+  scaleHorizonSeconds: z.coerce.number().int().min(1).max(3600).default(60),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Timeouts, connection limits and JSON nesting of the API's and the query server's HTTP (sequencer/http/limits.ts). */
   ...httpLimitsShape,

@@ -23,6 +23,12 @@ export function createMetrics(role: string) {
     divergences: new Counter({ name: "ephr_l1_divergences_total", help: "Resyncs with L1 by why our history parted from L1's (reverted: a fraud proof or L1 lost our posted batch; replaced; foreign; tip; rebuild)", labelNames: ["kind"], registers: [registry] }),
     reexecuted: new Counter({ name: "ephr_reexecuted_total", help: "Acknowledged transactions re-executed at a resync with L1, by outcome (replayed, dropped)", labelNames: ["outcome"], registers: [registry] }),
     sealed: new Counter({ name: "ephr_batches_sealed_total", help: "Batches sealed, by the batch policy's reason (maxTxs, maxBytes, maxLeaves, maxAge, forcedFirst)", labelNames: ["reason"], registers: [registry] }),
+    queryCalls: new Counter({ name: "ephr_query_calls_total", help: "Read calls the sequencer's query server answered (every front-end's reads)", registers: [registry] }),
+    verdictSeconds: new Histogram({ name: "ephr_verdict_seconds", help: "Seconds from a front-end queuing sends to their verdicts (execution and durable commit)", buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry] }),
+    backlogAge: new Gauge({ name: "ephr_ingest_backlog_age_seconds", help: "Age of the oldest entry in the ingest stream (0: empty)", registers: [registry] }),
+    load: new Gauge({ name: "ephr_load_rps", help: "Load on the API front-ends over the last interval, per second: kind=send (transactions) or read (read calls)", labelNames: ["kind"], registers: [registry] }),
+    loadForecast: new Gauge({ name: "ephr_load_forecast_rps", help: "Forecast load (sends + reads per second) one scaling horizon ahead", registers: [registry] }),
+    desiredReplicas: new Gauge({ name: "ephr_desired_replicas", help: "Replicas the forecast load needs (sequencer/platform/autoscale.ts), for an autoscaler", labelNames: ["component"], registers: [registry] }),
     batches: new Counter({ name: "ephr_batches_total", help: "Batches by status transition", labelNames: ["status"], registers: [registry] }),
   };
 }

@@ -61,6 +61,7 @@ export async function startQueryServer(
     const calls = callsSchema.safeParse(parsed.value);
     if (!calls.success) return plain(400, `expected a batch of 1..${limits.maxCalls} JSON-RPC 2.0 requests: ${describeIssues(calls.error, { whole: "batch" })}`);
     const q = queries();
+    metrics.queryCalls.inc(calls.data.length);
     const out = await Promise.all(
       calls.data.map(async (c) => {
         if (q === null) return { jsonrpc: "2.0", id: c.id ?? null, error: new RpcError("SequencerUnavailable", "the sequencer is starting").toJSON() };

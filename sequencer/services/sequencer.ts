@@ -30,6 +30,7 @@ import { applyStatus, refreshStatus } from "../read/status.js";
 import { ConfigError } from "../../deploy/params.js";
 import { connectL1 } from "../l1/connect.js";
 import { describeWaiting, preflight } from "../post/preflight.js";
+import { DEFAULT_SCALING, ScalingSignal } from "../platform/autoscale.js";
 
 export interface SequencerNode {
   queryUrl: string;
@@ -245,6 +246,26 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   await pollL1();
   const l1Timer = setInterval(() => void pollL1(), cfg.l1PollMs);
   // the pre-flight again every 30 s: the log and the gauges follow a bond deposited, a role granted
+  // Scaling signals: every 10 s the load the front-ends carried (sends executed, reads answered) feeds
+  // the forecast behind ephr_desired_replicas{component="api"} (docs/operations.md section 7).
+  const scaling = new ScalingSignal({ ...DEFAULT_SCALING, capacityPerReplica: cfg.apiCapacityRps, minReplicas: cfg.scaleMinReplicas, maxReplicas: Math.max(cfg.scaleMinReplicas, cfg.scaleMaxReplicas), horizonSeconds: cfg.scaleHorizonSeconds });
+  const counted = async () => ({ sends: (await metrics.executed.get()).values[0]?.value ?? 0, reads: (await metrics.queryCalls.get()).values[0]?.value ?? 0, at: Date.now() });
+  let lastCount = await counted();
+  const scalingTimer = setInterval(() => {
+    void counted().then((c) => {
+      const seconds = (c.at - lastCount.at) / 1000;
+      if (seconds <= 0) return;
+      const sends = (c.sends - lastCount.sends) / seconds;
+      const reads = (c.reads - lastCount.reads) / seconds;
+      lastCount = c;
+      metrics.load.set({ kind: "send" }, sends);
+      metrics.load.set({ kind: "read" }, reads);
+      scaling.observe(c.at / 1000, sends + reads);
+      metrics.loadForecast.set(scaling.forecast());
+      metrics.desiredReplicas.set({ component: "api" }, scaling.desired());
+    });
+  }, DEFAULT_SCALING.intervalSeconds * 1000);
+  scalingTimer.unref();
   const preflightTimer = setInterval(() => void checkProposer().catch((e) => log.warn({ err: (e as Error).message }, "pre-flight check failed")), 30_000);
 
   // Commits are applied strictly in order (each starts when the previous one is on disk), but the
@@ -338,6 +359,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
         if (entries.length === 0 || Date.now() - depthAt >= 1000) {
           depthAt = Date.now();
           metrics.queueDepth.set(await consumer.depth());
+          metrics.backlogAge.set(await consumer.oldestAgeSeconds());
         }
       } catch (e) {
         if (stopping) break;
@@ -357,6 +379,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     stopping = true;
     clearInterval(l1Timer);
     clearInterval(preflightTimer);
+    clearInterval(scalingTimer);
     await loop.catch(() => undefined);
     await submitter.stop().catch(() => undefined);
     await query.close();

@@ -1,7 +1,9 @@
 /**
  * `npm run watcher`: the challenger process. Configuration from EPHR_* variables (docs/operations.md);
  * without EPHR_CHALLENGER_KEY it only watches and alerts. Exit status 3 after a fraud it proved, when
- * EPHR_WATCHER_EXIT_ON_FRAUD=1 (so a supervisor can page); 2 on bad configuration.
+ * EPHR_WATCHER_EXIT_ON_FRAUD=1 (so a supervisor can page); 2 on bad configuration. `npm run watcher --
+ * status` asks a running watcher where it is; `npm run watcher -- list-batches [--format json]` lists
+ * the batches on L1 (sequencer/watch/inspect.ts).
  */
 import { createServer } from "node:http";
 import { z } from "zod";
@@ -11,9 +13,9 @@ import { l1Clients } from "../l1/chain.js";
 import { checkContracts } from "../l1/check-contracts.js";
 import { connectL1, L1UnreachableError } from "../l1/connect.js";
 import { createLogger } from "../platform/log.js";
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { alerter } from "../watch/alert.js";
 import { WatcherStore } from "../watch/checkpoint.js";
+import { WatcherObserver, watcherMetrics } from "../watch/observe.js";
 import { Watcher } from "../watch/watcher.js";
 
 const key = privateKeySchema;
@@ -32,6 +34,8 @@ const schema = z.object({
   EPHR_WATCHER_ALERT_COMMAND: z.string().optional(),
   EPHR_WATCHER_EXIT_ON_FRAUD: z.enum(["0", "1"]).default("0"),
   EPHR_WATCHER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** the address /metrics, /health, /ready and /status listen on (0.0.0.0 for a scraper on another host) */
+  EPHR_WATCHER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -44,13 +48,7 @@ async function main(): Promise<void> {
   await checkContracts(l1.publicClient, env.EPHR_ROLLUP_ADDRESS, env.EPHR_INBOX_ADDRESS);
   const rescue = env.EPHR_RESCUE_KEY ? await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_RESCUE_KEY) : null;
   const store = await WatcherStore.open(env.EPHR_WATCHER_DATA_DIR, { cacheBytes: env.EPHR_STATE_CACHE_MB * 2 ** 20 });
-  const registry = new Registry();
-  registry.setDefaultLabels({ role: "watcher" });
-  collectDefaultMetrics({ register: registry });
-  const verified = new Gauge({ name: "ephr_watcher_verified_batch", help: "Newest batch verified against L1 data", registers: [registry] });
-  const frauds = new Counter({ name: "ephr_watcher_frauds_total", help: "Fraudulent batches found, by kind", labelNames: ["kind"], registers: [registry] });
-  const proofs = new Counter({ name: "ephr_watcher_proofs_total", help: "Fraud proofs by outcome", labelNames: ["outcome"], registers: [registry] });
-  const reward = new Counter({ name: "ephr_watcher_reward_wei_total", help: "Challenger rewards earned (wei)", registers: [registry] });
+  const m = watcherMetrics();
   let exitCode: number | null = null;
   const watcher = await Watcher.open({
     store,
@@ -62,22 +60,34 @@ async function main(): Promise<void> {
     deployBlock: env.EPHR_DEPLOY_BLOCK,
     log,
     alert: alerter(log, { url: env.EPHR_WATCHER_ALERT_URL, command: env.EPHR_WATCHER_ALERT_COMMAND }),
+    onVerified: (index) => observer.verified(index),
     onProof: (p) => {
-      frauds.inc({ kind: p.kind });
-      proofs.inc({ outcome: p.outcome });
+      m.frauds.inc({ kind: p.kind });
+      m.proofs.inc({ outcome: p.outcome });
       if (p.outcome === "proven") {
-        reward.inc(Number(p.reward));
+        m.reward.inc(Number(p.reward));
         if (env.EPHR_WATCHER_EXIT_ON_FRAUD === "1") exitCode = 3;
       }
     },
   });
+  const observer = new WatcherObserver(m, log, l1.account?.address ?? null, watcher.nextBatch - 1);
   if (env.EPHR_WATCHER_METRICS_PORT !== undefined) {
+    const answer = (res: import("node:http").ServerResponse, status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
     createServer((req, res) => {
-      void registry.metrics().then((m) => {
-        res.writeHead(req.url === "/metrics" ? 200 : 404, { "content-type": registry.contentType });
-        res.end(req.url === "/metrics" ? m : "");
-      });
-    }).listen(env.EPHR_WATCHER_METRICS_PORT, "127.0.0.1");
+      const { healthy, ready } = observer.health(env.EPHR_WATCHER_POLL_MS);
+      if (req.url === "/metrics") {
+        void m.registry.metrics().then((text) => {
+          res.writeHead(200, { "content-type": m.registry.contentType });
+          res.end(text);
+        });
+      } else if (req.url === "/health") answer(res, healthy ? 200 : 503, { healthy, lastTickAt: observer.status.lastTickAt });
+      else if (req.url === "/ready") answer(res, ready ? 200 : 503, { ready, lagBatches: observer.status.lagBatches });
+      else if (req.url === "/status") answer(res, 200, observer.status);
+      else answer(res, 404, { error: "GET /metrics, /health, /ready or /status" });
+    }).listen(env.EPHR_WATCHER_METRICS_PORT, env.EPHR_WATCHER_METRICS_HOST);
   }
   log.info({ next: watcher.nextBatch, root: watcher.root, challenger: l1.account?.address ?? "none (watch only)" }, "watcher started");
   let stopping = false;
@@ -86,21 +96,39 @@ async function main(): Promise<void> {
   process.once("SIGINT", stop);
   let backoff = env.EPHR_WATCHER_POLL_MS;
   while (!stopping && exitCode === null) {
+    const end = m.roundSeconds.startTimer();
+    let ok = false;
     try {
       await watcher.tick();
-      verified.set(watcher.stats.lastVerified);
+      ok = true;
       backoff = env.EPHR_WATCHER_POLL_MS;
     } catch (e) {
-      log.warn({ err: (e as Error).message, retryInMs: backoff }, "watcher round failed; retrying");
+      log.warn({ err: (e as Error).message, retryInMs: backoff, consecutiveFailures: observer.status.consecutiveFailures + 1 }, "watcher round failed; retrying");
       backoff = Math.min(backoff * 2, 30_000);
     }
+    end();
+    await observer.afterRound(ok, l1.publicClient, env.EPHR_ROLLUP_ADDRESS, watcher.pendingFraud).catch((e) => log.warn({ err: (e as Error).message }, "reading L1 for the watcher's gauges failed"));
     await new Promise((res) => setTimeout(res, backoff));
   }
   await store.close();
   process.exit(exitCode ?? 0);
 }
 
-main().catch((e) => {
+/** `watcher status` and `watcher list-batches`: inspection, without starting a watcher. */
+async function inspect(command: string, argv: string[]): Promise<void> {
+  const { InspectUsageError, listBatches, watcherStatus } = await import("../watch/inspect.js");
+  try {
+    if (command === "status") console.log(JSON.stringify(await watcherStatus(process.env), null, 2));
+    else console.log((await listBatches(process.env, argv)).text);
+  } catch (e) {
+    console.error(`watcher ${command}: ${(e as Error).message}`);
+    process.exit(e instanceof InspectUsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1);
+  }
+}
+
+const command = process.argv[2];
+const run = command === "status" || command === "list-batches" ? inspect(command, process.argv.slice(3)) : command === undefined ? main() : Promise.reject(new ConfigError(`unknown command ${command}: npm run watcher [-- status | list-batches [--from N] [--limit N] [--format json|table]]`));
+run.catch((e) => {
   const told = e instanceof ConfigError || e instanceof L1UnreachableError;
   console.error(`watcher: ${told ? e.message : (e as Error).stack}`);
   process.exit(told ? 2 : 1);

@@ -13,16 +13,40 @@ export interface Alert {
   [k: string]: unknown;
 }
 
-export function alerter(log: Logger, opts: { url?: string; command?: string }) {
+/**
+ * POST an alert, again after each delay of `retries` while the webhook fails (a network error, a
+ * timeout or a 5xx/429 answer); a 4xx other than 429 is the receiver refusing it, not retried.
+ */
+async function postWithRetries(log: Logger, url: string, body: string, retries: number[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    let why: string;
+    try {
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(5000) });
+      if (r.ok) return;
+      why = `HTTP ${r.status}`;
+      if (r.status < 500 && r.status !== 429) {
+        log.warn({ status: r.status }, "alert webhook refused the alert; not retried");
+        return;
+      }
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    const wait = retries[attempt];
+    if (wait === undefined) {
+      log.error({ err: why, attempts: attempt + 1 }, "alert webhook failed: alert not delivered");
+      return;
+    }
+    log.warn({ err: why, retryInMs: wait }, "alert webhook failed; retrying");
+    await new Promise((res) => setTimeout(res, wait));
+  }
+}
+
+export function alerter(log: Logger, opts: { url?: string; command?: string; retries?: number[] }) {
   return async (a: Alert): Promise<void> => {
     const body = JSON.stringify({ ...a, at: new Date().toISOString() }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
     const level = a.kind === "proof-not-needed" || a.kind === "rescue-posted" ? "warn" : "error";
     log[level]({ alert: a.kind, ...a }, a.message);
-    if (opts.url) {
-      await fetch(opts.url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(5000) }).catch((e) =>
-        log.warn({ err: (e as Error).message }, "alert webhook failed"),
-      );
-    }
+    if (opts.url) await postWithRetries(log, opts.url, body, opts.retries ?? [1000, 4000, 15000]);
     if (opts.command) {
       await new Promise<void>((resolve) => {
         const c = spawn("sh", ["-c", opts.command!], { stdio: ["pipe", "inherit", "inherit"] });

@@ -47,6 +47,8 @@ export interface WatcherDeps {
   /** blocks read per tick */
   range?: bigint;
   onProof?: (r: ProofOutcome) => void;
+  /** a batch was verified honest (called per batch, as it happens) */
+  onVerified?: (index: number) => void;
 }
 
 export interface ProofOutcome {
@@ -62,6 +64,8 @@ export interface ProofOutcome {
 /** Batches whose fraud this watcher is proving (no later batch is verified meanwhile). */
 interface PendingFraud {
   index: number;
+  /** whose bond the proof slashes */
+  proposer: Address;
   proof: FraudProofArgs;
   block: bigint;
   sent: boolean;
@@ -118,6 +122,10 @@ export class Watcher {
   get nextBatch(): number {
     return this.cp.next;
   }
+  /** the batch being proven fraudulent, and whose bond is at risk (null: none) */
+  get pendingFraud(): { index: number; proposer: Address; sent: boolean } | null {
+    return this.pending === null ? null : { index: this.pending.index, proposer: this.pending.proposer, sent: this.pending.sent };
+  }
 
   /** One round: reorg check, new events, pending proof, inbox deadlines. */
   async tick(): Promise<void> {
@@ -168,8 +176,9 @@ export class Watcher {
     const verdict = verifyBatchOn(state, at, { header: ev.header, data: read.data, forcedBodies: read.forcedBodies, domainSeparator: this.separator, registrar: this.registrar });
     if (!verdict.ok) {
       this.stats.frauds++;
-      this.pending = { index: ev.index, proof: verdict.proof, block: ev.block, sent: false };
-      await this.d.alert({ kind: "fraud-detected", message: `batch ${ev.index} is fraudulent (${verdict.proof.kind} in leaf ${verdict.leafIndex}); proving it`, batch: ev.index, fraud: verdict.proof.kind, leaf: verdict.leafIndex, tx: verdict.proof.txIndex, proposer: ev.proposer });
+      this.pending = { index: ev.index, proposer: ev.proposer, proof: verdict.proof, block: ev.block, sent: false };
+      const next = this.responder === null ? "watch-only (no EPHR_CHALLENGER_KEY): not proving it; a challenger must" : "proving it";
+      await this.d.alert({ kind: "fraud-detected", message: `batch ${ev.index} is fraudulent (${verdict.proof.kind} in leaf ${verdict.leafIndex}); ${next}`, batch: ev.index, fraud: verdict.proof.kind, leaf: verdict.leafIndex, tx: verdict.proof.txIndex, proposer: ev.proposer });
       await this.pursue(this.pending);
       return;
     }
@@ -183,7 +192,8 @@ export class Watcher {
     this.stats.verified++;
     this.stats.lastVerified = ev.index;
     await this.persist();
-    this.d.log.info({ batch: ev.index, root: ev.header.postRoot, leaves: ev.header.chunkCount }, "batch verified");
+    this.d.log.debug({ batch: ev.index, root: ev.header.postRoot, leaves: ev.header.chunkCount }, "batch verified");
+    this.d.onVerified?.(ev.index);
   }
 
   /** Send (or re-check) the proof of a pending fraud; stop as soon as the batch is no longer live. */
