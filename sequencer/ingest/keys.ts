@@ -10,8 +10,13 @@ export interface RedisKeys {
   submitQueue: string;
 }
 
-export function redisKeys(chainId: number, rollup: Address, prefix?: string): RedisKeys {
-  const p = prefix ?? `ephr:${chainId}:${rollup.toLowerCase()}`;
+/**
+ * The deployment's Redis keys. The default prefix names the chain, its genesis block and the Rollup: two
+ * fresh development chains (the same chain id, the same deployer, so the same Rollup address) sharing
+ * one Redis differ in their genesis block, so their sequencers never share a lease or a stream.
+ */
+export function redisKeys(chainId: number, rollup: Address, prefix?: string, genesis?: string): RedisKeys {
+  const p = prefix ?? `ephr:${chainId}:${genesis === undefined ? "" : `${genesis.slice(2, 10).toLowerCase()}:`}${rollup.toLowerCase()}`;
   return {
     prefix: p,
     ingest: `${p}:ingest`,

@@ -2,11 +2,12 @@
  * Service configuration: a JSON file (EPHR_CONFIG) overlaid by environment variables, validated once
  * here (zod) and passed down as typed values. docs/operations.md lists every setting.
  */
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { blockNumberSchema, ConfigError, configAddressSchema, privateKeySchema } from "../../deploy/params.js";
 import { describeIssues } from "../errors/issues.js";
 import { headersWithinRequest, httpLimitsShape } from "../http/limits.js";
+import { serviceEnv } from "./settings-file.js";
+import { WATCHER_SETTINGS } from "../watch/settings.js";
 
 const address = configAddressSchema;
 const privateKey = privateKeySchema;
@@ -85,26 +86,15 @@ export const CONFIG_ENV: Record<keyof Config, string> = Object.fromEntries(
 ) as Record<keyof Config, string>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
-  let fromFile: Record<string, unknown> = {};
-  const file = env.EPHR_CONFIG;
-  if (file) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(file, "utf8"));
-    } catch (e) {
-      throw new ConfigError(`cannot read the configuration file ${file} (EPHR_CONFIG): ${(e as Error).message}`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`the configuration file ${file} (EPHR_CONFIG) must hold a JSON object of settings`);
-    const unknown = Object.keys(parsed).filter((k) => !(k in CONFIG_ENV));
-    if (unknown.length > 0) throw new ConfigError(`the configuration file ${file} (EPHR_CONFIG) has unknown settings: ${unknown.join(", ")} (docs/operations.md lists them)`);
-    fromFile = parsed as Record<string, unknown>;
-  }
+  // the settings file and the deployment file under the variables (sequencer/platform/settings-file.ts);
+  // a shared file's watcher settings are the watcher's, not unknown
+  env = serviceEnv(env, Object.values(CONFIG_ENV), WATCHER_SETTINGS);
   const fromEnv: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(CONFIG_ENV)) {
     const v = env[name];
     if (v !== undefined && v !== "") fromEnv[key] = v;
   }
-  const given: Record<string, unknown> = { ...fromFile, ...fromEnv, ...overrides };
+  const given: Record<string, unknown> = { ...fromEnv, ...overrides };
   const r = configSchema.safeParse(given);
   if (!r.success) {
     // each setting named with the value it was given (secrets excepted), so the fix is obvious

@@ -19,7 +19,8 @@ export async function startApiNode(cfg: Config, log: Logger) {
   const l1 = await connectL1(cfg.l1RpcUrl, undefined, log);
   await checkContracts(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress);
   const separator = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "domainSeparator" });
-  const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix);
+  const genesis = cfg.redisPrefix === undefined ? (await l1.publicClient.getBlock({ blockNumber: 0n })).hash : undefined;
+  const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix, genesis);
   const redis = await connectRedis(cfg.redisUrl, log);
   const reader = redis.duplicate();
   reader.on("error", () => undefined); // the main connection reports Redis trouble

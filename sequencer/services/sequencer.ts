@@ -65,7 +65,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   // The registrar is the Rollup's immutable: execution must use the one fraud proofs are judged under.
   const registrar = (await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "registrar" })).toLowerCase() as Address;
   const challengePeriod = Number(await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "challengePeriod" }));
-  const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix);
+  const genesis = cfg.redisPrefix === undefined ? (await l1.publicClient.getBlock({ blockNumber: 0n })).hash : undefined;
+  const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix, genesis);
   const redis = await connectRedis(cfg.redisUrl, log);
 
   let stopping = false;

@@ -6,8 +6,7 @@
  * the batches on L1 (sequencer/watch/inspect.ts).
  */
 import { createServer } from "node:http";
-import { z } from "zod";
-import { blockNumberSchema, ConfigError, configAddressSchema, privateKeySchema } from "../../deploy/params.js";
+import { ConfigError } from "../../deploy/params.js";
 import { describeIssues } from "../errors/issues.js";
 import { l1Clients } from "../l1/chain.js";
 import { checkContracts } from "../l1/check-contracts.js";
@@ -17,31 +16,12 @@ import { alerter } from "../watch/alert.js";
 import { WatcherStore } from "../watch/checkpoint.js";
 import { WatcherObserver, watcherMetrics } from "../watch/observe.js";
 import { Watcher } from "../watch/watcher.js";
-
-const key = privateKeySchema;
-const schema = z.object({
-  EPHR_L1_RPC_URL: z.url(),
-  EPHR_ROLLUP_ADDRESS: configAddressSchema,
-  EPHR_INBOX_ADDRESS: configAddressSchema,
-  EPHR_DEPLOY_BLOCK: blockNumberSchema.default(0n),
-  EPHR_CHALLENGER_KEY: key.optional(),
-  EPHR_RESCUE_KEY: key.optional(),
-  EPHR_WATCHER_DATA_DIR: z.string().default(".data/watcher"),
-  /** the state database's page cache, MiB (the same setting and bounds as the sequencer's) */
-  EPHR_STATE_CACHE_MB: z.coerce.number({ error: "must be a whole number of MiB" }).int("must be a whole number of MiB").min(16, "must be at least 16 (MiB)").max(65_536, "must be at most 65536 (MiB)").default(256),
-  EPHR_WATCHER_POLL_MS: z.coerce.number().int().min(50).default(1000),
-  EPHR_WATCHER_ALERT_URL: z.url().optional(),
-  EPHR_WATCHER_ALERT_COMMAND: z.string().optional(),
-  EPHR_WATCHER_EXIT_ON_FRAUD: z.enum(["0", "1"]).default("0"),
-  EPHR_WATCHER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  /** the address /metrics, /health, /ready and /status listen on (0.0.0.0 for a scraper on another host) */
-  EPHR_WATCHER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
-  EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+import { watcherEnv, watcherSchema } from "../watch/settings.js";
 
 async function main(): Promise<void> {
-  const r = schema.safeParse(process.env);
-  if (!r.success) throw new ConfigError(`invalid watcher configuration: ${describeIssues(r.error, { input: process.env })}`);
+  const given = watcherEnv(process.env);
+  const r = watcherSchema.safeParse(given);
+  if (!r.success) throw new ConfigError(`invalid watcher configuration: ${describeIssues(r.error, { input: given })}`);
   const env = r.data;
   const log = createLogger("watcher", env.EPHR_LOG_LEVEL);
   const l1 = await connectL1(env.EPHR_L1_RPC_URL, env.EPHR_CHALLENGER_KEY, log);
