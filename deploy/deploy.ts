@@ -3,7 +3,19 @@
  * its constructor) with viem: used by `npm run deploy` for a testnet and by `npm start` for the local
  * Hardhat L1.
  */
-import { type Abi, type Account, type Address, type Chain, encodeDeployData, getContractAddress, type Hex, type PublicClient, TransactionNotFoundError, type Transport, type WalletClient } from "viem";
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  encodeDeployData,
+  getContractAddress,
+  type Hex,
+  type PublicClient,
+  TransactionNotFoundError,
+  type Transport,
+  type WalletClient,
+} from "viem";
 import { receiptOrNull } from "../sequencer/l1/chain.js";
 import {
   bondManagerAbi,
@@ -61,21 +73,36 @@ async function sendOnce(client: PublicClient, journal: Journal | undefined, name
 }
 
 /** Deploy one contract once (see sendOnce); a step the journal has as mined must still have its code. */
-async function deployOne(wallet: Wallet, client: PublicClient, journal: Journal | undefined, name: string, abi: Abi, bytecode: Hex, args: unknown[]): Promise<{ address: Address; block: bigint }> {
+async function deployOne(
+  wallet: Wallet,
+  client: PublicClient,
+  journal: Journal | undefined,
+  name: string,
+  abi: Abi,
+  bytecode: Hex,
+  args: unknown[],
+): Promise<{ address: Address; block: bigint }> {
   const step = journal?.step(name);
   if (step?.address !== undefined) {
     const code = await client.getCode({ address: step.address as Address });
-    if (code === undefined || code === "0x") throw new Error(`the journal names ${name} at ${step.address}, but there is no code there on this chain (a reorg?): move the journal away to deploy anew`);
+    if (code === undefined || code === "0x")
+      throw new Error(
+        `the journal names ${name} at ${step.address}, but there is no code there on this chain (a reorg?): move the journal away to deploy anew`,
+      );
     return { address: step.address as Address, block: BigInt(step.block ?? "0") };
   }
-  const receipt = await sendOnce(client, journal, name, () => wallet.deployContract({ abi, bytecode, args, account: wallet.account, chain: wallet.chain ?? null } as never));
+  const receipt = await sendOnce(client, journal, name, () =>
+    wallet.deployContract({ abi, bytecode, args, account: wallet.account, chain: wallet.chain ?? null } as never),
+  );
   if (!receipt.contractAddress) throw new Error(`the ${name} deployment ${receipt.transactionHash} created no contract`);
   return { address: receipt.contractAddress, block: receipt.blockNumber };
 }
 
 export class ProposerNotExternallyOwnedError extends Error {
   constructor(readonly proposers: Address[]) {
-    super(`proposers must be externally owned accounts without code (the Rollup refuses a contract or an EIP-7702-delegated account as proposer): ${proposers.join(", ")} ha${proposers.length === 1 ? "s" : "ve"} code on this chain`);
+    super(
+      `proposers must be externally owned accounts without code (the Rollup refuses a contract or an EIP-7702-delegated account as proposer): ${proposers.join(", ")} ha${proposers.length === 1 ? "s" : "ve"} code on this chain`,
+    );
     this.name = "ProposerNotExternallyOwnedError";
   }
 }
@@ -104,7 +131,13 @@ async function checkProposers(client: PublicClient, params: DeployParams): Promi
   if (withCode.length > 0) throw new ProposerNotExternallyOwnedError(withCode);
 }
 
-export async function deployContracts(wallet: Wallet, client: PublicClient, params: DeployParams, log: (m: string) => void = () => {}, journal?: Journal): Promise<Deployment> {
+export async function deployContracts(
+  wallet: Wallet,
+  client: PublicClient,
+  params: DeployParams,
+  log: (m: string) => void = () => {},
+  journal?: Journal,
+): Promise<Deployment> {
   await checkProposers(client, params);
   const chainId = await client.getChainId();
   const verifier = await deployOne(wallet, client, journal, "ChunkVerifier", chunkVerifierAbi as Abi, chunkVerifierBytecode, []);
@@ -150,7 +183,14 @@ export async function depositBond(wallet: Wallet, client: PublicClient, rollup: 
   if (journal?.step("BondDeposit")?.block !== undefined) return;
   const bondManager = await bondManagerOf(client, rollup);
   await sendOnce(client, journal, "BondDeposit", () =>
-    wallet.writeContract({ address: bondManager, abi: bondManagerAbi, functionName: "depositBond", value: amount, account: wallet.account, chain: wallet.chain ?? null }),
+    wallet.writeContract({
+      address: bondManager,
+      abi: bondManagerAbi,
+      functionName: "depositBond",
+      value: amount,
+      account: wallet.account,
+      chain: wallet.chain ?? null,
+    }),
   );
 }
 
@@ -176,11 +216,16 @@ export async function planDeployment(client: PublicClient, deployer: Address, pa
   const at = (n: number) => getContractAddress({ from: deployer, nonce: BigInt(nonce + n) });
   const verifier = at(0);
   const inbox = at(1);
-  const estimate = (abi: Abi, bytecode: Hex, args: unknown[]) => client.estimateGas({ account: deployer, data: encodeDeployData({ abi, bytecode, args } as never) });
+  const estimate = (abi: Abi, bytecode: Hex, args: unknown[]) =>
+    client.estimateGas({ account: deployer, data: encodeDeployData({ abi, bytecode, args } as never) });
   const steps = [
     { contract: "ChunkVerifier", address: verifier, gas: await estimate(chunkVerifierAbi as Abi, chunkVerifierBytecode, []) },
     { contract: "ForcedInbox", address: inbox, gas: await estimate(forcedInboxAbi as Abi, forcedInboxBytecode, [params.inclusionWindow]) },
-    { contract: "Rollup (and its BondManager)", address: at(2), gas: await estimate(rollupAbi as Abi, rollupBytecode, [rollupConfig(params, deployer, verifier, inbox)]) },
+    {
+      contract: "Rollup (and its BondManager)",
+      address: at(2),
+      gas: await estimate(rollupAbi as Abi, rollupBytecode, [rollupConfig(params, deployer, verifier, inbox)]),
+    },
   ];
   const fees = await client.estimateFeesPerGas();
   const gas = steps.reduce((a, s) => a + s.gas, 0n);

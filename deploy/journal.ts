@@ -11,7 +11,14 @@ import type { Address, Hex } from "viem";
 import { z } from "zod";
 import { ConfigError } from "./params.js";
 
-const stepSchema = z.object({ txHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/), address: z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional(), block: z.string().optional() });
+const stepSchema = z.object({
+  txHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  address: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/)
+    .optional(),
+  block: z.string().optional(),
+});
 const journalSchema = z.object({
   chainId: z.number().int(),
   /** the parameters as deployed, canonical JSON: resuming with others is refused */
@@ -39,7 +46,9 @@ export class Journal {
     if (!r.success) throw new ConfigError(`the deployment journal ${path} is malformed: move it away to start afresh`);
     if (r.data.chainId !== chainId) throw new ConfigError(`the deployment journal ${path} is for chain ${r.data.chainId}, not ${chainId}`);
     if (r.data.params !== params) {
-      throw new ConfigError(`the deployment journal ${path} was started with other parameters (${r.data.params}); resume with those, or move the journal away to deploy anew`);
+      throw new ConfigError(
+        `the deployment journal ${path} was started with other parameters (${r.data.params}); resume with those, or move the journal away to deploy anew`,
+      );
     }
     return new Journal(path, r.data);
   }

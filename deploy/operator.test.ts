@@ -10,13 +10,29 @@ describe("operator actions: bonds and the proposer role", () => {
     const conn = await network.create();
     const client = await conn.viem.getPublicClient();
     const [admin, proposer, stranger] = await conn.viem.getWalletClients();
-    const d = await deployContracts(admin! as never, client as never, deployParamsFrom({ EPHR_BOND: "2", EPHR_WITHDRAWAL_DELAY: "3600", EPHR_CHALLENGE_PERIOD: "600" }));
-    return { conn, client: client as never, admin: admin! as never, proposer: proposer! as never, stranger: stranger! as never, rollup: d.rollup, proposerAddress: proposer!.account.address };
+    const d = await deployContracts(
+      admin! as never,
+      client as never,
+      deployParamsFrom({ EPHR_BOND: "2", EPHR_WITHDRAWAL_DELAY: "3600", EPHR_CHALLENGE_PERIOD: "600" }),
+    );
+    return {
+      conn,
+      client: client as never,
+      admin: admin! as never,
+      proposer: proposer! as never,
+      stranger: stranger! as never,
+      rollup: d.rollup,
+      proposerAddress: proposer!.account.address,
+    };
   }
-  const refusal = (p: Promise<unknown>) => p.then(() => expect.fail("should be refused"), (e: Error) => {
-      expect(e).to.be.instanceOf(OperatorActionError);
-      return e.message;
-    });
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => expect.fail("should be refused"),
+      (e: Error) => {
+        expect(e).to.be.instanceOf(OperatorActionError);
+        return e.message;
+      },
+    );
 
   it("grants the role (admin only), deposits the missing bond, and the proposer may then propose", async () => {
     const n = await net();

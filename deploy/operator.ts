@@ -59,7 +59,18 @@ export async function bondStatus(client: PublicClient, rollup: Address, proposer
   const last = b.lastSubmittedAt > 0n ? BigInt(b.lastSubmittedAt) : null;
   // docs/operations.md 2.1: the later of the request plus the delay and the last batch plus the challenge period
   const withdrawableAt = requested === null ? null : [requested + BigInt(delay), last === null ? 0n : last + BigInt(period)].reduce((a, c) => (c > a ? c : a));
-  return { proposer, bondManager, bond: BigInt(b.amount), required, hasRole, canPropose, withdrawalRequestedAt: requested, withdrawableAt, lastSubmittedAt: last, now: block.timestamp };
+  return {
+    proposer,
+    bondManager,
+    bond: BigInt(b.amount),
+    required,
+    hasRole,
+    canPropose,
+    withdrawalRequestedAt: requested,
+    withdrawableAt,
+    lastSubmittedAt: last,
+    now: block.timestamp,
+  };
 }
 
 async function send(client: PublicClient, what: string, hash: Hex): Promise<Hex> {
@@ -74,10 +85,21 @@ const when = (t: bigint) => new Date(Number(t) * 1000).toISOString();
 export async function depositBond(wallet: Wallet, client: PublicClient, rollup: Address, amount?: bigint): Promise<{ tx: Hex; amount: bigint }> {
   const s = await bondStatus(client, rollup, wallet.account.address);
   const value = amount ?? s.required - s.bond;
-  if (value <= 0n) throw new OperatorActionError(`${s.proposer} already holds ${formatEther(s.bond)} ETH, the required bond is ${formatEther(s.required)} ETH: name an amount to add more`);
+  if (value <= 0n)
+    throw new OperatorActionError(
+      `${s.proposer} already holds ${formatEther(s.bond)} ETH, the required bond is ${formatEther(s.required)} ETH: name an amount to add more`,
+    );
   const balance = await client.getBalance({ address: s.proposer });
-  if (balance < value) throw new OperatorActionError(`${s.proposer} holds ${formatEther(balance)} ETH, less than the ${formatEther(value)} ETH to deposit (and gas)`);
-  const hash = await wallet.writeContract({ address: s.bondManager, abi: bondManagerAbi, functionName: "depositBond", value, account: wallet.account, chain: wallet.chain ?? null });
+  if (balance < value)
+    throw new OperatorActionError(`${s.proposer} holds ${formatEther(balance)} ETH, less than the ${formatEther(value)} ETH to deposit (and gas)`);
+  const hash = await wallet.writeContract({
+    address: s.bondManager,
+    abi: bondManagerAbi,
+    functionName: "depositBond",
+    value,
+    account: wallet.account,
+    chain: wallet.chain ?? null,
+  });
   return { tx: await send(client, "depositBond", hash), amount: value };
 }
 
@@ -85,8 +107,15 @@ export async function depositBond(wallet: Wallet, client: PublicClient, rollup: 
 export async function requestWithdrawal(wallet: Wallet, client: PublicClient, rollup: Address): Promise<{ tx: Hex; withdrawableAt: bigint }> {
   const s = await bondStatus(client, rollup, wallet.account.address);
   if (s.bond === 0n) throw new OperatorActionError(`${s.proposer} holds no bond to withdraw`);
-  if (s.withdrawalRequestedAt !== null) throw new OperatorActionError(`${s.proposer} asked to withdraw already; it can withdraw from ${when(s.withdrawableAt!)} (bond withdraw)`);
-  const hash = await wallet.writeContract({ address: s.bondManager, abi: bondManagerAbi, functionName: "requestWithdrawal", account: wallet.account, chain: wallet.chain ?? null });
+  if (s.withdrawalRequestedAt !== null)
+    throw new OperatorActionError(`${s.proposer} asked to withdraw already; it can withdraw from ${when(s.withdrawableAt!)} (bond withdraw)`);
+  const hash = await wallet.writeContract({
+    address: s.bondManager,
+    abi: bondManagerAbi,
+    functionName: "requestWithdrawal",
+    account: wallet.account,
+    chain: wallet.chain ?? null,
+  });
   const tx = await send(client, "requestWithdrawal", hash);
   return { tx, withdrawableAt: (await bondStatus(client, rollup, s.proposer)).withdrawableAt! };
 }
@@ -95,18 +124,33 @@ export async function requestWithdrawal(wallet: Wallet, client: PublicClient, ro
 export async function cancelWithdrawal(wallet: Wallet, client: PublicClient, rollup: Address): Promise<{ tx: Hex }> {
   const s = await bondStatus(client, rollup, wallet.account.address);
   if (s.withdrawalRequestedAt === null) throw new OperatorActionError(`${s.proposer} has no withdrawal to cancel`);
-  const hash = await wallet.writeContract({ address: s.bondManager, abi: bondManagerAbi, functionName: "cancelWithdrawal", account: wallet.account, chain: wallet.chain ?? null });
+  const hash = await wallet.writeContract({
+    address: s.bondManager,
+    abi: bondManagerAbi,
+    functionName: "cancelWithdrawal",
+    account: wallet.account,
+    chain: wallet.chain ?? null,
+  });
   return { tx: await send(client, "cancelWithdrawal", hash) };
 }
 
 /** Withdraw `wallet`'s whole bond, once the withdrawal is ready. */
 export async function withdrawBond(wallet: Wallet, client: PublicClient, rollup: Address): Promise<{ tx: Hex; amount: bigint }> {
   const s = await bondStatus(client, rollup, wallet.account.address);
-  if (s.withdrawalRequestedAt === null) throw new OperatorActionError(`${s.proposer} has not asked to withdraw: run bond request-withdrawal first (the bond is then locked for the withdrawal delay and until its last batch is final)`);
+  if (s.withdrawalRequestedAt === null)
+    throw new OperatorActionError(
+      `${s.proposer} has not asked to withdraw: run bond request-withdrawal first (the bond is then locked for the withdrawal delay and until its last batch is final)`,
+    );
   if (s.now < s.withdrawableAt!) {
     throw new OperatorActionError(`${s.proposer} can withdraw from ${when(s.withdrawableAt!)} (in ${s.withdrawableAt! - s.now} s of L1 time), not yet`);
   }
-  const hash = await wallet.writeContract({ address: s.bondManager, abi: bondManagerAbi, functionName: "withdrawBond", account: wallet.account, chain: wallet.chain ?? null });
+  const hash = await wallet.writeContract({
+    address: s.bondManager,
+    abi: bondManagerAbi,
+    functionName: "withdrawBond",
+    account: wallet.account,
+    chain: wallet.chain ?? null,
+  });
   return { tx: await send(client, "withdrawBond", hash), amount: s.bond };
 }
 
@@ -120,11 +164,19 @@ export async function setProposer(wallet: Wallet, client: PublicClient, rollup: 
     client.readContract({ address: rollup, abi: rollupAbi, functionName: "hasRole", args: [adminRole, wallet.account.address] }),
     client.readContract({ address: rollup, abi: rollupAbi, functionName: "hasRole", args: [role, proposer] }),
   ]);
-  if (!isAdmin) throw new OperatorActionError(`${wallet.account.address} is not the Rollup's admin (DEFAULT_ADMIN_ROLE): only the admin grants or revokes PROPOSER_ROLE`);
+  if (!isAdmin)
+    throw new OperatorActionError(`${wallet.account.address} is not the Rollup's admin (DEFAULT_ADMIN_ROLE): only the admin grants or revokes PROPOSER_ROLE`);
   if (has === allowed) return { tx: null }; // already so: nothing to send
   if (allowed && ((await client.getCode({ address: proposer })) ?? "0x") !== "0x") {
     throw new OperatorActionError(`${proposer} has code (a contract or a delegated account): the Rollup accepts batches only from externally owned accounts`);
   }
-  const hash = await wallet.writeContract({ address: rollup, abi: rollupAbi, functionName: allowed ? "grantRole" : "revokeRole", args: [role, proposer], account: wallet.account, chain: wallet.chain ?? null });
+  const hash = await wallet.writeContract({
+    address: rollup,
+    abi: rollupAbi,
+    functionName: allowed ? "grantRole" : "revokeRole",
+    args: [role, proposer],
+    account: wallet.account,
+    chain: wallet.chain ?? null,
+  });
   return { tx: await send(client, allowed ? "grantRole" : "revokeRole", hash) };
 }

@@ -34,12 +34,19 @@ describe("deployment parameters", () => {
   it("name the variable and the problem when a setting is invalid", () => {
     expect(() => deployParamsFrom({ EPHR_CHALLENGE_PERIOD: "0" })).to.throw(ConfigError, /EPHR_CHALLENGE_PERIOD.*positive/);
     // the value is said back and the unit explained, not "expected bigint, received string"
-    expect(() => deployParamsFrom({ EPHR_CHALLENGE_PERIOD: "7d" })).to.throw(ConfigError, /EPHR_CHALLENGE_PERIOD \(challengePeriod\): must be a whole, positive number of seconds \(604800 is 7 days; no unit\) \(got "7d"\)/);
-    for (const bad of ["1e6", "10.5", "-5", "0x10"]) expect(() => deployParamsFrom({ EPHR_WITHDRAWAL_DELAY: bad }), bad).to.throw(ConfigError, /EPHR_WITHDRAWAL_DELAY.*whole number of seconds/);
+    expect(() => deployParamsFrom({ EPHR_CHALLENGE_PERIOD: "7d" })).to.throw(
+      ConfigError,
+      /EPHR_CHALLENGE_PERIOD \(challengePeriod\): must be a whole, positive number of seconds \(604800 is 7 days; no unit\) \(got "7d"\)/,
+    );
+    for (const bad of ["1e6", "10.5", "-5", "0x10"])
+      expect(() => deployParamsFrom({ EPHR_WITHDRAWAL_DELAY: bad }), bad).to.throw(ConfigError, /EPHR_WITHDRAWAL_DELAY.*whole number of seconds/);
     // which proposer is wrong, and how: one message per bad entry, with its index and value
     const good = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
     const badChecksum = "0x70997970c51812dc3A010C7d01b50e0d17dc79C8";
-    expect(() => deployParamsFrom({ EPHR_PROPOSERS: `${good},${badChecksum}` })).to.throw(ConfigError, new RegExp(`EPHR_PROPOSERS \\(proposers\\)\\[1\\]: not an address.*EIP-55 checksum.*\\(got "${badChecksum}"\\)`));
+    expect(() => deployParamsFrom({ EPHR_PROPOSERS: `${good},${badChecksum}` })).to.throw(
+      ConfigError,
+      new RegExp(`EPHR_PROPOSERS \\(proposers\\)\\[1\\]: not an address.*EIP-55 checksum.*\\(got "${badChecksum}"\\)`),
+    );
     expect(() => deployParamsFrom({ EPHR_PROPOSERS: "0x1234" })).to.throw(ConfigError, /EPHR_PROPOSERS.*not an address/);
     expect(() => deployParamsFrom({ EPHR_REGISTRAR: "registrar" })).to.throw(ConfigError, /EPHR_REGISTRAR \(registrar\): not an address/);
     expect(() => deployParamsFrom({ EPHR_BOND: "ten" })).to.throw(ConfigError, /EPHR_BOND.*not an ETH amount/);

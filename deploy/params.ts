@@ -31,17 +31,23 @@ export function wholeNumber(what: string, check: (v: bigint) => boolean = () => 
 /** An L1 block number from configuration. */
 export const blockNumberSchema = wholeNumber("a block number (0 or more)");
 /** A private key from configuration. */
-export const privateKeySchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key").transform((k) => k as Hex);
+export const privateKeySchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key")
+  .transform((k) => k as Hex);
 const address = configAddressSchema;
 const seconds = wholeNumber("a whole, positive number of seconds (604800 is 7 days; no unit)", (v) => v > 0n && v < 2n ** 48n);
 /** An ETH amount (sequencer/platform/amount.ts: "10", "2.5" or "1000wei"); a bigint (wei) from code. */
-const eth = z.unknown().transform((v, ctx) => {
-  if (typeof v === "bigint") return v;
-  const wei = typeof v === "string" ? parseEthAmount(v) : null;
-  if (wei !== null) return wei;
-  ctx.addIssue({ code: "custom", message: `not an ETH amount: ${JSON.stringify(v)} (write ${ETH_AMOUNT_SPELLINGS})` });
-  return z.NEVER;
-}).refine((v) => v > 0n, "must be positive");
+const eth = z
+  .unknown()
+  .transform((v, ctx) => {
+    if (typeof v === "bigint") return v;
+    const wei = typeof v === "string" ? parseEthAmount(v) : null;
+    if (wei !== null) return wei;
+    ctx.addIssue({ code: "custom", message: `not an ETH amount: ${JSON.stringify(v)} (write ${ETH_AMOUNT_SPELLINGS})` });
+    return z.NEVER;
+  })
+  .refine((v) => v > 0n, "must be positive");
 
 export const deployParamsSchema = z.object({
   /** Seconds after submission during which a batch can be proven fraudulent. */
@@ -55,7 +61,9 @@ export const deployParamsSchema = z.object({
   /** Bond each proposer must hold, in ETH (e.g. "10") or wei ("1000wei"). */
   bondAmount: eth.default(parseEther("10")),
   /** Share of a slashed bond paid to the challenger, in basis points (0..10000). */
-  challengerRewardBps: wholeNumber("basis points from 0 to 10000 (5000 is half)", (v) => v <= 10_000n).transform(Number).default(5_000),
+  challengerRewardBps: wholeNumber("basis points from 0 to 10000 (5000 is half)", (v) => v <= 10_000n)
+    .transform(Number)
+    .default(5_000),
   /** Administrator of the proposer list and the treasury (defaults to the deployer). */
   admin: address.optional(),
   /**
@@ -109,13 +117,20 @@ export function deployParamsFrom(env: NodeJS.ProcessEnv, file?: string): DeployP
     if (typeof base !== "object" || base === null || Array.isArray(base)) throw new ConfigError(`deployment parameters in ${file} must be a JSON object`);
     // a misspelt key would silently deploy the default of a parameter the contracts never let change
     const unknown = Object.keys(base).filter((k) => !(k in DEPLOY_ENV));
-    if (unknown.length > 0) throw new ConfigError(`deployment parameters in ${file} has unknown keys: ${unknown.join(", ")} (known: ${Object.keys(DEPLOY_ENV).join(", ")})`);
+    if (unknown.length > 0)
+      throw new ConfigError(`deployment parameters in ${file} has unknown keys: ${unknown.join(", ")} (known: ${Object.keys(DEPLOY_ENV).join(", ")})`);
   }
   const fromEnv: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(DEPLOY_ENV)) {
     const v = env[name];
     if (v === undefined || v === "") continue;
-    fromEnv[key] = key === "proposers" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
+    fromEnv[key] =
+      key === "proposers"
+        ? v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v;
   }
   const names = Object.fromEntries(Object.entries(DEPLOY_ENV).map(([k, v]) => [k, `${v} (${k})`]));
   return parseDeployParams({ ...base, ...fromEnv }, names);

@@ -26,7 +26,9 @@ const envSchema = z.object({
 
 /** The parameters as JSON with sorted keys and bigints as decimal strings: what a journal is keyed by. */
 export function paramsKey(params: object): string {
-  const entries = Object.entries(params).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+  const entries = Object.entries(params)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   return JSON.stringify(Object.fromEntries(entries), (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 }
 
@@ -61,7 +63,9 @@ export async function runDeploy({ env: processEnv, transport: given, log = conso
     const bond = env.EPHR_DEPLOY_BOND === "yes" ? params.bondAmount : 0n;
     if (bond > 0n) log(`  then a bond deposit of ${formatEther(bond)} ETH`);
     const need = plan.maxCostWei + bond;
-    log(`  needs at most ${formatEther(need)} ETH at current fees; the deployer holds ${formatEther(plan.balanceWei)} ETH${plan.balanceWei < need ? " (NOT ENOUGH)" : ""}`);
+    log(
+      `  needs at most ${formatEther(need)} ETH at current fees; the deployer holds ${formatEther(plan.balanceWei)} ETH${plan.balanceWei < need ? " (NOT ENOUGH)" : ""}`,
+    );
     log(`  parameters: ${paramsKey(params)}`);
     log(existsSync(file) ? `  ${file} exists: a deployment would refuse unless EPHR_DEPLOY_REPLACE=yes` : `  would write ${file}`);
     log("nothing was sent");
@@ -69,7 +73,9 @@ export async function runDeploy({ env: processEnv, transport: given, log = conso
   }
 
   if (existsSync(file) && env.EPHR_DEPLOY_REPLACE !== "yes") {
-    throw new ConfigError(`deploy: ${file} exists (a network is deployed on chain ${chainId}); set EPHR_DEPLOY_REPLACE=yes to deploy another (the old file is kept beside it), or choose another EPHR_DEPLOYMENTS_DIR`);
+    throw new ConfigError(
+      `deploy: ${file} exists (a network is deployed on chain ${chainId}); set EPHR_DEPLOY_REPLACE=yes to deploy another (the old file is kept beside it), or choose another EPHR_DEPLOYMENTS_DIR`,
+    );
   }
   const journal = Journal.open(join(env.EPHR_DEPLOYMENTS_DIR, `${chainId}.journal.json`), chainId, paramsKey(params));
   const wallet = createWalletClient({ account, transport, chain: chainFor(chainId, env.EPHR_L1_RPC_URL) });
@@ -91,4 +97,3 @@ export async function runDeploy({ env: processEnv, transport: given, log = conso
   log(`wrote ${file}`);
   return { kind: "deployed", file, deployment };
 }
-

@@ -14,7 +14,9 @@ import type { Tx } from "../sequencer/protocol/types.js";
 const { bodies, sepHex, seconds } = workerData as { bodies: string[]; sepHex: string; seconds: number };
 const sep = fromHex(sepHex, 32);
 const txs: { tx: Tx; signature: Uint8Array }[] = [];
-for (const b of bodies) for (const c of JSON.parse(b) as { params: [{ tx: Tx; signature: `0x${string}` }] }[]) txs.push({ tx: c.params[0].tx, signature: fromHex(compactFromRsv(c.params[0].signature)) });
+for (const b of bodies)
+  for (const c of JSON.parse(b) as { params: [{ tx: Tx; signature: `0x${string}` }] }[])
+    txs.push({ tx: c.params[0].tx, signature: fromHex(compactFromRsv(c.params[0].signature)) });
 const until = performance.now() + seconds * 1000;
 const started = performance.now();
 let done = 0;

@@ -21,12 +21,17 @@ async function bullmq(url: string): Promise<number> {
   const start = performance.now();
   let done = 0;
   const finished = new Promise<void>((resolve) => {
-    const worker = new Worker("bench", async () => {
-      if (++done === N) resolve();
-    }, { connection: new Redis(url, { maxRetriesPerRequest: null }), concurrency: 50 });
+    const worker = new Worker(
+      "bench",
+      async () => {
+        if (++done === N) resolve();
+      },
+      { connection: new Redis(url, { maxRetriesPerRequest: null }), concurrency: 50 },
+    );
     void worker;
   });
-  for (let i = 0; i < N; i += 1000) await queue.addBulk(Array.from({ length: Math.min(1000, N - i) }, () => ({ name: "tx", data: payload, opts: { removeOnComplete: true } })));
+  for (let i = 0; i < N; i += 1000)
+    await queue.addBulk(Array.from({ length: Math.min(1000, N - i) }, () => ({ name: "tx", data: payload, opts: { removeOnComplete: true } })));
   await finished;
   const secs = (performance.now() - start) / 1000;
   await queue.close();
@@ -49,10 +54,17 @@ async function streams(url: string): Promise<number> {
   })();
   let got = 0;
   while (got < N) {
-    const res = (await consumer.xreadgroup("GROUP", "g", "c", "COUNT", 100, "BLOCK", 100, "STREAMS", "bench:s", ">")) as [string, [string, string[]][]][] | null;
+    const res = (await consumer.xreadgroup("GROUP", "g", "c", "COUNT", 100, "BLOCK", 100, "STREAMS", "bench:s", ">")) as
+      | [string, [string, string[]][]][]
+      | null;
     const entries = res?.[0]?.[1] ?? [];
     for (const [, f] of entries) got += (JSON.parse(f[1]!) as unknown[]).length;
-    if (entries.length > 0) await consumer.multi().xack("bench:s", "g", ...entries.map((e) => e[0])).xdel("bench:s", ...entries.map((e) => e[0])).exec();
+    if (entries.length > 0)
+      await consumer
+        .multi()
+        .xack("bench:s", "g", ...entries.map((e) => e[0]))
+        .xdel("bench:s", ...entries.map((e) => e[0]))
+        .exec();
   }
   await produce;
   const secs = (performance.now() - start) / 1000;
@@ -67,8 +79,13 @@ try {
   const s = await streams(redis.url);
   const date = new Date().toISOString().slice(0, 10);
   const machine = `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, Node ${process.version}`;
-  console.log(`| ${machine}, ${date}, ${N} transactions | tx/s |\n|---|---:|\n| BullMQ, one job per transaction (worker concurrency 50) | ${Math.round(b)} |\n| Redis Streams, one entry per ${PER} transactions | ${Math.round(s)} |`);
-  writeFileSync(new URL(`../bench/results/ingest-${date}.json`, import.meta.url), `${JSON.stringify({ date, machine, txs: N, bullmqTxPerSec: Math.round(b), streamsTxPerSec: Math.round(s) }, null, 2)}\n`);
+  console.log(
+    `| ${machine}, ${date}, ${N} transactions | tx/s |\n|---|---:|\n| BullMQ, one job per transaction (worker concurrency 50) | ${Math.round(b)} |\n| Redis Streams, one entry per ${PER} transactions | ${Math.round(s)} |`,
+  );
+  writeFileSync(
+    new URL(`../bench/results/ingest-${date}.json`, import.meta.url),
+    `${JSON.stringify({ date, machine, txs: N, bullmqTxPerSec: Math.round(b), streamsTxPerSec: Math.round(s) }, null, 2)}\n`,
+  );
 } finally {
   await redis.stop();
 }

@@ -62,12 +62,17 @@ async function cryptoCeiling(bodies: string[], sepHex: string): Promise<{ thread
   const seconds = Number(process.env.BENCH_CEILING_SECONDS ?? 3);
   const sample = bodies.slice(0, Math.max(1, Math.ceil(20_000 / PER))); // 20,000 transactions are plenty to cycle through
   const runs = await Promise.all(
-    Array.from({ length: threads }, () =>
-      new Promise<{ done: number; seconds: number }>((resolve, reject) => {
-        const w = new Worker(new URL("./bench-ceiling-worker.ts", import.meta.url), { workerData: { bodies: sample, sepHex, seconds }, execArgv: ["--import", "tsx"] });
-        w.once("message", resolve);
-        w.once("error", reject);
-      }),
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<{ done: number; seconds: number }>((resolve, reject) => {
+          const w = new Worker(new URL("./bench-ceiling-worker.ts", import.meta.url), {
+            workerData: { bodies: sample, sepHex, seconds },
+            execArgv: ["--import", "tsx"],
+          });
+          w.once("message", resolve);
+          w.once("error", reject);
+        }),
     ),
   );
   return { threads, txPerSec: Math.round(runs.reduce((a, r) => a + r.done / r.seconds, 0)) };
@@ -78,12 +83,17 @@ async function signAll(sepHex: string, grantee: string, expiry: number): Promise
   const workers = Math.max(1, os.cpus().length);
   const per = Math.ceil(N / workers);
   const parts = await Promise.all(
-    Array.from({ length: workers }, (_, w) =>
-      new Promise<string[]>((resolve, reject) => {
-        const worker = new Worker(new URL("./bench-signer.ts", import.meta.url), { workerData: { from: w * per, to: Math.min(N, (w + 1) * per), sepHex, grantee, expiry, per: PER }, execArgv: ["--import", "tsx"] });
-        worker.once("message", resolve);
-        worker.once("error", reject);
-      }),
+    Array.from(
+      { length: workers },
+      (_, w) =>
+        new Promise<string[]>((resolve, reject) => {
+          const worker = new Worker(new URL("./bench-signer.ts", import.meta.url), {
+            workerData: { from: w * per, to: Math.min(N, (w + 1) * per), sepHex, grantee, expiry, per: PER },
+            execArgv: ["--import", "tsx"],
+          });
+          worker.once("message", resolve);
+          worker.once("error", reject);
+        }),
     ),
   );
   return parts.flat();
@@ -98,18 +108,25 @@ interface Sample {
 
 function post(agent: Agent, port: number, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method: "POST", path: "/", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on("data", (c: Buffer) => parts.push(c));
-      res.on("end", () => resolve(Buffer.concat(parts).toString()));
-    });
+    const req = request(
+      { host: "127.0.0.1", port, method: "POST", path: "/", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on("data", (c: Buffer) => parts.push(c));
+        res.on("end", () => resolve(Buffer.concat(parts).toString()));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
 }
 
 async function rpc(port: number, method: string, params: unknown[] = []): Promise<any> {
-  const r = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const r = await fetch(`http://127.0.0.1:${port}/`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   return ((await r.json()) as { result: unknown }).result;
 }
 

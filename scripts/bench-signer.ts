@@ -13,7 +13,14 @@ let calls: string[] = [];
 for (let i = from; i < to; i++) {
   const key = toHex(keccak256(new TextEncoder().encode(`bench-patient-${i}`)));
   const stx = signTx(sep, { type: "GrantConsent", grantee, access: 3, categories: 3, expiry, nonce: 0 }, key);
-  calls.push(JSON.stringify({ jsonrpc: "2.0", id: calls.length, method: "ephr_sendTransaction", params: [{ tx: stx.tx, signature: stx.signature, signer: addressOf(key) }] }));
+  calls.push(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: calls.length,
+      method: "ephr_sendTransaction",
+      params: [{ tx: stx.tx, signature: stx.signature, signer: addressOf(key) }],
+    }),
+  );
   if (calls.length === per || i === to - 1) {
     bodies.push(`[${calls.join(",")}]`);
     calls = [];

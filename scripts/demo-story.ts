@@ -50,9 +50,14 @@ function fhirConsent(patient: Address, actorAddr: Address, actorName: string, ac
     provision: {
       type: "permit",
       period: { end },
-      actor: [{ role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "PRCP" }] }, reference: ref(actorAddr, actorName) }],
+      actor: [
+        { role: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "PRCP" }] }, reference: ref(actorAddr, actorName) },
+      ],
       action: actions.map((code) => ({ coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentaction", code }] })),
-      class: [{ system: "http://hl7.org/fhir/resource-types", code: "Specimen" }, { system: "urn:ephr:record-category", code: "1" }],
+      class: [
+        { system: "http://hl7.org/fhir/resource-types", code: "Specimen" },
+        { system: "urn:ephr:record-category", code: "1" },
+      ],
     },
   };
 }
@@ -67,7 +72,13 @@ const glucose = {
   valueQuantity: { value: 97, unit: "mg/dL", system: "http://unitsofmeasure.org", code: "mg/dL" },
 };
 
-export async function runDemo(opts: { apiUrl: string; vaultUrl: string; l1: EphrClient["opts"]["l1"]; say?: (line: string) => void; seed?: string }): Promise<DemoResult> {
+export async function runDemo(opts: {
+  apiUrl: string;
+  vaultUrl: string;
+  l1: EphrClient["opts"]["l1"];
+  say?: (line: string) => void;
+  seed?: string;
+}): Promise<DemoResult> {
   const say = opts.say ?? ((l: string) => console.log(l));
   const ephr = new EphrClient({ url: opts.apiUrl, l1: opts.l1 });
   const vault = new VaultClient(opts.vaultUrl, ephr);
@@ -93,14 +104,24 @@ export async function runDemo(opts: { apiUrl: string; vaultUrl: string; l1: Ephr
   say(`   grants posted on L1 in batch ${posted.batch.index} (tx ${posted.batch.l1TxHash})`);
 
   say("3. The hospital uploads a FHIR Observation (blood glucose): encrypted for Alice and the specialist, stored in the vault, anchored on the ledger.");
-  const stored = await storeFhirResource(ephr, vault, hospital.signer, { patient: alice.signer.address, resource: glucose, readers: [specialist.signer.address] });
+  const stored = await storeFhirResource(ephr, vault, hospital.signer, {
+    patient: alice.signer.address,
+    resource: glucose,
+    readers: [specialist.signer.address],
+  });
   await ephr.waitFor(stored.anchor, "posted");
-  say(`   record ${stored.recordId.slice(0, 18)}… version ${stored.version}, category ${stored.category} (laboratory), ciphertext hash ${stored.ciphertextHash.slice(0, 18)}…`);
+  say(
+    `   record ${stored.recordId.slice(0, 18)}… version ${stored.version}, category ${stored.category} (laboratory), ciphertext hash ${stored.ciphertextHash.slice(0, 18)}…`,
+  );
 
-  say("4. The specialist reads it: the vault checks the grant against a root posted on L1, logs the read on the ledger, serves the ciphertext and the specialist's key wrap.");
+  say(
+    "4. The specialist reads it: the vault checks the grant against a root posted on L1, logs the read on the ledger, serves the ciphertext and the specialist's key wrap.",
+  );
   const got = await readFhirResource(vault, specialist.signer, specialist.encryption.privateKey, alice.signer.address, stored.recordId);
   const value = (got.resource.valueQuantity as { value: number; unit: string }) ?? null;
-  say(`   decrypted: ${(got.resource.code as { coding: { display: string }[] }).coding[0]!.display} = ${value?.value} ${value?.unit} (read logged in ${got.served.logAccess.slice(0, 18)}…)`);
+  say(
+    `   decrypted: ${(got.resource.code as { coding: { display: string }[] }).coding[0]!.display} = ${value?.value} ${value?.unit} (read logged in ${got.served.logAccess.slice(0, 18)}…)`,
+  );
 
   say("5. Alice revokes the specialist (a FHIR Consent with status inactive).");
   const revocation = translateConsent(fhirConsent(alice.signer.address, specialist.signer.address, "Dr. Lee, endocrinology", ["access"], "inactive", end));

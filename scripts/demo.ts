@@ -25,17 +25,40 @@ const l1 = await startHardhatNode();
 try {
   console.log(`Local L1 at ${l1.url}; deploying the contracts…`);
   const dep = await deployLocal(l1.url, { challengePeriod: 120n });
-  const cfg = loadConfig({}, {
-    l1RpcUrl: l1.url, rollupAddress: dep.rollup, inboxAddress: dep.inbox, deployBlock: dep.deployBlock,
-    proposerKey: DEV_KEYS[DEV_ROLES.proposer], dataDir: join(dir, "sequencer"), apiPort: 0, redisUrl: process.env.REDIS_URL ?? process.env.EPHR_REDIS_URL ?? "redis://127.0.0.1:6379",
-    redisPrefix: `ephr:demo:${Date.now()}`, logLevel: "warn", maxBatchAgeMs: 200,
-  });
+  const cfg = loadConfig(
+    {},
+    {
+      l1RpcUrl: l1.url,
+      rollupAddress: dep.rollup,
+      inboxAddress: dep.inbox,
+      deployBlock: dep.deployBlock,
+      proposerKey: DEV_KEYS[DEV_ROLES.proposer],
+      dataDir: join(dir, "sequencer"),
+      apiPort: 0,
+      redisUrl: process.env.REDIS_URL ?? process.env.EPHR_REDIS_URL ?? "redis://127.0.0.1:6379",
+      redisPrefix: `ephr:demo:${Date.now()}`,
+      logLevel: "warn",
+      maxBatchAgeMs: 200,
+    },
+  );
   const seq = await startSequencerNode(cfg, createLogger("sequencer", "warn"));
   const api = await startApiNode(cfg, createLogger("api", "warn"));
   // the vault logs every read it serves, which only a vault the registrar registered may do
   const l1Client = createPublicClient({ transport: http(l1.url) }) as PublicClient;
-  await ensureVaultRegistered(new EphrClient({ url: api.url, l1: { client: l1Client, rollup: dep.rollup } }), DEV_KEYS[DEV_ROLES.registrar]!, privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!).address);
-  const vault = await startVault({ EPHR_API_URL: api.url, EPHR_L1_RPC_URL: l1.url, EPHR_ROLLUP_ADDRESS: dep.rollup, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dir, "vault"), EPHR_VAULT_PORT: 0, EPHR_LOG_LEVEL: "warn" });
+  await ensureVaultRegistered(
+    new EphrClient({ url: api.url, l1: { client: l1Client, rollup: dep.rollup } }),
+    DEV_KEYS[DEV_ROLES.registrar]!,
+    privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!).address,
+  );
+  const vault = await startVault({
+    EPHR_API_URL: api.url,
+    EPHR_L1_RPC_URL: l1.url,
+    EPHR_ROLLUP_ADDRESS: dep.rollup,
+    EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
+    EPHR_VAULT_DATA_DIR: join(dir, "vault"),
+    EPHR_VAULT_PORT: 0,
+    EPHR_LOG_LEVEL: "warn",
+  });
   console.log(`Sequencer API ${api.url}, vault ${vault.url}\n`);
   await runDemo({ apiUrl: api.url, vaultUrl: vault.url, l1: { client: l1Client, rollup: dep.rollup } });
   await vault.stop();

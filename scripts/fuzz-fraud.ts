@@ -30,7 +30,11 @@ const seconds = env.FUZZ_SECONDS !== undefined ? Number(env.FUZZ_SECONDS) : Infi
 const mutations = env.FUZZ_MUTATIONS !== undefined ? Number(env.FUZZ_MUTATIONS) : Infinity;
 const only = env.FUZZ_CASE !== undefined ? Number(env.FUZZ_CASE) : null;
 const out = env.FUZZ_OUT ?? "fuzz-out";
-for (const [name, v] of [["FUZZ_SEED", seed], ["FUZZ_RUNS", runs], ["FUZZ_MUTATIONS", mutations]] as const) {
+for (const [name, v] of [
+  ["FUZZ_SEED", seed],
+  ["FUZZ_RUNS", runs],
+  ["FUZZ_MUTATIONS", mutations],
+] as const) {
   if (!Number.isFinite(v) && !(name === "FUZZ_MUTATIONS" && v === Infinity)) throw new Error(`${name} must be a number, got ${env[name]}`);
 }
 
@@ -47,7 +51,9 @@ let lastPrint = started;
 let longest = { ms: 0, index: 0 };
 const counterexamples: (Counterexample & { index: number })[] = [];
 const indices = only !== null ? [only] : Array.from({ length: runs }, (_, i) => i);
-console.log(`judge fuzz: seed ${seed}, ${only !== null ? `scenario ${only}` : `${runs} scenarios`}, ${mutations === Infinity ? "every" : mutations} mutation(s) per proof`);
+console.log(
+  `judge fuzz: seed ${seed}, ${only !== null ? `scenario ${only}` : `${runs} scenarios`}, ${mutations === Infinity ? "every" : mutations} mutation(s) per proof`,
+);
 for (const i of indices) {
   if ((Date.now() - started) / 1000 > seconds) break;
   const t = Date.now();
@@ -58,7 +64,11 @@ for (const i of indices) {
     counterexamples.push({ ...c, index: i });
     mkdirSync(out, { recursive: true });
     const file = `${out}/counterexample-${seed}-${i}-${counterexamples.length}.json`;
-    const text = JSON.stringify({ reproduce: `FUZZ_SEED=${seed} FUZZ_CASE=${i} npm run fuzz:fraud`, ...c }, (_k, v) => (typeof v === "bigint" ? `${v}n` : v), 2);
+    const text = JSON.stringify(
+      { reproduce: `FUZZ_SEED=${seed} FUZZ_CASE=${i} npm run fuzz:fraud`, ...c },
+      (_k, v) => (typeof v === "bigint" ? `${v}n` : v),
+      2,
+    );
     writeFileSync(file, `${text}\n`);
     console.log(`  COUNTEREXAMPLE in scenario ${i}: ${c.problem} (${c.mutation ?? "unmutated"}) -> ${file}`);
   }
@@ -94,5 +104,8 @@ const commit = (() => {
   }
 })();
 const machine = `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-writeFileSync(new URL("../bench/results/fuzz-fraud.json", import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, commit, results: Object.fromEntries(rows) }, null, 2)}\n`);
+writeFileSync(
+  new URL("../bench/results/fuzz-fraud.json", import.meta.url),
+  `${JSON.stringify({ date: new Date().toISOString(), machine, commit, results: Object.fromEntries(rows) }, null, 2)}\n`,
+);
 if (counterexamples.length > 0) process.exitCode = 1;

@@ -61,7 +61,14 @@ async function measure(networkName: string, state0: TreeNode | null): Promise<{ 
   const patients = Array.from({ length: BATCH }, (_, i) => `patient-${i}`);
 
   // The synthetic state enters L1 (see the file comment).
-  await submit(d, { data: { forcedPostRoots: [], chunks: [{ postRoot: new TreeState(state0).rootHash, body: encodeChunkBody([a.sign("genesis", a.grant("nobody", now + DAY))]) }] }, timestamp: now, preState: null });
+  await submit(d, {
+    data: {
+      forcedPostRoots: [],
+      chunks: [{ postRoot: new TreeState(state0).rootHash, body: encodeChunkBody([a.sign("genesis", a.grant("nobody", now + DAY))]) }],
+    },
+    timestamp: now,
+    preState: null,
+  });
   d.l2.state = new TreeState(state0);
 
   const submitRow = async (what: string, txs: ReturnType<Actors["sign"]>[]) => {
@@ -75,13 +82,28 @@ async function measure(networkName: string, state0: TreeNode | null): Promise<{ 
     let zero = 0;
     for (const x of input) if (x === 0) zero++;
     const standard = 21000 + 4 * zero + 16 * (input.length - zero);
-    rows.push({ network: networkName, what, gas: posted.gasUsed, perTx: Number(posted.gasUsed) / txs.length, calldataBytes: data.length, calldataGas: standard - 21000 });
+    rows.push({
+      network: networkName,
+      what,
+      gas: posted.gasUsed,
+      perTx: Number(posted.gasUsed) / txs.length,
+      calldataBytes: data.length,
+      calldataGas: standard - 21000,
+    });
   };
-  await submitRow(`submitBatch: ${BATCH} GrantConsent (${BATCH} patients, ${PROVIDERS} grantees)`, patients.map((p, i) => a.sign(p, a.grant(providers[i % PROVIDERS]!, now + 365 * DAY))));
-  await submitRow(`submitBatch: ${BATCH} AnchorRecord (version 1)`, patients.map((p, i) => a.sign(providers[i % PROVIDERS]!, a.anchor(p, 1, 1, i))));
+  await submitRow(
+    `submitBatch: ${BATCH} GrantConsent (${BATCH} patients, ${PROVIDERS} grantees)`,
+    patients.map((p, i) => a.sign(p, a.grant(providers[i % PROVIDERS]!, now + 365 * DAY))),
+  );
+  await submitRow(
+    `submitBatch: ${BATCH} AnchorRecord (version 1)`,
+    patients.map((p, i) => a.sign(providers[i % PROVIDERS]!, a.anchor(p, 1, 1, i))),
+  );
 
   const forced = encodeChunkBody([a.sign(patients[0]!, { ...a.revoke(providers[0]!), nonce: 1 })]);
-  const enq = await d.publicClient.waitForTransactionReceipt({ hash: await d.inbox.write.enqueue([`0x${Buffer.from(forced).toString("hex")}`], { account: d.stranger.account }) });
+  const enq = await d.publicClient.waitForTransactionReceipt({
+    hash: await d.inbox.write.enqueue([`0x${Buffer.from(forced).toString("hex")}`], { account: d.stranger.account }),
+  });
   rows.push({ network: networkName, what: "ForcedInbox.enqueue: one RevokeConsent", gas: enq.gasUsed, calldataBytes: forced.length });
 
   const v2 = patients.map((p, i) => a.sign(providers[i % PROVIDERS]!, a.anchor(p, 2, 1, i)));
@@ -98,9 +120,18 @@ async function measure(networkName: string, state0: TreeNode | null): Promise<{ 
     const posted = await submit(d, { data: { forcedPostRoots: [], chunks }, timestamp: now });
     const proof = d.l2.check(posted);
     if (proof === null || proof.kind !== c.kind) throw new Error(`expected a ${c.kind} proof, got ${proof?.kind ?? "none"}`);
-    const input = encodeFunctionData({ abi: rollupAbi, functionName: "proveFraud", args: [proof.claimed, proof.header, proof.chunk, proof.witnesses, proof.txIndex] });
+    const input = encodeFunctionData({
+      abi: rollupAbi,
+      functionName: "proveFraud",
+      args: [proof.claimed, proof.header, proof.chunk, proof.witnesses, proof.txIndex],
+    });
     const receipt = await prove(d, proof);
-    rows.push({ network: networkName, what: `proveFraud ${c.kind}: leaf ${proof.chunk.index}, tx ${proof.txIndex}, ${proof.witnesses.length} witnesses`, gas: receipt.gasUsed, calldataBytes: (input.length - 2) / 2 });
+    rows.push({
+      network: networkName,
+      what: `proveFraud ${c.kind}: leaf ${proof.chunk.index}, tx ${proof.txIndex}, ${proof.witnesses.length} witnesses`,
+      gas: receipt.gasUsed,
+      calldataBytes: (input.length - 2) / 2,
+    });
     await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: d.proposer.account });
   }
   return { rows, hardfork };
@@ -136,11 +167,17 @@ async function main() {
     "| L1 rules | measurement | gas | gas per tx | bytes (batch data, proof input, or forced body) | calldata per tx at 16/4 gas per byte |",
     "|---|---|---:|---:|---:|---:|",
     ...results.flatMap((r) =>
-      r.rows.map((x) => `| ${rulesLabel(r)} | ${x.what} | ${x.gas.toLocaleString("en-US")} | ${x.perTx === undefined ? "" : Math.round(x.perTx).toLocaleString("en-US")} | ${x.calldataBytes.toLocaleString("en-US")} | ${x.calldataGas === undefined ? "" : Math.round(x.calldataGas / BATCH).toLocaleString("en-US")} |`),
+      r.rows.map(
+        (x) =>
+          `| ${rulesLabel(r)} | ${x.what} | ${x.gas.toLocaleString("en-US")} | ${x.perTx === undefined ? "" : Math.round(x.perTx).toLocaleString("en-US")} | ${x.calldataBytes.toLocaleString("en-US")} | ${x.calldataGas === undefined ? "" : Math.round(x.calldataGas / BATCH).toLocaleString("en-US")} |`,
+      ),
     ),
   ];
   console.log(lines.join("\n"));
-  writeFileSync(new URL("../bench/results/gas.json", import.meta.url), `${JSON.stringify({ date, machine, stateLeaves: STATE_LEAVES, results }, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`);
+  writeFileSync(
+    new URL("../bench/results/gas.json", import.meta.url),
+    `${JSON.stringify({ date, machine, stateLeaves: STATE_LEAVES, results }, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
+  );
   const md = [
     "# L1 gas",
     "",
@@ -161,7 +198,7 @@ async function main() {
     "  transaction, so the same bytes cost about 2.5 times as much. At 40 gas per byte the 64-byte signature",
     "  every transaction carries costs 2,560 gas by itself, so under these rules no calldata encoding that",
     "  keeps one signature per transaction can reach 1,500: only batch data outside calldata (EIP-4844 blobs)",
-    "  or aggregated signatures can. See docs/protocol.md, \"Data availability\".",
+    '  or aggregated signatures can. See docs/protocol.md, "Data availability".',
     "- The fraud proofs re-execute a full chunk of sixteen AnchorRecords of version 2 (each: nonce, consent and",
     "  record witnesses and the old record's preimage) against a state of a million leaves, then call the bond",
     "  manager, which slashes the bond, keeps the treasury's share and pays the challenger. Since bonds moved",

@@ -24,15 +24,24 @@ function jsFiles(dir: string): string[] {
 }
 
 /** The package name of a bare import ("@noble/hashes/sha2.js" is "@noble/hashes"). */
-const packageOf = (spec: string) => spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
+const packageOf = (spec: string) =>
+  spec
+    .split("/")
+    .slice(0, spec.startsWith("@") ? 2 : 1)
+    .join("/");
 
 export function packSdk(): { dir: string; manifest: Record<string, unknown> } {
   rmSync(SDK_PACKAGE_DIR, { recursive: true, force: true });
   execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.sdk.json")], { stdio: "inherit" });
-  const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; engines: Record<string, string> };
+  const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    version: string;
+    dependencies: Record<string, string>;
+    engines: Record<string, string>;
+  };
   const imported = new Set<string>();
   for (const f of jsFiles(SDK_PACKAGE_DIR)) {
-    for (const m of readFileSync(f, "utf8").matchAll(/(?:from|import\()\s*["']([^"'.][^"']*)["']/g)) if (!m[1]!.startsWith("node:")) imported.add(packageOf(m[1]!));
+    for (const m of readFileSync(f, "utf8").matchAll(/(?:from|import\()\s*["']([^"'.][^"']*)["']/g))
+      if (!m[1]!.startsWith("node:")) imported.add(packageOf(m[1]!));
   }
   const missing = [...imported].filter((p) => root.dependencies[p] === undefined);
   if (missing.length > 0) throw new Error(`the SDK imports ${missing.join(", ")}, which package.json does not list as dependencies`);

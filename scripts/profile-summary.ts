@@ -36,7 +36,12 @@ if (!parsed.success) {
   process.exit(2);
 }
 const profile = parsed.data;
-const nameOf = new Map(profile.nodes.map((n) => [n.id, `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url ? `${basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : ""}`.trim()]));
+const nameOf = new Map(
+  profile.nodes.map((n) => [
+    n.id,
+    `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url ? `${basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : ""}`.trim(),
+  ]),
+);
 const self = new Map<string, number>();
 let total = 0;
 profile.samples.forEach((id, i) => {

@@ -41,7 +41,12 @@ export type UnsignedTx = DistributiveOmit<Tx, "nonce"> & { nonce?: number };
 export interface TypedDataSigner {
   address: Address;
   /** sign EIP-712 typed data ({ domain, types, primaryType, message }), as viem accounts and wallets do */
-  signTypedData: (args: { domain: Record<string, unknown>; types: Record<string, readonly { name: string; type: string }[]>; primaryType: string; message: Record<string, unknown> }) => Promise<Hex>;
+  signTypedData: (args: {
+    domain: Record<string, unknown>;
+    types: Record<string, readonly { name: string; type: string }[]>;
+    primaryType: string;
+    message: Record<string, unknown>;
+  }) => Promise<Hex>;
 }
 
 export interface ChainInfo {
@@ -69,7 +74,16 @@ export interface Receipt {
   forced: { inboxIndex: number } | null;
   reason: string | null;
   stateRoot: Hex;
-  batch: { index: number; status: string; timestamp: number; postRoot: Hex; l1TxHash: Hex | null; l1Block: string | null; confirmations: number; finalizesAt: number | null };
+  batch: {
+    index: number;
+    status: string;
+    timestamp: number;
+    postRoot: Hex;
+    l1TxHash: Hex | null;
+    l1Block: string | null;
+    confirmations: number;
+    finalizesAt: number | null;
+  };
 }
 
 /** The levels a transaction can be waited for, weakest first. */
@@ -160,7 +174,8 @@ export class EphrClient {
       text = await res.text();
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
-      if (err.name === "TimeoutError" || err.name === "AbortError") throw new TimeoutError(`${method}: no answer from the API at ${url} within ${timeoutMs} ms`, { url, method, timeoutMs });
+      if (err.name === "TimeoutError" || err.name === "AbortError")
+        throw new TimeoutError(`${method}: no answer from the API at ${url} within ${timeoutMs} ms`, { url, method, timeoutMs });
       const cause = err.cause?.code ?? err.cause?.message ?? err.message;
       throw new TransportError(`${method}: cannot reach the API at ${url} (${cause})`, { url, cause });
     }
@@ -169,9 +184,13 @@ export class EphrClient {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new TransportError(`${method}: the API at ${url} answered HTTP ${res.status} with no JSON-RPC body (a proxy or another server at that URL?)`, { url, status: res.status });
+      throw new TransportError(`${method}: the API at ${url} answered HTTP ${res.status} with no JSON-RPC body (a proxy or another server at that URL?)`, {
+        url,
+        status: res.status,
+      });
     }
-    if (typeof body !== "object" || body === null) throw new TransportError(`${method}: the API at ${url} answered HTTP ${res.status} with no JSON-RPC body`, { url, status: res.status });
+    if (typeof body !== "object" || body === null)
+      throw new TransportError(`${method}: the API at ${url} answered HTTP ${res.status} with no JSON-RPC body`, { url, status: res.status });
     if (body.error) throw apiError(body.error);
     return body.result as T;
   }
@@ -191,14 +210,23 @@ export class EphrClient {
 
   private async checkChainInfo(info: ChainInfo, l1: NonNullable<ClientOptions["l1"]>): Promise<void> {
     const trusted = l1.rollup.toLowerCase();
-    for (const [what, named] of [["contracts.rollup", info.contracts?.rollup], ["domain.verifyingContract", info.domain?.verifyingContract]] as const) {
+    for (const [what, named] of [
+      ["contracts.rollup", info.contracts?.rollup],
+      ["domain.verifyingContract", info.domain?.verifyingContract],
+    ] as const) {
       if (typeof named !== "string" || named.toLowerCase() !== trusted) {
-        throw new VerificationError(`the sequencer names Rollup ${String(named)} (${what}), not the trusted Rollup ${l1.rollup}`, { trusted: l1.rollup, named });
+        throw new VerificationError(`the sequencer names Rollup ${String(named)} (${what}), not the trusted Rollup ${l1.rollup}`, {
+          trusted: l1.rollup,
+          named,
+        });
       }
     }
     if (this.l1ChainId === null) this.l1ChainId = await l1.client.getChainId();
     if (info.chainId !== this.l1ChainId || info.domain.chainId !== this.l1ChainId) {
-      throw new VerificationError(`the sequencer names chain ${info.chainId}, but the L1 client is on chain ${this.l1ChainId}`, { l1ChainId: this.l1ChainId, named: info.chainId });
+      throw new VerificationError(`the sequencer names chain ${info.chainId}, but the L1 client is on chain ${this.l1ChainId}`, {
+        l1ChainId: this.l1ChainId,
+        named: info.chainId,
+      });
     }
   }
 
@@ -264,7 +292,8 @@ export class EphrClient {
     const { attempts, delayMs } = this.opts.staleRetry ?? { attempts: 8, delayMs: 250 };
     for (let attempt = 1; ; attempt++) {
       const p = await this.call<ProvenValue<unknown>>(method, [...params, { at }]);
-      if (typeof p?.key !== "string" || p.key.toLowerCase() !== key.toLowerCase()) throw new VerificationError(`the sequencer answered for key ${String(p?.key)}, not ${key}`);
+      if (typeof p?.key !== "string" || p.key.toLowerCase() !== key.toLowerCase())
+        throw new VerificationError(`the sequencer answered for key ${String(p?.key)}, not ${key}`);
       const leaf = provenLeaf(key, p);
       const verified: Verified<T> = {
         key,
@@ -299,7 +328,13 @@ export class EphrClient {
     return v.value === null ? { ...v, value: 0 } : v;
   }
   getDelegate(patient: Address, delegate: Address, trust?: TrustLevel) {
-    return this.read<{ expiry: number }>("ephr_getDelegate", toHex(delegateKey(lc(patient), lc(delegate))), [patient, delegate], (w) => ({ expiry: delegateExpiryOf(w) }), trust);
+    return this.read<{ expiry: number }>(
+      "ephr_getDelegate",
+      toHex(delegateKey(lc(patient), lc(delegate))),
+      [patient, delegate],
+      (w) => ({ expiry: delegateExpiryOf(w) }),
+      trust,
+    );
   }
   getEncryptionKey(account: Address, trust?: TrustLevel) {
     return this.read<Hex>("ephr_getEncryptionKey", toHex(encryptionKeyKey(lc(account))), [account], (w) => toHex(w), trust);
@@ -328,14 +363,22 @@ export class EphrClient {
    */
   async *historyPages(patient: Address, opts: { types?: Tx["type"][]; pageSize?: number } = {}): AsyncGenerator<HistoryEntry[]> {
     const limit = opts.pageSize ?? HISTORY_PAGE_MAX;
-    if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_PAGE_MAX) throw new TypeError(`historyPages: pageSize must be an integer from 1 to ${HISTORY_PAGE_MAX}, not ${String(limit)}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_PAGE_MAX)
+      throw new TypeError(`historyPages: pageSize must be an integer from 1 to ${HISTORY_PAGE_MAX}, not ${String(limit)}`);
     let fromSeq = 0;
     for (;;) {
       const page = await this.history(patient, { ...(opts.types ? { types: opts.types } : {}), limit, fromSeq });
-      if (!Array.isArray(page) || page.length > limit) throw new VerificationError(`the sequencer answered a history page of ${Array.isArray(page) ? `${page.length} entries` : typeof page} for a limit of ${limit}`);
+      if (!Array.isArray(page) || page.length > limit)
+        throw new VerificationError(
+          `the sequencer answered a history page of ${Array.isArray(page) ? `${page.length} entries` : typeof page} for a limit of ${limit}`,
+        );
       if (page.length === 0) return;
       for (const e of page) {
-        if (!Number.isSafeInteger(e?.seq) || e.seq < fromSeq) throw new VerificationError(`the sequencer's history does not advance: entry seq ${String(e?.seq)} in the page from ${fromSeq}`, { fromSeq, seq: e?.seq });
+        if (!Number.isSafeInteger(e?.seq) || e.seq < fromSeq)
+          throw new VerificationError(`the sequencer's history does not advance: entry seq ${String(e?.seq)} in the page from ${fromSeq}`, {
+            fromSeq,
+            seq: e?.seq,
+          });
         fromSeq = e.seq + 1;
       }
       yield page;
@@ -363,16 +406,29 @@ export class EphrClient {
     let head: Uint8Array = new Uint8Array(32);
     for await (const page of this.historyPages(patient, { types: ["LogAccess"] })) {
       for (const e of page) {
-        if (e.tx?.type !== "LogAccess") throw new VerificationError(`the sequencer answered a ${String(e.tx?.type)} transaction (seq ${e.seq}) for the served reads alone`);
+        if (e.tx?.type !== "LogAccess")
+          throw new VerificationError(`the sequencer answered a ${String(e.tx?.type)} transaction (seq ${e.seq}) for the served reads alone`);
         if (e.status === "dropped" || e.batch > upTo) continue;
-        if (typeof e.signer !== "string" || !ADDRESS.test(e.signer)) throw new VerificationError(`the sequencer answered a served read (seq ${e.seq}) without its vault`);
+        if (typeof e.signer !== "string" || !ADDRESS.test(e.signer))
+          throw new VerificationError(`the sequencer answered a served read (seq ${e.seq}) without its vault`);
         const tx = e.tx;
-        head = nextAccessLogHead(head, accessEntryHash({ vault: e.signer, reader: tx.reader, recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: e.timestamp }));
+        head = nextAccessLogHead(
+          head,
+          accessEntryHash({
+            vault: e.signer,
+            reader: tx.reader,
+            recordId: tx.recordId,
+            version: tx.version,
+            requestHash: tx.requestHash,
+            timestamp: e.timestamp,
+          }),
+        );
         entries.push(e);
       }
     }
     const expected = proven.value?.head ?? toHex(new Uint8Array(32));
-    if (toHex(head) !== expected) throw new VerificationError(`the access log's ${entries.length} entries hash to ${toHex(head)}, but the state proves ${expected}`);
+    if (toHex(head) !== expected)
+      throw new VerificationError(`the access log's ${entries.length} entries hash to ${toHex(head)}, but the state proves ${expected}`);
     return { entries, head: expected, trust: proven.trust };
   }
 
@@ -408,4 +464,3 @@ function recordDecoder(word: Word, preimage: Uint8Array): RecordValue {
   }
   return recordOfPreimage(preimage);
 }
-

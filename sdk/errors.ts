@@ -40,7 +40,10 @@ function apiErrorClass(kind: RpcErrorName): typeof ApiError {
 }
 
 /** The class of every API error code, by the code's name in RPC_ERROR. */
-export const ApiErrors = Object.fromEntries((Object.keys(RPC_ERROR) as RpcErrorName[]).map((k) => [k, apiErrorClass(k)])) as Record<RpcErrorName, typeof ApiError>;
+export const ApiErrors = Object.fromEntries((Object.keys(RPC_ERROR) as RpcErrorName[]).map((k) => [k, apiErrorClass(k)])) as Record<
+  RpcErrorName,
+  typeof ApiError
+>;
 const byCode = new Map<number, typeof ApiError>((Object.keys(RPC_ERROR) as RpcErrorName[]).map((k) => [RPC_ERROR[k], ApiErrors[k]]));
 
 /** The typed error for an API error object (an unknown code gives a plain ApiError). */

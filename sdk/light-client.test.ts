@@ -10,7 +10,23 @@ import { privateKeyToAccount } from "viem/accounts";
 import { RPC_ERROR } from "../sequencer/errors/rpc.js";
 import { encryptRecord, generateEncryptionKeyPair, serialiseKeyWrap } from "../sequencer/crypto/index.js";
 import { toHex, type Word, wordFromBigint } from "../sequencer/protocol/bytes.js";
-import { accessEntryHash, accessLogKey, consentKey, consentWord, delegateKey, delegateWord, encryptionKeyKey, nextAccessLogHead, nonceKey, nonceWord, recordKey, recordPreimage, recordWord, vaultKey, vaultWord } from "../sequencer/protocol/keys.js";
+import {
+  accessEntryHash,
+  accessLogKey,
+  consentKey,
+  consentWord,
+  delegateKey,
+  delegateWord,
+  encryptionKeyKey,
+  nextAccessLogHead,
+  nonceKey,
+  nonceWord,
+  recordKey,
+  recordPreimage,
+  recordWord,
+  vaultKey,
+  vaultWord,
+} from "../sequencer/protocol/keys.js";
 import { nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "../sequencer/state/smt.js";
 import { type WitnessJson, witnessToJson } from "../sequencer/state/witness-codec.js";
 import { testAccount } from "../sequencer/testing/accounts.js";
@@ -98,7 +114,18 @@ class FakeChain {
     let result: unknown;
     if (method === "ephr_chainInfo") {
       const { chainId, rollup } = this.chainInfo;
-      result = { chainId, contracts: { rollup, inbox: `0x${"22".repeat(20)}` }, domain: { name: "ephr-rollup", version: "1", chainId, verifyingContract: rollup }, domainSeparator: w(0), challengePeriod: 60, stateRoot: w(0), latestBatch: null, postedBatch: null, finalBatch: null, l1Block: null };
+      result = {
+        chainId,
+        contracts: { rollup, inbox: `0x${"22".repeat(20)}` },
+        domain: { name: "ephr-rollup", version: "1", chainId, verifyingContract: rollup },
+        domainSeparator: w(0),
+        challengePeriod: 60,
+        stateRoot: w(0),
+        latestBatch: null,
+        postedBatch: null,
+        finalBatch: null,
+        l1Block: null,
+      };
     } else if (method === "ephr_getPatientHistory") {
       const opts = params[1] as { limit: number; fromSeq: number };
       result = this.historyPage(opts.fromSeq, opts.limit);
@@ -135,7 +162,13 @@ class FakeChain {
   } as unknown as PublicClient;
 
   client(extra: Partial<ConstructorParameters<typeof EphrClient>[0]> = {}) {
-    return new EphrClient({ url: SEQUENCER_URL, fetch: this.fetch, l1: { client: this.l1, rollup: ROLLUP }, staleRetry: { attempts: 3, delayMs: 1 }, ...extra });
+    return new EphrClient({
+      url: SEQUENCER_URL,
+      fetch: this.fetch,
+      l1: { client: this.l1, rollup: ROLLUP },
+      staleRetry: { attempts: 3, delayMs: 1 },
+      ...extra,
+    });
   }
 }
 
@@ -235,7 +268,9 @@ describe("SDK light client: roots are checked against the Rollup the caller trus
     expect(e).to.be.instanceOf(VerificationError);
     expect(e.message).to.include(IMPOSTOR).and.include(ROLLUP);
     expect(await failure(c.getConsent(PATIENT, READER, "posted"))).to.be.instanceOf(VerificationError);
-    expect(await failure(c.sign(signerOf(privateKeyToAccount(testAccount("light-patient").privateKey)), { type: "RevokeConsent", grantee: READER, nonce: 0 }))).to.be.instanceOf(VerificationError);
+    expect(
+      await failure(c.sign(signerOf(privateKeyToAccount(testAccount("light-patient").privateKey)), { type: "RevokeConsent", grantee: READER, nonce: 0 })),
+    ).to.be.instanceOf(VerificationError);
   });
 
   it("refuses a sequencer that names another chain than the L1 client's", async () => {
@@ -333,7 +368,15 @@ describe("SDK records: served bytes must be the ciphertext the ledger anchors", 
   const readerKeys = generateEncryptionKeyPair();
   const patientKeys = generateEncryptionKeyPair();
   const encrypt = (text: string, version: number) =>
-    encryptRecord({ plaintext: new TextEncoder().encode(text), recordId: RECORD_ID, recordVersion: version, recipients: [{ address: PATIENT, publicKey: patientKeys.publicKey }, { address: READER, publicKey: readerKeys.publicKey }] });
+    encryptRecord({
+      plaintext: new TextEncoder().encode(text),
+      recordId: RECORD_ID,
+      recordVersion: version,
+      recipients: [
+        { address: PATIENT, publicKey: patientKeys.publicKey },
+        { address: READER, publicKey: readerKeys.publicKey },
+      ],
+    });
   const anchor = (enc: ReturnType<typeof encrypt>, version: number): [Word, Word, Uint8Array] => {
     const pre = recordPreimage({ provider: PROVIDER, ciphertextHash: enc.ciphertextHash, locationHash: w(2), category: 1, version });
     return [recordKey(PATIENT, RECORD_ID), recordWord(pre), pre];
@@ -347,7 +390,13 @@ describe("SDK records: served bytes must be the ciphertext the ledger anchors", 
       if (!u.startsWith(VAULT_URL)) return chain.fetch(url, init);
       const body = u.endsWith("/v1/info")
         ? { vault: addr("vault"), chainId: CHAIN_ID, rollup: ROLLUP }
-        : { ciphertext: toHex(enc.recordBytes), wrap: toHex(wrap), record: { provider: PROVIDER, ciphertextHash: enc.ciphertextHash, locationHash: w(2), category: 1, version, root: w(0), batch: 0 }, logAccess: w(3), requestHash: w(4) };
+        : {
+            ciphertext: toHex(enc.recordBytes),
+            wrap: toHex(wrap),
+            record: { provider: PROVIDER, ciphertextHash: enc.ciphertextHash, locationHash: w(2), category: 1, version, root: w(0), batch: 0 },
+            logAccess: w(3),
+            requestHash: w(4),
+          };
       return new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
     }) as typeof fetch;
     return new VaultClient(VAULT_URL, chain.client(), vaultFetch);
@@ -395,7 +444,10 @@ describe("SDK errors: named after the API's own code table", () => {
     for (const [name, code] of Object.entries(RPC_ERROR)) {
       const e = apiError({ code, message: "x" });
       expect(e.name).to.equal(name.endsWith("Error") ? name : `${name}Error`);
-      expect(e).to.be.instanceOf(ApiErrors[name as keyof typeof RPC_ERROR]).and.instanceOf(ApiError).and.instanceOf(EphrError);
+      expect(e)
+        .to.be.instanceOf(ApiErrors[name as keyof typeof RPC_ERROR])
+        .and.instanceOf(ApiError)
+        .and.instanceOf(EphrError);
       expect(isEphrError(e, e.name)).to.equal(true);
       expect(e.code).to.equal(code);
     }
@@ -441,7 +493,17 @@ describe("SDK light client: the access log is read through every history page", 
     let head: Word = wordFromBigint(0n);
     for (const e of entries) {
       const tx = e.tx as Extract<HistoryEntry["tx"], { type: "LogAccess" }>;
-      head = nextAccessLogHead(head, accessEntryHash({ vault: e.signer!, reader: tx.reader, recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: e.timestamp }));
+      head = nextAccessLogHead(
+        head,
+        accessEntryHash({
+          vault: e.signer!,
+          reader: tx.reader,
+          recordId: tx.recordId,
+          version: tx.version,
+          requestHash: tx.requestHash,
+          timestamp: e.timestamp,
+        }),
+      );
     }
     chain.post([[accessLogKey(PATIENT), head]]);
     return chain;

@@ -25,7 +25,8 @@ describe("the SDK package", function () {
       symlinkSync(target, join(app, "node_modules", name), "dir");
     };
     link(SDK_PACKAGE_NAME, packed.dir);
-    for (const dep of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies), "@types/node"]) link(dep, join(ROOT, "node_modules", dep));
+    for (const dep of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies), "@types/node"])
+      link(dep, join(ROOT, "node_modules", dep));
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "an-app", type: "module", private: true }));
   });
 
@@ -58,7 +59,13 @@ const client = new EphrClient({ url: "http://127.0.0.1:8645/", l1: { client: l1,
 export const nonce: Promise<Verified<number>> = client.getNonce("0x0000000000000000000000000000000000000002");
 `,
     );
-    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2023", module: "nodenext", moduleResolution: "nodenext", strict: true, noEmit: true, lib: ["ES2023", "DOM"], types: [] }, files: ["app.ts"] }));
+    writeFileSync(
+      join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { target: "ES2023", module: "nodenext", moduleResolution: "nodenext", strict: true, noEmit: true, lib: ["ES2023", "DOM"], types: [] },
+        files: ["app.ts"],
+      }),
+    );
     const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
     let output = "";
     try {

@@ -27,7 +27,10 @@ export class NoEncryptionKeyError extends EphrError {
  * version, or a record the ledger does not hold): nothing is decrypted. `data` names what disagrees.
  */
 export class AnchorMismatchError extends EphrError {
-  constructor(message: string, data: { patient: Address; recordId: Hex; servedVersion: number | null; anchoredVersion: number | null; anchoredCiphertextHash: Hex | null }) {
+  constructor(
+    message: string,
+    data: { patient: Address; recordId: Hex; servedVersion: number | null; anchoredVersion: number | null; anchoredCiphertextHash: Hex | null },
+  ) {
     super(message, SDK_ERROR.AnchorMismatch, data);
   }
 }
@@ -48,7 +51,11 @@ export interface StoredRecord {
  * posted (a registration or rotation made just before) is waited for, up to `waitMs`, so that the
  * key used is always the newest one the account registered and a proven one.
  */
-export async function encryptionKeyOf(ephr: EphrClient, account: Address, opts: { trust?: Exclude<TrustLevel, "soft">; waitMs?: number; pollMs?: number } = {}): Promise<Uint8Array> {
+export async function encryptionKeyOf(
+  ephr: EphrClient,
+  account: Address,
+  opts: { trust?: Exclude<TrustLevel, "soft">; waitMs?: number; pollMs?: number } = {},
+): Promise<Uint8Array> {
   const trust = opts.trust ?? "posted";
   const until = Date.now() + (opts.waitMs ?? 60_000);
   const newest = (await ephr.getEncryptionKey(account, "soft")).value;
@@ -63,7 +70,10 @@ export async function encryptionKeyOf(ephr: EphrClient, account: Address, opts: 
     if (proven !== null && (newest === null || proven === newest)) return fromHex(proven, 32);
     if (newest === null) throw new NoEncryptionKeyError(account);
     if (Date.now() >= until) {
-      throw new TimeoutError(`the encryption key ${account} registered last is not ${trust} on L1 yet (it has ${proven ?? "none"}); try again once its batch is ${trust}`, { account, trust, proven, newest });
+      throw new TimeoutError(
+        `the encryption key ${account} registered last is not ${trust} on L1 yet (it has ${proven ?? "none"}); try again once its batch is ${trust}`,
+        { account, trust, proven, newest },
+      );
     }
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
   }
@@ -82,16 +92,31 @@ const MAX_VERSION_STEPS = 8;
  * version (versions need only increase), so retrying storeRecord after a failed anchor works, and
  * whichever of the two anchors lands, the ledger's newest version is one the vault holds.
  */
-export async function storeRecord(ephr: EphrClient, vault: VaultClient, provider: TypedDataSigner, a: { patient: Address; plaintext: Uint8Array; category: number; readers?: Address[]; recordId?: Hex }): Promise<StoredRecord> {
+export async function storeRecord(
+  ephr: EphrClient,
+  vault: VaultClient,
+  provider: TypedDataSigner,
+  a: { patient: Address; plaintext: Uint8Array; category: number; readers?: Address[]; recordId?: Hex },
+): Promise<StoredRecord> {
   const recordId = a.recordId ?? toHex(randomBytes(32));
   const current = await ephr.getRecord(a.patient, recordId, "soft");
   const first = (current.value?.version ?? 0) + 1;
-  const recipients = await Promise.all([a.patient, ...(a.readers ?? [])].map(async (address) => ({ address, publicKey: await encryptionKeyOf(ephr, address) })));
+  const recipients = await Promise.all(
+    [a.patient, ...(a.readers ?? [])].map(async (address) => ({ address, publicKey: await encryptionKeyOf(ephr, address) })),
+  );
   for (let version = first; ; version++) {
     const enc = encryptRecord({ plaintext: a.plaintext, recordId, recordVersion: version, recipients });
     let stored;
     try {
-      stored = await vault.upload(provider, { patient: a.patient, recordId, version, category: a.category, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps });
+      stored = await vault.upload(provider, {
+        patient: a.patient,
+        recordId,
+        version,
+        category: a.category,
+        recordBytes: enc.recordBytes,
+        ciphertextHash: enc.ciphertextHash,
+        wraps: enc.wraps,
+      });
     } catch (e) {
       const taken = e instanceof VaultRequestError && e.vaultCode === "VAULT_VERSION_EXISTS";
       if (!taken || version - first + 1 >= MAX_VERSION_STEPS) throw e;
@@ -99,7 +124,15 @@ export async function storeRecord(ephr: EphrClient, vault: VaultClient, provider
     } finally {
       enc.dataKey.fill(0);
     }
-    const anchor = await ephr.send(provider, { type: "AnchorRecord", patient: a.patient, recordId, ciphertextHash: enc.ciphertextHash, locationHash: stored.locationHash, category: a.category, version });
+    const anchor = await ephr.send(provider, {
+      type: "AnchorRecord",
+      patient: a.patient,
+      recordId,
+      ciphertextHash: enc.ciphertextHash,
+      locationHash: stored.locationHash,
+      category: a.category,
+      version,
+    });
     return { recordId, version, category: a.category, ciphertextHash: enc.ciphertextHash, location: stored.location, anchor };
   }
 }
@@ -111,7 +144,14 @@ export async function storeRecord(ephr: EphrClient, vault: VaultClient, provider
  * batch when the client has L1), and the served ciphertext must be exactly the anchored version
  * (matchesAnchor: hash, record id and version) before it is decrypted; else an AnchorMismatchError.
  */
-export async function readRecord(vault: VaultClient, reader: TypedDataSigner, encryptionPrivateKey: Uint8Array, patient: Address, recordId: Hex, opts: { trust?: TrustLevel } = {}) {
+export async function readRecord(
+  vault: VaultClient,
+  reader: TypedDataSigner,
+  encryptionPrivateKey: Uint8Array,
+  patient: Address,
+  recordId: Hex,
+  opts: { trust?: TrustLevel } = {},
+) {
   const served = await vault.read(reader, patient, recordId);
   const anchor = await checkAgainstAnchor(vault.ephr, served, patient, recordId, opts.trust ?? "posted");
   const plaintext = openRecord(served.ciphertext, served.wrap, encryptionPrivateKey, reader.address);
@@ -140,14 +180,32 @@ async function checkAgainstAnchor(ephr: EphrClient, served: ServedRecord, patien
 }
 
 /** Import a FHIR R4 resource: validate, canonicalise, encrypt, store and anchor under its category. */
-export async function storeFhirResource(ephr: EphrClient, vault: VaultClient, provider: TypedDataSigner, a: { patient: Address; resource: unknown; readers?: Address[]; recordId?: Hex }) {
+export async function storeFhirResource(
+  ephr: EphrClient,
+  vault: VaultClient,
+  provider: TypedDataSigner,
+  a: { patient: Address; resource: unknown; readers?: Address[]; recordId?: Hex },
+) {
   const prepared = prepareResource(a.resource);
-  const stored = await storeRecord(ephr, vault, provider, { patient: a.patient, plaintext: prepared.canonical, category: prepared.category, readers: a.readers, recordId: a.recordId });
+  const stored = await storeRecord(ephr, vault, provider, {
+    patient: a.patient,
+    plaintext: prepared.canonical,
+    category: prepared.category,
+    readers: a.readers,
+    recordId: a.recordId,
+  });
   return { ...stored, resourceType: prepared.resourceType, contentHash: prepared.contentHash };
 }
 
 /** Read a FHIR resource stored by storeFhirResource (checked against its anchor like readRecord). */
-export async function readFhirResource(vault: VaultClient, reader: TypedDataSigner, encryptionPrivateKey: Uint8Array, patient: Address, recordId: Hex, opts: { trust?: TrustLevel } = {}) {
+export async function readFhirResource(
+  vault: VaultClient,
+  reader: TypedDataSigner,
+  encryptionPrivateKey: Uint8Array,
+  patient: Address,
+  recordId: Hex,
+  opts: { trust?: TrustLevel } = {},
+) {
   const { plaintext, served, anchor } = await readRecord(vault, reader, encryptionPrivateKey, patient, recordId, opts);
   return { resource: JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>, served, anchor };
 }

@@ -77,10 +77,19 @@ export class VaultClient {
     if (this.info === null) {
       const r = await this.fetchFn(`${this.url.replace(/\/$/, "")}/v1/info`);
       const info = (await readJson(r)) as { vault?: Address; chainId?: number; rollup?: Address; error?: { code: string; message: string } };
-      if (!r.ok || typeof info.vault !== "string") throw new VaultRequestError(info.error?.code ?? "VAULT_UNREACHABLE", info.error?.message ?? `the vault at ${this.url} answered HTTP ${r.status} without its info`, r.status);
+      if (!r.ok || typeof info.vault !== "string")
+        throw new VaultRequestError(
+          info.error?.code ?? "VAULT_UNREACHABLE",
+          info.error?.message ?? `the vault at ${this.url} answered HTTP ${r.status} without its info`,
+          r.status,
+        );
       const domain = await this.ephr.domain();
       if (info.chainId !== domain.chainId || info.rollup?.toLowerCase() !== domain.verifyingContract.toLowerCase()) {
-        throw new VaultRequestError("VAULT_WRONG_DEPLOYMENT", `the vault at ${this.url} serves chain ${info.chainId}, Rollup ${info.rollup}; this client's ledger is chain ${domain.chainId}, Rollup ${domain.verifyingContract}`, r.status);
+        throw new VaultRequestError(
+          "VAULT_WRONG_DEPLOYMENT",
+          `the vault at ${this.url} serves chain ${info.chainId}, Rollup ${info.rollup}; this client's ledger is chain ${domain.chainId}, Rollup ${domain.verifyingContract}`,
+          r.status,
+        );
       }
       this.info = info as { vault: Address; chainId: number; rollup: Address };
     }
@@ -96,7 +105,11 @@ export class VaultClient {
   }
 
   private async post<T>(path: string, body: unknown): Promise<T> {
-    const r = await this.fetchFn(`${this.url.replace(/\/$/, "")}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const r = await this.fetchFn(`${this.url.replace(/\/$/, "")}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     const json = (await readJson(r)) as { error?: { code: string; message: string; data?: unknown } } & T;
     if (json.error) throw new VaultRequestError(json.error.code, json.error.message, r.status, json.error.data);
     if (!r.ok) throw new VaultRequestError("VAULT_UNREACHABLE", `the vault answered HTTP ${r.status} without an error`, r.status);
@@ -104,10 +117,25 @@ export class VaultClient {
   }
 
   /** Store an encrypted record version (uploaded by its provider) with its key wraps. */
-  async upload(provider: TypedDataSigner, a: { patient: Address; recordId: Hex; version: number; category: number; recordBytes: Uint8Array; ciphertextHash: Hex; wraps: KeyWrap[] }) {
+  async upload(
+    provider: TypedDataSigner,
+    a: { patient: Address; recordId: Hex; version: number; category: number; recordBytes: Uint8Array; ciphertextHash: Hex; wraps: KeyWrap[] },
+  ) {
     const wraps = a.wraps.map((w) => serialiseKeyWrap(w));
-    const body = await this.signed(provider, "UploadRecord", { provider: provider.address.toLowerCase(), patient: a.patient.toLowerCase(), recordId: a.recordId, version: a.version, category: a.category, ciphertextHash: a.ciphertextHash, wrapsHash: wrapsHash(wraps) });
-    return this.post<{ location: string; locationHash: Hex; ciphertextHash: Hex }>("/v1/records", { ...body, ciphertext: toHex(a.recordBytes), wraps: wraps.map(toHex) });
+    const body = await this.signed(provider, "UploadRecord", {
+      provider: provider.address.toLowerCase(),
+      patient: a.patient.toLowerCase(),
+      recordId: a.recordId,
+      version: a.version,
+      category: a.category,
+      ciphertextHash: a.ciphertextHash,
+      wrapsHash: wrapsHash(wraps),
+    });
+    return this.post<{ location: string; locationHash: Hex; ciphertextHash: Hex }>("/v1/records", {
+      ...body,
+      ciphertext: toHex(a.recordBytes),
+      wraps: wraps.map(toHex),
+    });
   }
 
   /** Read the current version of a record (`reader` needs a live READ grant, or is the patient). */
@@ -120,7 +148,13 @@ export class VaultClient {
   /** Add key wraps for a version (the patient, or the record's provider, after a new grant). */
   async addWraps(sender: TypedDataSigner, patient: Address, recordId: Hex, version: number, wraps: KeyWrap[]) {
     const bytes = wraps.map((w) => serialiseKeyWrap(w));
-    const body = await this.signed(sender, "AddWraps", { sender: sender.address.toLowerCase(), patient: patient.toLowerCase(), recordId, version, wrapsHash: wrapsHash(bytes) });
+    const body = await this.signed(sender, "AddWraps", {
+      sender: sender.address.toLowerCase(),
+      patient: patient.toLowerCase(),
+      recordId,
+      version,
+      wrapsHash: wrapsHash(bytes),
+    });
     return this.post<{ added: Address[] }>("/v1/records/wraps", { ...body, wraps: bytes.map(toHex) });
   }
 

@@ -73,7 +73,13 @@ export function checkProof(key: Hex, p: ProvenValue<unknown>): Hex | null {
  * A root L1 contradicts is a VerificationError; a root L1 holds but that is not the newest one at the
  * level asked for (or a batch L1 does not hold yet) is a StaleRootError naming both indices.
  */
-export async function checkRootOnL1(l1: PublicClient, rollup: Address, p: Pick<ProvenValue<unknown>, "root" | "committed">, require: TrustLevel, postedLagSeconds = 0): Promise<TrustLevel> {
+export async function checkRootOnL1(
+  l1: PublicClient,
+  rollup: Address,
+  p: Pick<ProvenValue<unknown>, "root" | "committed">,
+  require: TrustLevel,
+  postedLagSeconds = 0,
+): Promise<TrustLevel> {
   if (p.committed === null) {
     if (require !== "soft") throw new VerificationError(`root ${p.root} is not committed on L1 yet (only soft-confirmed)`);
     return "soft";
@@ -90,10 +96,15 @@ export async function checkRootOnL1(l1: PublicClient, rollup: Address, p: Pick<P
   };
 
   if (require === "final") {
-    const [exists, newestFinal, finalRoot] = await read("latestFinalized()", () => l1.readContract({ address: rollup, abi: rollupAbi, functionName: "latestFinalized" }));
+    const [exists, newestFinal, finalRoot] = await read("latestFinalized()", () =>
+      l1.readContract({ address: rollup, abi: rollupAbi, functionName: "latestFinalized" }),
+    );
     const newest = exists ? Number(newestFinal) : null;
     if (newest !== index) {
-      throw new StaleRootError(`the proof is against batch ${index}, but the newest final batch on L1 is ${newest ?? "none"}: a final read must be proven against the newest final root`, { trust: "final", batch: index, newest });
+      throw new StaleRootError(
+        `the proof is against batch ${index}, but the newest final batch on L1 is ${newest ?? "none"}: a final read must be proven against the newest final root`,
+        { trust: "final", batch: index, newest },
+      );
     }
     if (!sameRoot(finalRoot)) throw new VerificationError(`L1's newest final batch ${index} has root ${finalRoot}, not ${p.root}`);
     return "final";
@@ -103,20 +114,33 @@ export async function checkRootOnL1(l1: PublicClient, rollup: Address, p: Pick<P
   const newest = count > 0n ? Number(count - 1n) : null;
   if (newest === null || index > newest) {
     if (require === "soft") return "soft"; // sealed, not on L1 yet
-    throw new StaleRootError(`the proof is against batch ${index}, but L1 holds no such live batch (its newest is ${newest ?? "none"})`, { trust: "posted", batch: index, newest });
+    throw new StaleRootError(`the proof is against batch ${index}, but L1 holds no such live batch (its newest is ${newest ?? "none"})`, {
+      trust: "posted",
+      batch: index,
+      newest,
+    });
   }
   const info = await read(`batch(${index})`, () => l1.readContract({ address: rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(index)] }));
   if (!sameRoot(info.postRoot)) throw new VerificationError(`L1 batch ${index} has root ${info.postRoot}, not ${p.root}`);
   if (index !== newest && !(await newerBatchesAreRecent(l1, rollup, index, postedLagSeconds, read))) {
     if (require === "soft") return "soft";
-    throw new StaleRootError(`the proof is against batch ${index}, but the newest batch on L1 is ${newest}: a posted read must be proven against the newest root`, { trust: "posted", batch: index, newest });
+    throw new StaleRootError(
+      `the proof is against batch ${index}, but the newest batch on L1 is ${newest}: a posted read must be proven against the newest root`,
+      { trust: "posted", batch: index, newest },
+    );
   }
   const final = await read(`isFinal(${index})`, () => l1.readContract({ address: rollup, abi: rollupAbi, functionName: "isFinal", args: [BigInt(index)] }));
   return final ? "final" : "posted";
 }
 
 /** Whether the batch after `index` was submitted less than `lagSeconds` ago by L1's clock. */
-async function newerBatchesAreRecent(l1: PublicClient, rollup: Address, index: number, lagSeconds: number, read: <T>(what: string, call: () => Promise<T>) => Promise<T>): Promise<boolean> {
+async function newerBatchesAreRecent(
+  l1: PublicClient,
+  rollup: Address,
+  index: number,
+  lagSeconds: number,
+  read: <T>(what: string, call: () => Promise<T>) => Promise<T>,
+): Promise<boolean> {
   if (lagSeconds <= 0) return false;
   const [next, latest] = await Promise.all([
     read(`batch(${index + 1})`, () => l1.readContract({ address: rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(index + 1)] })),

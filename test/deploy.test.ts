@@ -23,7 +23,8 @@ describe("deploy: a network's contracts with its own parameters", () => {
       EPHR_TREASURY: treasury!.account.address,
     });
     const d = await deployContracts(deployer! as never, client as never, params);
-    const read = (fn: string, args: unknown[] = []) => client.readContract({ address: d.rollup, abi: rollupAbi, functionName: fn as never, args: args as never });
+    const read = (fn: string, args: unknown[] = []) =>
+      client.readContract({ address: d.rollup, abi: rollupAbi, functionName: fn as never, args: args as never });
     const bonds = (fn: string) => client.readContract({ address: d.bondManager, abi: bondManagerAbi, functionName: fn as never });
     expect(await read("challengePeriod")).to.equal(1800n);
     expect(String(await read("bondManager")).toLowerCase()).to.equal(d.bondManager.toLowerCase());
@@ -75,7 +76,13 @@ describe("npm run deploy: dry run, journal and resume, no silent overwrite", () 
     const [deployer] = await conn.viem.getWalletClients();
     return { transport: custom(conn.provider as never), client, deployer: deployer!.account.address };
   }
-  const envFor = (dir: string, extra: Record<string, string> = {}) => ({ EPHR_L1_RPC_URL: "http://127.0.0.1:1", EPHR_DEPLOYER_KEY: DEPLOYER_KEY, EPHR_DEPLOYMENTS_DIR: dir, EPHR_CHALLENGE_PERIOD: "1800", ...extra });
+  const envFor = (dir: string, extra: Record<string, string> = {}) => ({
+    EPHR_L1_RPC_URL: "http://127.0.0.1:1",
+    EPHR_DEPLOYER_KEY: DEPLOYER_KEY,
+    EPHR_DEPLOYMENTS_DIR: dir,
+    EPHR_CHALLENGE_PERIOD: "1800",
+    ...extra,
+  });
   const quiet = () => {};
 
   it("a dry run sends nothing and names the addresses the deployment then gets", async () => {
@@ -87,10 +94,14 @@ describe("npm run deploy: dry run, journal and resume, no silent overwrite", () 
     expect(await client.getTransactionCount({ address: deployer })).to.equal(0);
     expect(existsSync(join(dir, "31337.json"))).to.equal(false);
     const text = lines.join("\n");
-    expect(text).to.match(/ChunkVerifier .* gas \d+/).and.match(/nothing was sent/).and.match(/needs at most [0-9.]+ ETH/);
+    expect(text)
+      .to.match(/ChunkVerifier .* gas \d+/)
+      .and.match(/nothing was sent/)
+      .and.match(/needs at most [0-9.]+ ETH/);
     const deployed = await runDeploy({ env: envFor(dir), transport, log: quiet });
     if (deployed.kind !== "deployed") throw new Error("expected a deployment");
-    for (const a of [deployed.deployment.verifier, deployed.deployment.inbox, deployed.deployment.rollup]) expect(text.toLowerCase()).to.include(a.toLowerCase());
+    for (const a of [deployed.deployment.verifier, deployed.deployment.inbox, deployed.deployment.rollup])
+      expect(text.toLowerCase()).to.include(a.toLowerCase());
   });
 
   it("resumes an interrupted deployment from its journal without deploying the finished contracts twice", async () => {
@@ -111,7 +122,11 @@ describe("npm run deploy: dry run, journal and resume, no silent overwrite", () 
     // other parameters must not resume this journal
     await runDeploy({ env: envFor(dir, { EPHR_CHALLENGE_PERIOD: "3600" }), transport, log: quiet }).then(
       () => expect.fail("should refuse"),
-      (e: Error) => expect(e).to.be.instanceOf(ConfigError).and.have.property("message").that.matches(/other parameters/),
+      (e: Error) =>
+        expect(e)
+          .to.be.instanceOf(ConfigError)
+          .and.have.property("message")
+          .that.matches(/other parameters/),
     );
     const lines: string[] = [];
     const r = await runDeploy({ env: envFor(dir), transport, log: (l) => lines.push(l) });
@@ -131,7 +146,11 @@ describe("npm run deploy: dry run, journal and resume, no silent overwrite", () 
     const before = readFileSync(one.file, "utf8");
     await runDeploy({ env: envFor(dir), transport, log: quiet }).then(
       () => expect.fail("should refuse"),
-      (e: Error) => expect(e).to.be.instanceOf(ConfigError).and.have.property("message").that.matches(/31337\.json exists.*EPHR_DEPLOY_REPLACE=yes/),
+      (e: Error) =>
+        expect(e)
+          .to.be.instanceOf(ConfigError)
+          .and.have.property("message")
+          .that.matches(/31337\.json exists.*EPHR_DEPLOY_REPLACE=yes/),
     );
     expect(readFileSync(one.file, "utf8")).to.equal(before);
     const two = await runDeploy({ env: envFor(dir, { EPHR_DEPLOY_REPLACE: "yes" }), transport, log: quiet });
@@ -142,7 +161,7 @@ describe("npm run deploy: dry run, journal and resume, no silent overwrite", () 
     expect(readFileSync(join(dir, kept[0]!), "utf8")).to.equal(before);
   });
 
-  it("refuses a setting it cannot read before sending anything (EPHR_DEPLOY_REPLACE=y, a bond of \"1000 wei\")", async () => {
+  it('refuses a setting it cannot read before sending anything (EPHR_DEPLOY_REPLACE=y, a bond of "1000 wei")', async () => {
     const { transport, client, deployer } = await chain();
     const dir = mkdtempSync(join(tmpdir(), "ephr-deploy-"));
     for (const extra of <Record<string, string>[]>[{ EPHR_DEPLOY_REPLACE: "y" }, { EPHR_BOND: "1000 wei" }, { EPHR_DEPLOYER_KEY: "0x1234" }]) {

@@ -25,7 +25,8 @@ async function ledger<T>(what: string, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof VerificationError) throw new VaultError("VAULT_LEDGER_UNAVAILABLE", `${what}: the ledger's answer did not verify against L1: ${(e as Error).message}`);
+    if (e instanceof VerificationError)
+      throw new VaultError("VAULT_LEDGER_UNAVAILABLE", `${what}: the ledger's answer did not verify against L1: ${(e as Error).message}`);
     if (isEphrError(e, "RootUnavailableError")) throw new VaultError("VAULT_LEDGER_UNAVAILABLE", `${what}: no batch is posted on L1 yet`);
     throw new VaultError("VAULT_LEDGER_UNAVAILABLE", `${what}: cannot read the ledger (${(e as Error).message})`);
   }
@@ -37,7 +38,8 @@ export class AccessControl {
   /** The record pointer as anchored in the latest posted state. */
   async anchored(patient: Address, recordId: Hex): Promise<AnchoredRecord> {
     const r = await ledger("record", () => this.client.getRecord(patient, recordId, "posted"));
-    if (!r.exists || r.value === null) throw new VaultError("VAULT_NOT_ANCHORED", `record ${recordId} of ${patient} is not anchored in any batch posted on L1 (yet)`);
+    if (!r.exists || r.value === null)
+      throw new VaultError("VAULT_NOT_ANCHORED", `record ${recordId} of ${patient} is not anchored in any batch posted on L1 (yet)`);
     return { ...r.value, root: r.root, batch: r.committed?.batch ?? null };
   }
 
@@ -46,7 +48,10 @@ export class AccessControl {
     const now = Math.floor(Date.now() / 1000);
     const posted = await ledger("consent", () => this.client.getConsent(patient, reader, "posted"));
     if (!consentCovers(posted.value, ACCESS_READ, category, now)) {
-      throw new VaultError("VAULT_NO_CONSENT", `${reader} holds no live READ grant from ${patient} covering category ${category} in the state posted on L1 (root ${posted.root})`);
+      throw new VaultError(
+        "VAULT_NO_CONSENT",
+        `${reader} holds no live READ grant from ${patient} covering category ${category} in the state posted on L1 (root ${posted.root})`,
+      );
     }
     const soft = await ledger("consent", () => this.client.getConsent(patient, reader, "soft"));
     if (!consentCovers(soft.value, ACCESS_READ, category, now)) {
@@ -62,11 +67,15 @@ export class AccessControl {
    */
   async mayWrite(provider: Address, patient: Address, category: number): Promise<void> {
     if (provider === patient) {
-      throw new VaultError("VAULT_NO_CONSENT", `${patient} cannot store a record as its own provider: the ledger lets only the holder of a WRITE grant anchor a record, so it could never be anchored nor served`);
+      throw new VaultError(
+        "VAULT_NO_CONSENT",
+        `${patient} cannot store a record as its own provider: the ledger lets only the holder of a WRITE grant anchor a record, so it could never be anchored nor served`,
+      );
     }
     const now = Math.floor(Date.now() / 1000);
     const soft = await ledger("consent", () => this.client.getConsent(patient, provider, "soft"));
-    if (!consentCovers(soft.value, ACCESS_WRITE, category, now)) throw new VaultError("VAULT_NO_CONSENT", `${provider} holds no live WRITE grant from ${patient} covering category ${category}`);
+    if (!consentCovers(soft.value, ACCESS_WRITE, category, now))
+      throw new VaultError("VAULT_NO_CONSENT", `${provider} holds no live WRITE grant from ${patient} covering category ${category}`);
   }
 
   /** A key wrap may be stored for the patient or for a holder of a live READ grant covering the category. */
@@ -74,6 +83,7 @@ export class AccessControl {
     if (recipient === patient) return;
     const now = Math.floor(Date.now() / 1000);
     const soft = await ledger("consent", () => this.client.getConsent(patient, recipient, "soft"));
-    if (!consentCovers(soft.value, ACCESS_READ, category, now)) throw new VaultError("VAULT_NO_CONSENT", `no key wrap for ${recipient}: it holds no live READ grant from ${patient} covering category ${category}`);
+    if (!consentCovers(soft.value, ACCESS_READ, category, now))
+      throw new VaultError("VAULT_NO_CONSENT", `no key wrap for ${recipient}: it holds no live READ grant from ${patient} covering category ${category}`);
   }
 }

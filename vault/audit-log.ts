@@ -37,7 +37,11 @@ export class AccessLogger {
         }
         if (isEphrError(e, "UnauthorizedError")) {
           // only a vault the network's registrar registered may log reads (docs/protocol.md section 4)
-          throw new VaultError("VAULT_NOT_REGISTERED", `this vault (${this.vault.address}) is not registered on the ledger, or its registration ended: the network's registrar must register it (docs/operations.md, "Record vault"); nothing was served`, { vault: this.vault.address });
+          throw new VaultError(
+            "VAULT_NOT_REGISTERED",
+            `this vault (${this.vault.address}) is not registered on the ledger, or its registration ended: the network's registrar must register it (docs/operations.md, "Record vault"); nothing was served`,
+            { vault: this.vault.address },
+          );
         }
         throw new VaultError("VAULT_LEDGER_UNAVAILABLE", `cannot record the read on the ledger (${(e as Error).message}); nothing was served`);
       }

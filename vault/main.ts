@@ -16,32 +16,51 @@ import { startVaultServer } from "./server.js";
 import { ObjectStoreError, type S3Config, s3ConfigSchema, S3ObjectStore } from "./objects.js";
 import { VaultStorage } from "./storage.js";
 
-const schema = z.object({
-  EPHR_API_URL: z.url().default("http://127.0.0.1:8645/"),
-  EPHR_L1_RPC_URL: z.url(),
-  /** the Rollup this vault trusts: roots are checked against it, never against what the sequencer names */
-  EPHR_ROLLUP_ADDRESS: configAddressSchema,
-  EPHR_VAULT_KEY: privateKeySchema,
-  EPHR_VAULT_DATA_DIR: z.string().default(".data/vault"),
-  EPHR_VAULT_HOST: z.string().default("127.0.0.1"),
-  EPHR_VAULT_PORT: z.coerce.number().int().min(0).max(65535).default(8650),
-  EPHR_VAULT_MAX_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
-  EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** ciphertexts in an S3-compatible bucket instead of <data dir>/objects: set the endpoint and bucket */
-  EPHR_VAULT_S3_ENDPOINT: z.url().optional(),
-  EPHR_VAULT_S3_BUCKET: z.string().optional(),
-  EPHR_VAULT_S3_REGION: z.string().optional(),
-  EPHR_VAULT_S3_PREFIX: z.string().optional(),
-  EPHR_VAULT_S3_ACCESS_KEY_ID: z.string().optional(),
-  EPHR_VAULT_S3_SECRET_ACCESS_KEY: z.string().optional(),
-  /** timeouts, connection limits and JSON nesting, as every HTTP server of the project has them */
-  ...httpLimitsEnvShape,
-}).superRefine((e, ctx) => headersWithinRequest({ httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS, httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS }, ctx, "EPHR_HTTP_HEADERS_TIMEOUT_MS"));
+const schema = z
+  .object({
+    EPHR_API_URL: z.url().default("http://127.0.0.1:8645/"),
+    EPHR_L1_RPC_URL: z.url(),
+    /** the Rollup this vault trusts: roots are checked against it, never against what the sequencer names */
+    EPHR_ROLLUP_ADDRESS: configAddressSchema,
+    EPHR_VAULT_KEY: privateKeySchema,
+    EPHR_VAULT_DATA_DIR: z.string().default(".data/vault"),
+    EPHR_VAULT_HOST: z.string().default("127.0.0.1"),
+    EPHR_VAULT_PORT: z.coerce.number().int().min(0).max(65535).default(8650),
+    EPHR_VAULT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * 1024),
+    EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** ciphertexts in an S3-compatible bucket instead of <data dir>/objects: set the endpoint and bucket */
+    EPHR_VAULT_S3_ENDPOINT: z.url().optional(),
+    EPHR_VAULT_S3_BUCKET: z.string().optional(),
+    EPHR_VAULT_S3_REGION: z.string().optional(),
+    EPHR_VAULT_S3_PREFIX: z.string().optional(),
+    EPHR_VAULT_S3_ACCESS_KEY_ID: z.string().optional(),
+    EPHR_VAULT_S3_SECRET_ACCESS_KEY: z.string().optional(),
+    /** timeouts, connection limits and JSON nesting, as every HTTP server of the project has them */
+    ...httpLimitsEnvShape,
+  })
+  .superRefine((e, ctx) =>
+    headersWithinRequest(
+      { httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS, httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS },
+      ctx,
+      "EPHR_HTTP_HEADERS_TIMEOUT_MS",
+    ),
+  );
 type VaultEnv = z.infer<typeof schema>;
 
 /** The S3 settings when EPHR_VAULT_S3_* ask for a bucket (all of endpoint, bucket and keys), else null. */
 export function s3ConfigFrom(env: Partial<VaultEnv>): S3Config | null {
-  const given = [env.EPHR_VAULT_S3_ENDPOINT, env.EPHR_VAULT_S3_BUCKET, env.EPHR_VAULT_S3_ACCESS_KEY_ID, env.EPHR_VAULT_S3_SECRET_ACCESS_KEY, env.EPHR_VAULT_S3_REGION, env.EPHR_VAULT_S3_PREFIX];
+  const given = [
+    env.EPHR_VAULT_S3_ENDPOINT,
+    env.EPHR_VAULT_S3_BUCKET,
+    env.EPHR_VAULT_S3_ACCESS_KEY_ID,
+    env.EPHR_VAULT_S3_SECRET_ACCESS_KEY,
+    env.EPHR_VAULT_S3_REGION,
+    env.EPHR_VAULT_S3_PREFIX,
+  ];
   if (given.every((v) => v === undefined)) return null;
   const r = s3ConfigSchema.safeParse({
     endpoint: env.EPHR_VAULT_S3_ENDPOINT,
@@ -64,7 +83,11 @@ async function reportRegistration(client: EphrClient, vault: Address, log: Retur
     const expiry = (await client.getVault(vault, "soft")).value?.expiry ?? 0;
     const now = Math.floor(Date.now() / 1000);
     if (expiry > now) log.info({ vault, registeredUntil: expiry }, "vault registered on the ledger");
-    else log.warn({ vault, registeredUntil: expiry }, "this vault is not registered on the ledger: it serves no read until the network's registrar registers it (cli register-vault)");
+    else
+      log.warn(
+        { vault, registeredUntil: expiry },
+        "this vault is not registered on the ledger: it serves no read until the network's registrar registers it (cli register-vault)",
+      );
   } catch (e) {
     log.warn({ err: (e as Error).message }, "cannot read this vault's registration from the ledger");
   }
@@ -79,7 +102,12 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
   if (!parsed.success) {
     // each setting named with the value it was given (secrets excepted)
     const given = settings as Record<string, unknown>;
-    const names = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, `${k} (${given[k] === undefined ? "not set" : /KEY|SECRET/.test(k) ? "given" : `got ${JSON.stringify(given[k])}`})`]));
+    const names = Object.fromEntries(
+      Object.keys(schema.shape).map((k) => [
+        k,
+        `${k} (${given[k] === undefined ? "not set" : /KEY|SECRET/.test(k) ? "given" : `got ${JSON.stringify(given[k])}`})`,
+      ]),
+    );
     throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, { names })}`);
   }
   const env = parsed.data;
@@ -110,9 +138,19 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
     env.EPHR_VAULT_HOST,
     env.EPHR_VAULT_PORT,
   );
-  log.info({ url: server.url, vault: account.address, objects: s3 ? `s3 ${s3.endpoint}/${s3.bucket}/${s3.prefix}` : `${env.EPHR_VAULT_DATA_DIR}/objects` }, "vault listening");
+  log.info(
+    { url: server.url, vault: account.address, objects: s3 ? `s3 ${s3.endpoint}/${s3.bucket}/${s3.prefix}` : `${env.EPHR_VAULT_DATA_DIR}/objects` },
+    "vault listening",
+  );
   await reportRegistration(client, account.address, log);
-  return { ...server, storage, stop: async () => { await server.close(); await storage.close(); } };
+  return {
+    ...server,
+    storage,
+    stop: async () => {
+      await server.close();
+      await storage.close();
+    },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -83,7 +83,10 @@ export const s3ConfigSchema = z.object({
   accessKeyId: z.string().min(1),
   secretAccessKey: z.string().min(1),
   /** a folder inside the bucket ("" for its root) */
-  prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, "must be empty or end with '/' (letters, digits, . _ -)").default(""),
+  prefix: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)*$/, "must be empty or end with '/' (letters, digits, . _ -)")
+    .default(""),
 });
 export type S3Config = z.infer<typeof s3ConfigSchema>;
 

@@ -40,12 +40,7 @@ const SHIPPED_TYPES = {
     { name: "wrapsHash", type: "bytes32" },
     ...common,
   ],
-  ShredRecord: [
-    { name: "patient", type: "address" },
-    { name: "recordId", type: "bytes32" },
-    { name: "version", type: "uint32" },
-    ...common,
-  ],
+  ShredRecord: [{ name: "patient", type: "address" }, { name: "recordId", type: "bytes32" }, { name: "version", type: "uint32" }, ...common],
   ReadAudit: [{ name: "patient", type: "address" }, ...common],
 };
 

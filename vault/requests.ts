@@ -43,7 +43,16 @@ const common = [
  * (VAULT_TYPES) and the schemas (REQUEST_SCHEMAS) are derived, as TX_FIELDS is for transactions.
  */
 export const VAULT_FIELDS = {
-  UploadRecord: [["provider", address], ["patient", address], ["recordId", word], ["version", storedVersion], ["category", category], ["ciphertextHash", word], ["wrapsHash", word], ...common],
+  UploadRecord: [
+    ["provider", address],
+    ["patient", address],
+    ["recordId", word],
+    ["version", storedVersion],
+    ["category", category],
+    ["ciphertextHash", word],
+    ["wrapsHash", word],
+    ...common,
+  ],
   ReadRecord: [["reader", address], ["patient", address], ["recordId", word], ["version", version], ...common],
   AddWraps: [["sender", address], ["patient", address], ["recordId", word], ["version", storedVersion], ["wrapsHash", word], ...common],
   ShredRecord: [["patient", address], ["recordId", word], ["version", version], ...common],
@@ -62,7 +71,9 @@ export const VAULT_TYPES = Object.fromEntries(requestTypes.map((t) => [t, VAULT_
 type Shape<F extends Fields> = { [E in F[number] as E[0]]: E[1]["schema"] };
 
 /** The schema of every request: exactly its signed fields, nothing else. */
-export const REQUEST_SCHEMAS = Object.fromEntries(requestTypes.map((t) => [t, z.strictObject(Object.fromEntries(VAULT_FIELDS[t].map(([name, k]) => [name, k.schema])))])) as {
+export const REQUEST_SCHEMAS = Object.fromEntries(
+  requestTypes.map((t) => [t, z.strictObject(Object.fromEntries(VAULT_FIELDS[t].map(([name, k]) => [name, k.schema])))]),
+) as {
   [T in VaultRequestType]: z.ZodObject<Shape<(typeof VAULT_FIELDS)[T]>, z.core.$strict>;
 };
 

@@ -62,7 +62,11 @@ describe("vault HTTP API (ledger faked)", () => {
       mayReceiveWrap: async () => undefined,
     } as unknown as AccessControl;
     const logger = { log: () => logRead() } as unknown as AccessLogger;
-    const s = await startVaultServer({ address: VAULT, domain: DOMAIN, storage, access, logger, log: createLogger("vault", "silent"), maxBodyBytes: 1 << 24, limits: DEFAULT_HTTP_LIMITS }, "127.0.0.1", 0);
+    const s = await startVaultServer(
+      { address: VAULT, domain: DOMAIN, storage, access, logger, log: createLogger("vault", "silent"), maxBodyBytes: 1 << 24, limits: DEFAULT_HTTP_LIMITS },
+      "127.0.0.1",
+      0,
+    );
     url = s.url;
     close = s.close;
   });
@@ -73,7 +77,9 @@ describe("vault HTTP API (ledger faked)", () => {
 
   async function signed(type: VaultRequestType, who: Party, fields: Record<string, unknown>, payload: Record<string, unknown> = {}) {
     const request = { ...fields, vault: VAULT, expiresAt: Math.floor(Date.now() / 1000) + 60, requestId: freshId() };
-    const signature = await privateKeyToAccount(testAccount(who.name).privateKey).signTypedData(vaultTypedData(DOMAIN, type, { ...request, expiresAt: BigInt(request.expiresAt) }) as never);
+    const signature = await privateKeyToAccount(testAccount(who.name).privateKey).signTypedData(
+      vaultTypedData(DOMAIN, type, { ...request, expiresAt: BigInt(request.expiresAt) }) as never,
+    );
     return JSON.stringify({ request, signature, ...payload });
   }
   async function post(path: string, body: string): Promise<Reply> {
@@ -82,18 +88,41 @@ describe("vault HTTP API (ledger faked)", () => {
   }
 
   const recordId = toHex(new Uint8Array(32).fill(0x42));
-  const encrypted = (text: string, version = 1) => encryptRecord({ plaintext: new TextEncoder().encode(text), recordId, recordVersion: version, recipients: [patient] });
+  const encrypted = (text: string, version = 1) =>
+    encryptRecord({ plaintext: new TextEncoder().encode(text), recordId, recordVersion: version, recipients: [patient] });
 
   function upload(provider: Party, owner: Party, enc: EncryptionResult, o: { version?: number; category?: number; wraps?: Uint8Array[] } = {}) {
     const wraps = o.wraps ?? enc.wraps.map((w) => serialiseKeyWrap(w));
-    const fields = { provider: provider.address, patient: owner.address, recordId, version: o.version ?? 1, category: o.category ?? 1, ciphertextHash: enc.ciphertextHash, wrapsHash: wrapsHash(wraps) };
+    const fields = {
+      provider: provider.address,
+      patient: owner.address,
+      recordId,
+      version: o.version ?? 1,
+      category: o.category ?? 1,
+      ciphertextHash: enc.ciphertextHash,
+      wrapsHash: wrapsHash(wraps),
+    };
     return signed("UploadRecord", provider, fields, { ciphertext: toHex(enc.recordBytes), wraps: wraps.map(toHex) }).then((b) => post("/v1/records", b));
   }
   function anchor(owner: Party, enc: EncryptionResult, locationHash: Hex, version = 1) {
-    anchored.set(`${owner.address}:${recordId}`, { provider: clinic.address, ciphertextHash: enc.ciphertextHash, locationHash, category: 1, version, root: ROOT, batch: 1 });
+    anchored.set(`${owner.address}:${recordId}`, {
+      provider: clinic.address,
+      ciphertextHash: enc.ciphertextHash,
+      locationHash,
+      category: 1,
+      version,
+      root: ROOT,
+      batch: 1,
+    });
   }
-  const read = (reader: Party, owner: Party) => signed("ReadRecord", reader, { reader: reader.address, patient: owner.address, recordId, version: 0 }).then((b) => post("/v1/records/read", b));
-  const auditOf = async (owner: Party) => (await post("/v1/audit", await signed("ReadAudit", owner, { patient: owner.address }))).body.entries as { outcome: string; code?: string; reader: Address }[];
+  const read = (reader: Party, owner: Party) =>
+    signed("ReadRecord", reader, { reader: reader.address, patient: owner.address, recordId, version: 0 }).then((b) => post("/v1/records/read", b));
+  const auditOf = async (owner: Party) =>
+    (await post("/v1/audit", await signed("ReadAudit", owner, { patient: owner.address }))).body.entries as {
+      outcome: string;
+      code?: string;
+      reader: Address;
+    }[];
 
   it("accepts one of several concurrent requests carrying the same request id and refuses the rest as replays", async () => {
     const body = await signed("ReadAudit", patient, { patient: patient.address });
@@ -158,7 +187,12 @@ describe("vault HTTP API (ledger faked)", () => {
     const enc = encrypted("referral letter");
     expect((await upload(clinic, patient, enc)).status).to.equal(200);
     const addWraps = (sender: Party, wraps: Uint8Array[]) =>
-      signed("AddWraps", sender, { sender: sender.address, patient: patient.address, recordId, version: 1, wrapsHash: wrapsHash(wraps) }, { wraps: wraps.map(toHex) }).then((b) => post("/v1/records/wraps", b));
+      signed(
+        "AddWraps",
+        sender,
+        { sender: sender.address, patient: patient.address, recordId, version: 1, wrapsHash: wrapsHash(wraps) },
+        { wraps: wraps.map(toHex) },
+      ).then((b) => post("/v1/records/wraps", b));
     const junk = serialiseKeyWrap(wrapDataKey(new Uint8Array(32).fill(9), patient, recordId, 1));
     const before = storage.wrap(patient.address, recordId, 1, patient.address);
     expect((await addWraps(clinic, [junk])).body.added, "the provider cannot overwrite the patient's wrap").to.deep.equal([]);
@@ -197,12 +231,28 @@ describe("vault HTTP API (ledger faked)", () => {
 
   it("answers a browser's preflight only from the origins EPHR_CORS_ORIGINS lists (none by default)", async () => {
     const preflight = (base: string, origin: string) =>
-      fetch(`${base}/v1/records/read`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+      fetch(`${base}/v1/records/read`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      });
     const off = await preflight(url, "https://app.example.org");
     expect(off.status, "no CORS: OPTIONS is no route").to.equal(404);
     expect(((await off.json()) as Reply["body"]).error?.code).to.equal("VAULT_NOT_FOUND");
     const logger = { log: () => logRead() } as unknown as AccessLogger;
-    const open = await startVaultServer({ address: VAULT, domain: DOMAIN, storage, access: {} as AccessControl, logger, log: createLogger("vault", "silent"), maxBodyBytes: 1 << 20, limits: { ...DEFAULT_HTTP_LIMITS, corsOrigins: ["https://app.example.org"] } }, "127.0.0.1", 0);
+    const open = await startVaultServer(
+      {
+        address: VAULT,
+        domain: DOMAIN,
+        storage,
+        access: {} as AccessControl,
+        logger,
+        log: createLogger("vault", "silent"),
+        maxBodyBytes: 1 << 20,
+        limits: { ...DEFAULT_HTTP_LIMITS, corsOrigins: ["https://app.example.org"] },
+      },
+      "127.0.0.1",
+      0,
+    );
     try {
       const allowed = await preflight(open.url, "https://app.example.org");
       expect(allowed.status).to.equal(204);

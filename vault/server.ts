@@ -47,10 +47,19 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
   const registry = new Registry();
   registry.setDefaultLabels({ role: "vault" });
   collectDefaultMetrics({ register: registry });
-  const reads = new Counter({ name: "ephr_vault_reads_total", help: "Read requests by outcome (served or the denial code)", labelNames: ["outcome"], registers: [registry] });
+  const reads = new Counter({
+    name: "ephr_vault_reads_total",
+    help: "Read requests by outcome (served or the denial code)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
   const uploads = new Counter({ name: "ephr_vault_uploads_total", help: "Records stored", registers: [registry] });
   const routes: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
-    "/v1/records": (b) => upload(d, b).then((r) => (uploads.inc(), r)),
+    "/v1/records": (b) =>
+      upload(d, b).then((r) => {
+        uploads.inc();
+        return r;
+      }),
     "/v1/records/read": (b) => read(d, b, reads),
     "/v1/records/wraps": (b) => addWraps(d, b),
     "/v1/records/shred": (b) => shred(d, b),
@@ -59,12 +68,18 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
   const http = await createHttpServer({
     limits: d.limits,
     maxBodyBytes: d.maxBodyBytes,
-    busy: new VaultError("VAULT_BUSY", `this client address holds more than ${d.limits.httpMaxConnectionsPerClient} connections to the vault: close some`).toJSON(),
+    busy: new VaultError(
+      "VAULT_BUSY",
+      `this client address holds more than ${d.limits.httpMaxConnectionsPerClient} connections to the vault: close some`,
+    ).toJSON(),
     refuse: (r) => refuse(d, r),
     metrics: registry,
     health: true,
   });
-  http.get("/v1/info", async () => ({ status: 200, body: { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind } }));
+  http.get("/v1/info", async () => ({
+    status: 200,
+    body: { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind },
+  }));
   for (const [path, route] of Object.entries(routes)) {
     http.post(path, async (parsed) => {
       if (parsed.tooDeep === true) throw new VaultError("VAULT_BAD_REQUEST", `the body nests arrays and objects deeper than ${d.limits.maxJsonDepth} levels`);
@@ -118,11 +133,16 @@ function locate(vault: Address, ciphertextHash: Hex): { location: string; locati
 }
 
 /** Check a signed request: shape, signature by the named party, this vault, expiry, single use. */
-async function verify<T extends VaultRequestType>(d: VaultDeps, type: T, body: Record<string, unknown>): Promise<Signed<ReturnType<(typeof REQUEST_SCHEMAS)[T]["parse"]>>> {
+async function verify<T extends VaultRequestType>(
+  d: VaultDeps,
+  type: T,
+  body: Record<string, unknown>,
+): Promise<Signed<ReturnType<(typeof REQUEST_SCHEMAS)[T]["parse"]>>> {
   const r = REQUEST_SCHEMAS[type].safeParse(body.request);
   if (!r.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid ${type} request: ${describeIssues(r.error)}`);
   const message = r.data as Record<string, unknown> & { vault: Address; expiresAt: number; requestId: Hex };
-  if (typeof body.signature !== "string" || !/^0x([0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/.test(body.signature)) throw new VaultError("VAULT_BAD_REQUEST", "signature must be a 64- or 65-byte 0x hex string");
+  if (typeof body.signature !== "string" || !/^0x([0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/.test(body.signature))
+    throw new VaultError("VAULT_BAD_REQUEST", "signature must be a 64- or 65-byte 0x hex string");
   if (message.vault !== d.address.toLowerCase()) throw new VaultError("VAULT_WRONG_VAULT", `this request is for vault ${message.vault}; this is ${d.address}`);
   const hash = hashTypedData(vaultTypedData(d.domain, type, { ...message, expiresAt: BigInt(message.expiresAt) }) as never);
   let signer: Address | null = null;
@@ -136,7 +156,8 @@ async function verify<T extends VaultRequestType>(d: VaultDeps, type: T, body: R
   const now = Math.floor(Date.now() / 1000);
   if (message.expiresAt <= now) throw new VaultError("VAULT_EXPIRED", `the request expired at ${message.expiresAt}`);
   if (message.expiresAt > now + MAX_REQUEST_TTL) throw new VaultError("VAULT_EXPIRED", `a request may not live longer than ${MAX_REQUEST_TTL} s`);
-  if (!(await d.storage.claimRequest(message.requestId, message.expiresAt))) throw new VaultError("VAULT_REPLAY", `request ${message.requestId} was already used`);
+  if (!(await d.storage.claimRequest(message.requestId, message.expiresAt)))
+    throw new VaultError("VAULT_REPLAY", `request ${message.requestId} was already used`);
   return { message: message as never, hash, signature: body.signature as Hex };
 }
 
@@ -183,18 +204,43 @@ async function upload(d: VaultDeps, body: Record<string, unknown>) {
   } catch (e) {
     throw new VaultError("VAULT_BAD_REQUEST", `malformed encrypted record: ${(e as Error).message}`);
   }
-  if (rec.recordId.toLowerCase() !== m.recordId || rec.recordVersion !== m.version) throw new VaultError("VAULT_BAD_REQUEST", "the encrypted record names another record id or version than the request");
+  if (rec.recordId.toLowerCase() !== m.recordId || rec.recordVersion !== m.version)
+    throw new VaultError("VAULT_BAD_REQUEST", "the encrypted record names another record id or version than the request");
   await d.access.mayWrite(m.provider, m.patient, m.category);
   const wraps = await checkedWraps(d, hexArray(body.wraps, "wraps"), m.wrapsHash, m.patient, m.category);
   if (!wraps.some((w) => w.recipient === m.patient)) throw new VaultError("VAULT_BAD_REQUEST", "a record must carry a key wrap for its patient");
   const { location, locationHash } = locate(d.address, m.ciphertextHash);
-  const stored = await d.storage.storeRecord({ patient: m.patient, recordId: m.recordId, version: m.version, category: m.category, provider: m.provider, ciphertextHash: m.ciphertextHash, location, uploadedAt: Date.now() }, bytes, wraps);
+  const stored = await d.storage.storeRecord(
+    {
+      patient: m.patient,
+      recordId: m.recordId,
+      version: m.version,
+      category: m.category,
+      provider: m.provider,
+      ciphertextHash: m.ciphertextHash,
+      location,
+      uploadedAt: Date.now(),
+    },
+    bytes,
+    wraps,
+  );
   if (stored.outcome === "conflict") {
     const e = stored.existing;
-    const differs = e.ciphertextHash !== m.ciphertextHash ? "another ciphertext" : e.provider !== m.provider ? `another provider (${e.provider})` : `another category (${e.category})`;
-    throw new VaultError("VAULT_VERSION_EXISTS", `version ${m.version} of record ${m.recordId} of ${m.patient} is already stored here with ${differs}; a stored version is never replaced: upload a new version (or the patient shreds this one first)`);
+    const differs =
+      e.ciphertextHash !== m.ciphertextHash
+        ? "another ciphertext"
+        : e.provider !== m.provider
+          ? `another provider (${e.provider})`
+          : `another category (${e.category})`;
+    throw new VaultError(
+      "VAULT_VERSION_EXISTS",
+      `version ${m.version} of record ${m.recordId} of ${m.patient} is already stored here with ${differs}; a stored version is never replaced: upload a new version (or the patient shreds this one first)`,
+    );
   }
-  d.log.info({ patient: m.patient, recordId: m.recordId, version: m.version, bytes: bytes.length, wraps: wraps.length, outcome: stored.outcome }, "record stored");
+  d.log.info(
+    { patient: m.patient, recordId: m.recordId, version: m.version, bytes: bytes.length, wraps: wraps.length, outcome: stored.outcome },
+    "record stored",
+  );
   return { location, locationHash, ciphertextHash: m.ciphertextHash };
 }
 
@@ -208,7 +254,19 @@ async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<
   } catch (e) {
     if (!(e instanceof VaultError)) throw e;
     reads.inc({ outcome: e.code });
-    const entry: AuditEntry = { at: Date.now(), patient: m.patient, reader: m.reader, recordId: m.recordId, version: m.version, outcome: "denied", code: e.code, reason: e.message, requestHash: signed.hash, request: m, signature: signed.signature };
+    const entry: AuditEntry = {
+      at: Date.now(),
+      patient: m.patient,
+      reader: m.reader,
+      recordId: m.recordId,
+      version: m.version,
+      outcome: "denied",
+      code: e.code,
+      reason: e.message,
+      requestHash: signed.hash,
+      request: m,
+      signature: signed.signature,
+    };
     // In full only what matters to the patient: a reader the ledger or this vault relates to the patient
     // (a revoked grantee, one whose grant held but the read failed later, a past recipient of a key
     // wrap). Anyone else (any fresh key can sign a request) is counted, within a bound per patient.
@@ -218,7 +276,18 @@ async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<
     throw e;
   }
   const { anchored, proof, ciphertext, wrap, logAccess } = served;
-  await d.storage.audit({ at: Date.now(), patient: m.patient, reader: m.reader, recordId: m.recordId, version: anchored.version, outcome: "served", requestHash: signed.hash, logAccessTx: logAccess, request: m, signature: signed.signature });
+  await d.storage.audit({
+    at: Date.now(),
+    patient: m.patient,
+    reader: m.reader,
+    recordId: m.recordId,
+    version: anchored.version,
+    outcome: "served",
+    requestHash: signed.hash,
+    logAccessTx: logAccess,
+    request: m,
+    signature: signed.signature,
+  });
   reads.inc({ outcome: "served" });
   return { ciphertext: toHex(ciphertext), wrap: toHex(wrap), record: { ...anchored }, provedAgainst: proof, logAccess, requestHash: signed.hash };
 }
@@ -229,13 +298,23 @@ async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<
  * the ledger. Any refusal is a VaultError (which `read` audits as denied); `progress.related` says
  * whether the reader was found to hold a grant before it.
  */
-async function authorise(d: VaultDeps, m: { reader: Address; patient: Address; recordId: Hex; version: number }, requestHash: Hex, progress: { related: boolean }) {
+async function authorise(
+  d: VaultDeps,
+  m: { reader: Address; patient: Address; recordId: Hex; version: number },
+  requestHash: Hex,
+  progress: { related: boolean },
+) {
   const anchored = await d.access.anchored(m.patient, m.recordId);
-  if (m.version !== 0 && m.version !== anchored.version) throw new VaultError("VAULT_NOT_CURRENT", `the ledger's current version is ${anchored.version}; only it is served`);
+  if (m.version !== 0 && m.version !== anchored.version)
+    throw new VaultError("VAULT_NOT_CURRENT", `the ledger's current version is ${anchored.version}; only it is served`);
   const proof = m.reader === m.patient ? { root: anchored.root, batch: anchored.batch } : await d.access.mayRead(m.reader, m.patient, anchored.category);
   progress.related = true; // the reader holds a grant proven on L1 (or is the patient): whatever fails now matters
   const meta = d.storage.record(m.patient, m.recordId, anchored.version);
-  if (!meta || meta.ciphertextHash !== anchored.ciphertextHash.toLowerCase() || locate(d.address, anchored.ciphertextHash).locationHash !== anchored.locationHash.toLowerCase()) {
+  if (
+    !meta ||
+    meta.ciphertextHash !== anchored.ciphertextHash.toLowerCase() ||
+    locate(d.address, anchored.ciphertextHash).locationHash !== anchored.locationHash.toLowerCase()
+  ) {
     throw new VaultError("VAULT_NOT_FOUND", "this vault does not hold the ciphertext the ledger anchors");
   }
   let ciphertext: Uint8Array | null;
@@ -246,12 +325,15 @@ async function authorise(d: VaultDeps, m: { reader: Address; patient: Address; r
     throw e;
   }
   const wrap = d.storage.wrap(m.patient, m.recordId, anchored.version, m.reader);
-  if (!ciphertext || !wrap) throw new VaultError("VAULT_NOT_FOUND", ciphertext ? `no key wrap for ${m.reader} (ask the patient to add one)` : "the ciphertext was shredded");
+  if (!ciphertext || !wrap)
+    throw new VaultError("VAULT_NOT_FOUND", ciphertext ? `no key wrap for ${m.reader} (ask the patient to add one)` : "the ciphertext was shredded");
   let logAccess: Hex;
   try {
     logAccess = await d.logger.log({ patient: m.patient, reader: m.reader, recordId: m.recordId, version: anchored.version, requestHash });
   } catch (e) {
-    throw e instanceof VaultError ? e : new VaultError("VAULT_LEDGER_UNAVAILABLE", `cannot record the read on the ledger (${(e as Error).message}); nothing was served`);
+    throw e instanceof VaultError
+      ? e
+      : new VaultError("VAULT_LEDGER_UNAVAILABLE", `cannot record the read on the ledger (${(e as Error).message}); nothing was served`);
   }
   return { anchored, proof, ciphertext, wrap, logAccess };
 }
@@ -275,13 +357,17 @@ async function shred(d: VaultDeps, body: Record<string, unknown>) {
   const { message: m } = await verify(d, "ShredRecord", body);
   const r = await d.storage.shred(m.patient, m.recordId, m.version);
   d.log.warn({ patient: m.patient, recordId: m.recordId, version: m.version, ...r }, "record crypto-shredded");
-  if (r.objectsLeft) d.log.error({ objects: r.objectsLeft }, "shredded, but the object store failed to delete these unreferenced ciphertexts: remove them by hand");
+  if (r.objectsLeft)
+    d.log.error({ objects: r.objectsLeft }, "shredded, but the object store failed to delete these unreferenced ciphertexts: remove them by hand");
   return { shredded: r };
 }
 
 /** Paging of /v1/audit: outside the signed message (the patient is authenticated by it; the page is theirs to choose). */
 const auditPageSchema = z.object({
-  after: z.string().regex(/^[0-9]{15}:0x[0-9a-f]{64}$/, "must be the next of a previous page").optional(),
+  after: z
+    .string()
+    .regex(/^[0-9]{15}:0x[0-9a-f]{64}$/, "must be the next of a previous page")
+    .optional(),
   limit: z.number().int().min(1).max(MAX_AUDIT_PAGE).optional(),
 });
 

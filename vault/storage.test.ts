@@ -45,13 +45,29 @@ const OTHER_BYTES = new Uint8Array([5, 6, 7, 8]);
 
 function meta(patient: Address, bytes: Uint8Array, over: Partial<RecordMeta> = {}): RecordMeta {
   const hash = ciphertextHash(bytes);
-  return { patient, recordId: RECORD, version: 1, category: 1, provider: patient, ciphertextHash: hash, location: `ephr-vault://test/${hash}`, uploadedAt: 0, ...over };
+  return {
+    patient,
+    recordId: RECORD,
+    version: 1,
+    category: 1,
+    provider: patient,
+    ciphertextHash: hash,
+    location: `ephr-vault://test/${hash}`,
+    uploadedAt: 0,
+    ...over,
+  };
 }
 const wrapFor = (recipient: Address, tag = 0) => ({ recipient, bytes: new Uint8Array([tag]) });
 
 describe("vault: storage and object stores (S3: an s3rver in this process)", () => {
   before(async () => {
-    s3server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: mkdtempSync(join(tmpdir(), "ephr-s3rver-")), configureBuckets: [{ name: BUCKET }] });
+    s3server = new S3rver({
+      port: 0,
+      address: "127.0.0.1",
+      silent: true,
+      directory: mkdtempSync(join(tmpdir(), "ephr-s3rver-")),
+      configureBuckets: [{ name: BUCKET }],
+    });
     const { port } = await s3server.run();
     // s3rver's built-in account
     s3 = { endpoint: `http://127.0.0.1:${port}`, bucket: BUCKET, region: "us-east-1", accessKeyId: "S3RVER", secretAccessKey: "S3RVER", prefix: "" };
@@ -224,8 +240,20 @@ describe("vault: storage and object stores (S3: an s3rver in this process)", () 
 
     it("reads the S3 settings from EPHR_VAULT_S3_*: none means the filesystem; an incomplete set is refused naming what is missing", () => {
       expect(s3ConfigFrom({})).to.equal(null);
-      const full = { EPHR_VAULT_S3_ENDPOINT: "http://127.0.0.1:9000", EPHR_VAULT_S3_BUCKET: "records", EPHR_VAULT_S3_ACCESS_KEY_ID: "id", EPHR_VAULT_S3_SECRET_ACCESS_KEY: "secret" };
-      expect(s3ConfigFrom(full)).to.deep.equal({ endpoint: "http://127.0.0.1:9000", bucket: "records", region: "us-east-1", prefix: "", accessKeyId: "id", secretAccessKey: "secret" });
+      const full = {
+        EPHR_VAULT_S3_ENDPOINT: "http://127.0.0.1:9000",
+        EPHR_VAULT_S3_BUCKET: "records",
+        EPHR_VAULT_S3_ACCESS_KEY_ID: "id",
+        EPHR_VAULT_S3_SECRET_ACCESS_KEY: "secret",
+      };
+      expect(s3ConfigFrom(full)).to.deep.equal({
+        endpoint: "http://127.0.0.1:9000",
+        bucket: "records",
+        region: "us-east-1",
+        prefix: "",
+        accessKeyId: "id",
+        secretAccessKey: "secret",
+      });
       expect(() => s3ConfigFrom({ EPHR_VAULT_S3_BUCKET: "records" })).to.throw(ConfigError, /endpoint/);
       expect(() => s3ConfigFrom({ ...full, EPHR_VAULT_S3_BUCKET: "Not_A_Bucket" })).to.throw(ConfigError, /bucket/);
       expect(() => s3ConfigFrom({ ...full, EPHR_VAULT_S3_PREFIX: "no-slash" })).to.throw(ConfigError, /prefix/);
@@ -234,7 +262,14 @@ describe("vault: storage and object stores (S3: an s3rver in this process)", () 
     it("completes a shred when the store cannot delete the ciphertext, naming the object left behind", async () => {
       const dir = mkdtempSync(join(tmpdir(), "ephr-vault-storage-"));
       const fs = new FsObjectStore(join(dir, "objects"));
-      const failingDelete: ObjectStore = { kind: "filesystem", put: (h, b) => fs.put(h, b), get: (h) => fs.get(h), delete: async () => { throw new ObjectStoreError("delete refused"); } };
+      const failingDelete: ObjectStore = {
+        kind: "filesystem",
+        put: (h, b) => fs.put(h, b),
+        get: (h) => fs.get(h),
+        delete: async () => {
+          throw new ObjectStoreError("delete refused");
+        },
+      };
       const st = await VaultStorage.open(dir, failingDelete);
       try {
         await st.storeRecord(meta(alice, BYTES), BYTES, [wrapFor(alice)]);

@@ -154,7 +154,8 @@ export class VaultStorage {
     return this.exclusive(async () => {
       const existing = this.record(m.patient, m.recordId, m.version);
       if (existing !== undefined) {
-        const same = existing.ciphertextHash.toLowerCase() === m.ciphertextHash.toLowerCase() && existing.provider === m.provider && existing.category === m.category;
+        const same =
+          existing.ciphertextHash.toLowerCase() === m.ciphertextHash.toLowerCase() && existing.provider === m.provider && existing.category === m.category;
         if (!same) return { outcome: "conflict", existing };
         await this.db.batch(this.wrapOps(m.patient, m.recordId, m.version, wraps), { sync: true });
         return { outcome: "exists" };

@@ -25,7 +25,10 @@ import { build, measure, restart } from "./phases.js";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MiB = 2 ** 20;
 
-const flag = z.enum(["0", "1"]).default("0").transform((v) => v === "1");
+const flag = z
+  .enum(["0", "1"])
+  .default("0")
+  .transform((v) => v === "1");
 const int = (d: number, min = 0) => z.coerce.number().int().min(min).default(d);
 const Settings = z.object({
   BENCH_STATE_SIZES: z
@@ -64,7 +67,10 @@ if (process.argv[2] === "--phase") {
 function runPhase<T>(...args: string[]): Promise<{ result: T; wallMs: number }> {
   return new Promise((resolvePhase, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--phase", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--phase", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("exit", (code) => {
@@ -99,7 +105,8 @@ async function runSize(s: Settings, size: number) {
   let built: Built | null = null;
   let buildWallMs = 0;
   if (!(s.BENCH_STATE_REUSE && existsSync(join(dir, "CURRENT")))) {
-    if (freeBytes(s.BENCH_STATE_DIR) < need) throw new Error(`building ${size} entries needs about ${Math.round(need / 2 ** 30)} GiB free in ${s.BENCH_STATE_DIR} (15 GiB kept free)`);
+    if (freeBytes(s.BENCH_STATE_DIR) < need)
+      throw new Error(`building ${size} entries needs about ${Math.round(need / 2 ** 30)} GiB free in ${s.BENCH_STATE_DIR} (15 GiB kept free)`);
     rmSync(dir, { recursive: true, force: true });
     process.stderr.write(`${size.toLocaleString("en-US")} entries: building\n`);
     const b = await runPhase<Built>("build", dir, String(size), String(s.BENCH_STATE_LEVELS));
@@ -118,7 +125,8 @@ async function runSize(s: Settings, size: number) {
   };
   const measured = (await runPhase<Measured>("measure", dir, JSON.stringify(settings))).result;
   const restarted = await runPhase<Restarted>("restart", dir, String(settings.cacheBytes));
-  if (restarted.result.root !== measured.root) throw new Error(`the restarted state's root ${restarted.result.root} is not the one committed last, ${measured.root}`);
+  if (restarted.result.root !== measured.root)
+    throw new Error(`the restarted state's root ${restarted.result.root} is not the one committed last, ${measured.root}`);
   if (!s.BENCH_STATE_KEEP_DATA && !s.BENCH_STATE_REUSE) rmSync(dir, { recursive: true, force: true });
   return { size, built, buildWallMs, measured, restart: { ...restarted.result, processWallMs: restarted.wallMs } };
 }
@@ -158,7 +166,9 @@ async function main() {
   });
   const head = `| ${machine}, ${date.slice(0, 10)}, commit ${gitCommit()}, page height ${s.BENCH_STATE_LEVELS}, cache ${s.BENCH_STATE_CACHE_MIB} MiB, ${s.BENCH_STATE_BATCHES} x ${s.BENCH_STATE_BATCH} timed writes${s.BENCH_STATE_SYNC ? ", fsync per commit" : ""} |`;
   console.log(head);
-  console.log(`| entries | build s | disk B/entry (built / after updates) | updates/s | vs ${fmt(base.size)} | proof ms mean / p99 (old version) | peak RSS MiB | RSS at end: anon + file MiB (cache) | restart ms (process) |`);
+  console.log(
+    `| entries | build s | disk B/entry (built / after updates) | updates/s | vs ${fmt(base.size)} | proof ms mean / p99 (old version) | peak RSS MiB | RSS at end: anon + file MiB (cache) | restart ms (process) |`,
+  );
   console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(
@@ -168,7 +178,9 @@ async function main() {
   const ten = rows.find((r) => r.size === 10_000_000);
   if (ten) {
     const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
-    console.log(`\nTargets at 10M (issue 15): peak RSS ${fmt(ten.peakRssMiB)} MiB <= 1536 with a 1 GiB cache: ${verdict(ten.peakRssMiB <= 1536 && s.BENCH_STATE_CACHE_MIB === 1024)}; updates/s ${fmt(ten.ratioToBase, 2)}x the 100k figure >= 0.7: ${verdict(ten.ratioToBase >= 0.7 && base.size === 100_000)}; restart ${fmt(ten.restartMs)} ms <= 5000: ${verdict(ten.restartMs <= 5000)}; disk ${fmt(ten.diskBytesPerEntry)} B/entry <= 300: ${verdict(ten.diskBytesPerEntry <= 300)}`);
+    console.log(
+      `\nTargets at 10M (issue 15): peak RSS ${fmt(ten.peakRssMiB)} MiB <= 1536 with a 1 GiB cache: ${verdict(ten.peakRssMiB <= 1536 && s.BENCH_STATE_CACHE_MIB === 1024)}; updates/s ${fmt(ten.ratioToBase, 2)}x the 100k figure >= 0.7: ${verdict(ten.ratioToBase >= 0.7 && base.size === 100_000)}; restart ${fmt(ten.restartMs)} ms <= 5000: ${verdict(ten.restartMs <= 5000)}; disk ${fmt(ten.diskBytesPerEntry)} B/entry <= 300: ${verdict(ten.diskBytesPerEntry <= 300)}`,
+    );
   }
   const resultsDir = join(ROOT, "bench", "results");
   let file = join(resultsDir, `state-${date.slice(0, 10)}.json`);

@@ -52,13 +52,25 @@ export async function build(dir: string, target: number, levels: number) {
       if (n - last < 200_000) return;
       last = n;
       const secs = (performance.now() - t1) / 1000;
-      progress(`  build ${target}: loading ${Math.round((100 * n) / entries)} % (${n.toLocaleString("en-US")} entries, ${Math.round(n / secs).toLocaleString("en-US")}/s)`);
+      progress(
+        `  build ${target}: loading ${Math.round((100 * n) / entries)} % (${n.toLocaleString("en-US")} entries, ${Math.round(n / secs).toLocaleString("en-US")}/s)`,
+      );
     },
   });
   await db.close();
   process.stderr.write("\n");
   const t2 = performance.now();
-  return { entries, patients, providers, pages: loaded.pages, root: toHex(loaded.root), generateSeconds: (t1 - t0) / 1000, loadSeconds: (t2 - t1) / 1000, diskBytes: dirBytes(dir), buildPeakRss: residentBytes().peak };
+  return {
+    entries,
+    patients,
+    providers,
+    pages: loaded.pages,
+    root: toHex(loaded.root),
+    generateSeconds: (t1 - t0) / 1000,
+    loadSeconds: (t2 - t1) / 1000,
+    diskBytes: dirBytes(dir),
+    buildPeakRss: residentBytes().peak,
+  };
 }
 
 function percentile(xs: number[], p: number): number {
@@ -109,7 +121,10 @@ export async function measure(dir: string, m: MeasureSettings) {
     previous = state.commit().durable;
     if (db.latestVersion % 16 === 0 && db.latestVersion - m.keepVersions >= db.oldestVersion) await db.prune(db.latestVersion - m.keepVersions);
     if (b >= m.warmupBatches) timedMs += performance.now() - t0;
-    if (b % 10 === 0) progress(`  measure ${m.entries}: batch ${b + 1}/${total}${b >= m.warmupBatches ? ` ${Math.round((((b - m.warmupBatches + 1) * m.batchWrites) / timedMs) * 1000).toLocaleString("en-US")} updates/s` : " (warm-up)"}`);
+    if (b % 10 === 0)
+      progress(
+        `  measure ${m.entries}: batch ${b + 1}/${total}${b >= m.warmupBatches ? ` ${Math.round((((b - m.warmupBatches + 1) * m.batchWrites) / timedMs) * 1000).toLocaleString("en-US")} updates/s` : " (warm-up)"}`,
+      );
   }
   const tf = performance.now();
   await previous;
@@ -122,7 +137,14 @@ export async function measure(dir: string, m: MeasureSettings) {
   const timeProofs = (version: number) => {
     const times: number[] = [];
     for (let i = 0; i < m.proofs; i++) {
-      const key = i % 4 === 3 ? rand(11, i) : existingKey(patients, providers, rand(12, i, version).reduce((a, x) => (a * 31 + x) >>> 0, 7));
+      const key =
+        i % 4 === 3
+          ? rand(11, i)
+          : existingKey(
+              patients,
+              providers,
+              rand(12, i, version).reduce((a, x) => (a * 31 + x) >>> 0, 7),
+            );
       const t = performance.now();
       db.prove(key, false, version);
       times.push(performance.now() - t);

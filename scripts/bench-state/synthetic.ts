@@ -9,7 +9,17 @@
 import type { Address, Hex } from "viem";
 import { toHex, type Word } from "../../sequencer/protocol/bytes.js";
 import { keccak256 } from "../../sequencer/protocol/hash.js";
-import { accessLogKey, consentKey, consentWord, encryptionKeyKey, nonceKey, nonceWord, recordKey, recordPreimage, recordWord } from "../../sequencer/protocol/keys.js";
+import {
+  accessLogKey,
+  consentKey,
+  consentWord,
+  encryptionKeyKey,
+  nonceKey,
+  nonceWord,
+  recordKey,
+  recordPreimage,
+  recordWord,
+} from "../../sequencer/protocol/keys.js";
 import type { StateEntry } from "../../sequencer/statedb/store.js";
 
 export const PATIENTS_PER_PROVIDER = 100;
@@ -60,7 +70,12 @@ export function patientEntries(i: number, providers: number): StateEntry[] {
   const s = patientShape(i, providers);
   const r = rand(6, i);
   const out: StateEntry[] = [{ key: nonceKey(s.address), value: nonceWord(1 + (r[0]! % 50)) }];
-  s.grantees.forEach((g, k) => out.push({ key: consentKey(s.address, g), value: consentWord({ access: 1 + (r[1 + k]! % 3), categories: 1 + r[6 + k]!, expiry: 2_000_000_000 + r[11 + k]! }) }));
+  s.grantees.forEach((g, k) =>
+    out.push({
+      key: consentKey(s.address, g),
+      value: consentWord({ access: 1 + (r[1 + k]! % 3), categories: 1 + r[6 + k]!, expiry: 2_000_000_000 + r[11 + k]! }),
+    }),
+  );
   s.recordIds.forEach((id, k) => out.push(recordEntry(s.address, id, s.grantees[k % s.grantees.length]!, i * 16 + k)));
   out.push({ key: accessLogKey(s.address), value: rand(7, i) });
   return out;

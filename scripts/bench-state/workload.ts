@@ -17,10 +17,7 @@ import type { LeafValue } from "../../sequencer/state/access.js";
 import type { StoredTreeState } from "../../sequencer/statedb/state.js";
 import { patientShape, providerAddress, rand, recordEntry } from "./synthetic.js";
 
-export type StateOp =
-  | { kind: "bump"; key: Word }
-  | { kind: "chain"; key: Word; entry: Word }
-  | { kind: "put"; key: Word; next: LeafValue };
+export type StateOp = { kind: "bump"; key: Word } | { kind: "chain"; key: Word; entry: Word } | { kind: "put"; key: Word; next: LeafValue };
 
 const ZERO = new Uint8Array(32);
 const bump = (old: LeafValue): LeafValue => ({ value: nonceWord(nonceOf(old.value) + 1) });

@@ -7,16 +7,26 @@
  * would break a limit is refused with BatchFullError, naming the seal reason. Pure. Used by the
  * watcher's rescue path, tests and benchmarks; the engine builds its batches into its durable store.
  */
-import { type Word } from "../protocol/bytes.js";
+import type { Word } from "../protocol/bytes.js";
 import { decodeChunkBody } from "../protocol/codec.js";
-import { type BatchData, type Chunk } from "../protocol/batch.js";
+import type { BatchData, Chunk } from "../protocol/batch.js";
 import { keccak256 } from "../protocol/hash.js";
 import type { SignedTx } from "../protocol/types.js";
 import type { FullState } from "../state/access.js";
 import type { TreeNode } from "../state/smt.js";
 import { applyTx, type ExecutionContext, type TxOutcome } from "../state/transition.js";
 import { ChunkPacker } from "./chunk-packer.js";
-import { type BatchFill, type BatchLimits, chunkLeafBytes, EMPTY_FILL_BYTES, forcedLeafBytes, PROTOCOL_LIMITS, type SealReason, sealBefore, sealBeforeForced } from "./policy.js";
+import {
+  type BatchFill,
+  type BatchLimits,
+  chunkLeafBytes,
+  EMPTY_FILL_BYTES,
+  forcedLeafBytes,
+  PROTOCOL_LIMITS,
+  type SealReason,
+  sealBefore,
+  sealBeforeForced,
+} from "./policy.js";
 
 /** One leaf of a built batch (`R`: the state's root type, the in-memory tree's by default). */
 export interface LeafRecord<R = TreeNode | null> {
@@ -70,7 +80,14 @@ export class BatchBuilder<R = TreeNode | null> {
 
   private fill(): BatchFill {
     const forcedCount = this.leaves.filter((l) => l.forced).length;
-    return { txCount: this.txCount, leaves: this.leaves.length, forcedCount, dataBytes: this.dataBytes, openChunkBytes: this.packer.size > 0 ? this.packer.byteLength : null, openedAt: 0 };
+    return {
+      txCount: this.txCount,
+      leaves: this.leaves.length,
+      forcedCount,
+      dataBytes: this.dataBytes,
+      openChunkBytes: this.packer.size > 0 ? this.packer.byteLength : null,
+      openedAt: 0,
+    };
   }
 
   /** Execute a forced inbox entry (a one-transaction body); only before any regular transaction. */

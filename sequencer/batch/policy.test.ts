@@ -9,7 +9,15 @@ import { BatchBuilder, BatchFullError } from "./builder.js";
 import { type BatchFill, batchTimestamp, forcedEntriesPerBatch, PROTOCOL_LIMITS, sealBefore, sealBeforeForced, sealForAge } from "./policy.js";
 
 const limits = { maxBatchTxs: 100, maxBatchBytes: 20_000, maxBatchAgeMs: 5_000 };
-const fill = (f: Partial<BatchFill> = {}): BatchFill => ({ txCount: 1, leaves: 1, forcedCount: 0, dataBytes: 2 + CHUNK_HEADER_BYTES + 100, openChunkBytes: null, openedAt: 0, ...f });
+const fill = (f: Partial<BatchFill> = {}): BatchFill => ({
+  txCount: 1,
+  leaves: 1,
+  forcedCount: 0,
+  dataBytes: 2 + CHUNK_HEADER_BYTES + 100,
+  openChunkBytes: null,
+  openedAt: 0,
+  ...f,
+});
 
 describe("batch policy: one place says when a batch is full, and why", () => {
   it("never seals an empty batch", () => {
@@ -71,9 +79,13 @@ describe("batch builder", () => {
     const a = new Actors(TEST_SEPARATOR);
     const b = new BatchBuilder(new TreeState(), rules, { ...PROTOCOL_LIMITS, maxBatchTxs: 2 });
     for (const who of ["p0", "p1"]) expect(b.addTx(a.sign(who, a.grant("clinic", T + 86_400))).ok).to.equal(true);
-    expect(() => b.addTx(a.sign("p2", a.grant("clinic", T + 86_400)))).to.throw(BatchFullError).with.property("reason", "maxTxs");
+    expect(() => b.addTx(a.sign("p2", a.grant("clinic", T + 86_400))))
+      .to.throw(BatchFullError)
+      .with.property("reason", "maxTxs");
     const forced = encodeChunkBody([a.sign("p3", a.grant("clinic", T + 86_400))]);
-    expect(() => b.addForced(forced, 0)).to.throw(BatchFullError).with.property("reason", "forcedFirst");
+    expect(() => b.addForced(forced, 0))
+      .to.throw(BatchFullError)
+      .with.property("reason", "forcedFirst");
     expect(b.seal().data.chunks).to.have.length(1);
   });
 });

@@ -29,7 +29,11 @@ export interface BatchLimits {
 }
 
 /** What the protocol alone allows: no operator limit but the leaf count. */
-export const PROTOCOL_LIMITS: BatchLimits = { maxBatchTxs: Number.POSITIVE_INFINITY, maxBatchBytes: Number.POSITIVE_INFINITY, maxBatchAgeMs: Number.POSITIVE_INFINITY };
+export const PROTOCOL_LIMITS: BatchLimits = {
+  maxBatchTxs: Number.POSITIVE_INFINITY,
+  maxBatchBytes: Number.POSITIVE_INFINITY,
+  maxBatchAgeMs: Number.POSITIVE_INFINITY,
+};
 
 /** How full a batch is: its closed leaves, and the chunk being filled (if any). */
 export interface BatchFill {

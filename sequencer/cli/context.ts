@@ -34,12 +34,19 @@ export async function connect(o: NetworkOptions, env: NodeJS.ProcessEnv = proces
   const apiUrl = o.api ?? env.EPHR_API_URL ?? "http://127.0.0.1:8645/";
   const l1Url = o.l1 ?? env.EPHR_L1_RPC_URL;
   const rollup = o.rollup ?? env.EPHR_ROLLUP_ADDRESS;
-  if (l1Url && !rollup) throw new UsageError("with an L1 RPC URL, name the Rollup to verify against: --rollup 0x.. or EPHR_ROLLUP_ADDRESS (from the deployment)");
+  if (l1Url && !rollup)
+    throw new UsageError("with an L1 RPC URL, name the Rollup to verify against: --rollup 0x.. or EPHR_ROLLUP_ADDRESS (from the deployment)");
   if (rollup !== undefined && !ADDRESS.test(rollup)) throw new UsageError(`--rollup / EPHR_ROLLUP_ADDRESS is not an address: ${rollup}`);
   const { EphrClient } = await import("../../sdk/client.js");
   if (!l1Url) return { store, devPassword, apiUrl, client: new EphrClient({ url: apiUrl }) };
   const { createPublicClient, http, isAddress } = await import("viem");
   if (!isAddress(rollup!)) throw new UsageError(`--rollup / EPHR_ROLLUP_ADDRESS is not an address (bad checksum?): ${rollup}`);
   const client = createPublicClient({ transport: http(l1Url) }) as PublicClient;
-  return { store, devPassword, apiUrl, client: new EphrClient({ url: apiUrl, l1: { client, rollup: rollup as Hex } }), l1: { client, url: l1Url, rollup: rollup as Hex } };
+  return {
+    store,
+    devPassword,
+    apiUrl,
+    client: new EphrClient({ url: apiUrl, l1: { client, rollup: rollup as Hex } }),
+    l1: { client, url: l1Url, rollup: rollup as Hex },
+  };
 }

@@ -6,7 +6,10 @@ import type { Hex } from "viem";
 import { z } from "zod";
 import { SCRYPT_LOAD_BOUNDS } from "./scrypt-cost.js";
 
-const hex = z.string().regex(/^0x[0-9a-fA-F]*$/).transform((v) => v as Hex);
+const hex = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]*$/)
+  .transform((v) => v as Hex);
 const { minLog2, maxLog2 } = SCRYPT_LOAD_BOUNDS;
 const scryptN = z
   .number()
@@ -21,9 +24,12 @@ export type SealedSecret = z.infer<typeof sealedSecretSchema>;
 /** The scrypt parameters of an ethers (Web3 secret storage) keystore, under `Crypto` or `crypto`. */
 const keystoreCrypto = z.looseObject({ kdf: z.literal("scrypt"), kdfparams: z.looseObject({ n: scryptN, r: scryptR, p: scryptP }) });
 const keystoreSchema = z
-  .looseObject({ address: z.string().regex(/^(0x)?[0-9a-fA-F]{40}$/, "must hold the account's address"), Crypto: keystoreCrypto.optional(), crypto: keystoreCrypto.optional() })
+  .looseObject({
+    address: z.string().regex(/^(0x)?[0-9a-fA-F]{40}$/, "must hold the account's address"),
+    Crypto: keystoreCrypto.optional(),
+    crypto: keystoreCrypto.optional(),
+  })
   .refine((k) => (k.Crypto ?? k.crypto) !== undefined, "must hold the scrypt parameters (Crypto.kdfparams)");
 
 export const storedIdentitySchema = z.object({ keystore: keystoreSchema, encryption: z.object({ publicKey: hex, privateKey: sealedSecretSchema }) });
 export type StoredIdentity = z.infer<typeof storedIdentitySchema>;
-

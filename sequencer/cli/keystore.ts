@@ -48,15 +48,29 @@ export class KeyStore {
   async create(name: string, privateKey?: Hex): Promise<Identity & { scrypt: ScryptCost }> {
     const file = this.path(name);
     if (existsSync(file)) throw new UsageError(`identity ${name} already exists (${file})`);
-    const [{ Wallet, encryptKeystoreJson }, { generateEncryptionKeyPair }, { toHex }] = await Promise.all([import("ethers"), import("../crypto/index.js"), import("../protocol/bytes.js")]);
+    const [{ Wallet, encryptKeystoreJson }, { generateEncryptionKeyPair }, { toHex }] = await Promise.all([
+      import("ethers"),
+      import("../crypto/index.js"),
+      import("../protocol/bytes.js"),
+    ]);
     const wallet = privateKey ? new Wallet(privateKey) : Wallet.createRandom();
     const enc = generateEncryptionKeyPair();
     const json = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, this.password, { scrypt: this.cost });
-    const record = { keystore: JSON.parse(json), encryption: { publicKey: toHex(enc.publicKey), privateKey: await sealSecret(enc.privateKey, this.password, this.cost) } };
+    const record = {
+      keystore: JSON.parse(json),
+      encryption: { publicKey: toHex(enc.publicKey), privateKey: await sealSecret(enc.privateKey, this.password, this.cost) },
+    };
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(file, JSON.stringify(record, null, 2), { mode: 0o600 });
     const address = wallet.address.toLowerCase() as Address;
-    return { name, address, privateKey: wallet.privateKey as Hex, encryptionPublicKey: record.encryption.publicKey, encryptionPrivateKey: toHex(enc.privateKey), scrypt: this.cost };
+    return {
+      name,
+      address,
+      privateKey: wallet.privateKey as Hex,
+      encryptionPublicKey: record.encryption.publicKey,
+      encryptionPrivateKey: toHex(enc.privateKey),
+      scrypt: this.cost,
+    };
   }
 
   /** The identity file's JSON (of any shape). */
@@ -87,7 +101,8 @@ export class KeyStore {
     const file = this.path(name);
     const raw = this.parse(name, file) as { keystore?: { address?: unknown } } | null;
     const a = raw?.keystore?.address;
-    if (typeof a !== "string" || !/^(0x)?[0-9a-fA-F]{40}$/.test(a)) throw new Error(`identity file ${file} is not an identity of this CLI: keystore.address: must hold the account's address`);
+    if (typeof a !== "string" || !/^(0x)?[0-9a-fA-F]{40}$/.test(a))
+      throw new Error(`identity file ${file} is not an identity of this CLI: keystore.address: must hold the account's address`);
     return `0x${a.toLowerCase().replace(/^0x/, "")}` as Address;
   }
 
@@ -114,7 +129,9 @@ export class KeyStore {
 
   list(): string[] {
     if (!existsSync(this.dir)) return [];
-    return readdirSync(this.dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5));
+    return readdirSync(this.dir)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -5));
   }
 
   /** A name of a stored identity, or an address, as an address. */
@@ -140,7 +157,11 @@ async function sealSecret(secret: Uint8Array, password: string, cost: ScryptCost
 }
 
 async function openSecret(s: SealedSecret, password: string): Promise<Uint8Array> {
-  const [{ xchacha20poly1305 }, { scryptAsync }, { fromHex }] = await Promise.all([import("@noble/ciphers/chacha.js"), import("@noble/hashes/scrypt.js"), import("../protocol/bytes.js")]);
+  const [{ xchacha20poly1305 }, { scryptAsync }, { fromHex }] = await Promise.all([
+    import("@noble/ciphers/chacha.js"),
+    import("@noble/hashes/scrypt.js"),
+    import("../protocol/bytes.js"),
+  ]);
   const key = await scryptAsync(new TextEncoder().encode(password), fromHex(s.salt), { N: s.N, r: s.r, p: s.p, dkLen: 32 });
   return xchacha20poly1305(key, fromHex(s.nonce)).decrypt(fromHex(s.ciphertext));
 }

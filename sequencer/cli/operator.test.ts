@@ -17,7 +17,10 @@ describe("CLI: bond and proposer commands", function () {
     l1 = await startHardhatNode();
     const d = await deployLocal(l1.url);
     env = cliEnv({ EPHR_L1_RPC_URL: l1.url, EPHR_ROLLUP_ADDRESS: d.rollup });
-    for (const [name, key] of [["admin", DEV_KEYS[DEV_ROLES.deployer]!], ["spare", DEV_KEYS[DEV_ROLES.spare]!]]) {
+    for (const [name, key] of [
+      ["admin", DEV_KEYS[DEV_ROLES.deployer]!],
+      ["spare", DEV_KEYS[DEV_ROLES.spare]!],
+    ]) {
       const r = cli("keys", "create", name!, "--private-key", key!);
       expect(r.status, r.err).to.equal(0);
     }
@@ -61,6 +64,7 @@ describe("CLI: bond and proposer commands", function () {
     expect(parseEthAmount("2.5")).to.equal(2_500_000_000_000_000_000n);
     expect(parseEthAmount("1000wei")).to.equal(1000n);
     expect(parseEthAmount("0.000000000000000001")).to.equal(1n);
-    for (const bad of ["1000 wei", "10 ETH", "1e18", " 10", "10.", ".5", "-1", "0x10", "1.0000000000000000001"]) expect(parseEthAmount(bad), bad).to.equal(null);
+    for (const bad of ["1000 wei", "10 ETH", "1e18", " 10", "10.", ".5", "-1", "0x10", "1.0000000000000000001"])
+      expect(parseEthAmount(bad), bad).to.equal(null);
   });
 });

@@ -39,7 +39,8 @@ export function seconds(v: string): number {
 
 export function category(c: string): number {
   const n = Number(c.trim());
-  if (c.trim() === "" || !Number.isInteger(n) || n < 0 || n >= CATEGORY_COUNT) throw new InvalidArgumentError(`a category is an integer from 0 to ${CATEGORY_COUNT - 1}, not ${c}`);
+  if (c.trim() === "" || !Number.isInteger(n) || n < 0 || n >= CATEGORY_COUNT)
+    throw new InvalidArgumentError(`a category is an integer from 0 to ${CATEGORY_COUNT - 1}, not ${c}`);
   return n;
 }
 
@@ -66,7 +67,10 @@ export function positiveInt32(v: string): number {
 
 /** A comma-separated list of names or addresses. */
 export function list(v: string): string[] {
-  return v.split(",").map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** An ETH amount (--amount): "10", "2.5" or "1000wei". */

@@ -101,7 +101,9 @@ export function program(version: string): Command {
     .action(async () => (await import("./commands/keys.js")).list());
 
   network(cli.command("info").description("chain, contracts, batches")).action(async (o) => (await import("./commands/read.js")).info(o));
-  waiting(network(cli.command("receipt <hash>").description("a transaction's receipt")), 120).action(async (hash: string, o) => (await import("./commands/read.js")).receipt(hash, o));
+  waiting(network(cli.command("receipt <hash>").description("a transaction's receipt")), 120).action(async (hash: string, o) =>
+    (await import("./commands/read.js")).receipt(hash, o),
+  );
   network(cli.command("consent").description("a consent, with its proof checked (against L1 with --l1)"))
     .requiredOption("--patient <p>", "the patient")
     .requiredOption("--grantee <g>", "the grantee")
@@ -113,7 +115,9 @@ export function program(version: string): Command {
   network(cli.command("access-log").description("served reads of the patient's records, hash chain verified (against L1 with --l1)"))
     .requiredOption("--patient <p>", "the patient")
     .action(async (o) => (await import("./commands/read.js")).accessLog(o));
-  network(cli.command("nonce <account>").description("an account's next nonce")).action(async (a: string, o) => (await import("./commands/read.js")).nonce(a, o));
+  network(cli.command("nonce <account>").description("an account's next nonce")).action(async (a: string, o) =>
+    (await import("./commands/read.js")).nonce(a, o),
+  );
   network(cli.command("vault-status <vault>").description("a vault's registration, verified"))
     .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
     .action(async (v: string, o) => (await import("./commands/read.js")).vaultStatus(v, o));
@@ -148,7 +152,8 @@ export function program(version: string): Command {
     c.requiredOption("--payer <name|dev>", "who pays for the L1 transaction: an identity, or `dev` (a development key, said explicitly)");
     c.action(async (o) => (await import("./commands/send.js")).force(kind, o));
   }
-  const l1Options = (c: Command) => c.option("--l1 <url>", "L1 RPC URL (EPHR_L1_RPC_URL)").option("--rollup <address>", "the network's Rollup (EPHR_ROLLUP_ADDRESS)");
+  const l1Options = (c: Command) =>
+    c.option("--l1 <url>", "L1 RPC URL (EPHR_L1_RPC_URL)").option("--rollup <address>", "the network's Rollup (EPHR_ROLLUP_ADDRESS)");
   const bond = cli.command("bond").description("a proposer's bond in the network's bond manager, on L1 (docs/operations.md 2.1)");
   l1Options(bond.command("status <proposer>").description("bond, required bond, role, whether it may propose, when a withdrawal becomes possible")).action(
     async (who: string, o) => (await import("./commands/operator.js")).status(who, o),
@@ -157,7 +162,9 @@ export function program(version: string): Command {
     .requiredOption("--as <name>", "the proposer (an identity of the key store; it pays)")
     .addOption(new Option("--amount <eth>", 'ETH to add: "10", "2.5" or "1000wei"').argParser(p.ethAmount))
     .action(async (o) => (await import("./commands/operator.js")).deposit(o));
-  l1Options(bond.command("request-withdrawal").description("start withdrawing the whole bond: the proposer may not propose meanwhile; prints when it can withdraw"))
+  l1Options(
+    bond.command("request-withdrawal").description("start withdrawing the whole bond: the proposer may not propose meanwhile; prints when it can withdraw"),
+  )
     .requiredOption("--as <name>", "the proposer")
     .action(async (o) => (await import("./commands/operator.js")).requestWithdrawal(o));
   l1Options(bond.command("cancel-withdrawal").description("cancel a withdrawal request: the proposer may propose again"))
@@ -167,7 +174,10 @@ export function program(version: string): Command {
     .requiredOption("--as <name>", "the proposer")
     .action(async (o) => (await import("./commands/operator.js")).withdraw(o));
   const proposer = cli.command("proposer").description("(the network's admin) who may propose batches: PROPOSER_ROLE on the Rollup");
-  for (const [name, allowed] of [["grant", true], ["revoke", false]] as const) {
+  for (const [name, allowed] of [
+    ["grant", true],
+    ["revoke", false],
+  ] as const) {
     l1Options(proposer.command(`${name} <account>`).description(`${allowed ? "grant" : "revoke"} PROPOSER_ROLE (the account also needs a bond to propose)`))
       .requiredOption("--as <admin>", "the admin (DEFAULT_ADMIN_ROLE of the Rollup)")
       .action(async (who: string, o) => (await import("./commands/operator.js")).proposer(allowed, who, o));

@@ -24,7 +24,9 @@ export function scryptCostFromEnv(v: string | undefined): ScryptCost {
   const { minLog2, maxLog2 } = SCRYPT_CREATE_BOUNDS;
   const n = /^[0-9]+$/.test(v.trim()) ? Number(v.trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < 2 ** minLog2 || n > 2 ** maxLog2 || (n & (n - 1)) !== 0) {
-    throw new UsageError(`EPHR_KEY_SCRYPT_N must be a power of two from ${2 ** minLog2} (2^${minLog2}) to ${2 ** maxLog2} (2^${maxLog2}), not ${JSON.stringify(v)}`);
+    throw new UsageError(
+      `EPHR_KEY_SCRYPT_N must be a power of two from ${2 ** minLog2} (2^${minLog2}) to ${2 ** maxLog2} (2^${maxLog2}), not ${JSON.stringify(v)}`,
+    );
   }
   return { ...DEFAULT_SCRYPT, N: n };
 }

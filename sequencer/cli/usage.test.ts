@@ -20,13 +20,23 @@ describe("CLI usage: help, version, unknown commands and options", function () {
     for (const args of [["--help"], [], ["help"]]) {
       const r = cli(...args);
       expect(r.status, args.join(" ")).to.equal(0);
-      for (const c of ["keys", "grant", "revoke", "delegate", "register-vault", "anchor", "receipt", "consent", "force", "EPHR_KEY_SCRYPT_N"]) expect(r.out, c).to.include(c);
+      for (const c of ["keys", "grant", "revoke", "delegate", "register-vault", "anchor", "receipt", "consent", "force", "EPHR_KEY_SCRYPT_N"])
+        expect(r.out, c).to.include(c);
     }
   });
 
   it("documents each command's own options in `<command> --help`", () => {
     const want: Record<string, string[]> = {
-      grant: ["--as <name>", "--to <grantee>", "--access <list>", "--categories <list>", "--days <n>", "--for <patient>", "--wait <level>", "--timeout <seconds>"],
+      grant: [
+        "--as <name>",
+        "--to <grantee>",
+        "--access <list>",
+        "--categories <list>",
+        "--days <n>",
+        "--for <patient>",
+        "--wait <level>",
+        "--timeout <seconds>",
+      ],
       anchor: ["--record-id", "--ciphertext-hash", "--location-hash", "--category <n>", "--version <n>"],
       "force grant": ["--payer <name|dev>", "--as <name>", "--timeout <seconds>"],
       receipt: ["<hash>", "--wait <level>", "--timeout <seconds>"],
@@ -49,7 +59,23 @@ describe("CLI usage: help, version, unknown commands and options", function () {
   });
 
   it("leaves `anchor --version <n>` to anchor (not the program's --version)", () => {
-    const r = cli("anchor", "--as", "nobody", "--patient", CLINIC, "--record-id", "0x01", "--ciphertext-hash", "0x02", "--location-hash", "0x03", "--category", "1", "--version", "0");
+    const r = cli(
+      "anchor",
+      "--as",
+      "nobody",
+      "--patient",
+      CLINIC,
+      "--record-id",
+      "0x01",
+      "--ciphertext-hash",
+      "0x02",
+      "--location-hash",
+      "0x03",
+      "--category",
+      "1",
+      "--version",
+      "0",
+    );
     expect(r.status).to.equal(2);
     expect(r.err).to.match(/--version <n>' argument '0' is invalid/);
   });

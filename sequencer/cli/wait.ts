@@ -41,10 +41,17 @@ export async function waitWithProgress(client: EphrClient, hash: Hex, level: Lev
     const now = Date.now();
     if (now - started >= o.timeoutSeconds * 1000) {
       const why = unreachable ? `the API at ${o.apiUrl} could not be reached (${unreachable})` : `it is ${last?.status ?? "unknown to the sequencer"}`;
-      throw new TimeoutError(`gave up after ${o.timeoutSeconds} s (--timeout): transaction ${hash} did not reach ${level}; ${why}`, { hash, level, receipt: last, unreachable });
+      throw new TimeoutError(`gave up after ${o.timeoutSeconds} s (--timeout): transaction ${hash} did not reach ${level}; ${why}`, {
+        hash,
+        level,
+        receipt: last,
+        unreachable,
+      });
     }
     if (now >= nextReport) {
-      say(`waiting for ${level}: ${unreachable ? `API ${o.apiUrl} unreachable (${unreachable})` : (last?.status ?? "not yet known")}, ${elapsed()} of ${o.timeoutSeconds} s`);
+      say(
+        `waiting for ${level}: ${unreachable ? `API ${o.apiUrl} unreachable (${unreachable})` : (last?.status ?? "not yet known")}, ${elapsed()} of ${o.timeoutSeconds} s`,
+      );
       nextReport += o.progressMs ?? 2000;
     }
     await new Promise((r) => setTimeout(r, Math.min(o.pollMs ?? 250, Math.max(1, started + o.timeoutSeconds * 1000 - now))));

@@ -41,8 +41,14 @@ function parsesOrRefuses(parse: (b: Uint8Array) => unknown, bytes: Uint8Array): 
 
 describe("envelope byte formats", () => {
   it("parses what it serialises, for both formats (parse(serialise(x)) == x)", () => {
-    fc.assert(fc.property(recordArb, (r) => void expect(parseEncryptedRecord(serialiseEncryptedRecord(r))).to.deep.equal(r)), { numRuns: 500 });
-    fc.assert(fc.property(wrapArb, (w) => void expect(parseKeyWrap(serialiseKeyWrap(w))).to.deep.equal(w)), { numRuns: 500 });
+    fc.assert(
+      fc.property(recordArb, (r) => void expect(parseEncryptedRecord(serialiseEncryptedRecord(r))).to.deep.equal(r)),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(wrapArb, (w) => void expect(parseKeyWrap(serialiseKeyWrap(w))).to.deep.equal(w)),
+      { numRuns: 500 },
+    );
   });
 
   it("lays a record out as version | recordId | recordVersion | nonce | length | ciphertext", () => {
@@ -62,7 +68,10 @@ describe("envelope byte formats", () => {
   });
 
   it("rejects every truncation and every extension of a valid envelope as ENVELOPE_MALFORMED", () => {
-    for (const [bytes, parse] of [[sample.recordBytes, parseEncryptedRecord], [sampleWrap, parseKeyWrap]] as const) {
+    for (const [bytes, parse] of [
+      [sample.recordBytes, parseEncryptedRecord],
+      [sampleWrap, parseKeyWrap],
+    ] as const) {
       for (let n = 0; n < bytes.length; n++) expectEnvelopeError(() => parse(bytes.subarray(0, n)), "ENVELOPE_MALFORMED");
       for (const extra of [1, 16, 1000]) {
         const long = new Uint8Array(bytes.length + extra);
@@ -103,7 +112,13 @@ describe("envelope byte formats", () => {
     const w = sample.wraps[0]!;
     const records = [{ ...r, nonce: "0x00" }, { ...r, ciphertext: `0x${"00".repeat(15)}` }, { ...r, ciphertext: "0xzz" }, { ...r, recordId: 5 }, null, "0x01"];
     for (const bad of records) expectEnvelopeError(() => serialiseEncryptedRecord(bad as EncryptedRecord), "ENVELOPE_MALFORMED");
-    const wraps = [{ ...w, recipient: "0x1234" }, { ...w, wrappedKey: w.wrappedKey.slice(0, -2) }, { ...w, ephemeralPublicKey: undefined }, { ...w, version: "1" }, []];
+    const wraps = [
+      { ...w, recipient: "0x1234" },
+      { ...w, wrappedKey: w.wrappedKey.slice(0, -2) },
+      { ...w, ephemeralPublicKey: undefined },
+      { ...w, version: "1" },
+      [],
+    ];
     for (const bad of wraps) expectEnvelopeError(() => serialiseKeyWrap(bad as unknown as KeyWrap), "ENVELOPE_MALFORMED");
   });
 

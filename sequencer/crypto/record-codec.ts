@@ -106,4 +106,3 @@ export function serialiseEncryptedRecord(record: EncryptedRecord): Uint8Array {
 export function parseEncryptedRecord(bytes: Uint8Array): EncryptedRecord {
   return recordObjectOf(readRecord(bytes));
 }
-

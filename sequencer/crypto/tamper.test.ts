@@ -55,7 +55,12 @@ describe("envelopes moved or tampered with", () => {
     for (let bit = 0; bit < out.recordBytes.length * 8; bit++) {
       const flipped = flipBit(out.recordBytes, bit);
       expectEnvelopeError(() => decryptRecord(flipped, out.dataKey), "DECRYPT_FAILED", "ENVELOPE_MALFORMED", "ENVELOPE_VERSION");
-      expectEnvelopeError(() => openRecord(flipped, clinicWrapBytes, clinic.keys.privateKey, clinic.address), "DECRYPT_FAILED", "ENVELOPE_MALFORMED", "ENVELOPE_VERSION");
+      expectEnvelopeError(
+        () => openRecord(flipped, clinicWrapBytes, clinic.keys.privateKey, clinic.address),
+        "DECRYPT_FAILED",
+        "ENVELOPE_MALFORMED",
+        "ENVELOPE_VERSION",
+      );
     }
   });
 

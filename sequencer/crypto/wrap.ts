@@ -43,7 +43,13 @@ export function wrapDataKey(dataKey: Uint8Array, recipient: Recipient, recordId:
 }
 
 /** Recover the data key from a wrap; the caller should wipe it once the record is decrypted. */
-export function unwrapDataKey(wrap: Uint8Array | KeyWrap, recipientPrivateKey: Uint8Array, recipientAddress: Address, recordId: Hex, recordVersion: number): Uint8Array {
+export function unwrapDataKey(
+  wrap: Uint8Array | KeyWrap,
+  recipientPrivateKey: Uint8Array,
+  recipientAddress: Address,
+  recordId: Hex,
+  recordVersion: number,
+): Uint8Array {
   const fields = wrapFieldsFrom(wrap);
   const privateKey = checkKey(recipientPrivateKey, "recipient private key");
   const address = addressBytes(recipientAddress, "recipient address", "INVALID_ARGUMENT");

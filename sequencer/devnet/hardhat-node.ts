@@ -21,7 +21,9 @@ export interface L1Node {
  * time (the devnet network takes it from EPHR_L1_GENESIS_DATE, so a chain replayed from its journal has
  * the same block hashes).
  */
-export async function startHardhatNode(opts: { port?: number; cwd?: string; log?: (line: string) => void; network?: string; genesisDate?: string } = {}): Promise<L1Node> {
+export async function startHardhatNode(
+  opts: { port?: number; cwd?: string; log?: (line: string) => void; network?: string; genesisDate?: string } = {},
+): Promise<L1Node> {
   const port = opts.port ?? (await freePort());
   const cli = join(opts.cwd ?? process.cwd(), "node_modules", "hardhat", "dist", "src", "cli.js");
   if (!existsSync(cli)) throw new Error(`hardhat is not installed at ${cli}: run the setup script (scripts/setup.sh)`);
@@ -44,7 +46,11 @@ export async function startHardhatNode(opts: { port?: number; cwd?: string; log?
   for (;;) {
     if (child.exitCode !== null) throw new Error(`hardhat node exited (${child.exitCode}): ${output}`);
     try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+      const r = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
       if (r.ok) break;
     } catch {
       // not up yet

@@ -24,10 +24,32 @@ export interface JournalBlock {
 
 /** Calls that never change the chain (anything else is followed by a journal sync before its answer). */
 const READS = new Set([
-  "eth_chainId", "net_version", "eth_blockNumber", "eth_getBlockByNumber", "eth_getBlockByHash", "eth_getTransactionByHash", "eth_getTransactionReceipt",
-  "eth_getLogs", "eth_call", "eth_estimateGas", "eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getBalance", "eth_getCode",
-  "eth_getStorageAt", "eth_getTransactionCount", "eth_blobBaseFee", "eth_syncing", "web3_clientVersion", "eth_accounts", "net_listening",
-  "eth_getBlockTransactionCountByNumber", "eth_getTransactionByBlockNumberAndIndex", "eth_getProof", "eth_createAccessList",
+  "eth_chainId",
+  "net_version",
+  "eth_blockNumber",
+  "eth_getBlockByNumber",
+  "eth_getBlockByHash",
+  "eth_getTransactionByHash",
+  "eth_getTransactionReceipt",
+  "eth_getLogs",
+  "eth_call",
+  "eth_estimateGas",
+  "eth_gasPrice",
+  "eth_maxPriorityFeePerGas",
+  "eth_feeHistory",
+  "eth_getBalance",
+  "eth_getCode",
+  "eth_getStorageAt",
+  "eth_getTransactionCount",
+  "eth_blobBaseFee",
+  "eth_syncing",
+  "web3_clientVersion",
+  "eth_accounts",
+  "net_listening",
+  "eth_getBlockTransactionCountByNumber",
+  "eth_getTransactionByBlockNumberAndIndex",
+  "eth_getProof",
+  "eth_createAccessList",
 ]);
 
 export class L1ReplayError extends Error {
@@ -80,13 +102,20 @@ export class Journal {
 /** The raw signed bytes of a transaction as the node reports it, checked against its hash. */
 export function rawTransaction(tx: Transaction): Hex {
   // the node reports calldata as `input`; viem serialises `data`
-  const raw = serializeTransaction({ ...tx, data: tx.input } as never, { r: tx.r, s: tx.s, ...(tx.yParity !== undefined ? { yParity: tx.yParity } : { v: tx.v }) } as never);
+  const raw = serializeTransaction(
+    { ...tx, data: tx.input } as never,
+    { r: tx.r, s: tx.s, ...(tx.yParity !== undefined ? { yParity: tx.yParity } : { v: tx.v }) } as never,
+  );
   if (keccak256(raw) !== tx.hash) throw new L1ReplayError(`cannot rebuild the raw bytes of L1 transaction ${tx.hash} (type ${tx.type}) for the journal`);
   return raw;
 }
 
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body = (await r.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
@@ -102,7 +131,10 @@ async function replay(node: L1Node, journal: Journal): Promise<void> {
     for (const raw of b.txs) await rpc(node.url, "eth_sendRawTransaction", [raw]);
     await rpc(node.url, "evm_mine");
     const got = await client.getBlock({ blockNumber: BigInt(b.n) });
-    if (got.hash !== b.hash) throw new L1ReplayError(`replaying the L1 journal gave block ${b.n} another hash (${got.hash}, journal ${b.hash}): start afresh with npm start -- --reset`);
+    if (got.hash !== b.hash)
+      throw new L1ReplayError(
+        `replaying the L1 journal gave block ${b.n} another hash (${got.hash}, journal ${b.hash}): start afresh with npm start -- --reset`,
+      );
   }
   await rpc(node.url, "evm_setAutomine", [true]);
   // Setting block times moved the node's clock back to the last one; one block at the present time

@@ -22,7 +22,11 @@ describe("devnet Redis with a user per role", function () {
     conns.push(r);
     return r;
   };
-  const refusal = (p: Promise<unknown>) => p.then(() => "allowed", (e: Error) => e.message.split(" ")[0]);
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => "allowed",
+      (e: Error) => e.message.split(" ")[0],
+    );
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "ephr-devnet-redis-"));

@@ -57,7 +57,9 @@ export async function startDevnetRedis(dir: string): Promise<DevnetRedis> {
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   const boot = async () => {
-    const c = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--aclfile", aclFile, "--dir", dir], { stdio: "ignore" });
+    const c = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--aclfile", aclFile, "--dir", dir], {
+      stdio: "ignore",
+    });
     child = c;
     exited = new Promise((resolve) => c.once("exit", () => resolve()));
     const spawnError = new Promise<Error>((resolve) => c.once("error", resolve));
@@ -67,7 +69,13 @@ export async function startDevnetRedis(dir: string): Promise<DevnetRedis> {
       if (failed) throw new Error(`cannot run redis-server (${failed.message}): install Redis 7, or set REDIS_URL to a Redis of your own`);
       const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       r.on("error", () => undefined);
-      const ok = await r.connect().then(() => r.ping(), () => null).catch(() => null);
+      const ok = await r
+        .connect()
+        .then(
+          () => r.ping(),
+          () => null,
+        )
+        .catch(() => null);
       r.disconnect();
       if (ok === "PONG") return;
     }

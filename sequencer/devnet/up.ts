@@ -72,7 +72,8 @@ const supervisor = new Supervisor(say, (p) => {
 });
 
 function child(script: string, args: string[], extraEnv: Record<string, string>): () => ChildProcess {
-  return () => spawn(process.execPath, [...programArgs(script, env), ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+  return () =>
+    spawn(process.execPath, [...programArgs(script, env), ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
 }
 
 async function stopAll(code: number): Promise<void> {
@@ -124,7 +125,8 @@ async function redisFor(state: { redisPrefix?: string }): Promise<{ sequencer: s
 
 async function main(): Promise<void> {
   const instances = Number(env.EPHR_API_INSTANCES ?? 1);
-  if (!Number.isInteger(instances) || instances < 1 || instances > 16) fail(`EPHR_API_INSTANCES must be a whole number from 1 to 16, not ${env.EPHR_API_INSTANCES}`);
+  if (!Number.isInteger(instances) || instances < 1 || instances > 16)
+    fail(`EPHR_API_INSTANCES must be a whole number from 1 to 16, not ${env.EPHR_API_INSTANCES}`);
   if (env.EPHR_L1_RPC_URL) return external(instances);
   if (reset) {
     rmSync(dataRoot, { recursive: true, force: true });
@@ -135,7 +137,8 @@ async function main(): Promise<void> {
   const state = (existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : {}) as { redisPrefix?: string };
   const depFile = join(dataRoot, "deployment.json");
   const journalled = existsSync(join(dataRoot, "l1", "blocks.jsonl"));
-  if (existsSync(depFile) && !journalled) fail(`${dataRoot} holds a devnet whose L1 was not kept (made before the L1 journal existed): start afresh with npm start -- --reset`);
+  if (existsSync(depFile) && !journalled)
+    fail(`${dataRoot} holds a devnet whose L1 was not kept (made before the L1 journal existed): start afresh with npm start -- --reset`);
   const r = await redisFor(state);
   writeFileSync(stateFile, JSON.stringify({ ...state, redisPrefix: r.prefix }, null, 2));
 
@@ -154,11 +157,21 @@ async function main(): Promise<void> {
     const code = await (createPublicClient({ transport: http(l1.url) }) as PublicClient).getCode({ address: d.rollup });
     if (!code || code === "0x") fail(`the L1 replayed from ${dataRoot}/l1 has no Rollup at ${d.rollup}: start afresh with npm start -- --reset`);
     const l1Client = createPublicClient({ transport: http(l1.url) }) as PublicClient;
-    await l1Client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "registrar" }).catch(() =>
-      fail(`${dataRoot} holds a devnet whose Rollup has no vault registrar (made before vaults had to be registered): start afresh with npm start -- --reset`));
-    await l1Client.readContract({ address: d.rollup, abi: rollupAbi, functionName: "bondManager" }).catch(() =>
-      fail(`${dataRoot} holds a devnet whose Rollup keeps the bonds itself (made before the BondManager): start afresh with npm start -- --reset`));
-    say(`local Hardhat L1 at ${l1.url}, its chain kept in ${dataRoot}/l1 (block ${await createPublicClient({ transport: http(l1.url) }).getBlockNumber()}); Rollup ${d.rollup}`);
+    await l1Client
+      .readContract({ address: d.rollup, abi: rollupAbi, functionName: "registrar" })
+      .catch(() =>
+        fail(
+          `${dataRoot} holds a devnet whose Rollup has no vault registrar (made before vaults had to be registered): start afresh with npm start -- --reset`,
+        ),
+      );
+    await l1Client
+      .readContract({ address: d.rollup, abi: rollupAbi, functionName: "bondManager" })
+      .catch(() =>
+        fail(`${dataRoot} holds a devnet whose Rollup keeps the bonds itself (made before the BondManager): start afresh with npm start -- --reset`),
+      );
+    say(
+      `local Hardhat L1 at ${l1.url}, its chain kept in ${dataRoot}/l1 (block ${await createPublicClient({ transport: http(l1.url) }).getBlockNumber()}); Rollup ${d.rollup}`,
+    );
   } else {
     say(`local Hardhat L1 at ${l1.url} (pid ${l1.pid()}), journaled to ${dataRoot}/l1`);
     const challengePeriod = BigInt(env.EPHR_CHALLENGE_PERIOD ?? 120);
@@ -174,7 +187,15 @@ async function main(): Promise<void> {
     EPHR_REDIS_PREFIX: r.prefix,
   };
   const apiPort = await portOr(Number(env.EPHR_API_PORT ?? 8645));
-  supervisor.add("sequencer", child("sequencer/main.ts", ["sequencer"], { ...settings, EPHR_REDIS_URL: r.sequencer, EPHR_PROPOSER_KEY: DEV_KEYS[DEV_ROLES.proposer]!, EPHR_DATA_DIR: join(dataRoot, "sequencer") }));
+  supervisor.add(
+    "sequencer",
+    child("sequencer/main.ts", ["sequencer"], {
+      ...settings,
+      EPHR_REDIS_URL: r.sequencer,
+      EPHR_PROPOSER_KEY: DEV_KEYS[DEV_ROLES.proposer]!,
+      EPHR_DATA_DIR: join(dataRoot, "sequencer"),
+    }),
+  );
   for (let i = 0; i < instances; i++) {
     const port = i === 0 ? apiPort : await freePort();
     supervisor.add(`api-${i}`, child("sequencer/main.ts", ["api"], { ...settings, EPHR_REDIS_URL: r.api, EPHR_API_PORT: String(port) }));
@@ -183,8 +204,25 @@ async function main(): Promise<void> {
   await waitReady(apiUrl);
   await registerVault(apiUrl, l1.url, d);
   const vaultPort = await portOr(Number(env.EPHR_VAULT_PORT ?? 8650));
-  supervisor.add("watcher", child("sequencer/services/watcher.ts", [], { ...settings, EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!, EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"), EPHR_WATCHER_POLL_MS: "500" }));
-  supervisor.add("vault", child("vault/main.ts", [], { ...settings, EPHR_API_URL: apiUrl, EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!, EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"), EPHR_VAULT_PORT: String(vaultPort) }));
+  supervisor.add(
+    "watcher",
+    child("sequencer/services/watcher.ts", [], {
+      ...settings,
+      EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!,
+      EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"),
+      EPHR_WATCHER_POLL_MS: "500",
+    }),
+  );
+  supervisor.add(
+    "vault",
+    child("vault/main.ts", [], {
+      ...settings,
+      EPHR_API_URL: apiUrl,
+      EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
+      EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"),
+      EPHR_VAULT_PORT: String(vaultPort),
+    }),
+  );
   // "running" means the walkthrough can start: the vault too must be listening (it reads the ledger first)
   await waitFor(`http://127.0.0.1:${vaultPort}/health`, `the vault at port ${vaultPort}`);
   console.log(`
@@ -201,7 +239,8 @@ async function main(): Promise<void> {
 
 /** Against a network of one's own: the sequencer and the front-ends, supervised, with the given Redis. */
 async function external(instances: number): Promise<void> {
-  for (const k of ["EPHR_ROLLUP_ADDRESS", "EPHR_INBOX_ADDRESS", "EPHR_PROPOSER_KEY"]) if (!env[k]) fail(`EPHR_L1_RPC_URL is set, so ${k} must be too (see docs/operations.md)`);
+  for (const k of ["EPHR_ROLLUP_ADDRESS", "EPHR_INBOX_ADDRESS", "EPHR_PROPOSER_KEY"])
+    if (!env[k]) fail(`EPHR_L1_RPC_URL is set, so ${k} must be too (see docs/operations.md)`);
   mkdirSync(dataRoot, { recursive: true });
   const redisUrl = env.EPHR_REDIS_URL ?? env.REDIS_URL ?? "redis://127.0.0.1:6379";
   try {
@@ -236,9 +275,13 @@ async function registerVault(apiUrl: string, l1Url: string, d: Deployment): Prom
   const client = new EphrClient({ url: apiUrl, l1: { client: createPublicClient({ transport: http(l1Url) }) as PublicClient, rollup: d.rollup } });
   try {
     const r = await ensureVaultRegistered(client, DEV_KEYS[DEV_ROLES.registrar]!, vault);
-    say(`vault ${vault} ${r.registered ? "registered now" : "registered"} by the registrar ${privateKeyToAccount(DEV_KEYS[DEV_ROLES.registrar]!).address}, until ${new Date(r.expiry * 1000).toISOString()}`);
+    say(
+      `vault ${vault} ${r.registered ? "registered now" : "registered"} by the registrar ${privateKeyToAccount(DEV_KEYS[DEV_ROLES.registrar]!).address}, until ${new Date(r.expiry * 1000).toISOString()}`,
+    );
   } catch (e) {
-    say(`could not register the vault ${vault} (${(e as Error).message}): it serves no read until the registrar does (npm run cli -- register-vault, docs/operations.md section 6)`);
+    say(
+      `could not register the vault ${vault} (${(e as Error).message}): it serves no read until the registrar does (npm run cli -- register-vault, docs/operations.md section 6)`,
+    );
   }
 }
 

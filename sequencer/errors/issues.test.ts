@@ -7,7 +7,9 @@ describe("describeIssues", () => {
   const err = (v: unknown) => schema.safeParse(v).error!;
 
   it("names each issue by its path, joined by '; '", () => {
-    expect(describeIssues(err({ port: "x", tx: { nonce: "y" } }))).to.equal("port: Invalid input: expected number, received string; tx.nonce: Invalid input: expected number, received string");
+    expect(describeIssues(err({ port: "x", tx: { nonce: "y" } }))).to.equal(
+      "port: Invalid input: expected number, received string; tx.nonce: Invalid input: expected number, received string",
+    );
   });
 
   it("shows a top-level key under its given name, puts the prefix before paths, and names the whole value", () => {

@@ -49,7 +49,8 @@ export async function alignState(store: Store, db: StateDb, rules: ChainRules): 
   if (v >= 0) {
     const c = store.chunk(v);
     if (c === undefined || !isCurrent(store, c)) throw new StateMismatchError(`the state's latest version ${v} is not a chunk of the store's history`);
-    if (toHex(db.rootHash(v)) !== c.postRoot) throw new StateMismatchError(`the state's version ${v} has root ${toHex(db.rootHash(v))}, the store's chunk ${v} ends at ${c.postRoot}`);
+    if (toHex(db.rootHash(v)) !== c.postRoot)
+      throw new StateMismatchError(`the state's version ${v} has root ${toHex(db.rootHash(v))}, the store's chunk ${v} ends at ${c.postRoot}`);
     fromBatch = c.batch;
   }
   const state = new StoredTreeState(db);
@@ -63,7 +64,8 @@ export async function alignState(store: Store, db: StateDb, rules: ChainRules): 
       }
     }
   }
-  if (toHex(state.rootHash) !== head.stateRoot) throw new StateMismatchError(`the state is at root ${toHex(state.rootHash)}, the store's head records ${head.stateRoot}`);
+  if (toHex(state.rootHash) !== head.stateRoot)
+    throw new StateMismatchError(`the state is at root ${toHex(state.rootHash)}, the store's head records ${head.stateRoot}`);
   await db.flush();
   return { state, truncated, redone, migrated };
 }
@@ -107,7 +109,8 @@ function redoChunk(store: Store, state: StoredTreeState, c: ChunkRecord, timesta
       state.root = before;
     }
   });
-  if (toHex(state.rootHash) !== c.postRoot) throw new StateMismatchError(`chunk ${c.id} re-executed ends at ${toHex(state.rootHash)}, the store recorded ${c.postRoot}`);
+  if (toHex(state.rootHash) !== c.postRoot)
+    throw new StateMismatchError(`chunk ${c.id} re-executed ends at ${toHex(state.rootHash)}, the store recorded ${c.postRoot}`);
 }
 
 /**

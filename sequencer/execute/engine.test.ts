@@ -39,7 +39,11 @@ describe("Engine", () => {
     const engine = await Engine.load(store, db, RULES, LIMITS, () => now);
     const a = new Actors(SEP);
     const n = MAX_BATCH_CHUNKS + 44;
-    const entries = Array.from({ length: n }, (_, index) => ({ index, queuedAt: 1_799_999_000, body: encodeChunkBody([a.sign(`patient-${index}`, a.revoke("clinic"))]) }));
+    const entries = Array.from({ length: n }, (_, index) => ({
+      index,
+      queuedAt: 1_799_999_000,
+      body: encodeChunkBody([a.sign(`patient-${index}`, a.revoke("clinic"))]),
+    }));
     const { writer, included } = engine.addForced(entries);
     await store.commit(writer);
     expect(included.map((i) => i.index)).to.deep.equal(entries.map((e) => e.index));
@@ -77,7 +81,10 @@ describe("Engine", () => {
     expect(engine.headRecord.nextBatch, "one batch holds all four now").to.equal(0);
     expect(store.batch(0)?.txCount).to.equal(4);
     for (const i of [1, 2, 3]) expect(store.batch(i), `batch record ${i}`).to.equal(undefined);
-    for (const h of hashes) expect(store.tx(h as `0x${string}`)).to.include({ batch: 0 }).and.not.have.property("dropped");
+    for (const h of hashes)
+      expect(store.tx(h as `0x${string}`))
+        .to.include({ batch: 0 })
+        .and.not.have.property("dropped");
   });
 
   it("answers BadNonce, not Duplicate, for a transaction the store knows only as dropped", async () => {
@@ -85,7 +92,13 @@ describe("Engine", () => {
     const engine = await Engine.load(store, db, RULES, LIMITS, () => now);
     const a = new Actors(SEP);
     const signer = a.addr("alice");
-    const submission = (stx: ReturnType<Actors["sign"]>) => ({ hash: toHex(txHash(signingDigest(SEP, stx.tx), signer)), tx: stx.tx, signature: stx.signature, signer, receivedAt: now });
+    const submission = (stx: ReturnType<Actors["sign"]>) => ({
+      hash: toHex(txHash(signingDigest(SEP, stx.tx), signer)),
+      tx: stx.tx,
+      signature: stx.signature,
+      signer,
+      receivedAt: now,
+    });
     const first = submission(a.sign("alice", { ...a.grant("clinic", 1_900_000_000), nonce: 0 }));
     const other = submission(a.sign("alice", { ...a.grant("lab", 1_900_000_000), nonce: 0 }));
     const ran = engine.execute([first]);
@@ -104,7 +117,13 @@ describe("Engine", () => {
     let now = 1_800_000_000_000;
     const engine = await Engine.load(store, db, RULES, LIMITS, () => now);
     const a = new Actors(SEP);
-    const sub = (stx: ReturnType<Actors["sign"]>, as: string) => ({ hash: toHex(txHash(signingDigest(SEP, stx.tx), a.addr(as))), tx: stx.tx, signature: stx.signature, signer: a.addr(as), receivedAt: now });
+    const sub = (stx: ReturnType<Actors["sign"]>, as: string) => ({
+      hash: toHex(txHash(signingDigest(SEP, stx.tx), a.addr(as))),
+      tx: stx.tx,
+      signature: stx.signature,
+      signer: a.addr(as),
+      receivedAt: now,
+    });
     const honest = sub(a.sign("alice", a.grant("clinic", 1_900_000_000)), "alice");
     // mallory's signature, executed as carol's: what a forged ingest entry does
     const forged = sub(a.sign("mallory", a.grant("clinic", 1_900_000_000)), "carol");
@@ -239,7 +258,10 @@ describe("Engine", () => {
       await store.close();
       rmSync(join(dir, "state"), { recursive: true, force: true });
       const raw = await openLevel(dir);
-      await raw.batch([...leaves.map((l) => leafOp(l.key, l.leaf.value, l.leaf.preimage)), { type: "put", key: "u:000000000003", value: new TextEncoder().encode("[]") }]);
+      await raw.batch([
+        ...leaves.map((l) => leafOp(l.key, l.leaf.value, l.leaf.preimage)),
+        { type: "put", key: "u:000000000003", value: new TextEncoder().encode("[]") },
+      ]);
       await raw.close();
       store = await Store.open(dir);
       expect(await store.hasLegacyState()).to.equal(true);

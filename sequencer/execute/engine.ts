@@ -19,7 +19,18 @@ import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
 import { signingDigest, txHash } from "../protocol/eip712.js";
 import type { BatchData, BatchHeader } from "../protocol/batch.js";
-import { type BatchFill, type BatchLimits, batchTimestamp, chunkLeafBytes, EMPTY_FILL_BYTES, forcedLeafBytes, type SealReason, sealBefore, sealBeforeForced, sealForAge } from "../batch/policy.js";
+import {
+  type BatchFill,
+  type BatchLimits,
+  batchTimestamp,
+  chunkLeafBytes,
+  EMPTY_FILL_BYTES,
+  forcedLeafBytes,
+  type SealReason,
+  sealBefore,
+  sealBeforeForced,
+  sealForAge,
+} from "../batch/policy.js";
 import { patientOf, type SignedTx, type Tx } from "../protocol/types.js";
 import { ChunkPacker } from "../batch/chunk-packer.js";
 import { applyTx, type ChainRules } from "../state/transition.js";
@@ -111,10 +122,25 @@ export class Engine {
    * Resume from the store and the state database: the head, the open batch, and the state at the
    * head's version (align.ts: constant time after a clean stop; it never reads every leaf).
    */
-  static async load(store: Store, stateDb: StateDb, rules: ChainRules, limits: EngineLimits, clock: () => number = Date.now): Promise<Engine & { alignment: Alignment }> {
+  static async load(
+    store: Store,
+    stateDb: StateDb,
+    rules: ChainRules,
+    limits: EngineLimits,
+    clock: () => number = Date.now,
+  ): Promise<Engine & { alignment: Alignment }> {
     const alignment = await alignState(store, stateDb, rules);
     const head = store.head();
-    const engine = new Engine(store, stateDb, alignment.state, rules, limits, head, head.openBatch === null ? null : store.batch(head.openBatch) ?? null, clock);
+    const engine = new Engine(
+      store,
+      stateDb,
+      alignment.state,
+      rules,
+      limits,
+      head,
+      head.openBatch === null ? null : (store.batch(head.openBatch) ?? null),
+      clock,
+    );
     return Object.assign(engine, { alignment });
   }
 
@@ -231,7 +257,17 @@ export class Engine {
       this.seen.add(hash);
       w.tx(hash, { seq, chunk: id, batch: batch.index, ...(reason ? { dropped: reason } : {}) });
     }
-    const record: ChunkRecord = { id, batch: batch.index, leaf: batch.chunks.length, forced: true, inboxIndex: e.index, preRoot: toHex(preRoot), postRoot: this.stateRoot, body: toHex(e.body), seqs: [seq] };
+    const record: ChunkRecord = {
+      id,
+      batch: batch.index,
+      leaf: batch.chunks.length,
+      forced: true,
+      inboxIndex: e.index,
+      preRoot: toHex(preRoot),
+      postRoot: this.stateRoot,
+      body: toHex(e.body),
+      seqs: [seq],
+    };
     w.chunk(record);
     this.commitState(w, id);
     if (batch.forcedCount === 0) batch.inboxStart = e.index;
@@ -289,7 +325,11 @@ export class Engine {
    * when it asks to verify signatures, those whose signature does not recover to their signer. Forced
    * transactions are not replayed: the inbox is read again from where L1 left it.
    */
-  async resync(agree: number, foreign: readonly ForeignBatch[], policy: ReplayPolicy = NO_DISTRUST): Promise<{ writer: StoreWriter; replayed: number; dropped: { hash: Hex; reason: string }[]; adopted: number }> {
+  async resync(
+    agree: number,
+    foreign: readonly ForeignBatch[],
+    policy: ReplayPolicy = NO_DISTRUST,
+  ): Promise<{ writer: StoreWriter; replayed: number; dropped: { hash: Hex; reason: string }[]; adopted: number }> {
     const w = this.store.writer();
     const ours = (await this.store.batchesFrom(agree)).filter((b) => b.index >= agree);
     const pendingSeqs = ours.flatMap((b) => b.chunks.flatMap((id) => this.store.chunk(id)?.seqs ?? []));
@@ -312,7 +352,13 @@ export class Engine {
     for (const b of ours) archived.set(b.index, w.archiveBatch(b, now));
     this.open = null;
     this.sealedQueue.splice(0);
-    this.head = { ...this.head, nextBatch: agree, openBatch: null, inboxNext: keep ? keep.inboxStart + keep.forcedCount : 0, lastTimestamp: keep?.timestamp ?? 0 };
+    this.head = {
+      ...this.head,
+      nextBatch: agree,
+      openBatch: null,
+      inboxNext: keep ? keep.inboxStart + keep.forcedCount : 0,
+      lastTimestamp: keep?.timestamp ?? 0,
+    };
 
     const included = new Set<Hex>();
     for (const f of foreign) this.adopt(w, f, included);
@@ -338,7 +384,10 @@ export class Engine {
       if (policy.verifySignatures) {
         const recovered = recoverSigner(this.domainSeparator, stx!);
         if (recovered === null || recovered.toLowerCase() !== e.signer?.toLowerCase()) {
-          drop(e.hash, `its signature recovers to ${recovered?.toLowerCase() ?? "no address"}, not to ${e.signer} as which it was executed (checked on re-execution after L1 reverted our batches)`);
+          drop(
+            e.hash,
+            `its signature recovers to ${recovered?.toLowerCase() ?? "no address"}, not to ${e.signer} as which it was executed (checked on re-execution after L1 reverted our batches)`,
+          );
           continue;
         }
       }
@@ -364,8 +413,20 @@ export class Engine {
     if (Number(h.index) !== this.head.nextBatch) throw new Error(`foreign batch ${h.index} does not follow our batch ${this.head.nextBatch - 1}`);
     const ts = Number(h.timestamp);
     const batch: BatchRecord = {
-      index: Number(h.index), timestamp: ts, prevRoot: h.prevRoot, postRoot: h.prevRoot, chunks: [], forcedCount: 0, inboxStart: Number(h.inboxStart),
-      txCount: 0, dataBytes: EMPTY_FILL_BYTES, status: "posted", openedAt: this.clock(), sealedAt: this.clock(), attempts: [], foreign: true,
+      index: Number(h.index),
+      timestamp: ts,
+      prevRoot: h.prevRoot,
+      postRoot: h.prevRoot,
+      chunks: [],
+      forcedCount: 0,
+      inboxStart: Number(h.inboxStart),
+      txCount: 0,
+      dataBytes: EMPTY_FILL_BYTES,
+      status: "posted",
+      openedAt: this.clock(),
+      sealedAt: this.clock(),
+      attempts: [],
+      foreign: true,
       l1: { txHash: f.l1.txHash, block: h.l1Block.toString(), header: headerToJson(h), postedAt: this.clock(), gasUsed: "0", submittedAt: f.l1.submittedAt },
     };
     this.open = batch;
@@ -438,7 +499,16 @@ export class Engine {
     const batch = this.open!;
     const postRoot = this.stateRoot;
     const body = c.packer.encode();
-    const record: ChunkRecord = { id: c.id, batch: batch.index, leaf: batch.chunks.length, forced: false, preRoot: c.preRoot, postRoot, body: toHex(body), seqs: c.seqs };
+    const record: ChunkRecord = {
+      id: c.id,
+      batch: batch.index,
+      leaf: batch.chunks.length,
+      forced: false,
+      preRoot: c.preRoot,
+      postRoot,
+      body: toHex(body),
+      seqs: c.seqs,
+    };
     this.head.nextChunk = c.id + 1;
     w.chunk(record);
     this.commitState(w, c.id);
@@ -452,7 +522,14 @@ export class Engine {
 
   /** How full the open batch is, as the batch policy reads it. */
   private fill(b: BatchRecord): BatchFill {
-    return { txCount: b.txCount, leaves: b.chunks.length, forcedCount: b.forcedCount, dataBytes: b.dataBytes, openChunkBytes: this.chunk !== null ? this.chunk.packer.byteLength : null, openedAt: b.openedAt };
+    return {
+      txCount: b.txCount,
+      leaves: b.chunks.length,
+      forcedCount: b.forcedCount,
+      dataBytes: b.dataBytes,
+      openChunkBytes: this.chunk !== null ? this.chunk.packer.byteLength : null,
+      openedAt: b.openedAt,
+    };
   }
 
   /** Seal the open batch when the batch policy says `next` transactions and new chunks would not fit. */

@@ -11,11 +11,33 @@ const ZERO = word(0);
 /** Batch `index` going from root `index` to root `index + 1`, with the given chunks and status. */
 function batch(index: number, status: BatchRecord["status"], chunks: number[] = [], l1Tx?: Hex): BatchRecord {
   return {
-    index, timestamp: 0, prevRoot: word(index), postRoot: word(index + 1), chunks, forcedCount: 0, inboxStart: 0, txCount: chunks.length, dataBytes: 0, status, openedAt: 0, attempts: [],
+    index,
+    timestamp: 0,
+    prevRoot: word(index),
+    postRoot: word(index + 1),
+    chunks,
+    forcedCount: 0,
+    inboxStart: 0,
+    txCount: chunks.length,
+    dataBytes: 0,
+    status,
+    openedAt: 0,
+    attempts: [],
     ...(l1Tx ? { l1: { txHash: l1Tx, block: "10", header: {} as never, postedAt: 0, gasUsed: "0", submittedAt: 0 } } : {}),
   };
 }
-const fraud = (over: Partial<ProvenFraud>): ProvenFraud => ({ batch: 2, submittedIn: word(0xb2), kind: FRAUD_KIND.RuleViolation, chunk: 0, tx: 0, code: 7, proposer: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", proofTx: word(0xf1), block: 20n, ...over });
+const fraud = (over: Partial<ProvenFraud>): ProvenFraud => ({
+  batch: 2,
+  submittedIn: word(0xb2),
+  kind: FRAUD_KIND.RuleViolation,
+  chunk: 0,
+  tx: 0,
+  code: 7,
+  proposer: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+  proofTx: word(0xf1),
+  block: 20n,
+  ...over,
+});
 
 describe("recovery: where our history parts from L1's", () => {
   it("is in line when L1 holds our prefix, nothing later is recorded as posted, and our next batch builds on the tip", () => {
@@ -27,13 +49,22 @@ describe("recovery: where our history parts from L1's", () => {
     // L1 reverted batch 2: it holds 2 batches, its tip is batch 2's pre-root, which is where we would build
     const d = divergenceOf({ agree: 2, count: 2, tip: word(2), ourTip: word(2), next: batch(2, "posted", [], word(0xb2)) });
     expect(d).to.include({ kind: "reverted", from: 2 });
-    expect(divergenceOf({ agree: 2, count: 2, tip: word(2), ourTip: word(2), next: batch(2, "final", [], word(0xb2)) })?.kind, "a final record L1 lacks").to.equal("reverted");
+    expect(
+      divergenceOf({ agree: 2, count: 2, tip: word(2), ourTip: word(2), next: batch(2, "final", [], word(0xb2)) })?.kind,
+      "a final record L1 lacks",
+    ).to.equal("reverted");
   });
 
   it("tells a batch L1 replaced from batches another proposer added, and a tip we do not build on", () => {
-    expect(divergenceOf({ agree: 2, count: 3, tip: word(9), ourTip: word(2), next: batch(2, "posted", [], word(0xb2)) })).to.include({ kind: "replaced", from: 2 });
+    expect(divergenceOf({ agree: 2, count: 3, tip: word(9), ourTip: word(2), next: batch(2, "posted", [], word(0xb2)) })).to.include({
+      kind: "replaced",
+      from: 2,
+    });
     expect(divergenceOf({ agree: 2, count: 3, tip: word(9), ourTip: word(2), next: batch(2, "sealed") })).to.include({ kind: "foreign", from: 2 });
-    expect(divergenceOf({ agree: 2, count: 2, tip: word(2), ourTip: word(2), next: { status: "sealed", prevRoot: word(7) } })).to.include({ kind: "tip", from: 2 });
+    expect(divergenceOf({ agree: 2, count: 2, tip: word(2), ourTip: word(2), next: { status: "sealed", prevRoot: word(7) } })).to.include({
+      kind: "tip",
+      from: 2,
+    });
   });
 });
 
@@ -77,9 +108,13 @@ describe("recovery: what becomes of the transactions of reverted batches", () =>
     expect(plan.lost).to.deep.equal([2]);
     expect(plan.against).to.have.length(1);
     expect([...plan.proven.keys()]).to.deep.equal([word(0x100 + 11)]);
-    expect(plan.proven.get(word(0x100 + 11))).to.match(/fraud proof on L1 \(transaction 0x0+f1\).*RuleViolation \(InvalidField\) in batch 2, leaf 1, transaction 1/);
+    expect(plan.proven.get(word(0x100 + 11))).to.match(
+      /fraud proof on L1 \(transaction 0x0+f1\).*RuleViolation \(InvalidField\) in batch 2, leaf 1, transaction 1/,
+    );
     expect(plan.verifySignatures).to.equal(true);
-    expect([...planReexecution(ours, [fraud({ kind: FRAUD_KIND.InvalidSignature, chunk: 1, tx: 0, code: 1 })], lookup).proven.values()][0]).to.match(/InvalidSignature \(BadSignature\)/);
+    expect([...planReexecution(ours, [fraud({ kind: FRAUD_KIND.InvalidSignature, chunk: 1, tx: 0, code: 1 })], lookup).proven.values()][0]).to.match(
+      /InvalidSignature \(BadSignature\)/,
+    );
   });
 
   it("names no transaction for WrongRoot, Undecodable or a forced leaf: all of them are re-executed", () => {

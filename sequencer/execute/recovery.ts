@@ -62,9 +62,15 @@ export function divergenceOf(a: Alignment): Divergence | null {
       ? { kind: "replaced", from: a.agree, why: `L1 holds another batch ${a.agree} than the one we recorded as posted` }
       : { kind: "foreign", from: a.agree, why: `L1 holds ${a.count - a.agree} batch(es) from ${a.agree} on that we did not record as ours` };
   }
-  if (recorded) return { kind: "reverted", from: a.agree, why: `our batch ${a.agree} is recorded as posted, but L1 holds ${a.count} batches (a fraud proof reverted it, or L1 never kept it)` };
+  if (recorded)
+    return {
+      kind: "reverted",
+      from: a.agree,
+      why: `our batch ${a.agree} is recorded as posted, but L1 holds ${a.count} batches (a fraud proof reverted it, or L1 never kept it)`,
+    };
   if (!same(a.ourTip, a.tip)) return { kind: "tip", from: a.agree, why: `L1's tip ${a.tip} is not the root ${a.ourTip} of our batch ${a.agree - 1}` };
-  if (a.next !== undefined && !same(a.next.prevRoot, a.tip)) return { kind: "tip", from: a.agree, why: `our batch ${a.agree} builds on ${a.next.prevRoot}, not on L1's tip ${a.tip}` };
+  if (a.next !== undefined && !same(a.next.prevRoot, a.tip))
+    return { kind: "tip", from: a.agree, why: `our batch ${a.agree} builds on ${a.next.prevRoot}, not on L1's tip ${a.tip}` };
   return null;
 }
 
@@ -91,7 +97,12 @@ export interface PostedFacts {
 export function postedDivergence(f: PostedFacts): Divergence | null {
   if (f.onL1 !== null && same(f.onL1, f.ours)) return null;
   if (f.onL1 === null && !f.mined && f.depth <= f.reorgDepth) return null;
-  if (f.onL1 === null) return { kind: "reverted", from: f.index, why: `our batch ${f.index} is recorded as posted but is no longer live on L1 (${f.mined ? "its transaction is mined: reverted by a fraud proof" : "its transaction vanished deeper than the reorg watch"})` };
+  if (f.onL1 === null)
+    return {
+      kind: "reverted",
+      from: f.index,
+      why: `our batch ${f.index} is recorded as posted but is no longer live on L1 (${f.mined ? "its transaction is mined: reverted by a fraud proof" : "its transaction vanished deeper than the reorg watch"})`,
+    };
   return { kind: "replaced", from: f.index, why: `L1 holds another batch ${f.index} (header ${f.onL1}) than the one we posted (${f.ours})` };
 }
 
@@ -102,7 +113,11 @@ export function postedDivergence(f: PostedFacts): Divergence | null {
  */
 export function missingPredecessor(count: number, record: Pick<BatchRecord, "status"> | undefined, reorgWatched: boolean): Divergence | null {
   if (record === undefined || !onL1(record.status) || reorgWatched) return null;
-  return { kind: "reverted", from: count, why: `our batch ${count} is recorded as posted, but L1 holds only ${count} batches (reverted by a fraud proof, or never kept)` };
+  return {
+    kind: "reverted",
+    from: count,
+    why: `our batch ${count} is recorded as posted, but L1 holds only ${count} batches (reverted by a fraud proof, or never kept)`,
+  };
 }
 
 /** The store reads a plan needs. */
@@ -155,7 +170,10 @@ export function planReexecution(ours: readonly BatchRecord[], frauds: readonly P
     const seq = chunk.seqs[f.tx];
     const entry = seq === undefined ? undefined : lookup.log(seq);
     if (entry === undefined) continue;
-    proven.set(entry.hash, `a fraud proof on L1 (transaction ${f.proofTx}) proved it invalid: ${FRAUD_KIND_NAME[f.kind]} (${REJECT_NAME[f.code] ?? `code ${f.code}`}) in batch ${f.batch}, leaf ${f.chunk}, transaction ${f.tx}`);
+    proven.set(
+      entry.hash,
+      `a fraud proof on L1 (transaction ${f.proofTx}) proved it invalid: ${FRAUD_KIND_NAME[f.kind]} (${REJECT_NAME[f.code] ?? `code ${f.code}`}) in batch ${f.batch}, leaf ${f.chunk}, transaction ${f.tx}`,
+    );
   }
   return { lost, against, proven, verifySignatures: lost.length > 0 };
 }

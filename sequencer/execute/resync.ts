@@ -18,7 +18,10 @@ import type { TreeNode } from "../statedb/tree.js";
 
 const ZERO_ROOT = "0x0000000000000000000000000000000000000000000000000000000000000000" as Hex;
 
-export type ResyncPlan = ({ kind: "in-line" | "wait" } | { kind: "resync"; agree: number; foreign: ForeignBatch[]; divergence: Divergence | null; plan: ReexecutionPlan }) & { from: number };
+export type ResyncPlan = (
+  | { kind: "in-line" | "wait" }
+  | { kind: "resync"; agree: number; foreign: ForeignBatch[]; divergence: Divergence | null; plan: ReexecutionPlan }
+) & { from: number };
 
 /** Our newest batch marked final (final batches are a prefix of `0..nextBatch-1`), or null. */
 function lastFinalBatch(store: Store, nextBatch: number): number | null {

@@ -5,7 +5,19 @@
 import type { Address, Hex } from "viem";
 import type { Word } from "../protocol/bytes.js";
 import { ACCESS_WRITE, type RejectReason } from "../protocol/constants.js";
-import { consentKey, consentOf, consentShortfall, delegateExpiryOf, delegateKey, nonceKey, nonceOf, recordKey, recordOfPreimage, vaultExpiryOf, vaultKey } from "../protocol/keys.js";
+import {
+  consentKey,
+  consentOf,
+  consentShortfall,
+  delegateExpiryOf,
+  delegateKey,
+  nonceKey,
+  nonceOf,
+  recordKey,
+  recordOfPreimage,
+  vaultExpiryOf,
+  vaultKey,
+} from "../protocol/keys.js";
 import type { Tx } from "../protocol/types.js";
 
 export type Verdict =
@@ -27,7 +39,14 @@ function valueAt(state: LeafLookup, key: Word) {
  * A human explanation of a rejection, computed from the state it was judged against (and the network's
  * registrar, for a RegisterVault signed by someone else).
  */
-export function explain(tree: LeafLookup, tx: Tx, signer: Address, reason: RejectReason, timestamp: number, registrar: Address): { message: string; data?: Record<string, unknown> } {
+export function explain(
+  tree: LeafLookup,
+  tx: Tx,
+  signer: Address,
+  reason: RejectReason,
+  timestamp: number,
+  registrar: Address,
+): { message: string; data?: Record<string, unknown> } {
   switch (reason) {
     case "BadNonce": {
       const leaf = valueAt(tree, nonceKey(signer));
@@ -36,24 +55,40 @@ export function explain(tree: LeafLookup, tx: Tx, signer: Address, reason: Rejec
       return { message: `${kind} nonce: ${signer} must use nonce ${expected}, got ${tx.nonce}`, data: { expected, got: tx.nonce, kind } };
     }
     case "Expired":
-      return { message: `expiry ${(tx as { expiry: number }).expiry} is not after the batch time ${timestamp}`, data: { expiry: (tx as { expiry: number }).expiry, timestamp } };
+      return {
+        message: `expiry ${(tx as { expiry: number }).expiry} is not after the batch time ${timestamp}`,
+        data: { expiry: (tx as { expiry: number }).expiry, timestamp },
+      };
     case "Unauthorized": {
       if (tx.type === "RegisterVault") return { message: `only the network's registrar ${registrar} registers vaults, not ${signer}`, data: { registrar } };
       if (tx.type === "LogAccess") {
         const r = valueAt(tree, vaultKey(signer));
         const until = r === null ? 0 : vaultExpiryOf(r.value);
-        return { message: `${signer} is not a registered vault${until ? ` (its registration ended at ${until})` : ""}: only vaults the network's registrar registered may log reads`, data: { vault: signer, registeredUntil: until } };
+        return {
+          message: `${signer} is not a registered vault${until ? ` (its registration ended at ${until})` : ""}: only vaults the network's registrar registered may log reads`,
+          data: { vault: signer, registeredUntil: until },
+        };
       }
       const patient = (tx as { patient: Address }).patient;
       const d = valueAt(tree, delegateKey(lower(patient), signer));
       const until = d === null ? 0 : delegateExpiryOf(d.value);
-      return { message: `${signer} is not a live delegate of ${patient}${until ? ` (delegation ended at ${until})` : ""}`, data: { patient, delegateUntil: until } };
+      return {
+        message: `${signer} is not a live delegate of ${patient}${until ? ` (delegation ended at ${until})` : ""}`,
+        data: { patient, delegateUntil: until },
+      };
     }
     case "NoConsent": {
       const t = tx as Extract<Tx, { type: "AnchorRecord" }>;
       const leaf = valueAt(tree, consentKey(lower(t.patient), signer));
       const short = consentShortfall(leaf === null ? null : consentOf(leaf.value), ACCESS_WRITE, t.category, timestamp);
-      const why = short === "none" ? "holds no grant" : short === "expired" ? "holds an expired grant" : short === "access" ? "holds a read-only grant" : `holds a grant that does not cover category ${t.category}`;
+      const why =
+        short === "none"
+          ? "holds no grant"
+          : short === "expired"
+            ? "holds an expired grant"
+            : short === "access"
+              ? "holds a read-only grant"
+              : `holds a grant that does not cover category ${t.category}`;
       return { message: `provider ${signer} ${why} from patient ${t.patient}`, data: { patient: t.patient, provider: signer, category: t.category } };
     }
     case "BadVersion":

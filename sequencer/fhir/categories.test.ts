@@ -68,9 +68,7 @@ describe("record categories", () => {
       entry: [{ resource: { resourceType: "Composition" } }, { resource: fixture("condition-depression-psy") }],
     };
     expect(categoryOf(document)).to.equal(CATEGORY.MENTAL_HEALTH);
-    expect(categoryOf({ ...document, entry: [{ resource: { resourceType: "Composition" } }] })).to.equal(
-      CATEGORY.CLINICAL_DOCUMENTS,
-    );
+    expect(categoryOf({ ...document, entry: [{ resource: { resourceType: "Composition" } }] })).to.equal(CATEGORY.CLINICAL_DOCUMENTS);
     const request = {
       ...fixture("medication-request-metformin"),
       contained: [labelled({ resourceType: "Medication" }, "OPIOIDUD")],

@@ -3,25 +3,9 @@
  * fall in a category (used for Consent data classes). The convention itself is data in
  * category-table.ts; this file holds the rules that read it.
  */
-import {
-  CATEGORY,
-  DIAGNOSTIC_SECTION,
-  lookup,
-  OBSERVATION_CATEGORY,
-  SENSITIVE_LABELS,
-  SENSITIVE_PRECEDENCE,
-  SYSTEM,
-  TYPE_CATEGORY,
-} from "./category-table.js";
+import { CATEGORY, DIAGNOSTIC_SECTION, lookup, OBSERVATION_CATEGORY, SENSITIVE_LABELS, SENSITIVE_PRECEDENCE, SYSTEM, TYPE_CATEGORY } from "./category-table.js";
 import { isR4ResourceType, R4_RESOURCE_TYPES, type R4ResourceType } from "./resource-types.js";
-import {
-  type CategorisedResource,
-  type CodeableConcept,
-  type Coding,
-  type FhirBundle,
-  type FhirResource,
-  parseResource,
-} from "./validate.js";
+import { type CategorisedResource, type CodeableConcept, type Coding, type FhirBundle, type FhirResource, parseResource } from "./validate.js";
 
 export { CATEGORY, CATEGORY_NAMES } from "./category-table.js";
 
@@ -102,11 +86,7 @@ function collectSensitive(resource: FhirResource, found: Set<number>): void {
 function typeCategoryOf(resource: FhirResource): number {
   switch (resource.resourceType) {
     case "Observation":
-      return codedCategory(
-        (resource as CategorisedResource).category,
-        SYSTEM.OBSERVATION_CATEGORY,
-        OBSERVATION_CATEGORY,
-      );
+      return codedCategory((resource as CategorisedResource).category, SYSTEM.OBSERVATION_CATEGORY, OBSERVATION_CATEGORY);
     case "DiagnosticReport":
       return codedCategory((resource as CategorisedResource).category, SYSTEM.DIAGNOSTIC_SECTION, DIAGNOSTIC_SECTION);
     case "Bundle":
@@ -117,11 +97,7 @@ function typeCategoryOf(resource: FhirResource): number {
 }
 
 /** The lowest category any coding of `system` names (a fixed tie-break), or 31 when none does. */
-function codedCategory(
-  concepts: CodeableConcept[] | undefined,
-  system: string,
-  table: Readonly<Record<string, number>>,
-): number {
+function codedCategory(concepts: CodeableConcept[] | undefined, system: string, table: Readonly<Record<string, number>>): number {
   let best: number = CATEGORY.OTHER;
   for (const concept of concepts ?? []) {
     for (const coding of concept.coding ?? []) {

@@ -58,12 +58,7 @@ export function consentFromRevoke(terms: RevokeTerms, opts: ConsentOptions = {})
   return build("inactive", terms, opts, recipient(terms.grantee));
 }
 
-function build(
-  status: "active" | "inactive",
-  terms: RevokeTerms,
-  opts: ConsentOptions,
-  provision: ConsentProvision,
-): FhirConsent {
+function build(status: "active" | "inactive", terms: RevokeTerms, opts: ConsentOptions, provision: ConsentProvision): FhirConsent {
   const byPatient = sameAddress(terms.signer, terms.patient);
   const consent = {
     resourceType: "Consent",

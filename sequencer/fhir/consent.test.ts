@@ -57,15 +57,11 @@ describe("FHIR Consent -> rollup transactions", () => {
       expect(translate({ ...fixture("consent-revocation"), status }).transactions[0]!.type).to.equal("RevokeConsent");
     }
     const byGuardian = { ...fixture("consent-revocation"), performer: fixture("consent-guardian").performer };
-    expect(translate(byGuardian).transactions).to.deep.equal([
-      { type: "DelegatedRevokeConsent", patient: PATIENT, grantee: HOSPITAL },
-    ]);
+    expect(translate(byGuardian).transactions).to.deep.equal([{ type: "DelegatedRevokeConsent", patient: PATIENT, grantee: HOSPITAL }]);
   });
 
   it("translates a deny to a revocation, and warns when the deny names only some data", () => {
-    expect(translate(fixture("consent-deny")).transactions).to.deep.equal([
-      { type: "RevokeConsent", grantee: HOSPITAL },
-    ]);
+    expect(translate(fixture("consent-deny")).transactions).to.deep.equal([{ type: "RevokeConsent", grantee: HOSPITAL }]);
     const partial = fixture("consent-deny");
     partial.provision.class = [{ system: SYSTEM.RECORD_CATEGORY, code: "1" }];
     const t = translate(partial);
@@ -116,22 +112,10 @@ describe("FHIR Consent -> rollup transactions", () => {
       provision: { ...hospitalConsent().provision, period },
     });
     expectFhirError(() => translate(withPeriod({ end: "2026-02-30" })), "FHIR_INVALID", "$.provision.period.end");
-    expectFhirError(
-      () => translate(withPeriod({ end: "2026-06-30T23:59:60Z" })),
-      "FHIR_INVALID",
-      "$.provision.period.end",
-    );
+    expectFhirError(() => translate(withPeriod({ end: "2026-06-30T23:59:60Z" })), "FHIR_INVALID", "$.provision.period.end");
     expectFhirError(() => translate(withPeriod({ end: "1969-12-31" })), "FHIR_INVALID", "$.provision.period.end");
-    expectFhirError(
-      () => translate(withPeriod({ start: "2026-12-31", end: "2026-06-01" })),
-      "FHIR_INVALID",
-      "$.provision.period.start",
-    );
-    expectFhirError(
-      () => translate(withPeriod({ start: "2026-02-01", end: "2026-06-01" })),
-      "FHIR_UNSUPPORTED_CONSENT",
-      "$.provision.period.start",
-    );
+    expectFhirError(() => translate(withPeriod({ start: "2026-12-31", end: "2026-06-01" })), "FHIR_INVALID", "$.provision.period.start");
+    expectFhirError(() => translate(withPeriod({ start: "2026-02-01", end: "2026-06-01" })), "FHIR_UNSUPPORTED_CONSENT", "$.provision.period.start");
   });
 
   it("maps actions to access bits: access/use/disclose read, collect/correct write, none read only", () => {
@@ -179,19 +163,11 @@ describe("FHIR Consent -> rollup transactions", () => {
       "FHIR_UNKNOWN_CLASS",
       "$.provision.class[0]",
     );
-    expectFhirError(
-      () => translate(withProvision({ class: [{ system: "urn:ietf:rfc:3986", code: "http://example.org/x" }] })),
-      "FHIR_UNKNOWN_CLASS",
-    );
-    expectFhirError(
-      () => translate(withProvision({ class: [{ system: SYSTEM.RECORD_CATEGORY, code: "32" }] })),
-      "FHIR_UNKNOWN_CLASS",
-    );
+    expectFhirError(() => translate(withProvision({ class: [{ system: "urn:ietf:rfc:3986", code: "http://example.org/x" }] })), "FHIR_UNKNOWN_CLASS");
+    expectFhirError(() => translate(withProvision({ class: [{ system: SYSTEM.RECORD_CATEGORY, code: "32" }] })), "FHIR_UNKNOWN_CLASS");
     const restricted = hospitalConsent();
     delete restricted.provision.class;
-    restricted.provision.securityLabel = [
-      { system: "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", code: "R" },
-    ];
+    restricted.provision.securityLabel = [{ system: "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", code: "R" }];
     expectFhirError(() => translate(restricted), "FHIR_UNKNOWN_CLASS", "$.provision.securityLabel[0]");
     expectFhirError(
       () => translate(withProvision({ securityLabel: [{ system: SYSTEM.ACT_CODE, code: "PSY" }] })),
@@ -206,37 +182,14 @@ describe("FHIR Consent -> rollup transactions", () => {
       provision: { ...hospitalConsent().provision, ...patch },
     });
     const treatment = [{ system: SYSTEM.ACT_CODE, code: "TREAT" }];
-    expectFhirError(
-      () => translate(withProvision({ purpose: treatment })),
-      "FHIR_UNSUPPORTED_CONSENT",
-      "$.provision.purpose",
-    );
-    expectFhirError(
-      () => translate(withProvision({ dataPeriod: { start: "2020" } })),
-      "FHIR_UNSUPPORTED_CONSENT",
-      "$.provision.dataPeriod",
-    );
-    expectFhirError(
-      () => translate(withProvision({ provision: [{ type: "deny" }] })),
-      "FHIR_UNSUPPORTED_CONSENT",
-      "$.provision.provision",
-    );
-    expectFhirError(
-      () => translate(withProvision({ modifierExtension: [{ url: "http://example.org/x", valueBoolean: true }] })),
-      "FHIR_UNSUPPORTED_CONSENT",
-    );
-    expectFhirError(
-      () => translate({ ...hospitalConsent(), implicitRules: "http://example.org/rules" }),
-      "FHIR_UNSUPPORTED_CONSENT",
-      "$.implicitRules",
-    );
+    expectFhirError(() => translate(withProvision({ purpose: treatment })), "FHIR_UNSUPPORTED_CONSENT", "$.provision.purpose");
+    expectFhirError(() => translate(withProvision({ dataPeriod: { start: "2020" } })), "FHIR_UNSUPPORTED_CONSENT", "$.provision.dataPeriod");
+    expectFhirError(() => translate(withProvision({ provision: [{ type: "deny" }] })), "FHIR_UNSUPPORTED_CONSENT", "$.provision.provision");
+    expectFhirError(() => translate(withProvision({ modifierExtension: [{ url: "http://example.org/x", valueBoolean: true }] })), "FHIR_UNSUPPORTED_CONSENT");
+    expectFhirError(() => translate({ ...hospitalConsent(), implicitRules: "http://example.org/rules" }), "FHIR_UNSUPPORTED_CONSENT", "$.implicitRules");
     const research = { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "research" }] };
     expectFhirError(() => translate({ ...hospitalConsent(), scope: research }), "FHIR_UNSUPPORTED_CONSENT", "$.scope");
-    expectFhirError(
-      () => translate(withProvision({ actor: [actor(HOSPITAL, "CST")] })),
-      "FHIR_UNSUPPORTED_CONSENT",
-      "$.provision.actor[0].role",
-    );
+    expectFhirError(() => translate(withProvision({ actor: [actor(HOSPITAL, "CST")] })), "FHIR_UNSUPPORTED_CONSENT", "$.provision.actor[0].role");
   });
 
   it("rejects a Consent without a patient address, or an actor without one", () => {
@@ -248,11 +201,7 @@ describe("FHIR Consent -> rollup transactions", () => {
     expectFhirError(() => translate(otherSystem), "FHIR_MISSING_ADDRESS", "$.patient.identifier");
     const noActorAddress = hospitalConsent();
     noActorAddress.provision.actor[0].reference = { reference: "Organization/st-mary" };
-    expectFhirError(
-      () => translate(noActorAddress),
-      "FHIR_MISSING_ADDRESS",
-      "$.provision.actor[0].reference.identifier",
-    );
+    expectFhirError(() => translate(noActorAddress), "FHIR_MISSING_ADDRESS", "$.provision.actor[0].reference.identifier");
     const noActors = hospitalConsent();
     delete noActors.provision.actor;
     expectFhirError(() => translate(noActors), "FHIR_INVALID", "$.provision.actor");
@@ -355,9 +304,7 @@ describe("rollup grant -> FHIR Consent", () => {
     expect(own.status).to.equal("inactive");
     expect(translate(own).transactions).to.deep.equal([{ type: "RevokeConsent", grantee: HOSPITAL }]);
     const delegated = consentFromRevoke({ patient: PATIENT, grantee: HOSPITAL, signer: GUARDIAN });
-    expect(translate(delegated).transactions).to.deep.equal([
-      { type: "DelegatedRevokeConsent", patient: PATIENT, grantee: HOSPITAL },
-    ]);
+    expect(translate(delegated).transactions).to.deep.equal([{ type: "DelegatedRevokeConsent", patient: PATIENT, grantee: HOSPITAL }]);
   });
 
   it("refuses terms no valid grant has", () => {

@@ -62,9 +62,7 @@ export function translateConsent(input: unknown, opts: TranslateOptions = {}): C
   const grantees = granteesOf(provision, patient, warnings);
   const onBehalfOf = sameAddress(signer, patient) ? undefined : patient;
   if (!grant && provision.type === "deny") warnIfPartialDeny(provision, warnings);
-  const transactions = grant
-    ? grantsOf(provision, grantees, onBehalfOf, now, warnings)
-    : revokesOf(grantees, onBehalfOf);
+  const transactions = grant ? grantsOf(provision, grantees, onBehalfOf, now, warnings) : revokesOf(grantees, onBehalfOf);
   return { patient, signer, transactions, warnings };
 }
 
@@ -90,13 +88,7 @@ function isGrant(consent: FhirConsent): boolean {
   }
 }
 
-function grantsOf(
-  provision: ConsentProvision,
-  grantees: Address[],
-  patient: Address | undefined,
-  now: number,
-  warnings: string[],
-): ConsentTx[] {
+function grantsOf(provision: ConsentProvision, grantees: Address[], patient: Address | undefined, now: number, warnings: string[]): ConsentTx[] {
   rejectNarrowing(provision);
   const expiry = expiryOf(provision, now, warnings);
   const access = accessFromActions(provision.action, childPath(PROVISION, "action"));
@@ -109,9 +101,7 @@ function grantsOf(
 }
 
 function revokesOf(grantees: Address[], patient: Address | undefined): ConsentTx[] {
-  return grantees.map((grantee) =>
-    patient === undefined ? { type: "RevokeConsent", grantee } : { type: "DelegatedRevokeConsent", patient, grantee },
-  );
+  return grantees.map((grantee) => (patient === undefined ? { type: "RevokeConsent", grantee } : { type: "DelegatedRevokeConsent", patient, grantee }));
 }
 
 /** Restrictions a grant has no field for: dropping any of them would grant more than was consented. */
@@ -131,9 +121,7 @@ function rejectNarrowing(provision: ConsentProvision): void {
 
 /** A deny that names only some data still revokes the whole grant: the protocol has no partial revoke. */
 function warnIfPartialDeny(provision: ConsentProvision, warnings: string[]): void {
-  const partial = (
-    ["class", "securityLabel", "action", "purpose", "code", "data", "dataPeriod", "period"] as const
-  ).filter((e) => provision[e] !== undefined);
+  const partial = (["class", "securityLabel", "action", "purpose", "code", "data", "dataPeriod", "period"] as const).filter((e) => provision[e] !== undefined);
   if (partial.length > 0) warnings.push(`deny restricted by ${partial.join(", ")} revokes the whole grant`);
 }
 
@@ -142,11 +130,7 @@ function expiryOf(provision: ConsentProvision, now: number, warnings: string[]):
   const periodPath = childPath(PROVISION, "period");
   const end = provision.period?.end;
   if (end === undefined) {
-    throw new FhirError(
-      "FHIR_MISSING_EXPIRY",
-      childPath(periodPath, "end"),
-      "a permitting Consent needs provision.period.end: every grant must expire",
-    );
+    throw new FhirError("FHIR_MISSING_EXPIRY", childPath(periodPath, "end"), "a permitting Consent needs provision.period.end: every grant must expire");
   }
   const span = dateTimeSpan(end);
   if (span === undefined) {
@@ -166,10 +150,6 @@ function checkStart(start: string | undefined, expiry: number, now: number, peri
   if (span === undefined) throw new FhirError("FHIR_INVALID", at, `"${start}" is not a real time from 1970 on`);
   if (span.first >= expiry) throw new FhirError("FHIR_INVALID", at, "period.start is not before period.end");
   if (span.first > now) {
-    throw new FhirError(
-      "FHIR_UNSUPPORTED_CONSENT",
-      at,
-      "period.start is in the future and grants take effect when included; submit it once it starts",
-    );
+    throw new FhirError("FHIR_UNSUPPORTED_CONSENT", at, "period.start is in the future and grants take effect when included; submit it once it starts");
   }
 }

@@ -80,9 +80,7 @@ describe("FHIR import (canonical bytes, hash, category)", () => {
     const input =
       '{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],' +
       '"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}';
-    const expected =
-      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' +
-      '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}';
+    const expected = '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' + '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}';
     expect(text(canonicalUtf8(readJson(input) as object))).to.equal(expected);
   });
 
@@ -134,11 +132,7 @@ describe("FHIR import (canonical bytes, hash, category)", () => {
     ]);
     const restrictedOnly = psychiatricDischarge();
     restrictedOnly.meta.security = [restrictedOnly.meta.security[1]]; // v3-Confidentiality R only
-    expect(prepareBundle(restrictedOnly).map((r) => r.category)).to.deep.equal([
-      CATEGORY.CONDITIONS,
-      CATEGORY.MEDICATIONS,
-      CATEGORY.OTHER,
-    ]);
+    expect(prepareBundle(restrictedOnly).map((r) => r.category)).to.deep.equal([CATEGORY.CONDITIONS, CATEGORY.MEDICATIONS, CATEGORY.OTHER]);
   });
 
   it("applies a collection's labels to a document Bundle kept whole inside it", () => {
@@ -221,9 +215,7 @@ function psychiatricDischarge(): Record<string, any> {
           },
           category: [
             {
-              coding: [
-                { system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "encounter-diagnosis" },
-              ],
+              coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "encounter-diagnosis" }],
             },
           ],
           code: {

@@ -24,14 +24,7 @@ export interface PreparedResource {
 }
 
 /** Bundle types whose entries are independent resources worth a record each. */
-export const SPLIT_BUNDLE_TYPES: readonly string[] = [
-  "collection",
-  "document",
-  "transaction",
-  "batch",
-  "searchset",
-  "message",
-];
+export const SPLIT_BUNDLE_TYPES: readonly string[] = ["collection", "document", "transaction", "batch", "searchset", "message"];
 
 /** A Bundle may hold Bundles (say, documents in a collection), which may not hold Bundles themselves. */
 const MAX_BUNDLE_LEVELS = 2;
@@ -52,11 +45,7 @@ export function prepareResource(input: unknown): PreparedResource {
 export function prepareBundle(input: unknown): PreparedResource[] {
   const bundle = parseBundle(input);
   if (!SPLIT_BUNDLE_TYPES.includes(bundle.type)) {
-    throw new FhirError(
-      "FHIR_UNSUPPORTED_BUNDLE",
-      "$.type",
-      `a ${bundle.type} Bundle is not split into records (${SPLIT_BUNDLE_TYPES.join(", ")} are)`,
-    );
+    throw new FhirError("FHIR_UNSUPPORTED_BUNDLE", "$.type", `a ${bundle.type} Bundle is not split into records (${SPLIT_BUNDLE_TYPES.join(", ")} are)`);
   }
   const entries = bundle.entry ?? [];
   if (entries.length === 0) throw new FhirError("FHIR_EMPTY_BUNDLE", "$.entry", "the Bundle has no entries");
@@ -64,11 +53,7 @@ export function prepareBundle(input: unknown): PreparedResource[] {
   const bundleLabels = bundle.meta?.security ?? [];
   return entries.map((entry, i) => {
     if (entry.resource === undefined) {
-      throw new FhirError(
-        "FHIR_INVALID",
-        childPath(childPath("$.entry", i), "resource"),
-        "entry has no resource to import",
-      );
+      throw new FhirError("FHIR_INVALID", childPath(childPath("$.entry", i), "resource"), "entry has no resource to import");
     }
     return prepare(entry.resource as FhirResource, bundleLabels);
   });

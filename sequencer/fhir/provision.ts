@@ -8,15 +8,7 @@
  */
 import { ACCESS_READ, ACCESS_WRITE } from "../protocol/constants.js";
 import { CATEGORY, CATEGORY_NAMES, lookup, SENSITIVE_LABELS, SYSTEM } from "./category-table.js";
-import {
-  categoriesIn,
-  labelCategory,
-  NON_SENSITIVE_MASK,
-  resourceTypesOf,
-  SENSITIVE_MASK,
-  typeCategories,
-  typesOnlyIn,
-} from "./categories.js";
+import { categoriesIn, labelCategory, NON_SENSITIVE_MASK, resourceTypesOf, SENSITIVE_MASK, typeCategories, typesOnlyIn } from "./categories.js";
 import { childPath, FhirError } from "./errors.js";
 import type { CodeableConcept, Coding, ConsentProvision } from "./validate.js";
 
@@ -84,11 +76,7 @@ function maskFrom(codings: Coding[], path: string, categories: (c: Coding) => re
   codings.forEach((coding, i) => {
     const found = categories(coding);
     if (found === undefined) {
-      throw new FhirError(
-        "FHIR_UNKNOWN_CLASS",
-        childPath(path, i),
-        `no record category for ${coding.system ?? "(no system)"}#${coding.code ?? ""}`,
-      );
+      throw new FhirError("FHIR_UNKNOWN_CLASS", childPath(path, i), `no record category for ${coding.system ?? "(no system)"}#${coding.code ?? ""}`);
     }
     for (const c of found) mask = (mask | (1 << c)) >>> 0;
   });
@@ -132,8 +120,5 @@ function classesOfCategory(category: number): Coding[] {
   const types: Coding[] = own.map((code) => ({ system: SYSTEM.RESOURCE_TYPES, code }));
   if (own.length > 0 && own.length === resourceTypesOf(category).length) return types;
   const name = CATEGORY_NAMES[category];
-  return [
-    ...types,
-    { system: SYSTEM.RECORD_CATEGORY, code: String(category), ...(name === undefined ? {} : { display: name }) },
-  ];
+  return [...types, { system: SYSTEM.RECORD_CATEGORY, code: String(category), ...(name === undefined ? {} : { display: name }) }];
 }

@@ -36,20 +36,12 @@ describe("FHIR input validation", () => {
   it("rejects values that are not JSON data", () => {
     expectFhirError(() => readJson({ resourceType: "Patient", birthDate: new Date() }), "FHIR_NOT_JSON", "$.birthDate");
     expectFhirError(() => readJson({ resourceType: "Patient", active: undefined }), "FHIR_NOT_JSON", "$.active");
-    expectFhirError(
-      () => readJson({ resourceType: "Observation", valueInteger: Number.NaN }),
-      "FHIR_NOT_JSON",
-      "$.valueInteger",
-    );
+    expectFhirError(() => readJson({ resourceType: "Observation", valueInteger: Number.NaN }), "FHIR_NOT_JSON", "$.valueInteger");
     expectFhirError(() => readJson({ resourceType: "Patient", f: () => 1 }), "FHIR_NOT_JSON", "$.f");
   });
 
   it("rejects an unknown resourceType, and a missing one", () => {
-    expectFhirError(
-      () => validateResource({ resourceType: "Unicorn" }),
-      "FHIR_UNKNOWN_RESOURCE_TYPE",
-      "$.resourceType",
-    );
+    expectFhirError(() => validateResource({ resourceType: "Unicorn" }), "FHIR_UNKNOWN_RESOURCE_TYPE", "$.resourceType");
     expectFhirError(() => validateResource({ resourceType: "DomainResource" }), "FHIR_UNKNOWN_RESOURCE_TYPE");
     expectFhirError(() => validateResource({ id: "x" }), "FHIR_INVALID", "$.resourceType");
     expectFhirError(() => validateResource([{ resourceType: "Patient" }]), "FHIR_INVALID", "$");
@@ -106,14 +98,8 @@ describe("FHIR input validation", () => {
     expectFhirError(() => readJson({ resourceType: "Patient", name: [] }), "FHIR_INVALID", "$.name");
     expectFhirError(() => readJson({ resourceType: "Patient", meta: {} }), "FHIR_INVALID", "$.meta");
     expectFhirError(() => readJson({ resourceType: "Patient", gender: null }), "FHIR_INVALID", "$.gender");
-    expect(() =>
-      readJson({ resourceType: "Patient", name: [{ given: ["A", null], _given: [null, { id: "x" }] }] }),
-    ).not.to.throw();
-    expectFhirError(
-      () => readJson('{"resourceType":"Patient","__proto__":{"id":"x"}}'),
-      "FHIR_INVALID",
-      '$["__proto__"]',
-    );
+    expect(() => readJson({ resourceType: "Patient", name: [{ given: ["A", null], _given: [null, { id: "x" }] }] })).not.to.throw();
+    expectFhirError(() => readJson('{"resourceType":"Patient","__proto__":{"id":"x"}}'), "FHIR_INVALID", '$["__proto__"]');
     expectFhirError(() => readJson({ resourceType: "Patient", "bad key": true }), "FHIR_INVALID");
   });
 

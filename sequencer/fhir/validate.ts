@@ -22,9 +22,7 @@ const FHIR_URI = /^\S+$/;
 
 const uri = z.string().regex(FHIR_URI, "not a FHIR uri (whitespace is not allowed)");
 const code = z.string().regex(FHIR_CODE, "not a FHIR code (single spaces between non-blank parts)");
-const dateTime = z
-  .string()
-  .regex(FHIR_DATE_TIME, "not a FHIR dateTime (YYYY, YYYY-MM, YYYY-MM-DD or full time with zone)");
+const dateTime = z.string().regex(FHIR_DATE_TIME, "not a FHIR dateTime (YYYY, YYYY-MM, YYYY-MM-DD or full time with zone)");
 
 const codingSchema = z.looseObject({
   system: uri.optional(),
@@ -68,10 +66,7 @@ const categorisedSchema = z.looseObject({
 export type CategorisedResource = FhirResource & z.infer<typeof categorisedSchema>;
 
 // prettier-ignore
-const BUNDLE_TYPES = [
-  "document", "message", "transaction", "transaction-response", "batch", "batch-response", "history",
-  "searchset", "collection",
-] as const;
+const BUNDLE_TYPES = ["document", "message", "transaction", "transaction-response", "batch", "batch-response", "history", "searchset", "collection"] as const;
 const bundleSchema = z.looseObject({
   type: z.enum(BUNDLE_TYPES),
   entry: z.array(z.looseObject({ fullUrl: uri.optional(), resource: z.looseObject({}).optional() })).optional(),
@@ -165,18 +160,10 @@ function requireResourceType(value: unknown, path: string): Record<string, unkno
   }
   const type = (value as Record<string, unknown>).resourceType;
   if (typeof type !== "string") {
-    throw new FhirError(
-      "FHIR_INVALID",
-      childPath(path, "resourceType"),
-      "resourceType is required and must be a string",
-    );
+    throw new FhirError("FHIR_INVALID", childPath(path, "resourceType"), "resourceType is required and must be a string");
   }
   if (!isR4ResourceType(type)) {
-    throw new FhirError(
-      "FHIR_UNKNOWN_RESOURCE_TYPE",
-      childPath(path, "resourceType"),
-      `"${type.slice(0, 64)}" is not a FHIR R4 resource type`,
-    );
+    throw new FhirError("FHIR_UNKNOWN_RESOURCE_TYPE", childPath(path, "resourceType"), `"${type.slice(0, 64)}" is not a FHIR R4 resource type`);
   }
   return value as Record<string, unknown>;
 }

@@ -16,7 +16,14 @@ describe("JSON body nesting", () => {
   it("measures the depth of any JSON text, and of each element of an array, as the parsed value has it", () => {
     const strings = fc.string({ unit: fc.constantFrom("a", "[", "]", "{", "}", '"', "\\", ",", " ", "é") });
     const value = fc.letrec((tie) => ({
-      v: fc.oneof({ depthSize: "small" }, strings, fc.integer(), fc.constant(null), fc.array(tie("v"), { maxLength: 4 }), fc.dictionary(strings, tie("v"), { maxKeys: 3 })),
+      v: fc.oneof(
+        { depthSize: "small" },
+        strings,
+        fc.integer(),
+        fc.constant(null),
+        fc.array(tie("v"), { maxLength: 4 }),
+        fc.dictionary(strings, tie("v"), { maxKeys: 3 }),
+      ),
     })).v;
     fc.assert(
       fc.property(value, fc.boolean(), (v, pretty) => {

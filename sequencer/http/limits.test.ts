@@ -12,12 +12,16 @@ import { closeServer, createLimitedServer, DEFAULT_HTTP_LIMITS, type HttpLimits,
 const BUSY = { contentType: "application/json", body: JSON.stringify({ error: { code: "BUSY" } }) };
 
 async function server(over: Partial<HttpLimits>) {
-  const s = createLimitedServer({ ...DEFAULT_HTTP_LIMITS, ...over }, (req, res) => {
-    readBody(req, 1 << 20).then(
-      (b) => res.end(`got ${b?.length ?? "too much"}`),
-      () => undefined,
-    );
-  }, BUSY);
+  const s = createLimitedServer(
+    { ...DEFAULT_HTTP_LIMITS, ...over },
+    (req, res) => {
+      readBody(req, 1 << 20).then(
+        (b) => res.end(`got ${b?.length ?? "too much"}`),
+        () => undefined,
+      );
+    },
+    BUSY,
+  );
   const port = await listen(s, "127.0.0.1", 0);
   return { port, close: () => closeServer(s) };
 }
@@ -67,7 +71,9 @@ describe("HTTP limits of every server", function () {
     const s = await server({ httpHeadersTimeoutMs: 1000, httpRequestTimeoutMs: 2000 });
     try {
       const r = await slowClient(s.port, `${post(3)}abc`, "", 10);
-      expect(r.reply).to.match(/^HTTP\/1\.1 200/).and.match(/got 3$/);
+      expect(r.reply)
+        .to.match(/^HTTP\/1\.1 200/)
+        .and.match(/got 3$/);
     } finally {
       await s.close();
     }
@@ -79,7 +85,9 @@ describe("HTTP limits of every server", function () {
       const held = await Promise.all([open(s.port), open(s.port), open(s.port)]);
       const extra = await open(s.port);
       const refused = await extra.reply;
-      expect(refused).to.match(/^HTTP\/1\.1 503/).and.include(BUSY.body);
+      expect(refused)
+        .to.match(/^HTTP\/1\.1 503/)
+        .and.include(BUSY.body);
       held[0]!.socket.destroy();
       await held[0]!.reply;
       await new Promise((r) => setTimeout(r, 50)); // the server sees the close

@@ -30,9 +30,14 @@ export const corsOriginsSchema = z
   .transform((v, ctx) => {
     const list = (Array.isArray(v) ? v : v.split(",")).map((o) => o.trim()).filter((o) => o !== "");
     for (const o of list) {
-      if (o !== "*" && !isOrigin(o)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(o)} is not an origin: write scheme://host[:port] in lower case, without a path or a trailing slash (e.g. https://app.example.org), or "*" for any` });
+      if (o !== "*" && !isOrigin(o))
+        ctx.addIssue({
+          code: "custom",
+          message: `${JSON.stringify(o)} is not an origin: write scheme://host[:port] in lower case, without a path or a trailing slash (e.g. https://app.example.org), or "*" for any`,
+        });
     }
-    if (list.includes("*") && list.length > 1) ctx.addIssue({ code: "custom", message: `"*" allows every origin: give it alone, not beside ${list.filter((o) => o !== "*").join(", ")}` });
+    if (list.includes("*") && list.length > 1)
+      ctx.addIssue({ code: "custom", message: `"*" allows every origin: give it alone, not beside ${list.filter((o) => o !== "*").join(", ")}` });
     return list;
   });
 
@@ -60,7 +65,11 @@ export const httpLimitsShape = {
 };
 
 /** Node refuses to start a server whose headers timeout exceeds its request timeout: say so at start. */
-export function headersWithinRequest(l: { httpHeadersTimeoutMs: number; httpRequestTimeoutMs: number }, ctx: z.RefinementCtx, setting = "httpHeadersTimeoutMs"): void {
+export function headersWithinRequest(
+  l: { httpHeadersTimeoutMs: number; httpRequestTimeoutMs: number },
+  ctx: z.RefinementCtx,
+  setting = "httpHeadersTimeoutMs",
+): void {
   if (l.httpHeadersTimeoutMs > l.httpRequestTimeoutMs) {
     ctx.addIssue({
       code: "custom",

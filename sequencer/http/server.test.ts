@@ -34,7 +34,8 @@ async function start(over: Partial<HttpLimits> = {}) {
   return { http, port, url: `http://127.0.0.1:${port}`, refusals };
 }
 
-const post = (url: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) => fetch(url, { method: "POST", headers, body });
+const post = (url: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
+  fetch(url, { method: "POST", headers, body });
 
 describe("the HTTP layer of every server", function () {
   this.timeout(20_000);
@@ -71,11 +72,15 @@ describe("the HTTP layer of every server", function () {
       const out: (number | boolean)[] = [];
       const one = (body: string, chunked: boolean) =>
         new Promise<void>((done, fail) => {
-          const req = request(`${s.url}/echo`, { method: "POST", agent, headers: { "content-type": "application/json", ...(chunked ? {} : { "content-length": Buffer.byteLength(body) }) } }, (res) => {
-            out.push(res.statusCode ?? 0, req.reusedSocket);
-            res.resume();
-            res.on("end", () => done());
-          });
+          const req = request(
+            `${s.url}/echo`,
+            { method: "POST", agent, headers: { "content-type": "application/json", ...(chunked ? {} : { "content-length": Buffer.byteLength(body) }) } },
+            (res) => {
+              out.push(res.statusCode ?? 0, req.reusedSocket);
+              res.resume();
+              res.on("end", () => done());
+            },
+          );
           req.on("error", fail);
           if (chunked) {
             for (let i = 0; i < 4; i++) req.write(body.slice((i * body.length) / 4, ((i + 1) * body.length) / 4));
@@ -103,7 +108,7 @@ describe("the HTTP layer of every server", function () {
     expect((await post(`${s.url}/echo`, JSON.stringify({ fail: true }))).status).to.equal(500);
     const last = s.refusals.at(-1)!;
     expect(last.kind).to.equal("error");
-    expect(((last as { error: Error }).error).message).to.equal("boom");
+    expect((last as { error: Error }).error.message).to.equal("boom");
     const noRoute = s.refusals.find((r) => r.kind === "noRoute" && r.path === "/nowhere");
     expect(noRoute).to.deep.equal({ kind: "noRoute", method: "POST", path: "/nowhere" });
   });
@@ -119,7 +124,10 @@ describe("the HTTP layer of every server", function () {
 
   describe("CORS", () => {
     const preflight = (url: string, origin: string) =>
-      fetch(`${url}/echo`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+      fetch(`${url}/echo`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      });
     let open: HttpServer & { url?: string };
     let openUrl: string;
     before(async () => {

@@ -31,9 +31,13 @@ export function admit(params: unknown, domain: ChainDomain, now: number): WireTx
   }
   const d = p.data.domain;
   if (d !== undefined && (d.chainId !== domain.chainId || d.verifyingContract !== domain.rollup.toLowerCase())) {
-    throw new RpcError("WrongDomain", `signed for chain ${d.chainId} / Rollup ${d.verifyingContract}, but this sequencer serves chain ${domain.chainId} / Rollup ${domain.rollup}`, {
-      expected: { chainId: domain.chainId, verifyingContract: domain.rollup },
-    });
+    throw new RpcError(
+      "WrongDomain",
+      `signed for chain ${d.chainId} / Rollup ${d.verifyingContract}, but this sequencer serves chain ${domain.chainId} / Rollup ${domain.rollup}`,
+      {
+        expected: { chainId: domain.chainId, verifyingContract: domain.rollup },
+      },
+    );
   }
   let signature: Hex;
   try {

@@ -39,7 +39,13 @@ type Response = { jsonrpc: "2.0"; id: string | number | null; result?: unknown; 
 function refuse(deps: ApiDeps, r: Refusal): Answer {
   switch (r.kind) {
     case "mediaType":
-      return { status: 415, body: rpcError(null, new RpcError("UnsupportedMediaType", `a JSON-RPC request is sent as Content-Type application/json, not ${JSON.stringify(r.contentType)}`)) };
+      return {
+        status: 415,
+        body: rpcError(
+          null,
+          new RpcError("UnsupportedMediaType", `a JSON-RPC request is sent as Content-Type application/json, not ${JSON.stringify(r.contentType)}`),
+        ),
+      };
     case "tooLarge":
       return { status: 413, body: rpcError(null, new RpcError("BodyTooLarge", `request body exceeds ${r.limit} bytes`)) };
     case "notJson":
@@ -59,7 +65,13 @@ export async function startApiServer(deps: ApiDeps, host: string, port: number):
   const http = await createHttpServer({
     limits: deps.limits,
     maxBodyBytes: deps.maxBodyBytes,
-    busy: rpcError(null, new RpcError("TooManyConnections", `this client address holds more than ${deps.limits.httpMaxConnectionsPerClient} connections: close some, or send calls in one batch request`)),
+    busy: rpcError(
+      null,
+      new RpcError(
+        "TooManyConnections",
+        `this client address holds more than ${deps.limits.httpMaxConnectionsPerClient} connections: close some, or send calls in one batch request`,
+      ),
+    ),
     refuse: (r) => refuse(deps, r),
     metrics: deps.metrics.registry,
     health: true,
@@ -106,7 +118,13 @@ async function dispatch(deps: ApiDeps, body: unknown, tooDeep: Set<number> | boo
         const envelope = envelopeOf(raw);
         silent[i] = envelope === "notification";
         deps.metrics.apiRequests.inc({ method: "unknown", outcome: "received" });
-        responses[i] = rpcError(idOf(raw), new RpcError(envelope === "invalid" ? "InvalidRequest" : "InvalidParams", `the call nests arrays and objects deeper than ${deps.limits.maxJsonDepth} levels`));
+        responses[i] = rpcError(
+          idOf(raw),
+          new RpcError(
+            envelope === "invalid" ? "InvalidRequest" : "InvalidParams",
+            `the call nests arrays and objects deeper than ${deps.limits.maxJsonDepth} levels`,
+          ),
+        );
         return;
       }
       const r = rpcRequestSchema.safeParse(raw);
@@ -154,7 +172,11 @@ async function sendAll(deps: ApiDeps, sends: { i: number; req: RpcRequest; wire:
   if (sends.length === 0) return;
   const absent = deps.sequencerAbsentMs();
   if (absent > 0) {
-    const err = new RpcError("SequencerUnavailable", `no sequencer has run for ${Math.round(absent / 1000)} s (the sequencer lease is free): nothing was queued; send again later`, { hashes: sends.map((s) => s.wire.h) });
+    const err = new RpcError(
+      "SequencerUnavailable",
+      `no sequencer has run for ${Math.round(absent / 1000)} s (the sequencer lease is free): nothing was queued; send again later`,
+      { hashes: sends.map((s) => s.wire.h) },
+    );
     for (const s of sends) responses[s.i] = rpcError(s.req.id ?? null, err);
     return;
   }
@@ -164,7 +186,10 @@ async function sendAll(deps: ApiDeps, sends: { i: number; req: RpcRequest; wire:
     verdicts = await deps.ingest.submit(sends.map((s) => s.wire));
     verdictTimer();
   } catch (e) {
-    const err = e instanceof SequencerUnavailableError ? new RpcError("SequencerUnavailable", e.message, { hashes: sends.map((s) => s.wire.h) }) : new RpcError("Internal", "cannot reach the sequencer");
+    const err =
+      e instanceof SequencerUnavailableError
+        ? new RpcError("SequencerUnavailable", e.message, { hashes: sends.map((s) => s.wire.h) })
+        : new RpcError("Internal", "cannot reach the sequencer");
     for (const s of sends) responses[s.i] = rpcError(s.req.id ?? null, err);
     return;
   }
@@ -210,7 +235,14 @@ async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], r
     });
     const answers = (await res.json().catch(() => null)) as Response[] | null;
     if (!res.ok || !Array.isArray(answers)) {
-      for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("Internal", `the sequencer's query server refused the reads (HTTP ${res.status}): are the API's and the sequencer's request limits the same?`));
+      for (const r of reads)
+        responses[r.i] = rpcError(
+          r.req.id ?? null,
+          new RpcError(
+            "Internal",
+            `the sequencer's query server refused the reads (HTTP ${res.status}): are the API's and the sequencer's request limits the same?`,
+          ),
+        );
       return;
     }
     for (const a of answers) {

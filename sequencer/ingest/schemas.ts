@@ -23,7 +23,10 @@ export const addressSchema = z
     return isAddress(s, { strict: true });
   }, "mixed-case address with an invalid EIP-55 checksum")
   .transform((s) => s.toLowerCase() as Address);
-export const hex32Schema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte 0x hex word").transform((s) => s.toLowerCase() as Hex);
+export const hex32Schema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte 0x hex word")
+  .transform((s) => s.toLowerCase() as Hex);
 const uint = (max: number) => z.number().int().min(0).max(max);
 
 function fieldSchema(kind: FieldKind) {

@@ -62,7 +62,11 @@ export class IngestClient {
     const done = new Promise<Verdict[]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(request);
-        reject(new SequencerUnavailableError(`no verdict from the sequencer within ${this.timeoutMs} ms; the transactions may or may not have been accepted: ask for their receipts`));
+        reject(
+          new SequencerUnavailableError(
+            `no verdict from the sequencer within ${this.timeoutMs} ms; the transactions may or may not have been accepted: ask for their receipts`,
+          ),
+        );
       }, this.timeoutMs);
       this.waiting.set(request, { resolve, reject, timer });
     });
@@ -142,9 +146,11 @@ export class IngestConsumer {
     const from = this.pendingFirst ? this.pendingCursor : ">";
     let res: [string, [string, string[]][]][] | null;
     try {
-      res = (from === ">"
-        ? await this.redis.xreadgroup("GROUP", GROUP, CONSUMER, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.keys.ingest, from)
-        : await this.redis.xreadgroup("GROUP", GROUP, CONSUMER, "COUNT", count, "STREAMS", this.keys.ingest, from)) as typeof res;
+      res = (
+        from === ">"
+          ? await this.redis.xreadgroup("GROUP", GROUP, CONSUMER, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.keys.ingest, from)
+          : await this.redis.xreadgroup("GROUP", GROUP, CONSUMER, "COUNT", count, "STREAMS", this.keys.ingest, from)
+      ) as typeof res;
     } catch (e) {
       if (String((e as Error).message).includes("NOGROUP")) {
         // Redis lost the stream (restarted without persistence): start over on an empty one.
@@ -164,7 +170,11 @@ export class IngestConsumer {
   /** Acknowledge and delete entries whose transactions are durably executed. */
   async ack(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.redis.multi().xack(this.keys.ingest, GROUP, ...ids).xdel(this.keys.ingest, ...ids).exec();
+    await this.redis
+      .multi()
+      .xack(this.keys.ingest, GROUP, ...ids)
+      .xdel(this.keys.ingest, ...ids)
+      .exec();
   }
 
   /** Send verdicts to each front-end's reply stream. */

@@ -19,14 +19,24 @@ describe("L1 reads: 'gone' only when L1 says so", () => {
 
   it("liveHeader: an RPC failure is thrown, never read as a reverted batch", async () => {
     let err: unknown = null;
-    await reader(() => Promise.reject(new Error("fetch failed: ECONNREFUSED"))).liveHeader(7).catch((e: unknown) => (err = e));
+    await reader(() => Promise.reject(new Error("fetch failed: ECONNREFUSED")))
+      .liveHeader(7)
+      .catch((e: unknown) => (err = e));
     expect(String(err)).to.match(/ECONNREFUSED/);
   });
 
   it("receiptOrNull: null for a transaction the node does not know, an RPC failure thrown", async () => {
-    expect(await receiptOrNull(clientThat(() => Promise.reject(new TransactionReceiptNotFoundError({ hash: HASH }))), HASH)).to.equal(null);
+    expect(
+      await receiptOrNull(
+        clientThat(() => Promise.reject(new TransactionReceiptNotFoundError({ hash: HASH }))),
+        HASH,
+      ),
+    ).to.equal(null);
     let err: unknown = null;
-    await receiptOrNull(clientThat(() => Promise.reject(new Error("request timed out"))), HASH).catch((e: unknown) => (err = e));
+    await receiptOrNull(
+      clientThat(() => Promise.reject(new Error("request timed out"))),
+      HASH,
+    ).catch((e: unknown) => (err = e));
     expect(String(err)).to.match(/timed out/);
   });
 });

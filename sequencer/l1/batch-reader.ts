@@ -13,7 +13,22 @@ import { customErrorOf } from "./errors.js";
 export type RollupEvent =
   | { kind: "submitted"; index: number; header: BatchHeader; proposer: Address; txHash: Hex; block: bigint; blockHash: Hex; logIndex: number }
   | { kind: "reverted"; from: number; to: number; tipRoot: Hex; block: bigint; blockHash: Hex; logIndex: number }
-  | { kind: "fraud"; batch: number; fraudKind: number; chunk: number; tx: number; code: number; proposer: Address; challenger: Address; slashed: bigint; reward: bigint; block: bigint; blockHash: Hex; logIndex: number; txHash: Hex };
+  | {
+      kind: "fraud";
+      batch: number;
+      fraudKind: number;
+      chunk: number;
+      tx: number;
+      code: number;
+      proposer: Address;
+      challenger: Address;
+      slashed: bigint;
+      reward: bigint;
+      block: bigint;
+      blockHash: Hex;
+      logIndex: number;
+      txHash: Hex;
+    };
 
 export type Submitted = Extract<RollupEvent, { kind: "submitted" }>;
 
@@ -70,12 +85,32 @@ export class BatchReader {
     for (const ev of parseEventLogs({ abi: rollupAbi, logs })) {
       const base = { block: ev.blockNumber, blockHash: ev.blockHash, logIndex: ev.logIndex };
       if (ev.eventName === "BatchSubmitted") {
-        out.push({ kind: "submitted", index: Number(ev.args.index), header: ev.args.header as BatchHeader, proposer: ev.args.proposer, txHash: ev.transactionHash, ...base });
+        out.push({
+          kind: "submitted",
+          index: Number(ev.args.index),
+          header: ev.args.header as BatchHeader,
+          proposer: ev.args.proposer,
+          txHash: ev.transactionHash,
+          ...base,
+        });
       } else if (ev.eventName === "BatchesReverted") {
         out.push({ kind: "reverted", from: Number(ev.args.fromIndex), to: Number(ev.args.toIndex), tipRoot: ev.args.tipRoot, ...base });
       } else if (ev.eventName === "FraudProven") {
         const a = ev.args;
-        out.push({ kind: "fraud", batch: Number(a.batchIndex), fraudKind: Number(a.kind), chunk: Number(a.chunkIndex), tx: Number(a.txIndex), code: Number(a.code), proposer: a.proposer, challenger: a.challenger, slashed: a.slashed, reward: a.reward, txHash: ev.transactionHash, ...base });
+        out.push({
+          kind: "fraud",
+          batch: Number(a.batchIndex),
+          fraudKind: Number(a.kind),
+          chunk: Number(a.chunkIndex),
+          tx: Number(a.txIndex),
+          code: Number(a.code),
+          proposer: a.proposer,
+          challenger: a.challenger,
+          slashed: a.slashed,
+          reward: a.reward,
+          txHash: ev.transactionHash,
+          ...base,
+        });
       }
     }
     return out;
@@ -111,7 +146,17 @@ export class BatchReader {
           }
         }
         if (ev.kind === "fraud") {
-          frauds.push({ batch: ev.batch, submittedIn: removed.get(ev.batch)?.txHash ?? null, kind: ev.fraudKind, chunk: ev.chunk, tx: ev.tx, code: ev.code, proposer: ev.proposer, proofTx: ev.txHash, block: ev.block });
+          frauds.push({
+            batch: ev.batch,
+            submittedIn: removed.get(ev.batch)?.txHash ?? null,
+            kind: ev.fraudKind,
+            chunk: ev.chunk,
+            tx: ev.tx,
+            code: ev.code,
+            proposer: ev.proposer,
+            proofTx: ev.txHash,
+            block: ev.block,
+          });
         }
       }
     }
@@ -135,7 +180,15 @@ export class BatchReader {
     const data = decodeBatchData(fromHex(args[2] as Hex));
     const h = ev.header;
     const forcedBodies = await this.forcedBodies(Number(h.inboxStart), data.forcedPostRoots.length);
-    const recomputed = headerOf({ index: h.index, prevRoot: fromHex(h.prevRoot, 32), timestamp: h.timestamp, inboxStart: h.inboxStart, forcedBodyHashes: forcedBodies.map((b) => keccak256(b)), data, l1Block: h.l1Block });
+    const recomputed = headerOf({
+      index: h.index,
+      prevRoot: fromHex(h.prevRoot, 32),
+      timestamp: h.timestamp,
+      inboxStart: h.inboxStart,
+      forcedBodyHashes: forcedBodies.map((b) => keccak256(b)),
+      data,
+      l1Block: h.l1Block,
+    });
     if (recomputed.dataRoot !== h.dataRoot || recomputed.postRoot !== h.postRoot) {
       throw new UnreadableBatchError(ev.index, `batch ${ev.index}: the calldata does not match the committed data root`);
     }
@@ -185,5 +238,3 @@ export class BatchReader {
     }
   }
 }
-
-

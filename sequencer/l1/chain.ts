@@ -1,5 +1,15 @@
 /** viem clients for the L1, built from a JSON-RPC URL (the chain is whatever the endpoint serves). */
-import { createPublicClient, createWalletClient, defineChain, http, type Chain, type Hex, type PublicClient, type TransactionReceipt, TransactionReceiptNotFoundError } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  TransactionReceiptNotFoundError,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 /** How deep an L1 reorg we watch for: blocks older than this are taken as settled. */

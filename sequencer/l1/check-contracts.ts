@@ -12,11 +12,17 @@ const SETTING = { rollup: "EPHR_ROLLUP_ADDRESS", inbox: "EPHR_INBOX_ADDRESS" } a
  * Every service runs it at start (a wrong address is a ConfigError naming the setting, not a stack
  * trace from the first call that fails).
  */
-export async function checkContracts(client: PublicClient, rollup: Address, configuredInbox: Address): Promise<{ chainId: number; bondManager: Address; proposerRole: Hex }> {
+export async function checkContracts(
+  client: PublicClient,
+  rollup: Address,
+  configuredInbox: Address,
+): Promise<{ chainId: number; bondManager: Address; proposerRole: Hex }> {
   const chainId = await client.getChainId();
   const code = await client.getCode({ address: rollup });
   if (code === undefined || code === "0x") {
-    throw new ConfigError(`${SETTING.rollup}=${rollup}: there is no contract at that address on chain ${chainId} (a deployment on another chain, or a typo? deployments/<chainId>.json names it)`);
+    throw new ConfigError(
+      `${SETTING.rollup}=${rollup}: there is no contract at that address on chain ${chainId} (a deployment on another chain, or a typo? deployments/<chainId>.json names it)`,
+    );
   }
   const read = <T>(functionName: string) => client.readContract({ address: rollup, abi: rollupAbi, functionName: functionName as never }) as Promise<T>;
   let inbox: Address;
@@ -25,11 +31,12 @@ export async function checkContracts(client: PublicClient, rollup: Address, conf
   try {
     [inbox, bondManager, proposerRole] = await Promise.all([read<Address>("inbox"), read<Address>("bondManager"), read<Hex>("PROPOSER_ROLE")]);
   } catch {
-    throw new ConfigError(`${SETTING.rollup}=${rollup}: the contract there on chain ${chainId} is not an ephr-rollup Rollup (it does not answer inbox(), bondManager(), PROPOSER_ROLE())`);
+    throw new ConfigError(
+      `${SETTING.rollup}=${rollup}: the contract there on chain ${chainId} is not an ephr-rollup Rollup (it does not answer inbox(), bondManager(), PROPOSER_ROLE())`,
+    );
   }
   if (inbox.toLowerCase() !== configuredInbox.toLowerCase()) {
     throw new ConfigError(`${SETTING.inbox}=${configuredInbox} is not the inbox of the Rollup at ${rollup}, which is ${inbox}: set ${SETTING.inbox}=${inbox}`);
   }
   return { chainId, bondManager, proposerRole };
 }
-

@@ -8,7 +8,10 @@ describe("customErrorOf: naming a Rollup error in a failed L1 call", () => {
   });
 
   it("reads the error from a node's message when it was not decoded", () => {
-    const e = { message: "Execution reverted", cause: { message: "VM Exception while processing transaction: reverted with custom error 'InboxEntryDue(3, 17)'" } };
+    const e = {
+      message: "Execution reverted",
+      cause: { message: "VM Exception while processing transaction: reverted with custom error 'InboxEntryDue(3, 17)'" },
+    };
     expect(customErrorOf(e)).to.deep.equal({ name: "InboxEntryDue", args: ["3", "17"] });
     expect(customErrorOf({ message: "reverted with custom error 'BatchEmpty()'" })).to.deep.equal({ name: "BatchEmpty", args: [] });
   });

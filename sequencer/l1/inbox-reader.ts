@@ -28,7 +28,11 @@ export class InboxReader {
     if (n <= 0) return [];
     const [bodies, entries] = await Promise.all([
       this.reader.forcedBodies(next, n),
-      Promise.all(Array.from({ length: n }, (_, i) => this.client.readContract({ address: this.inbox, abi: forcedInboxAbi, functionName: "entry", args: [BigInt(next + i)] }))),
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          this.client.readContract({ address: this.inbox, abi: forcedInboxAbi, functionName: "entry", args: [BigInt(next + i)] }),
+        ),
+      ),
     ]);
     const out = bodies.map((body, i) => {
       if (toHex(keccak256(body)) !== entries[i]!.bodyHash.toLowerCase()) {

@@ -29,7 +29,13 @@ describe("sequencer configuration", () => {
   });
 
   it("reads a JSON file and lets the environment override it", () => {
-    const path = file(JSON.stringify({ ...{ l1RpcUrl: "http://10.0.0.1:8545", rollupAddress: ROLLUP, inboxAddress: INBOX }, maxBatchTxs: 500, redisUrl: "rediss://user:secret@redis.internal:6380" }));
+    const path = file(
+      JSON.stringify({
+        ...{ l1RpcUrl: "http://10.0.0.1:8545", rollupAddress: ROLLUP, inboxAddress: INBOX },
+        maxBatchTxs: 500,
+        redisUrl: "rediss://user:secret@redis.internal:6380",
+      }),
+    );
     const c = loadConfig({ EPHR_CONFIG: path, EPHR_MAX_BATCH_TXS: "700" });
     expect(c.l1RpcUrl).to.equal("http://10.0.0.1:8545");
     expect(c.maxBatchTxs, "the environment wins").to.equal(700);
@@ -69,7 +75,10 @@ describe("sequencer configuration", () => {
     refused({ ...BASE, EPHR_HTTP_REQUEST_TIMEOUT_MS: "soon" }, /EPHR_HTTP_REQUEST_TIMEOUT_MS \(httpRequestTimeoutMs, got "soon"\)/);
     refused({ ...BASE, EPHR_HTTP_MAX_CONNECTIONS: "0" }, /EPHR_HTTP_MAX_CONNECTIONS/);
     refused({ ...BASE, EPHR_MAX_JSON_DEPTH: "2" }, /EPHR_MAX_JSON_DEPTH/);
-    refused({ ...BASE, EPHR_HTTP_HEADERS_TIMEOUT_MS: "20000", EPHR_HTTP_REQUEST_TIMEOUT_MS: "5000" }, /EPHR_HTTP_HEADERS_TIMEOUT_MS \(httpHeadersTimeoutMs, got "20000"\): 20000 ms exceeds the request timeout/);
+    refused(
+      { ...BASE, EPHR_HTTP_HEADERS_TIMEOUT_MS: "20000", EPHR_HTTP_REQUEST_TIMEOUT_MS: "5000" },
+      /EPHR_HTTP_HEADERS_TIMEOUT_MS \(httpHeadersTimeoutMs, got "20000"\): 20000 ms exceeds the request timeout/,
+    );
     const c = loadConfig({ ...BASE, EPHR_HTTP_MAX_CONNECTIONS_PER_CLIENT: "0" });
     expect(c.httpMaxConnectionsPerClient, "0 turns the per-client limit off").to.equal(0);
     expect(c.httpRequestTimeoutMs).to.equal(30_000);
@@ -77,7 +86,13 @@ describe("sequencer configuration", () => {
 
   it("takes CORS origins as a comma-separated list (off when unset) and names a malformed one", () => {
     expect(loadConfig(BASE).corsOrigins, "off by default").to.deep.equal([]);
-    expect(loadConfig({ ...BASE, EPHR_CORS_ORIGINS: "https://app.example.org, http://localhost:3000" }).corsOrigins).to.deep.equal(["https://app.example.org", "http://localhost:3000"]);
-    refused({ ...BASE, EPHR_CORS_ORIGINS: "https://app.example.org/" }, /EPHR_CORS_ORIGINS \(corsOrigins, got "https:\/\/app.example.org\/"\): "https:\/\/app.example.org\/" is not an origin/);
+    expect(loadConfig({ ...BASE, EPHR_CORS_ORIGINS: "https://app.example.org, http://localhost:3000" }).corsOrigins).to.deep.equal([
+      "https://app.example.org",
+      "http://localhost:3000",
+    ]);
+    refused(
+      { ...BASE, EPHR_CORS_ORIGINS: "https://app.example.org/" },
+      /EPHR_CORS_ORIGINS \(corsOrigins, got "https:\/\/app.example.org\/"\): "https:\/\/app.example.org\/" is not an origin/,
+    );
   });
 });

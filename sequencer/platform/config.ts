@@ -13,71 +13,81 @@ const address = configAddressSchema;
 const privateKey = privateKeySchema;
 const ms = (def: number) => z.coerce.number().int().min(1).default(def);
 
-export const configSchema = z.object({
-  /** Redis for ingest, replies, the sequencer lease and the L1 submission queue. */
-  redisUrl: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// (TLS) URL" }).default("redis://127.0.0.1:6379"),
-  /** Directory of the sequencer's durable store (LevelDB; the state database is its `state` subdirectory). */
-  dataDir: z.string().default(".data/sequencer"),
-  /**
-   * Memory for the state database's page cache, in MiB (a bound: pages beyond it are read from disk).
-   * The process uses more than this (see docs/operations.md).
-   */
-  stateCacheMb: z.coerce.number({ error: "must be a whole number of MiB" }).int("must be a whole number of MiB").min(16, "must be at least 16 (MiB)").max(65_536, "must be at most 65536 (MiB)").default(256),
-  /** L1 JSON-RPC endpoint. */
-  l1RpcUrl: z.url(),
-  /** Rollup, ForcedInbox addresses and the Rollup's deployment block (watch events from there). */
-  rollupAddress: address,
-  inboxAddress: address,
-  deployBlock: blockNumberSchema.default(0n),
-  /** The proposer's key (sequencer role only). */
-  proposerKey: privateKey.optional(),
-  /** API front-end listen address. */
-  apiHost: z.string().default("127.0.0.1"),
-  apiPort: z.coerce.number().int().min(0).max(65535).default(8645),
-  /** Largest HTTP body the API accepts, in bytes. */
-  maxBodyBytes: z.coerce.number().int().min(1024).default(1_048_576),
-  /** Most transactions in one JSON-RPC batch request. */
-  maxRequestTxs: z.coerce.number().int().min(1).default(1000),
-  /** How long the API waits for the sequencer's verdict before answering "unavailable". */
-  sendTimeoutMs: ms(10_000),
-  /** Sequencer internal query server (proofs, receipts), proxied by the API front-ends. */
-  queryHost: z.string().default("127.0.0.1"),
-  queryPort: z.coerce.number().int().min(0).max(65535).default(0),
-  /** Sealing: a batch is sealed at whichever limit comes first. */
-  maxBatchTxs: z.coerce.number().int().min(1).default(2000),
-  maxBatchBytes: z.coerce.number().int().min(1024).max(120_000).default(100_000),
-  maxBatchAgeMs: ms(2000),
-  /**
-   * Execution loop: most ingest entries (HTTP requests, up to maxRequestTxs transactions each) per
-   * micro-batch, and the longest wait for one. Small micro-batches keep latency low; each costs a sync.
-   */
-  microBatchEntries: z.coerce.number().int().min(1).default(4),
-  microBatchWaitMs: ms(20),
-  /** Seconds subtracted from wall-clock time for a batch timestamp (L1 blocks may lag the clock). */
-  timestampSafetySeconds: z.coerce.number().int().min(0).default(0),
-  /** L1 posting: confirmations before a batch counts as posted; resend with higher fees after. */
-  confirmations: z.coerce.number().int().min(1).default(1),
-  feeBumpAfterMs: ms(30_000),
-  l1PollMs: ms(1000),
-  /** Sequencer lease time-to-live in Redis. */
-  leaseTtlMs: ms(5000),
-  /** Namespace of this deployment's Redis keys (default: derived from chain and Rollup address). */
-  redisPrefix: z.string().optional(),
-  /** Allow an empty data directory to start by adopting every batch L1 holds (a replacement sequencer). */
-  syncFromL1: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
-  /**
-   * Scaling signals (ephr_desired_replicas{component="api"}, sequencer/platform/autoscale.ts): the load
-   * one API front-end carries at its target utilisation (sends + reads per second), the bounds, and how
-   * far ahead the forecast provisions (a new front-end's start-up time).
-   */
-  apiCapacityRps: z.coerce.number().positive().default(2000),
-  scaleMinReplicas: z.coerce.number().int().min(0).default(1),
-  scaleMaxReplicas: z.coerce.number().int().min(1).default(32),
-  scaleHorizonSeconds: z.coerce.number().int().min(1).max(3600).default(60),
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Timeouts, connection limits and JSON nesting of the API's and the query server's HTTP (sequencer/http/limits.ts). */
-  ...httpLimitsShape,
-}).superRefine(headersWithinRequest);
+export const configSchema = z
+  .object({
+    /** Redis for ingest, replies, the sequencer lease and the L1 submission queue. */
+    redisUrl: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// (TLS) URL" }).default("redis://127.0.0.1:6379"),
+    /** Directory of the sequencer's durable store (LevelDB; the state database is its `state` subdirectory). */
+    dataDir: z.string().default(".data/sequencer"),
+    /**
+     * Memory for the state database's page cache, in MiB (a bound: pages beyond it are read from disk).
+     * The process uses more than this (see docs/operations.md).
+     */
+    stateCacheMb: z.coerce
+      .number({ error: "must be a whole number of MiB" })
+      .int("must be a whole number of MiB")
+      .min(16, "must be at least 16 (MiB)")
+      .max(65_536, "must be at most 65536 (MiB)")
+      .default(256),
+    /** L1 JSON-RPC endpoint. */
+    l1RpcUrl: z.url(),
+    /** Rollup, ForcedInbox addresses and the Rollup's deployment block (watch events from there). */
+    rollupAddress: address,
+    inboxAddress: address,
+    deployBlock: blockNumberSchema.default(0n),
+    /** The proposer's key (sequencer role only). */
+    proposerKey: privateKey.optional(),
+    /** API front-end listen address. */
+    apiHost: z.string().default("127.0.0.1"),
+    apiPort: z.coerce.number().int().min(0).max(65535).default(8645),
+    /** Largest HTTP body the API accepts, in bytes. */
+    maxBodyBytes: z.coerce.number().int().min(1024).default(1_048_576),
+    /** Most transactions in one JSON-RPC batch request. */
+    maxRequestTxs: z.coerce.number().int().min(1).default(1000),
+    /** How long the API waits for the sequencer's verdict before answering "unavailable". */
+    sendTimeoutMs: ms(10_000),
+    /** Sequencer internal query server (proofs, receipts), proxied by the API front-ends. */
+    queryHost: z.string().default("127.0.0.1"),
+    queryPort: z.coerce.number().int().min(0).max(65535).default(0),
+    /** Sealing: a batch is sealed at whichever limit comes first. */
+    maxBatchTxs: z.coerce.number().int().min(1).default(2000),
+    maxBatchBytes: z.coerce.number().int().min(1024).max(120_000).default(100_000),
+    maxBatchAgeMs: ms(2000),
+    /**
+     * Execution loop: most ingest entries (HTTP requests, up to maxRequestTxs transactions each) per
+     * micro-batch, and the longest wait for one. Small micro-batches keep latency low; each costs a sync.
+     */
+    microBatchEntries: z.coerce.number().int().min(1).default(4),
+    microBatchWaitMs: ms(20),
+    /** Seconds subtracted from wall-clock time for a batch timestamp (L1 blocks may lag the clock). */
+    timestampSafetySeconds: z.coerce.number().int().min(0).default(0),
+    /** L1 posting: confirmations before a batch counts as posted; resend with higher fees after. */
+    confirmations: z.coerce.number().int().min(1).default(1),
+    feeBumpAfterMs: ms(30_000),
+    l1PollMs: ms(1000),
+    /** Sequencer lease time-to-live in Redis. */
+    leaseTtlMs: ms(5000),
+    /** Namespace of this deployment's Redis keys (default: derived from chain and Rollup address). */
+    redisPrefix: z.string().optional(),
+    /** Allow an empty data directory to start by adopting every batch L1 holds (a replacement sequencer). */
+    syncFromL1: z
+      .enum(["0", "1", "true", "false"])
+      .default("0")
+      .transform((v) => v === "1" || v === "true"),
+    /**
+     * Scaling signals (ephr_desired_replicas{component="api"}, sequencer/platform/autoscale.ts): the load
+     * one API front-end carries at its target utilisation (sends + reads per second), the bounds, and how
+     * far ahead the forecast provisions (a new front-end's start-up time).
+     */
+    apiCapacityRps: z.coerce.number().positive().default(2000),
+    scaleMinReplicas: z.coerce.number().int().min(0).default(1),
+    scaleMaxReplicas: z.coerce.number().int().min(1).default(32),
+    scaleHorizonSeconds: z.coerce.number().int().min(1).max(3600).default(60),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Timeouts, connection limits and JSON nesting of the API's and the query server's HTTP (sequencer/http/limits.ts). */
+    ...httpLimitsShape,
+  })
+  .superRefine(headersWithinRequest);
 export type Config = z.infer<typeof configSchema>;
 
 /** Environment variable of each setting (EPHR_ + upper snake case). */

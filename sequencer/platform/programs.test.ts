@@ -19,7 +19,10 @@ describe("programs: how a service is started as a child process", () => {
   });
 
   it("starts a worker thread beside built code without a TypeScript loader", () => {
-    expect(workerModule("file:///x/dist/sequencer/post/submitter-host.js", "submitter-worker")).to.deep.equal({ url: new URL("file:///x/dist/sequencer/post/submitter-worker.js"), execArgv: [] });
+    expect(workerModule("file:///x/dist/sequencer/post/submitter-host.js", "submitter-worker")).to.deep.equal({
+      url: new URL("file:///x/dist/sequencer/post/submitter-worker.js"),
+      execArgv: [],
+    });
     const ts = workerModule("file:///x/sequencer/post/submitter-host.ts", "submitter-worker");
     expect(ts.url.href).to.equal("file:///x/sequencer/post/submitter-worker.ts");
     expect(ts.execArgv).to.deep.equal(["--import", "tsx"]);

@@ -16,7 +16,11 @@ import { ConfigError } from "../../deploy/params.js";
 import { describeIssues } from "../errors/issues.js";
 
 /** `EPHR_MAX_BATCH_TXS` ↔ `maxBatchTxs`. */
-export const settingKey = (envName: string) => envName.replace(/^EPHR_/, "").toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+export const settingKey = (envName: string) =>
+  envName
+    .replace(/^EPHR_/, "")
+    .toLowerCase()
+    .replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 export const envName = (key: string) => `EPHR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
 const deploymentSchema = z.object({
@@ -56,14 +60,17 @@ export function serviceEnv(env: NodeJS.ProcessEnv, own: readonly string[], known
     } catch (e) {
       throw new ConfigError(`cannot read the configuration file ${file} (EPHR_CONFIG): ${(e as Error).message}`);
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`the configuration file ${file} (EPHR_CONFIG) must hold a JSON object of settings`);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new ConfigError(`the configuration file ${file} (EPHR_CONFIG) must hold a JSON object of settings`);
     const knownSet = new Set([...known, ...own, "EPHR_DEPLOYMENT"]);
     const unknown = Object.keys(parsed).filter((k) => !knownSet.has(envName(k)));
-    if (unknown.length > 0) throw new ConfigError(`the configuration file ${file} (EPHR_CONFIG) has unknown settings: ${unknown.join(", ")} (docs/operations.md lists them)`);
+    if (unknown.length > 0)
+      throw new ConfigError(`the configuration file ${file} (EPHR_CONFIG) has unknown settings: ${unknown.join(", ")} (docs/operations.md lists them)`);
     for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
       const name = envName(k);
       if (name === "EPHR_DEPLOYMENT") deployment ??= String(v);
-      else if (own.includes(name) && v !== null && v !== undefined) fromFile[name] = typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : typeof v === "object" ? JSON.stringify(v) : String(v);
+      else if (own.includes(name) && v !== null && v !== undefined)
+        fromFile[name] = typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : typeof v === "object" ? JSON.stringify(v) : String(v);
     }
   }
   if (deployment) {
@@ -71,7 +78,9 @@ export function serviceEnv(env: NodeJS.ProcessEnv, own: readonly string[], known
     for (const [name, value] of Object.entries(d)) {
       const given = env[name] ?? fromFile[name];
       if (given !== undefined && given !== "" && given.toLowerCase() !== value.toLowerCase()) {
-        throw new ConfigError(`${name}=${given} is not what the deployment file ${deployment} (EPHR_DEPLOYMENT) says, ${value}: set one of them, or make them agree`);
+        throw new ConfigError(
+          `${name}=${given} is not what the deployment file ${deployment} (EPHR_DEPLOYMENT) says, ${value}: set one of them, or make them agree`,
+        );
       }
       out[name] = value;
     }

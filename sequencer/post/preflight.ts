@@ -41,8 +41,10 @@ export interface PreflightInput {
  */
 export async function preflight(client: PublicClient, input: PreflightInput): Promise<PreflightReport> {
   const { chainId, bondManager, proposerRole: role } = await checkContracts(client, input.rollup, input.inbox);
-  const read = <T>(functionName: string, args: unknown[] = []) => client.readContract({ address: input.rollup, abi: rollupAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
-  const bonds = <T>(functionName: string, args: unknown[] = []) => client.readContract({ address: bondManager, abi: bondManagerAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+  const read = <T>(functionName: string, args: unknown[] = []) =>
+    client.readContract({ address: input.rollup, abi: rollupAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+  const bonds = <T>(functionName: string, args: unknown[] = []) =>
+    client.readContract({ address: bondManager, abi: bondManagerAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
   const [hasRole, bond, required, balance, fees] = await Promise.all([
     read<boolean>("hasRole", [role, input.proposer]),
     bonds<{ amount: bigint; withdrawalRequestedAt: bigint }>("bondOf", [input.proposer]),
@@ -53,7 +55,10 @@ export async function preflight(client: PublicClient, input: PreflightInput): Pr
   const waiting: PreflightReport["waiting"] = [];
   const warnings: string[] = [];
   if (!hasRole) {
-    waiting.push({ reason: "role", message: `the proposer ${input.proposer} does not hold PROPOSER_ROLE on the Rollup ${input.rollup}: the network's admin grants it (npm run cli -- proposer grant ${input.proposer} --as <admin>)` });
+    waiting.push({
+      reason: "role",
+      message: `the proposer ${input.proposer} does not hold PROPOSER_ROLE on the Rollup ${input.rollup}: the network's admin grants it (npm run cli -- proposer grant ${input.proposer} --as <admin>)`,
+    });
   }
   if (bond.amount < required) {
     waiting.push({
@@ -62,13 +67,19 @@ export async function preflight(client: PublicClient, input: PreflightInput): Pr
     });
   }
   if (bond.withdrawalRequestedAt > 0n) {
-    waiting.push({ reason: "withdrawal", message: `the proposer ${input.proposer} asked to withdraw its bond (at ${bond.withdrawalRequestedAt}): it may not propose until it cancels (npm run cli -- bond cancel-withdrawal --as <proposer>)` });
+    waiting.push({
+      reason: "withdrawal",
+      message: `the proposer ${input.proposer} asked to withdraw its bond (at ${bond.withdrawalRequestedAt}): it may not propose until it cancels (npm run cli -- bond cancel-withdrawal --as <proposer>)`,
+    });
   }
   if (balance === 0n) {
     waiting.push({ reason: "balance", message: `the proposer ${input.proposer} holds no ETH on chain ${chainId} to pay for batch transactions: send it some` });
   } else if (fees !== null && input.batchGas !== undefined) {
     const perBatch = input.batchGas * fees.maxFeePerGas;
-    if (balance < 10n * perBatch) warnings.push(`the proposer ${input.proposer} holds ${formatEther(balance)} ETH: fewer than 10 batches' gas at current fees (${formatEther(perBatch)} ETH each at most)`);
+    if (balance < 10n * perBatch)
+      warnings.push(
+        `the proposer ${input.proposer} holds ${formatEther(balance)} ETH: fewer than 10 batches' gas at current fees (${formatEther(perBatch)} ETH each at most)`,
+      );
   }
   return { chainId, bondManager, waiting, warnings };
 }

@@ -10,7 +10,21 @@ import { answerBookRequest } from "./submitter-host.js";
 const root = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
 
 function sealed(index: number, sealedAt: number, postRoot: Hex): BatchRecord {
-  return { index, timestamp: 1_800_000_000, prevRoot: root(index), postRoot, chunks: [index], forcedCount: 0, inboxStart: 0, txCount: 1, dataBytes: 100, status: "sealed", openedAt: sealedAt - 10, sealedAt, attempts: [] };
+  return {
+    index,
+    timestamp: 1_800_000_000,
+    prevRoot: root(index),
+    postRoot,
+    chunks: [index],
+    forcedCount: 0,
+    inboxStart: 0,
+    txCount: 1,
+    dataBytes: 100,
+    status: "sealed",
+    openedAt: sealedAt - 10,
+    sealedAt,
+    attempts: [],
+  };
 }
 
 async function put(store: Store, b: BatchRecord) {

@@ -22,7 +22,12 @@ export interface SubmitterHost {
 
 /** Whether two records are the same batch: a resync reuses an index for a newly sealed batch. */
 export function sameBatch(a: BatchRecord, b: BatchRecord): boolean {
-  return a.index === b.index && a.sealedAt === b.sealedAt && a.prevRoot.toLowerCase() === b.prevRoot.toLowerCase() && a.postRoot.toLowerCase() === b.postRoot.toLowerCase();
+  return (
+    a.index === b.index &&
+    a.sealedAt === b.sealedAt &&
+    a.prevRoot.toLowerCase() === b.prevRoot.toLowerCase() &&
+    a.postRoot.toLowerCase() === b.postRoot.toLowerCase()
+  );
 }
 
 /**
@@ -41,7 +46,8 @@ export async function answerBookRequest(store: Store, op: string, args: unknown[
     case "save": {
       const b = args[0] as BatchRecord;
       const stored = store.batch(b.index);
-      if (stored === undefined || !sameBatch(stored, b)) throw new Error(`batch ${b.index} was rebuilt or removed by a resync meanwhile: this write of the old batch is refused`);
+      if (stored === undefined || !sameBatch(stored, b))
+        throw new Error(`batch ${b.index} was rebuilt or removed by a resync meanwhile: this write of the old batch is refused`);
       const w = store.writer();
       w.batch(b);
       await store.commit(w);
@@ -60,46 +66,66 @@ export async function answerBookRequest(store: Store, op: string, args: unknown[
 export async function startSubmitterWorker(
   data: SubmitterWorkerData,
   store: Store,
-  hooks: { log: Logger; metrics: Metrics; onStatus: (b: BatchRecord) => void; onDivergence: (index: number, why: string) => void; onRebuild: (index: number, why: string) => void },
+  hooks: {
+    log: Logger;
+    metrics: Metrics;
+    onStatus: (b: BatchRecord) => void;
+    onDivergence: (index: number, why: string) => void;
+    onRebuild: (index: number, why: string) => void;
+  },
 ): Promise<SubmitterHost> {
   const module = workerModule(import.meta.url, "submitter-worker");
   const worker = new Worker(module.url, { workerData: data, execArgv: module.execArgv });
   let stopped = false;
   const answer = (op: string, args: unknown[]) => answerBookRequest(store, op, args);
   const ready = new Promise<void>((resolve, reject) => {
-    worker.on("message", (m: { t: string; id?: number; op?: string; args?: unknown[]; record?: BatchRecord; index?: number; why?: string; kind?: string; label?: string; value?: number | null }) => {
-      switch (m.t) {
-        case "ready":
-          resolve();
-          break;
-        case "book":
-          answer(m.op!, m.args!).then(
-            (value) => worker.postMessage({ t: "reply", id: m.id, value }),
-            (e: Error) => worker.postMessage({ t: "reply", id: m.id, error: e.message }),
-          );
-          break;
-        case "status":
-          hooks.onStatus(m.record!);
-          break;
-        case "divergence":
-          hooks.onDivergence(m.index!, m.why!);
-          break;
-        case "rebuild":
-          hooks.onRebuild(m.index!, m.why!);
-          break;
-        case "metric":
-          if (m.kind === "gas") hooks.metrics.l1Gas.inc(m.value!);
-          if (m.kind === "revertedGas") hooks.metrics.l1RevertedGas.inc(m.value!);
-          if (m.kind === "simulatedRevert") hooks.metrics.l1SimulatedReverts.inc({ error: m.label ?? "unknown" });
-          if (m.kind === "blocked") hooks.metrics.postingBlocked.set(m.value ?? 0);
-          if (m.kind === "posted") {
-            hooks.metrics.batches.inc({ status: "posted" });
-            if (m.value !== null && m.value !== undefined) hooks.metrics.batchLatency.observe(m.value);
-          }
-          if (m.kind === "final") hooks.metrics.batches.inc({ status: "final" });
-          break;
-      }
-    });
+    worker.on(
+      "message",
+      (m: {
+        t: string;
+        id?: number;
+        op?: string;
+        args?: unknown[];
+        record?: BatchRecord;
+        index?: number;
+        why?: string;
+        kind?: string;
+        label?: string;
+        value?: number | null;
+      }) => {
+        switch (m.t) {
+          case "ready":
+            resolve();
+            break;
+          case "book":
+            answer(m.op!, m.args!).then(
+              (value) => worker.postMessage({ t: "reply", id: m.id, value }),
+              (e: Error) => worker.postMessage({ t: "reply", id: m.id, error: e.message }),
+            );
+            break;
+          case "status":
+            hooks.onStatus(m.record!);
+            break;
+          case "divergence":
+            hooks.onDivergence(m.index!, m.why!);
+            break;
+          case "rebuild":
+            hooks.onRebuild(m.index!, m.why!);
+            break;
+          case "metric":
+            if (m.kind === "gas") hooks.metrics.l1Gas.inc(m.value!);
+            if (m.kind === "revertedGas") hooks.metrics.l1RevertedGas.inc(m.value!);
+            if (m.kind === "simulatedRevert") hooks.metrics.l1SimulatedReverts.inc({ error: m.label ?? "unknown" });
+            if (m.kind === "blocked") hooks.metrics.postingBlocked.set(m.value ?? 0);
+            if (m.kind === "posted") {
+              hooks.metrics.batches.inc({ status: "posted" });
+              if (m.value !== null && m.value !== undefined) hooks.metrics.batchLatency.observe(m.value);
+            }
+            if (m.kind === "final") hooks.metrics.batches.inc({ status: "final" });
+            break;
+        }
+      },
+    );
     worker.once("error", (e) => {
       hooks.log.error({ err: e.message }, "submitter worker failed");
       reject(e);

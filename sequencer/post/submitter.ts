@@ -17,7 +17,18 @@
  */
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { type Account, type Address, type Chain, encodeFunctionData, type Hex, parseEventLogs, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from "viem";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  encodeFunctionData,
+  type Hex,
+  parseEventLogs,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from "viem";
 import type { Logger } from "../platform/log.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { bondManagerAbi, rollupAbi } from "../l1/contracts.generated.js";
@@ -146,7 +157,8 @@ export class Submitter {
       connection: this.workerConnection,
       concurrency: 1,
       settings: {
-        backoffStrategy: (attempts: number, _type?: string, err?: Error) => (err instanceof PostingBlockedError ? 60_000 : Math.min(5_000, 250 * 2 ** Math.min(attempts, 5))),
+        backoffStrategy: (attempts: number, _type?: string, err?: Error) =>
+          err instanceof PostingBlockedError ? 60_000 : Math.min(5_000, 250 * 2 ** Math.min(attempts, 5)),
       },
     });
     this.worker.on("failed", (job, err) => {
@@ -207,7 +219,11 @@ export class Submitter {
 
   /** L1 holds `count` batches and ours is `index`: a divergence (missingPredecessor), or wait for batch `count`. */
   private async waitForPredecessor(count: number, index: number): Promise<never> {
-    const d = missingPredecessor(count, await this.d.book.get(count), this.recent.some((r) => r.index === count));
+    const d = missingPredecessor(
+      count,
+      await this.d.book.get(count),
+      this.recent.some((r) => r.index === count),
+    );
     if (d !== null) this.diverged(d.from, d.why);
     throw new Error(`batch ${index - 1} is not on L1 yet`);
   }
@@ -224,7 +240,10 @@ export class Submitter {
       this.d.publicClient.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondOf", args: [account] }),
       this.d.publicClient.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" }),
     ]);
-    return new ProposerNotAllowedError(index, `the proposer ${account} may not propose now (Rollup.canPropose is false; bond ${bond.amount} of ${required} wei required${bond.withdrawalRequestedAt > 0n ? ", withdrawal requested" : ""}): batch ${index} waits (deposit a bond with depositBond in the bond manager ${bonds}, or check its PROPOSER_ROLE)`);
+    return new ProposerNotAllowedError(
+      index,
+      `the proposer ${account} may not propose now (Rollup.canPropose is false; bond ${bond.amount} of ${required} wei required${bond.withdrawalRequestedAt > 0n ? ", withdrawal requested" : ""}): batch ${index} waits (deposit a bond with depositBond in the bond manager ${bonds}, or check its PROPOSER_ROLE)`,
+    );
   }
 
   private diverged(index: number, why: string): never {
@@ -274,8 +293,7 @@ export class Submitter {
     if (attempt === undefined) {
       await this.simulate(b, data, gas);
       attempt = await this.send(b, data, gas, await this.tx.nonce(), null);
-    }
-    else await this.tx.broadcast(attempt.raw);
+    } else await this.tx.broadcast(attempt.raw);
     for (;;) {
       if (this.stopped) throw new Error("submitter stopping");
       const mined = await this.waitForAny(b, data, this.d.feeBumpAfterMs);
@@ -293,7 +311,10 @@ export class Submitter {
         continue;
       }
       attempt = await this.send(fresh, data, gas, attempt.nonce, attempt);
-      this.d.log.info({ batch: b.index, nonce: attempt.nonce, maxFeePerGas: attempt.maxFeePerGas }, "batch transaction not mined yet: replaced with higher fees");
+      this.d.log.info(
+        { batch: b.index, nonce: attempt.nonce, maxFeePerGas: attempt.maxFeePerGas },
+        "batch transaction not mined yet: replaced with higher fees",
+      );
     }
   }
 
@@ -380,7 +401,14 @@ export class Submitter {
     const blk = await this.d.publicClient.getBlock({ blockNumber: receipt.blockNumber });
     const fresh = { ...b, attempts: (await this.d.book.get(b.index))?.attempts ?? b.attempts };
     fresh.status = "posted";
-    fresh.l1 = { txHash, block: receipt.blockNumber.toString(), header: headerToJson(header), postedAt: Date.now(), gasUsed: receipt.gasUsed.toString(), submittedAt: Number(blk.timestamp) };
+    fresh.l1 = {
+      txHash,
+      block: receipt.blockNumber.toString(),
+      header: headerToJson(header),
+      postedAt: Date.now(),
+      gasUsed: receipt.gasUsed.toString(),
+      submittedAt: Number(blk.timestamp),
+    };
     await this.d.book.save(fresh);
     this.recent.push({ index: b.index, txHash, block: receipt.blockNumber });
     this.d.metrics.gas(Number(receipt.gasUsed));
@@ -443,7 +471,6 @@ export class Submitter {
     }
   }
 }
-
 
 /**
  * A gas limit for submitBatch that always suffices: the larger of the EIP-7623 calldata floor and the

@@ -5,7 +5,17 @@
  * contract's custom error. The caller (the submitter's posting policy) persists each signed attempt
  * before it broadcasts it, so a crash never makes a second transaction for one batch.
  */
-import { type Account, type Address, type Chain, type Hex, keccak256, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from "viem";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  keccak256,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from "viem";
 import { receiptOrNull } from "../l1/chain.js";
 import { customErrorOf } from "../l1/errors.js";
 
@@ -74,8 +84,25 @@ export class TxManager {
       maxFeePerGas = maxFeePerGas > bump(prev.maxFeePerGas) ? maxFeePerGas : bump(prev.maxFeePerGas);
       maxPriorityFeePerGas = maxPriorityFeePerGas > bump(prev.maxPriorityFeePerGas) ? maxPriorityFeePerGas : bump(prev.maxPriorityFeePerGas);
     }
-    const raw = await this.wallet.signTransaction({ to: this.to, data, gas, nonce, maxFeePerGas, maxPriorityFeePerGas, type: "eip1559", chain: this.wallet.chain, account: this.wallet.account });
-    return { txHash: keccak256(raw), raw, nonce, maxFeePerGas: maxFeePerGas.toString(), maxPriorityFeePerGas: maxPriorityFeePerGas.toString(), sentAt: Date.now() };
+    const raw = await this.wallet.signTransaction({
+      to: this.to,
+      data,
+      gas,
+      nonce,
+      maxFeePerGas,
+      maxPriorityFeePerGas,
+      type: "eip1559",
+      chain: this.wallet.chain,
+      account: this.wallet.account,
+    });
+    return {
+      txHash: keccak256(raw),
+      raw,
+      nonce,
+      maxFeePerGas: maxFeePerGas.toString(),
+      maxPriorityFeePerGas: maxPriorityFeePerGas.toString(),
+      sentAt: Date.now(),
+    };
   }
 
   /** Broadcast signed bytes; a node that already has them (or mined them) is not an error. */

@@ -10,7 +10,13 @@ const chunk = fc.record({ postRoot: word, body: fc.uint8Array({ minLength: 1, ma
 const batchDataArb: fc.Arbitrary<BatchData> = fc
   .oneof(
     { weight: 9, arbitrary: fc.record({ forcedPostRoots: fc.array(word, { maxLength: 6 }), chunks: fc.array(chunk, { maxLength: 6 }) }) },
-    { weight: 1, arbitrary: fc.record({ forcedPostRoots: fc.array(word, { maxLength: 128 }), chunks: fc.array(fc.record({ postRoot: word, body: fc.uint8Array({ minLength: 1, maxLength: 4 }) }), { maxLength: 128 }) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        forcedPostRoots: fc.array(word, { maxLength: 128 }),
+        chunks: fc.array(fc.record({ postRoot: word, body: fc.uint8Array({ minLength: 1, maxLength: 4 }) }), { maxLength: 128 }),
+      }),
+    },
   )
   .filter((d) => d.forcedPostRoots.length + d.chunks.length > 0);
 
@@ -27,11 +33,7 @@ describe("batch data (sequencer/protocol/batch.ts)", () => {
   it("accepts a byte string only if it re-encodes to the same bytes, and refuses others with BatchDataError", () => {
     const mutated = batchDataArb.chain((d) => {
       const data = encodeBatchData(d);
-      return fc.tuple(
-        fc.constant(data),
-        fc.array(fc.tuple(fc.nat(data.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
-        fc.nat(data.length),
-      );
+      return fc.tuple(fc.constant(data), fc.array(fc.tuple(fc.nat(data.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), fc.nat(data.length));
     });
     fc.assert(
       fc.property(mutated, ([data, edits, cut]) => {
@@ -53,14 +55,18 @@ describe("batch data (sequencer/protocol/batch.ts)", () => {
 
   it("refuses to encode a batch of no leaves or more than MAX_BATCH_CHUNKS, or a chunk body out of range", () => {
     const c = { postRoot: ZERO_WORD, body: new Uint8Array([1]) };
-    expect(() => encodeBatchData({ forcedPostRoots: [], chunks: [] })).to.throw(BatchDataError).with.property("arg", 0);
+    expect(() => encodeBatchData({ forcedPostRoots: [], chunks: [] }))
+      .to.throw(BatchDataError)
+      .with.property("arg", 0);
     expect(() => encodeBatchData({ forcedPostRoots: [ZERO_WORD], chunks: Array(MAX_BATCH_CHUNKS).fill(c) }))
-      .to.throw(BatchDataError).with.property("arg", MAX_BATCH_CHUNKS + 1);
+      .to.throw(BatchDataError)
+      .with.property("arg", MAX_BATCH_CHUNKS + 1);
     expect(encodeBatchData({ forcedPostRoots: [], chunks: Array(MAX_BATCH_CHUNKS).fill(c) }).length).to.equal(2 + MAX_BATCH_CHUNKS * 35);
     for (const body of [new Uint8Array(0), new Uint8Array(MAX_CHUNK_BODY_BYTES + 1)]) {
       // the offset is where the length field would be, as BatchData.sol reports it
       expect(() => encodeBatchData({ forcedPostRoots: [ZERO_WORD], chunks: [c, { postRoot: ZERO_WORD, body }] }))
-        .to.throw(BatchDataError).that.deep.includes({ error: "MalformedBatchData", arg: 2 + 32 + 35 + 32 });
+        .to.throw(BatchDataError)
+        .that.deep.includes({ error: "MalformedBatchData", arg: 2 + 32 + 35 + 32 });
     }
   });
 

@@ -6,8 +6,7 @@ import { DECODE_ERROR, MAX_CHUNK_TXS } from "./constants.js";
 import { chunkTxsArb } from "../testing/arbitraries.js";
 import type { SignedTx } from "./types.js";
 
-const normalise = (txs: SignedTx[]) =>
-  JSON.parse(JSON.stringify(txs, (_k, v) => (typeof v === "string" && v.startsWith("0x") ? v.toLowerCase() : v)));
+const normalise = (txs: SignedTx[]) => JSON.parse(JSON.stringify(txs, (_k, v) => (typeof v === "string" && v.startsWith("0x") ? v.toLowerCase() : v)));
 
 describe("chunk codec", () => {
   it("decodes what it encodes (decode(encode(x)) == x)", () => {
@@ -48,7 +47,9 @@ describe("chunk codec", () => {
         const short = body.slice(0, cut % body.length);
         expect(() => decodeChunkBody(short)).to.throw(DecodeError);
         const long = new Uint8Array([...body, ...extra]);
-        expect(() => decodeChunkBody(long)).to.throw(DecodeError).with.property("reason", "TrailingBytes");
+        expect(() => decodeChunkBody(long))
+          .to.throw(DecodeError)
+          .with.property("reason", "TrailingBytes");
       }),
       { numRuns: 300 },
     );
@@ -84,13 +85,15 @@ describe("chunk codec", () => {
       ["AddressRef", [1, 0, 0x02, 0]],
     ];
     for (const [reason, bytes] of cases) {
-      expect(() => decodeChunkBody(new Uint8Array(bytes)), reason).to.throw(DecodeError).with.property("reason", reason);
+      expect(() => decodeChunkBody(new Uint8Array(bytes)), reason)
+        .to.throw(DecodeError)
+        .with.property("reason", reason);
     }
   });
 
   it("refuses to encode values outside the encoding's ranges", () => {
-    const grantee = (`0x${"22".repeat(20)}`) as `0x${string}`;
-    const signature = (`0x${"ab".repeat(64)}`) as `0x${string}`;
+    const grantee = `0x${"22".repeat(20)}` as `0x${string}`;
+    const signature = `0x${"ab".repeat(64)}` as `0x${string}`;
     const grant = { type: "GrantConsent", grantee, access: 1, categories: 1, expiry: 5, nonce: 0 } as const;
     expect(() => encodeChunkBody([{ tx: { ...grant, expiry: 2 ** 40 }, signature }])).to.throw(EncodeError, /expiry/);
     expect(() => encodeChunkBody([{ tx: { ...grant, nonce: -1 }, signature }])).to.throw(EncodeError, /nonce/);
@@ -101,8 +104,8 @@ describe("chunk codec", () => {
   });
 
   it("posts no signer: a self-signed grant costs its fields, a reference and the signature", () => {
-    const grantee = (`0x${"22".repeat(20)}`) as `0x${string}`;
-    const signature = (`0x${"ab".repeat(64)}`) as `0x${string}`;
+    const grantee = `0x${"22".repeat(20)}` as `0x${string}`;
+    const signature = `0x${"ab".repeat(64)}` as `0x${string}`;
     const body = encodeChunkBody([{ tx: { type: "GrantConsent", grantee, access: 1, categories: 1, expiry: 5, nonce: 0 }, signature }]);
     expect(body.length).to.equal(2 + 20 + encodedTxBytes("GrantConsent"));
     expect(encodedTxBytes("GrantConsent")).to.equal(1 + 1 + 1 + 4 + 5 + 4 + 64);

@@ -50,13 +50,12 @@ export function typeString(type: TxType): string {
   return `${type}(${TX_FIELDS[type].map(([n, k]) => `${k} ${n}`).join(",")})`;
 }
 
-export const TYPE_HASHES = Object.fromEntries(
-  (Object.keys(TX_FIELDS) as TxType[]).map((t) => [t, keccak256(utf8.encode(typeString(t)))]),
-) as Record<TxType, Uint8Array>;
+export const TYPE_HASHES = Object.fromEntries((Object.keys(TX_FIELDS) as TxType[]).map((t) => [t, keccak256(utf8.encode(typeString(t)))])) as Record<
+  TxType,
+  Uint8Array
+>;
 
-const DOMAIN_TYPE_HASH = keccak256(
-  utf8.encode("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-);
+const DOMAIN_TYPE_HASH = keccak256(utf8.encode("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"));
 
 function addrWord(a: string): Uint8Array {
   const w = new Uint8Array(32);

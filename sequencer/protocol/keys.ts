@@ -71,7 +71,12 @@ export function consentCovers(c: ConsentValue | null, access: number, category: 
 }
 
 /** Why a consent does not cover an access (checked in this order), or null when it does. */
-export function consentShortfall(c: ConsentValue | null, access: number, category: number, timestamp: number): "none" | "expired" | "access" | "category" | null {
+export function consentShortfall(
+  c: ConsentValue | null,
+  access: number,
+  category: number,
+  timestamp: number,
+): "none" | "expired" | "access" | "category" | null {
   if (c === null) return "none";
   if (c.expiry <= timestamp) return "expired";
   if ((c.access & access) === 0) return "access";

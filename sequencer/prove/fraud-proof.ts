@@ -75,7 +75,10 @@ export function buildFraudProof(args: {
  * buildFraudProof on any full state at the leaf's pre-root (the state database's, say); the state
  * is left after the leaf.
  */
-export function fraudProofOn<R>(state: FullState<R>, args: { header: BatchHeader; leaf: PostedLeaf; leafHashes: readonly Word[]; ctx: ExecutionContext }): FraudProofArgs | null {
+export function fraudProofOn<R>(
+  state: FullState<R>,
+  args: { header: BatchHeader; leaf: PostedLeaf; leafHashes: readonly Word[]; ctx: ExecutionContext },
+): FraudProofArgs | null {
   const check = checkLeaf(state, args.leaf, args.ctx, true);
   if (check.kind === "None") return null;
   return proofArgs(args, check, check.kind, check.txIndex);

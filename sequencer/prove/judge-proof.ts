@@ -43,7 +43,10 @@ export type ProofJudgement =
   | { accepted: true; kind: FraudKind; chunkIndex: number; txIndex: number; code: number; verdict: WitnessVerdict }
   | { accepted: false; error: SolidityError };
 
-const refuse = (name: string, ...args: (bigint | number | string | boolean)[]): ProofJudgement => ({ accepted: false, error: { name, args: args.map(argString) } });
+const refuse = (name: string, ...args: (bigint | number | string | boolean)[]): ProofJudgement => ({
+  accepted: false,
+  error: { name, args: args.map(argString) },
+});
 
 /** Arguments as decimal strings (integers, enums) or lower-case hex (words), as L1 reverts decode. */
 export function argString(v: unknown): string {
@@ -63,7 +66,16 @@ export function judgeFraudProof(call: ProveFraudCall, l1: BatchOnL1): ProofJudge
   const c = call.chunk;
   const body = fromHex(c.body);
   const leaf = chunkLeaf(fromHex(c.preRoot, 32), fromHex(c.postRoot, 32), keccak256(body));
-  if (!merkleVerify(fromHex(h.dataRoot, 32), leaf, c.index, h.chunkCount, c.path.map((p) => fromHex(p, 32)))) return refuse("ChunkNotInBatch", c.index);
+  if (
+    !merkleVerify(
+      fromHex(h.dataRoot, 32),
+      leaf,
+      c.index,
+      h.chunkCount,
+      c.path.map((p) => fromHex(p, 32)),
+    )
+  )
+    return refuse("ChunkNotInBatch", c.index);
   const forced = c.index < h.forcedCount;
   const ctx: ExecutionContext = { domainSeparator: l1.domainSeparator, registrar: l1.registrar, timestamp: Number(h.timestamp) };
   let v: WitnessVerdict;
@@ -87,4 +99,3 @@ export function judgeFraudProof(call: ProveFraudCall, l1: BatchOnL1): ProofJudge
   const code = kind === "Undecodable" ? DECODE_ERROR[v.decodeError!] : reasonCode;
   return { accepted: true, kind, chunkIndex: c.index, txIndex: v.txIndex, code, verdict: v };
 }
-

@@ -11,9 +11,7 @@ import type { TreeNode } from "../state/smt.js";
 import type { ExecutionContext } from "../state/transition.js";
 import { checkLeaf, type FraudProofArgs, fraudProofOn } from "./fraud-proof.js";
 
-export type BatchVerdict =
-  | { ok: true; state: TreeNode | null; root: Word }
-  | { ok: false; leafIndex: number; proof: FraudProofArgs };
+export type BatchVerdict = { ok: true; state: TreeNode | null; root: Word } | { ok: false; leafIndex: number; proof: FraudProofArgs };
 
 /** verifyBatchOn's verdict: an honest batch leaves the state given at its post-root. */
 export type BatchCheck = { ok: true; root: Word } | { ok: false; leafIndex: number; proof: FraudProofArgs };
@@ -44,7 +42,11 @@ export function verifyBatch(args: BatchToVerify & { preState: TreeNode | null })
  */
 export function verifyBatchOn<R>(state: FullState<R>, at: (root: R) => FullState<R>, args: BatchToVerify): BatchCheck {
   const ctx: ExecutionContext = { domainSeparator: args.domainSeparator, registrar: args.registrar, timestamp: Number(args.header.timestamp) };
-  const parts = leafParts(state.rootHash, args.forcedBodies.map((b) => keccak256(b)), args.data);
+  const parts = leafParts(
+    state.rootHash,
+    args.forcedBodies.map((b) => keccak256(b)),
+    args.data,
+  );
   const leafHashes = leavesOf(parts);
   const forcedCount = args.data.forcedPostRoots.length;
   for (let i = 0; i < parts.length; i++) {

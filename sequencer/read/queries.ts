@@ -110,7 +110,11 @@ export class Queries {
     ephr_chainInfo: () => this.chainInfo(),
     ephr_getPatientHistory: (raw, method) => {
       const txType = z.enum(Object.keys(TX_TYPE) as [TxType, ...TxType[]]);
-      const options = z.strictObject({ types: z.array(txType).optional(), limit: z.number().int().min(1).max(10_000).optional(), fromSeq: z.number().int().min(0).optional() });
+      const options = z.strictObject({
+        types: z.array(txType).optional(),
+        limit: z.number().int().min(1).max(10_000).optional(),
+        fromSeq: z.number().int().min(0).optional(),
+      });
       const [patient, opts] = params(z.tuple([addressSchema, options.optional()]), raw, method);
       return this.history(patient, opts?.types, opts?.limit ?? 1000, opts?.fromSeq ?? 0);
     },
@@ -167,7 +171,17 @@ export class Queries {
       const [stx] = decodeChunkBody(fromHex(log.body));
       if (types && !types.includes(stx!.tx.type)) continue;
       const status = t.dropped !== undefined ? "dropped" : batch.status === "posted" || batch.status === "final" ? batch.status : "executed";
-      out.push({ seq: h.seq, hash: h.hash, status, reason: t.dropped ?? null, signer: log.signer, tx: stx!.tx, batch: batch.index, timestamp: batch.timestamp, forced: log.inboxIndex !== undefined });
+      out.push({
+        seq: h.seq,
+        hash: h.hash,
+        status,
+        reason: t.dropped ?? null,
+        signer: log.signer,
+        tx: stx!.tx,
+        batch: batch.index,
+        timestamp: batch.timestamp,
+        forced: log.inboxIndex !== undefined,
+      });
       if (out.length >= limit) break;
     }
     return out;
@@ -203,7 +217,18 @@ export class Queries {
   batch(index: number) {
     const b = this.d.store.batch(index);
     if (b === undefined || b.status === "open") throw new RpcError("NotFound", `no sealed batch ${index}`);
-    return { ...this.batchSummary(b), prevRoot: b.prevRoot, txCount: b.txCount, leaves: b.chunks.length, forcedCount: b.forcedCount, dataBytes: b.dataBytes, header: b.l1?.header ?? null, postedAt: b.l1?.postedAt ?? null, sealedAt: b.sealedAt ?? null, l1Attempts: b.attempts.map((a) => ({ txHash: a.txHash, nonce: a.nonce, maxFeePerGas: a.maxFeePerGas })) };
+    return {
+      ...this.batchSummary(b),
+      prevRoot: b.prevRoot,
+      txCount: b.txCount,
+      leaves: b.chunks.length,
+      forcedCount: b.forcedCount,
+      dataBytes: b.dataBytes,
+      header: b.l1?.header ?? null,
+      postedAt: b.l1?.postedAt ?? null,
+      sealedAt: b.sealedAt ?? null,
+      l1Attempts: b.attempts.map((a) => ({ txHash: a.txHash, nonce: a.nonce, maxFeePerGas: a.maxFeePerGas })),
+    };
   }
 
   chainInfo() {
@@ -249,7 +274,8 @@ export class Queries {
     // batch is final), read as it was: an earlier root is never rebuilt.
     const db = e.stateDb;
     const version = e.versionAfterBatch(index);
-    if (version === -1) return { leaf: () => null, proof: (k) => treeProve(null, k, false, db.source), root: toHex(new Uint8Array(32)), committed: this.committed(b) };
+    if (version === -1)
+      return { leaf: () => null, proof: (k) => treeProve(null, k, false, db.source), root: toHex(new Uint8Array(32)), committed: this.committed(b) };
     return { leaf: (k) => db.get(k, version), proof: (k) => db.prove(k, false, version), root: toHex(db.rootHash(version)), committed: this.committed(b) };
   }
 
@@ -270,7 +296,11 @@ export class Queries {
       throw e;
     }
     const asked = level === "latest" ? null : this.d.store.batch(v.committed!.batch)!.postRoot;
-    if (asked !== null && asked !== v.root) throw new RpcError("RootUnavailable", `the state kept for batch ${v.committed!.batch} has root ${v.root}, not its post-root ${asked} (a resync is rebuilding it)`);
+    if (asked !== null && asked !== v.root)
+      throw new RpcError(
+        "RootUnavailable",
+        `the state kept for batch ${v.committed!.batch} has root ${v.root}, not its post-root ${asked} (a resync is rebuilding it)`,
+      );
     return {
       key: toHex(key),
       exists: leaf !== null,

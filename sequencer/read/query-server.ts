@@ -57,9 +57,11 @@ export async function startQueryServer(
   });
   http.post("/*", async (parsed) => {
     // The front-ends forward only calls they measured; anything deeper here did not come from one.
-    if (parsed.tooDeep === true || (parsed.tooDeep instanceof Set && parsed.tooDeep.size > 0)) return plain(400, `a call nests deeper than ${limits.http.maxJsonDepth} levels`);
+    if (parsed.tooDeep === true || (parsed.tooDeep instanceof Set && parsed.tooDeep.size > 0))
+      return plain(400, `a call nests deeper than ${limits.http.maxJsonDepth} levels`);
     const calls = callsSchema.safeParse(parsed.value);
-    if (!calls.success) return plain(400, `expected a batch of 1..${limits.maxCalls} JSON-RPC 2.0 requests: ${describeIssues(calls.error, { whole: "batch" })}`);
+    if (!calls.success)
+      return plain(400, `expected a batch of 1..${limits.maxCalls} JSON-RPC 2.0 requests: ${describeIssues(calls.error, { whole: "batch" })}`);
     const q = queries();
     metrics.queryCalls.inc(calls.data.length);
     const out = await Promise.all(

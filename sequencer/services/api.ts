@@ -74,7 +74,12 @@ export async function startApiNode(cfg: Config, log: Logger) {
         if ((await withTimeout(redis.ping(), 1000, "Redis ping").catch(() => null)) !== "PONG") return false;
         const url = await queryUrl();
         if (url === null) return false;
-        const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ jsonrpc: "2.0", id: 0, method: "ephr_chainInfo" }]), signal: AbortSignal.timeout(2000) });
+        const r = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify([{ jsonrpc: "2.0", id: 0, method: "ephr_chainInfo" }]),
+          signal: AbortSignal.timeout(2000),
+        });
         const [answer] = (await r.json()) as { result?: unknown }[];
         return answer?.result !== undefined;
       },

@@ -50,12 +50,17 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const checkProposer = async (): Promise<void> => {
     const report = await preflight(l1.publicClient, { rollup: cfg.rollupAddress, inbox: cfg.inboxAddress, proposer, batchGas: 3_000_000n });
     metrics.proposerReady.set(report.waiting.length === 0 ? 1 : 0);
-    for (const reason of ["role", "bond", "withdrawal", "balance"] as const) metrics.proposerWaiting.set({ reason }, report.waiting.some((w) => w.reason === reason) ? 1 : 0);
+    for (const reason of ["role", "bond", "withdrawal", "balance"] as const)
+      metrics.proposerWaiting.set({ reason }, report.waiting.some((w) => w.reason === reason) ? 1 : 0);
     for (const w of report.warnings) log.warn(w);
     const now = describeWaiting(report);
     if (now !== lastWaiting) {
       if (now === "") log.info({ proposer }, "pre-flight: the proposer may post");
-      else log.warn({ proposer, waiting: report.waiting.map((w) => w.reason) }, `pre-flight: batches wait for L1 until this is fixed (transactions are still accepted): ${now}`);
+      else
+        log.warn(
+          { proposer, waiting: report.waiting.map((w) => w.reason) },
+          `pre-flight: batches wait for L1 until this is fixed (transactions are still accepted): ${now}`,
+        );
       lastWaiting = now;
     }
   };
@@ -79,11 +84,28 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
 
   // The query server starts first (its URL goes into the lease), answering "unavailable" until loaded.
   let queries: Queries | null = null;
-  const status: ChainStatus = { chainId: l1.chainId, rollup: cfg.rollupAddress, inbox: cfg.inboxAddress, domainSeparator: separator, registrar, challengePeriod, postedBatch: null, finalBatch: null, l1Block: null, l1Reachable: true };
-  const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, { maxBodyBytes: cfg.maxBodyBytes, maxCalls: cfg.maxRequestTxs, http: queryServerLimits(cfg) });
+  const status: ChainStatus = {
+    chainId: l1.chainId,
+    rollup: cfg.rollupAddress,
+    inbox: cfg.inboxAddress,
+    domainSeparator: separator,
+    registrar,
+    challengePeriod,
+    postedBatch: null,
+    finalBatch: null,
+    l1Block: null,
+    l1Reachable: true,
+  };
+  const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, {
+    maxBodyBytes: cfg.maxBodyBytes,
+    maxCalls: cfg.maxRequestTxs,
+    http: queryServerLimits(cfg),
+  });
   const queryUrl = `http://${cfg.queryHost}:${query.port}/`;
 
-  await lease.acquire({ owner: `${process.pid}@${cfg.dataDir}`, queryUrl }, (h) => log.warn({ holder: h }, "another sequencer holds the lease: waiting (a second sequencer never forks the chain)"));
+  await lease.acquire({ owner: `${process.pid}@${cfg.dataDir}`, queryUrl }, (h) =>
+    log.warn({ holder: h }, "another sequencer holds the lease: waiting (a second sequencer never forks the chain)"),
+  );
   log.info({ queryUrl }, "sequencer lease acquired");
 
   const store = await Store.open(cfg.dataDir);
@@ -98,8 +120,10 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     try {
       const loaded = await Engine.load(store, stateDb, { domainSeparator: fromHex(separator, 32), registrar }, cfg);
       const a = loaded.alignment;
-      if (a.migrated !== null) log.warn({ leaves: a.migrated, version: stateDb.latestVersion }, "moved the state leaves of this data directory into the state database (once)");
-      if (a.truncated > 0 || a.redone > 0) log.warn({ truncated: a.truncated, redone: a.redone }, "state database brought in line with the store after an interrupted run");
+      if (a.migrated !== null)
+        log.warn({ leaves: a.migrated, version: stateDb.latestVersion }, "moved the state leaves of this data directory into the state database (once)");
+      if (a.truncated > 0 || a.redone > 0)
+        log.warn({ truncated: a.truncated, redone: a.redone }, "state database brought in line with the store after an interrupted run");
       engine = loaded;
     } catch (e) {
       await stateDb.close();
@@ -120,12 +144,14 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const pruneFinal = (index: number) => {
     const b = store.batch(index);
     if (b === undefined || b.status !== "final") return;
-    pruning = pruning.then(async () => {
-      const below = engine.versionAfterBatch(index);
-      if (below <= stateDb.oldestVersion || below > stateDb.latestVersion) return;
-      const { pagesDeleted } = await stateDb.prune(below);
-      log.debug({ batch: index, below, pagesDeleted }, "state versions before the newest final batch pruned");
-    }).catch((e: Error) => log.warn({ err: e.message }, "cannot prune the state versions of final batches (retried when the next batch is final)"));
+    pruning = pruning
+      .then(async () => {
+        const below = engine.versionAfterBatch(index);
+        if (below <= stateDb.oldestVersion || below > stateDb.latestVersion) return;
+        const { pagesDeleted } = await stateDb.prune(below);
+        log.debug({ batch: index, below, pagesDeleted }, "state versions before the newest final batch pruned");
+      })
+      .catch((e: Error) => log.warn({ err: e.message }, "cannot prune the state versions of final batches (retried when the next batch is final)"));
   };
   /**
    * Compare with L1 and, when our history parts from it, rebuild from where it does: adopt what L1
@@ -142,7 +168,10 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     if (r.divergence === null) log.warn(what, "rebuilding our unposted batches: re-executing their transactions on L1's tip");
     else log.error({ ...what, why: r.divergence.why }, "L1 diverged from our history: re-executing our transactions from the last batch L1 holds as ours");
     for (const f of r.plan.against) {
-      log.error({ batch: f.batch, kind: FRAUD_KIND_NAME[f.kind], leaf: f.chunk, tx: f.tx, code: f.code, proofTx: f.proofTx, proposer: f.proposer }, "a fraud proof on L1 reverted our batch (our bond was slashed): its transactions are re-executed with their signatures checked");
+      log.error(
+        { batch: f.batch, kind: FRAUD_KIND_NAME[f.kind], leaf: f.chunk, tx: f.tx, code: f.code, proofTx: f.proofTx, proposer: f.proposer },
+        "a fraud proof on L1 reverted our batch (our bond was slashed): its transactions are re-executed with their signatures checked",
+      );
     }
     const out = await engineStep("re-executing from L1", () => engine.resync(r.agree, r.foreign, r.plan));
     await store.commit(out.writer).catch((e: Error) => {
@@ -151,7 +180,10 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     await refreshStatus(store, status); // posted / final batch numbers as L1 now has them
     metrics.reexecuted.inc({ outcome: "replayed" }, out.replayed);
     metrics.reexecuted.inc({ outcome: "dropped" }, out.dropped.length);
-    log.warn({ kind, agree: r.agree, adopted: out.adopted, replayed: out.replayed, dropped: out.dropped.length, root: engine.stateRoot }, "resynced with L1: adopted the batches we did not post and re-executed our pending transactions");
+    log.warn(
+      { kind, agree: r.agree, adopted: out.adopted, replayed: out.replayed, dropped: out.dropped.length, root: engine.stateRoot },
+      "resynced with L1: adopted the batches we did not post and re-executed our pending transactions",
+    );
     for (const d of out.dropped) log.warn(d, "acknowledged transaction dropped");
     return { outcome: "resynced", agree: r.agree };
   };
@@ -159,7 +191,9 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     if (store.head().nextSeq === 0 && store.batch(0) === undefined && !cfg.syncFromL1) {
       const count = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "batchCount" });
       if (count > 0n) {
-        throw new Error(`this data directory is empty but L1 holds ${count} batches: it is not the data directory of the sequencer that posted them (start from that directory, or set EPHR_SYNC_FROM_L1=1 to adopt L1's history: acknowledged transactions that only the old directory holds would be lost)`);
+        throw new Error(
+          `this data directory is empty but L1 holds ${count} batches: it is not the data directory of the sequencer that posted them (start from that directory, or set EPHR_SYNC_FROM_L1=1 to adopt L1's history: acknowledged transactions that only the old directory holds would be lost)`,
+        );
       }
     }
     const first = await resyncFromL1();
@@ -249,8 +283,18 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   // the pre-flight again every 30 s: the log and the gauges follow a bond deposited, a role granted
   // Scaling signals: every 10 s the load the front-ends carried (sends executed, reads answered) feeds
   // the forecast behind ephr_desired_replicas{component="api"} (docs/operations.md section 7).
-  const scaling = new ScalingSignal({ ...DEFAULT_SCALING, capacityPerReplica: cfg.apiCapacityRps, minReplicas: cfg.scaleMinReplicas, maxReplicas: Math.max(cfg.scaleMinReplicas, cfg.scaleMaxReplicas), horizonSeconds: cfg.scaleHorizonSeconds });
-  const counted = async () => ({ sends: (await metrics.executed.get()).values[0]?.value ?? 0, reads: (await metrics.queryCalls.get()).values[0]?.value ?? 0, at: Date.now() });
+  const scaling = new ScalingSignal({
+    ...DEFAULT_SCALING,
+    capacityPerReplica: cfg.apiCapacityRps,
+    minReplicas: cfg.scaleMinReplicas,
+    maxReplicas: Math.max(cfg.scaleMinReplicas, cfg.scaleMaxReplicas),
+    horizonSeconds: cfg.scaleHorizonSeconds,
+  });
+  const counted = async () => ({
+    sends: (await metrics.executed.get()).values[0]?.value ?? 0,
+    reads: (await metrics.queryCalls.get()).values[0]?.value ?? 0,
+    at: Date.now(),
+  });
   let lastCount = await counted();
   const scalingTimer = setInterval(() => {
     void counted().then((c) => {
@@ -279,7 +323,10 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   let writeFailure: Error | null = null;
   const fatal = (e: unknown) => {
     if (writeFailure === null) writeFailure = e as Error; // no later write lands on top of a memory that cannot be trusted
-    log.fatal({ err: (e as Error).message }, "stopping: the sequencer cannot go on from its memory (state on disk is intact up to the last commit; a restart resumes from there)");
+    log.fatal(
+      { err: (e as Error).message },
+      "stopping: the sequencer cannot go on from its memory (state on disk is intact up to the last commit; a restart resumes from there)",
+    );
     void stop();
   };
   const commit = (writer: StoreWriter): Promise<void> => {
@@ -401,4 +448,3 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     done,
   };
 }
-

@@ -83,11 +83,16 @@ async function main(): Promise<void> {
       ok = true;
       backoff = env.EPHR_WATCHER_POLL_MS;
     } catch (e) {
-      log.warn({ err: (e as Error).message, retryInMs: backoff, consecutiveFailures: observer.status.consecutiveFailures + 1 }, "watcher round failed; retrying");
+      log.warn(
+        { err: (e as Error).message, retryInMs: backoff, consecutiveFailures: observer.status.consecutiveFailures + 1 },
+        "watcher round failed; retrying",
+      );
       backoff = Math.min(backoff * 2, 30_000);
     }
     end();
-    await observer.afterRound(ok, l1.publicClient, env.EPHR_ROLLUP_ADDRESS, watcher.pendingFraud).catch((e) => log.warn({ err: (e as Error).message }, "reading L1 for the watcher's gauges failed"));
+    await observer
+      .afterRound(ok, l1.publicClient, env.EPHR_ROLLUP_ADDRESS, watcher.pendingFraud)
+      .catch((e) => log.warn({ err: (e as Error).message }, "reading L1 for the watcher's gauges failed"));
     await new Promise((res) => setTimeout(res, backoff));
   }
   await store.close();
@@ -107,7 +112,12 @@ async function inspect(command: string, argv: string[]): Promise<void> {
 }
 
 const command = process.argv[2];
-const run = command === "status" || command === "list-batches" ? inspect(command, process.argv.slice(3)) : command === undefined ? main() : Promise.reject(new ConfigError(`unknown command ${command}: npm run watcher [-- status | list-batches [--from N] [--limit N] [--format json|table]]`));
+const run =
+  command === "status" || command === "list-batches"
+    ? inspect(command, process.argv.slice(3))
+    : command === undefined
+      ? main()
+      : Promise.reject(new ConfigError(`unknown command ${command}: npm run watcher [-- status | list-batches [--from N] [--limit N] [--format json|table]]`));
 run.catch((e) => {
   const told = e instanceof ConfigError || e instanceof L1UnreachableError;
   console.error(`watcher: ${told ? e.message : (e as Error).stack}`);

@@ -28,12 +28,7 @@ export interface ChunkRun {
  * before that transaction. With `record`, the witnesses of every access (including the invalid
  * transaction's accesses up to its rejection) are returned.
  */
-export function runChunk<R>(
-  state: FullState<R>,
-  txs: readonly SignedTx[],
-  ctx: ExecutionContext,
-  opts: { record?: boolean; limit?: number } = {},
-): ChunkRun {
+export function runChunk<R>(state: FullState<R>, txs: readonly SignedTx[], ctx: ExecutionContext, opts: { record?: boolean; limit?: number } = {}): ChunkRun {
   const limit = Math.min(opts.limit ?? txs.length, txs.length);
   state.recordWitnesses(opts.record === true);
   const witnesses: Witness[] = [];

@@ -31,10 +31,12 @@ const keyPool = fc
   });
 
 const opsArb = keyPool.chain((keys) =>
-  fc.array(fc.tuple(fc.nat(keys.length - 1), fc.oneof({ weight: 1, arbitrary: fc.constant(ZERO_WORD) }, { weight: 3, arbitrary: nonZeroWord })), {
-    minLength: 1,
-    maxLength: 40,
-  }).map((ops) => ops.map(([i, v]) => ({ key: keys[i]!, value: v }))),
+  fc
+    .array(fc.tuple(fc.nat(keys.length - 1), fc.oneof({ weight: 1, arbitrary: fc.constant(ZERO_WORD) }, { weight: 3, arbitrary: nonZeroWord })), {
+      minLength: 1,
+      maxLength: 40,
+    })
+    .map((ops) => ops.map(([i, v]) => ({ key: keys[i]!, value: v }))),
 );
 
 function applyAll(ops: { key: Word; value: Word }[]) {

@@ -66,9 +66,7 @@ export interface ExecutionContext extends ChainRules {
 }
 
 /** The verdict on one transaction. `signer` is known once the signature check has passed. */
-export type TxOutcome =
-  | { ok: true; signer: Address }
-  | { ok: false; reason: RejectReason; signer: Address | null };
+export type TxOutcome = { ok: true; signer: Address } | { ok: false; reason: RejectReason; signer: Address | null };
 
 class Rejected extends Error {
   constructor(readonly reason: RejectReason) {
@@ -174,7 +172,14 @@ function execute(state: StateAccess, tx: Tx, signer: Address, ctx: ExecutionCont
       state.write(vaultKey(lower(tx.vault)), { value: vaultWord(tx.expiry) });
       return;
     case "LogAccess": {
-      const entry = accessEntryHash({ vault: signer, reader: lower(tx.reader), recordId: tx.recordId, version: tx.version, requestHash: tx.requestHash, timestamp: now });
+      const entry = accessEntryHash({
+        vault: signer,
+        reader: lower(tx.reader),
+        recordId: tx.recordId,
+        version: tx.version,
+        requestHash: tx.requestHash,
+        timestamp: now,
+      });
       state.update(accessLogKey(lower(tx.patient)), (old) => ({ value: nextAccessLogHead(old.value, entry) }));
       return;
     }
@@ -212,7 +217,13 @@ function anchorRecord(state: StateAccess, tx: Extract<Tx, { type: "AnchorRecord"
         if (tx.version <= prev.version) reject("BadVersion");
         if (tx.category !== prev.category) reject("CategoryMismatch");
       }
-      const preimage = recordPreimage({ provider: signer, ciphertextHash: tx.ciphertextHash, locationHash: tx.locationHash, category: tx.category, version: tx.version });
+      const preimage = recordPreimage({
+        provider: signer,
+        ciphertextHash: tx.ciphertextHash,
+        locationHash: tx.locationHash,
+        category: tx.category,
+        version: tx.version,
+      });
       return { value: recordWord(preimage), preimage };
     },
     "hashed",

@@ -71,7 +71,11 @@ describe("shared protocol vectors (TypeScript side)", () => {
       if (v.preState !== null) expect(toHex(nodeHash(treeOf(v.preState)))).to.equal(v.preRoot);
       let refusal: unknown;
       try {
-        executeFromWitnesses(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), { domainSeparator: fromHex(v.domainSeparator, 32), registrar: file.registrar, timestamp: v.timestamp });
+        executeFromWitnesses(fromHex(v.preRoot, 32), fromHex(v.body), v.witnesses.map(witnessFromJson), {
+          domainSeparator: fromHex(v.domainSeparator, 32),
+          registrar: file.registrar,
+          timestamp: v.timestamp,
+        });
       } catch (e) {
         refusal = e;
       }
@@ -93,7 +97,10 @@ describe("shared batch-data vectors (TypeScript side: sequencer/protocol/batch.t
     const refusedCounts = b.filter((v) => v.expected.error === "BadLeafCount").map((v) => v.expected.errorArg);
     for (const n of [0, MAX_BATCH_CHUNKS + 1]) expect(refusedCounts, `a batch refused with BadLeafCount(${n})`).to.include(n);
     for (const part of ["empty data", "truncated forced roots", "zero body length", "body length 4097", "truncated body", "forced count 257", "257 leaves"]) {
-      expect(b.some((v) => v.name.includes(part)), `a batch vector for "${part}"`).to.equal(true);
+      expect(
+        b.some((v) => v.name.includes(part)),
+        `a batch vector for "${part}"`,
+      ).to.equal(true);
     }
   });
 

@@ -11,7 +11,21 @@
 import { type Word, wordsEqual } from "../protocol/bytes.js";
 import { nodeKey, pageIdOf } from "./layout.js";
 import { type Page, PageWriter, TAG_CHILD } from "./page.js";
-import { childrenOf, isBranchNode, isLeafNode, leftOf, type MemBranch, MemLeaf, nodeHash, pageVersionOf, type PageSource, resolveAt, rightOf, Slot, type TreeNode } from "./tree.js";
+import {
+  childrenOf,
+  isBranchNode,
+  isLeafNode,
+  leftOf,
+  type MemBranch,
+  MemLeaf,
+  nodeHash,
+  pageVersionOf,
+  type PageSource,
+  resolveAt,
+  rightOf,
+  Slot,
+  type TreeNode,
+} from "./tree.js";
 
 /** What a version's root is: nothing, one leaf, or the page at depth 0. */
 export type RootRecord =

@@ -43,7 +43,10 @@ interface Round {
 /** Run the writer until it has started `minCommits` more commits, then kill it a random moment later. */
 function runAndKill(dir: string, from: number, minCommits: number): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", WRITER, dir, String(SEED), String(BATCH)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", WRITER, dir, String(SEED), String(BATCH)], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const round: Round = { lastWriting: -1, lastDurable: -1, killedMidCommit: false };
     let killing = false;
     let buffered = "";
@@ -59,10 +62,13 @@ function runAndKill(dir: string, from: number, minCommits: number): Promise<Roun
         if (what === "durable") round.lastDurable = Number(v);
         if (!killing && what === "writing" && Number(v) >= from + minCommits) {
           killing = true;
-          setTimeout(() => {
-            round.killedMidCommit = round.lastWriting > round.lastDurable;
-            child.kill("SIGKILL");
-          }, Math.floor(Math.random() * 10));
+          setTimeout(
+            () => {
+              round.killedMidCommit = round.lastWriting > round.lastDurable;
+              child.kill("SIGKILL");
+            },
+            Math.floor(Math.random() * 10),
+          );
         }
       }
     });

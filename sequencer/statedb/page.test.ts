@@ -12,7 +12,14 @@ import { decodePage, type Page, PageFormatError, PageWriter } from "./page.js";
 import { type PageSource, treeWrite, type TreeNode } from "./tree.js";
 
 const word = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const entries = fc.array(fc.tuple(word, word.filter((w) => w.some((b) => b !== 0)), fc.option(fc.uint8Array({ maxLength: 90 }), { nil: undefined })), { minLength: 2, maxLength: 60 });
+const entries = fc.array(
+  fc.tuple(
+    word,
+    word.filter((w) => w.some((b) => b !== 0)),
+    fc.option(fc.uint8Array({ maxLength: 90 }), { nil: undefined }),
+  ),
+  { minLength: 2, maxLength: 60 },
+);
 
 /** Nothing stored: every tree here is made of new nodes. */
 const nothing = (levels: number): PageSource => ({
@@ -97,6 +104,3 @@ describe("page cache", () => {
     expect(cache.get("p49")).to.equal(undefined);
   });
 });
-
-
-

@@ -159,7 +159,13 @@ export class Page {
    * buffers as nodes from `to` and leaf slots from `slotTo` on, its bytes at `byteTo`. Returns the
    * number of leaves copied.
    */
-  copySubtree(i: number, dst: { buf: Uint8Array; info: Uint16Array; hashes: Uint8Array; flags: Uint8Array }, to: number, byteTo: number, slotTo: number): number {
+  copySubtree(
+    i: number,
+    dst: { buf: Uint8Array; info: Uint16Array; hashes: Uint8Array; flags: Uint8Array },
+    to: number,
+    byteTo: number,
+    slotTo: number,
+  ): number {
     const start = this.field(i, OFF);
     const end = this.field(i, END);
     const size = this.field(i, SIZE);
@@ -300,7 +306,16 @@ export function decodePage(bytes: Uint8Array, version: number, depth: number, le
 const EMPTY_BYTES = new Uint8Array(0);
 
 /** The page's one buffer: its bytes, the node fields in `info`, and the leaf hashes known. */
-function assemble(version: number, depth: number, bytes: Uint8Array, count: number, leaves: number, info: Uint16Array, hashes: Uint8Array | undefined, flags: Uint8Array | undefined): Page {
+function assemble(
+  version: number,
+  depth: number,
+  bytes: Uint8Array,
+  count: number,
+  leaves: number,
+  info: Uint16Array,
+  hashes: Uint8Array | undefined,
+  flags: Uint8Array | undefined,
+): Page {
   const len = bytes.length;
   const infoBytes = count * F * 2;
   const mem = new Uint8Array(len + infoBytes + leaves * 33);

@@ -50,7 +50,16 @@ const scriptArb = fc
   );
 
 const wire = (ws: Witness[]) =>
-  ws.map((w) => ({ ...w.proof, bitmap: w.proof.bitmap.toString(16), siblings: w.proof.siblings.map(toHex), leafKey: toHex(w.proof.leafKey), leafValue: toHex(w.proof.leafValue), neighbourA: toHex(w.proof.neighbourA), neighbourB: toHex(w.proof.neighbourB), preimage: toHex(w.preimage) }));
+  ws.map((w) => ({
+    ...w.proof,
+    bitmap: w.proof.bitmap.toString(16),
+    siblings: w.proof.siblings.map(toHex),
+    leafKey: toHex(w.proof.leafKey),
+    leafValue: toHex(w.proof.leafValue),
+    neighbourA: toHex(w.proof.neighbourA),
+    neighbourB: toHex(w.proof.neighbourB),
+    preimage: toHex(w.preimage),
+  }));
 
 describe("stored state (StateAccess over the state database)", () => {
   const dirs: string[] = [];
@@ -72,7 +81,10 @@ describe("stored state (StateAccess over the state database)", () => {
           const ctx = { domainSeparator: new Uint8Array(32), registrar: "0x0000000000000000000000000000000000000001" as const, timestamp: 1_900_000_000 };
           for (const step of script) {
             const nonce = treeGet(memory.root, nonceKey(step.signer));
-            const stx = { tx: { ...step.tx, nonce: (nonce === null ? 0 : nonceOf(nonce.value)) + step.nonceSkew } as unknown as Tx, signature: step.signature } as SignedTx;
+            const stx = {
+              tx: { ...step.tx, nonce: (nonce === null ? 0 : nonceOf(nonce.value)) + step.nonceSkew } as unknown as Tx,
+              signature: step.signature,
+            } as SignedTx;
             const run = (state: TreeState | StoredTreeState, undo: () => void) => {
               const out = applyTx(state, stx, { ...ctx, signerOf: () => step.signer });
               if (!out.ok) undo();

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
 import { isZeroWord, toHex, type Word, ZERO_WORD } from "../protocol/bytes.js";
-import { type SmtProof } from "../state/proof.js";
+import type { SmtProof } from "../state/proof.js";
 import { nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "../state/smt.js";
 import { VersionUnavailableError } from "./errors.js";
 import { StateDb, type StateDbOptions } from "./store.js";
@@ -44,10 +44,16 @@ const preimageArb = fc.option(fc.uint8Array({ minLength: 0, maxLength: 100 }), {
 const batchesArb = keyPool.chain((keys) =>
   fc
     .array(
-      fc.array(fc.tuple(fc.nat(keys.length - 1), fc.oneof({ weight: 1, arbitrary: fc.constant(ZERO_WORD) }, { weight: 2, arbitrary: nonZeroWord }), preimageArb), { maxLength: 12 }),
+      fc.array(
+        fc.tuple(fc.nat(keys.length - 1), fc.oneof({ weight: 1, arbitrary: fc.constant(ZERO_WORD) }, { weight: 2, arbitrary: nonZeroWord }), preimageArb),
+        { maxLength: 12 },
+      ),
       { minLength: 1, maxLength: 8 },
     )
-    .map((batches) => ({ keys, batches: batches.map((b) => b.map(([i, value, preimage]): Op => ({ key: keys[i]!, value, preimage: isZeroWord(value) ? undefined : preimage }))) })),
+    .map((batches) => ({
+      keys,
+      batches: batches.map((b) => b.map(([i, value, preimage]): Op => ({ key: keys[i]!, value, preimage: isZeroWord(value) ? undefined : preimage }))),
+    })),
 );
 
 const dirs: string[] = [];
@@ -60,7 +66,15 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const hex = (p: SmtProof) => ({ ...p, bitmap: p.bitmap.toString(16), siblings: p.siblings.map(toHex), leafKey: toHex(p.leafKey), leafValue: toHex(p.leafValue), neighbourA: toHex(p.neighbourA), neighbourB: toHex(p.neighbourB) });
+const hex = (p: SmtProof) => ({
+  ...p,
+  bitmap: p.bitmap.toString(16),
+  siblings: p.siblings.map(toHex),
+  leafKey: toHex(p.leafKey),
+  leafValue: toHex(p.leafValue),
+  neighbourA: toHex(p.neighbourA),
+  neighbourB: toHex(p.neighbourB),
+});
 
 /** Everything a reader can ask of one version, compared with the reference tree of that version. */
 function expectSameVersion(db: StateDb, version: number, ref: TreeNode | null, probes: Word[]): void {
@@ -73,7 +87,10 @@ function expectSameVersion(db: StateDb, version: number, ref: TreeNode | null, p
       `value of ${toHex(key)} at version ${version}`,
     );
     for (const deletes of [false, true]) {
-      expect(hex(db.prove(key, deletes, version))).to.deep.equal(hex(treeProve(ref, key, deletes)), `proof (deletes ${deletes}) of ${toHex(key)} at version ${version}`);
+      expect(hex(db.prove(key, deletes, version))).to.deep.equal(
+        hex(treeProve(ref, key, deletes)),
+        `proof (deletes ${deletes}) of ${toHex(key)} at version ${version}`,
+      );
     }
   }
 }
@@ -102,21 +119,27 @@ async function withDb<T>(opts: Partial<StateDbOptions>, fn: (db: StateDb, dir: s
 describe("state database (disk-backed state tree) against the in-memory tree", () => {
   it("gives the same root, values and canonical proofs (reads and deletes) at every committed version, at any page height and cache size", async () => {
     await fc.assert(
-      fc.asyncProperty(batchesArb, fc.integer({ min: 1, max: 6 }), fc.constantFrom(0, 4096, 1 << 20), word, async ({ keys, batches }, pageLevels, cacheBytes, probe) => {
-        await withDb({ pageLevels, cacheBytes }, async (db) => {
-          const refs: (TreeNode | null)[] = [];
-          let ref: TreeNode | null = null;
-          for (const batch of batches) {
-            const applied = applyBatch(db, ref, batch);
-            ref = applied.ref;
-            db.commit(applied.next);
-            refs.push(ref);
-            // every version so far, the older ones read back from pages of their own versions
-            refs.forEach((r, v) => expectSameVersion(db, v, r, [...keys, probe]));
-          }
-          expect(db.audit().leaves).to.equal(new Set(keys.filter((k) => treeGet(ref, k) !== null).map(toHex)).size);
-        });
-      }),
+      fc.asyncProperty(
+        batchesArb,
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom(0, 4096, 1 << 20),
+        word,
+        async ({ keys, batches }, pageLevels, cacheBytes, probe) => {
+          await withDb({ pageLevels, cacheBytes }, async (db) => {
+            const refs: (TreeNode | null)[] = [];
+            let ref: TreeNode | null = null;
+            for (const batch of batches) {
+              const applied = applyBatch(db, ref, batch);
+              ref = applied.ref;
+              db.commit(applied.next);
+              refs.push(ref);
+              // every version so far, the older ones read back from pages of their own versions
+              refs.forEach((r, v) => expectSameVersion(db, v, r, [...keys, probe]));
+            }
+            expect(db.audit().leaves).to.equal(new Set(keys.filter((k) => treeGet(ref, k) !== null).map(toHex)).size);
+          });
+        },
+      ),
       { numRuns: 120 },
     );
   });
@@ -298,7 +321,7 @@ describe("state database edges", () => {
         let next = db.tree();
         for (let i = 0; i < 50; i++) {
           const key = new Uint8Array(32).map((_, j) => (v * 131 + i * 71 + j * 17) & 0xff);
-          const value = new Uint8Array(32).fill((v + i) % 255 + 1);
+          const value = new Uint8Array(32).fill(((v + i) % 255) + 1);
           keys.push(key);
           ref = treeWrite(ref, key, value);
           next = storedWrite(next, key, value, undefined, db.source);

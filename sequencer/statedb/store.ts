@@ -19,8 +19,34 @@ import type { SmtProof } from "../state/proof.js";
 import { Committer, decodeRootRecord, encodeRootRecord, type RootRecord } from "./commit.js";
 import { StateBusyError, StateCorruptionError, StateWriteFailedError, VersionUnavailableError } from "./errors.js";
 import { PageCache } from "./cache.js";
-import { MAX_VERSION, META_KEY, decodeStale, encodeStale, nodeKey, nodesFrom, pageId, pageIdOf, rootKey, rootRange, rootsBelow, staleKey, staleRange, versionOfRootKey } from "./layout.js";
-import { decodePage, MAX_PAGE_LEVELS, MAX_PREIMAGE_BYTES, MIN_PAGE_LEVELS, type Page, PageFormatError, TAG_BRANCH, TAG_CHILD, TAG_LEAF, TAG_LEAF_PRE } from "./page.js";
+import {
+  MAX_VERSION,
+  META_KEY,
+  decodeStale,
+  encodeStale,
+  nodeKey,
+  nodesFrom,
+  pageId,
+  pageIdOf,
+  rootKey,
+  rootRange,
+  rootsBelow,
+  staleKey,
+  staleRange,
+  versionOfRootKey,
+} from "./layout.js";
+import {
+  decodePage,
+  MAX_PAGE_LEVELS,
+  MAX_PREIMAGE_BYTES,
+  MIN_PAGE_LEVELS,
+  type Page,
+  PageFormatError,
+  TAG_BRANCH,
+  TAG_CHILD,
+  TAG_LEAF,
+  TAG_LEAF_PRE,
+} from "./page.js";
 import { type LeafData, MemBranch, MemLeaf, nodeHash, type PageSource, Slot, treeGet, type TreeNode, treeProve } from "./tree.js";
 
 type Level = ClassicLevel<Uint8Array, Uint8Array>;
@@ -154,7 +180,15 @@ export class StateDb {
     return this.meta.latest < 0 ? this.meta.oldest : Math.min(this.meta.oldest, this.meta.latest);
   }
   get cacheStats() {
-    return { bytes: this.cache.bytes, capacity: this.cache.capacityBytes, pages: this.cache.size, hits: this.cache.hits, misses: this.cache.misses, evictions: this.cache.evictions, diskReads: this.diskReads };
+    return {
+      bytes: this.cache.bytes,
+      capacity: this.cache.capacityBytes,
+      pages: this.cache.size,
+      hits: this.cache.hits,
+      misses: this.cache.misses,
+      evictions: this.cache.evictions,
+      diskReads: this.diskReads,
+    };
   }
 
   private check(): void {
@@ -173,7 +207,8 @@ export class StateDb {
     const hit = this.cache.get(id) ?? this.pending.get(id);
     if (hit !== undefined) return hit;
     const raw = this.db.getSync(nodeKey(version, depth, keyBits));
-    if (raw === undefined) throw new StateCorruptionError(`the page of version ${version} at depth ${depth} is missing (pruned while in use, or a damaged store)`);
+    if (raw === undefined)
+      throw new StateCorruptionError(`the page of version ${version} at depth ${depth} is missing (pruned while in use, or a damaged store)`);
     this.diskReads++;
     let page: Page;
     try {
@@ -301,7 +336,8 @@ export class StateDb {
    */
   async prune(below: number): Promise<{ pagesDeleted: number }> {
     this.check();
-    if (!Number.isSafeInteger(below) || below > this.meta.latest) throw new RangeError(`cannot prune below ${below}: the latest version is ${this.meta.latest}`);
+    if (!Number.isSafeInteger(below) || below > this.meta.latest)
+      throw new RangeError(`cannot prune below ${below}: the latest version is ${this.meta.latest}`);
     if (below > this.meta.oldest) {
       this.meta = { ...this.meta, oldest: below };
       await this.enqueue([this.metaOp()], true);
@@ -320,7 +356,11 @@ export class StateDb {
       pagesDeleted += ops.length - records.length;
     }
     const roots = await this.db.keys({ ...rootsBelow(upTo) }).all();
-    if (roots.length > 0) await this.enqueue(roots.map((key) => ({ type: "del" as const, key })), false);
+    if (roots.length > 0)
+      await this.enqueue(
+        roots.map((key) => ({ type: "del" as const, key })),
+        false,
+      );
     return { pagesDeleted };
   }
 
@@ -440,7 +480,8 @@ export class StateDb {
       checkWord(e.key, "key");
       checkWord(e.value, "value");
       if (e.value.every((b) => b === 0)) throw new RangeError("a bulk load entry with a zero value (zero means absent)");
-      if (e.preimage !== undefined && e.preimage.length > MAX_PREIMAGE_BYTES) throw new RangeError(`a preimage of ${e.preimage.length} bytes (at most ${MAX_PREIMAGE_BYTES})`);
+      if (e.preimage !== undefined && e.preimage.length > MAX_PREIMAGE_BYTES)
+        throw new RangeError(`a preimage of ${e.preimage.length} bytes (at most ${MAX_PREIMAGE_BYTES})`);
       if (prev !== null && compareKeys(prev, e.key) >= 0) throw new RangeError("bulk load entries must be sorted by key, without repeats");
       prev = e.key;
       const p = prefixOf(e.key, bits);
@@ -522,12 +563,14 @@ export class StateDb {
       }
       if (k === TAG_CHILD) {
         const child = fresh(page.childVersion(i), depth, path);
-        if (!wordsEqual(child.hashOf(0), page.hashOf(i))) throw new StateCorruptionError(`audit of version ${version}: a child page at depth ${depth} does not hash to its reference`);
+        if (!wordsEqual(child.hashOf(0), page.hashOf(i)))
+          throw new StateCorruptionError(`audit of version ${version}: a child page at depth ${depth} does not hash to its reference`);
         walk(child, 0, depth);
         return;
       }
       if (k !== TAG_BRANCH) return;
-      if (!wordsEqual(page.branchHashFromChildren(i), page.hashOf(i))) throw new StateCorruptionError(`audit of version ${version}: a branch at depth ${depth} does not hash to its stored hash`);
+      if (!wordsEqual(page.branchHashFromChildren(i), page.hashOf(i)))
+        throw new StateCorruptionError(`audit of version ${version}: a branch at depth ${depth} does not hash to its stored hash`);
       const mask = 1 << (7 - (depth & 7));
       walk(page, page.left(i), depth + 1);
       path[depth >> 3]! |= mask;

@@ -43,7 +43,15 @@ export class Actors {
   }
   anchor(patient: string, version: number, category = 1, record = 1): Unsigned {
     const w = (n: number) => toHex(wordFromBigint(BigInt(n)));
-    return { type: "AnchorRecord", patient: this.addr(patient), recordId: w(1000 + record), ciphertextHash: w(2000 + version), locationHash: w(3000 + version), category, version };
+    return {
+      type: "AnchorRecord",
+      patient: this.addr(patient),
+      recordId: w(1000 + record),
+      ciphertextHash: w(2000 + version),
+      locationHash: w(3000 + version),
+      category,
+      version,
+    };
   }
 }
 

@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { programArgs } from "../platform/programs.js";
 
-
 export interface CliResult {
   status: number | null;
   out: string;
@@ -18,7 +17,16 @@ export interface CliResult {
  * about the cost override it) and an API nobody answers at.
  */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")), EPHR_KEY_PASSWORD: "test-password", EPHR_KEY_SCRYPT_N: "16384", EPHR_API_URL: "http://127.0.0.1:9/", EPHR_L1_RPC_URL: undefined, EPHR_ROLLUP_ADDRESS: undefined, ...extra };
+  return {
+    ...process.env,
+    EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")),
+    EPHR_KEY_PASSWORD: "test-password",
+    EPHR_KEY_SCRYPT_N: "16384",
+    EPHR_API_URL: "http://127.0.0.1:9/",
+    EPHR_L1_RPC_URL: undefined,
+    EPHR_ROLLUP_ADDRESS: undefined,
+    ...extra,
+  };
 }
 
 export function runCli(env: NodeJS.ProcessEnv, ...args: string[]): CliResult {

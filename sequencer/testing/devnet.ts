@@ -37,7 +37,9 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const boot = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"], { stdio: "ignore" });
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"], {
+      stdio: "ignore",
+    });
     for (let i = 0; i < 100; i++) {
       if (await pingRedis(port)) return;
       await sleep(50);
@@ -52,7 +54,15 @@ export async function startRedis(): Promise<RedisServer> {
       c.kill("SIGKILL");
     });
   await boot();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, restart: async () => { await stop(); await boot(); } };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop,
+    restart: async () => {
+      await stop();
+      await boot();
+    },
+  };
 }
 
 async function pingRedis(port: number): Promise<boolean> {
@@ -85,7 +95,11 @@ export function spawnService(role: "sequencer" | "api" | "watcher" | "vault", en
   const script = role === "watcher" ? ["sequencer/services/watcher.ts"] : role === "vault" ? ["vault/main.ts"] : ["sequencer/main.ts", role];
   // from dist/ when EPHR_RUN_FROM=dist (npm test), else the source through tsx
   const extraArgs = process.env.EPHR_NODE_ARGS ? process.env.EPHR_NODE_ARGS.split(" ") : [];
-  const child = spawn(process.execPath, [...extraArgs, ...programArgs(script[0]!), ...script.slice(1)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...extraArgs, ...programArgs(script[0]!), ...script.slice(1)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-20000));
   child.stdout!.on("data", keep);

@@ -38,9 +38,7 @@ export function fhirErrorOf(run: () => unknown): FhirError {
 export function expectFhirError(run: () => unknown, code: FhirErrorCode, path?: string): FhirError {
   const e = fhirErrorOf(run);
   if (e.code !== code || (path !== undefined && e.path !== path)) {
-    throw new Error(
-      `expected ${code}${path === undefined ? "" : ` at ${path}`}, got ${e.code} at ${e.path}: ${e.message}`,
-    );
+    throw new Error(`expected ${code}${path === undefined ? "" : ` at ${path}`}, got ${e.code} at ${e.path}: ${e.message}`);
   }
   return e;
 }

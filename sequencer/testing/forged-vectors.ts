@@ -182,7 +182,15 @@ function forgeries(): Forgery[] {
         const h = grantCase();
         const i = h.witnesses.findIndex((w) => w.proof.depth > 0 && w.proof.leafValue.some((b) => b !== 0));
         if (i < 0) throw new Error("forged vectors: no leaf terminal below the root");
-        return { ...h, witnesses: editProof(h.witnesses, i, (p) => { const k = p.leafKey.slice(); k[0]! ^= 0x80; return { ...p, leafKey: k }; }), claimedPostRoot: h.postRoot };
+        return {
+          ...h,
+          witnesses: editProof(h.witnesses, i, (p) => {
+            const k = p.leafKey.slice();
+            k[0]! ^= 0x80;
+            return { ...p, leafKey: k };
+          }),
+          claimedPostRoot: h.postRoot,
+        };
       },
     },
     {
@@ -214,7 +222,11 @@ function forgeries(): Forgery[] {
       expect: invalid("NeighbourMismatch"),
       build: () => {
         const h = revokeCase();
-        return { ...h, witnesses: editProof(h.witnesses, 1, (p) => ({ ...p, neighbourIsLeaf: false, neighbourA: ZERO_WORD, neighbourB: ZERO_WORD })), claimedPostRoot: h.postRoot };
+        return {
+          ...h,
+          witnesses: editProof(h.witnesses, 1, (p) => ({ ...p, neighbourIsLeaf: false, neighbourA: ZERO_WORD, neighbourB: ZERO_WORD })),
+          claimedPostRoot: h.postRoot,
+        };
       },
     },
     {
@@ -312,7 +324,15 @@ function nonCanonicalNeighbour(zeroValue: boolean) {
 function preimageForgeries(): Forgery[] {
   const clinic = addr("clinic");
   const recordId = toHex(word("forged-vectors: record"));
-  const anchor = (version: number): Unsigned => ({ type: "AnchorRecord", patient: addr("alice"), recordId, ciphertextHash: toHex(word(`ct ${version}`)), locationHash: toHex(word(`loc ${version}`)), category: 1, version });
+  const anchor = (version: number): Unsigned => ({
+    type: "AnchorRecord",
+    patient: addr("alice"),
+    recordId,
+    ciphertextHash: toHex(word(`ct ${version}`)),
+    locationHash: toHex(word(`loc ${version}`)),
+    category: 1,
+    version,
+  });
   const withRecord = setupState([sign("alice", 0, grant(clinic)), sign("clinic", 0, anchor(1))]);
   const withGrant = setupState([sign("alice", 0, grant(clinic))]);
   const update = () => honest(withRecord, [sign("clinic", 1, anchor(2))]);
@@ -379,7 +399,9 @@ function toVector(f: Forgery): ForgedWitnessVector {
   const got = outcome(preRoot, b.body, b.witnesses, T);
   const faultArg = f.expect.fault === undefined ? undefined : String(WITNESS_FAULT[f.expect.fault]);
   if (got === null || got.name !== f.expect.error || (faultArg !== undefined && got.args[0] !== faultArg)) {
-    throw new Error(`forged vector "${f.name}": expected ${f.expect.error}${faultArg ? `(${faultArg})` : ""}, TypeScript gives ${got ? `${got.name}(${got.args})` : "no refusal"}`);
+    throw new Error(
+      `forged vector "${f.name}": expected ${f.expect.error}${faultArg ? `(${faultArg})` : ""}, TypeScript gives ${got ? `${got.name}(${got.args})` : "no refusal"}`,
+    );
   }
   return {
     name: f.name,

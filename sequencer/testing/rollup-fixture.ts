@@ -74,11 +74,46 @@ export async function deployRollup(opts: RollupOptions = {}, networkName?: strin
   /** Another Rollup deployment on the same chain (same parameters, another address). */
   const deployAnother = async () => {
     const again = await viem.deployContract("Rollup", [
-      { admin: admin!.account.address, registrar: TEST_REGISTRAR, treasury: treasury!.account.address, verifier: verifier.address, inbox: inbox.address, challengePeriod: cfg.challengePeriod, withdrawalDelay: cfg.withdrawalDelay, maxTimestampLag: cfg.maxTimestampLag, bondAmount: cfg.bondAmount, challengerRewardBps: cfg.challengerRewardBps, proposers: [] },
+      {
+        admin: admin!.account.address,
+        registrar: TEST_REGISTRAR,
+        treasury: treasury!.account.address,
+        verifier: verifier.address,
+        inbox: inbox.address,
+        challengePeriod: cfg.challengePeriod,
+        withdrawalDelay: cfg.withdrawalDelay,
+        maxTimestampLag: cfg.maxTimestampLag,
+        bondAmount: cfg.bondAmount,
+        challengerRewardBps: cfg.challengerRewardBps,
+        proposers: [],
+      },
     ]);
-    return { rollup: again, bondManager: await viem.getContractAt("BondManager", await again.read.bondManager()), sep: domainSeparator({ chainId, verifyingContract: again.address }) };
+    return {
+      rollup: again,
+      bondManager: await viem.getContractAt("BondManager", await again.read.bondManager()),
+      sep: domainSeparator({ chainId, verifyingContract: again.address }),
+    };
   };
-  return { conn, viem, networkHelpers, publicClient, admin: admin!, proposer: proposer!, challenger: challenger!, stranger: stranger!, treasury: treasury!, verifier, inbox, rollup, bondManager, cfg, chainId, sep, l2, deployAnother };
+  return {
+    conn,
+    viem,
+    networkHelpers,
+    publicClient,
+    admin: admin!,
+    proposer: proposer!,
+    challenger: challenger!,
+    stranger: stranger!,
+    treasury: treasury!,
+    verifier,
+    inbox,
+    rollup,
+    bondManager,
+    cfg,
+    chainId,
+    sep,
+    l2,
+    deployAnother,
+  };
 }
 export type Deployed = Awaited<ReturnType<typeof deployRollup>>;
 
@@ -129,11 +164,20 @@ export async function submit(
   account: { account: { address: Address } } = d.proposer,
 ): Promise<Posted> {
   const prevRoot = args.prevRoot ?? d.l2.state.rootHash;
-  const hash = await d.rollup.write.submitBatch([toHex(prevRoot), BigInt(args.timestamp), toHex(encodeBatchData(args.data))], { account: account.account as never });
+  const hash = await d.rollup.write.submitBatch([toHex(prevRoot), BigInt(args.timestamp), toHex(encodeBatchData(args.data))], {
+    account: account.account as never,
+  });
   const receipt = await d.publicClient.waitForTransactionReceipt({ hash });
   const [ev] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: "BatchSubmitted" });
   if (!ev) throw new Error("no BatchSubmitted event");
-  return { header: ev.args.header as BatchHeader, data: args.data, forcedBodies: args.forcedBodies ?? [], preState: args.preState === undefined ? d.l2.state.root : args.preState, txHash: hash, gasUsed: receipt.gasUsed };
+  return {
+    header: ev.args.header as BatchHeader,
+    data: args.data,
+    forcedBodies: args.forcedBodies ?? [],
+    preState: args.preState === undefined ? d.l2.state.root : args.preState,
+    txHash: hash,
+    gasUsed: receipt.gasUsed,
+  };
 }
 
 /** Send a fraud proof from the challenger; returns the receipt. */
@@ -148,16 +192,23 @@ export async function l1Now(d: Deployed): Promise<number> {
   return Number((await d.publicClient.getBlock()).timestamp);
 }
 
-
 /** The leaf of a posted batch with what a proof against it needs (pre-state replayed honestly). */
 export function leafOf(d: Deployed, p: Posted, index: number) {
   const forcedCount = p.data.forcedPostRoots.length;
-  const parts = leafParts(fromHex(p.header.prevRoot, 32), p.forcedBodies.map((b) => keccak256(b)), p.data);
+  const parts = leafParts(
+    fromHex(p.header.prevRoot, 32),
+    p.forcedBodies.map((b) => keccak256(b)),
+    p.data,
+  );
   const leafHashes = leavesOf(parts);
   const state = new TreeState(p.preState);
   for (let i = 0; i < index; i++) {
     const body = i < forcedCount ? p.forcedBodies[i]! : p.data.chunks[i - forcedCount]!.body;
-    checkLeaf(state, { index: i, forced: i < forcedCount, preRoot: parts[i]!.preRoot, postRoot: parts[i]!.postRoot, body }, { ...d.l2.rules, timestamp: Number(p.header.timestamp) });
+    checkLeaf(
+      state,
+      { index: i, forced: i < forcedCount, preRoot: parts[i]!.preRoot, postRoot: parts[i]!.postRoot, body },
+      { ...d.l2.rules, timestamp: Number(p.header.timestamp) },
+    );
   }
   const body = index < forcedCount ? p.forcedBodies[index]! : p.data.chunks[index - forcedCount]!.body;
   return {

@@ -22,4 +22,3 @@ export function slowClient(port: number, head: string, tail: string, everyMs: nu
     });
   });
 }
-

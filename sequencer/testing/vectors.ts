@@ -165,19 +165,46 @@ interface Case {
 
 const DAY = 86_400;
 const h = (label: string): Hex => toHex(wordFromBigint(BigInt(`0x${Buffer.from(label).toString("hex").padEnd(64, "0").slice(0, 64)}`)));
-const grant = (w: World, grantee: string, access = 3, categories = 0b111, expiry = T + 30 * DAY): Unsigned =>
-  ({ type: "GrantConsent", grantee: w.addr(grantee), access, categories, expiry });
-const dgrant = (w: World, patient: string, grantee: string, access = 3, categories = 0b111, expiry = T + 30 * DAY): Unsigned =>
-  ({ type: "DelegatedGrantConsent", patient: w.addr(patient), grantee: w.addr(grantee), access, categories, expiry });
+const grant = (w: World, grantee: string, access = 3, categories = 0b111, expiry = T + 30 * DAY): Unsigned => ({
+  type: "GrantConsent",
+  grantee: w.addr(grantee),
+  access,
+  categories,
+  expiry,
+});
+const dgrant = (w: World, patient: string, grantee: string, access = 3, categories = 0b111, expiry = T + 30 * DAY): Unsigned => ({
+  type: "DelegatedGrantConsent",
+  patient: w.addr(patient),
+  grantee: w.addr(grantee),
+  access,
+  categories,
+  expiry,
+});
 const revoke = (w: World, grantee: string): Unsigned => ({ type: "RevokeConsent", grantee: w.addr(grantee) });
-const drevoke = (w: World, patient: string, grantee: string): Unsigned =>
-  ({ type: "DelegatedRevokeConsent", patient: w.addr(patient), grantee: w.addr(grantee) });
+const drevoke = (w: World, patient: string, grantee: string): Unsigned => ({
+  type: "DelegatedRevokeConsent",
+  patient: w.addr(patient),
+  grantee: w.addr(grantee),
+});
 const delegate = (w: World, d: string, expiry = T + 365 * DAY): Unsigned => ({ type: "SetDelegate", delegate: w.addr(d), expiry });
-const anchor = (w: World, patient: string, version = 1, category = 1, recordId = h("record-1")): Unsigned =>
-  ({ type: "AnchorRecord", patient: w.addr(patient), recordId, ciphertextHash: h(`ct-${recordId}-${version}`), locationHash: h(`loc-${version}`), category, version });
+const anchor = (w: World, patient: string, version = 1, category = 1, recordId = h("record-1")): Unsigned => ({
+  type: "AnchorRecord",
+  patient: w.addr(patient),
+  recordId,
+  ciphertextHash: h(`ct-${recordId}-${version}`),
+  locationHash: h(`loc-${version}`),
+  category,
+  version,
+});
 const regKey = (label: string): Unsigned => ({ type: "RegisterEncryptionKey", publicKey: h(`x25519-${label}`) });
-const logAccess = (w: World, patient: string, reader: string, version = 1, recordId = h("record-1")): Unsigned =>
-  ({ type: "LogAccess", patient: w.addr(patient), reader: w.addr(reader), recordId, version, requestHash: h(`req-${reader}-${version}`) });
+const logAccess = (w: World, patient: string, reader: string, version = 1, recordId = h("record-1")): Unsigned => ({
+  type: "LogAccess",
+  patient: w.addr(patient),
+  reader: w.addr(reader),
+  recordId,
+  version,
+  requestHash: h(`req-${reader}-${version}`),
+});
 const regVault = (w: World, vault: string, expiry = T + 365 * DAY): Unsigned => ({ type: "RegisterVault", vault: w.addr(vault), expiry });
 /** The registrar registers `vault` (setup of every case in which it logs reads). */
 const registered = (w: World, vault = "vault", expiry?: number) => w.sign("registrar", regVault(w, vault, expiry));
@@ -199,7 +226,7 @@ function claim(ok: boolean, what: string): void {
 /** alice's grant to the clinic must be absent while `who`'s own grant to it exists. */
 const grantLandedOn = (who: string) => (s: TreeState, w: World) => {
   claim(!has(s, consentKey(w.addr("alice"), w.addr("clinic"))), "alice's consent untouched");
-  claim(has(s, consentKey(w.addr(who) , w.addr("clinic"))), `${who}'s own consent written`);
+  claim(has(s, consentKey(w.addr(who), w.addr("clinic"))), `${who}'s own consent written`);
 };
 const otherChain = () => domainSeparator({ ...TEST_DOMAIN, chainId: 1 });
 const otherContract = () => domainSeparator({ ...TEST_DOMAIN, verifyingContract: "0x00000000000000000000000000000000000000aa" });
@@ -207,8 +234,19 @@ const CASES: Case[] = [
   // ---- GrantConsent (signed by the patient)
   { name: "grant: patient grants a clinic read access", rule: "grant", txs: (w) => [w.sign("alice", grant(w, "clinic", 1))], expect: "ok" },
   { name: "grant: patient grants read+write on three categories", rule: "grant", txs: (w) => [w.sign("alice", grant(w, "clinic"))], expect: "ok" },
-  { name: "grant: a new grant replaces the previous one", rule: "grant", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", grant(w, "clinic", 1, 0b1, T + DAY))], expect: "ok" },
-  { name: "grant: all 32 categories, expiry at the largest uint40", rule: "grant", txs: (w) => [w.sign("alice", grant(w, "clinic", 3, 0xffffffff, 2 ** 40 - 1))], expect: "ok" },
+  {
+    name: "grant: a new grant replaces the previous one",
+    rule: "grant",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", grant(w, "clinic", 1, 0b1, T + DAY))],
+    expect: "ok",
+  },
+  {
+    name: "grant: all 32 categories, expiry at the largest uint40",
+    rule: "grant",
+    txs: (w) => [w.sign("alice", grant(w, "clinic", 3, 0xffffffff, 2 ** 40 - 1))],
+    expect: "ok",
+  },
   { name: "grant: expiry one second after the batch time", rule: "expiry", txs: (w) => [w.sign("alice", grant(w, "clinic", 3, 1, T + 1))], expect: "ok" },
   { name: "grant: access 0 is an invalid field", rule: "fields", txs: (w) => [w.sign("alice", grant(w, "clinic", 0))], expect: "InvalidField" },
   { name: "grant: access 4 is an invalid field", rule: "fields", txs: (w) => [w.sign("alice", grant(w, "clinic", 4))], expect: "InvalidField" },
@@ -216,7 +254,13 @@ const CASES: Case[] = [
   { name: "grant: a patient cannot grant to themself", rule: "identity", txs: (w) => [w.sign("alice", grant(w, "alice"))], expect: "InvalidField" },
   { name: "grant: expiry equal to the batch time is expired", rule: "expiry", txs: (w) => [w.sign("alice", grant(w, "clinic", 1, 1, T))], expect: "Expired" },
   { name: "grant: expiry in the past is expired", rule: "expiry", txs: (w) => [w.sign("alice", grant(w, "clinic", 1, 1, T - DAY))], expect: "Expired" },
-  { name: "grant: mallory's signature makes mallory's grant, never alice's", rule: "signature", txs: (w) => [w.sign("alice", grant(w, "clinic"), { key: w.acct("mallory").privateKey })], expect: "ok", check: grantLandedOn("mallory") },
+  {
+    name: "grant: mallory's signature makes mallory's grant, never alice's",
+    rule: "signature",
+    txs: (w) => [w.sign("alice", grant(w, "clinic"), { key: w.acct("mallory").privateKey })],
+    expect: "ok",
+    check: grantLandedOn("mallory"),
+  },
   {
     name: "grant: a signature made for another chain id acts for a stranger, not the patient",
     rule: "replay",
@@ -224,121 +268,643 @@ const CASES: Case[] = [
     expect: "ok",
     check: (s, w) => claim(!has(s, consentKey(w.addr("alice"), w.addr("clinic"))), "alice's consent untouched"),
   },
-  { name: "grant: a replayed signature from another rollup contract fails the stranger's nonce", rule: "replay", setup: (w) => [w.sign("alice", grant(w, "lab"))], txs: (w) => [w.sign("alice", grant(w, "clinic"), { sep: otherContract() })], expect: "BadNonce" },
+  {
+    name: "grant: a replayed signature from another rollup contract fails the stranger's nonce",
+    rule: "replay",
+    setup: (w) => [w.sign("alice", grant(w, "lab"))],
+    txs: (w) => [w.sign("alice", grant(w, "clinic"), { sep: otherContract() })],
+    expect: "BadNonce",
+  },
   { name: "grant: high-s signature is rejected", rule: "signature", txs: (w) => [highS(w.sign("alice", grant(w, "clinic")))], expect: "BadSignature" },
-  { name: "grant: zero r is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => s.fill(0, 0, 32))], expect: "BadSignature" },
-  { name: "grant: zero s is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => { s.fill(0, 32, 64); })], expect: "BadSignature" },
-  { name: "grant: r at the curve order is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => s.set(wordFromBigint(N), 0))], expect: "BadSignature" },
-  { name: "grant: r that is no curve point's x is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => s.set(wordFromBigint(5n), 0))], expect: "BadSignature" },
-  { name: "grant: flipped recovery bit recovers a stranger whose nonce does not match", rule: "signature", setup: (w) => [w.sign("alice", grant(w, "lab"))], txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => (s[32]! ^= 0x80))], expect: "BadNonce" },
+  {
+    name: "grant: zero r is rejected",
+    rule: "signature",
+    txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => s.fill(0, 0, 32))],
+    expect: "BadSignature",
+  },
+  {
+    name: "grant: zero s is rejected",
+    rule: "signature",
+    txs: (w) => [
+      tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => {
+        s.fill(0, 32, 64);
+      }),
+    ],
+    expect: "BadSignature",
+  },
+  {
+    name: "grant: r at the curve order is rejected",
+    rule: "signature",
+    txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => s.set(wordFromBigint(N), 0))],
+    expect: "BadSignature",
+  },
+  {
+    name: "grant: r that is no curve point's x is rejected",
+    rule: "signature",
+    txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => s.set(wordFromBigint(5n), 0))],
+    expect: "BadSignature",
+  },
+  {
+    name: "grant: flipped recovery bit recovers a stranger whose nonce does not match",
+    rule: "signature",
+    setup: (w) => [w.sign("alice", grant(w, "lab"))],
+    txs: (w) => [tamperSignature(w.sign("alice", grant(w, "clinic")), (s) => (s[32]! ^= 0x80))],
+    expect: "BadNonce",
+  },
   { name: "grant: nonce ahead of the account's nonce", rule: "nonce", txs: (w) => [w.sign("alice", { ...grant(w, "clinic"), nonce: 1 })], expect: "BadNonce" },
-  { name: "grant: replayed nonce", rule: "nonce", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", { ...grant(w, "lab"), nonce: 0 })], expect: "BadNonce" },
-  { name: "grant: nonces advance one by one within a chunk", rule: "nonce", txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab")), w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
+  {
+    name: "grant: replayed nonce",
+    rule: "nonce",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", { ...grant(w, "lab"), nonce: 0 })],
+    expect: "BadNonce",
+  },
+  {
+    name: "grant: nonces advance one by one within a chunk",
+    rule: "nonce",
+    txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab")), w.sign("alice", revoke(w, "clinic"))],
+    expect: "ok",
+  },
 
   // ---- DelegatedGrantConsent (signed by a guardian)
-  { name: "delegated grant: a guardian grants for the patient", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "ok" },
-  { name: "delegated grant: a delegation that expires one second later still holds", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian", T + 1))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "ok" },
-  { name: "delegated grant: a stranger signing for the patient is unauthorised", rule: "authority", txs: (w) => [w.sign("mallory", dgrant(w, "alice", "clinic"))], expect: "Unauthorized" },
-  { name: "delegated grant: an expired delegation is unauthorised", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian", T + 1))], timestamp: T + 1, txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic", 1, 1, T + DAY))], expect: "Unauthorized" },
-  { name: "delegated grant: a removed guardian is unauthorised", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", delegate(w, "guardian", 0))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "Unauthorized" },
-  { name: "delegated grant: the guardian of another patient is unauthorised", rule: "authority", setup: (w) => [w.sign("bob", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "Unauthorized" },
-  { name: "delegated grant: forged guardian signature recovers a stranger (unauthorised)", rule: "signature", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"), { key: w.acct("mallory").privateKey })], expect: "Unauthorized" },
-  { name: "delegated grant: a guardian's signature from another rollup contract is unauthorised", rule: "replay", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"), { sep: otherContract() })], expect: "Unauthorized" },
-  { name: "delegated grant: the patient must use the plain GrantConsent", rule: "identity", txs: (w) => [w.sign("alice", dgrant(w, "alice", "clinic"))], expect: "InvalidField" },
-  { name: "delegated grant: a guardian cannot grant the patient to themself", rule: "identity", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "alice"))], expect: "InvalidField" },
-  { name: "delegated grant: the guardian uses its own nonce, not the patient's", rule: "nonce", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", { ...dgrant(w, "alice", "clinic"), nonce: 1 })], expect: "BadNonce" },
-  { name: "delegated grant: expiry in the past is expired", rule: "expiry", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic", 1, 1, T - 1))], expect: "Expired" },
-  { name: "delegated grant: access 0 is an invalid field", rule: "fields", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic", 0))], expect: "InvalidField" },
+  {
+    name: "delegated grant: a guardian grants for the patient",
+    rule: "authority",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))],
+    expect: "ok",
+  },
+  {
+    name: "delegated grant: a delegation that expires one second later still holds",
+    rule: "authority",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian", T + 1))],
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))],
+    expect: "ok",
+  },
+  {
+    name: "delegated grant: a stranger signing for the patient is unauthorised",
+    rule: "authority",
+    txs: (w) => [w.sign("mallory", dgrant(w, "alice", "clinic"))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "delegated grant: an expired delegation is unauthorised",
+    rule: "authority",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian", T + 1))],
+    timestamp: T + 1,
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic", 1, 1, T + DAY))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "delegated grant: a removed guardian is unauthorised",
+    rule: "authority",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", delegate(w, "guardian", 0))],
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "delegated grant: the guardian of another patient is unauthorised",
+    rule: "authority",
+    setup: (w) => [w.sign("bob", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "delegated grant: forged guardian signature recovers a stranger (unauthorised)",
+    rule: "signature",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"), { key: w.acct("mallory").privateKey })],
+    expect: "Unauthorized",
+  },
+  {
+    name: "delegated grant: a guardian's signature from another rollup contract is unauthorised",
+    rule: "replay",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic"), { sep: otherContract() })],
+    expect: "Unauthorized",
+  },
+  {
+    name: "delegated grant: the patient must use the plain GrantConsent",
+    rule: "identity",
+    txs: (w) => [w.sign("alice", dgrant(w, "alice", "clinic"))],
+    expect: "InvalidField",
+  },
+  {
+    name: "delegated grant: a guardian cannot grant the patient to themself",
+    rule: "identity",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "alice"))],
+    expect: "InvalidField",
+  },
+  {
+    name: "delegated grant: the guardian uses its own nonce, not the patient's",
+    rule: "nonce",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", { ...dgrant(w, "alice", "clinic"), nonce: 1 })],
+    expect: "BadNonce",
+  },
+  {
+    name: "delegated grant: expiry in the past is expired",
+    rule: "expiry",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic", 1, 1, T - 1))],
+    expect: "Expired",
+  },
+  {
+    name: "delegated grant: access 0 is an invalid field",
+    rule: "fields",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", dgrant(w, "alice", "clinic", 0))],
+    expect: "InvalidField",
+  },
 
   // ---- RevokeConsent and DelegatedRevokeConsent
-  { name: "revoke: patient revokes a live grant", rule: "revoke", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
+  {
+    name: "revoke: patient revokes a live grant",
+    rule: "revoke",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", revoke(w, "clinic"))],
+    expect: "ok",
+  },
   { name: "revoke: revoking an absent grant is a valid no-op", rule: "revoke", txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
-  { name: "revoke: revoking an expired grant removes it", rule: "revoke", setup: (w) => [w.sign("alice", grant(w, "clinic", 1, 1, T + 10))], timestamp: T + 100, txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
-  { name: "revoke: the last of two leaves is deleted (neighbour leaf rises)", rule: "tree", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab"))], txs: (w) => [w.sign("alice", revoke(w, "lab")), w.sign("alice", revoke(w, "clinic"))], expect: "ok" },
+  {
+    name: "revoke: revoking an expired grant removes it",
+    rule: "revoke",
+    setup: (w) => [w.sign("alice", grant(w, "clinic", 1, 1, T + 10))],
+    timestamp: T + 100,
+    txs: (w) => [w.sign("alice", revoke(w, "clinic"))],
+    expect: "ok",
+  },
+  {
+    name: "revoke: the last of two leaves is deleted (neighbour leaf rises)",
+    rule: "tree",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab"))],
+    txs: (w) => [w.sign("alice", revoke(w, "lab")), w.sign("alice", revoke(w, "clinic"))],
+    expect: "ok",
+  },
   { name: "revoke: a patient cannot revoke a grant to themself", rule: "identity", txs: (w) => [w.sign("alice", revoke(w, "alice"))], expect: "InvalidField" },
-  { name: "revoke: replayed nonce", rule: "nonce", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", revoke(w, "clinic"))], txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 1 })], expect: "BadNonce" },
-  { name: "revoke: high-s signature is rejected", rule: "signature", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [highS(w.sign("alice", revoke(w, "clinic")))], expect: "BadSignature" },
-  { name: "delegated revoke: a guardian revokes for the patient", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("guardian", drevoke(w, "alice", "clinic"))], expect: "ok" },
-  { name: "delegated revoke: a provider cannot revoke on the patient's behalf", rule: "authority", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", drevoke(w, "alice", "clinic"))], expect: "Unauthorized" },
-  { name: "delegated revoke: the patient must use the plain RevokeConsent", rule: "identity", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", drevoke(w, "alice", "clinic"))], expect: "InvalidField" },
-  { name: "delegated revoke: a guardian cannot revoke the patient's grant to themself", rule: "identity", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", drevoke(w, "alice", "alice"))], expect: "InvalidField" },
-  { name: "delegated revoke: the guardian uses its own nonce, not the patient's", rule: "nonce", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("guardian", { ...drevoke(w, "alice", "clinic"), nonce: 1 })], expect: "BadNonce" },
-  { name: "delegated revoke: a guardian removed earlier in the chunk is unauthorised", rule: "authority", setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", delegate(w, "guardian", 0)), w.sign("guardian", drevoke(w, "alice", "clinic"))], expect: "Unauthorized" },
+  {
+    name: "revoke: replayed nonce",
+    rule: "nonce",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", revoke(w, "clinic"))],
+    txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 1 })],
+    expect: "BadNonce",
+  },
+  {
+    name: "revoke: high-s signature is rejected",
+    rule: "signature",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [highS(w.sign("alice", revoke(w, "clinic")))],
+    expect: "BadSignature",
+  },
+  {
+    name: "delegated revoke: a guardian revokes for the patient",
+    rule: "authority",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("guardian", drevoke(w, "alice", "clinic"))],
+    expect: "ok",
+  },
+  {
+    name: "delegated revoke: a provider cannot revoke on the patient's behalf",
+    rule: "authority",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("clinic", drevoke(w, "alice", "clinic"))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "delegated revoke: the patient must use the plain RevokeConsent",
+    rule: "identity",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", drevoke(w, "alice", "clinic"))],
+    expect: "InvalidField",
+  },
+  {
+    name: "delegated revoke: a guardian cannot revoke the patient's grant to themself",
+    rule: "identity",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", drevoke(w, "alice", "alice"))],
+    expect: "InvalidField",
+  },
+  {
+    name: "delegated revoke: the guardian uses its own nonce, not the patient's",
+    rule: "nonce",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("guardian", { ...drevoke(w, "alice", "clinic"), nonce: 1 })],
+    expect: "BadNonce",
+  },
+  {
+    name: "delegated revoke: a guardian removed earlier in the chunk is unauthorised",
+    rule: "authority",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", delegate(w, "guardian", 0)), w.sign("guardian", drevoke(w, "alice", "clinic"))],
+    expect: "Unauthorized",
+  },
 
   // ---- AnchorRecord (signed by the provider)
-  { name: "anchor: provider with a write grant anchors version 1", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "ok" },
-  { name: "anchor: version 2 follows version 1", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 1))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 2))], expect: "ok" },
-  { name: "anchor: versions may skip ahead", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 2))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 9))], expect: "ok" },
-  { name: "anchor: another provider with consent updates the record", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab")), w.sign("clinic", anchor(w, "alice", 1))], txs: (w) => [w.sign("lab", anchor(w, "alice", 2))], expect: "ok" },
-  { name: "anchor: category 31 covered by the top mask bit", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic", 2, 0x80000000))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 31))], expect: "ok" },
-  { name: "anchor: same version again is rejected", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 3))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 3))], expect: "BadVersion" },
-  { name: "anchor: lower version is rejected", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 3))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 2))], expect: "BadVersion" },
-  { name: "anchor: a record keeps its category", rule: "version", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 1, 1))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 2, 2))], expect: "CategoryMismatch" },
+  {
+    name: "anchor: provider with a write grant anchors version 1",
+    rule: "consent",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice"))],
+    expect: "ok",
+  },
+  {
+    name: "anchor: version 2 follows version 1",
+    rule: "version",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 1))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 2))],
+    expect: "ok",
+  },
+  {
+    name: "anchor: versions may skip ahead",
+    rule: "version",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 2))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 9))],
+    expect: "ok",
+  },
+  {
+    name: "anchor: another provider with consent updates the record",
+    rule: "version",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab")), w.sign("clinic", anchor(w, "alice", 1))],
+    txs: (w) => [w.sign("lab", anchor(w, "alice", 2))],
+    expect: "ok",
+  },
+  {
+    name: "anchor: category 31 covered by the top mask bit",
+    rule: "consent",
+    setup: (w) => [w.sign("alice", grant(w, "clinic", 2, 0x80000000))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 31))],
+    expect: "ok",
+  },
+  {
+    name: "anchor: same version again is rejected",
+    rule: "version",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 3))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 3))],
+    expect: "BadVersion",
+  },
+  {
+    name: "anchor: lower version is rejected",
+    rule: "version",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 3))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 2))],
+    expect: "BadVersion",
+  },
+  {
+    name: "anchor: a record keeps its category",
+    rule: "version",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 1, 1))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 2, 2))],
+    expect: "CategoryMismatch",
+  },
   { name: "anchor: no grant at all", rule: "consent", txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
-  { name: "anchor: grant expired at the batch time", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic", 3, 0b10, T + 50))], timestamp: T + 50, txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
-  { name: "anchor: read-only grant does not allow writing", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic", 1))], txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
-  { name: "anchor: grant does not cover the category", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic", 3, 0b101))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 1))], expect: "NoConsent" },
-  { name: "anchor: revoked grant", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", revoke(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
-  { name: "anchor: revocation earlier in the same chunk takes effect", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic")), w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
-  { name: "anchor: guardian revocation earlier in the same chunk takes effect", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("guardian", drevoke(w, "alice", "clinic")), w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
-  { name: "anchor: another provider's grant does not count", rule: "consent", setup: (w) => [w.sign("alice", grant(w, "lab"))], txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent" },
-  { name: "anchor: a patient cannot anchor without a grant to themself", rule: "consent", txs: (w) => [w.sign("alice", anchor(w, "alice"))], expect: "NoConsent" },
-  { name: "anchor: category 32 is an invalid field", rule: "fields", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 32))], expect: "InvalidField" },
-  { name: "anchor: version 0 is an invalid field", rule: "fields", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 0))], expect: "InvalidField" },
-  { name: "anchor: zero record id is an invalid field", rule: "fields", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 1, toHex(ZERO_WORD)))], expect: "InvalidField" },
-  { name: "anchor: forged provider signature recovers an account without consent", rule: "signature", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("clinic", anchor(w, "alice"), { key: w.acct("mallory").privateKey })], expect: "NoConsent" },
-  { name: "anchor: high-s provider signature is rejected", rule: "signature", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [highS(w.sign("clinic", anchor(w, "alice")))], expect: "BadSignature" },
-  { name: "anchor: replayed provider nonce", rule: "nonce", setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 1))], txs: (w) => [w.sign("clinic", { ...anchor(w, "alice", 2), nonce: 0 })], expect: "BadNonce" },
+  {
+    name: "anchor: grant expired at the batch time",
+    rule: "consent",
+    setup: (w) => [w.sign("alice", grant(w, "clinic", 3, 0b10, T + 50))],
+    timestamp: T + 50,
+    txs: (w) => [w.sign("clinic", anchor(w, "alice"))],
+    expect: "NoConsent",
+  },
+  {
+    name: "anchor: read-only grant does not allow writing",
+    rule: "consent",
+    setup: (w) => [w.sign("alice", grant(w, "clinic", 1))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice"))],
+    expect: "NoConsent",
+  },
+  {
+    name: "anchor: grant does not cover the category",
+    rule: "consent",
+    setup: (w) => [w.sign("alice", grant(w, "clinic", 3, 0b101))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 1))],
+    expect: "NoConsent",
+  },
+  {
+    name: "anchor: revoked grant",
+    rule: "consent",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", revoke(w, "clinic"))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice"))],
+    expect: "NoConsent",
+  },
+  {
+    name: "anchor: revocation earlier in the same chunk takes effect",
+    rule: "consent",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", revoke(w, "clinic")), w.sign("clinic", anchor(w, "alice"))],
+    expect: "NoConsent",
+  },
+  {
+    name: "anchor: guardian revocation earlier in the same chunk takes effect",
+    rule: "consent",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("guardian", drevoke(w, "alice", "clinic")), w.sign("clinic", anchor(w, "alice"))],
+    expect: "NoConsent",
+  },
+  {
+    name: "anchor: another provider's grant does not count",
+    rule: "consent",
+    setup: (w) => [w.sign("alice", grant(w, "lab"))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice"))],
+    expect: "NoConsent",
+  },
+  {
+    name: "anchor: a patient cannot anchor without a grant to themself",
+    rule: "consent",
+    txs: (w) => [w.sign("alice", anchor(w, "alice"))],
+    expect: "NoConsent",
+  },
+  {
+    name: "anchor: category 32 is an invalid field",
+    rule: "fields",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 32))],
+    expect: "InvalidField",
+  },
+  {
+    name: "anchor: version 0 is an invalid field",
+    rule: "fields",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 0))],
+    expect: "InvalidField",
+  },
+  {
+    name: "anchor: zero record id is an invalid field",
+    rule: "fields",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice", 1, 1, toHex(ZERO_WORD)))],
+    expect: "InvalidField",
+  },
+  {
+    name: "anchor: forged provider signature recovers an account without consent",
+    rule: "signature",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("clinic", anchor(w, "alice"), { key: w.acct("mallory").privateKey })],
+    expect: "NoConsent",
+  },
+  {
+    name: "anchor: high-s provider signature is rejected",
+    rule: "signature",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [highS(w.sign("clinic", anchor(w, "alice")))],
+    expect: "BadSignature",
+  },
+  {
+    name: "anchor: replayed provider nonce",
+    rule: "nonce",
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice", 1))],
+    txs: (w) => [w.sign("clinic", { ...anchor(w, "alice", 2), nonce: 0 })],
+    expect: "BadNonce",
+  },
 
   // ---- SetDelegate
   { name: "delegate: patient appoints a guardian", rule: "delegate", txs: (w) => [w.sign("alice", delegate(w, "guardian"))], expect: "ok" },
-  { name: "delegate: patient removes a guardian", rule: "delegate", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("alice", delegate(w, "guardian", 0))], expect: "ok" },
+  {
+    name: "delegate: patient removes a guardian",
+    rule: "delegate",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("alice", delegate(w, "guardian", 0))],
+    expect: "ok",
+  },
   { name: "delegate: removing an absent guardian is a valid no-op", rule: "delegate", txs: (w) => [w.sign("alice", delegate(w, "guardian", 0))], expect: "ok" },
-  { name: "delegate: re-appointing extends the expiry", rule: "delegate", setup: (w) => [w.sign("alice", delegate(w, "guardian", T + 10))], txs: (w) => [w.sign("alice", delegate(w, "guardian", T + 1000))], expect: "ok" },
-  { name: "delegate: appointment and delegated grant in one chunk", rule: "authority", txs: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("guardian", dgrant(w, "alice", "clinic"))], expect: "ok" },
+  {
+    name: "delegate: re-appointing extends the expiry",
+    rule: "delegate",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian", T + 10))],
+    txs: (w) => [w.sign("alice", delegate(w, "guardian", T + 1000))],
+    expect: "ok",
+  },
+  {
+    name: "delegate: appointment and delegated grant in one chunk",
+    rule: "authority",
+    txs: (w) => [w.sign("alice", delegate(w, "guardian")), w.sign("guardian", dgrant(w, "alice", "clinic"))],
+    expect: "ok",
+  },
   { name: "delegate: a patient cannot delegate to themself", rule: "identity", txs: (w) => [w.sign("alice", delegate(w, "alice"))], expect: "InvalidField" },
   { name: "delegate: expiry at the batch time is expired", rule: "expiry", txs: (w) => [w.sign("alice", delegate(w, "guardian", T))], expect: "Expired" },
-  { name: "delegate: zero-s signature is rejected", rule: "signature", txs: (w) => [tamperSignature(w.sign("alice", delegate(w, "guardian")), (s) => { s.fill(0, 32, 64); })], expect: "BadSignature" },
-  { name: "delegate: replayed nonce", rule: "nonce", setup: (w) => [w.sign("alice", delegate(w, "guardian"))], txs: (w) => [w.sign("alice", { ...delegate(w, "guardian2"), nonce: 0 })], expect: "BadNonce" },
+  {
+    name: "delegate: zero-s signature is rejected",
+    rule: "signature",
+    txs: (w) => [
+      tamperSignature(w.sign("alice", delegate(w, "guardian")), (s) => {
+        s.fill(0, 32, 64);
+      }),
+    ],
+    expect: "BadSignature",
+  },
+  {
+    name: "delegate: replayed nonce",
+    rule: "nonce",
+    setup: (w) => [w.sign("alice", delegate(w, "guardian"))],
+    txs: (w) => [w.sign("alice", { ...delegate(w, "guardian2"), nonce: 0 })],
+    expect: "BadNonce",
+  },
 
   // ---- RegisterEncryptionKey
-  { name: "encryption key: an account registers its public key", rule: "encryption-key", txs: (w) => [w.sign("clinic", regKey("clinic-1"))], expect: "ok", check: (s, w) => claim(has(s, encryptionKeyKey(w.addr("clinic"))), "key stored") },
-  { name: "encryption key: a new key replaces the old one", rule: "encryption-key", setup: (w) => [w.sign("clinic", regKey("clinic-1"))], txs: (w) => [w.sign("clinic", regKey("clinic-2"))], expect: "ok" },
-  { name: "encryption key: the zero key removes the registration", rule: "encryption-key", setup: (w) => [w.sign("clinic", regKey("clinic-1"))], txs: (w) => [w.sign("clinic", { type: "RegisterEncryptionKey", publicKey: toHex(ZERO_WORD) })], expect: "ok", check: (s, w) => claim(!has(s, encryptionKeyKey(w.addr("clinic"))), "key removed") },
-  { name: "encryption key: replayed nonce", rule: "nonce", setup: (w) => [w.sign("clinic", regKey("clinic-1"))], txs: (w) => [w.sign("clinic", { ...regKey("clinic-2"), nonce: 0 })], expect: "BadNonce" },
-  { name: "encryption key: high-s signature is rejected", rule: "signature", txs: (w) => [highS(w.sign("clinic", regKey("clinic-1")))], expect: "BadSignature" },
+  {
+    name: "encryption key: an account registers its public key",
+    rule: "encryption-key",
+    txs: (w) => [w.sign("clinic", regKey("clinic-1"))],
+    expect: "ok",
+    check: (s, w) => claim(has(s, encryptionKeyKey(w.addr("clinic"))), "key stored"),
+  },
+  {
+    name: "encryption key: a new key replaces the old one",
+    rule: "encryption-key",
+    setup: (w) => [w.sign("clinic", regKey("clinic-1"))],
+    txs: (w) => [w.sign("clinic", regKey("clinic-2"))],
+    expect: "ok",
+  },
+  {
+    name: "encryption key: the zero key removes the registration",
+    rule: "encryption-key",
+    setup: (w) => [w.sign("clinic", regKey("clinic-1"))],
+    txs: (w) => [w.sign("clinic", { type: "RegisterEncryptionKey", publicKey: toHex(ZERO_WORD) })],
+    expect: "ok",
+    check: (s, w) => claim(!has(s, encryptionKeyKey(w.addr("clinic"))), "key removed"),
+  },
+  {
+    name: "encryption key: replayed nonce",
+    rule: "nonce",
+    setup: (w) => [w.sign("clinic", regKey("clinic-1"))],
+    txs: (w) => [w.sign("clinic", { ...regKey("clinic-2"), nonce: 0 })],
+    expect: "BadNonce",
+  },
+  {
+    name: "encryption key: high-s signature is rejected",
+    rule: "signature",
+    txs: (w) => [highS(w.sign("clinic", regKey("clinic-1")))],
+    expect: "BadSignature",
+  },
 
   // ---- RegisterVault (signed by the network's registrar)
-  { name: "vault registry: the registrar registers a vault", rule: "vault-registry", txs: (w) => [registered(w)], expect: "ok", check: (s, w) => claim(has(s, vaultKey(w.addr("vault"))), "registration written") },
-  { name: "vault registry: re-registering a vault changes its expiry", rule: "vault-registry", setup: (w) => [registered(w, "vault", T + 10)], txs: (w) => [registered(w, "vault", T + 1000)], expect: "ok" },
-  { name: "vault registry: the registrar removes a vault (expiry 0)", rule: "vault-registry", setup: (w) => [registered(w)], txs: (w) => [registered(w, "vault", 0)], expect: "ok", check: (s, w) => claim(!has(s, vaultKey(w.addr("vault"))), "registration removed") },
+  {
+    name: "vault registry: the registrar registers a vault",
+    rule: "vault-registry",
+    txs: (w) => [registered(w)],
+    expect: "ok",
+    check: (s, w) => claim(has(s, vaultKey(w.addr("vault"))), "registration written"),
+  },
+  {
+    name: "vault registry: re-registering a vault changes its expiry",
+    rule: "vault-registry",
+    setup: (w) => [registered(w, "vault", T + 10)],
+    txs: (w) => [registered(w, "vault", T + 1000)],
+    expect: "ok",
+  },
+  {
+    name: "vault registry: the registrar removes a vault (expiry 0)",
+    rule: "vault-registry",
+    setup: (w) => [registered(w)],
+    txs: (w) => [registered(w, "vault", 0)],
+    expect: "ok",
+    check: (s, w) => claim(!has(s, vaultKey(w.addr("vault"))), "registration removed"),
+  },
   { name: "vault registry: removing a vault never registered is a valid no-op", rule: "vault-registry", txs: (w) => [registered(w, "vault", 0)], expect: "ok" },
   { name: "vault registry: the registrar may register itself as a vault", rule: "vault-registry", txs: (w) => [registered(w, "registrar")], expect: "ok" },
-  { name: "vault registry: a registration by another account than the registrar is unauthorised", rule: "vault-registry", txs: (w) => [w.sign("mallory", regVault(w, "vault"))], expect: "Unauthorized", check: (s, w) => claim(!has(s, vaultKey(w.addr("vault"))), "no registration") },
-  { name: "vault registry: a vault cannot register itself", rule: "vault-registry", txs: (w) => [w.sign("vault", regVault(w, "vault"))], expect: "Unauthorized" },
-  { name: "vault registry: a removal by another account than the registrar is unauthorised", rule: "vault-registry", setup: (w) => [registered(w)], txs: (w) => [w.sign("mallory", regVault(w, "vault", 0))], expect: "Unauthorized" },
-  { name: "vault registry: a registrar signature from another rollup contract recovers a stranger, unauthorised", rule: "replay", txs: (w) => [w.sign("registrar", regVault(w, "vault"), { sep: otherContract() })], expect: "Unauthorized" },
+  {
+    name: "vault registry: a registration by another account than the registrar is unauthorised",
+    rule: "vault-registry",
+    txs: (w) => [w.sign("mallory", regVault(w, "vault"))],
+    expect: "Unauthorized",
+    check: (s, w) => claim(!has(s, vaultKey(w.addr("vault"))), "no registration"),
+  },
+  {
+    name: "vault registry: a vault cannot register itself",
+    rule: "vault-registry",
+    txs: (w) => [w.sign("vault", regVault(w, "vault"))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "vault registry: a removal by another account than the registrar is unauthorised",
+    rule: "vault-registry",
+    setup: (w) => [registered(w)],
+    txs: (w) => [w.sign("mallory", regVault(w, "vault", 0))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "vault registry: a registrar signature from another rollup contract recovers a stranger, unauthorised",
+    rule: "replay",
+    txs: (w) => [w.sign("registrar", regVault(w, "vault"), { sep: otherContract() })],
+    expect: "Unauthorized",
+  },
   { name: "vault registry: expiry at the batch time is expired", rule: "expiry", txs: (w) => [registered(w, "vault", T)], expect: "Expired" },
   { name: "vault registry: expiry in the past is expired", rule: "expiry", txs: (w) => [registered(w, "vault", T - DAY)], expect: "Expired" },
-  { name: "vault registry: replayed registrar nonce", rule: "nonce", setup: (w) => [registered(w)], txs: (w) => [w.sign("registrar", { ...regVault(w, "vault2"), nonce: 0 })], expect: "BadNonce" },
+  {
+    name: "vault registry: replayed registrar nonce",
+    rule: "nonce",
+    setup: (w) => [registered(w)],
+    txs: (w) => [w.sign("registrar", { ...regVault(w, "vault2"), nonce: 0 })],
+    expect: "BadNonce",
+  },
   { name: "vault registry: high-s registrar signature is rejected", rule: "signature", txs: (w) => [highS(registered(w))], expect: "BadSignature" },
 
   // ---- LogAccess (signed by the registered vault that served the read)
-  { name: "access log: a registered vault logs a served read", rule: "access-log", setup: (w) => [registered(w)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "ok", check: (s, w) => claim(has(s, accessLogKey(w.addr("alice"))), "log head written") },
-  { name: "access log: reads chain onto the patient's log head", rule: "access-log", setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault", logAccess(w, "alice", "clinic", 2)), w.sign("vault", logAccess(w, "alice", "specialist", 2))], expect: "ok" },
-  { name: "access log: two registered vaults chain onto the same log", rule: "access-log", setup: (w) => [registered(w), registered(w, "vault2"), w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault2", logAccess(w, "alice", "clinic"))], expect: "ok" },
-  { name: "access log: a registration and a served read in one chunk", rule: "vault-registry", txs: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "ok" },
-  { name: "access log: a vault registered until one second after the batch time logs", rule: "vault-registry", setup: (w) => [registered(w, "vault", T + 1)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "ok" },
-  { name: "access log: an account never registered as a vault is unauthorised", rule: "vault-registry", txs: (w) => [w.sign("mallory", logAccess(w, "alice", "specialist"))], expect: "Unauthorized", check: (s, w) => claim(!has(s, accessLogKey(w.addr("alice"))), "alice's log untouched") },
-  { name: "access log: an unregistered account cannot extend a patient's existing log", rule: "vault-registry", setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("mallory", logAccess(w, "alice", "specialist", 2))], expect: "Unauthorized" },
-  { name: "access log: a removed vault is unauthorised", rule: "vault-registry", setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist")), registered(w, "vault", 0)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 2))], expect: "Unauthorized" },
-  { name: "access log: a vault whose registration ends at the batch time is unauthorised", rule: "vault-registry", setup: (w) => [registered(w, "vault", T + 1)], timestamp: T + 1, txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "Unauthorized" },
-  { name: "access log: a vault removed earlier in the same chunk is unauthorised", rule: "vault-registry", setup: (w) => [registered(w)], txs: (w) => [registered(w, "vault", 0), w.sign("vault", logAccess(w, "alice", "specialist"))], expect: "Unauthorized" },
-  { name: "access log: a forged vault signature recovers an unregistered account", rule: "signature", setup: (w) => [registered(w)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"), { key: w.acct("mallory").privateKey })], expect: "Unauthorized" },
-  { name: "access log: the registrar itself is no vault until it registers", rule: "vault-registry", txs: (w) => [w.sign("registrar", logAccess(w, "alice", "specialist"))], expect: "Unauthorized" },
-  { name: "access log: version 0 is an invalid field", rule: "fields", setup: (w) => [registered(w)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 0))], expect: "InvalidField" },
-  { name: "access log: zero record id is an invalid field", rule: "fields", setup: (w) => [registered(w)], txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 1, toHex(ZERO_WORD)))], expect: "InvalidField" },
-  { name: "access log: replayed vault nonce", rule: "nonce", setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))], txs: (w) => [w.sign("vault", { ...logAccess(w, "bob", "specialist"), nonce: 0 })], expect: "BadNonce" },
+  {
+    name: "access log: a registered vault logs a served read",
+    rule: "access-log",
+    setup: (w) => [registered(w)],
+    txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))],
+    expect: "ok",
+    check: (s, w) => claim(has(s, accessLogKey(w.addr("alice"))), "log head written"),
+  },
+  {
+    name: "access log: reads chain onto the patient's log head",
+    rule: "access-log",
+    setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))],
+    txs: (w) => [w.sign("vault", logAccess(w, "alice", "clinic", 2)), w.sign("vault", logAccess(w, "alice", "specialist", 2))],
+    expect: "ok",
+  },
+  {
+    name: "access log: two registered vaults chain onto the same log",
+    rule: "access-log",
+    setup: (w) => [registered(w), registered(w, "vault2"), w.sign("vault", logAccess(w, "alice", "specialist"))],
+    txs: (w) => [w.sign("vault2", logAccess(w, "alice", "clinic"))],
+    expect: "ok",
+  },
+  {
+    name: "access log: a registration and a served read in one chunk",
+    rule: "vault-registry",
+    txs: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))],
+    expect: "ok",
+  },
+  {
+    name: "access log: a vault registered until one second after the batch time logs",
+    rule: "vault-registry",
+    setup: (w) => [registered(w, "vault", T + 1)],
+    txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))],
+    expect: "ok",
+  },
+  {
+    name: "access log: an account never registered as a vault is unauthorised",
+    rule: "vault-registry",
+    txs: (w) => [w.sign("mallory", logAccess(w, "alice", "specialist"))],
+    expect: "Unauthorized",
+    check: (s, w) => claim(!has(s, accessLogKey(w.addr("alice"))), "alice's log untouched"),
+  },
+  {
+    name: "access log: an unregistered account cannot extend a patient's existing log",
+    rule: "vault-registry",
+    setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))],
+    txs: (w) => [w.sign("mallory", logAccess(w, "alice", "specialist", 2))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "access log: a removed vault is unauthorised",
+    rule: "vault-registry",
+    setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist")), registered(w, "vault", 0)],
+    txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 2))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "access log: a vault whose registration ends at the batch time is unauthorised",
+    rule: "vault-registry",
+    setup: (w) => [registered(w, "vault", T + 1)],
+    timestamp: T + 1,
+    txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "access log: a vault removed earlier in the same chunk is unauthorised",
+    rule: "vault-registry",
+    setup: (w) => [registered(w)],
+    txs: (w) => [registered(w, "vault", 0), w.sign("vault", logAccess(w, "alice", "specialist"))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "access log: a forged vault signature recovers an unregistered account",
+    rule: "signature",
+    setup: (w) => [registered(w)],
+    txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist"), { key: w.acct("mallory").privateKey })],
+    expect: "Unauthorized",
+  },
+  {
+    name: "access log: the registrar itself is no vault until it registers",
+    rule: "vault-registry",
+    txs: (w) => [w.sign("registrar", logAccess(w, "alice", "specialist"))],
+    expect: "Unauthorized",
+  },
+  {
+    name: "access log: version 0 is an invalid field",
+    rule: "fields",
+    setup: (w) => [registered(w)],
+    txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 0))],
+    expect: "InvalidField",
+  },
+  {
+    name: "access log: zero record id is an invalid field",
+    rule: "fields",
+    setup: (w) => [registered(w)],
+    txs: (w) => [w.sign("vault", logAccess(w, "alice", "specialist", 1, toHex(ZERO_WORD)))],
+    expect: "InvalidField",
+  },
+  {
+    name: "access log: replayed vault nonce",
+    rule: "nonce",
+    setup: (w) => [registered(w), w.sign("vault", logAccess(w, "alice", "specialist"))],
+    txs: (w) => [w.sign("vault", { ...logAccess(w, "bob", "specialist"), nonce: 0 })],
+    expect: "BadNonce",
+  },
 
   // ---- chunks of several transactions
   {
@@ -365,9 +931,24 @@ const CASES: Case[] = [
     ],
     expect: "ok",
   },
-  { name: "chunk: the third transaction is invalid", rule: "chunk", txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("bob", grant(w, "clinic")), w.sign("alice", { ...grant(w, "lab"), nonce: 5 })], expect: "BadNonce" },
-  { name: "chunk: the sixteenth transaction is invalid", rule: "chunk", txs: (w) => [...Array.from({ length: 15 }, (_, i) => w.sign(`p${i}`, grant(w, "clinic"))), w.sign("p0", { ...grant(w, "lab"), nonce: 0 })], expect: "BadNonce" },
-  { name: "chunk: a grant followed in the same chunk by a write under it", rule: "consent", txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice"))], expect: "ok" },
+  {
+    name: "chunk: the third transaction is invalid",
+    rule: "chunk",
+    txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("bob", grant(w, "clinic")), w.sign("alice", { ...grant(w, "lab"), nonce: 5 })],
+    expect: "BadNonce",
+  },
+  {
+    name: "chunk: the sixteenth transaction is invalid",
+    rule: "chunk",
+    txs: (w) => [...Array.from({ length: 15 }, (_, i) => w.sign(`p${i}`, grant(w, "clinic"))), w.sign("p0", { ...grant(w, "lab"), nonce: 0 })],
+    expect: "BadNonce",
+  },
+  {
+    name: "chunk: a grant followed in the same chunk by a write under it",
+    rule: "consent",
+    txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("clinic", anchor(w, "alice"))],
+    expect: "ok",
+  },
   {
     name: "chunk: sixteen guardians' grants reference thirty-two addresses",
     rule: "chunk",
@@ -377,18 +958,112 @@ const CASES: Case[] = [
   },
 
   // ---- what the proposer posts: wrong roots, and forced inbox leaves
-  { name: "fraud: a valid chunk posted with another post-root is a wrong root", rule: "fraud", setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok", posted: "other", fraud: "WrongRoot" },
-  { name: "fraud: a valid chunk posted with its pre-root (effects dropped) is a wrong root", rule: "fraud", txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("bob", grant(w, "clinic"))], expect: "ok", posted: "preRoot", fraud: "WrongRoot" },
-  { name: "fraud: an invalid transaction is fraud whatever root is posted", rule: "fraud", txs: (w) => [w.sign("alice", { ...grant(w, "clinic"), nonce: 7 })], expect: "BadNonce", posted: "preRoot", fraud: "RuleViolation" },
-  { name: "forced: an inbox revocation applies", rule: "forced", forced: true, setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok", fraud: "None" },
-  { name: "forced: a sequencer that posts an inbox revocation as a no-op has posted a wrong root", rule: "forced", forced: true, setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", revoke(w, "clinic"))], expect: "ok", posted: "preRoot", fraud: "WrongRoot" },
-  { name: "forced: an inbox revocation with a stale nonce is a no-op, not fraud", rule: "forced", forced: true, setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab"))], txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 0 })], expect: "BadNonce", fraud: "None" },
-  { name: "forced: an invalid inbox transaction posted as if it applied is a wrong root", rule: "forced", forced: true, setup: (w) => [w.sign("alice", grant(w, "clinic"))], txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 9 })], expect: "BadNonce", posted: "other", fraud: "WrongRoot" },
-  { name: "forced: an inbox anchor by a provider without consent is a no-op", rule: "forced", forced: true, txs: (w) => [w.sign("clinic", anchor(w, "alice"))], expect: "NoConsent", fraud: "None" },
-  { name: "forced: an inbox grant with a high-s signature is a no-op", rule: "forced", forced: true, txs: (w) => [highS(w.sign("alice", grant(w, "clinic")))], expect: "BadSignature", fraud: "None" },
-  { name: "forced: an inbox read logged by an unregistered account is a no-op", rule: "forced", forced: true, txs: (w) => [w.sign("mallory", logAccess(w, "alice", "specialist"))], expect: "Unauthorized", fraud: "None" },
-  { name: "forced: the registrar's removal of a vault through the inbox applies", rule: "forced", forced: true, setup: (w) => [registered(w)], txs: (w) => [registered(w, "vault", 0)], expect: "ok", fraud: "None" },
-  { name: "forced: a sequencer posting the registrar's inbox removal of a vault as a no-op has posted a wrong root", rule: "forced", forced: true, setup: (w) => [registered(w)], txs: (w) => [registered(w, "vault", 0)], expect: "ok", posted: "preRoot", fraud: "WrongRoot" },
+  {
+    name: "fraud: a valid chunk posted with another post-root is a wrong root",
+    rule: "fraud",
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", revoke(w, "clinic"))],
+    expect: "ok",
+    posted: "other",
+    fraud: "WrongRoot",
+  },
+  {
+    name: "fraud: a valid chunk posted with its pre-root (effects dropped) is a wrong root",
+    rule: "fraud",
+    txs: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("bob", grant(w, "clinic"))],
+    expect: "ok",
+    posted: "preRoot",
+    fraud: "WrongRoot",
+  },
+  {
+    name: "fraud: an invalid transaction is fraud whatever root is posted",
+    rule: "fraud",
+    txs: (w) => [w.sign("alice", { ...grant(w, "clinic"), nonce: 7 })],
+    expect: "BadNonce",
+    posted: "preRoot",
+    fraud: "RuleViolation",
+  },
+  {
+    name: "forced: an inbox revocation applies",
+    rule: "forced",
+    forced: true,
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", revoke(w, "clinic"))],
+    expect: "ok",
+    fraud: "None",
+  },
+  {
+    name: "forced: a sequencer that posts an inbox revocation as a no-op has posted a wrong root",
+    rule: "forced",
+    forced: true,
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", revoke(w, "clinic"))],
+    expect: "ok",
+    posted: "preRoot",
+    fraud: "WrongRoot",
+  },
+  {
+    name: "forced: an inbox revocation with a stale nonce is a no-op, not fraud",
+    rule: "forced",
+    forced: true,
+    setup: (w) => [w.sign("alice", grant(w, "clinic")), w.sign("alice", grant(w, "lab"))],
+    txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 0 })],
+    expect: "BadNonce",
+    fraud: "None",
+  },
+  {
+    name: "forced: an invalid inbox transaction posted as if it applied is a wrong root",
+    rule: "forced",
+    forced: true,
+    setup: (w) => [w.sign("alice", grant(w, "clinic"))],
+    txs: (w) => [w.sign("alice", { ...revoke(w, "clinic"), nonce: 9 })],
+    expect: "BadNonce",
+    posted: "other",
+    fraud: "WrongRoot",
+  },
+  {
+    name: "forced: an inbox anchor by a provider without consent is a no-op",
+    rule: "forced",
+    forced: true,
+    txs: (w) => [w.sign("clinic", anchor(w, "alice"))],
+    expect: "NoConsent",
+    fraud: "None",
+  },
+  {
+    name: "forced: an inbox grant with a high-s signature is a no-op",
+    rule: "forced",
+    forced: true,
+    txs: (w) => [highS(w.sign("alice", grant(w, "clinic")))],
+    expect: "BadSignature",
+    fraud: "None",
+  },
+  {
+    name: "forced: an inbox read logged by an unregistered account is a no-op",
+    rule: "forced",
+    forced: true,
+    txs: (w) => [w.sign("mallory", logAccess(w, "alice", "specialist"))],
+    expect: "Unauthorized",
+    fraud: "None",
+  },
+  {
+    name: "forced: the registrar's removal of a vault through the inbox applies",
+    rule: "forced",
+    forced: true,
+    setup: (w) => [registered(w)],
+    txs: (w) => [registered(w, "vault", 0)],
+    expect: "ok",
+    fraud: "None",
+  },
+  {
+    name: "forced: a sequencer posting the registrar's inbox removal of a vault as a no-op has posted a wrong root",
+    rule: "forced",
+    forced: true,
+    setup: (w) => [registered(w)],
+    txs: (w) => [registered(w, "vault", 0)],
+    expect: "ok",
+    posted: "preRoot",
+    fraud: "WrongRoot",
+  },
 ];
 
 /** Undecodable bodies: [name, body bytes, expected decode error]. */
@@ -410,8 +1085,26 @@ function decodeCases(w: World): [string, Uint8Array, DecodeErrorName][] {
     ["zero transactions", patch(good, 0, 0), "BadTxCount"],
     ["seventeen transactions", patch(good, 0, 17), "BadTxCount"],
     ["forty-nine addresses", patch(good, 1, 49), "BadAddressCount"],
-    ["address table not ascending", (() => { const c = two.slice(); const a = c.slice(2, 22); c.set(c.slice(22, 42), 2); c.set(a, 22); return c; })(), "AddressOrder"],
-    ["duplicate address in the table", (() => { const c = two.slice(); c.set(c.slice(2, 22), 22); return c; })(), "AddressOrder"],
+    [
+      "address table not ascending",
+      (() => {
+        const c = two.slice();
+        const a = c.slice(2, 22);
+        c.set(c.slice(22, 42), 2);
+        c.set(a, 22);
+        return c;
+      })(),
+      "AddressOrder",
+    ],
+    [
+      "duplicate address in the table",
+      (() => {
+        const c = two.slice();
+        c.set(c.slice(2, 22), 22);
+        return c;
+      })(),
+      "AddressOrder",
+    ],
     ["transaction type 0", patch(good, firstTx, 0x00), "UnknownTxType"],
     ["transaction type 10, the first code after RegisterVault", patch(good, firstTx, 0x0a), "UnknownTxType"],
     ["transaction type 15", patch(good, firstTx, 0x0f), "UnknownTxType"],
@@ -420,7 +1113,18 @@ function decodeCases(w: World): [string, Uint8Array, DecodeErrorName][] {
     ["reserved header bit 7 set", patch(good, firstTx, 0x81), "ReservedBits"],
     ["address reference past the table", patch(good, firstTx + 1, 7), "AddressRef"],
     ["second transaction's reference past the table", patch(two, twoTable + 1 + 1 + 5 + 4 + 64 + 2, 3), "AddressRef"],
-    ["unused address in the table", (() => { const c = new Uint8Array(good.length + 20); c.set(good.slice(0, 22)); c[1] = 2; c.set(new Uint8Array(20).fill(0xff), 22); c.set(good.slice(22), 42); return c; })(), "UnusedAddress"],
+    [
+      "unused address in the table",
+      (() => {
+        const c = new Uint8Array(good.length + 20);
+        c.set(good.slice(0, 22));
+        c[1] = 2;
+        c.set(new Uint8Array(20).fill(0xff), 22);
+        c.set(good.slice(22), 42);
+        return c;
+      })(),
+      "UnusedAddress",
+    ],
     ["trailing byte after the last transaction", new Uint8Array([...good, 0]), "TrailingBytes"],
     ["body longer than the limit", new Uint8Array(MAX_CHUNK_BODY_BYTES + 1), "BodyTooLong"],
   ];
@@ -452,7 +1156,8 @@ function buildCase(c: Case): ProtocolVector {
   c.check?.(state, w);
   const claimed = c.posted === "preRoot" ? fromHex(preRoot, 32) : c.posted === "other" ? fromHex(h("some other root"), 32) : run.root;
   const fraud = judgeLeaf({ decodeError: null, reason: run.reason, txIndex: run.txIndex, root: run.root }, c.forced === true, claimed);
-  const wantFraud: FraudKind = c.fraud ?? (c.expect === "ok" ? "None" : run.reason === "BadSignature" || run.reason === "Unauthorized" ? "InvalidSignature" : "RuleViolation");
+  const wantFraud: FraudKind =
+    c.fraud ?? (c.expect === "ok" ? "None" : run.reason === "BadSignature" || run.reason === "Unauthorized" ? "InvalidSignature" : "RuleViolation");
   if (fraud !== wantFraud) throw new Error(`vector "${c.name}": expected fraud ${wantFraud}, TypeScript judges ${fraud}`);
   if (c.forced && txs.length !== 1) throw new Error(`vector "${c.name}": a forced leaf holds one transaction`);
   return {
@@ -507,7 +1212,17 @@ function buildDecodeCase(name: string, body: Uint8Array, want: DecodeErrorName):
     witnesses: [],
     forced: false,
     claimedPostRoot: toHex(ZERO_WORD),
-    expected: { fraud: "Undecodable", fraudCode: FRAUD_KIND.Undecodable, decodeError: want, decodeErrorCode: DECODE_ERROR[want], reason: null, reasonCode: 0, txIndex: 0, txCount: 0, root: toHex(ZERO_WORD) },
+    expected: {
+      fraud: "Undecodable",
+      fraudCode: FRAUD_KIND.Undecodable,
+      decodeError: want,
+      decodeErrorCode: DECODE_ERROR[want],
+      reason: null,
+      reasonCode: 0,
+      txIndex: 0,
+      txCount: 0,
+      root: toHex(ZERO_WORD),
+    },
   };
 }
 
@@ -521,7 +1236,10 @@ const forcedRoots = (n: number, from = 0) => Array.from({ length: n }, (_, i) =>
 const forcedHashes = (n: number) => Array.from({ length: n }, (_, i) => label(`inbox entry body ${i}`));
 /** `n` chunks with distinct post-roots and short bodies of varying length (bodies are hashed, never decoded here). */
 const chunks = (n: number, from = 0) =>
-  Array.from({ length: n }, (_, i) => ({ postRoot: label(`chunk post-root ${from + i}`), body: new TextEncoder().encode(`chunk body ${from + i}`.padEnd(12 + ((from + i) % 5), "!")) }));
+  Array.from({ length: n }, (_, i) => ({
+    postRoot: label(`chunk post-root ${from + i}`),
+    body: new TextEncoder().encode(`chunk body ${from + i}`.padEnd(12 + ((from + i) % 5), "!")),
+  }));
 /** A chunk as raw bytes: post-root, a length field that may lie, and the bytes actually present. */
 const rawChunk = (i: number, lengthField: number, body: Uint8Array) => concatBytes(label(`chunk post-root ${i}`), u16(lengthField), body);
 
@@ -535,8 +1253,12 @@ interface BatchCase {
 
 function batchCases(): BatchCase[] {
   const valid = (name: string, d: BatchData): BatchCase => ({ name, data: encodeBatchData(d), expect: { leaves: d.forcedPostRoots.length + d.chunks.length } });
-  const bad = (name: string, data: Uint8Array, error: BatchDataErrorName, arg: number, forcedBodyHashes?: Word[]): BatchCase =>
-    ({ name, data, expect: { error, arg }, ...(forcedBodyHashes ? { forcedBodyHashes } : {}) });
+  const bad = (name: string, data: Uint8Array, error: BatchDataErrorName, arg: number, forcedBodyHashes?: Word[]): BatchCase => ({
+    name,
+    data,
+    expect: { error, arg },
+    ...(forcedBodyHashes ? { forcedBodyHashes } : {}),
+  });
   const one = chunks(1)[0]!;
   const oneChunk = encodeBatchData({ forcedPostRoots: [], chunks: [one] });
   const tooMany = chunks(MAX_BATCH_CHUNKS + 1);
@@ -546,7 +1268,10 @@ function batchCases(): BatchCase[] {
     valid("2 leaves: a forced entry then a chunk", { forcedPostRoots: forcedRoots(1), chunks: chunks(1) }),
     valid("3 leaves: the third is paired with the zero word", { forcedPostRoots: [], chunks: chunks(3) }),
     valid("5 leaves: unpaired nodes on two levels", { forcedPostRoots: forcedRoots(2), chunks: chunks(3) }),
-    valid("2 leaves: a chunk body of exactly 4096 bytes", { forcedPostRoots: [], chunks: [one, { postRoot: label("chunk post-root big"), body: new Uint8Array(MAX_CHUNK_BODY_BYTES).fill(0xab) }] }),
+    valid("2 leaves: a chunk body of exactly 4096 bytes", {
+      forcedPostRoots: [],
+      chunks: [one, { postRoot: label("chunk post-root big"), body: new Uint8Array(MAX_CHUNK_BODY_BYTES).fill(0xab) }],
+    }),
     valid("256 leaves: 16 forced entries and 240 chunks", { forcedPostRoots: forcedRoots(16), chunks: chunks(MAX_BATCH_CHUNKS - 16) }),
     valid("256 leaves: 256 forced entries and no chunk", { forcedPostRoots: forcedRoots(MAX_BATCH_CHUNKS), chunks: [] }),
     bad("empty data", new Uint8Array(0), "MalformedBatchData", 0),
@@ -556,16 +1281,36 @@ function batchCases(): BatchCase[] {
     bad("truncated forced roots: the only one is 31 bytes", concatBytes(u16(1), forcedRoots(1)[0]!.slice(0, 31)), "MalformedBatchData", 2),
     bad("forced count 257", concatBytes(u16(MAX_BATCH_CHUNKS + 1), ...forcedRoots(MAX_BATCH_CHUNKS + 1)), "BadLeafCount", MAX_BATCH_CHUNKS + 1, []),
     bad("forced count 65535", concatBytes(u16(0xffff), oneChunk.slice(2)), "BadLeafCount", 0xffff, []),
-    bad("truncated chunk header: 33 bytes after the forced count", concatBytes(u16(0), label("chunk post-root 0"), new Uint8Array([0])), "MalformedBatchData", 2),
+    bad(
+      "truncated chunk header: 33 bytes after the forced count",
+      concatBytes(u16(0), label("chunk post-root 0"), new Uint8Array([0])),
+      "MalformedBatchData",
+      2,
+    ),
     bad("zero body length", concatBytes(u16(0), rawChunk(0, 0, new Uint8Array(0))), "MalformedBatchData", 34),
     bad("zero body length in the second chunk", concatBytes(oneChunk, rawChunk(1, 0, new Uint8Array(0))), "MalformedBatchData", oneChunk.length + 32),
-    bad("body length 4097, beyond the limit (the bytes are present)", concatBytes(u16(0), rawChunk(0, MAX_CHUNK_BODY_BYTES + 1, new Uint8Array(MAX_CHUNK_BODY_BYTES + 1))), "MalformedBatchData", 34),
+    bad(
+      "body length 4097, beyond the limit (the bytes are present)",
+      concatBytes(u16(0), rawChunk(0, MAX_CHUNK_BODY_BYTES + 1, new Uint8Array(MAX_CHUNK_BODY_BYTES + 1))),
+      "MalformedBatchData",
+      34,
+    ),
     bad("body length 65535", concatBytes(u16(0), rawChunk(0, 0xffff, new Uint8Array(8))), "MalformedBatchData", 34),
     bad("truncated body: one byte short", concatBytes(u16(0), rawChunk(0, 10, new Uint8Array(9))), "MalformedBatchData", 34),
     bad("truncated body after a forced entry", concatBytes(u16(1), ...forcedRoots(1), rawChunk(0, 10, new Uint8Array(3))), "MalformedBatchData", 2 + 32 + 32),
     bad("257 leaves: 257 chunks", concatBytes(u16(0), ...tooMany.map((c, i) => rawChunk(i, c.body.length, c.body))), "BadLeafCount", MAX_BATCH_CHUNKS + 1),
-    bad("257 leaves: 256 forced entries and one chunk", concatBytes(u16(MAX_BATCH_CHUNKS), ...forcedRoots(MAX_BATCH_CHUNKS), oneChunk.slice(2)), "BadLeafCount", MAX_BATCH_CHUNKS + 1),
-    bad("257 leaves: 256 leaves then a single stray byte", concatBytes(u16(MAX_BATCH_CHUNKS), ...forcedRoots(MAX_BATCH_CHUNKS), new Uint8Array([0])), "BadLeafCount", MAX_BATCH_CHUNKS + 1),
+    bad(
+      "257 leaves: 256 forced entries and one chunk",
+      concatBytes(u16(MAX_BATCH_CHUNKS), ...forcedRoots(MAX_BATCH_CHUNKS), oneChunk.slice(2)),
+      "BadLeafCount",
+      MAX_BATCH_CHUNKS + 1,
+    ),
+    bad(
+      "257 leaves: 256 leaves then a single stray byte",
+      concatBytes(u16(MAX_BATCH_CHUNKS), ...forcedRoots(MAX_BATCH_CHUNKS), new Uint8Array([0])),
+      "BadLeafCount",
+      MAX_BATCH_CHUNKS + 1,
+    ),
   ];
 }
 
@@ -574,7 +1319,8 @@ function badPaths(leaves: readonly Word[], root: Word, paths: readonly Word[][])
   const count = leaves.length;
   const last = count - 1;
   const out: BadPath[] = [];
-  const add = (why: string, leaf: Word, index: number, n: number, path: readonly Word[]) => out.push({ why, leaf: toHex(leaf), index, count: n, path: path.map(toHex) });
+  const add = (why: string, leaf: Word, index: number, n: number, path: readonly Word[]) =>
+    out.push({ why, leaf: toHex(leaf), index, count: n, path: path.map(toHex) });
   add("index equal to the leaf count", leaves[last]!, count, count, paths[last]!);
   add("one sibling too many", leaves[0]!, 0, count, [...paths[0]!, ZERO_WORD]);
   add("the leaf count doubled (one level deeper than the path)", leaves[0]!, 0, count * 2, paths[0]!);
@@ -584,7 +1330,15 @@ function badPaths(leaves: readonly Word[], root: Word, paths: readonly Word[][])
     add("another leaf's hash on the first leaf's path", leaves[1]!, 0, count, paths[0]!);
   }
   for (const b of out) {
-    if (merkleVerify(root, fromHex(b.leaf, 32), b.index, b.count, b.path.map((w) => fromHex(w, 32)))) {
+    if (
+      merkleVerify(
+        root,
+        fromHex(b.leaf, 32),
+        b.index,
+        b.count,
+        b.path.map((w) => fromHex(w, 32)),
+      )
+    ) {
       throw new Error(`batch vector: bad path "${b.why}" verifies`);
     }
   }
@@ -613,9 +1367,14 @@ function buildBatchCase(c: BatchCase): BatchDataVector {
   const base = { name: `batch data: ${c.name}`, prevRoot: toHex(BATCH_PREV_ROOT), data: toHex(c.data), forcedBodyHashes: hashes.map(toHex) };
   if ("error" in c.expect) {
     if (error?.error !== c.expect.error || error.arg !== c.expect.arg) {
-      throw new Error(`batch vector "${c.name}": expected ${c.expect.error}(${c.expect.arg}), TypeScript gives ${error ? `${error.error}(${error.arg})` : "no error"}`);
+      throw new Error(
+        `batch vector "${c.name}": expected ${c.expect.error}(${c.expect.arg}), TypeScript gives ${error ? `${error.error}(${error.arg})` : "no error"}`,
+      );
     }
-    return { ...base, expected: { error: error.error, errorArg: error.arg, forcedCount: null, leaves: [], postRoot: null, dataRoot: null, paths: [], badPaths: [] } };
+    return {
+      ...base,
+      expected: { error: error.error, errorArg: error.arg, forcedCount: null, leaves: [], postRoot: null, dataRoot: null, paths: [], badPaths: [] },
+    };
   }
   if (decoded === null) throw new Error(`batch vector "${c.name}": TypeScript refuses it: ${error?.message}`);
   const parts = leafParts(BATCH_PREV_ROOT, hashes, decoded);

@@ -14,14 +14,17 @@ export class InspectUsageError extends Error {
 /** `status`: the running watcher's /status (EPHR_WATCHER_METRICS_PORT must be set for it). */
 export async function watcherStatus(env: NodeJS.ProcessEnv): Promise<unknown> {
   const port = env.EPHR_WATCHER_METRICS_PORT;
-  if (!port) throw new InspectUsageError("status asks the running watcher: set EPHR_WATCHER_METRICS_PORT (and EPHR_WATCHER_METRICS_HOST) as the watcher has them");
+  if (!port)
+    throw new InspectUsageError("status asks the running watcher: set EPHR_WATCHER_METRICS_PORT (and EPHR_WATCHER_METRICS_HOST) as the watcher has them");
   const host = env.EPHR_WATCHER_METRICS_HOST ?? "127.0.0.1";
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}/status`;
   try {
     const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
     return await r.json();
   } catch (e) {
-    throw new Error(`no watcher answers at ${url} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}): is it running with EPHR_WATCHER_METRICS_PORT=${port}?`);
+    throw new Error(
+      `no watcher answers at ${url} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}): is it running with EPHR_WATCHER_METRICS_PORT=${port}?`,
+    );
   }
 }
 
@@ -36,9 +39,14 @@ export interface BatchRow {
 
 /** `list-batches [--from N] [--limit N] [--format json|table]`: the batches L1 holds, newest last. */
 export async function listBatches(env: NodeJS.ProcessEnv, argv: string[]): Promise<{ rows: BatchRow[]; text: string }> {
-  const { values } = parseArgs({ args: argv, options: { from: { type: "string" }, limit: { type: "string", default: "20" }, format: { type: "string", default: "table" } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { from: { type: "string" }, limit: { type: "string", default: "20" }, format: { type: "string", default: "table" } },
+    strict: true,
+  });
   const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new InspectUsageError(`--limit must be a whole number from 1 to 10000, not ${values.limit}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new InspectUsageError(`--limit must be a whole number from 1 to 10000, not ${values.limit}`);
   if (values.format !== "json" && values.format !== "table") throw new InspectUsageError(`--format takes json or table, not ${values.format}`);
   if (!env.EPHR_L1_RPC_URL || !env.EPHR_ROLLUP_ADDRESS) throw new InspectUsageError("list-batches reads L1: set EPHR_L1_RPC_URL and EPHR_ROLLUP_ADDRESS");
   const client = createPublicClient({ transport: http(env.EPHR_L1_RPC_URL) });
@@ -52,11 +60,24 @@ export async function listBatches(env: NodeJS.ProcessEnv, argv: string[]): Promi
   for (let i = from; i < to; i++) {
     const b = await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(i)] });
     const iso = (t: bigint) => new Date(Number(t) * 1000).toISOString();
-    rows.push({ index: i, postRoot: b.postRoot, proposer: b.proposer, submittedAt: iso(BigInt(b.submittedAt)), finalizesAt: iso(BigInt(b.finalizesAt)), final: BigInt(b.finalizesAt) <= block.timestamp });
+    rows.push({
+      index: i,
+      postRoot: b.postRoot,
+      proposer: b.proposer,
+      submittedAt: iso(BigInt(b.submittedAt)),
+      finalizesAt: iso(BigInt(b.finalizesAt)),
+      final: BigInt(b.finalizesAt) <= block.timestamp,
+    });
   }
   const text =
     values.format === "json"
       ? JSON.stringify({ batchCount: count, batches: rows }, null, 2)
-      : [`${count} batches on L1; ${rows.length} shown`, "index  final  finalizes at              proposer                                    post-root", ...rows.map((r) => `${String(r.index).padStart(5)}  ${(r.final ? "yes" : "no").padEnd(5)}  ${r.finalizesAt.padEnd(24)}  ${r.proposer}  ${r.postRoot}`)].join("\n");
+      : [
+          `${count} batches on L1; ${rows.length} shown`,
+          "index  final  finalizes at              proposer                                    post-root",
+          ...rows.map(
+            (r) => `${String(r.index).padStart(5)}  ${(r.final ? "yes" : "no").padEnd(5)}  ${r.finalizesAt.padEnd(24)}  ${r.proposer}  ${r.postRoot}`,
+          ),
+        ].join("\n");
   return { rows, text };
 }

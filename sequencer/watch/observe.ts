@@ -44,7 +44,12 @@ export function watcherMetrics() {
     frauds: new Counter({ name: "ephr_watcher_frauds_total", help: "Fraudulent batches found, by kind", labelNames: ["kind"], registers: [registry] }),
     proofs: new Counter({ name: "ephr_watcher_proofs_total", help: "Fraud proofs by outcome", labelNames: ["outcome"], registers: [registry] }),
     reward: new Counter({ name: "ephr_watcher_reward_wei_total", help: "Challenger rewards earned (wei)", registers: [registry] }),
-    roundSeconds: new Histogram({ name: "ephr_watcher_round_seconds", help: "Duration of one round", buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] }),
+    roundSeconds: new Histogram({
+      name: "ephr_watcher_round_seconds",
+      help: "Duration of one round",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
   };
 }
 export type WatcherMetrics = ReturnType<typeof watcherMetrics>;
@@ -63,7 +68,19 @@ export class WatcherObserver {
     verified: number,
     private readonly opts: { progressEveryMs?: number; heartbeatMs?: number } = {},
   ) {
-    this.s = { l1Head: null, l1Batches: null, verifiedBatch: verified, lagBatches: null, etaSeconds: null, lastTickAt: null, consecutiveFailures: 0, challenger, challengerBalanceWei: null, pendingFraud: null, caughtUp: false };
+    this.s = {
+      l1Head: null,
+      l1Batches: null,
+      verifiedBatch: verified,
+      lagBatches: null,
+      etaSeconds: null,
+      lastTickAt: null,
+      consecutiveFailures: 0,
+      challenger,
+      challengerBalanceWei: null,
+      pendingFraud: null,
+      caughtUp: false,
+    };
     m.verified.set(verified);
     m.balance.set(challenger === null ? -1 : 0);
   }
@@ -81,7 +98,10 @@ export class WatcherObserver {
     const now = Date.now();
     if (this.s.lagBatches !== null && this.s.lagBatches > 0 && now - this.lastLine >= (this.opts.progressEveryMs ?? 5_000)) {
       this.lastLine = now;
-      this.log.info({ verified: index, of: (this.s.l1Batches ?? 0) - 1, etaSeconds: this.s.etaSeconds }, `syncing: verified batch ${index} of ${(this.s.l1Batches ?? 0) - 1}`);
+      this.log.info(
+        { verified: index, of: (this.s.l1Batches ?? 0) - 1, etaSeconds: this.s.etaSeconds },
+        `syncing: verified batch ${index} of ${(this.s.l1Batches ?? 0) - 1}`,
+      );
     }
   }
 
@@ -125,12 +145,16 @@ export class WatcherObserver {
       const bonds = await client.readContract({ address: rollup, abi: rollupAbi, functionName: "bondManager" });
       atRisk = BigInt((await client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondOf", args: [pending.proposer] })).amount);
     }
-    this.s.pendingFraud = pending === null ? null : { batch: pending.index, proposer: pending.proposer, bondAtRiskWei: atRisk?.toString() ?? null, sent: pending.sent };
+    this.s.pendingFraud =
+      pending === null ? null : { batch: pending.index, proposer: pending.proposer, bondAtRiskWei: atRisk?.toString() ?? null, sent: pending.sent };
     this.m.bondsAtRisk.set(atRisk === null ? 0 : Number(atRisk));
     const now = Date.now();
     if (this.s.caughtUp && now - this.lastLine >= (this.opts.heartbeatMs ?? 60_000)) {
       this.lastLine = now;
-      this.log.info({ verified: this.s.verifiedBatch, l1Block: this.s.l1Head }, `watching: every batch on L1 verified (up to ${this.s.verifiedBatch}), L1 block ${this.s.l1Head}`);
+      this.log.info(
+        { verified: this.s.verifiedBatch, l1Block: this.s.l1Head },
+        `watching: every batch on L1 verified (up to ${this.s.verifiedBatch}), L1 block ${this.s.l1Head}`,
+      );
     }
   }
 

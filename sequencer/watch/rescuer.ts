@@ -4,7 +4,7 @@
  * of forced leaves on the state the watcher verified from L1 (the batch builder and batch policy the
  * sequencer uses) and posts it.
  */
-import { type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
+import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { toHex } from "../protocol/bytes.js";
 import { encodeBatchData } from "../protocol/batch.js";
 import type { FullState } from "../state/access.js";
@@ -29,14 +29,29 @@ export class Rescuer {
     const n = forcedEntriesPerBatch(total - consumed);
     const bodies = await this.reader.forcedBodies(consumed, n);
     const latest = await this.client.getBlock();
-    const entries = await Promise.all(bodies.map((_, i) => this.client.readContract({ address: this.inbox, abi: forcedInboxAbi, functionName: "entry", args: [BigInt(consumed + i)] })));
+    const entries = await Promise.all(
+      bodies.map((_, i) => this.client.readContract({ address: this.inbox, abi: forcedInboxAbi, functionName: "entry", args: [BigInt(consumed + i)] })),
+    );
     // L1's latest block time is the clock here: a block time already past needs no safety margin, and
     // it is never below the timestamp of a batch L1 accepted (so `previous` adds nothing)
-    const timestamp = batchTimestamp({ nowMs: 0, safetySeconds: 0, l1Time: Number(latest.timestamp), previous: 0, notBefore: Math.max(0, ...entries.map((e) => Number(e.queuedAt))) });
+    const timestamp = batchTimestamp({
+      nowMs: 0,
+      safetySeconds: 0,
+      l1Time: Number(latest.timestamp),
+      previous: 0,
+      notBefore: Math.max(0, ...entries.map((e) => Number(e.queuedAt))),
+    });
     const builder = new BatchBuilder(state, { ...rules, timestamp });
     bodies.forEach((b, i) => builder.addForced(b, consumed + i));
     const batch = builder.seal();
-    const hash = await this.wallet.writeContract({ address: this.rollup, abi: rollupAbi, functionName: "submitBatch", args: [toHex(batch.prevRoot), BigInt(timestamp), toHex(encodeBatchData(batch.data))], account: this.wallet.account, chain: this.wallet.chain });
+    const hash = await this.wallet.writeContract({
+      address: this.rollup,
+      abi: rollupAbi,
+      functionName: "submitBatch",
+      args: [toHex(batch.prevRoot), BigInt(timestamp), toHex(encodeBatchData(batch.data))],
+      account: this.wallet.account,
+      chain: this.wallet.chain,
+    });
     const receipt = await this.client.waitForTransactionReceipt({ hash });
     return { txHash: hash, status: receipt.status, entries: n };
   }

@@ -11,9 +11,7 @@ import type { FraudProofArgs } from "../prove/fraud-proof.js";
 /** Errors with which L1 refuses a proof because the batch is no longer provable (not a fault of ours). */
 const TOO_LATE = ["BatchNotLive", "HeaderMismatch", "BatchFinalized"];
 
-export type ProofSent =
-  | { outcome: "proven"; txHash: Hex; block: bigint; gasUsed: bigint; reward: bigint }
-  | { outcome: "too-late"; error: string };
+export type ProofSent = { outcome: "proven"; txHash: Hex; block: bigint; gasUsed: bigint; reward: bigint } | { outcome: "too-late"; error: string };
 
 export class Responder {
   constructor(
@@ -29,7 +27,13 @@ export class Responder {
   async send(proof: FraudProofArgs, onSent: () => void): Promise<ProofSent> {
     const args = [proof.claimed, proof.header, proof.chunk, proof.witnesses, proof.txIndex] as const;
     try {
-      const { request } = await this.client.simulateContract({ address: this.rollup, abi: rollupAbi, functionName: "proveFraud", args: args as never, account: this.wallet.account });
+      const { request } = await this.client.simulateContract({
+        address: this.rollup,
+        abi: rollupAbi,
+        functionName: "proveFraud",
+        args: args as never,
+        account: this.wallet.account,
+      });
       onSent();
       const hash = await this.wallet.writeContract(request as never);
       const r = await this.client.waitForTransactionReceipt({ hash });

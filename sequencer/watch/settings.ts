@@ -18,7 +18,12 @@ export const watcherSchema = z.object({
   EPHR_RESCUE_KEY: key.optional(),
   EPHR_WATCHER_DATA_DIR: z.string().default(".data/watcher"),
   /** the state database's page cache, MiB (the same setting and bounds as the sequencer's) */
-  EPHR_STATE_CACHE_MB: z.coerce.number({ error: "must be a whole number of MiB" }).int("must be a whole number of MiB").min(16, "must be at least 16 (MiB)").max(65_536, "must be at most 65536 (MiB)").default(256),
+  EPHR_STATE_CACHE_MB: z.coerce
+    .number({ error: "must be a whole number of MiB" })
+    .int("must be a whole number of MiB")
+    .min(16, "must be at least 16 (MiB)")
+    .max(65_536, "must be at most 65536 (MiB)")
+    .default(256),
   EPHR_WATCHER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   EPHR_WATCHER_ALERT_URL: z.url().optional(),
   EPHR_WATCHER_ALERT_COMMAND: z.string().optional(),
@@ -28,7 +33,6 @@ export const watcherSchema = z.object({
   EPHR_WATCHER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
-
 
 /** The watcher's setting names (environment variables). */
 export const WATCHER_SETTINGS: readonly string[] = Object.keys(watcherSchema.shape);

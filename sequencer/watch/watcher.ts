@@ -90,7 +90,11 @@ export class Watcher {
   private readonly rescuer: Rescuer | null;
   readonly stats = { verified: 0, frauds: 0, proofs: 0, rewardWei: 0n, lastVerified: -1 };
 
-  private constructor(private readonly d: WatcherDeps, cp: Checkpoint, recent: VerifiedBatch[]) {
+  private constructor(
+    private readonly d: WatcherDeps,
+    cp: Checkpoint,
+    recent: VerifiedBatch[],
+  ) {
     this.db = d.store.state;
     this.cp = cp;
     this.recent = recent;
@@ -173,19 +177,42 @@ export class Watcher {
     // Re-executed on the state of the batch before it (the latest version), in memory until honest.
     const state = new StoredTreeState(this.db);
     const at = (root: TreeNode) => Object.assign(new StoredTreeState(this.db), { root });
-    const verdict = verifyBatchOn(state, at, { header: ev.header, data: read.data, forcedBodies: read.forcedBodies, domainSeparator: this.separator, registrar: this.registrar });
+    const verdict = verifyBatchOn(state, at, {
+      header: ev.header,
+      data: read.data,
+      forcedBodies: read.forcedBodies,
+      domainSeparator: this.separator,
+      registrar: this.registrar,
+    });
     if (!verdict.ok) {
       this.stats.frauds++;
       this.pending = { index: ev.index, proposer: ev.proposer, proof: verdict.proof, block: ev.block, sent: false };
       const next = this.responder === null ? "watch-only (no EPHR_CHALLENGER_KEY): not proving it; a challenger must" : "proving it";
-      await this.d.alert({ kind: "fraud-detected", message: `batch ${ev.index} is fraudulent (${verdict.proof.kind} in leaf ${verdict.leafIndex}); ${next}`, batch: ev.index, fraud: verdict.proof.kind, leaf: verdict.leafIndex, tx: verdict.proof.txIndex, proposer: ev.proposer });
+      await this.d.alert({
+        kind: "fraud-detected",
+        message: `batch ${ev.index} is fraudulent (${verdict.proof.kind} in leaf ${verdict.leafIndex}); ${next}`,
+        batch: ev.index,
+        fraud: verdict.proof.kind,
+        leaf: verdict.leafIndex,
+        tx: verdict.proof.txIndex,
+        proposer: ev.proposer,
+      });
       await this.pursue(this.pending);
       return;
     }
     // The state first: a crash before the checkpoint lands leaves the state ahead (truncated at start).
     await state.commit(ev.index).durable;
-    const rec: VerifiedBatch = { index: ev.index, headerHash: batchHeaderHash(ev.header), postRoot: ev.header.postRoot, block: ev.block.toString(), blockHash: ev.blockHash, finalAt: 0 };
-    const info = await this.d.client.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(ev.index)] }).catch(() => null);
+    const rec: VerifiedBatch = {
+      index: ev.index,
+      headerHash: batchHeaderHash(ev.header),
+      postRoot: ev.header.postRoot,
+      block: ev.block.toString(),
+      blockHash: ev.blockHash,
+      finalAt: 0,
+    };
+    const info = await this.d.client
+      .readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(ev.index)] })
+      .catch(() => null);
     rec.finalAt = info ? Number(info.finalizesAt) : Number(ev.header.timestamp) + this.challengePeriod;
     this.recent.push(rec);
     this.cp.next = ev.index + 1;
@@ -216,11 +243,30 @@ export class Watcher {
         return;
       }
       this.stats.proofs++;
-      await this.d.alert({ kind: "fraud-proven", message: `proved batch ${p.index} fraudulent (${p.proof.kind}) in block ${r.block}; earned ${r.reward} wei`, batch: p.index, l1Tx: r.txHash, gasUsed: r.gasUsed, rewardWei: r.reward });
-      this.d.onProof?.({ batch: p.index, kind: p.proof.kind, batchBlock: p.block, proofBlock: r.block, gasUsed: r.gasUsed, reward: r.reward, outcome: "proven" });
+      await this.d.alert({
+        kind: "fraud-proven",
+        message: `proved batch ${p.index} fraudulent (${p.proof.kind}) in block ${r.block}; earned ${r.reward} wei`,
+        batch: p.index,
+        l1Tx: r.txHash,
+        gasUsed: r.gasUsed,
+        rewardWei: r.reward,
+      });
+      this.d.onProof?.({
+        batch: p.index,
+        kind: p.proof.kind,
+        batchBlock: p.block,
+        proofBlock: r.block,
+        gasUsed: r.gasUsed,
+        reward: r.reward,
+        outcome: "proven",
+      });
     } catch (e) {
       const ce = customErrorOf(e);
-      await this.d.alert({ kind: "proof-failed", message: `proof of batch ${p.index} failed: ${ce ? ce.name : (e as Error).message}; retrying`, batch: p.index });
+      await this.d.alert({
+        kind: "proof-failed",
+        message: `proof of batch ${p.index} failed: ${ce ? ce.name : (e as Error).message}; retrying`,
+        batch: p.index,
+      });
       throw e;
     }
   }
@@ -247,7 +293,9 @@ export class Watcher {
    */
   private async rollbackTo(index: number): Promise<void> {
     if (index > 0 && index - 1 < this.db.oldestVersion) {
-      throw new Error(`cannot roll back to batch ${index - 1}: its state is no longer kept (the oldest is ${this.db.oldestVersion}: final, or verified before this data directory was migrated; start from an empty EPHR_WATCHER_DATA_DIR to verify every batch from L1 again)`);
+      throw new Error(
+        `cannot roll back to batch ${index - 1}: its state is no longer kept (the oldest is ${this.db.oldestVersion}: final, or verified before this data directory was migrated; start from an empty EPHR_WATCHER_DATA_DIR to verify every batch from L1 again)`,
+      );
     }
     this.recent = this.recent.filter((b) => b.index < index);
     this.cp.next = index;
@@ -305,7 +353,11 @@ export class Watcher {
     const consumed = Number(await this.d.client.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "inboxConsumed" }));
     if (this.overdueAlerted !== consumed) {
       this.overdueAlerted = consumed;
-      await this.d.alert({ kind: "inbox-overdue", message: `forced inbox entry ${consumed} is past its deadline and not included: the sequencer is censoring or down${this.d.rescuer ? "; posting it" : ""}`, entry: consumed });
+      await this.d.alert({
+        kind: "inbox-overdue",
+        message: `forced inbox entry ${consumed} is past its deadline and not included: the sequencer is censoring or down${this.d.rescuer ? "; posting it" : ""}`,
+        entry: consumed,
+      });
     }
     if (this.rescuer === null) return;
     const count = Number(await this.d.client.readContract({ address: this.d.rollup, abi: rollupAbi, functionName: "batchCount" }));
@@ -316,7 +368,13 @@ export class Watcher {
   /** Post a batch of the unconsumed inbox entries (the escalation path), built on the verified state. */
   private async rescue(consumed: number): Promise<void> {
     const r = await this.rescuer!.post(new StoredTreeState(this.db), consumed, { domainSeparator: this.separator, registrar: this.registrar });
-    await this.d.alert({ kind: "rescue-posted", message: `posted a batch including ${r.entries} overdue inbox transaction(s) (escalation)`, l1Tx: r.txHash, status: r.status, entries: r.entries });
+    await this.d.alert({
+      kind: "rescue-posted",
+      message: `posted a batch including ${r.entries} overdue inbox transaction(s) (escalation)`,
+      l1Tx: r.txHash,
+      status: r.status,
+      entries: r.entries,
+    });
   }
 }
 
@@ -342,6 +400,8 @@ async function alignWatcherState(store: WatcherStore, cp: Checkpoint): Promise<v
   if (db.latestVersion > version) await db.truncateAfter(version);
   const root = toHex(db.rootHash());
   if (db.latestVersion !== version || root !== cp.root) {
-    throw new Error(`watcher store is inconsistent: its state database is at version ${db.latestVersion} (root ${root}), the checkpoint at batch ${version} (root ${cp.root})`);
+    throw new Error(
+      `watcher store is inconsistent: its state database is at version ${db.latestVersion} (root ${root}), the checkpoint at batch ${version} (root ${cp.root})`,
+    );
   }
 }

@@ -79,8 +79,7 @@ describe("shared batch-data vectors (Solidity side: Rollup.submitBatch)", () => 
     d = await deployRollup();
   });
 
-  const send = async (prevRoot: Hex, data: Hex) =>
-    d.rollup.write.submitBatch([prevRoot, BigInt(await l1Now(d)), data], { account: d.proposer.account });
+  const send = async (prevRoot: Hex, data: Hex) => d.rollup.write.submitBatch([prevRoot, BigInt(await l1Now(d)), data], { account: d.proposer.account });
 
   for (const v of refused.filter(readsNoInbox)) {
     it(`refuses with ${v.expected.error}(${v.expected.errorArg}) and stores nothing: ${v.name}`, async () => {

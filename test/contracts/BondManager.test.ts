@@ -18,7 +18,9 @@ const BPS = 5000;
 const REENTRANT = toFunctionSelector("ReentrancyGuardReentrantCall()");
 
 /** A fresh network with a BondManager whose "Rollup" is the test account `rollup` (its deployer). */
-async function deploy(opts: { treasury?: "none" | "receiver"; bondAmount?: bigint; withdrawalDelay?: bigint; challengePeriod?: bigint; challengerRewardBps?: number } = {}) {
+async function deploy(
+  opts: { treasury?: "none" | "receiver"; bondAmount?: bigint; withdrawalDelay?: bigint; challengePeriod?: bigint; challengerRewardBps?: number } = {},
+) {
   const conn = await network.create();
   const { viem, networkHelpers } = conn;
   const publicClient = await viem.getPublicClient();
@@ -40,7 +42,22 @@ async function deploy(opts: { treasury?: "none" | "receiver"; bondAmount?: bigin
     for (const a of accounts) sum += (await bm.read.bondOf([a])).amount;
     return sum;
   };
-  return { viem, networkHelpers, publicClient, bm, receiver, cfg, rollup: rollup!, proposer: proposer!, challenger: challenger!, stranger: stranger!, treasury: treasury!, wait, now, owed };
+  return {
+    viem,
+    networkHelpers,
+    publicClient,
+    bm,
+    receiver,
+    cfg,
+    rollup: rollup!,
+    proposer: proposer!,
+    challenger: challenger!,
+    stranger: stranger!,
+    treasury: treasury!,
+    wait,
+    now,
+    owed,
+  };
 }
 type Env = Awaited<ReturnType<typeof deploy>>;
 
@@ -81,7 +98,10 @@ describe("BondManager", () => {
       const r2 = await e.wait(e.bm.write.depositBond({ value: 1n, account: e.proposer.account }));
       expect(await e.bm.read.isBonded([e.proposer.account.address])).to.equal(true);
       const evs = parseEventLogs({ abi: bondManagerAbi, logs: [...r1.logs, ...r2.logs], eventName: "BondDeposited" });
-      expect(evs.map((x) => [x.args.amount, x.args.bond])).to.deep.equal([[BOND - 1n, BOND - 1n], [1n, BOND]]);
+      expect(evs.map((x) => [x.args.amount, x.args.bond])).to.deep.equal([
+        [BOND - 1n, BOND - 1n],
+        [1n, BOND],
+      ]);
       expect((await e.bm.read.bondOf([e.proposer.account.address])).amount).to.equal(BOND);
       expect(await e.publicClient.getBalance({ address: e.bm.address })).to.equal(BOND);
     });
@@ -132,7 +152,9 @@ describe("BondManager", () => {
     it("keeps a proposer with a pending withdrawal from being bonded until it cancels", async () => {
       await e.wait(e.bm.write.requestWithdrawal({ account: e.proposer.account }));
       expect(await e.bm.read.isBonded([e.proposer.account.address])).to.equal(false);
-      await expectRevert(e.bm.write.recordSubmission([e.proposer.account.address], { account: e.rollup.account }), "WithdrawalPending", [e.proposer.account.address]);
+      await expectRevert(e.bm.write.recordSubmission([e.proposer.account.address], { account: e.rollup.account }), "WithdrawalPending", [
+        e.proposer.account.address,
+      ]);
       const r = await e.wait(e.bm.write.cancelWithdrawal({ account: e.proposer.account }));
       expect(parseEventLogs({ abi: bondManagerAbi, logs: r.logs, eventName: "WithdrawalCancelled" })).to.have.length(1);
       expect(await e.bm.read.isBonded([e.proposer.account.address])).to.equal(true);
@@ -144,7 +166,11 @@ describe("BondManager", () => {
       await expectRevert(e.bm.write.withdrawBond({ account: e.proposer.account }), "NothingToWithdraw", [e.proposer.account.address]);
       await expectRevert(e.bm.write.cancelWithdrawal({ account: e.proposer.account }), "NothingToWithdraw", [e.proposer.account.address]);
       await expectRevert(e.bm.write.requestWithdrawal({ account: e.stranger.account }), "NothingToWithdraw", [e.stranger.account.address]);
-      await expectRevert(e.bm.write.recordSubmission([e.stranger.account.address], { account: e.rollup.account }), "InsufficientBond", [e.stranger.account.address, 0n, BOND]);
+      await expectRevert(e.bm.write.recordSubmission([e.stranger.account.address], { account: e.rollup.account }), "InsufficientBond", [
+        e.stranger.account.address,
+        0n,
+        BOND,
+      ]);
     });
   });
 
@@ -234,7 +260,9 @@ describe("BondManager", () => {
       await e.wait(e.receiver.write.act([e.bm.address, call("withdrawBond")]));
       expect(await e.receiver.read.received()).to.equal(2n * reward + BOND);
       await e.wait(e.bm.write.payTreasury({ account: e.stranger.account }));
-      expect(await e.publicClient.getBalance({ address: e.bm.address })).to.equal(await e.owed([e.proposer.account.address, e.stranger.account.address, e.receiver.address]));
+      expect(await e.publicClient.getBalance({ address: e.bm.address })).to.equal(
+        await e.owed([e.proposer.account.address, e.stranger.account.address, e.receiver.address]),
+      );
     });
 
     it("a proposer paid by withdrawBond cannot withdraw again from inside the payment", async () => {

@@ -47,7 +47,16 @@ describe("shared protocol vectors (Solidity side: ChunkVerifier)", () => {
 
     it(`judges the posted claim as TypeScript does (${v.expected.fraud}): ${v.name}`, async () => {
       const witnesses = v.witnesses.map((w) => witnessToAbi(witnessFromJson(w)));
-      const [kind] = await verifier.read.judge([file.domainSeparator, file.registrar, BigInt(v.timestamp), v.preRoot, v.claimedPostRoot, v.body, witnesses, v.forced]);
+      const [kind] = await verifier.read.judge([
+        file.domainSeparator,
+        file.registrar,
+        BigInt(v.timestamp),
+        v.preRoot,
+        v.claimedPostRoot,
+        v.body,
+        witnesses,
+        v.forced,
+      ]);
       expect(kind).to.equal(v.expected.fraudCode);
     });
   }
@@ -56,8 +65,16 @@ describe("shared protocol vectors (Solidity side: ChunkVerifier)", () => {
     it(`refuses a forged witness list with ${v.expected.name}(${v.expected.args.join(", ")}): ${v.name}`, async () => {
       const witnesses = v.witnesses.map((w) => witnessToAbi(witnessFromJson(w)));
       const args = v.expected.args.map((a) => (v.expected.name === "InvalidWitness" ? Number(a) : BigInt(a)));
-      await expectRevert(verifier.read.judge([v.domainSeparator, file.registrar, BigInt(v.timestamp), v.preRoot, v.claimedPostRoot, v.body, witnesses, v.forced]), v.expected.name, args);
-      await expectRevert(verifier.read.execute([v.domainSeparator, file.registrar, BigInt(v.timestamp), v.preRoot, v.body, witnesses, MAX]), v.expected.name, args);
+      await expectRevert(
+        verifier.read.judge([v.domainSeparator, file.registrar, BigInt(v.timestamp), v.preRoot, v.claimedPostRoot, v.body, witnesses, v.forced]),
+        v.expected.name,
+        args,
+      );
+      await expectRevert(
+        verifier.read.execute([v.domainSeparator, file.registrar, BigInt(v.timestamp), v.preRoot, v.body, witnesses, MAX]),
+        v.expected.name,
+        args,
+      );
     });
   }
 });

@@ -115,7 +115,10 @@ describe("ForcedInbox and Rollup: forced inclusion", () => {
     const t2 = await l1Now(d);
     expect(d.l2.assemble(t2, [anchor, a.sign("bob", a.grant("lab", t2 + DAY))]).dropped).to.equal(1);
     expect(await d.rollup.read.canPropose([d.stranger.account.address]), "escalation ends with the overdue entry").to.equal(false);
-    const bad = await submit(d, { data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(3), body: encodeChunkBody([anchor]) }] }, timestamp: t2 });
+    const bad = await submit(d, {
+      data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(3), body: encodeChunkBody([anchor]) }] },
+      timestamp: t2,
+    });
     const proof = d.l2.check(bad)!;
     expect(proof.kind).to.equal("RuleViolation");
     await prove(d, proof);
@@ -130,7 +133,9 @@ describe("ForcedInbox and Rollup: forced inclusion", () => {
     const short = d.l2.assemble(t, [], entries.slice(0, MAX_BATCH_CHUNKS - 1));
     await expectRevert(submit(d, { data: short.data, timestamp: t }), "InboxEntryDue");
     const tooMany = `0x${(MAX_BATCH_CHUNKS + 1).toString(16).padStart(4, "0")}${"00".repeat(32 * (MAX_BATCH_CHUNKS + 1))}` as const;
-    await expectRevert(d.rollup.write.submitBatch([toHex(d.l2.state.rootHash), BigInt(t), tooMany], { account: d.proposer.account }), "BadLeafCount", [BigInt(MAX_BATCH_CHUNKS + 1)]);
+    await expectRevert(d.rollup.write.submitBatch([toHex(d.l2.state.rootHash), BigInt(t), tooMany], { account: d.proposer.account }), "BadLeafCount", [
+      BigInt(MAX_BATCH_CHUNKS + 1),
+    ]);
 
     const full = d.l2.assemble(t, [], entries.slice(0, MAX_BATCH_CHUNKS));
     const first = await submit(d, { data: full.data, timestamp: t, forcedBodies: bodies.slice(0, MAX_BATCH_CHUNKS) });

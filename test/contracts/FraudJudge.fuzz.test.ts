@@ -24,18 +24,24 @@ describe("fraud-proof judge: differential fuzzing on the EVM", function () {
     const stats = newStats();
     const started = Date.now();
     let first: Counterexample | null = null;
-    await fc.assert(
-      fc.asyncProperty(scenarioArb, async (s) => {
-        const found = await runScenario(chain, s, { mutationsPerCall: 40, sendEvery: 3 }, stats);
-        if (found.length > 0 && first === null) first = found[0]!;
-        return found.length === 0;
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    ).catch((e: Error) => {
-      throw new Error(`${e.message.split("\n")[0]}\nfirst counterexample: ${JSON.stringify(first, (_k, v) => (typeof v === "bigint" ? `${v}n` : v), 1).slice(0, 6000)}`);
-    });
+    await fc
+      .assert(
+        fc.asyncProperty(scenarioArb, async (s) => {
+          const found = await runScenario(chain, s, { mutationsPerCall: 40, sendEvery: 3 }, stats);
+          if (found.length > 0 && first === null) first = found[0]!;
+          return found.length === 0;
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      )
+      .catch((e: Error) => {
+        throw new Error(
+          `${e.message.split("\n")[0]}\nfirst counterexample: ${JSON.stringify(first, (_k, v) => (typeof v === "bigint" ? `${v}n` : v), 1).slice(0, 6000)}`,
+        );
+      });
     const seconds = (Date.now() - started) / 1000;
-    console.log(`      judge fuzz: ${stats.scenarios} scenarios, ${stats.cases} cases in ${seconds.toFixed(1)} s (${(stats.cases / seconds).toFixed(0)} cases/s); ${stats.honestLeaves} honest and ${stats.dishonestLeaves} fraudulent leaves; ${stats.sent} proofs sent`);
+    console.log(
+      `      judge fuzz: ${stats.scenarios} scenarios, ${stats.cases} cases in ${seconds.toFixed(1)} s (${(stats.cases / seconds).toFixed(0)} cases/s); ${stats.honestLeaves} honest and ${stats.dishonestLeaves} fraudulent leaves; ${stats.sent} proofs sent`,
+    );
     expect(stats.cases).to.be.greaterThan(RUNS * 20);
     expect(stats.honestLeaves).to.be.greaterThan(0);
     expect(stats.dishonestLeaves).to.be.greaterThan(0);

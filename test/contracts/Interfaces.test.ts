@@ -15,11 +15,14 @@ const UNDECLARABLE = new Set(["error ReentrancyGuardReentrantCall()"]);
 function abiOf(path: string): Abi {
   return JSON.parse(readFileSync(new URL(`../../artifacts/contracts/${path}`, import.meta.url), "utf8")).abi as Abi;
 }
-const type = (p: AbiParameter): string => (p.type.startsWith("tuple") ? `(${(p as { components: readonly AbiParameter[] }).components.map(type).join(",")})${p.type.slice(5)}` : p.type);
+const type = (p: AbiParameter): string =>
+  p.type.startsWith("tuple") ? `(${(p as { components: readonly AbiParameter[] }).components.map(type).join(",")})${p.type.slice(5)}` : p.type;
 /** "error Name(types)" and "event Name(types)" of an ABI (indexing aside: a mismatch there fails to compile). */
 function signatures(abi: Abi, kinds: ("error" | "event")[] = ["error", "event"]): Set<string> {
   const out = new Set<string>();
-  for (const item of abi) if (kinds.includes(item.type as "error")) out.add(`${item.type} ${(item as { name: string }).name}(${(item as unknown as { inputs: readonly AbiParameter[] }).inputs.map(type).join(",")})`);
+  for (const item of abi)
+    if (kinds.includes(item.type as "error"))
+      out.add(`${item.type} ${(item as { name: string }).name}(${(item as unknown as { inputs: readonly AbiParameter[] }).inputs.map(type).join(",")})`);
   return out;
 }
 const missing = (declared: Set<string>, needed: Set<string>) => [...needed].filter((s) => !declared.has(s) && !UNDECLARABLE.has(s)).sort();

@@ -24,7 +24,10 @@ describe("Replay protection: signatures bound to one chain and one Rollup deploy
     expect(recoverSigner(d.sep, foreign)).to.not.equal(a.addr("guardian"));
     expect(d.l2.assemble(now, [foreign, a.sign("bob", a.grant("lab", now + DAY))]).dropped, "the sequencer drops it").to.equal(1);
 
-    const bad = await submit(d, { data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(9), body: encodeChunkBody([foreign]) }] }, timestamp: now });
+    const bad = await submit(d, {
+      data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(9), body: encodeChunkBody([foreign]) }] },
+      timestamp: now,
+    });
     const proof = d.l2.check(bad)!;
     expect(proof.kind).to.equal("InvalidSignature");
     const receipt = await prove(d, proof);
@@ -58,7 +61,10 @@ describe("Replay protection: signatures bound to one chain and one Rollup deploy
     await submit(d, { data: setup.data, timestamp: now });
     d.l2.adopt(setup);
     const foreign = a.sign("clinic", a.anchor("alice", 1), { sep: other.sep });
-    const bad = await submit(d, { data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(9), body: encodeChunkBody([foreign]) }] }, timestamp: now });
+    const bad = await submit(d, {
+      data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(9), body: encodeChunkBody([foreign]) }] },
+      timestamp: now,
+    });
     const proof = d.l2.check(bad)!;
     expect(proof.kind).to.equal("RuleViolation");
     expect(proof.txIndex).to.equal(0);

@@ -18,7 +18,10 @@ describe("Rollup: submitting batches", () => {
 
   async function honestBatch(names = ["alice", "bob"]) {
     const now = await l1Now(d);
-    return d.l2.assemble(now, names.map((n) => a.sign(n, a.grant("clinic", now + 30 * DAY))));
+    return d.l2.assemble(
+      now,
+      names.map((n) => a.sign(n, a.grant("clinic", now + 30 * DAY))),
+    );
   }
 
   it("binds the EIP-712 domain to this chain and this contract", async () => {
@@ -53,7 +56,11 @@ describe("Rollup: submitting batches", () => {
     await d.rollup.write.grantRole([await d.rollup.read.PROPOSER_ROLE(), proxy.address], { account: d.admin.account });
     await proxy.write.bond({ value: d.cfg.bondAmount, account: d.stranger.account });
     expect(await d.rollup.read.canPropose([proxy.address])).to.equal(false);
-    await expectRevert(proxy.write.submit([toHex(d.l2.state.rootHash), BigInt(b.timestamp), toHex(encodeBatchData(b.data))], { account: d.stranger.account }), "ProposerNotExternallyOwned", [proxy.address]);
+    await expectRevert(
+      proxy.write.submit([toHex(d.l2.state.rootHash), BigInt(b.timestamp), toHex(encodeBatchData(b.data))], { account: d.stranger.account }),
+      "ProposerNotExternallyOwned",
+      [proxy.address],
+    );
     expect(await d.rollup.read.batchCount()).to.equal(0n);
   });
 

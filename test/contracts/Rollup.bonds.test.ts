@@ -102,7 +102,11 @@ describe("Rollup: proposer bonds", () => {
     expect(await d.rollup.read.canPropose([d.stranger.account.address])).to.equal(false);
     const now = await l1Now(d);
     const b = d.l2.assemble(now, [a.sign("carol", a.grant("clinic", now + DAY))]);
-    await expectRevert(submit(d, { data: b.data, timestamp: now }, d.stranger), "InsufficientBond", [d.stranger.account.address, d.cfg.bondAmount - 1n, d.cfg.bondAmount]);
+    await expectRevert(submit(d, { data: b.data, timestamp: now }, d.stranger), "InsufficientBond", [
+      d.stranger.account.address,
+      d.cfg.bondAmount - 1n,
+      d.cfg.bondAmount,
+    ]);
     await d.bondManager.write.depositBond({ value: 1n, account: d.stranger.account });
     expect(await d.rollup.read.canPropose([d.stranger.account.address])).to.equal(true);
     await submit(d, { data: b.data, timestamp: now }, d.stranger);
@@ -116,7 +120,13 @@ describe("Rollup: proposer bonds", () => {
 
   it("slashes a bond even while its withdrawal is pending", async () => {
     const now = await l1Now(d);
-    const bad = await submit(d, { data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(1), body: encodeChunkBody([highS(a.sign("ivy", a.grant("clinic", now + DAY)))]) }] }, timestamp: now });
+    const bad = await submit(d, {
+      data: {
+        forcedPostRoots: [],
+        chunks: [{ postRoot: new Uint8Array(32).fill(1), body: encodeChunkBody([highS(a.sign("ivy", a.grant("clinic", now + DAY)))]) }],
+      },
+      timestamp: now,
+    });
     await d.bondManager.write.requestWithdrawal({ account: d.proposer.account });
     await prove(d, d.l2.check(bad)!);
     expect((await d.bondManager.read.bondOf([d.proposer.account.address])).amount).to.equal(0n);
@@ -127,7 +137,13 @@ describe("Rollup: proposer bonds", () => {
   it("pays a contract challenger its reward, and it cannot send another proof from inside the payment", async () => {
     const challenger = await d.viem.deployContract("ReentrantReceiver");
     const now = await l1Now(d);
-    const bad = await submit(d, { data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(1), body: encodeChunkBody([highS(a.sign("ivy", a.grant("clinic", now + DAY)))]) }] }, timestamp: now });
+    const bad = await submit(d, {
+      data: {
+        forcedPostRoots: [],
+        chunks: [{ postRoot: new Uint8Array(32).fill(1), body: encodeChunkBody([highS(a.sign("ivy", a.grant("clinic", now + DAY)))]) }],
+      },
+      timestamp: now,
+    });
     const p = d.l2.check(bad)!;
     const call = encodeFunctionData({ abi: rollupAbi, functionName: "proveFraud", args: [p.claimed, p.header, p.chunk, p.witnesses, p.txIndex] });
     await challenger.write.setReentry([d.rollup.address, call]);
@@ -146,7 +162,13 @@ describe("Rollup: proposer bonds", () => {
       const e = await deployRollup({ withTreasury });
       const ea = new Actors(e.sep);
       const now = await l1Now(e);
-      const bad = await submit(e, { data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(1), body: encodeChunkBody([highS(ea.sign("ivy", ea.grant("clinic", now + DAY)))]) }] }, timestamp: now });
+      const bad = await submit(e, {
+        data: {
+          forcedPostRoots: [],
+          chunks: [{ postRoot: new Uint8Array(32).fill(1), body: encodeChunkBody([highS(ea.sign("ivy", ea.grant("clinic", now + DAY)))]) }],
+        },
+        timestamp: now,
+      });
       await prove(e, e.l2.check(bad)!);
       const retained = e.cfg.bondAmount - (e.cfg.bondAmount * BigInt(e.cfg.challengerRewardBps)) / 10_000n;
       if (withTreasury) {
@@ -165,7 +187,9 @@ describe("Rollup: proposer bonds", () => {
   it("lets only the admin manage proposers and the treasury", async () => {
     const role = await d.rollup.read.PROPOSER_ROLE();
     await expectRevert(d.rollup.write.grantRole([role, d.stranger.account.address], { account: d.stranger.account }), "AccessControlUnauthorizedAccount");
-    await expectRevert(d.bondManager.write.setTreasury([d.stranger.account.address], { account: d.stranger.account }), "NotRollupAdmin", [d.stranger.account.address]);
+    await expectRevert(d.bondManager.write.setTreasury([d.stranger.account.address], { account: d.stranger.account }), "NotRollupAdmin", [
+      d.stranger.account.address,
+    ]);
     await d.rollup.write.revokeRole([role, d.proposer.account.address], { account: d.admin.account });
     expect(await d.rollup.read.canPropose([d.proposer.account.address])).to.equal(false);
   });
@@ -187,7 +211,9 @@ describe("Rollup: proposer bonds", () => {
   it("lets only the Rollup record submissions and slash", async () => {
     for (const who of [d.admin, d.proposer, d.stranger]) {
       await expectRevert(d.bondManager.write.recordSubmission([d.proposer.account.address], { account: who.account }), "NotRollup", [who.account.address]);
-      await expectRevert(d.bondManager.write.slash([d.proposer.account.address, who.account.address], { account: who.account }), "NotRollup", [who.account.address]);
+      await expectRevert(d.bondManager.write.slash([d.proposer.account.address, who.account.address], { account: who.account }), "NotRollup", [
+        who.account.address,
+      ]);
     }
     expect((await d.bondManager.read.bondOf([d.proposer.account.address])).amount).to.equal(d.cfg.bondAmount);
   });

@@ -42,7 +42,11 @@ describe("Rollup: fraud proofs", () => {
     const bad = await submit(d, { data: { forcedPostRoots: [], chunks }, timestamp: now });
     const tip = chunks.at(-1)!.postRoot;
     const later = encodeChunkBody([a.sign("zed", a.grant("clinic", now + DAY))]);
-    await submit(d, { data: { forcedPostRoots: [], chunks: [{ postRoot: junkRoot, body: later }] }, timestamp: now, prevRoot: tip, preState: null }, d.stranger);
+    await submit(
+      d,
+      { data: { forcedPostRoots: [], chunks: [{ postRoot: junkRoot, body: later }] }, timestamp: now, prevRoot: tip, preState: null },
+      d.stranger,
+    );
     expect(await d.rollup.read.batchCount()).to.equal(3n);
     return bad;
   }
@@ -201,7 +205,10 @@ describe("Rollup: fraud proofs", () => {
       const witnesses = honest.witnesses.map((w, i) => (i === 1 ? witnessToAbi(forged) : w));
       const count = await d.rollup.read.batchCount();
       const stored = (await d.rollup.read.batch([posted.header.index])).headerHash;
-      const ts = judgeFraudProof({ ...honest, witnesses }, { batchCount: count, headerHash: () => stored, isFinal: () => false, domainSeparator: d.sep, registrar: d.l2.rules.registrar });
+      const ts = judgeFraudProof(
+        { ...honest, witnesses },
+        { batchCount: count, headerHash: () => stored, isFinal: () => false, domainSeparator: d.sep, registrar: d.l2.rules.registrar },
+      );
       expect(ts).to.deep.equal({ accepted: false, error: { name: "InvalidWitness", args: [String(WITNESS_FAULT.ZeroSibling)] } });
       await expectRevert(prove(d, { ...honest, witnesses }), "InvalidWitness", [WITNESS_FAULT.ZeroSibling]);
       expect(await d.rollup.read.batchCount()).to.equal(count);

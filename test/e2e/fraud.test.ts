@@ -41,7 +41,10 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
     if (rows.length > 0) {
       console.log("\n  | scenario | bad batch | posted at block | proven at block | blocks later | proof gas | fraud kind | outcome |");
       console.log("  |---|---:|---:|---:|---:|---:|---|---|");
-      for (const r of rows) console.log(`  | ${r.scenario} | ${r.badBatch} | ${r.postedAt} | ${r.provenAt} | ${r.blocks} | ${r.gas.toLocaleString("en-US")} | ${r.kind} | ${r.outcome} |`);
+      for (const r of rows)
+        console.log(
+          `  | ${r.scenario} | ${r.badBatch} | ${r.postedAt} | ${r.provenAt} | ${r.blocks} | ${r.gas.toLocaleString("en-US")} | ${r.kind} | ${r.outcome} |`,
+        );
       console.log();
     }
   });
@@ -58,13 +61,21 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
     const info = await client.chainInfo();
     const sep = fromHex(info.domainSeparator, 32);
     const rollup = d.deployment.rollup;
-    const read = <T>(functionName: string, args: unknown[] = []) => d.l1Client.readContract({ address: rollup, abi: rollupAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+    const read = <T>(functionName: string, args: unknown[] = []) =>
+      d.l1Client.readContract({ address: rollup, abi: rollupAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
 
     // The dishonest proposer: a second bonded proposer.
     const chain = chainFor(31337, d.l1.url);
     const admin = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.deployer]!), chain, transport: http(d.l1.url) });
     const evil = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!), chain, transport: http(d.l1.url) });
-    await d.l1Client.waitForTransactionReceipt({ hash: await admin.writeContract({ address: rollup, abi: rollupAbi, functionName: "grantRole", args: [await read<Hex>("PROPOSER_ROLE"), evil.account.address] }) });
+    await d.l1Client.waitForTransactionReceipt({
+      hash: await admin.writeContract({
+        address: rollup,
+        abi: rollupAbi,
+        functionName: "grantRole",
+        args: [await read<Hex>("PROPOSER_ROLE"), evil.account.address],
+      }),
+    });
     const bonds = await read<Hex>("bondManager");
     const bond = await d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" });
     const dishonest = new DishonestProposer(evil, d.l1Client, rollup, sep);
@@ -83,7 +94,9 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
     const replay = first[0]!.stx;
 
     for (const [i, s] of SCENARIOS.entries()) {
-      await d.l1Client.waitForTransactionReceipt({ hash: await evil.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: bond }) });
+      await d.l1Client.waitForTransactionReceipt({
+        hash: await evil.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: bond }),
+      });
       const balanceBefore = await d.l1Client.getBalance({ address: challenger });
       const bad = await dishonest.post(s.kind, replay);
       // Honest traffic keeps arriving while the bad batch is on L1.
@@ -99,11 +112,23 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
         }
       }
       expect(proof, `the watcher proved the ${s.kind} batch: ${w.output().slice(-2000)}`).to.not.equal(null);
-      rows.push({ scenario: s.kind, badBatch: bad.index, postedAt: bad.block, provenAt: proof!.block, blocks: Number(proof!.block - bad.block), gas: proof!.gas, kind: proof!.kind, outcome: "slashed, reverted" });
+      rows.push({
+        scenario: s.kind,
+        badBatch: bad.index,
+        postedAt: bad.block,
+        provenAt: proof!.block,
+        blocks: Number(proof!.block - bad.block),
+        gas: proof!.gas,
+        kind: proof!.kind,
+        outcome: "slashed, reverted",
+      });
       expect(proof!.kind).to.equal(s.expect);
       expect(proof!.proposer.toLowerCase()).to.equal(evil.account.address.toLowerCase());
       expect(Number(proof!.block - bad.block), "proven within 2 L1 blocks").to.be.at.most(2);
-      expect((await d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondOf", args: [evil.account.address] })).amount, "slashed").to.equal(0n);
+      expect(
+        (await d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondOf", args: [evil.account.address] })).amount,
+        "slashed",
+      ).to.equal(0n);
       const gain = (await d.l1Client.getBalance({ address: challenger })) - balanceBefore;
       expect(gain > 0n, "the challenger earned more than the proof's gas").to.equal(true);
       await during;
@@ -116,7 +141,11 @@ describe("end to end: a dishonest proposer is caught and slashed, the honest cha
     for (let t = 0; t < 100 && (await read<Hex>("tipRoot")) !== want; t++) await sleep(200);
     expect(await read<Hex>("tipRoot")).to.equal(want);
     // Never an honest batch challenged: every FraudProven names the dishonest proposer.
-    const all = parseEventLogs({ abi: rollupAbi, logs: await d.l1Client.getLogs({ address: rollup, fromBlock: 0n, toBlock: "latest" }), eventName: "FraudProven" });
+    const all = parseEventLogs({
+      abi: rollupAbi,
+      logs: await d.l1Client.getLogs({ address: rollup, fromBlock: 0n, toBlock: "latest" }),
+      eventName: "FraudProven",
+    });
     expect(all).to.have.length(SCENARIOS.length);
     for (const ev of all) expect(ev.args.proposer.toLowerCase()).to.equal(evil.account.address.toLowerCase());
     for (const t of honest) expect((await client.receipt(t.hash))!.status).to.be.oneOf(["posted", "final"]);

@@ -40,28 +40,46 @@ describe("end to end: a patient's revocation takes effect with the sequencer dea
     const client = new EphrClient({ url: api.url, l1: { client: d.l1Client, rollup: d.deployment.rollup } });
     const info = await client.chainInfo();
     const chain = chainFor(info.chainId, d.l1.url);
-    const rpc = async (method: string, params: unknown[] = []) => fetch(d.l1.url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    const rpc = async (method: string, params: unknown[] = []) =>
+      fetch(d.l1.url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
 
     // A bonded rescuer runs the watcher with a rescue key.
     const rescuer = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.rescuer]!), chain, transport: http(d.l1.url) });
     const bonds = await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "bondManager" });
     const bond = await d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" });
-    await d.l1Client.waitForTransactionReceipt({ hash: await rescuer.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: bond }) });
-    procs.push(
-      spawnWatcher(d, { EPHR_RESCUE_KEY: DEV_KEYS[DEV_ROLES.rescuer]!, EPHR_WATCHER_POLL_MS: "200" }),
-    );
+    await d.l1Client.waitForTransactionReceipt({
+      hash: await rescuer.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: bond }),
+    });
+    procs.push(spawnWatcher(d, { EPHR_RESCUE_KEY: DEV_KEYS[DEV_ROLES.rescuer]!, EPHR_WATCHER_POLL_MS: "200" }));
 
     const expiry = Math.floor(Date.now() / 1000) + 30 * 86_400;
     const recordId = w(4242);
     // Batch 0 (posted): alice grants the clinic, the clinic anchors version 1.
     await client.send(who("alice"), { type: "GrantConsent", grantee: addr("clinic"), access: 3, categories: 0b10, expiry });
-    await client.send(who("clinic"), { type: "AnchorRecord", patient: addr("alice"), recordId, ciphertextHash: w(1), locationHash: w(2), category: 1, version: 1 });
+    await client.send(who("clinic"), {
+      type: "AnchorRecord",
+      patient: addr("alice"),
+      recordId,
+      ciphertextHash: w(1),
+      locationHash: w(2),
+      category: 1,
+      version: 1,
+    });
     // Batch 1 (acknowledged, never posted): bob's grant, and the clinic's version 2.
     const bobGrant = await client.send(who("bob"), { type: "GrantConsent", grantee: addr("lab"), access: 1, categories: 1, expiry });
-    const anchorV2 = await client.send(who("clinic"), { type: "AnchorRecord", patient: addr("alice"), recordId, ciphertextHash: w(3), locationHash: w(4), category: 1, version: 2 });
+    const anchorV2 = await client.send(who("clinic"), {
+      type: "AnchorRecord",
+      patient: addr("alice"),
+      recordId,
+      ciphertextHash: w(3),
+      locationHash: w(4),
+      category: 1,
+      version: 2,
+    });
     const first = await client.waitFor(await client.receipt(bobGrant).then(() => bobGrant), "executed");
     expect(first.batch.index).to.equal(1);
-    for (let i = 0; i < 100 && (await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "batchCount" })) < 1n; i++) await sleep(200);
+    for (let i = 0; i < 100 && (await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "batchCount" })) < 1n; i++)
+      await sleep(200);
 
     // The sequencer dies.
     await seq.kill("SIGKILL");
@@ -69,13 +87,19 @@ describe("end to end: a patient's revocation takes effect with the sequencer dea
     // Alice forces her revocation through the L1 inbox, paying only L1 gas.
     const aliceL1 = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!), chain, transport: http(d.l1.url) });
     const revoke = await client.sign(who("alice"), { type: "RevokeConsent", grantee: addr("clinic"), nonce: 1 });
-    await d.l1Client.waitForTransactionReceipt({ hash: await aliceL1.writeContract({ address: info.contracts.inbox, abi: forcedInboxAbi, functionName: "enqueue", args: [forcedBody(revoke)] }) });
+    await d.l1Client.waitForTransactionReceipt({
+      hash: await aliceL1.writeContract({ address: info.contracts.inbox, abi: forcedInboxAbi, functionName: "enqueue", args: [forcedBody(revoke)] }),
+    });
 
     // Past its deadline nobody posted it: the rescuer does (escalation).
     await rpc("evm_increaseTime", [31]);
     await rpc("evm_mine");
-    for (let i = 0; i < 150 && (await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "inboxConsumed" })) < 1n; i++) await sleep(200);
-    expect(await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "inboxConsumed" }), "the revocation is on L1").to.equal(1n);
+    for (let i = 0; i < 150 && (await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "inboxConsumed" })) < 1n; i++)
+      await sleep(200);
+    expect(
+      await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "inboxConsumed" }),
+      "the revocation is on L1",
+    ).to.equal(1n);
     const rescueBatch = await d.l1Client.readContract({ address: info.contracts.rollup, abi: rollupAbi, functionName: "batch", args: [1n] });
     expect(rescueBatch.proposer.toLowerCase()).to.equal(rescuer.account.address.toLowerCase());
 
@@ -97,7 +121,15 @@ describe("end to end: a patient's revocation takes effect with the sequencer dea
     expect(consent.exists).to.equal(false);
     expect(consent.trust).to.equal("posted");
     try {
-      await client.send(who("clinic"), { type: "AnchorRecord", patient: addr("alice"), recordId, ciphertextHash: w(5), locationHash: w(6), category: 1, version: 3 });
+      await client.send(who("clinic"), {
+        type: "AnchorRecord",
+        patient: addr("alice"),
+        recordId,
+        ciphertextHash: w(5),
+        locationHash: w(6),
+        category: 1,
+        version: 3,
+      });
       expect.fail("the anchor must be refused");
     } catch (e) {
       expect(isEphrError(e, "NoConsentError"), String(e)).to.equal(true);

@@ -76,7 +76,14 @@ describe("access log of tens of thousands of reads, through the SDK and the CLI"
 
     // not spawnSync: the sequencer and the API it asks run in this process
     const cli = await promisify(execFile)(process.execPath, [...programArgs("sequencer/cli/main.ts"), "access-log", "--patient", patient], {
-      env: { ...process.env, EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")), EPHR_KEY_PASSWORD: "test-password" },
+      env: {
+        ...process.env,
+        EPHR_API_URL: sys.api.url,
+        EPHR_L1_RPC_URL: d.l1.url,
+        EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
+        EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")),
+        EPHR_KEY_PASSWORD: "test-password",
+      },
       encoding: "utf8",
       maxBuffer: 256 * 1024 * 1024,
       timeout: 120_000,

@@ -36,7 +36,11 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
   });
 
   async function raw(body: string | unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(sys.api.url, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    const res = await fetch(sys.api.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
     return { status: res.status, json: res.status === 204 ? null : await res.json() };
   }
 
@@ -61,7 +65,12 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
     const posted = await c.waitFor(hash, "posted", { timeoutMs: 30_000 });
     expect(posted.batch.l1TxHash).to.match(/^0x[0-9a-f]{64}$/);
     expect(posted.batch.confirmations).to.be.at.least(1);
-    const onL1 = await d.l1Client.readContract({ address: d.deployment.rollup, abi: (await import("../../sequencer/l1/contracts.generated.js")).rollupAbi, functionName: "batch", args: [BigInt(posted.batch.index)] });
+    const onL1 = await d.l1Client.readContract({
+      address: d.deployment.rollup,
+      abi: (await import("../../sequencer/l1/contracts.generated.js")).rollupAbi,
+      functionName: "batch",
+      args: [BigInt(posted.batch.index)],
+    });
     expect(onL1.postRoot).to.equal(posted.batch.postRoot);
   });
 
@@ -83,7 +92,15 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
   it("serves record pointers anchored under a write grant, with the record's preimage in the proof", async () => {
     await c.send(signer("carol"), { type: "GrantConsent", grantee: addr("hospital"), access: 3, categories: 0b1111, expiry: now() + 86_400 });
     const recordId = w(777);
-    const hash = await c.send(signer("hospital"), { type: "AnchorRecord", patient: addr("carol"), recordId, ciphertextHash: w(1), locationHash: w(2), category: 2, version: 1 });
+    const hash = await c.send(signer("hospital"), {
+      type: "AnchorRecord",
+      patient: addr("carol"),
+      recordId,
+      ciphertextHash: w(1),
+      locationHash: w(2),
+      category: 2,
+      version: 1,
+    });
     await c.waitFor(hash, "posted", { timeoutMs: 30_000 });
     const rec = await c.getRecord(addr("carol"), recordId, "posted");
     expect(rec.value).to.deep.include({ provider: addr("hospital").toLowerCase(), category: 2, version: 1, ciphertextHash: w(1) });
@@ -93,15 +110,28 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
     expect((await raw("{not json")).json.error.code).to.equal(-32700);
     expect((await raw({ jsonrpc: "1.0", method: "x", id: 1 })).json.error.code).to.equal(-32600);
     expect((await raw({ jsonrpc: "2.0", method: "ephr_noSuch", id: 1 })).json.error.code).to.equal(-32601);
-    expect((await raw({ jsonrpc: "2.0", method: "ephr_sendTransaction", id: 1, params: [{ tx: { type: "GrantConsent", grantee: "0x12", access: "all" }, signature: "0x" }] })).json.error.code).to.equal(-32602);
+    expect(
+      (
+        await raw({
+          jsonrpc: "2.0",
+          method: "ephr_sendTransaction",
+          id: 1,
+          params: [{ tx: { type: "GrantConsent", grantee: "0x12", access: "all" }, signature: "0x" }],
+        })
+      ).json.error.code,
+    ).to.equal(-32602);
     expect((await raw({ jsonrpc: "2.0", method: "ephr_getConsent", id: 1, params: ["0xnope"] })).json.error.code).to.equal(-32602);
   });
 
   it("rejects an unknown transaction type, a bad signature and a signature by another key", async () => {
     const sep = domainSeparator(await c.domain());
-    const good = signTx(sep, { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() + 3600, nonce: 0 }, testAccount("dave").privateKey);
+    const good = signTx(
+      sep,
+      { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() + 3600, nonce: 0 },
+      testAccount("dave").privateKey,
+    );
     await rejects(c.call("ephr_sendTransaction", [{ tx: { ...good.tx, type: "GrantEverything" }, signature: good.signature }]), "UnknownTxTypeError", 1103);
-    const highS = (`${good.signature.slice(0, 66)}7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1`) as Hex;
+    const highS = `${good.signature.slice(0, 66)}7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1` as Hex;
     await rejects(c.call("ephr_sendTransaction", [{ tx: good.tx, signature: highS }]), "BadSignatureError", 1001);
     const data = await rejects(c.call("ephr_sendTransaction", [{ tx: good.tx, signature: good.signature, signer: addr("erin") }]), "BadSignatureError", 1001);
     expect(data.recovered).to.equal(addr("dave").toLowerCase());
@@ -118,15 +148,31 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
   it("rejects stale and future nonces, naming the nonce to use", async () => {
     const g = signer("gina");
     await c.send(g, { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() + 3600 });
-    const stale = await rejects(c.send(g, { type: "GrantConsent", grantee: addr("lab"), access: 1, categories: 1, expiry: now() + 3600, nonce: 0 }), "BadNonceError", 1003);
+    const stale = await rejects(
+      c.send(g, { type: "GrantConsent", grantee: addr("lab"), access: 1, categories: 1, expiry: now() + 3600, nonce: 0 }),
+      "BadNonceError",
+      1003,
+    );
     expect(stale).to.deep.include({ expected: 1, got: 0, kind: "stale" });
-    const future = await rejects(c.send(g, { type: "GrantConsent", grantee: addr("lab"), access: 1, categories: 1, expiry: now() + 3600, nonce: 5 }), "BadNonceError", 1003);
+    const future = await rejects(
+      c.send(g, { type: "GrantConsent", grantee: addr("lab"), access: 1, categories: 1, expiry: now() + 3600, nonce: 5 }),
+      "BadNonceError",
+      1003,
+    );
     expect(future).to.deep.include({ expected: 1, got: 5, kind: "future" });
   });
 
   it("rejects an expired grant and an AnchorRecord without consent", async () => {
-    await rejects(c.send(signer("hank"), { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() - 10 }), "ExpiredError", 1004);
-    const data = await rejects(c.send(signer("lab"), { type: "AnchorRecord", patient: addr("hank"), recordId: w(9), ciphertextHash: w(1), locationHash: w(2), category: 1, version: 1 }), "NoConsentError", 1005);
+    await rejects(
+      c.send(signer("hank"), { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() - 10 }),
+      "ExpiredError",
+      1004,
+    );
+    const data = await rejects(
+      c.send(signer("lab"), { type: "AnchorRecord", patient: addr("hank"), recordId: w(9), ciphertextHash: w(1), locationHash: w(2), category: 1, version: 1 }),
+      "NoConsentError",
+      1005,
+    );
     expect(data.provider).to.equal(addr("lab").toLowerCase());
   });
 
@@ -148,8 +194,16 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
   it("leaves the state unchanged by any rejected transaction", async () => {
     const before = (await c.chainInfo(true)).stateRoot;
     await rejects(c.send(signer("jack"), { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() - 1 }), "ExpiredError", 1004);
-    await rejects(c.send(signer("jack"), { type: "GrantConsent", grantee: addr("jack"), access: 1, categories: 1, expiry: now() + 99 }), "InvalidFieldError", 1007);
-    await rejects(c.send(signer("jack"), { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() + 99, nonce: 3 }), "BadNonceError", 1003);
+    await rejects(
+      c.send(signer("jack"), { type: "GrantConsent", grantee: addr("jack"), access: 1, categories: 1, expiry: now() + 99 }),
+      "InvalidFieldError",
+      1007,
+    );
+    await rejects(
+      c.send(signer("jack"), { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() + 99, nonce: 3 }),
+      "BadNonceError",
+      1003,
+    );
     expect((await c.chainInfo(true)).stateRoot).to.equal(before);
     expect((await c.getNonce(addr("jack"), "soft")).exists).to.equal(false);
   });
@@ -157,7 +211,11 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
   it("takes many transactions in one JSON-RPC batch request, each with its own answer", async () => {
     const sep = domainSeparator(await c.domain());
     const calls = Array.from({ length: 20 }, (_, i) => {
-      const stx = signTx(sep, { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() + 3600, nonce: 0 }, testAccount(`batch-${i}`).privateKey);
+      const stx = signTx(
+        sep,
+        { type: "GrantConsent", grantee: addr("clinic"), access: 1, categories: 1, expiry: now() + 3600, nonce: 0 },
+        testAccount(`batch-${i}`).privateKey,
+      );
       return { jsonrpc: "2.0", id: i, method: "ephr_sendTransaction", params: [{ tx: stx.tx, signature: stx.signature }] };
     });
     calls.push({ ...calls[3]!, id: 99 });
@@ -180,13 +238,18 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
     const metrics = await (await fetch(`${sys.api.url}metrics`)).text();
     expect(metrics).to.include("ephr_transactions_total");
     const seqMetrics = await (await fetch(`${sys.seq.queryUrl}metrics`)).text();
-    expect(seqMetrics).to.include("ephr_executed_total").and.include("ephr_ingest_queue_depth").and.include("ephr_l1_gas_total").and.include("ephr_batch_post_seconds");
+    expect(seqMetrics)
+      .to.include("ephr_executed_total")
+      .and.include("ephr_ingest_queue_depth")
+      .and.include("ephr_l1_gas_total")
+      .and.include("ephr_batch_post_seconds");
     expect(viemHex(1)).to.equal("0x1");
   });
 
   it("pages a patient's history from a sequence number, and refuses an unknown transaction type filter", async () => {
     const who = signer("history-patient");
-    for (const g of ["h-clinic-1", "h-clinic-2", "h-clinic-3"]) await c.send(who, { type: "GrantConsent", grantee: addr(g), access: 1, categories: 1, expiry: now() + 86_400 });
+    for (const g of ["h-clinic-1", "h-clinic-2", "h-clinic-3"])
+      await c.send(who, { type: "GrantConsent", grantee: addr(g), access: 1, categories: 1, expiry: now() + 86_400 });
     await c.send(who, { type: "RevokeConsent", grantee: addr("h-clinic-1") });
     const all = await c.history(addr("history-patient"));
     expect(all.map((h) => h.tx.type)).to.deep.equal(["GrantConsent", "GrantConsent", "GrantConsent", "RevokeConsent"]);

@@ -48,7 +48,14 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
   };
 
   async function start(args: string[] = []) {
-    const env: NodeJS.ProcessEnv = { ...process.env, EPHR_DEVNET_DIR: dir, EPHR_L1_PORT: String(ports.l1), EPHR_API_PORT: String(ports.api), EPHR_VAULT_PORT: String(ports.vault), EPHR_LOG_LEVEL: "warn" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      EPHR_DEVNET_DIR: dir,
+      EPHR_L1_PORT: String(ports.l1),
+      EPHR_API_PORT: String(ports.api),
+      EPHR_VAULT_PORT: String(ports.vault),
+      EPHR_LOG_LEVEL: "warn",
+    };
     delete env.REDIS_URL;
     delete env.EPHR_REDIS_URL;
     const child = spawn(process.execPath, [...programArgs("sequencer/devnet/up.ts"), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -88,7 +95,8 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
   const patient = signerOf(privateKeyToAccount(testAccount("devnet-patient").privateKey));
   const vault = privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!).address;
   const registrar = privateKeyToAccount(DEV_KEYS[DEV_ROLES.registrar]!).address;
-  const grant = (c: EphrClient, grantee: string) => c.send(patient, { type: "GrantConsent", grantee: testAccount(grantee).address, access: 1, categories: 1, expiry: Math.floor(Date.now() / 1000) + 86_400 });
+  const grant = (c: EphrClient, grantee: string) =>
+    c.send(patient, { type: "GrantConsent", grantee: testAccount(grantee).address, access: 1, categories: 1, expiry: Math.floor(Date.now() / 1000) + 86_400 });
 
   it("starts a service killed with -9 again on its data while the rest keeps running, and keeps every acknowledged transaction", async () => {
     const c = await start();

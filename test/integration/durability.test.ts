@@ -52,7 +52,10 @@ describe("durability: restart at any point loses nothing and executes nothing tw
   let d: Devnet;
   let sep: Uint8Array;
   const running: ChildService[] = [];
-  const track = <T extends ChildService>(s: T) => (running.push(s), s);
+  const track = <T extends ChildService>(s: T) => {
+    running.push(s);
+    return s;
+  };
 
   afterEach(async () => {
     for (const s of running.splice(0)) await s.kill("SIGKILL");
@@ -80,7 +83,10 @@ describe("durability: restart at any point loses nothing and executes nothing tw
         if (!killed && n >= 150) {
           killed = true;
           ackedAtKill = n;
-          restart.done = seq.kill("SIGKILL").then(() => spawnSequencer(d)).then(track);
+          restart.done = seq
+            .kill("SIGKILL")
+            .then(() => spawnSequencer(d))
+            .then(track);
         }
       },
     });
@@ -149,7 +155,12 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     expect(ready.value.status, "/ready says not ready").to.equal(503);
     expect(ready.ms, "/ready does not wait for Redis").to.be.lessThan(2500);
     const [late] = makeGrants(1, sep, "rdown-late", CLINIC, FAR);
-    const send = await timed(() => client.sendSigned(late!.stx, late!.signer).then(() => null, (e: { name: string; code: number }) => e));
+    const send = await timed(() =>
+      client.sendSigned(late!.stx, late!.signer).then(
+        () => null,
+        (e: { name: string; code: number }) => e,
+      ),
+    );
     expect(send.value?.name, "a send is refused while Redis is down").to.equal("SequencerUnavailableError");
     expect(send.ms, "at once, not after the send timeout (3 s here)").to.be.lessThan(1500);
     expect(api.output(), "the front-end survives it").to.not.include("SequencerUnavailableError:");
@@ -236,9 +247,7 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     const { api } = await boot();
     const proxy = await startProxy(d.l1.port);
     try {
-      const watcher = track(
-        spawnWatcher(d, { EPHR_L1_RPC_URL: proxy.url }),
-      );
+      const watcher = track(spawnWatcher(d, { EPHR_L1_RPC_URL: proxy.url }));
       const lines = (msg: string) =>
         watcher
           .output()
@@ -325,7 +334,10 @@ describe("durability: restart at any point loses nothing and executes nothing tw
   it("refuses to start on a data directory that does not know the batches L1 holds", async () => {
     const { api } = await boot();
     expect((await deliverAll(makeGrants(20, sep, "fresh", CLINIC, FAR), () => api.url)).acked.size).to.equal(20);
-    await waitUntil("a batch on L1", async () => (await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "batchCount" })) > 0n);
+    await waitUntil(
+      "a batch on L1",
+      async () => (await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "batchCount" })) > 0n,
+    );
     for (const s of running.splice(0)) await s.kill("SIGKILL");
     const stranger = track(await spawnSequencer(d, { EPHR_DATA_DIR: `${d.dataDir}-other` }, false));
     const code = await stranger.exited;
@@ -333,5 +345,3 @@ describe("durability: restart at any point loses nothing and executes nothing tw
     expect(stranger.output()).to.include("not the data directory of the sequencer that posted them");
   });
 });
-
-

@@ -25,7 +25,8 @@ describe("sequencer: an engine failure mid-execution", function () {
 
   it("stops the sequencer without acknowledging the micro-batch, and a restart carries on from the disk", async () => {
     const sys = await startInProcess(d);
-    const grant = (who: string) => sys.client.send(signer(who), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 86_400 });
+    const grant = (who: string) =>
+      sys.client.send(signer(who), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 86_400 });
     const before = await grant("alice");
     const rootBefore = sys.seq.engine.stateRoot;
     sys.seq.engine.execute = () => {

@@ -41,7 +41,8 @@ async function startSystem(procs: ChildService[]): Promise<System> {
   procs.push(seq, api);
   const client = new EphrClient({ url: api.url, l1: { client: d.l1Client, rollup: d.deployment.rollup } });
   const sep = fromHex((await client.chainInfo()).domainSeparator, 32);
-  const read = <T>(functionName: string, args: unknown[] = []) => d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+  const read = <T>(functionName: string, args: unknown[] = []) =>
+    d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
   return { d, seq, api, client, sep, read };
 }
 
@@ -57,10 +58,17 @@ async function send(s: System, txs: LoadTx[], level: "executed" | "posted" = "po
  * grants in the same or the next batches (they are reverted with the bad one). Returns once all are posted.
  */
 async function postDishonestBatch(s: System) {
-  const forgedTx = signTx(s.sep, { type: "GrantConsent", grantee: mallory.address, access: 3, categories: 0xffffffff, expiry: FAR, nonce: 0 }, mallory.privateKey);
+  const forgedTx = signTx(
+    s.sep,
+    { type: "GrantConsent", grantee: mallory.address, access: 3, categories: 0xffffffff, expiry: FAR, nonce: 0 },
+    mallory.privateKey,
+  );
   const forged = await forgeIngest(s.d, s.sep, forgedTx, alice.address);
   await s.client.waitFor(forged, "executed", { timeoutMs: 20_000 });
-  const aliceNext = await s.client.sendSigned(signTx(s.sep, { type: "GrantConsent", grantee: CLINIC, access: 1, categories: 1, expiry: FAR, nonce: 1 }, alice.privateKey), alice.address);
+  const aliceNext = await s.client.sendSigned(
+    signTx(s.sep, { type: "GrantConsent", grantee: CLINIC, access: 1, categories: 1, expiry: FAR, nonce: 1 }, alice.privateKey),
+    alice.address,
+  );
   const during = makeGrants(6, s.sep, "recovery-during", CLINIC, FAR);
   await send(s, during);
   const bad = await s.client.waitFor(forged, "posted", { timeoutMs: 30_000 });
@@ -89,10 +97,16 @@ async function waitReceipt(s: System, hash: Hex, ok: (r: Receipt | null) => bool
 }
 
 async function rebond(s: System): Promise<void> {
-  const proposer = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.proposer]!), chain: chainFor(31337, s.d.l1.url), transport: http(s.d.l1.url) });
+  const proposer = createWalletClient({
+    account: privateKeyToAccount(DEV_KEYS[DEV_ROLES.proposer]!),
+    chain: chainFor(31337, s.d.l1.url),
+    transport: http(s.d.l1.url),
+  });
   const bonds = s.d.deployment.bondManager;
   const amount = await s.d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" });
-  await s.d.l1Client.waitForTransactionReceipt({ hash: await proposer.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: amount }) });
+  await s.d.l1Client.waitForTransactionReceipt({
+    hash: await proposer.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: amount }),
+  });
 }
 
 /** Receipts, batches, chain info and posted reads agree with L1 once every transaction is posted again. */
@@ -150,7 +164,11 @@ describe("sequencer: its record of posted batches parts from L1 (a fraud proof r
     await send(s, before);
     const x = await postDishonestBatch(s);
     // The proof comes after the submitter's reorg watch (64 blocks) has let go of the bad batch.
-    await fetch(s.d.l1.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "hardhat_mine", params: ["0x46"] }) });
+    await fetch(s.d.l1.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "hardhat_mine", params: ["0x46"] }),
+    });
     const w = spawnWatcher(s.d);
     procs.push(w);
     const proof = await fraudProvenAgainst(s, x.badBatch, w);
@@ -206,7 +224,15 @@ describe("sequencer: its record of posted batches parts from L1 (a fraud proof r
   it("a batch recorded as posted that L1 no longer holds (a reorg while the sequencer was down) is re-executed and posted again, nothing lost", async () => {
     s = await startSystem(procs);
     const rpc = async (method: string, params: unknown[] = []) =>
-      ((await (await fetch(s!.d.l1.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as { result: unknown }).result;
+      (
+        (await (
+          await fetch(s!.d.l1.url, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+          })
+        ).json()) as { result: unknown }
+      ).result;
     const before = makeGrants(3, s.sep, "reorg-before", CLINIC, FAR);
     await send(s, before);
     const snapshot = await rpc("evm_snapshot");

@@ -102,31 +102,50 @@ describe("hostile input against the API, the query server and the vault", functi
 
     it("refuses a body not sent as JSON with HTTP 415, single or batched, and executes nothing in it", async () => {
       for (const headers of [{ "content-type": "text/plain" }, { "content-type": "application/x-www-form-urlencoded" }, {} as Record<string, string>]) {
-        const before = (await executed());
+        const before = await executed();
         const single = await post(api, JSON.stringify(validSend(1)), headers);
         expect(single.status).to.equal(415);
         expect(single.json.error.code).to.equal(1106);
         const batch = await post(api, JSON.stringify([validSend(1), validSend(2)]), headers);
         expect(batch.status).to.equal(415);
-        expect((await executed()), "nothing executed").to.equal(before);
+        expect(await executed(), "nothing executed").to.equal(before);
       }
-      expect((await post(api, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ephr_chainInfo" }), { "content-type": "application/json; charset=utf-8" })).status).to.equal(200);
+      expect(
+        (await post(api, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ephr_chainInfo" }), { "content-type": "application/json; charset=utf-8" })).status,
+      ).to.equal(200);
     });
 
     it("never answers a notification, whatever its method or params, alone or in a batch, but executes a valid one", async () => {
-      for (const n of [{ jsonrpc: "2.0", method: "ephr_noSuchMethod" }, { jsonrpc: "2.0", method: "ephr_getConsent", params: ["0xnope"] }, { jsonrpc: "2.0", method: "ephr_sendTransaction", params: [{ tx: 1 }] }]) {
+      for (const n of [
+        { jsonrpc: "2.0", method: "ephr_noSuchMethod" },
+        { jsonrpc: "2.0", method: "ephr_getConsent", params: ["0xnope"] },
+        { jsonrpc: "2.0", method: "ephr_sendTransaction", params: [{ tx: 1 }] },
+      ]) {
         const alone = await post(api, JSON.stringify(n));
         expect(alone.status, JSON.stringify(n)).to.equal(204);
         expect(alone.text).to.equal("");
       }
-      const mixed = await post(api, JSON.stringify([{ jsonrpc: "2.0", method: "ephr_noSuchMethod" }, { jsonrpc: "2.0", id: 5, method: "ephr_chainInfo" }, { jsonrpc: "2.0", method: "ephr_getNonce", params: [] }]));
+      const mixed = await post(
+        api,
+        JSON.stringify([
+          { jsonrpc: "2.0", method: "ephr_noSuchMethod" },
+          { jsonrpc: "2.0", id: 5, method: "ephr_chainInfo" },
+          { jsonrpc: "2.0", method: "ephr_getNonce", params: [] },
+        ]),
+      );
       expect((mixed.json as { id: number }[]).map((x) => x.id)).to.deep.equal([5]);
-      const onlyNotifications = await post(api, JSON.stringify([{ jsonrpc: "2.0", method: "x" }, { jsonrpc: "2.0", method: "y" }]));
+      const onlyNotifications = await post(
+        api,
+        JSON.stringify([
+          { jsonrpc: "2.0", method: "x" },
+          { jsonrpc: "2.0", method: "y" },
+        ]),
+      );
       expect(onlyNotifications.status).to.equal(204);
-      const before = (await executed());
+      const before = await executed();
       const { id: _id, ...notification } = validSend(0);
       expect((await post(api, JSON.stringify(notification))).status).to.equal(204);
-      expect((await executed()), "a valid notification is executed, unanswered").to.equal(before + 1);
+      expect(await executed(), "a valid notification is executed, unanswered").to.equal(before + 1);
       // what is not a valid request cannot be a notification: it is answered, with id null
       expect((await post(api, JSON.stringify({ method: "ephr_chainInfo" }))).json).to.deep.include({ id: null });
     });
@@ -136,7 +155,11 @@ describe("hostile input against the API, the query server and the vault", functi
     const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ephr_chainInfo", pad: "x".repeat(40) }); // ~90 bytes at 100 ms each: ~9 s
     const head = (path: string) => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
     const ports = { api: sys.api.port, query: Number(new URL(sys.seq.queryUrl).port), vault: vault.port };
-    const cut = await Promise.all([slowClient(ports.api, head("/"), body, 100), slowClient(ports.query, head("/"), body, 100), slowClient(ports.vault, head("/v1/audit"), body, 100)]);
+    const cut = await Promise.all([
+      slowClient(ports.api, head("/"), body, 100),
+      slowClient(ports.query, head("/"), body, 100),
+      slowClient(ports.vault, head("/v1/audit"), body, 100),
+    ]);
     for (const [i, r] of cut.entries()) {
       expect(r.cutEarly, `${Object.keys(ports)[i]}: cut before the body was complete`).to.equal(true);
       expect(r.reply, Object.keys(ports)[i]).to.match(/^HTTP\/1\.1 408/);
@@ -151,7 +174,19 @@ describe("hostile input against the API, the query server and the vault", functi
       fc.constantFrom("0x", "0xnope", `0x${"ab".repeat(20)}`, `0x${"00".repeat(32)}`, -1, 2 ** 53, 1.5, true, null, "", "x".repeat(5000)),
     );
     const method = fc.oneof(
-      fc.constantFrom("ephr_sendTransaction", "ephr_getConsent", "ephr_getRecord", "ephr_getNonce", "ephr_getDelegate", "ephr_getEncryptionKey", "ephr_getAccessLog", "ephr_getBatch", "ephr_chainInfo", "ephr_getPatientHistory", "ephr_getTransactionReceipt"),
+      fc.constantFrom(
+        "ephr_sendTransaction",
+        "ephr_getConsent",
+        "ephr_getRecord",
+        "ephr_getNonce",
+        "ephr_getDelegate",
+        "ephr_getEncryptionKey",
+        "ephr_getAccessLog",
+        "ephr_getBatch",
+        "ephr_chainInfo",
+        "ephr_getPatientHistory",
+        "ephr_getTransactionReceipt",
+      ),
       fc.string({ maxLength: 12 }),
     );
     const call = fc.record(
@@ -159,14 +194,31 @@ describe("hostile input against the API, the query server and the vault", functi
         jsonrpc: fc.oneof(fc.constant("2.0"), fc.constant("2.0"), fc.constant("1.0"), fc.integer()),
         id: fc.oneof(fc.integer({ min: 0, max: 1e6 }), fc.string({ maxLength: 6 }), fc.constant(null), fc.constant({ nested: 1 })),
         method,
-        params: fc.oneof(fc.array(hostileValue, { maxLength: 4 }), hostileValue, fc.record({ tx: hostileValue, signature: hostileValue, signer: hostileValue })),
+        params: fc.oneof(
+          fc.array(hostileValue, { maxLength: 4 }),
+          hostileValue,
+          fc.record({ tx: hostileValue, signature: hostileValue, signer: hostileValue }),
+        ),
       },
       { requiredKeys: ["method"] },
     );
     /** A valid JSON-RPC 2.0 request without an id: never to be answered (an invalid one is, with id null). */
     const isNotification = (x: Record<string, unknown>) =>
-      x.jsonrpc === "2.0" && typeof x.method === "string" && x.method !== "" && !("id" in x) && (!("params" in x) || (typeof x.params === "object" && x.params !== null));
-    const text = (v: unknown): string => (typeof v === "object" && v !== null && "__raw" in v ? (v as { __raw: string }).__raw : Array.isArray(v) ? `[${v.map(text).join(",")}]` : typeof v === "object" && v !== null ? `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${text(x)}`).join(",")}}` : JSON.stringify(v));
+      x.jsonrpc === "2.0" &&
+      typeof x.method === "string" &&
+      x.method !== "" &&
+      !("id" in x) &&
+      (!("params" in x) || (typeof x.params === "object" && x.params !== null));
+    const text = (v: unknown): string =>
+      typeof v === "object" && v !== null && "__raw" in v
+        ? (v as { __raw: string }).__raw
+        : Array.isArray(v)
+          ? `[${v.map(text).join(",")}]`
+          : typeof v === "object" && v !== null
+            ? `{${Object.entries(v)
+                .map(([k, x]) => `${JSON.stringify(k)}:${text(x)}`)
+                .join(",")}}`
+            : JSON.stringify(v);
     const body = fc.oneof(
       { weight: 4, arbitrary: call.map((x) => ({ text: text(x), sends: 0, answers: isNotification(x) ? 0 : 1 })) },
       {
@@ -179,12 +231,18 @@ describe("hostile input against the API, the query server and the vault", functi
       },
       { weight: 1, arbitrary: fc.string({ maxLength: 200 }).map((t) => ({ text: t, sends: 0, answers: -1 })) },
       { weight: 1, arbitrary: call.map((x) => ({ text: text(x).slice(0, Math.max(1, text(x).length - 3)), sends: 0, answers: -1 })) },
-      { weight: 1, arbitrary: fc.constant({ text: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ephr_chainInfo", pad: "y".repeat(MAX_BODY) }), sends: 0, answers: -1 }) },
+      {
+        weight: 1,
+        arbitrary: fc.constant({ text: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ephr_chainInfo", pad: "y".repeat(MAX_BODY) }), sends: 0, answers: -1 }),
+      },
     );
-    const contentType = fc.oneof({ weight: 8, arbitrary: fc.constant("application/json") }, { weight: 1, arbitrary: fc.constantFrom("text/plain", "application/xml", "") });
+    const contentType = fc.oneof(
+      { weight: 8, arbitrary: fc.constant("application/json") },
+      { weight: 1, arbitrary: fc.constantFrom("text/plain", "application/xml", "") },
+    );
 
     it("answers every hostile API input with documented codes, never 500; changes no state but the valid sends; loses no acknowledged one", async () => {
-      const before = (await executed());
+      const before = await executed();
       const acked: Hex[] = [];
       await fc.assert(
         fc.asyncProperty(body, contentType, async (b, type) => {
@@ -193,7 +251,8 @@ describe("hostile input against the API, the query server and the vault", functi
           if (type !== "application/json") expect(r.status, what).to.equal(415);
           else if (Buffer.byteLength(b.text) > MAX_BODY) expect(r.status, what).to.equal(413);
           else expect([200, 204], what).to.include(r.status);
-          if (r.status === 200 && b.answers >= 0) expect(Array.isArray(r.json) ? r.json.length : 1, `one answer per call that is not a notification: ${what}`).to.equal(b.answers);
+          if (r.status === 200 && b.answers >= 0)
+            expect(Array.isArray(r.json) ? r.json.length : 1, `one answer per call that is not a notification: ${what}`).to.equal(b.answers);
           if (r.status === 204) {
             expect(b.answers, `no answer only when every call was a notification: ${what}`).to.equal(0);
             return;
@@ -215,7 +274,7 @@ describe("hostile input against the API, the query server and the vault", functi
         }),
         { seed: 1313, numRuns: 250 },
       );
-      expect((await executed()), "only the valid sends changed the state").to.equal(before + acked.length);
+      expect(await executed(), "only the valid sends changed the state").to.equal(before + acked.length);
       for (const h of acked) expect((await c.receipt(h))?.status, `acknowledged ${h}`).to.be.oneOf(["executed", "posted", "final"]);
     });
 
@@ -239,7 +298,9 @@ describe("hostile input against the API, the query server and the vault", functi
       const account = privateKeyToAccount(fresh());
       const info = (await (await fetch(`${vault.url}/v1/info`)).json()) as { vault: Address };
       const request = { ...fields(account.address.toLowerCase() as Address), vault: info.vault, expiresAt: now() + 120, requestId: fresh() };
-      const signature = await account.signTypedData(vaultTypedData({ chainId: 31337, verifyingContract: d.deployment.rollup }, type, { ...request, expiresAt: BigInt(request.expiresAt) }) as never);
+      const signature = await account.signTypedData(
+        vaultTypedData({ chainId: 31337, verifyingContract: d.deployment.rollup }, type, { ...request, expiresAt: BigInt(request.expiresAt) }) as never,
+      );
       return { request, signature };
     }
 
@@ -258,7 +319,16 @@ describe("hostile input against the API, the query server and the vault", functi
         () => signedVault("ReadRecord", (me) => ({ reader: me, patient: someone(), recordId: fresh(), version: 3 })),
         () => signedVault("ShredRecord", (me) => ({ patient: me, recordId: fresh(), version: 0 })),
         () => signedVault("AddWraps", (me) => ({ sender: me, patient: someone(), recordId: fresh(), version: 1, wrapsHash: fresh() })),
-        () => signedVault("UploadRecord", (me) => ({ provider: me, patient: someone(), recordId: fresh(), version: 1, category: 1, ciphertextHash: fresh(), wrapsHash: fresh() })),
+        () =>
+          signedVault("UploadRecord", (me) => ({
+            provider: me,
+            patient: someone(),
+            recordId: fresh(),
+            version: 1,
+            category: 1,
+            ciphertextHash: fresh(),
+            wrapsHash: fresh(),
+          })),
       );
       const mutation = fc.record({ field: fc.constantFrom("request", "signature", "ciphertext", "wraps", "after", "limit", "extra"), value: hostileValue });
       const vaultBody = fc.oneof(

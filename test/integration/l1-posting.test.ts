@@ -16,7 +16,11 @@ const signer = (n: string) => signerOf(privateKeyToAccount(testAccount(n).privat
 const now = () => Math.floor(Date.now() / 1000);
 
 async function rpc(d: Devnet, method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(d.l1.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const r = await fetch(d.l1.url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   return ((await r.json()) as { result: unknown }).result;
 }
 
@@ -35,7 +39,13 @@ describe("L1 submission: reorgs and stuck transactions", function () {
     d = await startDevnet({ config: { maxBatchAgeMs: 200, l1PollMs: 200 } });
     sys = await startInProcess(d);
     const snapshot = await rpc(d, "evm_snapshot");
-    const hash = await sys.client.send(signer("alice"), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 3600 });
+    const hash = await sys.client.send(signer("alice"), {
+      type: "GrantConsent",
+      grantee: testAccount("clinic").address,
+      access: 1,
+      categories: 1,
+      expiry: now() + 3600,
+    });
     const first = await sys.client.waitFor(hash, "posted", { timeoutMs: 30_000 });
     expect(await count()).to.equal(1n);
     expect(await rpc(d, "evm_revert", [snapshot])).to.equal(true);
@@ -55,9 +65,21 @@ describe("L1 submission: reorgs and stuck transactions", function () {
     const snapshot = await rpc(d, "evm_snapshot");
     // Two transactions of the proposer's key after the snapshot: the batch's transaction takes the nonce after them.
     const proposer = createWalletClient({ account: devAccount("proposer"), transport: http(d.l1.url) });
-    const chain = { id: await d.l1Client.getChainId(), name: "devnet", nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [d.l1.url] } } };
-    for (let i = 0; i < 2; i++) await d.l1Client.waitForTransactionReceipt({ hash: await proposer.sendTransaction({ to: proposer.account.address, value: 0n, chain }) });
-    const hash = await sys.client.send(signer("carol"), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 3600 });
+    const chain = {
+      id: await d.l1Client.getChainId(),
+      name: "devnet",
+      nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [d.l1.url] } },
+    };
+    for (let i = 0; i < 2; i++)
+      await d.l1Client.waitForTransactionReceipt({ hash: await proposer.sendTransaction({ to: proposer.account.address, value: 0n, chain }) });
+    const hash = await sys.client.send(signer("carol"), {
+      type: "GrantConsent",
+      grantee: testAccount("clinic").address,
+      access: 1,
+      categories: 1,
+      expiry: now() + 3600,
+    });
     const first = await sys.client.waitFor(hash, "posted", { timeoutMs: 30_000 });
     expect(await rpc(d, "evm_revert", [snapshot])).to.equal(true);
     expect(await count(), "the reorg removed the batch and the two transactions before it").to.equal(0n);
@@ -73,7 +95,13 @@ describe("L1 submission: reorgs and stuck transactions", function () {
     await sys.client.chainInfo();
     await rpc(d, "evm_setAutomine", [false]);
     try {
-      const hash = await sys.client.send(signer("bob"), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 3600 });
+      const hash = await sys.client.send(signer("bob"), {
+        type: "GrantConsent",
+        grantee: testAccount("clinic").address,
+        access: 1,
+        categories: 1,
+        expiry: now() + 3600,
+      });
       let attempts: { maxFeePerGas: string; nonce: number }[] = [];
       for (let i = 0; i < 100 && attempts.length < 2; i++) {
         await sleep(200);
@@ -98,10 +126,22 @@ describe("L1 submission: reorgs and stuck transactions", function () {
     const proxy = await startProxy(d.l1.port);
     try {
       sys = await startInProcess(d, loadConfig({ ...d.env, EPHR_L1_RPC_URL: proxy.url }));
-      const a = await sys.client.send(signer("carol"), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 86_400 });
+      const a = await sys.client.send(signer("carol"), {
+        type: "GrantConsent",
+        grantee: testAccount("clinic").address,
+        access: 1,
+        categories: 1,
+        expiry: now() + 86_400,
+      });
       await sys.client.waitFor(a, "posted", { timeoutMs: 30_000 });
       proxy.cut();
-      const b = await sys.client.send(signer("dave"), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 86_400 });
+      const b = await sys.client.send(signer("dave"), {
+        type: "GrantConsent",
+        grantee: testAccount("clinic").address,
+        access: 1,
+        categories: 1,
+        expiry: now() + 86_400,
+      });
       await sleep(600); // its batch is sealed, and cannot be posted
       await rpc(d, "evm_increaseTime", [120]); // L1 moves on past the batch's timestamp lag
       await rpc(d, "evm_mine");

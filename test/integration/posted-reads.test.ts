@@ -29,13 +29,27 @@ describe("sequencer: posted-state proofs under load", function () {
 
   it("serves posted-state proofs while transactions keep executing", async () => {
     const clinic = testAccount("clinic").address;
-    const first = await sys.client.send(signerOf(privateKeyToAccount(testAccount("posted-0").privateKey)), { type: "GrantConsent", grantee: clinic, access: 1, categories: 1, expiry: now() + 86_400 });
+    const first = await sys.client.send(signerOf(privateKeyToAccount(testAccount("posted-0").privateKey)), {
+      type: "GrantConsent",
+      grantee: clinic,
+      access: 1,
+      categories: 1,
+      expiry: now() + 86_400,
+    });
     await sys.client.waitFor(first, "posted");
     let stop = false;
     const load = (async () => {
       for (let i = 1; !stop && i < 400; i++) {
         await Promise.all(
-          Array.from({ length: 8 }, (_, j) => sys.client.send(signerOf(privateKeyToAccount(testAccount(`posted-${i}-${j}`).privateKey)), { type: "GrantConsent", grantee: clinic, access: 1, categories: 1, expiry: now() + 86_400 })),
+          Array.from({ length: 8 }, (_, j) =>
+            sys.client.send(signerOf(privateKeyToAccount(testAccount(`posted-${i}-${j}`).privateKey)), {
+              type: "GrantConsent",
+              grantee: clinic,
+              access: 1,
+              categories: 1,
+              expiry: now() + 86_400,
+            }),
+          ),
         );
       }
     })();

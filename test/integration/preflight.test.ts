@@ -36,7 +36,10 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
   it("names the setting when the Rollup address holds no contract, another contract, or the inbox is not the Rollup's", async () => {
     const { rollup, inbox } = d.deployment;
     const refused = async (r: `0x${string}`, i: `0x${string}`, pattern: RegExp) => {
-      const e = await checkContracts(d.l1Client, r, i).then(() => null, (err: Error) => err);
+      const e = await checkContracts(d.l1Client, r, i).then(
+        () => null,
+        (err: Error) => err,
+      );
       expect(e, pattern.source).to.be.instanceOf(ConfigError);
       expect(e!.message).to.match(pattern);
     };
@@ -65,7 +68,13 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
       expect((await sys.seq.metrics.proposerReady.get()).values[0]!.value).to.equal(0);
       const waiting = (await sys.seq.metrics.proposerWaiting.get()).values.filter((v) => v.value === 1).map((v) => v.labels.reason);
       expect(waiting).to.have.members(["role", "bond"]);
-      const hash = await sys.client.send(signerOf(privateKeyToAccount(testAccount("dora").privateKey)), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 3600 });
+      const hash = await sys.client.send(signerOf(privateKeyToAccount(testAccount("dora").privateKey)), {
+        type: "GrantConsent",
+        grantee: testAccount("clinic").address,
+        access: 1,
+        categories: 1,
+        expiry: now() + 3600,
+      });
       await sys.client.waitFor(hash, "executed", { timeoutMs: 10_000 });
       await new Promise((r) => setTimeout(r, 1500));
       expect(await d.l1Client.getTransactionCount({ address: account.address }), "no batch transaction sent").to.equal(0);
@@ -73,11 +82,15 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
       const chain = { id: 31337, name: "devnet", nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [d.l1.url] } } };
       const admin = createWalletClient({ account: devAccount("deployer"), transport: http(d.l1.url), chain });
       const role = await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "PROPOSER_ROLE" });
-      await d.l1Client.waitForTransactionReceipt({ hash: await admin.writeContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "grantRole", args: [role, account.address] }) });
+      await d.l1Client.waitForTransactionReceipt({
+        hash: await admin.writeContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "grantRole", args: [role, account.address] }),
+      });
       const bonds = await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "bondManager" });
       const amount = await d.l1Client.readContract({ address: bonds, abi: bondManagerAbi, functionName: "bondAmount" });
       const wallet = createWalletClient({ account, transport: http(d.l1.url), chain });
-      await d.l1Client.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: amount }) });
+      await d.l1Client.waitForTransactionReceipt({
+        hash: await wallet.writeContract({ address: bonds, abi: bondManagerAbi, functionName: "depositBond", value: amount }),
+      });
       const posted = await sys.client.waitFor(hash, "posted", { timeoutMs: 30_000 });
       expect(posted.batch.index).to.equal(0);
     } finally {
@@ -92,7 +105,20 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
       d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "batchCount" }),
       d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "tipRoot" }),
     ]);
-    let record: BatchRecord = { index: Number(count), timestamp: now() - 5, prevRoot: tip, postRoot: `0x${"11".repeat(32)}`, chunks: [0], forcedCount: 0, inboxStart: 0, txCount: 1, dataBytes: 4, status: "sealed", openedAt: Date.now(), attempts: [] };
+    let record: BatchRecord = {
+      index: Number(count),
+      timestamp: now() - 5,
+      prevRoot: tip,
+      postRoot: `0x${"11".repeat(32)}`,
+      chunks: [0],
+      forcedCount: 0,
+      inboxStart: 0,
+      txCount: 1,
+      dataBytes: 4,
+      status: "sealed",
+      openedAt: Date.now(),
+      attempts: [],
+    };
     const book: BatchBook = {
       get: async (i) => (i === record.index ? record : undefined),
       list: async () => [],
@@ -104,14 +130,34 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
     const seen: string[] = [];
     const redis = new Redis(d.redis.url);
     const submitter = new Submitter({
-      book, redis, queueName: `preflight-test-${Date.now()}`, publicClient: l1.publicClient, wallet: l1.walletClient! as never, rollup: d.deployment.rollup,
-      confirmations: 1, feeBumpAfterMs: 30_000, pollMs: 200, log: createLogger("test", "silent"),
-      metrics: { gas: () => seen.push("gas"), revertedGas: () => seen.push("revertedGas"), simulatedRevert: (e) => seen.push(`simulated:${e}`), blocked: () => undefined, posted: () => undefined, final: () => undefined },
-      onDivergence: () => seen.push("divergence"), onRebuild: () => seen.push("rebuild"), onStatus: () => undefined,
+      book,
+      redis,
+      queueName: `preflight-test-${Date.now()}`,
+      publicClient: l1.publicClient,
+      wallet: l1.walletClient! as never,
+      rollup: d.deployment.rollup,
+      confirmations: 1,
+      feeBumpAfterMs: 30_000,
+      pollMs: 200,
+      log: createLogger("test", "silent"),
+      metrics: {
+        gas: () => seen.push("gas"),
+        revertedGas: () => seen.push("revertedGas"),
+        simulatedRevert: (e) => seen.push(`simulated:${e}`),
+        blocked: () => undefined,
+        posted: () => undefined,
+        final: () => undefined,
+      },
+      onDivergence: () => seen.push("divergence"),
+      onRebuild: () => seen.push("rebuild"),
+      onStatus: () => undefined,
     });
     const nonce = await d.l1Client.getTransactionCount({ address: l1.account!.address });
     try {
-      const err = await (submitter as unknown as { process(i: number): Promise<void> }).process(record.index).then(() => null, (e: Error) => e);
+      const err = await (submitter as unknown as { process(i: number): Promise<void> }).process(record.index).then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(err).to.be.instanceOf(PostingBlockedError);
       expect((err as PostingBlockedError).error).to.equal("BadLeafCount"); // 0xdeadbeef announces more forced leaves than the inbox holds
       expect(err!.message).to.match(/would revert on L1 with BadLeafCount\(/);

@@ -26,7 +26,14 @@ const now = () => Math.floor(Date.now() / 1000);
 
 const signer = (name: string) => signerOf(privateKeyToAccount(testAccount(name).privateKey));
 const addr = (name: string) => testAccount(name).address;
-const read = (patient: string) => ({ type: "LogAccess" as const, patient: addr(patient), reader: addr("registry-reader"), recordId: toHex(randomBytes(32)), version: 1, requestHash: toHex(randomBytes(32)) });
+const read = (patient: string) => ({
+  type: "LogAccess" as const,
+  patient: addr(patient),
+  reader: addr("registry-reader"),
+  recordId: toHex(randomBytes(32)),
+  version: 1,
+  requestHash: toHex(randomBytes(32)),
+});
 
 describe("vault registry: only registered vaults write access logs", function () {
   this.timeout(120_000);
@@ -64,7 +71,9 @@ describe("vault registry: only registered vaults write access logs", function ()
   });
 
   it("lets a vault log reads once the registrar registered it, and refuses them again once it is removed", async () => {
-    expect((await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "registrar" })).toLowerCase()).to.equal(registrar.address.toLowerCase());
+    expect((await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "registrar" })).toLowerCase()).to.equal(
+      registrar.address.toLowerCase(),
+    );
     expect((await c.chainInfo(true)).registrar).to.equal(registrar.address.toLowerCase());
     const until = now() + 86_400;
     const reg = await c.send(registrar, { type: "RegisterVault", vault: addr("registry-vault"), expiry: until });
@@ -94,9 +103,19 @@ describe("vault registry: only registered vaults write access logs", function ()
   });
 
   it("registers and removes a vault with the CLI, refusing before signing when the signer is not the registrar", async () => {
-    const env = { ...process.env, EPHR_API_URL: sys.api.url, EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup, EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")), EPHR_KEY_PASSWORD: "test-password" };
+    const env = {
+      ...process.env,
+      EPHR_API_URL: sys.api.url,
+      EPHR_L1_RPC_URL: d.l1.url,
+      EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
+      EPHR_KEYS_DIR: mkdtempSync(join(tmpdir(), "ephr-cli-keys-")),
+      EPHR_KEY_PASSWORD: "test-password",
+    };
     // not execFileSync: the API the CLI asks runs in this process
-    const cli = (...args: string[]) => promisify(execFile)(process.execPath, [...programArgs("sequencer/cli/main.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [...programArgs("sequencer/cli/main.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 }).catch(
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
     await cli("keys", "create", "registrar", "--private-key", DEV_KEYS[DEV_ROLES.registrar]!);
     await cli("keys", "create", "someone");
     const vault = addr("registry-cli-vault");

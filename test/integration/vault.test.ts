@@ -76,7 +76,12 @@ describe("record vault and gateway against the ledger", function () {
   }
 
   async function stored(readers: Person[] = [doc]) {
-    const r = await storeRecord(ephr, vc, hosp.signer, { patient: pat.signer.address, plaintext: new TextEncoder().encode(`lab result ${Math.random()}`), category: LAB, readers: readers.map((p) => p.signer.address) });
+    const r = await storeRecord(ephr, vc, hosp.signer, {
+      patient: pat.signer.address,
+      plaintext: new TextEncoder().encode(`lab result ${Math.random()}`),
+      category: LAB,
+      readers: readers.map((p) => p.signer.address),
+    });
     await ephr.waitFor(r.anchor, "posted");
     return r;
   }
@@ -110,7 +115,10 @@ describe("record vault and gateway against the ledger", function () {
   it("denies at once after a revocation the sequencer executed, before it is even posted", async () => {
     const reader = person("reader2");
     await ephr.send(reader.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(reader.keys.publicKey) });
-    await ephr.waitFor(await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }), "posted");
+    await ephr.waitFor(
+      await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }),
+      "posted",
+    );
     const r = await stored([reader]);
     await readRecord(vc, reader.signer, reader.keys.privateKey, pat.signer.address, r.recordId);
     await ephr.send(pat.signer, { type: "RevokeConsent", grantee: reader.signer.address });
@@ -123,8 +131,17 @@ describe("record vault and gateway against the ledger", function () {
     const r = await stored();
     const info = await vc.vaultInfo();
     const domain = await ephr.domain();
-    const msg = { reader: doc.signer.address.toLowerCase(), patient: pat.signer.address.toLowerCase(), recordId: r.recordId, version: 0, vault: info.vault, expiresAt: Math.floor(Date.now() / 1000) + 60, requestId: toHex(new Uint8Array(32).fill(7)) };
-    const sign = (m: typeof msg, who = doc.signer) => who.signTypedData(vaultTypedData(domain, "ReadRecord", { ...m, expiresAt: BigInt(m.expiresAt) }) as never);
+    const msg = {
+      reader: doc.signer.address.toLowerCase(),
+      patient: pat.signer.address.toLowerCase(),
+      recordId: r.recordId,
+      version: 0,
+      vault: info.vault,
+      expiresAt: Math.floor(Date.now() / 1000) + 60,
+      requestId: toHex(new Uint8Array(32).fill(7)),
+    };
+    const sign = (m: typeof msg, who = doc.signer) =>
+      who.signTypedData(vaultTypedData(domain, "ReadRecord", { ...m, expiresAt: BigInt(m.expiresAt) }) as never);
     const post = async (m: typeof msg, signature: Hex) => {
       const res = await fetch(`${vault.url}/v1/records/read`, { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ request: m, signature }) });
       return ((await res.json()) as { error?: { code: string } }).error?.code ?? "served";
@@ -144,8 +161,21 @@ describe("record vault and gateway against the ledger", function () {
 
   it("refuses uploads without a write grant, with a wrong hash, or with a key wrap for a non-grantee", async () => {
     const recordId = toHex(new Uint8Array(32).fill(0x42));
-    const enc = encryptRecord({ plaintext: new Uint8Array([9]), recordId, recordVersion: 1, recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }] });
-    const args = { patient: pat.signer.address, recordId, version: 1, category: LAB, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps };
+    const enc = encryptRecord({
+      plaintext: new Uint8Array([9]),
+      recordId,
+      recordVersion: 1,
+      recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }],
+    });
+    const args = {
+      patient: pat.signer.address,
+      recordId,
+      version: 1,
+      category: LAB,
+      recordBytes: enc.recordBytes,
+      ciphertextHash: enc.ciphertextHash,
+      wraps: enc.wraps,
+    };
     await refused(vc.upload(doc.signer, args), "VAULT_NO_CONSENT"); // read-only grant
     await refused(vc.upload(hosp.signer, { ...args, ciphertextHash: toHex(new Uint8Array(32).fill(1)) }), "VAULT_HASH_MISMATCH");
     const sneaky = wrapDataKey(enc.dataKey, { address: stranger.signer.address, publicKey: stranger.keys.publicKey }, recordId, 1);
@@ -163,7 +193,13 @@ describe("record vault and gateway against the ledger", function () {
   });
 
   it("imports a FHIR resource under the category its type maps to, and rejects malformed FHIR", async () => {
-    const obs = { resourceType: "Observation", status: "final", category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }], code: { text: "HbA1c" }, valueQuantity: { value: 6.1, unit: "%" } };
+    const obs = {
+      resourceType: "Observation",
+      status: "final",
+      category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }],
+      code: { text: "HbA1c" },
+      valueQuantity: { value: 6.1, unit: "%" },
+    };
     const s = await storeFhirResource(ephr, vc, hosp.signer, { patient: pat.signer.address, resource: obs, readers: [doc.signer.address] });
     expect(s.category).to.equal(LAB);
     expect(s.resourceType).to.equal("Observation");
@@ -197,7 +233,12 @@ describe("record vault and gateway against the ledger", function () {
     const cut = await startTestVault(d, `http://127.0.0.1:${port}/`);
     try {
       const vc2 = new VaultClient(cut.url, ephr);
-      const again = await storeRecord(ephr, vc2, hosp.signer, { patient: pat.signer.address, plaintext: new Uint8Array([7, 7]), category: LAB, readers: [doc.signer.address] });
+      const again = await storeRecord(ephr, vc2, hosp.signer, {
+        patient: pat.signer.address,
+        plaintext: new Uint8Array([7, 7]),
+        category: LAB,
+        readers: [doc.signer.address],
+      });
       await ephr.waitFor(again.anchor, "posted");
       const e = await refused(vc2.read(doc.signer, pat.signer.address, again.recordId), "VAULT_LEDGER_UNAVAILABLE");
       expect(e.status).to.equal(503);
@@ -215,7 +256,12 @@ describe("record vault and gateway against the ledger", function () {
     const unregistered = await startTestVault(d, sys.api.url, { EPHR_VAULT_KEY: key });
     try {
       const vc2 = new VaultClient(unregistered.url, ephr);
-      const r = await storeRecord(ephr, vc2, hosp.signer, { patient: pat.signer.address, plaintext: new Uint8Array([4, 2]), category: LAB, readers: [doc.signer.address] });
+      const r = await storeRecord(ephr, vc2, hosp.signer, {
+        patient: pat.signer.address,
+        plaintext: new Uint8Array([4, 2]),
+        category: LAB,
+        readers: [doc.signer.address],
+      });
       await ephr.waitFor(r.anchor, "posted");
       const e = await refused(vc2.read(doc.signer, pat.signer.address, r.recordId), "VAULT_NOT_REGISTERED");
       expect(e.status).to.equal(503);
@@ -230,10 +276,20 @@ describe("record vault and gateway against the ledger", function () {
   });
 
   it("keeps ciphertexts in an S3 bucket when configured: stores and serves them, refuses reads while the bucket is down, and does not start without its bucket", async () => {
-    const s3 = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: mkdtempSync(join(tmpdir(), "ephr-s3rver-")), configureBuckets: [{ name: "ephr-records" }] });
+    const s3 = new S3rver({
+      port: 0,
+      address: "127.0.0.1",
+      silent: true,
+      directory: mkdtempSync(join(tmpdir(), "ephr-s3rver-")),
+      configureBuckets: [{ name: "ephr-records" }],
+    });
     const { port } = await s3.run();
     const s3Settings = {
-      EPHR_VAULT_S3_ENDPOINT: `http://127.0.0.1:${port}`, EPHR_VAULT_S3_BUCKET: "ephr-records", EPHR_VAULT_S3_PREFIX: "vault-a/", EPHR_VAULT_S3_ACCESS_KEY_ID: "S3RVER", EPHR_VAULT_S3_SECRET_ACCESS_KEY: "S3RVER",
+      EPHR_VAULT_S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      EPHR_VAULT_S3_BUCKET: "ephr-records",
+      EPHR_VAULT_S3_PREFIX: "vault-a/",
+      EPHR_VAULT_S3_ACCESS_KEY_ID: "S3RVER",
+      EPHR_VAULT_S3_SECRET_ACCESS_KEY: "S3RVER",
     };
     let s3Up = true;
     const noBucket = await startTestVault(d, sys.api.url, { ...s3Settings, EPHR_VAULT_S3_BUCKET: "no-such-bucket" }).catch((e: Error) => e);
@@ -245,11 +301,23 @@ describe("record vault and gateway against the ledger", function () {
       const info = (await (await fetch(`${sv.url}/v1/info`)).json()) as { storage: string };
       expect(info.storage).to.equal("s3");
       const vc3 = new VaultClient(sv.url, ephr);
-      const r = await storeRecord(ephr, vc3, hosp.signer, { patient: pat.signer.address, plaintext: new TextEncoder().encode("ferritin 12"), category: LAB, readers: [doc.signer.address] });
+      const r = await storeRecord(ephr, vc3, hosp.signer, {
+        patient: pat.signer.address,
+        plaintext: new TextEncoder().encode("ferritin 12"),
+        category: LAB,
+        readers: [doc.signer.address],
+      });
       await ephr.waitFor(r.anchor, "posted");
       const { plaintext } = await readRecord(vc3, doc.signer, doc.keys.privateKey, pat.signer.address, r.recordId);
       expect(new TextDecoder().decode(plaintext)).to.equal("ferritin 12");
-      const bucket = new S3ObjectStore({ endpoint: s3Settings.EPHR_VAULT_S3_ENDPOINT, bucket: "ephr-records", region: "us-east-1", prefix: "vault-a/", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+      const bucket = new S3ObjectStore({
+        endpoint: s3Settings.EPHR_VAULT_S3_ENDPOINT,
+        bucket: "ephr-records",
+        region: "us-east-1",
+        prefix: "vault-a/",
+        accessKeyId: "S3RVER",
+        secretAccessKey: "S3RVER",
+      });
       expect(await bucket.get(r.ciphertextHash), "the ciphertext is in the bucket").to.not.equal(null);
       expect(existsSync(join(dir, "objects")), "and not in the data directory").to.equal(false);
 
@@ -269,7 +337,10 @@ describe("record vault and gateway against the ledger", function () {
     const before = await vault.storage.keyCounts();
     for (let i = 0; i < 40; i++) {
       const someone = person(`prober-${i}-${Math.random()}`);
-      await refused(vc.read(someone.signer, person(`made-up-${i}-${Math.random()}`).signer.address, toHex(new Uint8Array(randomBytes(32)))), "VAULT_NOT_ANCHORED");
+      await refused(
+        vc.read(someone.signer, person(`made-up-${i}-${Math.random()}`).signer.address, toHex(new Uint8Array(randomBytes(32)))),
+        "VAULT_NOT_ANCHORED",
+      );
     }
     const after = await vault.storage.keyCounts();
     for (const kind of ["a", "n", "s", "r", "w", "k"]) expect(after[kind] ?? 0, `keys of kind ${kind}`).to.equal(before[kind] ?? 0);
@@ -278,15 +349,22 @@ describe("record vault and gateway against the ledger", function () {
   it("keeps in full the denials of a reader known to the patient after its revocation is posted, and only counts a stranger's, keeping the latest few", async () => {
     const reader = person(`former-${Math.random()}`);
     await ephr.send(reader.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(reader.keys.publicKey) });
-    await ephr.waitFor(await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }), "posted");
+    await ephr.waitFor(
+      await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }),
+      "posted",
+    );
     const r = await stored([reader]);
     await ephr.waitFor(await ephr.send(pat.signer, { type: "RevokeConsent", grantee: reader.signer.address }), "posted");
     await refused(vc.read(reader.signer, pat.signer.address, r.recordId), "VAULT_NO_CONSENT");
     const before = await vc.audit(pat.signer);
     const mine = before.entries.filter((e) => e.reader === reader.signer.address.toLowerCase());
-    expect(mine.map((e) => [e.outcome, e.code]), "a former grantee's attempt is kept").to.deep.equal([["denied", "VAULT_NO_CONSENT"]]);
+    expect(
+      mine.map((e) => [e.outcome, e.code]),
+      "a former grantee's attempt is kept",
+    ).to.deep.equal([["denied", "VAULT_NO_CONSENT"]]);
     const strangers = 24;
-    for (let i = 0; i < strangers; i++) await refused(vc.read(person(`stranger-${i}-${Math.random()}`).signer, pat.signer.address, r.recordId), "VAULT_NO_CONSENT");
+    for (let i = 0; i < strangers; i++)
+      await refused(vc.read(person(`stranger-${i}-${Math.random()}`).signer, pat.signer.address, r.recordId), "VAULT_NO_CONSENT");
     const after = await vc.audit(pat.signer);
     expect(after.entries.length, "strangers' refusals are not entries of the audit").to.equal(before.entries.length);
     expect(after.strangers.total - before.strangers.total).to.equal(strangers);
@@ -298,12 +376,18 @@ describe("record vault and gateway against the ledger", function () {
   it("pages the audit: every entry exactly once, oldest first, across pages of any size", async () => {
     const reader = person(`paged-${Math.random()}`);
     await ephr.send(reader.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(reader.keys.publicKey) });
-    await ephr.waitFor(await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }), "posted");
+    await ephr.waitFor(
+      await ephr.send(pat.signer, { type: "GrantConsent", grantee: reader.signer.address, access: 1, categories: 1 << LAB, expiry: day() }),
+      "posted",
+    );
     const r = await stored([reader]);
     await ephr.send(pat.signer, { type: "RevokeConsent", grantee: reader.signer.address });
     for (let i = 0; i < 12; i++) {
       // VAULT_REVOKED until the revocation is posted, VAULT_NO_CONSENT after: either way kept in full
-      const e = await vc.read(reader.signer, pat.signer.address, r.recordId).then(() => expect.fail("served after a revocation"), (x: VaultRequestError) => x);
+      const e = await vc.read(reader.signer, pat.signer.address, r.recordId).then(
+        () => expect.fail("served after a revocation"),
+        (x: VaultRequestError) => x,
+      );
       expect(e.vaultCode).to.be.oneOf(["VAULT_REVOKED", "VAULT_NO_CONSENT"]);
     }
     const all = (await vc.audit(pat.signer)).entries;
@@ -328,11 +412,23 @@ describe("record vault and gateway against the ledger", function () {
   it("serves one of several concurrent copies of a signed read request and refuses the others as replays", async () => {
     const r = await stored();
     const info = await vc.vaultInfo();
-    const msg = { reader: doc.signer.address.toLowerCase(), patient: pat.signer.address.toLowerCase(), recordId: r.recordId, version: 0, vault: info.vault, expiresAt: Math.floor(Date.now() / 1000) + 60, requestId: toHex(new Uint8Array(32).fill(0x77)) };
+    const msg = {
+      reader: doc.signer.address.toLowerCase(),
+      patient: pat.signer.address.toLowerCase(),
+      recordId: r.recordId,
+      version: 0,
+      vault: info.vault,
+      expiresAt: Math.floor(Date.now() / 1000) + 60,
+      requestId: toHex(new Uint8Array(32).fill(0x77)),
+    };
     const signature = await doc.signer.signTypedData(vaultTypedData(await ephr.domain(), "ReadRecord", { ...msg, expiresAt: BigInt(msg.expiresAt) }) as never);
     const body = JSON.stringify({ request: msg, signature });
     const outcomes = await Promise.all(
-      [1, 2, 3].map(async () => ((await (await fetch(`${vault.url}/v1/records/read`, { method: "POST", headers: JSON_TYPE, body })).json()) as { error?: { code: string } }).error?.code ?? "served"),
+      [1, 2, 3].map(
+        async () =>
+          ((await (await fetch(`${vault.url}/v1/records/read`, { method: "POST", headers: JSON_TYPE, body })).json()) as { error?: { code: string } }).error
+            ?.code ?? "served",
+      ),
     );
     expect(outcomes.sort()).to.deep.equal(["VAULT_REPLAY", "VAULT_REPLAY", "served"]);
   });
@@ -344,7 +440,15 @@ describe("record vault and gateway against the ledger", function () {
     await ephr.send(stranger.signer, { type: "GrantConsent", grantee: doc.signer.address, access: 3, categories: 1 << LAB, expiry: day() });
     const dataKey = unwrapDataKey(served.wrap, doc.keys.privateKey, doc.signer.address, r.recordId, 1);
     const wrap = wrapDataKey(dataKey, { address: stranger.signer.address, publicKey: stranger.keys.publicKey }, r.recordId, 1);
-    await vc.upload(doc.signer, { patient: stranger.signer.address, recordId: r.recordId, version: 1, category: LAB, recordBytes: served.ciphertext, ciphertextHash: r.ciphertextHash, wraps: [wrap] });
+    await vc.upload(doc.signer, {
+      patient: stranger.signer.address,
+      recordId: r.recordId,
+      version: 1,
+      category: LAB,
+      recordBytes: served.ciphertext,
+      ciphertextHash: r.ciphertextHash,
+      wraps: [wrap],
+    });
     expect((await vc.shred(stranger.signer, r.recordId)).shredded).to.deep.equal({ wraps: 1, versions: 1 });
     const own = await readRecord(vc, pat.signer, pat.keys.privateKey, pat.signer.address, r.recordId);
     expect(new TextDecoder().decode(own.plaintext)).to.match(/^lab result/);
@@ -352,16 +456,45 @@ describe("record vault and gateway against the ledger", function () {
 
   it("refuses a patient's upload of a record of their own (the ledger lets only a WRITE grantee anchor it)", async () => {
     const recordId = toHex(randomBytes(32));
-    const enc = encryptRecord({ plaintext: new TextEncoder().encode("my own diary"), recordId, recordVersion: 1, recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }] });
-    const e = await refused(vc.upload(pat.signer, { patient: pat.signer.address, recordId, version: 1, category: LAB, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps }), "VAULT_NO_CONSENT");
+    const enc = encryptRecord({
+      plaintext: new TextEncoder().encode("my own diary"),
+      recordId,
+      recordVersion: 1,
+      recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }],
+    });
+    const e = await refused(
+      vc.upload(pat.signer, {
+        patient: pat.signer.address,
+        recordId,
+        version: 1,
+        category: LAB,
+        recordBytes: enc.recordBytes,
+        ciphertextHash: enc.ciphertextHash,
+        wraps: enc.wraps,
+      }),
+      "VAULT_NO_CONSENT",
+    );
     expect(e.message).to.match(/could never be anchored/);
   });
 
   it("refuses to replace a stored record version with another ciphertext (VAULT_VERSION_EXISTS), and accepts the identical upload again", async () => {
     const recordId = toHex(randomBytes(32));
     const upload = (text: string) => {
-      const enc = encryptRecord({ plaintext: new TextEncoder().encode(text), recordId, recordVersion: 1, recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }] });
-      return { patient: pat.signer.address, recordId, version: 1, category: LAB, recordBytes: enc.recordBytes, ciphertextHash: enc.ciphertextHash, wraps: enc.wraps };
+      const enc = encryptRecord({
+        plaintext: new TextEncoder().encode(text),
+        recordId,
+        recordVersion: 1,
+        recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }],
+      });
+      return {
+        patient: pat.signer.address,
+        recordId,
+        version: 1,
+        category: LAB,
+        recordBytes: enc.recordBytes,
+        ciphertextHash: enc.ciphertextHash,
+        wraps: enc.wraps,
+      };
     };
     const original = upload("potassium 4.1");
     const first = await vc.upload(hosp.signer, original);
@@ -373,9 +506,28 @@ describe("record vault and gateway against the ledger", function () {
   it("stores a retried record under the next version when an earlier attempt uploaded but never anchored, and serves the retry", async () => {
     const recordId = toHex(randomBytes(32));
     // the earlier attempt: version 1 uploaded, its AnchorRecord never sent (the sequencer was unreachable, say)
-    const lost = encryptRecord({ plaintext: new TextEncoder().encode("sodium 140 (lost attempt)"), recordId, recordVersion: 1, recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }] });
-    await vc.upload(hosp.signer, { patient: pat.signer.address, recordId, version: 1, category: LAB, recordBytes: lost.recordBytes, ciphertextHash: lost.ciphertextHash, wraps: lost.wraps });
-    const r = await storeRecord(ephr, vc, hosp.signer, { patient: pat.signer.address, plaintext: new TextEncoder().encode("sodium 140"), category: LAB, readers: [doc.signer.address], recordId });
+    const lost = encryptRecord({
+      plaintext: new TextEncoder().encode("sodium 140 (lost attempt)"),
+      recordId,
+      recordVersion: 1,
+      recipients: [{ address: pat.signer.address, publicKey: pat.keys.publicKey }],
+    });
+    await vc.upload(hosp.signer, {
+      patient: pat.signer.address,
+      recordId,
+      version: 1,
+      category: LAB,
+      recordBytes: lost.recordBytes,
+      ciphertextHash: lost.ciphertextHash,
+      wraps: lost.wraps,
+    });
+    const r = await storeRecord(ephr, vc, hosp.signer, {
+      patient: pat.signer.address,
+      plaintext: new TextEncoder().encode("sodium 140"),
+      category: LAB,
+      readers: [doc.signer.address],
+      recordId,
+    });
     expect(r.version, "version 1 is taken in the vault").to.equal(2);
     await ephr.waitFor(r.anchor, "posted");
     const { plaintext, served } = await readRecord(vc, doc.signer, doc.keys.privateKey, pat.signer.address, recordId);

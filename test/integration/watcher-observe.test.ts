@@ -27,7 +27,13 @@ describe("watcher observability", function () {
     const sys = await startInProcess(d);
     try {
       for (const who of ["ann", "ben", "cat"]) {
-        const h = await sys.client.send(signerOf(privateKeyToAccount(testAccount(who).privateKey)), { type: "GrantConsent", grantee: testAccount("clinic").address, access: 1, categories: 1, expiry: now() + 3600 });
+        const h = await sys.client.send(signerOf(privateKeyToAccount(testAccount(who).privateKey)), {
+          type: "GrantConsent",
+          grantee: testAccount("clinic").address,
+          access: 1,
+          categories: 1,
+          expiry: now() + 3600,
+        });
         await sys.client.waitFor(h, "posted", { timeoutMs: 30_000 });
       }
       const port = await freePort();
@@ -48,11 +54,17 @@ describe("watcher observability", function () {
         expect([status.lagBatches, status.etaSeconds, status.caughtUp, status.consecutiveFailures, status.pendingFraud]).to.deep.equal([0, 0, true, 0, null]);
         expect(BigInt(status.challengerBalanceWei) > 0n, "the challenger holds ETH").to.equal(true);
         const metrics = await (await get("/metrics"))!.text();
-        for (const line of ["ephr_watcher_lag_batches{role=\"watcher\"} 0", `ephr_watcher_verified_batch{role="watcher"} ${status.verifiedBatch}`, "ephr_watcher_consecutive_failures{role=\"watcher\"} 0"]) expect(metrics).to.include(line);
+        for (const line of [
+          'ephr_watcher_lag_batches{role="watcher"} 0',
+          `ephr_watcher_verified_batch{role="watcher"} ${status.verifiedBatch}`,
+          'ephr_watcher_consecutive_failures{role="watcher"} 0',
+        ])
+          expect(metrics).to.include(line);
         expect(metrics).to.match(/ephr_watcher_l1_head\{role="watcher"\} [1-9]/);
 
         const env = { ...process.env, EPHR_WATCHER_METRICS_PORT: String(port), EPHR_L1_RPC_URL: d.l1.url, EPHR_ROLLUP_ADDRESS: d.deployment.rollup };
-        const cmd = (...args: string[]) => spawnSync(process.execPath, [...programArgs("sequencer/services/watcher.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 });
+        const cmd = (...args: string[]) =>
+          spawnSync(process.execPath, [...programArgs("sequencer/services/watcher.ts"), ...args], { env, encoding: "utf8", timeout: 60_000 });
         const st = cmd("status");
         expect(st.status, st.stderr).to.equal(0);
         expect(JSON.parse(st.stdout).verifiedBatch).to.equal(status.verifiedBatch);

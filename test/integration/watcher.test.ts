@@ -56,7 +56,10 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
 
   async function honest(names: string[]) {
     const now = await l1Now(d);
-    const b = d.l2.assemble(now, names.map((n) => a.sign(n, a.grant("clinic", now + DAY))));
+    const b = d.l2.assemble(
+      now,
+      names.map((n) => a.sign(n, a.grant("clinic", now + DAY))),
+    );
     const p = await submit(d, { data: b.data, timestamp: now });
     d.l2.adopt(b);
     return p;
@@ -121,7 +124,10 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     expect(await migrated.recent(), "nothing under its own key yet").to.deep.equal([]);
     await honest(["carol"]);
     await again.tick();
-    expect((await migrated.recent()).map((b) => b.index), "moved out of the checkpoint on the next write").to.deep.equal([0, 1, 2]);
+    expect(
+      (await migrated.recent()).map((b) => b.index),
+      "moved out of the checkpoint on the next write",
+    ).to.deep.equal([0, 1, 2]);
     expect(migrated.checkpoint() as unknown as Record<string, unknown>).to.not.have.property("recent");
     expect(again.root).to.equal(await d.rollup.read.tipRoot());
   });
@@ -131,7 +137,13 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     const w = await openWatcher();
     await w.tick();
     const now = await l1Now(d);
-    await submit(d, { data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(5), body: encodeChunkBody([highS(a.sign("eve", a.grant("clinic", now + DAY)))]) }] }, timestamp: now });
+    await submit(d, {
+      data: {
+        forcedPostRoots: [],
+        chunks: [{ postRoot: new Uint8Array(32).fill(5), body: encodeChunkBody([highS(a.sign("eve", a.grant("clinic", now + DAY)))]) }],
+      },
+      timestamp: now,
+    });
     await w.tick();
     expect(alerts.map((x) => x.kind)).to.deep.equal(["fraud-detected", "fraud-proven"]);
     expect(await d.rollup.read.batchCount()).to.equal(1n);
@@ -139,7 +151,10 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
     expect(w.nextBatch).to.equal(1);
     expect(w.root).to.equal(await d.rollup.read.tipRoot());
     const store = stores[stores.length - 1]!;
-    expect((await store.recent()).map((b) => b.index), "the reverted batch's record is gone from disk").to.deep.equal([0]);
+    expect(
+      (await store.recent()).map((b) => b.index),
+      "the reverted batch's record is gone from disk",
+    ).to.deep.equal([0]);
     // the honest chain continues and is verified
     await d.bondManager.write.depositBond({ value: d.cfg.bondAmount, account: d.proposer.account });
     await honest(["frank"]);
@@ -152,7 +167,13 @@ describe("watcher: re-executes every batch from L1 data and proves fraud", funct
   it("spends nothing more on a fraud another challenger proved first", async () => {
     const w = await openWatcher({ challenger: false });
     const now = await l1Now(d);
-    const bad = await submit(d, { data: { forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32).fill(6), body: encodeChunkBody([highS(a.sign("eve", a.grant("clinic", now + DAY)))]) }] }, timestamp: now });
+    const bad = await submit(d, {
+      data: {
+        forcedPostRoots: [],
+        chunks: [{ postRoot: new Uint8Array(32).fill(6), body: encodeChunkBody([highS(a.sign("eve", a.grant("clinic", now + DAY)))]) }],
+      },
+      timestamp: now,
+    });
     await w.tick();
     expect(alerts.map((x) => x.kind)).to.deep.equal(["fraud-detected"]);
     await prove(d, d.l2.check(bad)!); // someone else

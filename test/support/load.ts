@@ -65,8 +65,18 @@ export async function deliverAll(
       if (Date.now() > deadline) throw new Error(`delivery did not finish in time: ${report.acked.size}/${txs.length} acknowledged`);
       const retry: LoadTx[] = [];
       try {
-        const body = group.map((t, i) => ({ jsonrpc: "2.0", id: i, method: "ephr_sendTransaction", params: [{ tx: t.stx.tx, signature: t.stx.signature, signer: t.signer }] }));
-        const res = await fetch(apiUrl(), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+        const body = group.map((t, i) => ({
+          jsonrpc: "2.0",
+          id: i,
+          method: "ephr_sendTransaction",
+          params: [{ tx: t.stx.tx, signature: t.stx.signature, signer: t.signer }],
+        }));
+        const res = await fetch(apiUrl(), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(15_000),
+        });
         const answers = (await res.json()) as { id: number; result?: Hex; error?: { code: number; message: string } }[];
         for (const a of answers) {
           const t = group[a.id]!;

@@ -41,9 +41,10 @@ export async function startProxy(targetPort: number): Promise<CuttableProxy> {
     restore: () => {
       down = false;
     },
-    close: () => new Promise((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }

@@ -13,7 +13,9 @@ export async function info(o: NetworkOptions): Promise<void> {
 
 export async function receipt(hash: string, o: NetworkOptions & { wait?: Level; timeout: number }): Promise<void> {
   const ctx = await connect(o);
-  print(o.wait ? await waitWithProgress(ctx.client, hash as Hex, o.wait, { timeoutSeconds: o.timeout, apiUrl: ctx.apiUrl }) : await ctx.client.receipt(hash as Hex));
+  print(
+    o.wait ? await waitWithProgress(ctx.client, hash as Hex, o.wait, { timeoutSeconds: o.timeout, apiUrl: ctx.apiUrl }) : await ctx.client.receipt(hash as Hex),
+  );
 }
 
 export async function consent(o: NetworkOptions & { patient: string; grantee: string; trust?: TrustLevel }): Promise<void> {

@@ -22,7 +22,8 @@ export async function fhirConsent(file: string, o: NetworkOptions & { as: string
   const id = await ctx.store.load(o.as);
   const { translateConsent } = await import("../../fhir/index.js");
   const t = translateConsent(readFileSync(file, "utf8"));
-  if (t.signer.toLowerCase() !== id.address.toLowerCase()) throw new RefusedError(`this Consent must be signed by ${t.signer} (its patient or the guardian it names), not by ${id.name} (${id.address})`);
+  if (t.signer.toLowerCase() !== id.address.toLowerCase())
+    throw new RefusedError(`this Consent must be signed by ${t.signer} (its patient or the guardian it names), not by ${id.name} (${id.address})`);
   for (const w of t.warnings) console.error(`warning: ${w}`);
   const s = await signer(id.privateKey);
   const hashes: Hex[] = [];
@@ -36,13 +37,21 @@ export async function uploadFhir(file: string, o: VaultOptions & { as: string; p
   const { storeFhirResource } = await import("../../../sdk/records.js");
   const readers = await Promise.all((o.readers ?? []).map((r) => ctx.store.resolve(r)));
   const resource = JSON.parse(readFileSync(file, "utf8"));
-  print(await storeFhirResource(ctx.client, await vaultOf(ctx, o), await signer(id.privateKey), { patient: await ctx.store.resolve(o.patient), resource, readers }));
+  print(
+    await storeFhirResource(ctx.client, await vaultOf(ctx, o), await signer(id.privateKey), { patient: await ctx.store.resolve(o.patient), resource, readers }),
+  );
 }
 
 export async function readRecord(o: VaultOptions & { as: string; patient: string; recordId: string }): Promise<void> {
   const ctx = await connect(o);
   const id = await ctx.store.load(o.as);
   const [{ readFhirResource }, { fromHex }] = await Promise.all([import("../../../sdk/records.js"), import("../../protocol/bytes.js")]);
-  const r = await readFhirResource(await vaultOf(ctx, o), await signer(id.privateKey), fromHex(id.encryptionPrivateKey, 32), await ctx.store.resolve(o.patient), o.recordId as Hex);
+  const r = await readFhirResource(
+    await vaultOf(ctx, o),
+    await signer(id.privateKey),
+    fromHex(id.encryptionPrivateKey, 32),
+    await ctx.store.resolve(o.patient),
+    o.recordId as Hex,
+  );
   print({ resource: r.resource, version: r.served.record.version, loggedAs: r.served.logAccess });
 }

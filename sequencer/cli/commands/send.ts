@@ -60,5 +60,8 @@ async function payer(ctx: Context, name: string): Promise<Hex> {
 async function checkRegistrar(l1: PublicClient, rollup: Hex, signer: Hex): Promise<void> {
   const { rollupAbi } = await import("../../l1/contracts.generated.js");
   const registrar = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: "registrar" });
-  if (registrar.toLowerCase() !== signer.toLowerCase()) throw new RefusedError(`only the network's registrar ${registrar} (Rollup.registrar) registers vaults, not ${signer}: the sequencer would refuse it (Unauthorized)`);
+  if (registrar.toLowerCase() !== signer.toLowerCase())
+    throw new RefusedError(
+      `only the network's registrar ${registrar} (Rollup.registrar) registers vaults, not ${signer}: the sequencer would refuse it (Unauthorized)`,
+    );
 }

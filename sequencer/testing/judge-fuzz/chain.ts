@@ -65,7 +65,9 @@ export async function judgeChain() {
       return Number((await publicClient.getBlock()).timestamp);
     },
     async submit(prevRoot: Word, timestamp: number, data: BatchData): Promise<BatchHeader> {
-      const receipt = await waitFor(await rollup.write.submitBatch([toHex(prevRoot), BigInt(timestamp), toHex(encodeBatchData(data))], { account: proposer!.account }));
+      const receipt = await waitFor(
+        await rollup.write.submitBatch([toHex(prevRoot), BigInt(timestamp), toHex(encodeBatchData(data))], { account: proposer!.account }),
+      );
       const [ev] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: "BatchSubmitted" });
       if (!ev) throw new Error("judge fuzz: no BatchSubmitted event");
       return ev.args.header as BatchHeader;
@@ -85,7 +87,13 @@ export async function judgeChain() {
     /** proveFraud as an eth_call from the challenger. */
     async simulate(c: ProveFraudCall): Promise<EvmOutcome> {
       try {
-        await publicClient.simulateContract({ address: rollup.address, abi: rollupAbi, functionName: "proveFraud", args: args(c), account: challenger!.account });
+        await publicClient.simulateContract({
+          address: rollup.address,
+          abi: rollupAbi,
+          functionName: "proveFraud",
+          args: args(c),
+          account: challenger!.account,
+        });
         return { accepted: true };
       } catch (e) {
         return { accepted: false, error: revertOf(e) };
@@ -93,7 +101,16 @@ export async function judgeChain() {
     },
     /** ChunkVerifier.judge as an eth_call: the kind and verdict L1 reaches for the call's leaf. */
     async judge(c: ProveFraudCall, forced: boolean) {
-      const [kind, v] = await verifier.read.judge([toHex(sep), TEST_REGISTRAR, c.header.timestamp, c.chunk.preRoot, c.chunk.postRoot, c.chunk.body, c.witnesses, forced]);
+      const [kind, v] = await verifier.read.judge([
+        toHex(sep),
+        TEST_REGISTRAR,
+        c.header.timestamp,
+        c.chunk.preRoot,
+        c.chunk.postRoot,
+        c.chunk.body,
+        c.witnesses,
+        forced,
+      ]);
       return { kind: Number(kind), decodeError: v.decodeError, reason: v.reason, txIndex: v.txIndex, txCount: v.txCount, root: v.root.toLowerCase() as Hex };
     },
     /** Send proveFraud for real; the FraudProven event's arguments. */

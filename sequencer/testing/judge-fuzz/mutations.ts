@@ -73,8 +73,10 @@ const PROOF_EDITS: Record<string, ProofEdit> = {
   "siblings: one prepended": (p, c) => ({ ...p, siblings: [randomWord(c), ...p.siblings] }),
   "siblings: the last dropped": (p) => (p.siblings.length > 0 ? { ...p, siblings: p.siblings.slice(0, -1) } : null),
   "terminal: key replaced": (p, c) => ({ ...p, leafKey: randomWord(c) }),
-  "terminal: key bit flipped on the path": (p, c) => (p.depth > 0 && !isZero(p.leafValue) ? { ...p, leafKey: flipBit(p.leafKey, Math.floor(c.random() * p.depth)) } : null),
-  "terminal: key bit flipped below the path": (p, c) => (p.depth < 255 && !isZero(p.leafValue) ? { ...p, leafKey: flipBit(p.leafKey, p.depth + Math.floor(c.random() * (256 - p.depth))) } : null),
+  "terminal: key bit flipped on the path": (p, c) =>
+    p.depth > 0 && !isZero(p.leafValue) ? { ...p, leafKey: flipBit(p.leafKey, Math.floor(c.random() * p.depth)) } : null,
+  "terminal: key bit flipped below the path": (p, c) =>
+    p.depth < 255 && !isZero(p.leafValue) ? { ...p, leafKey: flipBit(p.leafKey, p.depth + Math.floor(c.random() * (256 - p.depth))) } : null,
   "terminal: value replaced": (p, c) => ({ ...p, leafValue: randomWord(c) }),
   "terminal: value zeroed": (p) => (isZero(p.leafValue) ? null : { ...p, leafValue: ZERO_WORD }),
   "terminal: emptied": (p) => (isZero(p.leafValue) ? null : { ...p, leafValue: ZERO_WORD, leafKey: ZERO_WORD }),
@@ -103,7 +105,8 @@ const WITNESS_EDITS: Record<string, WitnessEdit> = {
     p[Math.floor(c.random() * p.length)]! ^= 1;
     return { ...w, preimage: p };
   },
-  "preimage: an 89-byte preimage on an absent key": (w) => (isZero(w.proof.leafValue) && w.preimage.length === 0 ? { ...w, preimage: new Uint8Array(89) } : null),
+  "preimage: an 89-byte preimage on an absent key": (w) =>
+    isZero(w.proof.leafValue) && w.preimage.length === 0 ? { ...w, preimage: new Uint8Array(89) } : null,
 };
 
 const withWitnesses = (call: ProveFraudCall, ws: Witness[]): ProveFraudCall => ({ ...call, witnesses: ws.map(witnessToAbi) });
@@ -131,7 +134,10 @@ export function witnessMutations(i: number, proof: SmtProof): Mutation[] {
         witness: i,
         apply: (call, ctx) => {
           const ws = call.witnesses.map(witnessFromAbi);
-          return withWitnesses(call, ws.map((w, j) => (j === i ? { ...w, proof: edit(w.proof, level, ctx) } : w)));
+          return withWitnesses(
+            call,
+            ws.map((w, j) => (j === i ? { ...w, proof: edit(w.proof, level, ctx) } : w)),
+          );
         },
       });
     }
@@ -143,7 +149,12 @@ export function witnessMutations(i: number, proof: SmtProof): Mutation[] {
       apply: (call, ctx) => {
         const ws = call.witnesses.map(witnessFromAbi);
         const p = edit(ws[i]!.proof, ctx, i);
-        return p === null ? null : withWitnesses(call, ws.map((w, j) => (j === i ? { ...w, proof: p } : w)));
+        return p === null
+          ? null
+          : withWitnesses(
+              call,
+              ws.map((w, j) => (j === i ? { ...w, proof: p } : w)),
+            );
       },
     });
   }
@@ -154,7 +165,12 @@ export function witnessMutations(i: number, proof: SmtProof): Mutation[] {
       apply: (call, ctx) => {
         const ws = call.witnesses.map(witnessFromAbi);
         const w = edit(ws[i]!, ctx, i);
-        return w === null ? null : withWitnesses(call, ws.map((x, j) => (j === i ? w : x)));
+        return w === null
+          ? null
+          : withWitnesses(
+              call,
+              ws.map((x, j) => (j === i ? w : x)),
+            );
       },
     });
   }
@@ -178,7 +194,25 @@ export const CALL_MUTATIONS: Mutation[] = [
   },
   {
     name: "witnesses: an empty-state witness appended",
-    apply: (c) => ({ ...c, witnesses: [...c.witnesses, witnessToAbi({ proof: { depth: 0, bitmap: 0n, siblings: [], leafKey: ZERO_WORD, leafValue: ZERO_WORD, neighbourIsLeaf: false, neighbourA: ZERO_WORD, neighbourB: ZERO_WORD }, preimage: new Uint8Array(0) })] }),
+    apply: (c) => ({
+      ...c,
+      witnesses: [
+        ...c.witnesses,
+        witnessToAbi({
+          proof: {
+            depth: 0,
+            bitmap: 0n,
+            siblings: [],
+            leafKey: ZERO_WORD,
+            leafValue: ZERO_WORD,
+            neighbourIsLeaf: false,
+            neighbourA: ZERO_WORD,
+            neighbourB: ZERO_WORD,
+          },
+          preimage: new Uint8Array(0),
+        }),
+      ],
+    }),
   },
   {
     name: "chunk: a body byte flipped",
@@ -189,10 +223,16 @@ export const CALL_MUTATIONS: Mutation[] = [
     },
   },
   { name: "chunk: a byte appended to the body", apply: (c) => ({ ...c, chunk: { ...c.chunk, body: `${c.chunk.body}00` as Hex } }) },
-  { name: "chunk: the body's last byte dropped", apply: (c) => (c.chunk.body.length > 4 ? { ...c, chunk: { ...c.chunk, body: c.chunk.body.slice(0, -2) as Hex } } : null) },
+  {
+    name: "chunk: the body's last byte dropped",
+    apply: (c) => (c.chunk.body.length > 4 ? { ...c, chunk: { ...c.chunk, body: c.chunk.body.slice(0, -2) as Hex } } : null),
+  },
   { name: "chunk: pre-root replaced", apply: (c, ctx) => ({ ...c, chunk: { ...c.chunk, preRoot: hex(randomWord(ctx)) } }) },
   { name: "chunk: post-root replaced", apply: (c, ctx) => ({ ...c, chunk: { ...c.chunk, postRoot: hex(randomWord(ctx)) } }) },
-  { name: "chunk: post-root set to the pre-root", apply: (c) => (c.chunk.postRoot === c.chunk.preRoot ? null : { ...c, chunk: { ...c.chunk, postRoot: c.chunk.preRoot } }) },
+  {
+    name: "chunk: post-root set to the pre-root",
+    apply: (c) => (c.chunk.postRoot === c.chunk.preRoot ? null : { ...c, chunk: { ...c.chunk, postRoot: c.chunk.preRoot } }),
+  },
   {
     name: "chunk: a path sibling replaced",
     apply: (c, ctx) => {
@@ -202,17 +242,26 @@ export const CALL_MUTATIONS: Mutation[] = [
     },
   },
   { name: "chunk: a zero sibling appended to the path", apply: (c) => ({ ...c, chunk: { ...c.chunk, path: [...c.chunk.path, hex(ZERO_WORD)] } }) },
-  { name: "chunk: the path's last sibling dropped", apply: (c) => (c.chunk.path.length > 0 ? { ...c, chunk: { ...c.chunk, path: c.chunk.path.slice(0, -1) } } : null) },
+  {
+    name: "chunk: the path's last sibling dropped",
+    apply: (c) => (c.chunk.path.length > 0 ? { ...c, chunk: { ...c.chunk, path: c.chunk.path.slice(0, -1) } } : null),
+  },
   { name: "chunk: index + 1", apply: (c) => ({ ...c, chunk: { ...c.chunk, index: c.chunk.index + 1 } }) },
   { name: "chunk: index - 1", apply: (c) => (c.chunk.index > 0 ? { ...c, chunk: { ...c.chunk, index: c.chunk.index - 1 } } : null) },
-  { name: "chunk: index = leaf count", apply: (c) => (c.chunk.index === c.header.chunkCount ? null : { ...c, chunk: { ...c.chunk, index: c.header.chunkCount } }) },
+  {
+    name: "chunk: index = leaf count",
+    apply: (c) => (c.chunk.index === c.header.chunkCount ? null : { ...c, chunk: { ...c.chunk, index: c.header.chunkCount } }),
+  },
   { name: "header: index + 1", apply: (c) => ({ ...c, header: { ...c.header, index: c.header.index + 1n } }) },
   { name: "header: index - 1", apply: (c) => (c.header.index > 0n ? { ...c, header: { ...c.header, index: c.header.index - 1n } } : null) },
   { name: "header: prevRoot replaced", apply: (c, ctx) => ({ ...c, header: { ...c.header, prevRoot: hex(randomWord(ctx)) } }) },
   { name: "header: postRoot replaced", apply: (c, ctx) => ({ ...c, header: { ...c.header, postRoot: hex(randomWord(ctx)) } }) },
   { name: "header: dataRoot replaced", apply: (c, ctx) => ({ ...c, header: { ...c.header, dataRoot: hex(randomWord(ctx)) } }) },
   { name: "header: chunkCount + 1", apply: (c) => ({ ...c, header: { ...c.header, chunkCount: c.header.chunkCount + 1 } }) },
-  { name: "header: forcedCount changed", apply: (c) => ({ ...c, header: { ...c.header, forcedCount: c.header.forcedCount === 0 ? 1 : c.header.forcedCount - 1 } }) },
+  {
+    name: "header: forcedCount changed",
+    apply: (c) => ({ ...c, header: { ...c.header, forcedCount: c.header.forcedCount === 0 ? 1 : c.header.forcedCount - 1 } }),
+  },
   { name: "header: inboxStart + 1", apply: (c) => ({ ...c, header: { ...c.header, inboxStart: c.header.inboxStart + 1n } }) },
   { name: "header: timestamp - 1", apply: (c) => ({ ...c, header: { ...c.header, timestamp: c.header.timestamp - 1n } }) },
   { name: "header: l1Block + 1", apply: (c) => ({ ...c, header: { ...c.header, l1Block: c.header.l1Block + 1n } }) },

@@ -48,7 +48,16 @@ export interface FuzzStats {
   /** the judgement of each dishonest leaf (the fraud kinds seen) */
   frauds: Map<string, number>;
 }
-export const newStats = (): FuzzStats => ({ scenarios: 0, cases: 0, accepted: 0, sent: 0, honestLeaves: 0, dishonestLeaves: 0, refusals: new Map(), frauds: new Map() });
+export const newStats = (): FuzzStats => ({
+  scenarios: 0,
+  cases: 0,
+  accepted: 0,
+  sent: 0,
+  honestLeaves: 0,
+  dishonestLeaves: 0,
+  refusals: new Map(),
+  frauds: new Map(),
+});
 
 export interface Counterexample {
   problem: string;
@@ -127,7 +136,13 @@ export async function runScenario(chain: JudgeChain, s: Scenario, opts: FuzzOpti
   const count = await chain.batchCount();
   const hashes = new Map<bigint, Hex>();
   for (let i = 0n; i < count; i++) hashes.set(i, (await chain.headerHash(i)).toLowerCase() as Hex);
-  const l1: BatchOnL1 = { batchCount: count, headerHash: (i) => hashes.get(i) ?? "0x", isFinal: () => false, domainSeparator: chain.sep, registrar: chain.registrar };
+  const l1: BatchOnL1 = {
+    batchCount: count,
+    headerHash: (i) => hashes.get(i) ?? "0x",
+    isFinal: () => false,
+    domainSeparator: chain.sep,
+    registrar: chain.registrar,
+  };
   const ctx: ExecutionContext = { domainSeparator: chain.sep, registrar: chain.registrar, timestamp: t };
   const known = new Map<Hex, Uint8Array>();
   for (let label = 0; label < 4; label++) {
@@ -150,7 +165,16 @@ export async function runScenario(chain: JudgeChain, s: Scenario, opts: FuzzOpti
     }
     const mctx: MutationContext = { random, neighbourProofs: neighbourProofs(preState, leaf, ctx), knownPreimages: known };
     const report = (problem: string, call: ProveFraudCall, mutation: string | null, ts: ProofJudgement, evm: EvmOutcome) =>
-      found.push({ problem, scenario: s, leafIndex: leaf.index, mutation, call: JSON.parse(callKey(call)), typescript: ts, l1: evm, vector: vectorOf(call, mutation, leaf, preState, ctx) });
+      found.push({
+        problem,
+        scenario: s,
+        leafIndex: leaf.index,
+        mutation,
+        call: JSON.parse(callKey(call)),
+        typescript: ts,
+        l1: evm,
+        vector: vectorOf(call, mutation, leaf, preState, ctx),
+      });
 
     const evaluate = async (call: ProveFraudCall, mutation: string | null, mustAccept: boolean) => {
       const ts = judgeFraudProof(call, l1);
@@ -159,7 +183,8 @@ export async function runScenario(chain: JudgeChain, s: Scenario, opts: FuzzOpti
       if (ts.accepted !== evm.accepted) return report("the TypeScript judge and L1 disagree on acceptance", call, mutation, ts, evm);
       if (!ts.accepted && !evm.accepted) {
         stats.refusals.set(evm.error.name, (stats.refusals.get(evm.error.name) ?? 0) + 1);
-        if (ts.error.name !== evm.error.name || ts.error.args.join() !== evm.error.args.join()) return report("the judges refuse with different errors", call, mutation, ts, evm);
+        if (ts.error.name !== evm.error.name || ts.error.args.join() !== evm.error.args.join())
+          return report("the judges refuse with different errors", call, mutation, ts, evm);
         if (mustAccept) return report("the watcher's proof against a fraudulent leaf is refused", call, mutation, ts, evm);
         return;
       }
@@ -174,9 +199,11 @@ export async function runScenario(chain: JudgeChain, s: Scenario, opts: FuzzOpti
           txCount: ts.verdict.txCount,
           root: toHex(ts.verdict.root),
         };
-        if (JSON.stringify(v) !== JSON.stringify(want)) return report(`the judges accept with different verdicts (L1 ${JSON.stringify(v)})`, call, mutation, ts, evm);
+        if (JSON.stringify(v) !== JSON.stringify(want))
+          return report(`the judges accept with different verdicts (L1 ${JSON.stringify(v)})`, call, mutation, ts, evm);
       }
-      if (!mustAccept) report(truth === "None" ? "a proof against an honest leaf is accepted" : "a second form of a proof is accepted", call, mutation, ts, evm);
+      if (!mustAccept)
+        report(truth === "None" ? "a proof against an honest leaf is accepted" : "a second form of a proof is accepted", call, mutation, ts, evm);
     };
 
     const bases: ProveFraudCall[] = [];
@@ -210,7 +237,16 @@ export async function runScenario(chain: JudgeChain, s: Scenario, opts: FuzzOpti
       const bond = await chain.bond();
       const after = await chain.batchCount();
       if (Number(ev.kind) !== FRAUD_KIND[truth] || bond !== 0n || after !== header.index || ev.chunkIndex !== leaf.index) {
-        found.push({ problem: `the sent proof did not slash and revert as judged (kind ${ev.kind}, bond ${bond}, batches ${after})`, scenario: s, leafIndex: leaf.index, mutation: null, call: JSON.parse(callKey(call)), typescript: judgeFraudProof(call, l1), l1: { accepted: true }, vector: null });
+        found.push({
+          problem: `the sent proof did not slash and revert as judged (kind ${ev.kind}, bond ${bond}, batches ${after})`,
+          scenario: s,
+          leafIndex: leaf.index,
+          mutation: null,
+          call: JSON.parse(callKey(call)),
+          typescript: judgeFraudProof(call, l1),
+          l1: { accepted: true },
+          vector: null,
+        });
       }
       break; // the batch is gone: later leaves cannot be proven against
     }

@@ -66,13 +66,51 @@ export function groundPools(): Pools {
   const grantTarget = consentKey(p0, addr(PROVIDERS[0]!));
   const asAddress = (i: number, tag: string) => word(`judge-fuzz ${tag} ${i}`).slice(12);
   const grantees = [
-    ...grind(grantTarget, 8, 4, (i) => asAddress(i, "grantee8"), (w) => consentKey(p0, toHex(w) as Address), "grantees"),
-    ...grind(grantTarget, 12, 2, (i) => asAddress(i, "grantee12"), (w) => consentKey(p0, toHex(w) as Address), "grantees"),
-    ...grind(grantTarget, 14, 1, (i) => asAddress(i, "grantee14"), (w) => consentKey(p0, toHex(w) as Address), "grantees"),
+    ...grind(
+      grantTarget,
+      8,
+      4,
+      (i) => asAddress(i, "grantee8"),
+      (w) => consentKey(p0, toHex(w) as Address),
+      "grantees",
+    ),
+    ...grind(
+      grantTarget,
+      12,
+      2,
+      (i) => asAddress(i, "grantee12"),
+      (w) => consentKey(p0, toHex(w) as Address),
+      "grantees",
+    ),
+    ...grind(
+      grantTarget,
+      14,
+      1,
+      (i) => asAddress(i, "grantee14"),
+      (w) => consentKey(p0, toHex(w) as Address),
+      "grantees",
+    ),
   ].map((w) => toHex(w) as Address);
   const record0 = word("judge-fuzz record 0");
-  const recordIds = [record0, ...grind(recordKey(p0, toHex(record0)), 10, 3, (i) => word(`judge-fuzz record ${i + 1}`), (w) => recordKey(p0, toHex(w)), "records")].map(toHex);
-  const logPatients = grind(accessLogKey(p0), 10, 2, (i) => asAddress(i, "log patient"), (w) => accessLogKey(toHex(w) as Address), "log patients").map((w) => toHex(w) as Address);
+  const recordIds = [
+    record0,
+    ...grind(
+      recordKey(p0, toHex(record0)),
+      10,
+      3,
+      (i) => word(`judge-fuzz record ${i + 1}`),
+      (w) => recordKey(p0, toHex(w)),
+      "records",
+    ),
+  ].map(toHex);
+  const logPatients = grind(
+    accessLogKey(p0),
+    10,
+    2,
+    (i) => asAddress(i, "log patient"),
+    (w) => accessLogKey(toHex(w) as Address),
+    "log patients",
+  ).map((w) => toHex(w) as Address);
   pools = { grantees, recordIds, logPatients };
   return pools;
 }
@@ -117,11 +155,35 @@ const patientIndex = fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight
 const granteeIndex = fc.oneof(nat(PROVIDERS.length), fc.integer({ min: PROVIDERS.length, max: PROVIDERS.length + 6 }));
 const recordIndex = nat(4);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ k: fc.constant("grant" as const), p: patientIndex, g: granteeIndex, access: fc.integer({ min: 1, max: 3 }), cats: fc.integer({ min: 1, max: 0xff }), days: fc.integer({ min: 1, max: 60 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant("grant" as const),
+      p: patientIndex,
+      g: granteeIndex,
+      access: fc.integer({ min: 1, max: 3 }),
+      cats: fc.integer({ min: 1, max: 0xff }),
+      days: fc.integer({ min: 1, max: 60 }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ k: fc.constant("revoke" as const), p: patientIndex, g: granteeIndex, existing: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant("dgrant" as const), gd: nat(2), p: patientIndex, g: granteeIndex, access: fc.integer({ min: 1, max: 3 }), cats: fc.integer({ min: 1, max: 0xff }), days: fc.integer({ min: 1, max: 60 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant("dgrant" as const),
+      gd: nat(2),
+      p: patientIndex,
+      g: granteeIndex,
+      access: fc.integer({ min: 1, max: 3 }),
+      cats: fc.integer({ min: 1, max: 0xff }),
+      days: fc.integer({ min: 1, max: 60 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("drevoke" as const), gd: nat(2), p: patientIndex, g: granteeIndex, existing: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant("anchor" as const), pv: nat(3), p: patientIndex, r: recordIndex, cat: nat(8), bump: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ k: fc.constant("anchor" as const), pv: nat(3), p: patientIndex, r: recordIndex, cat: nat(8), bump: fc.integer({ min: 1, max: 3 }) }),
+  },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("delegate" as const), p: patientIndex, gd: nat(2), remove: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("regkey" as const), who: nat(SIGNERS.length), remove: fc.boolean(), label: nat(4) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("log" as const), v: nat(3), lp: nat(5), reader: nat(3), r: recordIndex }) },
@@ -130,7 +192,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const faultArb: fc.Arbitrary<ChunkFault> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ k: "none" as const }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant("wrongRoot" as const), root: fc.constantFrom("junk" as const, "preRoot" as const, "beforeLast" as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ k: fc.constant("wrongRoot" as const), root: fc.constantFrom("junk" as const, "preRoot" as const, "beforeLast" as const) }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -139,7 +204,13 @@ const faultArb: fc.Arbitrary<ChunkFault> = fc.oneof(
       at: fc.nat({ max: 8 }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant("undecodable" as const), how: fc.constantFrom("trailingByte" as const, "reservedBit" as const, "truncated" as const, "typeZero" as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant("undecodable" as const),
+      how: fc.constantFrom("trailingByte" as const, "reservedBit" as const, "truncated" as const, "typeZero" as const),
+    }),
+  },
 );
 
 export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
@@ -187,29 +258,69 @@ class Builder {
     const T = this.ctx.timestamp;
     switch (op.k) {
       case "grant":
-        return { signer: PATIENTS[op.p]!, tx: { type: "GrantConsent", grantee: this.grantee(op.g), access: op.access, categories: op.cats, expiry: T + op.days * DAY } as never };
+        return {
+          signer: PATIENTS[op.p]!,
+          tx: { type: "GrantConsent", grantee: this.grantee(op.g), access: op.access, categories: op.cats, expiry: T + op.days * DAY } as never,
+        };
       case "revoke":
         return { signer: PATIENTS[op.p]!, tx: { type: "RevokeConsent", grantee: this.revoked(state, op.p, op.g, op.existing) } as never };
       case "dgrant":
-        return { signer: GUARDIANS[op.gd]!, tx: { type: "DelegatedGrantConsent", patient: addr(PATIENTS[op.p]!), grantee: this.grantee(op.g), access: op.access, categories: op.cats, expiry: T + op.days * DAY } as never };
+        return {
+          signer: GUARDIANS[op.gd]!,
+          tx: {
+            type: "DelegatedGrantConsent",
+            patient: addr(PATIENTS[op.p]!),
+            grantee: this.grantee(op.g),
+            access: op.access,
+            categories: op.cats,
+            expiry: T + op.days * DAY,
+          } as never,
+        };
       case "drevoke":
-        return { signer: GUARDIANS[op.gd]!, tx: { type: "DelegatedRevokeConsent", patient: addr(PATIENTS[op.p]!), grantee: this.revoked(state, op.p, op.g, op.existing) } as never };
+        return {
+          signer: GUARDIANS[op.gd]!,
+          tx: { type: "DelegatedRevokeConsent", patient: addr(PATIENTS[op.p]!), grantee: this.revoked(state, op.p, op.g, op.existing) } as never,
+        };
       case "anchor": {
         const patient = addr(PATIENTS[op.p]!);
         const recordId = this.pools.recordIds[op.r]!;
         const existing = treeGet(state.root, recordKey(patient, recordId));
         const version = existing?.preimage ? new DataView(existing.preimage.buffer, existing.preimage.byteOffset).getUint32(85) + op.bump : op.bump;
         const category = existing?.preimage ? existing.preimage[84]! : op.cat;
-        return { signer: PROVIDERS[op.pv]!, tx: { type: "AnchorRecord", patient, recordId, ciphertextHash: toHex(word(`ct ${recordId} ${version}`)), locationHash: toHex(word(`loc ${version}`)), category, version } as never };
+        return {
+          signer: PROVIDERS[op.pv]!,
+          tx: {
+            type: "AnchorRecord",
+            patient,
+            recordId,
+            ciphertextHash: toHex(word(`ct ${recordId} ${version}`)),
+            locationHash: toHex(word(`loc ${version}`)),
+            category,
+            version,
+          } as never,
+        };
       }
       case "delegate":
         return { signer: PATIENTS[op.p]!, tx: { type: "SetDelegate", delegate: addr(GUARDIANS[op.gd]!), expiry: op.remove ? 0 : T + 365 * DAY } as never };
       case "regkey":
-        return { signer: SIGNERS[op.who]!, tx: { type: "RegisterEncryptionKey", publicKey: op.remove ? toHex(new Uint8Array(32)) : toHex(keccak256(keyPreimage(op.label))) } as never };
+        return {
+          signer: SIGNERS[op.who]!,
+          tx: { type: "RegisterEncryptionKey", publicKey: op.remove ? toHex(new Uint8Array(32)) : toHex(keccak256(keyPreimage(op.label))) } as never,
+        };
       case "log": {
         const patient = op.lp < PATIENTS.length ? addr(PATIENTS[op.lp]!) : this.pools.logPatients[op.lp - PATIENTS.length]!;
         const recordId = this.pools.recordIds[op.r]!;
-        return { signer: PROVIDERS[op.v]!, tx: { type: "LogAccess", patient, reader: addr(PROVIDERS[op.reader]!), recordId, version: 1, requestHash: toHex(word(`req ${op.reader} ${op.r}`)) } as never };
+        return {
+          signer: PROVIDERS[op.v]!,
+          tx: {
+            type: "LogAccess",
+            patient,
+            reader: addr(PROVIDERS[op.reader]!),
+            recordId,
+            version: 1,
+            requestHash: toHex(word(`req ${op.reader} ${op.r}`)),
+          } as never,
+        };
       }
       case "vault":
         // a provider's LogAccess is valid only while the registrar has it registered
@@ -250,9 +361,18 @@ class Builder {
   invalid(state: TreeState, what: InvalidKind): SignedTx {
     const T = this.ctx.timestamp;
     const p0 = addr(PATIENTS[0]!);
-    const grant = (expiry: number, access = 1): Omit<Tx, "nonce"> => ({ type: "GrantConsent", grantee: addr(PROVIDERS[1]!), access, categories: 1, expiry }) as never;
+    const grant = (expiry: number, access = 1): Omit<Tx, "nonce"> =>
+      ({ type: "GrantConsent", grantee: addr(PROVIDERS[1]!), access, categories: 1, expiry }) as never;
     const anchor = (version: number): Omit<Tx, "nonce"> =>
-      ({ type: "AnchorRecord", patient: p0, recordId: this.pools.recordIds[0]!, ciphertextHash: toHex(word("x")), locationHash: toHex(word("y")), category: 0, version }) as never;
+      ({
+        type: "AnchorRecord",
+        patient: p0,
+        recordId: this.pools.recordIds[0]!,
+        ciphertextHash: toHex(word("x")),
+        locationHash: toHex(word("y")),
+        category: 0,
+        version,
+      }) as never;
     switch (what) {
       case "badNonce":
         return this.sign(state, STRANGER, grant(T + DAY), 5);
@@ -265,7 +385,14 @@ class Builder {
       case "noConsent":
         return this.sign(state, STRANGER, anchor(1));
       case "unauthorized":
-        return this.sign(state, STRANGER, { type: "DelegatedGrantConsent", patient: p0, grantee: addr(PROVIDERS[2]!), access: 1, categories: 1, expiry: T + DAY } as never);
+        return this.sign(state, STRANGER, {
+          type: "DelegatedGrantConsent",
+          patient: p0,
+          grantee: addr(PROVIDERS[2]!),
+          access: 1,
+          categories: 1,
+          expiry: T + DAY,
+        } as never);
       case "expired":
         return this.sign(state, STRANGER, grant(T));
       case "invalidField":
@@ -323,7 +450,11 @@ export function buildScenario(s: Scenario, domainSeparator: Uint8Array, timestam
   if (s.filler > 0) {
     const pre = root;
     root = filler(s.filler, s.fillerSeed);
-    prelude.push({ data: { forcedPostRoots: [], chunks: [{ postRoot: new TreeState(root).rootHash, body: new TextEncoder().encode("judge-fuzz filler") }] }, forcedBodies: [], pre });
+    prelude.push({
+      data: { forcedPostRoots: [], chunks: [{ postRoot: new TreeState(root).rootHash, body: new TextEncoder().encode("judge-fuzz filler") }] },
+      forcedBodies: [],
+      pre,
+    });
   }
   const state = new TreeState(root);
   const b = new Builder(pools, { domainSeparator, registrar: TEST_REGISTRAR, timestamp });
@@ -437,7 +568,11 @@ function corrupt(body: Uint8Array, how: "trailingByte" | "reservedBit" | "trunca
 
 /** The leaves of a posted batch as a challenger sees them (pre/post roots, body, forced or not). */
 export function postedLeaves(batch: PlannedBatch): { leaves: PostedLeaf[]; leafHashes: Word[] } {
-  const parts = leafParts(new TreeState(batch.pre).rootHash, batch.forcedBodies.map((b) => keccak256(b)), batch.data);
+  const parts = leafParts(
+    new TreeState(batch.pre).rootHash,
+    batch.forcedBodies.map((b) => keccak256(b)),
+    batch.data,
+  );
   const forcedCount = batch.data.forcedPostRoots.length;
   const leaves = parts.map((p, i) => ({
     index: i,
