@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CHUNK_HEADER_BYTES, FORCED_LEAF_BYTES } from "../protocol/batch.js";
-import { MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
+import { MAX_BATCH_LEAVES, MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
 import { TreeState } from "../state/access.js";
 import { Actors } from "../testing/actors.js";
 import { TEST_SEPARATOR } from "../testing/accounts.js";
@@ -32,7 +32,7 @@ describe("batch policy: one place says when a batch is full, and why", () => {
   });
 
   it("seals at the protocol's leaf limit, counting the open chunk and the one a transaction would open", () => {
-    const f = fill({ leaves: MAX_BATCH_CHUNKS - 1, openChunkBytes: 100 });
+    const f = fill({ leaves: MAX_BATCH_LEAVES - 1, openChunkBytes: 100 });
     expect(sealBefore(f, { txs: 1, leaves: 0 }, PROTOCOL_LIMITS)).to.equal(null);
     expect(sealBefore(f, { txs: 1, leaves: 1 }, PROTOCOL_LIMITS)).to.equal("maxLeaves");
   });
@@ -48,7 +48,7 @@ describe("batch policy: one place says when a batch is full, and why", () => {
     expect(sealBeforeForced(fill({ txCount: 0, leaves: 3, forcedCount: 3, dataBytes: 2 + 3 * FORCED_LEAF_BYTES }))).to.equal(null);
     expect(sealBeforeForced(fill({ leaves: 2, forcedCount: 1 }))).to.equal("forcedFirst");
     expect(sealBeforeForced(fill({ txCount: 0, leaves: 0, openChunkBytes: 50 }))).to.equal("forcedFirst");
-    expect(sealBeforeForced(fill({ txCount: 0, leaves: MAX_BATCH_CHUNKS, forcedCount: MAX_BATCH_CHUNKS }))).to.equal("maxLeaves");
+    expect(sealBeforeForced(fill({ txCount: 0, leaves: MAX_BATCH_LEAVES, forcedCount: MAX_BATCH_LEAVES }))).to.equal("maxLeaves");
   });
 
   it("seals a batch with content once it is older than the age limit", () => {
@@ -66,7 +66,7 @@ describe("batch policy: one place says when a batch is full, and why", () => {
   });
 
   it("takes at most a batch's worth of forced entries", () => {
-    expect([0, 1, MAX_BATCH_CHUNKS, MAX_BATCH_CHUNKS + 7].map(forcedEntriesPerBatch)).to.deep.equal([0, 1, MAX_BATCH_CHUNKS, MAX_BATCH_CHUNKS]);
+    expect([0, 1, MAX_BATCH_LEAVES, MAX_BATCH_LEAVES + 7].map(forcedEntriesPerBatch)).to.deep.equal([0, 1, MAX_BATCH_LEAVES, MAX_BATCH_LEAVES]);
     expect(forcedEntriesPerBatch(-3)).to.equal(0);
   });
 });

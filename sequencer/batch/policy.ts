@@ -6,7 +6,7 @@
  * configured limits.
  */
 import { BATCH_DATA_HEADER_BYTES, CHUNK_HEADER_BYTES, FORCED_LEAF_BYTES } from "../protocol/batch.js";
-import { MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
+import { MAX_BATCH_LEAVES, MAX_CHUNK_BODY_BYTES } from "../protocol/constants.js";
 
 /** Why a batch was sealed. */
 export type SealReason =
@@ -14,7 +14,7 @@ export type SealReason =
   | "maxTxs"
   /** the operator's batch-data byte limit (maxBatchBytes): one more full chunk might not fit */
   | "maxBytes"
-  /** the protocol's leaf limit (MAX_BATCH_CHUNKS leaves, forced and regular) */
+  /** the protocol's leaf limit (MAX_BATCH_LEAVES leaves, forced and regular) */
   | "maxLeaves"
   /** open longer than maxBatchAgeMs */
   | "maxAge"
@@ -65,7 +65,7 @@ const hasContent = (f: BatchFill) => f.txCount > 0 || f.forcedCount > 0;
 export function sealBefore(f: BatchFill, next: { txs: number; leaves: number }, limits: BatchLimits): SealReason | null {
   if (!hasContent(f)) return null;
   if (f.txCount + next.txs > limits.maxBatchTxs) return "maxTxs";
-  if (f.leaves + (f.openChunkBytes !== null ? 1 : 0) + next.leaves > MAX_BATCH_CHUNKS) return "maxLeaves";
+  if (f.leaves + (f.openChunkBytes !== null ? 1 : 0) + next.leaves > MAX_BATCH_LEAVES) return "maxLeaves";
   // Room for the open chunk and one more full one: a chunk is closed only at the end of a micro-batch,
   // so its final size is not known when the batch is checked.
   const open = f.openChunkBytes !== null ? chunkLeafBytes(f.openChunkBytes) : 0;
@@ -76,7 +76,7 @@ export function sealBefore(f: BatchFill, next: { txs: number; leaves: number }, 
 /** Must the batch be sealed before a forced inbox entry joins it? */
 export function sealBeforeForced(f: BatchFill): SealReason | null {
   if (f.leaves > f.forcedCount || f.openChunkBytes !== null) return "forcedFirst";
-  if (f.leaves >= MAX_BATCH_CHUNKS) return "maxLeaves";
+  if (f.leaves >= MAX_BATCH_LEAVES) return "maxLeaves";
   return null;
 }
 
@@ -101,5 +101,5 @@ export function batchTimestamp(args: { nowMs: number; safetySeconds: number; l1T
  * to the leaf limit (a full batch of forced leaves may leave later due entries to the next batch).
  */
 export function forcedEntriesPerBatch(available: number): number {
-  return Math.max(0, Math.min(available, MAX_BATCH_CHUNKS));
+  return Math.max(0, Math.min(available, MAX_BATCH_LEAVES));
 }

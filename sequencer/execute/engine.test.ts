@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { toHex } from "../protocol/bytes.js";
 import { encodeChunkBody } from "../protocol/codec.js";
 import { signingDigest, txHash } from "../protocol/eip712.js";
-import { MAX_BATCH_CHUNKS } from "../protocol/constants.js";
+import { MAX_BATCH_LEAVES } from "../protocol/constants.js";
 import { Store } from "../store/store.js";
 import { StateDb } from "../statedb/store.js";
 import { Actors } from "../testing/actors.js";
@@ -38,7 +38,7 @@ describe("Engine", () => {
     let now = 1_800_000_000_000;
     const engine = await Engine.load(store, db, RULES, LIMITS, () => now);
     const a = new Actors(SEP);
-    const n = MAX_BATCH_CHUNKS + 44;
+    const n = MAX_BATCH_LEAVES + 44;
     const entries = Array.from({ length: n }, (_, index) => ({
       index,
       queuedAt: 1_799_999_000,
@@ -48,11 +48,11 @@ describe("Engine", () => {
     await store.commit(writer);
     expect(included.map((i) => i.index)).to.deep.equal(entries.map((e) => e.index));
     const sealed = engine.takeSealed();
-    expect(sealed.map((b) => [b.index, b.forcedCount, b.inboxStart])).to.deep.equal([[0, MAX_BATCH_CHUNKS, 0]]);
+    expect(sealed.map((b) => [b.index, b.forcedCount, b.inboxStart])).to.deep.equal([[0, MAX_BATCH_LEAVES, 0]]);
     expect(engine.sealIfOld(), "the open batch is not old yet").to.equal(null);
     now += LIMITS.maxBatchAgeMs;
     await store.commit(engine.sealIfOld()!);
-    expect(engine.takeSealed().map((b) => [b.index, b.forcedCount, b.inboxStart])).to.deep.equal([[1, n - MAX_BATCH_CHUNKS, MAX_BATCH_CHUNKS]]);
+    expect(engine.takeSealed().map((b) => [b.index, b.forcedCount, b.inboxStart])).to.deep.equal([[1, n - MAX_BATCH_LEAVES, MAX_BATCH_LEAVES]]);
     expect(engine.headRecord.inboxNext).to.equal(n);
   });
 

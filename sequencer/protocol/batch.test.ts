@@ -2,11 +2,11 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { type BatchData, BatchDataError, decodeBatchData, encodeBatchData, merkleProof, merkleRoot, merkleVerify } from "./batch.js";
 import { toHex, ZERO_WORD } from "./bytes.js";
-import { MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES } from "./constants.js";
+import { MAX_BATCH_LEAVES, MAX_CHUNK_BODY_BYTES } from "./constants.js";
 
 const word = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const chunk = fc.record({ postRoot: word, body: fc.uint8Array({ minLength: 1, maxLength: 300 }) });
-/** Batch data of 1..MAX_BATCH_CHUNKS leaves (mostly small; now and then near the limit). */
+/** Batch data of 1..MAX_BATCH_LEAVES leaves (mostly small; now and then near the limit). */
 const batchDataArb: fc.Arbitrary<BatchData> = fc
   .oneof(
     { weight: 9, arbitrary: fc.record({ forcedPostRoots: fc.array(word, { maxLength: 6 }), chunks: fc.array(chunk, { maxLength: 6 }) }) },
@@ -53,15 +53,15 @@ describe("batch data (sequencer/protocol/batch.ts)", () => {
     );
   });
 
-  it("refuses to encode a batch of no leaves or more than MAX_BATCH_CHUNKS, or a chunk body out of range", () => {
+  it("refuses to encode a batch of no leaves or more than MAX_BATCH_LEAVES, or a chunk body out of range", () => {
     const c = { postRoot: ZERO_WORD, body: new Uint8Array([1]) };
     expect(() => encodeBatchData({ forcedPostRoots: [], chunks: [] }))
       .to.throw(BatchDataError)
       .with.property("arg", 0);
-    expect(() => encodeBatchData({ forcedPostRoots: [ZERO_WORD], chunks: Array(MAX_BATCH_CHUNKS).fill(c) }))
+    expect(() => encodeBatchData({ forcedPostRoots: [ZERO_WORD], chunks: Array(MAX_BATCH_LEAVES).fill(c) }))
       .to.throw(BatchDataError)
-      .with.property("arg", MAX_BATCH_CHUNKS + 1);
-    expect(encodeBatchData({ forcedPostRoots: [], chunks: Array(MAX_BATCH_CHUNKS).fill(c) }).length).to.equal(2 + MAX_BATCH_CHUNKS * 35);
+      .with.property("arg", MAX_BATCH_LEAVES + 1);
+    expect(encodeBatchData({ forcedPostRoots: [], chunks: Array(MAX_BATCH_LEAVES).fill(c) }).length).to.equal(2 + MAX_BATCH_LEAVES * 35);
     for (const body of [new Uint8Array(0), new Uint8Array(MAX_CHUNK_BODY_BYTES + 1)]) {
       // the offset is where the length field would be, as BatchData.sol reports it
       expect(() => encodeBatchData({ forcedPostRoots: [ZERO_WORD], chunks: [c, { postRoot: ZERO_WORD, body }] }))

@@ -8,11 +8,11 @@
  *   leaf(k)   := keccak256(preRoot(k) || postRoot(k) || keccak256(body(k)))
  *                preRoot(0) = batch prevRoot, preRoot(k) = postRoot(k-1)
  *   dataRoot  := binary Merkle root of the leaves (an unpaired node is paired with the zero word)
- * A batch has 1..MAX_BATCH_CHUNKS leaves.
+ * A batch has 1..MAX_BATCH_LEAVES leaves.
  */
 import { encodeAbiParameters, type Hex } from "viem";
 import { concatBytes, fromHex, toHex, type Word, wordsEqual, ZERO_WORD } from "./bytes.js";
-import { MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES } from "./constants.js";
+import { MAX_BATCH_LEAVES, MAX_CHUNK_BODY_BYTES } from "./constants.js";
 import { keccak256, keccak256Concat } from "./hash.js";
 
 export interface Chunk {
@@ -32,7 +32,7 @@ export type BatchDataErrorName = "MalformedBatchData" | "BadLeafCount";
 /**
  * Batch data L1 refuses, with the custom error BatchData.sol reverts with for the same bytes:
  * MalformedBatchData(offset), the byte offset of the malformed part, or BadLeafCount(count), a leaf
- * count outside 1..MAX_BATCH_CHUNKS. `arg` is that error's argument (offset or count).
+ * count outside 1..MAX_BATCH_LEAVES. `arg` is that error's argument (offset or count).
  */
 export class BatchDataError extends Error {
   constructor(
@@ -50,11 +50,11 @@ export const BATCH_DATA_HEADER_BYTES = 2;
 export const FORCED_LEAF_BYTES = 32;
 export const CHUNK_HEADER_BYTES = 34;
 
-const badLeafCount = (count: number) => new BatchDataError("BadLeafCount", count, `a batch has 1..${MAX_BATCH_CHUNKS} leaves, got ${count}`);
+const badLeafCount = (count: number) => new BatchDataError("BadLeafCount", count, `a batch has 1..${MAX_BATCH_LEAVES} leaves, got ${count}`);
 
 export function encodeBatchData(d: BatchData): Uint8Array {
   const leaves = d.forcedPostRoots.length + d.chunks.length;
-  if (leaves === 0 || leaves > MAX_BATCH_CHUNKS) throw badLeafCount(leaves);
+  if (leaves === 0 || leaves > MAX_BATCH_LEAVES) throw badLeafCount(leaves);
   const parts: Uint8Array[] = [new Uint8Array([d.forcedPostRoots.length >> 8, d.forcedPostRoots.length & 0xff]), ...d.forcedPostRoots];
   let pos = BATCH_DATA_HEADER_BYTES + FORCED_LEAF_BYTES * d.forcedPostRoots.length;
   for (const c of d.chunks) {
@@ -83,7 +83,7 @@ export function decodeBatchData(data: Uint8Array): BatchData {
   const malformed = (offset: number, detail: string) => new BatchDataError("MalformedBatchData", offset, detail);
   const forcedCount = forcedCountOf(data);
   if (forcedCount === null) throw malformed(0, "truncated forced count");
-  if (forcedCount > MAX_BATCH_CHUNKS) throw badLeafCount(forcedCount);
+  if (forcedCount > MAX_BATCH_LEAVES) throw badLeafCount(forcedCount);
   let pos = BATCH_DATA_HEADER_BYTES;
   const forcedPostRoots: Word[] = [];
   for (let i = 0; i < forcedCount; i++) {
@@ -93,7 +93,7 @@ export function decodeBatchData(data: Uint8Array): BatchData {
   }
   const chunks: Chunk[] = [];
   while (pos < data.length) {
-    if (forcedCount + chunks.length === MAX_BATCH_CHUNKS) throw badLeafCount(MAX_BATCH_CHUNKS + 1);
+    if (forcedCount + chunks.length === MAX_BATCH_LEAVES) throw badLeafCount(MAX_BATCH_LEAVES + 1);
     if (pos + CHUNK_HEADER_BYTES > data.length) throw malformed(pos, `truncated chunk header at ${pos}`);
     const postRoot = data.slice(pos, pos + 32);
     const lengthAt = pos + 32;

@@ -43,7 +43,11 @@ export const MAX_UINT40 = 2 ** 40 - 1;
 export const MAX_CHUNK_TXS = 16;
 export const MAX_CHUNK_ADDRESSES = 48;
 export const MAX_CHUNK_BODY_BYTES = 4096;
-export const MAX_BATCH_CHUNKS = 256;
+/**
+ * Most leaves of one batch: forced leaves and chunks together (the header's and the event's
+ * `chunkCount` counts the same leaves; that name is part of the Rollup's ABI, so it stays).
+ */
+export const MAX_BATCH_LEAVES = 256;
 
 /** State key domains (first byte of the keccak preimage of a state key). */
 export const KEY_DOMAIN = {

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { BatchDataError, decodeBatchData, encodeBatchData, leafParts, leavesOf, merkleProof, merkleRoot, merkleVerify } from "../protocol/batch.js";
 import { fromHex, toHex } from "../protocol/bytes.js";
 import { decodeChunkBody } from "../protocol/codec.js";
-import { DECODE_ERROR, MAX_BATCH_CHUNKS, REJECT } from "../protocol/constants.js";
+import { DECODE_ERROR, MAX_BATCH_LEAVES, REJECT } from "../protocol/constants.js";
 import { signingDigest, txHash } from "../protocol/eip712.js";
 import { recoverSigner } from "../protocol/sign.js";
 import { buildVectors, PATHS_IN_FULL, type VectorFile } from "../testing/vectors.js";
@@ -93,9 +93,9 @@ describe("shared batch-data vectors (TypeScript side: sequencer/protocol/batch.t
     const errors = new Set(b.map((v) => v.expected.error));
     for (const e of ["MalformedBatchData", "BadLeafCount", null]) expect(errors, `a batch vector with error ${e}`).to.include(e);
     const counts = new Set(b.map((v) => v.expected.leaves.length));
-    for (const n of [1, 2, 3, MAX_BATCH_CHUNKS]) expect(counts, `a valid batch of ${n} leaves`).to.include(n);
+    for (const n of [1, 2, 3, MAX_BATCH_LEAVES]) expect(counts, `a valid batch of ${n} leaves`).to.include(n);
     const refusedCounts = b.filter((v) => v.expected.error === "BadLeafCount").map((v) => v.expected.errorArg);
-    for (const n of [0, MAX_BATCH_CHUNKS + 1]) expect(refusedCounts, `a batch refused with BadLeafCount(${n})`).to.include(n);
+    for (const n of [0, MAX_BATCH_LEAVES + 1]) expect(refusedCounts, `a batch refused with BadLeafCount(${n})`).to.include(n);
     for (const part of ["empty data", "truncated forced roots", "zero body length", "body length 4097", "truncated body", "forced count 257", "257 leaves"]) {
       expect(
         b.some((v) => v.name.includes(part)),

@@ -23,7 +23,7 @@ import {
 } from "../protocol/batch.js";
 import { concatBytes, fromHex, toHex, type Word, wordFromBigint, wordsEqual, ZERO_WORD } from "../protocol/bytes.js";
 import { DecodeError, decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
-import { DECODE_ERROR, type DecodeErrorName, MAX_BATCH_CHUNKS, MAX_CHUNK_BODY_BYTES, REJECT, type RejectReason } from "../protocol/constants.js";
+import { DECODE_ERROR, type DecodeErrorName, MAX_BATCH_LEAVES, MAX_CHUNK_BODY_BYTES, REJECT, type RejectReason } from "../protocol/constants.js";
 import { keccak256 } from "../protocol/hash.js";
 import { domainSeparator, signingDigest, txHash } from "../protocol/eip712.js";
 import { accessLogKey, consentKey, encryptionKeyKey, vaultKey } from "../protocol/keys.js";
@@ -1130,7 +1130,7 @@ function decodeCases(w: World): [string, Uint8Array, DecodeErrorName][] {
   ];
 }
 
-function leavesOf(state: TreeState): VectorLeaf[] {
+function stateLeaves(state: TreeState): VectorLeaf[] {
   return [...treeLeaves(state.root)].map((l) => ({ key: toHex(l.key), value: toHex(l.value), preimage: toHex(l.preimage ?? new Uint8Array(0)) }));
 }
 
@@ -1143,7 +1143,7 @@ function buildCase(c: Case): ProtocolVector {
     if (!out.ok) throw new Error(`vector "${c.name}": setup transaction rejected (${out.reason})`);
   }
   const preRoot = toHex(state.rootHash);
-  const preState = leavesOf(state);
+  const preState = stateLeaves(state);
   const txs = c.txs(w);
   const body = encodeChunkBody(txs);
   const run = runChunk(state, decodeChunkBody(body), { ...w.rules, timestamp }, { record: true });
@@ -1261,7 +1261,7 @@ function batchCases(): BatchCase[] {
   });
   const one = chunks(1)[0]!;
   const oneChunk = encodeBatchData({ forcedPostRoots: [], chunks: [one] });
-  const tooMany = chunks(MAX_BATCH_CHUNKS + 1);
+  const tooMany = chunks(MAX_BATCH_LEAVES + 1);
   return [
     valid("1 leaf: one chunk (the leaf is the root, the path is empty)", { forcedPostRoots: [], chunks: chunks(1) }),
     valid("1 leaf: one forced entry and no chunk", { forcedPostRoots: forcedRoots(1), chunks: [] }),
@@ -1272,14 +1272,14 @@ function batchCases(): BatchCase[] {
       forcedPostRoots: [],
       chunks: [one, { postRoot: label("chunk post-root big"), body: new Uint8Array(MAX_CHUNK_BODY_BYTES).fill(0xab) }],
     }),
-    valid("256 leaves: 16 forced entries and 240 chunks", { forcedPostRoots: forcedRoots(16), chunks: chunks(MAX_BATCH_CHUNKS - 16) }),
-    valid("256 leaves: 256 forced entries and no chunk", { forcedPostRoots: forcedRoots(MAX_BATCH_CHUNKS), chunks: [] }),
+    valid("256 leaves: 16 forced entries and 240 chunks", { forcedPostRoots: forcedRoots(16), chunks: chunks(MAX_BATCH_LEAVES - 16) }),
+    valid("256 leaves: 256 forced entries and no chunk", { forcedPostRoots: forcedRoots(MAX_BATCH_LEAVES), chunks: [] }),
     bad("empty data", new Uint8Array(0), "MalformedBatchData", 0),
     bad("one byte: the forced count is cut short", new Uint8Array([0]), "MalformedBatchData", 0),
     bad("no leaves: forced count 0 and nothing after it", u16(0), "BadLeafCount", 0),
     bad("truncated forced roots: two declared, one present", concatBytes(u16(2), ...forcedRoots(1)), "MalformedBatchData", 34),
     bad("truncated forced roots: the only one is 31 bytes", concatBytes(u16(1), forcedRoots(1)[0]!.slice(0, 31)), "MalformedBatchData", 2),
-    bad("forced count 257", concatBytes(u16(MAX_BATCH_CHUNKS + 1), ...forcedRoots(MAX_BATCH_CHUNKS + 1)), "BadLeafCount", MAX_BATCH_CHUNKS + 1, []),
+    bad("forced count 257", concatBytes(u16(MAX_BATCH_LEAVES + 1), ...forcedRoots(MAX_BATCH_LEAVES + 1)), "BadLeafCount", MAX_BATCH_LEAVES + 1, []),
     bad("forced count 65535", concatBytes(u16(0xffff), oneChunk.slice(2)), "BadLeafCount", 0xffff, []),
     bad(
       "truncated chunk header: 33 bytes after the forced count",
@@ -1298,18 +1298,18 @@ function batchCases(): BatchCase[] {
     bad("body length 65535", concatBytes(u16(0), rawChunk(0, 0xffff, new Uint8Array(8))), "MalformedBatchData", 34),
     bad("truncated body: one byte short", concatBytes(u16(0), rawChunk(0, 10, new Uint8Array(9))), "MalformedBatchData", 34),
     bad("truncated body after a forced entry", concatBytes(u16(1), ...forcedRoots(1), rawChunk(0, 10, new Uint8Array(3))), "MalformedBatchData", 2 + 32 + 32),
-    bad("257 leaves: 257 chunks", concatBytes(u16(0), ...tooMany.map((c, i) => rawChunk(i, c.body.length, c.body))), "BadLeafCount", MAX_BATCH_CHUNKS + 1),
+    bad("257 leaves: 257 chunks", concatBytes(u16(0), ...tooMany.map((c, i) => rawChunk(i, c.body.length, c.body))), "BadLeafCount", MAX_BATCH_LEAVES + 1),
     bad(
       "257 leaves: 256 forced entries and one chunk",
-      concatBytes(u16(MAX_BATCH_CHUNKS), ...forcedRoots(MAX_BATCH_CHUNKS), oneChunk.slice(2)),
+      concatBytes(u16(MAX_BATCH_LEAVES), ...forcedRoots(MAX_BATCH_LEAVES), oneChunk.slice(2)),
       "BadLeafCount",
-      MAX_BATCH_CHUNKS + 1,
+      MAX_BATCH_LEAVES + 1,
     ),
     bad(
       "257 leaves: 256 leaves then a single stray byte",
-      concatBytes(u16(MAX_BATCH_CHUNKS), ...forcedRoots(MAX_BATCH_CHUNKS), new Uint8Array([0])),
+      concatBytes(u16(MAX_BATCH_LEAVES), ...forcedRoots(MAX_BATCH_LEAVES), new Uint8Array([0])),
       "BadLeafCount",
-      MAX_BATCH_CHUNKS + 1,
+      MAX_BATCH_LEAVES + 1,
     ),
   ];
 }
@@ -1362,7 +1362,7 @@ function buildBatchCase(c: BatchCase): BatchDataVector {
     if (!(e instanceof BatchDataError)) throw e;
     error = e;
   }
-  const declared = Math.min(forcedCountOf(c.data) ?? 0, MAX_BATCH_CHUNKS);
+  const declared = Math.min(forcedCountOf(c.data) ?? 0, MAX_BATCH_LEAVES);
   const hashes = c.forcedBodyHashes ?? forcedHashes(declared);
   const base = { name: `batch data: ${c.name}`, prevRoot: toHex(BATCH_PREV_ROOT), data: toHex(c.data), forcedBodyHashes: hashes.map(toHex) };
   if ("error" in c.expect) {

@@ -11,7 +11,7 @@ import { network } from "hardhat";
 import { type Hex, parseEventLogs } from "viem";
 import { encodeBatchData, forcedCountOf, merkleProof } from "../../sequencer/protocol/batch.js";
 import { fromHex, toHex } from "../../sequencer/protocol/bytes.js";
-import { MAX_BATCH_CHUNKS } from "../../sequencer/protocol/constants.js";
+import { MAX_BATCH_LEAVES } from "../../sequencer/protocol/constants.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import type { BatchDataVector, VectorFile } from "../../sequencer/testing/vectors.js";
 import { deployRollup, type Deployed, l1Now } from "../../sequencer/testing/rollup-fixture.js";
@@ -23,7 +23,7 @@ const refused = file.batchData.filter((v) => v.expected.error !== null);
 /** The forced count the data declares (0 when it has none): Rollup reads that many inbox entries first. */
 const declared = (v: BatchDataVector) => forcedCountOf(fromHex(v.data)) ?? 0;
 /** Refused before any inbox entry is read (none declared, or more than a batch holds), so Rollup can be fed it as is. */
-const readsNoInbox = (v: BatchDataVector) => declared(v) === 0 || declared(v) > MAX_BATCH_CHUNKS;
+const readsNoInbox = (v: BatchDataVector) => declared(v) === 0 || declared(v) > MAX_BATCH_LEAVES;
 
 describe("shared batch-data vectors (Solidity side: BatchData)", () => {
   let harness: Awaited<ReturnType<typeof deploy>>;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { parseEventLogs } from "viem";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
-import { MAX_BATCH_CHUNKS, REJECT } from "../../sequencer/protocol/constants.js";
+import { MAX_BATCH_LEAVES, REJECT } from "../../sequencer/protocol/constants.js";
 import { forcedInboxAbi } from "../../sequencer/l1/contracts.generated.js";
 import { claimAgainstLeaf } from "../../sequencer/prove/fraud-proof.js";
 import { Actors } from "../../sequencer/testing/actors.js";
@@ -125,28 +125,28 @@ describe("ForcedInbox and Rollup: forced inclusion", () => {
   });
 
   it("accepts a batch full of forced entries while more are due, so a backlog larger than a batch never blocks the rollup", async () => {
-    const bodies = Array.from({ length: MAX_BATCH_CHUNKS + 2 }, (_, i) => encodeChunkBody([a.sign(`patient-${i}`, a.revoke("clinic"))]));
+    const bodies = Array.from({ length: MAX_BATCH_LEAVES + 2 }, (_, i) => encodeChunkBody([a.sign(`patient-${i}`, a.revoke("clinic"))]));
     for (const body of bodies) await d.inbox.write.enqueue([toHex(body)], { account: d.stranger.account });
     await d.networkHelpers.time.increase(Number(d.cfg.inclusionWindow) + 1);
     const t = await l1Now(d);
     const entries = bodies.map((body, index) => ({ body, index }));
-    const short = d.l2.assemble(t, [], entries.slice(0, MAX_BATCH_CHUNKS - 1));
+    const short = d.l2.assemble(t, [], entries.slice(0, MAX_BATCH_LEAVES - 1));
     await expectRevert(submit(d, { data: short.data, timestamp: t }), "InboxEntryDue");
-    const tooMany = `0x${(MAX_BATCH_CHUNKS + 1).toString(16).padStart(4, "0")}${"00".repeat(32 * (MAX_BATCH_CHUNKS + 1))}` as const;
+    const tooMany = `0x${(MAX_BATCH_LEAVES + 1).toString(16).padStart(4, "0")}${"00".repeat(32 * (MAX_BATCH_LEAVES + 1))}` as const;
     await expectRevert(d.rollup.write.submitBatch([toHex(d.l2.state.rootHash), BigInt(t), tooMany], { account: d.proposer.account }), "BadLeafCount", [
-      BigInt(MAX_BATCH_CHUNKS + 1),
+      BigInt(MAX_BATCH_LEAVES + 1),
     ]);
 
-    const full = d.l2.assemble(t, [], entries.slice(0, MAX_BATCH_CHUNKS));
-    const first = await submit(d, { data: full.data, timestamp: t, forcedBodies: bodies.slice(0, MAX_BATCH_CHUNKS) });
-    expect(first.header.forcedCount).to.equal(MAX_BATCH_CHUNKS);
+    const full = d.l2.assemble(t, [], entries.slice(0, MAX_BATCH_LEAVES));
+    const first = await submit(d, { data: full.data, timestamp: t, forcedBodies: bodies.slice(0, MAX_BATCH_LEAVES) });
+    expect(first.header.forcedCount).to.equal(MAX_BATCH_LEAVES);
     d.l2.adopt(full);
     expect(d.l2.check(first)).to.equal(null);
     // the entries still due must come first in the next batch
     const skipping = d.l2.assemble(t, [a.sign("bob", a.grant("lab", t + DAY))]);
     await expectRevert(submit(d, { data: skipping.data, timestamp: t }), "InboxEntryDue");
-    const rest = d.l2.assemble(t, [], entries.slice(MAX_BATCH_CHUNKS));
-    await submit(d, { data: rest.data, timestamp: t, forcedBodies: bodies.slice(MAX_BATCH_CHUNKS) });
+    const rest = d.l2.assemble(t, [], entries.slice(MAX_BATCH_LEAVES));
+    await submit(d, { data: rest.data, timestamp: t, forcedBodies: bodies.slice(MAX_BATCH_LEAVES) });
     expect(await d.rollup.read.inboxConsumed()).to.equal(BigInt(bodies.length));
     expect(await d.rollup.read.inboxOverdue()).to.equal(false);
   });
