@@ -4,7 +4,7 @@ import { fromHex } from "../protocol/bytes.js";
 import type { Config } from "../platform/config.js";
 import { startApiServer } from "../ingest/api-server.js";
 import { httpLimitsOf } from "../http/limits.js";
-import { redisKeys } from "../ingest/keys.js";
+import { deploymentRedisKeys } from "../ingest/keys.js";
 import { Lease } from "../platform/lease.js";
 import { IngestClient } from "../ingest/stream.js";
 import { checkContracts } from "../l1/check-contracts.js";
@@ -19,8 +19,7 @@ export async function startApiNode(cfg: Config, log: Logger) {
   const l1 = await connectL1(cfg.l1RpcUrl, undefined, log);
   await checkContracts(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress);
   const separator = await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "domainSeparator" });
-  const genesis = cfg.redisPrefix === undefined ? (await l1.publicClient.getBlock({ blockNumber: 0n })).hash : undefined;
-  const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix, genesis);
+  const keys = await deploymentRedisKeys(l1.publicClient, l1.chainId, cfg.rollupAddress, cfg.redisPrefix);
   const redis = await connectRedis(cfg.redisUrl, log);
   const reader = redis.duplicate();
   reader.on("error", () => undefined); // the main connection reports Redis trouble

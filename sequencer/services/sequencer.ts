@@ -9,7 +9,7 @@ import type { Address } from "viem";
 import { fromHex } from "../protocol/bytes.js";
 import type { Config } from "../platform/config.js";
 import { Engine, type InboxEntry } from "../execute/engine.js";
-import { redisKeys } from "../ingest/keys.js";
+import { deploymentRedisKeys } from "../ingest/keys.js";
 import { Lease } from "../platform/lease.js";
 import { IngestConsumer } from "../ingest/stream.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
@@ -70,8 +70,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   // The registrar is the Rollup's immutable: execution must use the one fraud proofs are judged under.
   const registrar = (await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "registrar" })).toLowerCase() as Address;
   const challengePeriod = Number(await l1.publicClient.readContract({ address: cfg.rollupAddress, abi: rollupAbi, functionName: "challengePeriod" }));
-  const genesis = cfg.redisPrefix === undefined ? (await l1.publicClient.getBlock({ blockNumber: 0n })).hash : undefined;
-  const keys = redisKeys(l1.chainId, cfg.rollupAddress, cfg.redisPrefix, genesis);
+  const keys = await deploymentRedisKeys(l1.publicClient, l1.chainId, cfg.rollupAddress, cfg.redisPrefix);
   const redis = await connectRedis(cfg.redisUrl, log);
 
   let stopping = false;

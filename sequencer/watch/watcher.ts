@@ -219,7 +219,7 @@ export class Watcher {
     this.stats.verified++;
     this.stats.lastVerified = ev.index;
     await this.persist();
-    this.d.log.debug({ batch: ev.index, root: ev.header.postRoot, leaves: ev.header.chunkCount }, "batch verified");
+    this.d.log.info({ batch: ev.index, root: ev.header.postRoot, leaves: ev.header.chunkCount }, "batch verified");
     this.d.onVerified?.(ev.index);
   }
 

@@ -9,7 +9,7 @@ import type { Address, Hex } from "viem";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
 import { signingDigest, txHash } from "../../sequencer/protocol/eip712.js";
-import { redisKeys } from "../../sequencer/ingest/keys.js";
+import { deploymentRedisKeys } from "../../sequencer/ingest/keys.js";
 import type { SignedTx } from "../../sequencer/protocol/types.js";
 import type { Devnet } from "../../sequencer/testing/devnet.js";
 
@@ -19,7 +19,7 @@ export async function forgeIngest(d: Devnet, sep: Uint8Array, stx: SignedTx, cla
   const redis = new Redis(d.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    const keys = redisKeys(31337, d.deployment.rollup, d.cfg.redisPrefix);
+    const keys = await deploymentRedisKeys(d.l1Client, 31337, d.deployment.rollup, d.cfg.redisPrefix);
     const wire = [{ h: hash, b: toHex(encodeChunkBody([stx])), s: claimedSigner.toLowerCase(), t: Date.now() }];
     await redis.xadd(keys.ingest, "*", "f", "forger", "r", "forged-1", "d", JSON.stringify(wire));
   } finally {
