@@ -101,7 +101,7 @@ export function parseConsentSearch(query: Record<string, unknown>): ConsentSearc
   if (patientRaw === undefined) throw new FacadeError(400, "invalid", "the search parameter patient (a 0x address) is required");
   // FHIR allows a reference as Patient/<id>; the patient's id here is its address
   const patient = parseAddressParam(patientRaw.startsWith("Patient/") ? patientRaw.slice(8) : patientRaw);
-  return { patient, trust: parseTrust(one("_trust")), count: parseInt("_count", one("_count"), 1, MAX_COUNT, DEFAULT_COUNT), offset: parseInt("_offset", one("_offset"), 0, 999_999, 0) };
+  return { patient, trust: parseTrust(one("_trust")), count: intParam("_count", one("_count"), 1, MAX_COUNT, DEFAULT_COUNT), offset: intParam("_offset", one("_offset"), 0, 999_999, 0) };
 }
 
 const HEX40 = /^0x[0-9a-fA-F]{40}$/;
@@ -123,7 +123,7 @@ export function parseTrust(raw: string | undefined): FacadeTrust | null {
   return raw as FacadeTrust;
 }
 
-function parseInt(name: string, raw: string | undefined, min: number, max: number, fallback: number): number {
+function intParam(name: string, raw: string | undefined, min: number, max: number, fallback: number): number {
   if (raw === undefined) return fallback;
   const r = integerParam(min, max).safeParse(raw);
   if (!r.success) throw new FacadeError(400, "invalid", `${name} must be a whole number in ${min}..${max}`);

@@ -64,6 +64,9 @@ export function registerFhirRoutes(http: HttpServer, deps: FhirDeps): void {
   route("/fhir/Consent/:id", async (req) => {
     const { id } = req.params as { id: string };
     const query = req.query as Record<string, unknown>;
+    for (const name of Object.keys(query)) {
+      if (name !== "_trust") throw new FacadeError(400, "not-supported", `unknown parameter ${JSON.stringify(name)} of a read: supported is _trust`);
+    }
     if (Array.isArray(query._trust)) throw new FacadeError(400, "invalid", "_trust is given more than once");
     return readOne(deps, id, parseTrust(query._trust as string | undefined));
   });
@@ -90,26 +93,24 @@ function refusal(deps: FhirDeps, e: unknown): Answer {
 /** `http(s)://host/fhir` of this request, for the Bundle's links (a Host that is no host name is not echoed). */
 function baseOf(req: FastifyRequest): string {
   const host = req.headers.host;
-  const safe = host !== undefined && /^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(host) ? host : "localhost";
+  const safe = host !== undefined && /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(host) ? host : "localhost";
   return `${req.protocol}://${safe}/fhir`;
 }
 
 async function search(deps: FhirDeps, s: ConsentSearch, base: string) {
   const parties = consentParties(s.patient, await history(deps, s.patient));
   const page = parties.slice(s.offset, s.offset + s.count);
-  const consents = await consentsOf(deps, s.patient, page, s.trust);
+  const consents = (await consentsOf(deps, s.patient, page, s.trust)).map((c) => c.consent);
   return searchsetBundle({ base, search: s, total: parties.length, consents });
 }
 
 async function readOne(deps: FhirDeps, id: string, trust: FacadeTrust | null) {
   const { patient, grantee } = partiesOfId(id);
   const party = consentParties(patient, await history(deps, patient)).find((p) => p.grantee.toLowerCase() === grantee.toLowerCase());
-  const [consent] = await consentsOf(deps, patient, [party ?? { grantee, grantSigner: null }], trust);
+  const [one] = await consentsOf(deps, patient, [party ?? { grantee, grantSigner: null }], trust);
   // never granted nor revoked: no such Consent (a revoked one stays, inactive)
-  if (party === undefined && consent!.status !== "active" && consent!.provision?.period === undefined) {
-    throw new FacadeError(404, "not-found", `no Consent ${id}: patient ${patient} never granted ${grantee}`);
-  }
-  return consent;
+  if (party === undefined && !one!.exists) throw new FacadeError(404, "not-found", `no Consent ${id}: patient ${patient} never granted ${grantee}`);
+  return one!.consent;
 }
 
 /** The patient's consent transactions, every page (bounded by MAX_HISTORY_PAGES). */
@@ -131,7 +132,7 @@ async function history(deps: FhirDeps, patient: Address): Promise<HistoryEntry[]
  * default level is posted, or executed while no batch is on L1 yet; a level asked for and not
  * available is 503.
  */
-async function consentsOf(deps: FhirDeps, patient: Address, parties: ConsentParty[], asked: FacadeTrust | null): Promise<FhirConsent[]> {
+async function consentsOf(deps: FhirDeps, patient: Address, parties: ConsentParty[], asked: FacadeTrust | null): Promise<{ consent: FhirConsent; exists: boolean }[]> {
   if (parties.length === 0) return [];
   const ask = (trust: FacadeTrust) => deps.read(parties.map((p) => ({ method: "ephr_getConsent", params: [patient, p.grantee.toLowerCase(), { at: AT_OF_TRUST[trust] }] })));
   let trust: FacadeTrust = asked ?? "posted";
@@ -141,9 +142,11 @@ async function consentsOf(deps: FhirDeps, patient: Address, parties: ConsentPart
     answers = await ask(trust);
   }
   const now = Math.floor(Date.now() / 1000);
-  return parties.map((p, i) =>
-    ledgerConsent({ patient, grantee: p.grantee, signer: p.grantSigner, read: resultOf(answers[i]!) as ProvenConsentRead, trust, now }),
-  );
+  return parties.map((p, i) => {
+    const read = resultOf(answers[i]!) as ProvenConsentRead;
+    // `exists` is checked against the proof by ledgerConsent before it is used here
+    return { consent: ledgerConsent({ patient, grantee: p.grantee, signer: p.grantSigner, read, trust, now }), exists: read.exists };
+  });
 }
 
 function resultOf(a: ReadAnswer): unknown {
