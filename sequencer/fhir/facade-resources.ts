@@ -48,9 +48,14 @@ export function capabilityStatement(opts: { date: string; software: string; vers
 /** OperationOutcome issue types used here (http://hl7.org/fhir/issue-type). */
 export type IssueType = "invalid" | "not-found" | "not-supported" | "too-costly" | "transient" | "exception" | "processing";
 
-export function operationOutcome(code: IssueType, diagnostics: string, severity: "error" | "fatal" = "error") {
-  return { resourceType: "OperationOutcome", issue: [{ severity, code, diagnostics }] };
+export function operationOutcome(code: IssueType, diagnostics: string, severity: "error" | "fatal" | "warning" = "error") {
+  return { resourceType: "OperationOutcome" as const, issue: [{ severity, code, diagnostics }] };
 }
+
+const isOutcome = (c: FhirConsent | SearchOutcome): c is SearchOutcome => c.resourceType === "OperationOutcome";
+
+/** A search entry for a grantee whose consent the mapping cannot write: an OperationOutcome in its place. */
+export type SearchOutcome = ReturnType<typeof operationOutcome> & { grantee: Address };
 
 /** A refusal with its HTTP status, as the wiring answers it. */
 export class FacadeError extends Error {
@@ -131,7 +136,7 @@ function intParam(name: string, raw: string | undefined, min: number, max: numbe
 }
 
 /** A searchset Bundle of one page of Consents, `total` grantees in all, with self and next links. */
-export function searchsetBundle(opts: { base: string; search: ConsentSearch; total: number; consents: FhirConsent[] }) {
+export function searchsetBundle(opts: { base: string; search: ConsentSearch; total: number; consents: (FhirConsent | SearchOutcome)[] }) {
   const { base, search, total, consents } = opts;
   const link = (offset: number) => {
     const q = new URLSearchParams({ patient: search.patient, ...(search.trust === null ? {} : { _trust: search.trust }), _count: String(search.count), _offset: String(offset) });
@@ -145,6 +150,12 @@ export function searchsetBundle(opts: { base: string; search: ConsentSearch; tot
     type: "searchset",
     total,
     link: links,
-    entry: consents.map((c) => ({ fullUrl: `${base}/Consent/${c.id}`, resource: c, search: { mode: "match" } })),
+    // a grantee whose consent cannot be written is listed as an OperationOutcome (search mode
+    // "outcome"), so a page never silently leaves a grantee out
+    entry: consents.map((c) =>
+      isOutcome(c)
+        ? { resource: { resourceType: c.resourceType, issue: c.issue }, search: { mode: "outcome" } }
+        : { fullUrl: `${base}/Consent/${c.id}`, resource: c, search: { mode: "match" } },
+    ),
   };
 }

@@ -20,11 +20,11 @@ const grantee = getAddress("0x5360a99bbff62bb00911394df9560539a0ddea37");
 const expiry = Math.floor(Date.now() / 1000) + 3600;
 
 const tree: TreeNode | null = treeWrite(null, consentKey(patient, grantee), consentWord({ access: 1, categories: 2, expiry }));
-function consentAnswer(p: Address, g: Address): ReadAnswer {
+function consentAnswer(p: Address, g: Address, t: TreeNode | null = tree): ReadAnswer {
   const key = consentKey(p, g);
-  const proof = treeProve(tree, key);
+  const proof = treeProve(t, key);
   const exists = proof.leafValue.some((b) => b !== 0) && toHex(proof.leafKey) === toHex(key);
-  return { result: { key: toHex(key), exists, value: null, rawValue: exists ? toHex(proof.leafValue) : null, proof: witnessToJson({ proof, preimage: new Uint8Array() }), root: toHex(nodeHash(tree)), committed: null } };
+  return { result: { key: toHex(key), exists, value: null, rawValue: exists ? toHex(proof.leafValue) : null, proof: witnessToJson({ proof, preimage: new Uint8Array() }), root: toHex(nodeHash(t)), committed: null } };
 }
 const historyEntry = { seq: 0, status: "executed", signer: patient.toLowerCase(), tx: { type: "GrantConsent", grantee: grantee.toLowerCase() }, batch: 0 };
 
@@ -122,6 +122,24 @@ describe("ingest/fhir-routes: the facade's wiring", function () {
     try {
       expect((await s.get(`/Consent/${consentId(patient, other)}`)).status).to.equal(404);
       expect((await s.get(`/Consent/${consentId(patient, grantee)}?foo=1`)).status).to.equal(400);
+    } finally {
+      await s.http.close();
+    }
+  });
+
+  it("a ledger consent FHIR cannot write (expiry past 9999) is an outcome entry of the search, and 500 when read", async () => {
+    const far = treeWrite(null, consentKey(patient, grantee), consentWord({ access: 1, categories: 2, expiry: 2 ** 40 - 1 }));
+    const s = await serve(scripted(() => consentAnswer(patient, grantee, far)));
+    try {
+      const r = await s.get(`/Consent?patient=${patient}`);
+      expect(r.status).to.equal(200);
+      expect(r.json.total).to.equal(1);
+      expect(r.json.entry[0].search.mode).to.equal("outcome");
+      expect(r.json.entry[0].resource.resourceType).to.equal("OperationOutcome");
+      expect(r.json.entry[0].resource.issue[0].diagnostics).to.include(grantee);
+      const one = await s.get(`/Consent/${consentId(patient, grantee)}`);
+      expect(one.status).to.equal(500);
+      expect(one.json.issue[0].code).to.equal("not-supported");
     } finally {
       await s.http.close();
     }

@@ -14,7 +14,9 @@ import {
   FacadeError,
   FHIR_JSON,
   parseConsentSearch,
+  operationOutcome,
   parseTrust,
+  type SearchOutcome,
   searchsetBundle,
 } from "../fhir/facade-resources.js";
 import { FhirError } from "../fhir/errors.js";
@@ -81,7 +83,10 @@ function fhir(status: number, body: unknown): Answer {
 
 function refusal(deps: FhirDeps, e: unknown): Answer {
   if (e instanceof FacadeError) return fhir(e.status, e.outcome());
-  if (e instanceof FhirError) return fhir(400, new FacadeError(400, "invalid", e.details).outcome());
+  if (e instanceof FhirError) {
+    // a ledger consent the Consent mapping cannot write (an expiry past 9999, say): not the client's fault
+    return fhir(500, new FacadeError(500, "not-supported", `the ledger's consent cannot be written as a FHIR Consent: ${e.details}`).outcome());
+  }
   if (e instanceof UnverifiedAnswerError) {
     deps.log.error({ err: e }, "the sequencer's consent proof does not verify");
     return fhir(502, new FacadeError(502, "exception", `the sequencer's answer does not verify: ${e.message}`).outcome());
@@ -100,17 +105,24 @@ function baseOf(req: FastifyRequest): string {
 async function search(deps: FhirDeps, s: ConsentSearch, base: string) {
   const parties = consentParties(s.patient, await history(deps, s.patient));
   const page = parties.slice(s.offset, s.offset + s.count);
-  const consents = (await consentsOf(deps, s.patient, page, s.trust)).map((c) => c.consent);
+  const consents = (await consentsOf(deps, s.patient, page, s.trust, true)).map((c) => c.consent);
   return searchsetBundle({ base, search: s, total: parties.length, consents });
 }
 
 async function readOne(deps: FhirDeps, id: string, trust: FacadeTrust | null) {
-  const { patient, grantee } = partiesOfId(id);
+  let parsed;
+  try {
+    parsed = partiesOfId(id);
+  } catch (e) {
+    if (e instanceof FhirError) throw new FacadeError(400, "invalid", e.details);
+    throw e;
+  }
+  const { patient, grantee } = parsed;
   const party = consentParties(patient, await history(deps, patient)).find((p) => p.grantee.toLowerCase() === grantee.toLowerCase());
   const [one] = await consentsOf(deps, patient, [party ?? { grantee, grantSigner: null }], trust);
   // never granted nor revoked: no such Consent (a revoked one stays, inactive)
   if (party === undefined && !one!.exists) throw new FacadeError(404, "not-found", `no Consent ${id}: patient ${patient} never granted ${grantee}`);
-  return one!.consent;
+  return one!.consent as FhirConsent;
 }
 
 /** The patient's consent transactions, every page (bounded by MAX_HISTORY_PAGES). */
@@ -132,7 +144,14 @@ async function history(deps: FhirDeps, patient: Address): Promise<HistoryEntry[]
  * default level is posted, or executed while no batch is on L1 yet; a level asked for and not
  * available is 503.
  */
-async function consentsOf(deps: FhirDeps, patient: Address, parties: ConsentParty[], asked: FacadeTrust | null): Promise<{ consent: FhirConsent; exists: boolean }[]> {
+async function consentsOf(
+  deps: FhirDeps,
+  patient: Address,
+  parties: ConsentParty[],
+  asked: FacadeTrust | null,
+  /** a consent the mapping cannot write becomes an OperationOutcome entry (search) instead of failing the request */
+  outcomes = false,
+): Promise<{ consent: FhirConsent | SearchOutcome; exists: boolean }[]> {
   if (parties.length === 0) return [];
   const ask = (trust: FacadeTrust) => deps.read(parties.map((p) => ({ method: "ephr_getConsent", params: [patient, p.grantee.toLowerCase(), { at: AT_OF_TRUST[trust] }] })));
   let trust: FacadeTrust = asked ?? "posted";
@@ -145,7 +164,13 @@ async function consentsOf(deps: FhirDeps, patient: Address, parties: ConsentPart
   return parties.map((p, i) => {
     const read = resultOf(answers[i]!) as ProvenConsentRead;
     // `exists` is checked against the proof by ledgerConsent before it is used here
-    return { consent: ledgerConsent({ patient, grantee: p.grantee, signer: p.grantSigner, read, trust, now }), exists: read.exists };
+    try {
+      return { consent: ledgerConsent({ patient, grantee: p.grantee, signer: p.grantSigner, read, trust, now }), exists: read.exists };
+    } catch (e) {
+      if (!outcomes || !(e instanceof FhirError)) throw e;
+      const why = `the consent of grantee ${p.grantee} cannot be written as a FHIR Consent: ${e.details}`;
+      return { consent: { ...operationOutcome("not-supported", why, "warning"), grantee: p.grantee }, exists: read.exists };
+    }
   });
 }
 
