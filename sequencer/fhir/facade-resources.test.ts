@@ -43,6 +43,9 @@ describe("fhir/facade-resources: search parameters, Bundle, CapabilityStatement"
     expect(b.link[1]!.url).to.equal(`http://h/fhir/Consent?patient=${patient}&_count=2&_offset=2`);
     const last = searchsetBundle({ base: "http://h/fhir", search: { ...search, offset: 2 }, total: 3, consents: [] });
     expect(last.link.map((l) => l.relation)).to.deep.equal(["self", "previous"]);
+    // a page that ends exactly at the last grantee has no next
+    const exact = searchsetBundle({ base: "http://h/fhir", search, total: 2, consents: [] });
+    expect(exact.link.map((l) => l.relation)).to.deep.equal(["self"]);
   });
 
   it("declares R4, JSON, and Consent read and search by patient", () => {
