@@ -163,6 +163,30 @@ describe("FHIR facade (GET /fhir/...) against Hardhat and Redis", function () {
     }
   });
 
+  it("a delegate's grant names the delegate as performer; an expired grant is inactive", async () => {
+    const who = addr("fhir-ward");
+    const [guardian, nurse, visitor] = [addr("fhir-guardian"), addr("fhir-nurse"), addr("fhir-visitor")];
+    await c.send(signer("fhir-ward"), { type: "SetDelegate", delegate: guardian, expiry: now() + 86_400 });
+    await c.send(signer("fhir-guardian"), { type: "DelegatedGrantConsent", patient: who, grantee: nurse, access: 1, categories: 0b100000, expiry: now() + 86_400 });
+    const shortLived = now() + 4;
+    await c.send(signer("fhir-ward"), { type: "GrantConsent", grantee: visitor, access: 1, categories: 0b1, expiry: shortLived });
+    const live = await get(`/Consent/${consentId(who, visitor)}?_trust=executed`);
+    expect(live.json.status).to.equal("active");
+    while (now() <= shortLived) await new Promise((r) => setTimeout(r, 250));
+    const r = await get(`/Consent?patient=${who}&_trust=executed`);
+    expect(r.status).to.equal(200);
+    const byGrantee = new Map<string, any>(r.json.entry.map((e: any) => [e.resource.provision.actor[0].reference.identifier.value, e.resource]));
+    const delegated = byGrantee.get(getAddress(nurse));
+    expect(delegated.status).to.equal("active");
+    expect(delegated.performer[0].identifier.value).to.equal(getAddress(guardian));
+    expect(translateConsent(delegated, { now: now() }).transactions[0]).to.deep.include({ type: "DelegatedGrantConsent", patient: getAddress(who) });
+    const expired = byGrantee.get(getAddress(visitor));
+    expect(expired.status).to.equal("inactive");
+    expect(expired.provision.period.end).to.be.a("string");
+    // still on the ledger (the proof shows the slot), only no longer in force
+    expect(checkProof(toHex(consentKey(who, visitor)), answerOf(expired))).to.not.equal(null);
+  });
+
   it("a patient with no consents gets an empty searchset", async () => {
     const r = await get(`/Consent?patient=${addr("fhir-nobody")}`);
     expect(r.status).to.equal(200);
