@@ -29,6 +29,10 @@ export const FHIR_ERROR_CODES = [
   "FHIR_MISSING_EXPIRY",
   /** a provision.class or provision.securityLabel that maps to no record category */
   "FHIR_UNKNOWN_CLASS",
+  /** a string that is not a SMART scope (grammar, permission letters, resource type) */
+  "FHIR_INVALID_SCOPE",
+  /** a SMART scope (or set of scopes) no ledger grant expresses without widening it */
+  "FHIR_UNSUPPORTED_SCOPE",
 ] as const;
 
 export type FhirErrorCode = (typeof FHIR_ERROR_CODES)[number];

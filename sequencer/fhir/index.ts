@@ -31,6 +31,22 @@ export { FHIR_ERROR_CODES, FhirError, type FhirErrorCode } from "./errors.js";
 export { prepareBundle, prepareResource, SPLIT_BUNDLE_TYPES, type PreparedResource } from "./import.js";
 export { MAX_JSON_BYTES, MAX_JSON_DEPTH } from "./json.js";
 export {
+  AT_OF_TRUST,
+  CLIENT_MUST_CHECK,
+  consentId,
+  consentParties,
+  ledgerConsent,
+  partiesOfId,
+  provenConsent,
+  TRUST_LEVELS,
+  TRUST_SYSTEM,
+  UnverifiedAnswerError,
+  VERIFICATION_EXTENSION,
+  type FacadeTrust,
+  type ProvenConsentRead,
+} from "./ledger-consent.js";
+export { grantOfScopes, smartScopesToAccess, type ScopeGrant, type ScopeMapping } from "./smart-scopes.js";
+export {
   parseBundle,
   parseConsent,
   parseResource,

@@ -1,5 +1,6 @@
 /**
- * The API front-end: JSON-RPC 2.0 over HTTP (single and batch requests), /health, /ready, /metrics.
+ * The API front-end: JSON-RPC 2.0 over HTTP (single and batch requests), /health, /ready, /metrics,
+ * and the read-only FHIR facade under /fhir (fhir-routes.ts).
  * Stateless: it validates and recovers signers (admission.ts), hands transactions to the sequencer
  * through Redis and answers only once the sequencer has durably executed them; read methods are
  * forwarded to the sequencer's query server. Served by the project's one HTTP layer
@@ -16,6 +17,7 @@ import { describeIssues } from "../errors/issues.js";
 import { RpcError, rejectionError } from "../errors/rpc.js";
 import { isReadMethod } from "../read/methods.js";
 import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
+import { type ReadAnswer, type ReadCall, registerFhirRoutes } from "./fhir-routes.js";
 
 export interface ApiDeps {
   domain: ChainDomain;
@@ -83,6 +85,7 @@ export async function startApiServer(deps: ApiDeps, host: string, port: number):
     const ok = await deps.ready().catch(() => false);
     return { status: ok ? 200 : 503, body: { status: ok ? "ready" : "not ready: no sequencer holds the lease, or Redis is unreachable" } };
   });
+  registerFhirRoutes(http, { read: (calls) => readCalls(deps, calls), log: deps.log });
   // JSON-RPC on every path, as before the HTTP layer was shared
   http.post("/*", async (parsed) => {
     const out = await dispatch(deps, parsed.value, parsed.tooDeep);
@@ -253,6 +256,14 @@ async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], r
   } catch (e) {
     unavailable(`the sequencer's query server did not answer: ${(e as Error).message}`);
   }
+}
+
+/** Reads made by the front-end itself (the FHIR facade), forwarded as any client's reads are. */
+async function readCalls(deps: ApiDeps, calls: ReadCall[]): Promise<ReadAnswer[]> {
+  const reads = calls.map((c, i) => ({ i, req: { jsonrpc: "2.0" as const, id: i, method: c.method, params: c.params } }));
+  const responses: (Response | undefined)[] = new Array(calls.length);
+  await readAll(deps, reads, responses);
+  return responses.map((r) => ({ result: r?.result, error: r?.error as ReadAnswer["error"] }));
 }
 
 function idOf(raw: unknown): string | number | null {

@@ -30,7 +30,12 @@ export function redisKeys(chainId: number, rollup: Address, prefix?: string, gen
  * The keys a service of this deployment uses: with the default prefix, the chain's genesis block hash is
  * read from L1 (every service of one deployment reads the same one).
  */
-export async function deploymentRedisKeys(client: { getBlock: (a: { blockNumber: bigint }) => Promise<{ hash: string | null }> }, chainId: number, rollup: Address, prefix?: string): Promise<RedisKeys> {
+export async function deploymentRedisKeys(
+  client: { getBlock: (a: { blockNumber: bigint }) => Promise<{ hash: string | null }> },
+  chainId: number,
+  rollup: Address,
+  prefix?: string,
+): Promise<RedisKeys> {
   const genesis = prefix === undefined ? ((await client.getBlock({ blockNumber: 0n })).hash ?? undefined) : undefined;
   return redisKeys(chainId, rollup, prefix, genesis);
 }

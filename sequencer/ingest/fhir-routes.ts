@@ -1,0 +1,191 @@
+/**
+ * The read-only FHIR R4 facade of the API front-end (docs/fhir.md section 8): GET /fhir/metadata,
+ * /fhir/Consent?patient=… and /fhir/Consent/{id}. Only wiring: the reads go to the sequencer's query
+ * server like any JSON-RPC read, the Consents are built by sequencer/fhir (ledger-consent.ts) and
+ * every refusal is an OperationOutcome.
+ */
+import type { FastifyRequest } from "fastify";
+import type { Address } from "viem";
+import type { Logger } from "../platform/log.js";
+import type { Answer, HttpServer } from "../http/server.js";
+import {
+  capabilityStatement,
+  type ConsentSearch,
+  FacadeError,
+  FHIR_JSON,
+  parseConsentSearch,
+  operationOutcome,
+  parseTrust,
+  type SearchOutcome,
+  searchsetBundle,
+} from "../fhir/facade-resources.js";
+import { FhirError } from "../fhir/errors.js";
+import {
+  AT_OF_TRUST,
+  CONSENT_TX_TYPES,
+  consentParties,
+  type ConsentParty,
+  type FacadeTrust,
+  type HistoryEntry,
+  ledgerConsent,
+  partiesOfId,
+  type ProvenConsentRead,
+  UnverifiedAnswerError,
+} from "../fhir/ledger-consent.js";
+import type { FhirConsent } from "../fhir/validate.js";
+
+/** A JSON-RPC read as the front-end forwards it; answered with its result or its error. */
+export type ReadCall = { method: string; params: unknown[] };
+export type ReadAnswer = { result?: unknown; error?: { code: number; message: string } };
+export type Reader = (calls: ReadCall[]) => Promise<ReadAnswer[]>;
+
+/** history pages of 10,000 entries read for one patient at most: past that, a search is too costly */
+export const MAX_HISTORY_PAGES = 10;
+const HISTORY_PAGE = 10_000;
+const ROOT_UNAVAILABLE = 1202;
+const SEQUENCER_UNAVAILABLE = -32001;
+
+export interface FhirDeps {
+  read: Reader;
+  log: Logger;
+  version?: string;
+}
+
+export function registerFhirRoutes(http: HttpServer, deps: FhirDeps): void {
+  const started = new Date().toISOString();
+  const route = (path: string, handler: (req: FastifyRequest) => Promise<unknown>) =>
+    http.get(path, async (req) => {
+      try {
+        return fhir(200, await handler(req));
+      } catch (e) {
+        return refusal(deps, e);
+      }
+    });
+  route("/fhir/metadata", async () => capabilityStatement({ date: started, software: "ephr-rollup API front-end", version: deps.version }));
+  route("/fhir/Consent", async (req) => search(deps, parseConsentSearch(req.query as Record<string, unknown>), baseOf(req)));
+  route("/fhir/Consent/:id", async (req) => {
+    const { id } = req.params as { id: string };
+    const query = req.query as Record<string, unknown>;
+    for (const name of Object.keys(query)) {
+      if (name !== "_trust") throw new FacadeError(400, "not-supported", `unknown parameter ${JSON.stringify(name)} of a read: supported is _trust`);
+    }
+    if (Array.isArray(query._trust)) throw new FacadeError(400, "invalid", "_trust is given more than once");
+    return readOne(deps, id, parseTrust(query._trust as string | undefined));
+  });
+  route("/fhir/*", async (req) => {
+    throw new FacadeError(
+      404,
+      "not-supported",
+      `no FHIR endpoint ${req.url.split("?")[0]}: this facade serves /fhir/metadata and Consent (read, search by patient)`,
+    );
+  });
+}
+
+function fhir(status: number, body: unknown): Answer {
+  return { status, body, contentType: FHIR_JSON };
+}
+
+function refusal(deps: FhirDeps, e: unknown): Answer {
+  if (e instanceof FacadeError) return fhir(e.status, e.outcome());
+  if (e instanceof FhirError) {
+    // a ledger consent the Consent mapping cannot write (an expiry past 9999, say): not the client's fault
+    return fhir(500, new FacadeError(500, "not-supported", `the ledger's consent cannot be written as a FHIR Consent: ${e.details}`).outcome());
+  }
+  if (e instanceof UnverifiedAnswerError) {
+    deps.log.error({ err: e }, "the sequencer's consent proof does not verify");
+    return fhir(502, new FacadeError(502, "exception", `the sequencer's answer does not verify: ${e.message}`).outcome());
+  }
+  deps.log.error({ err: e }, "fhir request failed");
+  return fhir(500, new FacadeError(500, "exception", "internal error").outcome());
+}
+
+/** `http(s)://host/fhir` of this request, for the Bundle's links (a Host that is no host name is not echoed). */
+function baseOf(req: FastifyRequest): string {
+  const host = req.headers.host;
+  const safe = host !== undefined && /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(host) ? host : "localhost";
+  return `${req.protocol}://${safe}/fhir`;
+}
+
+async function search(deps: FhirDeps, s: ConsentSearch, base: string) {
+  const parties = consentParties(s.patient, await history(deps, s.patient));
+  const page = parties.slice(s.offset, s.offset + s.count);
+  const consents = (await consentsOf(deps, s.patient, page, s.trust, true)).map((c) => c.consent);
+  return searchsetBundle({ base, search: s, total: parties.length, consents });
+}
+
+async function readOne(deps: FhirDeps, id: string, trust: FacadeTrust | null) {
+  let parsed;
+  try {
+    parsed = partiesOfId(id);
+  } catch (e) {
+    if (e instanceof FhirError) throw new FacadeError(400, "invalid", e.details);
+    throw e;
+  }
+  const { patient, grantee } = parsed;
+  const party = consentParties(patient, await history(deps, patient)).find((p) => p.grantee.toLowerCase() === grantee.toLowerCase());
+  const [one] = await consentsOf(deps, patient, [party ?? { grantee, grantSigner: null }], trust);
+  // never granted nor revoked: no such Consent (a revoked one stays, inactive)
+  if (party === undefined && !one!.exists) throw new FacadeError(404, "not-found", `no Consent ${id}: patient ${patient} never granted ${grantee}`);
+  return one!.consent as FhirConsent;
+}
+
+/** The patient's consent transactions, every page (bounded by MAX_HISTORY_PAGES). */
+async function history(deps: FhirDeps, patient: Address): Promise<HistoryEntry[]> {
+  const all: HistoryEntry[] = [];
+  let fromSeq = 0;
+  for (let pageNo = 0; pageNo < MAX_HISTORY_PAGES; pageNo++) {
+    const [a] = await deps.read([{ method: "ephr_getPatientHistory", params: [patient, { types: [...CONSENT_TX_TYPES], limit: HISTORY_PAGE, fromSeq }] }]);
+    const page = resultOf(a!) as HistoryEntry[];
+    all.push(...page);
+    if (page.length < HISTORY_PAGE) return all;
+    fromSeq = page[page.length - 1]!.seq + 1;
+  }
+  throw new FacadeError(
+    422,
+    "too-costly",
+    `patient ${patient} has more than ${MAX_HISTORY_PAGES * HISTORY_PAGE} consent transactions: read them with ephr_getPatientHistory`,
+  );
+}
+
+/**
+ * The proven Consent of each party, all read in one request (so usually against one root). The
+ * default level is posted, or executed while no batch is on L1 yet; a level asked for and not
+ * available is 503.
+ */
+async function consentsOf(
+  deps: FhirDeps,
+  patient: Address,
+  parties: ConsentParty[],
+  asked: FacadeTrust | null,
+  /** a consent the mapping cannot write becomes an OperationOutcome entry (search) instead of failing the request */
+  outcomes = false,
+): Promise<{ consent: FhirConsent | SearchOutcome; exists: boolean }[]> {
+  if (parties.length === 0) return [];
+  const ask = (trust: FacadeTrust) =>
+    deps.read(parties.map((p) => ({ method: "ephr_getConsent", params: [patient, p.grantee.toLowerCase(), { at: AT_OF_TRUST[trust] }] })));
+  let trust: FacadeTrust = asked ?? "posted";
+  let answers = await ask(trust);
+  if (asked === null && answers.some((a) => a.error?.code === ROOT_UNAVAILABLE)) {
+    trust = "executed";
+    answers = await ask(trust);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  return parties.map((p, i) => {
+    const read = resultOf(answers[i]!) as ProvenConsentRead;
+    // `exists` is checked against the proof by ledgerConsent before it is used here
+    try {
+      return { consent: ledgerConsent({ patient, grantee: p.grantee, signer: p.grantSigner, read, trust, now }), exists: read.exists };
+    } catch (e) {
+      if (!outcomes || !(e instanceof FhirError)) throw e;
+      const why = `the consent of grantee ${p.grantee} cannot be written as a FHIR Consent: ${e.details}`;
+      return { consent: { ...operationOutcome("not-supported", why, "warning"), grantee: p.grantee }, exists: read.exists };
+    }
+  });
+}
+
+function resultOf(a: ReadAnswer): unknown {
+  if (a.error === undefined) return a.result;
+  if (a.error.code === ROOT_UNAVAILABLE) throw new FacadeError(503, "transient", `no root at this trust level yet: ${a.error.message}`);
+  if (a.error.code === SEQUENCER_UNAVAILABLE) throw new FacadeError(503, "transient", a.error.message);
+  throw new FacadeError(502, "exception", `the sequencer refused the read (${a.error.code}): ${a.error.message}`);
+}
