@@ -1,8 +1,10 @@
 /**
  * Crash safety of the engine over the store and the state database: a writer process
  * (sequencer/testing/engine-writer.ts) executes, seals and resyncs until it is killed with SIGKILL,
- * sixteen times over, at random moments inside commits (the state's version written, the store's writer
- * not yet, or a resync's truncation done and its writer not yet). Each time the engine must reload at
+ * sixteen times over: every other time by itself at a chosen commit, after the state's version is written
+ * and before the store's writer lands (so that window is hit on any machine), otherwise from outside at a
+ * random moment (inside a state commit, a store commit, or a resync's truncation done and its writer not
+ * yet). Each time the engine must reload at
  * the store's head with the state's root equal to the one the store records, which is also the root of
  * the store's chunks re-executed independently on the in-memory tree (sequencer/state/smt.ts), and every
  * retained version must be whole.
@@ -32,10 +34,14 @@ interface Round {
   lastDurable: number;
 }
 
-/** Run the writer until it has handed `minCommits` writers to the store, then kill it a random moment later. */
-function runAndKill(dir: string, minCommits: number): Promise<Round> {
+/**
+ * Run the writer until it has handed `minCommits` writers to the store, then kill it: by itself at that
+ * commit, between the state's version and the store's writer (`selfKill`), or from here a random moment later.
+ */
+function runAndKill(dir: string, minCommits: number, selfKill: boolean): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", WRITER, dir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const args = ["--import", "tsx", WRITER, dir, ...(selfKill ? [String(minCommits)] : [])];
+    const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const round: Round = { lastWriting: -1, lastDurable: -1 };
     let commits = 0;
     let killing = false;
@@ -53,7 +59,7 @@ function runAndKill(dir: string, minCommits: number): Promise<Round> {
           commits++;
         }
         if (what === "durable") round.lastDurable = Number(v);
-        if (!killing && what === "writing" && commits >= minCommits) {
+        if (!selfKill && !killing && what === "writing" && commits >= minCommits) {
           killing = true;
           setTimeout(() => child.kill("SIGKILL"), Math.floor(Math.random() * 2));
         }
@@ -93,7 +99,7 @@ describe("engine under kill -9", function () {
     let resynced = 0;
     try {
       for (let i = 0; i < 16; i++) {
-        const round = await runAndKill(dir, 4 + Math.floor(Math.random() * 12));
+        const round = await runAndKill(dir, 4 + Math.floor(Math.random() * 12), i % 2 === 0);
         const store = await Store.open(dir);
         const db = await StateDb.open(join(dir, "state"), { cacheBytes: 1 << 20 });
         try {
@@ -116,9 +122,11 @@ describe("engine under kill -9", function () {
           await store.close();
         }
       }
-      // The kills must have hit commits in flight, or this test proved nothing about them.
-      expect(midCommit, "kills between a writer handed over and its landing").to.be.at.least(4);
-      expect(repaired, "restarts that found the state ahead of the store (or a resync half done)").to.be.at.least(1);
+      // The kills must have hit commits in flight, or this test proved nothing about them (the eight
+      // self-inflicted kills do; the random ones add to them when they land inside a commit).
+      expect(midCommit, "kills between a writer handed over and its landing").to.be.at.least(8);
+      // each self-inflicted kill leaves the state ahead of the store, or a resync half done
+      expect(repaired, "restarts that found the state ahead of the store (or a resync half done)").to.be.at.least(8);
       console.log(`      ${midCommit} kills mid-commit; ${repaired} restarts repaired the state (${resynced} by re-executing a half-done resync's chunks)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -5,9 +5,12 @@
  * state's version first, then the store's writer); every third round seals a batch, and now and then
  * it resyncs to an earlier batch (truncating the state, re-executing the later transactions), so a
  * kill can land inside a resync too. Prints "writing <chunk>" once a writer is handed to the store and
- * "durable <chunk>" once it is on disk.
+ * "durable <chunk>" once it is on disk. Given a second argument N, it kills itself with SIGKILL at its
+ * N-th commit (or the first after it that records a state version), once the state's versions are
+ * written and before the store's writer lands: the crash test's deterministic kills, so that every run
+ * covers that window whatever the machine's timing.
  *
- *   node --import tsx sequencer/testing/engine-writer.ts <dataDir>
+ *   node --import tsx sequencer/testing/engine-writer.ts <dataDir> [killAtCommit]
  */
 import { join } from "node:path";
 import { toHex } from "../protocol/bytes.js";
@@ -23,9 +26,10 @@ const WRITER_RULES = { domainSeparator: WRITER_SEP, registrar: TEST_REGISTRAR };
 const WRITER_LIMITS = { maxBatchTxs: 5000, maxBatchBytes: 120_000, maxBatchAgeMs: 1000, timestampSafetySeconds: 0 };
 const PER_ROUND = 8;
 
-const [dir] = process.argv.slice(2);
-if (dir === undefined) {
-  console.error("usage: engine-writer.ts <dataDir>");
+const [dir, killAt] = process.argv.slice(2);
+const killAtCommit = killAt === undefined ? undefined : Number(killAt);
+if (dir === undefined || (killAtCommit !== undefined && !(Number.isInteger(killAtCommit) && killAtCommit > 0))) {
+  console.error("usage: engine-writer.ts <dataDir> [killAtCommit]");
   process.exit(2);
 }
 {
@@ -35,9 +39,16 @@ if (dir === undefined) {
   let now = 1_800_000_000_000 + store.head().nextSeq * 1000;
   const engine = await Engine.load(store, db, WRITER_RULES, WRITER_LIMITS, () => now);
   const a = new Actors(WRITER_SEP);
+  let commits = 0;
   const commit = async (w: StoreWriter) => {
     const chunk = engine.headRecord.nextChunk - 1;
+    // a write to a pipe is synchronous on Linux: the test has this line before the kill
     process.stdout.write(`writing ${chunk}\n`);
+    // a writer recording no new state version (a seal of chunks already closed) cannot leave the state ahead
+    if (++commits >= (killAtCommit ?? Number.POSITIVE_INFINITY) && w.waitsFor.length > 0) {
+      await Promise.all(w.waitsFor); // the state's versions are written; the store's writer is not
+      process.kill(process.pid, "SIGKILL");
+    }
     await store.commit(w);
     process.stdout.write(`durable ${chunk}\n`);
   };
