@@ -152,7 +152,8 @@ export class EphrClient {
     if (opts.l1 !== undefined && (typeof opts.l1.rollup !== "string" || !ADDRESS.test(opts.l1.rollup))) {
       throw new TypeError("options.l1.rollup must be the address of the Rollup contract you trust (0x and 40 hex digits)");
     }
-    this.fetchFn = opts.fetch ?? fetch;
+    // a wrapper, not `fetch` itself: a browser's fetch called as a method of another object throws "Illegal invocation"
+    this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
   }
 
   /**

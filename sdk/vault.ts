@@ -69,7 +69,8 @@ export class VaultClient {
     readonly url: string,
     /** the ledger client requests are signed for, and served records are checked against */
     readonly ephr: EphrClient,
-    private readonly fetchFn: typeof fetch = fetch,
+    // a wrapper, not `fetch` itself: a browser's fetch called as a method of another object throws "Illegal invocation"
+    private readonly fetchFn: typeof fetch = (input, init) => fetch(input, init),
   ) {}
 
   /** The vault's address and deployment; refused (VaultRequestError) when it serves another chain or Rollup. */
