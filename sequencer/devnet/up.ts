@@ -187,6 +187,10 @@ async function main(): Promise<void> {
     EPHR_REDIS_PREFIX: r.prefix,
   };
   const apiPort = await portOr(Number(env.EPHR_API_PORT ?? 8645));
+  // the web app's origin may call the API and the vault from a browser (CORS), besides any the user lists
+  const webPort = await portOr(Number(env.EPHR_WEB_PORT ?? 8660));
+  const cors = [env.EPHR_CORS_ORIGINS, `http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`].filter((o) => o && o !== "").join(",");
+  settings.EPHR_CORS_ORIGINS = env.EPHR_CORS_ORIGINS === "*" ? "*" : cors;
   supervisor.add(
     "sequencer",
     child("sequencer/main.ts", ["sequencer"], {
@@ -204,6 +208,7 @@ async function main(): Promise<void> {
   await waitReady(apiUrl);
   await registerVault(apiUrl, l1.url, d);
   const vaultPort = await portOr(Number(env.EPHR_VAULT_PORT ?? 8650));
+  const watcherPort = await freePort();
   supervisor.add(
     "watcher",
     child("sequencer/services/watcher.ts", [], {
@@ -211,6 +216,7 @@ async function main(): Promise<void> {
       EPHR_CHALLENGER_KEY: DEV_KEYS[DEV_ROLES.challenger]!,
       EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"),
       EPHR_WATCHER_POLL_MS: "500",
+      EPHR_WATCHER_METRICS_PORT: String(watcherPort),
     }),
   );
   supervisor.add(
@@ -223,18 +229,46 @@ async function main(): Promise<void> {
       EPHR_VAULT_PORT: String(vaultPort),
     }),
   );
+  const vaultUrl = `http://127.0.0.1:${vaultPort}`;
+  const web = addWebApp(webPort, {
+    EPHR_API_URL: apiUrl,
+    EPHR_L1_RPC_URL: l1.url,
+    EPHR_ROLLUP_ADDRESS: d.rollup,
+    EPHR_INBOX_ADDRESS: d.inbox,
+    EPHR_DEPLOY_BLOCK: d.deployBlock,
+    EPHR_VAULT_URL: vaultUrl,
+    // the CLI's --payer dev: a public Hardhat key, offered to the web app on this local devnet only
+    EPHR_WEB_DEV_PAYER_KEY: DEV_KEYS[DEV_ROLES.spare]!,
+    EPHR_WEB_HEALTH: `api=${apiUrl}health,sequencer=${apiUrl}ready,watcher=http://127.0.0.1:${watcherPort}/health,vault=${vaultUrl}/health`,
+  });
   // "running" means the walkthrough can start: the vault too must be listening (it reads the ledger first)
-  await waitFor(`http://127.0.0.1:${vaultPort}/health`, `the vault at port ${vaultPort}`);
+  await waitFor(`${vaultUrl}/health`, `the vault at port ${vaultPort}`);
+  if (web) await waitFor(`${web}health`, `the web app at ${web}`);
   console.log(`
 [up] ephr-rollup is running (data in ${dataRoot}, kept from one start to the next; npm start -- --reset starts afresh).
      API (JSON-RPC):  ${apiUrl}
      L1:              ${l1.url}
      Vault:           http://127.0.0.1:${vaultPort} (a watcher runs too)
+     Web app:         ${web ?? "not built (npm run build:web), not served"}
      Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${l1.url} EPHR_ROLLUP_ADDRESS=${d.rollup} EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}
                       npm run cli -- keys create alice && npm run cli -- keys create clinic
                       npm run cli -- grant --as alice --to clinic --access read,write --categories 1 --wait posted
      Stop:            Ctrl-C (a service that dies is started again on its data)
 `);
+}
+
+/**
+ * The web app's server (web/server), supervised like the services, when the app is built; its URL, or
+ * null (said) when dist/web-app is missing.
+ */
+function addWebApp(port: number, settings: Record<string, string>): string | null {
+  const dist = join(ROOT, "dist", "web-app");
+  if (!existsSync(join(dist, "index.html"))) {
+    say(`the web app is not built (${dist}): npm run build:web, then start again to serve it`);
+    return null;
+  }
+  supervisor.add("web", child("web/server/main.ts", [], { ...settings, EPHR_WEB_PORT: String(port), EPHR_WEB_DIST: dist, EPHR_LOG_LEVEL: "warn" }));
+  return `http://127.0.0.1:${port}/`;
 }
 
 /** Against a network of one's own: the sequencer and the front-ends, supervised, with the given Redis. */

@@ -1,0 +1,96 @@
+/** The patient's grant form: who, which categories, read and/or write, until when; signed in the browser. */
+import { ACCESS_READ, ACCESS_WRITE } from "../../../sdk/index.js";
+import { useState } from "preact/hooks";
+import { type Address, isAddress } from "viem";
+import { everyone, type Identity, signerFor } from "../identities.js";
+import type { Ledger } from "../ledger.js";
+import { Field, StatusLine, useAction } from "../ui.js";
+import { CATEGORIES, short } from "../words.js";
+
+const OTHER = "other";
+const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+
+export function GrantForm(p: { ledger: Ledger; me: Identity; onDone: () => void }) {
+  const people = everyone().filter((c) => c.address !== p.me.address);
+  const [grantee, setGrantee] = useState<string>(people[0]?.address ?? OTHER);
+  const [typed, setTyped] = useState("");
+  const [read, setRead] = useState(true);
+  const [write, setWrite] = useState(false);
+  const [cats, setCats] = useState<Set<number>>(new Set([1]));
+  const [until, setUntil] = useState(inAYear());
+  const [status, run] = useAction();
+  const target = grantee === OTHER ? typed.trim() : grantee;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void run(
+      "Signing the grant and sending it to the sequencer…",
+      async () => {
+        if (!isAddress(target)) throw new Error(`the grantee ${JSON.stringify(target)} is not an address (0x and 40 hex digits)`);
+        if (!read && !write) throw new Error("choose read, write or both");
+        if (cats.size === 0) throw new Error("choose at least one category");
+        const expiry = Math.floor(new Date(`${until}T23:59:59Z`).getTime() / 1000);
+        if (!Number.isFinite(expiry) || expiry <= Date.now() / 1000) throw new Error("the end date must be in the future");
+        const categories = [...cats].reduce((m, c) => (m | (1 << c)) >>> 0, 0);
+        const access = (read ? ACCESS_READ : 0) | (write ? ACCESS_WRITE : 0);
+        const hash = await p.ledger.client.send(signerFor(p.me), { type: "GrantConsent", grantee: target as Address, access, categories, expiry });
+        await p.ledger.client.waitFor(hash, "executed", { timeoutMs: 60_000 });
+        return hash;
+      },
+      (hash) => {
+        p.onDone();
+        return `Granted: executed by the sequencer (transaction ${short(hash)}). It is verified against L1 once its batch is posted.`;
+      },
+    );
+  };
+  const toggle = (c: number) => {
+    const next = new Set(cats);
+    if (next.has(c)) next.delete(c);
+    else next.add(c);
+    setCats(next);
+  };
+  return (
+    <form onSubmit={submit} class="grant-form" aria-label="Grant access">
+      <div class="row">
+        <Field id="grant-to" label="Who">
+          <select id="grant-to" value={grantee} onChange={(e) => setGrantee((e.target as HTMLSelectElement).value)}>
+            {people.map((c) => (
+              <option key={c.address} value={c.address}>
+                {c.name} ({short(c.address)})
+              </option>
+            ))}
+            <option value={OTHER}>Another address…</option>
+          </select>
+        </Field>
+        {grantee === OTHER ? (
+          <Field id="grant-to-address" label="Their address">
+            <input id="grant-to-address" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} placeholder="0x…" spellcheck={false} />
+          </Field>
+        ) : null}
+        <Field id="grant-until" label="Until (end of day, UTC)">
+          <input id="grant-until" type="date" value={until} onInput={(e) => setUntil((e.target as HTMLInputElement).value)} required />
+        </Field>
+      </div>
+      <fieldset>
+        <legend>Access</legend>
+        <label class="check">
+          <input type="checkbox" checked={read} onChange={() => setRead(!read)} /> Read
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={write} onChange={() => setWrite(!write)} /> Write (add records)
+        </label>
+      </fieldset>
+      <fieldset class="categories">
+        <legend>Categories of record</legend>
+        {CATEGORIES.map((c) => (
+          <label class="check" key={c.bit}>
+            <input type="checkbox" checked={cats.has(c.bit)} onChange={() => toggle(c.bit)} /> {c.label}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" class="primary" disabled={status.kind === "busy"}>
+        Sign and grant
+      </button>
+      <StatusLine status={status} testid="grant-status" />
+    </form>
+  );
+}

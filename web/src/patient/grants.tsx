@@ -1,0 +1,182 @@
+/**
+ * The patient's grants, each with how it is verified (executed, posted on L1, final: proofs checked in
+ * this browser against the Rollup's roots on L1), and its revocation: through the sequencer, or, when
+ * the sequencer refuses or does not answer, forced through the L1 inbox.
+ */
+import type { HistoryEntry } from "../../../sdk/index.js";
+import { useState } from "preact/hooks";
+import type { Address } from "viem";
+import { type ConsentStatus, consentStatus, lastConsentTxs } from "../consent-status.js";
+import { type Forced, forceTransaction, type Payer, payers } from "../force.js";
+import { type Identity, signerFor } from "../identities.js";
+import type { Ledger } from "../ledger.js";
+import { ErrorText, LevelSteps, StatusLine, useAction, useNow, usePoll } from "../ui.js";
+import { accessWords, categoriesOf, countdown, dateTime, short, who } from "../words.js";
+
+export interface GrantRow {
+  grantee: Address;
+  status: ConsentStatus;
+  last: HistoryEntry;
+}
+
+/** Everyone the patient ever granted or revoked, with the consent as it stands and how it is verified. */
+export async function readGrants(ledger: Ledger, patient: Address): Promise<GrantRow[]> {
+  const last = await lastConsentTxs(ledger, patient);
+  return Promise.all(
+    [...last.values()].map(async (e) => {
+      const grantee = (e.tx as { grantee: Address }).grantee;
+      return { grantee, status: await consentStatus(ledger, patient, grantee, e.batch), last: e };
+    }),
+  );
+}
+
+function Verification(p: { s: ConsentStatus; now: number }) {
+  const s = p.s;
+  return (
+    <div class="verification">
+      <LevelSteps level={s.level} />
+      <small>
+        {s.level === "executed" ? "Proof checked against the sequencer's latest root; not on L1 yet." : null}
+        {s.level === "posted" ? (
+          <>
+            Proof checked against L1 batch {s.batch}'s root {short(s.root ?? "")}. {s.finalizesAt ? `Final in ${countdown(s.finalizesAt - p.now)}.` : null}
+          </>
+        ) : null}
+        {s.level === "final" ? (
+          <>
+            Proof checked against the final root {short(s.root ?? "")} (batch {s.batch}).
+          </>
+        ) : null}
+      </small>
+    </div>
+  );
+}
+
+function Forcing(p: { f: Forced; ledger: Ledger; now: number }) {
+  const r = usePoll(() => p.ledger.client.receipt(p.f.hash), 2000, [p.f.hash]);
+  const included = r.value && r.value.status !== "dropped" ? r.value.status : null;
+  return (
+    <p class="forced" role="status" data-testid="forced-status">
+      Queued in the L1 inbox as entry #{p.f.inboxIndex} (L1 transaction {short(p.f.l1Tx)}).{" "}
+      {included
+        ? `Included by a batch: ${included}.`
+        : `A batch must include it by ${dateTime(p.f.deadline)} (in ${countdown(p.f.deadline - p.now)}); after that any bonded party may.`}
+    </p>
+  );
+}
+
+function GrantRowView(p: { row: GrantRow; ledger: Ledger; me: Identity; now: number; onChange: () => void }) {
+  const { row } = p;
+  const v = row.status.value;
+  const [status, run] = useAction();
+  const [refused, setRefused] = useState(false);
+  const [forced, setForced] = useState<Forced | null>(null);
+  const available = payers(p.ledger, p.me);
+  const expired = v !== null && v.expiry <= p.now;
+  const revoke = () =>
+    void run(
+      "Signing the revocation and sending it to the sequencer…",
+      async () => {
+        try {
+          const hash = await p.ledger.client.send(signerFor(p.me), { type: "RevokeConsent", grantee: row.grantee });
+          await p.ledger.client.waitFor(hash, "executed", { timeoutMs: 30_000 });
+        } catch (e) {
+          setRefused(true);
+          throw e;
+        }
+      },
+      () => {
+        p.onChange();
+        return "Revoked: executed by the sequencer.";
+      },
+    );
+  const force = (payer: Payer) =>
+    void run(
+      "Signing the revocation and queueing it in the L1 inbox…",
+      async () => {
+        const f = await forceTransaction(p.ledger, p.me, { type: "RevokeConsent", grantee: row.grantee }, payer);
+        setForced(f);
+        return f;
+      },
+      () => {
+        p.onChange();
+        return "Forced revocation queued on L1.";
+      },
+    );
+  const name = who(row.grantee);
+  return (
+    <tr data-testid="grant-row" data-grantee={row.grantee.toLowerCase()}>
+      <th scope="row">{name}</th>
+      <td>{v === null ? <span class="muted">Revoked</span> : accessWords(v.access)}</td>
+      <td>{v === null ? "—" : categoriesOf(v.categories).join(", ")}</td>
+      <td>{v === null ? "—" : `${dateTime(v.expiry)}${expired ? " (expired)" : ""}`}</td>
+      <td>
+        <Verification s={row.status} now={p.now} />
+        {row.last.forced ? <small class="badge">came through the L1 inbox</small> : null}
+      </td>
+      <td class="actions">
+        {v !== null ? (
+          <>
+            <button type="button" onClick={revoke} disabled={status.kind === "busy"} aria-label={`Revoke ${name}`}>
+              Revoke
+            </button>
+            {available.map((payer) => (
+              <button
+                type="button"
+                key={payer}
+                class={refused ? "primary" : ""}
+                onClick={() => force(payer)}
+                disabled={status.kind === "busy"}
+                aria-label={`Force the revocation of ${name} through the L1 inbox, paid by ${payer === "dev" ? "the devnet's development key" : "your wallet"}`}
+                title={payer === "dev" ? "Paid by the local devnet's public development key" : "Paid by your wallet"}
+              >
+                Force via L1{payer === "dev" ? " (dev payer)" : ""}
+              </button>
+            ))}
+          </>
+        ) : null}
+        {refused && available.length === 0 ? <small>The sequencer refused. Forcing needs a wallet to pay for the L1 transaction.</small> : null}
+        {refused && available.length > 0 && status.kind === "error" ? <small>The sequencer refused: force it through the L1 inbox instead.</small> : null}
+        <StatusLine status={status} />
+        {forced ? <Forcing f={forced} ledger={p.ledger} now={p.now} /> : null}
+      </td>
+    </tr>
+  );
+}
+
+export function GrantsTable(p: { ledger: Ledger; me: Identity; rows: GrantRow[] | null; error: unknown; onChange: () => void }) {
+  const now = useNow();
+  if (p.rows === null && p.error === null) return <p class="muted">Reading your grants and checking their proofs…</p>;
+  return (
+    <>
+      {p.error ? (
+        <p role="alert">
+          <ErrorText error={p.error} />
+        </p>
+      ) : null}
+      {p.rows && p.rows.length === 0 ? <p class="muted">You have granted nobody access yet.</p> : null}
+      {p.rows && p.rows.length > 0 ? (
+        <div class="table-wrap">
+          <table class="grants">
+            <caption class="sr-only">Your grants and how each is verified</caption>
+            <thead>
+              <tr>
+                <th scope="col">Who</th>
+                <th scope="col">May</th>
+                <th scope="col">Categories</th>
+                <th scope="col">Until</th>
+                <th scope="col">Verified</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.rows.map((r) => (
+                <GrantRowView key={r.grantee} row={r} ledger={p.ledger} me={p.me} now={now} onChange={p.onChange} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}
