@@ -1,0 +1,95 @@
+/**
+ * The web app in a real browser (Debian's Chromium, driven by playwright-core) against the whole
+ * system as `npm start` runs it: the patient, the clinic and the doctor click through grant, an
+ * encrypted upload, a read, a revocation, the read denied, and a revocation forced through the L1
+ * inbox; the operator page shows the watcher's fraud proof of a dishonest batch and the slash. Then
+ * the app at a phone's width, used with the keyboard alone.
+ */
+import { expect } from "chai";
+import type { Page } from "playwright-core";
+import { postDishonestBatch } from "../support/devnet-fraud.js";
+import { launchChromium, startWebDevnet, type WebDevnet } from "../support/web-devnet.js";
+import { runStory, type StoryResult } from "./story.js";
+
+describe("web app, in Chromium: patient, provider and operator", function () {
+  this.timeout(300_000);
+  let devnet: WebDevnet | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+  let story: StoryResult;
+
+  before(async () => {
+    devnet = await startWebDevnet();
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+  });
+  after(async () => {
+    await browser?.close();
+    await devnet?.stop();
+  });
+
+  it("walks grant → upload → read → revoke → read denied → forced revocation, and shows the fraud proof", async () => {
+    let fraudPoster = "";
+    story = await runStory(page, devnet!.webUrl, {
+      provokeFraud: async () => {
+        const bad = await postDishonestBatch(devnet!.l1Url, devnet!.rollup);
+        fraudPoster = bad.proposer.toLowerCase();
+        return bad;
+      },
+    });
+    expect(story.decrypted).to.equal("Decrypted: Observation Glucose = 6.3 mmol/L");
+    expect(story.denial).to.match(/VAULT_REVOKED|VAULT_NO_CONSENT/);
+    expect(story.denial).to.match(/revoked|not given you read access/);
+    expect(story.forced).to.match(/Queued in the L1 inbox as entry #0 .*Included by a batch/);
+    expect(story.trail).to.match(/^Dr Bob \(0x[0-9a-fA-F]{6}…[0-9a-fA-F]{4}\) read your laboratory record .* version 1\) on /);
+    expect(story.fraud).to.include("WrongRoot").and.include("lost").and.include("earned");
+    expect(story.fraud.toLowerCase()).to.include(fraudPoster.slice(0, 8));
+    expect(pageErrors, "no uncaught error in the page").to.deep.equal([]);
+  });
+
+  it("shows each revoked grant verified no further than its revocation's batch", async () => {
+    await page.goto(`${devnet!.webUrl}#/patient`);
+    const rows = page.getByTestId("grant-row");
+    await rows.nth(1).waitFor();
+    for (const name of ["Clinic", "Dr Bob"]) {
+      const row = rows.filter({ hasText: name });
+      await row.getByText("Revoked", { exact: true }).waitFor();
+      const text = (await row.locator(".verification").textContent()) ?? "";
+      const batch = /batch (\d+)/.exec(text);
+      // a proof at an older root than the revocation's must not count (batch 0 held no grant at all)
+      if (batch) expect(Number(batch[1]), `${name}: ${text}`).to.be.greaterThan(0);
+    }
+  });
+
+  it("works at a phone's width with the keyboard alone: skip link, navigation, labelled controls", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${devnet!.webUrl}#/patient`);
+    await page.reload(); // a fresh load: the keyboard starts at the top
+    await page.getByRole("heading", { name: "Who may see your records" }).waitFor();
+    expect(Number(await page.evaluate(OVERFLOW)), "no sideways scrolling of the page").to.be.at.most(1);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(FOCUSED)).to.equal("Skip to the content");
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Tab");
+    expect(await page.evaluate(FOCUSED)).to.equal("Operator");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Fraud proofs and slashes" }).waitFor();
+    expect(page.url()).to.match(/#\/operator$/);
+    expect(Number(await page.evaluate(OVERFLOW)), "no sideways scrolling of the operator page").to.be.at.most(1);
+    expect(await page.evaluate(UNNAMED), "controls without a name on the operator page").to.deep.equal([]);
+    for (const path of ["patient", "provider"]) {
+      await page.goto(`${devnet!.webUrl}#/${path}`);
+      await page.getByRole("heading", { level: 2 }).nth(2).waitFor();
+      expect(await page.evaluate(UNNAMED), `controls without a name on the ${path} page`).to.deep.equal([]);
+    }
+  });
+});
+
+// Run in the page (as text: this file is compiled without the DOM's types).
+const FOCUSED = "document.activeElement && document.activeElement.textContent";
+const OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth";
+/** Form controls a screen reader could not name: no label, no aria-label, no text. */
+const UNNAMED = `[...document.querySelectorAll("input, select, textarea, button")]
+  .filter((e) => !(e.labels && e.labels.length > 0) && !e.getAttribute("aria-label") && !(e.textContent || "").trim())
+  .map((e) => e.outerHTML.slice(0, 80))`;
