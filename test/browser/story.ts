@@ -75,6 +75,14 @@ export async function runStory(page: Page, base: string, hooks: StoryHooks): Pro
   await page.getByRole("button", { name: "Sign and grant" }).click();
   await page.getByTestId("grant-status").getByText("Granted").waitFor({ timeout: LONG });
   await page.getByTestId("grant-row").nth(1).waitFor({ timeout: LONG });
+  // each grant's proof checked in the browser against the root of the Rollup's newest batch on L1
+  for (const name of ["Clinic", "Dr Bob"])
+    await page
+      .getByTestId("grant-row")
+      .filter({ hasText: name })
+      .getByText(/Proof checked against L1 batch \d+'s root/)
+      .waitFor({ timeout: LONG });
+  await shot("patient-grants", page);
 
   step("the clinic uploads Alice's glucose result, encrypted in the browser, for Dr Bob too");
   await go(page, base, "provider");

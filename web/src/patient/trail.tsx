@@ -42,7 +42,10 @@ export async function readTrail(ledger: Ledger, patient: Address): Promise<Trail
   });
   return {
     entries: entries.reverse(),
-    verified: `Verified: the hash chain of these ${entries.length} reads equals the access-log head proven against the Rollup's newest batch on L1 (${log.trust}).`,
+    verified:
+      entries.length === 0
+        ? `Verified: no read is logged, as the access-log head proven against the Rollup's newest batch on L1 says (${log.trust}).`
+        : `Verified: the hash chain of ${entries.length === 1 ? "this read" : `these ${entries.length} reads`} equals the access-log head proven against the Rollup's newest batch on L1 (${log.trust}).`,
   };
 }
 

@@ -21,10 +21,10 @@ export function ProviderPage(p: { ledger: Ledger; version: number; bump: () => v
             <HeldGrants rows={held.value} error={held.error} me={me} onContact={p.bump} />
           </Section>
           <Section id="provider-upload" title="Add a record (FHIR)">
-            <UploadForm ledger={p.ledger} me={me} onDone={p.bump} />
+            <UploadForm key={me.address} ledger={p.ledger} me={me} onDone={p.bump} />
           </Section>
           <Section id="provider-read" title="Read a record">
-            <ReadForm ledger={p.ledger} me={me} version={p.version} />
+            <ReadForm key={me.address} ledger={p.ledger} me={me} version={p.version} />
           </Section>
         </>
       ) : null}
