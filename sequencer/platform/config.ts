@@ -87,7 +87,16 @@ export const configSchema = z
     /** Timeouts, connection limits and JSON nesting of the API's and the query server's HTTP (sequencer/http/limits.ts). */
     ...httpLimitsShape,
   })
-  .superRefine(headersWithinRequest);
+  .superRefine((c, ctx) => {
+    headersWithinRequest(c, ctx);
+    // a send waits for its verdict with nothing moving on the client's connection
+    if (c.httpIdleTimeoutMs <= c.sendTimeoutMs)
+      ctx.addIssue({
+        code: "custom",
+        path: ["httpIdleTimeoutMs"],
+        message: `${c.httpIdleTimeoutMs} ms would cut a send waiting for its verdict (EPHR_SEND_TIMEOUT_MS, ${c.sendTimeoutMs} ms): make it longer`,
+      });
+  });
 export type Config = z.infer<typeof configSchema>;
 
 /** Environment variable of each setting (EPHR_ + upper snake case). */
