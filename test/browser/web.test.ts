@@ -6,6 +6,7 @@
  * the app at a phone's width, used with the keyboard alone.
  */
 import { expect } from "chai";
+import { type TypedDataDomain, type TypedDataField, Wallet } from "ethers";
 import type { Page } from "playwright-core";
 import { postDishonestBatch } from "../support/devnet-fraud.js";
 import { launchChromium, startWebDevnet, type WebDevnet } from "../support/web-devnet.js";
@@ -83,6 +84,48 @@ describe("web app, in Chromium: patient, provider and operator", function () {
       await page.getByRole("heading", { level: 2 }).nth(2).waitFor();
       expect(await page.evaluate(UNNAMED), `controls without a name on the ${path} page`).to.deep.equal([]);
     }
+  });
+
+  it("signs with an EIP-1193 wallet's eth_signTypedData_v4 when one is present (here a test wallet signing with ethers)", async () => {
+    const wallet = Wallet.createRandom();
+    const requests: string[] = [];
+    // the wallet's key stays in Node: the page's window.ethereum hands eth_signTypedData_v4 to ethers
+    await page.exposeFunction("__testWalletSign", async (method: string, params: unknown[]) => {
+      requests.push(method);
+      if (method !== "eth_signTypedData_v4") throw new Error(`the test wallet does not do ${method}`);
+      const td = JSON.parse(params[1] as string) as { domain: TypedDataDomain; types: Record<string, TypedDataField[]>; message: Record<string, unknown> };
+      if (String(params[0]).toLowerCase() !== wallet.address.toLowerCase()) throw new Error(`asked to sign for ${params[0]}`);
+      const { EIP712Domain: _domain, ...types } = td.types;
+      return wallet.signTypedData(td.domain, types, td.message);
+    });
+    await page.addInitScript(`window.ethereum = {
+      request: async ({ method, params }) => {
+        if (method === "eth_requestAccounts" || method === "eth_accounts") return ["${wallet.address}"];
+        if (method === "eth_chainId") return "0x7a69";
+        return window.__testWalletSign(method, params || []);
+      },
+      on() {},
+      removeListener() {},
+    };`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${devnet!.webUrl}#/patient`);
+    await page.reload();
+    await page.getByLabel("New identity's name").fill("Carol");
+    await page.getByRole("button", { name: "Use my browser wallet" }).click();
+    await page.getByTestId("identity-patient-status").getByText("Acting as the wallet account").waitFor({ timeout: 120_000 });
+    expect(await page.getByLabel("Acting as (patient)").locator("option:checked").textContent()).to.match(/^Carol .* · wallet$/);
+    await page.getByRole("button", { name: "Sign and grant" }).click();
+    await page.getByTestId("grant-status").getByText("Granted").waitFor({ timeout: 120_000 });
+    await page.getByTestId("grant-row").first().waitFor({ timeout: 120_000 });
+    expect(requests.filter((m) => m === "eth_signTypedData_v4")).to.have.length(2); // the encryption key, then the grant
+    const history = (await (
+      await fetch(devnet!.apiUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ephr_getPatientHistory", params: [wallet.address, { types: ["GrantConsent"] }] }),
+      })
+    ).json()) as { result: { signer: string }[] };
+    expect(history.result.map((h) => h.signer.toLowerCase())).to.deep.equal([wallet.address.toLowerCase()]);
   });
 });
 
