@@ -41,6 +41,7 @@ const book: BatchBook = {
   list: (from: number, statuses: BatchStatus[]) => ask<BatchRecord[]>("list", [from, statuses]),
   save: (b: BatchRecord) => ask<void>("save", [b]),
   data: (b: BatchRecord) => ask<Hex>("data", [b.index]),
+  checkWriter: () => ask<void>("checkWriter", []),
 };
 
 const log = createLogger("sequencer", data.logLevel);
