@@ -9,7 +9,7 @@
  * stream takes appends from one writer only: a new writer's claim moves the sequence, and every later
  * append of the writer it deposed is refused (FencedError). Each append also carries its writer's
  * epoch (header Ephr-Epoch) and a message id (epoch and position) so a resend after a lost reply is
- * recognised, not stored twice.
+ * recognised, not stored twice; readers skip a record of an epoch older than one they have seen.
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, JetStreamApiError } from "@nats-io/jetstream";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
@@ -102,6 +102,8 @@ export class JetStreamLog {
   private last = 0;
   private epoch = -1;
   private failure: Error | null = null;
+  /** the append in progress (appends run one after another) */
+  private tail: Promise<void> = Promise.resolve();
   private readonly maxPart: number;
 
   private constructor(
@@ -176,28 +178,31 @@ export class JetStreamLog {
   }
 
   /**
-   * Append one record after everything appended before (calls are pipelined: each names the sequence
-   * it follows, taken when it is called). Resolves with its last part's sequence once a majority of the
-   * stream's nodes hold it; rejects with FencedError once another writer claimed the stream, or with
-   * LogUnavailableError after appendTimeoutMs. After one failure every later append fails too: the
-   * caller must stop and read the log again.
+   * Append one record after everything appended before. Appends are chained: each part names the
+   * sequence its predecessor was acknowledged at. (Issued ahead, the k-th part would name a sequence
+   * it only presumes, which a new writer's claim can take: the stale part would then land after the
+   * claim.) Resolves with its last part's sequence once a majority of the stream's nodes hold it;
+   * rejects with FencedError once another writer claimed the stream, or with LogUnavailableError
+   * after appendTimeoutMs. After one failure every later append fails too: the caller must stop and
+   * read the log again.
    */
   append(record: Uint8Array): Promise<number> {
     if (this.epoch < 0) return Promise.reject(new Error("append before claim"));
-    if (this.failure !== null) return Promise.reject(this.failure);
     const n = Math.max(1, Math.ceil(record.length / this.maxPart));
-    const parts: Promise<number>[] = [];
-    for (let i = 0; i < n; i++) {
-      const expect = this.last++;
-      parts.push(this.publishPart(record.subarray(i * this.maxPart, (i + 1) * this.maxPart), expect, i + 1, n));
-    }
-    return Promise.all(parts).then(
-      (seqs) => seqs[seqs.length - 1]!,
+    const run = this.tail.then(async () => {
+      if (this.failure !== null) throw this.failure;
+      let seq = this.last;
+      for (let i = 0; i < n; i++) seq = await this.publishPart(record.subarray(i * this.maxPart, (i + 1) * this.maxPart), seq, i + 1, n);
+      this.last = seq;
+      return seq;
+    });
+    this.tail = run.then(
+      () => undefined,
       (e: Error) => {
         if (this.failure === null) this.failure = e;
-        throw e;
       },
     );
+    return run;
   }
 
   private async publishPart(data: Uint8Array, expect: number, part: number, of: number): Promise<number> {
@@ -237,13 +242,19 @@ export class JetStreamLog {
     const onAbort = () => void messages.stop();
     stop.signal?.addEventListener("abort", onAbort);
     let parts: Uint8Array[] = [];
+    let newest = -1;
     try {
       for await (const m of messages) {
         const epoch = Number(m.headers?.get("Ephr-Epoch") ?? "-1");
         if (m.subject.endsWith(".epoch")) {
           parts = [];
+          newest = Math.max(newest, epoch);
           await apply({ seq: m.seq, epoch, claim: m.json<Claim>() });
+        } else if (epoch < newest) {
+          // never written by a writer that follows the rules (appends are chained): skipped all the same
+          parts = [];
         } else {
+          newest = epoch;
           const [i, n] = (m.headers?.get("Ephr-Part") || "1/1").split("/").map(Number) as [number, number];
           if (i === 1) parts = [];
           parts.push(m.data);

@@ -21,6 +21,8 @@ export interface SubmitterWorkerData {
   feeBumpAfterMs: number;
   pollMs: number;
   logLevel: string;
+  /** see SubmitterDeps.jobTag */
+  jobTag?: string;
 }
 
 const port = parentPort!;
@@ -57,6 +59,7 @@ const submitter = new Submitter({
   confirmations: data.confirmations,
   feeBumpAfterMs: data.feeBumpAfterMs,
   pollMs: data.pollMs,
+  ...(data.jobTag === undefined ? {} : { jobTag: data.jobTag }),
   log,
   metrics: {
     gas: (gas) => port.postMessage({ t: "metric", kind: "gas", value: gas }),

@@ -136,6 +136,11 @@ export interface SubmitterDeps {
   onRebuild: (index: number, why: string) => void;
   /** a batch changed status (posted, final, or back to sealed after a reorg) */
   onStatus: (b: BatchRecord) => void;
+  /**
+   * Part of every job id: the leader's epoch with a replicated log, so a job a dead leader's worker
+   * left active (BullMQ frees it only after its lock expires) never stands in for the new leader's.
+   */
+  jobTag?: string;
 }
 
 export class Submitter {
@@ -201,7 +206,7 @@ export class Submitter {
   /** Enqueue the posting of a sealed batch (idempotent). */
   async enqueue(index: number, sealedAt = 0): Promise<void> {
     // The seal time is part of the job id: after a resync a batch index is reused by a new batch.
-    await this.queue.add("post", { index }, { jobId: `post-${index}-${sealedAt}`, attempts: 1_000_000, backoff: { type: "custom" } });
+    await this.queue.add("post", { index }, { jobId: `post-${this.d.jobTag ?? ""}${index}-${sealedAt}`, attempts: 1_000_000, backoff: { type: "custom" } });
   }
 
   /** Enqueue every sealed batch not yet posted (after a restart, or when Redis lost its queue). */

@@ -269,6 +269,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       feeBumpAfterMs: cfg.feeBumpAfterMs,
       pollMs: cfg.l1PollMs,
       logLevel: cfg.logLevel,
+      ...(journal.epoch === null ? {} : { jobTag: `e${journal.epoch}-` }),
     },
     store,
     {
