@@ -30,6 +30,7 @@ import {
 import type { SignedTx, Tx } from "../sequencer/protocol/types.js";
 import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
 import { RPC_ERROR } from "../sequencer/errors/rpc.js";
+import { HISTORY_PAGE_MAX } from "../sequencer/read/methods.js";
 import { apiError, CannotSignError, DroppedError, StaleRootError, TimeoutError, TransportError, VerificationError } from "./errors.js";
 import { checkRootOnL1, provenLeaf, type ProvenValue, type TrustLevel } from "./verify.js";
 
@@ -102,7 +103,7 @@ export interface HistoryEntry {
   forced: boolean;
 }
 /** The largest page ephr_getPatientHistory answers (docs/api.md). */
-export const HISTORY_PAGE_MAX = 10_000;
+export { HISTORY_PAGE_MAX };
 
 const RANK: Record<string, number> = Object.fromEntries(LEVELS.map((l, i) => [l, i + 1]));
 
@@ -349,8 +350,9 @@ export class EphrClient {
   /**
    * Transactions concerning a patient, oldest first (grants, revocations, records, served reads): a
    * page of at most `limit` (default 1000, at most HISTORY_PAGE_MAX) from sequence number `fromSeq`;
-   * the next page starts at the last entry's `seq` + 1 (an empty page: no more). `historyAll` reads
-   * every page.
+   * the next page starts at the last entry's `seq` + 1 (an empty page: no more). With `types`, a page
+   * may end early, and one that finds nothing within the server's scan bound throws HistoryScanLimitError
+   * whose `data.fromSeq` says where to go on. `historyAll` and `historyPages` handle both.
    */
   history(patient: Address, opts: { types?: Tx["type"][]; limit?: number; fromSeq?: number } = {}) {
     return this.call<HistoryEntry[]>("ephr_getPatientHistory", [patient, opts]);
@@ -367,7 +369,19 @@ export class EphrClient {
       throw new TypeError(`historyPages: pageSize must be an integer from 1 to ${HISTORY_PAGE_MAX}, not ${String(limit)}`);
     let fromSeq = 0;
     for (;;) {
-      const page = await this.history(patient, { ...(opts.types ? { types: opts.types } : {}), limit, fromSeq });
+      let page: HistoryEntry[];
+      try {
+        page = await this.history(patient, { ...(opts.types ? { types: opts.types } : {}), limit, fromSeq });
+      } catch (e) {
+        // a filter that matched nothing within the server's scan bound: go on from where it stopped
+        const err = e as { code?: number; data?: { fromSeq?: unknown } };
+        const next = err.code === RPC_ERROR.HistoryScanLimit ? err.data?.fromSeq : undefined;
+        if (next === undefined) throw e;
+        if (!Number.isSafeInteger(next) || (next as number) <= fromSeq)
+          throw new VerificationError(`the sequencer's history does not advance: asked to continue from ${String(next)} after ${fromSeq}`, { fromSeq, next });
+        fromSeq = next as number;
+        continue;
+      }
       if (!Array.isArray(page) || page.length > limit)
         throw new VerificationError(
           `the sequencer answered a history page of ${Array.isArray(page) ? `${page.length} entries` : typeof page} for a limit of ${limit}`,

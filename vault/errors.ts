@@ -21,6 +21,7 @@ export const VAULT_ERRORS = {
   VAULT_LEDGER_UNAVAILABLE: 503,
   VAULT_NOT_REGISTERED: 503,
   VAULT_STORAGE_UNAVAILABLE: 503,
+  VAULT_INTERNAL: 500,
 } as const;
 export type VaultErrorCode = keyof typeof VAULT_ERRORS;
 

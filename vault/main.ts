@@ -44,9 +44,14 @@ const schema = z
   })
   .superRefine((e, ctx) =>
     headersWithinRequest(
-      { httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS, httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS },
+      {
+        httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS,
+        httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS,
+        httpIdleTimeoutMs: e.EPHR_HTTP_IDLE_TIMEOUT_MS,
+      },
       ctx,
       "EPHR_HTTP_HEADERS_TIMEOUT_MS",
+      "EPHR_HTTP_IDLE_TIMEOUT_MS",
     ),
   );
 type VaultEnv = z.infer<typeof schema>;

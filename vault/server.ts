@@ -121,7 +121,7 @@ function refuse(d: VaultDeps, r: Refusal): Answer {
         return answer(storageUnavailable(e));
       }
       d.log.error({ err: (e as Error).message }, "vault request failed");
-      return { status: 500, body: { error: { code: "VAULT_INTERNAL", message: "internal error" } } };
+      return answer(new VaultError("VAULT_INTERNAL", "internal error"));
     }
   }
 }
@@ -270,7 +270,7 @@ async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<
     // In full only what matters to the patient: a reader the ledger or this vault relates to the patient
     // (a revoked grantee, one whose grant held but the read failed later, a past recipient of a key
     // wrap). Anyone else (any fresh key can sign a request) is counted, within a bound per patient.
-    if (progress.related || e.code === "VAULT_REVOKED" || d.storage.knownReader(m.patient, m.reader)) await d.storage.audit(entry);
+    if (progress.related || e.code === "VAULT_REVOKED" || d.storage.knownReader(m.patient, m.reader)) await d.storage.auditDenied(entry);
     else await d.storage.auditStranger(entry);
     d.log.warn({ patient: m.patient, reader: m.reader, recordId: m.recordId, code: e.code }, "read denied");
     throw e;

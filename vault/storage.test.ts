@@ -16,6 +16,7 @@ import { FsObjectStore, type ObjectStore, ObjectStoreError, type S3Config, S3Obj
 import { ConfigError } from "../deploy/params.js";
 import { s3ConfigFrom } from "./main.js";
 import { type RecordMeta, VaultStorage } from "./storage.js";
+import { VaultError } from "./errors.js";
 
 const BUCKET = "ephr-vault-test";
 let s3server: S3rver;
@@ -100,6 +101,54 @@ describe("vault: storage and object stores (S3: an s3rver in this process)", () 
         const expiresAt = Math.floor(Date.now() / 1000) + 60;
         const claims = await Promise.all([1, 2, 3].map((n) => s.claimRequest(toHex(new Uint8Array(32).fill(n)), expiresAt)));
         expect(claims).to.deep.equal([true, true, true]);
+      });
+
+      it("holds a bounded number of unexpired request ids (VAULT_BUSY past it, again once they expire), counted again at open", async () => {
+        s.maxOpenRequestIds = 5;
+        const now = Math.floor(Date.now() / 1000);
+        const id = (n: number) => toHex(new Uint8Array(32).fill(n));
+        for (let n = 1; n <= 3; n++) expect(await s.claimRequest(id(n), now - 1)).to.equal(true); // expire at once
+        for (let n = 4; n <= 5; n++) expect(await s.claimRequest(id(n), now + 60)).to.equal(true);
+        const busy = await s.claimRequest(id(6), now + 60).catch((e: unknown) => e);
+        expect(busy).to.be.instanceOf(VaultError).and.to.have.property("code", "VAULT_BUSY");
+        expect(await s.pruneRequests(now), "the expired ids forgotten").to.equal(3);
+        expect(await s.claimRequest(id(6), now + 60)).to.equal(true);
+        await s.close();
+        s = await VaultStorage.open(dir);
+        s.maxOpenRequestIds = 3;
+        const again = await s.claimRequest(id(7), now + 60).catch((e: unknown) => e);
+        expect(again, "the three open ids counted at open").to.be.instanceOf(VaultError);
+        expect(await s.claimRequest(id(4), now + 60), "still single use after a restart").to.equal(false);
+      });
+    });
+
+    describe("audit", () => {
+      const denial = (reader: Address, n: number) => ({
+        at: 1_000_000 + n,
+        patient: alice,
+        reader,
+        recordId: RECORD,
+        version: 1,
+        outcome: "denied" as const,
+        code: "VAULT_REVOKED",
+        requestHash: toHex(new Uint8Array(32).fill(n % 256)).replace(/..$/, (n % 100).toString().padStart(2, "0")) as Hex,
+        request: {},
+        signature: "0x" as Hex,
+      });
+
+      it("keeps a known reader's refusals in full up to the bound, then counts them as a stranger's", async () => {
+        s.knownDenialsKept = 20;
+        await s.storeRecord(meta(alice, BYTES), BYTES, [wrapFor(mallory)]);
+        const kept = [];
+        for (let n = 0; n < 30; n++) kept.push(await s.auditDenied(denial(mallory, n)));
+        expect(kept.filter(Boolean)).to.have.length(20);
+        expect(kept.slice(20).every((k) => k === false)).to.equal(true);
+        expect((await s.auditOf(alice)).filter((e) => e.reader === mallory)).to.have.length(20);
+        const strangers = await s.strangerDenials(alice);
+        expect(strangers.total).to.equal(10);
+        expect(strangers.byCode.VAULT_REVOKED?.count).to.equal(10);
+        // another reader has a bound of its own
+        expect(await s.auditDenied(denial(clinic, 99))).to.equal(true);
       });
     });
 

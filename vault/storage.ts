@@ -22,6 +22,7 @@ import { join } from "node:path";
 import type { Address, Hex } from "viem";
 import { fromJsonBytes, getJson, jsonBytes, type Level, type LevelOp as Op, openLevel } from "../sequencer/store/level.js";
 import { FsObjectStore, type ObjectStore } from "./objects.js";
+import { VaultError } from "./errors.js";
 
 export interface RecordMeta {
   patient: Address;
@@ -71,6 +72,15 @@ export interface StrangerDenials {
 
 /** How many of a patient's refused reads by unknown readers are kept in full (older ones are only counted). */
 export const STRANGER_SAMPLES = 16;
+/**
+ * Refused reads of one reader the patient knows kept in full, at most: past this, that reader's further
+ * refusals are counted as a stranger's are (a former grantee retrying without end cannot grow the audit).
+ */
+export const KNOWN_DENIALS_KEPT = 1000;
+/** Request ids held at once, at most (each until its expiry, at most 600 s): past this, VAULT_BUSY. */
+export const MAX_OPEN_REQUEST_IDS = 1_000_000;
+/** Deletes per write batch when forgetting expired request ids (one batch for all could be huge). */
+const PRUNE_BATCH = 10_000;
 /** Most audit entries in one page of /v1/audit. */
 export const MAX_AUDIT_PAGE = 1000;
 
@@ -83,12 +93,19 @@ const recordBase = (patient: Address, recordId: Hex, version: number) => `${pati
 const refKey = (m: RecordMeta) => `o:${m.ciphertextHash.toLowerCase()}:${recordBase(m.patient, m.recordId, m.version)}`;
 /** A reader known to the patient here (a key wrap was stored for it); kept after shredding. */
 const knownKey = (patient: Address, reader: Address) => `k:${patient}:${reader}`;
+/** how many refused reads of a known reader are kept in full for the patient */
+const deniedKey = (patient: Address, reader: Address) => `d:${patient}:${reader}`;
 const KNOWN_INDEXED = "m:known-readers-indexed";
 const auditKey = (e: AuditEntry) => `a:${e.patient}:${e.at.toString().padStart(15, "0")}:${e.requestHash}`;
 
 export class VaultStorage {
   /** Request ids being claimed right now (checked and added before the claim's first await). */
   private readonly claiming = new Set<string>();
+  /** unexpired request ids on disk (counted at open and by each prune, incremented by each claim) */
+  private openRequestIds = 0;
+  /** MAX_OPEN_REQUEST_IDS and KNOWN_DENIALS_KEPT (lower in tests) */
+  maxOpenRequestIds = MAX_OPEN_REQUEST_IDS;
+  knownDenialsKept = KNOWN_DENIALS_KEPT;
   private mutations: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -101,7 +118,9 @@ export class VaultStorage {
     mkdirSync(dir, { recursive: true });
     const db = await openLevel(join(dir, "meta"));
     await indexKnownReaders(db);
-    return new VaultStorage(db, objects ?? new FsObjectStore(join(dir, "objects")));
+    const storage = new VaultStorage(db, objects ?? new FsObjectStore(join(dir, "objects")));
+    await storage.pruneRequests(Math.floor(Date.now() / 1000)); // and counts the ids still open
+    return storage;
   }
 
   close(): Promise<void> {
@@ -234,9 +253,12 @@ export class VaultStorage {
   async claimRequest(requestId: Hex, expiresAt: number): Promise<boolean> {
     const key = `q:${requestId}`;
     if (this.claiming.has(key) || this.db.getSync(key) !== undefined) return false;
+    if (this.openRequestIds + this.claiming.size >= this.maxOpenRequestIds)
+      throw new VaultError("VAULT_BUSY", `the vault holds ${this.maxOpenRequestIds} unexpired request ids: try again in a few minutes`);
     this.claiming.add(key);
     try {
       await this.db.put(key, jsonBytes(expiresAt), { sync: true });
+      this.openRequestIds++;
     } finally {
       this.claiming.delete(key); // committed (now in the db), or failed (the id was not used)
     }
@@ -245,10 +267,25 @@ export class VaultStorage {
 
   /** Forget request ids past their expiry (they can no longer be replayed: the expiry check refuses them). */
   async pruneRequests(now: number): Promise<number> {
-    const ops: { type: "del"; key: string }[] = [];
-    for await (const [k, v] of this.db.iterator({ gte: "q:", lt: "q;" })) if (fromJsonBytes<number>(v) < now) ops.push({ type: "del", key: k });
-    await this.db.batch(ops);
-    return ops.length;
+    let ops: { type: "del"; key: string }[] = [];
+    let deleted = 0;
+    let open = 0;
+    for await (const [k, v] of this.db.iterator({ gte: "q:", lt: "q;" })) {
+      if (fromJsonBytes<number>(v) >= now) {
+        open++;
+        continue;
+      }
+      ops.push({ type: "del", key: k });
+      if (ops.length === PRUNE_BATCH) {
+        await this.db.batch(ops);
+        deleted += ops.length;
+        ops = [];
+      }
+    }
+    if (ops.length > 0) await this.db.batch(ops);
+    deleted += ops.length;
+    this.openRequestIds = open;
+    return deleted;
   }
 
   /** Keep an audit entry in full (a served read, or a refused one that matters to the patient). */
@@ -256,6 +293,27 @@ export class VaultStorage {
     const ops: Op[] = [{ type: "put", key: auditKey(e), value: jsonBytes(e) }];
     if (e.outcome === "served") ops.push({ type: "put", key: knownKey(e.patient, e.reader), value: new Uint8Array(0) });
     await this.db.batch(ops, { sync: true });
+  }
+
+  /**
+   * Note a refused read by a reader that matters to the patient: in full up to KNOWN_DENIALS_KEPT of that
+   * reader's, then counted as a stranger's are (auditStranger). Returns whether it was kept in full.
+   */
+  auditDenied(e: AuditEntry): Promise<boolean> {
+    const full = this.exclusive(async () => {
+      const key = deniedKey(e.patient, e.reader);
+      const kept = this.json<number>(key) ?? 0;
+      if (kept >= this.knownDenialsKept) return false;
+      await this.db.batch(
+        [
+          { type: "put", key: auditKey(e), value: jsonBytes(e) },
+          { type: "put", key, value: jsonBytes(kept + 1) },
+        ],
+        { sync: true },
+      );
+      return true;
+    });
+    return full.then(async (f) => f || ((await this.auditStranger(e)) && false));
   }
 
   /** Whether `reader` is known to `patient` here: it holds or held a key wrap of the patient's records, or was served one. */

@@ -27,8 +27,10 @@ export const RPC_ERROR = {
   TooManyTransactions: 1105,
   UnsupportedMediaType: 1106,
   TooManyConnections: 1107,
+  ReadBudgetExceeded: 1108,
   NotFound: 1201,
   RootUnavailable: 1202,
+  HistoryScanLimit: 1203,
 } as const;
 export type RpcErrorName = keyof typeof RPC_ERROR;
 

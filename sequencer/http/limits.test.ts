@@ -110,4 +110,37 @@ describe("HTTP limits of every server", function () {
       await s.close();
     }
   });
+
+  it("cuts a client that stops reading a large answer once nothing moves for the idle timeout, freeing the server's buffers", async () => {
+    const answer = Buffer.alloc(64 << 20, 0x61); // far more than the sockets' buffers take in
+    let finished = false;
+    const s = createLimitedServer(
+      { ...DEFAULT_HTTP_LIMITS, httpHeadersTimeoutMs: 300, httpRequestTimeoutMs: 600, httpIdleTimeoutMs: 800 },
+      (req, res) => {
+        readBody(req, 1 << 20).then(
+          () => res.end(answer, (err?: Error | null) => (finished = !err && res.writableFinished)),
+          () => undefined,
+        );
+      },
+      BUSY,
+    );
+    // the server's side of the connection: the client, not reading, would see nothing of the close
+    const closed = new Promise<number>((r) => s.once("connection", (c: Socket) => c.once("close", () => r(Date.now()))));
+    const port = await listen(s, "127.0.0.1", 0);
+    try {
+      const socket = connect(port, "127.0.0.1");
+      socket.on("error", () => undefined);
+      await new Promise<void>((r) => socket.once("connect", () => r()));
+      const sent = Date.now();
+      socket.write(`${post(2)}{}`);
+      socket.pause(); // reads nothing of the answer
+      const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
+      expect(at, "the connection was cut").to.not.equal(-1);
+      expect(at - sent, "cut within a few idle timeouts, not left open").to.be.below(8_000);
+      expect(finished, "the answer was never delivered").to.equal(false);
+      socket.destroy();
+    } finally {
+      await closeServer(s);
+    }
+  });
 });

@@ -53,6 +53,12 @@ export const httpLimitsShape = {
   httpRequestTimeoutMs: ms(30_000),
   /** How long an idle keep-alive connection stays open between requests. */
   httpKeepAliveTimeoutMs: ms(5_000),
+  /**
+   * Longest time a connection may go without a byte moving either way: a client that stops reading
+   * its answer (so the server's writes stall) is cut after it, its buffers freed. Longer than any
+   * answer takes to prepare (a send waits up to EPHR_SEND_TIMEOUT_MS for its verdict).
+   */
+  httpIdleTimeoutMs: ms(60_000),
   /** Most connections the server holds at once (further ones are closed at once). */
   httpMaxConnections: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   /**
@@ -64,17 +70,28 @@ export const httpLimitsShape = {
   maxJsonDepth: z.coerce.number().int().min(4).max(1000).default(32),
 };
 
-/** Node refuses to start a server whose headers timeout exceeds its request timeout: say so at start. */
+/**
+ * Node refuses to start a server whose headers timeout exceeds its request timeout: say so at start.
+ * An idle timeout shorter than the request timeout would cut a slow but moving upload first: refused too.
+ */
 export function headersWithinRequest(
-  l: { httpHeadersTimeoutMs: number; httpRequestTimeoutMs: number },
+  l: { httpHeadersTimeoutMs: number; httpRequestTimeoutMs: number; httpIdleTimeoutMs?: number },
   ctx: z.RefinementCtx,
   setting = "httpHeadersTimeoutMs",
+  idleSetting = "httpIdleTimeoutMs",
 ): void {
   if (l.httpHeadersTimeoutMs > l.httpRequestTimeoutMs) {
     ctx.addIssue({
       code: "custom",
       path: [setting],
       message: `${l.httpHeadersTimeoutMs} ms exceeds the request timeout (EPHR_HTTP_REQUEST_TIMEOUT_MS, ${l.httpRequestTimeoutMs} ms); the whole request cannot take less time than its headers`,
+    });
+  }
+  if (l.httpIdleTimeoutMs !== undefined && l.httpIdleTimeoutMs < l.httpRequestTimeoutMs) {
+    ctx.addIssue({
+      code: "custom",
+      path: [idleSetting],
+      message: `${l.httpIdleTimeoutMs} ms is shorter than the request timeout (EPHR_HTTP_REQUEST_TIMEOUT_MS, ${l.httpRequestTimeoutMs} ms); give it at least as much`,
     });
   }
 }
@@ -87,6 +104,7 @@ export const httpLimitsEnvShape = {
   EPHR_HTTP_HEADERS_TIMEOUT_MS: httpLimitsShape.httpHeadersTimeoutMs,
   EPHR_HTTP_REQUEST_TIMEOUT_MS: httpLimitsShape.httpRequestTimeoutMs,
   EPHR_HTTP_KEEP_ALIVE_TIMEOUT_MS: httpLimitsShape.httpKeepAliveTimeoutMs,
+  EPHR_HTTP_IDLE_TIMEOUT_MS: httpLimitsShape.httpIdleTimeoutMs,
   EPHR_HTTP_MAX_CONNECTIONS: httpLimitsShape.httpMaxConnections,
   EPHR_HTTP_MAX_CONNECTIONS_PER_CLIENT: httpLimitsShape.httpMaxConnectionsPerClient,
   EPHR_MAX_JSON_DEPTH: httpLimitsShape.maxJsonDepth,
@@ -99,6 +117,7 @@ export function httpLimitsFromEnv(e: z.infer<z.ZodObject<typeof httpLimitsEnvSha
     httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS,
     httpKeepAliveTimeoutMs: e.EPHR_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    httpIdleTimeoutMs: e.EPHR_HTTP_IDLE_TIMEOUT_MS,
     httpMaxConnections: e.EPHR_HTTP_MAX_CONNECTIONS,
     httpMaxConnectionsPerClient: e.EPHR_HTTP_MAX_CONNECTIONS_PER_CLIENT,
     maxJsonDepth: e.EPHR_MAX_JSON_DEPTH,
@@ -115,6 +134,7 @@ export function httpLimitsOf(c: HttpLimits): HttpLimits {
     httpHeadersTimeoutMs: c.httpHeadersTimeoutMs,
     httpRequestTimeoutMs: c.httpRequestTimeoutMs,
     httpKeepAliveTimeoutMs: c.httpKeepAliveTimeoutMs,
+    httpIdleTimeoutMs: c.httpIdleTimeoutMs,
     httpMaxConnections: c.httpMaxConnections,
     httpMaxConnectionsPerClient: c.httpMaxConnectionsPerClient,
     maxJsonDepth: c.maxJsonDepth,
@@ -144,6 +164,8 @@ export function createLimitedServer(limits: HttpLimits, handler: Handler, busy: 
     },
   );
   server.maxConnections = limits.httpMaxConnections;
+  // no 'timeout' listener: Node destroys a socket idle this long (a client not reading its answer)
+  server.setTimeout(limits.httpIdleTimeoutMs);
   const refused = new WeakSet<Socket>();
   const perClient = new Map<string, number>();
   const refusal = `HTTP/1.1 503 Service Unavailable\r\nContent-Type: ${busy.contentType}\r\nContent-Length: ${Buffer.byteLength(busy.body)}\r\nConnection: close\r\n\r\n${busy.body}`;

@@ -15,9 +15,10 @@ import { type Answer, createHttpServer, type Refusal } from "../http/server.js";
 import { admit, type ChainDomain } from "./admission.js";
 import { describeIssues } from "../errors/issues.js";
 import { RpcError, rejectionError } from "../errors/rpc.js";
-import { isReadMethod } from "../read/methods.js";
+import { HISTORY_ENTRIES_PER_REQUEST, HISTORY_PAGE_DEFAULT, historyCost, isReadMethod } from "../read/methods.js";
 import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
 import { type ReadAnswer, type ReadCall, registerFhirRoutes } from "./fhir-routes.js";
+import { FHIR_JSON, operationOutcome } from "../fhir/facade-resources.js";
 
 export interface ApiDeps {
   domain: ChainDomain;
@@ -53,6 +54,9 @@ function refuse(deps: ApiDeps, r: Refusal): Answer {
     case "notJson":
       return { status: 200, body: rpcError(null, new RpcError("ParseError", "the body is not valid JSON")) };
     case "noRoute":
+      // under /fhir (a path that does not decode, say) the FHIR facade's clients read OperationOutcomes
+      if (r.path === "/fhir" || r.path.startsWith("/fhir/"))
+        return { status: 404, contentType: FHIR_JSON, body: operationOutcome("not-found", `no FHIR endpoint ${r.path}`) };
       if (r.method === "GET") return { status: 404, body: { error: `no such path ${r.path}; POST JSON-RPC to /` } };
       return { status: 405, body: { error: "use POST for JSON-RPC, GET for /health, /ready, /metrics" } };
     case "error":
@@ -212,22 +216,87 @@ async function sendAll(deps: ApiDeps, sends: { i: number; req: RpcRequest; wire:
   });
 }
 
-async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], responses: (Response | undefined)[]): Promise<void> {
+/** A read call's JSON as forwarded, at most: read params are a few addresses and options. */
+export const READ_CALL_MAX_BYTES = 16 * 1024;
+
+type Read = { i: number; req: RpcRequest };
+
+/**
+ * Forward the reads of one request to the sequencer's query server. The request's history calls share
+ * a budget (HISTORY_ENTRIES_PER_REQUEST); a call over it, or whose JSON is larger than any read needs,
+ * is answered here. The rest go in groups each well under the query server's body limit and call
+ * count, each with its own time limit, so that one call that is slow, or a group the query server
+ * refuses, spoils no other group's answers.
+ */
+async function readAll(deps: ApiDeps, reads: Read[], responses: (Response | undefined)[]): Promise<void> {
   if (reads.length === 0) return;
-  const unavailable = (why: string) => {
-    for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("SequencerUnavailable", why));
-  };
+  const forward: { read: Read; json: string }[] = [];
+  let history = 0;
+  for (const r of reads) {
+    const cost = historyCost(r.req.method, r.req.params);
+    if (history + cost > HISTORY_ENTRIES_PER_REQUEST) {
+      responses[r.i] = rpcError(
+        r.req.id ?? null,
+        new RpcError(
+          "ReadBudgetExceeded",
+          `one request may ask for at most ${HISTORY_ENTRIES_PER_REQUEST} history entries (each ephr_getPatientHistory counts its limit, at least ${HISTORY_PAGE_DEFAULT}): send this call in another request`,
+        ),
+      );
+      continue;
+    }
+    history += cost;
+    let json: string;
+    try {
+      json = JSON.stringify({ ...r.req, id: r.i });
+    } catch (e) {
+      deps.log.error({ err: e }, "cannot serialise a read for the query server");
+      responses[r.i] = rpcError(r.req.id ?? null, new RpcError("Internal", "internal error while forwarding this read"));
+      continue;
+    }
+    if (json.length > READ_CALL_MAX_BYTES) {
+      responses[r.i] = rpcError(
+        r.req.id ?? null,
+        new RpcError("InvalidParams", `a read call takes at most ${READ_CALL_MAX_BYTES} bytes of JSON, this one ${json.length}`),
+      );
+      continue;
+    }
+    forward.push({ read: r, json });
+  }
+  if (forward.length === 0) return;
   const url = await deps.queryUrl().catch(() => null);
-  if (url === null) return unavailable("no sequencer is running (the sequencer lease is free)");
-  const ask = (u: string) => fetch(u, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
-  let body: string;
-  try {
-    body = JSON.stringify(reads.map((r) => ({ ...r.req, id: r.i })));
-  } catch (e) {
-    deps.log.error({ err: e }, "cannot serialise reads for the query server");
-    for (const r of reads) responses[r.i] = rpcError(r.req.id ?? null, new RpcError("Internal", "internal error while forwarding this read"));
+  if (url === null) {
+    for (const f of forward)
+      responses[f.read.i] = rpcError(f.read.req.id ?? null, new RpcError("SequencerUnavailable", "no sequencer is running (the sequencer lease is free)"));
     return;
   }
+  const groups = groupReads(forward, Math.floor(deps.maxBodyBytes / 2), deps.maxRequestTxs);
+  await Promise.all(groups.map((g) => forwardGroup(deps, url, g, responses)));
+}
+
+/** Consecutive calls packed into groups of at most `maxBytes` of JSON and `maxCalls` calls each. */
+function groupReads(forward: { read: Read; json: string }[], maxBytes: number, maxCalls: number): { read: Read; json: string }[][] {
+  const groups: { read: Read; json: string }[][] = [];
+  let current: { read: Read; json: string }[] = [];
+  let bytes = 2;
+  for (const f of forward) {
+    if (current.length > 0 && (bytes + f.json.length + 1 > maxBytes || current.length >= maxCalls)) {
+      groups.push(current);
+      current = [];
+      bytes = 2;
+    }
+    current.push(f);
+    bytes += f.json.length + 1;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+async function forwardGroup(deps: ApiDeps, url: string, group: { read: Read; json: string }[], responses: (Response | undefined)[]): Promise<void> {
+  const body = `[${group.map((g) => g.json).join(",")}]`;
+  const ask = (u: string) => fetch(u, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
+  const answerAll = (e: RpcError) => {
+    for (const g of group) responses[g.read.i] = rpcError(g.read.req.id ?? null, e);
+  };
   try {
     // A sequencer that no longer answers may have been replaced since the holder was last read: ask
     // the current holder once before giving up.
@@ -238,23 +307,22 @@ async function readAll(deps: ApiDeps, reads: { i: number; req: RpcRequest }[], r
     });
     const answers = (await res.json().catch(() => null)) as Response[] | null;
     if (!res.ok || !Array.isArray(answers)) {
-      for (const r of reads)
-        responses[r.i] = rpcError(
-          r.req.id ?? null,
-          new RpcError(
-            "Internal",
-            `the sequencer's query server refused the reads (HTTP ${res.status}): are the API's and the sequencer's request limits the same?`,
-          ),
-        );
+      answerAll(
+        new RpcError(
+          "Internal",
+          `the sequencer's query server refused the reads (HTTP ${res.status}): are the API's and the sequencer's request limits the same?`,
+        ),
+      );
       return;
     }
     for (const a of answers) {
-      const r = reads.find((x) => x.i === a.id);
-      if (r) responses[r.i] = { ...a, id: r.req.id ?? null };
+      const g = group.find((x) => x.read.i === a.id);
+      if (g) responses[g.read.i] = { ...a, id: g.read.req.id ?? null };
     }
-    for (const r of reads) responses[r.i] ??= rpcError(r.req.id ?? null, new RpcError("Internal", "the sequencer's query server gave no answer to this call"));
+    for (const g of group)
+      responses[g.read.i] ??= rpcError(g.read.req.id ?? null, new RpcError("Internal", "the sequencer's query server gave no answer to this call"));
   } catch (e) {
-    unavailable(`the sequencer's query server did not answer: ${(e as Error).message}`);
+    answerAll(new RpcError("SequencerUnavailable", `the sequencer's query server did not answer: ${(e as Error).message}`));
   }
 }
 

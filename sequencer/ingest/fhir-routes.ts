@@ -33,6 +33,7 @@ import {
   UnverifiedAnswerError,
 } from "../fhir/ledger-consent.js";
 import type { FhirConsent } from "../fhir/validate.js";
+import { RPC_ERROR } from "../errors/rpc.js";
 
 /** A JSON-RPC read as the front-end forwards it; answered with its result or its error. */
 export type ReadCall = { method: string; params: unknown[] };
@@ -42,8 +43,8 @@ export type Reader = (calls: ReadCall[]) => Promise<ReadAnswer[]>;
 /** history pages of 10,000 entries read for one patient at most: past that, a search is too costly */
 export const MAX_HISTORY_PAGES = 10;
 const HISTORY_PAGE = 10_000;
-const ROOT_UNAVAILABLE = 1202;
-const SEQUENCER_UNAVAILABLE = -32001;
+const ROOT_UNAVAILABLE = RPC_ERROR.RootUnavailable;
+const SEQUENCER_UNAVAILABLE = RPC_ERROR.SequencerUnavailable;
 
 export interface FhirDeps {
   read: Reader;

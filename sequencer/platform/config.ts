@@ -114,8 +114,15 @@ export const configSchema = z
     /** Timeouts, connection limits and JSON nesting of the API's and the query server's HTTP (sequencer/http/limits.ts). */
     ...httpLimitsShape,
   })
-  .superRefine(headersWithinRequest)
   .superRefine((c, ctx) => {
+    headersWithinRequest(c, ctx);
+    // a send waits for its verdict with nothing moving on the client's connection
+    if (c.httpIdleTimeoutMs <= c.sendTimeoutMs)
+      ctx.addIssue({
+        code: "custom",
+        path: ["httpIdleTimeoutMs"],
+        message: `${c.httpIdleTimeoutMs} ms would cut a send waiting for its verdict (EPHR_SEND_TIMEOUT_MS, ${c.sendTimeoutMs} ms): make it longer`,
+      });
     if (c.log === "jetstream" && c.logNatsUrls === undefined)
       ctx.addIssue({ code: "custom", path: ["logNatsUrls"], message: 'must name the JetStream cluster when EPHR_LOG is "jetstream"' });
   });

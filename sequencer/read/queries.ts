@@ -30,7 +30,7 @@ import { VersionUnavailableError } from "../statedb/errors.js";
 import { type LeafData, treeProve } from "../statedb/tree.js";
 import { RpcError } from "../errors/rpc.js";
 import { addressSchema, hex32Schema } from "../ingest/schemas.js";
-import { isReadMethod, type ReadMethod } from "./methods.js";
+import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HISTORY_SCAN_MAX, isReadMethod, type ReadMethod } from "./methods.js";
 import type { Engine } from "../execute/engine.js";
 import type { Store } from "../store/store.js";
 import type { BatchRecord, TxIndex } from "../store/records.js";
@@ -109,14 +109,18 @@ export class Queries {
     ephr_getBatch: (raw, method) => this.batch(params(z.tuple([z.number().int().min(0)]), raw, method)[0]),
     ephr_chainInfo: () => this.chainInfo(),
     ephr_getPatientHistory: (raw, method) => {
-      const txType = z.enum(Object.keys(TX_TYPE) as [TxType, ...TxType[]]);
+      const names = Object.keys(TX_TYPE) as [TxType, ...TxType[]];
       const options = z.strictObject({
-        types: z.array(txType).optional(),
-        limit: z.number().int().min(1).max(10_000).optional(),
-        fromSeq: z.number().int().min(0).optional(),
+        types: z
+          .array(z.enum(names))
+          .max(names.length)
+          .refine((t) => new Set(t).size === t.length, "names a type twice")
+          .optional(),
+        limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+        fromSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
       });
       const [patient, opts] = params(z.tuple([addressSchema, options.optional()]), raw, method);
-      return this.history(patient, opts?.types, opts?.limit ?? 1000, opts?.fromSeq ?? 0);
+      return this.history(patient, opts?.types, opts?.limit ?? HISTORY_PAGE_DEFAULT, opts?.fromSeq ?? 0);
     },
   };
 
@@ -150,9 +154,11 @@ export class Queries {
   /**
    * Every transaction concerning a patient (grants, revocations, delegations, records, served reads),
    * oldest first from sequence number `fromSeq`, with its status; superseded entries (re-executed after
-   * a resync) are left out. A page ends after `limit` entries: continue from the last entry's seq + 1.
+   * a resync) are left out. A page ends after `limit` entries, or after HISTORY_SCAN_MAX index entries
+   * examined: continue from the last entry's seq + 1. A page that would end empty for that reason is
+   * refused with HistoryScanLimit, whose data says where to continue (an empty page means the end).
    */
-  async history(patient: Hex, types: string[] | undefined, limit: number, fromSeq: number) {
+  async history(patient: Hex, types: string[] | undefined, limit: number, fromSeq: number, scanMax = HISTORY_SCAN_MAX) {
     const out: unknown[] = [];
     // A batch record holds its signed L1 transactions (the whole batch data): read each once per page,
     // not once per entry (a page of 10,000 served reads spans a few dozen batches).
@@ -162,7 +168,18 @@ export class Queries {
       if (!batches.has(key)) batches.set(key, this.batchOf(t));
       return batches.get(key);
     };
+    let scanned = 0;
     for await (const h of this.d.store.historyOf(patient, fromSeq)) {
+      if (++scanned > scanMax) {
+        if (out.length > 0) break;
+        throw new RpcError(
+          "HistoryScanLimit",
+          `no entry of the types asked for among the ${scanMax} entries from seq ${fromSeq}: continue from fromSeq ${h.seq}`,
+          { fromSeq: h.seq },
+        );
+      }
+      // entries indexed with their type are skipped without reading their log entry
+      if (types && h.type !== undefined && !types.includes(h.type)) continue;
       const t = this.d.store.tx(h.hash);
       if (t === undefined || t.seq !== h.seq) continue;
       const log = this.d.store.log(h.seq);

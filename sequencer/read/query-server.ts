@@ -12,6 +12,7 @@ import { rpcRequestSchema } from "../ingest/schemas.js";
 import { type Answer, createHttpServer, type Refusal } from "../http/server.js";
 import { type HttpLimits, httpLimitsOf } from "../http/limits.js";
 import type { Metrics } from "../platform/metrics.js";
+import { HISTORY_ENTRIES_PER_REQUEST, historyCost } from "./methods.js";
 import type { Queries } from "./queries.js";
 
 /**
@@ -64,8 +65,22 @@ export async function startQueryServer(
       return plain(400, `expected a batch of 1..${limits.maxCalls} JSON-RPC 2.0 requests: ${describeIssues(calls.error, { whole: "batch" })}`);
     const q = queries();
     metrics.queryCalls.inc(calls.data.length);
+    // the front-ends budget each client request's history the same way; this holds for any caller
+    let history = 0;
+    const overBudget = calls.data.map((c) => {
+      const cost = historyCost(c.method, c.params);
+      if (history + cost > HISTORY_ENTRIES_PER_REQUEST) return true;
+      history += cost;
+      return false;
+    });
     const out = await Promise.all(
-      calls.data.map(async (c) => {
+      calls.data.map(async (c, i) => {
+        if (overBudget[i])
+          return {
+            jsonrpc: "2.0",
+            id: c.id ?? null,
+            error: new RpcError("ReadBudgetExceeded", `one request may ask for at most ${HISTORY_ENTRIES_PER_REQUEST} history entries`).toJSON(),
+          };
         if (q === null) return { jsonrpc: "2.0", id: c.id ?? null, error: new RpcError("SequencerUnavailable", "the sequencer is starting").toJSON() };
         try {
           return { jsonrpc: "2.0", id: c.id ?? null, result: await q.handle(c.method, c.params) };

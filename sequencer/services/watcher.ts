@@ -5,7 +5,7 @@
  * status` asks a running watcher where it is; `npm run watcher -- list-batches [--format json]` lists
  * the batches on L1 (sequencer/watch/inspect.ts).
  */
-import { createServer } from "node:http";
+import type { Registry } from "prom-client";
 import { ConfigError } from "../../deploy/params.js";
 import { describeIssues } from "../errors/issues.js";
 import { l1Clients } from "../l1/chain.js";
@@ -16,7 +16,9 @@ import { alerter } from "../watch/alert.js";
 import { WatcherStore } from "../watch/checkpoint.js";
 import { WatcherObserver, watcherMetrics } from "../watch/observe.js";
 import { Watcher } from "../watch/watcher.js";
-import { watcherEnv, watcherSchema } from "../watch/settings.js";
+import { type WatcherEnv, watcherEnv, watcherSchema } from "../watch/settings.js";
+import { createHttpServer } from "../http/server.js";
+import { httpLimitsFromEnv } from "../http/limits.js";
 
 async function main(): Promise<void> {
   const given = watcherEnv(process.env);
@@ -51,24 +53,7 @@ async function main(): Promise<void> {
     },
   });
   const observer = new WatcherObserver(m, log, l1.account?.address ?? null, watcher.nextBatch - 1);
-  if (env.EPHR_WATCHER_METRICS_PORT !== undefined) {
-    const answer = (res: import("node:http").ServerResponse, status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(body));
-    };
-    createServer((req, res) => {
-      const { healthy, ready } = observer.health(env.EPHR_WATCHER_POLL_MS);
-      if (req.url === "/metrics") {
-        void m.registry.metrics().then((text) => {
-          res.writeHead(200, { "content-type": m.registry.contentType });
-          res.end(text);
-        });
-      } else if (req.url === "/health") answer(res, healthy ? 200 : 503, { healthy, lastTickAt: observer.status.lastTickAt });
-      else if (req.url === "/ready") answer(res, ready ? 200 : 503, { ready, lagBatches: observer.status.lagBatches });
-      else if (req.url === "/status") answer(res, 200, observer.status);
-      else answer(res, 404, { error: "GET /metrics, /health, /ready or /status" });
-    }).listen(env.EPHR_WATCHER_METRICS_PORT, env.EPHR_WATCHER_METRICS_HOST);
-  }
+  const server = env.EPHR_WATCHER_METRICS_PORT === undefined ? null : await startStatusServer(env, m.registry, observer);
   log.info({ next: watcher.nextBatch, root: watcher.root, challenger: l1.account?.address ?? "none (watch only)" }, "watcher started");
   let stopping = false;
   const stop = () => (stopping = true);
@@ -95,8 +80,32 @@ async function main(): Promise<void> {
       .catch((e) => log.warn({ err: (e as Error).message }, "reading L1 for the watcher's gauges failed"));
     await new Promise((res) => setTimeout(res, backoff));
   }
+  await server?.close();
   await store.close();
   process.exit(exitCode ?? 0);
+}
+
+/**
+ * /metrics, /health, /ready and /status on the project's one HTTP layer, under the same limits as every
+ * server (operators bind it to 0.0.0.0 for a scraper: slow or idle clients are cut, connections bounded).
+ */
+async function startStatusServer(env: WatcherEnv, registry: Registry, observer: WatcherObserver) {
+  const http = await createHttpServer({
+    limits: httpLimitsFromEnv(env),
+    maxBodyBytes: 1024,
+    busy: { error: "too many connections from this address" },
+    refuse: (r) =>
+      r.kind === "error"
+        ? { status: 500, body: { error: "internal error" } }
+        : { status: r.kind === "noRoute" && r.method !== "GET" ? 405 : 404, body: { error: "GET /metrics, /health, /ready or /status" } },
+    metrics: registry,
+  });
+  const health = () => observer.health(env.EPHR_WATCHER_POLL_MS);
+  http.get("/health", async () => ({ status: health().healthy ? 200 : 503, body: { healthy: health().healthy, lastTickAt: observer.status.lastTickAt } }));
+  http.get("/ready", async () => ({ status: health().ready ? 200 : 503, body: { ready: health().ready, lagBatches: observer.status.lagBatches } }));
+  http.get("/status", async () => ({ status: 200, body: observer.status }));
+  await http.listen(env.EPHR_WATCHER_METRICS_HOST, env.EPHR_WATCHER_METRICS_PORT!);
+  return http;
 }
 
 /** `watcher status` and `watcher list-batches`: inspection, without starting a watcher. */

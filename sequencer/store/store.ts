@@ -17,6 +17,7 @@
  * deleted (dropLegacyState).
  */
 import type { Hex } from "viem";
+import type { TxType } from "../protocol/types.js";
 import { fromJsonBytes, getJson, jsonBytes as json, type Level, type LevelOp as Op, openLevel, padIndex as pad, storedLeaves } from "./level.js";
 import type { BatchRecord, ChunkRecord, Head, LogEntry, TxIndex } from "./records.js";
 import { GENESIS_HEAD } from "./records.js";
@@ -67,9 +68,12 @@ export class StoreWriter {
   batch(b: BatchRecord) {
     this.ops.push({ type: "put", key: `b:${pad(b.index)}`, value: json(b) });
   }
-  /** Index a transaction under the patient it concerns (h:<patient>:<seq>). */
-  history(patient: string, seq: number, hash: Hex) {
-    this.ops.push({ type: "put", key: `h:${patient.toLowerCase()}:${pad(seq)}`, value: json({ seq, hash }) });
+  /**
+   * Index a transaction under the patient it concerns (h:<patient>:<seq>), with its type so that a
+   * history read filtered by type skips the others without reading their log entries.
+   */
+  history(patient: string, seq: number, hash: Hex, type: TxType) {
+    this.ops.push({ type: "put", key: `h:${patient.toLowerCase()}:${pad(seq)}`, value: json({ seq, hash, type }) });
   }
   /**
    * Keep a batch's record for audit, as "reverted": a resync is about to reuse its index. Returns the
@@ -143,8 +147,11 @@ export class Store {
     return out;
   }
 
-  /** Transactions concerning `patient`, in execution order (some may since have been superseded). */
-  async *historyOf(patient: string, fromSeq = 0): AsyncGenerator<{ seq: number; hash: Hex }> {
+  /**
+   * Transactions concerning `patient`, in execution order (some may since have been superseded); `type`
+   * is absent in entries written before the index held it.
+   */
+  async *historyOf(patient: string, fromSeq = 0): AsyncGenerator<{ seq: number; hash: Hex; type?: TxType }> {
     const p = `h:${patient.toLowerCase()}:`;
     for await (const [, v] of this.db.iterator({ gte: `${p}${pad(fromSeq)}`, lt: `${p};` })) yield fromJsonBytes(v);
   }

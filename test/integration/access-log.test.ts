@@ -23,6 +23,10 @@ import { ensureVaultRegistered } from "../../sequencer/devnet/vault-registration
 import { type Devnet, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 import { deliverAll, type LoadTx } from "../support/load.js";
 import { programArgs } from "../../sequencer/platform/programs.js";
+import { privateKeyToAccount } from "viem/accounts";
+import { signerOf } from "../../sdk/index.js";
+import { ApiErrors } from "../../sdk/errors.js";
+import { RPC_ERROR } from "../../sequencer/errors/rpc.js";
 
 const VAULTS = 4;
 const PER_VAULT = 6_000;
@@ -92,5 +96,48 @@ describe("access log of tens of thousands of reads, through the SDK and the CLI"
     expect(printed.verified).to.equal("posted");
     expect(printed.head).to.equal(log.head);
     expect(printed.reads).to.have.length(ENTRIES);
+  });
+
+  it("bounds the history one request may cost: a filter that matches nothing in 20,000 entries says where to go on, the SDK follows it, and a request asks for 10,000 entries at most", async () => {
+    // the patient's history holds the 24,000 served reads above; a grant of the patient's comes after them
+    const alice = signerOf(privateKeyToAccount(testAccount("log-patient").privateKey));
+    const grant = await sys.client.send(alice, { type: "GrantConsent", grantee: reader, access: 1, categories: 1, expiry: 4_000_000_000 });
+    await sys.client.waitFor(grant, "executed");
+
+    const first = await sys.client.history(patient, { types: ["GrantConsent"] }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(first).to.be.instanceOf(ApiErrors.HistoryScanLimit);
+    const next = (first as { data: { fromSeq: number } }).data.fromSeq;
+    expect(next, "the scan stopped after 20,000 entries").to.be.greaterThan(0);
+    const rest = await sys.client.history(patient, { types: ["GrantConsent"], fromSeq: next });
+    expect(rest.map((e) => e.hash)).to.deep.equal([grant]);
+    const all = await sys.client.historyAll(patient, { types: ["GrantConsent"] });
+    expect(all.map((e) => e.hash)).to.deep.equal([grant]);
+
+    // 999 history calls in one request (of the 1,000 calls a request may hold): the first ten (1,000
+    // entries each by default) are answered
+    const calls = Array.from({ length: 999 }, (_, id) => ({ jsonrpc: "2.0", id, method: "ephr_getPatientHistory", params: [patient] }));
+    calls.push({ jsonrpc: "2.0", id: 999, method: "ephr_chainInfo", params: [] });
+    const res = await fetch(sys.api.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(calls) });
+    const answers = (await res.json()) as { id: number; result?: unknown[]; error?: { code: number } }[];
+    expect(answers).to.have.length(1000);
+    const byId = new Map(answers.map((a) => [a.id, a]));
+    for (let id = 0; id < 10; id++) expect(byId.get(id)!.result, `call ${id}`).to.have.length(1000);
+    for (let id = 10; id < 999; id++) expect(byId.get(id)!.error?.code, `call ${id}`).to.equal(RPC_ERROR.ReadBudgetExceeded);
+    expect(byId.get(999)!.result, "a read that costs no history is answered").to.have.property("chainId");
+
+    // a read call larger than any read needs, and a types list naming a type twice, are refused alone
+    const big = { jsonrpc: "2.0", id: 1, method: "ephr_getNonce", params: [patient, { at: "latest", pad: "x".repeat(20_000) }] };
+    const twice = { jsonrpc: "2.0", id: 2, method: "ephr_getPatientHistory", params: [patient, { types: ["LogAccess", "LogAccess"] }] };
+    const ok = { jsonrpc: "2.0", id: 3, method: "ephr_getNonce", params: [patient] };
+    const r2 = (await (
+      await fetch(sys.api.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([big, twice, ok]) })
+    ).json()) as { id: number; result?: unknown; error?: { code: number } }[];
+    const by2 = new Map(r2.map((a) => [a.id, a]));
+    expect(by2.get(1)!.error?.code).to.equal(RPC_ERROR.InvalidParams);
+    expect(by2.get(2)!.error?.code).to.equal(RPC_ERROR.InvalidParams);
+    expect(by2.get(3)!.result).to.have.property("exists");
   });
 });

@@ -13,6 +13,7 @@ import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { EphrClient } from "../../sdk/client.js";
 import { RPC_ERROR } from "../../sequencer/errors/rpc.js";
+import { READ_METHODS } from "../../sequencer/read/methods.js";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { domainSeparator } from "../../sequencer/protocol/eip712.js";
 import { signTx } from "../../sequencer/protocol/sign.js";
@@ -149,6 +150,21 @@ describe("hostile input against the API, the query server and the vault", functi
       // what is not a valid request cannot be a notification: it is answered, with id null
       expect((await post(api, JSON.stringify({ method: "ephr_chainInfo" }))).json).to.deep.include({ id: null });
     });
+
+    it("answers every read of a request on its own when, re-serialised, they would exceed the query server's body limit", async () => {
+      // 1e20 is 4 bytes here and 21 once the front-end serialises it: 90 calls of ~3 KB become ~1.2 MB
+      const padded = `[${Array.from({ length: 600 }, () => "1e20").join(",")}]`;
+      const calls = Array.from({ length: 90 }, (_, i) => `{"jsonrpc":"2.0","id":${i},"method":"ephr_getBatch","params":[0,${padded}]}`);
+      calls.push(`{"jsonrpc":"2.0","id":90,"method":"ephr_chainInfo"}`);
+      const body = `[${calls.join(",")}]`;
+      expect(body.length).to.be.below(MAX_BODY);
+      const r = await post(api, body);
+      expect(r.status).to.equal(200);
+      const answers = r.json as { id: number; result?: { chainId?: number }; error?: { code: number } }[];
+      expect(answers).to.have.length(91);
+      for (const a of answers.filter((x) => x.id < 90)) expect(a.error?.code, `call ${a.id}`).to.equal(RPC_ERROR.InvalidParams);
+      expect(answers.find((x) => x.id === 90)!.result?.chainId, "the valid read beside them is answered").to.be.a("number");
+    });
   });
 
   it("cuts a client that sends its body a byte at a time, at the API, the sequencer's query server and the vault", async () => {
@@ -167,28 +183,25 @@ describe("hostile input against the API, the query server and the vault", functi
   });
 
   describe("seeded fuzzing", () => {
+    const hostileLeaf = fc.constantFrom(-1, 1.5, "1", null, true, 1e20, [], {});
     /** What an app could send in one call: well-formed or not, too deep, too large, of the wrong types. */
     const hostileValue = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
       fc.oneof(fc.integer({ min: 33, max: 3000 }), fc.constant(100_000)).map((n) => ({ __raw: "[".repeat(n) + "]".repeat(n) })),
       fc.constantFrom("0x", "0xnope", `0x${"ab".repeat(20)}`, `0x${"00".repeat(32)}`, -1, 2 ** 53, 1.5, true, null, "", "x".repeat(5000)),
-    );
-    const method = fc.oneof(
-      fc.constantFrom(
-        "ephr_sendTransaction",
-        "ephr_getConsent",
-        "ephr_getRecord",
-        "ephr_getNonce",
-        "ephr_getDelegate",
-        "ephr_getEncryptionKey",
-        "ephr_getAccessLog",
-        "ephr_getBatch",
-        "ephr_chainInfo",
-        "ephr_getPatientHistory",
-        "ephr_getTransactionReceipt",
+      // wide arrays of numbers that grow five-fold when the front-end re-serialises them
+      fc.integer({ min: 1, max: 4000 }).map((n) => ({ __raw: `[${Array.from({ length: n }, () => "1e20").join(",")}]` })),
+      // history options at and past their bounds
+      fc.record(
+        {
+          types: fc.oneof(fc.array(fc.constantFrom("LogAccess", "GrantConsent", "Nope"), { maxLength: 40 }), hostileLeaf),
+          limit: fc.oneof(fc.integer({ min: -5, max: 20_000 }), hostileLeaf),
+          fromSeq: fc.oneof(fc.integer({ min: -5, max: 2 ** 60 }), hostileLeaf),
+        },
+        { requiredKeys: [] },
       ),
-      fc.string({ maxLength: 12 }),
     );
+    const method = fc.oneof(fc.constantFrom("ephr_sendTransaction", ...READ_METHODS), fc.string({ maxLength: 12 }));
     const call = fc.record(
       {
         jsonrpc: fc.oneof(fc.constant("2.0"), fc.constant("2.0"), fc.constant("1.0"), fc.integer()),
@@ -303,6 +316,56 @@ describe("hostile input against the API, the query server and the vault", functi
       );
       return { request, signature };
     }
+
+    it("answers every hostile FHIR facade request with an OperationOutcome and a documented status, never 500 or 502", async () => {
+      const hostileParam = fc.oneof(
+        fc.constantFrom("", "0xnope", `0x${"ab".repeat(20)}`, "%zz", "-1", "1e20", "9".repeat(400), "posted", "final", "x".repeat(3000)),
+        fc.string({ maxLength: 30 }),
+      );
+      const path = fc.oneof(
+        fc
+          .record({ patient: hostileParam, count: hostileParam, offset: hostileParam, trust: hostileParam, extra: hostileParam })
+          .map(
+            (q) =>
+              `/fhir/Consent?patient=${encodeURIComponent(q.patient)}&_count=${encodeURIComponent(q.count)}&_offset=${encodeURIComponent(q.offset)}&_trust=${encodeURIComponent(q.trust)}&${encodeURIComponent(q.extra)}=1`,
+          ),
+        hostileParam.map((id) => `/fhir/Consent/${encodeURIComponent(id)}`),
+        hostileParam.map((id) => `/fhir/Consent/${id}`),
+        hostileParam.map((q) => `/fhir/metadata?${encodeURIComponent(q)}=1`),
+        fc.constantFrom("/fhir", "/fhir/", "/fhir/Patient", "/fhir/Consent/../metadata", `/fhir/Consent?patient=${"a".repeat(5000)}`),
+      );
+      await fc.assert(
+        fc.asyncProperty(path, async (p) => {
+          const res = await fetch(new URL(p, api), { headers: { accept: "application/fhir+json" } });
+          const text = await res.text();
+          const what = `${res.status} for ${p.slice(0, 200)}: ${text.slice(0, 200)}`;
+          expect([200, 400, 404, 405, 414, 422, 503], what).to.include(res.status);
+          if (res.status >= 400 && p.startsWith("/fhir/")) expect(JSON.parse(text), what).to.have.property("resourceType");
+        }),
+        { seed: 1316, numRuns: 150 },
+      );
+    });
+
+    it("answers every hostile body sent straight to the sequencer's query server with a plain error or per-call codes, never 500", async () => {
+      const query = sys.seq.queryUrl;
+      await fc.assert(
+        fc.asyncProperty(body, async (b) => {
+          const r = await post(query, b.text);
+          const what = `${r.status} for ${b.text.slice(0, 200)}: ${r.text.slice(0, 200)}`;
+          expect([200, 400, 413], what).to.include(r.status);
+          if (r.status !== 200) {
+            expect(r.json, what).to.have.property("error");
+            return;
+          }
+          for (const a of r.json as { error?: { code: number } }[]) {
+            if (a.error === undefined) continue;
+            expect(API_CODES.has(a.error.code), `undocumented code: ${what}`).to.equal(true);
+            expect(a.error.code, `internal error: ${what}`).to.not.equal(-32603);
+          }
+        }),
+        { seed: 1317, numRuns: 150 },
+      );
+    });
 
     it("answers every hostile vault input with its documented code and status, never 500, and stores nothing a patient would see", async () => {
       const stored = async () => {
