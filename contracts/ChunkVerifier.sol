@@ -9,10 +9,10 @@ import {Transition} from "./libraries/Transition.sol";
 
 /// @title ChunkVerifier
 /// @notice Stateless verifier of one leaf of a batch: decodes it, re-executes its transactions against
-/// witnesses and judges the proposer's claim (twin of sequencer/state/chunk.ts and fraud.ts). It holds
-/// no state and trusts no caller; the Rollup calls it when a fraud proof is presented, and challengers
-/// call it (eth_call) to check a proof before sending it. The witness errors its libraries raise are
-/// declared on IChunkVerifier.
+/// witnesses and judges the proposer's claim (twin of sequencer/state/chunk.ts and
+/// sequencer/prove/judge.ts). It holds no state and trusts no caller; the Rollup calls it when a fraud
+/// proof is presented, and challengers call it (eth_call) to check a proof before sending it. The
+/// witness errors its libraries raise are declared on IChunkVerifier.
 contract ChunkVerifier is IChunkVerifier {
     /// @inheritdoc IChunkVerifier
     function decodeError(bytes calldata body) external pure returns (uint8 err) {

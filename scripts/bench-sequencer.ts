@@ -10,7 +10,9 @@
  * Settings (environment): BENCH_TXS (total, default 200000), BENCH_PER_REQUEST (transactions per JSON-RPC
  * batch request, default 100), BENCH_CONCURRENCY (requests in flight, default 8), BENCH_APIS (front-end
  * processes, default 1), BENCH_WINDOW (transactions per throughput window, default 50000),
- * BENCH_CEILING_SECONDS (how long the ceiling is measured, default 3).
+ * BENCH_CEILING_SECONDS (how long the ceiling is measured, default 3), BENCH_LOG (where a transaction is durable
+ * before it is acknowledged: "local", the default, or "jetstream": a three-node JetStream cluster started on
+ * this machine, EPHR_LOG=jetstream).
  */
 import { readFileSync, writeFileSync, mkdirSync, rmSync, existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -23,12 +25,15 @@ import { deployLocal } from "../sequencer/devnet/deploy-local.js";
 import { startHardhatNode } from "../sequencer/devnet/hardhat-node.js";
 import { freePort } from "../sequencer/devnet/ports.js";
 import { spawnService, startRedis, sleep } from "../sequencer/testing/devnet.js";
+import { startNatsCluster } from "../sequencer/testing/nats-cluster.js";
 
 const N = Number(process.env.BENCH_TXS ?? 200_000);
 const PER = Number(process.env.BENCH_PER_REQUEST ?? 100);
 const CONC = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const APIS = Number(process.env.BENCH_APIS ?? 1);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 50_000);
+const LOG = process.env.BENCH_LOG ?? "local";
+if (LOG !== "local" && LOG !== "jetstream") throw new Error(`BENCH_LOG must be "local" or "jetstream", not ${JSON.stringify(LOG)}`);
 
 function peakRssMb(pid: number): number {
   try {
@@ -146,6 +151,8 @@ async function main() {
     EPHR_LOG_LEVEL: "warn",
     EPHR_MAX_REQUEST_TXS: String(Math.max(1000, PER)),
   };
+  const nats = LOG === "jetstream" ? await startNatsCluster() : null;
+  if (nats !== null) Object.assign(env, { EPHR_LOG: "jetstream", EPHR_LOG_NATS_URLS: nats.urls, EPHR_LOG_STREAM: "bench" });
   const queryPort = await freePort();
   const seq = spawnService("sequencer", { ...env, EPHR_QUERY_PORT: String(queryPort) });
   const ports: number[] = [];
@@ -267,7 +274,8 @@ async function main() {
     date: new Date().toISOString(),
     commit: gitCommit(),
     machine: `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    settings: { txs: N, perRequest: PER, concurrency: CONC, apiProcesses: APIS },
+    settings: { txs: N, perRequest: PER, concurrency: CONC, apiProcesses: APIS, log: LOG },
+    cpuPressure: readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0],
     accepted,
     failed,
     seconds: Number(elapsed.toFixed(2)),
@@ -288,6 +296,7 @@ async function main() {
   const table = [
     `| ${result.machine}, ${result.date.slice(0, 10)}, commit ${result.commit} | |`,
     "|---|---:|",
+    `| acknowledged on | ${LOG === "local" ? "the local log (LevelDB, synced)" : "a three-node JetStream stream (majority)"} |`,
     `| transactions accepted (failed) | ${accepted} (${failed}) |`,
     `| sustained tx/s (send to durable execution) | ${result.txPerSec} |`,
     `| ceiling: digest + native recovery + address hash, ${ceiling.threads} threads (tx/s) | ${ceiling.txPerSec} |`,
@@ -301,7 +310,7 @@ async function main() {
   console.log(table.join("\n"));
   mkdirSync(new URL("../bench/results/", import.meta.url), { recursive: true });
   // another run of the same size on the same day does not overwrite it: -b, -c, … after the first
-  const base = `../bench/results/sequencer-${N}-${result.date.slice(0, 10)}`;
+  const base = `../bench/results/sequencer-${N}${LOG === "local" ? "" : `-${LOG}`}-${result.date.slice(0, 10)}`;
   let file = new URL(`${base}.json`, import.meta.url);
   for (let i = 1; existsSync(file); i++) file = new URL(`${base}-${String.fromCharCode(97 + i)}.json`, import.meta.url);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
@@ -310,6 +319,7 @@ async function main() {
   await seq.kill("SIGTERM");
   await redis.stop();
   await l1.stop();
+  await nats?.stop();
   if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 }

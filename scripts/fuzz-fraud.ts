@@ -10,10 +10,13 @@
  *   FUZZ_SECONDS    stop after this long, whatever FUZZ_RUNS says
  *   FUZZ_MUTATIONS  mutations per base proof (default: all that apply)
  *   FUZZ_CASE       run only scenario number N of the seed (to reproduce a counterexample)
- *   FUZZ_OUT        where counterexamples are written (default fuzz-out/)
- * Prints progress, then a table; writes bench/results/fuzz-fraud.json (machine, date, commit).
- * Each counterexample is a JSON file with the command that reproduces it and, when the witnesses or
- * the body alone were forged, a ForgedWitnessVector ready to append to test/vectors/judge-regressions.json.
+ *   FUZZ_OUT        where counterexamples and the results are written (default fuzz-out/)
+ *   FUZZ_RECORD=1   write the results to bench/results/fuzz-fraud.json (the run docs/benchmarks.md cites)
+ * Prints progress, then a table; writes the results (machine, date, commit) to FUZZ_OUT/results.json.
+ * Each counterexample is a JSON file with the command that reproduces it, a `regression` entry ready to
+ * append to test/vectors/judge-scenarios.json (npm test replays those scenarios with every mutation)
+ * and, when the witnesses or the body alone were forged, a ForgedWitnessVector ready to append to
+ * test/vectors/judge-regressions.json.
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -65,7 +68,12 @@ for (const i of indices) {
     mkdirSync(out, { recursive: true });
     const file = `${out}/counterexample-${seed}-${i}-${counterexamples.length}.json`;
     const text = JSON.stringify(
-      { reproduce: `FUZZ_SEED=${seed} FUZZ_CASE=${i} npm run fuzz:fraud`, ...c },
+      {
+        // the mutation count decides which random choices are made: a replay needs the same one
+        reproduce: `FUZZ_SEED=${seed} FUZZ_CASE=${i}${mutations === Infinity ? "" : ` FUZZ_MUTATIONS=${mutations}`} npm run fuzz:fraud`,
+        regression: { name: `judge fuzz (seed ${seed}, scenario ${i}): ${c.problem}${c.mutation ? ` (${c.mutation})` : ""}`, scenario: c.scenario },
+        ...c,
+      },
       (_k, v) => (typeof v === "bigint" ? `${v}n` : v),
       2,
     );
@@ -104,8 +112,8 @@ const commit = (() => {
   }
 })();
 const machine = `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-writeFileSync(
-  new URL("../bench/results/fuzz-fraud.json", import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, commit, results: Object.fromEntries(rows) }, null, 2)}\n`,
-);
+const results = `${JSON.stringify({ date: new Date().toISOString(), machine, commit, results: Object.fromEntries(rows) }, null, 2)}\n`;
+mkdirSync(out, { recursive: true });
+writeFileSync(`${out}/results.json`, results);
+if (env.FUZZ_RECORD === "1" && only === null) writeFileSync(new URL("../bench/results/fuzz-fraud.json", import.meta.url), results);
 if (counterexamples.length > 0) process.exitCode = 1;

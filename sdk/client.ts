@@ -32,7 +32,7 @@ import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
 import { RPC_ERROR } from "../sequencer/errors/rpc.js";
 import { HISTORY_PAGE_MAX } from "../sequencer/read/methods.js";
 import { apiError, CannotSignError, DroppedError, StaleRootError, TimeoutError, TransportError, VerificationError } from "./errors.js";
-import { checkRootOnL1, provenLeaf, type ProvenValue, type TrustLevel } from "./verify.js";
+import { batchLevelOnL1, checkRootOnL1, provenLeaf, type ProvenValue, type TrustLevel } from "./verify.js";
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 /** A transaction to sign: the nonce is looked up when omitted. */
@@ -276,10 +276,22 @@ export class EphrClient {
     for (;;) {
       const r = await this.receipt(hash);
       if (r?.status === "dropped") throw new DroppedError(`transaction ${hash} was dropped: ${r.reason}`, r);
-      if (r && RANK[r.status]! >= RANK[level]!) return r;
+      if (r && RANK[r.status]! >= RANK[level]! && (await this.confirmedOnL1(r, level))) return r;
       if (Date.now() > until) throw new TimeoutError(`transaction ${hash} did not reach ${level} in time (now ${r?.status ?? "unknown"})`, r);
       await new Promise((res) => setTimeout(res, opts.pollMs ?? 250));
     }
+  }
+
+  /**
+   * With `l1`, whether L1 holds the receipt's batch, with its post-root, at the level asked for: a
+   * receipt may still say "posted" just after a fraud proof or a reorg removed its batch, until the
+   * sequencer notices and re-executes it. Without `l1`, the sequencer's word.
+   */
+  private async confirmedOnL1(r: Receipt, level: Level): Promise<boolean> {
+    if (!this.opts.l1 || level === "executed") return true;
+    if (r.batch === null || r.batch === undefined) return false;
+    const onL1 = await batchLevelOnL1(this.opts.l1.client, this.opts.l1.rollup, r.batch.index, r.batch.postRoot);
+    return onL1 !== null && RANK[onL1]! >= RANK[level]!;
   }
 
   /**

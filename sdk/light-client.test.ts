@@ -77,6 +77,8 @@ class FakeChain {
   historyPage: (fromSeq: number, limit: number) => HistoryEntry[] = () => [];
   l1Reads: string[] = [];
   stateCalls = 0;
+  /** what the sequencer answers to ephr_getTransactionReceipt */
+  receipt: unknown = null;
 
   /** L1's clock (seconds), and when each batch reached L1 */
   l1Time = 1_000_000;
@@ -126,6 +128,8 @@ class FakeChain {
         finalBatch: null,
         l1Block: null,
       };
+    } else if (method === "ephr_getTransactionReceipt") {
+      result = this.receipt;
     } else if (method === "ephr_getPatientHistory") {
       const opts = params[1] as { limit: number; fromSeq: number };
       result = this.historyPage(opts.fromSeq, opts.limit);
@@ -276,6 +280,40 @@ describe("SDK light client: roots are checked against the Rollup the caller trus
   it("refuses a sequencer that names another chain than the L1 client's", async () => {
     chain.chainInfo = { chainId: 1, rollup: ROLLUP };
     expect(await failure(chain.client().chainInfo())).to.be.instanceOf(VerificationError);
+  });
+
+  it("waits for a receipt's level until L1 holds its batch with its post-root, not on the sequencer's word alone", async () => {
+    const receipt = (index: number, status: string, postRoot: Hex) => ({
+      hash: w(77),
+      status,
+      type: "GrantConsent",
+      signer: PATIENT,
+      seq: 1,
+      forced: null,
+      reason: null,
+      stateRoot: postRoot,
+      batch: { index, status, timestamp: 0, postRoot, l1TxHash: null, l1Block: null, confirmations: 1, finalizesAt: null },
+    });
+    const c = chain.client();
+    const root0 = toHex(nodeHash(chain.batches[0]!));
+    const quick = { timeoutMs: 200, pollMs: 20 };
+    // a batch L1 does not hold (reverted by a fraud proof, say), or holds with another root
+    chain.receipt = receipt(3, "posted", root0);
+    expect(await failure(c.waitFor(w(77), "posted", quick))).to.have.property("name", "TimeoutError");
+    chain.receipt = receipt(0, "posted", w(9));
+    expect(await failure(c.waitFor(w(77), "posted", quick))).to.have.property("name", "TimeoutError");
+    // the sequencer's word is enough for executed
+    expect((await c.waitFor(w(77), "executed", quick)).status).to.equal("posted");
+    chain.receipt = receipt(0, "posted", root0);
+    expect((await c.waitFor(w(77), "posted", quick)).batch.index).to.equal(0);
+    // final only once L1 says so
+    chain.receipt = receipt(0, "final", root0);
+    expect(await failure(c.waitFor(w(77), "final", quick))).to.have.property("name", "TimeoutError");
+    chain.finalCount = 1;
+    expect((await c.waitFor(w(77), "final", quick)).status).to.equal("final");
+    // without an L1 client, the sequencer's word
+    chain.receipt = receipt(3, "posted", root0);
+    expect((await chain.client({ l1: undefined }).waitFor(w(77), "posted", quick)).batch.index).to.equal(3);
   });
 
   it("signs under the trusted Rollup and L1's chain", async () => {

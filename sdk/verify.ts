@@ -133,6 +133,26 @@ export async function checkRootOnL1(
   return final ? "final" : "posted";
 }
 
+/**
+ * The level L1 confirms for a receipt's batch: "final" or "posted" when the Rollup holds batch `index`
+ * with post-root `postRoot` (final when its challenge period is over), null when it does not (not there
+ * yet, or reverted by a fraud proof or a reorg: the sequencer's receipt may say "posted" for a moment
+ * before it notices). Read failures are VerificationErrors.
+ */
+export async function batchLevelOnL1(l1: PublicClient, rollup: Address, index: number, postRoot: Hex): Promise<"posted" | "final" | null> {
+  if (!Number.isSafeInteger(index) || index < 0) throw new VerificationError(`the receipt names no valid batch index (${String(index)})`);
+  try {
+    const count = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: "batchCount" });
+    if (BigInt(index) >= count) return null;
+    const info = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: "batch", args: [BigInt(index)] });
+    if (info.postRoot.toLowerCase() !== postRoot.toLowerCase()) return null;
+    const final = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: "isFinal", args: [BigInt(index)] });
+    return final ? "final" : "posted";
+  } catch (e) {
+    throw new VerificationError(`cannot read batch ${index} from the Rollup ${rollup} on L1: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
 /** Whether the batch after `index` was submitted less than `lagSeconds` ago by L1's clock. */
 async function newerBatchesAreRecent(
   l1: PublicClient,

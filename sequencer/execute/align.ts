@@ -98,7 +98,7 @@ function isCurrent(store: Store, c: ChunkRecord): boolean {
  * Re-execute a chunk the store recorded: a regular chunk's transactions under the signers they were
  * executed as (the log's), a forced one as the engine includes it (recovered, a no-op when invalid).
  */
-function redoChunk(store: Store, state: StoredTreeState, c: ChunkRecord, timestamp: number, rules: ChainRules): void {
+export function redoChunk(store: Store, state: StoredTreeState, c: ChunkRecord, timestamp: number, rules: ChainRules): void {
   const txs = decodeChunkBody(fromHex(c.body));
   txs.forEach((stx, i) => {
     const before = state.root;

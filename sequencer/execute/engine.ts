@@ -346,6 +346,7 @@ export class Engine {
     const version = agree > 0 ? this.versionAfterBatch(agree - 1) : -1;
     this.chunk = null; // its writes were never committed: the state database's latest tree lacks them
     await this.stateDb.truncateAfter(version);
+    w.stateTruncated(version);
     this.state = new StoredTreeState(this.stateDb);
     const now = this.clock();
     const archived = new Map<number, string>();
@@ -566,6 +567,7 @@ export class Engine {
   /** Commit the state as the version of chunk `id`; the writer recording the chunk lands after it. */
   private commitState(w: StoreWriter, id: number): void {
     w.after(this.state.commit(id).durable);
+    w.stateCommitted(id);
   }
 
   private persistHead(w: StoreWriter): void {

@@ -69,6 +69,33 @@ export const configSchema = z
     leaseTtlMs: ms(5000),
     /** Namespace of this deployment's Redis keys (default: derived from chain and Rollup address). */
     redisPrefix: z.string().optional(),
+    /**
+     * Where a transaction is durable before it is acknowledged (sequencer/journal): "local", the data
+     * directory's LevelDB synced to disk (one machine), or "jetstream", a NATS JetStream stream
+     * replicated on logNatsUrls' cluster (a majority of logReplicas nodes), which a standby sequencer
+     * takes over from with no shared disk.
+     */
+    log: z.enum(["local", "jetstream"], { error: 'must be "local" or "jetstream"' }).default("local"),
+    /** The JetStream cluster's client URLs (nats://host:port), comma-separated: any one of them is enough to connect. */
+    logNatsUrls: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((u) => u.trim())
+          .filter((u) => u !== ""),
+      )
+      .pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s,]+$/, "must be nats://host:port (or tls://)")).min(1, "must name at least one server"))
+      .optional(),
+    /** The stream's name (default: derived from the deployment, as the Redis prefix is). */
+    logStream: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1 to 64 letters, digits, _ or -")
+      .optional(),
+    /** Nodes that hold each record (3: any one may be lost; an append is acknowledged once 2 hold it). */
+    logReplicas: z.coerce.number().int().min(1).max(5).default(3),
+    /** How long one append may take, resends after a lost node included, before the sequencer stops. */
+    logAppendTimeoutMs: ms(10_000),
     /** Allow an empty data directory to start by adopting every batch L1 holds (a replacement sequencer). */
     syncFromL1: z
       .enum(["0", "1", "true", "false"])
@@ -96,6 +123,8 @@ export const configSchema = z
         path: ["httpIdleTimeoutMs"],
         message: `${c.httpIdleTimeoutMs} ms would cut a send waiting for its verdict (EPHR_SEND_TIMEOUT_MS, ${c.sendTimeoutMs} ms): make it longer`,
       });
+    if (c.log === "jetstream" && c.logNatsUrls === undefined)
+      ctx.addIssue({ code: "custom", path: ["logNatsUrls"], message: 'must name the JetStream cluster when EPHR_LOG is "jetstream"' });
   });
 export type Config = z.infer<typeof configSchema>;
 

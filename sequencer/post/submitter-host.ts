@@ -5,7 +5,7 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../platform/log.js";
 import type { Metrics } from "../platform/metrics.js";
-import type { Store } from "../store/store.js";
+import type { Store, StoreWriter } from "../store/store.js";
 import type { BatchRecord, BatchStatus } from "../store/records.js";
 import { batchDataOf } from "./batch-data.js";
 import type { SubmitterWorkerData } from "./submitter-worker.js";
@@ -30,12 +30,22 @@ export function sameBatch(a: BatchRecord, b: BatchRecord): boolean {
   );
 }
 
+/** How the submitter's writes become durable: the sequencer's journal, in order with its other writes. */
+export interface BookWrites {
+  commit: (w: StoreWriter) => Promise<void>;
+  /** throws unless this sequencer still writes the log (before every broadcast; sequencer/journal) */
+  checkWriter: () => Promise<void>;
+}
+
+/** The store alone (a synced commit; tests of the book). */
+export const storeWrites = (store: Store): BookWrites => ({ commit: (w) => store.commit(w), checkWriter: async () => undefined });
+
 /**
  * Answer one of the submitter worker's store requests. The worker works on copies: a save of a batch
  * that a resync has meanwhile deleted or rebuilt under the same index is refused (the worker's job
  * fails and is retried against the store), never written over the new batch.
  */
-export async function answerBookRequest(store: Store, op: string, args: unknown[]): Promise<unknown> {
+export async function answerBookRequest(store: Store, op: string, args: unknown[], writes: BookWrites = storeWrites(store)): Promise<unknown> {
   switch (op) {
     case "get":
       return store.batch(args[0] as number);
@@ -50,9 +60,12 @@ export async function answerBookRequest(store: Store, op: string, args: unknown[
         throw new Error(`batch ${b.index} was rebuilt or removed by a resync meanwhile: this write of the old batch is refused`);
       const w = store.writer();
       w.batch(b);
-      await store.commit(w);
+      await writes.commit(w);
       return undefined;
     }
+    case "checkWriter":
+      await writes.checkWriter();
+      return undefined;
     case "data": {
       const b = store.batch(args[0] as number);
       if (b === undefined) throw new Error(`batch ${String(args[0])} is not in the store (removed by a resync)`);
@@ -68,6 +81,7 @@ export async function startSubmitterWorker(
   store: Store,
   hooks: {
     log: Logger;
+    writes: BookWrites;
     metrics: Metrics;
     onStatus: (b: BatchRecord) => void;
     onDivergence: (index: number, why: string) => void;
@@ -77,7 +91,7 @@ export async function startSubmitterWorker(
   const module = workerModule(import.meta.url, "submitter-worker");
   const worker = new Worker(module.url, { workerData: data, execArgv: module.execArgv });
   let stopped = false;
-  const answer = (op: string, args: unknown[]) => answerBookRequest(store, op, args);
+  const answer = (op: string, args: unknown[]) => answerBookRequest(store, op, args, hooks.writes);
   const ready = new Promise<void>((resolve, reject) => {
     worker.on(
       "message",

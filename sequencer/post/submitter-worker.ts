@@ -21,6 +21,8 @@ export interface SubmitterWorkerData {
   feeBumpAfterMs: number;
   pollMs: number;
   logLevel: string;
+  /** see SubmitterDeps.jobTag */
+  jobTag?: string;
 }
 
 const port = parentPort!;
@@ -41,6 +43,7 @@ const book: BatchBook = {
   list: (from: number, statuses: BatchStatus[]) => ask<BatchRecord[]>("list", [from, statuses]),
   save: (b: BatchRecord) => ask<void>("save", [b]),
   data: (b: BatchRecord) => ask<Hex>("data", [b.index]),
+  checkWriter: () => ask<void>("checkWriter", []),
 };
 
 const log = createLogger("sequencer", data.logLevel);
@@ -56,6 +59,7 @@ const submitter = new Submitter({
   confirmations: data.confirmations,
   feeBumpAfterMs: data.feeBumpAfterMs,
   pollMs: data.pollMs,
+  ...(data.jobTag === undefined ? {} : { jobTag: data.jobTag }),
   log,
   metrics: {
     gas: (gas) => port.postMessage({ t: "metric", kind: "gas", value: gas }),

@@ -45,6 +45,13 @@ export interface BatchBook {
   save(b: BatchRecord): Promise<void>;
   /** the batch's L1 data (the `data` argument of submitBatch) */
   data(b: BatchRecord): Promise<Hex>;
+  /**
+   * Throws unless this sequencer still writes the replicated log (FencedError): a deposed leader
+   * broadcasts nothing. Every attempt is also saved (appended to the log) before it is broadcast, and
+   * a deposed leader's append is refused, so the only transaction it could still broadcast, between
+   * this check and its send, is one the log holds, which the new leader knows and resends itself.
+   */
+  checkWriter(): Promise<void>;
 }
 
 export interface SubmitterMetrics {
@@ -129,6 +136,11 @@ export interface SubmitterDeps {
   onRebuild: (index: number, why: string) => void;
   /** a batch changed status (posted, final, or back to sealed after a reorg) */
   onStatus: (b: BatchRecord) => void;
+  /**
+   * Part of every job id: the leader's epoch with a replicated log, so a job a dead leader's worker
+   * left active (BullMQ frees it only after its lock expires) never stands in for the new leader's.
+   */
+  jobTag?: string;
 }
 
 export class Submitter {
@@ -194,7 +206,7 @@ export class Submitter {
   /** Enqueue the posting of a sealed batch (idempotent). */
   async enqueue(index: number, sealedAt = 0): Promise<void> {
     // The seal time is part of the job id: after a resync a batch index is reused by a new batch.
-    await this.queue.add("post", { index }, { jobId: `post-${index}-${sealedAt}`, attempts: 1_000_000, backoff: { type: "custom" } });
+    await this.queue.add("post", { index }, { jobId: `post-${this.d.jobTag ?? ""}${index}-${sealedAt}`, attempts: 1_000_000, backoff: { type: "custom" } });
   }
 
   /** Enqueue every sealed batch not yet posted (after a restart, or when Redis lost its queue). */
@@ -293,7 +305,10 @@ export class Submitter {
     if (attempt === undefined) {
       await this.simulate(b, data, gas);
       attempt = await this.send(b, data, gas, await this.tx.nonce(), null);
-    } else await this.tx.broadcast(attempt.raw);
+    } else {
+      await this.d.book.checkWriter();
+      await this.tx.broadcast(attempt.raw);
+    }
     for (;;) {
       if (this.stopped) throw new Error("submitter stopping");
       const mined = await this.waitForAny(b, data, this.d.feeBumpAfterMs);
@@ -351,6 +366,7 @@ export class Submitter {
     const fresh = (await this.d.book.get(b.index))!;
     fresh.attempts.push(attempt);
     await this.d.book.save(fresh);
+    await this.d.book.checkWriter();
     await this.tx.broadcast(attempt.raw);
     this.d.log.info({ batch: b.index, tx: attempt.txHash, nonce, txs: b.txCount, bytes: b.dataBytes }, "batch sent to L1");
     return attempt;

@@ -3,7 +3,7 @@
  * names, the leaf's place in the batch, the re-execution of the leaf from the proof's witnesses, and the
  * claim against the verdict. Pure: the L1 facts it needs (the stored header hash, whether the batch is
  * live and final) are passed in. The watcher can check a proof with it before paying to send it, and
- * the differential fuzzer (sequencer/testing/fraud-fuzz.ts) holds it equal to the contract: for every
+ * the differential fuzzer (sequencer/testing/judge-fuzz) holds it equal to the contract: for every
  * proof both accept with the same judgement, or both refuse with the same custom error and arguments.
  */
 import type { Address, Hex } from "viem";

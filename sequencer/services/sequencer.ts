@@ -4,7 +4,6 @@
  * API (proofs, receipts) to the front-ends. Crash-only: every acknowledged transaction is on disk before
  * its verdict leaves, and a restart resumes from the store.
  */
-import { join } from "node:path";
 import type { Address } from "viem";
 import { fromHex } from "../protocol/bytes.js";
 import type { Config } from "../platform/config.js";
@@ -19,8 +18,8 @@ import { BatchReader } from "../l1/batch-reader.js";
 import { FRAUD_KIND_NAME } from "../prove/judge.js";
 import type { Logger } from "../platform/log.js";
 import { createMetrics, type Metrics } from "../platform/metrics.js";
-import { Store, type StoreWriter } from "../store/store.js";
-import { StateDb } from "../statedb/store.js";
+import type { StoreWriter } from "../store/store.js";
+import { defaultStreamName, openSequencerData, type SequencerData } from "../journal/open.js";
 import { type ChainStatus, Queries } from "../read/queries.js";
 import { queryServerLimits, startQueryServer } from "../read/query-server.js";
 import { connectRedis } from "../platform/redis.js";
@@ -102,34 +101,41 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   });
   const queryUrl = `http://${cfg.queryHost}:${query.port}/`;
 
-  await lease.acquire({ owner: `${process.pid}@${cfg.dataDir}`, queryUrl }, (h) =>
-    log.warn({ holder: h }, "another sequencer holds the lease: waiting (a second sequencer never forks the chain)"),
-  );
-  log.info({ queryUrl }, "sequencer lease acquired");
-
-  const store = await Store.open(cfg.dataDir);
+  const rules = { domainSeparator: fromHex(separator, 32), registrar };
+  const owner = `${process.pid}@${cfg.dataDir}`;
+  let data: SequencerData;
+  try {
+    data = await openSequencerData(cfg, {
+      stream: cfg.logStream ?? defaultStreamName(keys.prefix),
+      rules,
+      owner,
+      log,
+      acquireLease: async () => {
+        await lease.acquire({ owner, queryUrl }, (h) =>
+          log.warn({ holder: h }, "another sequencer holds the lease: waiting (a second sequencer never forks the chain)"),
+        );
+        log.info({ queryUrl }, "sequencer lease acquired");
+      },
+    });
+  } catch (e) {
+    await lease.release();
+    await query.close();
+    redis.disconnect();
+    throw e;
+  }
+  const { store, stateDb, journal } = data;
   const started = Date.now();
-  let stateDb: StateDb;
   let engine: Engine;
   try {
-    // Not fsynced: the store's writer is (one fsync per micro-batch, as before the state database).
-    // A process crash loses no write either way; a power loss may lose the state's latest versions,
-    // and the store's chunks after what is left are re-executed at start (align.ts).
-    stateDb = await StateDb.open(join(cfg.dataDir, "state"), { cacheBytes: cfg.stateCacheMb * 2 ** 20, sync: false });
-    try {
-      const loaded = await Engine.load(store, stateDb, { domainSeparator: fromHex(separator, 32), registrar }, cfg);
-      const a = loaded.alignment;
-      if (a.migrated !== null)
-        log.warn({ leaves: a.migrated, version: stateDb.latestVersion }, "moved the state leaves of this data directory into the state database (once)");
-      if (a.truncated > 0 || a.redone > 0)
-        log.warn({ truncated: a.truncated, redone: a.redone }, "state database brought in line with the store after an interrupted run");
-      engine = loaded;
-    } catch (e) {
-      await stateDb.close();
-      throw e;
-    }
+    const loaded = await Engine.load(store, stateDb, rules, cfg);
+    const a = loaded.alignment;
+    if (a.migrated !== null)
+      log.warn({ leaves: a.migrated, version: stateDb.latestVersion }, "moved the state leaves of this data directory into the state database (once)");
+    if (a.truncated > 0 || a.redone > 0)
+      log.warn({ truncated: a.truncated, redone: a.redone }, "state database brought in line with the store after an interrupted run");
+    engine = loaded;
   } catch (e) {
-    await store.close();
+    await data.close();
     await lease.release();
     redis.disconnect();
     throw e;
@@ -173,7 +179,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       );
     }
     const out = await engineStep("re-executing from L1", () => engine.resync(r.agree, r.foreign, r.plan));
-    await store.commit(out.writer).catch((e: Error) => {
+    await journal.commit(out.writer).catch((e: Error) => {
       throw new FatalStateError("cannot write the store", e);
     });
     await refreshStatus(store, status); // posted / final batch numbers as L1 now has them
@@ -198,13 +204,12 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     const first = await resyncFromL1();
     if (first.outcome === "wait") log.warn("L1 holds a batch we cannot verify as valid yet (a fraud proof should revert it); posting waits");
   } catch (e) {
-    await stateDb.close();
-    await store.close();
+    await data.close();
     await lease.release();
     redis.disconnect();
     throw e;
   }
-  log.info({ root: engine.stateRoot, head: engine.headRecord }, "state loaded");
+  log.info({ root: engine.stateRoot, head: engine.headRecord, log: journal.kind, epoch: journal.epoch }, "state loaded");
   await refreshStatus(store, status);
   if (status.finalBatch !== null) pruneFinal(status.finalBatch);
   queries = new Queries({ store, engine, status: () => status });
@@ -221,6 +226,38 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       log.error({ batch: index, why }, "L1 diverged from the sequencer's history: posting paused");
     }
   };
+  // Commits are applied strictly in order (each starts when the previous one is on disk), but the
+  // next micro-batch executes while the previous one is being written: verdicts leave only after their
+  // own commit, so nothing is acknowledged before it is durable.
+  // A failed write stops the sequencer, and no later write lands on top of it (the engine's memory is
+  // ahead of the disk): what was acknowledged is on disk, and a restart resumes from there.
+  let commitChain: Promise<void> = Promise.resolve();
+  let inFlight = 0;
+  let writeFailure: Error | null = null;
+  const fatal = (e: unknown) => {
+    if (writeFailure === null) writeFailure = e as Error; // no later write lands on top of a memory that cannot be trusted
+    log.fatal(
+      { err: (e as Error).message },
+      "stopping: the sequencer cannot go on from its memory (state on disk is intact up to the last commit; a restart resumes from there)",
+    );
+    void stop();
+  };
+  const commit = (writer: StoreWriter): Promise<void> => {
+    inFlight++;
+    const done = commitChain.then(() => {
+      if (writeFailure !== null) throw new Error(`the sequencer is stopping (${writeFailure.message}): no further writes`);
+      return journal.commit(writer).then(
+        () => undefined,
+        (e: Error) => {
+          fatal(new FatalStateError("cannot write the store", e));
+          throw e;
+        },
+      );
+    });
+    commitChain = done.catch(() => undefined);
+    return done.finally(() => inFlight--);
+  };
+
   const submitter = await startSubmitterWorker(
     {
       redisUrl: cfg.redisUrl,
@@ -232,10 +269,12 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       feeBumpAfterMs: cfg.feeBumpAfterMs,
       pollMs: cfg.l1PollMs,
       logLevel: cfg.logLevel,
+      ...(journal.epoch === null ? {} : { jobTag: `e${journal.epoch}-` }),
     },
     store,
     {
       log,
+      writes: { commit: (w) => commit(w), checkWriter: () => journal.checkWriter() },
       metrics,
       onDivergence: flagDivergence,
       onStatus: (b) => {
@@ -311,38 +350,6 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   }, DEFAULT_SCALING.intervalSeconds * 1000);
   scalingTimer.unref();
   const preflightTimer = setInterval(() => void checkProposer().catch((e) => log.warn({ err: (e as Error).message }, "pre-flight check failed")), 30_000);
-
-  // Commits are applied strictly in order (each starts when the previous one is on disk), but the
-  // next micro-batch executes while the previous one is being written: verdicts leave only after their
-  // own commit, so nothing is acknowledged before it is durable.
-  // A failed write stops the sequencer, and no later write lands on top of it (the engine's memory is
-  // ahead of the disk): what was acknowledged is on disk, and a restart resumes from there.
-  let commitChain: Promise<void> = Promise.resolve();
-  let inFlight = 0;
-  let writeFailure: Error | null = null;
-  const fatal = (e: unknown) => {
-    if (writeFailure === null) writeFailure = e as Error; // no later write lands on top of a memory that cannot be trusted
-    log.fatal(
-      { err: (e as Error).message },
-      "stopping: the sequencer cannot go on from its memory (state on disk is intact up to the last commit; a restart resumes from there)",
-    );
-    void stop();
-  };
-  const commit = (writer: StoreWriter): Promise<void> => {
-    inFlight++;
-    const done = commitChain.then(() => {
-      if (writeFailure !== null) throw new Error(`the sequencer is stopping (${writeFailure.message}): no further writes`);
-      return store.commit(writer).then(
-        () => undefined,
-        (e: Error) => {
-          fatal(new FatalStateError("cannot write the store", e));
-          throw e;
-        },
-      );
-    });
-    commitChain = done.catch(() => undefined);
-    return done.finally(() => inFlight--);
-  };
 
   let depthAt = 0;
   const loop = (async () => {
@@ -431,8 +438,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     await submitter.stop().catch(() => undefined);
     await query.close();
     await pruning;
-    await stateDb.close().catch(() => undefined);
-    await store.close().catch(() => undefined);
+    await data.close();
     await lease.release();
     redis.disconnect();
     resolveDone();

@@ -9,6 +9,7 @@
  *   b:<batch>         BatchRecord
  *   x:<batch>:<ms>    BatchRecord    (archived by a resync, status reverted)
  *   h:<patient>:<seq> { seq, hash }  (a patient's history)
+ *   m:logpos          number          (with a replicated log: the last record applied; sequencer/journal)
  *
  * The state tree is not here: it is the state database (sequencer/statedb) beside it, one version per
  * chunk. Data directories written before it hold the current leaves under `s:<key>` (value || preimage)
@@ -21,8 +22,15 @@ import { fromJsonBytes, getJson, jsonBytes as json, type Level, type LevelOp as 
 import type { BatchRecord, ChunkRecord, Head, LogEntry, TxIndex } from "./records.js";
 import { GENESIS_HEAD } from "./records.js";
 
+/**
+ * What a writer did to the state database beside the store, in order: a chunk's version committed, or
+ * every version after `version` dropped (a resync). A replica (sequencer/journal) redoes them.
+ */
+export type StateMark = { t: "commit"; chunk: number } | { t: "truncate"; version: number };
+
 export class StoreWriter {
   readonly ops: Op[] = [];
+  readonly state: StateMark[] = [];
   /** writes that must be on disk before these (the state versions of the chunks they record) */
   readonly waitsFor: Promise<void>[] = [];
   /**
@@ -32,6 +40,18 @@ export class StoreWriter {
   after(p: Promise<void>) {
     p.catch(() => undefined); // its failure is reported by commit(), not as an unhandled rejection
     this.waitsFor.push(p);
+  }
+  /** Record that the state database committed chunk `chunk`'s version (a replica redoes the chunk). */
+  stateCommitted(chunk: number) {
+    this.state.push({ t: "commit", chunk });
+  }
+  /** Record that the state database dropped every version after `version` (before this writer's chunks). */
+  stateTruncated(version: number) {
+    this.state.push({ t: "truncate", version });
+  }
+  /** The position of the replicated log this writer's record took (sequencer/journal). */
+  logPosition(seq: number) {
+    this.ops.push({ type: "put", key: "m:logpos", value: json(seq) });
   }
   head(h: Head) {
     this.ops.push({ type: "put", key: "m:head", value: json(h) });
@@ -98,6 +118,10 @@ export class Store {
 
   head(): Head {
     return this.getJson<Head>("m:head") ?? { ...GENESIS_HEAD };
+  }
+  /** The last record of the replicated log this store holds (0: none; sequencer/journal). */
+  logPosition(): number {
+    return this.getJson<number>("m:logpos") ?? 0;
   }
   tx(hash: Hex): TxIndex | undefined {
     return this.getJson<TxIndex>(`t:${hash.toLowerCase()}`);

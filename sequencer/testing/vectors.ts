@@ -26,12 +26,12 @@ import { DecodeError, decodeChunkBody, encodeChunkBody } from "../protocol/codec
 import { DECODE_ERROR, type DecodeErrorName, MAX_BATCH_LEAVES, MAX_CHUNK_BODY_BYTES, REJECT, type RejectReason } from "../protocol/constants.js";
 import { keccak256 } from "../protocol/hash.js";
 import { domainSeparator, signingDigest, txHash } from "../protocol/eip712.js";
-import { accessLogKey, consentKey, encryptionKeyKey, vaultKey } from "../protocol/keys.js";
+import { accessLogKey, consentKey, encryptionKeyKey, nonceKey, nonceOf, nonceWord, vaultKey } from "../protocol/keys.js";
 import { recoverSigner, signTx } from "../protocol/sign.js";
 import type { SignedTx, Tx } from "../protocol/types.js";
 import { TreeState } from "../state/access.js";
 import { runChunk } from "../state/chunk.js";
-import { treeGet, treeLeaves } from "../state/smt.js";
+import { treeGet, treeLeaves, treeWrite } from "../state/smt.js";
 import { applyTx } from "../state/transition.js";
 import { FRAUD_KIND, type FraudKind, judgeLeaf } from "../prove/judge.js";
 import { witnessToJson, type WitnessJson } from "../state/witness-codec.js";
@@ -149,6 +149,8 @@ interface Case {
   name: string;
   rule: string;
   timestamp?: number;
+  /** leaves written into the empty state before the setup (a state no short history reaches) */
+  preLeaves?: (w: World) => [Word, Word][];
   setup?: (w: World) => SignedTx[];
   txs: (w: World) => SignedTx[];
   /** intent for the chunk: "ok" when every tx is valid, else the rejection of the last tx */
@@ -317,6 +319,21 @@ const CASES: Case[] = [
     rule: "nonce",
     setup: (w) => [w.sign("alice", grant(w, "clinic"))],
     txs: (w) => [w.sign("alice", { ...grant(w, "lab"), nonce: 0 })],
+    expect: "BadNonce",
+  },
+  {
+    name: "grant: the last nonce a uint32 can name (2^32 - 1) is accepted, and leaves the stored nonce at 2^32",
+    rule: "nonce",
+    preLeaves: (w) => [[nonceKey(w.addr("alice")), nonceWord(2 ** 32 - 1)]],
+    txs: (w) => [w.sign("alice", { ...grant(w, "clinic"), nonce: 2 ** 32 - 1 })],
+    expect: "ok",
+    check: (s, w) => claim(nonceOf(treeGet(s.root, nonceKey(w.addr("alice")))!.value) === 2 ** 32, "alice's stored nonce is 2^32"),
+  },
+  {
+    name: "grant: an account whose stored nonce is 2^32 is frozen (no uint32 nonce matches)",
+    rule: "nonce",
+    preLeaves: (w) => [[nonceKey(w.addr("alice")), nonceWord(2 ** 32)]],
+    txs: (w) => [w.sign("alice", { ...grant(w, "clinic"), nonce: 2 ** 32 - 1 })],
     expect: "BadNonce",
   },
   {
@@ -1138,6 +1155,7 @@ function buildCase(c: Case): ProtocolVector {
   const w = new World();
   const state = new TreeState();
   const timestamp = c.timestamp ?? T;
+  for (const [key, value] of c.preLeaves?.(w) ?? []) state.root = treeWrite(state.root, key, value);
   for (const stx of c.setup?.(w) ?? []) {
     const out = applyTx(state, stx, { ...w.rules, timestamp: T });
     if (!out.ok) throw new Error(`vector "${c.name}": setup transaction rejected (${out.reason})`);

@@ -114,6 +114,29 @@ describe("Rollup: submitting batches", () => {
     expect(await d.rollup.read.batchCount()).to.equal(0n);
   });
 
+  it("checks in the order the spec states (7.4): prevRoot, then forced count, then inbox, then timestamp, then the chunks", async () => {
+    const b = await honestBatch();
+    const now = await l1Now(d);
+    const good = encodeBatchData(b.data);
+    const send = (prevRoot: Word, timestamp: number, bytes: Uint8Array) =>
+      d.rollup.write.submitBatch([toHex(prevRoot), BigInt(timestamp), toHex(bytes)], { account: d.proposer.account });
+    const wrong = new Uint8Array(32).fill(9);
+    const tooManyForced = new Uint8Array([0x01, 0x2c]); // 300 forced leaves declared, none present
+    const oneForced = new Uint8Array([0x00, 0x01, ...new Uint8Array(32)]); // one forced leaf, the inbox is empty
+    const truncated = good.slice(0, good.length - 1);
+    // a wrong prevRoot before the forced count
+    await expectRevert(send(wrong, now, tooManyForced), "PrevRootMismatch");
+    // the forced count before the inbox (empty) and the timestamp (in the future)
+    await expectRevert(send(b.prevRoot, now + 600, tooManyForced), "BadLeafCount", [300n]);
+    // the inbox before the timestamp
+    await expectRevert(send(b.prevRoot, now + 600, oneForced), "InboxEntryMissing", [1n, 0n]);
+    // the timestamp before the chunks' structure
+    await expectRevert(send(b.prevRoot, now + 600, truncated), "TimestampInFuture");
+    await expectRevert(send(b.prevRoot, now - Number(d.cfg.maxTimestampLag) - 60, truncated), "TimestampTooOld");
+    await expectRevert(send(b.prevRoot, now, truncated), "MalformedBatchData");
+    expect(await d.rollup.read.batchCount()).to.equal(0n);
+  });
+
   it("makes a batch final after the challenge period, and reports the newest final root", async () => {
     const b1 = await honestBatch(["alice"]);
     await submit(d, { data: b1.data, timestamp: b1.timestamp });

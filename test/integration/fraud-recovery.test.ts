@@ -133,6 +133,18 @@ async function expectTruthAfterRecovery(s: System, x: Awaited<ReturnType<typeof 
   expect(b.status).to.equal("posted");
   expect(b.postRoot).to.equal((await s.read<{ postRoot: Hex }>("batch", [BigInt(x.badBatch)])).postRoot);
 
+  // alice's history tells the same: the forged grant and her next transaction dropped with their
+  // reasons, nothing of them posted, and every entry that is posted in a batch L1 holds with that root
+  const history = await s.client.historyAll(alice.address);
+  const entry = (h: Hex) => history.find((e) => e.hash === h);
+  expect(entry(x.forged)?.status, "the forged grant in alice's history").to.equal("dropped");
+  expect(entry(x.forged)?.reason).to.match(/fraud proof/i);
+  expect(entry(x.aliceNext)?.status).to.equal("dropped");
+  for (const e of history.filter((e) => e.status === "posted")) {
+    const onL1 = await s.read<{ postRoot: Hex }>("batch", [BigInt(e.batch)]);
+    expect((await s.client.getBatch(e.batch)) as { postRoot: Hex }).to.have.property("postRoot", onL1.postRoot);
+  }
+
   // posted reads, verified by the light client against the Rollup's newest batch
   expect((await s.client.getConsent(alice.address, mallory.address, "posted")).exists, "the forged grant is gone").to.equal(false);
   const during = await s.client.getConsent(x.during[0]!.signer, CLINIC, "posted");

@@ -126,6 +126,7 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
         record = b;
       },
       data: async () => "0xdeadbeef", // not batch data the Rollup accepts
+      checkWriter: async () => undefined,
     };
     const seen: string[] = [];
     const redis = new Redis(d.redis.url);

@@ -23,7 +23,12 @@ import { type TreeNode, treeLeaves, treeProve } from "../../state/smt.js";
 import { applyTx, type ExecutionContext } from "../../state/transition.js";
 import { witnessFromAbi, witnessToJson } from "../../state/witness-codec.js";
 import { decodeChunkBody, DecodeError } from "../../protocol/codec.js";
-import { checkLeaf, claimAgainstLeaf, type PostedLeaf } from "../../prove/fraud-proof.js";
+import { checkLeaf, claimAgainstLeaf, fraudProofOn, type PostedLeaf } from "../../prove/fraud-proof.js";
+import { StoredTreeState } from "../../statedb/state.js";
+import { StateDb } from "../../statedb/store.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ForgedWitnessVector } from "../forged-vectors.js";
 import type { EvmOutcome, JudgeChain } from "./chain.js";
 import { allMutations, callKey, type MutationContext } from "./mutations.js";
@@ -206,6 +211,23 @@ export async function runScenario(chain: JudgeChain, s: Scenario, opts: FuzzOpti
         report(truth === "None" ? "a proof against an honest leaf is accepted" : "a second form of a proof is accepted", call, mutation, ts, evm);
     };
 
+    // The watcher builds its proofs on the state database (StoredTreeState), not on the in-memory tree
+    // the mutations start from: against a fraudulent leaf both must give the same call, byte for byte.
+    if (truth !== "None") {
+      const onDisk = await storedProof(preState, { header, leaf, leafHashes, ctx });
+      const inMemory = claimAgainstLeaf(args, truth);
+      if (onDisk === null || callKey(onDisk) !== callKey(inMemory))
+        report(
+          "the watcher's proof built on the state database differs from the one built on the in-memory tree",
+          inMemory,
+          null,
+          judgeFraudProof(inMemory, l1),
+          {
+            accepted: true,
+          } as EvmOutcome,
+        );
+    }
+
     const bases: ProveFraudCall[] = [];
     for (const kind of KINDS) {
       const call = claimAgainstLeaf(args, kind);
@@ -252,6 +274,19 @@ export async function runScenario(chain: JudgeChain, s: Scenario, opts: FuzzOpti
     }
   }
   return found;
+}
+
+/** The watcher's proof against `leaf` as the watcher builds it: on a state database holding `pre`. */
+async function storedProof(pre: TreeNode | null, args: Parameters<typeof fraudProofOn>[1]): Promise<ProveFraudCall | null> {
+  const dir = mkdtempSync(join(tmpdir(), "ephr-judge-fuzz-"));
+  const db = await StateDb.open(dir, { cacheBytes: 8 << 20, sync: false });
+  try {
+    if (pre !== null) await db.bulkLoad([...treeLeaves(pre)].map((l) => ({ key: l.key, value: l.value, preimage: l.preimage })));
+    return fraudProofOn(new StoredTreeState(db), args);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function shuffled(n: number, random: () => number): number[] {

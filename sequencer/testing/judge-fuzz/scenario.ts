@@ -32,6 +32,9 @@ const PROVIDERS = ["fz-provider-0", "fz-provider-1", "fz-provider-2"];
 const GUARDIANS = ["fz-guardian-0", "fz-guardian-1"];
 /** An account nobody gave anything to: its anchors lack consent, its delegated grants authority. */
 const STRANGER = "fz-stranger";
+/** A patient and a provider used only to set up a CategoryMismatch (a grant and a record of their own). */
+const CM_PATIENT = "fz-cm-patient";
+const CM_PROVIDER = "fz-cm-provider";
 const SIGNERS = [...PATIENTS, ...PROVIDERS, ...GUARDIANS];
 /** The registrar the chain is deployed with (TEST_REGISTRAR): it registers providers as vaults. */
 const REGISTRAR = "registrar";
@@ -134,7 +137,35 @@ export type ChunkFault =
   | { k: "wrongRoot"; root: "junk" | "preRoot" | "beforeLast" }
   | { k: "invalid"; what: InvalidKind; at: number }
   | { k: "undecodable"; how: "trailingByte" | "reservedBit" | "truncated" | "typeZero" };
-export type InvalidKind = "badNonce" | "highS" | "noConsent" | "unauthorized" | "expired" | "invalidField" | "badVersion";
+export type InvalidKind =
+  | "badNonce"
+  | "highS"
+  | "sigZeroR"
+  | "sigRAboveN"
+  | "sigNoPoint"
+  | "noConsent"
+  | "unauthorized"
+  | "unauthorizedLog"
+  | "unauthorizedVault"
+  | "expired"
+  | "invalidField"
+  | "badVersion"
+  | "categoryMismatch";
+export const INVALID_KINDS: readonly InvalidKind[] = [
+  "badNonce",
+  "highS",
+  "sigZeroR",
+  "sigRAboveN",
+  "sigNoPoint",
+  "noConsent",
+  "unauthorized",
+  "unauthorizedLog",
+  "unauthorizedVault",
+  "expired",
+  "invalidField",
+  "badVersion",
+  "categoryMismatch",
+];
 
 export interface Scenario {
   /** random leaves the synthetic filler batch claims (0: none) */
@@ -200,7 +231,7 @@ const faultArb: fc.Arbitrary<ChunkFault> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       k: fc.constant("invalid" as const),
-      what: fc.constantFrom<InvalidKind>("badNonce", "highS", "noConsent", "unauthorized", "expired", "invalidField", "badVersion"),
+      what: fc.constantFrom<InvalidKind>(...INVALID_KINDS),
       at: fc.nat({ max: 8 }),
     }),
   },
@@ -354,54 +385,112 @@ class Builder {
   }
 
   /**
-   * A transaction that is invalid at `state` for the fault's reason, not applied. Signed by an account
-   * nobody gave anything to (so its nonce does not depend on the chunk's other transactions), except
-   * the stale version, which needs a provider with a grant and a stored record.
+   * Transactions of which the last is invalid at `state` (after the ones before it, valid, are applied)
+   * for the fault's reason; none applied here. Signed by an account nobody gave anything to (so its nonce
+   * does not depend on the chunk's other transactions), except the stale version, which needs a provider
+   * with a grant and a stored record, and the category change, set up by accounts of its own.
    */
-  invalid(state: TreeState, what: InvalidKind): SignedTx {
+  invalid(state: TreeState, what: InvalidKind): SignedTx[] {
     const T = this.ctx.timestamp;
     const p0 = addr(PATIENTS[0]!);
-    const grant = (expiry: number, access = 1): Omit<Tx, "nonce"> =>
-      ({ type: "GrantConsent", grantee: addr(PROVIDERS[1]!), access, categories: 1, expiry }) as never;
-    const anchor = (version: number): Omit<Tx, "nonce"> =>
+    const grant = (expiry: number, access = 1, grantee = addr(PROVIDERS[1]!), categories = 1): Omit<Tx, "nonce"> =>
+      ({ type: "GrantConsent", grantee, access, categories, expiry }) as never;
+    const anchor = (version: number, patient = p0, category = 0): Omit<Tx, "nonce"> =>
       ({
         type: "AnchorRecord",
-        patient: p0,
+        patient,
         recordId: this.pools.recordIds[0]!,
         ciphertextHash: toHex(word("x")),
         locationHash: toHex(word("y")),
-        category: 0,
+        category,
         version,
       }) as never;
+    /** a stranger's valid-looking grant with its signature's r (and the recovery bit kept) replaced */
+    const withR = (r: bigint): SignedTx => {
+      const stx = this.sign(state, STRANGER, grant(T + DAY));
+      return { ...stx, signature: `0x${r.toString(16).padStart(64, "0")}${stx.signature.slice(66)}` as Hex };
+    };
     switch (what) {
       case "badNonce":
-        return this.sign(state, STRANGER, grant(T + DAY), 5);
+        return [this.sign(state, STRANGER, grant(T + DAY), 5)];
       case "highS": {
         const stx = this.sign(state, STRANGER, grant(T + DAY));
         const sig = stx.signature.slice(2);
         const vs = ((BigInt(`0x${sig.slice(64)}`) >> 255n) << 255n) | ((N >> 1n) + 1n);
-        return { ...stx, signature: `0x${sig.slice(0, 64)}${vs.toString(16).padStart(64, "0")}` as Hex };
+        return [{ ...stx, signature: `0x${sig.slice(0, 64)}${vs.toString(16).padStart(64, "0")}` as Hex }];
       }
+      case "sigZeroR":
+        return [withR(0n)];
+      case "sigRAboveN":
+        return [withR(N + 5n)];
+      case "sigNoPoint":
+        return [withR(NO_POINT_R)];
       case "noConsent":
-        return this.sign(state, STRANGER, anchor(1));
+        return [this.sign(state, STRANGER, anchor(1))];
       case "unauthorized":
-        return this.sign(state, STRANGER, {
-          type: "DelegatedGrantConsent",
-          patient: p0,
-          grantee: addr(PROVIDERS[2]!),
-          access: 1,
-          categories: 1,
-          expiry: T + DAY,
-        } as never);
+        return [
+          this.sign(state, STRANGER, {
+            type: "DelegatedGrantConsent",
+            patient: p0,
+            grantee: addr(PROVIDERS[2]!),
+            access: 1,
+            categories: 1,
+            expiry: T + DAY,
+          } as never),
+        ];
+      case "unauthorizedLog":
+        // a LogAccess from an account no registrar registered as a vault
+        return [
+          this.sign(state, STRANGER, {
+            type: "LogAccess",
+            patient: p0,
+            reader: addr(PROVIDERS[0]!),
+            recordId: this.pools.recordIds[0]!,
+            version: 1,
+            requestHash: toHex(word("stranger's log")),
+          } as never),
+        ];
+      case "unauthorizedVault":
+        // a RegisterVault not signed by the registrar
+        return [this.sign(state, STRANGER, { type: "RegisterVault", vault: addr(STRANGER), expiry: T + DAY } as never)];
       case "expired":
-        return this.sign(state, STRANGER, grant(T));
+        return [this.sign(state, STRANGER, grant(T))];
       case "invalidField":
-        return this.sign(state, STRANGER, grant(T + DAY, 0));
+        return [this.sign(state, STRANGER, grant(T + DAY, 0))];
       case "badVersion":
-        return this.sign(state, PROVIDERS[0]!, anchor(1));
+        return [this.sign(state, PROVIDERS[0]!, anchor(1))];
+      case "categoryMismatch": {
+        // the patient grants WRITE of every category, the provider anchors version 1 in category 0, then
+        // version 2 in category 1: covered by the grant, a later version, but another category
+        const patient = addr(CM_PATIENT);
+        const probe = new TreeState(state.root);
+        const setup = [this.sign(probe, CM_PATIENT, grant(T + DAY, 3, addr(CM_PROVIDER), 0xff)), this.sign(probe, CM_PROVIDER, anchor(1, patient, 0))];
+        for (const stx of setup) if (!applyTx(probe, stx, this.ctx).ok) throw new Error("judge fuzz: the category-change setup is invalid");
+        return [...setup, this.sign(probe, CM_PROVIDER, anchor(2, patient, 1))];
+      }
     }
   }
 }
+
+/** The transactions `invalid` makes for `what` at the state `root` (the fuzzer's own test checks each). */
+export function invalidTransactions(root: TreeNode | null, what: InvalidKind, domainSeparator: Uint8Array, timestamp: number): SignedTx[] {
+  return new Builder(groundPools(), { domainSeparator, registrar: TEST_REGISTRAR, timestamp }).invalid(new TreeState(root), what);
+}
+
+/** An r below n that is no point's x coordinate (x^3 + 7 is not a square mod p): recovery fails. */
+const NO_POINT_R = (() => {
+  const P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
+  const pow = (b: bigint, e: bigint) => {
+    let r = 1n;
+    let x = b % P;
+    for (let k = e; k > 0n; k >>= 1n) {
+      if (k & 1n) r = (r * x) % P;
+      x = (x * x) % P;
+    }
+    return r;
+  };
+  for (let x = 1n; ; x++) if (pow((x * x * x + 7n) % P, (P - 1n) / 2n) !== 1n) return x;
+})();
 
 /** The 32-byte preimage of an encryption key the fuzzer registers (its value is keccak256 of it). */
 export function keyPreimage(label: number): Uint8Array {
@@ -527,9 +616,9 @@ function attackedBatch(s: Scenario, pools: Pools, sep: Uint8Array, timestamp: nu
       const at = Math.min(fault.at, txs.length);
       // re-apply the chunk with the invalid transaction in place: it is skipped, the rest applies
       const bad = b.invalid(new TreeState(leafStates[leafStates.length - 1]!), fault.what);
-      txs = [...txs.slice(0, at), bad, ...txs.slice(at)];
+      txs = [...txs.slice(0, at), ...bad, ...txs.slice(at)];
     }
-    if (txs.length === 0) txs = [b.invalid(state, "badNonce")]; // an empty chunk cannot be posted: make it fraud
+    if (txs.length === 0) txs = b.invalid(state, "badNonce"); // an empty chunk cannot be posted: make it fraud
     if (txs.length > 16) txs = txs.slice(0, 16);
     // the post-root a proposer computes, skipping invalid transactions
     const replay = new TreeState(leafStates[leafStates.length - 1]!);
