@@ -11,7 +11,7 @@
  * the next; `npm start -- --reset` (or EPHR_DEVNET_RESET=1) deletes it first.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createPublicClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -64,7 +64,10 @@ const pids: Record<string, number> = { up: process.pid };
 const writePids = () => {
   pids.l1 = l1?.pid() ?? 0;
   pids.redis = redis?.pid() ?? 0;
-  writeFileSync(join(dataRoot, "pids.json"), JSON.stringify(pids, null, 2));
+  // written whole or not at all (a temporary file renamed over it): a reader never sees it half-written
+  const file = join(dataRoot, "pids.json");
+  writeFileSync(`${file}.tmp`, JSON.stringify(pids, null, 2));
+  renameSync(`${file}.tmp`, file);
 };
 const supervisor = new Supervisor(say, (p) => {
   Object.assign(pids, p);

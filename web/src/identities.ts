@@ -57,7 +57,6 @@ export function subscribe(l: () => void): () => void {
   return () => listeners.delete(l);
 }
 export const identities = (): Identity[] => state.identities;
-export const contacts = (): Contact[] => state.contacts;
 export const currentFor = (role: string): Identity | null => state.identities.find((i) => i.address === state.current[role]) ?? null;
 export const setCurrent = (role: string, address: Address) => save({ ...state, current: { ...state.current, [role]: address } });
 
@@ -110,11 +109,6 @@ export function addContact(name: string, address: string): Contact {
   const c = { name: checkName(name), address: address as Address };
   save({ ...state, contacts: [...state.contacts, c] });
   return c;
-}
-
-/** Forget an identity (its keys are deleted from this browser). */
-export function removeIdentity(address: Address): void {
-  save({ ...state, identities: state.identities.filter((i) => i.address !== address) });
 }
 
 /** The signer of an identity: its dev key, or the wallet (eth_signTypedData_v4). */
