@@ -2,7 +2,7 @@
  * Process entry point: `tsx sequencer/main.ts sequencer` or `... api` (configuration from EPHR_CONFIG
  * and EPHR_* variables; docs/operations.md). Exits non-zero with a clear message on bad configuration.
  */
-import { ConfigError } from "../deploy/params.js";
+import { ConfigError } from "./platform/config-values.js";
 import { L1UnreachableError } from "./l1/connect.js";
 import { loadConfig } from "./platform/config.js";
 import { createLogger } from "./platform/log.js";

@@ -5,7 +5,7 @@
 import { privateKeyToAccount } from "viem/accounts";
 import { type Address, createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { z } from "zod";
-import { ConfigError, configAddressSchema, privateKeySchema } from "../deploy/params.js";
+import { ConfigError, configAddressSchema, privateKeySchema } from "../sequencer/platform/config-values.js";
 import { describeIssues } from "../sequencer/errors/issues.js";
 import { EphrClient, signerOf } from "../sdk/client.js";
 import { headersWithinRequest, httpLimitsEnvShape, httpLimitsFromEnv } from "../sequencer/http/limits.js";

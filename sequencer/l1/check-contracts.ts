@@ -1,6 +1,6 @@
 /** The contracts a service is configured with, checked against the chain it talks to. */
 import type { Address, Hex, PublicClient } from "viem";
-import { ConfigError } from "../../deploy/params.js";
+import { ConfigError } from "../platform/config-values.js";
 import { rollupAbi } from "./contracts.generated.js";
 
 /** The setting names used in messages (docs/operations.md section 3). */

@@ -6,7 +6,7 @@
  * the batches on L1 (sequencer/watch/inspect.ts).
  */
 import type { Registry } from "prom-client";
-import { ConfigError } from "../../deploy/params.js";
+import { ConfigError } from "../platform/config-values.js";
 import { describeIssues } from "../errors/issues.js";
 import { l1Clients } from "../l1/chain.js";
 import { checkContracts } from "../l1/check-contracts.js";
