@@ -3,38 +3,17 @@
  * file (docs/operations.md lists every one with its meaning and default).
  */
 import { readFileSync } from "node:fs";
-import { type Address, getAddress, type Hex, isAddress, parseEther } from "viem";
+import { parseEther } from "viem";
 import { z } from "zod";
 import { ETH_AMOUNT_SPELLINGS, parseEthAmount } from "../sequencer/platform/amount.js";
 import { describeIssues } from "../sequencer/errors/issues.js";
 
-/** An address from configuration (any case; returned checksummed). */
-export const configAddressSchema = z
-  .string()
-  .refine(isAddress, "not an address: 0x and 40 hex digits, and in mixed case a valid EIP-55 checksum (or write it all in lower case)")
-  .transform((a) => getAddress(a) as Address);
+import { blockNumberSchema, ConfigError, configAddressSchema, privateKeySchema, wholeNumber } from "../sequencer/platform/config-values.js";
 
-/**
- * A whole number from configuration: digits only (a number in a JSON file, or its digits in a variable).
- * "7d", "1e6", "10.5" or "" are refused with `what` in the message, not read as something else.
- */
-export function wholeNumber(what: string, check: (v: bigint) => boolean = () => true) {
-  return z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
-    const text = String(v);
-    if (!/^[0-9]+$/.test(text) || !check(BigInt(text))) {
-      ctx.addIssue({ code: "custom", message: `must be ${what}` });
-      return z.NEVER;
-    }
-    return BigInt(text);
-  });
-}
-/** An L1 block number from configuration. */
-export const blockNumberSchema = wholeNumber("a block number (0 or more)");
-/** A private key from configuration. */
-export const privateKeySchema = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte private key")
-  .transform((k) => k as Hex);
+// The values every configuration shares live in sequencer/platform/config-values.ts; re-exported here
+// for the deploy command's callers.
+export { blockNumberSchema, ConfigError, configAddressSchema, privateKeySchema, wholeNumber };
+
 const address = configAddressSchema;
 const seconds = wholeNumber("a whole, positive number of seconds (604800 is 7 days; no unit)", (v) => v > 0n && v < 2n ** 48n);
 /** An ETH amount (sequencer/platform/amount.ts: "10", "2.5" or "1000wei"); a bigint (wei) from code. */
@@ -91,13 +70,6 @@ export const DEPLOY_ENV = {
   treasury: "EPHR_TREASURY",
   proposers: "EPHR_PROPOSERS",
 } as const;
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
 
 export function parseDeployParams(input: unknown, names?: Record<string, string>): DeployParams {
   const r = deployParamsSchema.safeParse(input);

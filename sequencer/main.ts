@@ -2,7 +2,7 @@
  * Process entry point: `tsx sequencer/main.ts sequencer` or `... api` (configuration from EPHR_CONFIG
  * and EPHR_* variables; docs/operations.md). Exits non-zero with a clear message on bad configuration.
  */
-import { ConfigError } from "../deploy/params.js";
+import { ConfigError } from "./platform/config-values.js";
 import { L1UnreachableError } from "./l1/connect.js";
 import { loadConfig } from "./platform/config.js";
 import { createLogger } from "./platform/log.js";
@@ -12,9 +12,22 @@ import { startSequencerNode } from "./services/sequencer.js";
 
 const role = process.argv[2];
 
+const USAGE = `usage: npm run sequencer | npm run api   (node dist/sequencer/main.js <sequencer|api>)
+
+  sequencer   execute transactions, build batches and post them to L1 (one active at a time: a lease)
+  api         a JSON-RPC front-end: validate, recover signers, queue sends, forward reads (any number)
+
+Settings: EPHR_* variables, the settings file EPHR_CONFIG and the deployment file EPHR_DEPLOYMENT
+(docs/operations.md, section 3). Exit status 2 on a configuration error.`;
+
 async function main(): Promise<void> {
+  const help = (a: string | undefined) => a === "--help" || a === "-h" || a === "help";
+  if (help(role) || help(process.argv[3])) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   if (role !== "sequencer" && role !== "api") {
-    console.error("usage: main.ts <sequencer|api>");
+    console.error(`${role === undefined ? "no role given" : `unknown role ${role}`}\n${USAGE}`);
     process.exit(2);
   }
   const env = { ...process.env };

@@ -4,57 +4,22 @@
  */
 import { privateKeyToAccount } from "viem/accounts";
 import { type Address, createPublicClient, http, type Hex, type PublicClient } from "viem";
-import { z } from "zod";
-import { ConfigError, configAddressSchema, privateKeySchema } from "../deploy/params.js";
+import { ConfigError } from "../sequencer/platform/config-values.js";
 import { describeIssues } from "../sequencer/errors/issues.js";
 import { EphrClient, signerOf } from "../sdk/client.js";
-import { headersWithinRequest, httpLimitsEnvShape, httpLimitsFromEnv } from "../sequencer/http/limits.js";
+import { isEphrError, TransportError, VerificationError } from "../sdk/errors.js";
+import { checkRollup } from "../sequencer/l1/check-contracts.js";
+import { retryAtStart, UnreachableError } from "../sequencer/platform/retry.js";
+import { httpLimitsFromEnv } from "../sequencer/http/limits.js";
+import { type VaultEnv, type VaultSettings, vaultEnv, vaultSchema } from "./settings.js";
+
+export type { VaultSettings };
 import { createLogger } from "../sequencer/platform/log.js";
 import { AccessControl } from "./access.js";
 import { AccessLogger } from "./audit-log.js";
 import { startVaultServer } from "./server.js";
 import { ObjectStoreError, type S3Config, s3ConfigSchema, S3ObjectStore } from "./objects.js";
 import { VaultStorage } from "./storage.js";
-
-const schema = z
-  .object({
-    EPHR_API_URL: z.url().default("http://127.0.0.1:8645/"),
-    EPHR_L1_RPC_URL: z.url(),
-    /** the Rollup this vault trusts: roots are checked against it, never against what the sequencer names */
-    EPHR_ROLLUP_ADDRESS: configAddressSchema,
-    EPHR_VAULT_KEY: privateKeySchema,
-    EPHR_VAULT_DATA_DIR: z.string().default(".data/vault"),
-    EPHR_VAULT_HOST: z.string().default("127.0.0.1"),
-    EPHR_VAULT_PORT: z.coerce.number().int().min(0).max(65535).default(8650),
-    EPHR_VAULT_MAX_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(16 * 1024 * 1024),
-    EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    /** ciphertexts in an S3-compatible bucket instead of <data dir>/objects: set the endpoint and bucket */
-    EPHR_VAULT_S3_ENDPOINT: z.url().optional(),
-    EPHR_VAULT_S3_BUCKET: z.string().optional(),
-    EPHR_VAULT_S3_REGION: z.string().optional(),
-    EPHR_VAULT_S3_PREFIX: z.string().optional(),
-    EPHR_VAULT_S3_ACCESS_KEY_ID: z.string().optional(),
-    EPHR_VAULT_S3_SECRET_ACCESS_KEY: z.string().optional(),
-    /** timeouts, connection limits and JSON nesting, as every HTTP server of the project has them */
-    ...httpLimitsEnvShape,
-  })
-  .superRefine((e, ctx) =>
-    headersWithinRequest(
-      {
-        httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS,
-        httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS,
-        httpIdleTimeoutMs: e.EPHR_HTTP_IDLE_TIMEOUT_MS,
-      },
-      ctx,
-      "EPHR_HTTP_HEADERS_TIMEOUT_MS",
-      "EPHR_HTTP_IDLE_TIMEOUT_MS",
-    ),
-  );
-type VaultEnv = z.infer<typeof schema>;
 
 /** The S3 settings when EPHR_VAULT_S3_* ask for a bucket (all of endpoint, bucket and keys), else null. */
 export function s3ConfigFrom(env: Partial<VaultEnv>): S3Config | null {
@@ -98,17 +63,14 @@ async function reportRegistration(client: EphrClient, vault: Address, log: Retur
   }
 }
 
-/** The vault's settings as given (environment-style names; defaults filled in and checked by startVault). */
-export type VaultSettings = z.input<typeof schema>;
-
 /** Validate the settings (ConfigError naming the bad ones, S3's included), then start the vault. */
-export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
-  const parsed = schema.safeParse(settings);
+export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv, opts: { startupTimeoutMs?: number } = {}) {
+  const parsed = vaultSchema.safeParse(settings);
   if (!parsed.success) {
     // each setting named with the value it was given (secrets excepted)
     const given = settings as Record<string, unknown>;
     const names = Object.fromEntries(
-      Object.keys(schema.shape).map((k) => [
+      Object.keys(vaultSchema.shape).map((k) => [
         k,
         `${k} (${given[k] === undefined ? "not set" : /KEY|SECRET/.test(k) ? "given" : `got ${JSON.stringify(given[k])}`})`,
       ]),
@@ -120,8 +82,22 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
   const log = createLogger("vault", env.EPHR_LOG_LEVEL);
   const l1 = createPublicClient({ transport: http(env.EPHR_L1_RPC_URL) }) as PublicClient;
   const rollup = env.EPHR_ROLLUP_ADDRESS.toLowerCase() as Address;
+  // the L1 and the API may still be starting: waited for; a wrong address or another chain is refused at once
+  const waiting = { timeoutMs: opts.startupTimeoutMs ?? 60_000, retryMs: Math.min(2_000, (opts.startupTimeoutMs ?? 60_000) / 4) };
+  await retryAtStart(`the L1 at EPHR_L1_RPC_URL=${env.EPHR_L1_RPC_URL}`, () => l1.getChainId(), log, waiting);
+  await checkRollup(l1, env.EPHR_ROLLUP_ADDRESS);
   const client = new EphrClient({ url: env.EPHR_API_URL, l1: { client: l1, rollup } });
-  const info = await client.chainInfo(); // refuses a sequencer naming another Rollup or chain
+  let info: Awaited<ReturnType<EphrClient["chainInfo"]>>;
+  try {
+    info = await retryAtStart(`the API at EPHR_API_URL=${env.EPHR_API_URL}`, () => client.chainInfo(), log, {
+      ...waiting,
+      retryable: (e) => e instanceof TransportError || isEphrError(e, "SequencerUnavailableError"),
+    });
+  } catch (e) {
+    // the sequencer names another Rollup or chain than the one this vault is configured to trust
+    if (e instanceof VerificationError) throw new ConfigError(`EPHR_API_URL=${env.EPHR_API_URL}: ${e.message}`);
+    throw e;
+  }
   const account = privateKeyToAccount(env.EPHR_VAULT_KEY as Hex);
   let objects: S3ObjectStore | undefined;
   if (s3 !== null) {
@@ -159,20 +135,23 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  startVault(process.env).then(
-    (v) => {
-      const stop = () => void v.stop().then(() => process.exit(0));
-      process.once("SIGTERM", stop);
-      process.once("SIGINT", stop);
-    },
-    (e) => {
-      if (e instanceof ConfigError) {
-        console.error(`vault: ${e.message}`);
-        process.exit(2);
-      }
-      if (e instanceof ObjectStoreError) console.error(`vault: cannot use the object store: ${e.message}`);
-      else console.error("vault: fatal:", e);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(() => startVault(vaultEnv(process.env)))
+    .then(
+      (v) => {
+        const stop = () => void v.stop().then(() => process.exit(0));
+        process.once("SIGTERM", stop);
+        process.once("SIGINT", stop);
+      },
+      (e) => {
+        if (e instanceof ConfigError) {
+          console.error(`vault: ${e.message}`);
+          process.exit(2);
+        }
+        if (e instanceof UnreachableError) console.error(`vault: ${e.message}`);
+        else if (e instanceof ObjectStoreError) console.error(`vault: cannot use the object store: ${e.message}`);
+        else console.error("vault: fatal:", e);
+        process.exit(1);
+      },
+    );
 }

@@ -13,7 +13,7 @@ import { AwsClient } from "aws4fetch";
 import { ciphertextHash } from "../sequencer/crypto/index.js";
 import { toHex } from "../sequencer/protocol/bytes.js";
 import { FsObjectStore, type ObjectStore, ObjectStoreError, type S3Config, S3ObjectStore } from "./objects.js";
-import { ConfigError } from "../deploy/params.js";
+import { ConfigError } from "../sequencer/platform/config-values.js";
 import { s3ConfigFrom } from "./main.js";
 import { type RecordMeta, VaultStorage } from "./storage.js";
 import { VaultError } from "./errors.js";

@@ -5,7 +5,7 @@
  * (EPHR_L1_RPC_URL). `--help` lists the commands, `<command> --help` its options; program.ts declares
  * them. This file only runs the program and turns failures into messages and exit statuses (errors.ts).
  */
-import { CommanderError } from "commander";
+import { type Command, CommanderError } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +28,36 @@ function version(): string {
 async function main(argv: string[]): Promise<void> {
   const cli = program(version());
   if (argv.length === 0) return void cli.outputHelp(); // as before: no arguments print the help, status 0
+  const unknown = unknownOption(cli, argv);
+  if (unknown !== null)
+    throw new UsageError(`error: unknown option '${unknown.option}' of \`${unknown.command}\` (see: npm run cli -- ${unknown.command} --help)`);
   await cli.parseAsync(argv, { from: "user" });
+}
+
+/**
+ * The first option the command named by `argv` does not know. Commander reports a missing required
+ * option before an unknown one (`grant --bogus` would say "--as not specified"): a misspelt option
+ * is the more useful message, so it is looked for first.
+ */
+function unknownOption(cli: Command, argv: string[]): { option: string; command: string } | null {
+  let cmd = cli;
+  const path: string[] = [];
+  for (const token of argv) {
+    if (token === "--") break;
+    if (!token.startsWith("-") || token === "-") {
+      const sub = cmd.commands.find((c) => c.name() === token || c.aliases().includes(token));
+      if (sub) {
+        cmd = sub;
+        path.push(token);
+      }
+      continue;
+    }
+    const flag = token.split("=")[0]!;
+    if (flag === "-h" || flag === "--help" || /^-\d/.test(flag)) continue;
+    const known = [cmd, ...(cmd.parent ? [cmd.parent] : [])].some((c) => c.options.some((o) => o.long === flag || o.short === flag));
+    if (!known && path.length > 0) return { option: flag, command: path.join(" ") };
+  }
+  return null;
 }
 
 /** A failure as the user reads it: the API's or vault's code, or the message; never a stack trace. */
@@ -38,6 +67,9 @@ async function describe(e: unknown): Promise<string> {
   if (isEphrError(e, "VaultRequestError")) return `vault refused (${(e as EphrError & { vaultCode: string }).vaultCode}): ${e.message}`;
   if (isEphrError(e)) return `${e.name} (${e.code}): ${e.message}${e.data ? `\n${JSON.stringify(e.data)}` : ""}`;
   if (isTransportError(e)) return `cannot reach the sequencer API or the vault: ${describeTransportError(e)}`;
+  // viem's errors carry a one-line summary; their full message adds docs links and the library's version
+  const short = (e as { shortMessage?: unknown }).shortMessage;
+  if (typeof short === "string" && short !== "") return short;
   return (e as Error).message;
 }
 

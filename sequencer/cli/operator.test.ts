@@ -12,11 +12,13 @@ describe("CLI: bond and proposer commands", function () {
   let env: NodeJS.ProcessEnv;
   const cli = (...args: string[]) => runCli(env, ...args);
   const json = (r: { out: string }) => JSON.parse(r.out);
+  let inbox: string;
 
   before(async () => {
     l1 = await startHardhatNode();
     const d = await deployLocal(l1.url);
     env = cliEnv({ EPHR_L1_RPC_URL: l1.url, EPHR_ROLLUP_ADDRESS: d.rollup });
+    inbox = d.inbox;
     for (const [name, key] of [
       ["admin", DEV_KEYS[DEV_ROLES.deployer]!],
       ["spare", DEV_KEYS[DEV_ROLES.spare]!],
@@ -66,5 +68,15 @@ describe("CLI: bond and proposer commands", function () {
     expect(parseEthAmount("0.000000000000000001")).to.equal(1n);
     for (const bad of ["1000 wei", "10 ETH", "1e18", " 10", "10.", ".5", "-1", "0x10", "1.0000000000000000001"])
       expect(parseEthAmount(bad), bad).to.equal(null);
+  });
+
+  it("names a --rollup that holds no Rollup, or another contract, in words (status 2), not as viem's 'returned no data'", () => {
+    const none = cli("bond", "status", "spare", "--rollup", `0x${"42".repeat(20)}`);
+    expect(none.status, none.err).to.equal(2);
+    expect(none.err).to.match(/--rollup 0x4242.*no contract at that address/);
+    const other = cli("bond", "status", "spare", "--rollup", inbox);
+    expect(other.status, other.err).to.equal(2);
+    expect(other.err).to.match(/not an ephr-rollup Rollup/);
+    expect(other.err).to.not.match(/returned no data|selector/);
   });
 });

@@ -97,6 +97,21 @@ describe("CLI usage: help, version, unknown commands and options", function () {
     expect(p.err).to.match(/unknown option '--payer'/);
   });
 
+  it("names a misspelt option before a required one it is missing (status 2)", () => {
+    const r = cli("grant", "--bogus", "1");
+    expect(r.status).to.equal(2);
+    expect(r.err).to.match(/unknown option '--bogus' of `grant`/);
+    expect(r.err).to.not.match(/required option/);
+  });
+
+  it("says in one line that the L1 of a bond command does not answer, without viem's stack (status 1)", () => {
+    const r = cli("bond", "status", CLINIC, "--l1", "http://127.0.0.1:9", "--rollup", ROLLUP);
+    expect(r.status).to.equal(1);
+    expect(r.err.trim().split("\n")).to.have.length(1);
+    expect(r.err).to.match(/the L1 at --l1=http:\/\/127\.0\.0\.1:9 does not answer/);
+    expect(r.err).to.not.match(/viem@|Version:/);
+  });
+
   it("refuses a missing required option, naming it (status 2)", () => {
     const r = cli("grant", "--to", CLINIC);
     expect(r.status).to.equal(2);

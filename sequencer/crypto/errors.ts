@@ -4,6 +4,8 @@
  * key material or plaintext.
  */
 
+import { EphrError } from "../errors/base.js";
+
 const ENVELOPE_ERROR_CODES = [
   /** bytes or an object that do not follow the format: wrong length, bad field, trailing bytes */
   "ENVELOPE_MALFORMED",
@@ -21,12 +23,12 @@ const ENVELOPE_ERROR_CODES = [
 
 export type EnvelopeErrorCode = (typeof ENVELOPE_ERROR_CODES)[number];
 
-export class EnvelopeError extends Error {
+/** On the project's one error base (sequencer/errors/base.ts): `instanceof EphrError` holds, `code` is the string above. */
+export class EnvelopeError extends EphrError<EnvelopeErrorCode> {
   constructor(
-    readonly code: EnvelopeErrorCode,
+    code: EnvelopeErrorCode,
     readonly details: string,
   ) {
-    super(`${details} (${code})`);
-    this.name = "EnvelopeError";
+    super(`${details} (${code})`, code);
   }
 }

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Redis } from "ioredis";
-import { redisKeys } from "../ingest/keys.js";
+import { redisKeys } from "../platform/redis-keys.js";
 import { DEVNET_REDIS_PREFIX, type DevnetRedis, startDevnetRedis } from "./redis.js";
 
 describe("devnet Redis with a user per role", function () {

@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { redisKeys } from "../ingest/keys.js";
+import { redisKeys } from "../platform/redis-keys.js";
 import { freePort } from "./ports.js";
 
 /** The devnet's namespace of Redis keys (its Redis is its own: no other deployment shares it). */

@@ -36,6 +36,37 @@ function shown(v: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+const KIND: Record<string, string> = {
+  number: "a number",
+  int: "a whole number",
+  bigint: "a whole number",
+  string: "text",
+  boolean: "true or false",
+  array: "a list",
+  object: "an object",
+};
+
+/**
+ * zod's generic messages in plain words ("Invalid input: expected number, received NaN" is "must be a
+ * number"; a missing value "is required"); a schema's own messages are kept as they are.
+ */
+export function plainMessage(message: string): string {
+  let m = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
+  if (m) {
+    const want = KIND[m[1]!] ?? m[1]!;
+    if (m[2] === "undefined") return `is required (${want})`;
+    if (m[2] === "NaN") return `must be ${want}`;
+    return `must be ${want}, not ${KIND[m[2]!] ?? m[2]}`;
+  }
+  m = /^Too (small|big): expected (?:number|int|bigint) to be ([<>]=?)(-?[\d.e+]+)$/.exec(message);
+  if (m) return `must be ${{ ">=": "at least", ">": "more than", "<=": "at most", "<": "less than" }[m[2]!]} ${m[3]}`;
+  m = /^Too (small|big): expected (string|array) to have ([<>]=?)(\d+) (characters|items)$/.exec(message);
+  if (m) return `must have ${{ ">=": "at least", ">": "more than", "<=": "at most", "<": "less than" }[m[3]!]} ${m[4]} ${m[5]}`;
+  m = /^Invalid option: expected one of (.+)$/.exec(message);
+  if (m) return `must be one of ${m[1]!.split("|").join(", ")}`;
+  return message;
+}
+
 export function describeIssues(err: z.ZodError, w: IssueWording = {}): string {
   return err.issues
     .map((i) => {
@@ -49,7 +80,7 @@ export function describeIssues(err: z.ZodError, w: IssueWording = {}): string {
         const secret = i.path.some((k) => SECRET.test(String(k))) || (named !== undefined && SECRET.test(named));
         if (at.found) got = secret ? " (value not shown: a secret)" : ` (got ${shown(at.value)})`;
       }
-      return `${where}: ${i.message}${got}`;
+      return `${where}: ${plainMessage(i.message)}${got}`;
     })
     .join("; ");
 }

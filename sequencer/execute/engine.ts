@@ -14,6 +14,7 @@
  * the store (synchronous LevelDB gets: the transaction index on a BadNonce rejection and for forced
  * entries).
  */
+import type { InboxEntry } from "../protocol/types.js";
 import type { Address, Hex } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
@@ -55,11 +56,7 @@ export interface Submission {
 }
 
 /** A forced inbox entry read from L1. */
-export interface InboxEntry {
-  index: number;
-  body: Uint8Array;
-  queuedAt: number;
-}
+export type { InboxEntry };
 
 export interface EngineLimits extends BatchLimits {
   timestampSafetySeconds: number;

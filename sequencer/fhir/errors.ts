@@ -4,6 +4,8 @@
  * what failed, for humans and logs. Messages quote field names and codes, never clinical values.
  */
 
+import { EphrError } from "../errors/base.js";
+
 export const FHIR_ERROR_CODES = [
   /** text that does not parse as JSON, or a value that is not JSON data (function, NaN, class instance) */
   "FHIR_NOT_JSON",
@@ -37,14 +39,14 @@ export const FHIR_ERROR_CODES = [
 
 export type FhirErrorCode = (typeof FHIR_ERROR_CODES)[number];
 
-export class FhirError extends Error {
+/** On the project's one error base (sequencer/errors/base.ts): `instanceof EphrError` holds, `code` is the string above. */
+export class FhirError extends EphrError<FhirErrorCode> {
   constructor(
-    readonly code: FhirErrorCode,
+    code: FhirErrorCode,
     readonly path: string,
     readonly details: string,
   ) {
-    super(`${details} at ${path} (${code})`);
-    this.name = "FhirError";
+    super(`${details} at ${path} (${code})`, code, { path });
   }
 }
 

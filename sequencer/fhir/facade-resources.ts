@@ -3,6 +3,7 @@
  * every refusal, the searchset Bundle with its paging links, and the parsing of search parameters.
  * Pure: the HTTP wiring is sequencer/ingest/fhir-routes.ts.
  */
+import { EphrError } from "../errors/base.js";
 import { type Address, isAddress } from "viem";
 import { z } from "zod";
 import { type FacadeTrust, TRUST_LEVELS } from "./ledger-consent.js";
@@ -57,15 +58,14 @@ const isOutcome = (c: FhirConsent | SearchOutcome): c is SearchOutcome => c.reso
 /** A search entry for a grantee whose consent the mapping cannot write: an OperationOutcome in its place. */
 export type SearchOutcome = ReturnType<typeof operationOutcome> & { grantee: Address };
 
-/** A refusal with its HTTP status, as the wiring answers it. */
-export class FacadeError extends Error {
+/** A refusal with its HTTP status, as the wiring answers it; its `code` is the OperationOutcome issue type. */
+export class FacadeError extends EphrError<IssueType> {
   constructor(
     readonly status: number,
     readonly issue: IssueType,
     details: string,
   ) {
-    super(details);
-    this.name = "FacadeError";
+    super(details, issue);
   }
   outcome() {
     return operationOutcome(this.issue, this.message);

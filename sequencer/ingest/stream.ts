@@ -7,7 +7,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Verdict } from "../execute/verdicts.js";
-import type { RedisKeys } from "./keys.js";
+import type { RedisKeys } from "../platform/redis-keys.js";
 import { type IngestMessage, parseIngest, type ReplyMessage, type WireTx } from "./wire.js";
 
 const GROUP = "sequencer";

@@ -1,6 +1,6 @@
 /** The contracts a service is configured with, checked against the chain it talks to. */
 import type { Address, Hex, PublicClient } from "viem";
-import { ConfigError } from "../../deploy/params.js";
+import { ConfigError } from "../platform/config-values.js";
 import { rollupAbi } from "./contracts.generated.js";
 
 /** The setting names used in messages (docs/operations.md section 3). */
@@ -17,6 +17,21 @@ export async function checkContracts(
   rollup: Address,
   configuredInbox: Address,
 ): Promise<{ chainId: number; bondManager: Address; proposerRole: Hex }> {
+  const { chainId, inbox, bondManager, proposerRole } = await checkRollup(client, rollup);
+  if (inbox.toLowerCase() !== configuredInbox.toLowerCase()) {
+    throw new ConfigError(`${SETTING.inbox}=${configuredInbox} is not the inbox of the Rollup at ${rollup}, which is ${inbox}: set ${SETTING.inbox}=${inbox}`);
+  }
+  return { chainId, bondManager, proposerRole };
+}
+
+/**
+ * Check that `rollup` holds an ephr-rollup Rollup on the chain the client talks to (for services that
+ * know no inbox address: the vault); its inbox, bond manager and proposer role as it answers them.
+ */
+export async function checkRollup(
+  client: PublicClient,
+  rollup: Address,
+): Promise<{ chainId: number; inbox: Address; bondManager: Address; proposerRole: Hex }> {
   const chainId = await client.getChainId();
   const code = await client.getCode({ address: rollup });
   if (code === undefined || code === "0x") {
@@ -25,18 +40,12 @@ export async function checkContracts(
     );
   }
   const read = <T>(functionName: string) => client.readContract({ address: rollup, abi: rollupAbi, functionName: functionName as never }) as Promise<T>;
-  let inbox: Address;
-  let bondManager: Address;
-  let proposerRole: Hex;
   try {
-    [inbox, bondManager, proposerRole] = await Promise.all([read<Address>("inbox"), read<Address>("bondManager"), read<Hex>("PROPOSER_ROLE")]);
+    const [inbox, bondManager, proposerRole] = await Promise.all([read<Address>("inbox"), read<Address>("bondManager"), read<Hex>("PROPOSER_ROLE")]);
+    return { chainId, inbox, bondManager, proposerRole };
   } catch {
     throw new ConfigError(
       `${SETTING.rollup}=${rollup}: the contract there on chain ${chainId} is not an ephr-rollup Rollup (it does not answer inbox(), bondManager(), PROPOSER_ROLE())`,
     );
   }
-  if (inbox.toLowerCase() !== configuredInbox.toLowerCase()) {
-    throw new ConfigError(`${SETTING.inbox}=${configuredInbox} is not the inbox of the Rollup at ${rollup}, which is ${inbox}: set ${SETTING.inbox}=${inbox}`);
-  }
-  return { chainId, bondManager, proposerRole };
 }

@@ -8,7 +8,7 @@ import type { Address, PublicClient } from "viem";
 import { toHex } from "../protocol/bytes.js";
 import { forcedEntriesPerBatch } from "../batch/policy.js";
 import { keccak256 } from "../protocol/hash.js";
-import type { InboxEntry } from "../execute/engine.js";
+import type { InboxEntry } from "../protocol/types.js";
 import type { Logger } from "../platform/log.js";
 import type { BatchReader } from "./batch-reader.js";
 import { forcedInboxAbi } from "./contracts.generated.js";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError } from "../../deploy/params.js";
+import { ConfigError } from "./config-values.js";
 import { loadConfig } from "./config.js";
 
 const ROLLUP = "0x5fbdb2315678afecb367f032d93f642f64180aa3";

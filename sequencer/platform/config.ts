@@ -3,7 +3,7 @@
  * here (zod) and passed down as typed values. docs/operations.md lists every setting.
  */
 import { z } from "zod";
-import { blockNumberSchema, ConfigError, configAddressSchema, privateKeySchema } from "../../deploy/params.js";
+import { blockNumberSchema, ConfigError, configAddressSchema, privateKeySchema } from "./config-values.js";
 import { describeIssues } from "../errors/issues.js";
 import { headersWithinRequest, httpLimitsShape } from "../http/limits.js";
 import { serviceEnv } from "./settings-file.js";

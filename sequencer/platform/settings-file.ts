@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { ConfigError } from "../../deploy/params.js";
+import { ConfigError } from "./config-values.js";
 import { describeIssues } from "../errors/issues.js";
 
 /** `EPHR_MAX_BATCH_TXS` ↔ `maxBatchTxs`. */

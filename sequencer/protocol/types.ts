@@ -136,3 +136,10 @@ export function patientOf(tx: Tx, signer: Address): Address {
 export function isDelegated(type: TxType): boolean {
   return type === "DelegatedGrantConsent" || type === "DelegatedRevokeConsent";
 }
+
+/** A forced transaction as the inbox holds it (docs/protocol.md section 8): its index, body and queue time (L1 seconds). */
+export interface InboxEntry {
+  index: number;
+  body: Uint8Array;
+  queuedAt: number;
+}

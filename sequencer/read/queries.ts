@@ -88,7 +88,8 @@ export class Queries {
     },
     ephr_getNonce: (raw, method) => {
       const [account, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
-      return this.prove(nonceKey(account), opts?.at ?? "latest", (v) => nonceOf(v));
+      // an account that never sent a transaction has nonce 0 (its slot is empty: exists false)
+      return this.prove(nonceKey(account), opts?.at ?? "latest", (v) => nonceOf(v), 0);
     },
     ephr_getDelegate: (raw, method) => {
       const [patient, delegate, opts] = params(z.tuple([addressSchema, addressSchema, at.optional()]), raw, method);
@@ -300,7 +301,8 @@ export class Queries {
     return { batch: b.index, status: b.status, l1TxHash: b.l1?.txHash ?? null, l1Block: b.l1?.block ?? null };
   }
 
-  private prove<T>(key: Word, level: "latest" | "posted" | "final", decode: (value: Word, preimage: Uint8Array | undefined) => T) {
+  /** The value at `key` with its proof; `absent` is the value answered for an empty slot (null unless given). */
+  private prove<T>(key: Word, level: "latest" | "posted" | "final", decode: (value: Word, preimage: Uint8Array | undefined) => T, absent: T | null = null) {
     let v: View;
     let leaf: LeafData | null;
     let proof: SmtProof;
@@ -321,7 +323,7 @@ export class Queries {
     return {
       key: toHex(key),
       exists: leaf !== null,
-      value: leaf === null ? null : decode(leaf.value, leaf.preimage),
+      value: leaf === null ? absent : decode(leaf.value, leaf.preimage),
       rawValue: leaf === null ? null : toHex(leaf.value),
       proof: witnessToJson({ proof, preimage: leaf?.preimage ?? new Uint8Array(0) }),
       root: v.root,

@@ -4,7 +4,7 @@ import { fromHex } from "../protocol/bytes.js";
 import type { Config } from "../platform/config.js";
 import { startApiServer } from "../ingest/api-server.js";
 import { httpLimitsOf } from "../http/limits.js";
-import { deploymentRedisKeys } from "../ingest/keys.js";
+import { deploymentRedisKeys } from "../platform/redis-keys.js";
 import { Lease } from "../platform/lease.js";
 import { IngestClient } from "../ingest/stream.js";
 import { checkContracts } from "../l1/check-contracts.js";

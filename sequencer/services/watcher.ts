@@ -6,7 +6,7 @@
  * the batches on L1 (sequencer/watch/inspect.ts).
  */
 import type { Registry } from "prom-client";
-import { ConfigError } from "../../deploy/params.js";
+import { ConfigError } from "../platform/config-values.js";
 import { describeIssues } from "../errors/issues.js";
 import { l1Clients } from "../l1/chain.js";
 import { checkContracts } from "../l1/check-contracts.js";
@@ -112,21 +112,34 @@ async function startStatusServer(env: WatcherEnv, registry: Registry, observer: 
 async function inspect(command: string, argv: string[]): Promise<void> {
   const { InspectUsageError, listBatches, watcherStatus } = await import("../watch/inspect.js");
   try {
-    if (command === "status") console.log(JSON.stringify(await watcherStatus(process.env), null, 2));
-    else console.log((await listBatches(process.env, argv)).text);
+    // the settings file and the deployment file count here as for the watcher itself
+    const env = watcherEnv(process.env);
+    if (command === "status") console.log(JSON.stringify(await watcherStatus(env), null, 2));
+    else console.log((await listBatches(env, argv)).text);
   } catch (e) {
     console.error(`watcher ${command}: ${(e as Error).message}`);
-    process.exit(e instanceof InspectUsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1);
+    process.exit(e instanceof InspectUsageError || e instanceof ConfigError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1);
   }
 }
 
+const USAGE = `usage: npm run watcher [-- status | list-batches [--from N] [--limit N] [--format json|table]]
+
+  (no command)   run the watcher: follow L1, re-execute every batch, prove fraud (with EPHR_CHALLENGER_KEY)
+  status         ask the running watcher where it is (its /status, EPHR_WATCHER_METRICS_HOST:PORT)
+  list-batches   list the batches on L1 (EPHR_L1_RPC_URL, EPHR_ROLLUP_ADDRESS)
+
+Settings: EPHR_* variables, the settings file EPHR_CONFIG and the deployment file EPHR_DEPLOYMENT
+(docs/operations.md, "The watcher").`;
+
 const command = process.argv[2];
 const run =
-  command === "status" || command === "list-batches"
-    ? inspect(command, process.argv.slice(3))
-    : command === undefined
-      ? main()
-      : Promise.reject(new ConfigError(`unknown command ${command}: npm run watcher [-- status | list-batches [--from N] [--limit N] [--format json|table]]`));
+  command === "--help" || command === "-h" || command === "help"
+    ? Promise.resolve(console.log(USAGE))
+    : command === "status" || command === "list-batches"
+      ? inspect(command, process.argv.slice(3))
+      : command === undefined
+        ? main()
+        : Promise.reject(new ConfigError(`unknown command ${command}\n${USAGE}`));
 run.catch((e) => {
   const told = e instanceof ConfigError || e instanceof L1UnreachableError;
   console.error(`watcher: ${told ? e.message : (e as Error).stack}`);

@@ -245,15 +245,18 @@ export function registerTestVault(client: EphrClient) {
  * A record vault for `d` on a free port with a fresh data directory, reading the ledger at `apiUrl`.
  * Its key must be registered (registerTestVault) before it can serve a read.
  */
-export function startTestVault(d: Devnet, apiUrl: string, over: Partial<VaultSettings> = {}) {
-  return startVault({
-    EPHR_API_URL: apiUrl,
-    EPHR_L1_RPC_URL: d.l1.url,
-    EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
-    EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
-    EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")),
-    EPHR_VAULT_PORT: 0,
-    EPHR_LOG_LEVEL: "silent",
-    ...over,
-  });
+export function startTestVault(d: Devnet, apiUrl: string, over: Partial<VaultSettings> = {}, opts: { startupTimeoutMs?: number } = {}) {
+  return startVault(
+    {
+      EPHR_API_URL: apiUrl,
+      EPHR_L1_RPC_URL: d.l1.url,
+      EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
+      EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
+      EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")),
+      EPHR_VAULT_PORT: 0,
+      EPHR_LOG_LEVEL: "silent",
+      ...over,
+    },
+    opts,
+  );
 }

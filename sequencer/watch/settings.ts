@@ -4,7 +4,7 @@
  * setting names (a shared file's watcher settings are not unknown to them).
  */
 import { z } from "zod";
-import { blockNumberSchema, configAddressSchema, privateKeySchema } from "../../deploy/params.js";
+import { blockNumberSchema, configAddressSchema, privateKeySchema } from "../platform/config-values.js";
 import { headersWithinRequest, httpLimitsEnvShape } from "../http/limits.js";
 import { CONFIG_ENV } from "../platform/config.js";
 import { serviceEnv } from "../platform/settings-file.js";

@@ -206,6 +206,10 @@ describe("sequencer API (JSON-RPC) against Hardhat and Redis", function () {
     );
     expect((await c.chainInfo(true)).stateRoot).to.equal(before);
     expect((await c.getNonce(addr("jack"), "soft")).exists).to.equal(false);
+    // the raw method too: an account that never sent a transaction has nonce 0, not null
+    const raw = await c.call<{ exists: boolean; value: unknown }>("ephr_getNonce", [addr("jack")]);
+    expect(raw.exists).to.equal(false);
+    expect(raw.value).to.equal(0);
   });
 
   it("takes many transactions in one JSON-RPC batch request, each with its own answer", async () => {

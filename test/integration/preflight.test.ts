@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { createWalletClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { ConfigError } from "../../deploy/params.js";
+import { ConfigError } from "../../sequencer/platform/config-values.js";
 import { signerOf } from "../../sdk/client.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { Redis } from "ioredis";

@@ -9,7 +9,7 @@ import type { Address, Hex } from "viem";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { encodeChunkBody } from "../../sequencer/protocol/codec.js";
 import { signingDigest, txHash } from "../../sequencer/protocol/eip712.js";
-import { deploymentRedisKeys } from "../../sequencer/ingest/keys.js";
+import { deploymentRedisKeys } from "../../sequencer/platform/redis-keys.js";
 import type { SignedTx } from "../../sequencer/protocol/types.js";
 import type { Devnet } from "../../sequencer/testing/devnet.js";
 

@@ -99,7 +99,9 @@ export async function deliverAll(
       if (retry.length > 0) {
         report.retries += retry.length;
         await new Promise((r) => setTimeout(r, opts.retryMs ?? 300));
-        queue.push(retry);
+        // first again, not last: with one worker per signer the requests carry consecutive nonces, and a
+        // later request sent before an earlier one's retry would be refused as a future nonce
+        queue.unshift(retry);
       }
     }
   };

@@ -27,6 +27,20 @@ async function l1(o: OperatorOptions, env: NodeJS.ProcessEnv = process.env) {
   if (!isAddress(rollup)) throw new UsageError(`--rollup / EPHR_ROLLUP_ADDRESS is not an address (bad checksum?): ${rollup}`);
   const { chainFor } = await import("../../l1/chain.js");
   const client = createPublicClient({ transport: http(url) });
+  // what a wrong --l1 or --rollup gives is said in words, not as viem's "returned no data" (status 2)
+  try {
+    await client.getChainId();
+  } catch (e) {
+    throw new L1Error(`the L1 at ${o.l1 ? "--l1" : "EPHR_L1_RPC_URL"}=${url} does not answer (${firstLine(e)}): is the node running and the URL right?`);
+  }
+  const { checkRollup } = await import("../../l1/check-contracts.js");
+  try {
+    await checkRollup(client as never, rollup as Address);
+  } catch (e) {
+    const { ConfigError } = await import("../../platform/config-values.js");
+    if (e instanceof ConfigError) throw new UsageError(e.message.replace("EPHR_ROLLUP_ADDRESS=", o.rollup ? "--rollup " : "EPHR_ROLLUP_ADDRESS="));
+    throw new L1Error(`reading the Rollup at ${rollup} from the L1 failed (${firstLine(e)})`);
+  }
   const wallet = async (name: string | undefined) => {
     if (!name) throw new UsageError("--as <name>: the identity that signs the L1 transaction");
     const { privateKeyToAccount } = await import("viem/accounts");
@@ -35,6 +49,12 @@ async function l1(o: OperatorOptions, env: NodeJS.ProcessEnv = process.env) {
   };
   return { client, rollup: rollup as Address, wallet };
 }
+
+/** The L1 could not be reached or read (exit 1): said in one line, without viem's stack and version. */
+class L1Error extends Error {
+  override readonly name = "L1Error";
+}
+const firstLine = (e: unknown) => ((e as { shortMessage?: string }).shortMessage ?? (e as Error).message ?? String(e)).split("\n")[0]!;
 
 /** OperatorActionError (what L1 would refuse) becomes the CLI's "refused" (exit 1). */
 async function refusing<T>(run: () => Promise<T>): Promise<T> {
