@@ -17,7 +17,12 @@ const CHALLENGER = `0x${"44".repeat(20)}` as Address;
 /** A logger that keeps its info lines. */
 function lines() {
   const said: string[] = [];
-  const log = { info: (_o: unknown, msg: string) => said.push(msg), warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
+  const log = {
+    info: (_o: unknown, msg: string) => said.push(msg),
+    warn: () => undefined,
+    error: () => undefined,
+    debug: () => undefined,
+  } as unknown as Logger;
   return { said, log };
 }
 
@@ -35,8 +40,7 @@ function l1(batches: number, bond = 10n ** 19n) {
   } as unknown as PublicClient;
 }
 
-const gauge = async (m: ReturnType<typeof watcherMetrics>, name: string) =>
-  (await m.registry.getSingleMetric(name)!.get()).values[0]!.value;
+const gauge = async (m: ReturnType<typeof watcherMetrics>, name: string) => (await m.registry.getSingleMetric(name)!.get()).values[0]!.value;
 
 describe("watcher observer", () => {
   it("moves the verified gauge per batch while syncing, says where it is, and is ready only once caught up", async () => {
