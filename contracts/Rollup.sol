@@ -286,7 +286,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     }
 
     /// @dev The next `count` inbox entries: their body hashes and the last one's queue time. Every entry
-    /// already due must be among them, as far as a batch holds leaves: a batch of MAX_BATCH_CHUNKS forced
+    /// already due must be among them, as far as a batch holds leaves: a batch of MAX_BATCH_LEAVES forced
     /// entries may leave later due ones to the next batch (else a backlog of due entries larger than a
     /// batch would block every batch for good).
     function _consumeInbox(uint256 count)
@@ -303,7 +303,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
             hashes[i] = e.bodyHash;
             lastQueuedAt = e.queuedAt;
         }
-        if (count < C.MAX_BATCH_CHUNKS && start + count < available) {
+        if (count < C.MAX_BATCH_LEAVES && start + count < available) {
             IForcedInbox.Entry memory next = inbox.entry(start + count);
             if (block.timestamp > next.deadline) revert InboxEntryDue(start + count, next.deadline);
         }

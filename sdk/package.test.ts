@@ -76,4 +76,17 @@ export const nonce: Promise<Verified<number>> = client.getNonce("0x0000000000000
     }
     expect(readFileSync(join(app, "node_modules", SDK_PACKAGE_NAME, "sdk", "index.d.ts"), "utf8")).to.include("EphrClient");
   });
+
+  it("bundles the proof check alone small, without zod (tree-shaken: sideEffects false)", () => {
+    writeFileSync(join(app, "check.mjs"), `import { checkProof } from "${SDK_PACKAGE_NAME}";\nconsole.log(checkProof);\n`);
+    const esbuild = join(ROOT, "node_modules", "esbuild", "bin", "esbuild");
+    const out = join(app, "check.bundle.js");
+    execFileSync(esbuild, [join(app, "check.mjs"), "--bundle", "--minify", "--format=esm", "--platform=browser", `--outfile=${out}`, "--log-level=error"], {
+      cwd: app,
+    });
+    const bundle = readFileSync(out, "utf8");
+    expect(bundle, "no zod in a bundle of checkProof").to.not.match(/zod/i);
+    // 18.5 KB measured (2026-12-07): the tree, keccak and hex helpers; a dependency pulled in by mistake is far more
+    expect(bundle.length, "bytes of the minified bundle").to.be.below(30_000);
+  });
 });

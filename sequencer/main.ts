@@ -9,6 +9,7 @@ import { createLogger } from "./platform/log.js";
 import { startApiNode } from "./services/api.js";
 import { RedisUnavailableError } from "./platform/redis.js";
 import { startSequencerNode } from "./services/sequencer.js";
+import { unknownSettingsWarning } from "./services/settings-registry.js";
 
 const role = process.argv[2];
 
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   if (!env.EPHR_REDIS_URL && env.REDIS_URL) env.EPHR_REDIS_URL = env.REDIS_URL;
   const cfg = loadConfig(env);
   const log = createLogger(role, cfg.logLevel);
+  const ignored = unknownSettingsWarning(process.env);
+  if (ignored !== "") log.warn(ignored);
   if (role === "sequencer") {
     const node = await startSequencerNode(cfg, log);
     let asked = false;

@@ -15,6 +15,7 @@ import { type VaultEnv, type VaultSettings, vaultEnv, vaultSchema } from "./sett
 
 export type { VaultSettings };
 import { createLogger } from "../sequencer/platform/log.js";
+import { unknownSettingsWarning } from "../sequencer/services/settings-registry.js";
 import { AccessControl } from "./access.js";
 import { AccessLogger } from "./audit-log.js";
 import { startVaultServer } from "./server.js";
@@ -80,6 +81,8 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv, op
   const env = parsed.data;
   const s3 = s3ConfigFrom(env);
   const log = createLogger("vault", env.EPHR_LOG_LEVEL);
+  const ignored = unknownSettingsWarning(process.env);
+  if (ignored !== "") log.warn(ignored);
   const l1 = createPublicClient({ transport: http(env.EPHR_L1_RPC_URL) }) as PublicClient;
   const rollup = env.EPHR_ROLLUP_ADDRESS.toLowerCase() as Address;
   // the L1 and the API may still be starting: waited for; a wrong address or another chain is refused at once

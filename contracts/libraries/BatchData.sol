@@ -12,24 +12,24 @@ import {ProtocolConstants as C} from "./ProtocolConstants.sol";
 library BatchData {
     /// @notice Batch data is structurally malformed at byte `offset`.
     error MalformedBatchData(uint256 offset);
-    /// @notice A batch must have 1..MAX_BATCH_CHUNKS leaves.
+    /// @notice A batch must have 1..MAX_BATCH_LEAVES leaves.
     error BadLeafCount(uint256 count);
 
-    /// @notice The number of forced inbox entries the data declares (at most MAX_BATCH_CHUNKS).
+    /// @notice The number of forced inbox entries the data declares (at most MAX_BATCH_LEAVES).
     /// Reverts MalformedBatchData(0) when the data is shorter than the count, BadLeafCount(count) when
-    /// it declares more than MAX_BATCH_CHUNKS.
+    /// it declares more than MAX_BATCH_LEAVES.
     /// @param data the batch data
     function forcedCount(bytes calldata data) internal pure returns (uint256) {
         if (data.length < 2) revert MalformedBatchData(0);
         uint256 n = (uint256(uint8(data[0])) << 8) | uint256(uint8(data[1]));
-        if (n > C.MAX_BATCH_CHUNKS) revert BadLeafCount(n);
+        if (n > C.MAX_BATCH_LEAVES) revert BadLeafCount(n);
         return n;
     }
 
     /// @notice Leaves of the batch and its post-state root. Reverts MalformedBatchData(offset) at a
     /// truncated forced root (its offset), a truncated chunk header (its offset) or a chunk body length
     /// that is 0, above MAX_CHUNK_BODY_BYTES or past the end (the length field's offset); and
-    /// BadLeafCount(count) for no leaves or more than MAX_BATCH_CHUNKS (MAX_BATCH_CHUNKS + 1).
+    /// BadLeafCount(count) for no leaves or more than MAX_BATCH_LEAVES (MAX_BATCH_LEAVES + 1).
     /// @param prevRoot the batch's prevRoot (the first leaf's pre-state root)
     /// @param data the batch data, whose forced count is `forcedBodyHashes.length` (see forcedCount)
     /// @param forcedBodyHashes keccak256 of each consumed inbox entry's body, in inbox order
@@ -42,7 +42,7 @@ library BatchData {
     {
         uint256 nForced = forcedBodyHashes.length;
         uint256 end = data.length;
-        out = allocate(C.MAX_BATCH_CHUNKS);
+        out = allocate(C.MAX_BATCH_LEAVES);
         uint256 n;
         uint256 pos = 2;
         bytes32 pre = prevRoot;
@@ -54,7 +54,7 @@ library BatchData {
             pos += 32;
         }
         while (pos < end) {
-            if (n == C.MAX_BATCH_CHUNKS) revert BadLeafCount(n + 1);
+            if (n == C.MAX_BATCH_LEAVES) revert BadLeafCount(n + 1);
             if (pos + 34 > end) revert MalformedBatchData(pos);
             bytes32 post = word(data, pos);
             uint256 len = uint256(word(data, pos + 32)) >> 240;

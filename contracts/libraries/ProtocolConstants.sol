@@ -23,7 +23,7 @@ library ProtocolConstants {
     uint256 internal constant MAX_CHUNK_TXS = 16;
     uint256 internal constant MAX_CHUNK_ADDRESSES = 48;
     uint256 internal constant MAX_CHUNK_BODY_BYTES = 4096;
-    uint256 internal constant MAX_BATCH_CHUNKS = 256;
+    uint256 internal constant MAX_BATCH_LEAVES = 256;
 
     uint8 internal constant KEY_NONCE = 1;
     uint8 internal constant KEY_CONSENT = 2;

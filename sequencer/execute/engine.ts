@@ -206,7 +206,7 @@ export class Engine {
     this.seen.add(hash);
     w.log({ seq, hash, signer, body: s.body ?? toHex(encodeChunkBody([stx])), receivedAt: s.receivedAt, chunk: c.id });
     w.tx(hash, { seq, chunk: c.id, batch: batch.index });
-    w.history(patientOf(s.tx, signer), seq, hash, s.tx.type);
+    w.indexPatient(patientOf(s.tx, signer), seq, hash, s.tx.type);
     const v: Verdict = { ok: true, hash, seq, chunk: c.id, batch: batch.index, stateRoot: null };
     c.pending.push(v);
     return v;
@@ -246,7 +246,7 @@ export class Engine {
     const id = this.head.nextChunk++;
     const reason = outcome.ok ? undefined : `forced transaction is invalid (${outcome.reason}); included as a no-op`;
     w.log({ seq, hash, signer: outcome.signer, body: toHex(e.body), receivedAt: e.queuedAt * 1000, chunk: id, inboxIndex: e.index, noOpReason: reason });
-    if (outcome.signer !== null) w.history(patientOf(stx!.tx, outcome.signer), seq, hash, stx!.tx.type);
+    if (outcome.signer !== null) w.indexPatient(patientOf(stx!.tx, outcome.signer), seq, hash, stx!.tx.type);
     const existing = this.store.tx(hash);
     // Index it unless an earlier batch already includes the same transaction (sent through the API too);
     // an entry pointing at a reverted batch is replaced.
@@ -443,7 +443,7 @@ export class Engine {
         included.add(hash);
         w.log({ seq, hash, signer: out.signer, body: toHex(encodeChunkBody([stx])), receivedAt: this.clock(), chunk: id });
         w.tx(hash, { seq, chunk: id, batch: batch.index });
-        w.history(patientOf(stx.tx, out.signer), seq, hash, stx.tx.type);
+        w.indexPatient(patientOf(stx.tx, out.signer), seq, hash, stx.tx.type);
         batch.txCount++;
       }
       if (this.stateRoot !== toHex(c.postRoot)) throw new Error(`foreign batch ${h.index}: a chunk does not end at its posted root`);

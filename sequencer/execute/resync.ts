@@ -70,7 +70,7 @@ export async function planResync(store: Store, engine: Engine, reader: BatchRead
 
   // Read and verify L1's batches after our agreed prefix, and the fraud proofs since.
   const fromBlock = agree > 0 ? BigInt(store.batch(agree - 1)!.l1!.block) : reader.deployBlock;
-  const { live, frauds } = await reader.history(fromBlock);
+  const { live, frauds } = await reader.rollupEvents(fromBlock);
   // L1's batches re-executed on our state after batch agree-1 (a version of the state database), in
   // memory: nothing is committed until the engine adopts them.
   const state = engine.stateAfterBatch(agree - 1);

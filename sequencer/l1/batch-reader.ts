@@ -121,15 +121,15 @@ export class BatchReader {
    * read in windows of LOG_WINDOW blocks up to the latest, less those a later BatchesReverted removed.
    */
   async liveSubmissions(from: bigint): Promise<Map<number, Submitted>> {
-    return (await this.history(from)).live;
+    return (await this.rollupEvents(from)).live;
   }
 
   /**
-   * Rollup history from block `from` on: the live submissions (as liveSubmissions), and every fraud
+   * The Rollup's events from block `from` on: the live submissions (as liveSubmissions), and every fraud
    * proof with the submission it reverted. The Rollup emits BatchesReverted just before FraudProven in
    * the same transaction, so the proven submission is the first one that revert removed.
    */
-  async history(from: bigint): Promise<{ live: Map<number, Submitted>; frauds: ProvenFraud[] }> {
+  async rollupEvents(from: bigint): Promise<{ live: Map<number, Submitted>; frauds: ProvenFraud[] }> {
     const live = new Map<number, Submitted>();
     const frauds: ProvenFraud[] = [];
     let removed = new Map<number, Submitted>();

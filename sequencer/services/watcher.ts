@@ -12,6 +12,7 @@ import { l1Clients } from "../l1/chain.js";
 import { checkContracts } from "../l1/check-contracts.js";
 import { connectL1, L1UnreachableError } from "../l1/connect.js";
 import { createLogger } from "../platform/log.js";
+import { unknownSettingsWarning } from "./settings-registry.js";
 import { alerter } from "../watch/alert.js";
 import { WatcherStore } from "../watch/checkpoint.js";
 import { WatcherObserver, watcherMetrics } from "../watch/observe.js";
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   if (!r.success) throw new ConfigError(`invalid watcher configuration: ${describeIssues(r.error, { input: given })}`);
   const env = r.data;
   const log = createLogger("watcher", env.EPHR_LOG_LEVEL);
+  const ignored = unknownSettingsWarning(process.env);
+  if (ignored !== "") log.warn(ignored);
   const l1 = await connectL1(env.EPHR_L1_RPC_URL, env.EPHR_CHALLENGER_KEY, log);
   await checkContracts(l1.publicClient, env.EPHR_ROLLUP_ADDRESS, env.EPHR_INBOX_ADDRESS);
   const rescue = env.EPHR_RESCUE_KEY ? await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_RESCUE_KEY) : null;

@@ -72,7 +72,7 @@ export class StoreWriter {
    * Index a transaction under the patient it concerns (h:<patient>:<seq>), with its type so that a
    * history read filtered by type skips the others without reading their log entries.
    */
-  history(patient: string, seq: number, hash: Hex, type: TxType) {
+  indexPatient(patient: string, seq: number, hash: Hex, type: TxType) {
     this.ops.push({ type: "put", key: `h:${patient.toLowerCase()}:${pad(seq)}`, value: json({ seq, hash, type }) });
   }
   /**

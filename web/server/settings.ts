@@ -52,6 +52,8 @@ export const webSchema = z.object({
   EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type WebSettings = z.output<typeof webSchema>;
+/** Every variable the web app's server reads (sequencer/services/settings-registry.ts lists them all). */
+export const WEB_SETTINGS: readonly string[] = Object.keys(webSchema.shape);
 
 /** What the browser app reads at start (GET /config.json): where everything is, nothing secret but the devnet's public key. */
 export interface AppConfig {
