@@ -8,7 +8,11 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 describe("the EPHR_* settings registry", () => {
   it("knows every EPHR_* variable the source names (a new setting must be registered, or it would be reported as unknown)", () => {
-    const out = execFileSync("git", ["grep", "-hoE", "EPHR_[A-Z0-9_]+[A-Z0-9]", "--", "*.ts", ":!*.test.ts", ":!dist", ":!sequencer/services/settings-registry.ts"], { cwd: ROOT, encoding: "utf8" });
+    const out = execFileSync(
+      "git",
+      ["grep", "-hoE", "EPHR_[A-Z0-9_]+[A-Z0-9]", "--", "*.ts", ":!*.test.ts", ":!dist", ":!sequencer/services/settings-registry.ts"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
     const named = new Set(out.split("\n").filter(Boolean));
     // prefixes written in prose (EPHR_VAULT_S3_*) and the ones the services build from their schemas
     const missing = [...named].filter((n) => !ALL_SETTINGS.has(n) && ![...ALL_SETTINGS].some((k) => k.startsWith(`${n}_`)));
