@@ -30,6 +30,7 @@ import { ConfigError } from "../platform/config-values.js";
 import { connectL1 } from "../l1/connect.js";
 import { describeWaiting, preflight } from "../post/preflight.js";
 import { DEFAULT_SCALING, ScalingSignal } from "../platform/autoscale.js";
+import { feedJournal } from "../replica/publisher.js";
 
 export interface SequencerNode {
   queryUrl: string;
@@ -123,7 +124,11 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     redis.disconnect();
     throw e;
   }
-  const { store, stateDb, journal } = data;
+  const { store, stateDb } = data;
+  // The change feed for read replicas (sequencer/replica): each durable writer is published with the
+  // leaves its chunks wrote, which the state then lists at every commit.
+  const journal = cfg.replicaFeedMaxLen > 0 ? feedJournal(data.journal, store, redis, keys.replicaFeed, cfg.replicaFeedMaxLen, log) : data.journal;
+  stateDb.recordChanges = cfg.replicaFeedMaxLen > 0;
   const started = Date.now();
   let engine: Engine;
   try {
