@@ -134,6 +134,31 @@ describe("replica: applying the change feed", function () {
     );
   });
 
+  it("keeps them equal across a replica reopened from its disk between entries read from Buffers", async () => {
+    const seq = await open("s", true);
+    let rep = await open("r", false);
+    try {
+      const p = new Producer(seq.db, seq.store);
+      for (let i = 0; i < 6; i++) {
+        // from a Buffer, as Redis hands it over (a Buffer's slice() shares memory)
+        const e = decodeFeedEntry(
+          Buffer.from(
+            encodeFeedEntry(
+              await p.step({ t: "commit", writes: [0, 1, 2, 3].map((k) => ({ k: (k + i * 3) % KEYS.length, v: 1 + (i % 5), pre: i % 2 === 0 })), undo: [] }),
+            ),
+          ),
+        );
+        await applyFeedEntry(rep.store, rep.db, e, `${e.seq}-0`);
+        expect(toHex(rep.db.rootHash())).to.equal(toHex(seq.db.rootHash()));
+        await rep.close();
+        rep = await open("r", false);
+      }
+    } finally {
+      await seq.close();
+      await rep.close();
+    }
+  });
+
   it("lists each written key once, with its value as committed, whatever was undone", async () => {
     const { db, close } = await open("one", true);
     try {

@@ -101,7 +101,11 @@ export function encodeFeedEntry(e: FeedEntry): Uint8Array {
   return out;
 }
 
-export function decodeFeedEntry(bytes: Uint8Array): FeedEntry {
+export function decodeFeedEntry(input: Uint8Array): FeedEntry {
+  // A plain Uint8Array over the same bytes: a Buffer's slice() is a view, not a copy, and the words
+  // decoded here must not share memory with the input (the state database masks key bits of the keys
+  // it is given in copies it makes with slice()).
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   const need = (n: number, what: string) => {
