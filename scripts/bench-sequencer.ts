@@ -254,7 +254,11 @@ async function main() {
   const queryPort = await freePort();
   const seq = spawnService("sequencer", { ...env, EPHR_QUERY_PORT: String(queryPort) });
   const replicas = [];
-  for (const dir of replicaDirs) replicas.push(spawnService("replica", { ...env, EPHR_REPLICA_DATA_DIR: dir, EPHR_QUERY_PORT: String(await freePort()) }));
+  const replicaPorts: number[] = [];
+  for (const dir of replicaDirs) {
+    replicaPorts.push(await freePort());
+    replicas.push(spawnService("replica", { ...env, EPHR_REPLICA_DATA_DIR: dir, EPHR_QUERY_PORT: String(replicaPorts.at(-1)) }));
+  }
   const ports: number[] = [];
   const apis = [];
   for (let i = 0; i < APIS; i++) {
@@ -402,6 +406,10 @@ async function main() {
   const metricsText = await (await fetch(`http://127.0.0.1:${queryPort}/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metricsText)?.[1] ?? NaN);
   const microBatches = metric("ephr_microbatch_seconds_count");
+  // where the reads were answered: each replica's query server and the sequencer's count their calls
+  const callsOf = async (port: number) =>
+    Number(/^ephr_query_calls_total(?:\{[^}]*\})? (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
+  const readCalls = { sequencer: await callsOf(queryPort), replicas: await Promise.all(replicaPorts.map(callsOf)) };
   const microBatchMs = (metric("ephr_microbatch_seconds_sum") / microBatches) * 1000;
   const result = {
     date: new Date().toISOString(),
@@ -409,6 +417,8 @@ async function main() {
     machine: `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
     settings: { txs: N, perRequest: PER, concurrency: CONC, apiProcesses: APIS, log: LOG, stateEntries: STATE_ENTRIES, replicas: REPLICAS, readRps: READ_RPS },
     prebuilt,
+    /** read calls each query server answered over the whole run (the receipts of the posted-latency samples included) */
+    readCalls,
     /** write tx/s per phase: with BENCH_READ_RPS, the middle third carries the read load */
     phases: phases.map((p) => ({ ...p, txPerSec: Math.round(p.txs / p.seconds), readsPerSec: Math.round(p.readsDone / p.seconds) })),
     cpuPressure: readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0],
@@ -450,6 +460,7 @@ async function main() {
       (p, i) =>
         `| phase ${i + 1}: write tx/s ${p.reads ? `with ${p.readsPerSec} reads/s via ${REPLICAS} replica(s) (read p50 / p99 ${p.readP50Ms} / ${p.readP99Ms} ms, ${p.readErrors} errors)` : "without reads"} | ${p.txPerSec} |`,
     ),
+    ...(REPLICAS > 0 ? [`| read calls answered: sequencer / replicas | ${readCalls.sequencer} / ${readCalls.replicas.join(", ")} |`] : []),
     `| peak memory MB: sequencer / API / L1 node | ${result.peakRssMb.sequencer} / ${result.peakRssMb.api.join(", ")} / ${result.peakRssMb.hardhat} |`,
     `| cores used: sequencer / API / L1 node / load generator | ${cpuShare.sequencer} / ${cpuShare.api.join(", ")} / ${cpuShare.l1Node} / ${cpuShare.loadGenerator} |`,
   ];
