@@ -160,10 +160,12 @@ async function rpc(port: number, method: string, params: unknown[] = []): Promis
  * started on a fixed schedule whatever the answers' latency (an open loop), until stopped.
  */
 function startReads(ports: number[], sent: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // with the writers' sockets, under the front-end's connections per client (64)
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   const perSecond = READ_RPS / READS_PER_REQUEST;
   let done = 0;
   let errors = 0;
+  const samples: string[] = [];
   const latencies: number[] = [];
   const inFlight = new Set<Promise<void>>();
   const t0 = performance.now();
@@ -184,13 +186,17 @@ function startReads(ports: number[], sent: number) {
       const p = post(agent, ports[issued % ports.length]!, JSON.stringify(calls))
         .then((text) => {
           latencies.push(performance.now() - sentAt);
-          for (const a of JSON.parse(text) as { error?: unknown }[]) {
-            if (a.error) errors++;
-            else done++;
+          const answers = JSON.parse(text) as { error?: unknown }[] | { error?: unknown };
+          for (const a of Array.isArray(answers) ? answers : [answers]) {
+            if (a.error) {
+              errors++;
+              if (samples.length < 3) samples.push(JSON.stringify(a.error).slice(0, 200));
+            } else done++;
           }
         })
-        .catch(() => {
+        .catch((e: Error) => {
           errors += READS_PER_REQUEST;
+          if (samples.length < 3) samples.push(e.message);
         })
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
@@ -202,7 +208,7 @@ function startReads(ports: number[], sent: number) {
       clearInterval(timer);
       await Promise.all(inFlight);
       agent.destroy();
-      return { done, errors, latencies };
+      return { done, errors, latencies, samples };
     },
   };
 }
@@ -307,7 +313,16 @@ async function main() {
   const start = Date.now();
   // Without a read load one phase; with one, thirds: no reads, reads, no reads (the same state growth around the middle).
   const thirds = READ_RPS > 0 ? [Math.floor(bodies.length / 3), Math.floor((2 * bodies.length) / 3), bodies.length] : [bodies.length];
-  const phases: { reads: boolean; txs: number; seconds: number; readsDone: number; readErrors: number; readP50Ms: number; readP99Ms: number }[] = [];
+  const phases: {
+    reads: boolean;
+    txs: number;
+    seconds: number;
+    readsDone: number;
+    readErrors: number;
+    readErrorSamples: string[];
+    readP50Ms: number;
+    readP99Ms: number;
+  }[] = [];
   for (let p = 0; p < thirds.length; p++) {
     const reading = thirds.length === 3 && p === 1;
     const readLoad = reading ? startReads(ports, next) : null;
@@ -331,13 +346,14 @@ async function main() {
     );
     next = thirds[p]!;
     const seconds = (performance.now() - t) / 1000;
-    const reads = readLoad ? await readLoad.stop() : { done: 0, errors: 0, latencies: [] as number[] };
+    const reads = readLoad ? await readLoad.stop() : { done: 0, errors: 0, latencies: [] as number[], samples: [] as string[] };
     phases.push({
       reads: reading,
       txs: samples.reduce((n, s) => n + s.txs, 0) - before,
       seconds: Number(seconds.toFixed(2)),
       readsDone: reads.done,
       readErrors: reads.errors,
+      readErrorSamples: reads.samples,
       readP50Ms: Number(pct(reads.latencies, 50).toFixed(1)),
       readP99Ms: Number(pct(reads.latencies, 99).toFixed(1)),
     });

@@ -1,8 +1,8 @@
 /**
  * Where a front-end sends reads: to a live read replica (configured with EPHR_REPLICAS, else those
  * registered in Redis), round robin; a replica further behind than the bound is skipped for reads at
- * the executed level, which only the posted and final reads do not need. The sequencer answers reads
- * only when no replica is configured or alive. Replicas are probed (GET /status) in the background: a
+ * the executed level (which only the posted and final reads do not need) while another is within it,
+ * else the least behind answers. The sequencer answers reads only when no replica is configured or alive. Replicas are probed (GET /status) in the background: a
  * read never waits for a probe.
  */
 import { READ_METHODS } from "../read/methods.js";
@@ -24,6 +24,13 @@ export function needsExecuted(method: string, params: unknown): boolean {
 /** The replicas a read may go to, in the order to try them (pure). */
 export function eligible(replicas: readonly ReplicaState[], executed: boolean, maxLagMs: number): ReplicaState[] {
   return replicas.filter((r) => r.serving && (!executed || r.lagMs <= maxLagMs));
+}
+
+/** The live replica least behind (null: none is alive) (pure). */
+export function freshest(replicas: readonly ReplicaState[]): ReplicaState | null {
+  let best: ReplicaState | null = null;
+  for (const r of replicas) if (r.serving && (best === null || r.lagMs < best.lagMs)) best = r;
+  return best;
 }
 
 export class ReplicaRouter {
@@ -61,10 +68,14 @@ export class ReplicaRouter {
     return this.replicas;
   }
 
-  /** A replica URL for reads (`executed`: some call needs the executed state), or null: the sequencer's turn. */
+  /**
+   * A replica URL for reads (`executed`: some call needs the executed state), or null: the sequencer's
+   * turn, only when no replica is alive. When every live replica lags beyond the bound, the least
+   * behind answers: the reads stay off the write path.
+   */
   pick(executed: boolean): string | null {
     const ok = eligible(this.replicas, executed, this.o.maxLagMs);
-    if (ok.length === 0) return null;
+    if (ok.length === 0) return freshest(this.replicas)?.url ?? null;
     this.turn = (this.turn + 1) % ok.length;
     return ok[this.turn]!.url;
   }
