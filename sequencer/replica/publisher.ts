@@ -28,14 +28,15 @@ export function feedJournal(inner: Journal, store: Store, redis: Redis, stream: 
   let seq = pos.seq;
   const stats: FeedPublisherStats = { published: 0, failed: 0, bytes: 0 };
   const publish = (w: StoreWriter, at: number) => {
-    const entry = encodeFeedEntry({
-      feed,
-      seq: at,
-      publishedAt: Date.now(),
-      postRoot: fromHex(store.head().stateRoot, 32),
-      ops: w.ops,
-      marks: w.state,
-    });
+    let entry: Uint8Array;
+    try {
+      entry = encodeFeedEntry({ feed, seq: at, publishedAt: Date.now(), postRoot: fromHex(store.head().stateRoot, 32), ops: w.ops, marks: w.state });
+    } catch (e) {
+      // The write is durable and acknowledged whatever happens here: a replica meets the gap and stops.
+      stats.failed++;
+      log.error({ err: (e as Error).message, seq: at }, "cannot encode a change feed entry: replicas will stop at this gap until resynced");
+      return;
+    }
     stats.bytes += entry.length;
     // One connection sends commands in order: entries reach the stream in commit order.
     redis.xadd(stream, "MAXLEN", "~", maxLen, "*", "e", Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength)).then(
