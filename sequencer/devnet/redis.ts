@@ -45,7 +45,7 @@ export function devnetAcl(passwords: { sequencer: string; api: string; replica: 
     // (and the list of live read replicas)
     `user ephr-api on >${passwords.api} resetkeys %W~${k.ingest} %R~${k.replies("*")} %R~${k.lease} %R~${k.replicas} resetchannels -@all +xadd +xread +get +zrangebyscore +ping +info +hello +client|setname +select`,
     // a read replica: read the change feed, register itself among the live replicas
-    `user ephr-replica on >${passwords.replica} resetkeys %R~${k.replicaFeed} ~${k.replicas} resetchannels -@all +xread +zadd +zrem +ping +info +hello +client|setname +select`,
+    `user ephr-replica on >${passwords.replica} resetkeys %R~${k.replicaFeed} ~${k.replicas} ~${k.replicaReads} resetchannels -@all +xread +zadd +zrem +hset +hdel +ping +info +hello +client|setname +select`,
     "",
   ].join("\n");
 }

@@ -12,6 +12,8 @@ export interface RedisKeys {
   replicaFeed: string;
   /** live replicas: query URL -> last heartbeat (a sorted set, ms) */
   replicas: string;
+  /** read calls each replica answered: query URL -> total (a hash; the sequencer's scaling signal) */
+  replicaReads: string;
 }
 
 /**
@@ -29,6 +31,7 @@ export function redisKeys(chainId: number, rollup: Address, prefix?: string, gen
     submitQueue: `${p.replace(/:/g, "-")}-l1-submit`,
     replicaFeed: `${p}:replica-feed`,
     replicas: `${p}:replicas`,
+    replicaReads: `${p}:replicas:reads`,
   };
 }
 

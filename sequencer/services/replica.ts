@@ -140,6 +140,8 @@ export async function startReplicaNode(cfg: Config, log: Logger): Promise<Replic
     // a replica that stopped following takes itself off the list (front-ends also see it in /status)
     if (follower.status().serving) await redis.zadd(keys.replicas, Date.now(), url);
     else await redis.zrem(keys.replicas, url);
+    // the reads it answered, for the sequencer's scaling signal of the front-ends' load
+    await redis.hset(keys.replicaReads, url, String((await metrics.queryCalls.get()).values[0]?.value ?? 0));
   };
   await heartbeat().catch(() => undefined);
   const beat = setInterval(() => void heartbeat().catch(() => undefined), REPLICA_HEARTBEAT_MS);
@@ -152,6 +154,7 @@ export async function startReplicaNode(cfg: Config, log: Logger): Promise<Replic
       clearInterval(beat);
       clearInterval(l1Timer);
       await redis.zrem(keys.replicas, url).catch(() => undefined);
+      await redis.hdel(keys.replicaReads, url).catch(() => undefined);
       await query.close();
       await follower.close();
       await pruning;
