@@ -1,6 +1,6 @@
 /** Which replica a front-end sends reads to (the pure part of the router). */
 import { expect } from "chai";
-import { eligible, freshest, needsExecuted, type ReplicaState } from "./router.js";
+import { afterMiss, eligible, freshest, needsExecuted, PROBE_MISSES, type ReplicaState } from "./router.js";
 
 const P = "0x00000000000000000000000000000000000000aa";
 const G = "0x00000000000000000000000000000000000000bb";
@@ -27,5 +27,16 @@ describe("replica router: where reads go", () => {
     expect(eligible(rs.slice(1), true, 2000)).to.deep.equal([]);
     expect(freshest(rs.slice(1))?.url).to.equal("b");
     expect(freshest([{ url: "c", serving: false, lagMs: 0 }])).to.equal(null);
+  });
+
+  it("keeps a serving replica through fewer than PROBE_MISSES unanswered probes in a row, then counts it gone", () => {
+    let r: ReplicaState = { url: "a", serving: true, lagMs: 10, misses: 0 };
+    for (let i = 1; i < PROBE_MISSES; i++) {
+      r = afterMiss(r, "a");
+      expect(r.serving, `after ${i} misses`).to.equal(true);
+    }
+    expect(afterMiss(r, "a").serving).to.equal(false);
+    expect(afterMiss(undefined, "b").serving, "never seen answering").to.equal(false);
+    expect(afterMiss({ url: "c", serving: false, lagMs: 0 }, "c").serving, "stopped stays stopped").to.equal(false);
   });
 });

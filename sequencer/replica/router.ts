@@ -9,10 +9,19 @@ import { READ_METHODS } from "../read/methods.js";
 
 export interface ReplicaState {
   url: string;
-  /** answered its last probe and follows the feed */
+  /** follows the feed (its last answered probe said so, and it has not missed PROBE_MISSES in a row) */
   serving: boolean;
   lagMs: number;
+  /** probes it did not answer in a row */
+  misses?: number;
 }
+
+/**
+ * Probes a replica may leave unanswered in a row before it counts as gone: a replica busy serving
+ * reads can be slower than the probe's time limit, and its reads must not fall on the sequencer for
+ * that (a read it does not answer marks it gone at once).
+ */
+export const PROBE_MISSES = 3;
 
 /** Whether a read call must see the executed state (anything but a state read at "posted" or "final"). */
 export function needsExecuted(method: string, params: unknown): boolean {
@@ -24,6 +33,13 @@ export function needsExecuted(method: string, params: unknown): boolean {
 /** The replicas a read may go to, in the order to try them (pure). */
 export function eligible(replicas: readonly ReplicaState[], executed: boolean, maxLagMs: number): ReplicaState[] {
   return replicas.filter((r) => r.serving && (!executed || r.lagMs <= maxLagMs));
+}
+
+/** A replica's state after a probe it did not answer (pure): gone once it missed PROBE_MISSES in a row. */
+export function afterMiss(prev: ReplicaState | undefined, url: string): ReplicaState {
+  const misses = (prev?.misses ?? 0) + 1;
+  if (prev === undefined || !prev.serving || misses >= PROBE_MISSES) return { url, serving: false, lagMs: Number.POSITIVE_INFINITY, misses };
+  return { ...prev, misses };
 }
 
 /** The live replica least behind (null: none is alive) (pure). */
@@ -100,14 +116,15 @@ export class ReplicaRouter {
     } catch {
       urls = this.replicas.map((r) => r.url); // Redis unreachable: keep probing the known ones
     }
+    const before = new Map(this.replicas.map((r) => [r.url, r]));
     this.replicas = await Promise.all(
       urls.map(async (url): Promise<ReplicaState> => {
         try {
           const res = await fetch(new URL("status", url), { signal: AbortSignal.timeout(1000) });
           const s = (await res.json()) as { serving?: unknown; lagMs?: unknown };
-          return { url, serving: res.ok && s.serving === true, lagMs: typeof s.lagMs === "number" ? s.lagMs : Number.POSITIVE_INFINITY };
+          return { url, serving: res.ok && s.serving === true, lagMs: typeof s.lagMs === "number" ? s.lagMs : Number.POSITIVE_INFINITY, misses: 0 };
         } catch {
-          return { url, serving: false, lagMs: Number.POSITIVE_INFINITY };
+          return afterMiss(before.get(url), url);
         }
       }),
     );
