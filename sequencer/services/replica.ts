@@ -137,8 +137,11 @@ export async function startReplicaNode(cfg: Config, log: Logger): Promise<Replic
   );
   const url = cfg.replicaUrl ?? `http://${cfg.queryHost}:${query.port}/`;
   const heartbeat = async () => {
+    const st = follower.status();
+    metrics.replicaLag.set(st.lagMs / 1000);
+    metrics.replicaServing.set(st.serving ? 1 : 0);
     // a replica that stopped following takes itself off the list (front-ends also see it in /status)
-    if (follower.status().serving) await redis.zadd(keys.replicas, Date.now(), url);
+    if (st.serving) await redis.zadd(keys.replicas, Date.now(), url);
     else await redis.zrem(keys.replicas, url);
     // the reads it answered, for the sequencer's scaling signal of the front-ends' load
     await redis.hset(keys.replicaReads, url, String((await metrics.queryCalls.get()).values[0]?.value ?? 0));

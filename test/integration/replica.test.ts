@@ -15,6 +15,8 @@ import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type ChildService, type Devnet, sleep, spawnReplica, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 
 const now = () => Math.floor(Date.now() / 1000);
+const gauge = async (url: string, name: string) =>
+  Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(await (await fetch(`${url}metrics`)).text())?.[1]);
 const counter = async (m: { queryCalls: { get: () => Promise<{ values: { value: number }[] }> } }) => (await m.queryCalls.get()).values[0]?.value ?? 0;
 
 describe("read replicas: following the sequencer's change feed", function () {
@@ -76,6 +78,7 @@ describe("read replicas: following the sequencer's change feed", function () {
     const s = await status(replica!.url);
     expect(s.serving).to.equal(true);
     expect(s.seq).to.be.greaterThan(0);
+    expect(await gauge(replica!.url, "ephr_replica_serving")).to.equal(1);
   });
 
   it("restarts from its own disk after SIGKILL and catches up with what was executed meanwhile", async () => {
@@ -128,6 +131,8 @@ describe("read replicas: following the sequencer's change feed", function () {
     expect((await sys.client.getConsent(testAccount("replica-gap-0").address, clinic, "soft")).exists).to.equal(true);
     expect(await counter(sys.seq.metrics)).to.be.greaterThan(before);
     expect(replica.output()).to.match(/fell behind the stream's tail/);
+    await sleep(1100); // the next heartbeat sets the gauge
+    expect(await gauge(replica.url, "ephr_replica_serving")).to.equal(0);
     // it took itself off the front-ends' list
     const [listKey] = await redis.keys("*:replicas");
     expect(await redis.zrange(listKey!, "0", "-1")).to.not.include(replica.url);
