@@ -18,8 +18,16 @@
  * BENCH_RATE (offered load in tx/s: requests leave on a fixed schedule, with at most BENCH_CONCURRENCY in
  * flight, to measure latency at a given load such as half the closed-loop maximum; default 0, closed loop:
  * each of BENCH_CONCURRENCY senders sends its next request when the last is answered).
+ *
+ * Issue 15: BENCH_STATE_ENTRIES (default 0) starts the sequencer from a pre-built state of about that
+ * many entries (bench:state's synthetic exchange state, bulk-loaded: scripts/bench-sequencer-state.ts;
+ * its cache is EPHR_STATE_CACHE_MB, default 256). BENCH_REPLICAS (default 0) runs that many read
+ * replicas (each starting from a copy of the data directory) and BENCH_READ_RPS (default 0) sends that
+ * many reads per second (ephr_getConsent and ephr_getNonce of patients already sent, 50 calls per
+ * request) through the front-end(s) during the middle third of the transactions: the write tx/s of the
+ * first and last thirds (no reads) and of the middle one (reads) are reported side by side.
  */
-import { readFileSync, writeFileSync, mkdirSync, rmSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, rmSync, existsSync, cpSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { request, Agent } from "node:http";
 import os from "node:os";
@@ -31,6 +39,11 @@ import { startHardhatNode } from "../sequencer/devnet/hardhat-node.js";
 import { freePort } from "../sequencer/devnet/ports.js";
 import { spawnService, startRedis, sleep } from "../sequencer/testing/devnet.js";
 import { startNatsCluster } from "../sequencer/testing/nats-cluster.js";
+import { createPublicClient, http } from "viem";
+import { rollupAbi } from "../sequencer/l1/contracts.generated.js";
+import { prebuiltSequencerData } from "./bench-sequencer-state.js";
+import { toHex } from "../sequencer/protocol/bytes.js";
+import { keccak256 } from "../sequencer/protocol/hash.js";
 import { signTx } from "../sequencer/protocol/sign.js";
 import { addressOf } from "../sequencer/protocol/signature.js";
 import { mixBodySize, parseWorkload, registrations } from "./bench-workload.js";
@@ -41,6 +54,11 @@ const CONC = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const APIS = Number(process.env.BENCH_APIS ?? 1);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 50_000);
 const LOG = process.env.BENCH_LOG ?? "local";
+const STATE_ENTRIES = Number(process.env.BENCH_STATE_ENTRIES ?? 0);
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 0);
+const READ_RPS = Number(process.env.BENCH_READ_RPS ?? 0);
+const READS_PER_REQUEST = 50;
+if (READ_RPS > 0 && REPLICAS === 0) console.warn("BENCH_READ_RPS without BENCH_REPLICAS: the sequencer answers the reads");
 if (LOG !== "local" && LOG !== "jetstream") throw new Error(`BENCH_LOG must be "local" or "jetstream", not ${JSON.stringify(LOG)}`);
 const WORKLOAD = parseWorkload(process.env.BENCH_WORKLOAD);
 /** offered load in tx/s (open loop: requests leave on a schedule, up to BENCH_CONCURRENCY in flight); 0: closed loop */
@@ -170,6 +188,76 @@ async function rpc(port: number, method: string, params: unknown[] = []): Promis
   return ((await r.json()) as { result: unknown }).result;
 }
 
+/**
+ * A read load at BENCH_READ_RPS through the front-ends: requests of READS_PER_REQUEST calls
+ * (ephr_getConsent and ephr_getNonce, at the executed level, of patients among the first `sent`),
+ * started on a fixed schedule whatever the answers' latency (an open loop), until stopped.
+ */
+function startReads(ports: number[], sent: number) {
+  // with the writers' sockets, under the front-end's connections per client (64)
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const perSecond = READ_RPS / READS_PER_REQUEST;
+  let done = 0;
+  let errors = 0;
+  const samples: string[] = [];
+  const latencies: number[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const t0 = performance.now();
+  let issued = 0;
+  let k = 0;
+  const tick = () => {
+    const due = Math.floor(((performance.now() - t0) / 1000) * perSecond);
+    for (; issued < due; issued++) {
+      if (inFlight.size >= 256) break; // the machine cannot keep up: fewer reads, counted as done
+      const calls = Array.from({ length: READS_PER_REQUEST }, (_, j) => {
+        const i = (k++ * 7919) % Math.max(1, sent);
+        const patient = `0x${keccakAddress(i)}`;
+        return j % 2 === 0
+          ? { jsonrpc: "2.0", id: j, method: "ephr_getConsent", params: [patient, "0x000000000000000000000000000000000000c11c"] }
+          : { jsonrpc: "2.0", id: j, method: "ephr_getNonce", params: [patient] };
+      });
+      const sentAt = performance.now();
+      const p = post(agent, ports[issued % ports.length]!, JSON.stringify(calls))
+        .then((text) => {
+          latencies.push(performance.now() - sentAt);
+          const answers = JSON.parse(text) as { error?: unknown }[] | { error?: unknown };
+          for (const a of Array.isArray(answers) ? answers : [answers]) {
+            if (a.error) {
+              errors++;
+              if (samples.length < 3) samples.push(JSON.stringify(a.error).slice(0, 200));
+            } else done++;
+          }
+        })
+        .catch((e: Error) => {
+          errors += READS_PER_REQUEST;
+          if (samples.length < 3) samples.push(e.message);
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  };
+  const timer = setInterval(tick, 10);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all(inFlight);
+      agent.destroy();
+      return { done, errors, latencies, samples };
+    },
+  };
+}
+
+/** The address of bench patient i (as bench-signer.ts derives it), hex without 0x. */
+const addressCache = new Map<number, string>();
+function keccakAddress(i: number): string {
+  let a = addressCache.get(i);
+  if (a === undefined) {
+    a = addressOf(toHex(keccak256(new TextEncoder().encode(`bench-patient-${i}`)))).slice(2);
+    addressCache.set(i, a);
+  }
+  return a;
+}
+
 async function main() {
   const l1 = await startHardhatNode();
   const dep = await deployLocal(l1.url, { challengePeriod: 3600n });
@@ -188,8 +276,29 @@ async function main() {
   };
   const nats = LOG === "jetstream" ? await startNatsCluster() : null;
   if (nats !== null) Object.assign(env, { EPHR_LOG: "jetstream", EPHR_LOG_NATS_URLS: nats.urls, EPHR_LOG_STREAM: "bench" });
+  let prebuilt: { entries: number; seconds: number } | null = null;
+  if (STATE_ENTRIES > 0) {
+    const l1c = createPublicClient({ transport: http(l1.url) });
+    const read = (functionName: "domainSeparator" | "registrar") => l1c.readContract({ address: dep.rollup, abi: rollupAbi, functionName });
+    const t = Date.now();
+    prebuilt = await prebuiltSequencerData(dataDir, STATE_ENTRIES, { separator: await read("domainSeparator"), registrar: await read("registrar") });
+    console.log(`pre-built a state of ${prebuilt.entries.toLocaleString("en-US")} entries in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+  // each replica starts from a copy of the data directory as it is before the sequencer's first start
+  const replicaDirs: string[] = [];
+  for (let i = 0; i < REPLICAS; i++) {
+    const dir = `${dataDir}-replica-${i}`;
+    if (existsSync(dataDir)) cpSync(dataDir, dir, { recursive: true });
+    replicaDirs.push(dir);
+  }
   const queryPort = await freePort();
   const seq = spawnService("sequencer", { ...env, EPHR_QUERY_PORT: String(queryPort) });
+  const replicas = [];
+  const replicaPorts: number[] = [];
+  for (const dir of replicaDirs) {
+    replicaPorts.push(await freePort());
+    replicas.push(spawnService("replica", { ...env, EPHR_REPLICA_DATA_DIR: dir, EPHR_QUERY_PORT: String(replicaPorts.at(-1)) }));
+  }
   const ports: number[] = [];
   const apis = [];
   for (let i = 0; i < APIS; i++) {
@@ -206,6 +315,18 @@ async function main() {
       }
       await sleep(100);
     }
+  }
+  if (REPLICAS > 0) {
+    // every replica registered and serving (the front-ends probe them once a second)
+    const redisCli = await import("ioredis");
+    const r = new redisCli.Redis(redis.url);
+    for (let i = 0; i < 600; i++) {
+      const [key] = await r.keys("*:replicas");
+      if (key !== undefined && (await r.zcard(key)) >= REPLICAS) break;
+      await sleep(200);
+    }
+    r.disconnect();
+    await sleep(1500);
   }
   const info = await rpc(ports[0]!, "ephr_chainInfo");
   const t0 = Date.now();
@@ -229,28 +350,59 @@ async function main() {
   const start = Date.now();
   const startPerf = performance.now();
   const txsPerBody = total / bodies.length;
-  await Promise.all(
-    Array.from({ length: CONC }, async (_, k) => {
-      const port = ports[k % ports.length]!;
-      for (;;) {
-        const i = next++;
-        if (i >= bodies.length) return;
-        if (RATE > 0) {
-          // open loop: body i leaves at its scheduled time, whatever the answers to earlier ones
-          const due = startPerf + (i * txsPerBody * 1000) / RATE;
-          const wait = due - performance.now();
-          if (wait > 0) await sleep(wait);
+  // Without a read load one phase; with one, thirds: no reads, reads, no reads (the same state growth around the middle).
+  const thirds = READ_RPS > 0 ? [Math.floor(bodies.length / 3), Math.floor((2 * bodies.length) / 3), bodies.length] : [bodies.length];
+  const phases: {
+    reads: boolean;
+    txs: number;
+    seconds: number;
+    readsDone: number;
+    readErrors: number;
+    readErrorSamples: string[];
+    readP50Ms: number;
+    readP99Ms: number;
+  }[] = [];
+  for (let p = 0; p < thirds.length; p++) {
+    const reading = thirds.length === 3 && p === 1;
+    const readLoad = reading ? startReads(ports, next) : null;
+    const t = performance.now();
+    const before = samples.reduce((n, s) => n + s.txs, 0);
+    await Promise.all(
+      Array.from({ length: CONC }, async (_, k) => {
+        const port = ports[k % ports.length]!;
+        for (;;) {
+          const i = next++;
+          if (i >= thirds[p]!) return;
+          if (RATE > 0) {
+            // open loop: body i leaves at its scheduled time, whatever the answers to earlier ones
+            const due = startPerf + (i * txsPerBody * 1000) / RATE;
+            const wait = due - performance.now();
+            if (wait > 0) await sleep(wait);
+          }
+          const sentAt = performance.now();
+          const text = await post(agent, port, bodies[i]!);
+          const doneAt = performance.now();
+          const answers = JSON.parse(text) as { result?: string; error?: unknown }[];
+          const ok = answers.filter((a) => a.result);
+          failed += answers.length - ok.length;
+          samples.push({ sentAt, doneAt, txs: ok.length, hashes: [ok[0]?.result ?? ""] });
         }
-        const sentAt = performance.now();
-        const text = await post(agent, port, bodies[i]!);
-        const doneAt = performance.now();
-        const answers = JSON.parse(text) as { result?: string; error?: unknown }[];
-        const ok = answers.filter((a) => a.result);
-        failed += answers.length - ok.length;
-        samples.push({ sentAt, doneAt, txs: ok.length, hashes: [ok[0]?.result ?? ""] });
-      }
-    }),
-  );
+      }),
+    );
+    next = thirds[p]!;
+    const seconds = (performance.now() - t) / 1000;
+    const reads = readLoad ? await readLoad.stop() : { done: 0, errors: 0, latencies: [] as number[], samples: [] as string[] };
+    phases.push({
+      reads: reading,
+      txs: samples.reduce((n, s) => n + s.txs, 0) - before,
+      seconds: Number(seconds.toFixed(2)),
+      readsDone: reads.done,
+      readErrors: reads.errors,
+      readErrorSamples: reads.samples,
+      readP50Ms: Number(pct(reads.latencies, 50).toFixed(1)),
+      readP99Ms: Number(pct(reads.latencies, 99).toFixed(1)),
+    });
+  }
   const elapsed = (Date.now() - start) / 1000;
   const cpuShare = {
     sequencer: Number(((cpuSeconds(seq.pid) - seqCpu0) / elapsed).toFixed(2)),
@@ -315,12 +467,32 @@ async function main() {
   const metricsText = await (await fetch(`http://127.0.0.1:${queryPort}/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metricsText)?.[1] ?? NaN);
   const microBatches = metric("ephr_microbatch_seconds_count");
+  // where the reads were answered: each replica's query server and the sequencer's count their calls
+  const callsOf = async (port: number) =>
+    Number(/^ephr_query_calls_total(?:\{[^}]*\})? (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
+  const readCalls = { sequencer: await callsOf(queryPort), replicas: await Promise.all(replicaPorts.map(callsOf)) };
   const microBatchMs = (metric("ephr_microbatch_seconds_sum") / microBatches) * 1000;
   const result = {
     date: new Date().toISOString(),
     commit: gitCommit(),
     machine: `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    settings: { txs: total, perRequest: PER, concurrency: CONC, apiProcesses: APIS, log: LOG, workload: WORKLOAD, offeredTxPerSec: RATE || null },
+    settings: {
+      txs: total,
+      perRequest: PER,
+      concurrency: CONC,
+      apiProcesses: APIS,
+      log: LOG,
+      workload: WORKLOAD,
+      offeredTxPerSec: RATE || null,
+      stateEntries: STATE_ENTRIES,
+      replicas: REPLICAS,
+      readRps: READ_RPS,
+    },
+    prebuilt,
+    /** read calls each query server answered over the whole run (the receipts of the posted-latency samples included) */
+    readCalls,
+    /** write tx/s per phase: with BENCH_READ_RPS, the middle third carries the read load */
+    phases: phases.map((p) => ({ ...p, txPerSec: Math.round(p.txs / p.seconds), readsPerSec: Math.round(p.readsDone / p.seconds) })),
     cpuPressure: readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0],
     accepted,
     failed,
@@ -331,7 +503,12 @@ async function main() {
     executedMs: { p50: Number(pct(execLat, 50).toFixed(1)), p99: Number(pct(execLat, 99).toFixed(1)), perRequestOf: PER },
     postedMs: { p50: Math.round(pct(postedLat, 50)), p99: Math.round(pct(postedLat, 99)), samples: postedLat.length },
     windows,
-    peakRssMb: { sequencer: peakRssMb(seq.pid), api: apis.map((a) => peakRssMb(a.pid)), hardhat: peakRssMb(l1.pid) },
+    peakRssMb: {
+      sequencer: peakRssMb(seq.pid),
+      api: apis.map((a) => peakRssMb(a.pid)),
+      replicas: replicas.map((r) => peakRssMb(r.pid)),
+      hardhat: peakRssMb(l1.pid),
+    },
     sequencerCpuSeconds: Number(seqCpu.toFixed(1)),
     coresUsed: cpuShare,
     microBatches: { count: microBatches, meanMs: Number(microBatchMs.toFixed(2)), meanTxs: Math.round(accepted / microBatches) },
@@ -355,18 +532,27 @@ async function main() {
       (w) =>
         `| tx/s while the state grew from ${w.from.toLocaleString("en-US")} to ${w.to.toLocaleString("en-US")} ${WORKLOAD === "mix" ? "transactions" : "consents"} | ${w.txPerSec} |`,
     ),
+    ...(prebuilt ? [`| pre-built state (entries, build s) | ${prebuilt.entries} (${prebuilt.seconds.toFixed(0)}) |`] : []),
+    ...result.phases.map(
+      (p, i) =>
+        `| phase ${i + 1}: write tx/s ${p.reads ? `with ${p.readsPerSec} reads/s via ${REPLICAS} replica(s) (read p50 / p99 ${p.readP50Ms} / ${p.readP99Ms} ms, ${p.readErrors} errors)` : "without reads"} | ${p.txPerSec} |`,
+    ),
+    ...(REPLICAS > 0 ? [`| read calls answered: sequencer / replicas | ${readCalls.sequencer} / ${readCalls.replicas.join(", ")} |`] : []),
     `| peak memory MB: sequencer / API / L1 node | ${result.peakRssMb.sequencer} / ${result.peakRssMb.api.join(", ")} / ${result.peakRssMb.hardhat} |`,
     `| cores used: sequencer / API / L1 node / load generator | ${cpuShare.sequencer} / ${cpuShare.api.join(", ")} / ${cpuShare.l1Node} / ${cpuShare.loadGenerator} |`,
   ];
   console.log(table.join("\n"));
   mkdirSync(new URL("../bench/results/", import.meta.url), { recursive: true });
   // another run of the same size on the same day does not overwrite it: -b, -c, … after the first
-  const base = `../bench/results/sequencer-${N}${WORKLOAD === "grant" ? "" : `-${WORKLOAD}`}${RATE > 0 ? `-at${RATE}` : ""}${LOG === "local" ? "" : `-${LOG}`}-${result.date.slice(0, 10)}`;
+  const tags = `${WORKLOAD === "grant" ? "" : `-${WORKLOAD}`}${RATE > 0 ? `-at${RATE}` : ""}${LOG === "local" ? "" : `-${LOG}`}${STATE_ENTRIES > 0 ? `-state${STATE_ENTRIES}` : ""}${READ_RPS > 0 ? `-reads${READ_RPS}` : ""}`;
+  const base = `../bench/results/sequencer-${N}${tags}-${result.date.slice(0, 10)}`;
   let file = new URL(`${base}.json`, import.meta.url);
   for (let i = 1; existsSync(file); i++) file = new URL(`${base}-${String.fromCharCode(97 + i)}.json`, import.meta.url);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\nwrote ${file.pathname}`);
   for (const a of apis) await a.kill("SIGTERM");
+  for (const r of replicas) await r.kill("SIGTERM");
+  for (const dir of replicaDirs) rmSync(dir, { recursive: true, force: true });
   await seq.kill("SIGTERM");
   await redis.stop();
   await l1.stop();

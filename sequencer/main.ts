@@ -9,14 +9,16 @@ import { createLogger } from "./platform/log.js";
 import { startApiNode } from "./services/api.js";
 import { RedisUnavailableError } from "./platform/redis.js";
 import { startSequencerNode } from "./services/sequencer.js";
+import { startReplicaNode } from "./services/replica.js";
 import { unknownSettingsWarning } from "./services/settings-registry.js";
 
 const role = process.argv[2];
 
-const USAGE = `usage: npm run sequencer | npm run api   (node dist/sequencer/main.js <sequencer|api>)
+const USAGE = `usage: npm run sequencer | npm run api | npm run replica   (node dist/sequencer/main.js <sequencer|api|replica>)
 
   sequencer   execute transactions, build batches and post them to L1 (one active at a time: a lease)
   api         a JSON-RPC front-end: validate, recover signers, queue sends, forward reads (any number)
+  replica     a read replica: follows the sequencer's change feed and serves the reads (any number)
 
 Settings: EPHR_* variables, the settings file EPHR_CONFIG and the deployment file EPHR_DEPLOYMENT
 (docs/operations.md, section 3). Exit status 2 on a configuration error.`;
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     process.exit(0);
   }
-  if (role !== "sequencer" && role !== "api") {
+  if (role !== "sequencer" && role !== "api" && role !== "replica") {
     console.error(`${role === undefined ? "no role given" : `unknown role ${role}`}\n${USAGE}`);
     process.exit(2);
   }
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     // 0 after a requested shutdown; 1 when the node stopped by itself (store failure, lease lost)
     process.exit(asked ? 0 : 1);
   } else {
-    const node = await startApiNode(cfg, log);
+    const node = role === "api" ? await startApiNode(cfg, log) : await startReplicaNode(cfg, log);
     const shutdown = () => {
       setTimeout(() => process.exit(1), 5_000).unref();
       void node.stop().then(() => process.exit(0));

@@ -24,7 +24,7 @@ export const DEVNET_REDIS_PREFIX = "ephr:devnet";
 export interface DevnetRedis {
   port: number;
   /** connection URLs with each role's credentials */
-  urls: { sequencer: string; api: string };
+  urls: { sequencer: string; api: string; replica: string };
   pid: () => number;
   /** resolves when the current server exits */
   exited: () => Promise<void>;
@@ -34,7 +34,7 @@ export interface DevnetRedis {
 }
 
 /** The ACL file: one user per role (names and rules as Redis 7 reads them). */
-export function devnetAcl(passwords: { sequencer: string; api: string }, prefix = DEVNET_REDIS_PREFIX): string {
+export function devnetAcl(passwords: { sequencer: string; api: string; replica: string }, prefix = DEVNET_REDIS_PREFIX): string {
   const k = redisKeys(0, "0x0000000000000000000000000000000000000000", prefix);
   const queue = `bull:${k.submitQueue}:*`;
   return [
@@ -42,14 +42,17 @@ export function devnetAcl(passwords: { sequencer: string; api: string }, prefix 
     // the sequencer: everything on its own keys and its BullMQ queue, nothing that administers the server
     `user ephr-sequencer on >${passwords.sequencer} resetkeys ~${prefix}:* ~${queue} resetchannels &* +@all -@admin -@dangerous +info +client|setname +client|id`,
     // a front-end: append to the ingest stream, read its replies and the lease holder, nothing else
-    `user ephr-api on >${passwords.api} resetkeys %W~${k.ingest} %R~${k.replies("*")} %R~${k.lease} resetchannels -@all +xadd +xread +get +ping +info +hello +client|setname +select`,
+    // (and the list of live read replicas)
+    `user ephr-api on >${passwords.api} resetkeys %W~${k.ingest} %R~${k.replies("*")} %R~${k.lease} %R~${k.replicas} resetchannels -@all +xadd +xread +get +zrangebyscore +ping +info +hello +client|setname +select`,
+    // a read replica: read the change feed, register itself among the live replicas
+    `user ephr-replica on >${passwords.replica} resetkeys %R~${k.replicaFeed} ~${k.replicas} ~${k.replicaReads} resetchannels -@all +xread +zadd +zrem +hset +hdel +ping +info +hello +client|setname +select`,
     "",
   ].join("\n");
 }
 
 export async function startDevnetRedis(dir: string): Promise<DevnetRedis> {
   mkdirSync(dir, { recursive: true });
-  const passwords = { sequencer: randomBytes(18).toString("hex"), api: randomBytes(18).toString("hex") };
+  const passwords = { sequencer: randomBytes(18).toString("hex"), api: randomBytes(18).toString("hex"), replica: randomBytes(18).toString("hex") };
   const aclFile = join(dir, "users.acl");
   writeFileSync(aclFile, devnetAcl(passwords), { mode: 0o600 });
   chmodSync(aclFile, 0o600);
@@ -95,6 +98,7 @@ export async function startDevnetRedis(dir: string): Promise<DevnetRedis> {
     urls: {
       sequencer: `redis://ephr-sequencer:${passwords.sequencer}@127.0.0.1:${port}`,
       api: `redis://ephr-api:${passwords.api}@127.0.0.1:${port}`,
+      replica: `redis://ephr-replica:${passwords.replica}@127.0.0.1:${port}`,
     },
     pid: () => child?.pid ?? 0,
     exited: () => exited,

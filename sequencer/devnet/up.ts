@@ -108,7 +108,7 @@ function superviseRedis(r: DevnetRedis): void {
 }
 
 /** Redis for the services: the devnet's own (a user per role) unless REDIS_URL / EPHR_REDIS_URL names one. */
-async function redisFor(state: { redisPrefix?: string }): Promise<{ sequencer: string; api: string; prefix: string }> {
+async function redisFor(state: { redisPrefix?: string }): Promise<{ sequencer: string; api: string; replica: string; prefix: string }> {
   const given = env.EPHR_REDIS_URL ?? env.REDIS_URL;
   if (given) {
     try {
@@ -118,7 +118,7 @@ async function redisFor(state: { redisPrefix?: string }): Promise<{ sequencer: s
       throw e;
     }
     say(`using the Redis at ${given.replace(/:[^:@/]*@/, ":***@")}: its ingest stream is as closed as that Redis is (docs/operations.md, "Trust boundary")`);
-    return { sequencer: given, api: given, prefix: state.redisPrefix ?? `ephr:devnet:${Date.now()}` };
+    return { sequencer: given, api: given, replica: given, prefix: state.redisPrefix ?? `ephr:devnet:${Date.now()}` };
   }
   redis = await startDevnetRedis(join(dataRoot, "redis")).catch((e: Error) => fail(e.message));
   superviseRedis(redis);
@@ -202,6 +202,11 @@ async function main(): Promise<void> {
       EPHR_PROPOSER_KEY: DEV_KEYS[DEV_ROLES.proposer]!,
       EPHR_DATA_DIR: join(dataRoot, "sequencer"),
     }),
+  );
+  // one read replica: the front-ends find it in Redis and send it the reads (docs/operations.md: many)
+  supervisor.add(
+    "replica-0",
+    child("sequencer/main.ts", ["replica"], { ...settings, EPHR_REDIS_URL: r.replica, EPHR_REPLICA_DATA_DIR: join(dataRoot, "replica-0") }),
   );
   for (let i = 0; i < instances; i++) {
     const port = i === 0 ? apiPort : await freePort();
@@ -290,6 +295,10 @@ async function external(instances: number): Promise<void> {
   say(`using L1 ${env.EPHR_L1_RPC_URL}, Rollup ${env.EPHR_ROLLUP_ADDRESS}`);
   const apiPort = await portOr(Number(env.EPHR_API_PORT ?? 8645));
   supervisor.add("sequencer", child("sequencer/main.ts", ["sequencer"], settings));
+  supervisor.add(
+    "replica-0",
+    child("sequencer/main.ts", ["replica"], { ...settings, EPHR_REPLICA_DATA_DIR: env.EPHR_REPLICA_DATA_DIR ?? join(ROOT, ".data", "replica-0") }),
+  );
   for (let i = 0; i < instances; i++) {
     const port = i === 0 ? apiPort : await freePort();
     supervisor.add(`api-${i}`, child("sequencer/main.ts", ["api"], { ...settings, EPHR_API_PORT: String(port) }));

@@ -12,6 +12,7 @@ export const RPC_ERROR = {
   InvalidParams: -32602,
   Internal: -32603,
   SequencerUnavailable: -32001,
+  ReplicaUnavailable: -32002,
   BadSignature: 1000 + REJECT.BadSignature,
   Unauthorized: 1000 + REJECT.Unauthorized,
   BadNonce: 1000 + REJECT.BadNonce,

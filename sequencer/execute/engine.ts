@@ -563,8 +563,10 @@ export class Engine {
 
   /** Commit the state as the version of chunk `id`; the writer recording the chunk lands after it. */
   private commitState(w: StoreWriter, id: number): void {
-    w.after(this.state.commit(id).durable);
-    w.stateCommitted(id);
+    const r = this.state.commit(id);
+    w.after(r.durable);
+    // the leaves it wrote, when the state database records them (a replica feed is on)
+    w.stateCommitted(id, r.changes === undefined ? undefined : { root: r.root, leaves: r.changes });
   }
 
   private persistHead(w: StoreWriter): void {

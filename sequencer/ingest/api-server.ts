@@ -3,7 +3,8 @@
  * and the read-only FHIR facade under /fhir (fhir-routes.ts).
  * Stateless: it validates and recovers signers (admission.ts), hands transactions to the sequencer
  * through Redis and answers only once the sequencer has durably executed them; read methods are
- * forwarded to the sequencer's query server. Served by the project's one HTTP layer
+ * forwarded to a read replica (sequencer/replica), or to the sequencer's query server when none is
+ * alive. Served by the project's one HTTP layer
  * (sequencer/http/server.ts); docs/api.md documents every method and error.
  */
 import type { Logger } from "../platform/log.js";
@@ -19,12 +20,18 @@ import { HISTORY_ENTRIES_PER_REQUEST, HISTORY_PAGE_DEFAULT, historyCost, isReadM
 import { firstParam, type RpcRequest, rpcRequestSchema } from "./schemas.js";
 import { type ReadAnswer, type ReadCall, registerFhirRoutes } from "./fhir-routes.js";
 import { FHIR_JSON, operationOutcome } from "../fhir/facade-resources.js";
+import { needsExecuted } from "../replica/router.js";
 
 export interface ApiDeps {
   domain: ChainDomain;
   ingest: IngestClient;
   /** where read methods go: the sequencer's query server (null while there is none); `fresh`: not from a cache */
   queryUrl: (fresh?: boolean) => Promise<string | null>;
+  /**
+   * A read replica for these reads (`executed`: one needs the executed state), or null: the sequencer
+   * answers (sequencer/replica/router.ts). `failed` reports one that did not answer.
+   */
+  replicas?: { pick: (executed: boolean) => string | null; failed: (url: string) => void };
   /** how long no sequencer has held the lease, when that is long enough to refuse sends (else 0) */
   sequencerAbsentMs: () => number;
   ready: () => Promise<boolean>;
@@ -263,7 +270,8 @@ async function readAll(deps: ApiDeps, reads: Read[], responses: (Response | unde
     forward.push({ read: r, json });
   }
   if (forward.length === 0) return;
-  const url = await deps.queryUrl().catch(() => null);
+  const replica = deps.replicas?.pick(forward.some((f) => needsExecuted(f.read.req.method, f.read.req.params))) ?? null;
+  const url = replica ?? (await deps.queryUrl().catch(() => null));
   if (url === null) {
     for (const f of forward)
       responses[f.read.i] = rpcError(f.read.req.id ?? null, new RpcError("SequencerUnavailable", "no sequencer is running (the sequencer lease is free)"));
@@ -300,7 +308,9 @@ async function forwardGroup(deps: ApiDeps, url: string, group: { read: Read; jso
   try {
     // A sequencer that no longer answers may have been replaced since the holder was last read: ask
     // the current holder once before giving up.
+    // A replica that does not answer: the sequencer's query server answers this group.
     const res = await ask(url).catch(async (e: unknown) => {
+      deps.replicas?.failed(url);
       const now = await deps.queryUrl(true).catch(() => null);
       if (now === null || now === url) throw e;
       return ask(now);

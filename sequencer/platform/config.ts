@@ -49,6 +49,31 @@ export const configSchema = z
     /** Sequencer internal query server (proofs, receipts), proxied by the API front-ends. */
     queryHost: z.string().default("127.0.0.1"),
     queryPort: z.coerce.number().int().min(0).max(65535).default(0),
+    /**
+     * Read replicas (sequencer/replica). The sequencer publishes a change feed for them on a Redis
+     * stream of about this many entries (one per commit; 0: no feed, no replicas can follow).
+     */
+    replicaFeedMaxLen: z.coerce.number().int().min(0).max(10_000_000).default(2000),
+    /** A replica's data directory (its own store and state database, the sequencer's layout). */
+    replicaDataDir: z.string().default(".data/replica"),
+    /** The URL a replica registers for the front-ends (default: its query server's http://host:port/). */
+    replicaUrl: z.url().optional(),
+    /**
+     * The front-ends' replicas: comma-separated query URLs (default: those registered in Redis). Reads go
+     * to live ones; the sequencer answers them only when none is alive.
+     */
+    replicas: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((u) => u.trim())
+          .filter((u) => u !== ""),
+      )
+      .pipe(z.array(z.url()))
+      .optional(),
+    /** A replica further behind than this (ms) is skipped for executed-level reads (posted and final ones still go to it). */
+    replicaMaxLagMs: z.coerce.number().int().min(0).default(2000),
     /** Sealing: a batch is sealed at whichever limit comes first. */
     maxBatchTxs: z.coerce.number().int().min(1).default(2000),
     maxBatchBytes: z.coerce.number().int().min(1024).max(120_000).default(100_000),

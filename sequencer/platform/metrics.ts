@@ -116,6 +116,16 @@ export function createMetrics(role: string) {
       registers: [registry],
     }),
     batches: new Counter({ name: "ephr_batches_total", help: "Batches by status transition", labelNames: ["status"], registers: [registry] }),
+    replicaLag: new Gauge({
+      name: "ephr_replica_lag_seconds",
+      help: "How far a read replica is behind the sequencer's change feed (0: it holds every entry published)",
+      registers: [registry],
+    }),
+    replicaServing: new Gauge({
+      name: "ephr_replica_serving",
+      help: "1 while a read replica follows the change feed and serves reads, 0 once it stopped (a gap or a root mismatch)",
+      registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -8,6 +8,12 @@ export interface RedisKeys {
   lease: string;
   /** BullMQ queue name (BullMQ adds its own "bull:" prefix). */
   submitQueue: string;
+  /** the change feed replicas follow (a stream) */
+  replicaFeed: string;
+  /** live replicas: query URL -> last heartbeat (a sorted set, ms) */
+  replicas: string;
+  /** read calls each replica answered: query URL -> total (a hash; the sequencer's scaling signal) */
+  replicaReads: string;
 }
 
 /**
@@ -23,6 +29,9 @@ export function redisKeys(chainId: number, rollup: Address, prefix?: string, gen
     replies: (frontend) => `${p}:replies:${frontend}`,
     lease: `${p}:lease`,
     submitQueue: `${p.replace(/:/g, "-")}-l1-submit`,
+    replicaFeed: `${p}:replica-feed`,
+    replicas: `${p}:replicas`,
+    replicaReads: `${p}:replicas:reads`,
   };
 }
 

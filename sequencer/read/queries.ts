@@ -31,9 +31,10 @@ import { type LeafData, treeProve } from "../statedb/tree.js";
 import { RpcError } from "../errors/rpc.js";
 import { addressSchema, hex32Schema } from "../ingest/schemas.js";
 import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HISTORY_SCAN_MAX, isReadMethod, type ReadMethod } from "./methods.js";
-import type { Engine } from "../execute/engine.js";
+import type { StoredTreeState } from "../statedb/state.js";
+import type { StateDb } from "../statedb/store.js";
 import type { Store } from "../store/store.js";
-import type { BatchRecord, TxIndex } from "../store/records.js";
+import type { BatchRecord, Head, TxIndex } from "../store/records.js";
 
 export interface ChainStatus {
   chainId: number;
@@ -50,10 +51,30 @@ export interface ChainStatus {
   l1Reachable: boolean;
 }
 
+/**
+ * The state and history the read methods answer from: the sequencer's engine, or a replica's store and
+ * state database (sequencer/replica/head.ts).
+ */
+export interface ReadHead {
+  readonly stateRoot: Hex;
+  readonly headRecord: Readonly<Head>;
+  readonly openBatch: Readonly<BatchRecord> | null;
+  /** the executed state (reads and witnesses against its current root) */
+  readonly tree: Pick<StoredTreeState, "leaf" | "witness">;
+  readonly stateDb: StateDb;
+  /** the state version after batch `index` (-1: the empty state) */
+  versionAfterBatch(index: number): number;
+}
+
 export interface QueryDeps {
   store: Store;
-  engine: Engine;
+  engine: ReadHead;
   status: () => ChainStatus;
+  /**
+   * The post-root L1 holds for a batch (a replica reads it from the Rollup): when given, posted and
+   * final reads are answered only when the state kept for the batch has that root.
+   */
+  l1Root?: (index: number) => Hex | undefined;
 }
 
 const at = z.object({ at: z.enum(["latest", "posted", "final"]).default("latest") }).default({ at: "latest" });
@@ -287,7 +308,8 @@ export class Queries {
     const st = this.d.status();
     const index = level === "posted" ? st.postedBatch : st.finalBatch;
     if (index === null) throw new RpcError("RootUnavailable", `no batch is ${level} on L1 yet`);
-    const b = this.d.store.batch(index)!;
+    const b = this.d.store.batch(index);
+    if (b === undefined) throw new RpcError("RootUnavailable", `batch ${index} is ${level} on L1 but this server has not reached it yet`);
     // The state after a batch is the state database's version of its last chunk (kept until a later
     // batch is final), read as it was: an earlier root is never rebuilt.
     const db = e.stateDb;
@@ -319,6 +341,12 @@ export class Queries {
       throw new RpcError(
         "RootUnavailable",
         `the state kept for batch ${v.committed!.batch} has root ${v.root}, not its post-root ${asked} (a resync is rebuilding it)`,
+      );
+    const onL1 = level === "latest" || this.d.l1Root === undefined ? null : (this.d.l1Root(v.committed!.batch) ?? null);
+    if (this.d.l1Root !== undefined && level !== "latest" && onL1 !== v.root)
+      throw new RpcError(
+        "RootUnavailable",
+        `the state kept for batch ${v.committed!.batch} has root ${v.root}, L1 holds ${onL1 ?? "no root"} for it (this server is behind or L1 moved: ask again)`,
       );
     return {
       key: toHex(key),

@@ -47,6 +47,12 @@ export async function startQueryServer(
   queries: () => Queries | null,
   metrics: Metrics,
   limits: { maxBodyBytes: number; maxCalls: number; http: HttpLimits },
+  extra: {
+    /** the error answered while `queries` gives null (default: the sequencer is starting) */
+    unavailable?: () => RpcError;
+    /** GET /status answers this (a replica's position and lag, for the front-ends) */
+    status?: () => unknown;
+  } = {},
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const callsSchema = z.array(rpcRequestSchema).min(1).max(limits.maxCalls);
   const http = await createHttpServer({
@@ -81,7 +87,12 @@ export async function startQueryServer(
             id: c.id ?? null,
             error: new RpcError("ReadBudgetExceeded", `one request may ask for at most ${HISTORY_ENTRIES_PER_REQUEST} history entries`).toJSON(),
           };
-        if (q === null) return { jsonrpc: "2.0", id: c.id ?? null, error: new RpcError("SequencerUnavailable", "the sequencer is starting").toJSON() };
+        if (q === null)
+          return {
+            jsonrpc: "2.0",
+            id: c.id ?? null,
+            error: (extra.unavailable?.() ?? new RpcError("SequencerUnavailable", "the sequencer is starting")).toJSON(),
+          };
         try {
           return { jsonrpc: "2.0", id: c.id ?? null, result: await q.handle(c.method, c.params) };
         } catch (e) {
@@ -92,6 +103,8 @@ export async function startQueryServer(
     );
     return { status: 200, body: out };
   });
+  const status = extra.status;
+  if (status) http.get("/status", async () => ({ status: 200, body: status() }));
   const actual = await http.listen(host, port);
   return { port: actual, close: () => http.close() };
 }

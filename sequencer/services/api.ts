@@ -13,6 +13,7 @@ import { rollupAbi } from "../l1/contracts.generated.js";
 import type { Logger } from "../platform/log.js";
 import { createMetrics } from "../platform/metrics.js";
 import { connectRedis, withTimeout } from "../platform/redis.js";
+import { ReplicaRouter } from "../replica/router.js";
 
 export async function startApiNode(cfg: Config, log: Logger) {
   const metrics = createMetrics("api");
@@ -63,11 +64,19 @@ export async function startApiNode(cfg: Config, log: Logger) {
     const absent = freeSince === null ? 0 : Date.now() - freeSince;
     return absent > 2 * cfg.leaseTtlMs ? absent : 0;
   };
+  // Reads go to the read replicas (configured, or registered in Redis), live ones only.
+  const replicas = new ReplicaRouter({
+    configured: cfg.replicas ?? null,
+    discover: (since) => withTimeout(redis.zrangebyscore(keys.replicas, since, "+inf"), 1000, "reading the replica list"),
+    maxLagMs: cfg.replicaMaxLagMs,
+  });
+  await replicas.start();
   const api = await startApiServer(
     {
       domain: { chainId: l1.chainId, rollup: cfg.rollupAddress, separator: fromHex(separator, 32) },
       ingest,
       queryUrl,
+      replicas,
       sequencerAbsentMs,
       ready: async () => {
         if ((await withTimeout(redis.ping(), 1000, "Redis ping").catch(() => null)) !== "PONG") return false;
@@ -98,6 +107,7 @@ export async function startApiNode(cfg: Config, log: Logger) {
     metrics,
     stop: async () => {
       clearInterval(leaseWatch);
+      replicas.stop();
       ingest.stop();
       await api.close();
       reader.disconnect();

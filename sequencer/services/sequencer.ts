@@ -22,7 +22,7 @@ import type { StoreWriter } from "../store/store.js";
 import { defaultStreamName, openSequencerData, type SequencerData } from "../journal/open.js";
 import { type ChainStatus, Queries } from "../read/queries.js";
 import { queryServerLimits, startQueryServer } from "../read/query-server.js";
-import { connectRedis } from "../platform/redis.js";
+import { connectRedis, withTimeout } from "../platform/redis.js";
 import { checkNewestPosted, planResync } from "../execute/resync.js";
 import { engineStep, executeEntries, FatalStateError } from "../execute/micro-batch.js";
 import { applyStatus, refreshStatus } from "../read/status.js";
@@ -30,6 +30,7 @@ import { ConfigError } from "../platform/config-values.js";
 import { connectL1 } from "../l1/connect.js";
 import { describeWaiting, preflight } from "../post/preflight.js";
 import { DEFAULT_SCALING, ScalingSignal } from "../platform/autoscale.js";
+import { feedJournal } from "../replica/publisher.js";
 
 export interface SequencerNode {
   queryUrl: string;
@@ -123,7 +124,11 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     redis.disconnect();
     throw e;
   }
-  const { store, stateDb, journal } = data;
+  const { store, stateDb } = data;
+  // The change feed for read replicas (sequencer/replica): each durable writer is published with the
+  // leaves its chunks wrote, which the state then lists at every commit.
+  const journal = cfg.replicaFeedMaxLen > 0 ? feedJournal(data.journal, store, redis, keys.replicaFeed, cfg.replicaFeedMaxLen, log) : data.journal;
+  stateDb.recordChanges = cfg.replicaFeedMaxLen > 0;
   const started = Date.now();
   let engine: Engine;
   try {
@@ -328,9 +333,14 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     maxReplicas: Math.max(cfg.scaleMinReplicas, cfg.scaleMaxReplicas),
     horizonSeconds: cfg.scaleHorizonSeconds,
   });
+  // Reads: those this process answered and those the read replicas report (sequencer/services/replica.ts).
+  const replicaReads = async () => {
+    const totals = await withTimeout(redis.hvals(keys.replicaReads), 500, "reading the replicas' read counts").catch(() => [] as string[]);
+    return totals.reduce((a, t) => a + (Number(t) || 0), 0);
+  };
   const counted = async () => ({
     sends: (await metrics.executed.get()).values[0]?.value ?? 0,
-    reads: (await metrics.queryCalls.get()).values[0]?.value ?? 0,
+    reads: ((await metrics.queryCalls.get()).values[0]?.value ?? 0) + (await replicaReads()),
     at: Date.now(),
   });
   let lastCount = await counted();
@@ -339,7 +349,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       const seconds = (c.at - lastCount.at) / 1000;
       if (seconds <= 0) return;
       const sends = (c.sends - lastCount.sends) / seconds;
-      const reads = (c.reads - lastCount.reads) / seconds;
+      // a replica that restarted counts from 0 again: that interval's reads are not negative
+      const reads = Math.max(0, c.reads - lastCount.reads) / seconds;
       lastCount = c;
       metrics.load.set({ kind: "send" }, sends);
       metrics.load.set({ kind: "read" }, reads);

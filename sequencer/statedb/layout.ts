@@ -70,7 +70,8 @@ export const versionOfRootKey = (k: Uint8Array): number => readVersion(k, 1);
 /** Bytes of a page's path: the first `depth` bits of `keyBits`, the bits after them cleared. */
 export function pathBytes(keyBits: Uint8Array, depth: number): Uint8Array {
   const n = (depth + 7) >> 3;
-  const p = keyBits.slice(0, n);
+  // a copy whatever the caller passed (a Buffer's slice() is a view: masking it would change the key)
+  const p = Uint8Array.prototype.slice.call(keyBits, 0, n);
   const rem = depth & 7;
   if (rem !== 0) p[n - 1]! &= (0xff << (8 - rem)) & 0xff;
   return p;

@@ -11,6 +11,7 @@
 import { isZeroWord, type Word } from "../protocol/bytes.js";
 import { ABSENT, type FullState, type LeafValue, type Witness } from "../state/access.js";
 import type { CommitReceipt, StateDb } from "./store.js";
+import type { LeafChange } from "./changes.js";
 import { type LeafData, nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "./tree.js";
 
 const EMPTY = new Uint8Array(0);
@@ -20,6 +21,8 @@ export class StoredTreeState implements FullState<TreeNode> {
   root: TreeNode;
   private recorded: Witness[] | null = null;
   private base: number;
+  /** keys written since the last commit, by hex (only when the database records changes) */
+  private written: Map<string, Word> | null;
 
   /**
    * A state over `version` of `db` (default the latest; -1: the empty state before any version). Over
@@ -32,6 +35,7 @@ export class StoredTreeState implements FullState<TreeNode> {
   ) {
     this.base = version;
     this.root = version === -1 ? null : db.tree(version);
+    this.written = db.recordChanges ? new Map() : null;
   }
 
   /** The version this state's writes apply to. */
@@ -78,8 +82,13 @@ export class StoredTreeState implements FullState<TreeNode> {
     return this.current(key);
   }
 
+  private touch(key: Word): void {
+    if (this.written !== null) this.written.set(Buffer.from(key.buffer, key.byteOffset, 32).toString("hex"), key.slice());
+  }
+
   write(key: Word, next: LeafValue): void {
     this.record(key, isZeroWord(next.value));
+    this.touch(key);
     this.root = treeWrite(this.root, key, next.value, next.preimage, this.db.source);
   }
 
@@ -88,6 +97,7 @@ export class StoredTreeState implements FullState<TreeNode> {
     this.record(key, false);
     const next = fn(this.current(key));
     if (isZeroWord(next.value)) throw new Error("StateAccess.update: an update must not delete (use write)");
+    this.touch(key);
     this.root = treeWrite(this.root, key, next.value, next.preimage, this.db.source);
   }
 
@@ -99,6 +109,15 @@ export class StoredTreeState implements FullState<TreeNode> {
     const receipt = this.db.commit(this.root, version);
     this.root = receipt.tree;
     this.base = receipt.version;
-    return receipt;
+    if (this.written === null) return receipt;
+    // The leaves as committed: a key written and then undone (a rejected transaction's root put back)
+    // is listed with its value as it stands, so the list is exact whatever was undone.
+    const changes: LeafChange[] = [];
+    for (const key of this.written.values()) {
+      const leaf = treeGet(this.root, key, this.db.source);
+      changes.push({ key, value: leaf === null ? null : leaf.value.slice(), preimage: leaf?.preimage?.slice() });
+    }
+    this.written.clear();
+    return { ...receipt, changes };
   }
 }

@@ -19,6 +19,7 @@ import type { SmtProof } from "../state/proof.js";
 import { Committer, decodeRootRecord, encodeRootRecord, type RootRecord } from "./commit.js";
 import { StateBusyError, StateCorruptionError, StateWriteFailedError, VersionUnavailableError } from "./errors.js";
 import { PageCache } from "./cache.js";
+import type { LeafChange } from "./changes.js";
 import {
   MAX_VERSION,
   META_KEY,
@@ -79,6 +80,11 @@ export interface CommitReceipt {
   durable: Promise<void>;
   pagesWritten: number;
   pagesStale: number;
+  /**
+   * The leaves this version wrote, as committed (value null: deleted), when the database records
+   * changes and the commit came from a StoredTreeState: what a replica applies (sequencer/replica).
+   */
+  changes?: LeafChange[];
 }
 
 interface Meta {
@@ -122,6 +128,8 @@ export class StateDb {
   private closed = false;
   /** pages read from LevelDB (cache misses that reached the disk) */
   diskReads = 0;
+  /** Make every StoredTreeState over this database list the leaves each commit wrote (for a replica feed). */
+  recordChanges = false;
   readonly source: PageSource;
 
   private constructor(

@@ -10,6 +10,8 @@
  *   x:<batch>:<ms>    BatchRecord    (archived by a resync, status reverted)
  *   h:<patient>:<seq> { seq, hash }  (a patient's history)
  *   m:logpos          number          (with a replicated log: the last record applied; sequencer/journal)
+ *   m:feed            {feed, seq}     (the change feed's position: the last entry published or applied; sequencer/replica)
+ *   r:stream          string          (a replica's: the Redis stream id of the last feed entry applied)
  *
  * The state tree is not here: it is the state database (sequencer/statedb) beside it, one version per
  * chunk. Data directories written before it hold the current leaves under `s:<key>` (value || preimage)
@@ -18,6 +20,7 @@
  */
 import type { Hex } from "viem";
 import type { TxType } from "../protocol/types.js";
+import type { LeafChange } from "../statedb/changes.js";
 import { fromJsonBytes, getJson, jsonBytes as json, type Level, type LevelOp as Op, openLevel, padIndex as pad, storedLeaves } from "./level.js";
 import type { BatchRecord, ChunkRecord, Head, LogEntry, TxIndex } from "./records.js";
 import { GENESIS_HEAD } from "./records.js";
@@ -26,7 +29,15 @@ import { GENESIS_HEAD } from "./records.js";
  * What a writer did to the state database beside the store, in order: a chunk's version committed, or
  * every version after `version` dropped (a resync). A replica (sequencer/journal) redoes them.
  */
-export type StateMark = { t: "commit"; chunk: number } | { t: "truncate"; version: number };
+export type StateMark = { t: "commit"; chunk: number; change?: StateChange } | { t: "truncate"; version: number };
+
+/** What a chunk's version holds, for a replica that follows the change feed (sequencer/replica). */
+export interface StateChange {
+  /** the state root of the version */
+  root: Uint8Array;
+  /** the leaves the version wrote, as committed */
+  leaves: LeafChange[];
+}
 
 export class StoreWriter {
   readonly ops: Op[] = [];
@@ -42,8 +53,8 @@ export class StoreWriter {
     this.waitsFor.push(p);
   }
   /** Record that the state database committed chunk `chunk`'s version (a replica redoes the chunk). */
-  stateCommitted(chunk: number) {
-    this.state.push({ t: "commit", chunk });
+  stateCommitted(chunk: number, change?: StateChange) {
+    this.state.push(change === undefined ? { t: "commit", chunk } : { t: "commit", chunk, change });
   }
   /** Record that the state database dropped every version after `version` (before this writer's chunks). */
   stateTruncated(version: number) {
@@ -118,6 +129,11 @@ export class Store {
 
   head(): Head {
     return this.getJson<Head>("m:head") ?? { ...GENESIS_HEAD };
+  }
+  /** A metadata record (`m:` and `r:` keys: the change feed's position, sequencer/replica). */
+  getMeta<T>(key: string): T | undefined {
+    if (!key.startsWith("m:") && !key.startsWith("r:")) throw new RangeError(`${key} is not a metadata key`);
+    return this.getJson<T>(key);
   }
   /** The last record of the replicated log this store holds (0: none; sequencer/journal). */
   logPosition(): number {

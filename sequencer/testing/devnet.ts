@@ -91,7 +91,7 @@ export interface ChildService {
   exited: Promise<number | null>;
 }
 
-export function spawnService(role: "sequencer" | "api" | "watcher" | "vault", env: Record<string, string>): ChildService {
+export function spawnService(role: "sequencer" | "api" | "replica" | "watcher" | "vault", env: Record<string, string>): ChildService {
   const script = role === "watcher" ? ["sequencer/services/watcher.ts"] : role === "vault" ? ["vault/main.ts"] : ["sequencer/main.ts", role];
   // from dist/ when EPHR_RUN_FROM=dist (npm test), else the source through tsx
   const extraArgs = process.env.EPHR_NODE_ARGS ? process.env.EPHR_NODE_ARGS.split(" ") : [];
@@ -214,6 +214,25 @@ export async function spawnSequencer(d: Devnet, extra: Record<string, string> = 
     if ((await Promise.race([svc.exited, sleep(100).then(() => "running")])) !== "running") break;
   }
   throw new Error(`sequencer did not start: ${svc.output()}`);
+}
+
+/**
+ * A read replica child process with its data in `dataDir`; resolves once its query server answers
+ * GET /status (its URL, registered in Redis for the front-ends, is returned).
+ */
+export async function spawnReplica(d: Devnet, dataDir: string, extra: Record<string, string> = {}): Promise<ChildService & { url: string }> {
+  const port = await freePort();
+  const svc = spawnService("replica", { ...d.env, EPHR_REPLICA_DATA_DIR: dataDir, EPHR_QUERY_PORT: String(port), EPHR_LOG_LEVEL: "info", ...extra });
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}status`)).ok) return { ...svc, url };
+    } catch {
+      // not yet
+    }
+    if ((await Promise.race([svc.exited, sleep(100).then(() => "running")])) !== "running") break;
+  }
+  throw new Error(`replica did not start: ${svc.output()}`);
 }
 
 /** A watcher child process following `d`'s contracts with the challenger key; `extra` overrides its settings. */

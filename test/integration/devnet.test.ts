@@ -105,7 +105,8 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
     expect((await c.getVault(vault, "soft")).value!.expiry).to.be.greaterThan(Math.floor(Date.now() / 1000) + 300 * 86_400);
     const first = await grant(c, "devnet-clinic-1");
     await c.waitFor(first, "posted", { timeoutMs: 60_000 });
-    const others = { api: pids()["api-0"], vault: pids().vault, watcher: pids().watcher };
+    const others = { api: pids()["api-0"], vault: pids().vault, watcher: pids().watcher, replica: pids()["replica-0"] };
+    expect(others.replica, "npm start runs a read replica").to.be.a("number");
     for (const name of ["sequencer", "l1", "redis"]) await restarted(name);
     for (const [name, pid] of Object.entries(others)) expect(alive(pid!), `${name} kept running`).to.equal(true);
     let second: Hex | null = null;

@@ -5,7 +5,12 @@
  * next start), re-execute from the tip L1 restored, drop what became invalid with the reason, tell the
  * truth in receipts, batches and posted reads, and post again once it is bonded again. The same repair
  * holds for the class: a batch recorded as posted that L1 lost in a reorg while the sequencer was down.
+ * A read replica runs throughout and the front-end sends it every read: it follows the revert and the
+ * re-execution through the change feed, and its answers are the ones checked.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { createWalletClient, type Hex, http, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -16,7 +21,7 @@ import { bondManagerAbi, rollupAbi } from "../../sequencer/l1/contracts.generate
 import { fromHex } from "../../sequencer/protocol/bytes.js";
 import { signTx } from "../../sequencer/protocol/sign.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
-import { type ChildService, type Devnet, sleep, spawnApi, spawnSequencer, spawnWatcher, startDevnet } from "../../sequencer/testing/devnet.js";
+import { type ChildService, type Devnet, sleep, spawnApi, spawnReplica, spawnSequencer, spawnWatcher, startDevnet } from "../../sequencer/testing/devnet.js";
 import { forgeIngest } from "../support/forged-ingest.js";
 import { deliverAll, expectedRoot, type LoadTx, makeGrants } from "../support/load.js";
 
@@ -28,6 +33,7 @@ const mallory = testAccount("mallory");
 interface System {
   d: Devnet;
   seq: ChildService;
+  replica: ChildService & { url: string };
   api: ChildService & { url: string };
   client: EphrClient;
   sep: Uint8Array;
@@ -37,13 +43,16 @@ interface System {
 async function startSystem(procs: ChildService[]): Promise<System> {
   const d = await startDevnet({ params: { challengePeriod: 3600n } });
   const seq = await spawnSequencer(d);
+  const replica = await spawnReplica(d, mkdtempSync(join(tmpdir(), "ephr-replica-")));
   const api = await spawnApi(d);
-  procs.push(seq, api);
+  procs.push(seq, replica, api);
+  // the front-end has found the replica (it probes every second)
+  await sleep(1500);
   const client = new EphrClient({ url: api.url, l1: { client: d.l1Client, rollup: d.deployment.rollup } });
   const sep = fromHex((await client.chainInfo()).domainSeparator, 32);
   const read = <T>(functionName: string, args: unknown[] = []) =>
     d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
-  return { d, seq, api, client, sep, read };
+  return { d, seq, replica, api, client, sep, read };
 }
 
 async function send(s: System, txs: LoadTx[], level: "executed" | "posted" = "posted"): Promise<void> {
@@ -210,6 +219,11 @@ describe("sequencer: its record of posted batches parts from L1 (a fraud proof r
     expect(await metric(s, "ephr_l1_divergences_total", 'kind="reverted"')).to.be.at.least(1);
     expect(await metric(s, "ephr_reexecuted_total", 'outcome="replayed"')).to.be.at.least(x.during.length);
     expect(await metric(s, "ephr_reexecuted_total", 'outcome="dropped"')).to.equal(2);
+    // the reads above were the replica's: it followed the revert and the re-execution
+    const st = (await (await fetch(`${s.replica.url}status`)).json()) as { serving: boolean };
+    expect(st.serving, s.replica.output()).to.equal(true);
+    const calls = /^ephr_query_calls_total(?:\{[^}]*\})? (\S+)$/m.exec(await (await fetch(`${s.replica.url}metrics`)).text())?.[1];
+    expect(Number(calls ?? 0), "reads the replica answered").to.be.greaterThan(0);
   });
 
   it("a sequencer that was down during the revert finds it at start, re-executes and posts again", async () => {
