@@ -407,7 +407,9 @@ function alertOf(
   const entries = behind.slice(0, ENTRY_LIMIT).map((x) => x.ref);
   const patients = [...new Set(behind.map((x) => x.key))].slice(0, ENTRY_LIMIT);
   return {
-    id: `${kind}:${reader}:${trigger.hash}`,
+    // short enough for a URL path segment: an event raises at most one alert of a kind, and 64 bits of
+    // its hash tell it from any other
+    id: `${kind}:${reader.slice(0, 10)}:${trigger.hash.slice(0, 18)}`,
     kind,
     reader,
     at,

@@ -99,7 +99,7 @@ export const MISUSE_KINDS = [
 export type MisuseKind = (typeof MISUSE_KINDS)[number];
 
 export interface Alert {
-  /** stable: the kind, the reader and the first entry behind it */
+  /** stable: the kind, the reader's first 8 hex digits, and the first 16 of the hash of the entry that raised it */
   id: string;
   kind: MisuseKind;
   reader: string;
