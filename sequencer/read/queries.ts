@@ -224,15 +224,17 @@ export class Queries {
     const end = Math.min(this.d.engine.headRecord.nextSeq, fromSeq + limit);
     const entries: unknown[] = [];
     const batches = new Map<string, BatchRecord | undefined>();
-    for (let seq = fromSeq; seq < end; seq++) {
+    let seq = fromSeq;
+    for (; seq < end; seq++) {
       const log = this.d.store.log(seq);
-      if (!log) continue;
-      const t = this.d.store.tx(log.hash);
-      if (t === undefined || t.seq !== seq) continue;
+      const t = log && this.d.store.tx(log.hash);
+      // not stored yet (the batch it opens is written with it): the page ends here, never skips it
+      if (!log || t === undefined) break;
+      if (t.seq !== seq) continue;
       const key = t.dropped !== undefined && t.archived !== undefined ? t.archived : `b${t.batch}`;
       if (!batches.has(key)) batches.set(key, this.batchOf(t));
       const batch = batches.get(key);
-      if (!batch) continue;
+      if (!batch) break;
       const [stx] = decodeChunkBody(fromHex(log.body));
       entries.push({
         seq,
@@ -246,7 +248,7 @@ export class Queries {
         forced: log.inboxIndex !== undefined,
       });
     }
-    return { entries, nextSeq: Math.max(fromSeq, end) };
+    return { entries, nextSeq: seq };
   }
 
   /**

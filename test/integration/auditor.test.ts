@@ -145,4 +145,25 @@ describe("auditor: a snooping reader's LogAccess entries raise an alert, by webh
     );
     expect(missing?.code).to.equal(1);
   });
+
+  it("ephr_getLedger pages every transaction in order, with hashes and positions, and refuses bad params", async () => {
+    const call = async (params: unknown, method = "ephr_getLedger") => {
+      const r = await fetch(sys.api.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
+      return (await r.json()) as { result?: { entries: { seq: number; hash: string; tx: { type: string } }[]; nextSeq: number }; error?: { code: number } };
+    };
+    const info = (await call([], "ephr_chainInfo")).result as unknown as { executedTxs: number };
+    const all = (await call([{ fromSeq: 0, limit: 10_000 }])).result!;
+    expect(all.nextSeq).to.equal(info.executedTxs);
+    expect(all.entries.map((e) => e.seq)).to.deep.equal([...Array(info.executedTxs).keys()]);
+    expect(all.entries.filter((e) => e.tx.type === "LogAccess")).to.have.length(6);
+    const page = (await call([{ fromSeq: 1, limit: 2 }])).result!;
+    expect(page).to.deep.equal({ entries: all.entries.slice(1, 3), nextSeq: 3 });
+    expect((await call([{ fromSeq: info.executedTxs }])).result).to.deep.equal({ entries: [], nextSeq: info.executedTxs });
+    for (const bad of [[{ limit: 0 }], [{ limit: 10_001 }], [{ fromSeq: -1 }], [{ from: 0 }], ["x"]])
+      expect((await call(bad)).error?.code, JSON.stringify(bad)).to.equal(-32602);
+  });
 });
