@@ -4,7 +4,8 @@
  * per misuse kind and overall and the accesses scored per second (scoring time only: generating the
  * trail is not counted), and writes bench/results/audit-eval-<date>.json with machine, date and commit.
  *
- * Options: --seed N, --readers N, --patients N, --days N, --incidents N (per kind), --no-write.
+ * Options: --seed N, --readers N, --patients N, --days N, --incidents N (per kind), --noise X (the
+ * normal trail's noise multiplier: 3 is the harder trail of docs/audit.md), --no-write.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     patients: { type: "string" },
     days: { type: "string" },
     incidents: { type: "string" },
+    noise: { type: "string" },
     "no-write": { type: "boolean" },
   },
 });
@@ -33,7 +35,10 @@ const options = {
   patients: num(values.patients, DEFAULT_TRAIL.patients),
   days: num(values.days, DEFAULT_TRAIL.days),
   incidentsPerKind: num(values.incidents, DEFAULT_TRAIL.incidentsPerKind),
+  noise: num(values.noise, DEFAULT_TRAIL.noise),
 };
+for (const [k, v] of Object.entries(options))
+  if (!Number.isFinite(v) || v < 0 || (k !== "noise" && !Number.isInteger(v))) throw new Error(`--${k} must be a number (whole, but for --noise)`);
 
 const started = performance.now();
 const trail = syntheticTrail(options);
@@ -60,7 +65,7 @@ const eventsPerS = Math.round(st.events / ((scoringMs + setupMs) / 1000));
 
 const pct = (x: number) => x.toFixed(3);
 console.log(
-  `trail: seed ${options.seed}, ${options.readers} readers, ${options.patients} patients, ${options.days} days, ${st.accesses} accesses, ${st.events} events, ${trail.incidents.length} incidents`,
+  `trail: seed ${options.seed}, noise x${options.noise}, ${options.readers} readers, ${options.patients} patients, ${options.days} days, ${st.accesses} accesses, ${st.events} events, ${trail.incidents.length} incidents`,
 );
 console.log("| kind | incidents | found | alerts | true pos. | precision | recall | recall (hard) |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -89,7 +94,7 @@ if (!values["no-write"]) {
     targetsMet: met,
   };
   mkdirSync("bench/results", { recursive: true });
-  const file = `bench/results/audit-eval-${date.slice(0, 10)}.json`;
+  const file = `bench/results/audit-eval-${options.noise === 1 ? "" : `noise${options.noise}-`}${date.slice(0, 10)}.json`;
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`written: ${file}`);
 }

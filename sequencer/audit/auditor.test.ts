@@ -65,7 +65,7 @@ describe("auditor rules", () => {
     expect(alerts[0]!.entries).to.have.length(40);
   });
 
-  it("off-hours: five reads of three patients at 03:00 for a day worker; one on-call look is not", () => {
+  it("off-hours: five reads of five patients at 03:00 for a day worker; an on-call look at one patient, or three, is not", () => {
     const base = routine("r", 10);
     const oneLook = [0, 1, 2, 3, 4].map((k) => access("r", "r-p1", T0 + 10 * DAY + 3 * H + k * 60));
     expect(

@@ -44,8 +44,8 @@ export const DEFAULT_RULES: RuleSettings = {
   // a busy normal hour is a few times the reader's mean; an export is tens to hundreds of reads
   bulk: { minCount: 40, zMin: 6, peerK: 10 },
   // one late read (on call, overtime) is normal; five in two hours at hours the reader never works is not
-  // (an on-call look at one or two patients, a few reads each, is normal)
-  offHours: { windowS: 2 * HOUR, count: 5, patients: 3, share: 0.02, minHistory: 30 },
+  // (an on-call look at one or two patients, a few reads each, is normal; so, now and then, three)
+  offHours: { windowS: 2 * HOUR, count: 5, patients: 4, share: 0.02, minHistory: 25 },
   // the vault checks the newest posted root, and the sequencer's latest state: a read can trail the
   // revocation by one batch interval, never by ten minutes
   outsideGrant: { graceS: 600 },

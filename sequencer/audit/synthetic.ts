@@ -21,6 +21,12 @@ export interface TrailOptions {
   warmupDays: number;
   /** unix seconds of the first day's midnight (UTC) */
   start: number;
+  /**
+   * a multiplier of the normal trail's noise (on-call and overtime reads, colleagues covering, walk-in
+   * patients, odd categories, refused reads, emergency break-glass): 1 is the default trail, 3 a
+   * harder one whose normal readers look more like the misuse
+   */
+  noise: number;
 }
 
 export const DEFAULT_TRAIL: TrailOptions = {
@@ -31,6 +37,7 @@ export const DEFAULT_TRAIL: TrailOptions = {
   incidentsPerKind: 60,
   warmupDays: 12,
   start: Date.UTC(2026, 10, 2) / 1000,
+  noise: 1,
 };
 
 /** One injected misuse: who, what, and when (the alert must come within [start, end + slack]). */
@@ -172,7 +179,8 @@ export function syntheticTrail(o: TrailOptions = DEFAULT_TRAIL): Trail {
     const d = Math.floor((t - o.start) / DAY);
     if (d >= 0 && d < o.days) later[d]!.push(e);
   };
-  const category = (r: Reader) => (rng.chance(0.01) ? rng.int(0, 16) : rng.pick(r.catTable));
+  const x = o.noise;
+  const category = (r: Reader) => (rng.chance(0.01 * x) ? rng.int(0, 16) : rng.pick(r.catTable));
   const inShift = (r: Reader, day: number) => o.start + day * DAY + r.shift * HOUR + Math.floor(rng.next() * 8 * HOUR);
   const works = (r: Reader, day: number) => {
     const wd = day % 7;
@@ -249,20 +257,20 @@ export function syntheticTrail(o: TrailOptions = DEFAULT_TRAIL): Trail {
   function normalDay(r: Reader, day: number, events: AuditEvent[]): void {
     const read = (t: number, patient: number) =>
       events.push({ kind: "access", t, reader: r.id, patient: patientId(patient), category: category(r), ref: ref() });
-    if (r.role.breakGlassPerWeek > 0 && rng.chance(r.role.breakGlassPerWeek / 7)) {
+    if (r.role.breakGlassPerWeek > 0 && rng.chance((r.role.breakGlassPerWeek * x) / 7)) {
       const t = o.start + day * DAY + rng.int(0, DAY - 2 * HOUR);
       const patient = rng.int(0, o.patients - 1);
       events.push({ kind: "breakglass", t, reader: r.id, patient: patientId(patient), categories: ALL_CATEGORIES, ref: ref() });
       for (let j = rng.int(1, 3); j > 0; j--) read(t + j * 300, patient);
     }
-    if (rng.chance(0.03)) {
+    if (rng.chance(0.03 * x)) {
       // a stale or mistaken request the vault refuses
       const t = o.start + day * DAY + rng.int(0, DAY - 1);
       events.push({ kind: "denial", t, reader: r.id, patient: patientId(rng.int(0, o.patients - 1)), code: "VAULT_REQUEST_EXPIRED", ref: ref() });
     }
     if (!works(r, day)) {
       // on call: now and then a single read on a day off
-      if (rng.chance(0.05)) {
+      if (rng.chance(0.05 * x)) {
         const p = livePatient(r, o.start + day * DAY);
         if (p) read(o.start + day * DAY + rng.int(0, DAY - 1), p.patient);
       }
@@ -272,7 +280,7 @@ export function syntheticTrail(o: TrailOptions = DEFAULT_TRAIL): Trail {
     const busy = u < 0.02 ? 3.5 : u < 0.12 ? 2 : 1;
     let n = rng.poisson(r.role.rate * busy);
     while (n > 0) {
-      const t = rng.chance(0.03) ? o.start + day * DAY + rng.int(0, DAY - 1) : inShift(r, day);
+      const t = rng.chance(0.03 * x) ? o.start + day * DAY + rng.int(0, DAY - 1) : inShift(r, day);
       const p = livePatient(r, t);
       // a visit: one to three reads of the same patient within minutes
       const visit = Math.min(n, rng.int(1, 3));
@@ -280,7 +288,7 @@ export function syntheticTrail(o: TrailOptions = DEFAULT_TRAIL): Trail {
       if (p === null) continue;
       for (let j = 0; j < visit; j++) read(t + j * rng.int(30, 300), p.patient);
     }
-    if (rng.chance(0.05)) {
+    if (rng.chance(0.05 * x)) {
       // overtime: a few reads in the two hours after the shift
       const t0 = o.start + day * DAY + (r.shift + 8) * HOUR;
       for (let j = rng.int(1, 3); j > 0; j--) {
@@ -288,10 +296,10 @@ export function syntheticTrail(o: TrailOptions = DEFAULT_TRAIL): Trail {
         if (p) read(t0 + rng.int(0, 2 * HOUR - 1), p.patient);
       }
     }
-    if (rng.chance(0.004)) {
+    if (rng.chance(0.004 * x)) {
       // covering for a colleague: a few of the colleague's patients, with no grant of one's own
       for (let j = rng.int(2, 4); j > 0; j--) read(inShift(r, day), deptStranger(r));
-    } else if (rng.chance(0.02)) {
+    } else if (rng.chance(0.02 * x)) {
       // a walk-in patient seen before the grant arrives
       read(inShift(r, day), deptStranger(r));
     }
@@ -321,7 +329,7 @@ function injectIncidents(o: TrailOptions, rng: Rng, readers: Reader[], at: (t: n
       }
     }
   };
-  const workday = (r: Reader, lastDay = o.days - 1) => {
+  const workday = (r: Reader, lastDay = o.days - 2) => {
     for (;;) {
       const d = rng.int(o.warmupDays, lastDay);
       if (h.works(r, d)) return d;
