@@ -62,10 +62,22 @@ export class AuditService {
 
   constructor(private readonly d: AuditServiceDeps) {}
 
-  /** Where the previous runs had got to: the ledger's head and the vault log's size now. */
-  async start(): Promise<void> {
-    const info = (await this.rpc("ephr_chainInfo", [])) as { executedTxs: number };
-    this.replayUntil = { seq: info.executedTxs, logOffset: await this.logSize() };
+  /**
+   * Where the previous runs had got to: the ledger's head and the vault log's size now. Waits for the
+   * API (retrying every `retryMs`, saying so in the log) rather than failing when started before it.
+   */
+  async start(retryMs = 2000, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      try {
+        const info = (await this.rpc("ephr_chainInfo", [])) as { executedTxs: number };
+        this.replayUntil = { seq: info.executedTxs, logOffset: await this.logSize() };
+        return;
+      } catch (e) {
+        if (signal?.aborted) throw e;
+        this.d.log.warn({ err: (e as Error).message, api: this.d.apiUrl, retryInMs: retryMs }, "the sequencer's API does not answer yet; waiting");
+        await new Promise((r) => setTimeout(r, retryMs));
+      }
+    }
   }
 
   /** One round: a page of the ledger, then what the vault logged since. Returns the events scored. */
