@@ -50,7 +50,7 @@ describe("auditor service: vault log, replay and webhook", () => {
     servers.push(api.server, hook.server);
     const file = join(mkdtempSync(join(tmpdir(), "ephr-audit-")), "vault.log");
     // five denials before the start: a probing alert, kept, not posted
-    writeFileSync(file, [0, 1, 2, 3, 4].map((k) => line(k)).join("") + JSON.stringify({ msg: "record stored" }) + "\n");
+    writeFileSync(file, `${[0, 1, 2, 3, 4].map((k) => line(k)).join("")}${JSON.stringify({ msg: "record stored" })}\n`);
     const store = new AlertStore(100);
     const service = new AuditService({
       apiUrl: api.url,
