@@ -128,6 +128,21 @@ describe("auditor rules", () => {
     expect(run(events.slice(0, 9))).to.deep.equal([]);
   });
 
+  it("break-glass overuse is judged against the role's rate: four a week is not overuse where the role breaks the glass weekly", () => {
+    const open = (reader: string, t: number, patient: string): AuditEvent => ({ kind: "breakglass", t, reader, patient, categories: 0xffffffff, ref: ref() });
+    const events: AuditEvent[] = [];
+    for (let r = 0; r < 20; r++) {
+      events.push({ kind: "role", t: 0, reader: `er${r}`, role: "emergency", ref: null });
+      for (let w = 0; w < 4; w++) events.push(open(`er${r}`, T0 + w * 7 * DAY + r * H, `p${r}-${w}`));
+    }
+    events.push({ kind: "role", t: 0, reader: "ph", role: "pharmacist", ref: null });
+    const week = T0 + 28 * DAY;
+    for (let k = 0; k < 4; k++) events.push(open("er0", week + k * DAY, `q${k}`), open("ph", week + k * DAY, `s${k}`));
+    const alerts = run(events.sort((a, b) => a.t - b.t));
+    expect(alerts.map((a) => [a.kind, a.reader])).to.deep.equal([["break-glass-overuse", "ph"]]);
+    expect(alerts[0]!.why).to.contain("role pharmacist");
+  });
+
   it("a patient reading their own records is nobody's misuse", () => {
     expect(run(Array.from({ length: 200 }, (_, k) => access("p", "p", T0 + 3 * H + k)))).to.deep.equal([]);
   });

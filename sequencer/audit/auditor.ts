@@ -121,9 +121,15 @@ export class Auditor {
       case "breakglass":
         this.breakGlassUse(e, out);
         break;
-      case "role":
-        this.reader(e.reader).role = e.role;
+      case "role": {
+        const s = this.reader(e.reader);
+        if (s.role !== e.role) {
+          this.role(s.role).readers--;
+          this.role(e.role).readers++;
+          s.role = e.role;
+        }
         break;
+      }
     }
     this.stats.alerts += out.length;
     return out;
@@ -140,6 +146,7 @@ export class Auditor {
       s = new ReaderState(this.rules);
       this.readers.set(address, s);
       this.stats.readers++;
+      this.role(s.role).readers++;
     }
     return s;
   }
@@ -230,6 +237,7 @@ export class Auditor {
   private bulkExport(s: ReaderState, e: AccessEvent, entry: WindowEntry, out: Alert[]): void {
     const bucket = Math.floor(e.t / 3600);
     const role = this.role(s.role);
+    role.saw(e.t);
     if (bucket !== s.bucket) {
       if (s.bucket >= 0 && s.bucketCount > 0) {
         s.volume.add(s.bucketCount);
@@ -380,13 +388,29 @@ export class Auditor {
       p.categories = e.categories;
       p.revokedAt = -1;
     }
+    const role = this.role(s.role);
+    role.saw(e.t);
+    role.breakGlass++;
     const w = s.breakGlass;
     w.push({ t: e.t, key: e.patient, ref: e.ref });
     if (w.size < r.count) return;
+    // the role's rate, its own openings in this window left out (they are what is judged)
+    const rate = role.breakGlassRate(r.windowS);
+    const expected = Math.max(r.minRate, rate === null ? 0 : rate - w.size / Math.max(1, role.readers));
+    const chance = poissonTail(w.size, expected);
+    if (chance > r.pMax) return;
     out.push(
       alertOf("break-glass-overuse", e.reader, e.t, w.size / r.count, w.list(), e.ref, {
-        why: `broke the glass ${w.size} times (${w.distinct} patients) within ${r.windowS / 86400} days (threshold ${r.count})`,
-        evidence: { uses: w.size, patients: w.distinct, windowDays: r.windowS / 86400, threshold: r.count },
+        why: `broke the glass ${w.size} times (${w.distinct} patients) within ${r.windowS / 86400} days, against ${expected.toFixed(2)} expected for a reader of role ${s.role} (P = ${chance.toExponential(1)}; at least ${r.count})`,
+        evidence: {
+          uses: w.size,
+          patients: w.distinct,
+          windowDays: r.windowS / 86400,
+          role: s.role,
+          expected: round(expected),
+          p: Number(chance.toExponential(2)),
+          threshold: r.count,
+        },
       }),
     );
     w.clear();

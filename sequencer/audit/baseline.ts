@@ -125,6 +125,24 @@ const REFRESH = 1024;
 /** What readers of one role read: categories, and a robust upper bound on reads per active hour. */
 export class RoleProfile {
   readonly categories = new CategoryProfile();
+  /** readers of this role, and their break-glass openings since `firstT` (the first event time seen) */
+  readers = 0;
+  breakGlass = 0;
+  firstT = Number.POSITIVE_INFINITY;
+  lastT = Number.NEGATIVE_INFINITY;
+
+  /** Openings per reader of the role per `windowS` (null before a window's worth of time was seen). */
+  breakGlassRate(windowS: number): number | null {
+    const span = this.lastT - this.firstT;
+    if (!(span >= windowS) || this.readers === 0) return null;
+    return (this.breakGlass / this.readers) * (windowS / span);
+  }
+
+  /** The role saw an event at t (its observed span). */
+  saw(t: number): void {
+    if (t < this.firstT) this.firstT = t;
+    if (t > this.lastT) this.lastT = t;
+  }
   private readonly sample = new Float64Array(SAMPLE);
   private filled = 0;
   private next = 0;

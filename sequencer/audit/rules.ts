@@ -30,8 +30,13 @@ export interface RuleSettings {
   category: { windowS: number; count: number; share: number; minRoleReads: number; pMax: number; sensitive: readonly number[] };
   /** probing: vault denials within the window */
   probing: { windowS: number; denials: number };
-  /** break-glass overuse: emergency openings within the window */
-  breakGlass: { windowS: number; count: number; accessS: number };
+  /**
+   * break-glass overuse: at least `count` emergency openings within the window, and improbable
+   * (P <= pMax) as a Poisson count at the rate of the reader's role (openings per reader and window,
+   * at least `minRate`): an emergency clinician who breaks the glass weekly is not overusing it at
+   * four a week, a pharmacist is. `accessS`: how long an opening opens the patient to the reader.
+   */
+  breakGlass: { windowS: number; count: number; pMax: number; minRate: number; accessS: number };
 }
 
 const HOUR = 3600;
@@ -55,5 +60,5 @@ export const DEFAULT_RULES: RuleSettings = {
   category: { windowS: DAY, count: 3, share: 0.01, minRoleReads: 500, pMax: 0.001, sensitive: [12, 13, 14, 15, 16] },
   probing: { windowS: HOUR, denials: 5 },
   // the network's break-glass duration is not fixed yet (issue 19 part 3): 4 h is the placeholder
-  breakGlass: { windowS: 7 * DAY, count: 4, accessS: 4 * HOUR },
+  breakGlass: { windowS: 7 * DAY, count: 4, pMax: 0.001, minRate: 0.1, accessS: 4 * HOUR },
 };
