@@ -12,7 +12,12 @@
  * processes, default 1), BENCH_WINDOW (transactions per throughput window, default 50000),
  * BENCH_CEILING_SECONDS (how long the ceiling is measured, default 3), BENCH_LOG (where a transaction is durable
  * before it is acknowledged: "local", the default, or "jetstream": a three-node JetStream cluster started on
- * this machine, EPHR_LOG=jetstream).
+ * this machine, EPHR_LOG=jetstream), BENCH_WORKLOAD ("grant", the default: GrantConsent alone, one new
+ * patient each; "mix": grants, record anchors, access logs and revocations, scripts/bench-workload.ts; the
+ * mix's vaults are registered before the timed run, and BENCH_TXS is rounded up to whole request bodies),
+ * BENCH_RATE (offered load in tx/s: requests leave on a fixed schedule, with at most BENCH_CONCURRENCY in
+ * flight, to measure latency at a given load such as half the closed-loop maximum; default 0, closed loop:
+ * each of BENCH_CONCURRENCY senders sends its next request when the last is answered).
  */
 import { readFileSync, writeFileSync, mkdirSync, rmSync, existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -26,6 +31,9 @@ import { startHardhatNode } from "../sequencer/devnet/hardhat-node.js";
 import { freePort } from "../sequencer/devnet/ports.js";
 import { spawnService, startRedis, sleep } from "../sequencer/testing/devnet.js";
 import { startNatsCluster } from "../sequencer/testing/nats-cluster.js";
+import { signTx } from "../sequencer/protocol/sign.js";
+import { addressOf } from "../sequencer/protocol/signature.js";
+import { mixBodySize, parseWorkload, registrations } from "./bench-workload.js";
 
 const N = Number(process.env.BENCH_TXS ?? 200_000);
 const PER = Number(process.env.BENCH_PER_REQUEST ?? 100);
@@ -34,6 +42,12 @@ const APIS = Number(process.env.BENCH_APIS ?? 1);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 50_000);
 const LOG = process.env.BENCH_LOG ?? "local";
 if (LOG !== "local" && LOG !== "jetstream") throw new Error(`BENCH_LOG must be "local" or "jetstream", not ${JSON.stringify(LOG)}`);
+const WORKLOAD = parseWorkload(process.env.BENCH_WORKLOAD);
+/** offered load in tx/s (open loop: requests leave on a schedule, up to BENCH_CONCURRENCY in flight); 0: closed loop */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
+if (!(RATE >= 0)) throw new Error(`BENCH_RATE must be a number of transactions per second, not ${JSON.stringify(process.env.BENCH_RATE)}`);
+/** mix: request bodies of the run (each of mixBodySize(PER) transactions) */
+const MIX_BODIES = WORKLOAD === "mix" ? Math.ceil(N / mixBodySize(PER)) : 0;
 
 function peakRssMb(pid: number): number {
   try {
@@ -86,14 +100,15 @@ async function cryptoCeiling(bodies: string[], sepHex: string): Promise<{ thread
 /** Request bodies (JSON strings), signed in worker threads on both cores before the timed run. */
 async function signAll(sepHex: string, grantee: string, expiry: number): Promise<string[]> {
   const workers = Math.max(1, os.cpus().length);
-  const per = Math.ceil(N / workers);
+  const units = WORKLOAD === "mix" ? MIX_BODIES : N; // what the workers share out: bodies of the mix, transactions of grants
+  const per = Math.ceil(units / workers);
   const parts = await Promise.all(
     Array.from(
       { length: workers },
       (_, w) =>
         new Promise<string[]>((resolve, reject) => {
           const worker = new Worker(new URL("./bench-signer.ts", import.meta.url), {
-            workerData: { from: w * per, to: Math.min(N, (w + 1) * per), sepHex, grantee, expiry, per: PER },
+            workerData: { workload: WORKLOAD, from: w * per, to: Math.min(units, (w + 1) * per), sepHex, grantee, expiry, per: PER },
             execArgv: ["--import", "tsx"],
           });
           worker.once("message", resolve);
@@ -102,6 +117,26 @@ async function signAll(sepHex: string, grantee: string, expiry: number): Promise
     ),
   );
   return parts.flat();
+}
+
+/** mix: the registrar registers every body's vault, in request bodies sent one after another (untimed). */
+async function registerVaults(port: number, sepHex: string, expiry: number): Promise<void> {
+  const key = DEV_KEYS[DEV_ROLES.registrar]!;
+  const signer = addressOf(key);
+  const nonce = Number((await rpc(port, "ephr_getNonce", [signer]))?.value ?? NaN);
+  if (!Number.isSafeInteger(nonce)) throw new Error("ephr_getNonce gave no nonce for the registrar");
+  const all = registrations(MIX_BODIES, key, nonce, expiry);
+  const sep = Buffer.from(sepHex.slice(2), "hex");
+  for (let i = 0; i < all.length; i += 1000) {
+    const calls = all.slice(i, i + 1000).map((u, id) => {
+      const stx = signTx(sep, u.tx, u.key);
+      return { jsonrpc: "2.0", id, method: "ephr_sendTransaction", params: [{ tx: stx.tx, signature: stx.signature, signer }] };
+    });
+    const answers = JSON.parse(await post(new Agent(), port, JSON.stringify(calls))) as { result?: string; error?: { message?: string } }[];
+    const bad = answers.find((a) => !a.result);
+    if (bad) throw new Error(`registering the mix's vaults failed: ${bad.error?.message ?? JSON.stringify(bad)}`);
+  }
+  console.log(`registered ${all.length} vaults for the mix`);
 }
 
 interface Sample {
@@ -174,8 +209,11 @@ async function main() {
   }
   const info = await rpc(ports[0]!, "ephr_chainInfo");
   const t0 = Date.now();
-  const bodies = await signAll(info.domainSeparator, "0x000000000000000000000000000000000000c11c", Math.floor(Date.now() / 1000) + 365 * 86_400);
-  console.log(`signed ${N} transactions in ${((Date.now() - t0) / 1000).toFixed(1)} s (worker threads)`);
+  const expiry = Math.floor(Date.now() / 1000) + 365 * 86_400;
+  const bodies = await signAll(info.domainSeparator, "0x000000000000000000000000000000000000c11c", expiry);
+  const total = WORKLOAD === "mix" ? MIX_BODIES * mixBodySize(PER) : N;
+  console.log(`signed ${total} transactions (${WORKLOAD}) in ${((Date.now() - t0) / 1000).toFixed(1)} s (worker threads)`);
+  if (WORKLOAD === "mix") await registerVaults(ports[0]!, info.domainSeparator, expiry);
 
   const ceiling = await cryptoCeiling(bodies, info.domainSeparator);
   console.log(`ceiling: EIP-712 digest + native recovery + address hash on ${ceiling.threads} threads: ${ceiling.txPerSec.toLocaleString("en-US")} tx/s`);
@@ -189,12 +227,20 @@ async function main() {
   const l1Cpu0 = cpuSeconds(l1.pid);
   const selfCpu0 = process.cpuUsage();
   const start = Date.now();
+  const startPerf = performance.now();
+  const txsPerBody = total / bodies.length;
   await Promise.all(
     Array.from({ length: CONC }, async (_, k) => {
       const port = ports[k % ports.length]!;
       for (;;) {
         const i = next++;
         if (i >= bodies.length) return;
+        if (RATE > 0) {
+          // open loop: body i leaves at its scheduled time, whatever the answers to earlier ones
+          const due = startPerf + (i * txsPerBody * 1000) / RATE;
+          const wait = due - performance.now();
+          if (wait > 0) await sleep(wait);
+        }
         const sentAt = performance.now();
         const text = await post(agent, port, bodies[i]!);
         const doneAt = performance.now();
@@ -274,7 +320,7 @@ async function main() {
     date: new Date().toISOString(),
     commit: gitCommit(),
     machine: `${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    settings: { txs: N, perRequest: PER, concurrency: CONC, apiProcesses: APIS, log: LOG },
+    settings: { txs: total, perRequest: PER, concurrency: CONC, apiProcesses: APIS, log: LOG, workload: WORKLOAD, offeredTxPerSec: RATE || null },
     cpuPressure: readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0],
     accepted,
     failed,
@@ -296,6 +342,8 @@ async function main() {
   const table = [
     `| ${result.machine}, ${result.date.slice(0, 10)}, commit ${result.commit} | |`,
     "|---|---:|",
+    `| workload | ${WORKLOAD === "mix" ? "mix: per 9 transactions 2 GrantConsent, 2 AnchorRecord, 4 LogAccess, 1 RevokeConsent" : "GrantConsent, one new patient each"} |`,
+    `| load | ${RATE > 0 ? `open loop, ${RATE} tx/s offered (at most ${CONC} requests in flight)` : `closed loop, ${CONC} requests in flight`} |`,
     `| acknowledged on | ${LOG === "local" ? "the local log (LevelDB, synced)" : "a three-node JetStream stream (majority)"} |`,
     `| transactions accepted (failed) | ${accepted} (${failed}) |`,
     `| sustained tx/s (send to durable execution) | ${result.txPerSec} |`,
@@ -303,14 +351,17 @@ async function main() {
     `| pipeline as a share of the ceiling | ${(result.ceiling.pipelineShare * 100).toFixed(1)} % |`,
     `| send -> executed p50 / p99 (ms, requests of ${PER}) | ${result.executedMs.p50} / ${result.executedMs.p99} |`,
     `| send -> posted on L1 p50 / p99 (ms) | ${result.postedMs.p50} / ${result.postedMs.p99} |`,
-    ...windows.map((w) => `| tx/s while the state grew from ${w.from.toLocaleString("en-US")} to ${w.to.toLocaleString("en-US")} consents | ${w.txPerSec} |`),
+    ...windows.map(
+      (w) =>
+        `| tx/s while the state grew from ${w.from.toLocaleString("en-US")} to ${w.to.toLocaleString("en-US")} ${WORKLOAD === "mix" ? "transactions" : "consents"} | ${w.txPerSec} |`,
+    ),
     `| peak memory MB: sequencer / API / L1 node | ${result.peakRssMb.sequencer} / ${result.peakRssMb.api.join(", ")} / ${result.peakRssMb.hardhat} |`,
     `| cores used: sequencer / API / L1 node / load generator | ${cpuShare.sequencer} / ${cpuShare.api.join(", ")} / ${cpuShare.l1Node} / ${cpuShare.loadGenerator} |`,
   ];
   console.log(table.join("\n"));
   mkdirSync(new URL("../bench/results/", import.meta.url), { recursive: true });
   // another run of the same size on the same day does not overwrite it: -b, -c, … after the first
-  const base = `../bench/results/sequencer-${N}${LOG === "local" ? "" : `-${LOG}`}-${result.date.slice(0, 10)}`;
+  const base = `../bench/results/sequencer-${N}${WORKLOAD === "grant" ? "" : `-${WORKLOAD}`}${RATE > 0 ? `-at${RATE}` : ""}${LOG === "local" ? "" : `-${LOG}`}-${result.date.slice(0, 10)}`;
   let file = new URL(`${base}.json`, import.meta.url);
   for (let i = 1; existsSync(file); i++) file = new URL(`${base}-${String.fromCharCode(97 + i)}.json`, import.meta.url);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

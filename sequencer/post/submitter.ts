@@ -276,6 +276,7 @@ export class Submitter {
   /** Whether one of the batch's attempts is mined; if so, record it once confirmed. */
   private async findMined(b: BatchRecord): Promise<boolean> {
     for (const a of b.attempts) {
+      if (a.reverted) continue;
       const receipt = await this.tx.receipt(a.txHash);
       if (receipt === null) continue;
       if (receipt.status !== "success") continue;
@@ -379,12 +380,17 @@ export class Submitter {
     for (let round = 0; Date.now() < until && !this.stopped; round++) {
       if (round > 0) attempts = (await this.d.book.get(b.index))?.attempts ?? attempts;
       for (const a of attempts) {
+        if (a.reverted) continue;
         const r = await this.tx.receipt(a.txHash);
         if (r === null) continue;
         if (r.status === "success") {
           await this.confirm(b, r.transactionHash, r.blockNumber, r);
           return true;
         }
+        // recorded before it is counted: a retry of the job neither counts its gas again nor waits for it
+        const fresh = (await this.d.book.get(b.index))!;
+        for (const f of fresh.attempts) if (f.txHash === a.txHash) f.reverted = true;
+        await this.d.book.save(fresh);
         this.d.metrics.gas(Number(r.gasUsed));
         this.d.metrics.revertedGas(Number(r.gasUsed));
         await this.explainRevert(b, data, r.blockNumber, a.txHash);

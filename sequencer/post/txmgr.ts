@@ -18,16 +18,11 @@ import {
 } from "viem";
 import { receiptOrNull } from "../l1/chain.js";
 import { customErrorOf } from "../l1/errors.js";
+import type { SubmitAttempt } from "../store/records.js";
 
 /** One signed transaction (a first send, or a replacement with the same nonce and higher fees). */
-export interface Attempt {
-  txHash: Hex;
-  raw: Hex;
-  nonce: number;
-  maxFeePerGas: string;
-  maxPriorityFeePerGas: string;
-  sentAt: number;
-}
+/** One signed batch transaction (the batch record keeps them: store/records.ts). */
+export type Attempt = SubmitAttempt;
 
 /** Replacement fees are at least this much higher (per mille), as nodes require for a replacement. */
 const BUMP_PER_MILLE = 1125n;
@@ -139,12 +134,16 @@ export class TxManager {
    * the custom error and its arguments, or the node's message.
    */
   async whyReverted(data: Hex, block: bigint): Promise<{ name: string | null; text: string }> {
-    try {
-      await this.client.call({ account: this.wallet.account, to: this.to, data, blockNumber: block - 1n });
-      return { name: null, text: "unknown (the call succeeds when replayed)" };
-    } catch (e) {
-      const ce = customErrorOf(e);
-      return ce ? { name: ce.name, text: `${ce.name}(${ce.args.join(", ")})` } : { name: null, text: (e as Error).message };
+    // Replayed on the state before its block, then (when that succeeds) on the state after it: a
+    // transaction mined before it in the same block (a role revoked, another batch) shows only there.
+    for (const blockNumber of [block - 1n, block]) {
+      try {
+        await this.client.call({ account: this.wallet.account, to: this.to, data, blockNumber });
+      } catch (e) {
+        const ce = customErrorOf(e);
+        return ce ? { name: ce.name, text: `${ce.name}(${ce.args.join(", ")})` } : { name: null, text: (e as Error).message };
+      }
     }
+    return { name: null, text: "unknown (the call succeeds when replayed)" };
   }
 }

@@ -57,6 +57,8 @@ export interface SubmitAttempt {
   maxFeePerGas: string;
   maxPriorityFeePerGas: string;
   sentAt: number;
+  /** mined and reverted: its gas is counted and its reason said once; it is not waited for again */
+  reverted?: true;
 }
 
 export type HeaderJson = Omit<BatchHeader, "index" | "inboxStart" | "timestamp" | "l1Block"> & {
