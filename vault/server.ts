@@ -272,7 +272,8 @@ async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<
     // wrap). Anyone else (any fresh key can sign a request) is counted, within a bound per patient.
     if (progress.related || e.code === "VAULT_REVOKED" || d.storage.knownReader(m.patient, m.reader)) await d.storage.auditDenied(entry);
     else await d.storage.auditStranger(entry);
-    d.log.warn({ patient: m.patient, reader: m.reader, recordId: m.recordId, code: e.code }, "read denied");
+    // the auditor (sequencer/audit) reads these lines: the request hash names the refused request
+    d.log.warn({ patient: m.patient, reader: m.reader, recordId: m.recordId, code: e.code, requestHash: signed.hash }, "read denied");
     throw e;
   }
   const { anchored, proof, ciphertext, wrap, logAccess } = served;

@@ -30,6 +30,13 @@ export function days(v: string): number {
   return n;
 }
 
+/** A count of 1..1000 (--limit). */
+export function limit(v: string): number {
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v.trim()) || n < 1 || n > 1000) throw new InvalidArgumentError(`--limit must be a whole number from 1 to 1000, not ${v}`);
+  return n;
+}
+
 /** Seconds to wait (--timeout). */
 export function seconds(v: string): number {
   const n = Number(v);

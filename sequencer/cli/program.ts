@@ -16,6 +16,7 @@ Environment:
   EPHR_KEYS_DIR        the key store (default .data/keys)
   EPHR_KEY_PASSWORD    the key store's password (a development password if unset, with a warning)
   EPHR_KEY_SCRYPT_N    scrypt cost N of new keys: a power of two from 2^14 to 2^20 (default 2^17)
+  EPHR_AUDIT_URL       the auditor, for \`audit\` (default http://127.0.0.1:8670; or --auditor)
 
 Names are identities from \`keys create\`, or 0x addresses. Exit status: 0 done, 1 failed or refused,
 2 a wrong command line or configuration (nothing was sent).`;
@@ -182,5 +183,22 @@ export function program(version: string): Command {
       .requiredOption("--as <admin>", "the admin (DEFAULT_ADMIN_ROLE of the Rollup)")
       .action(async (who: string, o) => (await import("./commands/operator.js")).proposer(allowed, who, o));
   }
+  const audit = cli.command("audit").description("the auditor's alerts (a running `npm run auditor`; EPHR_AUDIT_URL or --auditor)");
+  audit
+    .command("list")
+    .description("alerts, newest first: kind, reader, why, and the ledger entries behind each")
+    .option("--auditor <url>", "the auditor (EPHR_AUDIT_URL, default http://127.0.0.1:8670)")
+    .option(
+      "--kind <kind>",
+      "only this misuse kind (snooping, bulk-export, off-hours, outside-grant, revocation-race, unusual-category, probing, break-glass-overuse)",
+    )
+    .option("--reader <address>", "only this reader's")
+    .addOption(new Option("--limit <n>", "at most this many (1..1000)").argParser(p.limit).default(100))
+    .action(async (o) => (await import("./commands/audit.js")).list(o));
+  audit
+    .command("explain <id>")
+    .description("one alert in full: why, its figures, its patients and ledger entries")
+    .option("--auditor <url>", "the auditor (EPHR_AUDIT_URL, default http://127.0.0.1:8670)")
+    .action(async (id: string, o) => (await import("./commands/audit.js")).explain(id, o));
   return cli;
 }

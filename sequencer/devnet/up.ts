@@ -11,7 +11,7 @@
  * the next; `npm start -- --reset` (or EPHR_DEVNET_RESET=1) deletes it first.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createPublicClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -74,9 +74,24 @@ const supervisor = new Supervisor(say, (p) => {
   writePids();
 });
 
-function child(script: string, args: string[], extraEnv: Record<string, string>): () => ChildProcess {
-  return () =>
-    spawn(process.execPath, [...programArgs(script, env), ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+/** A service's start; with `logFile`, its stdout (the log) is also appended to that file (the vault's, for the auditor). */
+function child(script: string, args: string[], extraEnv: Record<string, string>, logFile?: string): () => ChildProcess {
+  return () => {
+    const c = spawn(process.execPath, [...programArgs(script, env), ...args], {
+      cwd: ROOT,
+      env: { ...env, ...extraEnv },
+      stdio: ["ignore", logFile ? "pipe" : "inherit", "inherit"],
+    });
+    if (logFile) {
+      const file = createWriteStream(logFile, { flags: "a" });
+      c.stdout!.on("data", (b: Buffer) => {
+        process.stdout.write(b);
+        file.write(b);
+      });
+      c.once("exit", () => file.end());
+    }
+    return c;
+  };
 }
 
 async function stopAll(code: number): Promise<void> {
@@ -227,14 +242,32 @@ async function main(): Promise<void> {
       EPHR_WATCHER_METRICS_PORT: String(watcherPort),
     }),
   );
+  // the vault's log is kept (afresh at each start) for the auditor, which reads its refused reads
+  const vaultLog = join(dataRoot, "vault.log");
+  writeFileSync(vaultLog, "");
   supervisor.add(
     "vault",
-    child("vault/main.ts", [], {
+    child(
+      "vault/main.ts",
+      [],
+      {
+        ...settings,
+        EPHR_API_URL: apiUrl,
+        EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
+        EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"),
+        EPHR_VAULT_PORT: String(vaultPort),
+      },
+      vaultLog,
+    ),
+  );
+  const auditPort = await portOr(Number(env.EPHR_AUDIT_PORT ?? 8670));
+  supervisor.add(
+    "auditor",
+    child("sequencer/services/auditor.ts", [], {
       ...settings,
       EPHR_API_URL: apiUrl,
-      EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
-      EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"),
-      EPHR_VAULT_PORT: String(vaultPort),
+      EPHR_AUDIT_PORT: String(auditPort),
+      EPHR_AUDIT_VAULT_LOG: vaultLog,
     }),
   );
   const vaultUrl = `http://127.0.0.1:${vaultPort}`;
@@ -257,6 +290,7 @@ async function main(): Promise<void> {
      API (JSON-RPC):  ${apiUrl}
      L1:              ${l1.url}
      Vault:           http://127.0.0.1:${vaultPort} (a watcher runs too)
+     Auditor:         http://127.0.0.1:${auditPort}/alerts (npm run cli -- audit list)
      Web app:         ${web ?? "not built (npm run build:web), not served"}
      Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${l1.url} EPHR_ROLLUP_ADDRESS=${d.rollup} EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}
                       npm run cli -- keys create alice && npm run cli -- keys create clinic

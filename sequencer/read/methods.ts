@@ -15,6 +15,7 @@ export const READ_METHODS = [
   "ephr_getBatch",
   "ephr_chainInfo",
   "ephr_getPatientHistory",
+  "ephr_getLedger",
 ] as const;
 export type ReadMethod = (typeof READ_METHODS)[number];
 
@@ -36,10 +37,11 @@ export const HISTORY_SCAN_MAX = 20_000;
  */
 export const HISTORY_ENTRIES_PER_REQUEST = 10_000;
 
-/** What one read call costs against HISTORY_ENTRIES_PER_REQUEST (0 for every method but the history). */
+/** What one read call costs against HISTORY_ENTRIES_PER_REQUEST (0 for every method but the history and the ledger). */
 export function historyCost(method: string, params: unknown): number {
-  if (method !== "ephr_getPatientHistory") return 0;
-  const opts = Array.isArray(params) ? (params[1] as { limit?: unknown } | undefined) : undefined;
+  if (method !== "ephr_getPatientHistory" && method !== "ephr_getLedger") return 0;
+  const at = method === "ephr_getLedger" ? 0 : 1;
+  const opts = Array.isArray(params) ? (params[at] as { limit?: unknown } | undefined) : undefined;
   const limit = typeof opts === "object" && opts !== null && Number.isInteger(opts.limit) ? Number(opts.limit) : HISTORY_PAGE_DEFAULT;
   return Math.min(HISTORY_PAGE_MAX, Math.max(HISTORY_PAGE_DEFAULT, limit));
 }

@@ -144,6 +144,14 @@ export class Queries {
       const [patient, opts] = params(z.tuple([addressSchema, options.optional()]), raw, method);
       return this.history(patient, opts?.types, opts?.limit ?? HISTORY_PAGE_DEFAULT, opts?.fromSeq ?? 0);
     },
+    ephr_getLedger: (raw, method) => {
+      const options = z.strictObject({
+        limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+        fromSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+      });
+      const [opts] = params(z.tuple([options.optional()]), raw, method);
+      return this.ledger(opts?.fromSeq ?? 0, opts?.limit ?? HISTORY_PAGE_DEFAULT);
+    },
   };
 
   handle(method: string, raw: unknown): unknown {
@@ -224,6 +232,44 @@ export class Queries {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * Every transaction in sequence order from `fromSeq` (at most `limit` positions examined), in the
+   * form of a history entry, and `nextSeq`, where the next page starts (equal to the sequencer's next
+   * position once the page reaches it). What the auditor follows: everything here is also in the batch
+   * data on L1, in the same order. A position whose transaction was re-executed elsewhere after a
+   * resync is skipped (its transaction is listed at its new position).
+   */
+  ledger(fromSeq: number, limit: number) {
+    const end = Math.min(this.d.engine.headRecord.nextSeq, fromSeq + limit);
+    const entries: unknown[] = [];
+    const batches = new Map<string, BatchRecord | undefined>();
+    let seq = fromSeq;
+    for (; seq < end; seq++) {
+      const log = this.d.store.log(seq);
+      const t = log && this.d.store.tx(log.hash);
+      // not stored yet (the batch it opens is written with it): the page ends here, never skips it
+      if (!log || t === undefined) break;
+      if (t.seq !== seq) continue;
+      const key = t.dropped !== undefined && t.archived !== undefined ? t.archived : `b${t.batch}`;
+      if (!batches.has(key)) batches.set(key, this.batchOf(t));
+      const batch = batches.get(key);
+      if (!batch) break;
+      const [stx] = decodeChunkBody(fromHex(log.body));
+      entries.push({
+        seq,
+        hash: log.hash,
+        status: t.dropped !== undefined ? "dropped" : batch.status === "posted" || batch.status === "final" ? batch.status : "executed",
+        reason: t.dropped ?? null,
+        signer: log.signer,
+        tx: stx!.tx,
+        batch: batch.index,
+        timestamp: batch.timestamp,
+        forced: log.inboxIndex !== undefined,
+      });
+    }
+    return { entries, nextSeq: seq };
   }
 
   /**

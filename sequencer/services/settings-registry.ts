@@ -9,6 +9,7 @@ import { VAULT_SETTINGS } from "../../vault/settings.js";
 import { CONFIG_ENV } from "../platform/config.js";
 import { WATCHER_SETTINGS } from "../watch/settings.js";
 import { WEB_SETTINGS } from "../../web/server/settings.js";
+import { AUDIT_SETTINGS } from "../audit/settings.js";
 
 /** Read by tools rather than by a service's schema. */
 const TOOL_SETTINGS = [
@@ -47,6 +48,7 @@ export const ALL_SETTINGS: ReadonlySet<string> = new Set([
   ...VAULT_SETTINGS,
   ...Object.values(DEPLOY_ENV),
   ...WEB_SETTINGS,
+  ...AUDIT_SETTINGS,
   ...TOOL_SETTINGS,
 ]);
 

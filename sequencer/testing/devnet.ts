@@ -91,8 +91,9 @@ export interface ChildService {
   exited: Promise<number | null>;
 }
 
-export function spawnService(role: "sequencer" | "api" | "replica" | "watcher" | "vault", env: Record<string, string>): ChildService {
-  const script = role === "watcher" ? ["sequencer/services/watcher.ts"] : role === "vault" ? ["vault/main.ts"] : ["sequencer/main.ts", role];
+export function spawnService(role: "sequencer" | "api" | "replica" | "watcher" | "vault" | "auditor", env: Record<string, string>): ChildService {
+  const script =
+    role === "watcher" || role === "auditor" ? [`sequencer/services/${role}.ts`] : role === "vault" ? ["vault/main.ts"] : ["sequencer/main.ts", role];
   // from dist/ when EPHR_RUN_FROM=dist (npm test), else the source through tsx
   const extraArgs = process.env.EPHR_NODE_ARGS ? process.env.EPHR_NODE_ARGS.split(" ") : [];
   const child = spawn(process.execPath, [...extraArgs, ...programArgs(script[0]!), ...script.slice(1)], {

@@ -17,16 +17,16 @@ export interface Alert {
  * POST an alert, again after each delay of `retries` while the webhook fails (a network error, a
  * timeout or a 5xx/429 answer); a 4xx other than 429 is the receiver refusing it, not retried.
  */
-async function postWithRetries(log: Logger, url: string, body: string, retries: number[]): Promise<void> {
+export async function postWithRetries(log: Logger, url: string, body: string, retries: number[], timeoutMs = 5000): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     let why: string;
     try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(5000) });
-      if (r.ok) return;
+      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(timeoutMs) });
+      if (r.ok) return true;
       why = `HTTP ${r.status}`;
       if (r.status < 500 && r.status !== 429) {
         log.warn({ status: r.status }, "alert webhook refused the alert; not retried");
-        return;
+        return false;
       }
     } catch (e) {
       why = (e as Error).message;
@@ -34,7 +34,7 @@ async function postWithRetries(log: Logger, url: string, body: string, retries: 
     const wait = retries[attempt];
     if (wait === undefined) {
       log.error({ err: why, attempts: attempt + 1 }, "alert webhook failed: alert not delivered");
-      return;
+      return false;
     }
     log.warn({ err: why, retryInMs: wait }, "alert webhook failed; retrying");
     await new Promise((res) => setTimeout(res, wait));

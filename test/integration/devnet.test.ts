@@ -103,6 +103,9 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
     // its vault may log the reads it serves: the registrar registered it
     expect(up!.output()).to.include(`vault ${vault} registered now by the registrar ${registrar}`);
     expect((await c.getVault(vault, "soft")).value!.expiry).to.be.greaterThan(Math.floor(Date.now() / 1000) + 300 * 86_400);
+    // the auditor runs beside them, following the ledger
+    const audit = /Auditor:\s+(http:\/\/127\.0\.0\.1:\d+)\/alerts/.exec(up!.output())![1];
+    expect((await fetch(`${audit}/alerts`)).status).to.equal(200);
     const first = await grant(c, "devnet-clinic-1");
     await c.waitFor(first, "posted", { timeoutMs: 60_000 });
     const others = { api: pids()["api-0"], vault: pids().vault, watcher: pids().watcher, replica: pids()["replica-0"] };
