@@ -16,7 +16,7 @@ import { type BatchData, leafParts, leavesOf } from "../../protocol/batch.js";
 import { encodeChunkBody } from "../../protocol/codec.js";
 import { keccak256 } from "../../protocol/hash.js";
 import { EMERGENCY_ROLE } from "../../protocol/constants.js";
-import { accessLogKey, consentKey, nonceKey, nonceOf, recordKey } from "../../protocol/keys.js";
+import { accessLogKey, consentKey, credentialKey, nonceKey, nonceOf, policyKey, policyOf, recordKey } from "../../protocol/keys.js";
 import { signTx } from "../../protocol/sign.js";
 import type { SignedTx, Tx } from "../../protocol/types.js";
 import { TreeState } from "../../state/access.js";
@@ -138,8 +138,8 @@ export type Op =
   | { k: "issuer"; i: number; remove: boolean }
   | { k: "cred"; i: number; pv: number; role: number; org: number; revoke: boolean }
   | { k: "policy"; p: number; by: number; id: number; i: number; role: number; access: number; cats: number; days: number; remove: boolean }
-  | { k: "request"; pv: number; p: number; id: number; org: number }
-  | { k: "glass"; pv: number; p: number; i: number; org: number; cats: number };
+  | { k: "request"; pv: number; p: number; id: number; org: number; fit: boolean }
+  | { k: "glass"; pv: number; p: number; i: number; org: number; cats: number; fit: boolean };
 
 /** How the last chunk is dishonest (or not). */
 export type ChunkFault =
@@ -240,7 +240,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant("log" as const), v: nat(3), lp: nat(5), reader: nat(3), r: recordIndex }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("vault" as const), v: nat(3), remove: fc.boolean() }) },
   // governance (docs/protocol.md section 13): issuers, credentials, policies, requests, break-glass
-  { weight: 1, arbitrary: fc.record({ k: fc.constant("issuer" as const), i: nat(ISSUERS.length), remove: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("issuer" as const),
+      i: nat(ISSUERS.length),
+      remove: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, fc.constant(true)),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({ k: fc.constant("cred" as const), i: nat(ISSUERS.length), pv: nat(3), role: nat(ROLES.length), org: nat(2), revoke: fc.boolean() }),
@@ -260,7 +267,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       remove: fc.boolean(),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant("request" as const), pv: nat(3), p: patientIndex, id: nat(3), org: nat(2) }) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant("request" as const), pv: nat(3), p: patientIndex, id: nat(3), org: nat(2), fit: fc.boolean() }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -270,10 +277,22 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       i: nat(ISSUERS.length),
       org: nat(2),
       cats: fc.integer({ min: 1, max: 0xff }),
+      fit: fc.boolean(),
     }),
   },
 );
 const org = (i: number): Hex => toHex(word(`judge-fuzz organisation ${i}`));
+/** Both issuers registered; provider 0 an emergency clinician, providers 1 and 2 specialists; two patients' policies for specialists. */
+const GOVERNANCE_SETUP: Op[] = [
+  { k: "issuer", i: 0, remove: false },
+  { k: "issuer", i: 1, remove: false },
+  { k: "cred", i: 0, pv: 0, role: 0, org: 0, revoke: false },
+  { k: "cred", i: 1, pv: 0, role: 0, org: 1, revoke: false },
+  { k: "cred", i: 0, pv: 1, role: 2, org: 0, revoke: false },
+  { k: "cred", i: 1, pv: 2, role: 2, org: 1, revoke: false },
+  { k: "policy", p: 0, by: 0, id: 0, i: 0, role: 2, access: 3, cats: 0xff, days: 30, remove: false },
+  { k: "policy", p: 1, by: 0, id: 1, i: 1, role: 2, access: 1, cats: 0x0f, days: 7, remove: false },
+];
 
 const faultArb: fc.Arbitrary<ChunkFault> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ k: "none" as const }) },
@@ -301,7 +320,9 @@ const faultArb: fc.Arbitrary<ChunkFault> = fc.oneof(
 export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   filler: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 400 })),
   fillerSeed: fc.nat(),
-  setup: fc.array(opArb, { minLength: 4, maxLength: 30 }),
+  // half the scenarios start from a governance set-up (issuers, credentials, policies), so that requests
+  // and break-glass in the attacked chunks are often valid, not only refused
+  setup: fc.tuple(fc.boolean(), fc.array(opArb, { minLength: 4, maxLength: 30 })).map(([gov, ops]) => (gov ? [...GOVERNANCE_SETUP, ...ops] : ops)),
   forced: fc.array(fc.record({ op: opArb, posted: fc.constantFrom("true" as const, "true" as const, "preRoot" as const, "junk" as const) }), { maxLength: 2 }),
   chunks: fc.array(fc.array(opArb, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 }),
   fault: faultArb,
@@ -441,17 +462,44 @@ class Builder {
           } as never,
         };
       }
-      case "request":
+      case "request": {
+        const [id, o] = op.fit ? this.fittingPolicy(state, op) : [op.id, op.org];
+        return { signer: PROVIDERS[op.pv]!, tx: { type: "RequestAccess", patient: addr(PATIENTS[op.p]!), policyId: id, organisation: org(o) } as never };
+      }
+      case "glass": {
+        const [i, o] = op.fit ? this.fittingEmergency(state, op) : [op.i, op.org];
         return {
           signer: PROVIDERS[op.pv]!,
-          tx: { type: "RequestAccess", patient: addr(PATIENTS[op.p]!), policyId: op.id, organisation: org(op.org) } as never,
+          tx: { type: "BreakGlass", patient: addr(PATIENTS[op.p]!), issuer: addr(ISSUERS[i]!), organisation: org(o), categories: op.cats } as never,
         };
-      case "glass":
-        return {
-          signer: PROVIDERS[op.pv]!,
-          tx: { type: "BreakGlass", patient: addr(PATIENTS[op.p]!), issuer: addr(ISSUERS[op.i]!), organisation: org(op.org), categories: op.cats } as never,
-        };
+      }
     }
+  }
+
+  /** For a `fit` request: a policy id of the patient and an organisation under which the provider holds the policy's credential (else the op's own). */
+  fittingPolicy(state: TreeState, op: Extract<Op, { k: "request" }>): [number, number] {
+    const patient = addr(PATIENTS[op.p]!);
+    for (let k = 0; k < 3; k++) {
+      const id = (op.id + k) % 3;
+      const leaf = treeGet(state.root, policyKey(patient, id));
+      const policy = leaf === null ? null : policyOf(leaf.value);
+      if (policy === null) continue;
+      for (let j = 0; j < 2; j++) {
+        const o = (op.org + j) % 2;
+        if (treeGet(state.root, credentialKey(policy.issuer, addr(PROVIDERS[op.pv]!), policy.role, org(o))) !== null) return [id, o];
+      }
+    }
+    return [op.id, op.org];
+  }
+
+  /** For a `fit` break-glass: an issuer and organisation of an emergency credential the provider holds (else the op's own). */
+  fittingEmergency(state: TreeState, op: Extract<Op, { k: "glass" }>): [number, number] {
+    for (let k = 0; k < ISSUERS.length * 2; k++) {
+      const i = (op.i + (k >> 1)) % ISSUERS.length;
+      const o = (op.org + k) % 2;
+      if (treeGet(state.root, credentialKey(addr(ISSUERS[i]!), addr(PROVIDERS[op.pv]!), EMERGENCY_ROLE, org(o))) !== null) return [i, o];
+    }
+    return [op.i, op.org];
   }
 
   sign(state: TreeState, signer: string, tx: Omit<Tx, "nonce">, nonce?: number): SignedTx {
