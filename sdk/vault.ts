@@ -54,6 +54,8 @@ export interface AuditEntryView {
   code?: string;
   reason?: string;
   logAccessTx?: Hex;
+  /** a read served under a break-glass grant: the BreakGlass transaction */
+  breakGlassTx?: Hex;
   requestHash: Hex;
 }
 

@@ -32,6 +32,9 @@ async function ledger<T>(what: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Seconds batch times may run ahead of the vault's clock, for the break-glass pre-check only. */
+const CLOCK_SLACK = 600;
+
 export class AccessControl {
   constructor(private readonly client: EphrClient) {}
 
@@ -64,10 +67,11 @@ export class AccessControl {
    * The BreakGlass transaction behind `reader`'s proven grant from `patient`, or null: a grant is
    * break-glass when it is READ only and the reader's BreakGlass for the patient executed at exactly
    * `expiry - BREAK_GLASS_DURATION` (the batch time its grant was written at). Only a READ grant
-   * expiring within BREAK_GLASS_DURATION of now can be one, so other reads cost no history lookup.
+   * expiring within BREAK_GLASS_DURATION of now can be one (give or take CLOCK_SLACK: batch times
+   * follow L1 block times, which may run ahead of this clock), so other reads cost no history lookup.
    */
   async breakGlassOf(reader: Address, patient: Address, consent: ConsentValue | null, now = Math.floor(Date.now() / 1000)): Promise<Hex | null> {
-    if (consent === null || consent.access !== ACCESS_READ || consent.expiry - BREAK_GLASS_DURATION > now) return null;
+    if (consent === null || consent.access !== ACCESS_READ || consent.expiry > now + BREAK_GLASS_DURATION + CLOCK_SLACK) return null;
     const opened = consent.expiry - BREAK_GLASS_DURATION;
     const entries = await ledger("history", () => this.client.historyAll(patient, { types: ["BreakGlass"] }));
     const hit = entries.findLast((e) => e.status !== "dropped" && e.signer?.toLowerCase() === reader.toLowerCase() && e.timestamp === opened);
