@@ -2,7 +2,10 @@
  * The walkthrough, against a running system (sequencer API, vault, L1): a patient consents (FHIR R4
  * Consent resources translated to ledger transactions) to a hospital writing and a specialist reading
  * her lab results; the hospital uploads a FHIR Observation, encrypted; the specialist reads and decrypts
- * it; the patient revokes; the specialist's next read is denied; the audit trail shows all of it.
+ * it; the patient revokes; the specialist's next read is denied. Then governance (docs/protocol.md
+ * section 13): a credentialed specialist obtains access through the patient's policy, an emergency
+ * clinician breaks the glass, the vault marks that read, the patient revokes it; the audit trail shows
+ * all of it.
  * Used by `npm run demo` and by its end-to-end test.
  */
 import type { Address, Hex } from "viem";
@@ -15,6 +18,8 @@ import { encryptionKeyToHex, generateEncryptionKeyPair } from "../sequencer/cryp
 import { ETH_ADDRESS_SYSTEM, translateConsent } from "../sequencer/fhir/index.js";
 import { toHex } from "../sequencer/protocol/bytes.js";
 import { keccak256 } from "../sequencer/protocol/hash.js";
+import { organisationHash, ROLE_CODES } from "../sequencer/protocol/roles.js";
+import { DEV_KEYS, DEV_ROLES } from "../sequencer/devnet/accounts.js";
 
 interface Actor {
   name: string;
@@ -27,7 +32,9 @@ export interface DemoResult {
   deniedWith: string;
   history: { type: string; status: string }[];
   accessLog: number;
-  vaultAudit: { outcome: string; code?: string }[];
+  vaultAudit: { outcome: string; code?: string; breakGlassTx?: Hex }[];
+  /** the BreakGlass transaction of the emergency clinician */
+  breakGlass: Hex;
 }
 
 function actor(name: string, seed: string): Actor {
@@ -78,6 +85,8 @@ export async function runDemo(opts: {
   l1: EphrClient["opts"]["l1"];
   say?: (line: string) => void;
   seed?: string;
+  /** the network's registrar (default: the devnet's, development key #0) */
+  registrarKey?: Hex;
 }): Promise<DemoResult> {
   const say = opts.say ?? ((l: string) => console.log(l));
   const ephr = new EphrClient({ url: opts.apiUrl, l1: opts.l1 });
@@ -139,7 +148,62 @@ export async function runDemo(opts: {
   }
   if (deniedWith === "") throw new Error("the specialist's read after the revocation was served");
 
-  say("7. The audit trail.");
+  say(
+    "7. The network's registrar registers the City Medical Board as a credential issuer; the board credentials Dr. Kim (specialist) and Dr. Ortiz (emergency clinician) at City Hospital.",
+  );
+  const registrar = signerOf(privateKeyToAccount(opts.registrarKey ?? DEV_KEYS[DEV_ROLES.registrar]!));
+  const board = actor("board", seed);
+  const kim = actor("dr-kim", seed);
+  const ortiz = actor("dr-ortiz", seed);
+  const org = organisationHash("urn:ephr-demo:city-hospital");
+  const year = Math.floor(Date.now() / 1000) + 365 * 86_400;
+  for (const a of [kim, ortiz]) await ephr.send(a.signer, { type: "RegisterEncryptionKey", publicKey: encryptionKeyToHex(a.encryption.publicKey) });
+  await ephr.send(registrar, { type: "RegisterIssuer", issuer: board.signer.address, expiry: year });
+  await ephr.send(board.signer, { type: "IssueCredential", subject: kim.signer.address, role: ROLE_CODES.specialist, organisation: org, expiry: year });
+  await ephr.send(board.signer, { type: "IssueCredential", subject: ortiz.signer.address, role: ROLE_CODES.emergency, organisation: org, expiry: year });
+
+  say("8. Alice sets a policy: the board's specialists may read her lab results for 14 days, on request (SetPolicy, id 1).");
+  await ephr.send(alice.signer, {
+    type: "SetPolicy",
+    patient: alice.signer.address,
+    policyId: 1,
+    issuer: board.signer.address,
+    role: ROLE_CODES.specialist,
+    access: 1,
+    categories: 1 << stored.category,
+    duration: 14 * 86_400,
+  });
+  const request = await ephr.send(kim.signer, { type: "RequestAccess", patient: alice.signer.address, policyId: 1, organisation: org });
+  const granted = await ephr.waitFor(request, "posted");
+  const kimGrant = await ephr.getConsent(alice.signer.address, kim.signer.address, "posted");
+  say(
+    `   Dr. Kim's RequestAccess was granted by the state transition itself: READ until ${new Date(kimGrant.value!.expiry * 1000).toISOString()} (batch ${granted.batch.index}, proven against L1)`,
+  );
+
+  say("9. Dr. Ortiz, in the emergency room, breaks the glass: READ of Alice's lab results for 4 hours, without her consent, marked on the ledger.");
+  const breakGlass = await ephr.send(ortiz.signer, {
+    type: "BreakGlass",
+    patient: alice.signer.address,
+    issuer: board.signer.address,
+    organisation: org,
+    categories: 1 << stored.category,
+  });
+  await ephr.waitFor(breakGlass, "posted");
+  const update = await storeFhirResource(ephr, vault, hospital.signer, {
+    patient: alice.signer.address,
+    resource: glucose,
+    readers: [kim.signer.address, ortiz.signer.address],
+    recordId: stored.recordId,
+  });
+  await ephr.waitFor(update.anchor, "posted");
+  say(`   the hospital re-encrypts the record for the readers the ledger now admits (version ${update.version})`);
+  await readFhirResource(vault, kim.signer, kim.encryption.privateKey, alice.signer.address, stored.recordId);
+  const emergency = await readFhirResource(vault, ortiz.signer, ortiz.encryption.privateKey, alice.signer.address, stored.recordId);
+  say(`   Dr. Kim and Dr. Ortiz read it; the vault marks Dr. Ortiz's read as break-glass (${emergency.served.breakGlass?.slice(0, 18)}…)`);
+  last = await ephr.send(alice.signer, { type: "RevokeConsent", grantee: ortiz.signer.address });
+  say("   Alice, alerted, revokes the break-glass grant like any other.");
+
+  say("10. The audit trail.");
   await ephr.waitFor(last, "posted");
   const history = await ephr.history(alice.signer.address);
   for (const h of history) say(`   ledger: ${h.tx.type.padEnd(22)} by ${h.signer?.slice(0, 10)}…  ${h.status} (batch ${h.batch})`);
@@ -149,12 +213,13 @@ export async function runDemo(opts: {
   });
   say(`   access log: ${log.entries.length} served read(s); its hash chain matches the head proven against L1 (${log.trust})`);
   const audit = await vault.audit(alice.signer);
-  for (const a of audit.entries) say(`   vault: ${a.outcome.padEnd(7)} ${a.reader.slice(0, 10)}… ${a.code ?? ""}`);
+  for (const a of audit.entries) say(`   vault: ${a.outcome.padEnd(7)} ${a.reader.slice(0, 10)}… ${a.code ?? ""}${a.breakGlassTx ? "BREAK-GLASS" : ""}`);
   return {
     observationValue: value?.value,
     deniedWith,
     history: history.map((h) => ({ type: h.tx.type, status: h.status })),
     accessLog: log.entries.length,
-    vaultAudit: audit.entries.map((a) => ({ outcome: a.outcome, code: a.code })),
+    vaultAudit: audit.entries.map((a) => ({ outcome: a.outcome, code: a.code, ...(a.breakGlassTx ? { breakGlassTx: a.breakGlassTx } : {}) })),
+    breakGlass,
   };
 }

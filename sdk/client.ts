@@ -22,6 +22,12 @@ import {
   RECORD_PREIMAGE_BYTES,
   vaultExpiryOf,
   vaultKey,
+  credentialKey,
+  expiryOf,
+  issuerKey,
+  policyKey,
+  policyOf,
+  type PolicyValue,
   recordKey,
   recordOfPreimage,
   type RecordValue,
@@ -359,6 +365,34 @@ export class EphrClient {
   /** A vault's registration (its expiry: it may log reads while the batch time is before it), or null. */
   getVault(vault: Address, trust?: TrustLevel) {
     return this.read<{ expiry: number }>("ephr_getVault", toHex(vaultKey(lc(vault))), [vault], (w) => ({ expiry: vaultExpiryOf(w) }), trust);
+  }
+  /** An issuer's registration (its expiry: its credentials count while the batch time is before it), or null. */
+  getIssuer(issuer: Address, trust?: TrustLevel) {
+    return this.read<{ expiry: number }>("ephr_getIssuer", toHex(issuerKey(lc(issuer))), [issuer], (w) => ({ expiry: expiryOf(w) }), trust);
+  }
+  /** A credential `issuer` attested for `subject` (role code, organisation hash), proven: `{ expiry }` or null. */
+  getCredential(issuer: Address, subject: Address, role: number, organisation: Hex, trust?: TrustLevel) {
+    return this.read<{ expiry: number }>(
+      "ephr_getCredential",
+      toHex(credentialKey(lc(issuer), lc(subject), role, organisation)),
+      [issuer, subject, role, organisation],
+      (w) => ({ expiry: expiryOf(w) }),
+      trust,
+    );
+  }
+  /** A patient's policy `policyId`, proven, or null. */
+  getPolicy(patient: Address, policyId: number, trust?: TrustLevel) {
+    return this.read<PolicyValue | null>("ephr_getPolicy", toHex(policyKey(lc(patient), policyId)), [patient, policyId], (w) => policyOf(w), trust);
+  }
+  /**
+   * Whether `subject` holds `role` at `organisation` from `issuer` at unix time `now` (docs/protocol.md
+   * section 13.5): both the credential and the issuer's registration proven (each against L1 at `trust`)
+   * and live. Returns the two proofs with the verdict so a caller can keep them.
+   */
+  async holdsRole(issuer: Address, subject: Address, role: number, organisation: Hex, now: number, trust?: TrustLevel) {
+    const [registration, credential] = await Promise.all([this.getIssuer(issuer, trust), this.getCredential(issuer, subject, role, organisation, trust)]);
+    const live = (registration.value?.expiry ?? 0) > now && (credential.value?.expiry ?? 0) > now;
+    return { live, registration, credential };
   }
   /**
    * Transactions concerning a patient, oldest first (grants, revocations, records, served reads): a

@@ -26,6 +26,10 @@ import {
   recordWord,
   vaultKey,
   vaultWord,
+  credentialKey,
+  issuerKey,
+  policyKey,
+  policyWord,
 } from "../sequencer/protocol/keys.js";
 import { nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "../sequencer/state/smt.js";
 import { type WitnessJson, witnessToJson } from "../sequencer/state/witness-codec.js";
@@ -57,6 +61,9 @@ const KEYS: Record<string, (params: unknown[]) => Word> = {
   ephr_getEncryptionKey: ([a]) => encryptionKeyKey(a as Address),
   ephr_getAccessLog: ([p]) => accessLogKey(p as Address),
   ephr_getVault: ([v]) => vaultKey(v as Address),
+  ephr_getIssuer: ([i]) => issuerKey(i as Address),
+  ephr_getCredential: ([i, s, r, o]) => credentialKey(i as Address, s as Address, r as number, o as Hex),
+  ephr_getPolicy: ([p, id]) => policyKey(p as Address, id as number),
 };
 
 type Answer = Record<string, unknown> & { value: unknown; proof: WitnessJson };
@@ -199,7 +206,25 @@ describe("SDK light client: values come from the proven leaf, not the sequencer'
       [encryptionKeyKey(READER), wordFromBigint(0xabcdefn)],
       [accessLogKey(PATIENT), wordFromBigint(0x1234n)],
       [vaultKey(PROVIDER), vaultWord(EXPIRY)],
+      [issuerKey(READER), vaultWord(EXPIRY)],
+      [credentialKey(READER, PROVIDER, 3, w(77)), vaultWord(EXPIRY - 10)],
+      [policyKey(PATIENT, 5), policyWord({ issuer: READER, role: 3, access: 1, categories: 0b100, duration: 86_400 })],
     ]);
+  });
+
+  it("proves issuers, credentials and policies from the leaves, and a role only while credential and issuer are live", async () => {
+    chain.lie = (_m, a) => ({ ...a, value: { expiry: EXPIRY * 2 } });
+    const c = chain.client();
+    expect((await c.getIssuer(READER, "posted")).value).to.deep.equal({ expiry: EXPIRY });
+    expect((await c.getCredential(READER, PROVIDER, 3, w(77), "posted")).value).to.deep.equal({ expiry: EXPIRY - 10 });
+    expect((await c.getCredential(READER, PROVIDER, 3, w(78), "posted")).value, "another organisation").to.equal(null);
+    chain.lie = (_m, a) => ({ ...a, value: { issuer: PROVIDER, role: 1, access: 3, categories: 0xff, duration: 1 } });
+    expect((await c.getPolicy(PATIENT, 5, "posted")).value).to.deep.equal({ issuer: READER, role: 3, access: 1, categories: 0b100, duration: 86_400 });
+    expect((await c.getPolicy(PATIENT, 6, "posted")).value).to.equal(null);
+    chain.lie = (_m, a) => a;
+    expect((await c.holdsRole(READER, PROVIDER, 3, w(77), EXPIRY - 11, "posted")).live).to.equal(true);
+    expect((await c.holdsRole(READER, PROVIDER, 3, w(77), EXPIRY - 10, "posted")).live, "the credential expired").to.equal(false);
+    expect((await c.holdsRole(PROVIDER, PROVIDER, 3, w(77), 0, "posted")).live, "no such issuer").to.equal(false);
   });
 
   it("returns a READ-only grant as proven even when the sequencer widens it to everything", async () => {

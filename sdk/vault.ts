@@ -30,6 +30,8 @@ export interface ServedRecord {
   record: { provider: Address; ciphertextHash: Hex; locationHash: Hex; category: number; version: number; root: Hex; batch: number | null };
   logAccess: Hex;
   requestHash: Hex;
+  /** set when the read was served under a break-glass grant: the BreakGlass transaction (the vault's word; the history shows it) */
+  breakGlass?: Hex;
 }
 
 /** A response's JSON body; a body that is not JSON (a proxy's error page, say) is a clear VaultRequestError. */
@@ -52,6 +54,8 @@ export interface AuditEntryView {
   code?: string;
   reason?: string;
   logAccessTx?: Hex;
+  /** a read served under a break-glass grant: the BreakGlass transaction */
+  breakGlassTx?: Hex;
   requestHash: Hex;
 }
 
@@ -142,7 +146,10 @@ export class VaultClient {
   /** Read the current version of a record (`reader` needs a live READ grant, or is the patient). */
   async read(reader: TypedDataSigner, patient: Address, recordId: Hex, version = 0): Promise<ServedRecord> {
     const body = await this.signed(reader, "ReadRecord", { reader: reader.address.toLowerCase(), patient: patient.toLowerCase(), recordId, version });
-    const r = await this.post<{ ciphertext: Hex; wrap: Hex; record: ServedRecord["record"]; logAccess: Hex; requestHash: Hex }>("/v1/records/read", body);
+    const r = await this.post<{ ciphertext: Hex; wrap: Hex; record: ServedRecord["record"]; logAccess: Hex; requestHash: Hex; breakGlass?: Hex }>(
+      "/v1/records/read",
+      body,
+    );
     return { ...r, ciphertext: fromHex(r.ciphertext), wrap: fromHex(r.wrap) };
   }
 

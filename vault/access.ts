@@ -7,8 +7,8 @@
 import type { Address, Hex } from "viem";
 import type { EphrClient } from "../sdk/client.js";
 import { isEphrError, VerificationError } from "../sdk/errors.js";
-import { ACCESS_READ, ACCESS_WRITE } from "../sequencer/protocol/constants.js";
-import { consentCovers } from "../sequencer/protocol/keys.js";
+import { ACCESS_READ, ACCESS_WRITE, BREAK_GLASS_DURATION } from "../sequencer/protocol/constants.js";
+import { type ConsentValue, consentCovers } from "../sequencer/protocol/keys.js";
 import { VaultError } from "./errors.js";
 
 export interface AnchoredRecord {
@@ -32,6 +32,9 @@ async function ledger<T>(what: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Seconds batch times may run ahead of the vault's clock, for the break-glass pre-check only. */
+const CLOCK_SLACK = 600;
+
 export class AccessControl {
   constructor(private readonly client: EphrClient) {}
 
@@ -44,7 +47,7 @@ export class AccessControl {
   }
 
   /** `reader` may read `patient`'s records of `category` now: proven on L1 and not revoked since. */
-  async mayRead(reader: Address, patient: Address, category: number): Promise<{ root: Hex; batch: number | null }> {
+  async mayRead(reader: Address, patient: Address, category: number): Promise<{ root: Hex; batch: number | null; consent: ConsentValue | null }> {
     const now = Math.floor(Date.now() / 1000);
     const posted = await ledger("consent", () => this.client.getConsent(patient, reader, "posted"));
     if (!consentCovers(posted.value, ACCESS_READ, category, now)) {
@@ -57,7 +60,22 @@ export class AccessControl {
     if (!consentCovers(soft.value, ACCESS_READ, category, now)) {
       throw new VaultError("VAULT_REVOKED", `${patient} has revoked or narrowed ${reader}'s grant (executed by the sequencer, not yet posted)`);
     }
-    return { root: posted.root, batch: posted.committed?.batch ?? null };
+    return { root: posted.root, batch: posted.committed?.batch ?? null, consent: posted.value };
+  }
+
+  /**
+   * The BreakGlass transaction behind `reader`'s proven grant from `patient`, or null: a grant is
+   * break-glass when it is READ only and the reader's BreakGlass for the patient executed at exactly
+   * `expiry - BREAK_GLASS_DURATION` (the batch time its grant was written at). Only a READ grant
+   * expiring within BREAK_GLASS_DURATION of now can be one (give or take CLOCK_SLACK: batch times
+   * follow L1 block times, which may run ahead of this clock), so other reads cost no history lookup.
+   */
+  async breakGlassOf(reader: Address, patient: Address, consent: ConsentValue | null, now = Math.floor(Date.now() / 1000)): Promise<Hex | null> {
+    if (consent === null || consent.access !== ACCESS_READ || consent.expiry > now + BREAK_GLASS_DURATION + CLOCK_SLACK) return null;
+    const opened = consent.expiry - BREAK_GLASS_DURATION;
+    const entries = await ledger("history", () => this.client.historyAll(patient, { types: ["BreakGlass"] }));
+    const hit = entries.findLast((e) => e.status !== "dropped" && e.signer?.toLowerCase() === reader.toLowerCase() && e.timestamp === opened);
+    return hit?.hash ?? null;
   }
 
   /**

@@ -49,7 +49,7 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
   collectDefaultMetrics({ register: registry });
   const reads = new Counter({
     name: "ephr_vault_reads_total",
-    help: "Read requests by outcome (served or the denial code)",
+    help: "Read requests by outcome (served, served_break_glass: under a break-glass grant, or the denial code)",
     labelNames: ["outcome"],
     registers: [registry],
   });
@@ -276,7 +276,7 @@ async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<
     d.log.warn({ patient: m.patient, reader: m.reader, recordId: m.recordId, code: e.code, requestHash: signed.hash }, "read denied");
     throw e;
   }
-  const { anchored, proof, ciphertext, wrap, logAccess } = served;
+  const { anchored, proof, ciphertext, wrap, logAccess, breakGlass } = served;
   await d.storage.audit({
     at: Date.now(),
     patient: m.patient,
@@ -286,11 +286,22 @@ async function read(d: VaultDeps, body: Record<string, unknown>, reads: Counter<
     outcome: "served",
     requestHash: signed.hash,
     logAccessTx: logAccess,
+    ...(breakGlass ? { breakGlassTx: breakGlass } : {}),
     request: m,
     signature: signed.signature,
   });
-  reads.inc({ outcome: "served" });
-  return { ciphertext: toHex(ciphertext), wrap: toHex(wrap), record: { ...anchored }, provedAgainst: proof, logAccess, requestHash: signed.hash };
+  reads.inc({ outcome: breakGlass ? "served_break_glass" : "served" });
+  if (breakGlass)
+    d.log.warn({ patient: m.patient, reader: m.reader, recordId: m.recordId, breakGlassTx: breakGlass, logAccessTx: logAccess }, "break-glass read served");
+  return {
+    ciphertext: toHex(ciphertext),
+    wrap: toHex(wrap),
+    record: { ...anchored },
+    provedAgainst: proof,
+    logAccess,
+    requestHash: signed.hash,
+    ...(breakGlass ? { breakGlass } : {}),
+  };
 }
 
 /**
@@ -308,7 +319,10 @@ async function authorise(
   const anchored = await d.access.anchored(m.patient, m.recordId);
   if (m.version !== 0 && m.version !== anchored.version)
     throw new VaultError("VAULT_NOT_CURRENT", `the ledger's current version is ${anchored.version}; only it is served`);
-  const proof = m.reader === m.patient ? { root: anchored.root, batch: anchored.batch } : await d.access.mayRead(m.reader, m.patient, anchored.category);
+  const proof =
+    m.reader === m.patient ? { root: anchored.root, batch: anchored.batch, consent: null } : await d.access.mayRead(m.reader, m.patient, anchored.category);
+  // a read under a break-glass grant is served like any other, and marked (audit, log, metric) for alerts
+  const breakGlass = m.reader === m.patient ? null : await d.access.breakGlassOf(m.reader, m.patient, proof.consent);
   progress.related = true; // the reader holds a grant proven on L1 (or is the patient): whatever fails now matters
   const meta = d.storage.record(m.patient, m.recordId, anchored.version);
   if (
@@ -336,7 +350,7 @@ async function authorise(
       ? e
       : new VaultError("VAULT_LEDGER_UNAVAILABLE", `cannot record the read on the ledger (${(e as Error).message}); nothing was served`);
   }
-  return { anchored, proof, ciphertext, wrap, logAccess };
+  return { anchored, proof: { root: proof.root, batch: proof.batch }, ciphertext, wrap, logAccess, breakGlass };
 }
 
 async function addWraps(d: VaultDeps, body: Record<string, unknown>) {

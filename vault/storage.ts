@@ -46,6 +46,8 @@ export interface AuditEntry {
   reason?: string;
   requestHash: Hex;
   logAccessTx?: Hex;
+  /** served under a break-glass grant: the BreakGlass transaction that opened it (docs/protocol.md section 13) */
+  breakGlassTx?: Hex;
   request: unknown;
   signature: Hex;
 }

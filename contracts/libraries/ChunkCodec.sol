@@ -73,6 +73,8 @@ library ChunkCodec {
             t.locationHash = bytes32(readUint(body, c, 32));
             t.category = uint8(readUint(body, c, 1));
             t.version = uint32(readUint(body, c, 4));
+        } else if (txType >= C.TX_REGISTER_ISSUER) {
+            decodeGovernance(body, c, table, t);
         } else if (txType == C.TX_SET_DELEGATE || txType == C.TX_REGISTER_VAULT) {
             t.other = readAddress(body, c, table);
             t.expiry = uint40(readUint(body, c, 5));
@@ -90,6 +92,43 @@ library ChunkCodec {
         t.nonce = uint32(readUint(body, c, 4));
         t.r = bytes32(readUint(body, c, 32));
         t.vs = bytes32(readUint(body, c, 32));
+    }
+
+    /// @dev Fields of types 10..15 (every code above 9 fits the four type bits and is one of them).
+    function decodeGovernance(bytes calldata body, Cursor memory c, address[] memory table, DecodedTx memory t)
+        private
+        pure
+    {
+        uint8 ty = t.txType;
+        if (ty == C.TX_REGISTER_ISSUER) {
+            t.other = readAddress(body, c, table);
+            t.expiry = uint40(readUint(body, c, 5));
+        } else if (ty == C.TX_ISSUE_CREDENTIAL) {
+            t.other = readAddress(body, c, table);
+            t.role = uint8(readUint(body, c, 1));
+            t.word = bytes32(readUint(body, c, 32));
+            t.expiry = uint40(readUint(body, c, 5));
+        } else if (ty == C.TX_SET_POLICY) {
+            t.patient = readAddress(body, c, table);
+            t.policyId = uint32(readUint(body, c, 4));
+            t.other = readAddress(body, c, table);
+            t.role = uint8(readUint(body, c, 1));
+            t.access = uint8(readUint(body, c, 1));
+            t.categories = uint32(readUint(body, c, 4));
+            t.duration = uint32(readUint(body, c, 4));
+        } else if (ty == C.TX_REMOVE_POLICY) {
+            t.patient = readAddress(body, c, table);
+            t.policyId = uint32(readUint(body, c, 4));
+        } else if (ty == C.TX_REQUEST_ACCESS) {
+            t.patient = readAddress(body, c, table);
+            t.policyId = uint32(readUint(body, c, 4));
+            t.word = bytes32(readUint(body, c, 32));
+        } else {
+            t.patient = readAddress(body, c, table);
+            t.other = readAddress(body, c, table);
+            t.word = bytes32(readUint(body, c, 32));
+            t.categories = uint32(readUint(body, c, 4));
+        }
     }
 
     function fail(Cursor memory c, uint8 err, DecodedTx memory t) private pure returns (DecodedTx memory) {

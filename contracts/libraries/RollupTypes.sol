@@ -53,6 +53,10 @@ struct Witness {
 /// (consent types), the delegate (SetDelegate), the reader (LogAccess) or the vault (RegisterVault);
 /// `expiry` is a grant's, a delegation's or a vault registration's; `word` is the public key
 /// (RegisterEncryptionKey) or the request hash (LogAccess).
+/// Governance types (docs/protocol.md section 13): `other` is the issuer (RegisterIssuer, SetPolicy,
+/// BreakGlass) or the subject (IssueCredential); `patient` is set for SetPolicy, RemovePolicy,
+/// RequestAccess and BreakGlass; `word` is the organisation (IssueCredential, RequestAccess, BreakGlass);
+/// `role`, `policyId`, `duration` are their fields of those names.
 struct DecodedTx {
     uint8 txType;
     address patient;
@@ -67,6 +71,9 @@ struct DecodedTx {
     bytes32 word;
     uint8 category;
     uint32 version;
+    uint8 role;
+    uint32 policyId;
+    uint32 duration;
     bytes32 r;
     bytes32 vs;
 }

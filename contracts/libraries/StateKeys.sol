@@ -35,6 +35,46 @@ library StateKeys {
         return keccak256(abi.encodePacked(C.KEY_VAULT, vault));
     }
 
+    function issuerKey(address issuer) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(C.KEY_ISSUER, issuer));
+    }
+
+    /// @dev keccak256(0x09 || issuer || subject || role:1 || organisation:32)
+    function credentialKey(address issuer, address subject, uint8 role, bytes32 organisation)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encodePacked(C.KEY_CREDENTIAL, issuer, subject, role, organisation));
+    }
+
+    /// @dev keccak256(0x0a || patient || policyId:4)
+    function policyKey(address patient, uint32 policyId) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(C.KEY_POLICY, patient, policyId));
+    }
+
+    /// @dev policy word = issuer << 80 | role << 72 | access << 64 | categories << 32 | duration
+    function policyWord(DecodedTx memory t) internal pure returns (bytes32) {
+        return bytes32(
+            (uint256(uint160(t.other)) << 80) | (uint256(t.role) << 72) | (uint256(t.access) << 64)
+                | (uint256(t.categories) << 32) | uint256(t.duration)
+        );
+    }
+
+    /// @dev The fields of a policy word (see policyWord).
+    function policyOf(bytes32 word)
+        internal
+        pure
+        returns (address issuer, uint8 role, uint8 access, uint32 categories, uint32 duration)
+    {
+        uint256 v = uint256(word);
+        issuer = address(uint160(v >> 80));
+        role = uint8(v >> 72);
+        access = uint8(v >> 64);
+        categories = uint32(v >> 32);
+        duration = uint32(v);
+    }
+
     /// @dev Access-log head after one more served read of a LogAccess transaction `t` signed by `vault`:
     /// keccak256(head || keccak256(vault:20 || reader:20 || recordId:32 || version:4 || requestHash:32 || timestamp:8))
     function nextAccessLogHead(bytes32 head, address vault, DecodedTx memory t, uint64 timestamp)

@@ -74,11 +74,17 @@ library Transition {
         if (ty == C.TX_DELEGATED_GRANT_CONSENT || ty == C.TX_DELEGATED_REVOKE_CONSENT) {
             (,, bytes32 delegation) = take(env, ws, StateKeys.delegateKey(t.patient, signer), false, false);
             if (uint256(delegation) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
-        } else if (ty == C.TX_REGISTER_VAULT) {
+        } else if (ty == C.TX_REGISTER_VAULT || ty == C.TX_REGISTER_ISSUER) {
             if (signer != env.registrar) return C.REJECT_UNAUTHORIZED;
         } else if (ty == C.TX_LOG_ACCESS) {
             (,, bytes32 registration) = take(env, ws, StateKeys.vaultKey(signer), false, false);
             if (uint256(registration) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
+        } else if (ty == C.TX_ISSUE_CREDENTIAL) {
+            (,, bytes32 registration) = take(env, ws, StateKeys.issuerKey(signer), false, false);
+            if (uint256(registration) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
+        } else if ((ty == C.TX_SET_POLICY || ty == C.TX_REMOVE_POLICY) && t.patient != signer) {
+            (,, bytes32 delegation) = take(env, ws, StateKeys.delegateKey(t.patient, signer), false, false);
+            if (uint256(delegation) <= env.timestamp) return C.REJECT_UNAUTHORIZED;
         }
         return C.OK;
     }
@@ -89,6 +95,7 @@ library Transition {
         returns (uint8)
     {
         uint8 ty = t.txType;
+        if (ty >= C.TX_REGISTER_ISSUER) return applyGovernance(env, t, signer, ws);
         if (ty == C.TX_GRANT_CONSENT || ty == C.TX_DELEGATED_GRANT_CONSENT) {
             address patient = ty == C.TX_GRANT_CONSENT ? signer : t.patient;
             bytes32 value = StateKeys.consentWord(t.access, t.categories, t.expiry);
@@ -133,6 +140,80 @@ library Transition {
         return C.OK;
     }
 
+    /// @dev Type rules of types 10..15 (docs/protocol.md section 13.3), twin of sequencer/state/governance.ts.
+    function applyGovernance(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws)
+        private
+        pure
+        returns (uint8)
+    {
+        uint8 ty = t.txType;
+        if (ty == C.TX_REGISTER_ISSUER) {
+            write(env, ws, StateKeys.issuerKey(t.other), bytes32(uint256(t.expiry)));
+        } else if (ty == C.TX_ISSUE_CREDENTIAL) {
+            write(env, ws, StateKeys.credentialKey(signer, t.other, t.role, t.word), bytes32(uint256(t.expiry)));
+        } else if (ty == C.TX_SET_POLICY) {
+            write(env, ws, StateKeys.policyKey(t.patient, t.policyId), StateKeys.policyWord(t));
+        } else if (ty == C.TX_REMOVE_POLICY) {
+            write(env, ws, StateKeys.policyKey(t.patient, t.policyId), bytes32(0));
+        } else if (ty == C.TX_REQUEST_ACCESS) {
+            return requestAccess(env, t, signer, ws);
+        } else {
+            bytes32 credential = StateKeys.credentialKey(t.other, signer, C.EMERGENCY_ROLE, t.word);
+            if (!liveCredential(env, ws, t.other, credential)) return C.REJECT_NO_CREDENTIAL;
+            bytes32 value = StateKeys.consentWord(C.ACCESS_READ, t.categories, grantExpiry(env, C.BREAK_GLASS_DURATION));
+            write(env, ws, StateKeys.consentKey(t.patient, signer), value);
+        }
+        return C.OK;
+    }
+
+    function requestAccess(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws)
+        private
+        pure
+        returns (uint8)
+    {
+        (,, bytes32 policy) = take(env, ws, StateKeys.policyKey(t.patient, t.policyId), false, false);
+        if (policy == bytes32(0)) return C.REJECT_NO_POLICY;
+        (address issuer, bytes32 credential) = policyCredential(policy, signer, t.word);
+        if (!liveCredential(env, ws, issuer, credential)) return C.REJECT_NO_CREDENTIAL;
+        write(env, ws, StateKeys.consentKey(t.patient, signer), policyGrant(env, policy));
+        return C.OK;
+    }
+
+    /// @dev The issuer a policy names and the key of the credential `subject` must hold under it.
+    function policyCredential(bytes32 policy, address subject, bytes32 organisation)
+        private
+        pure
+        returns (address issuer, bytes32 credential)
+    {
+        uint8 role;
+        (issuer, role,,,) = StateKeys.policyOf(policy);
+        credential = StateKeys.credentialKey(issuer, subject, role, organisation);
+    }
+
+    /// @dev The consent word a policy grants now: (access, categories, T + duration).
+    function policyGrant(Env memory env, bytes32 policy) private pure returns (bytes32) {
+        (,, uint8 access, uint32 categories, uint32 duration) = StateKeys.policyOf(policy);
+        return StateKeys.consentWord(access, categories, grantExpiry(env, duration));
+    }
+
+    /// @dev A credential is live when its issuer's registration and its own expiry (at `credential`, the
+    /// credential key) are after T: two reads, in that order; the second is skipped when the first fails.
+    function liveCredential(Env memory env, Witness[] calldata ws, address issuer, bytes32 credential)
+        private
+        pure
+        returns (bool)
+    {
+        (,, bytes32 registration) = take(env, ws, StateKeys.issuerKey(issuer), false, false);
+        if (uint256(registration) <= env.timestamp) return false;
+        (,, bytes32 expiry) = take(env, ws, credential, false, false);
+        return uint256(expiry) > env.timestamp;
+    }
+
+    /// @dev (T + duration) mod 2^40: the expiry word of a grant made now (docs/protocol.md section 13.3).
+    function grantExpiry(Env memory env, uint256 duration) private pure returns (uint40) {
+        return uint40(uint256(env.timestamp) + duration);
+    }
+
     function logAccess(Env memory env, DecodedTx memory t, address signer, Witness[] calldata ws) private pure {
         bytes32 key = StateKeys.accessLogKey(t.patient);
         (Witness calldata w, bool exists, bytes32 head) = take(env, ws, key, false, false);
@@ -150,6 +231,14 @@ library Transition {
             }
         } else if (ty == C.TX_LOG_ACCESS) {
             if (t.version < 1 || t.recordId == bytes32(0)) return C.REJECT_INVALID_FIELD;
+        } else if (ty == C.TX_ISSUE_CREDENTIAL) {
+            if (t.role == 0) return C.REJECT_INVALID_FIELD;
+        } else if (ty == C.TX_SET_POLICY) {
+            bool ok = t.role != 0 && t.access >= 1 && t.access <= 3 && t.categories != 0 && t.duration >= 1
+                && t.duration <= C.MAX_POLICY_DURATION;
+            if (!ok) return C.REJECT_INVALID_FIELD;
+        } else if (ty == C.TX_BREAK_GLASS) {
+            if (t.categories == 0) return C.REJECT_INVALID_FIELD;
         }
         return C.OK;
     }
@@ -159,7 +248,9 @@ library Transition {
         if ((ty == C.TX_GRANT_CONSENT || ty == C.TX_DELEGATED_GRANT_CONSENT) && t.expiry <= timestamp) {
             return C.REJECT_EXPIRED;
         }
-        if ((ty == C.TX_SET_DELEGATE || ty == C.TX_REGISTER_VAULT) && t.expiry != 0 && t.expiry <= timestamp) {
+        bool zeroRemoves = ty == C.TX_SET_DELEGATE || ty == C.TX_REGISTER_VAULT || ty == C.TX_REGISTER_ISSUER
+            || ty == C.TX_ISSUE_CREDENTIAL;
+        if (zeroRemoves && t.expiry != 0 && t.expiry <= timestamp) {
             return C.REJECT_EXPIRED;
         }
         return C.OK;
@@ -172,6 +263,10 @@ library Transition {
             if (t.other == signer) return C.REJECT_INVALID_FIELD;
         } else if (ty == C.TX_DELEGATED_GRANT_CONSENT || ty == C.TX_DELEGATED_REVOKE_CONSENT) {
             if (t.patient == signer || t.other == t.patient) return C.REJECT_INVALID_FIELD;
+        } else if (ty == C.TX_ISSUE_CREDENTIAL) {
+            if (t.other == signer) return C.REJECT_INVALID_FIELD;
+        } else if (ty == C.TX_REQUEST_ACCESS || ty == C.TX_BREAK_GLASS) {
+            if (t.patient == signer) return C.REJECT_INVALID_FIELD;
         }
         return C.OK;
     }

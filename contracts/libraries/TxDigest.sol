@@ -34,6 +34,21 @@ library TxDigest {
     );
     bytes32 internal constant REGISTER_VAULT_TYPEHASH =
         keccak256("RegisterVault(address vault,uint40 expiry,uint32 nonce)");
+    bytes32 internal constant REGISTER_ISSUER_TYPEHASH =
+        keccak256("RegisterIssuer(address issuer,uint40 expiry,uint32 nonce)");
+    bytes32 internal constant ISSUE_CREDENTIAL_TYPEHASH = keccak256(
+        "IssueCredential(address subject,uint8 role,bytes32 organisation,uint40 expiry,uint32 nonce)"
+    );
+    bytes32 internal constant SET_POLICY_TYPEHASH = keccak256(
+        "SetPolicy(address patient,uint32 policyId,address issuer,uint8 role,uint8 access,uint32 categories,uint32 duration,uint32 nonce)"
+    );
+    bytes32 internal constant REMOVE_POLICY_TYPEHASH =
+        keccak256("RemovePolicy(address patient,uint32 policyId,uint32 nonce)");
+    bytes32 internal constant REQUEST_ACCESS_TYPEHASH =
+        keccak256("RequestAccess(address patient,uint32 policyId,bytes32 organisation,uint32 nonce)");
+    bytes32 internal constant BREAK_GLASS_TYPEHASH = keccak256(
+        "BreakGlass(address patient,address issuer,bytes32 organisation,uint32 categories,uint32 nonce)"
+    );
 
     /// @notice The EIP-712 domain separator binding signatures to one chain and one Rollup deployment.
     /// @param chainId the L1 chain id
@@ -44,6 +59,7 @@ library TxDigest {
 
     function structHash(DecodedTx memory t) internal pure returns (bytes32) {
         uint8 ty = t.txType;
+        if (ty >= C.TX_REGISTER_ISSUER) return governanceStructHash(t);
         if (ty == C.TX_GRANT_CONSENT) {
             return keccak256(abi.encode(GRANT_CONSENT_TYPEHASH, t.other, t.access, t.categories, t.expiry, t.nonce));
         }
@@ -78,6 +94,39 @@ library TxDigest {
         }
         if (ty == C.TX_REGISTER_VAULT) return keccak256(abi.encode(REGISTER_VAULT_TYPEHASH, t.other, t.expiry, t.nonce));
         return keccak256(abi.encode(LOG_ACCESS_TYPEHASH, t.patient, t.other, t.recordId, t.version, t.word, t.nonce));
+    }
+
+    /// @dev Struct hashes of types 10..15 (docs/protocol.md section 13).
+    function governanceStructHash(DecodedTx memory t) private pure returns (bytes32) {
+        uint8 ty = t.txType;
+        if (ty == C.TX_REGISTER_ISSUER) {
+            return keccak256(abi.encode(REGISTER_ISSUER_TYPEHASH, t.other, t.expiry, t.nonce));
+        }
+        if (ty == C.TX_ISSUE_CREDENTIAL) {
+            return keccak256(abi.encode(ISSUE_CREDENTIAL_TYPEHASH, t.other, t.role, t.word, t.expiry, t.nonce));
+        }
+        if (ty == C.TX_SET_POLICY) {
+            return keccak256(
+                abi.encode(
+                    SET_POLICY_TYPEHASH,
+                    t.patient,
+                    t.policyId,
+                    t.other,
+                    t.role,
+                    t.access,
+                    t.categories,
+                    t.duration,
+                    t.nonce
+                )
+            );
+        }
+        if (ty == C.TX_REMOVE_POLICY) {
+            return keccak256(abi.encode(REMOVE_POLICY_TYPEHASH, t.patient, t.policyId, t.nonce));
+        }
+        if (ty == C.TX_REQUEST_ACCESS) {
+            return keccak256(abi.encode(REQUEST_ACCESS_TYPEHASH, t.patient, t.policyId, t.word, t.nonce));
+        }
+        return keccak256(abi.encode(BREAK_GLASS_TYPEHASH, t.patient, t.other, t.word, t.categories, t.nonce));
     }
 
     function digest(bytes32 separator, DecodedTx memory t) internal pure returns (bytes32) {

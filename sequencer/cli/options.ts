@@ -8,6 +8,7 @@ import type { Level } from "../../sdk/client.js";
 import type { TrustLevel } from "../../sdk/verify.js";
 import { ETH_AMOUNT_SPELLINGS, parseEthAmount } from "../platform/amount.js";
 import { ACCESS_READ, ACCESS_WRITE, CATEGORY_COUNT } from "../protocol/constants.js";
+import { parseRole, ROLE_CODES } from "../protocol/roles.js";
 
 /** The SDK's receipt levels (sdk/client.ts LEVELS, pinned equal by main.test.ts), without loading the SDK. */
 export const WAIT_LEVELS = ["executed", "posted", "final"] as const satisfies readonly Level[];
@@ -64,6 +65,21 @@ export function access(list: string): number {
     if (v === "write") return a | ACCESS_WRITE;
     throw new InvalidArgumentError(`--access takes read, write or read,write, not ${x}`);
   }, 0);
+}
+
+/** A credential role: a name of docs/protocol.md section 13.6 (emergency, specialist, ...) or a code 1..255. */
+export function role(v: string): number {
+  const r = parseRole(v);
+  if (r === null) throw new InvalidArgumentError(`--role takes a code 1..255 or one of ${Object.keys(ROLE_CODES).join(", ")}, not ${v}`);
+  return r;
+}
+
+/** A patient's policy id, 0..2^32-1. */
+export function policyId(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new InvalidArgumentError(`--id must be an integer from 0 to 4294967295, not ${v}`);
+  return n;
 }
 
 export function positiveInt32(v: string): number {

@@ -68,6 +68,39 @@ function txOptions(c: Command, kind: TxKind): Command {
         .requiredOption("--location-hash <0x..>", "hash of where it is stored")
         .requiredOption("--category <n>", "its category, 0..31", p.category)
         .requiredOption("--version <n>", "its version, from 1", p.positiveInt32);
+    case "issuer-register":
+      return c
+        .requiredOption("--to <issuer>", "the issuer's signing account")
+        .addOption(new Option("--days <n>", "days until the registration ends (default: 365)").argParser(p.days))
+        .option("--remove", "remove the registration instead (ends every credential it issued)");
+    case "credential-issue":
+    case "credential-revoke":
+      c.requiredOption("--to <subject>", "the credential's holder")
+        .requiredOption("--role <role>", "a role name (emergency, physician, specialist, laboratory, researcher, nurse, pharmacist) or code 1..255", p.role)
+        .requiredOption("--org <id|0x..>", "the organisation: an identifier (hashed with keccak256) or its 32-byte hash");
+      return kind === "credential-issue" ? c.addOption(new Option("--days <n>", "days until the credential expires (default: 365)").argParser(p.days)) : c;
+    case "policy-set":
+      return c
+        .requiredOption("--id <n>", "the policy's id (a later set with the same id replaces it)", p.policyId)
+        .requiredOption("--issuer <issuer>", "whose credentials the policy trusts")
+        .requiredOption("--role <role>", "the role a requester must hold", p.role)
+        .addOption(new Option("--access <list>", "read, write or read,write").argParser(p.access).default(1, "read"))
+        .addOption(new Option("--categories <list>", "record categories 0..31, comma-separated").argParser(p.categories).default(1, "0"))
+        .addOption(new Option("--days <n>", "how long each grant lasts, in days (default: 30; at most 365)").argParser(p.days))
+        .option("--for <patient>", "set it as the patient's guardian");
+    case "policy-remove":
+      return c.requiredOption("--id <n>", "the policy's id", p.policyId).option("--for <patient>", "remove it as the patient's guardian");
+    case "request-access":
+      return c
+        .requiredOption("--patient <p>", "whose records")
+        .requiredOption("--id <n>", "the patient's policy that admits the signer's credential", p.policyId)
+        .requiredOption("--org <id|0x..>", "the organisation of the signer's credential");
+    case "break-glass":
+      return c
+        .requiredOption("--patient <p>", "whose records")
+        .requiredOption("--issuer <issuer>", "the registered issuer of the signer's emergency credential")
+        .requiredOption("--org <id|0x..>", "the organisation of that credential")
+        .addOption(new Option("--categories <list>", "record categories to open for READ, comma-separated").argParser(p.categories).default(0xffffffff, "all"));
   }
 }
 
@@ -78,8 +111,23 @@ const TX_COMMANDS: Record<TxKind, string> = {
   "register-vault": "(the network's registrar) let a vault log the reads it serves",
   "register-key": "publish the identity's encryption key on the ledger",
   anchor: "anchor a record's hashes on the ledger",
+  "issuer-register": "(the network's registrar) let an account issue credentials",
+  "credential-issue": "(a registered issuer) attest that an account holds a role at an organisation",
+  "credential-revoke": "(a registered issuer) revoke a credential",
+  "policy-set": "(the patient or a guardian) let holders of a role from an issuer obtain access for a time",
+  "policy-remove": "(the patient or a guardian) remove a policy",
+  "request-access": "obtain the access a patient's policy gives holders of the signer's credential",
+  "break-glass": "(an emergency clinician) open READ of a patient's records for 4 hours without consent; marked and alerted",
 };
-const FORCEABLE: TxKind[] = ["grant", "revoke", "delegate", "register-vault"];
+/** Governance kinds that are subcommands of a group: `issuer register`, `credential issue`, ... */
+const GROUPED: Partial<Record<TxKind, [string, string]>> = {
+  "issuer-register": ["issuer", "register"],
+  "credential-issue": ["credential", "issue"],
+  "credential-revoke": ["credential", "revoke"],
+  "policy-set": ["policy", "set"],
+  "policy-remove": ["policy", "remove"],
+};
+const FORCEABLE: TxKind[] = ["grant", "revoke", "delegate", "register-vault", "credential-revoke", "policy-remove"];
 
 export function program(version: string): Command {
   const cli = new Command("ephr")
@@ -123,10 +171,31 @@ export function program(version: string): Command {
     .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
     .action(async (v: string, o) => (await import("./commands/read.js")).vaultStatus(v, o));
 
+  const groups = new Map<string, Command>([
+    ["issuer", cli.command("issuer").description("credential issuers (docs/protocol.md section 13)")],
+    ["credential", cli.command("credential").description("credentials an issuer attests: a role at an organisation, until an expiry")],
+    ["policy", cli.command("policy").description("a patient's policies: who may obtain which access, for how long")],
+  ]);
   for (const [kind, what] of Object.entries(TX_COMMANDS) as [TxKind, string][]) {
-    const c = waiting(network(txOptions(cli.command(kind).description(what), kind)), 120);
+    const grouped = GROUPED[kind];
+    const parent = grouped ? groups.get(grouped[0])! : cli;
+    const c = waiting(network(txOptions(parent.command(grouped ? grouped[1] : kind).description(what), kind)), 120);
     c.action(async (o) => (await import("./commands/send.js")).send(kind, o));
   }
+  network(groups.get("issuer")!.command("status <issuer>").description("an issuer's registration, verified"))
+    .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
+    .action(async (i: string, o) => (await import("./commands/governance.js")).issuerStatus(i, o));
+  network(groups.get("credential")!.command("check").description("whether an account holds a role at an organisation from an issuer, both proofs verified"))
+    .requiredOption("--issuer <issuer>", "the issuer")
+    .requiredOption("--subject <account>", "the holder")
+    .requiredOption("--role <role>", "the role", p.role)
+    .requiredOption("--org <id|0x..>", "the organisation")
+    .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
+    .action(async (o) => (await import("./commands/governance.js")).credentialCheck(o));
+  network(groups.get("policy")!.command("list").description("the patient's live policies (ids from the history, each value proven)"))
+    .requiredOption("--patient <p>", "the patient")
+    .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
+    .action(async (o) => (await import("./commands/governance.js")).policyList(o));
 
   network(cli.command("fhir-consent <consent.json>").description("translate a FHIR R4 Consent and send its transactions"))
     .requiredOption("--as <signer>", "its patient, or the guardian it names")

@@ -1,6 +1,9 @@
 /** The unsigned transaction a transaction command (or `force <kind>`) builds from its options. */
 import type { Hex } from "viem";
 import type { UnsignedTx } from "../../sdk/client.js";
+import { MAX_POLICY_DURATION } from "../protocol/constants.js";
+import { organisationHash } from "../protocol/roles.js";
+import { UsageError } from "./errors.js";
 import type { KeyStore } from "./keystore.js";
 
 /** Options of the transaction commands, as program.ts declares and parses them. */
@@ -18,9 +21,27 @@ export interface TxOptions {
   locationHash?: string;
   category?: number;
   version?: number;
+  role?: number;
+  org?: string;
+  id?: number;
+  issuer?: string;
 }
 
-export type TxKind = "grant" | "revoke" | "delegate" | "register-vault" | "register-key" | "anchor";
+export type TxKind =
+  | "grant"
+  | "revoke"
+  | "delegate"
+  | "register-vault"
+  | "register-key"
+  | "anchor"
+  // governance (docs/protocol.md section 13): `issuer register`, `credential issue|revoke`, `policy set|remove`
+  | "issuer-register"
+  | "credential-issue"
+  | "credential-revoke"
+  | "policy-set"
+  | "policy-remove"
+  | "request-access"
+  | "break-glass";
 
 const expiry = (days: number | undefined, def: number) => Math.floor(Date.now() / 1000) + Math.round((days ?? def) * 86_400);
 
@@ -41,6 +62,43 @@ export async function buildTx(kind: TxKind, o: TxOptions, store: KeyStore): Prom
       return { type: "RegisterVault", vault: await store.resolve(o.to!), expiry: o.remove ? 0 : expiry(o.days, 365) };
     case "register-key":
       return { type: "RegisterEncryptionKey", publicKey: (await store.load(o.as)).encryptionPublicKey };
+    case "issuer-register":
+      return { type: "RegisterIssuer", issuer: await store.resolve(o.to!), expiry: o.remove ? 0 : expiry(o.days, 365) };
+    case "credential-issue":
+    case "credential-revoke":
+      return {
+        type: "IssueCredential",
+        subject: await store.resolve(o.to!),
+        role: o.role!,
+        organisation: organisationHash(o.org!),
+        expiry: kind === "credential-revoke" ? 0 : expiry(o.days, 365),
+      };
+    case "policy-set": {
+      const duration = Math.round((o.days ?? 30) * 86_400);
+      if (duration > MAX_POLICY_DURATION) throw new UsageError(`a policy grants at most ${MAX_POLICY_DURATION / 86_400} days, not ${o.days}`);
+      return {
+        type: "SetPolicy",
+        patient: await store.resolve(o.for ?? o.as),
+        policyId: o.id!,
+        issuer: await store.resolve(o.issuer!),
+        role: o.role!,
+        access: o.access!,
+        categories: o.categories!,
+        duration,
+      };
+    }
+    case "policy-remove":
+      return { type: "RemovePolicy", patient: await store.resolve(o.for ?? o.as), policyId: o.id! };
+    case "request-access":
+      return { type: "RequestAccess", patient: await store.resolve(o.patient!), policyId: o.id!, organisation: organisationHash(o.org!) };
+    case "break-glass":
+      return {
+        type: "BreakGlass",
+        patient: await store.resolve(o.patient!),
+        issuer: await store.resolve(o.issuer!),
+        organisation: organisationHash(o.org!),
+        categories: o.categories!,
+      };
     case "anchor":
       return {
         type: "AnchorRecord",

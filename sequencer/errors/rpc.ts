@@ -21,6 +21,8 @@ export const RPC_ERROR = {
   BadVersion: 1000 + REJECT.BadVersion,
   InvalidField: 1000 + REJECT.InvalidField,
   CategoryMismatch: 1000 + REJECT.CategoryMismatch,
+  NoPolicy: 1000 + REJECT.NoPolicy,
+  NoCredential: 1000 + REJECT.NoCredential,
   Duplicate: 1101,
   WrongDomain: 1102,
   UnknownTxType: 1103,

@@ -15,9 +15,12 @@ import {
   nonceOf,
   recordKey,
   recordOfPreimage,
+  expiryOf,
+  issuerKey,
   vaultExpiryOf,
   vaultKey,
 } from "../protocol/keys.js";
+import { explainGovernance } from "./governance-verdicts.js";
 import type { Tx } from "../protocol/types.js";
 
 export type Verdict =
@@ -61,6 +64,15 @@ export function explain(
       };
     case "Unauthorized": {
       if (tx.type === "RegisterVault") return { message: `only the network's registrar ${registrar} registers vaults, not ${signer}`, data: { registrar } };
+      if (tx.type === "RegisterIssuer") return { message: `only the network's registrar ${registrar} registers issuers, not ${signer}`, data: { registrar } };
+      if (tx.type === "IssueCredential") {
+        const r = valueAt(tree, issuerKey(signer));
+        const until = r === null ? 0 : expiryOf(r.value);
+        return {
+          message: `${signer} is not a registered issuer${until ? ` (its registration ended at ${until})` : ""}: only issuers the network's registrar registered may issue credentials`,
+          data: { issuer: signer, registeredUntil: until },
+        };
+      }
       if (tx.type === "LogAccess") {
         const r = valueAt(tree, vaultKey(signer));
         const until = r === null ? 0 : vaultExpiryOf(r.value);
@@ -100,6 +112,9 @@ export function explain(
         ? { message: `record version must exceed ${prev?.version ?? 0}, got ${t.version}`, data: { current: prev?.version ?? 0, got: t.version } }
         : { message: `record keeps its category ${prev?.category}, got ${t.category}`, data: { current: prev?.category, got: t.category } };
     }
+    case "NoPolicy":
+    case "NoCredential":
+      return explainGovernance(tree, tx, signer, reason, timestamp);
     case "InvalidField":
       return { message: "a field is out of range or names the signer as its own counterparty" };
     case "BadSignature":

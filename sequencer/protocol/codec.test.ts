@@ -78,8 +78,9 @@ describe("chunk codec", () => {
       ["BadAddressCount", [1, 49]],
       ["AddressOrder", [1, 2, ...new Array(20).fill(2), ...new Array(20).fill(1)]],
       ["UnknownTxType", [1, 0, 0x00]],
-      ["UnknownTxType", [1, 0, 0x0a]], // the first code after RegisterVault (9)
-      ["UnknownTxType", [1, 0, 0x0f]],
+      // codes 10..15 are the governance types: every four-bit code but 0 is a type, so they read fields
+      ["AddressRef", [1, 0, 0x0a, 0]], // RegisterIssuer's issuer reference into an empty table
+      ["Truncated", [1, 0, 0x0f]], // BreakGlass cut after its header
       ["ReservedBits", [1, 0, 0x21]],
       ["ReservedBits", [1, 0, 0x81]],
       ["AddressRef", [1, 0, 0x02, 0]],

@@ -20,6 +20,12 @@ export const TX_TYPE: Record<TxType, number> = {
   RegisterEncryptionKey: 7,
   LogAccess: 8,
   RegisterVault: 9,
+  RegisterIssuer: 10,
+  IssueCredential: 11,
+  SetPolicy: 12,
+  RemovePolicy: 13,
+  RequestAccess: 14,
+  BreakGlass: 15,
 };
 export const TX_TYPE_NAME: Record<number, TxType> = namesOf(TX_TYPE);
 
@@ -58,7 +64,18 @@ export const KEY_DOMAIN = {
   encryptionKey: 5,
   accessLog: 6,
   vault: 7,
+  issuer: 8,
+  credential: 9,
+  policy: 10,
 } as const;
+
+/** Governance constants (docs/protocol.md section 13): the same in every deployment. */
+/** The role code BreakGlass admits (role codes are 1..255; the others are network conventions). */
+export const EMERGENCY_ROLE = 1;
+/** How long a break-glass READ grant lasts: T + 4 hours. */
+export const BREAK_GLASS_DURATION = 4 * 3600;
+/** Longest grant a patient policy may give (seconds): 365 days. */
+export const MAX_POLICY_DURATION = 365 * 86_400;
 
 /** EIP-712 domain name and version. chainId and verifyingContract come from the deployment. */
 export const EIP712_NAME = "ephr-rollup";
@@ -74,6 +91,8 @@ export const REJECT = {
   BadVersion: 6,
   InvalidField: 7,
   CategoryMismatch: 8,
+  NoPolicy: 9,
+  NoCredential: 10,
 } as const;
 export type RejectReason = keyof typeof REJECT;
 /** Rejections that are signature or signer faults (the rest break a state rule). */

@@ -162,3 +162,54 @@ export function accessEntryHash(e: AccessEntry): Word {
 export function nextAccessLogHead(head: Word, entry: Word): Word {
   return keccak256(concatBytes(head, entry));
 }
+
+// Governance (docs/protocol.md section 13): issuers, credentials, patient policies.
+
+export function issuerKey(issuer: Address): Word {
+  return keccak256(concatBytes(dom(KEY_DOMAIN.issuer), addressBytes(issuer)));
+}
+/** keccak256(0x09 || issuer || subject || role:u8 || organisation:32) */
+export function credentialKey(issuer: Address, subject: Address, role: number, organisation: Hex): Word {
+  return keccak256(concatBytes(dom(KEY_DOMAIN.credential), addressBytes(issuer), addressBytes(subject), new Uint8Array([role]), fromHex(organisation, 32)));
+}
+/** keccak256(0x0a || patient || policyId:u32) */
+export function policyKey(patient: Address, policyId: number): Word {
+  const id = new Uint8Array(4);
+  new DataView(id.buffer).setUint32(0, policyId);
+  return keccak256(concatBytes(dom(KEY_DOMAIN.policy), addressBytes(patient), id));
+}
+
+/** Issuer registrations and credentials store their expiry (unix seconds), as vault registrations do. */
+export const expiryWord = vaultWord;
+export const expiryOf = vaultExpiryOf;
+
+/** A patient's policy: holders of a live `role` credential from `issuer` may obtain (access, categories) for `duration` s. */
+export interface PolicyValue {
+  issuer: Address;
+  role: number;
+  access: number;
+  categories: number;
+  duration: number;
+}
+/** Policy word: issuer << 80 | role << 72 | access << 64 | categories << 32 | duration. */
+export function policyWord(p: PolicyValue): Word {
+  return wordFromBigint(
+    (bigintFromBytes(addressBytes(p.issuer)) << 80n) | (BigInt(p.role) << 72n) | (BigInt(p.access) << 64n) | (BigInt(p.categories) << 32n) | BigInt(p.duration),
+  );
+}
+export function policyOf(w: Word): PolicyValue | null {
+  const v = bigintFromBytes(w);
+  if (v === 0n) return null;
+  return {
+    issuer: `0x${((v >> 80n) & ((1n << 160n) - 1n)).toString(16).padStart(40, "0")}` as Address,
+    role: Number((v >> 72n) & 0xffn),
+    access: Number((v >> 64n) & 0xffn),
+    categories: Number((v >> 32n) & 0xffff_ffffn),
+    duration: Number(v & 0xffff_ffffn),
+  };
+}
+
+/** The expiry of a grant made at `timestamp` for `duration` seconds, as the u40 a consent word holds. */
+export function grantExpiryAt(timestamp: number, duration: number): number {
+  return Number((BigInt(timestamp) + BigInt(duration)) & 0xff_ffff_ffffn);
+}

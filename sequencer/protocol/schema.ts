@@ -64,6 +64,47 @@ export const TX_FIELDS: Record<TxType, readonly (readonly [string, FieldKind])[]
     ["expiry", "uint40"],
     ["nonce", "uint32"],
   ],
+  // Governance (docs/protocol.md section 13)
+  RegisterIssuer: [
+    ["issuer", "address"],
+    ["expiry", "uint40"],
+    ["nonce", "uint32"],
+  ],
+  IssueCredential: [
+    ["subject", "address"],
+    ["role", "uint8"],
+    ["organisation", "bytes32"],
+    ["expiry", "uint40"],
+    ["nonce", "uint32"],
+  ],
+  SetPolicy: [
+    ["patient", "address"],
+    ["policyId", "uint32"],
+    ["issuer", "address"],
+    ["role", "uint8"],
+    ["access", "uint8"],
+    ["categories", "uint32"],
+    ["duration", "uint32"],
+    ["nonce", "uint32"],
+  ],
+  RemovePolicy: [
+    ["patient", "address"],
+    ["policyId", "uint32"],
+    ["nonce", "uint32"],
+  ],
+  RequestAccess: [
+    ["patient", "address"],
+    ["policyId", "uint32"],
+    ["organisation", "bytes32"],
+    ["nonce", "uint32"],
+  ],
+  BreakGlass: [
+    ["patient", "address"],
+    ["issuer", "address"],
+    ["organisation", "bytes32"],
+    ["categories", "uint32"],
+    ["nonce", "uint32"],
+  ],
 };
 
 /** Encoded width in bytes of each field kind (an address is a 1-byte table reference). */

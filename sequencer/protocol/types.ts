@@ -11,6 +11,10 @@
  * - LogAccess: the record vault (gateway) that served a read of `patient`'s record to `reader`; it must be
  *   registered as a vault (RegisterVault).
  * - RegisterVault: the network's registrar (the Rollup's immutable `registrar`), never anyone else.
+ * - RegisterIssuer: the registrar; IssueCredential: a registered issuer (expiry 0 revokes);
+ *   SetPolicy / RemovePolicy: the patient or a live guardian; RequestAccess: a provider holding a live
+ *   credential the patient's policy names; BreakGlass: a provider holding a live emergency credential
+ *   (docs/protocol.md section 13).
  */
 import type { Address, Hex } from "viem";
 
@@ -101,7 +105,73 @@ export interface RegisterVault {
   nonce: number;
 }
 
+/** The registrar admits `issuer` to issue credentials until `expiry` (0 removes it). */
+export interface RegisterIssuer {
+  type: "RegisterIssuer";
+  issuer: Address;
+  expiry: number;
+  nonce: number;
+}
+
+/** An issuer attests that `subject` holds `role` at `organisation` until `expiry`; expiry 0 revokes. */
+export interface IssueCredential {
+  type: "IssueCredential";
+  subject: Address;
+  /** role code 1..255; EMERGENCY_ROLE (1) is the one BreakGlass admits */
+  role: number;
+  /** 32-byte hash naming the organisation (zero: none) */
+  organisation: Hex;
+  /** unix seconds; 0 revokes (deletes) the credential */
+  expiry: number;
+  nonce: number;
+}
+
+/** "A holder of `role` from `issuer` may obtain `access` to `categories` for `duration` seconds." */
+export interface SetPolicy {
+  type: "SetPolicy";
+  patient: Address;
+  policyId: number;
+  issuer: Address;
+  role: number;
+  access: number;
+  categories: number;
+  /** seconds, 1..MAX_POLICY_DURATION */
+  duration: number;
+  nonce: number;
+}
+
+export interface RemovePolicy {
+  type: "RemovePolicy";
+  patient: Address;
+  policyId: number;
+  nonce: number;
+}
+
+/** A provider asks for the grant `patient`'s policy `policyId` gives holders of its credential. */
+export interface RequestAccess {
+  type: "RequestAccess";
+  patient: Address;
+  policyId: number;
+  /** the organisation of the requester's credential (part of the credential's key) */
+  organisation: Hex;
+  nonce: number;
+}
+
+/** Emergency READ of `categories` of `patient` for BREAK_GLASS_DURATION, without consent. */
+export interface BreakGlass {
+  type: "BreakGlass";
+  patient: Address;
+  /** the registered issuer of the requester's emergency credential */
+  issuer: Address;
+  organisation: Hex;
+  categories: number;
+  nonce: number;
+}
+
+export type GovernanceTx = RegisterIssuer | IssueCredential | SetPolicy | RemovePolicy | RequestAccess | BreakGlass;
+
 export type Tx =
+  | GovernanceTx
   | GrantConsent
   | RevokeConsent
   | DelegatedGrantConsent
@@ -126,6 +196,10 @@ export function patientOf(tx: Tx, signer: Address): Address {
     case "DelegatedRevokeConsent":
     case "AnchorRecord":
     case "LogAccess":
+    case "SetPolicy":
+    case "RemovePolicy":
+    case "RequestAccess":
+    case "BreakGlass":
       return tx.patient;
     default:
       return signer;

@@ -21,6 +21,11 @@ import {
   recordOfPreimage,
   vaultExpiryOf,
   vaultKey,
+  credentialKey,
+  expiryOf,
+  issuerKey,
+  policyKey,
+  policyOf,
 } from "../protocol/keys.js";
 import { z } from "zod";
 import type { SmtProof } from "../state/proof.js";
@@ -127,6 +132,22 @@ export class Queries {
     ephr_getVault: (raw, method) => {
       const [vault, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
       return this.prove(vaultKey(vault), opts?.at ?? "latest", (v) => ({ expiry: vaultExpiryOf(v) }));
+    },
+    ephr_getIssuer: (raw, method) => {
+      const [issuer, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);
+      return this.prove(issuerKey(issuer), opts?.at ?? "latest", (v) => ({ expiry: expiryOf(v) }));
+    },
+    ephr_getCredential: (raw, method) => {
+      const [issuer, subject, role, organisation, opts] = params(
+        z.tuple([addressSchema, addressSchema, z.number().int().min(1).max(255), hex32Schema, at.optional()]),
+        raw,
+        method,
+      );
+      return this.prove(credentialKey(issuer, subject, role, organisation), opts?.at ?? "latest", (v) => ({ expiry: expiryOf(v) }));
+    },
+    ephr_getPolicy: (raw, method) => {
+      const [patient, policyId, opts] = params(z.tuple([addressSchema, z.number().int().min(0).max(0xffff_ffff), at.optional()]), raw, method);
+      return this.prove(policyKey(patient, policyId), opts?.at ?? "latest", (v) => policyOf(v));
     },
     ephr_getBatch: (raw, method) => this.batch(params(z.tuple([z.number().int().min(0)]), raw, method)[0]),
     ephr_chainInfo: () => this.chainInfo(),

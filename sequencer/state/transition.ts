@@ -10,13 +10,18 @@
  *   4. identity   InvalidField   a transaction naming its own signer as counterparty
  *   5. nonce      BadNonce       access: update nonce(signer)
  *   6. authority  Unauthorized   delegated types: access read delegate(patient, signer);
- *                                RegisterVault: the signer is the registrar (no access);
- *                                LogAccess: access read vault(signer)
- *   7. type rules NoConsent, BadVersion, CategoryMismatch; then the write
+ *                                RegisterVault, RegisterIssuer: the signer is the registrar (no access);
+ *                                LogAccess: access read vault(signer);
+ *                                IssueCredential: access read issuer(signer);
+ *                                SetPolicy, RemovePolicy signed by another than the patient:
+ *                                access read delegate(patient, signer)
+ *   7. type rules NoConsent, BadVersion, CategoryMismatch, NoPolicy, NoCredential; then the write
+ * Governance types (10-15) are specified in docs/protocol.md section 13; their step-7 rules live in
+ * governance.ts.
  */
 import type { Address } from "viem";
 import { fromHex, isZeroWord, type Word, ZERO_WORD } from "../protocol/bytes.js";
-import { ACCESS_WRITE, CATEGORY_COUNT, type RejectReason } from "../protocol/constants.js";
+import { ACCESS_WRITE, CATEGORY_COUNT, MAX_POLICY_DURATION, type RejectReason } from "../protocol/constants.js";
 import {
   accessEntryHash,
   accessLogKey,
@@ -28,6 +33,8 @@ import {
   delegateKey,
   delegateWord,
   encryptionKeyKey,
+  expiryOf,
+  issuerKey,
   nextAccessLogHead,
   nonceKey,
   nonceOf,
@@ -43,6 +50,7 @@ import {
 import { recoverSigner } from "../protocol/sign.js";
 import { isDelegated, type SignedTx, type Tx } from "../protocol/types.js";
 import type { LeafValue, StateAccess } from "./access.js";
+import { applyGovernance, isGovernance } from "./governance.js";
 
 /**
  * What execution takes from the deployment, fixed for a Rollup: its EIP-712 domain (chain id and
@@ -68,16 +76,7 @@ export interface ExecutionContext extends ChainRules {
 /** The verdict on one transaction. `signer` is known once the signature check has passed. */
 export type TxOutcome = { ok: true; signer: Address } | { ok: false; reason: RejectReason; signer: Address | null };
 
-class Rejected extends Error {
-  constructor(readonly reason: RejectReason) {
-    super(reason);
-  }
-}
-function reject(reason: RejectReason): never {
-  throw new Rejected(reason);
-}
-
-const lower = (a: string) => a.toLowerCase() as Address;
+import { lower, Rejected, reject } from "./reject.js";
 
 function checkFields(tx: Tx): void {
   switch (tx.type) {
@@ -91,6 +90,16 @@ function checkFields(tx: Tx): void {
     case "LogAccess":
       if (tx.version < 1 || isZeroWord(fromHex(tx.recordId, 32))) reject("InvalidField");
       return;
+    case "IssueCredential":
+      if (tx.role === 0) reject("InvalidField");
+      return;
+    case "SetPolicy":
+      if (tx.role === 0 || tx.access < 1 || tx.access > 3 || tx.categories === 0 || tx.duration < 1 || tx.duration > MAX_POLICY_DURATION)
+        reject("InvalidField");
+      return;
+    case "BreakGlass":
+      if (tx.categories === 0) reject("InvalidField");
+      return;
     default:
       return;
   }
@@ -98,7 +107,8 @@ function checkFields(tx: Tx): void {
 
 function checkTime(tx: Tx, now: number): void {
   if ((tx.type === "GrantConsent" || tx.type === "DelegatedGrantConsent") && tx.expiry <= now) reject("Expired");
-  if ((tx.type === "SetDelegate" || tx.type === "RegisterVault") && tx.expiry !== 0 && tx.expiry <= now) reject("Expired");
+  const zeroRemoves = tx.type === "SetDelegate" || tx.type === "RegisterVault" || tx.type === "RegisterIssuer" || tx.type === "IssueCredential";
+  if (zeroRemoves && tx.expiry !== 0 && tx.expiry <= now) reject("Expired");
 }
 
 /** A transaction whose counterparty is its own signer (or patient) is malformed. */
@@ -114,6 +124,13 @@ function checkIdentity(tx: Tx, signer: Address): void {
       return;
     case "SetDelegate":
       if (lower(tx.delegate) === signer) reject("InvalidField");
+      return;
+    case "IssueCredential":
+      if (lower(tx.subject) === signer) reject("InvalidField");
+      return;
+    case "RequestAccess":
+    case "BreakGlass":
+      if (lower(tx.patient) === signer) reject("InvalidField");
       return;
     default:
       return;
@@ -148,6 +165,10 @@ function execute(state: StateAccess, tx: Tx, signer: Address, ctx: ExecutionCont
 
   checkAuthority(state, tx, signer, ctx);
 
+  if (isGovernance(tx)) {
+    applyGovernance(state, tx, signer, now);
+    return;
+  }
   switch (tx.type) {
     case "GrantConsent":
     case "DelegatedGrantConsent": {
@@ -190,18 +211,25 @@ function execute(state: StateAccess, tx: Tx, signer: Address, ctx: ExecutionCont
 }
 
 /**
- * Who may sign (step 6): a delegated consent type a live delegate of the patient; RegisterVault the
- * registrar alone (decided without state: no access); LogAccess a vault whose registration is live at
- * the batch time, so a patient's access log holds only what the network's vaults assert they served.
+ * Who may sign (step 6): a delegated consent type a live delegate of the patient; RegisterVault and
+ * RegisterIssuer the registrar alone (decided without state: no access); LogAccess a vault whose
+ * registration is live at the batch time, so a patient's access log holds only what the network's
+ * vaults assert they served; IssueCredential a live issuer; SetPolicy / RemovePolicy the patient (no
+ * access) or a live delegate of the patient.
  */
 function checkAuthority(state: StateAccess, tx: Tx, signer: Address, ctx: ExecutionContext): void {
   if (isDelegated(tx.type)) {
     const patient = lower((tx as { patient: Address }).patient);
     if (delegateExpiryOf(state.read(delegateKey(patient, signer)).value) <= ctx.timestamp) reject("Unauthorized");
-  } else if (tx.type === "RegisterVault") {
+  } else if (tx.type === "RegisterVault" || tx.type === "RegisterIssuer") {
     if (signer !== lower(ctx.registrar)) reject("Unauthorized");
   } else if (tx.type === "LogAccess") {
     if (vaultExpiryOf(state.read(vaultKey(signer)).value) <= ctx.timestamp) reject("Unauthorized");
+  } else if (tx.type === "IssueCredential") {
+    if (expiryOf(state.read(issuerKey(signer)).value) <= ctx.timestamp) reject("Unauthorized");
+  } else if (tx.type === "SetPolicy" || tx.type === "RemovePolicy") {
+    const patient = lower(tx.patient);
+    if (patient !== signer && delegateExpiryOf(state.read(delegateKey(patient, signer)).value) <= ctx.timestamp) reject("Unauthorized");
   }
 }
 

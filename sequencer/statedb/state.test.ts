@@ -45,6 +45,11 @@ const scriptArb = fc
       if ("recordId" in tx) tx.recordId = s.recordId;
       if ("version" in tx) tx.version = 1 + (s.small % 3);
       if ("category" in tx) tx.category = s.small % CATEGORY_COUNT;
+      // governance fields (docs/protocol.md section 13): in range, and few enough that they meet
+      if ("role" in tx) tx.role = 1 + (s.small % 3);
+      if ("duration" in tx) tx.duration = 3600 * (1 + s.small);
+      if ("policyId" in tx) tx.policyId = s.small % 2;
+      if ("organisation" in tx) tx.organisation = s.recordId;
       return { tx, signature: s.stx.signature, nonceSkew: s.nonceSkew, signer: s.signer as Address, commitAfter: s.commitAfter };
     }),
   );
@@ -78,7 +83,9 @@ describe("stored state (StateAccess over the state database)", () => {
           const stored = new StoredTreeState(db);
           memory.recordWitnesses(true);
           stored.recordWitnesses(true);
-          const ctx = { domainSeparator: new Uint8Array(32), registrar: "0x0000000000000000000000000000000000000001" as const, timestamp: 1_900_000_000 };
+          // the registrar is one of the script's accounts, so its vault and issuer registrations can be valid
+          const registrar = (script[0]?.signer ?? "0x0000000000000000000000000000000000000001").toLowerCase() as Address;
+          const ctx = { domainSeparator: new Uint8Array(32), registrar, timestamp: 1_900_000_000 };
           for (const step of script) {
             const nonce = treeGet(memory.root, nonceKey(step.signer));
             const stx = {

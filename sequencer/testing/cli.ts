@@ -1,5 +1,5 @@
 /** Running the CLI as its users do: a child process (from dist/ under npm test, else the source), with its own key store. */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -32,6 +32,18 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
 export function runCli(env: NodeJS.ProcessEnv, ...args: string[]): CliResult {
   const r = spawnSync(process.execPath, [...programArgs("sequencer/cli/main.ts", env), ...args], { env, encoding: "utf8", timeout: 60_000 });
   return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+/**
+ * runCli without blocking this process: for tests whose services (an in-process vault, pooled
+ * keep-alive connections to the API) must keep running while the CLI works.
+ */
+export function runCliAsync(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...programArgs("sequencer/cli/main.ts", env), ...args], { env, encoding: "utf8", timeout: 60_000 }, (e, out, err) =>
+      resolve({ status: e ? (typeof e.code === "number" ? e.code : null) : 0, out, err }),
+    );
+  });
 }
 
 /** A local URL on which nothing listens (a port just bound and released): connecting is refused. */

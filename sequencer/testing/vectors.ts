@@ -37,6 +37,7 @@ import { FRAUD_KIND, type FraudKind, judgeLeaf } from "../prove/judge.js";
 import { witnessToJson, type WitnessJson } from "../state/witness-codec.js";
 import { TEST_DOMAIN, TEST_REGISTRAR, testAccount, type TestAccount } from "./accounts.js";
 import { buildForgedVectors, type ForgedWitnessVector } from "./forged-vectors.js";
+import { governanceCases } from "./governance-vectors.js";
 
 export const VECTOR_TIME = 1_800_000_000;
 const T = VECTOR_TIME;
@@ -121,10 +122,10 @@ export interface VectorFile {
 
 type Intent = RejectReason | "ok";
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
-type Unsigned = DistributiveOmit<Tx, "nonce"> & { nonce?: number };
+export type Unsigned = DistributiveOmit<Tx, "nonce"> & { nonce?: number };
 
 /** Named actors with nonce counters: `w.sign("alice", tx)` signs with alice's key and next nonce. */
-class World {
+export class World {
   readonly sep = domainSeparator(TEST_DOMAIN);
   /** the deployment rules every case executes under */
   get rules() {
@@ -145,7 +146,7 @@ class World {
   }
 }
 
-interface Case {
+export interface Case {
   name: string;
   rule: string;
   timestamp?: number;
@@ -1081,6 +1082,7 @@ const CASES: Case[] = [
     posted: "preRoot",
     fraud: "WrongRoot",
   },
+  ...governanceCases(T),
 ];
 
 /** Undecodable bodies: [name, body bytes, expected decode error]. */
@@ -1123,8 +1125,8 @@ function decodeCases(w: World): [string, Uint8Array, DecodeErrorName][] {
       "AddressOrder",
     ],
     ["transaction type 0", patch(good, firstTx, 0x00), "UnknownTxType"],
-    ["transaction type 10, the first code after RegisterVault", patch(good, firstTx, 0x0a), "UnknownTxType"],
-    ["transaction type 15", patch(good, firstTx, 0x0f), "UnknownTxType"],
+    ["header 0x1f: reserved bit 4 with type code 15 (BreakGlass)", patch(good, firstTx, 0x1f), "ReservedBits"],
+    ["a GrantConsent re-typed as BreakGlass (15): its access byte 3 read as the issuer reference", patch(good, firstTx, 0x0f), "AddressRef"],
     ["reserved header bit 4 set", patch(good, firstTx, 0x11), "ReservedBits"],
     ["header 0x10: reserved bit 4 and type code 0 (reserved bits are checked first)", patch(good, firstTx, 0x10), "ReservedBits"],
     ["reserved header bit 7 set", patch(good, firstTx, 0x81), "ReservedBits"],

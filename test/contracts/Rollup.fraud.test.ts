@@ -124,7 +124,7 @@ describe("Rollup: fraud proofs", () => {
   });
 
   it("proves data that does not decode", async () => {
-    const bad = await postBad([{ postRoot: junkRoot, body: new Uint8Array([1, 0, 0x0f, 1, 2, 3]) }]);
+    const bad = await postBad([{ postRoot: junkRoot, body: new Uint8Array([1, 0, 0x00, 1, 2, 3]) }]);
     const proof = d.l2.check(bad)!;
     expect(proof.witnesses).to.have.length(0);
     await proveAndCheckSlashed(proof, "Undecodable");

@@ -1,6 +1,8 @@
 /**
  * The walkthrough of issue 6, end to end against the real services: consent from FHIR, an encrypted FHIR
- * Observation stored and anchored, read and decrypted by the specialist, revoked, denied, audited.
+ * Observation stored and anchored, read and decrypted by the specialist, revoked, denied, audited; and
+ * (issue 19) a credentialed specialist's access by the patient's policy, an emergency clinician's
+ * break-glass read marked by the vault, revoked by the patient.
  */
 import { expect } from "chai";
 import type { startVault } from "../../vault/main.js";
@@ -28,10 +30,23 @@ describe("end to end: the patient, hospital and specialist walkthrough", functio
     expect(r.observationValue, "the specialist decrypted the glucose value").to.equal(97);
     expect(r.deniedWith).to.be.oneOf(["VAULT_REVOKED", "VAULT_NO_CONSENT"]);
     const types = r.history.map((h) => h.type);
-    expect(types).to.include.members(["RegisterEncryptionKey", "GrantConsent", "AnchorRecord", "LogAccess", "RevokeConsent"]);
+    expect(types).to.include.members([
+      "RegisterEncryptionKey",
+      "GrantConsent",
+      "AnchorRecord",
+      "LogAccess",
+      "RevokeConsent",
+      "SetPolicy",
+      "RequestAccess",
+      "BreakGlass",
+    ]);
     expect(types.filter((t) => t === "GrantConsent")).to.have.length(2);
-    expect(r.accessLog).to.equal(1);
-    expect(r.vaultAudit.map((a) => a.outcome)).to.deep.equal(["served", "denied"]);
+    expect(r.accessLog).to.equal(3);
+    expect(r.vaultAudit.map((a) => a.outcome)).to.deep.equal(["served", "denied", "served", "served"]);
+    expect(
+      r.vaultAudit.map((a) => a.breakGlassTx ?? null),
+      "only the emergency read is marked",
+    ).to.deep.equal([null, null, null, r.breakGlass]);
     expect(lines.join("\n")).to.include("decrypted: Glucose [Mass/volume] in Blood = 97 mg/dL");
   });
 });

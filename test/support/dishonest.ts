@@ -60,7 +60,7 @@ export class DishonestProposer {
           }),
         ]);
       case "undecodable data":
-        return new Uint8Array([1, 1, ...new Uint8Array(20).fill(0xaa), 0x0f, 0, 0]);
+        return new Uint8Array([1, 1, ...new Uint8Array(20).fill(0xaa), 0x00, 0, 0]); // type code 0: no transaction type
     }
   }
 

@@ -15,7 +15,7 @@ export async function send(kind: TxKind, o: SendOptions): Promise<void> {
   const [{ signerOf }, { privateKeyToAccount }] = await Promise.all([import("../../../sdk/client.js"), import("viem/accounts")]);
   const id = await ctx.store.load(o.as);
   const tx = await buildTx(kind, o, ctx.store);
-  if (tx.type === "RegisterVault" && ctx.l1) await checkRegistrar(ctx.l1.client, ctx.l1.rollup, id.address);
+  if ((tx.type === "RegisterVault" || tx.type === "RegisterIssuer") && ctx.l1) await checkRegistrar(ctx.l1.client, ctx.l1.rollup, id.address, tx.type);
   const hash = await ctx.client.send(signerOf(privateKeyToAccount(id.privateKey)), tx);
   print({ hash });
   if (o.wait) print(await waitWithProgress(ctx.client, hash, o.wait, { timeoutSeconds: o.timeout, apiUrl: ctx.apiUrl }));
@@ -36,7 +36,7 @@ export async function force(kind: TxKind, o: SendOptions & { payer: string }): P
   ]);
   const id = await ctx.store.load(o.as);
   const tx = await buildTx(kind, o, ctx.store);
-  if (tx.type === "RegisterVault") await checkRegistrar(l1.client, l1.rollup, id.address);
+  if (tx.type === "RegisterVault" || tx.type === "RegisterIssuer") await checkRegistrar(l1.client, l1.rollup, id.address, tx.type);
   const stx = await ctx.client.sign(signerOf(privateKeyToAccount(id.privateKey)), tx);
   // The inbox is the one the trusted Rollup names (a censoring sequencer could name another).
   const inbox = await l1.client.readContract({ address: l1.rollup, abi: rollupAbi, functionName: "inbox" });
@@ -56,12 +56,12 @@ async function payer(ctx: Context, name: string): Promise<Hex> {
   return key;
 }
 
-/** Only the Rollup's registrar may register vaults: say so before signing, naming the registrar L1 holds. */
-async function checkRegistrar(l1: PublicClient, rollup: Hex, signer: Hex): Promise<void> {
+/** Only the Rollup's registrar may register vaults and issuers: say so before signing, naming the registrar L1 holds. */
+async function checkRegistrar(l1: PublicClient, rollup: Hex, signer: Hex, type: "RegisterVault" | "RegisterIssuer"): Promise<void> {
   const { rollupAbi } = await import("../../l1/contracts.generated.js");
   const registrar = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: "registrar" });
   if (registrar.toLowerCase() !== signer.toLowerCase())
     throw new RefusedError(
-      `only the network's registrar ${registrar} (Rollup.registrar) registers vaults, not ${signer}: the sequencer would refuse it (Unauthorized)`,
+      `only the network's registrar ${registrar} (Rollup.registrar) registers ${type === "RegisterVault" ? "vaults" : "issuers"}, not ${signer}: the sequencer would refuse it (Unauthorized)`,
     );
 }

@@ -27,6 +27,11 @@ const EXPECTED: Record<InvalidKind, RejectReason> = {
   invalidField: "InvalidField",
   badVersion: "NoConsent",
   categoryMismatch: "CategoryMismatch",
+  noPolicy: "NoPolicy",
+  noCredential: "NoCredential",
+  unauthorizedIssuer: "Unauthorized",
+  unauthorizedPolicy: "Unauthorized",
+  unauthorizedIssuerRegistry: "Unauthorized",
 };
 
 describe("judge fuzzer: invalid transactions of dishonest chunks", () => {

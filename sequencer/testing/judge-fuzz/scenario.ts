@@ -15,7 +15,8 @@ import { commonPrefixBits, concatBytes, toHex, type Word, wordFromBigint } from 
 import { type BatchData, leafParts, leavesOf } from "../../protocol/batch.js";
 import { encodeChunkBody } from "../../protocol/codec.js";
 import { keccak256 } from "../../protocol/hash.js";
-import { accessLogKey, consentKey, nonceKey, nonceOf, recordKey } from "../../protocol/keys.js";
+import { EMERGENCY_ROLE } from "../../protocol/constants.js";
+import { accessLogKey, consentKey, credentialKey, nonceKey, nonceOf, policyKey, policyOf, recordKey } from "../../protocol/keys.js";
 import { signTx } from "../../protocol/sign.js";
 import type { SignedTx, Tx } from "../../protocol/types.js";
 import { TreeState } from "../../state/access.js";
@@ -36,6 +37,10 @@ const STRANGER = "fz-stranger";
 const CM_PATIENT = "fz-cm-patient";
 const CM_PROVIDER = "fz-cm-provider";
 const SIGNERS = [...PATIENTS, ...PROVIDERS, ...GUARDIANS];
+/** Credential issuers the registrar registers (and removes); their credentials go to providers. */
+const ISSUERS = ["fz-issuer-0", "fz-issuer-1"];
+/** Role codes the fuzzer issues: the emergency role, and two others. */
+const ROLES = [EMERGENCY_ROLE, 2, 3];
 /** The registrar the chain is deployed with (TEST_REGISTRAR): it registers providers as vaults. */
 const REGISTRAR = "registrar";
 
@@ -129,7 +134,12 @@ export type Op =
   | { k: "delegate"; p: number; gd: number; remove: boolean }
   | { k: "regkey"; who: number; remove: boolean; label: number }
   | { k: "log"; v: number; lp: number; reader: number; r: number }
-  | { k: "vault"; v: number; remove: boolean };
+  | { k: "vault"; v: number; remove: boolean }
+  | { k: "issuer"; i: number; remove: boolean }
+  | { k: "cred"; i: number; pv: number; role: number; org: number; revoke: boolean }
+  | { k: "policy"; p: number; by: number; id: number; i: number; role: number; access: number; cats: number; days: number; remove: boolean }
+  | { k: "request"; pv: number; p: number; id: number; org: number; fit: boolean }
+  | { k: "glass"; pv: number; p: number; i: number; org: number; cats: number; fit: boolean };
 
 /** How the last chunk is dishonest (or not). */
 export type ChunkFault =
@@ -150,7 +160,12 @@ export type InvalidKind =
   | "expired"
   | "invalidField"
   | "badVersion"
-  | "categoryMismatch";
+  | "categoryMismatch"
+  | "noPolicy"
+  | "noCredential"
+  | "unauthorizedIssuer"
+  | "unauthorizedPolicy"
+  | "unauthorizedIssuerRegistry";
 export const INVALID_KINDS: readonly InvalidKind[] = [
   "badNonce",
   "highS",
@@ -165,6 +180,11 @@ export const INVALID_KINDS: readonly InvalidKind[] = [
   "invalidField",
   "badVersion",
   "categoryMismatch",
+  "noPolicy",
+  "noCredential",
+  "unauthorizedIssuer",
+  "unauthorizedPolicy",
+  "unauthorizedIssuerRegistry",
 ];
 
 export interface Scenario {
@@ -219,7 +239,60 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant("regkey" as const), who: nat(SIGNERS.length), remove: fc.boolean(), label: nat(4) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("log" as const), v: nat(3), lp: nat(5), reader: nat(3), r: recordIndex }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("vault" as const), v: nat(3), remove: fc.boolean() }) },
+  // governance (docs/protocol.md section 13): issuers, credentials, policies, requests, break-glass
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("issuer" as const),
+      i: nat(ISSUERS.length),
+      remove: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, fc.constant(true)),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ k: fc.constant("cred" as const), i: nat(ISSUERS.length), pv: nat(3), role: nat(ROLES.length), org: nat(2), revoke: fc.boolean() }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("policy" as const),
+      p: patientIndex,
+      by: nat(3), // 0: the patient, 1..2: guardian by-1
+      id: nat(3),
+      i: nat(ISSUERS.length),
+      role: nat(ROLES.length),
+      access: fc.integer({ min: 1, max: 3 }),
+      cats: fc.integer({ min: 1, max: 0xff }),
+      days: fc.integer({ min: 1, max: 365 }),
+      remove: fc.boolean(),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant("request" as const), pv: nat(3), p: patientIndex, id: nat(3), org: nat(2), fit: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("glass" as const),
+      pv: nat(3),
+      p: patientIndex,
+      i: nat(ISSUERS.length),
+      org: nat(2),
+      cats: fc.integer({ min: 1, max: 0xff }),
+      fit: fc.boolean(),
+    }),
+  },
 );
+const org = (i: number): Hex => toHex(word(`judge-fuzz organisation ${i}`));
+/** Both issuers registered; provider 0 an emergency clinician, providers 1 and 2 specialists; two patients' policies for specialists. */
+const GOVERNANCE_SETUP: Op[] = [
+  { k: "issuer", i: 0, remove: false },
+  { k: "issuer", i: 1, remove: false },
+  { k: "cred", i: 0, pv: 0, role: 0, org: 0, revoke: false },
+  { k: "cred", i: 1, pv: 0, role: 0, org: 1, revoke: false },
+  { k: "cred", i: 0, pv: 1, role: 2, org: 0, revoke: false },
+  { k: "cred", i: 1, pv: 2, role: 2, org: 1, revoke: false },
+  { k: "policy", p: 0, by: 0, id: 0, i: 0, role: 2, access: 3, cats: 0xff, days: 30, remove: false },
+  { k: "policy", p: 1, by: 0, id: 1, i: 1, role: 2, access: 1, cats: 0x0f, days: 7, remove: false },
+];
 
 const faultArb: fc.Arbitrary<ChunkFault> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ k: "none" as const }) },
@@ -247,7 +320,9 @@ const faultArb: fc.Arbitrary<ChunkFault> = fc.oneof(
 export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   filler: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 400 })),
   fillerSeed: fc.nat(),
-  setup: fc.array(opArb, { minLength: 4, maxLength: 30 }),
+  // half the scenarios start from a governance set-up (issuers, credentials, policies), so that requests
+  // and break-glass in the attacked chunks are often valid, not only refused
+  setup: fc.tuple(fc.boolean(), fc.array(opArb, { minLength: 4, maxLength: 30 })).map(([gov, ops]) => (gov ? [...GOVERNANCE_SETUP, ...ops] : ops)),
   forced: fc.array(fc.record({ op: opArb, posted: fc.constantFrom("true" as const, "true" as const, "preRoot" as const, "junk" as const) }), { maxLength: 2 }),
   chunks: fc.array(fc.array(opArb, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 }),
   fault: faultArb,
@@ -356,7 +431,75 @@ class Builder {
       case "vault":
         // a provider's LogAccess is valid only while the registrar has it registered
         return { signer: REGISTRAR, tx: { type: "RegisterVault", vault: addr(PROVIDERS[op.v]!), expiry: op.remove ? 0 : T + 365 * DAY } as never };
+      case "issuer":
+        return { signer: REGISTRAR, tx: { type: "RegisterIssuer", issuer: addr(ISSUERS[op.i]!), expiry: op.remove ? 0 : T + 365 * DAY } as never };
+      case "cred":
+        return {
+          signer: ISSUERS[op.i]!,
+          tx: {
+            type: "IssueCredential",
+            subject: addr(PROVIDERS[op.pv]!),
+            role: ROLES[op.role]!,
+            organisation: org(op.org),
+            expiry: op.revoke ? 0 : T + 90 * DAY,
+          } as never,
+        };
+      case "policy": {
+        const signer = op.by === 0 ? PATIENTS[op.p]! : GUARDIANS[op.by - 1]!;
+        const patient = addr(PATIENTS[op.p]!);
+        if (op.remove) return { signer, tx: { type: "RemovePolicy", patient, policyId: op.id } as never };
+        return {
+          signer,
+          tx: {
+            type: "SetPolicy",
+            patient,
+            policyId: op.id,
+            issuer: addr(ISSUERS[op.i]!),
+            role: ROLES[op.role]!,
+            access: op.access,
+            categories: op.cats,
+            duration: op.days * DAY,
+          } as never,
+        };
+      }
+      case "request": {
+        const [id, o] = op.fit ? this.fittingPolicy(state, op) : [op.id, op.org];
+        return { signer: PROVIDERS[op.pv]!, tx: { type: "RequestAccess", patient: addr(PATIENTS[op.p]!), policyId: id, organisation: org(o) } as never };
+      }
+      case "glass": {
+        const [i, o] = op.fit ? this.fittingEmergency(state, op) : [op.i, op.org];
+        return {
+          signer: PROVIDERS[op.pv]!,
+          tx: { type: "BreakGlass", patient: addr(PATIENTS[op.p]!), issuer: addr(ISSUERS[i]!), organisation: org(o), categories: op.cats } as never,
+        };
+      }
     }
+  }
+
+  /** For a `fit` request: a policy id of the patient and an organisation under which the provider holds the policy's credential (else the op's own). */
+  fittingPolicy(state: TreeState, op: Extract<Op, { k: "request" }>): [number, number] {
+    const patient = addr(PATIENTS[op.p]!);
+    for (let k = 0; k < 3; k++) {
+      const id = (op.id + k) % 3;
+      const leaf = treeGet(state.root, policyKey(patient, id));
+      const policy = leaf === null ? null : policyOf(leaf.value);
+      if (policy === null) continue;
+      for (let j = 0; j < 2; j++) {
+        const o = (op.org + j) % 2;
+        if (treeGet(state.root, credentialKey(policy.issuer, addr(PROVIDERS[op.pv]!), policy.role, org(o))) !== null) return [id, o];
+      }
+    }
+    return [op.id, op.org];
+  }
+
+  /** For a `fit` break-glass: an issuer and organisation of an emergency credential the provider holds (else the op's own). */
+  fittingEmergency(state: TreeState, op: Extract<Op, { k: "glass" }>): [number, number] {
+    for (let k = 0; k < ISSUERS.length * 2; k++) {
+      const i = (op.i + (k >> 1)) % ISSUERS.length;
+      const o = (op.org + k) % 2;
+      if (treeGet(state.root, credentialKey(addr(ISSUERS[i]!), addr(PROVIDERS[op.pv]!), EMERGENCY_ROLE, org(o))) !== null) return [i, o];
+    }
+    return [op.i, op.org];
   }
 
   sign(state: TreeState, signer: string, tx: Omit<Tx, "nonce">, nonce?: number): SignedTx {
@@ -468,6 +611,37 @@ class Builder {
         for (const stx of setup) if (!applyTx(probe, stx, this.ctx).ok) throw new Error("judge fuzz: the category-change setup is invalid");
         return [...setup, this.sign(probe, CM_PROVIDER, anchor(2, patient, 1))];
       }
+      case "noPolicy":
+        // policy ids of the fuzzer's patients are 0..2: 999 is never set
+        return [this.sign(state, STRANGER, { type: "RequestAccess", patient: p0, policyId: 999, organisation: org(0) } as never)];
+      case "noCredential":
+        // nobody credentials the stranger: NoCredential whether or not issuer 0 is registered
+        return [this.sign(state, STRANGER, { type: "BreakGlass", patient: p0, issuer: addr(ISSUERS[0]!), organisation: org(0), categories: 1 } as never)];
+      case "unauthorizedIssuer":
+        return [
+          this.sign(state, STRANGER, {
+            type: "IssueCredential",
+            subject: addr(PROVIDERS[0]!),
+            role: EMERGENCY_ROLE,
+            organisation: org(0),
+            expiry: T + DAY,
+          } as never),
+        ];
+      case "unauthorizedPolicy":
+        return [
+          this.sign(state, STRANGER, {
+            type: "SetPolicy",
+            patient: p0,
+            policyId: 0,
+            issuer: addr(STRANGER),
+            role: 2,
+            access: 3,
+            categories: 0xff,
+            duration: DAY,
+          } as never),
+        ];
+      case "unauthorizedIssuerRegistry":
+        return [this.sign(state, STRANGER, { type: "RegisterIssuer", issuer: addr(STRANGER), expiry: T + DAY } as never)];
     }
   }
 }
