@@ -29,6 +29,40 @@ describe("auditor: ledger entries and vault log lines to events", () => {
     expect(m.eventsOf(entry(6, A, { type: "GrantConsent", grantee: B, access: 2, categories: 2, expiry: 9 }))[0]).to.include({ categories: 0 });
   });
 
+  it("maps the governance transactions: a credential's role, a policy's grant on request, a break-glass opening", () => {
+    const m = new LedgerMapper();
+    const entry = (seq: number, signer: string, tx: Record<string, unknown>, status = "executed") => ({
+      seq,
+      hash: `0x${seq}`,
+      status,
+      signer,
+      timestamp: 5000 + seq,
+      tx: tx as never,
+    });
+    expect(m.eventsOf(entry(0, "0xboard", { type: "IssueCredential", subject: B, role: 1, organisation: R, expiry: 9999 }))).to.deep.equal([
+      { kind: "role", t: 5000, reader: B.toLowerCase(), role: "emergency", ref: { seq: 0, hash: "0x0" } },
+    ]);
+    expect(m.eventsOf(entry(1, "0xboard", { type: "IssueCredential", subject: B, role: 1, organisation: R, expiry: 0 })), "a revocation").to.deep.equal([]);
+    expect(
+      m.eventsOf(entry(2, A, { type: "SetPolicy", patient: A, policyId: 7, issuer: "0xboard", role: 2, access: 1, categories: 6, duration: 600 })),
+    ).to.deep.equal([]);
+    expect(m.eventsOf(entry(3, B, { type: "RequestAccess", patient: A, policyId: 7, organisation: R }))).to.deep.equal([
+      { kind: "grant", t: 5003, patient: A.toLowerCase(), grantee: B.toLowerCase(), categories: 6, expiry: 5603, ref: { seq: 3, hash: "0x3" } },
+    ]);
+    m.eventsOf(entry(4, A, { type: "RemovePolicy", patient: A, policyId: 7 }));
+    expect(
+      m.eventsOf(entry(5, B, { type: "RequestAccess", patient: A, policyId: 7, organisation: R }))[0],
+      "an unknown policy: a care relationship, nothing open",
+    ).to.include({
+      categories: 0,
+      expiry: 5005,
+    });
+    expect(m.eventsOf(entry(6, B, { type: "BreakGlass", patient: A, issuer: "0xboard", organisation: R, categories: 3 }))).to.deep.equal([
+      { kind: "breakglass", t: 5006, reader: B.toLowerCase(), patient: A.toLowerCase(), categories: 3, ref: { seq: 6, hash: "0x6" } },
+    ]);
+    expect(m.eventsOf(entry(7, B, { type: "BreakGlass", patient: A, issuer: "0xboard", organisation: R, categories: 3 }, "dropped"))).to.deep.equal([]);
+  });
+
   it("reads the vault's 'read denied' lines and nothing else", () => {
     const line = JSON.stringify({
       level: 40,

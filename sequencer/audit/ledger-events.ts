@@ -2,8 +2,13 @@
  * From what the auditor reads to its events, pure: ledger entries (ephr_getLedger, the history entry
  * form) and the vault's "read denied" log lines. Addresses are lower-cased, so the ledger's checksummed
  * and the vault's spellings meet. Anchors are remembered (patient and record id to category) to give
- * each LogAccess its record's category.
+ * each LogAccess its record's category. The governance transactions (docs/protocol.md section 13) feed it
+ * too: a credential gives its subject a role (the peer group its reading is compared with), a BreakGlass
+ * is an emergency opening, and a RequestAccess granted by a patient's policy is a grant of what that
+ * policy gives (remembered from the patient's SetPolicy; one whose policy was set before the auditor's
+ * first entry is taken as a care relationship with no category open).
  */
+import { roleName } from "../protocol/roles.js";
 import type { AuditEvent, DenialEvent, RoleEvent } from "./events.js";
 
 export interface LedgerEntry {
@@ -20,6 +25,8 @@ const READ = 1;
 export class LedgerMapper {
   /** `${patient}:${recordId}` -> category */
   private readonly categories = new Map<string, number>();
+  /** `${patient}:${policyId}` -> what the policy grants */
+  private readonly policies = new Map<string, { access: number; categories: number; duration: number }>();
 
   /**
    * The events of one entry (none for most types). A dropped entry's grant or revocation took no effect
@@ -61,6 +68,30 @@ export class LedgerMapper {
             ref,
           },
         ];
+      case "IssueCredential":
+        // expiry 0 revokes: the account keeps the peer group it had (its past reading stays comparable)
+        if (Number(tx.expiry) === 0) return [];
+        return [{ kind: "role", t: e.timestamp, reader: low(tx.subject), role: roleName(Number(tx.role)), ref }];
+      case "SetPolicy":
+        this.policies.set(`${low(tx.patient)}:${Number(tx.policyId)}`, {
+          access: Number(tx.access),
+          categories: Number(tx.categories) >>> 0,
+          duration: Number(tx.duration),
+        });
+        return [];
+      case "RemovePolicy":
+        this.policies.delete(`${low(tx.patient)}:${Number(tx.policyId)}`);
+        return [];
+      case "RequestAccess": {
+        if (signer === null) return [];
+        const policy = this.policies.get(`${low(tx.patient)}:${Number(tx.policyId)}`);
+        const categories = policy && policy.access & READ ? policy.categories : 0;
+        const expiry = e.timestamp + (policy?.duration ?? 0);
+        return [{ kind: "grant", t: e.timestamp, patient: low(tx.patient), grantee: signer, categories, expiry, ref }];
+      }
+      case "BreakGlass":
+        if (signer === null) return [];
+        return [{ kind: "breakglass", t: e.timestamp, reader: signer, patient: low(tx.patient), categories: Number(tx.categories) >>> 0, ref }];
       default:
         return [];
     }

@@ -2,6 +2,8 @@
  * The thresholds of the auditor's rules, in one place, each with the reason for its value
  * (docs/audit.md explains every rule; `npm run audit:eval` measures them on the synthetic trail).
  */
+import { BREAK_GLASS_DURATION } from "../protocol/constants.js";
+
 export interface RuleSettings {
   /** snooping: distinct patients read without any grant or consent history, within a window */
   snoop: { windowS: number; patients: number };
@@ -60,5 +62,5 @@ export const DEFAULT_RULES: RuleSettings = {
   category: { windowS: DAY, count: 3, share: 0.01, minRoleReads: 500, pMax: 0.001, sensitive: [12, 13, 14, 15, 16] },
   probing: { windowS: HOUR, denials: 5 },
   // the network's break-glass duration is not fixed yet (issue 19 part 3): 4 h is the placeholder
-  breakGlass: { windowS: 7 * DAY, count: 4, pMax: 0.001, minRate: 0.1, accessS: 4 * HOUR },
+  breakGlass: { windowS: 7 * DAY, count: 4, pMax: 0.001, minRate: 0.1, accessS: BREAK_GLASS_DURATION },
 };
