@@ -26,6 +26,8 @@ export interface BatchLimits {
   maxBatchTxs: number;
   maxBatchBytes: number;
   maxBatchAgeMs: number;
+  /** the chunk body bound (default the protocol's MAX_CHUNK_BODY_BYTES; a blob batch's chunks hold at most MAX_BLOB_CHUNK_BODY_BYTES) */
+  maxChunkBodyBytes?: number;
 }
 
 /** What the protocol alone allows: no operator limit but the leaf count. */
@@ -69,7 +71,7 @@ export function sealBefore(f: BatchFill, next: { txs: number; leaves: number }, 
   // Room for the open chunk and one more full one: a chunk is closed only at the end of a micro-batch,
   // so its final size is not known when the batch is checked.
   const open = f.openChunkBytes !== null ? chunkLeafBytes(f.openChunkBytes) : 0;
-  if (f.dataBytes + open + chunkLeafBytes(MAX_CHUNK_BODY_BYTES) > limits.maxBatchBytes) return "maxBytes";
+  if (f.dataBytes + open + chunkLeafBytes(limits.maxChunkBodyBytes ?? MAX_CHUNK_BODY_BYTES) > limits.maxBatchBytes) return "maxBytes";
   return null;
 }
 

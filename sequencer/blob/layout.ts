@@ -229,3 +229,11 @@ export function versionedHashOf(commitment: Uint8Array): Word {
   h[0] = 0x01;
   return h;
 }
+
+/** Batch limits for blob batches: chunks packed to the slot's body bound. */
+export const BLOB_CHUNK_LIMITS = {
+  maxBatchTxs: Number.POSITIVE_INFINITY,
+  maxBatchBytes: Number.POSITIVE_INFINITY,
+  maxBatchAgeMs: Number.POSITIVE_INFINITY,
+  maxChunkBodyBytes: MAX_BLOB_CHUNK_BODY_BYTES,
+};

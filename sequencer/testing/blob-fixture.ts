@@ -3,7 +3,7 @@
  * deliberately bad blobs) from the proposer's development key as a type-3 transaction, and proving
  * fraud against it from the challenger.
  */
-import { type Hex, parseEventLogs } from "viem";
+import { decodeErrorResult, type Hex, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { fromHex, type Word } from "../protocol/bytes.js";
 import type { BatchData, BatchHeader } from "../protocol/batch.js";
@@ -27,7 +27,17 @@ export interface PostedBlob extends PostedBlobBatch {
 /** Send a blob batch's transaction; the receipt (reverted or not). */
 export async function sendBlobBatch(
   d: Deployed,
-  args: { prevRoot: Word; timestamp: number; forcedCount: number; leafCount: number; postRoot: Word; blobs: readonly CommittedBlob[]; key?: Hex; gas?: bigint },
+  args: {
+    prevRoot: Word;
+    timestamp: number;
+    forcedCount: number;
+    leafCount: number;
+    postRoot: Word;
+    blobs: readonly CommittedBlob[];
+    key?: Hex;
+    gas?: bigint;
+    calldata?: Hex;
+  },
 ) {
   const account = privateKeyToAccount(args.key ?? DEV_KEYS[DEV_ROLES.proposer]!);
   const block = await d.publicClient.getBlock();
@@ -36,7 +46,7 @@ export async function sendBlobBatch(
     account,
     chainId: d.chainId,
     to: d.rollup.address,
-    data: submitBlobBatchData(args),
+    data: args.calldata ?? submitBlobBatchData(args),
     gas: args.gas ?? 1_000_000n,
     nonce: await d.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }),
     fees: { maxFeePerGas: base * 2n + 1_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n, maxFeePerBlobGas: 1_000_000_000n },
@@ -44,6 +54,34 @@ export async function sendBlobBatch(
   });
   const hash = await d.publicClient.sendRawTransaction({ serializedTransaction: raw });
   return d.publicClient.waitForTransactionReceipt({ hash });
+}
+
+/** The custom error a blob batch's transaction reverts with (sent, then replayed with eth_call), or null when it succeeds. */
+export async function blobBatchRevert(d: Deployed, args: Parameters<typeof sendBlobBatch>[1]): Promise<{ name: string; args: readonly unknown[] } | null> {
+  try {
+    const r = await sendBlobBatch(d, args);
+    if (r.status === "success") return null;
+  } catch (e) {
+    const found = findRevertData(e);
+    if (found) {
+      const err = decodeErrorResult({ abi: rollupAbi, data: found });
+      return { name: err.errorName, args: err.args ?? [] };
+    }
+    throw e;
+  }
+  throw new Error("the blob batch reverted without revert data");
+}
+
+function findRevertData(e: unknown): Hex | null {
+  let cur = e as { data?: unknown; cause?: unknown; details?: string; message?: string } | undefined;
+  for (let depth = 0; cur && depth < 10; depth++) {
+    if (typeof cur.data === "string" && /^0x[0-9a-f]{8}/i.test(cur.data)) return cur.data as Hex;
+    if (cur.data && typeof (cur.data as { data?: unknown }).data === "string") return (cur.data as { data: Hex }).data;
+    const m = /(0x[0-9a-fA-F]{8,})/.exec(cur.details ?? "");
+    if (m && m[1]!.length < 600) return m[1] as Hex;
+    cur = cur.cause as typeof cur;
+  }
+  return null;
 }
 
 /**
