@@ -154,12 +154,12 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     {
         if (forcedCount > C.MAX_BATCH_LEAVES) revert BatchData.BadLeafCount(forcedCount);
         (uint256 inboxStart,) = _beginSubmission(prevRoot, timestamp, forcedCount);
-        if (leafCount == 0 || leafCount > C.MAX_BATCH_LEAVES || leafCount < forcedCount) {
+        if (leafCount == 0 || leafCount > BlobLayout.MAX_BLOB_BATCH_LEAVES || leafCount < forcedCount) {
             revert BatchData.BadLeafCount(leafCount);
         }
         uint256 n = (uint256(leafCount) + BlobLayout.SLOTS_PER_BLOB - 1) / BlobLayout.SLOTS_PER_BLOB;
         bytes32[] memory hashes = new bytes32[](n);
-        // Bounded: n <= 2 (MAX_BATCH_LEAVES / SLOTS_PER_BLOB), the loop reads at most n + 1 indices.
+        // Bounded: n <= 6 (MAX_BLOB_BATCH_LEAVES / SLOTS_PER_BLOB), the loop reads at most n + 1 indices.
         uint256 carried;
         while (carried <= n && blobhash(carried) != bytes32(0)) {
             if (carried < n) hashes[carried] = blobhash(carried);

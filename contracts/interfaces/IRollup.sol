@@ -212,7 +212,7 @@ interface IRollup is IAccessControl {
     /// @param prevRoot the tip root the batch builds on
     /// @param timestamp the batch timestamp (as for submitBatch)
     /// @param forcedCount the inbox entries the batch consumes (its first leaves)
-    /// @param leafCount the batch's leaves, forced ones included: forcedCount..256, at least 1
+    /// @param leafCount the batch's leaves, forced ones included: forcedCount..768, at least 1
     /// @param postRoot the state root after the batch (the last slot's post-root must equal it)
     /// @return index the new batch's index
     function submitBlobBatch(bytes32 prevRoot, uint64 timestamp, uint32 forcedCount, uint32 leafCount, bytes32 postRoot)

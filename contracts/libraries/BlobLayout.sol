@@ -46,7 +46,8 @@ library BlobLayout {
     uint256 internal constant SLOT_FES = 32;
     uint256 internal constant SLOTS_PER_BLOB = 128;
     uint256 internal constant SLOT_HEADER_BYTES = 34;
-    uint256 internal constant MAX_BLOB_CHUNK_BODY_BYTES = 958;
+    uint256 internal constant MAX_BLOB_CHUNK_BODY_BYTES = 640;
+    uint256 internal constant MAX_BLOB_BATCH_LEAVES = 768;
     uint256 internal constant OPENING_GAS_RESERVE = 60_000;
     uint256 internal constant POINT_EVALUATION_GAS = 50_000;
     address internal constant POINT_EVALUATION = address(0x0a);

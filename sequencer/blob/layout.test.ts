@@ -7,6 +7,7 @@ import {
   encodeBlobBatch,
   evaluationPoint,
   fieldElements,
+  MAX_BLOB_BATCH_LEAVES,
   MAX_BLOB_CHUNK_BODY_BYTES,
   readBlobBatch,
   SCAN,
@@ -121,14 +122,27 @@ describe("blob layout (properties)", () => {
     );
   });
 
-  it("a slot's leaf occupies ceil((34 + length) / 31) FEs; a body at the bound fills the slot", () => {
+  it("a batch of MAX_BLOB_BATCH_LEAVES leaves fills six blobs and reads back; one more is refused", () => {
+    const chunks = Array.from({ length: MAX_BLOB_BATCH_LEAVES }, (_, i) => ({
+      postRoot: new Uint8Array(32).fill(i & 0xff),
+      body: new Uint8Array([i & 0xff, 1]),
+    }));
+    const blobs = encodeBlobBatch({ forcedPostRoots: [], chunks });
+    expect(blobs.length).to.equal(6);
+    const r = readBlobBatch(blobs, { prevRoot: new Uint8Array(32), postRoot: chunks.at(-1)!.postRoot, chunkCount: chunks.length, forcedCount: 0 });
+    expect(r.ok && r.leaves.length).to.equal(MAX_BLOB_BATCH_LEAVES);
+    expect(() => encodeBlobBatch({ forcedPostRoots: [], chunks: [...chunks, chunks[0]!] })).to.throw(/1\.\.768 leaves/);
+  });
+
+  it("a slot's leaf occupies ceil((34 + length) / 31) FEs", () => {
     expect(slotFieldElements(0)).to.equal(2);
     expect(slotFieldElements(28)).to.equal(2);
     expect(slotFieldElements(29)).to.equal(3);
-    expect(slotFieldElements(MAX_BLOB_CHUNK_BODY_BYTES)).to.equal(SLOT_FES);
+    expect(slotFieldElements(MAX_BLOB_CHUNK_BODY_BYTES)).to.equal(22);
+    expect(slotFieldElements(SLOT_FES * 31 - 34)).to.equal(SLOT_FES);
     expect(slotRole(3, { chunkCount: 4, forcedCount: 1, postRoot: new Uint8Array(32) })).to.include({ used: true, forced: false, last: true });
     expect(() =>
       encodeBlobBatch({ forcedPostRoots: [], chunks: [{ postRoot: new Uint8Array(32), body: new Uint8Array(MAX_BLOB_CHUNK_BODY_BYTES + 1) }] }),
-    ).to.throw(/at most 958/);
+    ).to.throw(/at most 640/);
   });
 });

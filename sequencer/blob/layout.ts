@@ -9,7 +9,6 @@
  */
 import { createHash } from "node:crypto";
 import { concatBytes, type Word, wordsEqual } from "../protocol/bytes.js";
-import { MAX_BATCH_LEAVES } from "../protocol/constants.js";
 import { keccak256 } from "../protocol/hash.js";
 import type { BatchData } from "../protocol/batch.js";
 
@@ -22,9 +21,14 @@ export const SLOT_FES = 32;
 export const SLOT_BYTES = SLOT_FES * FE_DATA_BYTES;
 export const SLOTS_PER_BLOB = FIELD_ELEMENTS_PER_BLOB / SLOT_FES;
 export const SLOT_HEADER_BYTES = 34;
-/** Largest chunk body a blob slot holds: what keeps every fraud proof under 3,000,000 gas (docs/gas.md). */
-export const MAX_BLOB_CHUNK_BODY_BYTES = SLOT_BYTES - SLOT_HEADER_BYTES;
-export const MAX_BLOBS_PER_BATCH = Math.ceil(MAX_BATCH_LEAVES / SLOTS_PER_BLOB);
+/**
+ * Largest chunk body of a blob batch: what keeps every fraud proof under 3,000,000 gas (docs/gas.md; a
+ * slot could hold 958 bytes, but a chunk of that many DelegatedRevokeConsents costs a proof about 3.4M).
+ */
+export const MAX_BLOB_CHUNK_BODY_BYTES = 640;
+/** Most leaves of a blob batch: six blobs (a transaction's most under Osaka) of 128 slots. */
+export const MAX_BLOB_BATCH_LEAVES = 768;
+export const MAX_BLOBS_PER_BATCH = MAX_BLOB_BATCH_LEAVES / SLOTS_PER_BLOB;
 export const DATA_ROOT_TAG = 0xb1;
 
 /** Failures of the slot scan, in the order they are checked at one field element (stable codes). */
@@ -67,7 +71,7 @@ function slotBytes(postRoot: Word, body: Uint8Array): Uint8Array {
 /** The blobs of a batch (each BYTES_PER_BLOB bytes), canonical: every unused byte zero. */
 export function encodeBlobBatch(d: BatchData): Uint8Array[] {
   const leaves = d.forcedPostRoots.length + d.chunks.length;
-  if (leaves === 0 || leaves > MAX_BATCH_LEAVES) throw new BlobLayoutError(`a batch has 1..${MAX_BATCH_LEAVES} leaves, got ${leaves}`);
+  if (leaves === 0 || leaves > MAX_BLOB_BATCH_LEAVES) throw new BlobLayoutError(`a blob batch has 1..${MAX_BLOB_BATCH_LEAVES} leaves, got ${leaves}`);
   const slots = [
     ...d.forcedPostRoots.map((r) => slotBytes(r, new Uint8Array(0))),
     ...d.chunks.map((c) => {
@@ -236,4 +240,5 @@ export const BLOB_CHUNK_LIMITS = {
   maxBatchBytes: Number.POSITIVE_INFINITY,
   maxBatchAgeMs: Number.POSITIVE_INFINITY,
   maxChunkBodyBytes: MAX_BLOB_CHUNK_BODY_BYTES,
+  maxLeaves: MAX_BLOB_BATCH_LEAVES,
 };

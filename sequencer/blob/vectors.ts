@@ -56,7 +56,7 @@ function scanCases(): { name: string; role: SlotRole; values: Word[] }[] {
   return [
     { name: "chunk: well formed, prefix of its body", role: chunkRole, values: mid.slice(0, slotFieldElements(100)) },
     { name: "chunk: well formed, the whole slot", role: chunkRole, values: mid },
-    { name: "chunk: a body at the bound fills the slot", role: chunkRole, values: full },
+    { name: "chunk: a body at the bound", role: chunkRole, values: full },
     { name: "chunk: one FE only (nothing to judge past FE 0)", role: chunkRole, values: mid.slice(0, 1) },
     { name: "last leaf: well formed, post-root the header's", role: lastRole, values: short },
     { name: "forced leaf: well formed", role: forcedRole, values: forced },
@@ -68,7 +68,11 @@ function scanCases(): { name: string; role: SlotRole; values: Word[] }[] {
     { name: "padding: before a non-zero unused byte in the same FE", role: chunkRole, values: edit(edit(mid, 9, 0, 1), 9, 5, 1) },
     { name: "padding: in an unused slot", role: unusedRole, values: edit(zero, 4, 0, 2) },
     { name: "bad length: a chunk of length 0", role: chunkRole, values: slotFes(root, 0, new Uint8Array(0)) },
-    { name: "bad length: a chunk one byte over the bound", role: chunkRole, values: slotFes(root, MAX_BLOB_CHUNK_BODY_BYTES + 1, bytes(958, 4)) },
+    {
+      name: "bad length: a chunk one byte over the bound",
+      role: chunkRole,
+      values: slotFes(root, MAX_BLOB_CHUNK_BODY_BYTES + 1, bytes(MAX_BLOB_CHUNK_BODY_BYTES + 1, 4)),
+    },
     { name: "bad length: 0xffff", role: chunkRole, values: slotFes(root, 0xffff, bytes(958, 5)) },
     { name: "bad length: a forced leaf with a body length", role: forcedRole, values: slotFes(root, 1, bytes(1, 6)) },
     { name: "bad length: before the last leaf's post-root mismatch", role: { ...lastRole, postRoot: w(1) }, values: slotFes(root, 0, new Uint8Array(0)) },
@@ -88,8 +92,8 @@ function layoutCases(): { name: string; data: BatchData }[] {
   return [
     { name: "one chunk", data: { forcedPostRoots: [], chunks: [chunk(80, 1, 1)] } },
     {
-      name: "two forced leaves, then chunks of 1, 28, 29 and 958 bytes",
-      data: { forcedPostRoots: [w(2), w(3)], chunks: [chunk(1, 2, 4), chunk(28, 3, 5), chunk(29, 4, 6), chunk(958, 5, 7)] },
+      name: "two forced leaves, then chunks of 1, 28, 29 and 640 bytes (the bound)",
+      data: { forcedPostRoots: [w(2), w(3)], chunks: [chunk(1, 2, 4), chunk(28, 3, 5), chunk(29, 4, 6), chunk(MAX_BLOB_CHUNK_BODY_BYTES, 5, 7)] },
     },
     { name: "129 leaves fill two blobs", data: { forcedPostRoots: [], chunks: Array.from({ length: 129 }, (_, i) => chunk(40 + i, i, (i % 250) + 1)) } },
   ];
@@ -121,13 +125,15 @@ export function blobVectors() {
       chunks: c.data.chunks.map((x) => ({ postRoot: toHex(x.postRoot), body: toHex(x.body) })),
       expected: {
         blobCount: blobs.length,
-        // Each leaf's slot, as far as a proof opens it: its first slotFieldElements(bodyLength) FEs.
-        slots: read.leaves.map((l) => ({
-          index: l.index,
-          firstFe: l.index * SLOT_FES,
-          values: fieldElements(blobs, l.index * SLOT_FES, slotFieldElements(l.body.length)).map(toHex),
-          bodyLength: l.body.length,
-        })),
+        // The first and last four leaves' slots, as far as a proof opens them: their first slotFieldElements(bodyLength) FEs.
+        slots: read.leaves
+          .filter((l) => l.index < 4 || l.index >= read.leaves.length - 4)
+          .map((l) => ({
+            index: l.index,
+            firstFe: l.index * SLOT_FES,
+            values: fieldElements(blobs, l.index * SLOT_FES, slotFieldElements(l.body.length)).map(toHex),
+            bodyLength: l.body.length,
+          })),
       },
     };
   });

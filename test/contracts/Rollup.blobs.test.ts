@@ -133,7 +133,7 @@ describe("Rollup: blob batches", function () {
       expect(await blobBatchRevert(d, { ...base, leafCount: 129, blobs: one })).to.deep.equal({ name: "BlobCountMismatch", args: [2n, 1n] });
       expect(await blobBatchRevert(d, { ...base, leafCount: 1, blobs: two })).to.deep.equal({ name: "BlobCountMismatch", args: [1n, 2n] });
       expect(await blobBatchRevert(d, { ...base, leafCount: 0, blobs: one })).to.deep.equal({ name: "BadLeafCount", args: [0n] });
-      expect(await blobBatchRevert(d, { ...base, leafCount: 257, blobs: two })).to.deep.equal({ name: "BadLeafCount", args: [257n] });
+      expect(await blobBatchRevert(d, { ...base, leafCount: 769, blobs: two })).to.deep.equal({ name: "BadLeafCount", args: [769n] });
       expect(await blobBatchRevert(d, { ...base, forcedCount: 300, leafCount: 1, blobs: one })).to.deep.equal({ name: "BadLeafCount", args: [300n] });
       // A calldata batch may carry no blob: every blob index the transaction carries must be used.
       const calldata = (await import("viem")).encodeFunctionData({
