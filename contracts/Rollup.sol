@@ -139,8 +139,8 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IRollup
     function submitBatch(bytes32 prevRoot, uint64 timestamp, bytes calldata data) external returns (uint256 index) {
-        (uint256 inboxStart, bytes32[] memory forcedHashes) =
-            _beginSubmission(prevRoot, timestamp, BatchData.forcedCount(data));
+        _checkSender(prevRoot);
+        (uint256 inboxStart, bytes32[] memory forcedHashes) = _consumeAt(timestamp, BatchData.forcedCount(data));
         // Every blob index the transaction carries must be used: a calldata batch uses none.
         if (blobhash(0) != bytes32(0)) revert BlobCountMismatch(0, 1);
         (bytes32[] memory leaves, bytes32 postRoot) = BatchData.leaves(prevRoot, data, forcedHashes);
@@ -152,8 +152,9 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         external
         returns (uint256 index)
     {
+        _checkSender(prevRoot);
         if (forcedCount > C.MAX_BATCH_LEAVES) revert BatchData.BadLeafCount(forcedCount);
-        (uint256 inboxStart,) = _beginSubmission(prevRoot, timestamp, forcedCount);
+        (uint256 inboxStart,) = _consumeAt(timestamp, forcedCount);
         if (leafCount == 0 || leafCount > BlobLayout.MAX_BLOB_BATCH_LEAVES || leafCount < forcedCount) {
             revert BatchData.BadLeafCount(leafCount);
         }
@@ -292,13 +293,9 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
 
     // ------------------------------------------------------------------ internal
 
-    /// @dev What both submissions check first, in the order of docs/protocol.md 7.4 (proposer, prevRoot,
-    /// inbox, timestamp): returns the first inbox entry consumed and the body hashes of the `forcedCount`
-    /// consumed.
-    function _beginSubmission(bytes32 prevRoot, uint64 timestamp, uint256 forcedCount)
-        private
-        returns (uint256 inboxStart, bytes32[] memory forcedHashes)
-    {
+    /// @dev What both submissions check first, in the order of docs/protocol.md 7.4: the proposer (and its
+    /// bond), then prevRoot.
+    function _checkSender(bytes32 prevRoot) private {
         // The batch must be the transaction's own: no contract in between (with the code check of
         // _proposerStatus, this also rules out an EIP-7702-delegated account calling from its code).
         // solhint-disable-next-line avoid-tx-origin
@@ -309,6 +306,16 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         bondManager.recordSubmission(msg.sender);
         bytes32 tip = tipRoot();
         if (prevRoot != tip) revert PrevRootMismatch(tip, prevRoot);
+    }
+
+    /// @dev Both submissions' next checks, after the forced count's (docs/protocol.md 7.4 checks 4 and 5):
+    /// the inbox, then the timestamp. Returns the first inbox entry consumed and the body hashes of the
+    /// `forcedCount` consumed.
+    function _consumeAt(uint64 timestamp, uint256 forcedCount)
+        private
+        view
+        returns (uint256 inboxStart, bytes32[] memory forcedHashes)
+    {
         uint256 index = _batchCount;
         uint64 minTimestamp = index == 0 ? 0 : uint64(_batches[index - 1].timestamp);
         uint64 lastQueuedAt;

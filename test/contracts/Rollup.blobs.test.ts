@@ -135,6 +135,8 @@ describe("Rollup: blob batches", function () {
       expect(await blobBatchRevert(d, { ...base, leafCount: 0, blobs: one })).to.deep.equal({ name: "BadLeafCount", args: [0n] });
       expect(await blobBatchRevert(d, { ...base, leafCount: 769, blobs: two })).to.deep.equal({ name: "BadLeafCount", args: [769n] });
       expect(await blobBatchRevert(d, { ...base, forcedCount: 300, leafCount: 1, blobs: one })).to.deep.equal({ name: "BadLeafCount", args: [300n] });
+      // In the order of 7.4: the prevRoot before the forced count.
+      expect((await blobBatchRevert(d, { ...base, prevRoot: junkRoot, forcedCount: 300, leafCount: 1, blobs: one }))?.name).to.equal("PrevRootMismatch");
       // A calldata batch may carry no blob: every blob index the transaction carries must be used.
       const calldata = (await import("viem")).encodeFunctionData({
         abi: rollupAbi,
