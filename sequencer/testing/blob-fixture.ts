@@ -73,12 +73,11 @@ export async function blobBatchRevert(d: Deployed, args: Parameters<typeof sendB
 }
 
 function findRevertData(e: unknown): Hex | null {
-  let cur = e as { data?: unknown; cause?: unknown; details?: string; message?: string } | undefined;
+  // The node's revert data, wherever in the cause chain the client put it (never parsed from a message).
+  let cur = e as { data?: unknown; cause?: unknown } | undefined;
   for (let depth = 0; cur && depth < 10; depth++) {
     if (typeof cur.data === "string" && /^0x[0-9a-f]{8}/i.test(cur.data)) return cur.data as Hex;
     if (cur.data && typeof (cur.data as { data?: unknown }).data === "string") return (cur.data as { data: Hex }).data;
-    const m = /(0x[0-9a-fA-F]{8,})/.exec(cur.details ?? "");
-    if (m && m[1]!.length < 600) return m[1] as Hex;
     cur = cur.cause as typeof cur;
   }
   return null;
