@@ -10,6 +10,7 @@ import {IChunkVerifier} from "./interfaces/IChunkVerifier.sol";
 import {IForcedInbox} from "./interfaces/IForcedInbox.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
 import {BatchData} from "./libraries/BatchData.sol";
+import {BlobLayout, BlobLeafRef, BlobRange} from "./libraries/BlobLayout.sol";
 import {ProtocolConstants as C} from "./libraries/ProtocolConstants.sol";
 import {BatchHeader, ChunkRef, Witness} from "./libraries/RollupTypes.sol";
 import {TxDigest} from "./libraries/TxDigest.sol";
@@ -87,6 +88,14 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         address[] proposers;
     }
 
+    /// @dev A blob batch's leaf as its openings give it (proveBlobFraud).
+    struct OpenedLeaf {
+        bytes32 preRoot;
+        bytes32 postRoot;
+        bytes body;
+        bool forced;
+    }
+
     mapping(uint256 index => StoredBatch) private _batches;
     uint256 private _batchCount;
     /// @inheritdoc IRollup
@@ -130,46 +139,36 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IRollup
     function submitBatch(bytes32 prevRoot, uint64 timestamp, bytes calldata data) external returns (uint256 index) {
-        // The batch data must be the transaction's input: no contract in between (with the code check of
-        // _proposerStatus, this also rules out an EIP-7702-delegated account calling from its code).
-        // solhint-disable-next-line avoid-tx-origin
-        if (msg.sender != tx.origin) revert ProposerNotExternallyOwned(msg.sender);
-        _checkProposer(msg.sender);
-        // Reverts InsufficientBond or WithdrawalPending; records this batch as the proposer's last (undone
-        // with everything else if a later check reverts).
-        bondManager.recordSubmission(msg.sender);
-        bytes32 tip = tipRoot();
-        if (prevRoot != tip) revert PrevRootMismatch(tip, prevRoot);
-        index = _batchCount;
-        uint64 minTimestamp = index == 0 ? 0 : uint64(_batches[index - 1].timestamp);
-        (uint256 inboxStart, bytes32[] memory forcedHashes, uint64 lastQueuedAt) =
-            _consumeInbox(BatchData.forcedCount(data));
-        if (lastQueuedAt > minTimestamp) minTimestamp = lastQueuedAt;
-        _checkTimestamp(timestamp, minTimestamp);
-
+        _checkSender(prevRoot);
+        (uint256 inboxStart, bytes32[] memory forcedHashes) = _consumeAt(timestamp, BatchData.forcedCount(data));
+        // Every blob index the transaction carries must be used: a calldata batch uses none.
+        if (blobhash(0) != bytes32(0)) revert BlobCountMismatch(0, 1);
         (bytes32[] memory leaves, bytes32 postRoot) = BatchData.leaves(prevRoot, data, forcedHashes);
-        BatchHeader memory header = BatchHeader({
-            index: uint64(index),
-            prevRoot: prevRoot,
-            postRoot: postRoot,
-            dataRoot: BatchData.merkleRoot(leaves),
-            chunkCount: uint32(leaves.length),
-            forcedCount: uint32(forcedHashes.length),
-            inboxStart: uint64(inboxStart),
-            timestamp: timestamp,
-            l1Block: uint64(block.number)
-        });
-        bytes32 headerHash = keccak256(abi.encode(header));
-        _batches[index] = StoredBatch({
-            headerHash: headerHash,
-            postRoot: postRoot,
-            proposer: msg.sender,
-            submittedAt: uint48(block.timestamp),
-            timestamp: uint48(timestamp)
-        });
-        _batchCount = index + 1;
-        if (forcedHashes.length > 0) inboxConsumed = inboxStart + forcedHashes.length;
-        emit BatchSubmitted(index, msg.sender, headerHash, header);
+        index = _record(prevRoot, postRoot, BatchData.merkleRoot(leaves), leaves.length, inboxStart, forcedHashes.length, timestamp);
+    }
+
+    /// @inheritdoc IRollup
+    function submitBlobBatch(bytes32 prevRoot, uint64 timestamp, uint32 forcedCount, uint32 leafCount, bytes32 postRoot)
+        external
+        returns (uint256 index)
+    {
+        _checkSender(prevRoot);
+        if (forcedCount > C.MAX_BATCH_LEAVES) revert BatchData.BadLeafCount(forcedCount);
+        (uint256 inboxStart,) = _consumeAt(timestamp, forcedCount);
+        if (leafCount == 0 || leafCount > BlobLayout.MAX_BLOB_BATCH_LEAVES || leafCount < forcedCount) {
+            revert BatchData.BadLeafCount(leafCount);
+        }
+        uint256 n = (uint256(leafCount) + BlobLayout.SLOTS_PER_BLOB - 1) / BlobLayout.SLOTS_PER_BLOB;
+        bytes32[] memory hashes = new bytes32[](n);
+        // Bounded: n <= 6 (MAX_BLOB_BATCH_LEAVES / SLOTS_PER_BLOB), the loop reads at most n + 1 indices.
+        uint256 carried;
+        while (carried <= n && blobhash(carried) != bytes32(0)) {
+            if (carried < n) hashes[carried] = blobhash(carried);
+            ++carried;
+        }
+        if (carried != n) revert BlobCountMismatch(n, carried);
+        index = _record(prevRoot, postRoot, BlobLayout.dataRoot(hashes), leafCount, inboxStart, forcedCount, timestamp);
+        emit BlobBatchSubmitted(index, hashes);
     }
 
     /// @inheritdoc IRollup
@@ -190,6 +189,44 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         _checkClaim(claimed, kind, v, forced, txIndex);
         uint8 code = kind == IChunkVerifier.FraudKind.Undecodable ? v.decodeError : v.reason;
         _revertAndSlash(header, proposer, kind, chunk.index, v.txIndex, code);
+    }
+
+    /// @inheritdoc IRollup
+    function proveBlobFraud(
+        IChunkVerifier.FraudKind claimed,
+        BatchHeader calldata header,
+        BlobLeafRef calldata leaf,
+        Witness[] calldata witnesses,
+        uint32 txIndex
+    ) external nonReentrant {
+        if (claimed == IChunkVerifier.FraudKind.None) revert NoFraudClaimed();
+        address proposer = _checkChallengeable(header);
+        _checkBlobHashes(header, leaf.versionedHashes);
+        if (leaf.index >= header.chunkCount) revert ChunkNotInBatch(leaf.index);
+        bool forced = leaf.index < header.forcedCount;
+        (IChunkVerifier.FraudKind kind, IChunkVerifier.Verdict memory v) = _judgeBlobLeaf(header, leaf, witnesses);
+        _checkClaim(claimed, kind, v, forced, txIndex);
+        uint8 code = kind == IChunkVerifier.FraudKind.Undecodable ? v.decodeError : v.reason;
+        _revertAndSlash(header, proposer, kind, leaf.index, v.txIndex, code);
+    }
+
+    /// @inheritdoc IRollup
+    function proveMalformedBlob(
+        BatchHeader calldata header,
+        bytes32[] calldata versionedHashes,
+        uint32 slot,
+        BlobRange calldata range
+    ) external nonReentrant {
+        address proposer = _checkChallengeable(header);
+        _checkBlobHashes(header, versionedHashes);
+        if (slot >= BlobLayout.SLOTS_PER_BLOB * versionedHashes.length) revert ChunkNotInBatch(slot);
+        BlobLayout.openRange(range, versionedHashes, uint256(slot) * BlobLayout.SLOT_FES, 1, BlobLayout.SLOT_FES);
+        BlobLayout.SlotRole memory r = BlobLayout.role(slot, header.chunkCount, header.forcedCount, header.postRoot);
+        (uint256 fe, uint8 code,) = BlobLayout.scan(r, range.values);
+        if (code == BlobLayout.SCAN_OK) revert BlobSlotWellFormed(slot);
+        // One valid form: the range ends at the slot's first failure.
+        if (fe + 1 != range.values.length) revert BlobRangeMismatch(range.start, range.values.length);
+        _revertAndSlash(header, proposer, IChunkVerifier.FraudKind.MalformedBlob, slot, uint32(fe), code);
     }
 
     // ------------------------------------------------------------------ views
@@ -255,6 +292,132 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     }
 
     // ------------------------------------------------------------------ internal
+
+    /// @dev What both submissions check first, in the order of docs/protocol.md 7.4: the proposer (and its
+    /// bond), then prevRoot.
+    function _checkSender(bytes32 prevRoot) private {
+        // The batch must be the transaction's own: no contract in between (with the code check of
+        // _proposerStatus, this also rules out an EIP-7702-delegated account calling from its code).
+        // solhint-disable-next-line avoid-tx-origin
+        if (msg.sender != tx.origin) revert ProposerNotExternallyOwned(msg.sender);
+        _checkProposer(msg.sender);
+        // Reverts InsufficientBond or WithdrawalPending; records this batch as the proposer's last (undone
+        // with everything else if a later check reverts).
+        bondManager.recordSubmission(msg.sender);
+        bytes32 tip = tipRoot();
+        if (prevRoot != tip) revert PrevRootMismatch(tip, prevRoot);
+    }
+
+    /// @dev Both submissions' next checks, after the forced count's (docs/protocol.md 7.4 checks 4 and 5):
+    /// the inbox, then the timestamp. Returns the first inbox entry consumed and the body hashes of the
+    /// `forcedCount` consumed.
+    function _consumeAt(uint64 timestamp, uint256 forcedCount)
+        private
+        view
+        returns (uint256 inboxStart, bytes32[] memory forcedHashes)
+    {
+        uint256 index = _batchCount;
+        uint64 minTimestamp = index == 0 ? 0 : uint64(_batches[index - 1].timestamp);
+        uint64 lastQueuedAt;
+        (inboxStart, forcedHashes, lastQueuedAt) = _consumeInbox(forcedCount);
+        if (lastQueuedAt > minTimestamp) minTimestamp = lastQueuedAt;
+        _checkTimestamp(timestamp, minTimestamp);
+    }
+
+    /// @dev Store and announce batch `_batchCount` (both submissions' last step).
+    function _record(
+        bytes32 prevRoot,
+        bytes32 postRoot,
+        bytes32 dataRoot,
+        uint256 leafCount,
+        uint256 inboxStart,
+        uint256 forcedCount,
+        uint64 timestamp
+    ) private returns (uint256 index) {
+        index = _batchCount;
+        BatchHeader memory header = BatchHeader({
+            index: uint64(index),
+            prevRoot: prevRoot,
+            postRoot: postRoot,
+            dataRoot: dataRoot,
+            chunkCount: uint32(leafCount),
+            forcedCount: uint32(forcedCount),
+            inboxStart: uint64(inboxStart),
+            timestamp: timestamp,
+            l1Block: uint64(block.number)
+        });
+        bytes32 headerHash = keccak256(abi.encode(header));
+        _batches[index] = StoredBatch({
+            headerHash: headerHash,
+            postRoot: postRoot,
+            proposer: msg.sender,
+            submittedAt: uint48(block.timestamp),
+            timestamp: uint48(timestamp)
+        });
+        _batchCount = index + 1;
+        if (forcedCount > 0) inboxConsumed = inboxStart + forcedCount;
+        emit BatchSubmitted(index, msg.sender, headerHash, header);
+    }
+
+    function _checkBlobHashes(BatchHeader calldata header, bytes32[] calldata versionedHashes) private pure {
+        if (BlobLayout.dataRoot(versionedHashes) != header.dataRoot) revert BlobHashesMismatch(header.index);
+    }
+
+    /// @dev Open leaf k's pre-root (slot k-1's first two field elements, or the header's prevRoot), its
+    /// slot up to the end of its body, and scan both; a forced leaf's body is the inbox entry's.
+    function _openLeaf(BatchHeader calldata header, BlobLeafRef calldata leaf)
+        private
+        view
+        returns (OpenedLeaf memory o)
+    {
+        uint256 k = leaf.index;
+        uint256 fes = BlobLayout.SLOT_FES;
+        if (k == 0) {
+            BlobLayout.openRange(leaf.pre, leaf.versionedHashes, 0, 0, 0);
+            o.preRoot = header.prevRoot;
+        } else {
+            BlobLayout.openRange(leaf.pre, leaf.versionedHashes, (k - 1) * fes, 2, 2);
+        }
+        BlobLayout.openRange(leaf.slot, leaf.versionedHashes, k * fes, 2, fes);
+        if (k != 0) {
+            BlobLayout.SlotRole memory p = BlobLayout.role(k - 1, header.chunkCount, header.forcedCount, header.postRoot);
+            _requireScanOk(k - 1, p, leaf.pre.values);
+            o.preRoot = BlobLayout.rootOf(leaf.pre.values[0], leaf.pre.values[1]);
+        }
+        BlobLayout.SlotRole memory r = BlobLayout.role(k, header.chunkCount, header.forcedCount, header.postRoot);
+        uint256 len = _requireScanOk(k, r, leaf.slot.values);
+        if (leaf.slot.values.length != BlobLayout.slotFieldElements(len)) {
+            revert BlobRangeMismatch(leaf.slot.start, leaf.slot.values.length);
+        }
+        o.postRoot = BlobLayout.rootOf(leaf.slot.values[0], leaf.slot.values[1]);
+        o.forced = r.forced;
+        if (r.forced) {
+            if (keccak256(leaf.forcedBody) != inbox.entry(header.inboxStart + k).bodyHash) revert ForcedBodyMismatch(k);
+            o.body = leaf.forcedBody;
+        } else {
+            if (leaf.forcedBody.length != 0) revert ForcedBodyMismatch(k);
+            o.body = BlobLayout.body(leaf.slot.values, len);
+        }
+    }
+
+    function _judgeBlobLeaf(BatchHeader calldata header, BlobLeafRef calldata leaf, Witness[] calldata witnesses)
+        private
+        view
+        returns (IChunkVerifier.FraudKind, IChunkVerifier.Verdict memory)
+    {
+        OpenedLeaf memory o = _openLeaf(header, leaf);
+        return verifier.judge(domainSeparator(), registrar, header.timestamp, o.preRoot, o.postRoot, o.body, witnesses, o.forced);
+    }
+
+    function _requireScanOk(uint256 slot, BlobLayout.SlotRole memory r, bytes32[] calldata values)
+        private
+        pure
+        returns (uint256 bodyLength)
+    {
+        (uint256 fe, uint8 code, uint256 len) = BlobLayout.scan(r, values);
+        if (code != BlobLayout.SCAN_OK) revert BlobSlotMalformed(slot, fe, code);
+        return len;
+    }
 
     /// @dev The Rollup's half of who may propose, for canPropose and submitBatch: PROPOSER_ROLE or an
     /// overdue inbox entry, then an account without code; checked in that order, before the bond

@@ -41,7 +41,8 @@ interface IChunkVerifier {
         WrongRoot,
         InvalidSignature,
         RuleViolation,
-        Undecodable
+        Undecodable,
+        MalformedBlob
     }
 
     /// @notice Decode a chunk body; returns 0 if it decodes, else the protocol's decode-error code.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {BlobLeafRef, BlobRange} from "../libraries/BlobLayout.sol";
 import {BatchHeader, ChunkRef, Witness} from "../libraries/RollupTypes.sol";
 import {IBondManager} from "./IBondManager.sol";
 import {IChunkVerifier} from "./IChunkVerifier.sol";
@@ -62,6 +63,16 @@ interface IRollup is IAccessControl {
     /// transaction count; 0 when it does not decode), not at the claimed index.
     error WrongTransactionIndex(uint32 claimed, uint32 actual);
 
+    /// @notice The transaction carries `carried` blobs (counting leading non-zero blobhash up to
+    /// `expected` + 1) where the batch needs exactly `expected` (0 for a calldata batch).
+    error BlobCountMismatch(uint256 expected, uint256 carried);
+    /// @notice The versioned hashes a blob proof presents are not those batch `index` recorded.
+    error BlobHashesMismatch(uint256 index);
+    /// @notice A blob proof's forced body is not inbox entry `inboxStart + index`'s (or a chunk's is not empty).
+    error ForcedBodyMismatch(uint256 index);
+    /// @notice proveMalformedBlob: the opened field elements of slot `slot` show no failure.
+    error BlobSlotWellFormed(uint256 slot);
+
     // ------------------------------------------------------------------ errors: raised by its libraries
 
     /// @notice The batch data is structurally malformed at byte `offset` (raised by BatchData at
@@ -72,6 +83,16 @@ interface IRollup is IAccessControl {
     /// @notice A value does not fit `bits` bits (OpenZeppelin's SafeCast, in `batch`; not expected with
     /// any challenge period a deployment accepts).
     error SafeCastOverflowedUintDowncast(uint8 bits, uint256 value);
+
+    /// @notice A blob batch's slot breaks the layout at field element `fe` (BlobLayout; code SCAN_*):
+    /// prove it with proveMalformedBlob.
+    error BlobSlotMalformed(uint256 slot, uint256 fe, uint8 code);
+    /// @notice A blob range does not open exactly the field elements the proof needs (BlobLayout).
+    error BlobRangeMismatch(uint256 start, uint256 count);
+    /// @notice The point-evaluation precompile refused the opening of batch field element `fe` (BlobLayout).
+    error InvalidBlobOpening(uint256 fe);
+    /// @notice Too little gas was left to open batch field element `fe` (BlobLayout).
+    error OpeningOutOfGas(uint256 fe);
 
     // ------------------------------------------------------------------ errors: raised by the bond manager
 
@@ -106,6 +127,11 @@ interface IRollup is IAccessControl {
     /// @param headerHash keccak256 of the ABI-encoded header, as stored
     /// @param header the batch header, which fraud proofs present back
     event BatchSubmitted(uint256 indexed index, address indexed proposer, bytes32 headerHash, BatchHeader header);
+    /// @notice Batch `index` carries its data in the blobs of the transaction that emitted this
+    /// (docs/protocol.md section 7.7); emitted right after its BatchSubmitted.
+    /// @param index the batch's index
+    /// @param versionedHashes blobhash(0 .. n-1) of the transaction, in order
+    event BlobBatchSubmitted(uint256 indexed index, bytes32[] versionedHashes);
     /// @notice Batches [fromIndex, toIndex) were deleted by a fraud proof; the tip is `tipRoot` again.
     /// @param fromIndex the fraudulent batch (the first one deleted)
     /// @param toIndex the batch count before the proof (one past the last one deleted)
@@ -178,6 +204,47 @@ interface IRollup is IAccessControl {
         ChunkRef calldata chunk,
         Witness[] calldata witnesses,
         uint32 txIndex
+    ) external;
+
+    /// @notice Submit a batch whose data is in the blobs of this type-3 transaction (docs/protocol.md
+    /// section 7.7): one slot of 32 field elements per leaf, ceil(leafCount / 128) blobs exactly. Same
+    /// proposer, prevRoot, inbox and timestamp rules as submitBatch.
+    /// @param prevRoot the tip root the batch builds on
+    /// @param timestamp the batch timestamp (as for submitBatch)
+    /// @param forcedCount the inbox entries the batch consumes (its first leaves)
+    /// @param leafCount the batch's leaves, forced ones included: forcedCount..768, at least 1
+    /// @param postRoot the state root after the batch (the last slot's post-root must equal it)
+    /// @return index the new batch's index
+    function submitBlobBatch(bytes32 prevRoot, uint64 timestamp, uint32 forcedCount, uint32 leafCount, bytes32 postRoot)
+        external
+        returns (uint256 index);
+
+    /// @notice proveFraud for a leaf of a blob batch: the leaf's pre-root, post-root and body are opened
+    /// from the batch's blobs with the point-evaluation precompile instead of a Merkle path.
+    /// @param claimed the fraud kind being proven (WrongRoot, InvalidSignature, RuleViolation, Undecodable)
+    /// @param header the batch's header as emitted in BatchSubmitted
+    /// @param leaf the leaf's index, the batch's versioned hashes, the openings and a forced leaf's body
+    /// @param witnesses state witnesses of every access the leaf's transactions make, in order
+    /// @param txIndex where the leaf's execution stops (as for proveFraud)
+    function proveBlobFraud(
+        IChunkVerifier.FraudKind claimed,
+        BatchHeader calldata header,
+        BlobLeafRef calldata leaf,
+        Witness[] calldata witnesses,
+        uint32 txIndex
+    ) external;
+
+    /// @notice Prove that slot `slot` of a blob batch breaks the layout (kind MalformedBlob): `range`
+    /// opens the slot's field elements 0..f, f being where its first failure is.
+    /// @param header the batch's header as emitted in BatchSubmitted
+    /// @param versionedHashes the batch's versioned hashes (BlobBatchSubmitted)
+    /// @param slot the malformed slot, below 128 times the number of blobs
+    /// @param range the openings of the slot's field elements 0..f
+    function proveMalformedBlob(
+        BatchHeader calldata header,
+        bytes32[] calldata versionedHashes,
+        uint32 slot,
+        BlobRange calldata range
     ) external;
 
     // ------------------------------------------------------------------ views

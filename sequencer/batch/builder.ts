@@ -61,7 +61,7 @@ export class BatchFullError extends Error {
 export class BatchBuilder<R = TreeNode | null> {
   private readonly prevRoot: Word;
   private readonly leaves: LeafRecord<R>[] = [];
-  private packer = new ChunkPacker();
+  private packer: ChunkPacker;
   private chunkPreState: R;
   private chunkPreRoot: Word;
   private inboxStart: number | null = null;
@@ -74,6 +74,7 @@ export class BatchBuilder<R = TreeNode | null> {
     private readonly limits: BatchLimits = PROTOCOL_LIMITS,
   ) {
     this.prevRoot = state.rootHash;
+    this.packer = new ChunkPacker(limits.maxChunkBodyBytes);
     this.chunkPreState = state.root;
     this.chunkPreRoot = this.prevRoot;
   }
@@ -148,7 +149,7 @@ export class BatchBuilder<R = TreeNode | null> {
     const body = this.packer.encode();
     this.leaves.push({ forced: false, body, txs: this.packer.txs.slice(), preRoot: this.chunkPreRoot, postRoot, preState: this.chunkPreState });
     this.dataBytes += chunkLeafBytes(body.length);
-    this.packer = new ChunkPacker();
+    this.packer = new ChunkPacker(this.limits.maxChunkBodyBytes);
   }
 }
 

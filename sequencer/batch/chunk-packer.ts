@@ -13,13 +13,16 @@ export class ChunkPacker {
   private readonly addresses = new Set<Address>();
   private bytes = CHUNK_BODY_HEADER_BYTES;
 
+  /** @param maxBodyBytes the body bound: the protocol's 4,096 bytes, or a blob slot's 958 (docs/protocol.md 7.7) */
+  constructor(readonly maxBodyBytes: number = MAX_CHUNK_BODY_BYTES) {}
+
   /** Whether `stx` can join this chunk without breaking a limit. */
   fits(stx: SignedTx): boolean {
     if (this.txs.length >= MAX_CHUNK_TXS) return false;
     const fresh = addressesOf(stx.tx).filter((a) => !this.addresses.has(a));
     const distinct = new Set(fresh).size;
     if (this.addresses.size + distinct > MAX_CHUNK_ADDRESSES) return false;
-    return this.bytes + ADDRESS_ENTRY_BYTES * distinct + encodedTxBytes(stx.tx.type) <= MAX_CHUNK_BODY_BYTES;
+    return this.bytes + ADDRESS_ENTRY_BYTES * distinct + encodedTxBytes(stx.tx.type) <= this.maxBodyBytes;
   }
 
   add(stx: SignedTx): void {

@@ -26,6 +26,10 @@ export interface BatchLimits {
   maxBatchTxs: number;
   maxBatchBytes: number;
   maxBatchAgeMs: number;
+  /** the chunk body bound (default the protocol's MAX_CHUNK_BODY_BYTES; a blob batch's chunks hold at most MAX_BLOB_CHUNK_BODY_BYTES) */
+  maxChunkBodyBytes?: number;
+  /** the leaf bound (default the protocol's MAX_BATCH_LEAVES; a blob batch holds MAX_BLOB_BATCH_LEAVES) */
+  maxLeaves?: number;
 }
 
 /** What the protocol alone allows: no operator limit but the leaf count. */
@@ -65,11 +69,11 @@ const hasContent = (f: BatchFill) => f.txCount > 0 || f.forcedCount > 0;
 export function sealBefore(f: BatchFill, next: { txs: number; leaves: number }, limits: BatchLimits): SealReason | null {
   if (!hasContent(f)) return null;
   if (f.txCount + next.txs > limits.maxBatchTxs) return "maxTxs";
-  if (f.leaves + (f.openChunkBytes !== null ? 1 : 0) + next.leaves > MAX_BATCH_LEAVES) return "maxLeaves";
+  if (f.leaves + (f.openChunkBytes !== null ? 1 : 0) + next.leaves > (limits.maxLeaves ?? MAX_BATCH_LEAVES)) return "maxLeaves";
   // Room for the open chunk and one more full one: a chunk is closed only at the end of a micro-batch,
   // so its final size is not known when the batch is checked.
   const open = f.openChunkBytes !== null ? chunkLeafBytes(f.openChunkBytes) : 0;
-  if (f.dataBytes + open + chunkLeafBytes(MAX_CHUNK_BODY_BYTES) > limits.maxBatchBytes) return "maxBytes";
+  if (f.dataBytes + open + chunkLeafBytes(limits.maxChunkBodyBytes ?? MAX_CHUNK_BODY_BYTES) > limits.maxBatchBytes) return "maxBytes";
   return null;
 }
 

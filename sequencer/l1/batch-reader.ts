@@ -5,7 +5,8 @@
  */
 import { type Address, decodeFunctionData, type Hex, parseEventLogs, type PublicClient } from "viem";
 import { type BatchData, type BatchHeader, decodeBatchData, headerOf } from "../protocol/batch.js";
-import { fromHex } from "../protocol/bytes.js";
+import { fromHex, toHex, type Word } from "../protocol/bytes.js";
+import { blobDataRoot } from "../blob/layout.js";
 import { keccak256 } from "../protocol/hash.js";
 import { forcedInboxAbi, rollupAbi } from "./contracts.generated.js";
 import { customErrorOf } from "./errors.js";
@@ -193,6 +194,27 @@ export class BatchReader {
       throw new UnreadableBatchError(ev.index, `batch ${ev.index}: the calldata does not match the committed data root`);
     }
     return { data, forcedBodies };
+  }
+
+  /**
+   * Whether a submitted batch is a blob batch (docs/protocol.md 7.7), and if so its versioned hashes,
+   * from its transaction, checked against the header's dataRoot; null for a calldata batch.
+   */
+  async blobBatch(ev: Submitted): Promise<{ versionedHashes: Word[]; forcedBodies: Uint8Array[] } | null> {
+    const tx = await this.client.getTransaction({ hash: ev.txHash });
+    let name: string;
+    try {
+      name = decodeFunctionData({ abi: rollupAbi, data: tx.input }).functionName;
+    } catch (e) {
+      throw new UnreadableBatchError(ev.index, `batch ${ev.index}: its transaction ${ev.txHash} is not a direct Rollup call (${(e as Error).message})`);
+    }
+    if (name !== "submitBlobBatch") return null;
+    const versionedHashes = (tx.blobVersionedHashes ?? []).map((h) => fromHex(h, 32));
+    if (toHex(blobDataRoot(versionedHashes)) !== ev.header.dataRoot.toLowerCase()) {
+      throw new UnreadableBatchError(ev.index, `batch ${ev.index}: its transaction's blob hashes do not match the committed data root`);
+    }
+    const forcedBodies = await this.forcedBodies(Number(ev.header.inboxStart), Number(ev.header.forcedCount));
+    return { versionedHashes, forcedBodies };
   }
 
   /** Bodies of inbox entries [start, start + count). */

@@ -57,7 +57,7 @@ export function argString(v: unknown): string {
 
 /** Judge a proveFraud call the way the Rollup does, in the same order of checks. */
 export function judgeFraudProof(call: ProveFraudCall, l1: BatchOnL1): ProofJudgement {
-  if (!Number.isInteger(call.claimed) || call.claimed < 0 || call.claimed > FRAUD_KIND.Undecodable) return refuse("AbiDecode");
+  if (!Number.isInteger(call.claimed) || call.claimed < 0 || call.claimed > FRAUD_KIND.MalformedBlob) return refuse("AbiDecode");
   if (call.claimed === FRAUD_KIND.None) return refuse("NoFraudClaimed");
   const h = call.header;
   if (h.index >= l1.batchCount) return refuse("BatchNotLive", h.index);

@@ -17,6 +17,8 @@ export const FRAUD_KIND = {
   InvalidSignature: 2,
   RuleViolation: 3,
   Undecodable: 4,
+  /** a blob batch's slot breaks the layout (docs/protocol.md 7.7); judged by the slot scan, not here */
+  MalformedBlob: 5,
 } as const;
 export type FraudKind = keyof typeof FRAUD_KIND;
 export const FRAUD_KIND_NAME: Record<number, FraudKind> = namesOf(FRAUD_KIND);

@@ -19,6 +19,9 @@ import { WatcherObserver, watcherMetrics } from "../watch/observe.js";
 import { Watcher } from "../watch/watcher.js";
 import { type WatcherEnv, watcherEnv, watcherSchema } from "../watch/settings.js";
 import { createHttpServer } from "../http/server.js";
+import { join } from "node:path";
+import { BlobArchive } from "../blob/archive.js";
+import { BlobSource } from "../blob/source.js";
 import { httpLimitsFromEnv } from "../http/limits.js";
 
 async function main(): Promise<void> {
@@ -33,6 +36,14 @@ async function main(): Promise<void> {
   await checkContracts(l1.publicClient, env.EPHR_ROLLUP_ADDRESS, env.EPHR_INBOX_ADDRESS);
   const rescue = env.EPHR_RESCUE_KEY ? await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_RESCUE_KEY) : null;
   const store = await WatcherStore.open(env.EPHR_WATCHER_DATA_DIR, { cacheBytes: env.EPHR_STATE_CACHE_MB * 2 ** 20 });
+  const blobArchive = await BlobArchive.open(join(env.EPHR_WATCHER_DATA_DIR, "blobs"), { maxBlobs: env.EPHR_BLOB_ARCHIVE_MAX_BLOBS });
+  const blobs = new BlobSource({
+    archive: blobArchive,
+    archiveUrls: env.EPHR_BLOB_ARCHIVE_URLS,
+    beaconUrl: env.EPHR_BEACON_URL ?? null,
+    // The beacon block that carried L1 block n is the parent beacon root the next block names (EIP-4788).
+    beaconBlockId: async (n) => (await l1.publicClient.getBlock({ blockNumber: n + 1n }).catch(() => null))?.parentBeaconBlockRoot ?? null,
+  });
   const m = watcherMetrics();
   let exitCode: number | null = null;
   const watcher = await Watcher.open({
@@ -46,6 +57,7 @@ async function main(): Promise<void> {
     log,
     alert: alerter(log, { url: env.EPHR_WATCHER_ALERT_URL, command: env.EPHR_WATCHER_ALERT_COMMAND }),
     onVerified: (index) => observer.verified(index),
+    blobs,
     onProof: (p) => {
       m.frauds.inc({ kind: p.kind });
       m.proofs.inc({ outcome: p.outcome });

@@ -13,6 +13,7 @@ import { encodeChunkBody } from "../protocol/codec.js";
 import { applyTx } from "../state/transition.js";
 import { domainSeparator } from "../protocol/eip712.js";
 import { BatchBuilder } from "../batch/builder.js";
+import type { BatchLimits } from "../batch/policy.js";
 import type { SignedTx } from "../protocol/types.js";
 import { TreeState } from "../state/access.js";
 import type { TreeNode } from "../state/smt.js";
@@ -136,9 +137,9 @@ export class L2Sim {
   }
 
   /** Assemble a batch on a copy of the state (the state moves only when `adopt`ed). */
-  assemble(timestamp: number, txs: readonly SignedTx[], forced: readonly { body: Uint8Array; index: number }[] = []) {
+  assemble(timestamp: number, txs: readonly SignedTx[], forced: readonly { body: Uint8Array; index: number }[] = [], limits?: BatchLimits) {
     const copy = new TreeState(this.state.root);
-    const a = new BatchBuilder(copy, { ...this.rules, timestamp });
+    const a = new BatchBuilder(copy, { ...this.rules, timestamp }, limits);
     for (const f of forced) a.addForced(f.body, f.index);
     let dropped = 0;
     for (const stx of txs) if (!a.addTx(stx).ok) dropped++;

@@ -7,6 +7,7 @@ import { type Account, type Address, type Chain, type Hex, parseEventLogs, type 
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { customErrorOf } from "../l1/errors.js";
 import type { FraudProofArgs } from "../prove/fraud-proof.js";
+import type { BlobFraudProof } from "../prove/blob-proof.js";
 
 /** Errors with which L1 refuses a proof because the batch is no longer provable (not a fault of ours). */
 const TOO_LATE = ["BatchNotLive", "HeaderMismatch", "BatchFinalized"];
@@ -20,17 +21,29 @@ export class Responder {
     private readonly rollup: Address,
   ) {}
 
+  /** As send, for a proof against a blob batch (Rollup.proveBlobFraud or proveMalformedBlob). */
+  async sendBlob(proof: BlobFraudProof, onSent: () => void): Promise<ProofSent> {
+    const request =
+      proof.method === "proveBlobFraud"
+        ? { functionName: "proveBlobFraud" as const, args: [proof.call.claimed, proof.call.header, proof.call.leaf, proof.call.witnesses, proof.call.txIndex] }
+        : { functionName: "proveMalformedBlob" as const, args: [proof.call.header, proof.call.versionedHashes, proof.call.slot, proof.call.range] };
+    return this.submit(request.functionName, request.args as readonly unknown[], onSent);
+  }
+
   /**
    * Simulate, then send `proof`; `onSent` is called once the transaction is out (the proof may then
    * have won even if the receipt is not seen). Throws on any other failure (the caller retries).
    */
   async send(proof: FraudProofArgs, onSent: () => void): Promise<ProofSent> {
-    const args = [proof.claimed, proof.header, proof.chunk, proof.witnesses, proof.txIndex] as const;
+    return this.submit("proveFraud", [proof.claimed, proof.header, proof.chunk, proof.witnesses, proof.txIndex], onSent);
+  }
+
+  private async submit(functionName: "proveFraud" | "proveBlobFraud" | "proveMalformedBlob", args: readonly unknown[], onSent: () => void): Promise<ProofSent> {
     try {
       const { request } = await this.client.simulateContract({
         address: this.rollup,
         abi: rollupAbi,
-        functionName: "proveFraud",
+        functionName: functionName as "proveFraud",
         args: args as never,
         account: this.wallet.account,
       });

@@ -27,6 +27,21 @@ export const watcherSchema = z
       .max(65_536, "must be at most 65536 (MiB)")
       .default(256),
     EPHR_WATCHER_POLL_MS: z.coerce.number().int().min(50).default(1000),
+    /** blob archives to fetch blob batches' blobs from (the sequencer's, other watchers'), comma-separated base URLs */
+    EPHR_BLOB_ARCHIVE_URLS: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((x) => x.trim())
+          .filter((x) => x !== ""),
+      )
+      .pipe(z.array(z.url())),
+    /** a consensus client's REST API (GET /eth/v1/beacon/blobs/{block_id}), when the network has one */
+    EPHR_BEACON_URL: z.url().optional(),
+    /** most blobs kept in the watcher's own archive (EPHR_WATCHER_DATA_DIR/blobs); pruned as batches finalise */
+    EPHR_BLOB_ARCHIVE_MAX_BLOBS: z.coerce.number().int().min(1).max(1_000_000).default(8192),
     EPHR_WATCHER_ALERT_URL: z.url().optional(),
     EPHR_WATCHER_ALERT_COMMAND: z.string().optional(),
     EPHR_WATCHER_EXIT_ON_FRAUD: z.enum(["0", "1"]).default("0"),

@@ -28,6 +28,9 @@ import { rollupAbi } from "../l1/contracts.generated.js";
 import { customErrorOf } from "../l1/errors.js";
 import type { Logger } from "../platform/log.js";
 import { verifyBatchOn } from "../prove/verify-batch.js";
+import { type BlobFraudProof, verifyBlobBatchOn } from "../prove/blob-proof.js";
+import { type CommittedBlob, commitBlob } from "../blob/kzg.js";
+import type { BlobSource } from "../blob/source.js";
 import type { FraudProofArgs } from "../prove/fraud-proof.js";
 import type { Alert } from "./alert.js";
 import { Rescuer } from "./rescuer.js";
@@ -49,6 +52,8 @@ export interface WatcherDeps {
   onProof?: (r: ProofOutcome) => void;
   /** a batch was verified honest (called per batch, as it happens) */
   onVerified?: (index: number) => void;
+  /** where blob batches' blobs come from (docs/protocol.md 7.7); without it a blob batch is unreadable */
+  blobs?: BlobSource;
 }
 
 export interface ProofOutcome {
@@ -66,10 +71,13 @@ interface PendingFraud {
   index: number;
   /** whose bond the proof slashes */
   proposer: Address;
-  proof: FraudProofArgs;
+  proof: FraudProofArgs | BlobFraudProof;
   block: bigint;
   sent: boolean;
 }
+
+const proofHeader = (p: FraudProofArgs | BlobFraudProof) => ("method" in p ? p.call.header : p.header);
+const proofTx = (p: FraudProofArgs | BlobFraudProof) => ("method" in p ? (p.method === "proveBlobFraud" ? p.call.txIndex : 0) : p.txIndex);
 
 export class Watcher {
   /** the verified state: its latest version is batch cp.next - 1 */
@@ -144,6 +152,8 @@ export class Watcher {
       await this.persist();
       // The versions before the newest final batch's go (no rollback reaches a final batch).
       if (final !== null && final > this.db.oldestVersion && final <= this.db.latestVersion) await this.db.prune(final);
+      // Blobs of final batches can no longer be needed by a proof.
+      if (final !== null) await this.d.blobs?.pruneBefore(final + 1);
     }
     if (this.pending !== null) await this.pursue(this.pending);
     await this.checkInbox();
@@ -163,9 +173,16 @@ export class Watcher {
   }
 
   private async verify(ev: Extract<RollupEvent, { kind: "submitted" }>): Promise<void> {
-    let read;
+    let read: Awaited<ReturnType<BatchReader["batchData"]>> | null = null;
+    let blob: { blobs: CommittedBlob[]; forcedBodies: Uint8Array[] } | null = null;
     try {
-      read = await this.reader.batchData(ev);
+      const b = await this.reader.blobBatch(ev);
+      if (b === null) read = await this.reader.batchData(ev);
+      else {
+        if (!this.d.blobs) throw new UnreadableBatchError(ev.index, `batch ${ev.index} is a blob batch and this watcher has no blob source`);
+        const raw = await this.d.blobs.blobs(ev.index, ev.block, b.versionedHashes);
+        blob = { blobs: raw.map(commitBlob), forcedBodies: b.forcedBodies };
+      }
     } catch (e) {
       if (e instanceof UnreadableBatchError) {
         await this.d.alert({ kind: "unreadable-batch", message: e.message, batch: ev.index });
@@ -177,13 +194,11 @@ export class Watcher {
     // Re-executed on the state of the batch before it (the latest version), in memory until honest.
     const state = new StoredTreeState(this.db);
     const at = (root: TreeNode) => Object.assign(new StoredTreeState(this.db), { root });
-    const verdict = verifyBatchOn(state, at, {
-      header: ev.header,
-      data: read.data,
-      forcedBodies: read.forcedBodies,
-      domainSeparator: this.separator,
-      registrar: this.registrar,
-    });
+    const rules = { domainSeparator: this.separator, registrar: this.registrar };
+    const verdict: { ok: true } | { ok: false; leafIndex: number; proof: FraudProofArgs | BlobFraudProof } =
+      blob !== null
+        ? verifyBlobBatchOn(state, at, { header: ev.header, ...blob }, rules)
+        : verifyBatchOn(state, at, { header: ev.header, data: read!.data, forcedBodies: read!.forcedBodies, ...rules });
     if (!verdict.ok) {
       this.stats.frauds++;
       this.pending = { index: ev.index, proposer: ev.proposer, proof: verdict.proof, block: ev.block, sent: false };
@@ -194,7 +209,7 @@ export class Watcher {
         batch: ev.index,
         fraud: verdict.proof.kind,
         leaf: verdict.leafIndex,
-        tx: verdict.proof.txIndex,
+        tx: proofTx(verdict.proof),
         proposer: ev.proposer,
       });
       await this.pursue(this.pending);
@@ -226,7 +241,7 @@ export class Watcher {
   /** Send (or re-check) the proof of a pending fraud; stop as soon as the batch is no longer live. */
   private async pursue(p: PendingFraud): Promise<void> {
     const live = await this.reader.liveHeader(p.index);
-    if (live === null || live !== batchHeaderHash(p.proof.header)) {
+    if (live === null || live !== batchHeaderHash(proofHeader(p.proof))) {
       if (!p.sent) {
         await this.d.alert({ kind: "proof-not-needed", message: `batch ${p.index} was already reverted (another challenger won)`, batch: p.index });
         this.d.onProof?.({ batch: p.index, kind: p.proof.kind, batchBlock: p.block, proofBlock: null, gasUsed: null, reward: 0n, outcome: "won-by-another" });
@@ -236,7 +251,8 @@ export class Watcher {
     }
     if (this.responder === null) return; // watch-only: the alert was raised
     try {
-      const r = await this.responder.send(p.proof, () => (p.sent = true));
+      const onSent = () => (p.sent = true);
+      const r = "method" in p.proof ? await this.responder.sendBlob(p.proof, onSent) : await this.responder.send(p.proof, onSent);
       if (r.outcome === "too-late") {
         await this.d.alert({ kind: "proof-not-needed", message: `batch ${p.index}: ${r.error} (another challenger won, or too late)`, batch: p.index });
         this.pending = null;

@@ -1,0 +1,65 @@
+/**
+ * Signing an EIP-4844 (type-3) transaction that carries a blob batch's blobs, locally (Hardhat's
+ * network takes blob transactions only as raw transactions, and viem must not estimate their gas:
+ * docs/operations.md). The sidecar holds one KZG blob proof per blob (the EIP-4844 form Hardhat's
+ * network accepts; networks after Fusaka want EIP-7594 cell proofs instead, docs/operations.md).
+ */
+import { encodeFunctionData, type Address, type Hex, type LocalAccount } from "viem";
+import { toHex, type Word } from "../protocol/bytes.js";
+import { rollupAbi } from "../l1/contracts.generated.js";
+import { type CommittedBlob, loadKzg } from "../blob/kzg.js";
+
+export interface BlobBatchArgs {
+  prevRoot: Word;
+  timestamp: number;
+  forcedCount: number;
+  leafCount: number;
+  postRoot: Word;
+}
+
+/** The calldata of Rollup.submitBlobBatch. */
+export function submitBlobBatchData(a: BlobBatchArgs): Hex {
+  return encodeFunctionData({
+    abi: rollupAbi,
+    functionName: "submitBlobBatch",
+    args: [toHex(a.prevRoot), BigInt(a.timestamp), a.forcedCount, a.leafCount, toHex(a.postRoot)],
+  });
+}
+
+export interface BlobTxFees {
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  maxFeePerBlobGas: bigint;
+}
+
+/** Sign the type-3 transaction `to.data` carrying `blobs` (explicit gas: no estimate). */
+export async function signBlobTx(args: {
+  account: LocalAccount;
+  chainId: number;
+  to: Address;
+  data: Hex;
+  gas: bigint;
+  nonce: number;
+  fees: BlobTxFees;
+  blobs: readonly CommittedBlob[];
+}): Promise<Hex> {
+  const kzg = loadKzg();
+  const sidecars = args.blobs.map((b) => ({
+    blob: toHex(b.blob),
+    commitment: toHex(b.commitment),
+    proof: toHex(new Uint8Array(kzg.computeBlobKzgProof(b.blob, b.commitment))),
+  }));
+  return args.account.signTransaction({
+    type: "eip4844",
+    chainId: args.chainId,
+    to: args.to,
+    data: args.data,
+    gas: args.gas,
+    nonce: args.nonce,
+    maxFeePerGas: args.fees.maxFeePerGas,
+    maxPriorityFeePerGas: args.fees.maxPriorityFeePerGas,
+    maxFeePerBlobGas: args.fees.maxFeePerBlobGas,
+    blobVersionedHashes: args.blobs.map((b) => toHex(b.versionedHash)),
+    sidecars,
+  });
+}
