@@ -140,7 +140,8 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     /// @inheritdoc IRollup
     function submitBatch(bytes32 prevRoot, uint64 timestamp, bytes calldata data) external returns (uint256 index) {
         _checkSender(prevRoot);
-        (uint256 inboxStart, bytes32[] memory forcedHashes) = _consumeAt(timestamp, BatchData.forcedCount(data));
+        uint256 forced = BatchData.forcedCount(data);
+        (uint256 inboxStart, bytes32[] memory forcedHashes) = _consumeAt(timestamp, forced, forced == C.MAX_BATCH_LEAVES);
         // Every blob index the transaction carries must be used: a calldata batch uses none.
         if (blobhash(0) != bytes32(0)) revert BlobCountMismatch(0, 1);
         (bytes32[] memory leaves, bytes32 postRoot) = BatchData.leaves(prevRoot, data, forcedHashes);
@@ -154,7 +155,8 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     {
         _checkSender(prevRoot);
         if (forcedCount > C.MAX_BATCH_LEAVES) revert BatchData.BadLeafCount(forcedCount);
-        (uint256 inboxStart,) = _consumeAt(timestamp, forcedCount);
+        // A due entry may wait for the next batch only behind a batch of nothing but 256 forced leaves.
+        (uint256 inboxStart,) = _consumeAt(timestamp, forcedCount, forcedCount == C.MAX_BATCH_LEAVES && leafCount == forcedCount);
         if (leafCount == 0 || leafCount > BlobLayout.MAX_BLOB_BATCH_LEAVES || leafCount < forcedCount) {
             revert BatchData.BadLeafCount(leafCount);
         }
@@ -310,8 +312,9 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
 
     /// @dev Both submissions' next checks, after the forced count's (docs/protocol.md 7.4 checks 4 and 5):
     /// the inbox, then the timestamp. Returns the first inbox entry consumed and the body hashes of the
-    /// `forcedCount` consumed.
-    function _consumeAt(uint64 timestamp, uint256 forcedCount)
+    /// `forcedCount` consumed. `onlyFullForced`: the batch is 256 forced leaves and nothing else, the one
+    /// batch that may leave a due entry to the next.
+    function _consumeAt(uint64 timestamp, uint256 forcedCount, bool onlyFullForced)
         private
         view
         returns (uint256 inboxStart, bytes32[] memory forcedHashes)
@@ -319,7 +322,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
         uint256 index = _batchCount;
         uint64 minTimestamp = index == 0 ? 0 : uint64(_batches[index - 1].timestamp);
         uint64 lastQueuedAt;
-        (inboxStart, forcedHashes, lastQueuedAt) = _consumeInbox(forcedCount);
+        (inboxStart, forcedHashes, lastQueuedAt) = _consumeInbox(forcedCount, onlyFullForced);
         if (lastQueuedAt > minTimestamp) minTimestamp = lastQueuedAt;
         _checkTimestamp(timestamp, minTimestamp);
     }
@@ -452,7 +455,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
     /// already due must be among them, as far as a batch holds leaves: a batch of MAX_BATCH_LEAVES forced
     /// entries may leave later due ones to the next batch (else a backlog of due entries larger than a
     /// batch would block every batch for good).
-    function _consumeInbox(uint256 count)
+    function _consumeInbox(uint256 count, bool onlyFullForced)
         private
         view
         returns (uint256 start, bytes32[] memory hashes, uint64 lastQueuedAt)
@@ -466,7 +469,7 @@ contract Rollup is IRollup, AccessControl, ReentrancyGuard {
             hashes[i] = e.bodyHash;
             lastQueuedAt = e.queuedAt;
         }
-        if (count < C.MAX_BATCH_LEAVES && start + count < available) {
+        if (!onlyFullForced && start + count < available) {
             IForcedInbox.Entry memory next = inbox.entry(start + count);
             if (block.timestamp > next.deadline) revert InboxEntryDue(start + count, next.deadline);
         }

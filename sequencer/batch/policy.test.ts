@@ -51,6 +51,14 @@ describe("batch policy: one place says when a batch is full, and why", () => {
     expect(sealBeforeForced(fill({ txCount: 0, leaves: MAX_BATCH_LEAVES, forcedCount: MAX_BATCH_LEAVES }))).to.equal("maxLeaves");
   });
 
+  it("takes no regular transaction after 256 forced leaves, even where a blob batch's leaf bound leaves room", () => {
+    const full = fill({ txCount: 0, leaves: MAX_BATCH_LEAVES, forcedCount: MAX_BATCH_LEAVES, dataBytes: 2 + MAX_BATCH_LEAVES * FORCED_LEAF_BYTES });
+    const blob = { ...limits, maxLeaves: 768, maxBatchBytes: 10_000_000 };
+    expect(sealBefore(full, { txs: 1, leaves: 1 }, blob)).to.equal("maxLeaves");
+    expect(sealBefore(full, { txs: 0, leaves: 0 }, blob)).to.equal(null);
+    expect(sealBefore(fill({ txCount: 0, leaves: 255, forcedCount: 255, dataBytes: 2 + 255 * FORCED_LEAF_BYTES }), { txs: 1, leaves: 1 }, blob)).to.equal(null);
+  });
+
   it("seals a batch with content once it is older than the age limit", () => {
     expect(sealForAge(fill({ openedAt: 1_000 }), limits, 5_999)).to.equal(null);
     expect(sealForAge(fill({ openedAt: 1_000 }), limits, 6_000)).to.equal("maxAge");

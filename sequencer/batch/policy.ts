@@ -69,6 +69,9 @@ const hasContent = (f: BatchFill) => f.txCount > 0 || f.forcedCount > 0;
 export function sealBefore(f: BatchFill, next: { txs: number; leaves: number }, limits: BatchLimits): SealReason | null {
   if (!hasContent(f)) return null;
   if (f.txCount + next.txs > limits.maxBatchTxs) return "maxTxs";
+  // 256 forced leaves take no regular chunk after them (a blob batch has room for one): L1 lets a due
+  // inbox entry wait for the next batch only behind a batch of forced leaves alone (protocol 7.4, 7.7).
+  if (f.forcedCount >= MAX_BATCH_LEAVES && (next.txs > 0 || next.leaves > 0)) return "maxLeaves";
   if (f.leaves + (f.openChunkBytes !== null ? 1 : 0) + next.leaves > (limits.maxLeaves ?? MAX_BATCH_LEAVES)) return "maxLeaves";
   // Room for the open chunk and one more full one: a chunk is closed only at the end of a micro-batch,
   // so its final size is not known when the batch is checked.

@@ -7,7 +7,10 @@
  *
  * Layout: `<dir>/<batch index>-<versioned hash>.blob`, written to a temporary name and renamed, so a
  * crash never leaves a partial blob under a real name. Every blob is checked against its versioned hash
- * before it is stored (and a file that fails the check when read is ignored).
+ * before it is stored (and a file that fails the check when read is ignored). The same blob can be
+ * carried by several batches (two batches of no-op forced leaves on the same root have identical blobs):
+ * a blob is kept under the highest batch index that carried it, so it goes only when that batch is
+ * final, never while a later batch that carries it can still be challenged.
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -37,8 +40,13 @@ export class BlobArchive {
     const a = new BlobArchive(dir, opts.maxBlobs);
     for (const f of await readdir(dir)) {
       const m = NAME.exec(f);
-      if (m) a.index.set(m[2]!, Number(m[1]));
-      else if (f.endsWith(".tmp")) await rm(join(dir, f), { force: true });
+      if (m) {
+        const [h, b] = [m[2]!, Number(m[1])];
+        const other = a.index.get(h);
+        // one file per blob (put renames); should two ever be found, the lower batch's copy goes
+        if (other !== undefined) await rm(join(dir, `${Math.min(b, other)}-${h}.blob`), { force: true });
+        a.index.set(h, Math.max(b, other ?? -1));
+      } else if (f.endsWith(".tmp")) await rm(join(dir, f), { force: true });
     }
     return a;
   }
@@ -51,10 +59,20 @@ export class BlobArchive {
     return this.index.has(toHex(versionedHash));
   }
 
-  /** Keep `blob` of batch `batch`; refused (false) when it does not match `versionedHash`. */
+  /**
+   * Keep `blob` of batch `batch`; refused (false) when it does not match `versionedHash`. A blob kept
+   * already moves to the higher of its batch and `batch` (renamed: one file per blob).
+   */
   async put(batch: number, versionedHash: Word, blob: Uint8Array): Promise<boolean> {
     const h = toHex(versionedHash);
-    if (this.index.has(h)) return true;
+    const kept = this.index.get(h);
+    if (kept !== undefined) {
+      if (batch > kept) {
+        await rename(join(this.dir, `${kept}-${h}.blob`), join(this.dir, `${batch}-${h}.blob`));
+        this.index.set(h, batch);
+      }
+      return true;
+    }
     if (!blobMatchesVersionedHash(blob, versionedHash)) return false;
     if (this.index.size >= this.maxBlobs) throw new BlobArchiveFullError(this.maxBlobs);
     const name = `${batch}-${h}.blob`;
@@ -83,14 +101,5 @@ export class BlobArchive {
       n++;
     }
     return n;
-  }
-
-  /** Forget the blobs of batches from `batch` on (reverted by a fraud proof: they will be re-posted, or never). */
-  async dropFrom(batch: number): Promise<void> {
-    for (const [h, b] of [...this.index]) {
-      if (b < batch) continue;
-      await rm(join(this.dir, `${b}-${h}.blob`), { force: true });
-      this.index.delete(h);
-    }
   }
 }

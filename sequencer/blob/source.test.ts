@@ -63,4 +63,37 @@ describe("blob sources: archive and beacon node, every blob checked against its 
     const again = await BlobArchive.open(a.dir, { maxBlobs: 1 });
     expect(toHex((await again.get(blob.versionedHash))!)).to.equal(toHex(blob.blob));
   });
+
+  it("a full archive never stops a batch being read: its blobs are returned and the fullness said, not thrown", async () => {
+    const own = await archive(1);
+    await own.put(0, other.versionedHash, other.blob);
+    const served = await serve((_q, res) => void res.writeHead(200).end(Buffer.from(blob.blob)));
+    const said: number[] = [];
+    const src = new BlobSource({ archive: own, archiveUrls: [served], beaconUrl: null, onArchiveFull: (batch, e) => said.push(batch, e.maxBlobs) });
+    const [got] = await src.blobs(7, 1n, [blob.versionedHash]);
+    expect(toHex(got!)).to.equal(toHex(blob.blob));
+    expect(said).to.deep.equal([7, 1]);
+    expect(own.has(blob.versionedHash)).to.equal(false);
+    // once batch 0 is final its blob goes, and the next read keeps the new one
+    await src.pruneBefore(1);
+    await src.blobs(7, 1n, [blob.versionedHash]);
+    expect(own.has(blob.versionedHash)).to.equal(true);
+  });
+
+  it("keeps a blob two batches carry until the later one is final (no-op forced leaves on one root give one blob)", async () => {
+    const root = new Uint8Array(32).fill(0x42);
+    const first = commitBlob(encodeBlobBatch({ forcedPostRoots: [root], chunks: [] })[0]!);
+    const same = commitBlob(encodeBlobBatch({ forcedPostRoots: [root], chunks: [] })[0]!);
+    expect(toHex(same.versionedHash)).to.equal(toHex(first.versionedHash));
+    const own = await archive();
+    const src = new BlobSource({ archive: own, archiveUrls: [], beaconUrl: null });
+    await own.put(0, first.versionedHash, first.blob);
+    await src.blobs(5, 100n, [same.versionedHash]); // batch 5 read from the archive: the blob now belongs to batch 5
+    expect(await src.pruneBefore(1), "batch 0 final, batch 5 live").to.equal(0);
+    expect(own.has(first.versionedHash)).to.equal(true);
+    const reopened = await BlobArchive.open(own.dir, { maxBlobs: 8 });
+    expect(await reopened.pruneBefore(5)).to.equal(0);
+    expect(await reopened.pruneBefore(6)).to.equal(1);
+    expect(reopened.has(first.versionedHash)).to.equal(false);
+  });
 });

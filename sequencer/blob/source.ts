@@ -6,7 +6,7 @@
  * in the local archive. Inputs from outside are bounded: one blob's bytes, a time limit per request.
  */
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
-import type { BlobArchive } from "./archive.js";
+import { type BlobArchive, BlobArchiveFullError } from "./archive.js";
 import { blobMatchesVersionedHash } from "./kzg.js";
 import { BYTES_PER_BLOB } from "./layout.js";
 
@@ -19,6 +19,11 @@ export interface BlobSourceOptions {
   /** the beacon block id of the L1 block that carried a batch (its slot's block root), or null when unknown */
   beaconBlockId?: (l1Block: bigint) => Promise<string | null>;
   timeoutMs?: number;
+  /**
+   * The own archive could not keep a blob (full): said here (an alert), never thrown, since the blob was
+   * fetched and verified and the batch must still be checked (and proven, from memory) now.
+   */
+  onArchiveFull?: (batch: number, error: BlobArchiveFullError) => void;
 }
 
 export class BlobsUnavailableError extends Error {
@@ -70,7 +75,14 @@ export class BlobSource {
     }
     const missing = versionedHashes.filter((_, i) => out[i] === null).map(toHex);
     if (missing.length > 0) throw new BlobsUnavailableError(batch, missing);
-    for (let i = 0; i < out.length; i++) await this.o.archive.put(batch, versionedHashes[i]!, out[i]!);
+    for (let i = 0; i < out.length; i++) {
+      try {
+        await this.o.archive.put(batch, versionedHashes[i]!, out[i]!);
+      } catch (e) {
+        if (!(e instanceof BlobArchiveFullError)) throw e;
+        this.o.onArchiveFull?.(batch, e);
+      }
+    }
     return out as Uint8Array[];
   }
 

@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   await checkContracts(l1.publicClient, env.EPHR_ROLLUP_ADDRESS, env.EPHR_INBOX_ADDRESS);
   const rescue = env.EPHR_RESCUE_KEY ? await l1Clients(env.EPHR_L1_RPC_URL, env.EPHR_RESCUE_KEY) : null;
   const store = await WatcherStore.open(env.EPHR_WATCHER_DATA_DIR, { cacheBytes: env.EPHR_STATE_CACHE_MB * 2 ** 20 });
+  const alert = alerter(log, { url: env.EPHR_WATCHER_ALERT_URL, command: env.EPHR_WATCHER_ALERT_COMMAND });
+  let archiveFullSaid = 0;
   const blobArchive = await BlobArchive.open(join(env.EPHR_WATCHER_DATA_DIR, "blobs"), { maxBlobs: env.EPHR_BLOB_ARCHIVE_MAX_BLOBS });
   const blobs = new BlobSource({
     archive: blobArchive,
@@ -43,6 +45,12 @@ async function main(): Promise<void> {
     beaconUrl: env.EPHR_BEACON_URL ?? null,
     // The beacon block that carried L1 block n is the parent beacon root the next block names (EIP-4788).
     beaconBlockId: async (n) => (await l1.publicClient.getBlock({ blockNumber: n + 1n }).catch(() => null))?.parentBeaconBlockRoot ?? null,
+    // Verification goes on without the copy; said at most once a minute while the archive stays full.
+    onArchiveFull: (batch, e) => {
+      if (Date.now() - archiveFullSaid < 60_000) return;
+      archiveFullSaid = Date.now();
+      void alert({ kind: "blob-archive-full", message: `${e.message} (batch ${batch}'s blobs were verified but not kept)`, batch, maxBlobs: e.maxBlobs });
+    },
   });
   const m = watcherMetrics();
   let exitCode: number | null = null;
@@ -55,7 +63,7 @@ async function main(): Promise<void> {
     inbox: env.EPHR_INBOX_ADDRESS,
     deployBlock: env.EPHR_DEPLOY_BLOCK,
     log,
-    alert: alerter(log, { url: env.EPHR_WATCHER_ALERT_URL, command: env.EPHR_WATCHER_ALERT_COMMAND }),
+    alert,
     onVerified: (index) => observer.verified(index),
     blobs,
     onProof: (p) => {

@@ -5,7 +5,15 @@
 import { spawn } from "node:child_process";
 import type { Logger } from "../platform/log.js";
 
-export type AlertKind = "fraud-detected" | "fraud-proven" | "proof-failed" | "proof-not-needed" | "unreadable-batch" | "inbox-overdue" | "rescue-posted";
+export type AlertKind =
+  | "fraud-detected"
+  | "fraud-proven"
+  | "proof-failed"
+  | "proof-not-needed"
+  | "unreadable-batch"
+  | "inbox-overdue"
+  | "rescue-posted"
+  | "blob-archive-full";
 
 export interface Alert {
   kind: AlertKind;

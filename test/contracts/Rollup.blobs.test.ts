@@ -126,6 +126,29 @@ describe("Rollup: blob batches", function () {
       expect(await d.rollup.read.tipRoot()).to.equal(toHex(b.data.chunks.at(-1)!.postRoot));
     });
 
+    it("lets a due inbox entry wait only behind 256 forced leaves and nothing else (a blob batch has room for more)", async () => {
+      const body = encodeChunkBody([a.sign("victor", a.revoke("lab"))]);
+      const nonce = await d.publicClient.getTransactionCount({ address: d.stranger.account.address });
+      const sent = await Promise.all(
+        Array.from({ length: 257 }, (_, i) => d.inbox.write.enqueue([toHex(body)], { account: d.stranger.account, nonce: nonce + i, gas: 200_000n })),
+      );
+      await d.publicClient.waitForTransactionReceipt({ hash: sent.at(-1)! });
+      expect(await d.inbox.read.count()).to.equal(257n);
+      await d.networkHelpers.time.increase(3 * 3600); // every entry past its deadline
+      const at = await l1Now(d);
+      const root = new Uint8Array(32).fill(0x11);
+      const forcedPostRoots = Array.from({ length: 256 }, () => root);
+      const blobsOf = (data: BatchData) => encodeBlobBatch(data).map(commitBlob);
+      const base = { prevRoot: new Uint8Array(32), timestamp: at, postRoot: root, gas: 3_000_000n };
+      const mixed = { forcedPostRoots, chunks: [{ postRoot: root, body: new Uint8Array([1, 2, 3]) }] };
+      const refused = await blobBatchRevert(d, { ...base, blobs: blobsOf(mixed), forcedCount: 256, leafCount: 257 });
+      expect(refused?.name, "256 forced leaves and a regular chunk, entry 256 due").to.equal("InboxEntryDue");
+      expect(refused?.args[0]).to.equal(256n);
+      const onlyForced = await blobBatchRevert(d, { ...base, blobs: blobsOf({ forcedPostRoots, chunks: [] }), forcedCount: 256, leafCount: 256 });
+      expect(onlyForced, "256 forced leaves alone").to.equal(null);
+      expect(await d.rollup.read.inboxConsumed()).to.equal(256n);
+    });
+
     it("refuses a transaction whose blobs are not exactly ceil(leaves / 128), and bad leaf counts", async () => {
       const one = encodeBlobBatch({ forcedPostRoots: [], chunks: [{ postRoot: junkRoot, body: new Uint8Array([1]) }] }).map(commitBlob);
       const two = [...one, commitBlob(new Uint8Array(FIELD_ELEMENTS_PER_BLOB * 32))];
