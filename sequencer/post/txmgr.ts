@@ -134,9 +134,10 @@ export class TxManager {
    * the custom error and its arguments, or the node's message.
    */
   async whyReverted(data: Hex, block: bigint): Promise<{ name: string | null; text: string }> {
-    // Replayed on the state before its block, then (when that succeeds) on the state after it: a
-    // transaction mined before it in the same block (a role revoked, another batch) shows only there.
-    for (const blockNumber of [block - 1n, block]) {
+    // Replayed on the state its block left, in its block's context (its timestamp: replayed in the parent's,
+    // a batch timed after the parent would read as TimestampInFuture), where a transaction mined before it
+    // in the same block (a role revoked, another batch) shows; then, when that passes, on the state before.
+    for (const blockNumber of [block, block - 1n]) {
       try {
         await this.client.call({ account: this.wallet.account, to: this.to, data, blockNumber });
       } catch (e) {
