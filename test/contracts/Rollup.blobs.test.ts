@@ -397,4 +397,40 @@ describe("Rollup: blob batches", function () {
       expect(seen.has("InvalidBlobOpening")).to.equal(false);
     });
   });
+
+  describe("edges: the order of a proof's ranges, and a leaf across two blobs", () => {
+    const flip = (h: Hex, at: number): Hex => {
+      const b = Buffer.from(h.slice(2), "hex");
+      b[at]! ^= 1;
+      return `0x${b.toString("hex")}`;
+    };
+
+    it("checks and opens the pre range before looking at the slot range (spec 7.7 steps 5-6), in both judges", async () => {
+      const txs = grants(4);
+      const chunks = chunksIncludingInvalid(d.l2, now, txs, 1).map((c, i) => (i === 1 ? { ...c, postRoot: junkRoot } : c));
+      const proof = watcherProof(await post({ forcedPostRoots: [], chunks }));
+      if (proof.method !== "proveBlobFraud") throw new Error("expected proveBlobFraud");
+      const bad: ProveBlobFraudCall = {
+        ...proof.call,
+        leaf: {
+          ...proof.call.leaf,
+          pre: { ...proof.call.leaf.pre, values: [flip(proof.call.leaf.pre.values[0]!, 5), proof.call.leaf.pre.values[1]!] },
+          slot: { ...proof.call.leaf.slot, start: proof.call.leaf.slot.start + 1 },
+        },
+      };
+      expect(inTs(bad, await l1View(d))?.name, "TypeScript judge").to.equal("InvalidBlobOpening");
+      expect((await onL1(d, bad))?.name, "Rollup").to.equal("InvalidBlobOpening");
+    });
+
+    it("proves WrongRoot at leaf 128 (pre-root from blob 0, leaf and the header's post-root tie in blob 1)", async () => {
+      const chunks = chunksIncludingInvalid(d.l2, now, grants(129), 1).map((c, i) => (i === 128 ? { ...c, postRoot: junkRoot } : c));
+      expect(chunks.length).to.equal(129);
+      const p = await post({ forcedPostRoots: [], chunks });
+      expect(p.blobs.length).to.equal(2);
+      const proof = watcherProof(p);
+      expect(proof.leafIndex).to.equal(128);
+      const receipt = await proveAndCheck(proof, "WrongRoot", 0);
+      expect(receipt.gasUsed < 3_000_000n).to.equal(true);
+    });
+  });
 });
