@@ -4,7 +4,7 @@
  * receipt says; posting waits, saying why, and resumes once the role is back, nothing lost.
  */
 import { expect } from "chai";
-import { createWalletClient, type Hex, http } from "viem";
+import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { signerOf } from "../../sdk/client.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
@@ -39,8 +39,7 @@ describe("a batch transaction mined but reverted", function () {
     const sys = await startInProcess(d);
     const rpc = (method: string, params: unknown[] = []) => d.l1Client.request({ method, params } as never);
     const proposer = devAccount("proposer").address;
-    const chain = { id: 31337, name: "devnet", nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [d.l1.url] } } };
-    const admin = createWalletClient({ account: devAccount("deployer"), transport: http(d.l1.url), chain });
+    const admin = (await l1Clients(d.l1.url, DEV_KEYS[DEV_ROLES.deployer]!)).walletClient!;
     const role = await d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: "PROPOSER_ROLE" });
     const counter = async (name: "l1Gas" | "l1RevertedGas") => (await sys.seq.metrics[name].get()).values.reduce((a, v) => a + v.value, 0);
     try {
