@@ -56,6 +56,13 @@ export interface ChainStatus {
   l1Reachable: boolean;
 }
 
+/** The status a query server starts with: the deployment's facts, nothing yet known of L1's batches. */
+export function initialChainStatus(
+  fixed: Pick<ChainStatus, "chainId" | "rollup" | "inbox" | "domainSeparator" | "registrar" | "challengePeriod">,
+): ChainStatus {
+  return { ...fixed, postedBatch: null, finalBatch: null, l1Block: null, l1Reachable: true };
+}
+
 /**
  * The state and history the read methods answer from: the sequencer's engine, or a replica's store and
  * state database (sequencer/replica/head.ts).

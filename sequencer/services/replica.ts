@@ -19,7 +19,7 @@ import type { Logger } from "../platform/log.js";
 import { createMetrics, type Metrics } from "../platform/metrics.js";
 import { deploymentRedisKeys } from "../platform/redis-keys.js";
 import { connectRedis } from "../platform/redis.js";
-import { type ChainStatus, Queries } from "../read/queries.js";
+import { type ChainStatus, initialChainStatus, Queries } from "../read/queries.js";
 import { queryServerLimits, startQueryServer } from "../read/query-server.js";
 import { StateDb } from "../statedb/store.js";
 import { Store } from "../store/store.js";
@@ -69,18 +69,14 @@ export async function startReplicaNode(cfg: Config, log: Logger): Promise<Replic
   follower.start();
 
   // What L1 holds: the newest batch (posted) and the newest final one, with their roots.
-  const status: ChainStatus = {
+  const status: ChainStatus = initialChainStatus({
     chainId: l1.chainId,
     rollup: cfg.rollupAddress,
     inbox: cfg.inboxAddress,
     domainSeparator: separator,
     registrar,
     challengePeriod,
-    postedBatch: null,
-    finalBatch: null,
-    l1Block: null,
-    l1Reachable: true,
-  };
+  });
   let roots = new Map<number, Hex>();
   let pruning: Promise<void> = Promise.resolve();
   let prunedFor = -1;

@@ -20,7 +20,7 @@ import type { Logger } from "../platform/log.js";
 import { createMetrics, type Metrics } from "../platform/metrics.js";
 import type { StoreWriter } from "../store/store.js";
 import { defaultStreamName, openSequencerData, type SequencerData } from "../journal/open.js";
-import { type ChainStatus, Queries } from "../read/queries.js";
+import { type ChainStatus, initialChainStatus, Queries } from "../read/queries.js";
 import { queryServerLimits, startQueryServer } from "../read/query-server.js";
 import { connectRedis, withTimeout } from "../platform/redis.js";
 import { checkNewestPosted, planResync } from "../execute/resync.js";
@@ -83,18 +83,14 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
 
   // The query server starts first (its URL goes into the lease), answering "unavailable" until loaded.
   let queries: Queries | null = null;
-  const status: ChainStatus = {
+  const status: ChainStatus = initialChainStatus({
     chainId: l1.chainId,
     rollup: cfg.rollupAddress,
     inbox: cfg.inboxAddress,
     domainSeparator: separator,
     registrar,
     challengePeriod,
-    postedBatch: null,
-    finalBatch: null,
-    l1Block: null,
-    l1Reachable: true,
-  };
+  });
   const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, {
     maxBodyBytes: cfg.maxBodyBytes,
     maxCalls: cfg.maxRequestTxs,
