@@ -42,7 +42,7 @@ import { startNatsCluster } from "../sequencer/testing/nats-cluster.js";
 import { createPublicClient, http } from "viem";
 import { rollupAbi } from "../sequencer/l1/contracts.generated.js";
 import { prebuiltSequencerData } from "./bench-sequencer-state.js";
-import { toHex } from "../sequencer/protocol/bytes.js";
+import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { keccak256 } from "../sequencer/protocol/hash.js";
 import { signTx } from "../sequencer/protocol/sign.js";
 import { addressOf } from "../sequencer/protocol/signature.js";
@@ -144,7 +144,7 @@ async function registerVaults(port: number, sepHex: string, expiry: number): Pro
   const nonce = Number((await rpc(port, "ephr_getNonce", [signer]))?.value ?? NaN);
   if (!Number.isSafeInteger(nonce)) throw new Error("ephr_getNonce gave no nonce for the registrar");
   const all = registrations(MIX_BODIES, key, nonce, expiry);
-  const sep = Buffer.from(sepHex.slice(2), "hex");
+  const sep = fromHex(sepHex, 32);
   for (let i = 0; i < all.length; i += 1000) {
     const calls = all.slice(i, i + 1000).map((u, id) => {
       const stx = signTx(sep, u.tx, u.key);

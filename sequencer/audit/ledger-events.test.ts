@@ -5,17 +5,22 @@ const A = "0xAAaaAAaaAAaaAAaaAAaaAAaaAAaaAAaaAAaaAAaa";
 const B = "0xBbBBbbBBbbBBbbBBbbBBbbBBbbBBbbBBbbBBbbBb";
 const R = "0x1111111111111111111111111111111111111111111111111111111111111111";
 
+/** Ledger entries of one signer's transactions at `base + seq` seconds. */
+const entryAt =
+  (base: number) =>
+  (seq: number, signer: string, tx: Record<string, unknown>, status = "executed") => ({
+    seq,
+    hash: `0x${seq}`,
+    status,
+    signer,
+    timestamp: base + seq,
+    tx: tx as never,
+  });
+
 describe("auditor: ledger entries and vault log lines to events", () => {
   it("maps grants, revocations and reads (with the anchored record's category), lower-casing addresses", () => {
     const m = new LedgerMapper();
-    const entry = (seq: number, signer: string, tx: Record<string, unknown>, status = "executed") => ({
-      seq,
-      hash: `0x${seq}`,
-      status,
-      signer,
-      timestamp: 1000 + seq,
-      tx: tx as never,
-    });
+    const entry = entryAt(1000);
     expect(m.eventsOf(entry(0, A, { type: "GrantConsent", grantee: B, access: 3, categories: 2, expiry: 9999 }))).to.deep.equal([
       { kind: "grant", t: 1000, patient: A.toLowerCase(), grantee: B.toLowerCase(), categories: 2, expiry: 9999, ref: { seq: 0, hash: "0x0" } },
     ]);
@@ -31,14 +36,7 @@ describe("auditor: ledger entries and vault log lines to events", () => {
 
   it("maps the governance transactions: a credential's role, a policy's grant on request, a break-glass opening", () => {
     const m = new LedgerMapper();
-    const entry = (seq: number, signer: string, tx: Record<string, unknown>, status = "executed") => ({
-      seq,
-      hash: `0x${seq}`,
-      status,
-      signer,
-      timestamp: 5000 + seq,
-      tx: tx as never,
-    });
+    const entry = entryAt(5000);
     expect(m.eventsOf(entry(0, "0xboard", { type: "IssueCredential", subject: B, role: 1, organisation: R, expiry: 9999 }))).to.deep.equal([
       { kind: "role", t: 5000, reader: B.toLowerCase(), role: "emergency", ref: { seq: 0, hash: "0x0" } },
     ]);
