@@ -4,7 +4,7 @@
  * the deployment file (EPHR_DEPLOYMENT, for the Rollup's address).
  */
 import { z } from "zod";
-import { headersWithinRequest, httpLimitsEnvShape } from "../sequencer/http/limits.js";
+import { envHeadersWithinRequest, httpLimitsEnvShape } from "../sequencer/http/limits.js";
 import { configAddressSchema, privateKeySchema } from "../sequencer/platform/config-values.js";
 import { CONFIG_ENV } from "../sequencer/platform/config.js";
 import { serviceEnv } from "../sequencer/platform/settings-file.js";
@@ -36,18 +36,7 @@ export const vaultSchema = z
     /** timeouts, connection limits and JSON nesting, as every HTTP server of the project has them */
     ...httpLimitsEnvShape,
   })
-  .superRefine((e, ctx) =>
-    headersWithinRequest(
-      {
-        httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS,
-        httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS,
-        httpIdleTimeoutMs: e.EPHR_HTTP_IDLE_TIMEOUT_MS,
-      },
-      ctx,
-      "EPHR_HTTP_HEADERS_TIMEOUT_MS",
-      "EPHR_HTTP_IDLE_TIMEOUT_MS",
-    ),
-  );
+  .superRefine(envHeadersWithinRequest);
 
 export type VaultEnv = z.infer<typeof vaultSchema>;
 /** The vault's settings as given (environment-style names; defaults filled in and checked by startVault). */

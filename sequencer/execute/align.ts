@@ -123,10 +123,7 @@ async function migrateLegacy(store: Store, db: StateDb): Promise<number | null> 
   if (db.latestVersion === -1) {
     const version = headVersion(store);
     if (version < 0) throw new StateMismatchError("the store holds state leaves but no chunk");
-    const entries = (async function* () {
-      for await (const l of store.legacyLeaves()) yield { key: fromHex(l.key, 32), value: l.value, preimage: l.preimage };
-    })();
-    const loaded = await db.bulkLoad(entries, { version });
+    const loaded = await db.bulkLoad(store.legacyLeaves(), { version });
     const expected = store.head().stateRoot;
     if (toHex(loaded.root) !== expected) {
       await db.truncateAfter(-1);

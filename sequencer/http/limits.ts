@@ -111,6 +111,20 @@ export const httpLimitsEnvShape = {
   EPHR_CORS_ORIGINS: httpLimitsShape.corsOrigins,
 };
 
+/** headersWithinRequest for settings parsed with httpLimitsEnvShape, naming the environment variables. */
+export function envHeadersWithinRequest(e: z.infer<z.ZodObject<typeof httpLimitsEnvShape>>, ctx: z.RefinementCtx): void {
+  headersWithinRequest(
+    {
+      httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS,
+      httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS,
+      httpIdleTimeoutMs: e.EPHR_HTTP_IDLE_TIMEOUT_MS,
+    },
+    ctx,
+    "EPHR_HTTP_HEADERS_TIMEOUT_MS",
+    "EPHR_HTTP_IDLE_TIMEOUT_MS",
+  );
+}
+
 /** The limits out of settings parsed with httpLimitsEnvShape. */
 export function httpLimitsFromEnv(e: z.infer<z.ZodObject<typeof httpLimitsEnvShape>>): HttpLimits {
   return {

@@ -5,6 +5,7 @@
  * (`s:<key>`: its 32-byte value followed by its preimage, if any), read once to migrate such a directory.
  */
 import { ClassicLevel } from "classic-level";
+import { fromHex } from "../protocol/bytes.js";
 
 export type Level = ClassicLevel<string, Uint8Array>;
 export type LevelOp = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
@@ -36,9 +37,24 @@ export function leafOp(key: string, value: Uint8Array | null, preimage?: Uint8Ar
   return { type: "put", key: `s:${key}`, value: v };
 }
 
-/** Every stored state leaf. */
-export async function* storedLeaves(db: Level): AsyncGenerator<{ key: `0x${string}`; value: Uint8Array; preimage: Uint8Array | undefined }> {
+/** Every stored state leaf of the earlier layout, sorted by key, as the state database's bulk load takes them. */
+export async function* storedLeaves(db: Level): AsyncGenerator<{ key: Uint8Array; value: Uint8Array; preimage: Uint8Array | undefined }> {
   for await (const [k, v] of db.iterator({ gte: "s:", lt: "s;" })) {
-    yield { key: k.slice(2) as `0x${string}`, value: v.slice(0, 32), preimage: v.length > 32 ? v.slice(32) : undefined };
+    yield { key: fromHex(k.slice(2), 32), value: v.slice(0, 32), preimage: v.length > 32 ? v.slice(32) : undefined };
   }
+}
+
+/** Whether `db` still holds state leaves or undo records of the layout before the state database. */
+export async function hasLegacyState(db: Level): Promise<boolean> {
+  for (const prefix of ["s:", "u:"]) {
+    const [first] = await db.keys({ gte: prefix, lt: `${prefix.slice(0, 1)};`, limit: 1 }).all();
+    if (first !== undefined) return true;
+  }
+  return false;
+}
+
+/** Delete the earlier layout's leaves and undo records (once the state database holds the state). */
+export async function dropLegacyState(db: Level): Promise<void> {
+  await db.clear({ gte: "s:", lt: "s;" });
+  await db.clear({ gte: "u:", lt: "u;" });
 }

@@ -21,7 +21,18 @@
 import type { Hex } from "viem";
 import type { TxType } from "../protocol/types.js";
 import type { LeafChange } from "../statedb/changes.js";
-import { fromJsonBytes, getJson, jsonBytes as json, type Level, type LevelOp as Op, openLevel, padIndex as pad, storedLeaves } from "./level.js";
+import {
+  dropLegacyState,
+  fromJsonBytes,
+  getJson,
+  hasLegacyState,
+  jsonBytes as json,
+  type Level,
+  type LevelOp as Op,
+  openLevel,
+  padIndex as pad,
+  storedLeaves,
+} from "./level.js";
 import type { BatchRecord, ChunkRecord, Head, LogEntry, TxIndex } from "./records.js";
 import { GENESIS_HEAD } from "./records.js";
 
@@ -173,12 +184,8 @@ export class Store {
   }
 
   /** Whether this store still holds state leaves of the layout before the state database. */
-  async hasLegacyState(): Promise<boolean> {
-    for (const prefix of ["s:", "u:"]) {
-      const [first] = await this.db.keys({ gte: prefix, lt: `${prefix.slice(0, 1)};`, limit: 1 }).all();
-      if (first !== undefined) return true;
-    }
-    return false;
+  hasLegacyState(): Promise<boolean> {
+    return hasLegacyState(this.db);
   }
 
   /** The state leaves of the layout before the state database, sorted by key. */
@@ -187,8 +194,7 @@ export class Store {
   }
 
   /** Delete the legacy leaves and undo records (once the state database holds the state). */
-  async dropLegacyState(): Promise<void> {
-    await this.db.clear({ gte: "s:", lt: "s;" });
-    await this.db.clear({ gte: "u:", lt: "u;" });
+  dropLegacyState(): Promise<void> {
+    return dropLegacyState(this.db);
   }
 }

@@ -14,7 +14,18 @@
 import { join } from "node:path";
 import type { Hex } from "viem";
 import { StateDb } from "../statedb/store.js";
-import { fromJsonBytes, getJson, jsonBytes, type Level, type LevelOp, openLevel, padIndex as pad, storedLeaves } from "../store/level.js";
+import {
+  dropLegacyState,
+  fromJsonBytes,
+  getJson,
+  hasLegacyState,
+  jsonBytes,
+  type Level,
+  type LevelOp,
+  openLevel,
+  padIndex as pad,
+  storedLeaves,
+} from "../store/level.js";
 
 export interface VerifiedBatch {
   index: number;
@@ -69,12 +80,8 @@ export class WatcherStore {
   }
 
   /** Whether this store still holds the state of the layout before the state database. */
-  async hasLegacyState(): Promise<boolean> {
-    for (const prefix of ["s:", "u:"]) {
-      const [first] = await this.db.keys({ gte: prefix, lt: `${prefix.slice(0, 1)};`, limit: 1 }).all();
-      if (first !== undefined) return true;
-    }
-    return false;
+  hasLegacyState(): Promise<boolean> {
+    return hasLegacyState(this.db);
   }
 
   /** The verified state's leaves of the layout before the state database, sorted by key. */
@@ -82,9 +89,8 @@ export class WatcherStore {
     return storedLeaves(this.db);
   }
 
-  async dropLegacyState(): Promise<void> {
-    await this.db.clear({ gte: "s:", lt: "s;" });
-    await this.db.clear({ gte: "u:", lt: "u;" });
+  dropLegacyState(): Promise<void> {
+    return dropLegacyState(this.db);
   }
 
   /** One atomic write: verified-batch records to add or drop, and the checkpoint. */

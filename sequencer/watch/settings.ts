@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { blockNumberSchema, configAddressSchema, privateKeySchema } from "../platform/config-values.js";
-import { headersWithinRequest, httpLimitsEnvShape } from "../http/limits.js";
+import { envHeadersWithinRequest, httpLimitsEnvShape } from "../http/limits.js";
 import { CONFIG_ENV } from "../platform/config.js";
 import { serviceEnv } from "../platform/settings-file.js";
 
@@ -52,18 +52,7 @@ export const watcherSchema = z
     /** the metrics server's HTTP limits, as every server of the project has them (sequencer/http/limits.ts) */
     ...httpLimitsEnvShape,
   })
-  .superRefine((e, ctx) =>
-    headersWithinRequest(
-      {
-        httpHeadersTimeoutMs: e.EPHR_HTTP_HEADERS_TIMEOUT_MS,
-        httpRequestTimeoutMs: e.EPHR_HTTP_REQUEST_TIMEOUT_MS,
-        httpIdleTimeoutMs: e.EPHR_HTTP_IDLE_TIMEOUT_MS,
-      },
-      ctx,
-      "EPHR_HTTP_HEADERS_TIMEOUT_MS",
-      "EPHR_HTTP_IDLE_TIMEOUT_MS",
-    ),
-  );
+  .superRefine(envHeadersWithinRequest);
 
 export type WatcherEnv = z.infer<typeof watcherSchema>;
 

@@ -403,10 +403,7 @@ async function alignWatcherState(store: WatcherStore, cp: Checkpoint): Promise<v
   const db = store.state;
   const version = cp.next - 1;
   if (db.latestVersion === -1 && version >= 0) {
-    const entries = (async function* () {
-      for await (const l of store.legacyLeaves()) yield { key: fromHex(l.key, 32), value: l.value, preimage: l.preimage };
-    })();
-    const loaded = await db.bulkLoad(entries, { version });
+    const loaded = await db.bulkLoad(store.legacyLeaves(), { version });
     if (toHex(loaded.root) !== cp.root) {
       await db.truncateAfter(-1);
       throw new Error(`watcher store is inconsistent: its leaves hash to ${toHex(loaded.root)}, checkpoint says ${cp.root}`);
