@@ -247,8 +247,10 @@ describe("record vault and gateway against the ledger", function () {
       await cut.stop();
       proxy.close();
     }
-    const unreachable = await startTestVault(d, "http://127.0.0.1:9/").catch((err: Error) => err);
+    // (it waits for the API as long as its start-up allows: 60 s by default, 3 s here)
+    const unreachable = await startTestVault(d, "http://127.0.0.1:9/", {}, { startupTimeoutMs: 3_000 }).catch((err: Error) => err);
     expect(unreachable, "a vault that cannot reach the ledger does not start").to.be.instanceOf(Error);
+    expect((unreachable as Error).message).to.include("EPHR_API_URL=http://127.0.0.1:9/");
   });
 
   it("serves nothing, and says why, while the network's registrar has not registered it; serves once registered", async () => {
