@@ -43,7 +43,7 @@ export function consentFromGrant(terms: GrantTerms, opts: ConsentOptions = {}): 
   checkInteger(terms.access, 1, ACCESS_ALL, "access");
   checkInteger(terms.categories, 1, MAX_UINT32, "categories");
   checkInteger(terms.expiry, 0, MAX_FHIR_SECONDS, "expiry");
-  return build("active", terms, opts, {
+  return buildConsent("active", terms, opts, {
     type: "permit",
     period: { end: expiryToDateTime(terms.expiry) },
     ...recipient(terms.grantee),
@@ -55,14 +55,25 @@ export function consentFromGrant(terms: GrantTerms, opts: ConsentOptions = {}): 
 /** An inactive Consent: the grant it names no longer applies. */
 export function consentFromRevoke(terms: RevokeTerms, opts: ConsentOptions = {}): FhirConsent {
   checkParties(terms);
-  return build("inactive", terms, opts, recipient(terms.grantee));
+  return buildConsent("inactive", terms, opts, recipient(terms.grantee));
 }
 
-function build(status: "active" | "inactive", terms: RevokeTerms, opts: ConsentOptions, provision: ConsentProvision): FhirConsent {
+/**
+ * The Consent every mapping writes around its provision: patient-privacy scope, the LOINC category,
+ * OPTIN, the patient and the signer as performer; `identifier` when the mapping names one (a policy's id).
+ */
+export function buildConsent(
+  status: "active" | "inactive",
+  terms: Pick<RevokeTerms, "patient" | "signer">,
+  opts: ConsentOptions,
+  provision: ConsentProvision | undefined,
+  identifier?: { system: string; value: string },
+): FhirConsent {
   const byPatient = sameAddress(terms.signer, terms.patient);
   const consent = {
     resourceType: "Consent",
     ...(opts.id === undefined ? {} : { id: opts.id }),
+    ...(identifier === undefined ? {} : { identifier: [identifier] }),
     status,
     scope: { coding: [{ system: CONSENT_SCOPE_SYSTEM, code: "patient-privacy" }] },
     category: [CONSENT_CATEGORY],
@@ -70,7 +81,7 @@ function build(status: "active" | "inactive", terms: RevokeTerms, opts: ConsentO
     ...(opts.dateTime === undefined ? {} : { dateTime: opts.dateTime }),
     performer: [addressReference(terms.signer, byPatient ? "Patient" : undefined)],
     policyRule: OPT_IN,
-    provision,
+    ...(provision === undefined ? {} : { provision }),
   };
   return parseConsent(consent);
 }
@@ -91,7 +102,7 @@ function checkParties(terms: RevokeTerms): void {
   }
 }
 
-function checkInteger(value: number, min: number, max: number, key: string): void {
+export function checkInteger(value: number, min: number, max: number, key: string): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new FhirError("FHIR_INVALID", `terms.${key}`, `${key} must be an integer in ${min}..${max}`);
   }

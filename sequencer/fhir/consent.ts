@@ -67,7 +67,7 @@ export function translateConsent(input: unknown, opts: TranslateOptions = {}): C
 }
 
 /** The signer is performer[0] (a guardian when it is not the patient), else the patient. */
-function signerOf(consent: FhirConsent, patient: Address, warnings: string[]): Address {
+export function signerOf(consent: FhirConsent, patient: Address, warnings: string[]): Address {
   const performers = consent.performer ?? [];
   if (performers.length > 1) {
     warnings.push(`only performer[0] signs; ${performers.length - 1} other performer(s) ignored`);
@@ -76,7 +76,7 @@ function signerOf(consent: FhirConsent, patient: Address, warnings: string[]): A
 }
 
 /** active + permit (or no type) grants; active + deny, and inactive / rejected / entered-in-error, revoke. */
-function isGrant(consent: FhirConsent): boolean {
+export function isGrant(consent: FhirConsent): boolean {
   switch (consent.status) {
     case "draft":
     case "proposed":
@@ -107,7 +107,7 @@ function revokesOf(grantees: Address[], patient: Address | undefined): ConsentTx
 /** Restrictions a grant has no field for: dropping any of them would grant more than was consented. */
 const NARROWING = ["purpose", "code", "data", "dataPeriod", "provision"] as const;
 
-function rejectNarrowing(provision: ConsentProvision): void {
+export function rejectNarrowing(provision: ConsentProvision): void {
   for (const element of NARROWING) {
     if (provision[element] !== undefined) {
       throw new FhirError(
@@ -120,7 +120,7 @@ function rejectNarrowing(provision: ConsentProvision): void {
 }
 
 /** A deny that names only some data still revokes the whole grant: the protocol has no partial revoke. */
-function warnIfPartialDeny(provision: ConsentProvision, warnings: string[]): void {
+export function warnIfPartialDeny(provision: ConsentProvision, warnings: string[]): void {
   const partial = (["class", "securityLabel", "action", "purpose", "code", "data", "dataPeriod", "period"] as const).filter((e) => provision[e] !== undefined);
   if (partial.length > 0) warnings.push(`deny restricted by ${partial.join(", ")} revokes the whole grant`);
 }

@@ -31,6 +31,10 @@ export const FHIR_ERROR_CODES = [
   "FHIR_MISSING_EXPIRY",
   /** a provision.class or provision.securityLabel that maps to no record category */
   "FHIR_UNKNOWN_CLASS",
+  /** a policy Consent without the grant-duration extension: each grant a policy makes lasts a fixed time */
+  "FHIR_MISSING_DURATION",
+  /** a policy Consent's actor role that maps to no role code (docs/protocol.md section 13.6) */
+  "FHIR_UNKNOWN_ROLE",
   /** a string that is not a SMART scope (grammar, permission letters, resource type) */
   "FHIR_INVALID_SCOPE",
   /** a SMART scope (or set of scopes) no ledger grant expresses without widening it */

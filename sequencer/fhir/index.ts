@@ -45,6 +45,19 @@ export {
   type FacadeTrust,
   type ProvenConsentRead,
 } from "./ledger-consent.js";
+export {
+  consentFromPolicy,
+  consentFromPolicyRemoval,
+  GRANT_DURATION_EXTENSION,
+  isPolicyConsent,
+  POLICY_ID_SYSTEM,
+  translateAnyConsent,
+  translatePolicyConsent,
+  type PolicyRemovalTerms,
+  type PolicyTerms,
+  type PolicyTranslation,
+  type PolicyTx,
+} from "./policy-consent.js";
 export { grantOfScopes, smartScopesToAccess, type ScopeGrant, type ScopeMapping } from "./smart-scopes.js";
 export {
   parseBundle,

@@ -40,3 +40,40 @@ export function organisationHash(idOrHash: string): Hex {
   if (/^0x[0-9a-fA-F]{64}$/.test(idOrHash)) return idOrHash.toLowerCase() as Hex;
   return toHex(keccak256(new TextEncoder().encode(idOrHash)));
 }
+
+/**
+ * Role vocabularies outside the ledger (FHIR Consent actors, Verifiable Credentials): this network's
+ * own code system, whose code is the role code in decimal (`urn:ephr:role` `3` is specialist), and
+ * HL7's practitioner-role codes where one means the same role. Codes without an HL7 equivalent
+ * (emergency, specialist, laboratory) exist only in the network's system.
+ */
+export const ROLE_SYSTEM = "urn:ephr:role";
+export const PRACTITIONER_ROLE_SYSTEM = "http://terminology.hl7.org/CodeSystem/practitioner-role";
+const PRACTITIONER_ROLES: Readonly<Record<string, number>> = {
+  doctor: ROLE_CODES.physician,
+  nurse: ROLE_CODES.nurse,
+  pharmacist: ROLE_CODES.pharmacist,
+  researcher: ROLE_CODES.researcher,
+};
+
+export type RoleCoding = {
+  system: string;
+  code: string;
+  display?: string;
+};
+
+/** The role code a coding names; undefined for a system or code neither vocabulary holds. */
+export function roleOfCoding(system: string | undefined, code: string | undefined): number | undefined {
+  if (code === undefined) return undefined;
+  if (system === ROLE_SYSTEM) return /^(?:[1-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])$/.test(code) ? Number(code) : undefined;
+  if (system === PRACTITIONER_ROLE_SYSTEM && Object.hasOwn(PRACTITIONER_ROLES, code)) return PRACTITIONER_ROLES[code];
+  return undefined;
+}
+
+/** The codings of a role code: the network's own first (always), then HL7's when it has one. */
+export function roleCodings(role: number): RoleCoding[] {
+  const name = roleName(role);
+  const own: RoleCoding = { system: ROLE_SYSTEM, code: String(role), ...(name === String(role) ? {} : { display: name }) };
+  const hl7 = Object.entries(PRACTITIONER_ROLES).find(([, c]) => c === role)?.[0];
+  return hl7 === undefined ? [own] : [own, { system: PRACTITIONER_ROLE_SYSTEM, code: hl7 }];
+}
