@@ -45,7 +45,25 @@ export {
   type StoredRecord,
 } from "./records.js";
 export {
+  type CredentialVerification,
+  exportCredential,
+  type ExportOptions,
+  importCredential,
+  verifyCredentialOnLedger,
+} from "./credentials.js";
+export {
+  CREDENTIAL_ERROR_CODES,
+  CredentialError,
+  type CredentialErrorCode,
+} from "../sequencer/credentials/errors.js";
+export { didPkh, parseDidPkh } from "../sequencer/credentials/did.js";
+export { type RoleCredential, verifyCredential as verifyCredentialOffline } from "../sequencer/credentials/vc.js";
+export {
   consentFromGrant,
+  consentFromPolicy,
+  consentFromPolicyRemoval,
+  translateAnyConsent,
+  translatePolicyConsent,
   consentFromRevoke,
   prepareBundle,
   prepareResource,

@@ -20,8 +20,8 @@ async function vaultOf(ctx: Context, o: VaultOptions) {
 export async function fhirConsent(file: string, o: NetworkOptions & { as: string }): Promise<void> {
   const ctx = await connect(o);
   const id = await ctx.store.load(o.as);
-  const { translateConsent } = await import("../../fhir/index.js");
-  const t = translateConsent(readFileSync(file, "utf8"));
+  const { translateAnyConsent } = await import("../../fhir/index.js");
+  const t = translateAnyConsent(readFileSync(file, "utf8"));
   if (t.signer.toLowerCase() !== id.address.toLowerCase())
     throw new RefusedError(`this Consent must be signed by ${t.signer} (its patient or the guardian it names), not by ${id.name} (${id.address})`);
   for (const w of t.warnings) console.error(`warning: ${w}`);
