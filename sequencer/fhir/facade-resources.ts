@@ -15,6 +15,26 @@ export const FHIR_VERSION = "4.0.1";
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 50;
 
+/** The one operation of the facade: Consent -> the unsigned transactions its signer signs (docs/fhir.md section 8.4). */
+export const TRANSLATE_OPERATION = "https://ephr-rollup.example/fhir/OperationDefinition/Consent-translate";
+
+/**
+ * A translation as a FHIR Parameters resource: `patient`, `signer`, one `transaction` per transaction
+ * (its JSON, without nonce: the wallet adds it and signs), one `warning` per warning.
+ */
+export function translationParameters(t: { patient: Address; signer: Address; transactions: readonly object[]; warnings: readonly string[] }) {
+  const param = (name: string, valueString: string) => ({ name, valueString });
+  return {
+    resourceType: "Parameters" as const,
+    parameter: [
+      param("patient", t.patient),
+      param("signer", t.signer),
+      ...t.transactions.map((tx) => param("transaction", JSON.stringify(tx))),
+      ...t.warnings.map((w) => param("warning", w)),
+    ],
+  };
+}
+
 export function capabilityStatement(opts: { date: string; software: string; version?: string }) {
   return {
     resourceType: "CapabilityStatement",
@@ -33,6 +53,13 @@ export function capabilityStatement(opts: { date: string; software: string; vers
           {
             type: "Consent",
             interaction: [{ code: "read" }, { code: "search-type" }],
+            operation: [
+              {
+                name: "translate",
+                definition: TRANSLATE_OPERATION,
+                documentation: "POST a Consent (grants, or a policy naming a policy id): the unsigned ledger transactions it maps to; nothing is sent",
+              },
+            ],
             searchParam: [
               { name: "patient", type: "reference", documentation: "the patient's 0x address (required)" },
               { name: "_trust", type: "token", documentation: "executed | posted | final (default: posted when a batch is on L1, else executed)" },

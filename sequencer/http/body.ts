@@ -46,7 +46,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string | 
  * also what keeps a web page from posting to the API from a visitor's browser without a CORS
  * preflight, since text/plain and form types are "simple" requests that browsers send cross-origin.
  */
-const JSON_TYPES = new Set(["application/json", "application/json-rpc", "application/jsonrequest"]);
+// application/fhir+json: the FHIR facade's $translate takes a Consent as FHIR clients send it
+const JSON_TYPES = new Set(["application/json", "application/json-rpc", "application/jsonrequest", "application/fhir+json"]);
 
 /** Whether the request says its body is JSON (parameters such as charset=utf-8 are allowed). */
 export function isJsonRequest(req: IncomingMessage): boolean {

@@ -13,6 +13,7 @@ import { consentKey, consentWord } from "../protocol/keys.js";
 import { nodeHash, type TreeNode, treeProve, treeWrite } from "../state/smt.js";
 import { witnessToJson } from "../state/witness-codec.js";
 import { consentId } from "../fhir/ledger-consent.js";
+import { fixture, PATIENT } from "../testing/fhir.js";
 import { MAX_HISTORY_PAGES, type ReadAnswer, type ReadCall, registerFhirRoutes } from "./fhir-routes.js";
 
 const patient = getAddress("0x934030508cd69858178d6a4ae1e339b9f58c0295");
@@ -40,7 +41,7 @@ const historyEntry = { seq: 0, status: "executed", signer: patient.toLowerCase()
 
 async function serve(answer: (c: ReadCall) => ReadAnswer) {
   const calls: ReadCall[] = [];
-  const http = await createHttpServer({ limits: DEFAULT_HTTP_LIMITS, maxBodyBytes: 1024, busy: {}, refuse: () => ({ status: 404, body: {} }) });
+  const http = await createHttpServer({ limits: DEFAULT_HTTP_LIMITS, maxBodyBytes: 16_384, busy: {}, refuse: () => ({ status: 404, body: {} }) });
   registerFhirRoutes(http, {
     read: async (cs) => {
       calls.push(...cs);
@@ -53,7 +54,11 @@ async function serve(answer: (c: ReadCall) => ReadAnswer) {
     const r = await fetch(`http://127.0.0.1:${port}/fhir${path}`);
     return { status: r.status, json: (await r.json()) as any };
   };
-  return { http, get, calls };
+  const post = async (path: string, body: unknown, contentType = "application/fhir+json") => {
+    const r = await fetch(`http://127.0.0.1:${port}/fhir${path}`, { method: "POST", headers: { "content-type": contentType }, body: JSON.stringify(body) });
+    return { status: r.status, type: r.headers.get("content-type"), json: (await r.json()) as any };
+  };
+  return { http, get, post, calls };
 }
 
 describe("ingest/fhir-routes: the facade's wiring", function () {
@@ -155,6 +160,33 @@ describe("ingest/fhir-routes: the facade's wiring", function () {
       const one = await s.get(`/Consent/${consentId(patient, grantee)}`);
       expect(one.status).to.equal(500);
       expect(one.json.issue[0].code).to.equal("not-supported");
+    } finally {
+      await s.http.close();
+    }
+  });
+
+  it("POST $translate answers a Consent's unsigned transactions as Parameters, reads nothing, and refuses what it cannot map as 422", async () => {
+    const s = await serve(() => {
+      throw new Error("$translate reads nothing");
+    });
+    try {
+      const r = await s.post("/Consent/$translate", fixture("consent-policy-specialists"));
+      expect(r.status).to.equal(200);
+      expect(r.type).to.contain("application/fhir+json");
+      expect(r.json.resourceType).to.equal("Parameters");
+      const params = r.json.parameter as { name: string; valueString: string }[];
+      expect(params.filter((p) => p.name === "signer").map((p) => p.valueString)).to.deep.equal([PATIENT]);
+      const txs = params.filter((p) => p.name === "transaction").map((p) => JSON.parse(p.valueString));
+      expect(txs).to.have.length(1);
+      expect(txs[0]).to.include({ type: "SetPolicy", policyId: 1, role: 3, duration: 7 * 86_400 });
+      const grant = await s.post("/Consent/$translate", fixture("consent-hospital-lab"), "application/json");
+      expect(JSON.parse(grant.json.parameter.find((p: { name: string }) => p.name === "transaction").valueString).type).to.equal("GrantConsent");
+      const bad = fixture("consent-policy-specialists");
+      bad.provision.period = { end: "2027-01-01" };
+      const refused = await s.post("/Consent/$translate", bad);
+      expect(refused.status).to.equal(422);
+      expect(refused.json.issue[0].diagnostics).to.contain("FHIR_UNSUPPORTED_CONSENT at $.provision.period");
+      expect(s.calls).to.deep.equal([]);
     } finally {
       await s.http.close();
     }

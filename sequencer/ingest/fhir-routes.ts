@@ -1,8 +1,9 @@
 /**
  * The read-only FHIR R4 facade of the API front-end (docs/fhir.md section 8): GET /fhir/metadata,
- * /fhir/Consent?patient=… and /fhir/Consent/{id}. Only wiring: the reads go to the sequencer's query
- * server like any JSON-RPC read, the Consents are built by sequencer/fhir (ledger-consent.ts) and
- * every refusal is an OperationOutcome.
+ * /fhir/Consent?patient=… and /fhir/Consent/{id}, and POST /fhir/Consent/$translate (a Consent -> the
+ * unsigned transactions its signer signs; it sends nothing). Only wiring: the reads go to the
+ * sequencer's query server like any JSON-RPC read, the Consents are built and translated by
+ * sequencer/fhir and every refusal is an OperationOutcome.
  */
 import type { FastifyRequest } from "fastify";
 import type { Address } from "viem";
@@ -18,7 +19,9 @@ import {
   parseTrust,
   type SearchOutcome,
   searchsetBundle,
+  translationParameters,
 } from "../fhir/facade-resources.js";
+import { translateAnyConsent } from "../fhir/policy-consent.js";
 import { FhirError } from "../fhir/errors.js";
 import {
   AT_OF_TRUST,
@@ -73,11 +76,21 @@ export function registerFhirRoutes(http: HttpServer, deps: FhirDeps): void {
     if (Array.isArray(query._trust)) throw new FacadeError(400, "invalid", "_trust is given more than once");
     return readOne(deps, id, parseTrust(query._trust as string | undefined));
   });
+  http.post("/fhir/Consent/$translate", async (body) => {
+    if (body.tooDeep !== false) return fhir(400, new FacadeError(400, "invalid", "the Consent nests deeper than the server's JSON limit").outcome());
+    try {
+      return fhir(200, translationParameters(translateAnyConsent(body.value)));
+    } catch (e) {
+      // the Consent is the client's: what it cannot map is an unprocessable entity naming the element
+      if (e instanceof FhirError) return fhir(422, new FacadeError(422, "processing", `${e.code} at ${e.path}: ${e.details}`).outcome());
+      return refusal(deps, e);
+    }
+  });
   route("/fhir/*", async (req) => {
     throw new FacadeError(
       404,
       "not-supported",
-      `no FHIR endpoint ${req.url.split("?")[0]}: this facade serves /fhir/metadata and Consent (read, search by patient)`,
+      `no FHIR endpoint ${req.url.split("?")[0]}: this facade serves /fhir/metadata and Consent (read, search by patient, POST $translate)`,
     );
   });
 }
