@@ -54,9 +54,19 @@ export async function exportCredential(client: EphrClient, issuer: TypedDataSign
     throw new CredentialError("VC_ISSUER_NOT_REGISTERED", "issuer", `${issuer.address} has no live issuer registration on the ledger`);
   }
   const expiry = credential.value?.expiry ?? 0;
-  if (expiry <= now) throw new CredentialError("VC_NOT_ON_LEDGER", "credential", "the ledger holds no live credential of that subject, role and organisation from this issuer");
+  if (expiry <= now)
+    throw new CredentialError("VC_NOT_ON_LEDGER", "credential", "the ledger holds no live credential of that subject, role and organisation from this issuer");
   const { chainId, verifyingContract: rollup } = await client.domain();
-  const doc = unsignedCredential({ chainId, rollup, issuer: issuer.address, subject: o.subject, role: o.role, organisationId: o.organisationId, validFrom: now, expiry });
+  const doc = unsignedCredential({
+    chainId,
+    rollup,
+    issuer: issuer.address,
+    subject: o.subject,
+    role: o.role,
+    organisationId: o.organisationId,
+    validFrom: now,
+    expiry,
+  });
   const typed = credentialTypedData(doc, rollup);
   const signature = await issuer.signTypedData(typed as unknown as Parameters<TypedDataSigner["signTypedData"]>[0]);
   const signed = signedCredential(doc, rollup, signature, now);
@@ -85,7 +95,11 @@ export interface CredentialVerification {
  * client's L1, those roots on L1), then the ledger now: the issuer registered and the credential live
  * with the expiry the VC states. Any failure is a CredentialError naming it.
  */
-export async function verifyCredentialOnLedger(client: EphrClient, input: unknown, o: { now?: number; trust?: TrustLevel } = {}): Promise<CredentialVerification> {
+export async function verifyCredentialOnLedger(
+  client: EphrClient,
+  input: unknown,
+  o: { now?: number; trust?: TrustLevel } = {},
+): Promise<CredentialVerification> {
   const now = o.now ?? nowSeconds();
   const { chainId, verifyingContract: rollup } = await client.domain();
   const vc = parseCredential(input);
@@ -95,7 +109,8 @@ export async function verifyCredentialOnLedger(client: EphrClient, input: unknow
   const issuerExpiry = r.registration.value?.expiry ?? 0;
   const credentialExpiry = r.credential.value?.expiry ?? 0;
   if (issuerExpiry <= now) throw new CredentialError("VC_ISSUER_NOT_REGISTERED", "$.issuer", "the issuer has no live registration on the ledger now");
-  if (credentialExpiry <= now) throw new CredentialError("VC_NOT_ON_LEDGER", "$", "the ledger holds no live credential of this issuer, subject, role and organisation now (revoked?)");
+  if (credentialExpiry <= now)
+    throw new CredentialError("VC_NOT_ON_LEDGER", "$", "the ledger holds no live credential of this issuer, subject, role and organisation now (revoked?)");
   if (credentialExpiry !== credential.expiry) {
     throw new CredentialError("VC_NOT_ON_LEDGER", "$.validUntil", `the ledger's credential expires at ${credentialExpiry}, not at the VC's validUntil`);
   }
@@ -132,7 +147,11 @@ async function checkLedgerProof(client: EphrClient, c: VerifiedCredential, proof
     throw new CredentialError("VC_NOT_ON_LEDGER", "$.proof[1].credential", "the embedded proof does not prove the credential with the VC's expiry");
   }
   if (issuerWord === null || expiryOf(issuerWord) <= c.validFrom) {
-    throw new CredentialError("VC_NOT_ON_LEDGER", "$.proof[1].issuerRegistration", "the embedded proof does not prove the issuer registered when the VC was issued");
+    throw new CredentialError(
+      "VC_NOT_ON_LEDGER",
+      "$.proof[1].issuerRegistration",
+      "the embedded proof does not prove the issuer registered when the VC was issued",
+    );
   }
   const batch = credentialAnswer.committed?.batch ?? null;
   let onL1: "posted" | "final" | null = null;
@@ -142,7 +161,8 @@ async function checkLedgerProof(client: EphrClient, c: VerifiedCredential, proof
 
 function provenWord(key: Hex, answer: ProvenValue<unknown>, path: string) {
   try {
-    if (typeof answer.key !== "string" || answer.key.toLowerCase() !== key.toLowerCase()) throw new VerificationError(`the answer is for key ${String(answer.key)}`);
+    if (typeof answer.key !== "string" || answer.key.toLowerCase() !== key.toLowerCase())
+      throw new VerificationError(`the answer is for key ${String(answer.key)}`);
     return provenLeaf(key, answer).word;
   } catch (e) {
     if (e instanceof VerificationError) throw new CredentialError("VC_NOT_ON_LEDGER", path, `the embedded ledger proof does not verify: ${e.message}`);

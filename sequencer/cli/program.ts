@@ -192,20 +192,34 @@ export function program(version: string): Command {
     .requiredOption("--org <id|0x..>", "the organisation")
     .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
     .action(async (o) => (await import("./commands/governance.js")).credentialCheck(o));
-  network(groups.get("credential")!.command("export").description("(the issuer) the ledger's credential as a W3C Verifiable Credential the issuer signs, with its ledger proofs"))
+  network(
+    groups
+      .get("credential")!
+      .command("export")
+      .description("(the issuer) the ledger's credential as a W3C Verifiable Credential the issuer signs, with its ledger proofs"),
+  )
     .requiredOption("--as <issuer>", "the issuer (signs the VC)")
     .requiredOption("--to <subject>", "the credential's holder")
     .requiredOption("--role <role>", "the role", p.role)
     .requiredOption("--org <id|0x..>", "the organisation's identifier (the VC carries it, the ledger its hash)")
     .option("--out <file>", "write the VC to this file (default: stdout)")
-    .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")}: the ledger proofs' level (default: posted with L1, else soft)`).argParser(p.trustLevel))
+    .addOption(
+      new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")}: the ledger proofs' level (default: posted with L1, else soft)`).argParser(p.trustLevel),
+    )
     .action(async (o) => (await import("./commands/credentials.js")).exportVc(o));
-  network(groups.get("credential")!.command("verify <vc.json>").description("check a Verifiable Credential: the issuer's signature, its ledger proofs, and the ledger now"))
+  network(
+    groups
+      .get("credential")!
+      .command("verify <vc.json>")
+      .description("check a Verifiable Credential: the issuer's signature, its ledger proofs, and the ledger now"),
+  )
     .option("--offline", "check only what the document proves by itself (needs --rollup or EPHR_ROLLUP_ADDRESS)")
     .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
     .action(async (file: string, o) => (await import("./commands/credentials.js")).verifyVc(file, o));
   waiting(
-    network(groups.get("credential")!.command("import <vc.json>").description("(the VC's issuer) check a presented Verifiable Credential and put it on the ledger")),
+    network(
+      groups.get("credential")!.command("import <vc.json>").description("(the VC's issuer) check a presented Verifiable Credential and put it on the ledger"),
+    ),
     120,
   )
     .requiredOption("--as <issuer>", "the VC's issuer (signs the IssueCredential)")
@@ -215,7 +229,9 @@ export function program(version: string): Command {
     .addOption(new Option("--trust <level>", `${p.TRUST_LEVELS.join(", ")} (default: posted with L1, else soft)`).argParser(p.trustLevel))
     .action(async (o) => (await import("./commands/governance.js")).policyList(o));
 
-  network(cli.command("fhir-consent <consent.json>").description("translate a FHIR R4 Consent (grants, or a policy naming a policy id) and send its transactions"))
+  network(
+    cli.command("fhir-consent <consent.json>").description("translate a FHIR R4 Consent (grants, or a policy naming a policy id) and send its transactions"),
+  )
     .requiredOption("--as <signer>", "its patient, or the guardian it names")
     .action(async (file: string, o) => (await import("./commands/records.js")).fhirConsent(file, o));
   network(cli.command("upload-fhir <resource.json>").description("encrypt a FHIR resource, store it in the vault, anchor it"))

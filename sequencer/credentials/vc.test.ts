@@ -77,7 +77,10 @@ describe("Verifiable Credentials of ledger credentials", () => {
       fc.asyncProperty(
         address.filter((a) => BigInt(a) !== 0n && getAddress(a) !== BOARD.address),
         fc.integer({ min: 1, max: 255 }),
-        fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString("hex"))),
+        fc.oneof(
+          fc.string({ minLength: 1, maxLength: 40 }),
+          fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString("hex")),
+        ),
         fc.integer({ min: 1, max: 10 ** 9 }),
         async (subject, role, org, life) => {
           const organisationId = /^[0-9a-f]{64}$/.test(org) ? `0x${org}` : org;

@@ -214,7 +214,10 @@ export async function verifyCredential(input: unknown, o: CheckOptions): Promise
   const validFrom = seconds(vc.validFrom, "$.validFrom");
   const expiry = seconds(vc.validUntil, "$.validUntil");
   if (validFrom >= expiry) throw new CredentialError("VC_INVALID", "$.validUntil", "validUntil is not after validFrom");
-  const { proof: [signature], ...doc } = vc;
+  const {
+    proof: [signature],
+    ...doc
+  } = vc;
   await checkSignature(doc, signature, issuer.address, o.rollup);
   if (validFrom > o.now) throw new CredentialError("VC_NOT_YET_VALID", "$.validFrom", `the credential counts only from ${vc.validFrom}`);
   if (expiry <= o.now) throw new CredentialError("VC_EXPIRED", "$.validUntil", `the credential expired at ${vc.validUntil}`);

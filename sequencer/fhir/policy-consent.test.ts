@@ -6,13 +6,7 @@ import { PRACTITIONER_ROLE_SYSTEM, ROLE_CODES } from "../protocol/roles.js";
 import { address } from "../testing/arbitraries.js";
 import { expectFhirError, fixture, fixtureText, GUARDIAN, HOSPITAL, LAB, NOW, PATIENT } from "../testing/fhir.js";
 import { CATEGORY, maskOf } from "./categories.js";
-import {
-  consentFromPolicy,
-  consentFromPolicyRemoval,
-  type PolicyTerms,
-  translateAnyConsent,
-  translatePolicyConsent,
-} from "./policy-consent.js";
+import { consentFromPolicy, consentFromPolicyRemoval, type PolicyTerms, translateAnyConsent, translatePolicyConsent } from "./policy-consent.js";
 
 const BOARD = LAB; // the fixture's issuer
 const policyConsent = () => fixture("consent-policy-specialists");
@@ -44,7 +38,12 @@ describe("FHIR Consent <-> patient policy", () => {
 
   it("reads an HL7 practitioner-role coding as the same role, and a guardian performer as the signer", () => {
     const c = policyConsent();
-    c.provision.actor[0].role = { coding: [{ system: "http://snomed.info/sct", code: "158965000" }, { system: PRACTITIONER_ROLE_SYSTEM, code: "doctor" }] };
+    c.provision.actor[0].role = {
+      coding: [
+        { system: "http://snomed.info/sct", code: "158965000" },
+        { system: PRACTITIONER_ROLE_SYSTEM, code: "doctor" },
+      ],
+    };
     c.performer = [{ identifier: { system: "urn:ephr:eth-address", value: GUARDIAN } }];
     const t = translatePolicyConsent(c);
     expect(t.signer).to.equal(GUARDIAN);
@@ -87,17 +86,14 @@ describe("FHIR Consent <-> patient policy", () => {
     });
     const nonZero = (t: { patient: string; signer: string; issuer: string }) => [t.patient, t.signer, t.issuer].every((a) => BigInt(a) !== 0n);
     fc.assert(
-      fc.property(
-        terms.filter(nonZero),
-        (t) => {
-          const back = translateAnyConsent(JSON.stringify(consentFromPolicy(t)));
-          expect(back.signer).to.equal(getAddress(t.signer));
-          const { signer: _s, ...tx } = t;
-          expect(back.transactions).to.deep.equal([{ type: "SetPolicy", ...tx, patient: getAddress(t.patient), issuer: getAddress(t.issuer) }]);
-          const removed = translateAnyConsent(consentFromPolicyRemoval(t));
-          expect(removed.transactions).to.deep.equal([{ type: "RemovePolicy", patient: getAddress(t.patient), policyId: t.policyId }]);
-        },
-      ),
+      fc.property(terms.filter(nonZero), (t) => {
+        const back = translateAnyConsent(JSON.stringify(consentFromPolicy(t)));
+        expect(back.signer).to.equal(getAddress(t.signer));
+        const { signer: _s, ...tx } = t;
+        expect(back.transactions).to.deep.equal([{ type: "SetPolicy", ...tx, patient: getAddress(t.patient), issuer: getAddress(t.issuer) }]);
+        const removed = translateAnyConsent(consentFromPolicyRemoval(t));
+        expect(removed.transactions).to.deep.equal([{ type: "RemovePolicy", patient: getAddress(t.patient), policyId: t.policyId }]);
+      }),
       { numRuns: 300 },
     );
   });
@@ -132,7 +128,11 @@ describe("FHIR Consent <-> patient policy", () => {
 
     it("an unknown role, a recipient role, disagreeing codings, and other than one actor", () => {
       refuses((c) => (c.provision.actor[0].role = { coding: [{ system: "urn:ephr:role", code: "0" }] }), "FHIR_UNKNOWN_ROLE", "$.provision.actor[0].role");
-      refuses((c) => (c.provision.actor[0].role = { coding: [{ system: PRACTITIONER_ROLE_SYSTEM, code: "teacher" }] }), "FHIR_UNKNOWN_ROLE", "$.provision.actor[0].role");
+      refuses(
+        (c) => (c.provision.actor[0].role = { coding: [{ system: PRACTITIONER_ROLE_SYSTEM, code: "teacher" }] }),
+        "FHIR_UNKNOWN_ROLE",
+        "$.provision.actor[0].role",
+      );
       refuses((c) => (c.provision.actor[0].role = { text: "cardiologists" }), "FHIR_UNKNOWN_ROLE", "$.provision.actor[0].role");
       refuses(
         (c) => (c.provision.actor[0].role = { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", code: "IRCP" }] }),
@@ -153,7 +153,11 @@ describe("FHIR Consent <-> patient policy", () => {
       refuses((c) => (c.identifier[0].value = "01"), "FHIR_INVALID", "$.identifier[0].value");
       refuses((c) => (c.identifier[0].value = "4294967296"), "FHIR_INVALID", "$.identifier[0].value");
       refuses((c) => c.identifier.push({ system: "urn:ephr:policy-id", value: "2" }), "FHIR_INVALID", "$.identifier");
-      refuses((c) => (c.provision.purpose = [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "TREAT" }]), "FHIR_UNSUPPORTED_CONSENT", "$.provision.purpose");
+      refuses(
+        (c) => (c.provision.purpose = [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "TREAT" }]),
+        "FHIR_UNSUPPORTED_CONSENT",
+        "$.provision.purpose",
+      );
       refuses((c) => (c.provision.class = [{ system: "urn:ephr:record-category", code: "32" }]), "FHIR_UNKNOWN_CLASS", "$.provision.class[0]");
       refuses((c) => (c.status = "proposed"), "FHIR_UNSUPPORTED_CONSENT", "$.status");
     });

@@ -1,6 +1,6 @@
 /**
  * FHIR R4 Consent <-> a patient's policy (SetPolicy / RemovePolicy, docs/protocol.md section 13), both
- * ways (docs/fhir.md section 6a). A policy Consent is one whose `identifier` names a policy id
+ * ways (docs/fhir.md section 11). A policy Consent is one whose `identifier` names a policy id
  * (system `urn:ephr:policy-id`); its one actor is a role (actor.role: the role code, actor.reference:
  * the issuer whose credentials count), and the provision's grant-duration extension says how long each
  * grant it makes lasts.
@@ -203,7 +203,11 @@ function roleOf(concept: CodeableConcept, path: string): number {
   let role: number | undefined;
   for (const [i, coding] of (concept.coding ?? []).entries()) {
     if (coding.system === PARTICIPATION_TYPE_SYSTEM) {
-      throw new FhirError("FHIR_UNSUPPORTED_CONSENT", childPath(childPath(path, "coding"), i), "a recipient role names one grantee: that is a grant, not a policy");
+      throw new FhirError(
+        "FHIR_UNSUPPORTED_CONSENT",
+        childPath(childPath(path, "coding"), i),
+        "a recipient role names one grantee: that is a grant, not a policy",
+      );
     }
     const code = roleOfCoding(coding.system, coding.code);
     if (code === undefined) continue;
@@ -213,7 +217,11 @@ function roleOf(concept: CodeableConcept, path: string): number {
     role = code;
   }
   if (role === undefined) {
-    throw new FhirError("FHIR_UNKNOWN_ROLE", path, "no coding of the actor's role maps to a role code (urn:ephr:role 1..255, or an HL7 practitioner-role code)");
+    throw new FhirError(
+      "FHIR_UNKNOWN_ROLE",
+      path,
+      "no coding of the actor's role maps to a role code (urn:ephr:role 1..255, or an HL7 practitioner-role code)",
+    );
   }
   return role;
 }

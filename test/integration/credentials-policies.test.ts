@@ -87,7 +87,20 @@ describe("credentials as Verifiable Credentials, and FHIR policy Consents, throu
     const cli = (...args: string[]) => runCliAsync(env, ...args);
     expect((await cli("keys", "create", "board", "--private-key", board!.privateKey)).status).to.equal(0);
     const file = join(mkdtempSync(join(tmpdir(), "ephr-vc-")), "specialist.json");
-    const exported = await cli("credential", "export", "--as", "board", "--to", specialist!.signer.address, "--role", "specialist", "--org", ORG, "--out", file);
+    const exported = await cli(
+      "credential",
+      "export",
+      "--as",
+      "board",
+      "--to",
+      specialist!.signer.address,
+      "--role",
+      "specialist",
+      "--org",
+      ORG,
+      "--out",
+      file,
+    );
     expect(exported.status, exported.err).to.equal(0);
     const verified = await cli("credential", "verify", file);
     expect(verified.status, verified.err).to.equal(0);

@@ -53,7 +53,8 @@ export async function verifyVc(file: string, o: NetworkOptions & { offline?: boo
   const text = readCredential(file);
   if (o.offline) {
     const rollup = o.rollup ?? process.env.EPHR_ROLLUP_ADDRESS;
-    if (rollup === undefined) throw new UsageError("--offline checks the signature for a Rollup: name it with --rollup or EPHR_ROLLUP_ADDRESS (from the deployment)");
+    if (rollup === undefined)
+      throw new UsageError("--offline checks the signature for a Rollup: name it with --rollup or EPHR_ROLLUP_ADDRESS (from the deployment)");
     const [{ verifyCredential, parseCredential }, { parseDidPkh }, { isAddress }] = await Promise.all([
       import("../../credentials/vc.js"),
       import("../../credentials/did.js"),
