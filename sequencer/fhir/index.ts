@@ -46,6 +46,15 @@ export {
   type ProvenConsentRead,
 } from "./ledger-consent.js";
 export {
+  CLIENT_MUST_CHECK_POLICY,
+  ledgerPolicyConsent,
+  POLICY_TX_TYPES,
+  policyConsentId,
+  policyOfId,
+  policyParties,
+  type PolicyParty,
+} from "./ledger-policy.js";
+export {
   consentFromPolicy,
   consentFromPolicyRemoval,
   GRANT_DURATION_EXTENSION,

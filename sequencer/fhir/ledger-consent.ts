@@ -6,7 +6,7 @@
  * L1 client), and the extension says what a client must check and holds everything it needs to.
  */
 import { type Address, getAddress, type Hex } from "viem";
-import { fromHex, toHex } from "../protocol/bytes.js";
+import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { consentKey, consentOf, type ConsentValue } from "../protocol/keys.js";
 import { verifyProof } from "../state/proof.js";
 import { witnessFromJson, type WitnessJson } from "../state/witness-codec.js";
@@ -55,8 +55,12 @@ const ID_PATTERN = /^[0-9a-z]{31}-[0-9a-z]{31}$/;
 
 /** The Consent id of (patient, grantee): each address in base 36, lower case, zero-padded to 31 digits. */
 export function consentId(patient: Address, grantee: Address): string {
-  const part = (a: Address) => BigInt(a).toString(36).padStart(ID_DIGITS, "0");
-  return `${part(patient)}-${part(grantee)}`;
+  return `${base36Of(patient)}-${base36Of(grantee)}`;
+}
+
+/** An address as the 31 base-36 digits of a Consent id. */
+export function base36Of(a: Address): string {
+  return BigInt(a).toString(36).padStart(ID_DIGITS, "0");
 }
 
 /** The (patient, grantee) a Consent id names; FHIR_INVALID for anything consentId does not write. */
@@ -64,13 +68,16 @@ export function partiesOfId(id: string): { patient: Address; grantee: Address } 
   if (!ID_PATTERN.test(id)) {
     throw new FhirError("FHIR_INVALID", "id", "a Consent id is two base-36 addresses of 31 digits, lower case, joined by '-'");
   }
-  const [p, g] = id.split("-").map(fromBase36) as [bigint, bigint];
-  const max = (1n << 160n) - 1n;
-  if (p > max || g > max || p === 0n || g === 0n || p === g) {
-    throw new FhirError("FHIR_INVALID", "id", "a Consent id names two distinct non-zero 20-byte addresses");
-  }
-  const addr = (v: bigint) => getAddress(`0x${v.toString(16).padStart(40, "0")}`);
-  return { patient: addr(p), grantee: addr(g) };
+  const [patient, grantee] = id.split("-").map(addressOfBase36) as [Address, Address];
+  if (patient === grantee) throw new FhirError("FHIR_INVALID", "id", "a Consent id names two distinct non-zero 20-byte addresses");
+  return { patient, grantee };
+}
+
+/** The address 31 base-36 digits name; FHIR_INVALID for zero or a value over 2^160. */
+export function addressOfBase36(digits: string): Address {
+  const v = fromBase36(digits);
+  if (v > (1n << 160n) - 1n || v === 0n) throw new FhirError("FHIR_INVALID", "id", "a Consent id names two distinct non-zero 20-byte addresses");
+  return getAddress(`0x${v.toString(16).padStart(40, "0")}`);
 }
 
 function fromBase36(s: string): bigint {
@@ -84,7 +91,7 @@ export interface HistoryEntry {
   seq: number;
   status: string;
   signer: Address;
-  tx: { type: string; patient?: Address; grantee?: Address };
+  tx: { type: string; patient?: Address; grantee?: Address; policyId?: number };
   batch: number;
 }
 
@@ -121,18 +128,23 @@ export function consentParties(patient: Address, history: readonly HistoryEntry[
  * consent the proven word holds (null: none). The answer's `value` is never looked at.
  */
 export function provenConsent(patient: Address, grantee: Address, read: ProvenConsentRead): ConsentValue | null {
-  const key = consentKey(patient, grantee);
-  if (read.key?.toLowerCase() !== toHex(key)) throw new UnverifiedAnswerError(`the answer is for key ${read.key}, not the consent key ${toHex(key)}`);
+  const word = provenWord(consentKey(patient, grantee), read, "consent");
+  return word === null ? null : consentOf(word);
+}
+
+/** Check `read` proves `key` against its root; the proven word, or null when the slot is empty. */
+export function provenWord(key: Word, read: ProvenConsentRead, what: string): Word | null {
+  if (read.key?.toLowerCase() !== toHex(key)) throw new UnverifiedAnswerError(`the answer is for key ${read.key}, not the ${what} key ${toHex(key)}`);
   let reading;
   try {
     reading = verifyProof(fromHex(read.root, 32), key, witnessFromJson(read.proof).proof);
   } catch (e) {
     throw new UnverifiedAnswerError(`the proof does not verify against root ${read.root}: ${(e as Error).message}`);
   }
-  if (reading.exists !== read.exists) throw new UnverifiedAnswerError("the proof contradicts the claimed existence of the consent");
+  if (reading.exists !== read.exists) throw new UnverifiedAnswerError(`the proof contradicts the claimed existence of the ${what}`);
   if (reading.exists && toHex(reading.value) !== String(read.rawValue).toLowerCase())
     throw new UnverifiedAnswerError("the proof proves another value than claimed");
-  return reading.exists ? consentOf(reading.value) : null;
+  return reading.exists ? reading.value : null;
 }
 
 export interface LedgerConsentInput {
@@ -172,6 +184,11 @@ export function ledgerConsent(input: LedgerConsentInput): FhirConsent {
 
 /** The ledger-verification extension (docs/fhir.md section 8.3). */
 export function verificationExtension(patient: Address, grantee: Address, read: ProvenConsentRead, trust: FacadeTrust) {
+  return ledgerExtension("ephr_getConsent", [patient.toLowerCase(), grantee.toLowerCase()], read, trust, CLIENT_MUST_CHECK);
+}
+
+/** The ledger-verification extension of any proven read: `method` with `params` (the `at` is added) answered `read`. */
+export function ledgerExtension(method: string, params: unknown[], read: ProvenConsentRead, trust: FacadeTrust, mustCheck: string) {
   const answer = {
     key: read.key,
     exists: read.exists,
@@ -181,7 +198,7 @@ export function verificationExtension(patient: Address, grantee: Address, read: 
     root: read.root,
     committed: read.committed,
   };
-  const call = { jsonrpc: "2.0", id: 1, method: "ephr_getConsent", params: [patient.toLowerCase(), grantee.toLowerCase(), { at: AT_OF_TRUST[trust] }] };
+  const call = { jsonrpc: "2.0", id: 1, method, params: [...params, { at: AT_OF_TRUST[trust] }] };
   const parts: { url: string; [value: string]: unknown }[] = [
     { url: "stateRoot", valueString: read.root },
     { url: "trust", valueCode: trust },
@@ -189,7 +206,7 @@ export function verificationExtension(patient: Address, grantee: Address, read: 
     ...(read.committed === null ? [] : [{ url: "batch", valueUnsignedInt: read.committed.batch }]),
     ...(read.committed?.l1TxHash ? [{ url: "l1TxHash", valueString: read.committed.l1TxHash }] : []),
     { url: "serverChecked", valueCode: "proof-against-root" },
-    { url: "clientMustCheck", valueString: CLIENT_MUST_CHECK },
+    { url: "clientMustCheck", valueString: mustCheck },
     { url: "rpcRequest", valueString: JSON.stringify(call) },
     { url: "answer", valueAttachment: { contentType: "application/json", data: base64(JSON.stringify(answer)) } },
   ];

@@ -35,6 +35,7 @@ import {
   type ProvenConsentRead,
   UnverifiedAnswerError,
 } from "../fhir/ledger-consent.js";
+import { type PolicyParty, POLICY_TX_TYPES, ledgerPolicyConsent, policyOfId, policyParties } from "../fhir/ledger-policy.js";
 import type { FhirConsent } from "../fhir/validate.js";
 import { RPC_ERROR } from "../errors/rpc.js";
 
@@ -120,35 +121,76 @@ function baseOf(req: FastifyRequest): string {
   return `${req.protocol}://${safe}/fhir`;
 }
 
+/**
+ * One Consent the facade shows: a grantee's consent slot or a policy slot of the patient, read with
+ * `method` / `params` (the `at` is added) and built from the proven answer.
+ */
+interface Slot {
+  method: string;
+  params: unknown[];
+  build: (read: ProvenConsentRead, trust: FacadeTrust, now: number) => FhirConsent;
+  /** in a search, a Consent the mapping cannot write becomes this OperationOutcome entry instead of failing the request */
+  outcome?: (e: FhirError) => SearchOutcome;
+}
+
+function grantSlot(patient: Address, p: ConsentParty): Slot {
+  return {
+    method: "ephr_getConsent",
+    params: [patient, p.grantee.toLowerCase()],
+    build: (read, trust, now) => ledgerConsent({ patient, grantee: p.grantee, signer: p.grantSigner, read, trust, now }),
+    outcome: (e) => ({
+      ...operationOutcome("not-supported", `the consent of grantee ${p.grantee} cannot be written as a FHIR Consent: ${e.details}`, "warning"),
+      grantee: p.grantee,
+    }),
+  };
+}
+
+function policySlot(patient: Address, p: PolicyParty): Slot {
+  return {
+    method: "ephr_getPolicy",
+    params: [patient, p.policyId],
+    build: (read, trust) => ledgerPolicyConsent({ patient, policyId: p.policyId, signer: p.setSigner, read, trust }),
+  };
+}
+
+/** The patient's grantees' Consents, then its policies' (docs/fhir.md sections 8.1 and 11.1), one page of them. */
 async function search(deps: FhirDeps, s: ConsentSearch, base: string) {
-  const parties = consentParties(s.patient, await history(deps, s.patient));
-  const page = parties.slice(s.offset, s.offset + s.count);
-  const consents = (await consentsOf(deps, s.patient, page, s.trust, true)).map((c) => c.consent);
-  return searchsetBundle({ base, search: s, total: parties.length, consents });
+  const h = await history(deps, s.patient);
+  const slots = [...consentParties(s.patient, h).map((p) => grantSlot(s.patient, p)), ...policyParties(s.patient, h).map((p) => policySlot(s.patient, p))];
+  const consents = (await consentsOf(deps, slots.slice(s.offset, s.offset + s.count), s.trust, true)).map((c) => c.consent);
+  return searchsetBundle({ base, search: s, total: slots.length, consents });
 }
 
 async function readOne(deps: FhirDeps, id: string, trust: FacadeTrust | null) {
-  let parsed;
   try {
-    parsed = partiesOfId(id);
+    const policy = policyOfId(id);
+    if (policy !== null) return await readPolicy(deps, id, policy.patient, policy.policyId, trust);
+    const { patient, grantee } = partiesOfId(id);
+    const party = consentParties(patient, await history(deps, patient)).find((p) => p.grantee.toLowerCase() === grantee.toLowerCase());
+    const [one] = await consentsOf(deps, [grantSlot(patient, party ?? { grantee, grantSigner: null })], trust);
+    // never granted nor revoked: no such Consent (a revoked one stays, inactive)
+    if (party === undefined && !one!.exists) throw new FacadeError(404, "not-found", `no Consent ${id}: patient ${patient} never granted ${grantee}`);
+    return one!.consent as FhirConsent;
   } catch (e) {
-    if (e instanceof FhirError) throw new FacadeError(400, "invalid", e.details);
+    if (e instanceof FhirError && e.path === "id") throw new FacadeError(400, "invalid", e.details);
     throw e;
   }
-  const { patient, grantee } = parsed;
-  const party = consentParties(patient, await history(deps, patient)).find((p) => p.grantee.toLowerCase() === grantee.toLowerCase());
-  const [one] = await consentsOf(deps, patient, [party ?? { grantee, grantSigner: null }], trust);
-  // never granted nor revoked: no such Consent (a revoked one stays, inactive)
-  if (party === undefined && !one!.exists) throw new FacadeError(404, "not-found", `no Consent ${id}: patient ${patient} never granted ${grantee}`);
+}
+
+async function readPolicy(deps: FhirDeps, id: string, patient: Address, policyId: number, trust: FacadeTrust | null) {
+  const party = policyParties(patient, await history(deps, patient)).find((p) => p.policyId === policyId);
+  const [one] = await consentsOf(deps, [policySlot(patient, party ?? { policyId, setSigner: null })], trust);
+  if (party === undefined && !one!.exists) throw new FacadeError(404, "not-found", `no Consent ${id}: patient ${patient} never set policy ${policyId}`);
   return one!.consent as FhirConsent;
 }
 
-/** The patient's consent transactions, every page (bounded by MAX_HISTORY_PAGES). */
+/** The patient's consent and policy transactions, every page (bounded by MAX_HISTORY_PAGES). */
 async function history(deps: FhirDeps, patient: Address): Promise<HistoryEntry[]> {
   const all: HistoryEntry[] = [];
   let fromSeq = 0;
+  const types = [...CONSENT_TX_TYPES, ...POLICY_TX_TYPES];
   for (let pageNo = 0; pageNo < MAX_HISTORY_PAGES; pageNo++) {
-    const [a] = await deps.read([{ method: "ephr_getPatientHistory", params: [patient, { types: [...CONSENT_TX_TYPES], limit: HISTORY_PAGE, fromSeq }] }]);
+    const [a] = await deps.read([{ method: "ephr_getPatientHistory", params: [patient, { types, limit: HISTORY_PAGE, fromSeq }] }]);
     const page = resultOf(a!) as HistoryEntry[];
     all.push(...page);
     if (page.length < HISTORY_PAGE) return all;
@@ -157,26 +199,24 @@ async function history(deps: FhirDeps, patient: Address): Promise<HistoryEntry[]
   throw new FacadeError(
     422,
     "too-costly",
-    `patient ${patient} has more than ${MAX_HISTORY_PAGES * HISTORY_PAGE} consent transactions: read them with ephr_getPatientHistory`,
+    `patient ${patient} has more than ${MAX_HISTORY_PAGES * HISTORY_PAGE} consent and policy transactions: read them with ephr_getPatientHistory`,
   );
 }
 
 /**
- * The proven Consent of each party, all read in one request (so usually against one root). The
+ * The proven Consent of each slot, all read in one request (so usually against one root). The
  * default level is posted, or executed while no batch is on L1 yet; a level asked for and not
  * available is 503.
  */
 async function consentsOf(
   deps: FhirDeps,
-  patient: Address,
-  parties: ConsentParty[],
+  slots: Slot[],
   asked: FacadeTrust | null,
-  /** a consent the mapping cannot write becomes an OperationOutcome entry (search) instead of failing the request */
+  /** a Consent the mapping cannot write becomes its slot's OperationOutcome entry (search) instead of failing the request */
   outcomes = false,
 ): Promise<{ consent: FhirConsent | SearchOutcome; exists: boolean }[]> {
-  if (parties.length === 0) return [];
-  const ask = (trust: FacadeTrust) =>
-    deps.read(parties.map((p) => ({ method: "ephr_getConsent", params: [patient, p.grantee.toLowerCase(), { at: AT_OF_TRUST[trust] }] })));
+  if (slots.length === 0) return [];
+  const ask = (trust: FacadeTrust) => deps.read(slots.map((s) => ({ method: s.method, params: [...s.params, { at: AT_OF_TRUST[trust] }] })));
   let trust: FacadeTrust = asked ?? "posted";
   let answers = await ask(trust);
   if (asked === null && answers.some((a) => a.error?.code === ROOT_UNAVAILABLE)) {
@@ -184,15 +224,14 @@ async function consentsOf(
     answers = await ask(trust);
   }
   const now = Math.floor(Date.now() / 1000);
-  return parties.map((p, i) => {
+  return slots.map((slot, i) => {
     const read = resultOf(answers[i]!) as ProvenConsentRead;
-    // `exists` is checked against the proof by ledgerConsent before it is used here
+    // `exists` is checked against the proof by the slot's build before it is used here
     try {
-      return { consent: ledgerConsent({ patient, grantee: p.grantee, signer: p.grantSigner, read, trust, now }), exists: read.exists };
+      return { consent: slot.build(read, trust, now), exists: read.exists };
     } catch (e) {
-      if (!outcomes || !(e instanceof FhirError)) throw e;
-      const why = `the consent of grantee ${p.grantee} cannot be written as a FHIR Consent: ${e.details}`;
-      return { consent: { ...operationOutcome("not-supported", why, "warning"), grantee: p.grantee }, exists: read.exists };
+      if (!outcomes || !(e instanceof FhirError) || slot.outcome === undefined) throw e;
+      return { consent: slot.outcome(e), exists: read.exists };
     }
   });
 }

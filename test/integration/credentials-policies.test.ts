@@ -14,7 +14,8 @@ import { type EphrClient, signerOf, type TypedDataSigner } from "../../sdk/clien
 import { exportCredential, importCredential, verifyCredentialOnLedger } from "../../sdk/credentials.js";
 import { CredentialError, type CredentialErrorCode } from "../../sequencer/credentials/errors.js";
 import { credentialTypedData, signedCredential, unsignedCredential } from "../../sequencer/credentials/vc.js";
-import { consentFromPolicy } from "../../sequencer/fhir/index.js";
+import { consentFromPolicy, translateAnyConsent } from "../../sequencer/fhir/index.js";
+import { policyConsentId } from "../../sequencer/fhir/ledger-policy.js";
 import { organisationHash, ROLE_CODES } from "../../sequencer/protocol/roles.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { cliEnv, runCliAsync } from "../../sequencer/testing/cli.js";
@@ -162,5 +163,13 @@ describe("credentials as Verifiable Credentials, and FHIR policy Consents, throu
     const granted = await c.getConsent(p, specialist!.signer.address, "soft");
     expect(granted.value).to.include({ access: 1, categories: 1 << LAB });
     expect(granted.value!.expiry).to.equal(receipt.batch.timestamp + 7 * 86_400);
+
+    // the facade shows the policy back as a Consent, proven, that translates to the same SetPolicy
+    const id = policyConsentId(p, 7);
+    const read = await fetch(new URL(`fhir/Consent/${id}?_trust=executed`, sys.api.url));
+    expect(read.status).to.equal(200);
+    expect(translateAnyConsent(await read.json()).transactions).to.deep.equal([setPolicy]);
+    const found = (await (await fetch(new URL(`fhir/Consent?patient=${p}&_trust=executed`, sys.api.url))).json()) as { entry: { resource: { id: string } }[] };
+    expect(found.entry.map((e) => e.resource.id)).to.include(id);
   });
 });
