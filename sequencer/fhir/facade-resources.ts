@@ -11,7 +11,7 @@ import type { FhirConsent } from "./validate.js";
 
 export const FHIR_JSON = "application/fhir+json";
 export const FHIR_VERSION = "4.0.1";
-/** grantees per page: `_count` defaults to this, and may not exceed MAX_COUNT */
+/** Consents (grantees, then policies) per page: `_count` defaults to this, and may not exceed MAX_COUNT */
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 50;
 
@@ -63,8 +63,8 @@ export function capabilityStatement(opts: { date: string; software: string; vers
             searchParam: [
               { name: "patient", type: "reference", documentation: "the patient's 0x address (required)" },
               { name: "_trust", type: "token", documentation: "executed | posted | final (default: posted when a batch is on L1, else executed)" },
-              { name: "_count", type: "number", documentation: `grantees per page, 1..${MAX_COUNT} (default ${DEFAULT_COUNT})` },
-              { name: "_offset", type: "number", documentation: "index of the first grantee of the page (follow the Bundle's next link)" },
+              { name: "_count", type: "number", documentation: `Consents per page (grantees, then policies), 1..${MAX_COUNT} (default ${DEFAULT_COUNT})` },
+              { name: "_offset", type: "number", documentation: "index of the first Consent of the page (follow the Bundle's next link)" },
             ],
           },
         ],

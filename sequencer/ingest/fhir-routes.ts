@@ -78,7 +78,8 @@ export function registerFhirRoutes(http: HttpServer, deps: FhirDeps): void {
     return readOne(deps, id, parseTrust(query._trust as string | undefined));
   });
   http.post("/fhir/Consent/$translate", async (body) => {
-    if (body.tooDeep !== false) return fhir(400, new FacadeError(400, "invalid", "the Consent nests deeper than the server's JSON limit").outcome());
+    // (an array body is no Consent: the mapping refuses it, 422)
+    if (body.tooDeep === true) return fhir(400, new FacadeError(400, "invalid", "the Consent nests deeper than the server's JSON limit").outcome());
     try {
       return fhir(200, translationParameters(translateAnyConsent(body.value)));
     } catch (e) {
