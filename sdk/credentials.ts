@@ -83,7 +83,7 @@ export async function exportCredential(client: EphrClient, issuer: TypedDataSign
 /** What `verifyCredentialOnLedger` established. */
 export interface CredentialVerification {
   credential: VerifiedCredential;
-  /** the embedded ledger proofs: absent when the VC carries none; `onL1` the level L1 holds their batch at (null: not on L1) */
+  /** the embedded ledger proofs: absent when the VC carries none; `onL1` the level L1 holds both their batches at (null: not on L1, or no L1) */
   embedded: { credentialRoot: Hex; batch: number | null; onL1: "posted" | "final" | null } | null;
   /** the ledger now (a fresh proven read): the credential and the issuer's registration, both live */
   live: { trust: TrustLevel; credentialExpiry: number; issuerExpiry: number; root: Hex };
@@ -154,9 +154,21 @@ async function checkLedgerProof(client: EphrClient, c: VerifiedCredential, proof
     );
   }
   const batch = credentialAnswer.committed?.batch ?? null;
-  let onL1: "posted" | "final" | null = null;
-  if (client.opts.l1 && batch !== null) onL1 = await batchLevelOnL1(client.opts.l1.client, client.opts.l1.rollup, batch, credentialAnswer.root);
-  return { credentialRoot: credentialAnswer.root, batch, onL1 };
+  return { credentialRoot: credentialAnswer.root, batch, onL1: await lowestLevelOnL1(client, [credentialAnswer, issuerAnswer]) };
+}
+
+/** The level L1 holds every answer's root at (each the post-root of its batch); null when one is not on L1 or there is no L1. */
+async function lowestLevelOnL1(client: EphrClient, answers: ProvenValue<unknown>[]): Promise<"posted" | "final" | null> {
+  const l1 = client.opts.l1;
+  if (l1 === undefined) return null;
+  let level: "posted" | "final" = "final";
+  for (const a of answers) {
+    if (a.committed === null || a.committed === undefined) return null;
+    const onL1 = await batchLevelOnL1(l1.client, l1.rollup, a.committed.batch, a.root);
+    if (onL1 === null) return null;
+    if (onL1 === "posted") level = "posted";
+  }
+  return level;
 }
 
 function provenWord(key: Hex, answer: ProvenValue<unknown>, path: string) {
