@@ -5,7 +5,8 @@
  * on the sequencer's word is safe). Coverage is the protocol's own rule (consentCovers).
  */
 import type { Address, Hex } from "viem";
-import type { EphrClient } from "../sdk/client.js";
+import type { EphrClient, Verified } from "../sdk/client.js";
+import type { TrustLevel } from "../sdk/verify.js";
 import { isEphrError, VerificationError } from "../sdk/errors.js";
 import { ACCESS_READ, ACCESS_WRITE, BREAK_GLASS_DURATION } from "../sequencer/protocol/constants.js";
 import { type ConsentValue, consentCovers } from "../sequencer/protocol/keys.js";
@@ -35,22 +36,87 @@ async function ledger<T>(what: string, f: () => Promise<T>): Promise<T> {
 /** Seconds batch times may run ahead of the vault's clock, for the break-glass pre-check only. */
 const CLOCK_SLACK = 600;
 
-export class AccessControl {
-  constructor(private readonly client: EphrClient) {}
+export interface AccessOptions {
+  /**
+   * How long a refusal seen in the posted state waits for it to catch up while the sequencer's
+   * executed state allows (ms): a front-end may send posted reads to a read replica a moment behind
+   * the sequencer, which has already told the writer "posted". Default 5000.
+   */
+  catchUpMs?: number;
+  /** Between two posted reads while catching up (ms). Default 250. */
+  pollMs?: number;
+}
 
-  /** The record pointer as anchored in the latest posted state. */
-  async anchored(patient: Address, recordId: Hex): Promise<AnchoredRecord> {
-    const r = await ledger("record", () => this.client.getRecord(patient, recordId, "posted"));
-    if (!r.exists || r.value === null)
-      throw new VaultError("VAULT_NOT_ANCHORED", `record ${recordId} of ${patient} is not anchored in any batch posted on L1 (yet)`);
+export class AccessControl {
+  private readonly catchUpMs: number;
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly client: EphrClient,
+    opts: AccessOptions = {},
+  ) {
+    this.catchUpMs = opts.catchUpMs ?? 5_000;
+    this.pollMs = opts.pollMs ?? 250;
+  }
+
+  /**
+   * A posted read whose answer refuses (`allows` false) stands only when the executed state refuses
+   * too: while the executed state allows, the posted state is behind what its writer was told (a
+   * replica behind the sequencer, or a batch between L1 and its confirmations), and is asked again
+   * every pollMs for catchUpMs at most. Returns the last posted answer and whether the executed state
+   * allowed what it refused.
+   */
+  private async postedRead<T>(
+    what: string,
+    read: (trust: TrustLevel) => Promise<Verified<T>>,
+    allows: (v: Verified<T>) => boolean,
+  ): Promise<{ posted: Verified<T>; pending: boolean }> {
+    let posted = await ledger(what, () => read("posted"));
+    if (allows(posted)) return { posted, pending: false };
+    const soft = await ledger(what, () => read("soft"));
+    if (!allows(soft)) return { posted, pending: false };
+    const until = Date.now() + this.catchUpMs;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, this.pollMs));
+      posted = await ledger(what, () => read("posted"));
+      if (allows(posted)) return { posted, pending: false };
+    }
+    return { posted, pending: true };
+  }
+
+  /**
+   * The record pointer as anchored in the latest posted state; with `version` (not 0), that version
+   * must be the anchored one (VAULT_NOT_CURRENT otherwise).
+   */
+  async anchored(patient: Address, recordId: Hex, version = 0): Promise<AnchoredRecord> {
+    const { posted: r, pending } = await this.postedRead(
+      "record",
+      (trust) => this.client.getRecord(patient, recordId, trust),
+      (v) => v.value !== null && (version === 0 || v.value.version === version),
+    );
+    if (!r.exists || r.value === null) {
+      const why = pending ? ": the sequencer has executed its anchor, not yet posted; ask again shortly" : " (yet)";
+      throw new VaultError("VAULT_NOT_ANCHORED", `record ${recordId} of ${patient} is not anchored in any batch posted on L1${why}`);
+    }
+    if (version !== 0 && version !== r.value.version)
+      throw new VaultError("VAULT_NOT_CURRENT", `the ledger's current version is ${r.value.version}; only it is served`);
     return { ...r.value, root: r.root, batch: r.committed?.batch ?? null };
   }
 
   /** `reader` may read `patient`'s records of `category` now: proven on L1 and not revoked since. */
   async mayRead(reader: Address, patient: Address, category: number): Promise<{ root: Hex; batch: number | null; consent: ConsentValue | null }> {
     const now = Math.floor(Date.now() / 1000);
-    const posted = await ledger("consent", () => this.client.getConsent(patient, reader, "posted"));
+    const { posted, pending } = await this.postedRead(
+      "consent",
+      (trust) => this.client.getConsent(patient, reader, trust),
+      (v) => consentCovers(v.value, ACCESS_READ, category, now),
+    );
     if (!consentCovers(posted.value, ACCESS_READ, category, now)) {
+      if (pending)
+        throw new VaultError(
+          "VAULT_NO_CONSENT",
+          `${reader}'s READ grant from ${patient} covering category ${category} is executed by the sequencer, not yet in the state posted on L1 (root ${posted.root}); ask again shortly`,
+        );
       throw new VaultError(
         "VAULT_NO_CONSENT",
         `${reader} holds no live READ grant from ${patient} covering category ${category} in the state posted on L1 (root ${posted.root})`,
