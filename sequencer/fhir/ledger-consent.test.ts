@@ -4,11 +4,13 @@ import { toHex } from "../protocol/bytes.js";
 import { consentKey, consentWord, type ConsentValue } from "../protocol/keys.js";
 import { nodeHash, type TreeNode, treeProve, treeWrite } from "../state/smt.js";
 import { witnessToJson } from "../state/witness-codec.js";
+import { addressReference } from "./address.js";
 import { translateConsent } from "./consent.js";
 import { FhirError } from "./errors.js";
 import {
   consentId,
   consentParties,
+  GRANT_BASIS_EXTENSION,
   type HistoryEntry,
   ledgerConsent,
   partiesOfId,
@@ -147,9 +149,33 @@ describe("fhir/ledger-consent: grantees from the history", () => {
       e(2, "DelegatedGrantConsent", other, { patient }),
       e(3, "RevokeConsent", patient, {}),
     ];
-    expect(consentParties(patient, h)).to.deep.equal([
+    expect(consentParties(patient, h).map(({ grantee, grantSigner }) => ({ grantee, grantSigner }))).to.deep.equal([
       { grantee, grantSigner: other },
       { grantee: other, grantSigner: patient },
+    ]);
+  });
+
+  it("lists the requester of a RequestAccess the patient's policy granted and the clinician of a BreakGlass, each with how its grant was made", () => {
+    const tx = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as const;
+    const h: HistoryEntry[] = [
+      { ...e(0, "RequestAccess", grantee, { patient, policyId: 4, grantee: undefined }), hash: tx(1) },
+      { ...e(1, "BreakGlass", other, { patient, grantee: undefined }), hash: tx(2) },
+      { ...e(2, "BreakGlass", other, { patient: grantee, grantee: undefined }), hash: tx(3) }, // another patient's
+      { ...e(3, "RequestAccess", other, { patient, policyId: 5, grantee: undefined }, "dropped"), hash: tx(4) },
+    ];
+    expect(consentParties(patient, h)).to.deep.equal([
+      { grantee, grantSigner: grantee, basis: { kind: "policy", policyId: 4, transaction: tx(1) } },
+      { grantee: other, grantSigner: other, basis: { kind: "break-glass", transaction: tx(2) } },
+    ]);
+    // the patient's own grant afterwards is what the slot holds now; a revocation keeps the basis it ends
+    const later: HistoryEntry[] = [
+      ...h,
+      { ...e(4, "GrantConsent", patient, {}), hash: tx(5) },
+      { ...e(5, "RevokeConsent", patient, { grantee: other }), hash: tx(6) },
+    ];
+    expect(consentParties(patient, later)).to.deep.equal([
+      { grantee, grantSigner: patient, basis: { kind: "signed", signer: patient, transaction: tx(5) } },
+      { grantee: other, grantSigner: other, basis: { kind: "break-glass", transaction: tx(2) } },
     ]);
   });
   it("ignores dropped transactions, other patients' delegated ones and other types", () => {
@@ -160,5 +186,50 @@ describe("fhir/ledger-consent: grantees from the history", () => {
       e(3, "GrantConsent", other, {}),
     ];
     expect(consentParties(patient, h)).to.deep.equal([]);
+  });
+});
+
+describe("fhir/ledger-consent: how a grant was made", () => {
+  const tx = `0x${"cd".repeat(32)}` as const;
+  const read = readOf([[patient, grantee, { access: 1, categories: 0b10, expiry: NOW + 3600 }]], patient, grantee);
+  const basisOf = (c: unknown) =>
+    (c as { extension?: { url: string; extension?: unknown[] }[] }).extension?.find((x) => x.url === GRANT_BASIS_EXTENSION)?.extension;
+
+  it("writes a policy's grant as performed by the patient, naming the policy's Consent and the request", () => {
+    const c = ledgerConsent({ patient, grantee, signer: grantee, basis: { kind: "policy", policyId: 4, transaction: tx }, read, trust: "posted", now: NOW });
+    expect(c.status).to.equal("active");
+    expect(c.performer).to.deep.equal([addressReference(patient, "Patient")]);
+    expect(c.policy).to.deep.equal([{ uri: `Consent/${consentId(patient, grantee).split("-")[0]}-p4` }]);
+    expect(basisOf(c)).to.deep.equal([
+      { url: "kind", valueCode: "policy" },
+      { url: "policyId", valueUnsignedInt: 4 },
+      { url: "transaction", valueString: tx },
+    ]);
+  });
+
+  it("writes a break-glass grant with the purpose BTG and the clinician who opened it as performer", () => {
+    const c = ledgerConsent({ patient, grantee, signer: grantee, basis: { kind: "break-glass", transaction: tx }, read, trust: "posted", now: NOW });
+    expect(c.provision?.purpose).to.deep.equal([{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "BTG", display: "break the glass" }]);
+    expect(c.performer).to.deep.equal([addressReference(grantee)]);
+    expect(basisOf(c)?.[0]).to.deep.equal({ url: "kind", valueCode: "break-glass" });
+    expect(c.policy).to.equal(undefined);
+  });
+
+  it("adds nothing but the extension for a grant the patient signed, and no extension when the history is not known", () => {
+    const signed = ledgerConsent({
+      patient,
+      grantee,
+      signer: patient,
+      basis: { kind: "signed", signer: patient, transaction: tx },
+      read,
+      trust: "posted",
+      now: NOW,
+    });
+    const bare = ledgerConsent({ patient, grantee, signer: patient, read, trust: "posted", now: NOW });
+    expect(basisOf(signed)?.[0]).to.deep.equal({ url: "kind", valueCode: "signed" });
+    expect(basisOf(bare)).to.equal(undefined);
+    const { extension: _a, ...a } = signed;
+    const { extension: _b, ...b } = bare;
+    expect(a).to.deep.equal(b);
   });
 });

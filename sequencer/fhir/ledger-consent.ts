@@ -58,6 +58,11 @@ export function consentId(patient: Address, grantee: Address): string {
   return `${base36Of(patient)}-${base36Of(grantee)}`;
 }
 
+/** The Consent id of a patient's policy: `<patient in base 36, 31 digits>-p<policyId>` (at most 43 characters). */
+export function policyConsentId(patient: Address, policyId: number): string {
+  return `${base36Of(patient)}-p${policyId}`;
+}
+
 /** An address as the 31 base-36 digits of a Consent id. */
 export function base36Of(a: Address): string {
   return BigInt(a).toString(36).padStart(ID_DIGITS, "0");
@@ -89,35 +94,68 @@ function fromBase36(s: string): bigint {
 /** One ephr_getPatientHistory entry, as far as the facade reads it. */
 export interface HistoryEntry {
   seq: number;
+  /** the transaction's hash (named in a Consent's grant-basis extension) */
+  hash?: Hex;
   status: string;
   signer: Address;
   tx: { type: string; patient?: Address; grantee?: Address; policyId?: number };
   batch: number;
 }
 
+/** The patient's (or a delegate's) consent transactions. */
 export const CONSENT_TX_TYPES = ["GrantConsent", "RevokeConsent", "DelegatedGrantConsent", "DelegatedRevokeConsent"] as const;
+/** Transactions by which the state transition writes a grant the patient did not sign (docs/protocol.md section 13): the signer is the grantee. */
+export const GRANTING_TX_TYPES = ["RequestAccess", "BreakGlass"] as const;
 
-/** What the history says about one grantee: who signed the last grant (not proven: the sequencer's record). */
+/**
+ * How a grant came to be, from the history (not proven: the sequencer's record): signed by the patient
+ * or a delegate, written by a RequestAccess the patient's policy matched, or opened by a BreakGlass.
+ */
+export type GrantBasis =
+  | { kind: "signed"; signer: Address; transaction: Hex | null }
+  | { kind: "policy"; policyId: number; transaction: Hex | null }
+  | { kind: "break-glass"; transaction: Hex | null };
+
+/** What the history says about one grantee: who signed the last grant and how it was made (not proven: the sequencer's record). */
 export interface ConsentParty {
   grantee: Address;
-  /** the signer of the newest grant not dropped (the patient, or a delegate); null if none */
+  /** the signer of the newest grant not dropped (the patient, a delegate, or the grantee's own RequestAccess / BreakGlass); null if none */
   grantSigner: Address | null;
+  /** how the newest grant not dropped was made; null if none (absent: unknown) */
+  basis?: GrantBasis | null;
 }
 
 /**
- * The grantees of `patient`'s consent transactions, in order of first appearance; dropped
- * transactions, and transactions for another patient, do not count.
+ * The grantees of `patient`'s consent transactions and of the RequestAccess / BreakGlass transactions
+ * naming the patient, in order of first appearance; dropped transactions, and transactions for another
+ * patient, do not count.
  */
 export function consentParties(patient: Address, history: readonly HistoryEntry[]): ConsentParty[] {
   const out = new Map<string, ConsentParty>();
   for (const e of history) {
-    if (e.status === "dropped" || !(CONSENT_TX_TYPES as readonly string[]).includes(e.tx.type) || e.tx.grantee === undefined) continue;
-    const delegated = e.tx.type.startsWith("Delegated");
-    const forPatient = delegated ? e.tx.patient !== undefined && same(e.tx.patient, patient) : same(e.signer, patient);
-    if (!forPatient) continue;
-    const key = e.tx.grantee.toLowerCase();
-    const party = out.get(key) ?? { grantee: getAddress(e.tx.grantee), grantSigner: null };
-    if (e.tx.type.endsWith("GrantConsent")) party.grantSigner = getAddress(e.signer);
+    if (e.status === "dropped") continue;
+    const transaction = e.hash ?? null;
+    let grantee: Address;
+    let basis: GrantBasis | null | undefined; // undefined: a revocation, which leaves the basis as it was
+    if ((CONSENT_TX_TYPES as readonly string[]).includes(e.tx.type) && e.tx.grantee !== undefined) {
+      const delegated = e.tx.type.startsWith("Delegated");
+      const forPatient = delegated ? e.tx.patient !== undefined && same(e.tx.patient, patient) : same(e.signer, patient);
+      if (!forPatient) continue;
+      grantee = e.tx.grantee;
+      if (e.tx.type.endsWith("GrantConsent")) basis = { kind: "signed", signer: getAddress(e.signer), transaction };
+    } else if ((GRANTING_TX_TYPES as readonly string[]).includes(e.tx.type) && e.tx.patient !== undefined && same(e.tx.patient, patient)) {
+      grantee = e.signer;
+      basis =
+        e.tx.type === "RequestAccess" && e.tx.policyId !== undefined
+          ? { kind: "policy", policyId: e.tx.policyId, transaction }
+          : { kind: "break-glass", transaction };
+    } else continue;
+    const key = grantee.toLowerCase();
+    const party = out.get(key) ?? { grantee: getAddress(grantee), grantSigner: null, basis: null };
+    if (basis !== undefined) {
+      party.grantSigner = getAddress(e.signer);
+      party.basis = basis;
+    }
     out.set(key, party);
   }
   return [...out.values()];
@@ -152,6 +190,8 @@ export interface LedgerConsentInput {
   grantee: Address;
   /** who signed the grant (from the history); the patient when unknown */
   signer?: Address | null;
+  /** how the grant was made (from the history): a policy's or a break-glass grant is written so; null or absent: signed */
+  basis?: GrantBasis | null;
   /** the ephr_getConsent answer */
   read: ProvenConsentRead;
   trust: FacadeTrust;
@@ -168,7 +208,9 @@ export function ledgerConsent(input: LedgerConsentInput): FhirConsent {
   const { patient, grantee, read, trust, now } = input;
   const value = provenConsent(patient, grantee, read);
   const id = consentId(patient, grantee);
-  const signer = input.signer ?? patient;
+  const basis = input.basis ?? null;
+  // a policy's grant was given by the patient's policy, not signed by the requester: the patient performs it
+  const signer = basis?.kind === "policy" ? patient : (input.signer ?? patient);
   let consent: FhirConsent;
   if (value === null) consent = consentFromRevoke({ patient, grantee, signer }, { id });
   else {
@@ -177,9 +219,38 @@ export function ledgerConsent(input: LedgerConsentInput): FhirConsent {
   }
   return parseConsent({
     ...consent,
+    ...basisElements(consent, patient, basis),
     meta: { tag: [{ system: TRUST_SYSTEM, code: trust }] },
-    extension: [verificationExtension(patient, grantee, read, trust)],
+    extension: [verificationExtension(patient, grantee, read, trust), ...(basis === null ? [] : [grantBasisExtension(basis)])],
   });
+}
+
+export const GRANT_BASIS_EXTENSION = "https://ephr-rollup.example/fhir/StructureDefinition/grant-basis";
+/** HL7 v3 ActReason: BTG "break the glass", the purpose a break-glass grant is opened for. */
+const BREAK_THE_GLASS = { system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "BTG", display: "break the glass" };
+
+/**
+ * The standard elements that say how a grant was made (docs/fhir.md section 8.5): a policy's grant
+ * names the policy's Consent in `policy`; a break-glass grant's provision has the purpose BTG (HL7
+ * v3 ActReason) and the clinician who opened it as performer. A signed grant adds nothing.
+ */
+function basisElements(consent: FhirConsent, patient: Address, basis: GrantBasis | null): Partial<FhirConsent> {
+  if (basis?.kind === "policy") return { policy: [{ uri: `Consent/${policyConsentId(patient, basis.policyId)}` }] };
+  if (basis?.kind === "break-glass" && consent.provision !== undefined) return { provision: { ...consent.provision, purpose: [BREAK_THE_GLASS] } };
+  return {};
+}
+
+/** The grant-basis extension: `kind` (signed, policy, break-glass), the policy's id, the transaction. */
+export function grantBasisExtension(basis: GrantBasis) {
+  return {
+    url: GRANT_BASIS_EXTENSION,
+    extension: [
+      { url: "kind", valueCode: basis.kind },
+      ...(basis.kind === "policy" ? [{ url: "policyId", valueUnsignedInt: basis.policyId }] : []),
+      ...(basis.kind === "signed" ? [{ url: "signer", valueString: basis.signer.toLowerCase() }] : []),
+      ...(basis.transaction === null ? [] : [{ url: "transaction", valueString: basis.transaction }]),
+    ],
+  };
 }
 
 /** The ledger-verification extension (docs/fhir.md section 8.3). */

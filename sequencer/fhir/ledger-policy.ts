@@ -9,14 +9,16 @@ import { policyKey, policyOf } from "../protocol/keys.js";
 import { FhirError } from "./errors.js";
 import {
   addressOfBase36,
-  base36Of,
   type FacadeTrust,
   type HistoryEntry,
   ledgerExtension,
   type ProvenConsentRead,
+  policyConsentId,
   provenWord,
   TRUST_SYSTEM,
 } from "./ledger-consent.js";
+
+export { policyConsentId };
 import { consentFromPolicy, consentFromPolicyRemoval } from "./policy-consent.js";
 import { type FhirConsent, parseConsent } from "./validate.js";
 
@@ -51,11 +53,6 @@ export function policyParties(patient: Address, history: readonly HistoryEntry[]
 
 // `<patient>-p<policyId>`: the patient's 31 base-36 digits as in a grant's id, `p`, the id in decimal.
 const POLICY_ID_PATTERN = /^([0-9a-z]{31})-p(0|[1-9][0-9]{0,9})$/;
-
-/** The Consent id of a patient's policy: `<patient in base 36, 31 digits>-p<policyId>` (at most 43 characters). */
-export function policyConsentId(patient: Address, policyId: number): string {
-  return `${base36Of(patient)}-p${policyId}`;
-}
 
 /** The (patient, policyId) a policy Consent id names, or null for an id of another form. */
 export function policyOfId(id: string): { patient: Address; policyId: number } | null {

@@ -26,6 +26,7 @@ import { FhirError } from "../fhir/errors.js";
 import {
   AT_OF_TRUST,
   CONSENT_TX_TYPES,
+  GRANTING_TX_TYPES,
   consentParties,
   type ConsentParty,
   type FacadeTrust,
@@ -138,7 +139,7 @@ function grantSlot(patient: Address, p: ConsentParty): Slot {
   return {
     method: "ephr_getConsent",
     params: [patient, p.grantee.toLowerCase()],
-    build: (read, trust, now) => ledgerConsent({ patient, grantee: p.grantee, signer: p.grantSigner, read, trust, now }),
+    build: (read, trust, now) => ledgerConsent({ patient, grantee: p.grantee, signer: p.grantSigner, basis: p.basis, read, trust, now }),
     outcome: (e) => ({
       ...operationOutcome("not-supported", `the consent of grantee ${p.grantee} cannot be written as a FHIR Consent: ${e.details}`, "warning"),
       grantee: p.grantee,
@@ -189,7 +190,7 @@ async function readPolicy(deps: FhirDeps, id: string, patient: Address, policyId
 async function history(deps: FhirDeps, patient: Address): Promise<HistoryEntry[]> {
   const all: HistoryEntry[] = [];
   let fromSeq = 0;
-  const types = [...CONSENT_TX_TYPES, ...POLICY_TX_TYPES];
+  const types = [...CONSENT_TX_TYPES, ...GRANTING_TX_TYPES, ...POLICY_TX_TYPES];
   for (let pageNo = 0; pageNo < MAX_HISTORY_PAGES; pageNo++) {
     const [a] = await deps.read([{ method: "ephr_getPatientHistory", params: [patient, { types, limit: HISTORY_PAGE, fromSeq }] }]);
     const page = resultOf(a!) as HistoryEntry[];

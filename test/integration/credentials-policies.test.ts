@@ -14,7 +14,7 @@ import { type EphrClient, signerOf, type TypedDataSigner } from "../../sdk/clien
 import { exportCredential, importCredential, verifyCredentialOnLedger } from "../../sdk/credentials.js";
 import { CredentialError, type CredentialErrorCode } from "../../sequencer/credentials/errors.js";
 import { credentialTypedData, signedCredential, unsignedCredential } from "../../sequencer/credentials/vc.js";
-import { consentFromPolicy, translateAnyConsent } from "../../sequencer/fhir/index.js";
+import { consentFromPolicy, consentId, GRANT_BASIS_EXTENSION, translateAnyConsent } from "../../sequencer/fhir/index.js";
 import { policyConsentId } from "../../sequencer/fhir/ledger-policy.js";
 import { organisationHash, ROLE_CODES } from "../../sequencer/protocol/roles.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
@@ -169,7 +169,69 @@ describe("credentials as Verifiable Credentials, and FHIR policy Consents, throu
     const read = await fetch(new URL(`fhir/Consent/${id}?_trust=executed`, sys.api.url));
     expect(read.status).to.equal(200);
     expect(translateAnyConsent(await read.json()).transactions).to.deep.equal([setPolicy]);
-    const found = (await (await fetch(new URL(`fhir/Consent?patient=${p}&_trust=executed`, sys.api.url))).json()) as { entry: { resource: { id: string } }[] };
+    const found = (await (await fetch(new URL(`fhir/Consent?patient=${p}&_trust=executed`, sys.api.url))).json()) as { entry: { resource: FoundConsent }[] };
     expect(found.entry.map((e) => e.resource.id)).to.include(id);
+
+    // and the grant the policy made, as the patient's Consent to the specialist naming the policy and the request
+    const grant = found.entry.map((e) => e.resource).find((r) => r.id === consentId(p, specialist!.signer.address));
+    expect(grant, "the policy's grant is among the patient's Consents").to.not.equal(undefined);
+    expect(grant!.status).to.equal("active");
+    expect(grant!.policy).to.deep.equal([{ uri: `Consent/${id}` }]);
+    expect(basisOf(grant!)).to.deep.include.members([
+      { url: "kind", valueCode: "policy" },
+      { url: "policyId", valueUnsignedInt: 7 },
+      { url: "transaction", valueString: asked },
+    ]);
+  });
+
+  it("shows a break-glass grant among the patient's Consents, marked BTG and performed by the clinician, and inactive once the patient revokes it", async () => {
+    const p = patient!.signer.address;
+    const clinician = stranger!.signer;
+    await c.waitFor(
+      await c.send(board!.signer, {
+        type: "IssueCredential",
+        subject: clinician.address,
+        role: ROLE_CODES.emergency,
+        organisation: organisationHash(ORG),
+        expiry,
+      }),
+      "executed",
+    );
+    const opened = await c.send(clinician, {
+      type: "BreakGlass",
+      patient: p,
+      issuer: board!.signer.address,
+      organisation: organisationHash(ORG),
+      categories: 1 << LAB,
+    });
+    await c.waitFor(opened, "executed");
+    const consentOf = async () => {
+      const res = await fetch(new URL(`fhir/Consent/${consentId(p, clinician.address)}?_trust=executed`, sys.api.url));
+      expect(res.status).to.equal(200);
+      return (await res.json()) as FoundConsent;
+    };
+    const open = await consentOf();
+    expect(open.status).to.equal("active");
+    expect(open.provision?.purpose).to.deep.equal([{ system: "http://terminology.hl7.org/CodeSystem/v3-ActReason", code: "BTG", display: "break the glass" }]);
+    expect(JSON.stringify(open.performer)).to.include(clinician.address);
+    expect(basisOf(open)).to.deep.include.members([
+      { url: "kind", valueCode: "break-glass" },
+      { url: "transaction", valueString: opened },
+    ]);
+
+    await c.waitFor(await c.send(patient!.signer, { type: "RevokeConsent", grantee: clinician.address }), "executed");
+    const revoked = await consentOf();
+    expect(revoked.status).to.equal("inactive");
+    expect(basisOf(revoked)).to.deep.include.members([{ url: "kind", valueCode: "break-glass" }]);
   });
 });
+
+type FoundConsent = {
+  id: string;
+  status: string;
+  policy?: unknown;
+  performer?: unknown;
+  provision?: { purpose?: unknown };
+  extension?: { url: string; extension?: unknown[] }[];
+};
+const basisOf = (c: FoundConsent) => c.extension?.find((x) => x.url === GRANT_BASIS_EXTENSION)?.extension ?? [];
