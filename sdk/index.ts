@@ -40,6 +40,7 @@ export {
   NoEncryptionKeyError,
   readFhirResource,
   readRecord,
+  type ReadRecordOptions,
   storeFhirResource,
   storeRecord,
   type StoredRecord,

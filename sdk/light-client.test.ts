@@ -446,7 +446,7 @@ describe("SDK records: served bytes must be the ciphertext the ledger anchors", 
   };
 
   /** A vault serving `enc` as `version` of the record, behind the fake sequencer of `chain`. */
-  function vaultServing(chain: FakeChain, enc: ReturnType<typeof encrypt>, version: number) {
+  function vaultServing(chain: FakeChain, enc: ReturnType<typeof encrypt>, version: number, batch = 0) {
     const wrap = serialiseKeyWrap(enc.wraps.find((x) => x.recipient.toLowerCase() === READER)!);
     const vaultFetch = (async (url: string | URL | Request, init?: RequestInit) => {
       const u = String(url);
@@ -456,13 +456,13 @@ describe("SDK records: served bytes must be the ciphertext the ledger anchors", 
         : {
             ciphertext: toHex(enc.recordBytes),
             wrap: toHex(wrap),
-            record: { provider: PROVIDER, ciphertextHash: enc.ciphertextHash, locationHash: w(2), category: 1, version, root: w(0), batch: 0 },
+            record: { provider: PROVIDER, ciphertextHash: enc.ciphertextHash, locationHash: w(2), category: 1, version, root: w(0), batch },
             logAccess: w(3),
             requestHash: w(4),
           };
       return new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
     }) as typeof fetch;
-    return new VaultClient(VAULT_URL, chain.client(), vaultFetch);
+    return new VaultClient(VAULT_URL, chain.client({ postedLagSeconds: 86_400 }), vaultFetch);
   }
 
   it("decrypts a record whose served bytes are the anchored ciphertext", async () => {
@@ -491,6 +491,31 @@ describe("SDK records: served bytes must be the ciphertext the ledger anchors", 
     const e = await failure(readRecord(vaultServing(chain, v1, 1), reader, readerKeys.privateKey, PATIENT, RECORD_ID));
     expect(e).to.be.instanceOf(AnchorMismatchError);
     expect((e as AnchorMismatchError).data).to.deep.include({ servedVersion: 1, anchoredVersion: 2 });
+  });
+
+  it("asks the ledger again while its answer is older than the batch the vault proved the anchor at (a read replica a moment behind)", async () => {
+    const chain = new FakeChain();
+    const enc = encrypt("glucose 97 mg/dL", 1);
+    chain.post([[nonceKey(PATIENT), nonceWord(1)]]);
+    const anchoredAt = chain.post([anchor(enc, 1)]);
+    chain.postedAnswer = 0; // the first answer comes from a state one batch behind, then the newest
+    chain.lie = (_m, a) => {
+      chain.postedAnswer = null;
+      return a;
+    };
+    const out = await readRecord(vaultServing(chain, enc, 1, anchoredAt), reader, readerKeys.privateKey, PATIENT, RECORD_ID);
+    expect(new TextDecoder().decode(out.plaintext)).to.equal("glucose 97 mg/dL");
+    expect(out.anchor).to.deep.include({ version: 1, batch: anchoredAt });
+    expect(chain.stateCalls).to.equal(2);
+  });
+
+  it("still refuses, after its bound, a record a vault claims anchored at a batch the ledger never reaches", async () => {
+    const chain = new FakeChain();
+    chain.post([[nonceKey(PATIENT), nonceWord(1)]]);
+    const started = Date.now();
+    const e = await failure(readRecord(vaultServing(chain, encrypt("x", 1), 1, 99), reader, readerKeys.privateKey, PATIENT, RECORD_ID, { anchorWaitMs: 600 }));
+    expect(e).to.be.instanceOf(AnchorMismatchError);
+    expect(Date.now() - started).to.be.within(500, 3_000);
   });
 
   it("refuses a record the ledger does not anchor", async () => {

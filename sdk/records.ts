@@ -143,6 +143,9 @@ export async function storeRecord(
  * vault's EphrClient (proof verified, at `opts.trust`, default "posted": against the Rollup's newest
  * batch when the client has L1), and the served ciphertext must be exactly the anchored version
  * (matchesAnchor: hash, record id and version) before it is decrypted; else an AnchorMismatchError.
+ * A ledger answer from an older batch than the one the vault proved its anchor at (a read replica a
+ * moment behind the one the vault asked) is asked again, every 250 ms for `anchorWaitMs` (default
+ * 5000) at most, before a mismatch is concluded.
  */
 export async function readRecord(
   vault: VaultClient,
@@ -150,17 +153,33 @@ export async function readRecord(
   encryptionPrivateKey: Uint8Array,
   patient: Address,
   recordId: Hex,
-  opts: { trust?: TrustLevel } = {},
+  opts: ReadRecordOptions = {},
 ) {
   const served = await vault.read(reader, patient, recordId);
-  const anchor = await checkAgainstAnchor(vault.ephr, served, patient, recordId, opts.trust ?? "posted");
+  const anchor = await checkAgainstAnchor(vault.ephr, served, patient, recordId, opts);
   const plaintext = openRecord(served.ciphertext, served.wrap, encryptionPrivateKey, reader.address);
   return { plaintext, served, anchor };
 }
 
+export interface ReadRecordOptions {
+  /** the level the anchor is read at: "posted" by default */
+  trust?: TrustLevel;
+  /** how long an anchor read older than the vault's is asked again (ms; default 5000) */
+  anchorWaitMs?: number;
+}
+
 /** The ledger's anchor of the record, once the served version is shown to be it. */
-async function checkAgainstAnchor(ephr: EphrClient, served: ServedRecord, patient: Address, recordId: Hex, trust: TrustLevel) {
-  const proven = await ephr.getRecord(patient, recordId, trust);
+async function checkAgainstAnchor(ephr: EphrClient, served: ServedRecord, patient: Address, recordId: Hex, opts: ReadRecordOptions) {
+  const trust = opts.trust ?? "posted";
+  // the vault's batch is its word, not proven: it only decides how long to wait, never what is accepted
+  const vaultBatch = served.record?.batch ?? null;
+  const behind = (p: { committed: { batch: number } | null }) => vaultBatch !== null && p.committed !== null && p.committed.batch < vaultBatch;
+  const until = Date.now() + (opts.anchorWaitMs ?? 5_000);
+  let proven = await ephr.getRecord(patient, recordId, trust);
+  while (behind(proven) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 250));
+    proven = await ephr.getRecord(patient, recordId, trust);
+  }
   const anchored = proven.value;
   const servedVersion = served.record?.version ?? null;
   const mismatch = (why: string) =>
@@ -204,7 +223,7 @@ export async function readFhirResource(
   encryptionPrivateKey: Uint8Array,
   patient: Address,
   recordId: Hex,
-  opts: { trust?: TrustLevel } = {},
+  opts: ReadRecordOptions = {},
 ) {
   const { plaintext, served, anchor } = await readRecord(vault, reader, encryptionPrivateKey, patient, recordId, opts);
   return { resource: JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>, served, anchor };
