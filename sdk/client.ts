@@ -154,6 +154,13 @@ export class EphrClient {
   private id = 0;
   private readonly fetchFn: typeof fetch;
   private l1ChainId: number | null = null;
+  /**
+   * The newest batch this client has seen at each level (a receipt it waited for, a verified answer):
+   * a later answer from an older batch is asked again (staleRetry) before it is returned, so reads
+   * follow the client's own writes and never step back while the API's front-end spreads them over
+   * read replicas a moment apart.
+   */
+  private readonly seen: Record<"posted" | "final", number> = { posted: -1, final: -1 };
 
   constructor(readonly opts: ClientOptions) {
     if (opts.l1 !== undefined && (typeof opts.l1.rollup !== "string" || !ADDRESS.test(opts.l1.rollup))) {
@@ -282,7 +289,10 @@ export class EphrClient {
     for (;;) {
       const r = await this.receipt(hash);
       if (r?.status === "dropped") throw new DroppedError(`transaction ${hash} was dropped: ${r.reason}`, r);
-      if (r && RANK[r.status]! >= RANK[level]! && (await this.confirmedOnL1(r, level))) return r;
+      if (r && RANK[r.status]! >= RANK[level]! && (await this.confirmedOnL1(r, level))) {
+        if (r.batch !== null && r.batch !== undefined) this.saw(level === "final" ? "final" : level === "posted" ? "posted" : null, r.batch.index);
+        return r;
+      }
       if (Date.now() > until) throw new TimeoutError(`transaction ${hash} did not reach ${level} in time (now ${r?.status ?? "unknown"})`, r);
       await new Promise((res) => setTimeout(res, opts.pollMs ?? 250));
     }
@@ -325,15 +335,33 @@ export class EphrClient {
         committed: p.committed,
         trust: "soft",
       };
-      if (!this.opts.l1) return verified;
-      await this.chainInfo();
-      try {
-        return { ...verified, trust: await checkRootOnL1(this.opts.l1.client, this.opts.l1.rollup, p, trust, this.opts.postedLagSeconds ?? 60) };
-      } catch (e) {
-        if (!(e instanceof StaleRootError) || attempt >= attempts) throw e;
+      const level = trust === "soft" ? null : trust;
+      // an answer from an older batch than one this client has seen at the level is asked again; when it
+      // stays behind, it is taken as it is and becomes the level's newest (a fraud proof reverted batches)
+      const behind = level !== null && p.committed !== null && p.committed.batch < this.seen[level];
+      if (behind && attempt >= attempts) this.seen[level] = p.committed!.batch;
+      if (!behind || attempt >= attempts) {
+        if (!this.opts.l1) {
+          if (level !== null && p.committed !== null) this.saw(level, p.committed.batch);
+          return verified;
+        }
+        await this.chainInfo();
+        try {
+          const checked = { ...verified, trust: await checkRootOnL1(this.opts.l1.client, this.opts.l1.rollup, p, trust, this.opts.postedLagSeconds ?? 60) };
+          if (level !== null && checked.trust === level && p.committed !== null) this.saw(level, p.committed.batch);
+          return checked;
+        } catch (e) {
+          if (!(e instanceof StaleRootError) || attempt >= attempts) throw e;
+        }
       }
       await new Promise((res) => setTimeout(res, delayMs));
     }
+  }
+
+  private saw(level: "posted" | "final" | null, batch: number): void {
+    if (level === null || !Number.isSafeInteger(batch)) return;
+    this.seen[level] = Math.max(this.seen[level], batch);
+    if (level === "final") this.seen.posted = Math.max(this.seen.posted, batch);
   }
 
   getConsent(patient: Address, grantee: Address, trust?: TrustLevel) {

@@ -386,6 +386,62 @@ describe("SDK light client: posted and final reads are proven against L1's newes
     expect(await failure(chain.client().getConsent(PATIENT, READER, "posted")), "past the default 60 s").to.be.instanceOf(StaleRootError);
   });
 
+  it("never steps back: a posted answer older than a batch the client has already seen is asked again, then taken as it is", async () => {
+    chain.l1Time = chain.submittedAt[1]! + 20; // batch 0 would pass as posted on its own (within the lag)
+    const c = chain.client();
+    expect((await c.getConsent(PATIENT, READER, "posted")).committed!.batch).to.equal(1); // seen: batch 1
+    // a front-end now answers from a replica one batch behind, which catches up on the next call
+    chain.postedAnswer = 0;
+    chain.lie = (_m, a) => {
+      chain.postedAnswer = null;
+      return a;
+    };
+    const calls = chain.stateCalls;
+    const again = await c.getConsent(PATIENT, READER, "posted");
+    expect(again.committed!.batch, "not the grant from before the revocation").to.equal(1);
+    expect(again.exists).to.equal(false);
+    expect(chain.stateCalls - calls).to.equal(2);
+    // a replica that stays behind: its answer is taken after the retries (as before), and the next read does not wait again
+    chain.lie = (_m, a) => a;
+    chain.postedAnswer = 0;
+    const before = chain.stateCalls;
+    expect((await c.getConsent(PATIENT, READER, "posted")).committed!.batch).to.equal(0);
+    expect(chain.stateCalls - before).to.equal(3);
+    await c.getConsent(PATIENT, READER, "posted");
+    expect(chain.stateCalls - before).to.equal(4);
+    // a client that saw nothing yet takes the answer at once
+    const fresh = chain.client();
+    const at = chain.stateCalls;
+    expect((await fresh.getConsent(PATIENT, READER, "posted")).committed!.batch).to.equal(0);
+    expect(chain.stateCalls - at).to.equal(1);
+  });
+
+  it("follows its own writes: after waiting for a receipt to be posted, reads are from that batch or newer", async () => {
+    chain.l1Time = chain.submittedAt[1]! + 20;
+    const root1 = toHex(nodeHash(chain.batches[1]!));
+    chain.receipt = {
+      hash: w(78),
+      status: "posted",
+      type: "RevokeConsent",
+      signer: PATIENT,
+      seq: 2,
+      forced: null,
+      reason: null,
+      stateRoot: root1,
+      batch: { index: 1, status: "posted", timestamp: 0, postRoot: root1, l1TxHash: null, l1Block: null, confirmations: 1, finalizesAt: null },
+    };
+    const c = chain.client();
+    await c.waitFor(w(78), "posted", { timeoutMs: 500, pollMs: 10 });
+    chain.postedAnswer = 0;
+    chain.lie = (_m, a) => {
+      chain.postedAnswer = null;
+      return a;
+    };
+    const read = await c.getConsent(PATIENT, READER, "posted");
+    expect(read.committed!.batch).to.equal(1);
+    expect(read.exists, "the revocation the client waited for").to.equal(false);
+  });
+
   it("refuses a posted read against a batch L1 does not hold", async () => {
     chain.lie = (_m, a) => ({ ...a, committed: { batch: 5, status: "posted", l1TxHash: null, l1Block: null } });
     const e = await failure(chain.client().getConsent(PATIENT, READER, "posted"));
