@@ -74,7 +74,7 @@ export async function alignState(store: Store, db: StateDb, rules: ChainRules): 
  * The state version after batch `index`: its last chunk's (a batch without leaves holds its
  * predecessor's state), -1 for the empty state before any.
  */
-export function versionAfterBatch(store: Store, index: number): number {
+export function versionAfterBatch(store: Pick<Store, "batch">, index: number): number {
   for (let i = index; i >= 0; i--) {
     const b = store.batch(i);
     if (b === undefined) throw new StateMismatchError(`the store has no batch ${i}`);

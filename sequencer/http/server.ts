@@ -6,7 +6,7 @@
  * JSON, no such route, a handler's error) answered in the server's own error format by its `refuse`.
  * What each server answers (JSON-RPC, the vault's routes) stays in its own module.
  */
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
@@ -60,6 +60,53 @@ export function reply(r: FastifyReply, a: Answer): FastifyReply {
   return r.type(a.contentType ?? "application/json").send(a.text ?? JSON.stringify(a.body, bigints));
 }
 
+/**
+ * A long answer written as it is produced (GET /snapshot): each piece waits for the client to take the
+ * previous ones (the socket's buffer drained), so the server holds about one piece per client however
+ * long the stream. `close` runs once the stream ended or the client went away.
+ */
+export interface StreamAnswer {
+  status: number;
+  contentType: string;
+  headers?: Record<string, string>;
+  pieces: AsyncIterator<Uint8Array>;
+  close: () => Promise<void>;
+}
+
+async function writeStream(res: ServerResponse, a: StreamAnswer): Promise<void> {
+  let gone = false;
+  const onGone = () => {
+    gone = true;
+  };
+  res.on("close", onGone);
+  try {
+    res.writeHead(a.status, { "content-type": a.contentType, ...a.headers });
+    for (;;) {
+      if (gone) return;
+      const next = await a.pieces.next();
+      if (next.done) break;
+      if (!res.write(next.value) && !gone) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resolve();
+          };
+          res.on("drain", done).on("close", done);
+        });
+      } else await new Promise((r) => setImmediate(r)); // the producer reads synchronously: let others in
+    }
+    res.end();
+  } catch {
+    // a failure part way: the client sees the stream cut (no end frame) and refuses it
+    res.destroy();
+  } finally {
+    res.off("close", onGone);
+    await a.pieces.return?.();
+    await a.close();
+  }
+}
+
 /** What the body parser hands on: the parsed body, or why there is none (answered by `refuse`). */
 type Parsed = JsonBody | { ok: "tooLarge" };
 
@@ -69,6 +116,8 @@ export interface HttpServer {
   post(path: string, handler: JsonHandler): void;
   /** register a GET route */
   get(path: string, handler: (req: FastifyRequest) => Promise<Answer>): void;
+  /** register a GET route whose answer may be a stream (StreamAnswer) */
+  getStream(path: string, handler: (req: FastifyRequest) => Promise<Answer | StreamAnswer>): void;
   /** start listening on host:port (0: a free port); resolves with the port */
   listen(host: string, port: number): Promise<number>;
   /** close the server and every connection it holds */
@@ -145,6 +194,14 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     },
     get(path, handler) {
       app.get(path, async (req, r) => reply(r, await handler(req)));
+    },
+    getStream(path, handler) {
+      app.get(path, async (req, r) => {
+        const a = await handler(req);
+        if (!("pieces" in a)) return reply(r, a);
+        r.hijack();
+        await writeStream(r.raw, a);
+      });
     },
     async listen(host, port) {
       await app.ready();

@@ -126,6 +126,22 @@ export function createMetrics(role: string) {
       help: "1 while a read replica follows the change feed and serves reads, 0 once it stopped (a gap or a root mismatch)",
       registers: [registry],
     }),
+    replicaResyncs: new Counter({
+      name: "ephr_replica_resyncs_total",
+      help: "A read replica's resyncs from the sequencer's snapshot by outcome: ok (swapped in), refused (failed verification), failed (download, limits), gave_up (attempts exhausted)",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    replicaResyncSeconds: new Gauge({
+      name: "ephr_replica_resync_seconds",
+      help: "Duration of a read replica's last successful resync (download, verification and swap)",
+      registers: [registry],
+    }),
+    snapshotsServed: new Counter({
+      name: "ephr_snapshots_served_total",
+      help: "State snapshots the sequencer's query server started sending (GET /snapshot)",
+      registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

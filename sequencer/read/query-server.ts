@@ -14,6 +14,16 @@ import { type HttpLimits, httpLimitsOf } from "../http/limits.js";
 import type { Metrics } from "../platform/metrics.js";
 import { HISTORY_ENTRIES_PER_REQUEST, historyCost } from "./methods.js";
 import type { Queries } from "./queries.js";
+import { toHex } from "../protocol/bytes.js";
+import { openSnapshot, SnapshotUnavailableError, type SnapshotStream } from "../replica/snapshot-source.js";
+import type { StateDb } from "../statedb/store.js";
+import type { Store } from "../store/store.js";
+
+/**
+ * Snapshots sent at once: each walks the whole state and holds two LevelDB views (old table files
+ * are kept on disk while one is open), so a crowd of replicas resyncing together waits its turn.
+ */
+export const MAX_SNAPSHOTS = 2;
 
 /**
  * The query server's limits: the configured ones, without a per-client connection limit (its clients
@@ -35,7 +45,7 @@ function refuse(r: Refusal, maxBodyBytes: number): Answer {
     case "notJson":
       return plain(400, "the body is not JSON");
     case "noRoute":
-      return plain(405, "POST a JSON-RPC batch, or GET /metrics");
+      return plain(405, "POST a JSON-RPC batch, or GET /metrics, /status or /snapshot");
     case "error":
       return plain(500, (r.error as Error).message);
   }
@@ -52,6 +62,8 @@ export async function startQueryServer(
     unavailable?: () => RpcError;
     /** GET /status answers this (a replica's position and lag, for the front-ends) */
     status?: () => unknown;
+    /** GET /snapshot sends this data directory's state (the sequencer's; null while it is starting) */
+    snapshot?: () => { store: Store; db: StateDb } | null;
   } = {},
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const callsSchema = z.array(rpcRequestSchema).min(1).max(limits.maxCalls);
@@ -105,6 +117,39 @@ export async function startQueryServer(
   });
   const status = extra.status;
   if (status) http.get("/status", async () => ({ status: 200, body: status() }));
+  const source = extra.snapshot;
+  if (source) {
+    let sending = 0;
+    http.getStream("/snapshot", async () => {
+      const data = source();
+      if (data === null) return plain(503, "the sequencer is starting");
+      if (sending >= MAX_SNAPSHOTS) return plain(503, `${MAX_SNAPSHOTS} snapshots are being sent already: retry later`);
+      let snap: SnapshotStream;
+      try {
+        snap = openSnapshot(data.store, data.db);
+      } catch (e) {
+        if (e instanceof SnapshotUnavailableError) return plain(503, e.message);
+        throw e;
+      }
+      sending++;
+      metrics.snapshotsServed.inc();
+      return {
+        status: 200,
+        contentType: "application/octet-stream",
+        headers: {
+          "x-ephr-snapshot-feed": snap.header.feed,
+          "x-ephr-snapshot-seq": String(snap.header.seq),
+          "x-ephr-snapshot-version": String(snap.header.version),
+          "x-ephr-snapshot-root": toHex(snap.header.root),
+        },
+        pieces: snap.pieces,
+        close: async () => {
+          sending--;
+          await snap.close();
+        },
+      };
+    });
+  }
   const actual = await http.listen(host, port);
   return { port: actual, close: () => http.close() };
 }

@@ -18,7 +18,8 @@ import { BatchReader } from "../l1/batch-reader.js";
 import { FRAUD_KIND_NAME } from "../prove/judge.js";
 import type { Logger } from "../platform/log.js";
 import { createMetrics, type Metrics } from "../platform/metrics.js";
-import type { StoreWriter } from "../store/store.js";
+import type { Store, StoreWriter } from "../store/store.js";
+import type { StateDb } from "../statedb/store.js";
 import { defaultStreamName, openSequencerData, type SequencerData } from "../journal/open.js";
 import { type ChainStatus, initialChainStatus, Queries } from "../read/queries.js";
 import { queryServerLimits, startQueryServer } from "../read/query-server.js";
@@ -91,11 +92,16 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     registrar,
     challengePeriod,
   });
-  const query = await startQueryServer(cfg.queryHost, cfg.queryPort, () => queries, metrics, {
-    maxBodyBytes: cfg.maxBodyBytes,
-    maxCalls: cfg.maxRequestTxs,
-    http: queryServerLimits(cfg),
-  });
+  // GET /snapshot (a replica's resync) once the state is loaded and only while a change feed exists
+  let snapshotData: { store: Store; db: StateDb } | null = null;
+  const query = await startQueryServer(
+    cfg.queryHost,
+    cfg.queryPort,
+    () => queries,
+    metrics,
+    { maxBodyBytes: cfg.maxBodyBytes, maxCalls: cfg.maxRequestTxs, http: queryServerLimits(cfg) },
+    { snapshot: () => snapshotData },
+  );
   const queryUrl = `http://${cfg.queryHost}:${query.port}/`;
 
   const rules = { domainSeparator: fromHex(separator, 32), registrar };
@@ -214,6 +220,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   await refreshStatus(store, status);
   if (status.finalBatch !== null) pruneFinal(status.finalBatch);
   queries = new Queries({ store, engine, status: () => status });
+  if (cfg.replicaFeedMaxLen > 0) snapshotData = { store, db: stateDb };
 
   const consumer = new IngestConsumer(redis, keys);
   await consumer.ensureGroup();

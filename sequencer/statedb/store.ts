@@ -19,6 +19,7 @@ import type { SmtProof } from "../state/proof.js";
 import { Committer, decodeRootRecord, encodeRootRecord, type RootRecord } from "./commit.js";
 import { StateBusyError, StateCorruptionError, StateWriteFailedError, VersionUnavailableError } from "./errors.js";
 import { PageCache } from "./cache.js";
+import { StateSnapshot } from "./snapshot.js";
 import type { LeafChange } from "./changes.js";
 import {
   MAX_VERSION,
@@ -597,6 +598,16 @@ export class StateDb {
       if (!wordsEqual(root, rec.hash)) throw new StateCorruptionError(`audit of version ${version}: the root page does not hash to the recorded root`);
     }
     return { root, leaves, pages };
+  }
+
+  /**
+   * A read-only view of what is on disk now (statedb/snapshot.ts), for sending a version's leaves
+   * while commits and prunes go on. Versions whose write is still queued are not in it: flush() first
+   * when the latest must be.
+   */
+  snapshot(): StateSnapshot {
+    this.check();
+    return new StateSnapshot(this.db, this.meta.levels);
   }
 
   /** Ids of every page stored (a diagnostic: after pruning, exactly the pages retained versions reach). */

@@ -183,6 +183,14 @@ export class Store {
     for await (const [, v] of this.db.iterator({ gte: `${p}${pad(fromSeq)}`, lt: `${p};` })) yield fromJsonBytes(v);
   }
 
+  /**
+   * A read-only view of the store as it is now (a LevelDB snapshot, taken synchronously): its records
+   * as they stand at this call while writes go on (GET /snapshot, sequencer/replica).
+   */
+  snapshot(): StoreSnapshot {
+    return new StoreSnapshot(this.db);
+  }
+
   /** Whether this store still holds state leaves of the layout before the state database. */
   hasLegacyState(): Promise<boolean> {
     return hasLegacyState(this.db);
@@ -196,5 +204,36 @@ export class Store {
   /** Delete the legacy leaves and undo records (once the state database holds the state). */
   dropLegacyState(): Promise<void> {
     return dropLegacyState(this.db);
+  }
+}
+
+/** Store.snapshot(): reads of one moment of the store; close() it when done (it holds old files). */
+export class StoreSnapshot {
+  private readonly snap: ReturnType<Level["snapshot"]>;
+
+  constructor(private readonly db: Level) {
+    this.snap = db.snapshot();
+  }
+
+  private getJson<T>(key: string): T | undefined {
+    const v = this.db.getSync(key, { snapshot: this.snap });
+    return v === undefined ? undefined : fromJsonBytes<T>(v);
+  }
+  head(): Head {
+    return this.getJson<Head>("m:head") ?? { ...GENESIS_HEAD };
+  }
+  getMeta<T>(key: string): T | undefined {
+    if (!key.startsWith("m:") && !key.startsWith("r:")) throw new RangeError(`${key} is not a metadata key`);
+    return this.getJson<T>(key);
+  }
+  batch(index: number): BatchRecord | undefined {
+    return this.getJson<BatchRecord>(`b:${pad(index)}`);
+  }
+  /** Every record, in key order (bounded memory: LevelDB's iterator reads ahead a few pages). */
+  async *records(): AsyncGenerator<[string, Uint8Array]> {
+    for await (const [k, v] of this.db.iterator({ snapshot: this.snap })) yield [k, v];
+  }
+  close(): Promise<void> {
+    return this.snap.close();
   }
 }
