@@ -44,8 +44,9 @@ export function devnetAcl(passwords: { sequencer: string; api: string; replica: 
     // a front-end: append to the ingest stream, read its replies and the lease holder, nothing else
     // (and the list of live read replicas)
     `user ephr-api on >${passwords.api} resetkeys %W~${k.ingest} %R~${k.replies("*")} %R~${k.lease} %R~${k.replicas} resetchannels -@all +xadd +xread +get +zrangebyscore +ping +info +hello +client|setname +select`,
-    // a read replica: read the change feed, register itself among the live replicas
-    `user ephr-replica on >${passwords.replica} resetkeys %R~${k.replicaFeed} ~${k.replicas} ~${k.replicaReads} resetchannels -@all +xread +zadd +zrem +hset +hdel +ping +info +hello +client|setname +select`,
+    // a read replica: read the change feed, register itself among the live replicas, find the
+    // sequencer's query server (a resync's snapshot) and the feed entry a snapshot stands at
+    `user ephr-replica on >${passwords.replica} resetkeys %R~${k.replicaFeed} %R~${k.lease} ~${k.replicas} ~${k.replicaReads} resetchannels -@all +xread +xrevrange +get +zadd +zrem +hset +hdel +ping +info +hello +client|setname +select`,
     "",
   ].join("\n");
 }

@@ -8,6 +8,7 @@ import { describeIssues } from "../errors/issues.js";
 import { headersWithinRequest, httpLimitsShape } from "../http/limits.js";
 import { serviceEnv } from "./settings-file.js";
 import { WATCHER_SETTINGS } from "../watch/settings.js";
+import { RESYNC_MODES } from "../replica/resync-policy.js";
 
 const address = configAddressSchema;
 const privateKey = privateKeySchema;
@@ -58,6 +59,22 @@ export const configSchema = z
     replicaDataDir: z.string().default(".data/replica"),
     /** The URL a replica registers for the front-ends (default: its query server's http://host:port/). */
     replicaUrl: z.url().optional(),
+    /**
+     * When a stopped replica resyncs by itself from the sequencer's snapshot (sequencer/replica/resync.ts):
+     * "gap" (it fell behind the change feed's retained tail), "always" (any stop, a root mismatch too) or
+     * "never" (an operator restores it).
+     */
+    replicaResync: z.enum(RESYNC_MODES, { error: 'must be "gap", "always" or "never"' }).default("gap"),
+    /** Bounds of one resync: bytes of the snapshot, ms for its download and checks, attempts before it gives up. */
+    replicaResyncMaxBytes: z.coerce
+      .number()
+      .int()
+      .min(1 << 20, "must be at least 1048576 (1 MiB)")
+      .default(64 * 2 ** 30),
+    replicaResyncTimeoutMs: z.coerce.number().int().min(1000, "must be at least 1000 (ms)").default(3_600_000),
+    replicaResyncAttempts: z.coerce.number().int().min(1).max(100).default(5),
+    /** Where a replica gets the snapshot (a query server's URL; default: the sequencer holding the lease). */
+    replicaSnapshotUrl: z.url().optional(),
     /**
      * The front-ends' replicas: comma-separated query URLs (default: those registered in Redis). Reads go
      * to live ones; the sequencer answers them only when none is alive.

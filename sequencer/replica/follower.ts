@@ -2,8 +2,9 @@
  * A replica following the change feed: reads the Redis stream from where its store stands, applies
  * each entry (apply.ts) and reports how far behind it is. It stops at the first entry it cannot apply
  * (a gap: it fell behind the stream's tail; another feed; a root that differs) and says why: a replica
- * that stopped serves nothing (the front-ends skip it) until an operator restores its data directory
- * from a snapshot (docs/operations.md), so it never answers from a state the sequencer did not have.
+ * that stopped serves nothing (the front-ends skip it) until it is resynced from the sequencer's
+ * snapshot (by itself, resync.ts, or by an operator: docs/operations.md), so it never answers from a
+ * state the sequencer did not have.
  */
 import type { Redis } from "ioredis";
 import type { Logger } from "../platform/log.js";
@@ -44,6 +45,8 @@ export class Follower {
     private readonly store: Store,
     private readonly db: StateDb,
     private readonly log: Logger,
+    /** told once when it stops (the replica decides whether to resync) */
+    private readonly onStop: (stopped: NonNullable<FollowerStatus["stopped"]>) => void = () => undefined,
   ) {}
 
   status(now = Date.now()): FollowerStatus {
@@ -65,7 +68,8 @@ export class Follower {
 
   private stop(code: "gap" | "mismatch" | "malformed", message: string): void {
     this.stopped = { code, message };
-    this.log.fatal({ code, err: message }, "the replica stopped following the sequencer and serves nothing: restore its data directory (docs/operations.md)");
+    this.log.error({ code, err: message }, "the replica stopped following the sequencer and serves nothing until it is resynced");
+    this.onStop(this.stopped);
   }
 
   private async loop(): Promise<void> {
