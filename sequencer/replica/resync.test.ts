@@ -1,0 +1,331 @@
+/**
+ * A replica's resync against real LevelDB, Redis and the query server's GET /snapshot: the snapshot is
+ * of one version while the sequencer keeps committing and pruning; a replica downloads it, checks it
+ * against the change feed, swaps it in and follows the feed from the entry after it; a snapshot with a
+ * changed leaf, wrong counts or damaged bytes is refused and the replica's directory is left as it was.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { Redis } from "ioredis";
+import { DEFAULT_HTTP_LIMITS } from "../http/limits.js";
+import { localJournal } from "../journal/journal.js";
+import { createLogger } from "../platform/log.js";
+import { createMetrics } from "../platform/metrics.js";
+import { toHex, type Word } from "../protocol/bytes.js";
+import { keccak256 } from "../protocol/hash.js";
+import { queryServerLimits, startQueryServer } from "../read/query-server.js";
+import { StoredTreeState } from "../statedb/state.js";
+import { StateDb } from "../statedb/store.js";
+import { GENESIS_HEAD } from "../store/records.js";
+import { Store } from "../store/store.js";
+import { applyFeedEntry, STREAM_ID_KEY, streamPosition } from "./apply.js";
+import { decodeFeedEntry } from "./change-log.js";
+import { nextDir, swapIn } from "./data-swap.js";
+import { feedJournal } from "./publisher.js";
+import { downloadSnapshot, findFeedEntry, ResyncError } from "./resync.js";
+import { SnapshotDecoder, SnapshotEncoder, type SnapshotItem } from "./snapshot-format.js";
+import { openSnapshot } from "./snapshot-source.js";
+
+const log = createLogger("test", "silent");
+const word = (...n: number[]): Word => keccak256(Uint8Array.from(n));
+const hex = (w: Uint8Array) => Buffer.from(w).toString("hex");
+const rules = { domainSeparator: word(0), registrar: "0x0000000000000000000000000000000000000001" as const };
+
+/** A sequencer's data directory written as the engine writes it, publishing the change feed. */
+class Seq {
+  /** the leaves of the latest version, by key hex */
+  leaves = new Map<string, string>();
+  chunks: number[] = [];
+  private constructor(
+    readonly store: Store,
+    readonly db: StateDb,
+    readonly journal: ReturnType<typeof feedJournal>,
+  ) {}
+  static async open(dir: string, redis: Redis, stream: string): Promise<Seq> {
+    const db = await StateDb.open(join(dir, "state"), { cacheBytes: 1 << 20, sync: false });
+    db.recordChanges = true;
+    const store = await Store.open(dir);
+    return new Seq(store, db, feedJournal(localJournal(store), store, redis, stream, 10_000, log));
+  }
+  /** Chunk `c`: `n` new leaves (some with preimages), every third earlier one overwritten, one deleted. */
+  async chunk(n: number): Promise<void> {
+    const c = this.chunks.length;
+    const state = new StoredTreeState(this.db);
+    const preRoot = toHex(this.db.rootHash());
+    for (let i = 0; i < n; i++) {
+      const key = word(1, c, i);
+      const value = word(2, c, i);
+      state.write(key, { value, preimage: i % 4 === 0 ? Uint8Array.of(c, i, 9) : undefined });
+      this.leaves.set(hex(key), hex(value));
+    }
+    const old = [...this.leaves.keys()].filter((_, i) => i % 3 === 0).slice(0, 10);
+    for (const k of old) {
+      const value = word(3, c, ...Buffer.from(k, "hex").subarray(0, 4));
+      state.write(Buffer.from(k, "hex"), { value });
+      this.leaves.set(k, hex(value));
+    }
+    if (c > 0) {
+      const gone = [...this.leaves.keys()][1]!;
+      state.write(Buffer.from(gone, "hex"), { value: new Uint8Array(32) });
+      this.leaves.delete(gone);
+    }
+    const r = state.commit(c);
+    this.chunks.push(c);
+    const w = this.store.writer();
+    w.after(r.durable);
+    w.stateCommitted(c, { root: r.root, leaves: r.changes! });
+    w.chunk({ id: c, batch: 0, leaf: c, forced: false, preRoot, postRoot: toHex(r.root), body: "0x", seqs: [] });
+    w.batch({
+      index: 0,
+      timestamp: 1,
+      prevRoot: GENESIS_HEAD.stateRoot,
+      postRoot: toHex(r.root),
+      chunks: [...this.chunks],
+      forcedCount: 0,
+      inboxStart: 0,
+      txCount: 0,
+      dataBytes: 0,
+      status: "open",
+      openedAt: 1,
+      attempts: [],
+    });
+    w.head({ ...GENESIS_HEAD, nextChunk: c + 1, openBatch: 0, stateRoot: toHex(r.root) });
+    await this.journal.commit(w);
+  }
+  async close() {
+    await this.db.close();
+    await this.store.close();
+  }
+}
+
+describe("replica: resync from the sequencer's snapshot", function () {
+  this.timeout(60_000);
+  let dir: string;
+  let redis: Redis;
+  let stream: string;
+  let seq: Seq;
+  let query: { port: number; close: () => Promise<void> };
+  let url: string;
+  let n = 0;
+  const servers: Server[] = [];
+  before(() => {
+    redis = new Redis("redis://127.0.0.1:6379");
+  });
+  after(() => redis.disconnect());
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ephr-resync-"));
+    stream = `ephr:test:resync:${process.pid}:${Date.now()}:${n++}`;
+    seq = await Seq.open(join(dir, "seq"), redis, stream);
+    for (let i = 0; i < 4; i++) await seq.chunk(60);
+    await new Promise((r) => setTimeout(r, 50)); // published
+    query = await startQueryServer(
+      "127.0.0.1",
+      0,
+      () => null,
+      createMetrics("test"),
+      { maxBodyBytes: 1 << 20, maxCalls: 10, http: queryServerLimits(DEFAULT_HTTP_LIMITS) },
+      { snapshot: () => ({ store: seq.store, db: seq.db }) },
+    );
+    url = `http://127.0.0.1:${query.port}/`;
+  });
+  afterEach(async () => {
+    for (const s of servers.splice(0)) s.close();
+    await query.close();
+    await seq.close();
+    await redis.del(stream);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const decodeAll = (bytes: Uint8Array): SnapshotItem[] => {
+    const d = new SnapshotDecoder();
+    const items = d.push(bytes);
+    d.finish();
+    return items;
+  };
+  const fetchBytes = async () => new Uint8Array(await (await fetch(`${url}snapshot`)).arrayBuffer());
+  /** A server in front of the sequencer's that hands out its snapshot changed by `tamper`. */
+  async function tampering(tamper: (bytes: Uint8Array) => Uint8Array): Promise<string> {
+    const s = createServer((_req, res) => {
+      void fetchBytes().then((b) => res.end(Buffer.from(tamper(b))));
+    });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+    return `http://127.0.0.1:${(s.address() as { port: number }).port}/`;
+  }
+  const reencode = (items: SnapshotItem[]) => {
+    const e = new SnapshotEncoder();
+    const parts: Uint8Array[] = [];
+    for (const i of items) {
+      if (i.t === "header") parts.push(e.header(i.header));
+      else if (i.t === "record") parts.push(e.record(i.key, i.value));
+      else if (i.t === "leaf") parts.push(e.leaf(i.leaf));
+      else parts.push(e.end());
+    }
+    return Buffer.concat(parts);
+  };
+  const feedEntry = (feed: string, s: number) => findFeedEntry(redis, stream, feed, s, 300);
+  const download = (from: string, maxBytes = 1 << 30) =>
+    downloadSnapshot({ url: from, dataDir: join(dir, "rep"), limits: { maxBytes, timeoutMs: 20_000 }, feedEntry, rules, cacheBytes: 1 << 20, log });
+
+  /** A replica directory that followed the feed up to entry `upTo` (its old state). */
+  async function replicaAt(upTo: number): Promise<string> {
+    const store = await Store.open(join(dir, "rep"));
+    const db = await StateDb.open(join(dir, "rep", "state"), { cacheBytes: 1 << 20, sync: false });
+    for (const [id, f] of await redis.xrangeBuffer(stream, "-", "+")) {
+      const e = decodeFeedEntry(f[1]!);
+      if (e.seq <= upTo) await applyFeedEntry(store, db, e, id.toString());
+    }
+    const root = store.head().stateRoot;
+    await db.close();
+    await store.close();
+    return root;
+  }
+  async function refusedWith(from: string, code: string, oldRoot: string): Promise<void> {
+    let err: unknown = null;
+    await download(from).catch((e: unknown) => (err = e));
+    expect(err, "not refused").to.be.instanceOf(ResyncError);
+    expect((err as ResyncError).code, (err as Error).message).to.equal(code);
+    // the old state is kept whole, and nothing of the refused one is left
+    const store = await Store.open(join(dir, "rep"));
+    expect(store.head().stateRoot).to.equal(oldRoot);
+    await store.close();
+    expect(await import("node:fs").then((f) => f.existsSync(nextDir(join(dir, "rep"))))).to.equal(false);
+  }
+
+  it("sends one version while the sequencer keeps committing and prunes that version away", async () => {
+    const version = 3;
+    const root = toHex(seq.db.rootHash());
+    const expected = new Map(seq.leaves);
+    const snap = openSnapshot(seq.store, seq.db);
+    expect(snap.header.version).to.equal(version);
+    expect(toHex(snap.header.root)).to.equal(root);
+    for (let i = 0; i < 3; i++) await seq.chunk(40);
+    await seq.db.flush();
+    await seq.db.prune(seq.db.latestVersion);
+    expect(() => seq.db.rootHash(version)).to.throw(/not available/);
+    const parts: Uint8Array[] = [];
+    for await (const p of snap.pieces) parts.push(p);
+    const items = decodeAll(Buffer.concat(parts));
+    const leaves = items.filter((i) => i.t === "leaf").map((i) => (i.t === "leaf" ? i.leaf : null)!);
+    expect(new Map(leaves.map((l) => [hex(l.key), hex(l.value)]))).to.deep.equal(expected);
+    expect(leaves.some((l) => l.preimage !== undefined)).to.equal(true);
+    const head = items.find((i) => i.t === "record" && i.key === "m:head");
+    expect(JSON.parse(Buffer.from(head!.t === "record" ? head!.value : []).toString()).stateRoot).to.equal(root);
+    // a rebuilt state of those leaves has the announced root
+    const check = await StateDb.open(join(dir, "check"), { cacheBytes: 1 << 20 });
+    expect(toHex((await check.bulkLoad(leaves, { version })).root)).to.equal(root);
+    await check.close();
+  });
+
+  it("a replica downloads it, verifies it against the change feed, swaps it in and follows the feed from the entry after it", async () => {
+    const oldRoot = await replicaAt(1);
+    expect(oldRoot).to.not.equal(seq.store.head().stateRoot);
+    const got = await download(url);
+    expect(got.header.seq).to.equal(4);
+    expect(got.leaves).to.equal(seq.leaves.size);
+    await swapIn(join(dir, "rep"));
+    await seq.chunk(30);
+    await seq.chunk(30);
+    await new Promise((r) => setTimeout(r, 50));
+    const store = await Store.open(join(dir, "rep"));
+    const db = await StateDb.open(join(dir, "rep", "state"), { cacheBytes: 1 << 20, sync: false });
+    expect(streamPosition(store)).to.equal(got.streamId);
+    expect(store.getMeta(STREAM_ID_KEY)).to.equal(got.streamId);
+    for (const [id, f] of await redis.xrangeBuffer(stream, `(${got.streamId}`, "+")) await applyFeedEntry(store, db, decodeFeedEntry(f[1]!), id.toString());
+    expect(toHex(db.rootHash())).to.equal(toHex(seq.db.rootHash()));
+    expect(store.head().stateRoot).to.equal(seq.store.head().stateRoot);
+    const key = Buffer.from([...seq.leaves.keys()][5]!, "hex");
+    expect(hex(db.get(key)!.value)).to.equal(seq.leaves.get(hex(key)));
+    await db.close();
+    await store.close();
+  });
+
+  it("refuses a snapshot with a changed leaf (its digest recomputed) and keeps the old state", async () => {
+    const oldRoot = await replicaAt(2);
+    const from = await tampering((b) => {
+      const items = decodeAll(b);
+      const i = items.findIndex((x) => x.t === "leaf");
+      const l = items[i]!;
+      if (l.t === "leaf") l.leaf.value = word(77);
+      return reencode(items);
+    });
+    await refusedWith(from, "root", oldRoot);
+  });
+
+  it("refuses a wrong count (its digest recomputed), damaged bytes and a stream cut short, keeping the old state", async () => {
+    const oldRoot = await replicaAt(2);
+    const wrongCount = await tampering((b) => {
+      const out = Uint8Array.from(b);
+      const end = out.length - 49;
+      new DataView(out.buffer).setFloat64(end + 9, new DataView(out.buffer).getFloat64(end + 9) + 1);
+      out.set(
+        createHash("sha256")
+          .update(out.subarray(0, end + 17))
+          .digest(),
+        end + 17,
+      );
+      return out;
+    });
+    await refusedWith(wrongCount, "count", oldRoot);
+    const flipped = await tampering((b) => {
+      const out = Uint8Array.from(b);
+      out[out.length - 100]! ^= 0x10;
+      return out;
+    });
+    await refusedWith(flipped, "digest", oldRoot);
+    await refusedWith(await tampering((b) => b.subarray(0, b.length - 20)), "count", oldRoot);
+  });
+
+  it("refuses leaves and root forged together (the change feed published another root), and a snapshot over its size limit", async () => {
+    const oldRoot = await replicaAt(2);
+    // one leaf changed and the announced root and the store head made to match it: only the feed tells
+    const forged = await tampering((b) => {
+      const items = decodeAll(b);
+      const leaves = items.flatMap((x) => (x.t === "leaf" ? [x.leaf] : []));
+      leaves[0]!.value = word(78);
+      return reencode(items);
+    });
+    const bytes = await fetchBytes();
+    const items = decodeAll(bytes);
+    const leaves = items.flatMap((x) => (x.t === "leaf" ? [x.leaf] : []));
+    leaves[0]!.value = word(78);
+    const check = await StateDb.open(join(dir, "check"), { cacheBytes: 1 << 20 });
+    const root = (await check.bulkLoad(leaves, { version: 3 })).root;
+    await check.close();
+    const consistent = await tampering(() => {
+      const it2 = decodeAll(bytes);
+      let k = 0;
+      for (const x of it2) {
+        if (x.t === "header") x.header.root = root;
+        if (x.t === "leaf" && k++ === 0) x.leaf.value = word(78);
+        if (x.t === "record" && x.key === "m:head") {
+          const h = JSON.parse(Buffer.from(x.value).toString());
+          x.value = new TextEncoder().encode(JSON.stringify({ ...h, stateRoot: toHex(root) }));
+        }
+      }
+      return reencode(it2);
+    });
+    await refusedWith(forged, "root", oldRoot);
+    await refusedWith(consistent, "root", oldRoot);
+    let err: unknown = null;
+    await download(url, bytes.length - 1).catch((e: unknown) => (err = e));
+    expect((err as ResyncError).code).to.equal("tooLarge");
+  });
+
+  it("asks for a newer snapshot when the change feed no longer holds the entry it stands at", async () => {
+    const oldRoot = await replicaAt(2);
+    await seq.chunk(5);
+    await new Promise((r) => setTimeout(r, 50));
+    // a snapshot of entry 5, then the stream trimmed to the entries after it
+    const old = await fetchBytes();
+    const stale = await tampering(() => old);
+    await seq.chunk(5);
+    await new Promise((r) => setTimeout(r, 50));
+    await redis.xtrim(stream, "MAXLEN", 1);
+    await refusedWith(stale, "feed", oldRoot);
+  });
+});
