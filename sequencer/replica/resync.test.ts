@@ -6,7 +6,6 @@
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -21,13 +20,13 @@ import { queryServerLimits, startQueryServer } from "../read/query-server.js";
 import { StoredTreeState } from "../statedb/state.js";
 import { StateDb } from "../statedb/store.js";
 import { GENESIS_HEAD } from "../store/records.js";
+import { decodeSnapshot, encodeSnapshot, fetchSnapshot, startTamperingServer } from "../testing/snapshot.js";
 import { Store } from "../store/store.js";
 import { applyFeedEntry, STREAM_ID_KEY, streamPosition } from "./apply.js";
 import { decodeFeedEntry } from "./change-log.js";
 import { nextDir, swapIn } from "./data-swap.js";
 import { feedJournal } from "./publisher.js";
 import { downloadSnapshot, findFeedEntry, ResyncError } from "./resync.js";
-import { SnapshotDecoder, SnapshotEncoder, type SnapshotItem } from "./snapshot-format.js";
 import { openSnapshot } from "./snapshot-source.js";
 
 const log = createLogger("test", "silent");
@@ -111,7 +110,6 @@ describe("replica: resync from the sequencer's snapshot", function () {
   let query: { port: number; close: () => Promise<void> };
   let url: string;
   let n = 0;
-  const servers: Server[] = [];
   before(() => {
     redis = new Redis("redis://127.0.0.1:6379");
   });
@@ -133,40 +131,23 @@ describe("replica: resync from the sequencer's snapshot", function () {
     url = `http://127.0.0.1:${query.port}/`;
   });
   afterEach(async () => {
-    for (const s of servers.splice(0)) s.close();
+    for (const t of tampers.splice(0)) await t.close();
     await query.close();
     await seq.close();
     await redis.del(stream);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const decodeAll = (bytes: Uint8Array): SnapshotItem[] => {
-    const d = new SnapshotDecoder();
-    const items = d.push(bytes);
-    d.finish();
-    return items;
-  };
-  const fetchBytes = async () => new Uint8Array(await (await fetch(`${url}snapshot`)).arrayBuffer());
+  const decodeAll = decodeSnapshot;
+  const reencode = encodeSnapshot;
+  const fetchBytes = () => fetchSnapshot(url);
+  const tampers: { close: () => Promise<void> }[] = [];
   /** A server in front of the sequencer's that hands out its snapshot changed by `tamper`. */
   async function tampering(tamper: (bytes: Uint8Array) => Uint8Array): Promise<string> {
-    const s = createServer((_req, res) => {
-      void fetchBytes().then((b) => res.end(Buffer.from(tamper(b))));
-    });
-    servers.push(s);
-    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-    return `http://127.0.0.1:${(s.address() as { port: number }).port}/`;
+    const t = await startTamperingServer(() => url, tamper);
+    tampers.push(t);
+    return t.url;
   }
-  const reencode = (items: SnapshotItem[]) => {
-    const e = new SnapshotEncoder();
-    const parts: Uint8Array[] = [];
-    for (const i of items) {
-      if (i.t === "header") parts.push(e.header(i.header));
-      else if (i.t === "record") parts.push(e.record(i.key, i.value));
-      else if (i.t === "leaf") parts.push(e.leaf(i.leaf));
-      else parts.push(e.end());
-    }
-    return Buffer.concat(parts);
-  };
   const feedEntry = (feed: string, s: number) => findFeedEntry(redis, stream, feed, s, 300);
   const download = (from: string, maxBytes = 1 << 30) =>
     downloadSnapshot({ url: from, dataDir: join(dir, "rep"), limits: { maxBytes, timeoutMs: 20_000 }, feedEntry, rules, cacheBytes: 1 << 20, log });

@@ -2,7 +2,8 @@
  * Read replicas against a real Hardhat L1 and Redis: reads sent to the front-end are answered by a
  * replica (not the sequencer) with proofs that verify against the Rollup; a replica killed with
  * SIGKILL restarts from its own disk and catches up; one whose next entry has left the stream stops
- * serving (and says why) while the front-end sends the reads to the sequencer instead.
+ * serving (and says why) while the front-end sends the reads to the sequencer instead, and, unless
+ * told not to, resyncs by itself from the sequencer's snapshot, refusing a tampered one.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,10 +14,14 @@ import { privateKeyToAccount } from "viem/accounts";
 import { signerOf } from "../../sdk/client.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type ChildService, type Devnet, sleep, spawnReplica, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
+import { keccak256 } from "../../sequencer/protocol/hash.js";
+import { decodeSnapshot, encodeSnapshot, startTamperingServer } from "../../sequencer/testing/snapshot.js";
 
 const now = () => Math.floor(Date.now() / 1000);
 const gauge = async (url: string, name: string) =>
   Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(await (await fetch(`${url}metrics`)).text())?.[1]);
+const counterOf = async (url: string, name: string, outcome: string) =>
+  Number(new RegExp(`^${name}\\{[^}]*outcome="${outcome}"[^}]*\\} (\\S+)$`, "m").exec(await (await fetch(`${url}metrics`)).text())?.[1] ?? 0);
 const counter = async (m: { queryCalls: { get: () => Promise<{ values: { value: number }[] }> } }) => (await m.queryCalls.get()).values[0]?.value ?? 0;
 
 describe("read replicas: following the sequencer's change feed", function () {
@@ -37,6 +42,13 @@ describe("read replicas: following the sequencer's change feed", function () {
     });
   const status = async (url: string) =>
     (await (await fetch(`${url}status`)).json()) as { serving: boolean; seq: number; lagMs: number; stopped: { code: string } | null };
+  const resyncStatus = async (url: string) =>
+    (await (await fetch(`${url}status`)).json()) as {
+      serving: boolean;
+      seq: number;
+      lagMs: number;
+      resync: { state: string; lastError: { code: string; message: string } | null; last: { seq: number } | null };
+    };
   const feedKey = async () => {
     const [key] = await redis.keys("*:replica-feed");
     return key!;
@@ -103,7 +115,7 @@ describe("read replicas: following the sequencer's change feed", function () {
     expect(replica.output()).to.match(/replica state opened/);
   });
 
-  it("stops serving when its next entry has left the stream, and the front-end falls back to the sequencer", async () => {
+  it("stops serving when its next entry has left the stream (resync off), and the front-end falls back to the sequencer", async () => {
     const dir = dirs[0]!;
     await replica!.kill("SIGKILL");
     replica = null;
@@ -111,7 +123,7 @@ describe("read replicas: following the sequencer's change feed", function () {
     await sys.client.waitFor(hashes[2]!, "executed");
     // the stream's tail passes the replica's position (as MAXLEN trimming does under load)
     await redis.call("XTRIM", await feedKey(), "MAXLEN", "1");
-    replica = await spawnReplica(d, dir);
+    replica = await spawnReplica(d, dir, { EPHR_REPLICA_RESYNC: "never" });
     let s = await status(replica.url);
     for (let i = 0; i < 50 && s.stopped === null; i++) {
       await sleep(100);
@@ -131,10 +143,80 @@ describe("read replicas: following the sequencer's change feed", function () {
     expect((await sys.client.getConsent(testAccount("replica-gap-0").address, clinic, "soft")).exists).to.equal(true);
     expect(await counter(sys.seq.metrics)).to.be.greaterThan(before);
     expect(replica.output()).to.match(/fell behind the stream's tail/);
+    expect(replica.output()).to.match(/does not resync by itself/);
     await sleep(1100); // the next heartbeat sets the gauge
     expect(await gauge(replica.url, "ephr_replica_serving")).to.equal(0);
     // it took itself off the front-ends' list
     const [listKey] = await redis.keys("*:replicas");
     expect(await redis.zrange(listKey!, "0", "-1")).to.not.include(replica.url);
+  });
+
+  it("refuses a tampered snapshot (a changed leaf, counts and digest made to match) and keeps its old state", async () => {
+    const dir = dirs[0]!;
+    await replica!.kill("SIGKILL");
+    replica = null;
+    const tamper = await startTamperingServer(
+      () => sys.seq.queryUrl,
+      (b) => {
+        const items = decodeSnapshot(b);
+        const leaf = items.find((i) => i.t === "leaf");
+        if (leaf?.t === "leaf") leaf.leaf.value = keccak256(Uint8Array.of(7));
+        return encodeSnapshot(items);
+      },
+    );
+    try {
+      replica = await spawnReplica(d, dir, { EPHR_REPLICA_SNAPSHOT_URL: tamper.url, EPHR_REPLICA_RESYNC_ATTEMPTS: "2" });
+      const before = (await status(replica.url)).seq;
+      let s = await resyncStatus(replica.url);
+      for (let i = 0; i < 100 && s.resync.state !== "gave-up"; i++) {
+        await sleep(100);
+        s = await resyncStatus(replica.url);
+      }
+      expect(s.resync.state, replica.output()).to.equal("gave-up");
+      expect(s.resync.lastError?.code).to.equal("root");
+      expect(s.resync.lastError?.message).to.match(/its leaves hash to/);
+      expect(tamper.served()).to.equal(2);
+      // the old state is kept: the same position, still not serving
+      expect(s.serving).to.equal(false);
+      expect(s.seq).to.equal(before);
+      expect(await counterOf(replica.url, "ephr_replica_resyncs_total", "refused")).to.equal(2);
+      expect(replica.output()).to.match(/the old state is kept/);
+    } finally {
+      await tamper.close();
+    }
+  });
+
+  it("resyncs by itself from the sequencer's snapshot once behind the feed's retained tail, then serves reads proven at the sequencer's root", async () => {
+    const dir = dirs[0]!;
+    await replica!.kill("SIGKILL");
+    replica = null;
+    const hashes = await Promise.all(Array.from({ length: 3 }, (_, i) => grant(`replica-resync-${i}`)));
+    await sys.client.waitFor(hashes[2]!, "posted");
+    await redis.call("XTRIM", await feedKey(), "MAXLEN", "1");
+    replica = await spawnReplica(d, dir);
+    let s = await resyncStatus(replica.url);
+    for (let i = 0; i < 200 && !(s.serving && s.resync.last !== null && s.lagMs === 0); i++) {
+      await sleep(100);
+      s = await resyncStatus(replica.url);
+    }
+    expect(s.serving, replica.output()).to.equal(true);
+    expect(s.resync.last?.seq).to.be.greaterThan(0);
+    expect(replica.output()).to.match(/fell behind the stream's tail/);
+    expect(replica.output()).to.match(/resynced from the sequencer's snapshot/);
+    expect(await counterOf(replica.url, "ephr_replica_resyncs_total", "ok")).to.equal(1);
+    // it follows the feed from there: a grant made after the resync reaches it
+    const later = await grant("replica-after-resync");
+    await sys.client.waitFor(later, "posted");
+    await sleep(2500); // the front-end's next probe sees it serving again
+    const before = await counter(sys.seq.metrics);
+    for (const name of ["replica-resync-0", "replica-resync-1", "replica-resync-2", "replica-gap-0", "replica-after-resync"]) {
+      const soft = await sys.client.getConsent(testAccount(name).address, clinic, "soft");
+      expect(soft.exists, name).to.equal(true);
+      expect(soft.root).to.equal(sys.seq.engine.stateRoot);
+      const posted = await sys.client.getConsent(testAccount(name).address, clinic, "posted");
+      expect(posted.trust).to.equal("posted");
+    }
+    // answered by the replica, not the sequencer
+    expect(await counter(sys.seq.metrics)).to.equal(before);
   });
 });
