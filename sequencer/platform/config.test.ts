@@ -59,6 +59,16 @@ describe("sequencer configuration", () => {
     refused({ ...BASE, EPHR_STATE_CACHE_MB: "100000" }, /EPHR_STATE_CACHE_MB.*at most 65536/);
   });
 
+  it("takes a replica's resync mode and bounds, and names a mode that is not one", () => {
+    const d = loadConfig(BASE);
+    expect([d.replicaResync, d.replicaResyncAttempts, d.replicaResyncMaxBytes, d.replicaSnapshotUrl]).to.deep.equal(["gap", 5, 64 * 2 ** 30, undefined]);
+    expect(loadConfig({ ...BASE, EPHR_REPLICA_RESYNC: "always" }).replicaResync).to.equal("always");
+    refused({ ...BASE, EPHR_REPLICA_RESYNC: "sometimes" }, /EPHR_REPLICA_RESYNC \(replicaResync, got "sometimes"\).*must be "gap", "always" or "never"/);
+    refused({ ...BASE, EPHR_REPLICA_RESYNC_ATTEMPTS: "0" }, /EPHR_REPLICA_RESYNC_ATTEMPTS/);
+    refused({ ...BASE, EPHR_REPLICA_RESYNC_MAX_BYTES: "1000" }, /EPHR_REPLICA_RESYNC_MAX_BYTES.*at least 1048576/);
+    refused({ ...BASE, EPHR_REPLICA_RESYNC_TIMEOUT_MS: "10" }, /EPHR_REPLICA_RESYNC_TIMEOUT_MS.*at least 1000/);
+  });
+
   it("accepts only a redis:// or rediss:// URL for Redis", () => {
     refused({ ...BASE, EPHR_REDIS_URL: "127.0.0.1:6379" }, /EPHR_REDIS_URL \(redisUrl, got "127.0.0.1:6379"\).*redis:\/\/ or rediss:\/\//);
     refused({ ...BASE, EPHR_REDIS_URL: "http://127.0.0.1:6379" }, /EPHR_REDIS_URL/);
