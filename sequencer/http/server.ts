@@ -82,7 +82,6 @@ async function writeStream(res: ServerResponse, a: StreamAnswer): Promise<void> 
   try {
     res.writeHead(a.status, { "content-type": a.contentType, ...a.headers });
     for (;;) {
-      if (gone) return;
       const next = await a.pieces.next();
       if (next.done) break;
       if (!res.write(next.value) && !gone) {
@@ -94,7 +93,11 @@ async function writeStream(res: ServerResponse, a: StreamAnswer): Promise<void> 
           };
           res.on("drain", done).on("close", done);
         });
-      } else await new Promise((r) => setImmediate(r)); // the producer reads synchronously: let others in
+      }
+      // A write the kernel took at once drains without a turn of the event loop: yield one, so that
+      // the process's other work (and a client gone) is seen between pieces.
+      await new Promise((r) => setImmediate(r));
+      if (gone) return;
     }
     res.end();
   } catch {
@@ -102,7 +105,7 @@ async function writeStream(res: ServerResponse, a: StreamAnswer): Promise<void> 
     res.destroy();
   } finally {
     res.off("close", onGone);
-    await a.pieces.return?.();
+    await a.pieces.return?.(undefined);
     await a.close();
   }
 }

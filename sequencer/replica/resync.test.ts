@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -56,8 +57,8 @@ class Seq {
     const state = new StoredTreeState(this.db);
     const preRoot = toHex(this.db.rootHash());
     for (let i = 0; i < n; i++) {
-      const key = word(1, c, i);
-      const value = word(2, c, i);
+      const key = word(1, c, i >> 8, i & 0xff);
+      const value = word(2, c, i >> 8, i & 0xff);
       state.write(key, { value, preimage: i % 4 === 0 ? Uint8Array.of(c, i, 9) : undefined });
       this.leaves.set(hex(key), hex(value));
     }
@@ -223,6 +224,36 @@ describe("replica: resync from the sequencer's snapshot", function () {
     expect(hex(db.get(key)!.value)).to.equal(seq.leaves.get(hex(key)));
     await db.close();
     await store.close();
+  });
+
+  it("streams a large state in pieces, and frees its turn when a client goes away part way", async () => {
+    // more than the sockets' buffers hold (a client that stops reading holds the sender back)
+    for (let i = 0; i < 8; i++) await seq.chunk(5000);
+    const pieces: number[] = [];
+    const res = await fetch(`${url}snapshot`);
+    expect(res.headers.get("x-ephr-snapshot-root")).to.equal(seq.store.head().stateRoot);
+    for await (const p of res.body!) pieces.push(p.length);
+    expect(pieces.reduce((a, b) => a + b, 0)).to.be.greaterThan(2_500_000);
+    // clients that go away after the first bytes, more of them than may be served at once: each frees
+    // its turn (else the next ones would be told that 2 snapshots are being sent already)
+    for (let i = 0; i < 4; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const c = connect(query.port, "127.0.0.1");
+        c.write("GET /snapshot HTTP/1.1\r\nHost: x\r\n\r\n");
+        c.once("data", () => {
+          c.destroy();
+          resolve();
+        });
+        c.on("error", reject);
+      });
+    }
+    let next = await fetch(`${url}snapshot`);
+    for (let i = 0; i < 50 && next.status === 503; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      next = await fetch(`${url}snapshot`);
+    }
+    expect(next.status).to.equal(200);
+    expect(decodeAll(new Uint8Array(await next.arrayBuffer())).filter((x) => x.t === "leaf").length).to.equal(seq.leaves.size);
   });
 
   it("refuses a snapshot with a changed leaf (its digest recomputed) and keeps the old state", async () => {
