@@ -60,6 +60,13 @@ describe("replica: swapping in a resynced data directory", () => {
       expect(content(dir)).to.equal("new");
     });
 
+    it("keeps the new directory beside the data directory when it is given with a trailing slash", async () => {
+      expect(nextDir(`${dir}/`)).to.equal(nextDir(dir));
+      await markReady(`${dir}/`);
+      await swapIn(`${dir}/`);
+      expect(content(dir)).to.equal("new");
+    });
+
     it("a crash after the marker, before any rename: the restart takes the verified directory", async () => {
       await markReady(dir);
       await recoverSwap(dir);

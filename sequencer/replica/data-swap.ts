@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { open, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export const NEXT_SUFFIX = ".resync";
 export const OLD_SUFFIX = ".old";
@@ -48,7 +48,11 @@ export function recoveryPlan(s: SwapState): SwapStep[] {
   return [];
 }
 
-const paths = (dir: string) => ({ next: `${dir}${NEXT_SUFFIX}`, old: `${dir}${OLD_SUFFIX}` });
+/** The directories beside `dir` (resolved first: "data/" must not put them inside it). */
+const paths = (dir: string) => {
+  const d = resolve(dir);
+  return { dir: d, next: `${d}${NEXT_SUFFIX}`, old: `${d}${OLD_SUFFIX}` };
+};
 
 /** The renames reach the disk: the parent directory's entries are synced. */
 async function syncParent(dir: string): Promise<void> {
@@ -60,8 +64,9 @@ async function syncParent(dir: string): Promise<void> {
   }
 }
 
-async function run(dir: string, steps: SwapStep[]): Promise<void> {
-  const p = paths(dir);
+async function run(given: string, steps: SwapStep[]): Promise<void> {
+  const p = paths(given);
+  const dir = p.dir;
   for (const step of steps) {
     if (step === "discard-next") await rm(p.next, { recursive: true, force: true });
     else if (step === "drop-old") await rm(p.old, { recursive: true, force: true });
@@ -75,7 +80,7 @@ async function run(dir: string, steps: SwapStep[]): Promise<void> {
 
 function state(dir: string): SwapState {
   const p = paths(dir);
-  return { current: existsSync(dir), next: existsSync(p.next), nextReady: existsSync(join(p.next, READY_FILE)), old: existsSync(p.old) };
+  return { current: existsSync(p.dir), next: existsSync(p.next), nextReady: existsSync(join(p.next, READY_FILE)), old: existsSync(p.old) };
 }
 
 /** At start-up: finish or undo a swap a crash interrupted. Returns the steps taken. */
