@@ -5,7 +5,8 @@
  * serving (and says why) while the front-end sends the reads to the sequencer instead, and, unless
  * told not to, resyncs by itself from the sequencer's snapshot, refusing a tampered one.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -15,7 +16,7 @@ import { signerOf } from "../../sdk/client.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type ChildService, type Devnet, sleep, spawnReplica, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 import { keccak256 } from "../../sequencer/protocol/hash.js";
-import { decodeSnapshot, encodeSnapshot, startTamperingServer } from "../../sequencer/testing/snapshot.js";
+import { decodeSnapshot, encodeSnapshot, fetchSnapshot, startTamperingServer } from "../../sequencer/testing/snapshot.js";
 
 const now = () => Math.floor(Date.now() / 1000);
 const gauge = async (url: string, name: string) =>
@@ -49,6 +50,13 @@ describe("read replicas: following the sequencer's change feed", function () {
       lagMs: number;
       resync: { state: string; lastError: { code: string; message: string } | null; last: { seq: number } | null };
     };
+  const waitUntil = async (what: string, ok: () => Promise<boolean>) => {
+    for (let i = 0; i < 200; i++) {
+      if (await ok()) return;
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${what}: ${replica?.output() ?? ""}`);
+  };
   const feedKey = async () => {
     const [key] = await redis.keys("*:replica-feed");
     return key!;
@@ -183,6 +191,40 @@ describe("read replicas: following the sequencer's change feed", function () {
       expect(replica.output()).to.match(/the old state is kept/);
     } finally {
       await tamper.close();
+    }
+  });
+
+  it("killed with SIGKILL part way through a download, restarts on its old state whole, discards the partial copy and resyncs", async () => {
+    const dir = dirs[0]!;
+    await replica!.kill("SIGKILL");
+    replica = null;
+    // a server that sends the first half of the sequencer's snapshot and then nothing more
+    const open = new Set<ServerResponse>();
+    const stalling = createServer((_req, res) => {
+      open.add(res);
+      void fetchSnapshot(sys.seq.queryUrl).then((b) => res.write(Buffer.from(b.subarray(0, b.length >> 1))));
+    });
+    await new Promise<void>((r) => stalling.listen(0, "127.0.0.1", r));
+    const stallUrl = `http://127.0.0.1:${(stalling.address() as { port: number }).port}/`;
+    try {
+      replica = await spawnReplica(d, dir, { EPHR_REPLICA_SNAPSHOT_URL: stallUrl });
+      const before = (await status(replica.url)).seq;
+      await waitUntil("the download to start", async () => (await resyncStatus(replica!.url)).resync.state === "running" && open.size > 0);
+      await sleep(300);
+      expect(existsSync(`${dir}.resync`), "the partial copy").to.equal(true);
+      await replica.kill("SIGKILL");
+      replica = null;
+      replica = await spawnReplica(d, dir);
+      expect(replica.output()).to.match(/"steps":\["discard-next"\].*finished a data directory swap that a crash interrupted/);
+      expect(replica.output()).to.match(new RegExp(`"seq":${before}\\b.*replica state opened`));
+      await waitUntil("the resync", async () => {
+        const st = await resyncStatus(replica!.url);
+        return st.serving && st.resync.last !== null;
+      });
+      expect(existsSync(`${dir}.resync`)).to.equal(false);
+    } finally {
+      for (const res of open) res.destroy();
+      stalling.close();
     }
   });
 
