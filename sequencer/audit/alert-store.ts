@@ -4,6 +4,8 @@ import type { Alert, MisuseKind } from "./events.js";
 export interface AlertFilter {
   kind?: MisuseKind;
   reader?: string;
+  /** alerts naming this patient among theirs */
+  patient?: string;
   limit?: number;
 }
 
@@ -33,9 +35,11 @@ export class AlertStore {
   list(f: AlertFilter = {}): Alert[] {
     const out: Alert[] = [];
     const reader = f.reader?.toLowerCase();
+    const patient = f.patient?.toLowerCase();
     for (let i = this.alerts.length - 1; i >= 0 && out.length < (f.limit ?? 100); i--) {
       const a = this.alerts[i]!;
-      if ((f.kind === undefined || a.kind === f.kind) && (reader === undefined || a.reader === reader)) out.push(a);
+      if ((f.kind === undefined || a.kind === f.kind) && (reader === undefined || a.reader === reader) && (patient === undefined || a.patients.includes(patient)))
+        out.push(a);
     }
     return out;
   }

@@ -78,7 +78,7 @@ describe("auditor service: vault log, replay and webhook", () => {
     expect(metrics).to.match(/ephr_audit_webhook_total\{outcome="delivered",role="auditor"\} 1/);
   });
 
-  it("keeps at most its bound of alerts, newest first, each once", () => {
+  it("keeps at most its bound of alerts, newest first, each once, and lists them by kind, reader or patient", () => {
     const store = new AlertStore(10);
     const alert = (i: number): Alert => ({
       id: `probing:r:${i}`,
@@ -88,7 +88,7 @@ describe("auditor service: vault log, replay and webhook", () => {
       score: 1,
       why: "",
       evidence: {},
-      patients: [],
+      patients: i % 4 === 0 ? ["0xp1", "0xp2"] : ["0xp2"],
       entries: [],
     });
     for (let i = 0; i < 25; i++) expect(store.add(alert(i))).to.equal(true);
@@ -98,5 +98,7 @@ describe("auditor service: vault log, replay and webhook", () => {
     expect(store.get("probing:r:3")).to.equal(undefined);
     expect(store.list({ limit: 3 }).map((a) => a.at)).to.deep.equal([24, 23, 22]);
     expect(store.list({ kind: "probing", reader: "0xA" }).map((a) => a.at)).to.deep.equal([23, 19, 17]);
+    expect(store.list({ patient: "0xP1" }).map((a) => a.at), "the alerts naming a patient").to.deep.equal([24, 20, 16]);
+    expect(store.list({ patient: "0xp3" })).to.deep.equal([]);
   });
 });

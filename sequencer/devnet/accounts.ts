@@ -11,9 +11,11 @@ export const DEV_KEYS: Hex[] = [
   "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
   "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
   "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+  "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
 ];
 /**
  * The deployer is also the admin and the registrar (deploy-local names neither, so both default to it);
- * `spare` is the devnet's vault, which the registrar registers at start.
+ * `spare` is the devnet's vault, which the registrar registers at start; `issuer` is the devnet's credential
+ * issuer (a stand-in medical board), which the registrar registers at start too.
  */
-export const DEV_ROLES = { deployer: 0, registrar: 0, proposer: 1, treasury: 2, challenger: 3, rescuer: 4, spare: 5 } as const;
+export const DEV_ROLES = { deployer: 0, registrar: 0, proposer: 1, treasury: 2, challenger: 3, rescuer: 4, spare: 5, issuer: 6 } as const;

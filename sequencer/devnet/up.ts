@@ -5,7 +5,9 @@
  * (and EPHR_ROLLUP_ADDRESS, EPHR_INBOX_ADDRESS, EPHR_PROPOSER_KEY) it runs against that network. Then:
  * the sequencer, the API front-end(s), the watcher and the record vault, each a child process that is
  * started again on its data if it dies (sequencer/devnet/supervisor.ts); all stopped together on Ctrl-C.
- * The registrar (the deployer) registers the vault's key, without which it could log no read.
+ * The registrar (the deployer) registers the vault's key, without which it could log no read, and a
+ * development credential issuer (a stand-in medical board whose key is public) that the web app offers
+ * on this devnet to credential providers.
  *
  * Everything is kept in the devnet's directory (.data/devnet, or EPHR_DEVNET_DIR) from one start to
  * the next; `npm start -- --reset` (or EPHR_DEVNET_RESET=1) deletes it first.
@@ -25,7 +27,7 @@ import { type DevnetL1, L1ReplayError, startDevnetL1 } from "./l1-journal.js";
 import { freePort } from "./ports.js";
 import { DEVNET_REDIS_PREFIX, type DevnetRedis, startDevnetRedis } from "./redis.js";
 import { Supervisor } from "./supervisor.js";
-import { ensureVaultRegistered } from "./vault-registration.js";
+import { ensureIssuerRegistered, ensureVaultRegistered } from "./vault-registration.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { programArgs, REPO_ROOT } from "../platform/programs.js";
 
@@ -229,7 +231,7 @@ async function main(): Promise<void> {
   }
   const apiUrl = `http://127.0.0.1:${apiPort}/`;
   await waitReady(apiUrl);
-  await registerVault(apiUrl, l1.url, d);
+  await registerVaultAndIssuer(apiUrl, l1.url, d);
   const vaultPort = await portOr(Number(env.EPHR_VAULT_PORT ?? 8650));
   const watcherPort = await freePort();
   supervisor.add(
@@ -261,6 +263,7 @@ async function main(): Promise<void> {
     ),
   );
   const auditPort = await portOr(Number(env.EPHR_AUDIT_PORT ?? 8670));
+  const auditUrl = `http://127.0.0.1:${auditPort}`;
   supervisor.add(
     "auditor",
     child("sequencer/services/auditor.ts", [], {
@@ -280,7 +283,10 @@ async function main(): Promise<void> {
     EPHR_VAULT_URL: vaultUrl,
     // the CLI's --payer dev: a public Hardhat key, offered to the web app on this local devnet only
     EPHR_WEB_DEV_PAYER_KEY: DEV_KEYS[DEV_ROLES.spare]!,
-    EPHR_WEB_HEALTH: `api=${apiUrl}health,sequencer=${apiUrl}ready,watcher=http://127.0.0.1:${watcherPort}/health,vault=${vaultUrl}/health`,
+    // the devnet's credential issuer (public key, registered above): the operator page issues credentials with it
+    EPHR_WEB_DEV_ISSUER_KEY: DEV_KEYS[DEV_ROLES.issuer]!,
+    EPHR_WEB_AUDIT_URL: auditUrl,
+    EPHR_WEB_HEALTH: `api=${apiUrl}health,sequencer=${apiUrl}ready,watcher=http://127.0.0.1:${watcherPort}/health,vault=${vaultUrl}/health,auditor=${auditUrl}/health`,
   });
   // "running" means the walkthrough can start: the vault too must be listening (it reads the ledger first)
   await waitFor(`${vaultUrl}/health`, `the vault at port ${vaultPort}`);
@@ -290,7 +296,8 @@ async function main(): Promise<void> {
      API (JSON-RPC):  ${apiUrl}
      L1:              ${l1.url}
      Vault:           http://127.0.0.1:${vaultPort} (a watcher runs too)
-     Auditor:         http://127.0.0.1:${auditPort}/alerts (npm run cli -- audit list)
+     Auditor:         ${auditUrl}/alerts (npm run cli -- audit list)
+     Issuer:          ${privateKeyToAccount(DEV_KEYS[DEV_ROLES.issuer]!).address} (the devnet's medical board: a public development key)
      Web app:         ${web ?? "not built (npm run build:web), not served"}
      Try:             export EPHR_API_URL=${apiUrl} EPHR_L1_RPC_URL=${l1.url} EPHR_ROLLUP_ADDRESS=${d.rollup} EPHR_VAULT_URL=http://127.0.0.1:${vaultPort}
                       npm run cli -- keys create alice && npm run cli -- keys create clinic
@@ -349,19 +356,29 @@ async function external(instances: number): Promise<void> {
 `);
 }
 
-/** The registrar (the deployer) registers the devnet vault's key for a year, unless it already is. */
-async function registerVault(apiUrl: string, l1Url: string, d: Deployment): Promise<void> {
-  const vault = privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!).address;
+/**
+ * The registrar (the deployer) registers the devnet vault's key and the devnet's credential issuer for
+ * a year, unless they already are.
+ */
+async function registerVaultAndIssuer(apiUrl: string, l1Url: string, d: Deployment): Promise<void> {
+  const registrarKey = DEV_KEYS[DEV_ROLES.registrar]!;
+  const registrar = privateKeyToAccount(registrarKey).address;
   const client = new EphrClient({ url: apiUrl, l1: { client: createPublicClient({ transport: http(l1Url) }) as PublicClient, rollup: d.rollup } });
+  const vault = privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!).address;
   try {
-    const r = await ensureVaultRegistered(client, DEV_KEYS[DEV_ROLES.registrar]!, vault);
-    say(
-      `vault ${vault} ${r.registered ? "registered now" : "registered"} by the registrar ${privateKeyToAccount(DEV_KEYS[DEV_ROLES.registrar]!).address}, until ${new Date(r.expiry * 1000).toISOString()}`,
-    );
+    const r = await ensureVaultRegistered(client, registrarKey, vault);
+    say(`vault ${vault} ${r.registered ? "registered now" : "registered"} by the registrar ${registrar}, until ${new Date(r.expiry * 1000).toISOString()}`);
   } catch (e) {
     say(
       `could not register the vault ${vault} (${(e as Error).message}): it serves no read until the registrar does (npm run cli -- register-vault, docs/operations.md section 6)`,
     );
+  }
+  const issuer = privateKeyToAccount(DEV_KEYS[DEV_ROLES.issuer]!).address;
+  try {
+    const r = await ensureIssuerRegistered(client, registrarKey, issuer);
+    say(`credential issuer ${issuer} (the devnet's medical board) ${r.registered ? "registered now" : "registered"}, until ${new Date(r.expiry * 1000).toISOString()}`);
+  } catch (e) {
+    say(`could not register the devnet's credential issuer ${issuer} (${(e as Error).message}): npm run cli -- issuer register does it`);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * `npm run auditor`: the auditor service (docs/audit.md, docs/operations.md "The auditor"). Follows the
  * sequencer's ledger and the vault's log, scores accesses for misuse, and serves the alerts:
- * GET /alerts (?kind, ?reader, ?limit), GET /alerts/<id>, /metrics, /health, /ready.
+ * GET /alerts (?kind, ?reader, ?patient, ?limit), GET /alerts/<id>, /metrics, /health, /ready.
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
@@ -18,12 +18,11 @@ import { ConfigError } from "../platform/config-values.js";
 import { createLogger } from "../platform/log.js";
 import { unknownSettingsWarning } from "./settings-registry.js";
 
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address");
 const listQuery = z.strictObject({
   kind: z.enum(MISUSE_KINDS).optional(),
-  reader: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/, "must be an address")
-    .optional(),
+  reader: address.optional(),
+  patient: address.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 

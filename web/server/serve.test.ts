@@ -61,6 +61,8 @@ describe("web app server", () => {
     let dist: string;
     let l1: Server;
     let l1Calls: string[];
+    let auditor: Server;
+    let auditAsked: string[];
     let server: Awaited<ReturnType<typeof startWebServer>>;
     before(async () => {
       dist = mkdtempSync(join(tmpdir(), "ephr-web-dist-"));
@@ -79,6 +81,13 @@ describe("web app server", () => {
       });
       await new Promise<void>((r) => l1.listen(0, "127.0.0.1", r));
       const l1Port = (l1.address() as { port: number }).port;
+      auditAsked = [];
+      auditor = createServer((req, res) => {
+        auditAsked.push(req.url!);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ alerts: [{ id: "snooping:0xabc:1", kind: "snooping", patients: ["0x01"] }], kept: 1, droppedOldest: 0 }));
+      });
+      await new Promise<void>((r) => auditor.listen(0, "127.0.0.1", r));
       const closed = await freePort(); // nothing listens there
       server = await startWebServer(
         parseWebSettings({
@@ -87,18 +96,27 @@ describe("web app server", () => {
           EPHR_WEB_PORT: "0",
           EPHR_WEB_DIST: dist,
           EPHR_WEB_HEALTH: `gone=http://127.0.0.1:${closed}/health`,
+          EPHR_WEB_AUDIT_URL: `http://127.0.0.1:${(auditor.address() as { port: number }).port}`,
         }),
       );
     });
     after(async () => {
       await server?.close();
       l1?.close();
+      auditor?.close();
       rmSync(dist, { recursive: true, force: true });
     });
 
     it("answers the configuration, with the L1 relayed and no secret", async () => {
       const r = await fetch(`${server.url}config.json`);
-      expect(await r.json()).to.deep.include({ apiUrl: BASE.EPHR_API_URL, l1RpcUrl: "/l1", vaultUrl: BASE.EPHR_VAULT_URL, devPayerKey: null });
+      expect(await r.json()).to.deep.include({
+        apiUrl: BASE.EPHR_API_URL,
+        l1RpcUrl: "/l1",
+        vaultUrl: BASE.EPHR_VAULT_URL,
+        devPayerKey: null,
+        devIssuerKey: null,
+        auditor: true,
+      });
       const csp = r.headers.get("content-security-policy")!;
       expect(csp).to.include("connect-src 'self' http://127.0.0.1:8645 http://127.0.0.1:8650");
       expect(csp).to.include("script-src 'self' 'wasm-unsafe-eval'");
@@ -121,6 +139,40 @@ describe("web app server", () => {
       expect((await call("eth_chainId")).result).to.equal("0x7a69");
       expect((await call("hardhat_setBalance")).error?.message).to.match(/does not pass hardhat_setBalance/);
       expect(l1Calls).to.deep.equal(["eth_chainId"]);
+    });
+
+    it("relays the auditor's alerts for a checked query, and refuses a bad one without asking the auditor", async () => {
+      const patient = "0x00000000000000000000000000000000000000aa";
+      const r = await fetch(`${server.url}audit/alerts?patient=${patient}&limit=5`);
+      expect(r.status).to.equal(200);
+      expect(((await r.json()) as { alerts: { id: string }[] }).alerts.map((a) => a.id)).to.deep.equal(["snooping:0xabc:1"]);
+      expect(auditAsked).to.deep.equal([`/alerts?patient=${patient}&limit=5`]);
+      for (const bad of ["patient=0x12", "limit=1000", "kind=gossip", "secret=1"]) {
+        const refused = await fetch(`${server.url}audit/alerts?${bad}`);
+        expect(refused.status, bad).to.equal(400);
+        expect(await refused.json(), bad).to.include({ code: "AUDIT_BAD_QUERY" });
+      }
+      expect(auditAsked).to.have.length(1);
+    });
+
+    it("says when it was given no auditor, and when the auditor does not answer", async () => {
+      const closed = await freePort();
+      for (const [audit, status, code] of [
+        [undefined, 404, "AUDITOR_NOT_CONFIGURED"],
+        [`http://127.0.0.1:${closed}`, 502, "AUDITOR_UNREACHABLE"],
+      ] as const) {
+        const other = await startWebServer(
+          parseWebSettings({ ...BASE, EPHR_WEB_PORT: "0", EPHR_WEB_DIST: dist, ...(audit ? { EPHR_WEB_AUDIT_URL: audit } : {}) }),
+        );
+        try {
+          expect(await (await fetch(`${other.url}config.json`)).json()).to.include({ auditor: audit !== undefined });
+          const r = await fetch(`${other.url}audit/alerts`);
+          expect(r.status).to.equal(status);
+          expect(await r.json()).to.include({ code });
+        } finally {
+          await other.close();
+        }
+      }
     });
 
     it("reports a service that does not answer as not healthy", async () => {

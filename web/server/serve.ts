@@ -2,7 +2,8 @@
  * The web app's server: the built app (static files from EPHR_WEB_DIST, index.html for any other GET so
  * that a page's address can be reloaded), its configuration (GET /config.json) and the health of the
  * services it shows (GET /status.json, each probed here with a short timeout, so the browser needs no
- * access to the watcher's port), and, for an L1 without CORS, a relay of L1's read methods (l1-proxy.ts).
+ * access to the watcher's port), the auditor's alerts (GET /audit/alerts, relayed from EPHR_WEB_AUDIT_URL:
+ * audit-relay.ts), and, for an L1 without CORS, a relay of L1's read methods (l1-proxy.ts).
  * A Content-Security-Policy keeps the page to its own scripts and to the
  * API, L1 and vault it names: nothing is fetched from anywhere else.
  */
@@ -10,6 +11,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance } from "fastify";
+import { registerAuditRelay } from "./audit-relay.js";
 import { registerL1Proxy } from "./l1-proxy.js";
 import { type AppConfig, appConfigOf, type WebSettings } from "./settings.js";
 
@@ -81,6 +83,7 @@ export async function startWebServer(
     }
     return reply.header("cache-control", "no-store").send(cached.body);
   });
+  registerAuditRelay(app, s.EPHR_WEB_AUDIT_URL);
   if (s.EPHR_WEB_L1_PROXY === "1") registerL1Proxy(app, s.EPHR_L1_RPC_URL);
   // files are looked up at each request (a rebuilt app's new file names are served without a restart)
   await app.register(fastifyStatic, { root, index: "index.html", wildcard: true, maxAge: "1h" });

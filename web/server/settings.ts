@@ -48,6 +48,16 @@ export const webSchema = z.object({
   EPHR_DEPLOY_BLOCK: z.coerce.number().int().min(0).default(0),
   /** a public development key that pays for forced transactions from the app, for a local devnet only */
   EPHR_WEB_DEV_PAYER_KEY: privateKeySchema.optional(),
+  /**
+   * a public development key of a registered credential issuer, sent to every browser so that the
+   * operator page can issue credentials on a local devnet; never a real issuer's key
+   */
+  EPHR_WEB_DEV_ISSUER_KEY: privateKeySchema.optional(),
+  /** the auditor (npm run auditor), whose alerts this server relays to the app (GET /audit/alerts) */
+  EPHR_WEB_AUDIT_URL: z
+    .url()
+    .refine((u) => /^https?:/.test(u), "an http(s) URL")
+    .optional(),
   EPHR_WEB_HEALTH: healthSchema,
   EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -66,6 +76,10 @@ export interface AppConfig {
   deployBlock: number;
   /** present on a local devnet only: Hardhat's public development key, which pays for forced transactions */
   devPayerKey: string | null;
+  /** present on a local devnet only: the public development key of the devnet's registered credential issuer */
+  devIssuerKey: string | null;
+  /** whether an auditor is configured: its alerts are then at GET /audit/alerts of this server */
+  auditor: boolean;
 }
 
 export function parseWebSettings(env: NodeJS.ProcessEnv | Record<string, unknown>): WebSettings {
@@ -86,5 +100,7 @@ export function appConfigOf(s: WebSettings): AppConfig {
     vaultUrl: s.EPHR_VAULT_URL,
     deployBlock: s.EPHR_DEPLOY_BLOCK,
     devPayerKey: s.EPHR_WEB_DEV_PAYER_KEY ?? null,
+    devIssuerKey: s.EPHR_WEB_DEV_ISSUER_KEY ?? null,
+    auditor: s.EPHR_WEB_AUDIT_URL !== undefined,
   };
 }
