@@ -38,7 +38,11 @@ export class AlertStore {
     const patient = f.patient?.toLowerCase();
     for (let i = this.alerts.length - 1; i >= 0 && out.length < (f.limit ?? 100); i--) {
       const a = this.alerts[i]!;
-      if ((f.kind === undefined || a.kind === f.kind) && (reader === undefined || a.reader === reader) && (patient === undefined || a.patients.includes(patient)))
+      if (
+        (f.kind === undefined || a.kind === f.kind) &&
+        (reader === undefined || a.reader === reader) &&
+        (patient === undefined || a.patients.includes(patient))
+      )
         out.push(a);
     }
     return out;

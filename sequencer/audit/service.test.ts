@@ -98,7 +98,10 @@ describe("auditor service: vault log, replay and webhook", () => {
     expect(store.get("probing:r:3")).to.equal(undefined);
     expect(store.list({ limit: 3 }).map((a) => a.at)).to.deep.equal([24, 23, 22]);
     expect(store.list({ kind: "probing", reader: "0xA" }).map((a) => a.at)).to.deep.equal([23, 19, 17]);
-    expect(store.list({ patient: "0xP1" }).map((a) => a.at), "the alerts naming a patient").to.deep.equal([24, 20, 16]);
+    expect(
+      store.list({ patient: "0xP1" }).map((a) => a.at),
+      "the alerts naming a patient",
+    ).to.deep.equal([24, 20, 16]);
     expect(store.list({ patient: "0xp3" })).to.deep.equal([]);
   });
 });

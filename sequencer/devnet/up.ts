@@ -376,7 +376,9 @@ async function registerVaultAndIssuer(apiUrl: string, l1Url: string, d: Deployme
   const issuer = privateKeyToAccount(DEV_KEYS[DEV_ROLES.issuer]!).address;
   try {
     const r = await ensureIssuerRegistered(client, registrarKey, issuer);
-    say(`credential issuer ${issuer} (the devnet's medical board) ${r.registered ? "registered now" : "registered"}, until ${new Date(r.expiry * 1000).toISOString()}`);
+    say(
+      `credential issuer ${issuer} (the devnet's medical board) ${r.registered ? "registered now" : "registered"}, until ${new Date(r.expiry * 1000).toISOString()}`,
+    );
   } catch (e) {
     say(`could not register the devnet's credential issuer ${issuer} (${(e as Error).message}): npm run cli -- issuer register does it`);
   }

@@ -43,8 +43,7 @@ export function auditQuery(auditUrl: string, raw: unknown): { url: string } | { 
 export function registerAuditRelay(app: FastifyInstance, auditUrl: string | undefined): void {
   app.get("/audit/alerts", async (req, reply) => {
     reply.header("cache-control", "no-store");
-    if (auditUrl === undefined)
-      return reply.code(404).send(refusal(AUDIT_RELAY_ERRORS.notConfigured, "this server was given no auditor (EPHR_WEB_AUDIT_URL)"));
+    if (auditUrl === undefined) return reply.code(404).send(refusal(AUDIT_RELAY_ERRORS.notConfigured, "this server was given no auditor (EPHR_WEB_AUDIT_URL)"));
     const q = auditQuery(auditUrl, req.query);
     if ("error" in q) return reply.code(400).send(refusal(AUDIT_RELAY_ERRORS.badQuery, q.error));
     let r: Response;

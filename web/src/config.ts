@@ -11,8 +11,17 @@ const schema = z.object({
   vaultUrl: z.url(),
   deployBlock: z.int().check(z.minimum(0)),
   devPayerKey: z.nullable(z.string().check(z.regex(/^0x[0-9a-fA-F]{64}$/, "a 32-byte key"))),
+  /** a local devnet's registered credential issuer (a public development key), or null */
+  devIssuerKey: z.nullable(z.string().check(z.regex(/^0x[0-9a-fA-F]{64}$/, "a 32-byte key"))),
+  /** whether the app's server relays an auditor's alerts (GET /audit/alerts) */
+  auditor: z.boolean(),
 });
-export type AppConfig = z.infer<typeof schema> & { rollup: `0x${string}`; inbox: `0x${string}`; devPayerKey: `0x${string}` | null };
+export type AppConfig = z.infer<typeof schema> & {
+  rollup: `0x${string}`;
+  inbox: `0x${string}`;
+  devPayerKey: `0x${string}` | null;
+  devIssuerKey: `0x${string}` | null;
+};
 
 export class ConfigLoadError extends Error {}
 

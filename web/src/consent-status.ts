@@ -1,5 +1,5 @@
 /**
- * How far a consent is verified, each step checked in this browser by the SDK's light client:
+ * How far a consent (or a policy, or a credential) is verified, each step checked in this browser by the SDK's light client:
  * - executed: the value proven against the sequencer's latest root (Merkle proof checked here);
  * - posted: the same value proven against the root of the Rollup's newest batch, read from L1;
  * - final: the same value proven against the newest final batch's root on L1.
@@ -7,7 +7,7 @@
  * between the two (`since`): an absent consent proven at an old root says nothing of a revocation made
  * after it. A step not reached (not posted yet, or stale) is not an error: it says what is pending.
  */
-import { type ApiError, ApiErrors, type HistoryEntry, StaleRootError } from "../../sdk/index.js";
+import { type ApiError, ApiErrors, type HistoryEntry, StaleRootError, type TrustLevel, type Verified } from "../../sdk/index.js";
 import type { Address, Hex } from "viem";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import type { Ledger } from "./ledger.js";
@@ -18,8 +18,9 @@ export interface ConsentValueView {
   categories: number;
   expiry: number;
 }
-export interface ConsentStatus {
-  value: ConsentValueView | null;
+/** How far a leaf's current value is verified (a consent, a policy, a credential). */
+export interface LeafStatus<T> {
+  value: T | null;
   level: Level;
   softRoot: Hex;
   /** the L1 batch whose root proves the value (posted or final), and that root */
@@ -28,13 +29,14 @@ export interface ConsentStatus {
   /** when the posted batch becomes final (L1 time), while it is not */
   finalizesAt: number | null;
 }
+export type ConsentStatus = LeafStatus<ConsentValueView>;
 
 /** Not an answer at this level yet (nothing posted / final, or a root L1 has moved past). */
 const notYet = (e: unknown) => e instanceof StaleRootError || e instanceof (ApiErrors.RootUnavailable as typeof ApiError);
 
-async function atLevel(ledger: Ledger, patient: Address, grantee: Address, trust: "posted" | "final") {
+async function atLevel<T>(read: (trust: TrustLevel) => Promise<Verified<T>>, trust: "posted" | "final"): Promise<Verified<T> | null> {
   try {
-    return await ledger.client.getConsent(patient, grantee, trust);
+    return await read(trust);
   } catch (e) {
     if (notYet(e)) return null;
     throw e;
@@ -42,27 +44,36 @@ async function atLevel(ledger: Ledger, patient: Address, grantee: Address, trust
 }
 
 /**
- * `since`: the batch of the newest consent transaction of this patient for this grantee (from the
- * patient's history), null when there is none.
+ * The transactions that set a consent: grants and revocations, and the grants the state transition
+ * makes (RequestAccess under a policy, BreakGlass), whose grantee is their signer.
  */
-export const CONSENT_TYPES = ["GrantConsent", "RevokeConsent", "DelegatedGrantConsent", "DelegatedRevokeConsent"] as const;
+export const CONSENT_TYPES = ["GrantConsent", "RevokeConsent", "DelegatedGrantConsent", "DelegatedRevokeConsent", "RequestAccess", "BreakGlass"] as const;
+
+/** The account a consent transaction of the history is about (its grantee), or null. */
+export function granteeOf(e: HistoryEntry): Address | null {
+  if (e.tx.type === "RequestAccess" || e.tx.type === "BreakGlass") return e.signer;
+  return (e.tx as { grantee?: Address }).grantee ?? null;
+}
 
 /** The newest consent transaction of the patient's history for each grantee (lower-case address). */
 export async function lastConsentTxs(ledger: Ledger, patient: Address): Promise<Map<string, HistoryEntry>> {
   const history = await ledger.client.historyAll(patient, { types: [...CONSENT_TYPES] });
   const last = new Map<string, HistoryEntry>();
   for (const e of history) {
-    const g = (e.tx as { grantee?: Address }).grantee;
+    const g = granteeOf(e);
     if (g && e.status !== "dropped") last.set(g.toLowerCase(), e);
   }
   return last;
 }
 
-export async function consentStatus(ledger: Ledger, patient: Address, grantee: Address, since: number | null): Promise<ConsentStatus> {
-  const soft = await ledger.client.getConsent(patient, grantee, "soft");
-  const same = (v: { rawValue: Hex | null; committed: { batch: number } | null } | null) =>
-    v !== null && v.rawValue === soft.rawValue && v.committed !== null && (since === null || v.committed.batch >= since);
-  const [posted, final] = await Promise.all([atLevel(ledger, patient, grantee, "posted"), atLevel(ledger, patient, grantee, "final")]);
+/**
+ * How far the current value of a leaf is verified: `read` at "soft", "posted" and "final"; `since`, the
+ * batch of the newest transaction that set it (null when none is known).
+ */
+export async function leafStatus<T>(read: (trust: TrustLevel) => Promise<Verified<T>>, since: number | null, ledger: Ledger): Promise<LeafStatus<T>> {
+  const soft = await read("soft");
+  const same = (v: Verified<T> | null) => v !== null && v.rawValue === soft.rawValue && v.committed !== null && (since === null || v.committed.batch >= since);
+  const [posted, final] = await Promise.all([atLevel(read, "posted"), atLevel(read, "final")]);
   const proven = same(final) ? final : same(posted) ? posted : null;
   const level: Level = same(final) ? "final" : same(posted) ? "posted" : "executed";
   let finalizesAt: number | null = null;
@@ -79,3 +90,6 @@ export async function consentStatus(ledger: Ledger, patient: Address, grantee: A
     finalizesAt,
   };
 }
+
+export const consentStatus = (ledger: Ledger, patient: Address, grantee: Address, since: number | null): Promise<ConsentStatus> =>
+  leafStatus((trust) => ledger.client.getConsent(patient, grantee, trust), since, ledger);

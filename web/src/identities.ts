@@ -125,8 +125,12 @@ export function everyone(): Contact[] {
   return [...state.identities.map((i) => ({ name: i.name, address: i.address })), ...state.contacts];
 }
 
+/** Names the deployment itself gives to accounts (the devnet's credential issuer), kept in memory only. */
+const given = new Map<string, string>();
+export const giveName = (address: Address, name: string) => void given.set(address.toLowerCase(), name);
+
 export function nameOf(address: string | null | undefined): string | null {
   if (!address) return null;
   const a = address.toLowerCase();
-  return everyone().find((c) => c.address.toLowerCase() === a)?.name ?? null;
+  return everyone().find((c) => c.address.toLowerCase() === a)?.name ?? given.get(a) ?? null;
 }

@@ -2,6 +2,8 @@
 import { render } from "preact";
 import { App } from "./app.js";
 import { loadConfig } from "./config.js";
+import { devIssuer } from "./governance.js";
+import { giveName } from "./identities.js";
 import { connectLedger } from "./ledger.js";
 import "./styles.css";
 
@@ -9,7 +11,12 @@ const root = document.getElementById("app")!;
 
 root.textContent = ""; // the "loading" line: render() adds to what the element holds
 loadConfig()
-  .then((cfg) => render(<App ledger={connectLedger(cfg)} />, root))
+  .then((cfg) => {
+    const ledger = connectLedger(cfg);
+    const issuer = devIssuer(ledger);
+    if (issuer) giveName(issuer.address, "Devnet medical board");
+    render(<App ledger={ledger} />, root);
+  })
   .catch((e: Error) =>
     render(
       <main class="card">

@@ -1,5 +1,7 @@
 /** What the ledger's numbers and codes mean, in words a patient or a clinician reads. */
 import { ACCESS_READ, ACCESS_WRITE, CATEGORY_NAMES, isEphrError, VaultRequestError } from "../../sdk/index.js";
+import { ROLE_CODES, type RoleName } from "../../sequencer/protocol/roles.js";
+import { AuditRelayError } from "./audit.js";
 import { nameOf } from "./identities.js";
 
 /** The categories a grant can name, in the order a form lists them. */
@@ -70,7 +72,30 @@ export interface Explained {
 /** Any failure as a title, an explanation and its stable code. */
 export function explain(e: unknown): Explained {
   if (e instanceof VaultRequestError) return { title: DENIALS[e.vaultCode] ?? `The vault refused: ${e.message}`, detail: e.message, code: e.vaultCode };
+  if (e instanceof AuditRelayError) return { title: `The auditor's alerts cannot be shown: ${e.message}`, detail: "", code: e.code };
   if (isEphrError(e)) return { title: `${e.name}: ${e.message}`, detail: e.data === undefined ? "" : JSON.stringify(e.data), code: String(e.code) };
   const err = e as Error;
   return { title: err?.message ?? String(e), detail: "", code: null };
+}
+
+/** The role codes of credentials (sequencer/protocol/roles.ts, docs/protocol.md section 13.6) in words. */
+const ROLE_LABELS: Record<RoleName, string> = {
+  emergency: "emergency clinician",
+  physician: "licensed physician",
+  specialist: "specialist",
+  laboratory: "laboratory",
+  researcher: "researcher",
+  nurse: "nurse",
+  pharmacist: "pharmacist",
+};
+export const ROLES: { code: number; label: string }[] = (Object.keys(ROLE_CODES) as RoleName[]).map((n) => ({ code: ROLE_CODES[n], label: ROLE_LABELS[n] }));
+export const roleLabel = (code: number) => ROLES.find((r) => r.code === code)?.label ?? `role ${code}`;
+
+/** "14 days", "4 hours", "90 minutes", "45 s" from seconds. */
+export function durationWords(seconds: number): string {
+  const unit = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+  if (seconds % 86_400 === 0) return unit(seconds / 86_400, "day");
+  if (seconds % 3600 === 0) return unit(seconds / 3600, "hour");
+  if (seconds % 60 === 0) return unit(seconds / 60, "minute");
+  return `${seconds} s`;
 }

@@ -1,7 +1,7 @@
 /**
  * The operator's and challenger's page: service health, batches with their status and challenge-window
  * countdown, fraud proofs and slashes, forced-inbox entries with their deadlines, and charts of
- * throughput, batch sizes and L1 gas. Everything but health and the sequencer's per-batch counts is
+ * throughput, batch sizes and L1 gas; then the auditor's alerts and the credential issuers (governance.tsx). Everything but health and the sequencer's per-batch counts is
  * read from L1.
  */
 import { useMemo } from "preact/hooks";
@@ -11,6 +11,7 @@ import { ErrorText, Section, useNow, usePoll } from "../ui.js";
 import { countdown, dateTime, short, who } from "../words.js";
 import { Chart, type Point } from "./charts.js";
 import { type BatchRow, OperatorFeed, type OperatorView, readHealth } from "./data.js";
+import { AuditorAlerts, IssuersSection } from "./governance.js";
 
 function Health() {
   const h = usePoll(readHealth, 3000, []);
@@ -237,6 +238,16 @@ export function OperatorPage(p: { ledger: Ledger }) {
       ) : view.error ? null : (
         <p class="muted">Reading L1…</p>
       )}
+      <Section id="operator-audit" title="Auditor alerts" intro="Reads the auditor judges misuse (docs/audit.md), newest first, each with why.">
+        <AuditorAlerts ledger={p.ledger} />
+      </Section>
+      <Section
+        id="operator-issuers"
+        title="Credential issuers"
+        intro="Accounts the network's registrar lets attest roles (docs/protocol.md section 13); a credential counts only while its issuer is registered."
+      >
+        <IssuersSection ledger={p.ledger} />
+      </Section>
     </>
   );
 }

@@ -6,11 +6,12 @@
 import type { HistoryEntry } from "../../../sdk/index.js";
 import { useState } from "preact/hooks";
 import type { Address } from "viem";
-import { type ConsentStatus, consentStatus, lastConsentTxs } from "../consent-status.js";
+import { type ConsentStatus, consentStatus, granteeOf, lastConsentTxs } from "../consent-status.js";
 import { type Forced, forceTransaction, type Payer, payers } from "../force.js";
 import { type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
-import { ErrorText, LevelSteps, StatusLine, useAction, useNow, usePoll } from "../ui.js";
+import { ErrorText, StatusLine, useAction, useNow, usePoll } from "../ui.js";
+import { Verification } from "../verification.js";
 import { accessWords, categoriesOf, countdown, dateTime, short, who } from "../words.js";
 
 export interface GrantRow {
@@ -24,31 +25,9 @@ export async function readGrants(ledger: Ledger, patient: Address): Promise<Gran
   const last = await lastConsentTxs(ledger, patient);
   return Promise.all(
     [...last.values()].map(async (e) => {
-      const grantee = (e.tx as { grantee: Address }).grantee;
+      const grantee = granteeOf(e)!;
       return { grantee, status: await consentStatus(ledger, patient, grantee, e.batch), last: e };
     }),
-  );
-}
-
-function Verification(p: { s: ConsentStatus; now: number }) {
-  const s = p.s;
-  return (
-    <div class="verification">
-      <LevelSteps level={s.level} />
-      <small>
-        {s.level === "executed" ? "Proof checked against the sequencer's latest root; not on L1 yet." : null}
-        {s.level === "posted" ? (
-          <>
-            Proof checked against L1 batch {s.batch}'s root {short(s.root ?? "")}. {s.finalizesAt ? `Final in ${countdown(s.finalizesAt - p.now)}.` : null}
-          </>
-        ) : null}
-        {s.level === "final" ? (
-          <>
-            Proof checked against the final root {short(s.root ?? "")} (batch {s.batch}).
-          </>
-        ) : null}
-      </small>
-    </div>
   );
 }
 
@@ -113,6 +92,8 @@ function GrantRowView(p: { row: GrantRow; ledger: Ledger; me: Identity; now: num
       <td>
         <Verification s={row.status} now={p.now} />
         {row.last.forced ? <small class="badge">came through the L1 inbox</small> : null}
+        {row.last.tx.type === "RequestAccess" ? <small class="badge">granted by your policy #{row.last.tx.policyId}</small> : null}
+        {row.last.tx.type === "BreakGlass" ? <small class="badge badge-alert">break-glass: emergency access without your consent</small> : null}
       </td>
       <td class="actions">
         {v !== null ? (

@@ -1,0 +1,216 @@
+/**
+ * The patient's policies (docs/protocol.md section 13): "holders of role R credentialed by issuer I may
+ * obtain this access for this long, on request". Listed with what each grants and how it is verified;
+ * set and removed with a transaction signed in this browser, like a grant.
+ */
+import { ACCESS_READ, ACCESS_WRITE } from "../../../sdk/index.js";
+import { useState } from "preact/hooks";
+import { type Address, isAddress } from "viem";
+import { MAX_POLICY_DURATION } from "../../../sequencer/protocol/constants.js";
+import { type IssuerRow, nextPolicyId, type PolicyRow } from "../governance.js";
+import { type Identity, signerFor } from "../identities.js";
+import type { Ledger } from "../ledger.js";
+import { ErrorText, Field, StatusLine, useAction, useNow } from "../ui.js";
+import { Verification } from "../verification.js";
+import { accessWords, CATEGORIES, categoriesOf, durationWords, ROLES, roleLabel, short, who } from "../words.js";
+
+const MAX_DAYS = Math.floor(MAX_POLICY_DURATION / 86_400);
+
+function PolicyRowView(p: { row: PolicyRow; ledger: Ledger; me: Identity; now: number; onChange: () => void }) {
+  const v = p.row.status.value!;
+  const [status, run] = useAction();
+  const remove = () =>
+    void run(
+      "Signing the removal and sending it to the sequencer…",
+      async () => {
+        const hash = await p.ledger.client.send(signerFor(p.me), { type: "RemovePolicy", patient: p.me.address, policyId: p.row.policyId });
+        await p.ledger.client.waitFor(hash, "executed", { timeoutMs: 60_000 });
+      },
+      () => {
+        p.onChange();
+        return "Removed: executed by the sequencer. Grants it already made run until they end or you revoke them.";
+      },
+    );
+  return (
+    <tr data-testid="policy-row" data-policy-id={p.row.policyId}>
+      <th scope="row">#{p.row.policyId}</th>
+      <td>
+        a {roleLabel(v.role)} credentialed by {who(v.issuer)}
+      </td>
+      <td>{accessWords(v.access)}</td>
+      <td>{categoriesOf(v.categories).join(", ")}</td>
+      <td>{durationWords(v.duration)} from the request</td>
+      <td>
+        <Verification s={p.row.status} now={p.now} />
+      </td>
+      <td class="actions">
+        <button type="button" onClick={remove} disabled={status.kind === "busy"} aria-label={`Remove policy #${p.row.policyId}`}>
+          Remove
+        </button>
+        <StatusLine status={status} />
+      </td>
+    </tr>
+  );
+}
+
+export function PoliciesTable(p: { ledger: Ledger; me: Identity; rows: PolicyRow[] | null; error: unknown; onChange: () => void }) {
+  const now = useNow();
+  if (p.rows === null && p.error === null) return <p class="muted">Reading your policies and checking their proofs…</p>;
+  return (
+    <>
+      {p.error ? (
+        <p role="alert">
+          <ErrorText error={p.error} />
+        </p>
+      ) : null}
+      {p.rows && p.rows.length === 0 ? <p class="muted">You have no policy: nobody obtains access without a grant you sign.</p> : null}
+      {p.rows && p.rows.length > 0 ? (
+        <div class="table-wrap">
+          <table data-testid="policies">
+            <caption class="sr-only">Your policies and how each is verified</caption>
+            <thead>
+              <tr>
+                <th scope="col">Policy</th>
+                <th scope="col">Who may ask</th>
+                <th scope="col">They obtain</th>
+                <th scope="col">Categories</th>
+                <th scope="col">For</th>
+                <th scope="col">Verified</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.rows.map((r) => (
+                <PolicyRowView key={r.policyId} row={r} ledger={p.ledger} me={p.me} now={now} onChange={p.onChange} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+const OTHER = "other";
+
+export function PolicyForm(p: { ledger: Ledger; me: Identity; issuers: IssuerRow[] | null; policies: PolicyRow[] | null; onDone: () => void }) {
+  const now = Math.floor(Date.now() / 1000);
+  const live = (p.issuers ?? []).filter((i) => (i.status.value?.expiry ?? 0) > now);
+  const [issuer, setIssuer] = useState<string>("");
+  const [typed, setTyped] = useState("");
+  const [role, setRole] = useState(3);
+  const [read, setRead] = useState(true);
+  const [write, setWrite] = useState(false);
+  const [cats, setCats] = useState<Set<number>>(new Set([1]));
+  const [days, setDays] = useState("14");
+  const [status, run] = useAction();
+  const chosen = issuer || live[0]?.issuer || OTHER;
+  const target = chosen === OTHER ? typed.trim() : chosen;
+  const toggle = (c: number) => {
+    const next = new Set(cats);
+    if (next.has(c)) next.delete(c);
+    else next.add(c);
+    setCats(next);
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void run(
+      "Signing the policy and sending it to the sequencer…",
+      async () => {
+        if (!isAddress(target)) throw new Error(`the issuer ${JSON.stringify(target)} is not an address (0x and 40 hex digits)`);
+        if (!read && !write) throw new Error("choose read, write or both");
+        if (cats.size === 0) throw new Error("choose at least one category");
+        const d = Number(days);
+        if (!Number.isInteger(d) || d < 1 || d > MAX_DAYS) throw new Error(`the length is a whole number of days from 1 to ${MAX_DAYS}`);
+        const policyId = nextPolicyId(p.policies ?? []);
+        const categories = [...cats].reduce((m, c) => (m | (1 << c)) >>> 0, 0);
+        const access = (read ? ACCESS_READ : 0) | (write ? ACCESS_WRITE : 0);
+        const hash = await p.ledger.client.send(signerFor(p.me), {
+          type: "SetPolicy",
+          patient: p.me.address,
+          policyId,
+          issuer: target as Address,
+          role,
+          access,
+          categories,
+          duration: d * 86_400,
+        });
+        await p.ledger.client.waitFor(hash, "executed", { timeoutMs: 60_000 });
+        return { policyId, hash };
+      },
+      (r) => {
+        p.onDone();
+        return `Policy #${r.policyId} set: executed by the sequencer (transaction ${short(r.hash)}).`;
+      },
+    );
+  };
+  return (
+    <form onSubmit={submit} aria-label="Add a policy">
+      <div class="row">
+        <Field id="policy-role" label="Who may ask: holders of the role">
+          <select id="policy-role" value={role} onChange={(e) => setRole(Number((e.target as HTMLSelectElement).value))}>
+            {ROLES.map((r) => (
+              <option key={r.code} value={r.code}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="policy-issuer" label="Credentialed by (issuer)">
+          <select id="policy-issuer" value={chosen} onChange={(e) => setIssuer((e.target as HTMLSelectElement).value)}>
+            {live.map((i) => (
+              <option key={i.issuer} value={i.issuer}>
+                {who(i.issuer)}
+              </option>
+            ))}
+            <option value={OTHER}>Another issuer's address…</option>
+          </select>
+        </Field>
+        {chosen === OTHER ? (
+          <Field id="policy-issuer-address" label="The issuer's address">
+            <input
+              id="policy-issuer-address"
+              value={typed}
+              onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+              placeholder="0x…"
+              spellcheck={false}
+            />
+          </Field>
+        ) : null}
+        <Field id="policy-days" label="For how many days from each request" hint={`1 to ${MAX_DAYS}`}>
+          <input
+            id="policy-days"
+            type="number"
+            min={1}
+            max={MAX_DAYS}
+            value={days}
+            onInput={(e) => setDays((e.target as HTMLInputElement).value)}
+            aria-describedby="policy-days-hint"
+            required
+          />
+        </Field>
+      </div>
+      <fieldset>
+        <legend>They obtain</legend>
+        <label class="check">
+          <input type="checkbox" checked={read} onChange={() => setRead(!read)} /> Read
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={write} onChange={() => setWrite(!write)} /> Write (add records)
+        </label>
+      </fieldset>
+      <fieldset class="categories">
+        <legend>Of the categories</legend>
+        {CATEGORIES.map((c) => (
+          <label class="check" key={c.bit}>
+            <input type="checkbox" checked={cats.has(c.bit)} onChange={() => toggle(c.bit)} /> {c.label}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" class="primary" disabled={status.kind === "busy"}>
+        Sign and add the policy
+      </button>
+      <StatusLine status={status} testid="policy-status" />
+    </form>
+  );
+}
