@@ -15,26 +15,26 @@ export interface StoryHooks {
   step?: (name: string) => void;
 }
 
-const LONG = 120_000;
+export const LONG = 120_000;
 
-async function go(page: Page, base: string, path: "patient" | "provider" | "operator") {
+export async function go(page: Page, base: string, path: "patient" | "provider" | "operator") {
   await page.goto(`${base}#/${path}`);
   await page.getByRole("heading", { level: 2 }).first().waitFor();
 }
 
-async function createIdentity(page: Page, role: "patient" | "provider", name: string) {
+export async function createIdentity(page: Page, role: "patient" | "provider", name: string) {
   await page.getByLabel("New identity's name").fill(name);
   await page.getByRole("button", { name: "Create with a dev key" }).click();
   await page.getByTestId(`identity-${role}-status`).getByText(`${name} created`).waitFor({ timeout: LONG });
 }
 
-async function actAs(page: Page, role: "patient" | "provider", name: string) {
+export async function actAs(page: Page, role: "patient" | "provider", name: string) {
   const select = page.getByLabel(`Acting as (${role})`);
   const value = await select.locator("option", { hasText: `${name} (` }).getAttribute("value");
   await select.selectOption(value!);
 }
 
-async function choose(scope: Page | Locator, label: string, name: string) {
+export async function choose(scope: Page | Locator, label: string, name: string) {
   const select = scope.getByLabel(label, { exact: true });
   const value = await select
     .locator("option", { hasText: `${name} (` })
@@ -67,11 +67,12 @@ export async function runStory(page: Page, base: string, hooks: StoryHooks): Pro
   step("Alice grants the clinic read and write, and Dr Bob read, of her laboratory results");
   await go(page, base, "patient");
   await choose(page, "Who", "Clinic");
-  await page.getByRole("checkbox", { name: "Write (add records)" }).check();
+  const grantForm = page.getByRole("form", { name: "Grant access" });
+  await grantForm.getByRole("checkbox", { name: "Write (add records)" }).check();
   await page.getByRole("button", { name: "Sign and grant" }).click();
   await page.getByTestId("grant-status").getByText("Granted").waitFor({ timeout: LONG });
   await choose(page, "Who", "Dr Bob");
-  await page.getByRole("checkbox", { name: "Write (add records)" }).uncheck();
+  await grantForm.getByRole("checkbox", { name: "Write (add records)" }).uncheck();
   await page.getByRole("button", { name: "Sign and grant" }).click();
   await page.getByTestId("grant-status").getByText("Granted").waitFor({ timeout: LONG });
   await page.getByTestId("grant-row").nth(1).waitFor({ timeout: LONG });

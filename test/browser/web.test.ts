@@ -3,13 +3,16 @@
  * system as `npm start` runs it: the patient, the clinic and the doctor click through grant, an
  * encrypted upload, a read, a revocation, the read denied, and a revocation forced through the L1
  * inbox; the operator page shows the watcher's fraud proof of a dishonest batch and the slash. Then
- * the app at a phone's width, used with the keyboard alone.
+ * the app at a phone's width, used with the keyboard alone; then governance: a patient's policy, a
+ * credentialed specialist granted access under it, an emergency clinician breaking the glass and the
+ * patient alerted.
  */
 import { expect } from "chai";
 import { type TypedDataDomain, type TypedDataField, Wallet } from "ethers";
 import type { Page } from "playwright-core";
 import { postDishonestBatch } from "../support/devnet-fraud.js";
 import { launchChromium, startWebDevnet, type WebDevnet } from "../support/web-devnet.js";
+import { runGovernanceStory } from "./governance-story.js";
 import { runStory, type StoryResult } from "./story.js";
 
 describe("web app, in Chromium: patient, provider and operator", function () {
@@ -126,6 +129,27 @@ describe("web app, in Chromium: patient, provider and operator", function () {
       })
     ).json()) as { result: { signer: string }[] };
     expect(history.result.map((h) => h.signer.toLowerCase())).to.deep.equal([wallet.address.toLowerCase()]);
+  });
+
+  it("governance: a patient's policy grants a credentialed specialist's request; an emergency clinician breaks the glass and the patient is alerted", async () => {
+    const gov = await browser!.context.newPage();
+    const errors: string[] = [];
+    gov.on("pageerror", (e) => errors.push(e.message));
+    try {
+      const r = await runGovernanceStory(gov, devnet!.webUrl);
+      expect(r.issuers).to.include("Devnet medical board");
+      expect(r.credentials).to.include("specialist").and.include("Devnet medical board");
+      expect(r.policy).to.match(/a specialist credentialed by Devnet medical board.*read.*Laboratory.*14 days from the request/);
+      expect(r.requested).to.match(/^You may read Dana \(0x[0-9a-fA-F]{6}…[0-9a-fA-F]{4}\)'s laboratory records until /);
+      expect(r.glass).to.match(/^You may read Dana .*'s laboratory records until /);
+      expect(r.alert).to.match(/Dr Ortiz \(0x[0-9a-fA-F]{6}…[0-9a-fA-F]{4}\) broke the glass: emergency read of your laboratory records without your consent/);
+      expect(r.alert).to.match(/It is still open/);
+      expect(r.grants).to.include("granted by your policy #1");
+      expect(r.auditor).to.not.match(/cannot be shown|AUDITOR_/);
+      expect(errors, "no uncaught error in the page").to.deep.equal([]);
+    } finally {
+      await gov.close();
+    }
   });
 });
 

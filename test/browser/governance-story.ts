@@ -1,0 +1,104 @@
+/**
+ * The README's governance walkthrough, clicked through in a real browser on `npm start`'s devnet (whose
+ * registrar registered the devnet's medical board as a credential issuer): the board credentials a
+ * specialist and an emergency clinician (operator page); a patient sets a policy letting the board's
+ * specialists read her laboratory results for 14 days; the specialist requests access under it and
+ * gets the grant; the emergency clinician breaks the glass; the patient sees both grants, the
+ * break-glass alert, and can revoke. Used by the browser test and by `npm run screenshots`.
+ */
+import type { Page } from "playwright-core";
+import { actAs, choose, createIdentity, go, LONG, type StoryHooks } from "./story.js";
+
+export interface GovernanceResult {
+  credentials: string;
+  policy: string;
+  requested: string;
+  glass: string;
+  alert: string;
+  grants: string;
+  issuers: string;
+  auditor: string;
+}
+
+/** Names made unique by `suffix`, so that the story can run again in the same browser profile. */
+export async function runGovernanceStory(page: Page, base: string, hooks: Pick<StoryHooks, "shot" | "step"> = {}, suffix = ""): Promise<GovernanceResult> {
+  const step = hooks.step ?? (() => undefined);
+  const shot = hooks.shot ?? (async () => undefined);
+  const [patient, kim, ortiz] = [`Dana${suffix}`, `Dr Kim${suffix}`, `Dr Ortiz${suffix}`];
+
+  step("a patient and two clinicians make their identities");
+  await go(page, base, "patient");
+  await createIdentity(page, "patient", patient);
+  await go(page, base, "provider");
+  await createIdentity(page, "provider", kim);
+  await createIdentity(page, "provider", ortiz);
+
+  step("the devnet's medical board credentials the specialist and the emergency clinician (operator page)");
+  await go(page, base, "operator");
+  const issue = page.getByRole("form", { name: "Issue a credential as the devnet's issuer" });
+  for (const [who, role] of [
+    [kim, "specialist"],
+    [ortiz, "emergency clinician"],
+  ] as const) {
+    await choose(issue, "Holder", who);
+    await issue.getByLabel("Role", { exact: true }).selectOption({ label: role });
+    await issue.getByRole("button", { name: "Sign and issue the credential" }).click();
+    await page.getByTestId("issue-status").getByText(`Credentialed ${who} (`).waitFor({ timeout: LONG });
+  }
+  const issuers = (await page.getByTestId("issuers").textContent({ timeout: LONG })) ?? "";
+  await shot("operator-governance", page);
+
+  step("the patient sets a policy: the board's specialists may read her laboratory results for 14 days, on request");
+  await go(page, base, "patient");
+  await actAs(page, "patient", patient);
+  const form = page.getByRole("form", { name: "Add a policy" });
+  await form.getByLabel("Who may ask: holders of the role").selectOption({ label: "specialist" });
+  await form.getByLabel("Credentialed by (issuer)").locator("option", { hasText: "Devnet medical board" }).waitFor({ state: "attached", timeout: LONG });
+  await form.getByLabel("For how many days from each request").fill("14");
+  await form.getByRole("button", { name: "Sign and add the policy" }).click();
+  await page.getByTestId("policy-status").getByText("Policy #1 set").waitFor({ timeout: LONG });
+  const policyRow = page.getByTestId("policy-row").filter({ hasText: "#1" });
+  await policyRow.waitFor({ timeout: LONG });
+  const policy = (await policyRow.textContent()) ?? "";
+
+  step("the specialist sees her credential, requests access under the policy and gets the grant");
+  await go(page, base, "provider");
+  await actAs(page, "provider", kim);
+  const credentials = (await page.getByTestId("credentials").textContent({ timeout: LONG })) ?? "";
+  const request = page.getByRole("form", { name: "Request access under a policy" });
+  await choose(request, "Patient", patient);
+  await request.getByLabel("Under the patient's policy").locator("option", { hasText: "#1:" }).waitFor({ state: "attached", timeout: LONG });
+  await request.getByRole("button", { name: "Sign and request access" }).click();
+  await page.getByTestId("request-status").getByText("Granted by policy #1").waitFor({ timeout: LONG });
+  const requested = (await page.getByTestId("request-result").locator("strong").textContent({ timeout: LONG })) ?? "";
+  await shot("provider-governance", page);
+
+  step("the emergency clinician breaks the glass, warned that it is logged and alerted");
+  await actAs(page, "provider", ortiz);
+  const glass = page.getByRole("form", { name: "Break the glass" });
+  await page.getByTestId("credentials").getByText("emergency clinician").waitFor({ timeout: LONG });
+  await choose(glass, "Patient in your care", patient);
+  await glass.getByRole("checkbox", { name: /I understand that this opening is logged/ }).check();
+  await glass.getByRole("button", { name: "Break the glass" }).click();
+  await page.getByTestId("glass-status").getByText("Glass broken").waitFor({ timeout: LONG });
+  const glassText = (await page.getByTestId("glass-result").locator("strong").textContent({ timeout: LONG })) ?? "";
+
+  step("the patient sees the break-glass alert, and both grants with how they came");
+  await go(page, base, "patient");
+  const alertItem = page.getByTestId("alerts").locator('li[data-kind="break-glass"]').filter({ hasText: ortiz });
+  await alertItem.waitFor({ timeout: LONG });
+  const alert = (await alertItem.textContent()) ?? "";
+  await page.getByTestId("grant-row").filter({ hasText: ortiz }).getByText("break-glass").waitFor({ timeout: LONG });
+  const grants = (await page.getByTestId("grant-row").filter({ hasText: kim }).textContent({ timeout: LONG })) ?? "";
+  await shot("patient-governance", page);
+
+  step("the operator page shows the auditor's answer");
+  await go(page, base, "operator");
+  const audit = page.locator("#operator-audit");
+  await audit
+    .getByText(/The auditor has flagged nothing|score/)
+    .first()
+    .waitFor({ timeout: LONG });
+  const auditor = (await audit.textContent()) ?? "";
+  return { credentials, policy, requested, glass: glassText, alert, grants, issuers, auditor };
+}
