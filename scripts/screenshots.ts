@@ -1,6 +1,6 @@
 /**
  * `npm run screenshots`: the README's walkthrough clicked through in Debian's Chromium
- * (test/browser/story.ts) on a fresh `npm start` devnet, photographing each page into
+ * (test/browser/story.ts, then test/browser/governance-story.ts) on a fresh `npm start` devnet, photographing each page into
  * docs/screenshots/ (desktop, and the patient and operator pages at a phone's size).
  * With EPHR_WEB_URL, EPHR_L1_RPC_URL and EPHR_ROLLUP_ADDRESS it uses a devnet already running instead.
  */
@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { REPO_ROOT } from "../sequencer/platform/programs.js";
+import { runGovernanceStory } from "../test/browser/governance-story.js";
 import { runStory } from "../test/browser/story.js";
 import { postDishonestBatch } from "../test/support/devnet-fraud.js";
 import { launchChromium, startWebDevnet, type WebDevnet } from "../test/support/web-devnet.js";
@@ -30,17 +31,17 @@ async function main(): Promise<void> {
       console.log(`docs/screenshots/${name}.png`);
     };
     const t0 = Date.now();
-    const r = await runStory(page, target.webUrl, {
-      shot,
-      step: (s) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${s}`),
-      provokeFraud: () => postDishonestBatch(target.l1Url, target.rollup),
-    }).catch(async (e) => {
+    const step = (s: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${s}`);
+    const failed = async (e: unknown) => {
       const at = join(OUT, "..", "..", ".data", "screenshots-failure.png");
       await page.screenshot({ path: at, fullPage: true }).catch(() => undefined);
       console.error(`failed; the page as it was: ${at}`);
       throw e;
-    });
+    };
+    const r = await runStory(page, target.webUrl, { shot, step, provokeFraud: () => postDishonestBatch(target.l1Url, target.rollup) }).catch(failed);
     console.log(JSON.stringify(r, null, 2));
+    const g = await runGovernanceStory(page, target.webUrl, { shot, step }, { probe: "Alice" }).catch(failed);
+    console.log(JSON.stringify(g, null, 2));
     await page.setViewportSize({ width: 390, height: 844 });
     for (const p of ["patient", "operator"] as const) {
       await page.goto(`${target.webUrl}#/${p}`);

@@ -4,7 +4,10 @@
  * specialist and an emergency clinician (operator page); a patient sets a policy letting the board's
  * specialists read her laboratory results for 14 days; the specialist requests access under it and
  * gets the grant; the emergency clinician breaks the glass; the patient sees both grants, the
- * break-glass alert, and can revoke. Used by the browser test and by `npm run screenshots`.
+ * break-glass alert, and can revoke. With `probe` (a patient with a laboratory record anchored, as the
+ * first story leaves Alice), the specialist then tries that patient's record five times without
+ * consent: the vault refuses each, the auditor flags the probing, and that patient's page shows the
+ * flag. Used by the browser test and by `npm run screenshots`.
  */
 import type { Page } from "playwright-core";
 import { actAs, choose, createIdentity, go, LONG, type StoryHooks } from "./story.js";
@@ -18,10 +21,21 @@ export interface GovernanceResult {
   grants: string;
   issuers: string;
   auditor: string;
+  /** the auditor's flag as the probed patient's page shows it (with `probe`) */
+  flag: string | null;
 }
 
+/** Refused reads that make the auditor flag probing (DEFAULT_RULES.probing.denials within an hour). */
+const PROBES = 5;
+
 /** Names made unique by `suffix`, so that the story can run again in the same browser profile. */
-export async function runGovernanceStory(page: Page, base: string, hooks: Pick<StoryHooks, "shot" | "step"> = {}, suffix = ""): Promise<GovernanceResult> {
+export async function runGovernanceStory(
+  page: Page,
+  base: string,
+  hooks: Pick<StoryHooks, "shot" | "step"> = {},
+  opts: { suffix?: string; probe?: string } = {},
+): Promise<GovernanceResult> {
+  const suffix = opts.suffix ?? "";
   const step = hooks.step ?? (() => undefined);
   const shot = hooks.shot ?? (async () => undefined);
   const [patient, kim, ortiz] = [`Dana${suffix}`, `Dr Kim${suffix}`, `Dr Ortiz${suffix}`];
@@ -92,13 +106,36 @@ export async function runGovernanceStory(page: Page, base: string, hooks: Pick<S
   const grants = (await page.getByTestId("grant-row").filter({ hasText: kim }).textContent({ timeout: LONG })) ?? "";
   await shot("patient-governance", page);
 
+  let flag: string | null = null;
+  if (opts.probe) {
+    step(`the specialist tries ${opts.probe}'s laboratory record ${PROBES} times without consent; the auditor flags it and ${opts.probe} sees the flag`);
+    await go(page, base, "provider");
+    await actAs(page, "provider", kim);
+    const read = page.getByRole("form", { name: "Read a record" });
+    await choose(read, "Patient", opts.probe);
+    await read.getByLabel("Record").locator("option", { hasText: "Laboratory" }).first().waitFor({ state: "attached", timeout: LONG });
+    for (let i = 0; i < PROBES; i++) {
+      // each click waits for the vault's refusal (403), so that every one is a denial in its log
+      await Promise.all([
+        page.waitForResponse((r) => r.request().method() === "POST" && r.status() === 403, { timeout: LONG }),
+        read.getByRole("button", { name: "Read and decrypt" }).click(),
+      ]);
+    }
+    await go(page, base, "patient");
+    await actAs(page, "patient", opts.probe);
+    const item = page.getByTestId("alerts").locator('li[data-kind="auditor-flag"]').filter({ hasText: kim });
+    await item.waitFor({ timeout: LONG });
+    flag = (await item.textContent()) ?? "";
+    await shot("patient-auditor-flag", page);
+  }
+
   step("the operator page shows the auditor's answer");
   await go(page, base, "operator");
   const audit = page.locator("#operator-audit");
   await audit
-    .getByText(/The auditor has flagged nothing|score/)
+    .getByText(opts.probe ? /score/ : /The auditor has flagged nothing|score/)
     .first()
     .waitFor({ timeout: LONG });
   const auditor = (await audit.textContent()) ?? "";
-  return { credentials, policy, requested, glass: glassText, alert, grants, issuers, auditor };
+  return { credentials, policy, requested, glass: glassText, alert, grants, issuers, auditor, flag };
 }

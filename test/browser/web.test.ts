@@ -131,12 +131,13 @@ describe("web app, in Chromium: patient, provider and operator", function () {
     expect(history.result.map((h) => h.signer.toLowerCase())).to.deep.equal([wallet.address.toLowerCase()]);
   });
 
-  it("governance: a patient's policy grants a credentialed specialist's request; an emergency clinician breaks the glass and the patient is alerted", async () => {
+  it("governance: a patient's policy grants a credentialed specialist's request; an emergency clinician breaks the glass and the patient is alerted; the auditor's flag of a probing reader reaches the probed patient", async () => {
     const gov = await browser!.context.newPage();
     const errors: string[] = [];
     gov.on("pageerror", (e) => errors.push(e.message));
     try {
-      const r = await runGovernanceStory(gov, devnet!.webUrl);
+      // Alice (the first story's patient) has a laboratory record for the specialist to probe
+      const r = await runGovernanceStory(gov, devnet!.webUrl, {}, { probe: "Alice" });
       expect(r.issuers).to.include("Devnet medical board");
       expect(r.credentials).to.include("specialist").and.include("Devnet medical board");
       expect(r.policy).to.match(/a specialist credentialed by Devnet medical board.*read.*Laboratory.*14 days from the request/);
@@ -145,6 +146,11 @@ describe("web app, in Chromium: patient, provider and operator", function () {
       expect(r.alert).to.match(/Dr Ortiz \(0x[0-9a-fA-F]{6}…[0-9a-fA-F]{4}\) broke the glass: emergency read of your laboratory records without your consent/);
       expect(r.alert).to.match(/It is still open/);
       expect(r.grants).to.include("granted by your policy #1");
+      expect(r.flag).to.match(
+        /^Auditor: The auditor flagged probing: Dr Kim \(0x[0-9a-fA-F]{6}…[0-9a-fA-F]{4}\) was refused 5 reads of 1 patients by the vault/,
+      );
+      expect(r.flag).to.match(/the auditor's flag \(not on the ledger\)/);
+      expect(r.auditor).to.include("probing").and.include("Dr Kim");
       expect(r.auditor).to.not.match(/cannot be shown|AUDITOR_/);
       expect(errors, "no uncaught error in the page").to.deep.equal([]);
     } finally {

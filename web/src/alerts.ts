@@ -54,8 +54,10 @@ async function breakGlassAlerts(ledger: Ledger, patient: Address): Promise<Patie
   );
 }
 
+/** An auditor's alert in words, its reader named as the app knows it (the alert's `why` starts with the reader's address). */
 export function auditorAlertText(a: AuditAlert): string {
-  return `The auditor flagged ${who(a.reader)} (${a.kind.replace(/-/g, " ")}): ${a.why}.`;
+  const why = a.why.toLowerCase().startsWith(a.reader.toLowerCase()) ? `${who(a.reader)}${a.why.slice(a.reader.length)}` : a.why;
+  return `The auditor flagged ${a.kind.replace(/-/g, " ")}: ${why}.`;
 }
 
 async function auditorAlerts(ledger: Ledger, patient: Address): Promise<PatientAlert[]> {

@@ -152,7 +152,7 @@ export function IssuersSection(p: { ledger: Ledger }) {
       {issuers.value ? <IssuersTable rows={issuers.value} /> : issuers.error ? null : <p class="muted">Reading the issuers and checking their proofs…</p>}
       {dev ? (
         <>
-          <h3>Issue a credential ({who(dev.address)})</h3>
+          <h3>Issue a credential as the devnet's medical board</h3>
           <DevIssueForm ledger={p.ledger} issuerKey={dev.key} onDone={issuers.refresh} />
         </>
       ) : null}
@@ -175,7 +175,7 @@ export function AuditorAlerts(p: { ledger: Ledger }) {
     <ul class="alerts" data-testid="audit-alerts">
       {alerts.value.map((a) => (
         <li key={a.id} class="auditor-flag">
-          <strong>{a.kind.replace(/-/g, " ")}</strong> (score {a.score.toFixed(1)}): {auditorAlertText(a)}
+          {auditorAlertText(a)} <span class="badge">score {a.score.toFixed(1)}</span>
           <small>
             {dateTime(a.at)} · {a.patients.length} patient{a.patients.length === 1 ? "" : "s"} · {a.entries.length} ledger entr
             {a.entries.length === 1 ? "y" : "ies"} · alert {a.id}

@@ -41,12 +41,6 @@ export function PatientPage(p: { ledger: Ledger; version: number; bump: () => vo
           >
             <GrantsTable ledger={p.ledger} me={me} rows={grants.value} error={grants.error} onChange={changed} />
           </Section>
-          <Section id="patient-grant" title="Give someone access">
-            <GrantForm key={me.address} ledger={p.ledger} me={me} onDone={changed} />
-          </Section>
-          <Section id="patient-trail" title="Who read your records">
-            <TrailView trail={trail.value} error={trail.error} ledger={p.ledger} me={me} />
-          </Section>
           <Section
             id="patient-alerts"
             title="Alerts"
@@ -81,6 +75,12 @@ export function PatientPage(p: { ledger: Ledger; version: number; bump: () => vo
             ) : (
               <p class="muted">Reading your alerts…</p>
             )}
+          </Section>
+          <Section id="patient-grant" title="Give someone access">
+            <GrantForm key={me.address} ledger={p.ledger} me={me} onDone={changed} />
+          </Section>
+          <Section id="patient-trail" title="Who read your records">
+            <TrailView trail={trail.value} error={trail.error} ledger={p.ledger} me={me} />
           </Section>
           <Section
             id="patient-policies"

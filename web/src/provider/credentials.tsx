@@ -98,7 +98,7 @@ function admitted(policies: PolicyRow[], credentials: CredentialRow[], now: numb
   });
 }
 
-export function RequestAccessForm(p: { ledger: Ledger; me: Identity; credentials: CredentialRow[] | null; version: number }) {
+export function RequestAccessForm(p: { ledger: Ledger; me: Identity; credentials: CredentialRow[] | null; version: number; onDone: () => void }) {
   const people = everyone().filter((c) => c.address !== p.me.address);
   const [patient, setPatient] = useState<string>(people[0]?.address ?? "");
   const policies = usePoll(() => (patient ? readPolicies(p.ledger, patient as Address) : Promise.resolve([])), 6000, [patient, p.version]);
@@ -124,7 +124,10 @@ export function RequestAccessForm(p: { ledger: Ledger; me: Identity; credentials
         setDone(patient as Address);
         return hash;
       },
-      (hash) => `Granted by policy #${pick!.policy.policyId}: the state transition itself made the grant (transaction ${short(hash)}).`,
+      (hash) => {
+        p.onDone();
+        return `Granted by policy #${pick!.policy.policyId}: the state transition itself made the grant (transaction ${short(hash)}).`;
+      },
     );
   };
   return (
@@ -174,7 +177,7 @@ export function RequestAccessForm(p: { ledger: Ledger; me: Identity; credentials
   );
 }
 
-export function BreakGlassForm(p: { ledger: Ledger; me: Identity; credentials: CredentialRow[] | null }) {
+export function BreakGlassForm(p: { ledger: Ledger; me: Identity; credentials: CredentialRow[] | null; onDone: () => void }) {
   const people = everyone().filter((c) => c.address !== p.me.address);
   const now = Math.floor(Date.now() / 1000);
   const emergency = (p.credentials ?? []).filter((c) => c.role === EMERGENCY_ROLE && credentialLive(c, now));
@@ -210,7 +213,10 @@ export function BreakGlassForm(p: { ledger: Ledger; me: Identity; credentials: C
         setDone(patient as Address);
         return hash;
       },
-      (hash) => `Glass broken: emergency read access opened for ${durationWords(BREAK_GLASS_DURATION)} (transaction ${short(hash)}), marked on the ledger.`,
+      (hash) => {
+        p.onDone();
+        return `Glass broken: emergency read access opened for ${durationWords(BREAK_GLASS_DURATION)} (transaction ${short(hash)}), marked on the ledger.`;
+      },
     );
   };
   return (

@@ -35,10 +35,10 @@ export function ProviderPage(p: { ledger: Ledger; version: number; bump: () => v
             title="Request access under a patient's policy"
             intro="A patient's policy may let holders of a credential obtain access on request: the network grants it itself, for the policy's time, and the patient sees it."
           >
-            <RequestAccessForm key={me.address} ledger={p.ledger} me={me} credentials={credentials.value} version={p.version} />
+            <RequestAccessForm key={me.address} ledger={p.ledger} me={me} credentials={credentials.value} version={p.version} onDone={held.refresh} />
           </Section>
           <Section id="provider-glass" title="Emergency access (break the glass)">
-            <BreakGlassForm key={me.address} ledger={p.ledger} me={me} credentials={credentials.value} />
+            <BreakGlassForm key={me.address} ledger={p.ledger} me={me} credentials={credentials.value} onDone={held.refresh} />
           </Section>
           <Section id="provider-upload" title="Add a record (FHIR)">
             <UploadForm key={me.address} ledger={p.ledger} me={me} onDone={p.bump} />
