@@ -60,7 +60,6 @@ export async function runGovernanceStory(
     await page.getByTestId("issue-status").getByText(`Credentialed ${who} (`).waitFor({ timeout: LONG });
   }
   const issuers = (await page.getByTestId("issuers").textContent({ timeout: LONG })) ?? "";
-  await shot("operator-governance", page);
 
   step("the patient sets a policy: the board's specialists may read her laboratory results for 14 days, on request");
   await go(page, base, "patient");
@@ -137,5 +136,6 @@ export async function runGovernanceStory(
     .first()
     .waitFor({ timeout: LONG });
   const auditor = (await audit.textContent()) ?? "";
+  await shot("operator-governance", page);
   return { credentials, policy, requested, glass: glassText, alert, grants, issuers, auditor, flag };
 }
