@@ -95,6 +95,7 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
   const patient = signerOf(privateKeyToAccount(testAccount("devnet-patient").privateKey));
   const vault = privateKeyToAccount(DEV_KEYS[DEV_ROLES.spare]!).address;
   const registrar = privateKeyToAccount(DEV_KEYS[DEV_ROLES.registrar]!).address;
+  const issuer = privateKeyToAccount(DEV_KEYS[DEV_ROLES.issuer]!).address;
   const grant = (c: EphrClient, grantee: string) =>
     c.send(patient, { type: "GrantConsent", grantee: testAccount(grantee).address, access: 1, categories: 1, expiry: Math.floor(Date.now() / 1000) + 86_400 });
 
@@ -103,6 +104,9 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
     // its vault may log the reads it serves: the registrar registered it
     expect(up!.output()).to.include(`vault ${vault} registered now by the registrar ${registrar}`);
     expect((await c.getVault(vault, "soft")).value!.expiry).to.be.greaterThan(Math.floor(Date.now() / 1000) + 300 * 86_400);
+    // and the devnet's credential issuer, whose key the web app offers
+    expect(up!.output()).to.include(`credential issuer ${issuer} (the devnet's medical board) registered now`);
+    expect((await c.getIssuer(issuer, "soft")).value!.expiry).to.be.greaterThan(Math.floor(Date.now() / 1000) + 300 * 86_400);
     // the auditor runs beside them, following the ledger
     const audit = /Auditor:\s+(http:\/\/127\.0\.0\.1:\d+)\/alerts/.exec(up!.output())![1];
     expect((await fetch(`${audit}/alerts`)).status).to.equal(200);
@@ -125,7 +129,8 @@ describe("npm start: the devnet under kill -9 and restarts", function () {
     let c = await start();
     expect(up!.output()).to.include("its chain kept in");
     expect(up!.output(), "a kept registration is not sent again").to.include(`vault ${vault} registered by the registrar`);
-    expect(await c.nonceOf(registrar)).to.equal(1);
+    expect(up!.output(), "a kept issuer registration is not sent again").to.include(`credential issuer ${issuer} (the devnet's medical board) registered,`);
+    expect(await c.nonceOf(registrar), "the vault's and the issuer's registrations, once each").to.equal(2);
     const h = await c.history(patient.address);
     expect(h.map((x) => x.tx.type)).to.deep.equal(["GrantConsent", "GrantConsent"]);
     expect((await c.getConsent(patient.address, testAccount("devnet-clinic-2").address, "posted")).exists).to.equal(true);
