@@ -296,6 +296,7 @@ export function program(version: string): Command {
       "only this misuse kind (snooping, bulk-export, off-hours, outside-grant, revocation-race, unusual-category, probing, break-glass-overuse)",
     )
     .option("--reader <address>", "only this reader's")
+    .option("--patient <address>", "only those naming this patient")
     .addOption(new Option("--limit <n>", "at most this many (1..1000)").argParser(p.limit).default(100))
     .action(async (o) => (await import("./commands/audit.js")).list(o));
   audit

@@ -136,6 +136,11 @@ describe("auditor: a snooping reader's LogAccess entries raise an alert, by webh
       });
     const listed = JSON.parse((await cli("list", "--kind", "snooping")).stdout) as { alerts: Alert[] };
     expect(listed.alerts.map((x) => x.id)).to.deep.equal([a.id]);
+    // by patient: the alert names each of the patients behind it, and no other
+    const byPatient = JSON.parse((await cli("list", "--patient", a.patients[0]!.toUpperCase().replace("0X", "0x"))).stdout) as { alerts: Alert[] };
+    expect(byPatient.alerts.map((x) => x.id)).to.deep.equal([a.id]);
+    const other = JSON.parse((await cli("list", "--patient", `0x${"ab".repeat(20)}`)).stdout) as { alerts: Alert[] };
+    expect(other.alerts).to.deep.equal([]);
     const explained = JSON.parse((await cli("explain", a.id)).stdout) as Alert;
     expect(explained.entries).to.deep.equal(a.entries);
     expect(explained.evidence.patients).to.equal(5);

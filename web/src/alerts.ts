@@ -48,7 +48,7 @@ async function breakGlassAlerts(ledger: Ledger, patient: Address): Promise<Patie
         at: o.at,
         kind: "break-glass" as const,
         text: `${who(o.reader)} broke the glass: emergency read of your ${categoriesOf(o.categories).join(", ").toLowerCase()} records without your consent, on ${dateTime(o.at)}, until ${dateTime(o.until)}.${state}`,
-        verified: `ledger transaction ${o.entry.hash.slice(0, 10)}…, ${HISTORY_STATUS[o.entry.status] ?? o.entry.status}${o.entry.status === "executed" ? "" : `, batch ${o.entry.batch}`}`,
+        verified: `ledger transaction ${o.entry.hash.slice(0, 10)}…, ${HISTORY_STATUS[o.entry.status] ?? o.entry.status}${o.entry.status === "executed" ? "" : `, batch ${o.entry.batch}`}, as your history reports it (the grant it made is proven in the table above while it lasts)`,
       };
     }),
   );

@@ -8,6 +8,7 @@ export interface AuditOptions {
   auditor?: string;
   kind?: string;
   reader?: string;
+  patient?: string;
   limit?: number;
 }
 
@@ -36,6 +37,7 @@ export async function list(o: AuditOptions): Promise<void> {
   const url = new URL("/alerts", base(o));
   if (o.kind) url.searchParams.set("kind", o.kind);
   if (o.reader) url.searchParams.set("reader", o.reader);
+  if (o.patient) url.searchParams.set("patient", o.patient);
   if (o.limit) url.searchParams.set("limit", String(o.limit));
   console.log(JSON.stringify(await get(url), null, 2));
 }
