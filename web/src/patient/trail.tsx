@@ -1,12 +1,14 @@
 /**
  * The access trail in words: every read a registered vault served, from the patient's access log whose
  * hash chain the SDK recomputes and checks against the head proven on L1 ("posted"); and, on request,
- * the vault's own log of refused reads (a request the patient signs).
+ * the vault's own log of refused reads (a request the patient signs). A read made while its reader's
+ * break-glass opening of the patient's records was open says so.
  */
 import { type ApiError, ApiErrors, type HistoryEntry } from "../../../sdk/index.js";
 import type { AuditEntryView } from "../../../sdk/vault.js";
 import { useState } from "preact/hooks";
 import type { Address } from "viem";
+import { type BreakGlassOpening, readBreakGlass } from "../governance.js";
 import { type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
 import { ErrorText, StatusLine, useAction } from "../ui.js";
@@ -22,6 +24,10 @@ async function categoriesByRecord(ledger: Ledger, patient: Address): Promise<Map
   return new Map(anchors.map((a) => [String((a.tx as { recordId: string }).recordId).toLowerCase(), (a.tx as { category: number }).category]));
 }
 
+/** Whether `reader` read at `at` within one of its break-glass openings of the patient's records. */
+const underBreakGlass = (openings: BreakGlassOpening[], reader: Address, at: number) =>
+  openings.some((o) => o.reader.toLowerCase() === reader.toLowerCase() && o.at <= at && at < o.until);
+
 export async function readTrail(ledger: Ledger, patient: Address): Promise<Trail> {
   let log;
   try {
@@ -30,14 +36,14 @@ export async function readTrail(ledger: Ledger, patient: Address): Promise<Trail
     if (e instanceof (ApiErrors.RootUnavailable as typeof ApiError)) return { entries: [], verified: "Nothing is posted on L1 yet." };
     throw e;
   }
-  const cats = await categoriesByRecord(ledger, patient);
+  const [cats, openings] = await Promise.all([categoriesByRecord(ledger, patient), readBreakGlass(ledger, patient)]);
   const entries = log.entries.map((entry) => {
     const tx = entry.tx as { reader: Address; recordId: string; version: number };
     const cat = cats.get(tx.recordId.toLowerCase());
     const what = cat === undefined ? "a record" : `your ${categoryLabel(cat).toLowerCase()} record`;
     return {
       entry,
-      sentence: `${who(tx.reader)} read ${what} (${short(tx.recordId)}, version ${tx.version}) on ${dateTime(entry.timestamp)}, served by vault ${who(entry.signer)}.`,
+      sentence: `${who(tx.reader)} read ${what} (${short(tx.recordId)}, version ${tx.version}) on ${dateTime(entry.timestamp)}, served by vault ${who(entry.signer)}${underBreakGlass(openings, tx.reader, entry.timestamp) ? ", while their emergency (break-glass) access was open" : ""}.`,
     };
   });
   return {
