@@ -31,10 +31,12 @@ describe("web app server", () => {
       expect(() => parseWebSettings({ ...BASE, EPHR_WEB_HEALTH: "api=ftp://x" })).to.throw(ConfigError, /EPHR_WEB_HEALTH.*name=http/);
       expect(() => parseWebSettings({ ...BASE, EPHR_ROLLUP_ADDRESS: undefined })).to.throw(ConfigError, /EPHR_ROLLUP_ADDRESS/);
     });
-    it("keeps the dev payer's key out of its error messages", () => {
-      expect(() => parseWebSettings({ ...BASE, EPHR_WEB_DEV_PAYER_KEY: "0x1234" }))
-        .to.throw(ConfigError, /EPHR_WEB_DEV_PAYER_KEY/)
-        .and.not.match(/0x1234/);
+    it("keeps the dev payer's and the dev issuer's keys out of its error messages", () => {
+      for (const name of ["EPHR_WEB_DEV_PAYER_KEY", "EPHR_WEB_DEV_ISSUER_KEY"])
+        expect(() => parseWebSettings({ ...BASE, [name]: "0x1234" }))
+          .to.throw(ConfigError, new RegExp(name))
+          .and.not.match(/0x1234/);
+      expect(() => parseWebSettings({ ...BASE, EPHR_WEB_AUDIT_URL: "ftp://auditor" })).to.throw(ConfigError, /EPHR_WEB_AUDIT_URL/);
     });
     it("reads the services to probe", () => {
       const s = parseWebSettings({ ...BASE, EPHR_WEB_HEALTH: "api=http://127.0.0.1:1/health, vault=http://127.0.0.1:2/health" });
