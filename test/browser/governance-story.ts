@@ -4,7 +4,7 @@
  * specialist and an emergency clinician (operator page); a patient sets a policy letting the board's
  * specialists read her laboratory results for 14 days; the specialist requests access under it and
  * gets the grant; the emergency clinician breaks the glass; the patient sees both grants, the
- * break-glass alert, and can revoke. With `probe` (a patient with a laboratory record anchored, as the
+ * break-glass alert, revokes the emergency access and removes the policy (the specialist's grant stands). With `probe` (a patient with a laboratory record anchored, as the
  * first story leaves Alice), the specialist then tries that patient's record five times without
  * consent: the vault refuses each, the auditor flags the probing, and that patient's page shows the
  * flag. Used by the browser test and by `npm run screenshots`.
@@ -21,6 +21,8 @@ export interface GovernanceResult {
   grants: string;
   issuers: string;
   auditor: string;
+  /** the specialist's grant after the policy that made it was removed */
+  afterRemoval: string;
   /** the auditor's flag as the probed patient's page shows it (with `probe`) */
   flag: string | null;
 }
@@ -105,6 +107,17 @@ export async function runGovernanceStory(
   const grants = (await page.getByTestId("grant-row").filter({ hasText: kim }).textContent({ timeout: LONG })) ?? "";
   await shot("patient-governance", page);
 
+  step("the patient ends the emergency access and removes her policy; the specialist's grant stands");
+  const ortizRow = page.getByTestId("grant-row").filter({ hasText: ortiz });
+  await ortizRow.getByRole("button", { name: new RegExp(`^Revoke ${ortiz}`) }).click();
+  await ortizRow.getByText("Revoked: executed by the sequencer.").waitFor({ timeout: LONG });
+  await alertItem.getByText("You have revoked or replaced it.").waitFor({ timeout: LONG });
+  await policyRow.getByRole("button", { name: "Remove policy #1" }).click();
+  await page.getByText("You have no policy").waitFor({ timeout: LONG });
+  await page.reload(); // everything read afresh
+  await page.getByText("You have no policy").waitFor({ timeout: LONG });
+  const afterRemoval = (await page.getByTestId("grant-row").filter({ hasText: kim }).textContent({ timeout: LONG })) ?? "";
+
   let flag: string | null = null;
   if (opts.probe) {
     step(`the specialist tries ${opts.probe}'s laboratory record ${PROBES} times without consent; the auditor flags it and ${opts.probe} sees the flag`);
@@ -137,5 +150,5 @@ export async function runGovernanceStory(
     .waitFor({ timeout: LONG });
   const auditor = (await audit.textContent()) ?? "";
   await shot("operator-governance", page);
-  return { credentials, policy, requested, glass: glassText, alert, grants, issuers, auditor, flag };
+  return { credentials, policy, requested, glass: glassText, alert, grants, afterRemoval, issuers, auditor, flag };
 }

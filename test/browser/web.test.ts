@@ -146,6 +146,7 @@ describe("web app, in Chromium: patient, provider and operator", function () {
       expect(r.alert).to.match(/Dr Ortiz \(0x[0-9a-fA-F]{6}…[0-9a-fA-F]{4}\) broke the glass: emergency read of your laboratory records without your consent/);
       expect(r.alert).to.match(/It is still open/);
       expect(r.grants).to.include("granted by your policy #1");
+      expect(r.afterRemoval, "a removed policy's grants run on").to.match(/read.*Laboratory/);
       expect(r.flag).to.match(
         /^Auditor: The auditor flagged probing: Dr Kim \(0x[0-9a-fA-F]{6}…[0-9a-fA-F]{4}\) was refused 5 reads of 1 patients by the vault/,
       );
