@@ -1,5 +1,6 @@
 /**
- * How far a consent (or a policy, or a credential) is verified, each step checked in this browser by the SDK's light client:
+ * How far a consent (or a policy, a credential, an issuer's registration) is verified, each step
+ * checked in this browser by the SDK's light client:
  * - executed: the value proven against the sequencer's latest root (Merkle proof checked here);
  * - posted: the same value proven against the root of the Rollup's newest batch, read from L1;
  * - final: the same value proven against the newest final batch's root on L1.
@@ -55,15 +56,25 @@ export function granteeOf(e: HistoryEntry): Address | null {
   return (e.tx as { grantee?: Address }).grantee ?? null;
 }
 
+/**
+ * The newest entry of a history (oldest first) for each key `keyOf` gives, skipping dropped ones (they
+ * set nothing), keyed by the key's JSON, in order of first appearance.
+ */
+export function newestBy<K>(history: HistoryEntry[], keyOf: (e: HistoryEntry) => K | null): Map<string, { key: K; entry: HistoryEntry }> {
+  const out = new Map<string, { key: K; entry: HistoryEntry }>();
+  for (const e of history) {
+    if (e.status === "dropped") continue;
+    const k = keyOf(e);
+    if (k !== null) out.set(JSON.stringify(k), { key: k, entry: e });
+  }
+  return out;
+}
+
 /** The newest consent transaction of the patient's history for each grantee (lower-case address). */
 export async function lastConsentTxs(ledger: Ledger, patient: Address): Promise<Map<string, HistoryEntry>> {
   const history = await ledger.client.historyAll(patient, { types: [...CONSENT_TYPES] });
-  const last = new Map<string, HistoryEntry>();
-  for (const e of history) {
-    const g = granteeOf(e);
-    if (g && e.status !== "dropped") last.set(g.toLowerCase(), e);
-  }
-  return last;
+  const latest = newestBy(history, (e) => granteeOf(e)?.toLowerCase() ?? null);
+  return new Map([...latest.values()].map(({ key, entry }) => [key, entry]));
 }
 
 /**

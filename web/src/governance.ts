@@ -13,7 +13,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { BREAK_GLASS_DURATION, EMERGENCY_ROLE } from "../../sequencer/protocol/constants.js";
 import type { PolicyValue } from "../../sequencer/protocol/keys.js";
 import { rollupAbi } from "../../sequencer/l1/contracts.generated.js";
-import { type LeafStatus, leafStatus } from "./consent-status.js";
+import { type LeafStatus, leafStatus, newestBy } from "./consent-status.js";
 import type { Ledger } from "./ledger.js";
 
 export { BREAK_GLASS_DURATION, EMERGENCY_ROLE };
@@ -22,17 +22,6 @@ export { BREAK_GLASS_DURATION, EMERGENCY_ROLE };
 export function devIssuer(ledger: Ledger): { address: Address; key: Hex } | null {
   const key = ledger.cfg.devIssuerKey;
   return key ? { address: privateKeyToAccount(key).address, key } : null;
-}
-
-/** The newest live (not dropped) entry of a history for each key `keyOf` gives, in order of first appearance. */
-function newestBy<K>(history: HistoryEntry[], keyOf: (e: HistoryEntry) => K | null): Map<string, { key: K; entry: HistoryEntry }> {
-  const out = new Map<string, { key: K; entry: HistoryEntry }>();
-  for (const e of history) {
-    if (e.status === "dropped") continue;
-    const k = keyOf(e);
-    if (k !== null) out.set(JSON.stringify(k), { key: k, entry: e });
-  }
-  return out;
 }
 
 export interface IssuerRow {
