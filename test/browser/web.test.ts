@@ -153,6 +153,16 @@ describe("web app, in Chromium: patient, provider and operator", function () {
       expect(r.flag).to.match(/the auditor's flag \(not on the ledger\)/);
       expect(r.auditor).to.include("probing").and.include("Dr Kim");
       expect(r.auditor).to.not.match(/cannot be shown|AUDITOR_/);
+      // the governance sections, filled in, at a phone's width: nothing scrolls sideways, every control is named
+      await gov.setViewportSize({ width: 390, height: 844 });
+      for (const path of ["patient", "provider", "operator"]) {
+        await gov.goto(`${devnet!.webUrl}#/${path}`);
+        await gov.reload();
+        await gov.getByRole("heading", { level: 2 }).nth(3).waitFor();
+        await gov.waitForTimeout(1500); // the tables' first reads
+        expect(Number(await gov.evaluate(OVERFLOW)), `no sideways scrolling of the ${path} page`).to.be.at.most(1);
+        expect(await gov.evaluate(UNNAMED), `controls without a name on the ${path} page`).to.deep.equal([]);
+      }
       expect(errors, "no uncaught error in the page").to.deep.equal([]);
     } finally {
       await gov.close();
