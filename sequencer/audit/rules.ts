@@ -61,6 +61,6 @@ export const DEFAULT_RULES: RuleSettings = {
   // cluster that the reader's own rate of odd reads makes improbable
   category: { windowS: DAY, count: 3, share: 0.01, minRoleReads: 500, pMax: 0.001, sensitive: [12, 13, 14, 15, 16] },
   probing: { windowS: HOUR, denials: 5 },
-  // the network's break-glass duration is not fixed yet (issue 19 part 3): 4 h is the placeholder
+  // a break-glass opening lasts the protocol's BREAK_GLASS_DURATION (docs/protocol.md section 13)
   breakGlass: { windowS: 7 * DAY, count: 4, pMax: 0.001, minRate: 0.1, accessS: BREAK_GLASS_DURATION },
 };
