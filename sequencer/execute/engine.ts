@@ -67,7 +67,8 @@ export interface ForeignBatch {
   header: BatchHeader;
   data: BatchData;
   forcedBodies: Uint8Array[];
-  l1: { txHash: Hex; submittedAt: number };
+  /** blobVersionedHashes: a blob batch's (docs/protocol.md 7.7) */
+  l1: { txHash: Hex; submittedAt: number; blobVersionedHashes?: Hex[] };
 }
 
 /** A resync that trusts what it executed before (another proposer posted; a rebuild after an outage). */
@@ -425,7 +426,15 @@ export class Engine {
       sealedAt: this.clock(),
       attempts: [],
       foreign: true,
-      l1: { txHash: f.l1.txHash, block: h.l1Block.toString(), header: headerToJson(h), postedAt: this.clock(), gasUsed: "0", submittedAt: f.l1.submittedAt },
+      l1: {
+        txHash: f.l1.txHash,
+        block: h.l1Block.toString(),
+        header: headerToJson(h),
+        postedAt: this.clock(),
+        gasUsed: "0",
+        submittedAt: f.l1.submittedAt,
+        ...(f.l1.blobVersionedHashes ? { blobVersionedHashes: f.l1.blobVersionedHashes } : {}),
+      },
     };
     this.open = batch;
     f.forcedBodies.forEach((body, i) => included.add(this.executeForced(w, { index: Number(h.inboxStart) + i, body, queuedAt: ts }).hash));

@@ -15,6 +15,14 @@ import { headerFromJson } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { verifyBatchOn } from "../prove/verify-batch.js";
 import type { TreeNode } from "../statedb/tree.js";
+import type { BatchData } from "../protocol/batch.js";
+import { fromHex, toHex } from "../protocol/bytes.js";
+import type { Submitted } from "../l1/batch-reader.js";
+import type { BlobSource } from "../blob/source.js";
+import { commitBlob } from "../blob/kzg.js";
+import { readBlobBatch } from "../blob/layout.js";
+import { verifyBlobBatchOn } from "../prove/blob-proof.js";
+import type { FullState } from "../state/access.js";
 
 const ZERO_ROOT = "0x0000000000000000000000000000000000000000000000000000000000000000" as Hex;
 
@@ -44,7 +52,15 @@ const headerHashOf = (b: BatchRecord) => batchHeaderHash(headerFromJson(b.l1!.he
  * diverges (divergenceOf); "wait" when a batch L1 holds is fraudulent (a challenger will revert it).
  * `force`: resync even when in line (a rebuild of batches L1 refuses as they are).
  */
-export async function planResync(store: Store, engine: Engine, reader: BatchReader, client: PublicClient, rollup: Address, force = false): Promise<ResyncPlan> {
+export async function planResync(
+  store: Store,
+  engine: Engine,
+  reader: BatchReader,
+  client: PublicClient,
+  rollup: Address,
+  force = false,
+  blobs: BlobSource | null = null,
+): Promise<ResyncPlan> {
   const count = Number(await client.readContract({ address: rollup, abi: rollupAbi, functionName: "batchCount" }));
   const tip = await client.readContract({ address: rollup, abi: rollupAbi, functionName: "tipRoot" });
   // Final batches cannot change on L1 (no proof is accepted against them): when L1 still holds our
@@ -79,15 +95,56 @@ export async function planResync(store: Store, engine: Engine, reader: BatchRead
   for (let i = agree; i < count; i++) {
     const ev = live.get(i);
     if (ev === undefined) throw new Error(`no BatchSubmitted event found for L1 batch ${i}`);
-    const { data, forcedBodies } = await reader.batchData(ev);
-    // under the engine's rules: the deployment's domain and registrar, read from L1 at start
-    const v = verifyBatchOn(state, at, { header: ev.header, data, forcedBodies, domainSeparator: engine.domainSeparator, registrar: engine.registrar });
-    if (!v.ok) return { kind: "wait", from };
+    const read = await readVerified(reader, blobs, ev, state, at, engine);
+    if (read === null) return { kind: "wait", from };
+    const { data, forcedBodies, blobVersionedHashes } = read;
     const blk = await client.getBlock({ blockNumber: ev.block });
-    foreign.push({ header: ev.header, data, forcedBodies, l1: { txHash: ev.txHash, submittedAt: Number(blk.timestamp) } });
+    foreign.push({
+      header: ev.header,
+      data,
+      forcedBodies,
+      l1: { txHash: ev.txHash, submittedAt: Number(blk.timestamp), ...(blobVersionedHashes ? { blobVersionedHashes } : {}) },
+    });
   }
   const ours = (await store.batchesFrom(agree)).filter((b) => b.index >= agree);
   return { kind: "resync", agree, foreign, divergence, plan: planReexecution(ours, frauds, store), from };
+}
+
+/**
+ * A batch L1 holds, read from L1 (a calldata batch's data from its transaction; a blob batch's blobs,
+ * checked against the versioned hashes its transaction carries, from `blobs`) and re-executed on
+ * `state` under the engine's rules (the deployment's domain and registrar, read from L1 at start).
+ * Null when it is fraudulent (or a blob batch breaks the layout): a challenger will revert it.
+ */
+async function readVerified<R>(
+  reader: BatchReader,
+  blobs: BlobSource | null,
+  ev: Submitted,
+  state: FullState<R>,
+  at: (root: R) => FullState<R>,
+  engine: Engine,
+): Promise<{ data: BatchData; forcedBodies: Uint8Array[]; blobVersionedHashes?: Hex[] } | null> {
+  const rules = { domainSeparator: engine.domainSeparator, registrar: engine.registrar };
+  const blob = await reader.blobBatch(ev);
+  if (blob === null) {
+    const { data, forcedBodies } = await reader.batchData(ev);
+    return verifyBatchOn(state, at, { header: ev.header, data, forcedBodies, ...rules }).ok ? { data, forcedBodies } : null;
+  }
+  if (blobs === null)
+    throw new Error(`L1 batch ${ev.index} is a blob batch and this sequencer has no blob archive to read it from (set EPHR_BLOB_ARCHIVE_PORT)`);
+  const committed = (await blobs.blobs(ev.index, ev.block, blob.versionedHashes)).map(commitBlob);
+  if (!verifyBlobBatchOn(state, at, { header: ev.header, blobs: committed, forcedBodies: blob.forcedBodies }, rules).ok) return null;
+  const h = ev.header;
+  const reading = readBlobBatch(
+    committed.map((c) => c.blob),
+    { prevRoot: fromHex(h.prevRoot, 32), postRoot: fromHex(h.postRoot, 32), chunkCount: h.chunkCount, forcedCount: h.forcedCount },
+  );
+  if (!reading.ok) return null;
+  const data: BatchData = {
+    forcedPostRoots: reading.leaves.filter((l) => l.forced).map((l) => l.postRoot),
+    chunks: reading.leaves.filter((l) => !l.forced).map((l) => ({ postRoot: l.postRoot, body: l.body })),
+  };
+  return { data, forcedBodies: blob.forcedBodies, blobVersionedHashes: blob.versionedHashes.map(toHex) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { headersWithinRequest, httpLimitsShape } from "../http/limits.js";
 import { serviceEnv } from "./settings-file.js";
 import { WATCHER_SETTINGS } from "../watch/settings.js";
 import { RESYNC_MODES } from "../replica/resync-policy.js";
+import { DATA_CHANNELS } from "../post/channel.js";
 
 const address = configAddressSchema;
 const privateKey = privateKeySchema;
@@ -107,6 +108,36 @@ export const configSchema = z
     confirmations: z.coerce.number().int().min(1).default(1),
     feeBumpAfterMs: ms(30_000),
     l1PollMs: ms(1000),
+    /**
+     * Where batch data goes on L1 (sequencer/post/channel.ts): "calldata" (submitBatch), "blobs" (the
+     * blobs of a type-3 transaction, submitBlobBatch) or "auto" (whichever costs less at current prices,
+     * per batch). Under blobs and auto the sequencer packs chunks to a blob slot's 640 bytes, so that
+     * every batch fits either channel, and needs its blob archive (blobArchivePort).
+     */
+    dataChannel: z.enum(DATA_CHANNELS, { error: 'must be "calldata", "blobs" or "auto"' }).default("calldata"),
+    /**
+     * The sequencer's blob archive (sequencer/blob/archive.ts, in dataDir/blobs): every blob it posts is
+     * kept there before its transaction is sent, until its batch is final, and served at
+     * GET /blobs/<versioned hash> on this port and host (watchers' EPHR_BLOB_ARCHIVE_URLS). Unset: no archive.
+     */
+    blobArchivePort: z.coerce.number().int().min(0).max(65535).optional(),
+    blobArchiveHost: z.string().min(1).default("127.0.0.1"),
+    /** Most blobs the archive holds (blobs of batches not yet final); posting a blob batch waits beyond it. */
+    blobArchiveMaxBlobs: z.coerce.number().int().min(1).max(1_000_000).default(8192),
+    /**
+     * Other blob archives (comma-separated base URLs; the setting watchers share), tried after the own
+     * archive when the sequencer reads a blob batch back from L1 that it does not hold (a resync).
+     */
+    blobArchiveUrls: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((u) => u.trim())
+          .filter((u) => u !== ""),
+      )
+      .pipe(z.array(z.url()))
+      .default([]),
     /** Sequencer lease time-to-live in Redis. */
     leaseTtlMs: ms(5000),
     /** Namespace of this deployment's Redis keys (default: derived from chain and Rollup address). */
@@ -164,6 +195,12 @@ export const configSchema = z
         code: "custom",
         path: ["httpIdleTimeoutMs"],
         message: `${c.httpIdleTimeoutMs} ms would cut a send waiting for its verdict (EPHR_SEND_TIMEOUT_MS, ${c.sendTimeoutMs} ms): make it longer`,
+      });
+    if (c.dataChannel !== "calldata" && c.blobArchivePort === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["blobArchivePort"],
+        message: `must be set when EPHR_DATA_CHANNEL is "${c.dataChannel}": the sequencer serves every blob it posts from its archive (watchers fetch them there)`,
       });
     if (c.log === "jetstream" && c.logNatsUrls === undefined)
       ctx.addIssue({ code: "custom", path: ["logNatsUrls"], message: 'must name the JetStream cluster when EPHR_LOG is "jetstream"' });

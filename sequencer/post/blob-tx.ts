@@ -4,7 +4,7 @@
  * docs/operations.md). The sidecar holds one KZG blob proof per blob (the EIP-4844 form Hardhat's
  * network accepts; networks after Fusaka want EIP-7594 cell proofs instead, docs/operations.md).
  */
-import { encodeFunctionData, type Address, type Hex, type LocalAccount } from "viem";
+import { encodeFunctionData, type Address, type Hex, type LocalAccount, parseTransaction, serializeTransaction } from "viem";
 import { toHex, type Word } from "../protocol/bytes.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { type CommittedBlob, loadKzg } from "../blob/kzg.js";
@@ -43,12 +43,6 @@ export async function signBlobTx(args: {
   fees: BlobTxFees;
   blobs: readonly CommittedBlob[];
 }): Promise<Hex> {
-  const kzg = loadKzg();
-  const sidecars = args.blobs.map((b) => ({
-    blob: toHex(b.blob),
-    commitment: toHex(b.commitment),
-    proof: toHex(new Uint8Array(kzg.computeBlobKzgProof(b.blob, b.commitment))),
-  }));
   return args.account.signTransaction({
     type: "eip4844",
     chainId: args.chainId,
@@ -60,6 +54,56 @@ export async function signBlobTx(args: {
     maxPriorityFeePerGas: args.fees.maxPriorityFeePerGas,
     maxFeePerBlobGas: args.fees.maxFeePerBlobGas,
     blobVersionedHashes: args.blobs.map((b) => toHex(b.versionedHash)),
-    sidecars,
+    sidecars: blobSidecars(args.blobs),
   });
+}
+
+/** What travels beside a blob transaction on the network: each blob with its commitment and KZG blob proof. */
+export interface BlobSidecar {
+  blob: Hex;
+  commitment: Hex;
+  proof: Hex;
+}
+
+export function blobSidecars(blobs: readonly CommittedBlob[]): BlobSidecar[] {
+  const kzg = loadKzg();
+  return blobs.map((b) => ({
+    blob: toHex(b.blob),
+    commitment: toHex(b.commitment),
+    proof: toHex(new Uint8Array(kzg.computeBlobKzgProof(b.blob, b.commitment))),
+  }));
+}
+
+/**
+ * Sign the type-3 transaction without its sidecars: the form its hash is taken of (a few hundred bytes,
+ * what the submitter keeps; withSidecars gives the network form when it is broadcast).
+ */
+export function signBlobTxWithoutSidecars(args: {
+  account: LocalAccount;
+  chainId: number;
+  to: Address;
+  data: Hex;
+  gas: bigint;
+  nonce: number;
+  fees: BlobTxFees;
+  versionedHashes: readonly Hex[];
+}): Promise<Hex> {
+  return args.account.signTransaction({
+    type: "eip4844",
+    chainId: args.chainId,
+    to: args.to,
+    data: args.data,
+    gas: args.gas,
+    nonce: args.nonce,
+    maxFeePerGas: args.fees.maxFeePerGas,
+    maxPriorityFeePerGas: args.fees.maxPriorityFeePerGas,
+    maxFeePerBlobGas: args.fees.maxFeePerBlobGas,
+    blobVersionedHashes: [...args.versionedHashes],
+  });
+}
+
+/** The network form of a blob transaction kept without its sidecars (the signature covers none of them). */
+export function withSidecars(canonical: Hex, sidecars: readonly BlobSidecar[]): Hex {
+  const tx = parseTransaction(canonical);
+  return serializeTransaction({ ...tx, sidecars } as never);
 }

@@ -3,6 +3,7 @@
  * divergence reports and metrics, and hands it sealed batches.
  */
 import { Worker } from "node:worker_threads";
+import type { Hex } from "viem";
 import type { Logger } from "../platform/log.js";
 import type { Metrics } from "../platform/metrics.js";
 import type { Store, StoreWriter } from "../store/store.js";
@@ -10,6 +11,8 @@ import type { BatchRecord, BatchStatus } from "../store/records.js";
 import { batchDataOf } from "./batch-data.js";
 import type { SubmitterWorkerData } from "./submitter-worker.js";
 import { workerModule } from "../platform/programs.js";
+import type { BlobArchive } from "../blob/archive.js";
+import { fromHex } from "../protocol/bytes.js";
 
 export interface SubmitterHost {
   enqueue: (index: number, sealedAt: number) => void;
@@ -45,7 +48,13 @@ export const storeWrites = (store: Store): BookWrites => ({ commit: (w) => store
  * that a resync has meanwhile deleted or rebuilt under the same index is refused (the worker's job
  * fails and is retried against the store), never written over the new batch.
  */
-export async function answerBookRequest(store: Store, op: string, args: unknown[], writes: BookWrites = storeWrites(store)): Promise<unknown> {
+export async function answerBookRequest(
+  store: Store,
+  op: string,
+  args: unknown[],
+  writes: BookWrites = storeWrites(store),
+  archive: BlobArchive | null = null,
+): Promise<unknown> {
   switch (op) {
     case "get":
       return store.batch(args[0] as number);
@@ -71,6 +80,15 @@ export async function answerBookRequest(store: Store, op: string, args: unknown[
       if (b === undefined) throw new Error(`batch ${String(args[0])} is not in the store (removed by a resync)`);
       return batchDataOf(store, b);
     }
+    case "archiveBlobs": {
+      const [index, blobs] = args as [number, { versionedHash: Hex; blob: Uint8Array }[]];
+      if (archive === null) throw new Error(`batch ${index} would go by blobs, but this sequencer keeps no blob archive (set EPHR_BLOB_ARCHIVE_PORT)`);
+      for (const b of blobs) {
+        if (!(await archive.put(index, fromHex(b.versionedHash, 32), b.blob)))
+          throw new Error(`batch ${index}: blob ${b.versionedHash} does not match its versioned hash: not archived, not sent`);
+      }
+      return undefined;
+    }
     default:
       throw new Error(`unknown store request ${op}`);
   }
@@ -86,12 +104,14 @@ export async function startSubmitterWorker(
     onStatus: (b: BatchRecord) => void;
     onDivergence: (index: number, why: string) => void;
     onRebuild: (index: number, why: string) => void;
+    /** the sequencer's blob archive (EPHR_BLOB_ARCHIVE_PORT), where blob batches' blobs are kept before they are sent */
+    blobArchive: BlobArchive | null;
   },
 ): Promise<SubmitterHost> {
   const module = workerModule(import.meta.url, "submitter-worker");
   const worker = new Worker(module.url, { workerData: data, execArgv: module.execArgv });
   let stopped = false;
-  const answer = (op: string, args: unknown[]) => answerBookRequest(store, op, args, hooks.writes);
+  const answer = (op: string, args: unknown[]) => answerBookRequest(store, op, args, hooks.writes, hooks.blobArchive);
   const ready = new Promise<void>((resolve, reject) => {
     worker.on(
       "message",

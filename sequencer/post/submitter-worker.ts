@@ -10,6 +10,7 @@ import { createLogger } from "../platform/log.js";
 import { connectRedis } from "../platform/redis.js";
 import type { BatchRecord, BatchStatus } from "../store/records.js";
 import { type BatchBook, Submitter } from "./submitter.js";
+import type { DataChannelSetting } from "./channel.js";
 
 export interface SubmitterWorkerData {
   redisUrl: string;
@@ -20,6 +21,8 @@ export interface SubmitterWorkerData {
   confirmations: number;
   feeBumpAfterMs: number;
   pollMs: number;
+  /** EPHR_DATA_CHANNEL */
+  dataChannel: DataChannelSetting;
   logLevel: string;
   /** see SubmitterDeps.jobTag */
   jobTag?: string;
@@ -44,6 +47,7 @@ const book: BatchBook = {
   save: (b: BatchRecord) => ask<void>("save", [b]),
   data: (b: BatchRecord) => ask<Hex>("data", [b.index]),
   checkWriter: () => ask<void>("checkWriter", []),
+  archiveBlobs: (index, blobs) => ask<void>("archiveBlobs", [index, blobs]),
 };
 
 const log = createLogger("sequencer", data.logLevel);
@@ -59,6 +63,7 @@ const submitter = new Submitter({
   confirmations: data.confirmations,
   feeBumpAfterMs: data.feeBumpAfterMs,
   pollMs: data.pollMs,
+  dataChannel: data.dataChannel,
   ...(data.jobTag === undefined ? {} : { jobTag: data.jobTag }),
   log,
   metrics: {

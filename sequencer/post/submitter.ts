@@ -9,6 +9,10 @@
  *   of our attempts) and not sent again; a tip that is not the batch's pre-root means L1 diverged from
  *   us (a fraud revert or another proposer), which the sequencer node handles.
  * - A transaction not mined after `feeBumpAfterMs` is replaced with the same nonce and higher fees.
+ * - Each batch goes by the data channel EPHR_DATA_CHANNEL gives it (channel.ts), chosen at its first
+ *   transaction and kept by its replacements: calldata (submitBatch), or blobs (submitBlobBatch, a
+ *   type-3 transaction) whose blobs are in the sequencer's blob archive before the transaction is
+ *   broadcast, so that nothing is posted that the archive cannot serve.
  * - A batch counts as posted after `confirmations` blocks; posted batches are re-checked until final,
  *   and one whose transaction disappeared in a reorg is posted again.
  *
@@ -30,6 +34,12 @@ import {
   type WalletClient,
 } from "viem";
 import type { Logger } from "../platform/log.js";
+import { decodeBatchData } from "../protocol/batch.js";
+import { fromHex, toHex } from "../protocol/bytes.js";
+import { type CommittedBlob, commitBlob } from "../blob/kzg.js";
+import { encodeBlobBatch } from "../blob/layout.js";
+import { type BlobSidecar, blobSidecars, submitBlobBatchData } from "./blob-tx.js";
+import { chooseChannel, type DataChannel, type DataChannelSetting, fitsBlobLayout } from "./channel.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { bondManagerAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { REORG_DEPTH } from "../l1/chain.js";
@@ -45,6 +55,11 @@ export interface BatchBook {
   save(b: BatchRecord): Promise<void>;
   /** the batch's L1 data (the `data` argument of submitBatch) */
   data(b: BatchRecord): Promise<Hex>;
+  /**
+   * Keep a blob batch's blobs in the sequencer's blob archive (served at GET /blobs/<versioned hash>);
+   * resolves once they are on disk, throws when they cannot be kept (a blob batch is then not sent).
+   */
+  archiveBlobs(index: number, blobs: { versionedHash: Hex; blob: Uint8Array }[]): Promise<void>;
   /**
    * Throws unless this sequencer still writes the replicated log (FencedError): a deposed leader
    * broadcasts nothing. Every attempt is also saved (appended to the log) before it is broadcast, and
@@ -128,6 +143,8 @@ export interface SubmitterDeps {
   confirmations: number;
   feeBumpAfterMs: number;
   pollMs: number;
+  /** EPHR_DATA_CHANNEL */
+  dataChannel: DataChannelSetting;
   log: Logger;
   metrics: SubmitterMetrics;
   /** L1 disagrees with our history from batch `index` on */
@@ -143,8 +160,24 @@ export interface SubmitterDeps {
   jobTag?: string;
 }
 
+/**
+ * A gas limit for submitBlobBatch: its execution does not depend on the data (at most about 141,000 gas
+ * measured, docs/gas.md, 21,000 included); only used gas is paid.
+ */
+export const BLOB_BATCH_GAS_LIMIT = 400_000n;
+
+/** What a batch's transaction carries: its channel, its input, a gas limit and, for blobs, the blobs. */
+interface Post {
+  channel: DataChannel;
+  data: Hex;
+  gas: bigint;
+  blobs: { committed: CommittedBlob[]; sidecars: BlobSidecar[]; versionedHashes: Hex[] } | null;
+}
+
 export class Submitter {
   private queue: Queue;
+  /** the blobs of the batch being posted (KZG commitments and proofs are computed once per batch) */
+  private blobCache: { key: string; blobs: NonNullable<Post["blobs"]> } | null = null;
   private worker: Worker | null = null;
   private stopped = false;
   private watchTimer: NodeJS.Timeout | null = null;
@@ -286,11 +319,59 @@ export class Submitter {
     return false;
   }
 
+  /**
+   * The transaction a batch goes as: by the channel of `kept` (an attempt still to be mined: its
+   * replacements keep its kind), else by the channel chosen now (channel.ts).
+   */
+  private async prepare(b: BatchRecord, kept: Attempt | undefined): Promise<Post> {
+    const encodedHex = await this.d.book.data(b);
+    let channel: DataChannel;
+    if (kept !== undefined) channel = kept.blobVersionedHashes !== undefined ? "blobs" : "calldata";
+    else if (this.d.dataChannel === "calldata") channel = "calldata";
+    else {
+      const encoded = fromHex(encodedHex);
+      const batch = decodeBatchData(encoded);
+      const prices = this.d.dataChannel === "auto" && fitsBlobLayout(batch) ? await this.tx.prices() : null;
+      const choice = chooseChannel(this.d.dataChannel, batch, encoded, prices);
+      channel = choice.channel;
+      const costs = choice.costs ? { costWei: { calldata: `${choice.costs.calldata}`, blobs: `${choice.costs.blobs}` } } : {};
+      this.d.log.info({ batch: b.index, channel, reason: choice.reason, ...costs }, "data channel chosen");
+    }
+    if (channel === "calldata") {
+      const data = encodeFunctionData({ abi: rollupAbi, functionName: "submitBatch", args: [b.prevRoot, BigInt(b.timestamp), encodedHex] });
+      return { channel, data, gas: gasLimitFor(data, b.chunks.length), blobs: null };
+    }
+    const batch = decodeBatchData(fromHex(encodedHex));
+    const key = `${b.index}-${b.sealedAt ?? 0}-${b.postRoot}`;
+    if (this.blobCache?.key !== key) {
+      const committed = encodeBlobBatch(batch).map(commitBlob);
+      this.blobCache = { key, blobs: { committed, sidecars: blobSidecars(committed), versionedHashes: committed.map((c) => toHex(c.versionedHash)) } };
+    }
+    const blobs = this.blobCache.blobs;
+    if (kept?.blobVersionedHashes !== undefined && kept.blobVersionedHashes.join() !== blobs.versionedHashes.join())
+      throw new Error(`batch ${b.index}: its blobs are not those its transaction ${kept.txHash} carries (the store changed under it)`);
+    const data = submitBlobBatchData({
+      prevRoot: fromHex(b.prevRoot, 32),
+      timestamp: b.timestamp,
+      forcedCount: batch.forcedPostRoots.length,
+      leafCount: batch.forcedPostRoots.length + batch.chunks.length,
+      postRoot: fromHex(b.postRoot, 32),
+    });
+    return { channel, data, gas: BLOB_BATCH_GAS_LIMIT, blobs };
+  }
+
+  /** Blobs go into the sequencer's archive before any transaction carrying them is broadcast. */
+  private async archive(b: BatchRecord, post: Post): Promise<void> {
+    if (post.blobs === null) return;
+    await this.d.book.archiveBlobs(
+      b.index,
+      post.blobs.committed.map((c) => ({ versionedHash: toHex(c.versionedHash), blob: c.blob })),
+    );
+  }
+
   private async sendAndConfirm(b: BatchRecord): Promise<void> {
-    const data = encodeFunctionData({ abi: rollupAbi, functionName: "submitBatch", args: [b.prevRoot, BigInt(b.timestamp), await this.d.book.data(b)] });
     // A first send is simulated (simulate); a revert of a sent one is explained by replaying the call
     // (waitForAny).
-    const gas = gasLimitFor(data, b.chunks.length);
     let attempt: Attempt | undefined = b.attempts.at(-1);
     if (attempt !== undefined) {
       // Batches are posted one at a time, each after the previous one's confirmation: the last attempt
@@ -303,16 +384,18 @@ export class Submitter {
         attempt = undefined;
       }
     }
+    const post = await this.prepare(b, attempt);
     if (attempt === undefined) {
-      await this.simulate(b, data, gas);
-      attempt = await this.send(b, data, gas, await this.tx.nonce(), null);
+      await this.simulate(b, post);
+      attempt = await this.send(b, post, await this.tx.nonce(), null);
     } else {
+      await this.archive(b, post);
       await this.d.book.checkWriter();
-      await this.tx.broadcast(attempt.raw);
+      await this.tx.broadcast(attempt.raw, post.blobs?.sidecars ?? null);
     }
     for (;;) {
       if (this.stopped) throw new Error("submitter stopping");
-      const mined = await this.waitForAny(b, data, this.d.feeBumpAfterMs);
+      const mined = await this.waitForAny(b, post, this.d.feeBumpAfterMs);
       if (mined) {
         this.tx.used(attempt.nonce);
         return;
@@ -322,13 +405,18 @@ export class Submitter {
         // The nonce is spent: by one of our attempts mined meanwhile, or by another transaction of this key.
         if (await this.findMined(fresh)) return;
         this.tx.used(null);
-        attempt = await this.send(fresh, data, gas, await this.tx.nonce(), null);
+        attempt = await this.send(fresh, post, await this.tx.nonce(), null);
         this.d.log.warn({ batch: b.index, nonce: attempt.nonce }, "the batch transaction's nonce was used by another transaction: sent again with a new nonce");
         continue;
       }
-      attempt = await this.send(fresh, data, gas, attempt.nonce, attempt);
+      attempt = await this.send(fresh, post, attempt.nonce, attempt);
       this.d.log.info(
-        { batch: b.index, nonce: attempt.nonce, maxFeePerGas: attempt.maxFeePerGas },
+        {
+          batch: b.index,
+          nonce: attempt.nonce,
+          maxFeePerGas: attempt.maxFeePerGas,
+          ...(attempt.maxFeePerBlobGas ? { maxFeePerBlobGas: attempt.maxFeePerBlobGas } : {}),
+        },
         "batch transaction not mined yet: replaced with higher fees",
       );
     }
@@ -340,16 +428,24 @@ export class Submitter {
    * tip, nor timing, nor the proposer's standing blocks posting (PostingBlockedError). An RPC failure
    * is thrown as it is (retried).
    */
-  private async simulate(b: BatchRecord, data: Hex, gas: bigint): Promise<void> {
+  private async simulate(b: BatchRecord, post: Post): Promise<void> {
     let why: { name: string; args: readonly unknown[] } | null;
     try {
-      await this.d.publicClient.call({ account: this.d.wallet.account, to: this.d.rollup, data, gas });
+      await this.d.publicClient.call({
+        account: this.d.wallet.account,
+        to: this.d.rollup,
+        data: post.data,
+        gas: post.gas,
+        // a node that reads blob hashes in eth_call judges blobhash; one that does not: replayedWithoutBlobs
+        ...((post.blobs === null ? {} : { blobVersionedHashes: post.blobs.versionedHashes }) as object),
+      });
       return;
     } catch (e) {
       why = customErrorOf(e);
       if (why === null) throw e;
     }
     if (SIMULATION_ONLY_ERRORS.includes(why.name)) return;
+    if (post.blobs !== null && replayedWithoutBlobs(why, post.blobs.versionedHashes.length)) return;
     const text = `${why.name}(${why.args.join(", ")})`;
     this.d.metrics.simulatedRevert(why.name);
     if (why.name === "PrevRootMismatch") this.diverged(b.index, `L1 would refuse batch ${b.index}: its tip moved (${text})`);
@@ -361,20 +457,32 @@ export class Submitter {
     throw new PostingBlockedError(b.index, why.name, `batch ${b.index} would revert on L1 with ${text}`);
   }
 
-  /** Sign (a fresh transaction, or a fee bump of `prev`), persist the attempt, then broadcast it. */
-  private async send(b: BatchRecord, data: Hex, gas: bigint, nonce: number, prev: Attempt | null): Promise<Attempt> {
-    const attempt = await this.tx.sign(data, gas, nonce, prev);
+  /** Sign (a fresh transaction, or a fee bump of `prev`), persist the attempt, then broadcast it (blobs archived first). */
+  private async send(b: BatchRecord, post: Post, nonce: number, prev: Attempt | null): Promise<Attempt> {
+    await this.archive(b, post);
+    const attempt = await this.tx.sign(post.data, post.gas, nonce, prev, post.blobs?.versionedHashes ?? null);
     const fresh = (await this.d.book.get(b.index))!;
     fresh.attempts.push(attempt);
     await this.d.book.save(fresh);
     await this.d.book.checkWriter();
-    await this.tx.broadcast(attempt.raw);
-    this.d.log.info({ batch: b.index, tx: attempt.txHash, nonce, txs: b.txCount, bytes: b.dataBytes }, "batch sent to L1");
+    await this.tx.broadcast(attempt.raw, post.blobs?.sidecars ?? null);
+    this.d.log.info(
+      {
+        batch: b.index,
+        tx: attempt.txHash,
+        nonce,
+        txs: b.txCount,
+        bytes: b.dataBytes,
+        channel: post.channel,
+        ...(post.blobs ? { blobs: post.blobs.committed.length } : {}),
+      },
+      "batch sent to L1",
+    );
     return attempt;
   }
 
   /** Wait up to `ms` for any attempt of the batch to be mined (and confirmed). */
-  private async waitForAny(b: BatchRecord, data: Hex, ms: number): Promise<boolean> {
+  private async waitForAny(b: BatchRecord, post: Post, ms: number): Promise<boolean> {
     const until = Date.now() + ms;
     let attempts = b.attempts;
     for (let round = 0; Date.now() < until && !this.stopped; round++) {
@@ -393,7 +501,7 @@ export class Submitter {
         await this.d.book.save(fresh);
         this.d.metrics.gas(Number(r.gasUsed));
         this.d.metrics.revertedGas(Number(r.gasUsed));
-        await this.explainRevert(b, data, r.blockNumber, a.txHash);
+        await this.explainRevert(b, post, r.blockNumber, a.txHash);
       }
       await new Promise((r) => setTimeout(r, round < 5 ? 20 : Math.min(250, this.d.pollMs)));
     }
@@ -401,8 +509,11 @@ export class Submitter {
   }
 
   /** Name the Rollup's error for a reverted batch transaction; divergence stops posting. */
-  private async explainRevert(b: BatchRecord, data: Hex, block: bigint, txHash: Hex): Promise<never> {
-    const why = await this.tx.whyReverted(data, block);
+  private async explainRevert(b: BatchRecord, post: Post, block: bigint, txHash: Hex): Promise<never> {
+    let why = await this.tx.whyReverted(post.data, block);
+    // a replay carries no blobs: a blob batch that passes every check before them says nothing here
+    if (post.blobs !== null && why.name === "BlobCountMismatch")
+      why = { name: null, text: "unknown (its replay, without the blobs, passes every check before them)" };
     if (why.name === "PrevRootMismatch") this.diverged(b.index, `L1 refused batch ${b.index}: its tip moved`);
     if (why.name !== null && REBUILD_ERRORS.includes(why.name)) {
       this.d.onRebuild(b.index, `L1 refuses batch ${b.index} as it is (${why.text}): re-executing its transactions in a new batch`);
@@ -422,6 +533,7 @@ export class Submitter {
     }
     const blk = await this.d.publicClient.getBlock({ blockNumber: receipt.blockNumber });
     const fresh = { ...b, attempts: (await this.d.book.get(b.index))?.attempts ?? b.attempts };
+    const blobHashes = fresh.attempts.find((a) => a.txHash === txHash)?.blobVersionedHashes;
     fresh.status = "posted";
     fresh.l1 = {
       txHash,
@@ -430,6 +542,7 @@ export class Submitter {
       postedAt: Date.now(),
       gasUsed: receipt.gasUsed.toString(),
       submittedAt: Number(blk.timestamp),
+      ...(blobHashes === undefined ? {} : { blobVersionedHashes: blobHashes }),
     };
     await this.d.book.save(fresh);
     this.recent.push({ index: b.index, txHash, block: receipt.blockNumber });
@@ -492,6 +605,15 @@ export class Submitter {
       this.floor = b.index + 1;
     }
   }
+}
+
+/**
+ * Whether a simulation's revert is only the node's eth_call not carrying the transaction's blobs
+ * (Hardhat's does not): BlobCountMismatch(n, 0) for a batch of `n` blobs is the Rollup's last check, so
+ * every other check passed.
+ */
+function replayedWithoutBlobs(why: { name: string; args: readonly unknown[] }, blobs: number): boolean {
+  return why.name === "BlobCountMismatch" && String(why.args[0]) === String(blobs) && String(why.args[1]) === "0";
 }
 
 /**

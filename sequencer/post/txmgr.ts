@@ -11,6 +11,7 @@ import {
   type Chain,
   type Hex,
   keccak256,
+  type LocalAccount,
   type PublicClient,
   type TransactionReceipt,
   type Transport,
@@ -19,19 +20,26 @@ import {
 import { receiptOrNull } from "../l1/chain.js";
 import { customErrorOf } from "../l1/errors.js";
 import type { SubmitAttempt } from "../store/records.js";
+import { type BlobSidecar, signBlobTxWithoutSidecars, withSidecars } from "./blob-tx.js";
+import type { ChannelPrices } from "./channel.js";
+import { type FeeCaps, initialFees, replacementFees } from "./fees.js";
 
-/** One signed transaction (a first send, or a replacement with the same nonce and higher fees). */
-/** One signed batch transaction (the batch record keeps them: store/records.ts). */
+/** One signed batch transaction (a first send, or a replacement with the same nonce and higher fees; the batch record keeps them: store/records.ts). */
 export type Attempt = SubmitAttempt;
 
-/** Replacement fees are at least this much higher (per mille), as nodes require for a replacement. */
-const BUMP_PER_MILLE = 1125n;
 /** Fee estimates are reused for this long. */
 const FEE_CACHE_MS = 2000;
 
+/** The caps an attempt was signed with. */
+export function capsOf(a: Pick<Attempt, "maxFeePerGas" | "maxPriorityFeePerGas" | "maxFeePerBlobGas">): FeeCaps {
+  const caps: FeeCaps = { maxFeePerGas: BigInt(a.maxFeePerGas), maxPriorityFeePerGas: BigInt(a.maxPriorityFeePerGas) };
+  if (a.maxFeePerBlobGas !== undefined) caps.maxFeePerBlobGas = BigInt(a.maxFeePerBlobGas);
+  return caps;
+}
+
 export class TxManager {
   private nextNonce: number | null = null;
-  private feeCache: { at: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | null = null;
+  private feeCache: { at: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; baseFeePerGas: bigint; blobBaseFee: bigint | null } | null = null;
 
   constructor(
     private readonly client: PublicClient,
@@ -61,49 +69,81 @@ export class TxManager {
     this.nextNonce = nonce === null ? null : nonce + 1;
   }
 
-  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    if (this.feeCache === null || Date.now() - this.feeCache.at > FEE_CACHE_MS) {
-      const f = await this.client.estimateFeesPerGas();
-      this.feeCache = { at: Date.now(), maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+  /** Current prices (cached for FEE_CACHE_MS): the node's fee estimate, the latest base fee and, when asked, the blob base fee. */
+  private async market(blob: boolean): Promise<NonNullable<TxManager["feeCache"]>> {
+    if (this.feeCache === null || Date.now() - this.feeCache.at > FEE_CACHE_MS || (blob && this.feeCache.blobBaseFee === null)) {
+      const [f, block, blobBaseFee] = await Promise.all([
+        this.client.estimateFeesPerGas(),
+        this.client.getBlock({ blockTag: "latest" }),
+        blob ? this.client.getBlobBaseFee() : Promise.resolve(null),
+      ]);
+      this.feeCache = {
+        at: Date.now(),
+        maxFeePerGas: f.maxFeePerGas,
+        maxPriorityFeePerGas: f.maxPriorityFeePerGas,
+        baseFeePerGas: block.baseFeePerGas ?? 0n,
+        blobBaseFee,
+      };
     }
     return this.feeCache;
   }
 
-  /** Sign a transaction to `to` (a fee bump of `prev` when given); nothing is sent. */
-  async sign(data: Hex, gas: bigint, nonce: number, prev: Pick<Attempt, "maxFeePerGas" | "maxPriorityFeePerGas"> | null): Promise<Attempt> {
-    const fees = await this.fees();
-    let maxFeePerGas = fees.maxFeePerGas;
-    let maxPriorityFeePerGas = fees.maxPriorityFeePerGas;
-    if (prev !== null) {
-      const bump = (v: string) => (BigInt(v) * BUMP_PER_MILLE) / 1000n + 1n;
-      maxFeePerGas = maxFeePerGas > bump(prev.maxFeePerGas) ? maxFeePerGas : bump(prev.maxFeePerGas);
-      maxPriorityFeePerGas = maxPriorityFeePerGas > bump(prev.maxPriorityFeePerGas) ? maxPriorityFeePerGas : bump(prev.maxPriorityFeePerGas);
-    }
-    const raw = await this.wallet.signTransaction({
-      to: this.to,
-      data,
-      gas,
-      nonce,
-      maxFeePerGas,
-      maxPriorityFeePerGas,
-      type: "eip1559",
-      chain: this.wallet.chain,
-      account: this.wallet.account,
-    });
+  /** L1 prices for the channel choice (channel.ts). */
+  async prices(): Promise<ChannelPrices> {
+    const m = await this.market(true);
+    return { baseFeePerGas: m.baseFeePerGas, maxPriorityFeePerGas: m.maxPriorityFeePerGas, blobBaseFee: m.blobBaseFee! };
+  }
+
+  /**
+   * Sign a transaction to `to` (a fee bump of `prev` when given: fees.ts's replacement rules); nothing is
+   * sent. With `blobVersionedHashes` it is a blob transaction (type 3), signed without its sidecars
+   * (broadcast adds them).
+   */
+  async sign(data: Hex, gas: bigint, nonce: number, prev: Attempt | null, blobVersionedHashes: readonly Hex[] | null = null): Promise<Attempt> {
+    const blob = blobVersionedHashes !== null;
+    const m = await this.market(blob);
+    const market = initialFees(m, blob ? m.blobBaseFee : null);
+    const caps = prev === null ? market : replacementFees(capsOf(prev), market);
+    const raw = blob
+      ? await signBlobTxWithoutSidecars({
+          account: this.wallet.account as LocalAccount,
+          chainId: this.wallet.chain.id,
+          to: this.to,
+          data,
+          gas,
+          nonce,
+          fees: { maxFeePerGas: caps.maxFeePerGas, maxPriorityFeePerGas: caps.maxPriorityFeePerGas, maxFeePerBlobGas: caps.maxFeePerBlobGas! },
+          versionedHashes: blobVersionedHashes,
+        })
+      : await this.wallet.signTransaction({
+          to: this.to,
+          data,
+          gas,
+          nonce,
+          maxFeePerGas: caps.maxFeePerGas,
+          maxPriorityFeePerGas: caps.maxPriorityFeePerGas,
+          type: "eip1559",
+          chain: this.wallet.chain,
+          account: this.wallet.account,
+        });
     return {
       txHash: keccak256(raw),
       raw,
       nonce,
-      maxFeePerGas: maxFeePerGas.toString(),
-      maxPriorityFeePerGas: maxPriorityFeePerGas.toString(),
+      maxFeePerGas: caps.maxFeePerGas.toString(),
+      maxPriorityFeePerGas: caps.maxPriorityFeePerGas.toString(),
+      ...(blob ? { maxFeePerBlobGas: caps.maxFeePerBlobGas!.toString(), blobVersionedHashes: [...blobVersionedHashes] } : {}),
       sentAt: Date.now(),
     };
   }
 
-  /** Broadcast signed bytes; a node that already has them (or mined them) is not an error. */
-  async broadcast(raw: Hex): Promise<void> {
+  /**
+   * Broadcast signed bytes (a blob transaction kept without its sidecars goes with `sidecars`); a node
+   * that already has them (or mined them) is not an error.
+   */
+  async broadcast(raw: Hex, sidecars: readonly BlobSidecar[] | null = null): Promise<void> {
     try {
-      await this.client.sendRawTransaction({ serializedTransaction: raw });
+      await this.client.sendRawTransaction({ serializedTransaction: sidecars === null ? raw : withSidecars(raw, sidecars) });
     } catch (e) {
       const m = (e as Error).message.toLowerCase();
       if (m.includes("already known") || m.includes("already imported") || m.includes("nonce too low")) return;

@@ -338,9 +338,16 @@ export class Queries {
       forcedCount: b.forcedCount,
       dataBytes: b.dataBytes,
       header: b.l1?.header ?? null,
+      channel: b.l1 === undefined ? null : b.l1.blobVersionedHashes !== undefined ? "blobs" : "calldata",
+      blobVersionedHashes: b.l1?.blobVersionedHashes ?? null,
       postedAt: b.l1?.postedAt ?? null,
       sealedAt: b.sealedAt ?? null,
-      l1Attempts: b.attempts.map((a) => ({ txHash: a.txHash, nonce: a.nonce, maxFeePerGas: a.maxFeePerGas })),
+      l1Attempts: b.attempts.map((a) => ({
+        txHash: a.txHash,
+        nonce: a.nonce,
+        maxFeePerGas: a.maxFeePerGas,
+        ...(a.maxFeePerBlobGas === undefined ? {} : { maxFeePerBlobGas: a.maxFeePerBlobGas, blobVersionedHashes: a.blobVersionedHashes }),
+      })),
     };
   }
 

@@ -32,9 +32,17 @@ import { connectL1 } from "../l1/connect.js";
 import { describeWaiting, preflight } from "../post/preflight.js";
 import { DEFAULT_SCALING, ScalingSignal } from "../platform/autoscale.js";
 import { feedJournal } from "../replica/publisher.js";
+import { join } from "node:path";
+import { BlobArchive } from "../blob/archive.js";
+import { type BlobArchiveServer, startBlobArchiveServer } from "../blob/server.js";
+import { BlobSource } from "../blob/source.js";
+import { httpLimitsOf } from "../http/limits.js";
+import { chunkBodyBoundFor } from "../post/channel.js";
 
 export interface SequencerNode {
   queryUrl: string;
+  /** the blob archive's base URL (GET /blobs/<versioned hash>), null without one */
+  blobArchiveUrl: string | null;
   metrics: Metrics;
   engine: Engine;
   stop: () => Promise<void>;
@@ -134,7 +142,9 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   const started = Date.now();
   let engine: Engine;
   try {
-    const loaded = await Engine.load(store, stateDb, rules, cfg);
+    // under blobs or auto every batch is packed to fit a blob batch's slots, so it can go either way
+    const bound = chunkBodyBoundFor(cfg.dataChannel);
+    const loaded = await Engine.load(store, stateDb, rules, bound === undefined ? cfg : { ...cfg, maxChunkBodyBytes: bound });
     const a = loaded.alignment;
     if (a.migrated !== null)
       log.warn({ leaves: a.migrated, version: stateDb.latestVersion }, "moved the state leaves of this data directory into the state database (once)");
@@ -149,6 +159,33 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   }
   log.info({ ms: Date.now() - started, version: stateDb.latestVersion, oldest: stateDb.oldestVersion }, "state opened");
   const reader = new BatchReader(l1.publicClient, cfg.rollupAddress, cfg.inboxAddress, cfg.deployBlock);
+  // The blob archive (EPHR_BLOB_ARCHIVE_PORT): the blobs of every blob batch posted, kept before its
+  // transaction is sent and until its batch is final, served to watchers; and where a resync reads a
+  // blob batch back from (then other archives, EPHR_BLOB_ARCHIVE_URLS).
+  let blobArchive: BlobArchive | null = null;
+  let blobServer: BlobArchiveServer | null = null;
+  let blobSource: BlobSource | null = null;
+  if (cfg.blobArchivePort !== undefined) {
+    try {
+      blobArchive = await BlobArchive.open(join(cfg.dataDir, "blobs"), { maxBlobs: cfg.blobArchiveMaxBlobs });
+      blobServer = await startBlobArchiveServer(blobArchive, { host: cfg.blobArchiveHost, port: cfg.blobArchivePort, limits: httpLimitsOf(cfg) });
+    } catch (e) {
+      await data.close();
+      await lease.release();
+      await query.close();
+      redis.disconnect();
+      throw e;
+    }
+    blobSource = new BlobSource({ archive: blobArchive, archiveUrls: cfg.blobArchiveUrls, beaconUrl: null });
+    log.info({ url: blobServer.url, blobs: blobArchive.size, channel: cfg.dataChannel }, "blob archive served");
+  }
+  const pruneBlobs = (finalIndex: number) => {
+    if (blobArchive === null) return;
+    blobArchive.pruneBefore(finalIndex + 1).then(
+      (n) => n > 0 && log.debug({ batch: finalIndex, blobs: n }, "blobs of final batches pruned from the archive"),
+      (e: Error) => log.warn({ err: e.message }, "cannot prune the blob archive (retried when the next batch is final)"),
+    );
+  };
   // No rollback reaches a final batch, and only the newest final root and later ones are served: the
   // state versions before the newest final batch's go (one prune at a time; a crash part way is
   // finished by the next).
@@ -171,7 +208,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
    * new state made invalid). "resynced" carries the first batch index rebuilt.
    */
   const resyncFromL1 = async (force = false): Promise<{ outcome: "in-line" | "wait" } | { outcome: "resynced"; agree: number }> => {
-    const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, force);
+    const r = await planResync(store, engine, reader, l1.publicClient, cfg.rollupAddress, force, blobSource);
     log.info({ from: r.from, outcome: r.kind }, "compared our batches with L1's");
     if (r.kind !== "resync") return { outcome: r.kind };
     const kind = r.divergence?.kind ?? "rebuild";
@@ -211,6 +248,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     const first = await resyncFromL1();
     if (first.outcome === "wait") log.warn("L1 holds a batch we cannot verify as valid yet (a fraud proof should revert it); posting waits");
   } catch (e) {
+    await blobServer?.close();
     await data.close();
     await lease.release();
     redis.disconnect();
@@ -218,7 +256,10 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   }
   log.info({ root: engine.stateRoot, head: engine.headRecord, log: journal.kind, epoch: journal.epoch }, "state loaded");
   await refreshStatus(store, status);
-  if (status.finalBatch !== null) pruneFinal(status.finalBatch);
+  if (status.finalBatch !== null) {
+    pruneFinal(status.finalBatch);
+    pruneBlobs(status.finalBatch);
+  }
   queries = new Queries({ store, engine, status: () => status });
   if (cfg.replicaFeedMaxLen > 0) snapshotData = { store, db: stateDb };
 
@@ -276,6 +317,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       confirmations: cfg.confirmations,
       feeBumpAfterMs: cfg.feeBumpAfterMs,
       pollMs: cfg.l1PollMs,
+      dataChannel: cfg.dataChannel,
       logLevel: cfg.logLevel,
       ...(journal.epoch === null ? {} : { jobTag: `e${journal.epoch}-` }),
     },
@@ -287,8 +329,12 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       onDivergence: flagDivergence,
       onStatus: (b) => {
         applyStatus(status, b);
-        if (b.status === "final") pruneFinal(b.index);
+        if (b.status === "final") {
+          pruneFinal(b.index);
+          pruneBlobs(b.index);
+        }
       },
+      blobArchive,
       onRebuild: (index, why) => {
         log.warn({ batch: index, why }, "rebuilding unposted batches");
         rebuild = true;
@@ -451,6 +497,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     await loop.catch(() => undefined);
     await submitter.stop().catch(() => undefined);
     await query.close();
+    await blobServer?.close();
     await pruning;
     await data.close();
     await lease.release();
@@ -461,6 +508,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
 
   return {
     queryUrl,
+    blobArchiveUrl: blobServer?.url ?? null,
     metrics,
     engine,
     stop,

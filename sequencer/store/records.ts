@@ -57,6 +57,13 @@ export interface SubmitAttempt {
   maxFeePerGas: string;
   maxPriorityFeePerGas: string;
   sentAt: number;
+  /**
+   * A blob batch's transaction (EIP-4844): its blob fee cap and the versioned hashes of its blobs. `raw`
+   * is then the signed transaction without its sidecars (the blobs are rebuilt from the batch's chunks,
+   * and kept in the sequencer's blob archive, when it is broadcast).
+   */
+  maxFeePerBlobGas?: string;
+  blobVersionedHashes?: Hex[];
   /** mined and reverted: its gas is counted and its reason said once; it is not waited for again */
   reverted?: true;
 }
@@ -86,7 +93,16 @@ export interface BatchRecord {
   attempts: SubmitAttempt[];
   /** posted by another proposer (adopted from L1) */
   foreign?: boolean;
-  l1?: { txHash: Hex; block: string; header: HeaderJson; postedAt: number; gasUsed: string; submittedAt: number };
+  l1?: {
+    txHash: Hex;
+    block: string;
+    header: HeaderJson;
+    postedAt: number;
+    gasUsed: string;
+    submittedAt: number;
+    /** a blob batch's versioned hashes (docs/protocol.md 7.7); absent for a calldata batch */
+    blobVersionedHashes?: Hex[];
+  };
 }
 
 export interface Head {

@@ -127,6 +127,7 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
       },
       data: async () => "0xdeadbeef", // not batch data the Rollup accepts
       checkWriter: async () => undefined,
+      archiveBlobs: async () => undefined,
     };
     const seen: string[] = [];
     const redis = new Redis(d.redis.url);
@@ -137,6 +138,7 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
       publicClient: l1.publicClient,
       wallet: l1.walletClient! as never,
       rollup: d.deployment.rollup,
+      dataChannel: "calldata",
       confirmations: 1,
       feeBumpAfterMs: 30_000,
       pollMs: 200,
