@@ -211,6 +211,10 @@ async function main(): Promise<void> {
   const webPort = await portOr(Number(env.EPHR_WEB_PORT ?? 8660));
   const cors = [env.EPHR_CORS_ORIGINS, `http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`].filter((o) => o && o !== "").join(",");
   settings.EPHR_CORS_ORIGINS = env.EPHR_CORS_ORIGINS === "*" ? "*" : cors;
+  // The sequencer's blob archive: the blobs of the blob batches it posts (EPHR_DATA_CHANNEL=blobs or
+  // auto), which the watcher fetches there (no beacon node on this local L1).
+  const blobArchivePort = await portOr(Number(env.EPHR_BLOB_ARCHIVE_PORT ?? 8648));
+  const blobArchiveUrl = `http://127.0.0.1:${blobArchivePort}`;
   supervisor.add(
     "sequencer",
     child("sequencer/main.ts", ["sequencer"], {
@@ -218,6 +222,7 @@ async function main(): Promise<void> {
       EPHR_REDIS_URL: r.sequencer,
       EPHR_PROPOSER_KEY: DEV_KEYS[DEV_ROLES.proposer]!,
       EPHR_DATA_DIR: join(dataRoot, "sequencer"),
+      EPHR_BLOB_ARCHIVE_PORT: String(blobArchivePort),
     }),
   );
   // one read replica: the front-ends find it in Redis and send it the reads (docs/operations.md: many)
@@ -242,6 +247,7 @@ async function main(): Promise<void> {
       EPHR_WATCHER_DATA_DIR: join(dataRoot, "watcher"),
       EPHR_WATCHER_POLL_MS: "500",
       EPHR_WATCHER_METRICS_PORT: String(watcherPort),
+      EPHR_BLOB_ARCHIVE_URLS: [blobArchiveUrl, env.EPHR_BLOB_ARCHIVE_URLS].filter((u) => u && u !== "").join(","),
     }),
   );
   // the vault's log is kept (afresh at each start) for the auditor, which reads its refused reads
@@ -295,6 +301,7 @@ async function main(): Promise<void> {
 [up] ephr-rollup is running (data in ${dataRoot}, kept from one start to the next; npm start -- --reset starts afresh).
      API (JSON-RPC):  ${apiUrl}
      L1:              ${l1.url}
+     Blob archive:    ${blobArchiveUrl}/blobs/<versioned hash> (data channel: ${env.EPHR_DATA_CHANNEL ?? "calldata"}; EPHR_DATA_CHANNEL=blobs or auto posts blob batches)
      Vault:           http://127.0.0.1:${vaultPort} (a watcher runs too)
      Auditor:         ${auditUrl}/alerts (npm run cli -- audit list)
      Issuer:          ${privateKeyToAccount(DEV_KEYS[DEV_ROLES.issuer]!).address} (the devnet's medical board: a public development key)
