@@ -28,6 +28,17 @@ describe("sequencer configuration", () => {
     expect(c.syncFromL1).to.equal(false);
   });
 
+  it("posts by calldata unless EPHR_DATA_CHANNEL says otherwise; blobs and auto need the blob archive's port", () => {
+    expect(loadConfig(BASE).dataChannel).to.equal("calldata");
+    expect(loadConfig(BASE).blobArchivePort).to.equal(undefined);
+    refused({ ...BASE, EPHR_DATA_CHANNEL: "blob" }, /EPHR_DATA_CHANNEL .*must be "calldata", "blobs" or "auto"/);
+    for (const channel of ["blobs", "auto"])
+      refused({ ...BASE, EPHR_DATA_CHANNEL: channel }, new RegExp(`EPHR_BLOB_ARCHIVE_PORT .*must be set when EPHR_DATA_CHANNEL is "${channel}"`));
+    const c = loadConfig({ ...BASE, EPHR_DATA_CHANNEL: "auto", EPHR_BLOB_ARCHIVE_PORT: "8648", EPHR_BLOB_ARCHIVE_URLS: "http://a:1, http://b:2" });
+    expect(c).to.include({ dataChannel: "auto", blobArchivePort: 8648, blobArchiveHost: "127.0.0.1", blobArchiveMaxBlobs: 8192 });
+    expect(c.blobArchiveUrls).to.deep.equal(["http://a:1", "http://b:2"]);
+  });
+
   it("reads a JSON file and lets the environment override it", () => {
     const path = file(
       JSON.stringify({

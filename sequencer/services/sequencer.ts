@@ -38,6 +38,7 @@ import { type BlobArchiveServer, startBlobArchiveServer } from "../blob/server.j
 import { BlobSource } from "../blob/source.js";
 import { httpLimitsOf } from "../http/limits.js";
 import { chunkBodyBoundFor } from "../post/channel.js";
+import { blobsOf } from "../post/batch-data.js";
 
 export interface SequencerNode {
   queryUrl: string;
@@ -179,6 +180,21 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     blobSource = new BlobSource({ archive: blobArchive, archiveUrls: cfg.blobArchiveUrls, beaconUrl: null });
     log.info({ url: blobServer.url, blobs: blobArchive.size, channel: cfg.dataChannel }, "blob archive served");
   }
+  /**
+   * Blobs of our blob batches not yet final that the archive lacks (its disk lost, a standby that took
+   * over on another machine) are rebuilt from the store (they are a function of the batch) and kept
+   * again, so that the archive serves every blob a proof may still need.
+   */
+  const restoreBlobs = async (archive: BlobArchive, from: number) => {
+    let restored = 0;
+    for (const b of await store.batchesFrom(from)) {
+      const hashes = b.l1?.blobVersionedHashes;
+      if (b.status !== "posted" || hashes === undefined || hashes.every((h) => archive.has(fromHex(h, 32)))) continue;
+      const blobs = blobsOf(store, b);
+      for (let i = 0; i < hashes.length; i++) if (await archive.put(b.index, fromHex(hashes[i]!, 32), blobs[i]!)) restored++;
+    }
+    if (restored > 0) log.warn({ blobs: restored }, "blobs of posted blob batches missing from the archive were rebuilt from the store");
+  };
   const pruneBlobs = (finalIndex: number) => {
     if (blobArchive === null) return;
     blobArchive.pruneBefore(finalIndex + 1).then(
@@ -256,6 +272,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   }
   log.info({ root: engine.stateRoot, head: engine.headRecord, log: journal.kind, epoch: journal.epoch }, "state loaded");
   await refreshStatus(store, status);
+  if (blobArchive !== null) await restoreBlobs(blobArchive, status.finalBatch === null ? 0 : status.finalBatch + 1);
   if (status.finalBatch !== null) {
     pruneFinal(status.finalBatch);
     pruneBlobs(status.finalBatch);

@@ -2,12 +2,12 @@
  * The sequencer posting blob batches (EPHR_DATA_CHANNEL=blobs) to a Hardhat L1: type-3 transactions
  * whose blobs are in the sequencer's archive before they are sent and served at
  * GET /blobs/<versioned hash>; receipts reach posted; a watcher verifies every batch from that archive
- * alone; a replacement sequencer
+ * alone; a restart rebuilds a lost archive from the store; a replacement sequencer
  * adopts L1's blob batches (read back with their blobs); and a dishonest blob batch of the sequencer's
  * own (a forged ingest entry) is proven with proveBlobFraud, after which the sequencer re-executes and
  * posts blob batches again once bonded.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -137,10 +137,19 @@ describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs)", function () {
     expect(w.root).to.equal(await read<Hex>("tipRoot"));
     expect(own.has(fromHex(h, 32)), "the watcher keeps what it verified").to.equal(true);
 
-    // A replacement sequencer (empty data directory, EPHR_SYNC_FROM_L1) reads L1's blob batches back
-    // with their blobs (the old sequencer's archive, served apart now) and posts blob batches on top.
+    // Its archive lost, a restart rebuilds the blobs of its posted batches from its store.
     await sys.stop();
     cleanup.pop();
+    rmSync(join(d.dataDir, "blobs"), { recursive: true, force: true });
+    const again = await start();
+    const served = await fetch(`${again.seq.blobArchiveUrl}/blobs/${h}`);
+    expect(served.status, "the restarted sequencer serves the blob again").to.equal(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(Buffer.from(blob))).to.equal(true);
+    await again.stop();
+    cleanup.pop();
+
+    // A replacement sequencer (empty data directory, EPHR_SYNC_FROM_L1) reads L1's blob batches back
+    // with their blobs (the old sequencer's archive, served apart now) and posts blob batches on top.
     const oldArchive = await BlobArchive.open(join(d.dataDir, "blobs"), { maxBlobs: 64 });
     const oldServer = await startBlobArchiveServer(oldArchive, { host: "127.0.0.1", port: 0, limits: d.cfg });
     cleanup.push(() => oldServer.close());
