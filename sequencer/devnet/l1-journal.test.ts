@@ -13,6 +13,9 @@ import { hardhat } from "viem/chains";
 import { DEV_KEYS } from "./accounts.js";
 import { type DevnetL1, startDevnetL1 } from "./l1-journal.js";
 import { freePort } from "./ports.js";
+import { commitBlob } from "../blob/kzg.js";
+import { BYTES_PER_BLOB } from "../blob/layout.js";
+import { signBlobTx } from "../post/blob-tx.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const TO = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
@@ -77,5 +80,36 @@ describe("devnet L1 journal", function () {
     c = clients(b.url);
     expect((await chain(c.pub)).slice(0, before.length)).to.deep.equal(before);
     expect(await c.pub.getBalance({ address: TO })).to.equal(balance);
+  });
+
+  it("journals a blob transaction with its blobs (the node gives none back) and replays it: the same chain", async () => {
+    const a = await start();
+    let c = clients(a.url);
+    await c.wallet.sendTransaction({ to: TO, value: parseEther("1") });
+    const blob = new Uint8Array(BYTES_PER_BLOB);
+    blob.set([0, 1, 2, 3], 32);
+    const account = privateKeyToAccount(DEV_KEYS[0]!);
+    const raw = await signBlobTx({
+      account,
+      chainId: 31337,
+      to: TO,
+      data: "0x",
+      gas: 100_000n,
+      nonce: await c.pub.getTransactionCount({ address: account.address }),
+      fees: { maxFeePerGas: parseEther("0.0001"), maxPriorityFeePerGas: 1_000_000_000n, maxFeePerBlobGas: 1_000_000_000n },
+      blobs: [commitBlob(blob)],
+    });
+    const hash = await c.pub.sendRawTransaction({ serializedTransaction: raw });
+    await c.wallet.sendTransaction({ to: TO, value: parseEther("2") });
+    const before = await chain(c.pub);
+    await a.stop();
+    l1 = null;
+    const b = await start();
+    c = clients(b.url);
+    expect((await chain(c.pub)).slice(0, before.length)).to.deep.equal(before);
+    expect((await c.pub.getTransactionReceipt({ hash })).status).to.equal("success");
+    const tx = await c.pub.getTransaction({ hash });
+    expect(tx.type).to.equal("eip4844");
+    expect(tx.blobVersionedHashes).to.have.length(1);
   });
 });

@@ -6,12 +6,16 @@
  * services reading L1 never notice more than a few failed calls (which they retry).
  *
  * Hardhat keeps no state on disk and serves no raw transactions; each raw transaction is rebuilt from
- * the node's answer and checked against its hash.
+ * the node's answer and checked against its hash, except a blob transaction (EIP-4844), which the node
+ * answers without its blobs: the proxy keeps the network form it forwarded (with its sidecars) until the
+ * transaction is journaled. Hardhat takes a blob transaction only while it mines each transaction on
+ * arrival, so a block holding one is replayed that way (such a block holds that transaction alone).
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { createPublicClient, type Hex, http, keccak256, type PublicClient, serializeTransaction, type Transaction } from "viem";
+import { withoutSidecars } from "../post/blob-tx.js";
 import { type L1Node, startHardhatNode } from "./hardhat-node.js";
 import { freePort } from "./ports.js";
 
@@ -110,6 +114,27 @@ export function rawTransaction(tx: Transaction): Hex {
   return raw;
 }
 
+/** Blob transactions kept until journaled, at most (each up to about 800 KB of hex). */
+const MAX_PENDING_BLOB_TXS = 64;
+
+/** A raw transaction's hash when it is a blob transaction in its network form (type 3, with sidecars), else null. */
+export function blobTxHash(raw: unknown): Hex | null {
+  if (typeof raw !== "string" || !raw.startsWith("0x03")) return null;
+  try {
+    return keccak256(withoutSidecars(raw as Hex));
+  } catch {
+    return null; // not a transaction the node will take either
+  }
+}
+
+/** The journal's bytes of a transaction: rebuilt from the node's answer, or for a blob transaction the form it was sent in. */
+function journalRaw(tx: Transaction, blobTxs: Map<Hex, Hex>): Hex {
+  if (tx.type !== "eip4844") return rawTransaction(tx);
+  const raw = blobTxs.get(tx.hash);
+  if (raw === undefined) throw new L1ReplayError(`blob transaction ${tx.hash} did not come through the devnet L1's proxy: its blobs cannot be journaled`);
+  return raw;
+}
+
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
   const r = await fetch(url, {
     method: "POST",
@@ -128,8 +153,16 @@ async function replay(node: L1Node, journal: Journal): Promise<void> {
   await rpc(node.url, "evm_setAutomine", [false]);
   for (const b of journal.blocks) {
     await rpc(node.url, "evm_setNextBlockTimestamp", [b.timestamp]);
-    for (const raw of b.txs) await rpc(node.url, "eth_sendRawTransaction", [raw]);
-    await rpc(node.url, "evm_mine");
+    if (b.txs.some((raw) => blobTxHash(raw) !== null)) {
+      // mined on arrival, the one way Hardhat takes a blob transaction
+      if (b.txs.length !== 1) throw new L1ReplayError(`journal block ${b.n} holds a blob transaction among others: it cannot be replayed`);
+      await rpc(node.url, "evm_setAutomine", [true]);
+      await rpc(node.url, "eth_sendRawTransaction", [b.txs[0]]);
+      await rpc(node.url, "evm_setAutomine", [false]);
+    } else {
+      for (const raw of b.txs) await rpc(node.url, "eth_sendRawTransaction", [raw]);
+      await rpc(node.url, "evm_mine");
+    }
     const got = await client.getBlock({ blockNumber: BigInt(b.n) });
     if (got.hash !== b.hash)
       throw new L1ReplayError(
@@ -161,6 +194,8 @@ export async function startDevnetL1(opts: { dir: string; port: number; cwd: stri
   let node: L1Node | null = null;
   let stopping = false;
   let syncing: Promise<void> = Promise.resolve();
+  /** blob transactions forwarded to the node, in their network form, by hash, until journaled */
+  const blobTxs = new Map<Hex, Hex>();
 
   const boot = async (): Promise<L1Node> => {
     const n = await startHardhatNode({ cwd: opts.cwd, port: await freePort(), network: "devnet", genesisDate: journal.genesisDate });
@@ -209,9 +244,10 @@ export async function startDevnetL1(opts: { dir: string; port: number; cwd: stri
       const fresh: JournalBlock[] = [];
       for (let i = (journal.tip?.n ?? 0) + 1; i <= latest; i++) {
         const b = await client.getBlock({ blockNumber: BigInt(i), includeTransactions: true });
-        fresh.push({ n: i, hash: b.hash!, timestamp: Number(b.timestamp), txs: b.transactions.map((t) => rawTransaction(t as Transaction)) });
+        fresh.push({ n: i, hash: b.hash!, timestamp: Number(b.timestamp), txs: b.transactions.map((t) => journalRaw(t as Transaction, blobTxs)) });
       }
       journal.append(fresh);
+      for (const b of fresh) for (const raw of b.txs) blobTxs.delete(blobTxHash(raw) ?? "0x");
     });
     syncing = run.catch(() => undefined);
     return run;
@@ -234,15 +270,24 @@ export async function startDevnetL1(opts: { dir: string; port: number; cwd: stri
           return;
         }
         try {
-          const answer = await fetch(n.url, { method: "POST", headers: { "content-type": "application/json" }, body });
-          const text = await answer.text();
-          let calls: { method?: unknown }[] = [];
+          let calls: { method?: unknown; params?: unknown }[] = [];
           try {
             const parsed = JSON.parse(body) as unknown;
-            calls = (Array.isArray(parsed) ? parsed : [parsed]) as { method?: unknown }[];
+            calls = (Array.isArray(parsed) ? parsed : [parsed]) as { method?: unknown; params?: unknown }[];
           } catch {
-            // the node answered the parse error itself
+            // the node answers the parse error itself
           }
+          // a blob transaction is kept as sent (the node never gives its blobs back) before the node mines it
+          for (const c of calls) {
+            const raw = c?.method === "eth_sendRawTransaction" && Array.isArray(c.params) ? c.params[0] : null;
+            const hash = blobTxHash(raw);
+            if (hash === null) continue;
+            blobTxs.set(hash, raw as Hex);
+            // bounded: one the node refused is never journaled (the oldest goes first)
+            if (blobTxs.size > MAX_PENDING_BLOB_TXS) blobTxs.delete(blobTxs.keys().next().value!);
+          }
+          const answer = await fetch(n.url, { method: "POST", headers: { "content-type": "application/json" }, body });
+          const text = await answer.text();
           // a call that may have changed the chain is answered only once its blocks are on disk
           if (calls.some((c) => typeof c?.method !== "string" || !READS.has(c.method))) await sync();
           res.writeHead(answer.status, { "content-type": "application/json" }).end(text);

@@ -102,6 +102,12 @@ export function signBlobTxWithoutSidecars(args: {
   });
 }
 
+/** A signed blob transaction without its sidecars (the form its hash is taken of), from its network form. */
+export function withoutSidecars(network: Hex): Hex {
+  const { sidecars: _, ...tx } = parseTransaction(network) as ReturnType<typeof parseTransaction> & { sidecars?: unknown };
+  return serializeTransaction(tx as never);
+}
+
 /** The network form of a blob transaction kept without its sidecars (the signature covers none of them). */
 export function withSidecars(canonical: Hex, sidecars: readonly BlobSidecar[]): Hex {
   const tx = parseTransaction(canonical);

@@ -16,7 +16,7 @@ export const GAS_PER_BLOB = BigInt(BYTES_PER_BLOB);
 /**
  * Execution gas estimates (docs/gas.md, `npm run gas`), for comparing the channels; gas limits are
  * separate bounds (submitter.ts). submitBlobBatch's execution does not depend on the data (84,000 to
- * 136,000 gas measured, 21,000 included); submitBatch's grows with the bytes it hashes and its leaves.
+ * 141,000 gas measured, 21,000 included); submitBatch's grows with the bytes it hashes and its leaves.
  */
 export const BLOB_BATCH_EXECUTION_GAS = 140_000n;
 const CALLDATA_BATCH_BASE_GAS = 90_000n;
