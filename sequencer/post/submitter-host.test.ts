@@ -5,7 +5,11 @@ import { join } from "node:path";
 import type { Hex } from "viem";
 import type { BatchRecord } from "../store/records.js";
 import { Store } from "../store/store.js";
-import { answerBookRequest } from "./submitter-host.js";
+import { answerBookRequest, storeWrites } from "./submitter-host.js";
+import { BlobArchive } from "../blob/archive.js";
+import { commitBlob } from "../blob/kzg.js";
+import { BYTES_PER_BLOB } from "../blob/layout.js";
+import { toHex } from "../protocol/bytes.js";
 
 const root = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
 
@@ -80,5 +84,23 @@ describe("submitter host: the worker's store requests", () => {
     let dataErr: Error | null = null;
     await answerBookRequest(store, "data", [4]).catch((e: Error) => (dataErr = e));
     expect(String(dataErr)).to.match(/batch 4 is not in the store/);
+  });
+
+  it("archives a blob batch's blobs before they are sent, refuses a blob that is not its hash's, and says when there is no archive", async () => {
+    const blob = new Uint8Array(BYTES_PER_BLOB);
+    blob.set([0, 5], 32);
+    const c = commitBlob(blob);
+    const h = toHex(c.versionedHash);
+    const archive = await BlobArchive.open(join(dir, "blobs"), { maxBlobs: 4 });
+    await answerBookRequest(store, "archiveBlobs", [2, [{ versionedHash: h, blob }]], storeWrites(store), archive);
+    expect(await archive.get(c.versionedHash)).to.deep.equal(blob);
+    const other = new Uint8Array(BYTES_PER_BLOB);
+    const wrong = answerBookRequest(store, "archiveBlobs", [3, [{ versionedHash: toHex(commitBlob(other).versionedHash), blob }]], storeWrites(store), archive);
+    let err: Error | null = null;
+    await wrong.catch((e: Error) => (err = e));
+    expect(String(err)).to.match(/does not match its versioned hash: not archived, not sent/);
+    err = null;
+    await answerBookRequest(store, "archiveBlobs", [2, [{ versionedHash: h, blob }]], storeWrites(store), null).catch((e: Error) => (err = e));
+    expect(String(err)).to.match(/keeps no blob archive \(set EPHR_BLOB_ARCHIVE_PORT\)/);
   });
 });
