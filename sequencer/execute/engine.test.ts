@@ -14,6 +14,7 @@ import { consentKey, nonceKey } from "../protocol/keys.js";
 import { leafOp, openLevel } from "../store/level.js";
 import { StateMismatchError } from "./align.js";
 import { Engine } from "./engine.js";
+import { MAX_BLOB_CHUNK_BODY_BYTES } from "../blob/layout.js";
 
 const SEP = new Uint8Array(32).fill(7);
 const RULES = { domainSeparator: SEP, registrar: TEST_REGISTRAR };
@@ -54,6 +55,25 @@ describe("Engine", () => {
     await store.commit(engine.sealIfOld()!);
     expect(engine.takeSealed().map((b) => [b.index, b.forcedCount, b.inboxStart])).to.deep.equal([[1, n - MAX_BATCH_LEAVES, MAX_BATCH_LEAVES]]);
     expect(engine.headRecord.inboxNext).to.equal(n);
+  });
+
+  it("packs chunks to the configured bound (a blob slot's 640 bytes when batches may go by blobs)", async () => {
+    let now = 1_800_000_000_000;
+    const engine = await Engine.load(store, db, RULES, { ...LIMITS, maxChunkBodyBytes: MAX_BLOB_CHUNK_BODY_BYTES }, () => now);
+    const a = new Actors(SEP);
+    const subs = Array.from({ length: 60 }, (_, i) => {
+      const stx = a.sign(`packed-${i}`, a.grant("clinic", 1_900_000_000));
+      const signer = a.addr(`packed-${i}`);
+      return { hash: toHex(txHash(signingDigest(SEP, stx.tx), signer)), tx: stx.tx, signature: stx.signature, signer, receivedAt: now };
+    });
+    await store.commit(engine.execute(subs).writer);
+    now += LIMITS.maxBatchAgeMs;
+    await store.commit(engine.sealIfOld()!);
+    const [b] = engine.takeSealed();
+    const bodies = b!.chunks.map((id) => (store.chunk(id)!.body.length - 2) / 2);
+    expect(bodies.length, "more chunks than the protocol's 4,096-byte bound would make").to.be.above(2);
+    for (const n of bodies) expect(n).to.be.at.most(MAX_BLOB_CHUNK_BODY_BYTES);
+    expect(b!.txCount).to.equal(60);
   });
 
   it("re-executes unposted batches on resync into as few batches as they need, and forgets the indices it no longer uses", async () => {

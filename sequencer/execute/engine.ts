@@ -495,7 +495,8 @@ export class Engine {
 
   private openChunk(): OpenChunk {
     if (this.chunk === null) {
-      this.chunk = { id: this.head.nextChunk, preRoot: this.stateRoot, packer: new ChunkPacker(), seqs: [], pending: [] };
+      // the operator's chunk bound (a blob slot's 640 bytes when batches may go by blobs), else the protocol's
+      this.chunk = { id: this.head.nextChunk, preRoot: this.stateRoot, packer: new ChunkPacker(this.limits.maxChunkBodyBytes), seqs: [], pending: [] };
     }
     return this.chunk;
   }

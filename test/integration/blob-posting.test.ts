@@ -1,5 +1,5 @@
 /**
- * The sequencer posting blob batches (EPHR_DATA_CHANNEL=blobs) to a Hardhat L1: type-3 transactions
+ * The sequencer posting blob batches (EPHR_DATA_CHANNEL=blobs, and auto) to a Hardhat L1: type-3 transactions
  * whose blobs are in the sequencer's archive before they are sent and served at
  * GET /blobs/<versioned hash>; receipts reach posted; a watcher verifies every batch from that archive
  * alone; a restart rebuilds a lost archive from the store; a replacement sequencer
@@ -32,6 +32,7 @@ import { type Devnet, sleep, startDevnet, startInProcess } from "../../sequencer
 import { WatcherStore } from "../../sequencer/watch/checkpoint.js";
 import { type ProofOutcome, Watcher } from "../../sequencer/watch/watcher.js";
 import { forgeIngest } from "../support/forged-ingest.js";
+import { deliverAll, makeGrants } from "../support/load.js";
 
 const CLINIC = testAccount("clinic").address;
 // (A stuck blob transaction's replacement cannot be shown here: Hardhat takes blob transactions only
@@ -52,7 +53,7 @@ interface BatchView {
 /** ephr_getBatch's answer, as this test reads it. */
 const batchOf = async (c: { getBatch: (i: number) => Promise<unknown> }, index: number) => (await c.getBatch(index)) as BatchView;
 
-describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs)", function () {
+describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs, auto)", function () {
   this.timeout(120_000);
   let d: Devnet;
   const cleanup: (() => Promise<unknown>)[] = [];
@@ -64,10 +65,10 @@ describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs)", function () {
   const read = <T>(functionName: string, args: unknown[] = []) =>
     d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
 
-  async function blobDevnet() {
+  async function blobDevnet(dataChannel: "blobs" | "auto" = "blobs") {
     d = await startDevnet({
       params: { challengePeriod: 3600n },
-      config: { dataChannel: "blobs", blobArchivePort: await freePort(), maxBatchAgeMs: 200, l1PollMs: 200 },
+      config: { dataChannel, blobArchivePort: await freePort(), maxBatchAgeMs: 200, l1PollMs: 200 },
     });
   }
 
@@ -221,5 +222,28 @@ describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs)", function () {
     expect(await read<Hex>("tipRoot")).to.equal((await sys.client.chainInfo(true)).stateRoot);
     for (let i = 0; i < 20 && w.nextBatch < Number(await read<bigint>("batchCount")); i++) await w.tick();
     expect(w.nextBatch, "the watcher verifies the re-posted blob batches").to.equal(Number(await read<bigint>("batchCount")));
+  });
+
+  it("auto: a small batch goes by calldata, a large one by blobs (cheaper at Hardhat's prices), and a watcher verifies both", async () => {
+    await blobDevnet("auto");
+    const sys = await start();
+    const sep = fromHex((await sys.client.chainInfo()).domainSeparator, 32);
+    // one GrantConsent: a blob (131,072 blob gas at 1 wei) plus submitBlobBatch's execution costs more than its calldata
+    const small = await sys.client.waitFor(await sys.client.send(signer("gina"), grant()), "posted", { timeoutMs: 30_000 });
+    expect((await batchOf(sys.client, small.batch.index)).channel).to.equal("calldata");
+    // sixty in one request: their calldata pays EIP-7623's floor, far above a blob at 1 wei
+    const many = makeGrants(60, sep, "auto-large", CLINIC, FAR());
+    const rep = await deliverAll(many, () => sys.api.url, { perRequest: 60, concurrency: 1 });
+    expect(rep.unexpected).to.deep.equal([]);
+    const large = await sys.client.waitFor(many.at(-1)!.hash, "posted", { timeoutMs: 30_000 });
+    const lb = await batchOf(sys.client, large.batch.index);
+    expect(lb.channel).to.equal("blobs");
+    expect(lb.blobVersionedHashes).to.have.length(1);
+
+    const { w } = await watcher([sys.seq.blobArchiveUrl!]);
+    const count = Number(await read<bigint>("batchCount"));
+    for (let i = 0; i < 20 && w.nextBatch < count; i++) await w.tick();
+    expect(w.nextBatch, "calldata and blob batches verified alike").to.equal(count);
+    expect(w.root).to.equal(await read<Hex>("tipRoot"));
   });
 });
