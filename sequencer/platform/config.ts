@@ -107,6 +107,13 @@ export const configSchema = z
     /** L1 posting: confirmations before a batch counts as posted; resend with higher fees after. */
     confirmations: z.coerce.number().int().min(1).default(1),
     feeBumpAfterMs: ms(30_000),
+    /**
+     * The most a batch transaction offers, in whole gwei: per gas (maxFeePerGas, the tip under it) and
+     * per blob gas (maxFeePerBlobGas). A market above it is met at the ceiling, and a stuck transaction
+     * at the ceiling is not bumped: it waits for prices to fall (sequencer/post/fees.ts).
+     */
+    maxFeePerGasGwei: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+    maxFeePerBlobGasGwei: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     l1PollMs: ms(1000),
     /**
      * Where batch data goes on L1 (sequencer/post/channel.ts): "calldata" (submitBatch), "blobs" (the

@@ -52,6 +52,11 @@ export function createMetrics(role: string) {
       labelNames: ["error"],
       registers: [registry],
     }),
+    l1FeeCeiling: new Counter({
+      name: "ephr_l1_fee_ceiling_total",
+      help: "Fee bumps of a stuck batch transaction not made because its caps are at the fee ceiling (EPHR_MAX_FEE_PER_GAS_GWEI, EPHR_MAX_FEE_PER_BLOB_GAS_GWEI): it waits for prices to fall",
+      registers: [registry],
+    }),
     postingBlocked: new Gauge({
       name: "ephr_posting_blocked",
       help: "1 while a batch cannot be posted because L1 would refuse it for a reason re-trying does not fix (an alert: see the log)",

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { encodeBatchData, type BatchData } from "../protocol/batch.js";
 import { MAX_BLOB_CHUNK_BODY_BYTES } from "../blob/layout.js";
 import { BLOB_BATCH_EXECUTION_GAS, calldataBatchGas, channelCosts, chooseChannel, chunkBodyBoundFor, fitsBlobLayout, GAS_PER_BLOB } from "./channel.js";
-import { initialFees, replacementFees } from "./fees.js";
+import { atCeiling, initialFees, replacementFees } from "./fees.js";
 
 const GWEI = 1_000_000_000n;
 const root = new Uint8Array(32).fill(7);
@@ -90,7 +90,7 @@ describe("fee replacement (calldata and blob transactions)", () => {
     const prev = { maxFeePerGas: 1000n, maxPriorityFeePerGas: 100n, maxFeePerBlobGas: 50n };
     const next = replacementFees(prev, { maxFeePerGas: 900n, maxPriorityFeePerGas: 90n, maxFeePerBlobGas: 10n });
     expect(next).to.deep.equal({ maxFeePerGas: 2001n, maxPriorityFeePerGas: 201n, maxFeePerBlobGas: 101n });
-    for (const k of ["maxFeePerGas", "maxPriorityFeePerGas", "maxFeePerBlobGas"] as const) expect(next[k]! >= 2n * prev[k]).to.equal(true);
+    for (const k of ["maxFeePerGas", "maxPriorityFeePerGas", "maxFeePerBlobGas"] as const) expect(next![k]! >= 2n * prev[k]).to.equal(true);
   });
 
   it("a replacement follows the market when it has risen past the bump", () => {
@@ -101,6 +101,42 @@ describe("fee replacement (calldata and blob transactions)", () => {
 
   it("the fee cap is never below the priority fee", () => {
     const next = replacementFees({ maxFeePerGas: 100n, maxPriorityFeePerGas: 100n }, { maxFeePerGas: 10n, maxPriorityFeePerGas: 500n });
-    expect(next.maxFeePerGas >= next.maxPriorityFeePerGas).to.equal(true);
+    expect(next!.maxFeePerGas >= next!.maxPriorityFeePerGas).to.equal(true);
+  });
+
+  it("first caps never pass the operator's ceiling: a market above it is met at the ceiling, the tip under the cap", () => {
+    const ceiling = { maxFeePerGas: 500n, maxFeePerBlobGas: 40n };
+    expect(initialFees({ maxFeePerGas: 900n, maxPriorityFeePerGas: 700n }, 30n, ceiling)).to.deep.equal({
+      maxFeePerGas: 500n,
+      maxPriorityFeePerGas: 500n,
+      maxFeePerBlobGas: 40n,
+    });
+    expect(initialFees({ maxFeePerGas: 90n, maxPriorityFeePerGas: 7n }, 3n, ceiling)).to.deep.equal({
+      maxFeePerGas: 90n,
+      maxPriorityFeePerGas: 7n,
+      maxFeePerBlobGas: 6n,
+    });
+    expect(atCeiling({ maxFeePerGas: 500n, maxPriorityFeePerGas: 1n }, ceiling)).to.equal(true);
+    expect(atCeiling({ maxFeePerGas: 90n, maxPriorityFeePerGas: 1n, maxFeePerBlobGas: 40n }, ceiling)).to.equal(true);
+    expect(atCeiling({ maxFeePerGas: 90n, maxPriorityFeePerGas: 1n, maxFeePerBlobGas: 39n }, ceiling)).to.equal(false);
+  });
+
+  it("a replacement stays within the ceiling, and none is made once a bumped cap would pass it (a node would refuse less)", () => {
+    const ceiling = { maxFeePerGas: 2000n, maxFeePerBlobGas: 1000n };
+    // the market is above the ceiling but the bump fits: capped at the ceiling
+    expect(replacementFees({ maxFeePerGas: 1000n, maxPriorityFeePerGas: 100n }, { maxFeePerGas: 5000n, maxPriorityFeePerGas: 90n }, ceiling)).to.deep.equal({
+      maxFeePerGas: 2000n,
+      maxPriorityFeePerGas: 113n,
+    });
+    // a calldata transaction at 1,800: 12.5 % more is 2,026, past 2,000
+    expect(replacementFees({ maxFeePerGas: 1800n, maxPriorityFeePerGas: 100n }, { maxFeePerGas: 900n, maxPriorityFeePerGas: 90n }, ceiling)).to.equal(null);
+    // a blob transaction whose blob cap cannot double within the ceiling
+    const blob = { maxFeePerGas: 100n, maxPriorityFeePerGas: 10n, maxFeePerBlobGas: 600n };
+    expect(replacementFees(blob, { maxFeePerGas: 90n, maxPriorityFeePerGas: 9n, maxFeePerBlobGas: 1n }, ceiling)).to.equal(null);
+    expect(replacementFees({ ...blob, maxFeePerBlobGas: 400n }, { maxFeePerGas: 90n, maxPriorityFeePerGas: 9n, maxFeePerBlobGas: 1n }, ceiling)).to.deep.equal({
+      maxFeePerGas: 201n,
+      maxPriorityFeePerGas: 21n,
+      maxFeePerBlobGas: 801n,
+    });
   });
 });

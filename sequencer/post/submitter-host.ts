@@ -150,6 +150,7 @@ export async function startSubmitterWorker(
             if (m.kind === "gas") hooks.metrics.l1Gas.inc(m.value!);
             if (m.kind === "revertedGas") hooks.metrics.l1RevertedGas.inc(m.value!);
             if (m.kind === "simulatedRevert") hooks.metrics.l1SimulatedReverts.inc({ error: m.label ?? "unknown" });
+            if (m.kind === "feeCeiling") hooks.metrics.l1FeeCeiling.inc();
             if (m.kind === "blocked") hooks.metrics.postingBlocked.set(m.value ?? 0);
             if (m.kind === "posted") {
               hooks.metrics.batches.inc({ status: "posted" });

@@ -11,6 +11,7 @@ import { connectRedis } from "../platform/redis.js";
 import type { BatchRecord, BatchStatus } from "../store/records.js";
 import { type BatchBook, Submitter } from "./submitter.js";
 import type { DataChannelSetting } from "./channel.js";
+import type { FeeCeiling } from "./fees.js";
 
 export interface SubmitterWorkerData {
   redisUrl: string;
@@ -20,6 +21,8 @@ export interface SubmitterWorkerData {
   rollup: Address;
   confirmations: number;
   feeBumpAfterMs: number;
+  /** EPHR_MAX_FEE_PER_GAS_GWEI, EPHR_MAX_FEE_PER_BLOB_GAS_GWEI (wei) */
+  feeCeiling?: FeeCeiling;
   pollMs: number;
   /** EPHR_DATA_CHANNEL */
   dataChannel: DataChannelSetting;
@@ -62,6 +65,7 @@ const submitter = new Submitter({
   rollup: data.rollup,
   confirmations: data.confirmations,
   feeBumpAfterMs: data.feeBumpAfterMs,
+  ...(data.feeCeiling === undefined ? {} : { feeCeiling: data.feeCeiling }),
   pollMs: data.pollMs,
   dataChannel: data.dataChannel,
   ...(data.jobTag === undefined ? {} : { jobTag: data.jobTag }),
@@ -70,6 +74,7 @@ const submitter = new Submitter({
     gas: (gas) => port.postMessage({ t: "metric", kind: "gas", value: gas }),
     revertedGas: (gas) => port.postMessage({ t: "metric", kind: "revertedGas", value: gas }),
     simulatedRevert: (error) => port.postMessage({ t: "metric", kind: "simulatedRevert", label: error, value: 1 }),
+    feeCeiling: () => port.postMessage({ t: "metric", kind: "feeCeiling", value: 1 }),
     blocked: (on) => port.postMessage({ t: "metric", kind: "blocked", value: on ? 1 : 0 }),
     posted: (s) => port.postMessage({ t: "metric", kind: "posted", value: s }),
     final: () => port.postMessage({ t: "metric", kind: "final", value: 1 }),

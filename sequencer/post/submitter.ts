@@ -43,7 +43,8 @@ import { chooseChannel, type DataChannel, type DataChannelSetting, fitsBlobLayou
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { bondManagerAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { REORG_DEPTH } from "../l1/chain.js";
-import { type Attempt, TxManager } from "./txmgr.js";
+import type { FeeCeiling } from "./fees.js";
+import { type Attempt, FeeCeilingError, TxManager } from "./txmgr.js";
 import { missingPredecessor } from "../execute/recovery.js";
 import { customErrorOf } from "../l1/errors.js";
 
@@ -75,6 +76,8 @@ export interface SubmitterMetrics {
   revertedGas: (gas: number) => void;
   /** a batch transaction not sent: its simulation reverted with `error` */
   simulatedRevert: (error: string) => void;
+  /** a stuck batch transaction could not be bumped: its caps are at the fee ceiling */
+  feeCeiling: () => void;
   /** posting is blocked (true) or flows again (false) */
   blocked: (on: boolean) => void;
   posted: (secondsSinceSealed: number | null) => void;
@@ -142,6 +145,8 @@ export interface SubmitterDeps {
   rollup: Address;
   confirmations: number;
   feeBumpAfterMs: number;
+  /** the most a batch transaction offers (EPHR_MAX_FEE_PER_GAS_GWEI, EPHR_MAX_FEE_PER_BLOB_GAS_GWEI); none: unbounded */
+  feeCeiling?: FeeCeiling;
   pollMs: number;
   /** EPHR_DATA_CHANNEL */
   dataChannel: DataChannelSetting;
@@ -192,7 +197,11 @@ export class Submitter {
 
   constructor(private readonly d: SubmitterDeps) {
     this.queue = new Queue(d.queueName, { connection: d.redis, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
-    this.tx = new TxManager(d.publicClient, d.wallet, d.rollup, { confirmations: d.confirmations, pollMs: d.pollMs });
+    this.tx = new TxManager(d.publicClient, d.wallet, d.rollup, {
+      confirmations: d.confirmations,
+      pollMs: d.pollMs,
+      ...(d.feeCeiling === undefined ? {} : { ceiling: d.feeCeiling }),
+    });
   }
 
   start(): void {
@@ -409,7 +418,18 @@ export class Submitter {
         this.d.log.warn({ batch: b.index, nonce: attempt.nonce }, "the batch transaction's nonce was used by another transaction: sent again with a new nonce");
         continue;
       }
-      attempt = await this.send(fresh, post, attempt.nonce, attempt);
+      try {
+        attempt = await this.send(fresh, post, attempt.nonce, attempt);
+      } catch (e) {
+        if (!(e instanceof FeeCeilingError)) throw e;
+        // at the ceiling: the transaction stays as it is, to be mined once prices fall below its caps
+        this.d.metrics.feeCeiling();
+        this.d.log.warn(
+          { batch: b.index, tx: attempt.txHash, err: e.message },
+          "batch transaction not mined yet and at the fee ceiling: waiting for prices to fall",
+        );
+        continue;
+      }
       this.d.log.info(
         {
           batch: b.index,
@@ -475,6 +495,7 @@ export class Submitter {
         bytes: b.dataBytes,
         channel: post.channel,
         ...(post.blobs ? { blobs: post.blobs.committed.length } : {}),
+        ...(this.tx.atCeiling(attempt) ? { atFeeCeiling: true } : {}),
       },
       "batch sent to L1",
     );

@@ -12,7 +12,8 @@ import { commitBlob } from "../blob/kzg.js";
 import { BYTES_PER_BLOB } from "../blob/layout.js";
 import { toHex } from "../protocol/bytes.js";
 import { blobSidecars, withoutSidecars, withSidecars } from "./blob-tx.js";
-import { TxManager } from "./txmgr.js";
+import type { FeeCeiling } from "./fees.js";
+import { FeeCeilingError, TxManager } from "./txmgr.js";
 
 const GWEI = 1_000_000_000n;
 const TO = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
@@ -25,7 +26,7 @@ const prices = (p: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; baseFee
     getBlobBaseFee: async () => p.blobBaseFee,
   }) as unknown as PublicClient;
 
-function manager(client: PublicClient): TxManager {
+function manager(client: PublicClient, ceiling?: FeeCeiling): TxManager {
   // signing asks the node its chain id, and nothing else
   const transport = custom({
     request: async ({ method }: { method: string }) => {
@@ -34,7 +35,7 @@ function manager(client: PublicClient): TxManager {
     },
   });
   const wallet = createWalletClient({ account: privateKeyToAccount(DEV_KEYS[1]!), chain: chainFor(31337, "http://127.0.0.1:1"), transport });
-  return new TxManager(client, wallet, TO, { confirmations: 1, pollMs: 100 });
+  return new TxManager(client, wallet, TO, { confirmations: 1, pollMs: 100, ...(ceiling ? { ceiling } : {}) });
 }
 
 describe("transaction manager: blob transactions", () => {
@@ -81,5 +82,24 @@ describe("transaction manager: blob transactions", () => {
     expect(parseTransaction(first.raw).type).to.equal("eip1559");
     expect(first).to.not.have.property("maxFeePerBlobGas");
     expect(BigInt(next.maxFeePerGas)).to.equal((30n * GWEI * 1125n) / 1000n + 1n);
+  });
+
+  it("signs at the fee ceiling when the market is above it, and refuses a bump past it (FeeCeilingError), the transaction left as it is", async () => {
+    const ceiling = { maxFeePerGas: 40n * GWEI, maxFeePerBlobGas: 8n };
+    const tx = manager(prices({ maxFeePerGas: 90n * GWEI, maxPriorityFeePerGas: GWEI, baseFeePerGas: 60n * GWEI, blobBaseFee: 5n }), ceiling);
+    const first = await tx.sign("0x1234", 400_000n, 3, null, hashes);
+    expect(first).to.include({ maxFeePerGas: String(40n * GWEI), maxFeePerBlobGas: "8" });
+    expect(tx.atCeiling(first)).to.equal(true);
+    let refused: unknown = null;
+    await tx.sign("0x1234", 400_000n, 3, first, hashes).catch((e) => (refused = e));
+    expect(refused).to.be.instanceOf(FeeCeilingError);
+    expect((refused as Error).message)
+      .to.include(first.txHash)
+      .and.include("EPHR_MAX_FEE_PER_GAS_GWEI");
+    // a calldata transaction under the ceiling is bumped as before
+    const low = manager(prices({ maxFeePerGas: 30n * GWEI, maxPriorityFeePerGas: GWEI, baseFeePerGas: 14n * GWEI, blobBaseFee: 5n }), ceiling);
+    const a = await low.sign("0x1234", 100_000n, 1, null);
+    expect(low.atCeiling(a)).to.equal(false);
+    expect(BigInt((await low.sign("0x1234", 100_000n, 1, a)).maxFeePerGas)).to.equal((30n * GWEI * 1125n) / 1000n + 1n);
   });
 });

@@ -22,7 +22,7 @@ import { customErrorOf } from "../l1/errors.js";
 import type { SubmitAttempt } from "../store/records.js";
 import { type BlobSidecar, signBlobTxWithoutSidecars, withSidecars } from "./blob-tx.js";
 import type { ChannelPrices } from "./channel.js";
-import { type FeeCaps, initialFees, replacementFees } from "./fees.js";
+import { atCeiling, type FeeCaps, type FeeCeiling, initialFees, NO_FEE_CEILING, replacementFees } from "./fees.js";
 
 /** One signed batch transaction (a first send, or a replacement with the same nonce and higher fees; the batch record keeps them: store/records.ts). */
 export type Attempt = SubmitAttempt;
@@ -37,6 +37,16 @@ export function capsOf(a: Pick<Attempt, "maxFeePerGas" | "maxPriorityFeePerGas" 
   return caps;
 }
 
+/** A fee bump would pass the operator's fee ceiling: the transaction is left as it is, to be mined as prices fall. */
+export class FeeCeilingError extends Error {
+  constructor(readonly attempt: Pick<Attempt, "txHash" | "maxFeePerGas" | "maxFeePerBlobGas">) {
+    super(
+      `no fee bump of ${attempt.txHash}: its caps (maxFeePerGas ${attempt.maxFeePerGas}${attempt.maxFeePerBlobGas ? `, maxFeePerBlobGas ${attempt.maxFeePerBlobGas}` : ""} wei) cannot rise by a replacement's bump within the fee ceiling (EPHR_MAX_FEE_PER_GAS_GWEI, EPHR_MAX_FEE_PER_BLOB_GAS_GWEI)`,
+    );
+    this.name = "FeeCeilingError";
+  }
+}
+
 export class TxManager {
   private nextNonce: number | null = null;
   private feeCache: { at: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; baseFeePerGas: bigint; blobBaseFee: bigint | null } | null = null;
@@ -45,8 +55,17 @@ export class TxManager {
     private readonly client: PublicClient,
     private readonly wallet: WalletClient<Transport, Chain, Account>,
     private readonly to: Address,
-    private readonly opts: { confirmations: number; pollMs: number },
+    private readonly opts: { confirmations: number; pollMs: number; ceiling?: FeeCeiling },
   ) {}
+
+  private get ceiling(): FeeCeiling {
+    return this.opts.ceiling ?? NO_FEE_CEILING;
+  }
+
+  /** Whether an attempt's caps reached the fee ceiling. */
+  atCeiling(a: Pick<Attempt, "maxFeePerGas" | "maxPriorityFeePerGas" | "maxFeePerBlobGas">): boolean {
+    return atCeiling(capsOf(a), this.ceiling);
+  }
 
   get sender(): Address {
     return this.wallet.account.address;
@@ -102,8 +121,9 @@ export class TxManager {
   async sign(data: Hex, gas: bigint, nonce: number, prev: Attempt | null, blobVersionedHashes: readonly Hex[] | null = null): Promise<Attempt> {
     const blob = blobVersionedHashes !== null;
     const m = await this.market(blob);
-    const market = initialFees(m, blob ? m.blobBaseFee : null);
-    const caps = prev === null ? market : replacementFees(capsOf(prev), market);
+    const market = initialFees(m, blob ? m.blobBaseFee : null, this.ceiling);
+    const caps = prev === null ? market : replacementFees(capsOf(prev), initialFees(m, blob ? m.blobBaseFee : null), this.ceiling);
+    if (caps === null) throw new FeeCeilingError(prev!);
     const raw = blob
       ? await signBlobTxWithoutSidecars({
           account: this.wallet.account as LocalAccount,

@@ -4,7 +4,7 @@
  * API (proofs, receipts) to the front-ends. Crash-only: every acknowledged transaction is on disk before
  * its verdict leaves, and a restart resumes from the store.
  */
-import type { Address } from "viem";
+import { type Address, parseGwei } from "viem";
 import { fromHex } from "../protocol/bytes.js";
 import type { Config } from "../platform/config.js";
 import { Engine, type InboxEntry } from "../execute/engine.js";
@@ -333,6 +333,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       rollup: cfg.rollupAddress,
       confirmations: cfg.confirmations,
       feeBumpAfterMs: cfg.feeBumpAfterMs,
+      feeCeiling: { maxFeePerGas: parseGwei(String(cfg.maxFeePerGasGwei)), maxFeePerBlobGas: parseGwei(String(cfg.maxFeePerBlobGasGwei)) },
       pollMs: cfg.l1PollMs,
       dataChannel: cfg.dataChannel,
       logLevel: cfg.logLevel,

@@ -147,6 +147,7 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
         gas: () => seen.push("gas"),
         revertedGas: () => seen.push("revertedGas"),
         simulatedRevert: (e) => seen.push(`simulated:${e}`),
+        feeCeiling: () => seen.push("feeCeiling"),
         blocked: () => undefined,
         posted: () => undefined,
         final: () => undefined,
