@@ -5,6 +5,7 @@
  * blobs have expired). Every blob is checked against its versioned hash whatever the source, and kept
  * in the local archive. Inputs from outside are bounded: one blob's bytes, a time limit per request.
  */
+import type { PublicClient } from "viem";
 import { fromHex, toHex, type Word } from "../protocol/bytes.js";
 import { type BlobArchive, BlobArchiveFullError } from "./archive.js";
 import { blobMatchesVersionedHash } from "./kzg.js";
@@ -24,6 +25,14 @@ export interface BlobSourceOptions {
    * fetched and verified and the batch must still be checked (and proven, from memory) now.
    */
   onArchiveFull?: (batch: number, error: BlobArchiveFullError) => void;
+}
+
+/**
+ * The beacon block id of the L1 block that carried a batch: the parent beacon root the next block names
+ * (EIP-4788); null when that block is not there yet or names none.
+ */
+export function beaconBlockIdFrom(client: Pick<PublicClient, "getBlock">): (l1Block: bigint) => Promise<string | null> {
+  return async (n) => (await client.getBlock({ blockNumber: n + 1n }).catch(() => null))?.parentBeaconBlockRoot ?? null;
 }
 
 export class BlobsUnavailableError extends Error {

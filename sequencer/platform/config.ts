@@ -145,6 +145,11 @@ export const configSchema = z
       )
       .pipe(z.array(z.url()))
       .default([]),
+    /**
+     * A consensus client's REST API (the setting watchers share), tried after the archives when the
+     * sequencer reads a blob batch back from L1 (GET /eth/v1/beacon/blobs/{block_id}).
+     */
+    beaconUrl: z.url().optional(),
     /** Sequencer lease time-to-live in Redis. */
     leaseTtlMs: ms(5000),
     /** Namespace of this deployment's Redis keys (default: derived from chain and Rollup address). */

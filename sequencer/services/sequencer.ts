@@ -35,7 +35,7 @@ import { feedJournal } from "../replica/publisher.js";
 import { join } from "node:path";
 import { BlobArchive } from "../blob/archive.js";
 import { type BlobArchiveServer, startBlobArchiveServer } from "../blob/server.js";
-import { BlobSource } from "../blob/source.js";
+import { BlobSource, beaconBlockIdFrom } from "../blob/source.js";
 import { httpLimitsOf } from "../http/limits.js";
 import { chunkBodyBoundFor } from "../post/channel.js";
 import { blobsOf } from "../post/batch-data.js";
@@ -177,7 +177,12 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       redis.disconnect();
       throw e;
     }
-    blobSource = new BlobSource({ archive: blobArchive, archiveUrls: cfg.blobArchiveUrls, beaconUrl: null });
+    blobSource = new BlobSource({
+      archive: blobArchive,
+      archiveUrls: cfg.blobArchiveUrls,
+      beaconUrl: cfg.beaconUrl ?? null,
+      beaconBlockId: beaconBlockIdFrom(l1.publicClient),
+    });
     log.info({ url: blobServer.url, blobs: blobArchive.size, channel: cfg.dataChannel }, "blob archive served");
   }
   /**

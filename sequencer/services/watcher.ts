@@ -21,7 +21,7 @@ import { type WatcherEnv, watcherEnv, watcherSchema } from "../watch/settings.js
 import { createHttpServer } from "../http/server.js";
 import { join } from "node:path";
 import { BlobArchive } from "../blob/archive.js";
-import { BlobSource } from "../blob/source.js";
+import { BlobSource, beaconBlockIdFrom } from "../blob/source.js";
 import { httpLimitsFromEnv } from "../http/limits.js";
 
 async function main(): Promise<void> {
@@ -43,8 +43,7 @@ async function main(): Promise<void> {
     archive: blobArchive,
     archiveUrls: env.EPHR_BLOB_ARCHIVE_URLS,
     beaconUrl: env.EPHR_BEACON_URL ?? null,
-    // The beacon block that carried L1 block n is the parent beacon root the next block names (EIP-4788).
-    beaconBlockId: async (n) => (await l1.publicClient.getBlock({ blockNumber: n + 1n }).catch(() => null))?.parentBeaconBlockRoot ?? null,
+    beaconBlockId: beaconBlockIdFrom(l1.publicClient),
     // Verification goes on without the copy; said at most once a minute while the archive stays full.
     onArchiveFull: (batch, e) => {
       if (Date.now() - archiveFullSaid < 60_000) return;
