@@ -52,6 +52,13 @@ export function createMetrics(role: string) {
       labelNames: ["error"],
       registers: [registry],
     }),
+    l1BatchesPosted: new Counter({
+      name: "ephr_l1_batches_posted_total",
+      help: "Batches posted on L1 (at their confirmations), by data channel: calldata or blobs (EPHR_DATA_CHANNEL)",
+      labelNames: ["channel"],
+      registers: [registry],
+    }),
+    l1BlobGas: new Counter({ name: "ephr_l1_blob_gas_total", help: "L1 blob gas used by the proposer's blob batch transactions", registers: [registry] }),
     l1FeeCeiling: new Counter({
       name: "ephr_l1_fee_ceiling_total",
       help: "Fee bumps of a stuck batch transaction not made because its caps are at the fee ceiling (EPHR_MAX_FEE_PER_GAS_GWEI, EPHR_MAX_FEE_PER_BLOB_GAS_GWEI): it waits for prices to fall",

@@ -126,6 +126,7 @@ export async function startSubmitterWorker(
         kind?: string;
         label?: string;
         value?: number | null;
+        blobGas?: number;
       }) => {
         switch (m.t) {
           case "ready":
@@ -154,6 +155,8 @@ export async function startSubmitterWorker(
             if (m.kind === "blocked") hooks.metrics.postingBlocked.set(m.value ?? 0);
             if (m.kind === "posted") {
               hooks.metrics.batches.inc({ status: "posted" });
+              hooks.metrics.l1BatchesPosted.inc({ channel: m.label ?? "calldata" });
+              if (m.blobGas) hooks.metrics.l1BlobGas.inc(m.blobGas);
               if (m.value !== null && m.value !== undefined) hooks.metrics.batchLatency.observe(m.value);
             }
             if (m.kind === "final") hooks.metrics.batches.inc({ status: "final" });

@@ -76,7 +76,7 @@ const submitter = new Submitter({
     simulatedRevert: (error) => port.postMessage({ t: "metric", kind: "simulatedRevert", label: error, value: 1 }),
     feeCeiling: () => port.postMessage({ t: "metric", kind: "feeCeiling", value: 1 }),
     blocked: (on) => port.postMessage({ t: "metric", kind: "blocked", value: on ? 1 : 0 }),
-    posted: (s) => port.postMessage({ t: "metric", kind: "posted", value: s }),
+    posted: (s, channel, blobGas) => port.postMessage({ t: "metric", kind: "posted", value: s, label: channel, blobGas }),
     final: () => port.postMessage({ t: "metric", kind: "final", value: 1 }),
   },
   onDivergence: (index, why) => port.postMessage({ t: "divergence", index, why }),

@@ -39,7 +39,7 @@ import { fromHex, toHex } from "../protocol/bytes.js";
 import { type CommittedBlob, commitBlob } from "../blob/kzg.js";
 import { encodeBlobBatch } from "../blob/layout.js";
 import { type BlobSidecar, blobSidecars, submitBlobBatchData } from "./blob-tx.js";
-import { chooseChannel, type DataChannel, type DataChannelSetting, fitsBlobLayout } from "./channel.js";
+import { chooseChannel, type DataChannel, type DataChannelSetting, fitsBlobLayout, GAS_PER_BLOB } from "./channel.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { bondManagerAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { REORG_DEPTH } from "../l1/chain.js";
@@ -80,7 +80,8 @@ export interface SubmitterMetrics {
   feeCeiling: () => void;
   /** posting is blocked (true) or flows again (false) */
   blocked: (on: boolean) => void;
-  posted: (secondsSinceSealed: number | null) => void;
+  /** a batch reached its confirmations: by `channel`, using `blobGas` blob gas (0 for calldata) */
+  posted: (secondsSinceSealed: number | null, channel: DataChannel, blobGas: number) => void;
   final: () => void;
 }
 
@@ -568,8 +569,14 @@ export class Submitter {
     await this.d.book.save(fresh);
     this.recent.push({ index: b.index, txHash, block: receipt.blockNumber });
     this.d.metrics.gas(Number(receipt.gasUsed));
-    this.d.metrics.posted(fresh.sealedAt ? (Date.now() - fresh.sealedAt) / 1000 : null);
-    this.d.log.info({ batch: b.index, tx: txHash, block: receipt.blockNumber.toString(), gas: receipt.gasUsed.toString() }, "batch posted");
+    const channel: DataChannel = blobHashes === undefined ? "calldata" : "blobs";
+    // EIP-4844: a blob transaction uses GAS_PER_BLOB blob gas per blob it carries (not every node's receipt says)
+    const blobGas = (blobHashes?.length ?? 0) * Number(GAS_PER_BLOB);
+    this.d.metrics.posted(fresh.sealedAt ? (Date.now() - fresh.sealedAt) / 1000 : null, channel, blobGas);
+    this.d.log.info(
+      { batch: b.index, tx: txHash, block: receipt.blockNumber.toString(), gas: receipt.gasUsed.toString(), channel, ...(blobGas > 0 ? { blobGas } : {}) },
+      "batch posted",
+    );
     this.d.onStatus(fresh);
   }
 

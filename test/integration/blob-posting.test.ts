@@ -114,6 +114,11 @@ describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs, auto)", function
 
     const b = await batchOf(sys.client, r.batch.index);
     expect(b.channel).to.equal("blobs");
+    // the metrics say which channel the posted batches went by, and the blob gas they used
+    const byChannel = (await sys.seq.metrics.l1BatchesPosted.get()).values;
+    expect(byChannel.find((v) => v.labels.channel === "blobs")?.value ?? 0).to.be.at.least(1);
+    expect(byChannel.find((v) => v.labels.channel === "calldata")?.value ?? 0).to.equal(0);
+    expect((await sys.seq.metrics.l1BlobGas.get()).values[0]?.value ?? 0).to.be.at.least(131_072);
     expect(b.blobVersionedHashes).to.have.length(1);
     expect(b.l1Attempts[0]!.maxFeePerBlobGas, "the attempt records its blob fee cap").to.be.a("string");
     const tx = await d.l1Client.getTransaction({ hash: b.l1Attempts.at(-1)!.txHash });
