@@ -8,12 +8,14 @@
  * patient alerted.
  */
 import { expect } from "chai";
-import { type TypedDataDomain, type TypedDataField, Wallet } from "ethers";
+import { Contract, type EventLog, JsonRpcProvider, parseEther, type TypedDataDomain, type TypedDataField, toQuantity, Wallet } from "ethers";
 import type { Page } from "playwright-core";
 import { postDishonestBatch } from "../support/devnet-fraud.js";
+import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
+import { forcedInboxAbi, rollupAbi } from "../../sequencer/l1/contracts.generated.js";
 import { launchChromium, startWebDevnet, type WebDevnet } from "../support/web-devnet.js";
 import { runGovernanceStory } from "./governance-story.js";
-import { runStory, type StoryResult } from "./story.js";
+import { choose, createIdentity, go, LONG, runStory, type StoryResult } from "./story.js";
 
 describe("web app, in Chromium: patient, provider and operator", function () {
   this.timeout(300_000);
@@ -166,6 +168,103 @@ describe("web app, in Chromium: patient, provider and operator", function () {
       expect(errors, "no uncaught error in the page").to.deep.equal([]);
     } finally {
       await gov.close();
+    }
+  });
+
+  it("forces a revocation paid by an EIP-1193 wallet (eth_requestAccounts, eth_sendTransaction): too poor, then declined (4001: nothing queued), then paid, queued from the wallet's account and included by a batch", async () => {
+    const l1 = new JsonRpcProvider(devnet!.l1Url, undefined, { staticNetwork: true });
+    const chainId = (await l1.getNetwork()).chainId;
+    const inbox = new Contract(await new Contract(devnet!.rollup, rollupAbi, l1).getFunction("inbox")(), forcedInboxAbi, l1);
+    const wallet = Wallet.createRandom().connect(l1);
+    const asked: string[] = [];
+    let decline = false;
+    // the wallet's key stays in Node; an answer {error} becomes an EIP-1193 error (with its code) in the page
+    const answer = async (method: string, params: Record<string, string>[]) => {
+      asked.push(method);
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [wallet.address];
+      if (method === "eth_chainId") return toQuantity(chainId);
+      if (method !== "eth_sendTransaction") throw new Error(`the test wallet does not do ${method}`);
+      if (decline) return { error: { code: 4001, message: "User rejected the request." } };
+      const t = params[0]!;
+      if (t.from?.toLowerCase() !== wallet.address.toLowerCase()) throw new Error(`asked to send from ${t.from}`);
+      const sent = await wallet.sendTransaction({
+        to: t.to,
+        data: t.data,
+        gasLimit: t.gas,
+        maxFeePerGas: t.maxFeePerGas,
+        maxPriorityFeePerGas: t.maxPriorityFeePerGas,
+        chainId,
+      });
+      return sent.hash;
+    };
+    const w = await browser!.context.newPage();
+    const errors: string[] = [];
+    w.on("pageerror", (e) => errors.push(e.message));
+    try {
+      await w.exposeFunction("__testWallet", async (method: string, params: Record<string, string>[]) => {
+        try {
+          const r = await answer(method, params);
+          return r !== null && typeof r === "object" && "error" in r ? r : { result: r };
+        } catch (e) {
+          return { error: { code: -32603, message: (e as Error).message } };
+        }
+      });
+      await w.addInitScript(`window.ethereum = {
+        request: async ({ method, params }) => {
+          const r = await window.__testWallet(method, params || []);
+          if (r.error) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+          return r.result;
+        },
+        on() {},
+        removeListener() {},
+      };`);
+      // a patient acting with a dev key grants a doctor; the wallet only pays for L1
+      await go(w, devnet!.webUrl, "provider");
+      await createIdentity(w, "provider", "Dr Fay");
+      await go(w, devnet!.webUrl, "patient");
+      await createIdentity(w, "patient", "Erin");
+      await choose(w, "Who", "Dr Fay");
+      await w.getByRole("button", { name: "Sign and grant" }).click();
+      await w.getByTestId("grant-status").getByText("Granted").waitFor({ timeout: LONG });
+      const row = w.getByTestId("grant-row").filter({ hasText: "Dr Fay" });
+      const force = row.getByRole("button", { name: /^Force the revocation of Dr Fay through the L1 inbox, paid by your wallet$/ });
+      expect(await force.textContent()).to.equal("Force via L1 (your wallet pays)");
+      const before = Number(await inbox.getFunction("count")());
+
+      // an empty account: said before the wallet is asked to send anything
+      await force.click();
+      const alert = row.locator('[role="alert"]');
+      await alert.getByText("WALLET_INSUFFICIENT_FUNDS").waitFor({ timeout: LONG });
+      expect(await alert.textContent()).to.include(`Your wallet's account ${wallet.address} holds 0 ETH on L1 (chain ${chainId})`);
+      expect(asked).to.not.include("eth_sendTransaction");
+
+      // funded, but the user declines in the wallet: the page says so, and nothing is queued
+      const treasury = new Wallet(DEV_KEYS[DEV_ROLES.treasury]!, l1);
+      await (await treasury.sendTransaction({ to: wallet.address, value: parseEther("1") })).wait();
+      decline = true;
+      await force.click();
+      await alert.getByText("WALLET_DECLINED").waitFor({ timeout: LONG });
+      expect(await alert.textContent()).to.include("You declined the L1 transaction in your wallet: nothing was queued in the L1 inbox");
+      expect(asked.filter((m) => m === "eth_sendTransaction")).to.have.length(1);
+      expect(Number(await inbox.getFunction("count")()), "nothing queued after the refusal").to.equal(before);
+
+      // the wallet pays: queued from the wallet's account, then included by a batch
+      decline = false;
+      await force.click();
+      const forced = w.getByTestId("forced-status");
+      await forced.getByText(`Queued in the L1 inbox as entry #${before} by ${wallet.address.slice(0, 8)}`).waitFor({ timeout: LONG });
+      expect(await forced.textContent()).to.include("paid by your wallet");
+      const [queued] = await inbox.queryFilter(inbox.filters.TransactionQueued!(before));
+      expect((queued as EventLog).args.sender).to.equal(wallet.address);
+      await forced.getByText("Included by a batch").waitFor({ timeout: LONG });
+      await row.getByText("came through the L1 inbox").waitFor({ timeout: LONG });
+      expect(
+        asked.filter((m) => m === "eth_signTypedData_v4"),
+        "the dev-key patient signs in the app, not in the wallet",
+      ).to.deep.equal([]);
+      expect(errors, "no uncaught error in the page").to.deep.equal([]);
+    } finally {
+      await w.close();
     }
   });
 });

@@ -3,6 +3,7 @@ import { ACCESS_READ, ACCESS_WRITE, CATEGORY_NAMES, isEphrError, VaultRequestErr
 import { ROLE_CODES, type RoleName } from "../../sequencer/protocol/roles.js";
 import { AuditRelayError } from "./audit.js";
 import { nameOf } from "./identities.js";
+import { ForceError } from "./l1-payer.js";
 
 /** The categories a grant can name, in the order a form lists them. */
 const LABELS: Record<string, string> = { "hiv-sti": "HIV and STIs", "sexual-reproductive-health": "Sexual and reproductive health" };
@@ -72,6 +73,7 @@ export interface Explained {
 /** Any failure as a title, an explanation and its stable code. */
 export function explain(e: unknown): Explained {
   if (e instanceof VaultRequestError) return { title: DENIALS[e.vaultCode] ?? `The vault refused: ${e.message}`, detail: e.message, code: e.vaultCode };
+  if (e instanceof ForceError) return { title: e.message, detail: "", code: e.code };
   if (e instanceof AuditRelayError) return { title: `The auditor's alerts cannot be shown: ${e.message}`, detail: "", code: e.code };
   if (isEphrError(e)) return { title: `${e.name}: ${e.message}`, detail: e.data === undefined ? "" : JSON.stringify(e.data), code: String(e.code) };
   const err = e as Error;

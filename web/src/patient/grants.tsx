@@ -7,8 +7,9 @@ import type { HistoryEntry } from "../../../sdk/index.js";
 import { useState } from "preact/hooks";
 import type { Address } from "viem";
 import { type ConsentStatus, consentStatus, granteeOf, lastConsentTxs } from "../consent-status.js";
-import { type Forced, forceTransaction, type Payer, payers } from "../force.js";
+import { type Forced, forceTransaction, payerHere } from "../force.js";
 import { type Identity, signerFor } from "../identities.js";
+import { type Payer, payerWords } from "../l1-payer.js";
 import type { Ledger } from "../ledger.js";
 import { ErrorText, StatusLine, useAction, useNow, usePoll } from "../ui.js";
 import { Verification } from "../verification.js";
@@ -36,7 +37,8 @@ function Forcing(p: { f: Forced; ledger: Ledger; now: number }) {
   const included = r.value && r.value.status !== "dropped" ? r.value.status : null;
   return (
     <p class="forced" role="status" data-testid="forced-status">
-      Queued in the L1 inbox as entry #{p.f.inboxIndex} (L1 transaction {short(p.f.l1Tx)}).{" "}
+      Queued in the L1 inbox as entry #{p.f.inboxIndex} by <span title={p.f.sender}>{short(p.f.sender)}</span> (L1 transaction {short(p.f.l1Tx)}, paid by{" "}
+      {p.f.payer.kind === "wallet" ? "your wallet" : "the devnet's development key"}).{" "}
       {included
         ? `Included by a batch: ${included}.`
         : `A batch must include it by ${dateTime(p.f.deadline)} (in ${countdown(p.f.deadline - p.now)}); after that any bonded party may.`}
@@ -50,7 +52,7 @@ function GrantRowView(p: { row: GrantRow; ledger: Ledger; me: Identity; now: num
   const [status, run] = useAction();
   const [refused, setRefused] = useState(false);
   const [forced, setForced] = useState<Forced | null>(null);
-  const available = payers(p.ledger, p.me);
+  const payer = payerHere(p.ledger);
   const expired = v !== null && v.expiry <= p.now;
   const revoke = () =>
     void run(
@@ -69,11 +71,13 @@ function GrantRowView(p: { row: GrantRow; ledger: Ledger; me: Identity; now: num
         return "Revoked: executed by the sequencer.";
       },
     );
-  const force = (payer: Payer) =>
+  const force = (by: Payer) =>
     void run(
-      "Signing the revocation and queueing it in the L1 inbox…",
+      by.kind === "wallet"
+        ? "Signing the revocation; your wallet is asked to pay for queueing it in the L1 inbox…"
+        : "Signing the revocation and queueing it in the L1 inbox (paid by the devnet's development key)…",
       async () => {
-        const f = await forceTransaction(p.ledger, p.me, { type: "RevokeConsent", grantee: row.grantee }, payer);
+        const f = await forceTransaction(p.ledger, p.me, { type: "RevokeConsent", grantee: row.grantee }, by);
         setForced(f);
         return f;
       },
@@ -101,23 +105,24 @@ function GrantRowView(p: { row: GrantRow; ledger: Ledger; me: Identity; now: num
             <button type="button" onClick={revoke} disabled={status.kind === "busy"} aria-label={`Revoke ${name}`}>
               Revoke
             </button>
-            {available.map((payer) => (
+            {payer ? (
               <button
                 type="button"
-                key={payer}
                 class={refused ? "primary" : ""}
                 onClick={() => force(payer)}
                 disabled={status.kind === "busy"}
-                aria-label={`Force the revocation of ${name} through the L1 inbox, paid by ${payer === "dev" ? "the devnet's development key" : "your wallet"}`}
-                title={payer === "dev" ? "Paid by the local devnet's public development key" : "Paid by your wallet"}
+                aria-label={`Force the revocation of ${name} through the L1 inbox, paid by ${payerWords(payer)}`}
+                title={`The L1 transaction is paid by ${payerWords(payer)}`}
               >
-                Force via L1{payer === "dev" ? " (dev payer)" : ""}
+                Force via L1{payer.kind === "dev" ? " (dev payer)" : " (your wallet pays)"}
               </button>
-            ))}
+            ) : null}
           </>
         ) : null}
-        {refused && available.length === 0 ? <small>The sequencer refused. Forcing needs a wallet to pay for the L1 transaction.</small> : null}
-        {refused && available.length > 0 && status.kind === "error" ? <small>The sequencer refused: force it through the L1 inbox instead.</small> : null}
+        {refused && !payer ? <small>The sequencer refused. Forcing needs a browser wallet to pay for the L1 transaction.</small> : null}
+        {refused && payer && status.kind === "error" ? (
+          <small>The sequencer refused: force it through the L1 inbox instead (paid by {payerWords(payer)}).</small>
+        ) : null}
         <StatusLine status={status} />
         {forced ? <Forcing f={forced} ledger={p.ledger} now={p.now} /> : null}
       </td>
