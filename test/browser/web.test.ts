@@ -227,7 +227,8 @@ describe("web app, in Chromium: patient, provider and operator", function () {
       await w.getByRole("button", { name: "Sign and grant" }).click();
       await w.getByTestId("grant-status").getByText("Granted").waitFor({ timeout: LONG });
       const row = w.getByTestId("grant-row").filter({ hasText: "Dr Fay" });
-      const force = row.getByRole("button", { name: /^Force the revocation of Dr Fay through the L1 inbox, paid by your wallet$/ });
+      await row.waitFor({ timeout: LONG });
+      const force = row.getByRole("button", { name: /^Force the revocation of Dr Fay \(0x.*\) through the L1 inbox, paid by your wallet$/ });
       expect(await force.textContent()).to.equal("Force via L1 (your wallet pays)");
       const before = Number(await inbox.getFunction("count")());
 
