@@ -46,7 +46,7 @@ export const webSchema = z.object({
   EPHR_WEB_L1_PROXY: z.enum(["0", "1"]).default("1"),
   /** the block the contracts were deployed at: the operator page reads L1 events from there */
   EPHR_DEPLOY_BLOCK: z.coerce.number().int().min(0).default(0),
-  /** a public development key that pays for forced transactions from the app, for a local devnet only */
+  /** a public development key that pays for forced transactions from browsers without a wallet, for a local devnet only */
   EPHR_WEB_DEV_PAYER_KEY: privateKeySchema.optional(),
   /**
    * a public development key of a registered credential issuer, sent to every browser so that the
@@ -74,7 +74,7 @@ export interface AppConfig {
   inbox: string;
   vaultUrl: string;
   deployBlock: number;
-  /** present on a local devnet only: Hardhat's public development key, which pays for forced transactions */
+  /** present on a local devnet only: Hardhat's public development key, which pays for forced transactions when the browser has no wallet */
   devPayerKey: string | null;
   /** present on a local devnet only: the public development key of the devnet's registered credential issuer */
   devIssuerKey: string | null;
