@@ -188,17 +188,21 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
   /**
    * Blobs of our blob batches not yet final that the archive lacks (its disk lost, a standby that took
    * over on another machine) are rebuilt from the store (they are a function of the batch) and kept
-   * again, so that the archive serves every blob a proof may still need.
+   * again, so that the archive serves every blob a proof may still need: posted ones, and sealed ones
+   * with a blob transaction sent (mined, perhaps, before the crash let us record it: the comparison
+   * with L1 then reads their blobs back, from this archive first).
    */
   const restoreBlobs = async (archive: BlobArchive, from: number) => {
     let restored = 0;
     for (const b of await store.batchesFrom(from)) {
-      const hashes = b.l1?.blobVersionedHashes;
-      if (b.status !== "posted" || hashes === undefined || hashes.every((h) => archive.has(fromHex(h, 32)))) continue;
+      if (b.status !== "posted" && b.status !== "sealed") continue;
+      const hashes = b.l1?.blobVersionedHashes ?? b.attempts.findLast((a) => a.blobVersionedHashes !== undefined)?.blobVersionedHashes;
+      if (hashes === undefined || hashes.every((h) => archive.has(fromHex(h, 32)))) continue;
       const blobs = blobsOf(store, b);
-      for (let i = 0; i < hashes.length; i++) if (await archive.put(b.index, fromHex(hashes[i]!, 32), blobs[i]!)) restored++;
+      // put refuses a blob that does not match its hash (a batch rebuilt since that attempt): nothing kept
+      for (let i = 0; i < hashes.length && i < blobs.length; i++) if (await archive.put(b.index, fromHex(hashes[i]!, 32), blobs[i]!)) restored++;
     }
-    if (restored > 0) log.warn({ blobs: restored }, "blobs of posted blob batches missing from the archive were rebuilt from the store");
+    if (restored > 0) log.warn({ blobs: restored }, "blobs of our blob batches missing from the archive were rebuilt from the store");
   };
   const pruneBlobs = (finalIndex: number) => {
     if (blobArchive === null) return;
@@ -265,6 +269,11 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
           `this data directory is empty but L1 holds ${count} batches: it is not the data directory of the sequencer that posted them (start from that directory, or set EPHR_SYNC_FROM_L1=1 to adopt L1's history: acknowledged transactions that only the old directory holds would be lost)`,
         );
       }
+    }
+    // before the comparison with L1, which reads back the blobs of a blob batch of ours it finds unrecorded
+    if (blobArchive !== null) {
+      await refreshStatus(store, status);
+      await restoreBlobs(blobArchive, status.finalBatch === null ? 0 : status.finalBatch + 1);
     }
     const first = await resyncFromL1();
     if (first.outcome === "wait") log.warn("L1 holds a batch we cannot verify as valid yet (a fraud proof should revert it); posting waits");

@@ -27,6 +27,7 @@ import { loadConfig } from "../../sequencer/platform/config.js";
 import { createLogger } from "../../sequencer/platform/log.js";
 import { fromHex } from "../../sequencer/protocol/bytes.js";
 import { signTx } from "../../sequencer/protocol/sign.js";
+import { Store } from "../../sequencer/store/store.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type Devnet, sleep, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 import { WatcherStore } from "../../sequencer/watch/checkpoint.js";
@@ -181,6 +182,34 @@ describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs, auto)", function
     for (let i = 0; i < 20 && fresh.w.nextBatch <= count; i++) await fresh.w.tick();
     expect(fresh.w.nextBatch).to.equal(count + 1);
     expect(fresh.w.root).to.equal(await read<Hex>("tipRoot"));
+  });
+
+  it("restarts after a crash between the broadcast of a blob batch and its recorded confirmation, with the archive lost: the blobs are rebuilt from the store", async () => {
+    await blobDevnet();
+    const sys = await start();
+    const h = await sys.client.send(signer("erin"), grant());
+    const r = await sys.client.waitFor(h, "posted", { timeoutMs: 30_000 });
+    await sys.stop();
+    cleanup.length = 0;
+    // what the store holds when the crash came after the broadcast, before the confirmation was recorded
+    const store = await Store.open(d.dataDir);
+    const b = store.batch(r.batch.index)!;
+    expect(b.attempts.at(-1)!.blobVersionedHashes).to.have.length(1);
+    b.status = "sealed";
+    delete b.l1;
+    const w = store.writer();
+    w.batch(b);
+    await store.commit(w);
+    await store.close();
+    rmSync(join(d.dataDir, "blobs"), { recursive: true, force: true });
+
+    const again = await start();
+    const after = await batchOf(again.client, r.batch.index);
+    expect(after.status, "L1's batch recognised as ours").to.equal("posted");
+    expect(after.channel).to.equal("blobs");
+    expect((await again.client.receipt(h))!.status).to.equal("posted");
+    const served = await fetch(`${again.seq.blobArchiveUrl!}/blobs/${after.blobVersionedHashes![0]!}`);
+    expect(served.status, "the archive serves the rebuilt blob").to.equal(200);
   });
 
   it("a dishonest blob batch of its own is proven with proveBlobFraud; the sequencer re-executes and posts blob batches again once bonded", async () => {
