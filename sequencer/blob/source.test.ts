@@ -37,9 +37,9 @@ describe("blob sources: archive and beacon node, every blob checked against its 
     const [got] = await src.blobs(3, 10n, [blob.versionedHash]);
     expect(toHex(got!)).to.equal(toHex(blob.blob));
     expect(asked).to.equal(`/eth/v1/beacon/blobs/0xabc?versioned_hashes=${toHex(blob.versionedHash)}`);
-    expect(own.has(blob.versionedHash)).to.equal(true);
+    expect(await own.has(blob.versionedHash)).to.equal(true);
     expect(await own.pruneBefore(4)).to.equal(1);
-    expect(own.has(blob.versionedHash)).to.equal(false);
+    expect(await own.has(blob.versionedHash)).to.equal(false);
   });
 
   it("an expired answer (200, empty list), a wrong blob or an oversized body is no blob", async () => {
@@ -73,11 +73,11 @@ describe("blob sources: archive and beacon node, every blob checked against its 
     const [got] = await src.blobs(7, 1n, [blob.versionedHash]);
     expect(toHex(got!)).to.equal(toHex(blob.blob));
     expect(said).to.deep.equal([7, 1]);
-    expect(own.has(blob.versionedHash)).to.equal(false);
+    expect(await own.has(blob.versionedHash)).to.equal(false);
     // once batch 0 is final its blob goes, and the next read keeps the new one
     await src.pruneBefore(1);
     await src.blobs(7, 1n, [blob.versionedHash]);
-    expect(own.has(blob.versionedHash)).to.equal(true);
+    expect(await own.has(blob.versionedHash)).to.equal(true);
   });
 
   it("keeps a blob two batches carry until the later one is final (no-op forced leaves on one root give one blob)", async () => {
@@ -90,10 +90,10 @@ describe("blob sources: archive and beacon node, every blob checked against its 
     await own.put(0, first.versionedHash, first.blob);
     await src.blobs(5, 100n, [same.versionedHash]); // batch 5 read from the archive: the blob now belongs to batch 5
     expect(await src.pruneBefore(1), "batch 0 final, batch 5 live").to.equal(0);
-    expect(own.has(first.versionedHash)).to.equal(true);
+    expect(await own.has(first.versionedHash)).to.equal(true);
     const reopened = await BlobArchive.open(own.dir, { maxBlobs: 8 });
     expect(await reopened.pruneBefore(5)).to.equal(0);
     expect(await reopened.pruneBefore(6)).to.equal(1);
-    expect(reopened.has(first.versionedHash)).to.equal(false);
+    expect(await reopened.has(first.versionedHash)).to.equal(false);
   });
 });

@@ -6,8 +6,9 @@
  * (recoverSwap): the plan is a pure function of which of the three directories exist.
  */
 import { existsSync } from "node:fs";
-import { open, rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { syncDir } from "../platform/durable-fs.js";
 
 export const NEXT_SUFFIX = ".resync";
 export const OLD_SUFFIX = ".old";
@@ -55,14 +56,7 @@ const paths = (dir: string) => {
 };
 
 /** The renames reach the disk: the parent directory's entries are synced. */
-async function syncParent(dir: string): Promise<void> {
-  const h = await open(dirname(dir), "r");
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-}
+const syncParent = (dir: string): Promise<void> => syncDir(dirname(dir));
 
 async function run(given: string, steps: SwapStep[]): Promise<void> {
   const p = paths(given);

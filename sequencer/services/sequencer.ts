@@ -184,6 +184,8 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       beaconBlockId: beaconBlockIdFrom(l1.publicClient),
     });
     log.info({ url: blobServer.url, blobs: blobArchive.size, channel: cfg.dataChannel }, "blob archive served");
+    if (blobArchive.droppedAtOpen > 0)
+      log.warn({ files: blobArchive.droppedAtOpen }, "blob files of the wrong size (left by a crash) dropped from the archive: rebuilt from the store below");
   }
   /**
    * Blobs of our blob batches not yet final that the archive lacks (its disk lost, a standby that took
@@ -197,10 +199,13 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     for (const b of await store.batchesFrom(from)) {
       if (b.status !== "posted" && b.status !== "sealed") continue;
       const hashes = b.l1?.blobVersionedHashes ?? b.attempts.findLast((a) => a.blobVersionedHashes !== undefined)?.blobVersionedHashes;
-      if (hashes === undefined || hashes.every((h) => archive.has(fromHex(h, 32)))) continue;
+      if (hashes === undefined) continue;
+      const missing: number[] = [];
+      for (let i = 0; i < hashes.length; i++) if (!(await archive.has(fromHex(hashes[i]!, 32)))) missing.push(i);
+      if (missing.length === 0) continue;
       const blobs = blobsOf(store, b);
       // put refuses a blob that does not match its hash (a batch rebuilt since that attempt): nothing kept
-      for (let i = 0; i < hashes.length && i < blobs.length; i++) if (await archive.put(b.index, fromHex(hashes[i]!, 32), blobs[i]!)) restored++;
+      for (const i of missing) if (i < blobs.length && (await archive.put(b.index, fromHex(hashes[i]!, 32), blobs[i]!))) restored++;
     }
     if (restored > 0) log.warn({ blobs: restored }, "blobs of our blob batches missing from the archive were rebuilt from the store");
   };

@@ -39,6 +39,11 @@ async function main(): Promise<void> {
   const alert = alerter(log, { url: env.EPHR_WATCHER_ALERT_URL, command: env.EPHR_WATCHER_ALERT_COMMAND });
   let archiveFullSaid = 0;
   const blobArchive = await BlobArchive.open(join(env.EPHR_WATCHER_DATA_DIR, "blobs"), { maxBlobs: env.EPHR_BLOB_ARCHIVE_MAX_BLOBS });
+  if (blobArchive.droppedAtOpen > 0)
+    log.warn(
+      { files: blobArchive.droppedAtOpen },
+      "blob files of the wrong size (left by a crash) dropped from the archive: fetched again when a batch needs them",
+    );
   const blobs = new BlobSource({
     archive: blobArchive,
     archiveUrls: env.EPHR_BLOB_ARCHIVE_URLS,

@@ -142,7 +142,7 @@ describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs, auto)", function
     for (let i = 0; i < 20 && w.nextBatch < count; i++) await w.tick();
     expect(w.nextBatch).to.equal(count);
     expect(w.root).to.equal(await read<Hex>("tipRoot"));
-    expect(own.has(fromHex(h, 32)), "the watcher keeps what it verified").to.equal(true);
+    expect(await own.has(fromHex(h, 32)), "the watcher keeps what it verified").to.equal(true);
 
     // Its archive lost, a restart rebuilds the blobs of its posted batches from its store.
     await sys.stop();
