@@ -129,7 +129,10 @@ export const configSchema = z
      */
     blobArchivePort: z.coerce.number().int().min(0).max(65535).optional(),
     blobArchiveHost: z.string().min(1).default("127.0.0.1"),
-    /** Most blobs the archive holds (blobs of batches not yet final); posting a blob batch waits beyond it. */
+    /**
+     * Most blobs the archive holds (blobs of batches not yet final): size it as blobs per batch × batches
+     * per challenge period (docs/operations.md); a batch whose blobs do not fit goes by calldata.
+     */
     blobArchiveMaxBlobs: z.coerce.number().int().min(1).max(1_000_000).default(8192),
     /**
      * Other blob archives (comma-separated base URLs; the setting watchers share), tried after the own

@@ -58,6 +58,11 @@ export function createMetrics(role: string) {
       labelNames: ["channel"],
       registers: [registry],
     }),
+    blobArchiveFullFallbacks: new Counter({
+      name: "ephr_blob_archive_full_fallbacks_total",
+      help: "Batches sent by calldata although EPHR_DATA_CHANNEL allowed blobs, because the blob archive had no room for their blobs (EPHR_BLOB_ARCHIVE_MAX_BLOBS)",
+      registers: [registry],
+    }),
     l1BlobGas: new Counter({ name: "ephr_l1_blob_gas_total", help: "L1 blob gas used by the proposer's blob batch transactions", registers: [registry] }),
     l1FeeCeiling: new Counter({
       name: "ephr_l1_fee_ceiling_total",

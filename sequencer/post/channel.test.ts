@@ -1,7 +1,16 @@
 import { expect } from "chai";
 import { encodeBatchData, type BatchData } from "../protocol/batch.js";
 import { MAX_BLOB_CHUNK_BODY_BYTES } from "../blob/layout.js";
-import { BLOB_BATCH_EXECUTION_GAS, calldataBatchGas, channelCosts, chooseChannel, chunkBodyBoundFor, fitsBlobLayout, GAS_PER_BLOB } from "./channel.js";
+import {
+  BLOB_BATCH_EXECUTION_GAS,
+  calldataBatchGas,
+  channelCosts,
+  chooseChannel,
+  chunkBodyBoundFor,
+  fitsBlobLayout,
+  GAS_PER_BLOB,
+  needsPrices,
+} from "./channel.js";
 import { atCeiling, initialFees, replacementFees } from "./fees.js";
 
 const GWEI = 1_000_000_000n;
@@ -11,8 +20,9 @@ const batch = (chunks: number, bytes: number): BatchData => ({
   forcedPostRoots: [],
   chunks: Array.from({ length: chunks }, () => ({ postRoot: root, body: new Uint8Array(bytes).fill(0x5a) })),
 });
-const choose = (setting: "calldata" | "blobs" | "auto", d: BatchData, prices: Parameters<typeof chooseChannel>[3]) =>
-  chooseChannel(setting, d, encodeBatchData(d), prices);
+/** The choice with a blob archive of `room` free blobs (plenty unless said). */
+const choose = (setting: "calldata" | "blobs" | "auto", d: BatchData, prices: Parameters<typeof chooseChannel>[3], room = 1000) =>
+  chooseChannel(setting, d, encodeBatchData(d), prices, room);
 
 describe("data channel choice (EPHR_DATA_CHANNEL)", () => {
   const cheapBlobs = { baseFeePerGas: 10n * GWEI, maxPriorityFeePerGas: GWEI, blobBaseFee: 1n };
@@ -57,6 +67,20 @@ describe("data channel choice (EPHR_DATA_CHANNEL)", () => {
       calldata: gas * 3n * GWEI,
       blobs: BLOB_BATCH_EXECUTION_GAS * 3n * GWEI + 2n * GAS_PER_BLOB * 5n,
     });
+  });
+
+  it("a batch whose blobs the archive has no room for goes by calldata under blobs and auto (liveness first), and needs no prices", () => {
+    const d = batch(200, 600); // 2 blobs
+    for (const setting of ["blobs", "auto"] as const) {
+      expect(choose(setting, d, cheapBlobs, 1), setting).to.deep.equal({ channel: "calldata", reason: "archive-full", archive: { blobs: 2, room: 1 } });
+      expect(choose(setting, d, cheapBlobs, 0).reason, setting).to.equal("archive-full");
+      expect(choose(setting, d, cheapBlobs, 2).channel, `${setting}, room for exactly its blobs`).to.equal("blobs");
+    }
+    expect(needsPrices("auto", d, 1), "no comparison when blobs cannot go").to.equal(false);
+    expect(needsPrices("auto", d, 2)).to.equal(true);
+    expect(needsPrices("blobs", d, 2)).to.equal(false);
+    expect(choose("auto", d, null, 1).channel, "auto with no room chooses without prices").to.equal("calldata");
+    expect(choose("calldata", d, null, 0)).to.deep.equal({ channel: "calldata", reason: "setting" });
   });
 
   it("auto without prices is an error, not a guess", () => {

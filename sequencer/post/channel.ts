@@ -2,7 +2,8 @@
  * Which L1 data channel a batch goes by (EPHR_DATA_CHANNEL, docs/operations.md): its data in calldata
  * (Rollup.submitBatch) or in the blobs of a type-3 transaction (Rollup.submitBlobBatch, docs/protocol.md
  * 7.7). "auto" compares what the batch would cost each way at current L1 prices, as op-batcher's
- * automatic mode does. Pure: the submitter reads the prices and posts.
+ * automatic mode does; whatever the setting, a batch whose blobs the blob archive has no room for goes by
+ * calldata. Pure: the submitter reads the prices and the archive's room, and posts.
  */
 import type { BatchData } from "../protocol/batch.js";
 import { blobCountFor, BYTES_PER_BLOB, MAX_BLOB_BATCH_LEAVES, MAX_BLOB_CHUNK_BODY_BYTES } from "../blob/layout.js";
@@ -42,13 +43,17 @@ export type ChannelReason =
   /** auto: this channel costs less at current prices (calldata on a tie) */
   | "cheaper"
   /** the batch does not fit the blob layout (sealed before blobs were chosen): calldata is its one channel */
-  | "not-blob-shaped";
+  | "not-blob-shaped"
+  /** the blob archive has no room for the batch's blobs (they go only once batches finalise): calldata, so posting goes on */
+  | "archive-full";
 
 export interface ChannelChoice {
   channel: DataChannel;
   reason: ChannelReason;
   /** the estimated cost in wei of each channel, when compared (auto) */
   costs?: { calldata: bigint; blobs: bigint };
+  /** archive-full: the blobs the batch needs, and the room the archive had */
+  archive?: { blobs: number; room: number };
 }
 
 /** Whether a batch can go as a blob batch: its chunk bodies within a slot's bound and at most 768 leaves. */
@@ -82,14 +87,37 @@ export function channelCosts(d: BatchData, encoded: Uint8Array, prices: ChannelP
   };
 }
 
+/** The blobs a batch would take, null when it cannot go by blobs under `setting`. */
+function blobsFor(setting: DataChannelSetting, d: BatchData): number | null {
+  if (setting === "calldata" || !fitsBlobLayout(d)) return null;
+  return blobCountFor(d.forcedPostRoots.length + d.chunks.length);
+}
+
+/** Whether choosing a batch's channel compares prices (auto, a blob-shaped batch, room in the archive): the submitter reads them only then. */
+export function needsPrices(setting: DataChannelSetting, d: BatchData, archiveRoom: number): boolean {
+  const blobs = blobsFor(setting, d);
+  return setting === "auto" && blobs !== null && blobs <= archiveRoom;
+}
+
 /**
- * The channel of a batch. `encoded` is its calldata form (encodeBatchData). A batch that does not fit
- * the blob layout goes by calldata whatever the setting (batches sealed under EPHR_DATA_CHANNEL=calldata
- * may hold chunks of up to 4,096 bytes); every batch fits calldata (the batch policy's limits).
+ * The channel of a batch. `encoded` is its calldata form (encodeBatchData); `archiveRoom` the blobs the
+ * sequencer's blob archive can still take. A batch that does not fit the blob layout goes by calldata
+ * whatever the setting (batches sealed under EPHR_DATA_CHANNEL=calldata may hold chunks of up to 4,096
+ * bytes), and so does one whose blobs the archive has no room for (under blobs too: a blob batch is sent
+ * only once its blobs are archived, and posting must go on while the archive waits for batches to be
+ * final); every batch fits calldata (the batch policy's limits).
  */
-export function chooseChannel(setting: DataChannelSetting, d: BatchData, encoded: Uint8Array, prices: ChannelPrices | null): ChannelChoice {
+export function chooseChannel(
+  setting: DataChannelSetting,
+  d: BatchData,
+  encoded: Uint8Array,
+  prices: ChannelPrices | null,
+  archiveRoom: number,
+): ChannelChoice {
   if (setting === "calldata") return { channel: "calldata", reason: "setting" };
-  if (!fitsBlobLayout(d)) return { channel: "calldata", reason: "not-blob-shaped" };
+  const blobs = blobsFor(setting, d);
+  if (blobs === null) return { channel: "calldata", reason: "not-blob-shaped" };
+  if (blobs > archiveRoom) return { channel: "calldata", reason: "archive-full", archive: { blobs, room: archiveRoom } };
   if (setting === "blobs") return { channel: "blobs", reason: "setting" };
   if (prices === null) throw new Error("EPHR_DATA_CHANNEL=auto needs L1 prices to choose");
   const costs = channelCosts(d, encoded, prices);

@@ -86,7 +86,7 @@ describe("submitter host: the worker's store requests", () => {
     expect(String(dataErr)).to.match(/batch 4 is not in the store/);
   });
 
-  it("archives a blob batch's blobs before they are sent, refuses a blob that is not its hash's, and says when there is no archive", async () => {
+  it("archives a blob batch's blobs before they are sent, refuses a blob that is not its hash's, says the room left, and says when there is no archive", async () => {
     const blob = new Uint8Array(BYTES_PER_BLOB);
     blob.set([0, 5], 32);
     const c = commitBlob(blob);
@@ -94,6 +94,7 @@ describe("submitter host: the worker's store requests", () => {
     const archive = await BlobArchive.open(join(dir, "blobs"), { maxBlobs: 4 });
     await answerBookRequest(store, "archiveBlobs", [2, [{ versionedHash: h, blob }]], storeWrites(store), archive);
     expect(await archive.get(c.versionedHash)).to.deep.equal(blob);
+    expect(await answerBookRequest(store, "blobArchiveRoom", [], storeWrites(store), archive), "4 blobs, 1 kept").to.equal(3);
     const other = new Uint8Array(BYTES_PER_BLOB);
     const wrong = answerBookRequest(store, "archiveBlobs", [3, [{ versionedHash: toHex(commitBlob(other).versionedHash), blob }]], storeWrites(store), archive);
     let err: Error | null = null;
@@ -101,6 +102,9 @@ describe("submitter host: the worker's store requests", () => {
     expect(String(err)).to.match(/does not match its versioned hash: not archived, not sent/);
     err = null;
     await answerBookRequest(store, "archiveBlobs", [2, [{ versionedHash: h, blob }]], storeWrites(store), null).catch((e: Error) => (err = e));
+    expect(String(err)).to.match(/keeps no blob archive \(set EPHR_BLOB_ARCHIVE_PORT\)/);
+    err = null;
+    await answerBookRequest(store, "blobArchiveRoom", [], storeWrites(store), null).catch((e: Error) => (err = e));
     expect(String(err)).to.match(/keeps no blob archive \(set EPHR_BLOB_ARCHIVE_PORT\)/);
   });
 });

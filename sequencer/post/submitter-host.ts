@@ -43,6 +43,8 @@ export interface BookWrites {
 /** The store alone (a synced commit; tests of the book). */
 export const storeWrites = (store: Store): BookWrites => ({ commit: (w) => store.commit(w), checkWriter: async () => undefined });
 
+const noArchive = (what: string) => new Error(`${what}, but this sequencer keeps no blob archive (set EPHR_BLOB_ARCHIVE_PORT)`);
+
 /**
  * Answer one of the submitter worker's store requests. The worker works on copies: a save of a batch
  * that a resync has meanwhile deleted or rebuilt under the same index is refused (the worker's job
@@ -82,13 +84,16 @@ export async function answerBookRequest(
     }
     case "archiveBlobs": {
       const [index, blobs] = args as [number, { versionedHash: Hex; blob: Uint8Array }[]];
-      if (archive === null) throw new Error(`batch ${index} would go by blobs, but this sequencer keeps no blob archive (set EPHR_BLOB_ARCHIVE_PORT)`);
+      if (archive === null) throw noArchive(`batch ${index} would go by blobs`);
       for (const b of blobs) {
         if (!(await archive.put(index, fromHex(b.versionedHash, 32), b.blob)))
           throw new Error(`batch ${index}: blob ${b.versionedHash} does not match its versioned hash: not archived, not sent`);
       }
       return undefined;
     }
+    case "blobArchiveRoom":
+      if (archive === null) throw noArchive("a batch may go by blobs (EPHR_DATA_CHANNEL)");
+      return archive.room;
     default:
       throw new Error(`unknown store request ${op}`);
   }
@@ -160,6 +165,7 @@ export async function startSubmitterWorker(
               if (m.value !== null && m.value !== undefined) hooks.metrics.batchLatency.observe(m.value);
             }
             if (m.kind === "final") hooks.metrics.batches.inc({ status: "final" });
+            if (m.kind === "archiveFullFallback") hooks.metrics.blobArchiveFullFallbacks.inc();
             break;
         }
       },

@@ -51,6 +51,7 @@ const book: BatchBook = {
   data: (b: BatchRecord) => ask<Hex>("data", [b.index]),
   checkWriter: () => ask<void>("checkWriter", []),
   archiveBlobs: (index, blobs) => ask<void>("archiveBlobs", [index, blobs]),
+  blobArchiveRoom: () => ask<number>("blobArchiveRoom", []),
 };
 
 const log = createLogger("sequencer", data.logLevel);
@@ -78,6 +79,7 @@ const submitter = new Submitter({
     blocked: (on) => port.postMessage({ t: "metric", kind: "blocked", value: on ? 1 : 0 }),
     posted: (s, channel, blobGas) => port.postMessage({ t: "metric", kind: "posted", value: s, label: channel, blobGas }),
     final: () => port.postMessage({ t: "metric", kind: "final", value: 1 }),
+    archiveFullFallback: () => port.postMessage({ t: "metric", kind: "archiveFullFallback", value: 1 }),
   },
   onDivergence: (index, why) => port.postMessage({ t: "divergence", index, why }),
   onRebuild: (index, why) => port.postMessage({ t: "rebuild", index, why }),

@@ -12,7 +12,8 @@
  * - Each batch goes by the data channel EPHR_DATA_CHANNEL gives it (channel.ts), chosen at its first
  *   transaction and kept by its replacements: calldata (submitBatch), or blobs (submitBlobBatch, a
  *   type-3 transaction) whose blobs are in the sequencer's blob archive before the transaction is
- *   broadcast, so that nothing is posted that the archive cannot serve.
+ *   broadcast, so that nothing is posted that the archive cannot serve. A batch whose blobs the archive
+ *   has no room for goes by calldata (counted, logged): posting never waits for batches to finalise.
  * - A batch counts as posted after `confirmations` blocks; posted batches are re-checked until final,
  *   and one whose transaction disappeared in a reorg is posted again.
  *
@@ -39,7 +40,7 @@ import { fromHex, toHex } from "../protocol/bytes.js";
 import { type CommittedBlob, commitBlob } from "../blob/kzg.js";
 import { encodeBlobBatch } from "../blob/layout.js";
 import { type BlobSidecar, blobSidecars, submitBlobBatchData } from "./blob-tx.js";
-import { chooseChannel, type DataChannel, type DataChannelSetting, fitsBlobLayout, GAS_PER_BLOB } from "./channel.js";
+import { chooseChannel, type DataChannel, type DataChannelSetting, GAS_PER_BLOB, needsPrices } from "./channel.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { bondManagerAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { REORG_DEPTH } from "../l1/chain.js";
@@ -61,6 +62,8 @@ export interface BatchBook {
    * resolves once they are on disk, throws when they cannot be kept (a blob batch is then not sent).
    */
   archiveBlobs(index: number, blobs: { versionedHash: Hex; blob: Uint8Array }[]): Promise<void>;
+  /** How many more blobs the blob archive can take now (a batch whose blobs do not fit goes by calldata). */
+  blobArchiveRoom(): Promise<number>;
   /**
    * Throws unless this sequencer still writes the replicated log (FencedError): a deposed leader
    * broadcasts nothing. Every attempt is also saved (appended to the log) before it is broadcast, and
@@ -82,6 +85,8 @@ export interface SubmitterMetrics {
   blocked: (on: boolean) => void;
   /** a batch reached its confirmations: by `channel`, using `blobGas` blob gas (0 for calldata) */
   posted: (secondsSinceSealed: number | null, channel: DataChannel, blobGas: number) => void;
+  /** a batch that would have gone by blobs goes by calldata: the blob archive had no room for its blobs */
+  archiveFullFallback: () => void;
   final: () => void;
 }
 
@@ -341,11 +346,20 @@ export class Submitter {
     else {
       const encoded = fromHex(encodedHex);
       const batch = decodeBatchData(encoded);
-      const prices = this.d.dataChannel === "auto" && fitsBlobLayout(batch) ? await this.tx.prices() : null;
-      const choice = chooseChannel(this.d.dataChannel, batch, encoded, prices);
+      const room = await this.d.book.blobArchiveRoom();
+      const prices = needsPrices(this.d.dataChannel, batch, room) ? await this.tx.prices() : null;
+      const choice = chooseChannel(this.d.dataChannel, batch, encoded, prices, room);
       channel = choice.channel;
       const costs = choice.costs ? { costWei: { calldata: `${choice.costs.calldata}`, blobs: `${choice.costs.blobs}` } } : {};
-      this.d.log.info({ batch: b.index, channel, reason: choice.reason, ...costs }, "data channel chosen");
+      if (choice.archive === undefined) this.d.log.info({ batch: b.index, channel, reason: choice.reason, ...costs }, "data channel chosen");
+      else {
+        // liveness first: a blob batch waiting for room would hold back every later batch
+        this.d.metrics.archiveFullFallback();
+        this.d.log.warn(
+          { batch: b.index, channel, reason: choice.reason, blobs: choice.archive.blobs, archiveRoom: choice.archive.room },
+          "data channel chosen: the blob archive has no room for this batch's blobs (EPHR_BLOB_ARCHIVE_MAX_BLOBS; room returns as batches finalise), so it goes by calldata",
+        );
+      }
     }
     if (channel === "calldata") {
       const data = encodeFunctionData({ abi: rollupAbi, functionName: "submitBatch", args: [b.prevRoot, BigInt(b.timestamp), encodedHex] });

@@ -66,10 +66,16 @@ describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs, auto)", function
   const read = <T>(functionName: string, args: unknown[] = []) =>
     d.l1Client.readContract({ address: d.deployment.rollup, abi: rollupAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
 
-  async function blobDevnet(dataChannel: "blobs" | "auto" = "blobs") {
+  async function blobDevnet(dataChannel: "blobs" | "auto" = "blobs", o: { challengePeriod?: bigint; blobArchiveMaxBlobs?: number } = {}) {
     d = await startDevnet({
-      params: { challengePeriod: 3600n },
-      config: { dataChannel, blobArchivePort: await freePort(), maxBatchAgeMs: 200, l1PollMs: 200 },
+      params: { challengePeriod: o.challengePeriod ?? 3600n },
+      config: {
+        dataChannel,
+        blobArchivePort: await freePort(),
+        maxBatchAgeMs: 200,
+        l1PollMs: 200,
+        ...(o.blobArchiveMaxBlobs ? { blobArchiveMaxBlobs: o.blobArchiveMaxBlobs } : {}),
+      },
     });
   }
 
@@ -256,6 +262,39 @@ describe("sequencer: the blob channel (EPHR_DATA_CHANNEL=blobs, auto)", function
     expect(await read<Hex>("tipRoot")).to.equal((await sys.client.chainInfo(true)).stateRoot);
     for (let i = 0; i < 20 && w.nextBatch < Number(await read<bigint>("batchCount")); i++) await w.tick();
     expect(w.nextBatch, "the watcher verifies the re-posted blob batches").to.equal(Number(await read<bigint>("batchCount")));
+  });
+
+  it("a full blob archive does not stop posting: the next batch goes by calldata (counted), and blobs again once there is room", async () => {
+    await blobDevnet("blobs", { challengePeriod: 60n, blobArchiveMaxBlobs: 1 });
+    const sys = await start();
+    const first = await sys.client.waitFor(await sys.client.send(signer("hana"), grant()), "posted", { timeoutMs: 30_000 });
+    expect((await batchOf(sys.client, first.batch.index)).channel).to.equal("blobs");
+    // the archive holds its one blob until that batch is final (a minute of L1 time away): no room for the next batch's
+    const secondTx = await sys.client.send(signer("ivan"), grant());
+    const second = await sys.client.waitFor(secondTx, "posted", { timeoutMs: 30_000 });
+    expect(second.batch.index).to.be.greaterThan(first.batch.index);
+    const sb = await batchOf(sys.client, second.batch.index);
+    expect(sb.channel, "by calldata, not waiting for room").to.equal("calldata");
+    expect(sb.blobVersionedHashes).to.equal(null);
+    expect(await read<Hex>("tipRoot")).to.equal((await sys.client.chainInfo(true)).stateRoot);
+    expect((await sys.seq.metrics.blobArchiveFullFallbacks.get()).values[0]?.value ?? 0).to.be.at.least(1);
+    const byChannel = (await sys.seq.metrics.l1BatchesPosted.get()).values;
+    expect(byChannel.find((v) => v.labels.channel === "calldata")?.value ?? 0).to.be.at.least(1);
+    // the watcher verifies both from the sequencer's archive (the blob batch) and L1 (the calldata one)
+    const { w } = await watcher([sys.seq.blobArchiveUrl!]);
+    const count = Number(await read<bigint>("batchCount"));
+    for (let i = 0; i < 20 && w.nextBatch < count; i++) await w.tick();
+    expect(w.nextBatch).to.equal(count);
+    expect(w.root).to.equal(await read<Hex>("tipRoot"));
+
+    // L1 time passes the challenge period: both batches final, the first's blob pruned, blobs again
+    const rpc = (method: string, params: unknown[] = []) =>
+      fetch(d.l1.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    await rpc("evm_increaseTime", [61]);
+    await rpc("evm_mine");
+    await sys.client.waitFor(secondTx, "final", { timeoutMs: 30_000 });
+    const third = await sys.client.waitFor(await sys.client.send(signer("jane"), grant()), "posted", { timeoutMs: 30_000 });
+    expect((await batchOf(sys.client, third.batch.index)).channel, "room again once batches are final").to.equal("blobs");
   });
 
   it("auto: a small batch goes by calldata, a large one by blobs (cheaper at Hardhat's prices), and a watcher verifies both", async () => {

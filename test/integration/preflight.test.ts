@@ -128,6 +128,7 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
       data: async () => "0xdeadbeef", // not batch data the Rollup accepts
       checkWriter: async () => undefined,
       archiveBlobs: async () => undefined,
+      blobArchiveRoom: async () => 0,
     };
     const seen: string[] = [];
     const redis = new Redis(d.redis.url);
@@ -151,6 +152,7 @@ describe("pre-flight: the contracts as configured, and a proposer that may post"
         blocked: () => undefined,
         posted: () => undefined,
         final: () => undefined,
+        archiveFullFallback: () => seen.push("archiveFullFallback"),
       },
       onDivergence: () => seen.push("divergence"),
       onRebuild: () => seen.push("rebuild"),
