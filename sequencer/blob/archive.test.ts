@@ -40,13 +40,14 @@ describe("blob archive: a blob said kept survives a crash, and a damaged file is
     }
   });
 
-  it("a file of a blob's size whose content does not match its versioned hash is not had, and put writes it again", async () => {
+  it("a file of a blob's size whose content does not match its versioned hash is never served, and put writes it again", async () => {
     const dir = fresh();
     await (await BlobArchive.open(dir, { maxBlobs: 1 })).put(3, blob.versionedHash, blob.blob);
     writeFileSync(fileOf(dir), new Uint8Array(BYTES_PER_BLOB)); // blocks never written: zeros
     const a = await BlobArchive.open(dir, { maxBlobs: 1 });
     expect(a.size).to.equal(1);
-    expect(await a.has(blob.versionedHash)).to.equal(false);
+    expect(await a.has(blob.versionedHash), "has trusts a file of a blob's size (a start checks no content)").to.equal(true);
+    expect(await a.get(blob.versionedHash), "never served").to.equal(null);
     expect(await a.put(3, blob.versionedHash, new Uint8Array(BYTES_PER_BLOB)), "the damaged bytes are refused again").to.equal(false);
     // rewritten in place, within the bound (the damaged file held its place), and moved to the later batch
     expect(await a.put(5, blob.versionedHash, blob.blob)).to.equal(true);

@@ -8,9 +8,9 @@
  * Layout: `<dir>/<batch index>-<versioned hash>.blob`, written to a temporary name, fsynced, renamed and
  * the directory fsynced (platform/durable-fs.ts) before a put returns, so that a blob said kept survives a
  * power loss. A name is not trusted either: a file of the wrong size (what a crash on a disk without
- * those syncs leaves) is dropped at open, and a kept blob counts (has, put) only once its file was
- * checked against its versioned hash (size, then content; once per process, or when this process wrote
- * it); a damaged one is written again by the next put of its blob. Every blob is checked against its
+ * those syncs leaves) is dropped at open, and a kept blob counts for put only once its file was checked
+ * against its versioned hash (size, then content; once per process, or when this process wrote it): a
+ * damaged one is written again by the next put of its blob, and never served (get checks every read). Every blob is checked against its
  * versioned hash before it is stored, and again when it is read. The same blob can be
  * carried by several batches (two batches of no-op forced leaves on the same root have identical blobs):
  * a blob is kept under the highest batch index that carried it, so it goes only when that batch is
@@ -83,10 +83,13 @@ export class BlobArchive {
     return Math.max(0, this.maxBlobs - this.index.size);
   }
 
-  /** Whether the blob with `versionedHash` is kept, in a file that matches it. */
+  /**
+   * Whether the blob with `versionedHash` is kept: written by this process, or found at open with a
+   * blob's size. Its content is not checked here (one KZG commitment per blob would make a start with a
+   * full archive take minutes): get checks it when it is served, and put writes a damaged one again.
+   */
   async has(versionedHash: Word): Promise<boolean> {
-    const kept = this.index.get(toHex(versionedHash));
-    return kept !== undefined && (await this.intact(versionedHash, kept));
+    return this.index.has(toHex(versionedHash));
   }
 
   /**
