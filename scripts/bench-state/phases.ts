@@ -13,8 +13,11 @@ import { patientEntries, patientsFor, patientShape, providerCount, providerEntri
 import { applyOps, Workload } from "./workload.js";
 import { recordKey } from "../../sequencer/protocol/keys.js";
 
-/** LevelDB settings of the benchmark's databases: 32 MiB tables keep the open-file count low at 100M entries. */
-export const LEVELDB: StateDbOptions["leveldb"] = { writeBufferSize: 32 << 20, maxFileSize: 32 << 20, maxOpenFiles: 4096, cacheSize: 8 << 20 };
+/**
+ * LevelDB settings of the bulk build: a 32 MiB write buffer (fewer, larger level-0 flushes while
+ * loading). Measuring and restarting use the store's defaults (STATE_LEVELDB_DEFAULTS), as the services do.
+ */
+export const BUILD_LEVELDB: StateDbOptions["leveldb"] = { writeBufferSize: 32 << 20 };
 
 export function dirBytes(dir: string): number {
   let total = 0;
@@ -28,6 +31,19 @@ export function residentBytes(): { rss: number; peak: number; anon: number; file
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
   // RssFile is mostly LevelDB's table files, which it maps into memory to read them.
   return { rss: kb("VmRSS"), peak: kb("VmHWM"), anon: kb("RssAnon"), file: kb("RssFile") };
+}
+
+/** LevelDB table files this process has mapped into memory (it maps at most 1,000), and their bytes. */
+export function mappedTables(): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const line of readFileSync("/proc/self/maps", "utf8").split("\n")) {
+    if (!line.endsWith(".ldb")) continue;
+    const [lo, hi] = line.split(" ", 1)[0]!.split("-").map((x) => Number.parseInt(x, 16)) as [number, number];
+    files++;
+    bytes += hi - lo;
+  }
+  return { files, bytes };
 }
 
 const progress = (msg: string) => process.stderr.write(`\r${msg}`.padEnd(100));
@@ -45,7 +61,7 @@ export async function build(dir: string, target: number, levels: number) {
   parts.close();
   const entries = parts.count;
   const t1 = performance.now();
-  const db = await StateDb.open(dir, { cacheBytes: 64 << 20, sync: false, pageLevels: levels, leveldb: LEVELDB });
+  const db = await StateDb.open(dir, { cacheBytes: 64 << 20, sync: false, pageLevels: levels, leveldb: BUILD_LEVELDB });
   let last = 0;
   const loaded = await db.bulkLoad(sortedEntries(`${dir}.sort`), {
     onProgress: (n) => {
@@ -101,7 +117,7 @@ export interface MeasureSettings {
 export async function measure(dir: string, m: MeasureSettings) {
   const patients = patientsFor(m.entries);
   const providers = providerCount(patients);
-  const db = await StateDb.open(dir, { cacheBytes: m.cacheBytes, sync: m.sync, leveldb: LEVELDB });
+  const db = await StateDb.open(dir, { cacheBytes: m.cacheBytes, sync: m.sync });
   const tw = performance.now();
   const warmed = await db.warmCache();
   const warmSeconds = (performance.now() - tw) / 1000;
@@ -155,6 +171,7 @@ export async function measure(dir: string, m: MeasureSettings) {
   const oldVersion = Math.max(db.oldestVersion, db.latestVersion - Math.floor(m.keepVersions / 2));
   const proofOld = timeProofs(oldVersion);
   const mem = residentBytes();
+  const mapped = mappedTables();
   const heap = process.memoryUsage();
   const latest = db.latestVersion;
   const root = toHex(db.rootHash());
@@ -170,8 +187,12 @@ export async function measure(dir: string, m: MeasureSettings) {
     peakRssBytes: mem.peak,
     rssAnonBytes: mem.anon,
     rssFileBytes: mem.file,
+    mappedTables: mapped,
     heapUsedBytes: heap.heapUsed,
-    externalBytes: heap.external + heap.arrayBuffers,
+    heapTotalBytes: heap.heapTotal,
+    // Node's `external` already includes `arrayBuffers` (the pages' buffers among them): not added twice.
+    externalBytes: heap.external,
+    arrayBuffersBytes: heap.arrayBuffers,
     cache: cacheAfterUpdates,
     diskBytesAfter: dirBytes(dir),
     latest,
@@ -182,7 +203,7 @@ export async function measure(dir: string, m: MeasureSettings) {
 /** Open as a restarted process does and answer one proof: the time to ready. */
 export async function restart(dir: string, cacheBytes: number) {
   const t0 = performance.now();
-  const db = await StateDb.open(dir, { cacheBytes, leveldb: LEVELDB });
+  const db = await StateDb.open(dir, { cacheBytes });
   const root = db.rootHash();
   const t1 = performance.now();
   db.prove(rand(13, 1));

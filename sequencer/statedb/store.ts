@@ -61,9 +61,22 @@ export interface StateDbOptions {
   sync?: boolean;
   /** binary levels per page for a new database (default 4); an existing database keeps its own */
   pageLevels?: number;
-  /** LevelDB settings (classic-level's names) */
+  /** LevelDB settings (classic-level's names); unset ones take STATE_LEVELDB_DEFAULTS, then classic-level's */
   leveldb?: { writeBufferSize?: number; blockSize?: number; maxOpenFiles?: number; cacheSize?: number; maxFileSize?: number };
 }
+
+/**
+ * LevelDB maps up to 1,000 table files into memory to read them (leveldb's env_posix: a per-process
+ * mmap limit; later tables are read with pread), and a mapped table's pages read by lookups and
+ * compactions count in the resident set (file-backed). Small tables bound that part: 1,000 of
+ * 256 KiB map at most 250 MiB, whatever the size of the state (32 MiB tables mapped all 1.7 GiB of a
+ * 10M-entry state, docs/benchmarks.md). The table cache keeps up to `maxOpenFiles` tables open (each
+ * holds its index and filter blocks, a few KiB): 4,096 keeps lookups from reopening tables at 10M
+ * entries (about 10,000 tables); LevelDB reads beyond its own descriptor limit (a fifth of
+ * RLIMIT_NOFILE) by reopening, so this never exhausts descriptors. An existing database opens as it
+ * is: its tables keep their size until compaction rewrites them.
+ */
+export const STATE_LEVELDB_DEFAULTS = { maxFileSize: 256 << 10, maxOpenFiles: 4096 } as const;
 
 /** One entry of a bulk load. */
 export interface StateEntry {
@@ -151,7 +164,12 @@ export class StateDb {
     if (!Number.isInteger(levels) || levels < MIN_PAGE_LEVELS || levels > MAX_PAGE_LEVELS) {
       throw new RangeError(`pageLevels ${levels} is outside ${MIN_PAGE_LEVELS}..${MAX_PAGE_LEVELS}`);
     }
-    const db: Level = new ClassicLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: "view", valueEncoding: "view", ...opts.leveldb });
+    const db: Level = new ClassicLevel<Uint8Array, Uint8Array>(dir, {
+      keyEncoding: "view",
+      valueEncoding: "view",
+      ...STATE_LEVELDB_DEFAULTS,
+      ...opts.leveldb,
+    });
     await db.open();
     try {
       const raw = db.getSync(META_KEY);
