@@ -215,6 +215,7 @@ export class StateDb {
       misses: this.cache.misses,
       evictions: this.cache.evictions,
       diskReads: this.diskReads,
+      arena: this.cache.arenaStats,
     };
   }
 
