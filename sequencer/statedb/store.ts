@@ -66,17 +66,17 @@ export interface StateDbOptions {
 }
 
 /**
- * LevelDB maps up to 1,000 table files into memory to read them (leveldb's env_posix: a per-process
- * mmap limit; later tables are read with pread), and a mapped table's pages read by lookups and
- * compactions count in the resident set (file-backed). Small tables bound that part: 1,000 of
- * 256 KiB map at most 250 MiB, whatever the size of the state (32 MiB tables mapped all 1.7 GiB of a
- * 10M-entry state, docs/benchmarks.md). The table cache keeps up to `maxOpenFiles` tables open (each
- * holds its index and filter blocks, a few KiB): 4,096 keeps lookups from reopening tables at 10M
- * entries (about 10,000 tables); LevelDB reads beyond its own descriptor limit (a fifth of
- * RLIMIT_NOFILE) by reopening, so this never exhausts descriptors. An existing database opens as it
- * is: its tables keep their size until compaction rewrites them.
+ * LevelDB maps up to 1,000 table files into memory to read them (leveldb 1.20's env_posix: a per-process
+ * mmap limit; later tables are read with pread), and the pages of a mapped table that lookups and
+ * compactions touch count in the resident set (file-backed): 32 MiB tables mapped all 1.7 GiB of a
+ * 10M-entry state (docs/benchmarks.md). A table stays mapped while the table cache keeps it open, so
+ * the mapping is at most min(1,000, maxOpenFiles) tables of maxFileSize. LevelDB clips maxFileSize to
+ * at least 1 MiB, so the open-table count is the bound: 256 tables of 1 MiB map at most 256 MiB,
+ * whatever the size of the state. The price is reopening tables (a footer, index and filter read) on
+ * lookups that miss the table cache. An existing database opens as it is: its tables keep their size
+ * until compaction rewrites them.
  */
-export const STATE_LEVELDB_DEFAULTS = { maxFileSize: 256 << 10, maxOpenFiles: 4096 } as const;
+export const STATE_LEVELDB_DEFAULTS = { maxFileSize: 1 << 20, maxOpenFiles: 256 } as const;
 
 /** One entry of a bulk load. */
 export interface StateEntry {
