@@ -53,13 +53,12 @@ const SIZE = 3;
  * their native bookkeeping, the cache entry and its id string), as measured: loading 358,001 pages
  * grew the V8 heap by 136 MiB, about 400 bytes each. The cache's budget counts them.
  */
-export const PAGE_OVERHEAD_BYTES = 400;
+const PAGE_OVERHEAD_BYTES = 400;
 
 /**
- * A decoded page. Everything it holds is in one buffer, so the garbage collector sees two objects
- * per page (this and a Uint8Array; in the cache, a view into one of its arena's chunks: statedb/arena.ts)
- * however many nodes it has; a cache of a million pages would otherwise be several million objects to
- * trace:
+ * A decoded page. Everything it holds is in one buffer, so the garbage collector sees three objects
+ * per page (this, a Uint8Array, its ArrayBuffer) however many nodes it has; a cache of a million
+ * pages would otherwise be several million objects to trace:
  *   [0, len)                     the stored bytes
  *   [len, hashAt)                per node, F little-endian u16 fields (see F above)
  *   [hashAt, flagAt)             per leaf, its hash once computed (branch and child hashes are stored
@@ -77,7 +76,7 @@ export class Page {
     readonly version: number,
     /** binary depth of the page's root */
     readonly depth: number,
-    private mem: Uint8Array,
+    private readonly mem: Uint8Array,
     private readonly len: number,
     readonly count: number,
     readonly leaves: number,
@@ -89,17 +88,6 @@ export class Page {
   /** Bytes this page holds in memory, as the cache accounts them. */
   get memoryBytes(): number {
     return this.mem.byteLength + PAGE_OVERHEAD_BYTES;
-  }
-
-  /** The page's one buffer (the cache's arena moves it: statedb/arena.ts). */
-  get memory(): Uint8Array {
-    return this.mem;
-  }
-
-  /** Take `to`, a copy of `memory`, as the buffer from now on. Views taken before keep reading the old one. */
-  relocate(to: Uint8Array): void {
-    if (to.byteLength !== this.mem.byteLength) throw new RangeError(`relocating a page of ${this.mem.byteLength} bytes to ${to.byteLength}`);
-    this.mem = to;
   }
 
   /** The stored bytes (a view). */

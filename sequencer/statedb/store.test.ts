@@ -336,59 +336,6 @@ describe("state database edges", () => {
     });
   });
 
-  it("keeps answering as the in-memory tree while the cache's arena compacts its chunks, within its bytes", async () => {
-    // 160 KiB: chunks of 2.5 KiB, so the pages of commits replacing each other leave chunks mostly dead.
-    await withDb({ cacheBytes: 160 << 10, pageLevels: 2 }, async (db) => {
-      let ref: TreeNode | null = null;
-      const keys: Word[] = [];
-      for (let v = 0; v < 30; v++) {
-        let next = db.tree();
-        for (let i = 0; i < 60; i++) {
-          const key = new Uint8Array(32).map((_, j) => (v * 37 + i * 71 + j * 17) & 0xff);
-          const value = new Uint8Array(32).fill(((v + i) % 255) + 1);
-          keys.push(key);
-          ref = treeWrite(ref, key, value);
-          next = storedWrite(next, key, value, undefined, db.source);
-        }
-        db.commit(next);
-        expectSameVersion(db, db.latestVersion, ref, keys.slice(-40));
-      }
-      await db.flush();
-      expect(db.cacheStats.arena.compactions).to.be.greaterThan(0);
-      expect(db.cacheStats.bytes).to.be.at.most(160 << 10);
-      expectSameVersion(db, db.latestVersion, ref, keys.slice(0, 300));
-    });
-  });
-
-  it("opens a database written with other LevelDB table sizes and serves it unchanged", async () => {
-    const dir = tempDir();
-    try {
-      let db = await StateDb.open(dir, { cacheBytes: 1 << 20, sync: false, leveldb: { maxFileSize: 32 << 20, writeBufferSize: 64 << 10 } });
-      let ref: TreeNode | null = null;
-      const keys: Word[] = [];
-      for (let v = 0; v < 10; v++) {
-        let next = db.tree();
-        for (let i = 0; i < 200; i++) {
-          const key = new Uint8Array(32).map((_, j) => (v * 53 + i * 29 + j * 13) & 0xff);
-          keys.push(key);
-          ref = treeWrite(ref, key, new Uint8Array(32).fill((i % 250) + 1));
-          next = storedWrite(next, key, new Uint8Array(32).fill((i % 250) + 1), undefined, db.source);
-        }
-        db.commit(next);
-      }
-      await db.close();
-      db = await StateDb.open(dir, { cacheBytes: 1 << 20, sync: false });
-      try {
-        expect(db.audit().root).to.deep.equal(nodeHash(ref));
-        expectSameVersion(db, db.latestVersion, ref, keys.slice(0, 300));
-      } finally {
-        await db.close();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   it("refuses a commit that is not above the latest version, and reads of versions never committed", async () => {
     await withDb({}, async (db) => {
       db.commit(db.tree(), 5);

@@ -215,7 +215,6 @@ export class StateDb {
       misses: this.cache.misses,
       evictions: this.cache.evictions,
       diskReads: this.diskReads,
-      arena: this.cache.arenaStats,
     };
   }
 
