@@ -336,6 +336,36 @@ describe("state database edges", () => {
     });
   });
 
+  it("opens a database written with other LevelDB table sizes and serves it unchanged", async () => {
+    const dir = tempDir();
+    try {
+      let db = await StateDb.open(dir, { cacheBytes: 1 << 20, sync: false, leveldb: { maxFileSize: 32 << 20, maxOpenFiles: 4096, writeBufferSize: 64 << 10 } });
+      let ref: TreeNode | null = null;
+      const keys: Word[] = [];
+      for (let v = 0; v < 10; v++) {
+        let next = db.tree();
+        for (let i = 0; i < 200; i++) {
+          const key = new Uint8Array(32).map((_, j) => (v * 53 + i * 29 + j * 13) & 0xff);
+          const value = new Uint8Array(32).fill((i % 250) + 1);
+          keys.push(key);
+          ref = treeWrite(ref, key, value);
+          next = storedWrite(next, key, value, undefined, db.source);
+        }
+        db.commit(next);
+      }
+      await db.close();
+      db = await StateDb.open(dir, { cacheBytes: 1 << 20, sync: false });
+      try {
+        expect(db.audit().root).to.deep.equal(nodeHash(ref));
+        expectSameVersion(db, db.latestVersion, ref, keys.slice(0, 300));
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses a commit that is not above the latest version, and reads of versions never committed", async () => {
     await withDb({}, async (db) => {
       db.commit(db.tree(), 5);
