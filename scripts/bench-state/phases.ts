@@ -39,7 +39,10 @@ export function mappedTables(): { files: number; bytes: number } {
   let bytes = 0;
   for (const line of readFileSync("/proc/self/maps", "utf8").split("\n")) {
     if (!line.endsWith(".ldb")) continue;
-    const [lo, hi] = line.split(" ", 1)[0]!.split("-").map((x) => Number.parseInt(x, 16)) as [number, number];
+    const [lo, hi] = line
+      .split(" ", 1)[0]!
+      .split("-")
+      .map((x) => Number.parseInt(x, 16)) as [number, number];
     files++;
     bytes += hi - lo;
   }
