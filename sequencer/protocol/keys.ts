@@ -4,7 +4,7 @@
  * contracts/libraries/StateKeys.sol.
  */
 import type { Address, Hex } from "viem";
-import { addressBytes, bigintFromBytes, concatBytes, fromHex, toHex, type Word, wordFromBigint } from "./bytes.js";
+import { addressBytes, bigintFromBytes, concatBytes, fromHex, toHex, type Word, wordFromBigint, wordsEqual } from "./bytes.js";
 import { CATEGORY_COUNT, KEY_DOMAIN } from "./constants.js";
 import { keccak256 } from "./hash.js";
 
@@ -131,6 +131,13 @@ export function recordOfPreimage(p: Uint8Array): RecordValue {
 }
 export function recordWord(preimage: Uint8Array): Word {
   return keccak256(preimage);
+}
+/**
+ * Whether `preimage` is the preimage of the leaf value `value`: the only leaves with one are record
+ * pointers, whose word is recordWord of their 89 bytes (the witness check and a replica's snapshot load).
+ */
+export function isRecordPreimageOf(preimage: Uint8Array, value: Uint8Array): boolean {
+  return preimage.length === RECORD_PREIMAGE_BYTES && wordsEqual(recordWord(preimage), value);
 }
 
 /** One served read, as LogAccess appends it to the patient's access log. */

@@ -117,7 +117,11 @@ export class Queries {
     },
     ephr_getRecord: (raw, method) => {
       const [patient, recordId, opts] = params(z.tuple([addressSchema, hex32Schema, at.optional()]), raw, method);
-      return this.prove(recordKey(patient, recordId), opts?.at ?? "latest", (_v, pre) => (pre ? recordOfPreimage(pre) : null));
+      return this.prove(recordKey(patient, recordId), opts?.at ?? "latest", (_v, pre) => {
+        // a record's word without its preimage (a snapshot that left it out: the root does not cover it)
+        if (pre === undefined) throw new RpcError("Internal", "this state holds the record's word without its preimage");
+        return recordOfPreimage(pre);
+      });
     },
     ephr_getNonce: (raw, method) => {
       const [account, opts] = params(z.tuple([addressSchema, at.optional()]), raw, method);

@@ -17,6 +17,7 @@ import { createLogger } from "../platform/log.js";
 import { createMetrics } from "../platform/metrics.js";
 import { toHex, type Word } from "../protocol/bytes.js";
 import { keccak256 } from "../protocol/hash.js";
+import { RECORD_PREIMAGE_BYTES, recordWord } from "../protocol/keys.js";
 import { queryServerLimits, startQueryServer } from "../read/query-server.js";
 import { StoredTreeState } from "../statedb/state.js";
 import { StateDb } from "../statedb/store.js";
@@ -33,6 +34,7 @@ import { openSnapshot } from "./snapshot-source.js";
 const log = createLogger("test", "silent");
 const word = (...n: number[]): Word => keccak256(Uint8Array.from(n));
 const hex = (w: Uint8Array) => Buffer.from(w).toString("hex");
+const recordPre = (c: number, i: number) => Uint8Array.from({ length: RECORD_PREIMAGE_BYTES }, (_, j) => (c * 31 + i + j) & 0xff);
 const rules = { domainSeparator: word(0), registrar: "0x0000000000000000000000000000000000000001" as const };
 
 /** A sequencer's data directory written as the engine writes it, publishing the change feed. */
@@ -58,8 +60,10 @@ class Seq {
     const preRoot = toHex(this.db.rootHash());
     for (let i = 0; i < n; i++) {
       const key = word(1, c, i >> 8, i & 0xff);
-      const value = word(2, c, i >> 8, i & 0xff);
-      state.write(key, { value, preimage: i % 4 === 0 ? Uint8Array.of(c, i, 9) : undefined });
+      // every fourth a record pointer: its value the hash of its 89-byte preimage
+      const preimage = i % 4 === 0 ? recordPre(c, i) : undefined;
+      const value = preimage ? recordWord(preimage) : word(2, c, i >> 8, i & 0xff);
+      state.write(key, { value, preimage });
       this.leaves.set(hex(key), hex(value));
     }
     const old = [...this.leaves.keys()].filter((_, i) => i % 3 === 0).slice(0, 10);
@@ -266,6 +270,18 @@ describe("replica: resync from the sequencer's snapshot", function () {
       return reencode(items);
     });
     await refusedWith(from, "root", oldRoot);
+  });
+
+  it("refuses a snapshot whose record leaf carries another preimage (the root covers key and value only; digest recomputed) and keeps the old state", async () => {
+    const oldRoot = await replicaAt(2);
+    const from = await tampering((b) => {
+      const items = decodeAll(b);
+      const l = items.find((x) => x.t === "leaf" && x.leaf.preimage !== undefined);
+      if (l?.t !== "leaf") throw new Error("no record leaf in the snapshot");
+      l.leaf.preimage = Uint8Array.from(l.leaf.preimage!, (x) => x ^ 0x66); // another record, same word
+      return reencode(items);
+    });
+    await refusedWith(from, "preimage", oldRoot);
   });
 
   it("refuses a wrong count (its digest recomputed), damaged bytes and a stream cut short, keeping the old state", async () => {

@@ -22,7 +22,7 @@ import { markReady, nextDir } from "./data-swap.js";
 import { type SnapshotVerdict, verifySnapshot } from "./resync-policy.js";
 import { SnapshotDecoder, SnapshotFormatError, type SnapshotHeader, type SnapshotItem } from "./snapshot-format.js";
 
-export type ResyncErrorCode = "http" | "tooLarge" | "timeout" | "format" | "digest" | "count" | "root" | "feed";
+export type ResyncErrorCode = "http" | "tooLarge" | "timeout" | "format" | "digest" | "count" | "preimage" | "root" | "feed";
 
 /** A resync attempt that failed; `refused` when the snapshot arrived but was not the sequencer's state. */
 export class ResyncError extends Error {
@@ -34,7 +34,7 @@ export class ResyncError extends Error {
     this.name = "ResyncError";
   }
   get refused(): boolean {
-    return this.code === "format" || this.code === "digest" || this.code === "count" || this.code === "root";
+    return this.code === "format" || this.code === "digest" || this.code === "count" || this.code === "preimage" || this.code === "root";
   }
 }
 

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { expect } from "chai";
 import fc from "fast-check";
 import { keccak256 } from "../protocol/hash.js";
+import { RECORD_PREIMAGE_BYTES, recordWord } from "../protocol/keys.js";
 import { MAX_RECORD_KEY_BYTES, SnapshotDecoder, SnapshotEncoder, SnapshotFormatError, type SnapshotHeader, type SnapshotItem } from "./snapshot-format.js";
 
 const word = (...n: number[]) => keccak256(Uint8Array.from(n));
@@ -16,9 +17,11 @@ const records = [
   { key: "m:head", value: new Uint8Array(0) },
 ];
 // sorted keys: keccak outputs sorted
-const leaves = Array.from({ length: 20 }, (_, i) => ({ key: word(2, i), value: word(3, i), preimage: i % 3 === 0 ? Uint8Array.of(i, 1, 2) : undefined })).sort(
-  (a, b) => Buffer.compare(a.key, b.key),
-);
+// a record leaf's value is the hash of its 89-byte preimage (the decoder checks it)
+const recordPre = (i: number) => Uint8Array.from({ length: RECORD_PREIMAGE_BYTES }, (_, j) => (i + j) & 0xff);
+const leaves = Array.from({ length: 20 }, (_, i) =>
+  i % 3 === 0 ? { key: word(2, i), value: recordWord(recordPre(i)), preimage: recordPre(i) } : { key: word(2, i), value: word(3, i), preimage: undefined },
+).sort((a, b) => Buffer.compare(a.key, b.key));
 
 function encode(o: { records?: typeof records; leaves?: typeof leaves } = {}): Uint8Array {
   const e = new SnapshotEncoder();
@@ -121,6 +124,19 @@ describe("replica: the snapshot's framing", () => {
     const e = new SnapshotEncoder();
     const b = Buffer.concat([e.header(header), e.leaf(leaves[0]!), e.record("z", Uint8Array.of(1)), e.end()]);
     refused(() => decode(b), "format", /record after the leaves/);
+  });
+
+  it("refuses a leaf whose preimage its value is not the hash of, even with counts and digest computed over it", () => {
+    const i = leaves.findIndex((l) => l.preimage !== undefined);
+    const swapped = leaves.map((l, j) => (j === i ? { ...l, preimage: recordPre(1000) } : l));
+    refused(() => decode(encode({ leaves: swapped })), "preimage", /carries a preimage of 89 bytes that its value is not the hash of/);
+    const short = leaves.map((l, j) => (j === i ? { ...l, preimage: l.preimage!.subarray(0, 88) } : l));
+    refused(() => decode(encode({ leaves: short })), "preimage", /preimage of 88 bytes/);
+    // a preimage on a leaf that has none (a plain word)
+    const k = leaves.findIndex((l) => l.preimage === undefined);
+    const added = leaves.map((l, j) => (j === k ? { ...l, preimage: recordPre(k) } : l));
+    refused(() => decode(encode({ leaves: added })), "preimage", /not the hash of/);
+    expect(decode(encode()).filter((x) => x.t === "leaf" && x.leaf.preimage !== undefined).length).to.equal(7);
   });
 
   it("refuses a record key over its bound as soon as its length arrives, without waiting for its bytes", () => {

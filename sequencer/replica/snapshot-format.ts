@@ -12,11 +12,15 @@
  * entry `seq` of feed `feed`), the state version and its root. The counts and the digest come last (the
  * sender knows them once it has walked the state): the digest catches a stream damaged or cut on the
  * way, the counts one that lost frames; the root, rebuilt by the replica and compared with the header's
- * and the change feed's, is what vouches for the leaves. Records come before leaves and each run is in
+ * and the change feed's, is what vouches for the leaves. The root covers a leaf's key and value only,
+ * not its preimage: the decoder refuses (`preimage`, at the end frame, once the digest has told damage
+ * apart) a leaf whose preimage its value is not the hash of (recordWord of 89 bytes, the only leaves
+ * with a preimage). Records come before leaves and each run is in
  * strictly ascending key order, as the state database's bulk load takes leaves. The decoder takes the
  * stream in pieces of any size and holds at most one frame of it (MAX_FRAME_BYTES) besides the piece.
  */
 import { createHash, type Hash } from "node:crypto";
+import { isRecordPreimageOf } from "../protocol/keys.js";
 
 const MAGIC = new TextEncoder().encode("EPHRSNAP");
 export const SNAPSHOT_FORMAT = 1;
@@ -62,10 +66,15 @@ export type SnapshotItem =
   | { t: "leaf"; leaf: SnapshotLeaf }
   | { t: "end"; trailer: SnapshotTrailer };
 
-/** A snapshot that does not decode, or that contradicts itself (its counts, its digest, its order). */
+export type SnapshotFormatCode = "format" | "digest" | "count" | "preimage";
+
+/**
+ * A snapshot that does not decode, or that contradicts itself (its counts, its digest, its order, a
+ * leaf's preimage that its value is not the hash of).
+ */
 export class SnapshotFormatError extends Error {
-  readonly code: "format" | "digest" | "count";
-  constructor(code: "format" | "digest" | "count", message: string) {
+  readonly code: SnapshotFormatCode;
+  constructor(code: SnapshotFormatCode, message: string) {
     super(`snapshot: ${message}`);
     this.name = "SnapshotFormatError";
     this.code = code;
@@ -161,7 +170,8 @@ export class SnapshotEncoder {
  * Reads a snapshot as it arrives: push() each piece, get the items it completed; finish() once the
  * stream ended. Refuses (SnapshotFormatError) anything out of place as soon as it shows: a frame
  * before the header, a record after a leaf, keys out of order, a bound exceeded, bytes after the end,
- * counts or a digest that do not match what arrived.
+ * counts or a digest that do not match what arrived, and (at the end frame) a preimage its leaf's value
+ * is not the hash of.
  */
 export class SnapshotDecoder {
   private readonly hash: Hash = createHash("sha256");
@@ -172,6 +182,8 @@ export class SnapshotDecoder {
   private leaves = 0;
   private lastRecord: Uint8Array | null = null;
   private lastLeaf: Uint8Array | null = null;
+  /** the first leaf whose preimage its value is not the hash of (refused at the end frame) */
+  private badPreimage: string | null = null;
   /** bytes received so far */
   bytes = 0;
 
@@ -238,6 +250,8 @@ export class SnapshotDecoder {
           "count",
           `the end frame counts ${trailer.records} records and ${trailer.leaves} leaves, ${this.records} and ${this.leaves} arrived`,
         );
+      // after the digest: bytes damaged on the way are told as such, a preimage sent wrong as this
+      if (this.badPreimage !== null) throw new SnapshotFormatError("preimage", this.badPreimage);
       this.ended = true;
       return { t: "end", trailer };
     }
@@ -280,6 +294,9 @@ export class SnapshotDecoder {
     this.lastLeaf = key;
     this.leaves++;
     const n = f[65]!;
-    return { t: "leaf", leaf: { key, value, preimage: n === 0 ? undefined : f.slice(66, 66 + n) } };
+    const preimage = n === 0 ? undefined : f.slice(66, 66 + n);
+    if (preimage !== undefined && !isRecordPreimageOf(preimage, value))
+      this.badPreimage ??= `the leaf 0x${Buffer.from(key).toString("hex")} carries a preimage of ${n} bytes that its value is not the hash of (a record's is 89 bytes hashing to it)`;
+    return { t: "leaf", leaf: { key, value, preimage } };
   }
 }

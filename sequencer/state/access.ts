@@ -4,9 +4,8 @@
  * implementations: TreeState (the full in-memory tree; optionally records the witnesses) and
  * WitnessState (stateless: verifies each access against the running root, as the L1 verifier does).
  */
-import { isZeroWord, type Word, wordsEqual, ZERO_WORD } from "../protocol/bytes.js";
-import { keccak256 } from "../protocol/hash.js";
-import { RECORD_PREIMAGE_BYTES } from "../protocol/keys.js";
+import { isZeroWord, type Word, ZERO_WORD } from "../protocol/bytes.js";
+import { isRecordPreimageOf } from "../protocol/keys.js";
 import { rootAfterWrite, type SmtProof, verifyProof } from "./proof.js";
 import { nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "./smt.js";
 import { PreimageMismatchError, WitnessMissingError } from "./witness-errors.js";
@@ -141,7 +140,7 @@ export class WitnessState implements StateAccess {
     this.next = index + 1;
     const reading = verifyProof(this.root, key, w.proof, deletes);
     if (kind === "hashed" && reading.exists) {
-      if (w.preimage.length !== RECORD_PREIMAGE_BYTES || !wordsEqual(keccak256(w.preimage), reading.value)) {
+      if (!isRecordPreimageOf(w.preimage, reading.value)) {
         throw new PreimageMismatchError(index, "the value's preimage is missing or does not hash to it");
       }
     } else if (w.preimage.length > 0) {
