@@ -71,6 +71,8 @@ export interface StreamAnswer {
   headers?: Record<string, string>;
   pieces: AsyncIterator<Uint8Array>;
   close: () => Promise<void>;
+  /** the whole stream's time limit (ms): past it the connection is closed, the client sees it cut */
+  timeoutMs?: number;
 }
 
 async function writeStream(res: ServerResponse, a: StreamAnswer): Promise<void> {
@@ -79,6 +81,9 @@ async function writeStream(res: ServerResponse, a: StreamAnswer): Promise<void> 
     gone = true;
   };
   res.on("close", onGone);
+  // a reader that stalls (or a slow one) holds the stream no longer than this: destroying the socket
+  // ends a wait for it to drain
+  const deadline = a.timeoutMs === undefined ? null : setTimeout(() => res.destroy(), a.timeoutMs);
   try {
     res.writeHead(a.status, { "content-type": a.contentType, ...a.headers });
     for (;;) {
@@ -104,6 +109,7 @@ async function writeStream(res: ServerResponse, a: StreamAnswer): Promise<void> 
     // a failure part way: the client sees the stream cut (no end frame) and refuses it
     res.destroy();
   } finally {
+    if (deadline !== null) clearTimeout(deadline);
     res.off("close", onGone);
     await a.pieces.return?.(undefined);
     await a.close();

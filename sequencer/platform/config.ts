@@ -8,7 +8,7 @@ import { describeIssues } from "../errors/issues.js";
 import { headersWithinRequest, httpLimitsShape } from "../http/limits.js";
 import { serviceEnv } from "./settings-file.js";
 import { WATCHER_SETTINGS } from "../watch/settings.js";
-import { RESYNC_MODES } from "../replica/resync-policy.js";
+import { DEFAULT_RESYNC_TIMEOUT_MS, RESYNC_MODES } from "../replica/resync-policy.js";
 import { DATA_CHANNELS } from "../post/channel.js";
 
 const address = configAddressSchema;
@@ -72,7 +72,9 @@ export const configSchema = z
       .int()
       .min(1 << 20, "must be at least 1048576 (1 MiB)")
       .default(64 * 2 ** 30),
-    replicaResyncTimeoutMs: z.coerce.number().int().min(1000, "must be at least 1000 (ms)").default(3_600_000),
+    replicaResyncTimeoutMs: z.coerce.number().int().min(1000, "must be at least 1000 (ms)").default(DEFAULT_RESYNC_TIMEOUT_MS),
+    /** The sequencer's bound on sending one snapshot (GET /snapshot): past it the stream is cut and its slot freed. */
+    snapshotTimeoutMs: z.coerce.number().int().min(1000, "must be at least 1000 (ms)").default(DEFAULT_RESYNC_TIMEOUT_MS),
     replicaResyncAttempts: z.coerce.number().int().min(1).max(100).default(5),
     /** Where a replica gets the snapshot (a query server's URL; default: the sequencer holding the lease). */
     replicaSnapshotUrl: z.url().optional(),

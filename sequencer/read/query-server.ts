@@ -15,13 +15,16 @@ import type { Metrics } from "../platform/metrics.js";
 import { HISTORY_ENTRIES_PER_REQUEST, historyCost } from "./methods.js";
 import type { Queries } from "./queries.js";
 import { toHex } from "../protocol/bytes.js";
+import { DEFAULT_RESYNC_TIMEOUT_MS } from "../replica/resync-policy.js";
 import { openSnapshot, SnapshotUnavailableError, type SnapshotStream } from "../replica/snapshot-source.js";
 import type { StateDb } from "../statedb/store.js";
 import type { Store } from "../store/store.js";
 
 /**
  * Snapshots sent at once: each walks the whole state and holds two LevelDB views (old table files
- * are kept on disk while one is open), so a crowd of replicas resyncing together waits its turn.
+ * are kept on disk while one is open), so a crowd of replicas resyncing together waits its turn (a
+ * replica answered 503 asks again, resync.ts); each is cut after its time limit, so a stalled reader
+ * cannot keep a slot.
  */
 export const MAX_SNAPSHOTS = 2;
 
@@ -64,6 +67,8 @@ export async function startQueryServer(
     status?: () => unknown;
     /** GET /snapshot sends this data directory's state (the sequencer's; null while it is starting) */
     snapshot?: () => { store: Store; db: StateDb } | null;
+    /** the longest one snapshot may take to send (EPHR_SNAPSHOT_TIMEOUT_MS): then it is cut, its slot freed */
+    snapshotTimeoutMs?: number;
   } = {},
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const callsSchema = z.array(rpcRequestSchema).min(1).max(limits.maxCalls);
@@ -143,6 +148,7 @@ export async function startQueryServer(
           "x-ephr-snapshot-root": toHex(snap.header.root),
         },
         pieces: snap.pieces,
+        timeoutMs: extra.snapshotTimeoutMs ?? DEFAULT_RESYNC_TIMEOUT_MS,
         close: async () => {
           sending--;
           await snap.close();

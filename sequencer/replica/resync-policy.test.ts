@@ -1,7 +1,7 @@
 /** When a stopped replica resyncs, how long it waits between attempts, and which snapshots it takes. */
 import { expect } from "chai";
 import { keccak256 } from "../protocol/hash.js";
-import { resyncBackoffMs, type SnapshotFacts, shouldResync, verifySnapshot } from "./resync-policy.js";
+import { busyRetryMs, resyncBackoffMs, type SnapshotFacts, shouldResync, verifySnapshot } from "./resync-policy.js";
 
 const word = (n: number) => keccak256(Uint8Array.of(n));
 
@@ -10,6 +10,14 @@ describe("replica: the resync decision", () => {
     expect(["gap", "mismatch", "malformed"].map((c) => shouldResync("gap", c as "gap"))).to.deep.equal([true, false, false]);
     expect(["gap", "mismatch", "malformed"].map((c) => shouldResync("always", c as "gap"))).to.deep.equal([true, true, true]);
     expect(["gap", "mismatch", "malformed"].map((c) => shouldResync("never", c as "gap"))).to.deep.equal([false, false, false]);
+  });
+
+  it("asks again after a busy answer between half and all of the doubling wait, never past the maximum", () => {
+    expect([1, 2, 3, 10].map((n) => busyRetryMs(n, 1000, 30_000, () => 0))).to.deep.equal([500, 1000, 2000, 15_000]);
+    expect([1, 2, 3, 10].map((n) => busyRetryMs(n, 1000, 30_000, () => 0.999999))).to.deep.equal([1000, 2000, 4000, 30_000]);
+    const waits = Array.from({ length: 200 }, () => busyRetryMs(4, 1000, 30_000));
+    for (const w of waits) expect(w).to.be.within(4000, 8000);
+    expect(new Set(waits).size, "spread, so that replicas turned away together come back apart").to.be.greaterThan(20);
   });
 
   it("waits twice as long after each failed attempt, up to the maximum", () => {

@@ -27,6 +27,22 @@ export function resyncBackoffMs(attempt: number, baseMs: number, maxMs: number):
   return Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
 }
 
+/**
+ * The longest a resync attempt may take on a replica (EPHR_REPLICA_RESYNC_TIMEOUT_MS) and a snapshot
+ * on the sequencer's side (EPHR_SNAPSHOT_TIMEOUT_MS) by default: one bound, so that a stalled reader
+ * frees its slot about when a replica would have given up on it anyway.
+ */
+export const DEFAULT_RESYNC_TIMEOUT_MS = 3_600_000;
+
+/**
+ * The wait before asking again after the `n`th busy answer (503: the sequencer sends as many snapshots
+ * as it may, or is starting): resyncBackoffMs's doubling, capped at `maxMs`, times a random factor in
+ * [0.5, 1) so that replicas turned away together do not come back together.
+ */
+export function busyRetryMs(n: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  return Math.round(resyncBackoffMs(n, baseMs, maxMs) * (0.5 + random() / 2));
+}
+
 /** What a replica found once a snapshot had arrived and its leaves were loaded. */
 export interface SnapshotFacts {
   header: SnapshotHeader;

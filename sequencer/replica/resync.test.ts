@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -18,7 +18,7 @@ import { createMetrics } from "../platform/metrics.js";
 import { toHex, type Word } from "../protocol/bytes.js";
 import { keccak256 } from "../protocol/hash.js";
 import { RECORD_PREIMAGE_BYTES, recordWord } from "../protocol/keys.js";
-import { queryServerLimits, startQueryServer } from "../read/query-server.js";
+import { MAX_SNAPSHOTS, queryServerLimits, startQueryServer } from "../read/query-server.js";
 import { StoredTreeState } from "../statedb/state.js";
 import { StateDb } from "../statedb/store.js";
 import { GENESIS_HEAD } from "../store/records.js";
@@ -258,6 +258,54 @@ describe("replica: resync from the sequencer's snapshot", function () {
     }
     expect(next.status).to.equal(200);
     expect(decodeAll(new Uint8Array(await next.arrayBuffer())).filter((x) => x.t === "leaf").length).to.equal(seq.leaves.size);
+  });
+
+  it("a replica turned away (503) while stalled readers hold both slots asks again, and resyncs once the sequencer cuts a stream past its time limit", async () => {
+    for (let i = 0; i < 6; i++) await seq.chunk(20_000); // far more than the sockets' buffers hold (a stalled reader keeps its slot)
+    const metrics = createMetrics("test");
+    const limited = await startQueryServer(
+      "127.0.0.1",
+      0,
+      () => null,
+      metrics,
+      { maxBodyBytes: 1 << 20, maxCalls: 10, http: queryServerLimits(DEFAULT_HTTP_LIMITS) },
+      { snapshot: () => ({ store: seq.store, db: seq.db }), snapshotTimeoutMs: 4000 },
+    );
+    const stalled: Socket[] = [];
+    try {
+      const t0 = Date.now();
+      for (let i = 0; i < MAX_SNAPSHOTS; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const c = connect(limited.port, "127.0.0.1");
+          c.write("GET /snapshot HTTP/1.1\r\nHost: x\r\n\r\n");
+          c.once("data", () => {
+            c.pause(); // takes the first bytes, then reads nothing
+            resolve();
+          });
+          c.on("error", reject);
+          stalled.push(c);
+        });
+      }
+      expect((await fetch(`http://127.0.0.1:${limited.port}/snapshot`)).status, "both slots taken").to.equal(503);
+      const got = await downloadSnapshot({
+        url: `http://127.0.0.1:${limited.port}/`,
+        dataDir: join(dir, "rep"),
+        limits: { maxBytes: 1 << 30, timeoutMs: 20_000 },
+        feedEntry,
+        rules,
+        cacheBytes: 1 << 20,
+        log,
+        busyBaseMs: 100,
+        busyMaxMs: 800,
+      });
+      expect(got.leaves).to.equal(seq.leaves.size);
+      // a slot freed only when the sequencer cut a stalled reader at its limit (4 s)
+      expect(Date.now() - t0).to.be.within(3900, 20_000);
+      expect((await metrics.snapshotsServed.get()).values[0]?.value).to.equal(MAX_SNAPSHOTS + 1);
+    } finally {
+      for (const c of stalled) c.destroy();
+      await limited.close();
+    }
   });
 
   it("refuses a snapshot with a changed leaf (its digest recomputed) and keeps the old state", async () => {

@@ -7,6 +7,7 @@
  * ready. data-swap.ts then puts it in place.
  */
 import { mkdir, rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { alignState } from "../execute/align.js";
@@ -19,10 +20,10 @@ import { Store } from "../store/store.js";
 import { feedPosition, STREAM_ID_KEY } from "./apply.js";
 import { decodeFeedEntry } from "./change-log.js";
 import { markReady, nextDir } from "./data-swap.js";
-import { type SnapshotVerdict, verifySnapshot } from "./resync-policy.js";
+import { busyRetryMs, type SnapshotVerdict, verifySnapshot } from "./resync-policy.js";
 import { SnapshotDecoder, SnapshotFormatError, type SnapshotHeader, type SnapshotItem } from "./snapshot-format.js";
 
-export type ResyncErrorCode = "http" | "tooLarge" | "timeout" | "format" | "digest" | "count" | "preimage" | "root" | "feed";
+export type ResyncErrorCode = "http" | "busy" | "tooLarge" | "timeout" | "format" | "digest" | "count" | "preimage" | "root" | "feed";
 
 /** A resync attempt that failed; `refused` when the snapshot arrived but was not the sequencer's state. */
 export class ResyncError extends Error {
@@ -107,7 +108,14 @@ export interface DownloadOptions {
   cacheBytes: number;
   log: Logger;
   signal?: AbortSignal;
+  /** the wait after the first busy answer (503), doubling with jitter up to `busyMaxMs` (tests shorten them) */
+  busyBaseMs?: number;
+  busyMaxMs?: number;
 }
+
+/** The waits between asks while the sequencer answers 503 (all its snapshot slots taken, or starting). */
+const BUSY_BASE_MS = 1000;
+const BUSY_MAX_MS = 30_000;
 
 /** Store writes gathered before one LevelDB batch. */
 const RECORD_BATCH_BYTES = 4 << 20;
@@ -125,11 +133,25 @@ export async function downloadSnapshot(o: DownloadOptions): Promise<DownloadResu
   let store: Store | null = null;
   let db: StateDb | null = null;
   try {
-    const res = await fetch(new URL("snapshot", o.url), { signal }).catch((e: Error) => {
-      throw timeout.aborted
-        ? new ResyncError("timeout", `no answer within ${o.limits.timeoutMs} ms`)
-        : new ResyncError("http", `GET ${o.url}snapshot: ${e.message}`);
-    });
+    // A busy answer uses up no attempt: asked again (backoff with jitter) while the time limit allows.
+    let busy: string | null = null;
+    let res: Response;
+    for (let n = 1; ; n++) {
+      res = await fetch(new URL("snapshot", o.url), { signal }).catch((e: Error) => {
+        throw timeout.aborted
+          ? new ResyncError(busy === null ? "timeout" : "busy", `no snapshot within ${o.limits.timeoutMs} ms${busy === null ? "" : `: ${busy}`}`)
+          : new ResyncError("http", `GET ${o.url}snapshot: ${e.message}`);
+      });
+      if (res.status !== 503) break;
+      busy = (await res.text().catch(() => "")).slice(0, 300);
+      const wait = busyRetryMs(n, o.busyBaseMs ?? BUSY_BASE_MS, o.busyMaxMs ?? BUSY_MAX_MS);
+      o.log.info({ n, waitMs: wait, answer: busy }, "the sequencer is busy sending snapshots: asking again");
+      await sleep(wait, undefined, { signal }).catch(() => {
+        throw timeout.aborted
+          ? new ResyncError("busy", `no snapshot slot within ${o.limits.timeoutMs} ms (EPHR_REPLICA_RESYNC_TIMEOUT_MS): ${busy}`)
+          : new ResyncError("http", "the resync was stopped");
+      });
+    }
     if (!res.ok || res.body === null) {
       const why = await res.text().catch(() => "");
       throw new ResyncError("http", `GET ${o.url}snapshot answered ${res.status}: ${why.slice(0, 300)}`);

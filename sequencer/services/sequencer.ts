@@ -109,7 +109,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
     () => queries,
     metrics,
     { maxBodyBytes: cfg.maxBodyBytes, maxCalls: cfg.maxRequestTxs, http: queryServerLimits(cfg) },
-    { snapshot: () => snapshotData },
+    { snapshot: () => snapshotData, snapshotTimeoutMs: cfg.snapshotTimeoutMs },
   );
   const queryUrl = `http://${cfg.queryHost}:${query.port}/`;
 
