@@ -404,4 +404,15 @@ describe("replica: resync from the sequencer's snapshot", function () {
     await redis.xtrim(stream, "MAXLEN", 1);
     await refusedWith(stale, "feed", oldRoot);
   });
+
+  it("looks for the snapshot's feed entry no further back than its bound", async () => {
+    const entries = await redis.xrangeBuffer(stream, "-", "+");
+    const all = entries.map(([id, f]) => ({ id: id.toString(), e: decodeFeedEntry(f[1]!) }));
+    expect(all.length).to.be.greaterThan(3);
+    const deep = all[all.length - 3]!; // the third newest
+    expect((await findFeedEntry(redis, stream, deep.e.feed, deep.e.seq, 0))?.id).to.equal(deep.id);
+    expect(await findFeedEntry(redis, stream, deep.e.feed, deep.e.seq, 0, 3)).to.deep.include({ id: deep.id, seq: deep.e.seq });
+    // further back than the entries a lookup may read: not found (a newer snapshot is asked for)
+    expect(await findFeedEntry(redis, stream, deep.e.feed, deep.e.seq, 0, 2)).to.equal(null);
+  });
 });

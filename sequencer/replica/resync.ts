@@ -56,20 +56,36 @@ export interface FeedEntryRef {
 
 /** Stream entries read per XREVRANGE while looking for one entry. */
 const SCAN_COUNT = 64;
+/**
+ * The most stream entries one lookup reads back from the newest (5x the default feed length): a
+ * snapshot further behind the feed than this is refused as `feed`, and the next attempt takes a newer one.
+ */
+export const FEED_SCAN_MAX_ENTRIES = 10_000;
 
 /**
- * Entry `seq` of `feed` in the stream, looked for from the newest back (the stream holds at most about
- * EPHR_REPLICA_FEED_MAX_LEN entries); null when the stream has passed it (or never held it). An entry
+ * Entry `seq` of `feed` in the stream, looked for from the newest back, reading at most `maxEntries`
+ * entries (the stream's ids are Redis's own, not derived from seq: no range can be asked for directly);
+ * null when the stream has passed it (or never held it), or it lies further back than that. An entry
  * newer than the stream's newest may not be published yet: asked again for up to `waitMs`.
  */
-export async function findFeedEntry(redis: Redis, stream: string, feed: string, seq: number, waitMs = 5000): Promise<FeedEntryRef | null> {
+export async function findFeedEntry(
+  redis: Redis,
+  stream: string,
+  feed: string,
+  seq: number,
+  waitMs = 5000,
+  maxEntries = FEED_SCAN_MAX_ENTRIES,
+): Promise<FeedEntryRef | null> {
   const until = Date.now() + waitMs;
   for (;;) {
     let end = "+";
     let newest: number | null = null;
+    let read = 0;
     for (;;) {
-      const page = (await redis.xrevrangeBuffer(stream, end, "-", "COUNT", SCAN_COUNT)) as [Buffer, Buffer[]][];
+      if (read >= maxEntries) return null; // further back than a lookup reads: a newer snapshot is asked for
+      const page = (await redis.xrevrangeBuffer(stream, end, "-", "COUNT", Math.min(SCAN_COUNT, maxEntries - read))) as [Buffer, Buffer[]][];
       if (page.length === 0) break;
+      read += page.length;
       for (const [idBuf, fields] of page) {
         const raw = fields[1];
         if (raw === undefined) continue;
