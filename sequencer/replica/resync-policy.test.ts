@@ -1,7 +1,7 @@
 /** When a stopped replica resyncs, how long it waits between attempts, and which snapshots it takes. */
 import { expect } from "chai";
 import { keccak256 } from "../protocol/hash.js";
-import { busyRetryMs, resyncBackoffMs, type SnapshotFacts, shouldResync, verifySnapshot } from "./resync-policy.js";
+import { busyRetryMs, maxRangeEntries, resyncBackoffMs, type SnapshotFacts, shouldResync, verifySnapshot } from "./resync-policy.js";
 
 const word = (n: number) => keccak256(Uint8Array.of(n));
 
@@ -18,6 +18,11 @@ describe("replica: the resync decision", () => {
     const waits = Array.from({ length: 200 }, () => busyRetryMs(4, 1000, 30_000));
     for (const w of waits) expect(w).to.be.within(4000, 8000);
     expect(new Set(waits).size, "spread, so that replicas turned away together come back apart").to.be.greaterThan(20);
+  });
+
+  it("lets a key range of the bulk load hold twice its share of the most leaves the size limit allows", () => {
+    expect(maxRangeEntries(64 * 2 ** 30)).to.equal(Math.ceil((2 * 64 * 2 ** 30) / 66 / 4096)); // about 508000
+    expect(maxRangeEntries(1 << 20)).to.equal(4096); // never fewer
   });
 
   it("waits twice as long after each failed attempt, up to the maximum", () => {

@@ -14,16 +14,17 @@ import { alignState } from "../execute/align.js";
 import { fromHex, toHex, ZERO_WORD } from "../protocol/bytes.js";
 import type { Logger } from "../platform/log.js";
 import type { ChainRules } from "../state/transition.js";
+import { BulkLoadRangeError } from "../statedb/errors.js";
 import { StateDb } from "../statedb/store.js";
 import { jsonBytes } from "../store/level.js";
 import { Store } from "../store/store.js";
 import { feedPosition, STREAM_ID_KEY } from "./apply.js";
 import { decodeFeedEntry } from "./change-log.js";
 import { markReady, nextDir } from "./data-swap.js";
-import { busyRetryMs, type SnapshotVerdict, verifySnapshot } from "./resync-policy.js";
+import { busyRetryMs, maxRangeEntries, type SnapshotVerdict, verifySnapshot } from "./resync-policy.js";
 import { SnapshotDecoder, SnapshotFormatError, type SnapshotHeader, type SnapshotItem } from "./snapshot-format.js";
 
-export type ResyncErrorCode = "http" | "busy" | "tooLarge" | "timeout" | "format" | "digest" | "count" | "preimage" | "root" | "feed";
+export type ResyncErrorCode = "http" | "busy" | "tooLarge" | "timeout" | "format" | "digest" | "count" | "preimage" | "clustered" | "root" | "feed";
 
 /** A resync attempt that failed; `refused` when the snapshot arrived but was not the sequencer's state. */
 export class ResyncError extends Error {
@@ -35,7 +36,9 @@ export class ResyncError extends Error {
     this.name = "ResyncError";
   }
   get refused(): boolean {
-    return this.code === "format" || this.code === "digest" || this.code === "count" || this.code === "preimage" || this.code === "root";
+    return (
+      this.code === "format" || this.code === "digest" || this.code === "count" || this.code === "preimage" || this.code === "clustered" || this.code === "root"
+    );
   }
 }
 
@@ -255,7 +258,12 @@ async function load(
     }
   }
   let root: Uint8Array = ZERO_WORD;
-  if (header.version >= 0) root = (await db.bulkLoad(leafRun(), { version: header.version })).root;
+  if (header.version >= 0)
+    root = (
+      await db.bulkLoad(leafRun(), { version: header.version, maxRangeEntries: maxRangeEntries(limits.maxBytes) }).catch((e: Error) => {
+        throw e instanceof BulkLoadRangeError ? new ResyncError("clustered", `snapshot refused: ${e.message}`) : e;
+      })
+    ).root;
   else for await (const _ of leafRun()) throw new SnapshotFormatError("format", "leaves for the empty state (version -1)");
   if (next.done || next.value.t !== "end") throw new SnapshotFormatError("format", "the end frame is missing");
   const last = await it.next(); // ends the stream: bytes after the end frame, or none

@@ -22,6 +22,14 @@ export class StateWriteFailedError extends Error {
   override name = "StateWriteFailedError";
 }
 
+/**
+ * A bulk load's key range holding more entries than it may (they are held in memory until the range is
+ * built): keys that are not spread as hashes are (a hostile snapshot), or a bound set too low.
+ */
+export class BulkLoadRangeError extends RangeError {
+  override name = "BulkLoadRangeError";
+}
+
 /** An operation that needs an idle store (no commit being written) or a fresh one. */
 export class StateBusyError extends Error {
   override name = "StateBusyError";

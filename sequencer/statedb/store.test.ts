@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { isZeroWord, toHex, type Word, ZERO_WORD } from "../protocol/bytes.js";
 import type { SmtProof } from "../state/proof.js";
 import { nodeHash, treeGet, treeProve, treeWrite, type TreeNode } from "../state/smt.js";
-import { VersionUnavailableError } from "./errors.js";
+import { BulkLoadRangeError, VersionUnavailableError } from "./errors.js";
 import { StateDb, type StateDbOptions } from "./store.js";
 import { treeWrite as storedWrite } from "./tree.js";
 
@@ -388,6 +388,39 @@ describe("state database edges", () => {
       let err: unknown;
       await db.bulkLoad([{ key: new Uint8Array(32).fill(2), value: new Uint8Array(32) }]).catch((e) => (err = e));
       expect(String(err)).to.match(/zero value/);
+    });
+  });
+
+  it("refuses a bulk load with more entries in one key range than its bound, as they arrive", async () => {
+    // keys clustered in one range (their first bytes zero), as a hostile snapshot could send them
+    const clustered = function* (n: number) {
+      for (let i = 0; i < n; i++) {
+        const key = new Uint8Array(32);
+        key[30] = i >> 8;
+        key[31] = i & 0xff;
+        yield { key, value: new Uint8Array(32).fill(7) };
+      }
+    };
+    let pulled = 0;
+    await withDb({}, async (db) => {
+      let err: unknown;
+      await db
+        .bulkLoad(
+          (function* () {
+            for (const e of clustered(100_000)) {
+              pulled++;
+              yield e;
+            }
+          })(),
+          { maxRangeEntries: 100 },
+        )
+        .catch((e) => (err = e));
+      expect(err).to.be.instanceOf(BulkLoadRangeError);
+      expect(String(err)).to.match(/more than 100 entries share their first 12 key bits/);
+      expect(pulled, "refused as the range grew, not once it ended").to.equal(101);
+    });
+    await withDb({}, async (db) => {
+      expect((await db.bulkLoad(clustered(100), { maxRangeEntries: 100 })).entries).to.equal(100);
     });
   });
 

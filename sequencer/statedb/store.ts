@@ -17,7 +17,7 @@ import { type Word, wordsEqual, ZERO_WORD } from "../protocol/bytes.js";
 import { hashLeaf } from "../state/hashing.js";
 import type { SmtProof } from "../state/proof.js";
 import { Committer, decodeRootRecord, encodeRootRecord, type RootRecord } from "./commit.js";
-import { StateBusyError, StateCorruptionError, StateWriteFailedError, VersionUnavailableError } from "./errors.js";
+import { BulkLoadRangeError, StateBusyError, StateCorruptionError, StateWriteFailedError, VersionUnavailableError } from "./errors.js";
 import { PageCache } from "./cache.js";
 import { StateSnapshot } from "./snapshot.js";
 import type { LeafChange } from "./changes.js";
@@ -118,6 +118,11 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 /** Writes of a bulk load or a prune are flushed in LevelDB batches of about this many bytes. */
 const BULK_BATCH_BYTES = 8 << 20;
+/**
+ * The entries a bulk load holds of one key range by default: keys are hashes,
+ * so a range holds 1/4096 of them give or take a few hundred, and this is a state of some 4 billion.
+ */
+export const BULK_MAX_RANGE_ENTRIES = 1 << 20;
 /** Stale-index records (one per version) deleted per write batch by a prune. */
 const PRUNE_BATCH_RECORDS = 16;
 
@@ -445,11 +450,12 @@ export class StateDb {
    * Build the state from `entries` sorted by key (unique, non-zero values) as `version`, into an
    * empty database, without reading anything back: each group of keys sharing their first
    * `partitionBits` bits is built, hashed and written on its own, then the pages above them.
-   * Memory grows with the largest group, not with the state.
+   * Memory grows with the largest group, not with the state; a group past `maxRangeEntries`
+   * (BULK_MAX_RANGE_ENTRIES) is refused (BulkLoadRangeError) as it arrives.
    */
   async bulkLoad(
     entries: AsyncIterable<StateEntry> | Iterable<StateEntry>,
-    opts: { version?: number; partitionBits?: number; onProgress?: (loaded: number) => void } = {},
+    opts: { version?: number; partitionBits?: number; maxRangeEntries?: number; onProgress?: (loaded: number) => void } = {},
   ): Promise<{ version: number; root: Word; entries: number; pages: number }> {
     this.check();
     if (this.meta.latest !== -1) throw new StateBusyError("a bulk load needs an empty database");
@@ -459,6 +465,7 @@ export class StateDb {
     if (!Number.isInteger(bits) || bits % levels !== 0 || bits < levels || bits > 24) {
       throw new RangeError(`partitionBits ${bits} must be a multiple of ${levels} in ${levels}..24`);
     }
+    const maxRange = opts.maxRangeEntries ?? BULK_MAX_RANGE_ENTRIES;
     this.meta = { ...this.meta, loading: version };
     await this.enqueue([this.metaOp()], true);
 
@@ -516,6 +523,10 @@ export class StateDb {
         await closeGroup();
         groupPrefix = p;
       }
+      if (group.length >= maxRange)
+        throw new BulkLoadRangeError(
+          `more than ${maxRange} entries share their first ${bits} key bits (a key range is held in memory until it is built): the keys are not spread as hashes are`,
+        );
       group.push(e);
       loaded++;
     }
