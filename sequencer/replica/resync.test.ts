@@ -269,7 +269,7 @@ describe("replica: resync from the sequencer's snapshot", function () {
       () => null,
       metrics,
       { maxBodyBytes: 1 << 20, maxCalls: 10, http: queryServerLimits(DEFAULT_HTTP_LIMITS) },
-      { snapshot: () => ({ store: seq.store, db: seq.db }), snapshotTimeoutMs: 4000 },
+      { snapshot: () => ({ store: seq.store, db: seq.db }), snapshotTimeoutMs: 8000 }, // the third download too must finish within it, on a loaded machine
     );
     const stalled: Socket[] = [];
     try {
@@ -290,7 +290,7 @@ describe("replica: resync from the sequencer's snapshot", function () {
       const got = await downloadSnapshot({
         url: `http://127.0.0.1:${limited.port}/`,
         dataDir: join(dir, "rep"),
-        limits: { maxBytes: 1 << 30, timeoutMs: 20_000 },
+        limits: { maxBytes: 1 << 30, timeoutMs: 40_000 },
         feedEntry,
         rules,
         cacheBytes: 1 << 20,
@@ -299,8 +299,8 @@ describe("replica: resync from the sequencer's snapshot", function () {
         busyMaxMs: 800,
       });
       expect(got.leaves).to.equal(seq.leaves.size);
-      // a slot freed only when the sequencer cut a stalled reader at its limit (4 s)
-      expect(Date.now() - t0).to.be.within(3900, 20_000);
+      // a slot freed only when the sequencer cut a stalled reader at its limit (8 s)
+      expect(Date.now() - t0).to.be.within(7900, 40_000);
       expect((await metrics.snapshotsServed.get()).values[0]?.value).to.equal(MAX_SNAPSHOTS + 1);
     } finally {
       for (const c of stalled) c.destroy();
