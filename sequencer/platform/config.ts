@@ -15,6 +15,18 @@ const address = configAddressSchema;
 const privateKey = privateKeySchema;
 const ms = (def: number) => z.coerce.number().int().min(1).default(def);
 
+/** A comma-separated list of URLs (blanks between commas ignored). */
+const urlList = () =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((u) => u.trim())
+        .filter((u) => u !== ""),
+    )
+    .pipe(z.array(z.url()));
+
 export const configSchema = z
   .object({
     /** Redis for ingest, replies, the sequencer lease and the L1 submission queue. */
@@ -82,16 +94,7 @@ export const configSchema = z
      * The front-ends' replicas: comma-separated query URLs (default: those registered in Redis). Reads go
      * to live ones; the sequencer answers them only when none is alive.
      */
-    replicas: z
-      .string()
-      .transform((v) =>
-        v
-          .split(",")
-          .map((u) => u.trim())
-          .filter((u) => u !== ""),
-      )
-      .pipe(z.array(z.url()))
-      .optional(),
+    replicas: urlList().optional(),
     /** A replica further behind than this (ms) is skipped for executed-level reads (posted and final ones still go to it). */
     replicaMaxLagMs: z.coerce.number().int().min(0).default(2000),
     /** Sealing: a batch is sealed at whichever limit comes first. */
@@ -140,16 +143,7 @@ export const configSchema = z
      * Other blob archives (comma-separated base URLs; the setting watchers share), tried after the own
      * archive when the sequencer reads a blob batch back from L1 that it does not hold (a resync).
      */
-    blobArchiveUrls: z
-      .string()
-      .transform((v) =>
-        v
-          .split(",")
-          .map((u) => u.trim())
-          .filter((u) => u !== ""),
-      )
-      .pipe(z.array(z.url()))
-      .default([]),
+    blobArchiveUrls: urlList().default([]),
     /**
      * A consensus client's REST API (the setting watchers share), tried after the archives when the
      * sequencer reads a blob batch back from L1 (GET /eth/v1/beacon/blobs/{block_id}).

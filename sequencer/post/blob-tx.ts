@@ -32,7 +32,7 @@ export interface BlobTxFees {
   maxFeePerBlobGas: bigint;
 }
 
-/** Sign the type-3 transaction `to.data` carrying `blobs` (explicit gas: no estimate). */
+/** Sign the type-3 transaction `to.data` carrying `blobs` (explicit gas: no estimate), in its network form (with sidecars). */
 export async function signBlobTx(args: {
   account: LocalAccount;
   chainId: number;
@@ -43,19 +43,9 @@ export async function signBlobTx(args: {
   fees: BlobTxFees;
   blobs: readonly CommittedBlob[];
 }): Promise<Hex> {
-  return args.account.signTransaction({
-    type: "eip4844",
-    chainId: args.chainId,
-    to: args.to,
-    data: args.data,
-    gas: args.gas,
-    nonce: args.nonce,
-    maxFeePerGas: args.fees.maxFeePerGas,
-    maxPriorityFeePerGas: args.fees.maxPriorityFeePerGas,
-    maxFeePerBlobGas: args.fees.maxFeePerBlobGas,
-    blobVersionedHashes: args.blobs.map((b) => toHex(b.versionedHash)),
-    sidecars: blobSidecars(args.blobs),
-  });
+  const { blobs, ...tx } = args;
+  const raw = await signBlobTxWithoutSidecars({ ...tx, versionedHashes: blobs.map((b) => toHex(b.versionedHash)) });
+  return withSidecars(raw, blobSidecars(blobs));
 }
 
 /** What travels beside a blob transaction on the network: each blob with its commitment and KZG blob proof. */

@@ -125,3 +125,48 @@ export function Field(p: { id: string; label: string; children: ComponentChildre
     </div>
   );
 }
+
+/**
+ * Rows read from the ledger as a table: a line while they are read, the read's error, a line when there
+ * are none, else the table (a caption for screen readers, the column heads, one row each).
+ */
+export function LedgerTable<T>(p: {
+  rows: T[] | null;
+  error: unknown;
+  reading: string;
+  empty: ComponentChildren;
+  caption: string;
+  heads: string[];
+  row: (r: T) => ComponentChildren;
+  class?: string;
+  testid?: string;
+}) {
+  return (
+    <>
+      {p.error ? (
+        <p role="alert">
+          <ErrorText error={p.error} />
+        </p>
+      ) : null}
+      {p.rows === null && p.error === null ? <p class="muted">{p.reading}</p> : null}
+      {p.rows && p.rows.length === 0 ? <p class="muted">{p.empty}</p> : null}
+      {p.rows && p.rows.length > 0 ? (
+        <div class="table-wrap">
+          <table class={p.class} data-testid={p.testid}>
+            <caption class="sr-only">{p.caption}</caption>
+            <thead>
+              <tr>
+                {p.heads.map((h) => (
+                  <th scope="col" key={h}>
+                    {h}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>{p.rows.map(p.row)}</tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}

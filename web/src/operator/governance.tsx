@@ -13,9 +13,10 @@ import { readAuditAlerts } from "../audit.js";
 import { devIssuer, type IssuerRow, readIssuers } from "../governance.js";
 import { everyone } from "../identities.js";
 import type { Ledger } from "../ledger.js";
+import { AddressChoice, OTHER, RoleSelect } from "../pickers.js";
 import { ErrorText, Field, StatusLine, useAction, useNow, usePoll } from "../ui.js";
 import { Verification } from "../verification.js";
-import { dateTime, ROLES, roleLabel, short, who } from "../words.js";
+import { dateTime, roleLabel, short, who } from "../words.js";
 
 function IssuersTable(p: { rows: IssuerRow[] }) {
   const now = useNow();
@@ -52,8 +53,6 @@ function IssuersTable(p: { rows: IssuerRow[] }) {
     </div>
   );
 }
-
-const OTHER = "other";
 
 /** Issue a credential signed with the devnet's development issuer key (a local devnet only). */
 function DevIssueForm(p: { ledger: Ledger; issuerKey: `0x${string}`; onDone: () => void }) {
@@ -100,30 +99,18 @@ function DevIssueForm(p: { ledger: Ledger; issuerKey: `0x${string}`; onDone: () 
         issuer signs with its own key (npm run cli -- credential issue).
       </p>
       <div class="row">
-        <Field id="issue-to" label="Holder">
-          <select id="issue-to" value={chosen} onChange={(e) => setSubject((e.target as HTMLSelectElement).value)}>
-            {people.map((c) => (
-              <option key={c.address} value={c.address}>
-                {c.name} ({short(c.address)})
-              </option>
-            ))}
-            <option value={OTHER}>Another address…</option>
-          </select>
-        </Field>
-        {chosen === OTHER ? (
-          <Field id="issue-to-address" label="The holder's address">
-            <input id="issue-to-address" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} placeholder="0x…" spellcheck={false} />
-          </Field>
-        ) : null}
-        <Field id="issue-role" label="Role">
-          <select id="issue-role" value={role} onChange={(e) => setRole(Number((e.target as HTMLSelectElement).value))}>
-            {ROLES.map((r) => (
-              <option key={r.code} value={r.code}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <AddressChoice
+          id="issue-to"
+          label="Holder"
+          options={people.map((c) => ({ value: c.address, label: `${c.name} (${short(c.address)})` }))}
+          otherLabel="Another address…"
+          typedLabel="The holder's address"
+          chosen={chosen}
+          onChoose={setSubject}
+          typed={typed}
+          onTyped={setTyped}
+        />
+        <RoleSelect id="issue-role" label="Role" role={role} onRole={setRole} />
         <Field id="issue-org" label="Organisation" hint="Only its hash reaches the ledger.">
           <input id="issue-org" value={org} onInput={(e) => setOrg((e.target as HTMLInputElement).value)} aria-describedby="issue-org-hint" required />
         </Field>

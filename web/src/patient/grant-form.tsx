@@ -4,10 +4,10 @@ import { useState } from "preact/hooks";
 import { type Address, isAddress } from "viem";
 import { everyone, type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
+import { AccessAndCategories, AddressChoice, OTHER } from "../pickers.js";
 import { Field, StatusLine, useAction } from "../ui.js";
-import { CATEGORIES, short } from "../words.js";
+import { short } from "../words.js";
 
-const OTHER = "other";
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
 
 export function GrantForm(p: { ledger: Ledger; me: Identity; onDone: () => void }) {
@@ -51,42 +51,31 @@ export function GrantForm(p: { ledger: Ledger; me: Identity; onDone: () => void 
   return (
     <form onSubmit={submit} class="grant-form" aria-label="Grant access">
       <div class="row">
-        <Field id="grant-to" label="Who">
-          <select id="grant-to" value={grantee} onChange={(e) => setGrantee((e.target as HTMLSelectElement).value)}>
-            {people.map((c) => (
-              <option key={c.address} value={c.address}>
-                {c.name} ({short(c.address)})
-              </option>
-            ))}
-            <option value={OTHER}>Another address…</option>
-          </select>
-        </Field>
-        {grantee === OTHER ? (
-          <Field id="grant-to-address" label="Their address">
-            <input id="grant-to-address" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} placeholder="0x…" spellcheck={false} />
-          </Field>
-        ) : null}
+        <AddressChoice
+          id="grant-to"
+          label="Who"
+          options={people.map((c) => ({ value: c.address, label: `${c.name} (${short(c.address)})` }))}
+          otherLabel="Another address…"
+          typedLabel="Their address"
+          chosen={grantee}
+          onChoose={setGrantee}
+          typed={typed}
+          onTyped={setTyped}
+        />
         <Field id="grant-until" label="Until (end of day, UTC)">
           <input id="grant-until" type="date" value={until} onInput={(e) => setUntil((e.target as HTMLInputElement).value)} required />
         </Field>
       </div>
-      <fieldset>
-        <legend>Access</legend>
-        <label class="check">
-          <input type="checkbox" checked={read} onChange={() => setRead(!read)} /> Read
-        </label>
-        <label class="check">
-          <input type="checkbox" checked={write} onChange={() => setWrite(!write)} /> Write (add records)
-        </label>
-      </fieldset>
-      <fieldset class="categories">
-        <legend>Categories of record</legend>
-        {CATEGORIES.map((c) => (
-          <label class="check" key={c.bit}>
-            <input type="checkbox" checked={cats.has(c.bit)} onChange={() => toggle(c.bit)} /> {c.label}
-          </label>
-        ))}
-      </fieldset>
+      <AccessAndCategories
+        accessLegend="Access"
+        categoriesLegend="Categories of record"
+        read={read}
+        write={write}
+        onRead={setRead}
+        onWrite={setWrite}
+        categories={cats}
+        onToggle={toggle}
+      />
       <button type="submit" class="primary" disabled={status.kind === "busy"}>
         Sign and grant
       </button>

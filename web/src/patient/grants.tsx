@@ -11,7 +11,7 @@ import { type Forced, forceTransaction, payerHere } from "../force.js";
 import { type Identity, signerFor } from "../identities.js";
 import { type Payer, payerWords } from "../l1-payer.js";
 import type { Ledger } from "../ledger.js";
-import { ErrorText, StatusLine, useAction, useNow, usePoll } from "../ui.js";
+import { LedgerTable, StatusLine, useAction, useNow, usePoll } from "../ui.js";
 import { Verification } from "../verification.js";
 import { accessWords, categoriesOf, countdown, dateTime, short, who } from "../words.js";
 
@@ -132,37 +132,16 @@ function GrantRowView(p: { row: GrantRow; ledger: Ledger; me: Identity; now: num
 
 export function GrantsTable(p: { ledger: Ledger; me: Identity; rows: GrantRow[] | null; error: unknown; onChange: () => void }) {
   const now = useNow();
-  if (p.rows === null && p.error === null) return <p class="muted">Reading your grants and checking their proofs…</p>;
   return (
-    <>
-      {p.error ? (
-        <p role="alert">
-          <ErrorText error={p.error} />
-        </p>
-      ) : null}
-      {p.rows && p.rows.length === 0 ? <p class="muted">You have granted nobody access yet.</p> : null}
-      {p.rows && p.rows.length > 0 ? (
-        <div class="table-wrap">
-          <table class="grants">
-            <caption class="sr-only">Your grants and how each is verified</caption>
-            <thead>
-              <tr>
-                <th scope="col">Who</th>
-                <th scope="col">May</th>
-                <th scope="col">Categories</th>
-                <th scope="col">Until</th>
-                <th scope="col">Verified</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.rows.map((r) => (
-                <GrantRowView key={r.grantee} row={r} ledger={p.ledger} me={p.me} now={now} onChange={p.onChange} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-    </>
+    <LedgerTable
+      rows={p.rows}
+      error={p.error}
+      reading="Reading your grants and checking their proofs…"
+      empty="You have granted nobody access yet."
+      caption="Your grants and how each is verified"
+      heads={["Who", "May", "Categories", "Until", "Verified", "Actions"]}
+      class="grants"
+      row={(r) => <GrantRowView key={r.grantee} row={r} ledger={p.ledger} me={p.me} now={now} onChange={p.onChange} />}
+    />
   );
 }

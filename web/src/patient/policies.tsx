@@ -10,9 +10,10 @@ import { MAX_POLICY_DURATION } from "../../../sequencer/protocol/constants.js";
 import { type IssuerRow, nextPolicyId, type PolicyRow } from "../governance.js";
 import { type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
-import { ErrorText, Field, StatusLine, useAction, useNow } from "../ui.js";
+import { AccessAndCategories, AddressChoice, OTHER, RoleSelect } from "../pickers.js";
+import { Field, LedgerTable, StatusLine, useAction, useNow } from "../ui.js";
 import { Verification } from "../verification.js";
-import { accessWords, CATEGORIES, categoriesOf, durationWords, ROLES, roleLabel, short, who } from "../words.js";
+import { accessWords, categoriesOf, durationWords, roleLabel, short, who } from "../words.js";
 
 const MAX_DAYS = Math.floor(MAX_POLICY_DURATION / 86_400);
 
@@ -55,43 +56,19 @@ function PolicyRowView(p: { row: PolicyRow; ledger: Ledger; me: Identity; now: n
 
 export function PoliciesTable(p: { ledger: Ledger; me: Identity; rows: PolicyRow[] | null; error: unknown; onChange: () => void }) {
   const now = useNow();
-  if (p.rows === null && p.error === null) return <p class="muted">Reading your policies and checking their proofs…</p>;
   return (
-    <>
-      {p.error ? (
-        <p role="alert">
-          <ErrorText error={p.error} />
-        </p>
-      ) : null}
-      {p.rows && p.rows.length === 0 ? <p class="muted">You have no policy: nobody obtains access without a grant you sign.</p> : null}
-      {p.rows && p.rows.length > 0 ? (
-        <div class="table-wrap">
-          <table data-testid="policies">
-            <caption class="sr-only">Your policies and how each is verified</caption>
-            <thead>
-              <tr>
-                <th scope="col">Policy</th>
-                <th scope="col">Who may ask</th>
-                <th scope="col">They obtain</th>
-                <th scope="col">Categories</th>
-                <th scope="col">For</th>
-                <th scope="col">Verified</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.rows.map((r) => (
-                <PolicyRowView key={r.policyId} row={r} ledger={p.ledger} me={p.me} now={now} onChange={p.onChange} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-    </>
+    <LedgerTable
+      rows={p.rows}
+      error={p.error}
+      reading="Reading your policies and checking their proofs…"
+      empty="You have no policy: nobody obtains access without a grant you sign."
+      caption="Your policies and how each is verified"
+      heads={["Policy", "Who may ask", "They obtain", "Categories", "For", "Verified", "Actions"]}
+      testid="policies"
+      row={(r) => <PolicyRowView key={r.policyId} row={r} ledger={p.ledger} me={p.me} now={now} onChange={p.onChange} />}
+    />
   );
 }
-
-const OTHER = "other";
 
 export function PolicyForm(p: { ledger: Ledger; me: Identity; issuers: IssuerRow[] | null; policies: PolicyRow[] | null; onDone: () => void }) {
   const now = Math.floor(Date.now() / 1000);
@@ -147,36 +124,18 @@ export function PolicyForm(p: { ledger: Ledger; me: Identity; issuers: IssuerRow
   return (
     <form onSubmit={submit} aria-label="Add a policy">
       <div class="row">
-        <Field id="policy-role" label="Who may ask: holders of the role">
-          <select id="policy-role" value={role} onChange={(e) => setRole(Number((e.target as HTMLSelectElement).value))}>
-            {ROLES.map((r) => (
-              <option key={r.code} value={r.code}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="policy-issuer" label="Credentialed by (issuer)">
-          <select id="policy-issuer" value={chosen} onChange={(e) => setIssuer((e.target as HTMLSelectElement).value)}>
-            {live.map((i) => (
-              <option key={i.issuer} value={i.issuer}>
-                {who(i.issuer)}
-              </option>
-            ))}
-            <option value={OTHER}>Another issuer's address…</option>
-          </select>
-        </Field>
-        {chosen === OTHER ? (
-          <Field id="policy-issuer-address" label="The issuer's address">
-            <input
-              id="policy-issuer-address"
-              value={typed}
-              onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
-              placeholder="0x…"
-              spellcheck={false}
-            />
-          </Field>
-        ) : null}
+        <RoleSelect id="policy-role" label="Who may ask: holders of the role" role={role} onRole={setRole} />
+        <AddressChoice
+          id="policy-issuer"
+          label="Credentialed by (issuer)"
+          options={live.map((i) => ({ value: i.issuer, label: who(i.issuer) }))}
+          otherLabel="Another issuer's address…"
+          typedLabel="The issuer's address"
+          chosen={chosen}
+          onChoose={setIssuer}
+          typed={typed}
+          onTyped={setTyped}
+        />
         <Field id="policy-days" label="For how many days from each request" hint={`1 to ${MAX_DAYS}`}>
           <input
             id="policy-days"
@@ -190,23 +149,16 @@ export function PolicyForm(p: { ledger: Ledger; me: Identity; issuers: IssuerRow
           />
         </Field>
       </div>
-      <fieldset>
-        <legend>They obtain</legend>
-        <label class="check">
-          <input type="checkbox" checked={read} onChange={() => setRead(!read)} /> Read
-        </label>
-        <label class="check">
-          <input type="checkbox" checked={write} onChange={() => setWrite(!write)} /> Write (add records)
-        </label>
-      </fieldset>
-      <fieldset class="categories">
-        <legend>Of the categories</legend>
-        {CATEGORIES.map((c) => (
-          <label class="check" key={c.bit}>
-            <input type="checkbox" checked={cats.has(c.bit)} onChange={() => toggle(c.bit)} /> {c.label}
-          </label>
-        ))}
-      </fieldset>
+      <AccessAndCategories
+        accessLegend="They obtain"
+        categoriesLegend="Of the categories"
+        read={read}
+        write={write}
+        onRead={setRead}
+        onWrite={setWrite}
+        categories={cats}
+        onToggle={toggle}
+      />
       <button type="submit" class="primary" disabled={status.kind === "busy"}>
         Sign and add the policy
       </button>

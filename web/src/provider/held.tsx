@@ -4,7 +4,7 @@ import type { Address } from "viem";
 import { type ConsentStatus, consentStatus, lastConsentTxs } from "../consent-status.js";
 import { addContact, everyone, type Identity } from "../identities.js";
 import type { Ledger } from "../ledger.js";
-import { ErrorText, Field, LevelSteps, StatusLine, useAction, useNow } from "../ui.js";
+import { Field, LedgerTable, LevelSteps, StatusLine, useAction, useNow } from "../ui.js";
 import { accessWords, categoriesOf, countdown, dateTime, short, who } from "../words.js";
 
 export interface Held {
@@ -43,46 +43,30 @@ export function HeldGrants(p: { rows: Held[] | null; error: unknown; me: Identit
   };
   return (
     <>
-      {p.error ? (
-        <p role="alert">
-          <ErrorText error={p.error} />
-        </p>
-      ) : null}
-      {p.rows === null && p.error === null ? <p class="muted">Reading the consents you hold and checking their proofs…</p> : null}
-      {p.rows && p.rows.length === 0 ? <p class="muted">No patient you know has granted {p.me.name} access.</p> : null}
-      {p.rows && p.rows.length > 0 ? (
-        <div class="table-wrap">
-          <table data-testid="held-grants">
-            <caption class="sr-only">Grants you hold</caption>
-            <thead>
-              <tr>
-                <th scope="col">Patient</th>
-                <th scope="col">You may</th>
-                <th scope="col">Categories</th>
-                <th scope="col">Until</th>
-                <th scope="col">Verified</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.rows.map((h) => (
-                <tr key={h.patient}>
-                  <th scope="row">{who(h.patient)}</th>
-                  <td>{accessWords(h.status.value!.access)}</td>
-                  <td>{categoriesOf(h.status.value!.categories).join(", ")}</td>
-                  <td>{dateTime(h.status.value!.expiry)}</td>
-                  <td>
-                    <LevelSteps level={h.status.level} />
-                    <small>
-                      {h.status.batch !== null ? `L1 batch ${h.status.batch}, root ${short(h.status.root ?? "")}` : "not on L1 yet"}
-                      {h.status.finalizesAt ? `; final in ${countdown(h.status.finalizesAt - now)}` : ""}
-                    </small>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <LedgerTable
+        rows={p.rows}
+        error={p.error}
+        reading="Reading the consents you hold and checking their proofs…"
+        empty={`No patient you know has granted ${p.me.name} access.`}
+        caption="Grants you hold"
+        heads={["Patient", "You may", "Categories", "Until", "Verified"]}
+        testid="held-grants"
+        row={(h) => (
+          <tr key={h.patient}>
+            <th scope="row">{who(h.patient)}</th>
+            <td>{accessWords(h.status.value!.access)}</td>
+            <td>{categoriesOf(h.status.value!.categories).join(", ")}</td>
+            <td>{dateTime(h.status.value!.expiry)}</td>
+            <td>
+              <LevelSteps level={h.status.level} />
+              <small>
+                {h.status.batch !== null ? `L1 batch ${h.status.batch}, root ${short(h.status.root ?? "")}` : "not on L1 yet"}
+                {h.status.finalizesAt ? `; final in ${countdown(h.status.finalizesAt - now)}` : ""}
+              </small>
+            </td>
+          </tr>
+        )}
+      />
       <form class="inline-form" onSubmit={add} aria-label="Add a patient by address">
         <Field id="contact-name" label="Patient's name">
           <input id="contact-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} maxLength={40} required />
