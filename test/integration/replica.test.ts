@@ -13,6 +13,7 @@ import { expect } from "chai";
 import { Redis } from "ioredis";
 import { privateKeyToAccount } from "viem/accounts";
 import { signerOf } from "../../sdk/client.js";
+import { deploymentRedisKeys } from "../../sequencer/platform/redis-keys.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
 import { type ChildService, type Devnet, sleep, spawnReplica, startDevnet, startInProcess } from "../../sequencer/testing/devnet.js";
 import { keccak256 } from "../../sequencer/protocol/hash.js";
@@ -57,10 +58,9 @@ describe("read replicas: following the sequencer's change feed", function () {
     }
     throw new Error(`timed out waiting for ${what}: ${replica?.output() ?? ""}`);
   };
-  const feedKey = async () => {
-    const [key] = await redis.keys("*:replica-feed");
-    return key!;
-  };
+  // this devnet's keys (the suite's Redis holds other devnets' feeds too: a pattern could name one of theirs)
+  const keys = async () => deploymentRedisKeys(d.l1Client, await d.l1Client.getChainId(), d.deployment.rollup, d.cfg.redisPrefix);
+  const feedKey = async () => (await keys()).replicaFeed;
 
   before(async () => {
     d = await startDevnet({ config: { maxBatchAgeMs: 200 } });
@@ -127,8 +127,12 @@ describe("read replicas: following the sequencer's change feed", function () {
     const dir = dirs[0]!;
     await replica!.kill("SIGKILL");
     replica = null;
-    const hashes = await Promise.all(Array.from({ length: 3 }, (_, i) => grant(`replica-gap-${i}`)));
-    await sys.client.waitFor(hashes[2]!, "executed");
+    const entriesAtKill = await redis.xlen(await feedKey());
+    // one after the other: three commits, so three feed entries
+    for (let i = 0; i < 3; i++) await sys.client.waitFor(await grant(`replica-gap-${i}`), "executed");
+    // the feed is published after the commit: wait until it holds two entries past the replica's (the
+    // one trimming keeps is then not its next)
+    await waitUntil("two feed entries past the replica's position", async () => (await redis.xlen(await feedKey())) >= entriesAtKill + 2);
     // the stream's tail passes the replica's position (as MAXLEN trimming does under load)
     await redis.call("XTRIM", await feedKey(), "MAXLEN", "1");
     replica = await spawnReplica(d, dir, { EPHR_REPLICA_RESYNC: "never" });
@@ -155,8 +159,7 @@ describe("read replicas: following the sequencer's change feed", function () {
     await sleep(1100); // the next heartbeat sets the gauge
     expect(await gauge(replica.url, "ephr_replica_serving")).to.equal(0);
     // it took itself off the front-ends' list
-    const [listKey] = await redis.keys("*:replicas");
-    expect(await redis.zrange(listKey!, "0", "-1")).to.not.include(replica.url);
+    expect(await redis.zrange((await keys()).replicas, "0", "-1")).to.not.include(replica.url);
   });
 
   it("refuses a tampered snapshot (a changed leaf, counts and digest made to match) and keeps its old state", async () => {
@@ -232,8 +235,15 @@ describe("read replicas: following the sequencer's change feed", function () {
     const dir = dirs[0]!;
     await replica!.kill("SIGKILL");
     replica = null;
-    const hashes = await Promise.all(Array.from({ length: 3 }, (_, i) => grant(`replica-resync-${i}`)));
-    await sys.client.waitFor(hashes[2]!, "posted");
+    const entriesAtKill = await redis.xlen(await feedKey());
+    // one after the other: three commits, so three feed entries
+    let last = await grant("replica-resync-0");
+    for (let i = 1; i < 3; i++) {
+      await sys.client.waitFor(last, "executed");
+      last = await grant(`replica-resync-${i}`);
+    }
+    await sys.client.waitFor(last, "posted");
+    await waitUntil("two feed entries past the replica's position", async () => (await redis.xlen(await feedKey())) >= entriesAtKill + 2);
     await redis.call("XTRIM", await feedKey(), "MAXLEN", "1");
     replica = await spawnReplica(d, dir);
     let s = await resyncStatus(replica.url);
