@@ -32,8 +32,8 @@ export interface BlobTxFees {
   maxFeePerBlobGas: bigint;
 }
 
-/** Sign the type-3 transaction `to.data` carrying `blobs` (explicit gas: no estimate), in its network form (with sidecars). */
-export async function signBlobTx(args: {
+/** What a blob transaction is signed over, besides its blobs. */
+export interface BlobTxFields {
   account: LocalAccount;
   chainId: number;
   to: Address;
@@ -41,8 +41,10 @@ export async function signBlobTx(args: {
   gas: bigint;
   nonce: number;
   fees: BlobTxFees;
-  blobs: readonly CommittedBlob[];
-}): Promise<Hex> {
+}
+
+/** Sign the type-3 transaction `to.data` carrying `blobs` (explicit gas: no estimate), in its network form (with sidecars). */
+export async function signBlobTx(args: BlobTxFields & { blobs: readonly CommittedBlob[] }): Promise<Hex> {
   const { blobs, ...tx } = args;
   const raw = await signBlobTxWithoutSidecars({ ...tx, versionedHashes: blobs.map((b) => toHex(b.versionedHash)) });
   return withSidecars(raw, blobSidecars(blobs));
@@ -68,16 +70,7 @@ export function blobSidecars(blobs: readonly CommittedBlob[]): BlobSidecar[] {
  * Sign the type-3 transaction without its sidecars: the form its hash is taken of (a few hundred bytes,
  * what the submitter keeps; withSidecars gives the network form when it is broadcast).
  */
-export function signBlobTxWithoutSidecars(args: {
-  account: LocalAccount;
-  chainId: number;
-  to: Address;
-  data: Hex;
-  gas: bigint;
-  nonce: number;
-  fees: BlobTxFees;
-  versionedHashes: readonly Hex[];
-}): Promise<Hex> {
+export function signBlobTxWithoutSidecars(args: BlobTxFields & { versionedHashes: readonly Hex[] }): Promise<Hex> {
   return args.account.signTransaction({
     type: "eip4844",
     chainId: args.chainId,

@@ -8,6 +8,11 @@ import { Field } from "./ui.js";
 /** The choice that opens a field to type an address. */
 export const OTHER = "other";
 
+/** The address an AddressChoice stands for: the chosen one, or the typed one under "another". */
+export function chosenAddress(chosen: string, typed: string): string {
+  return chosen === OTHER ? typed.trim() : chosen;
+}
+
 /** A select of known addresses, plus "another" that opens a field to type one (its value: `typed`). */
 export function AddressChoice(p: {
   id: string;

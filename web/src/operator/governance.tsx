@@ -13,7 +13,7 @@ import { readAuditAlerts } from "../audit.js";
 import { devIssuer, type IssuerRow, readIssuers } from "../governance.js";
 import { everyone } from "../identities.js";
 import type { Ledger } from "../ledger.js";
-import { AddressChoice, OTHER, RoleSelect } from "../pickers.js";
+import { AddressChoice, chosenAddress, OTHER, RoleSelect } from "../pickers.js";
 import { ErrorText, Field, StatusLine, useAction, useNow, usePoll } from "../ui.js";
 import { Verification } from "../verification.js";
 import { dateTime, roleLabel, short, who } from "../words.js";
@@ -64,7 +64,7 @@ function DevIssueForm(p: { ledger: Ledger; issuerKey: `0x${string}`; onDone: () 
   const [days, setDays] = useState("365");
   const [status, run] = useAction();
   const chosen = subject || people[0]?.address || OTHER;
-  const target = chosen === OTHER ? typed.trim() : chosen;
+  const target = chosenAddress(chosen, typed);
   const submit = (e: Event) => {
     e.preventDefault();
     void run(

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { type Address, isAddress } from "viem";
 import { everyone, type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
-import { AccessAndCategories, AddressChoice, OTHER } from "../pickers.js";
+import { AccessAndCategories, AddressChoice, chosenAddress, OTHER } from "../pickers.js";
 import { Field, StatusLine, useAction } from "../ui.js";
 import { short } from "../words.js";
 
@@ -19,7 +19,7 @@ export function GrantForm(p: { ledger: Ledger; me: Identity; onDone: () => void 
   const [cats, setCats] = useState<Set<number>>(new Set([1]));
   const [until, setUntil] = useState(inAYear());
   const [status, run] = useAction();
-  const target = grantee === OTHER ? typed.trim() : grantee;
+  const target = chosenAddress(grantee, typed);
   const submit = (e: Event) => {
     e.preventDefault();
     void run(

@@ -10,7 +10,7 @@ import { MAX_POLICY_DURATION } from "../../../sequencer/protocol/constants.js";
 import { type IssuerRow, nextPolicyId, type PolicyRow } from "../governance.js";
 import { type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
-import { AccessAndCategories, AddressChoice, OTHER, RoleSelect } from "../pickers.js";
+import { AccessAndCategories, AddressChoice, chosenAddress, OTHER, RoleSelect } from "../pickers.js";
 import { Field, LedgerTable, StatusLine, useAction, useNow } from "../ui.js";
 import { Verification } from "../verification.js";
 import { accessWords, categoriesOf, durationWords, roleLabel, short, who } from "../words.js";
@@ -82,7 +82,7 @@ export function PolicyForm(p: { ledger: Ledger; me: Identity; issuers: IssuerRow
   const [days, setDays] = useState("14");
   const [status, run] = useAction();
   const chosen = issuer || live[0]?.issuer || OTHER;
-  const target = chosen === OTHER ? typed.trim() : chosen;
+  const target = chosenAddress(chosen, typed);
   const toggle = (c: number) => {
     const next = new Set(cats);
     if (next.has(c)) next.delete(c);
