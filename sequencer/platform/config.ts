@@ -10,6 +10,7 @@ import { serviceEnv } from "./settings-file.js";
 import { WATCHER_SETTINGS } from "../watch/settings.js";
 import { DEFAULT_RESYNC_TIMEOUT_MS, RESYNC_MODES } from "../replica/resync-policy.js";
 import { DATA_CHANNELS } from "../post/channel.js";
+import { SIDECAR_SETTINGS } from "../post/txmgr.js";
 
 const address = configAddressSchema;
 const privateKey = privateKeySchema;
@@ -133,6 +134,13 @@ export const configSchema = z
      * GET /blobs/<versioned hash> on this port and host (watchers' EPHR_BLOB_ARCHIVE_URLS). Unset: no archive.
      */
     blobArchivePort: z.coerce.number().int().min(0).max(65535).optional(),
+    /**
+     * The network form of a blob transaction's sidecars (sequencer/post/blob-tx.ts): "eip4844" (one KZG
+     * blob proof per blob: Cancun to Prague, and the Hardhat network), "eip7594" (cell proofs, wrapper
+     * version 1: every public network since Fusaka) or "auto" (the chain's known form first, the other
+     * when the node refuses it: sequencer/post/txmgr.ts).
+     */
+    blobSidecar: z.enum(SIDECAR_SETTINGS, { error: 'must be "auto", "eip4844" or "eip7594"' }).default("auto"),
     blobArchiveHost: z.string().min(1).default("127.0.0.1"),
     /**
      * Most blobs the archive holds (blobs of batches not yet final): size it as blobs per batch × batches

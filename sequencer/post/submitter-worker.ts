@@ -11,6 +11,7 @@ import { connectRedis } from "../platform/redis.js";
 import type { BatchRecord, BatchStatus } from "../store/records.js";
 import { type BatchBook, Submitter } from "./submitter.js";
 import type { DataChannelSetting } from "./channel.js";
+import type { SidecarSetting } from "./txmgr.js";
 import type { FeeCeiling } from "./fees.js";
 
 export interface SubmitterWorkerData {
@@ -26,6 +27,8 @@ export interface SubmitterWorkerData {
   pollMs: number;
   /** EPHR_DATA_CHANNEL */
   dataChannel: DataChannelSetting;
+  /** EPHR_BLOB_SIDECAR */
+  blobSidecarForm: SidecarSetting;
   logLevel: string;
   /** see SubmitterDeps.jobTag */
   jobTag?: string;
@@ -69,6 +72,7 @@ const submitter = new Submitter({
   ...(data.feeCeiling === undefined ? {} : { feeCeiling: data.feeCeiling }),
   pollMs: data.pollMs,
   dataChannel: data.dataChannel,
+  blobSidecarForm: data.blobSidecarForm,
   ...(data.jobTag === undefined ? {} : { jobTag: data.jobTag }),
   log,
   metrics: {

@@ -39,13 +39,13 @@ import { decodeBatchData } from "../protocol/batch.js";
 import { fromHex, toHex } from "../protocol/bytes.js";
 import { type CommittedBlob, commitBlob } from "../blob/kzg.js";
 import { encodeBlobBatch } from "../blob/layout.js";
-import { type BlobSidecar, blobSidecars, submitBlobBatchData } from "./blob-tx.js";
+import { type BlobSidecars, blobSidecars, type SidecarForm, submitBlobBatchData } from "./blob-tx.js";
 import { chooseChannel, type DataChannel, type DataChannelSetting, GAS_PER_BLOB, needsPrices } from "./channel.js";
 import { type BatchRecord, type BatchStatus, headerToJson } from "../store/records.js";
 import { bondManagerAbi, rollupAbi } from "../l1/contracts.generated.js";
 import { REORG_DEPTH } from "../l1/chain.js";
 import type { FeeCeiling } from "./fees.js";
-import { type Attempt, FeeCeilingError, TxManager } from "./txmgr.js";
+import { type Attempt, FeeCeilingError, type SidecarSetting, TxManager } from "./txmgr.js";
 import { missingPredecessor } from "../execute/recovery.js";
 import { customErrorOf } from "../l1/errors.js";
 
@@ -156,6 +156,8 @@ export interface SubmitterDeps {
   pollMs: number;
   /** EPHR_DATA_CHANNEL */
   dataChannel: DataChannelSetting;
+  /** EPHR_BLOB_SIDECAR: the network form of blob sidecars (txmgr.ts); default auto */
+  blobSidecarForm?: SidecarSetting;
   log: Logger;
   metrics: SubmitterMetrics;
   /** L1 disagrees with our history from batch `index` on */
@@ -182,7 +184,8 @@ interface Post {
   channel: DataChannel;
   data: Hex;
   gas: bigint;
-  blobs: { committed: CommittedBlob[]; sidecars: BlobSidecar[]; versionedHashes: Hex[] } | null;
+  /** `sidecars` builds (once per form) what the transaction carries beside it on the network */
+  blobs: { committed: CommittedBlob[]; sidecars: (form: SidecarForm) => BlobSidecars; versionedHashes: Hex[] } | null;
 }
 
 export class Submitter {
@@ -207,6 +210,12 @@ export class Submitter {
       confirmations: d.confirmations,
       pollMs: d.pollMs,
       ...(d.feeCeiling === undefined ? {} : { ceiling: d.feeCeiling }),
+      sidecarForm: d.blobSidecarForm ?? "auto",
+      onSidecarForm: (form, refused) =>
+        d.log.warn(
+          { form, refused: refused.slice(0, 300) },
+          "the L1 node refused the blob sidecars' form: blob transactions go in the other form from now on (EPHR_BLOB_SIDECAR)",
+        ),
     });
   }
 
@@ -369,7 +378,16 @@ export class Submitter {
     const key = `${b.index}-${b.sealedAt ?? 0}-${b.postRoot}`;
     if (this.blobCache?.key !== key) {
       const committed = encodeBlobBatch(batch).map(commitBlob);
-      this.blobCache = { key, blobs: { committed, sidecars: blobSidecars(committed), versionedHashes: committed.map((c) => toHex(c.versionedHash)) } };
+      const built = new Map<SidecarForm, BlobSidecars>();
+      const sidecars = (form: SidecarForm): BlobSidecars => {
+        let s = built.get(form);
+        if (s === undefined) {
+          s = blobSidecars(committed, form);
+          built.set(form, s);
+        }
+        return s;
+      };
+      this.blobCache = { key, blobs: { committed, sidecars, versionedHashes: committed.map((c) => toHex(c.versionedHash)) } };
     }
     const blobs = this.blobCache.blobs;
     if (kept?.blobVersionedHashes !== undefined && kept.blobVersionedHashes.join() !== blobs.versionedHashes.join())

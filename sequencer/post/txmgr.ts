@@ -20,7 +20,7 @@ import {
 import { receiptOrNull } from "../l1/chain.js";
 import { customErrorOf } from "../l1/errors.js";
 import type { SubmitAttempt } from "../store/records.js";
-import { type BlobSidecar, signBlobTxWithoutSidecars, withSidecars } from "./blob-tx.js";
+import { type BlobSidecars, type SidecarForm, signBlobTxWithoutSidecars, withSidecars } from "./blob-tx.js";
 import type { ChannelPrices } from "./channel.js";
 import { atCeiling, type FeeCaps, type FeeCeiling, initialFees, NO_FEE_CEILING, replacementFees } from "./fees.js";
 
@@ -47,16 +47,47 @@ export class FeeCeilingError extends Error {
   }
 }
 
+/**
+ * Which network form a blob transaction's sidecars take (blob-tx.ts): one form, or `auto`, which starts
+ * from the form the chain is known to take (the Hardhat network's chain id 31337: eip4844; any other:
+ * eip7594, every public network since Fusaka) and, when the node refuses a transaction in it, sends the
+ * same signed transaction in the other form and keeps to the one taken.
+ */
+export type SidecarSetting = SidecarForm | "auto";
+export const SIDECAR_SETTINGS: readonly SidecarSetting[] = ["auto", "eip4844", "eip7594"];
+
+/** The sidecars of one signed blob transaction, in a form asked for (built on first use and kept by the caller). */
+export type SidecarSource = (form: SidecarForm) => BlobSidecars;
+
+const HARDHAT_CHAIN_ID = 31337;
+
 export class TxManager {
   private nextNonce: number | null = null;
+  /** the sidecar form sent first (under `auto`, the last one a node took) */
+  private form: SidecarForm;
   private feeCache: { at: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; baseFeePerGas: bigint; blobBaseFee: bigint | null } | null = null;
 
   constructor(
     private readonly client: PublicClient,
     private readonly wallet: WalletClient<Transport, Chain, Account>,
     private readonly to: Address,
-    private readonly opts: { confirmations: number; pollMs: number; ceiling?: FeeCeiling },
-  ) {}
+    private readonly opts: {
+      confirmations: number;
+      pollMs: number;
+      ceiling?: FeeCeiling;
+      sidecarForm?: SidecarSetting;
+      /** told when `auto` moves to the other form (the submitter logs it) */
+      onSidecarForm?: (form: SidecarForm, refused: string) => void;
+    },
+  ) {
+    const setting = opts.sidecarForm ?? "auto";
+    this.form = setting !== "auto" ? setting : wallet.chain.id === HARDHAT_CHAIN_ID ? "eip4844" : "eip7594";
+  }
+
+  /** The sidecar form a blob transaction is sent in first. */
+  get sidecarForm(): SidecarForm {
+    return this.form;
+  }
 
   private get ceiling(): FeeCeiling {
     return this.opts.ceiling ?? NO_FEE_CEILING;
@@ -158,18 +189,44 @@ export class TxManager {
   }
 
   /**
-   * Broadcast signed bytes (a blob transaction kept without its sidecars goes with `sidecars`); a node
-   * that already has them (or mined them) is not an error.
+   * Broadcast signed bytes (a blob transaction kept without its sidecars goes with `sidecars`, in the
+   * form the setting says: blob-tx.ts); a node that already has them (or mined them) is not an error.
    */
-  async broadcast(raw: Hex, sidecars: readonly BlobSidecar[] | null = null): Promise<void> {
+  async broadcast(raw: Hex, sidecars: SidecarSource | null = null): Promise<void> {
+    const txHash = keccak256(raw);
+    if (sidecars === null) return this.send(raw, txHash);
+    const first = this.form;
     try {
-      await this.client.sendRawTransaction({ serializedTransaction: sidecars === null ? raw : withSidecars(raw, sidecars) });
+      return await this.send(withSidecars(raw, sidecars(first)), txHash);
+    } catch (e) {
+      if ((this.opts.sidecarForm ?? "auto") !== "auto") throw e;
+      // The same signed transaction in the other form: a node that takes only that one says so only
+      // by refusing (Hardhat's network: "unexpected string"; a node after Fusaka: a sidecar version error).
+      const other: SidecarForm = first === "eip4844" ? "eip7594" : "eip4844";
+      try {
+        await this.send(withSidecars(raw, sidecars(other)), txHash);
+      } catch (e2) {
+        throw new Error(
+          `the node refused blob transaction ${txHash} in both sidecar forms: ${first}: ${(e as Error).message}; ${other}: ${(e2 as Error).message}`,
+          {
+            cause: e,
+          },
+        );
+      }
+      this.form = other;
+      this.opts.onSidecarForm?.(other, (e as Error).message);
+    }
+  }
+
+  private async send(serializedTransaction: Hex, txHash: Hex): Promise<void> {
+    try {
+      await this.client.sendRawTransaction({ serializedTransaction });
     } catch (e) {
       const m = (e as Error).message.toLowerCase();
       if (m.includes("already known") || m.includes("already imported") || m.includes("nonce too low")) return;
       // A development node mining on send reports a revert as a send error; the transaction is then
       // mined (its nonce used) and its receipt says reverted: the caller's receipt check handles it.
-      if (m.includes("revert") && (await receiptOrNull(this.client, keccak256(raw)).catch(() => null)) !== null) return;
+      if (m.includes("revert") && (await receiptOrNull(this.client, txHash).catch(() => null)) !== null) return;
       throw e;
     }
   }

@@ -355,6 +355,7 @@ export async function startSequencerNode(cfg: Config, log: Logger): Promise<Sequ
       feeCeiling: { maxFeePerGas: parseGwei(String(cfg.maxFeePerGasGwei)), maxFeePerBlobGas: parseGwei(String(cfg.maxFeePerBlobGasGwei)) },
       pollMs: cfg.l1PollMs,
       dataChannel: cfg.dataChannel,
+      blobSidecarForm: cfg.blobSidecar,
       logLevel: cfg.logLevel,
       ...(journal.epoch === null ? {} : { jobTag: `e${journal.epoch}-` }),
     },

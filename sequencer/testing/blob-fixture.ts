@@ -10,7 +10,7 @@ import type { BatchData, BatchHeader } from "../protocol/batch.js";
 import { rollupAbi } from "../l1/contracts.generated.js";
 import { type CommittedBlob, commitBlob } from "../blob/kzg.js";
 import { encodeBlobBatch } from "../blob/layout.js";
-import { signBlobTx, submitBlobBatchData } from "../post/blob-tx.js";
+import { type SidecarForm, signBlobTx, submitBlobBatchData } from "../post/blob-tx.js";
 import type { PostedBlobBatch, ProveBlobFraudCall, ProveMalformedBlobCall } from "../prove/blob-proof.js";
 import { DEV_KEYS, DEV_ROLES } from "../devnet/accounts.js";
 import type { TreeNode } from "../state/smt.js";
@@ -37,6 +37,8 @@ export async function sendBlobBatch(
     key?: Hex;
     gas?: bigint;
     calldata?: Hex;
+    /** the sidecars' network form (default eip4844, what the Hardhat network takes) */
+    form?: SidecarForm;
   },
 ) {
   const account = privateKeyToAccount(args.key ?? DEV_KEYS[DEV_ROLES.proposer]!);
@@ -51,6 +53,7 @@ export async function sendBlobBatch(
     nonce: await d.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }),
     fees: { maxFeePerGas: base * 2n + 1_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n, maxFeePerBlobGas: 1_000_000_000n },
     blobs: args.blobs,
+    form: args.form,
   });
   const hash = await d.publicClient.sendRawTransaction({ serializedTransaction: raw });
   return d.publicClient.waitForTransactionReceipt({ hash });

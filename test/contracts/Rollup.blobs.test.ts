@@ -25,7 +25,7 @@ import { type BlobBatchOnL1, judgeBlobFraudProof, judgeMalformedBlobProof } from
 import { FRAUD_KIND, type FraudKind } from "../../sequencer/prove/judge.js";
 import { TreeState } from "../../sequencer/state/access.js";
 import { Actors, highS } from "../../sequencer/testing/actors.js";
-import { blobBatchRevert, type PostedBlob, proveBlob, proveMalformed, submitBlob } from "../../sequencer/testing/blob-fixture.js";
+import { blobBatchRevert, type PostedBlob, proveBlob, proveMalformed, sendBlobBatch, submitBlob } from "../../sequencer/testing/blob-fixture.js";
 import { chunksIncludingInvalid, deployRollup, type Deployed, l1Now } from "../../sequencer/testing/rollup-fixture.js";
 import { revertOf } from "../support/revert.js";
 
@@ -124,6 +124,32 @@ describe("Rollup: blob batches", function () {
       const v = verifyBlobBatchOn(new TreeState(p.preState), (r) => new TreeState(r), p, d.l2.rules);
       expect(v.ok).to.equal(true);
       expect(await d.rollup.read.tipRoot()).to.equal(toHex(b.data.chunks.at(-1)!.postRoot));
+    });
+
+    it("the Hardhat network takes the EIP-4844 sidecar form and refuses EIP-7594's (cell proofs): what EPHR_BLOB_SIDECAR=auto starts from on it", async () => {
+      const b = assemble(grants(2));
+      const blobs = encodeBlobBatch(b.data).map(commitBlob);
+      const args = {
+        prevRoot: d.l2.state.rootHash,
+        timestamp: now,
+        forcedCount: 0,
+        leafCount: b.data.chunks.length,
+        postRoot: b.data.chunks.at(-1)!.postRoot,
+        blobs,
+      };
+      let refused: Error | null = null;
+      try {
+        await sendBlobBatch(d, { ...args, form: "eip7594" });
+      } catch (e) {
+        refused = e as Error;
+      }
+      expect(refused?.message ?? "taken", "docs/operations.md says Hardhat refuses the cell-proof form: update it if this changes").to.match(
+        /unexpected string/,
+      );
+      expect(await d.rollup.read.batchCount()).to.equal(0n);
+      const r = await sendBlobBatch(d, { ...args, form: "eip4844" });
+      expect(r.status).to.equal("success");
+      expect(await d.rollup.read.batchCount()).to.equal(1n);
     });
 
     it("lets a due inbox entry wait only behind 256 forced leaves and nothing else (a blob batch has room for more)", async () => {
