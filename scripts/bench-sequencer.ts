@@ -4,7 +4,9 @@
  * Reports sustained tx/s, send->executed latency (the API answers only once a transaction is durably
  * executed), send->posted latency, throughput as the state grows, the cores each process used and
  * their peak memory, and the ceiling the machine's signature recovery allows (all cores, same run) with
- * the pipeline's share of it; prints a table and writes bench/results/sequencer-<txs>-<date>.json (-b, -c, …
+ * the pipeline's share of it, and, from the sequencer's metrics, how its micro-batch times spread and
+ * its garbage collection and event-loop delay (to tell a latency tail that slow micro-batches make from
+ * one of waiting); prints a table and writes bench/results/sequencer-<txs>-<date>.json (-b, -c, …
  * for further runs that day; docs/benchmarks.md quotes those files).
  *
  * Settings (environment): BENCH_TXS (total, default 200000), BENCH_PER_REQUEST (transactions per JSON-RPC
@@ -472,6 +474,30 @@ async function main() {
     Number(/^ephr_query_calls_total(?:\{[^}]*\})? (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
   const readCalls = { sequencer: await callsOf(queryPort), replicas: await Promise.all(replicaPorts.map(callsOf)) };
   const microBatchMs = (metric("ephr_microbatch_seconds_sum") / microBatches) * 1000;
+  // Every sample of the sequencer's metrics with its labels (their order is prom-client's, not ours).
+  const samplesOf = (name: string) =>
+    [...metricsText.matchAll(/^([a-z_]+)\{([^}]*)\} (\S+)$/gm)]
+      .filter((m) => m[1] === name)
+      .map((m) => ({ labels: Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!])), value: Number(m[3]) }));
+  // How micro-batch times (execute + durable commit) spread: the share over each bound of the
+  // sequencer's histogram, to tell a send->executed tail that micro-batches make from one queued elsewhere.
+  const microBatchOver: Record<string, number> = {};
+  for (const b of samplesOf("ephr_microbatch_seconds_bucket")) {
+    if (b.labels.le === "+Inf") continue;
+    microBatchOver[`${Number(b.labels.le) * 1000}ms`] = Number((1 - b.value / microBatches).toFixed(4));
+  }
+  // The sequencer's garbage collection and event-loop delay over the run (prom-client's process metrics):
+  // a pause of its one thread holds every request in flight.
+  const gcSum = (what: string, kind?: string, le?: string) =>
+    samplesOf(`nodejs_gc_duration_seconds_${what}`)
+      .filter((x) => (kind === undefined || x.labels.kind === kind) && (le === undefined || x.labels.le === le))
+      .reduce((a, x) => a + x.value, 0);
+  const gc = {
+    majorCount: gcSum("count", "major"),
+    majorSeconds: Number(gcSum("sum", "major").toFixed(3)),
+    pausesOver100ms: gcSum("count") - gcSum("bucket", undefined, "0.1"),
+    eventLoopDelayMaxMs: Number((metric("nodejs_eventloop_lag_max_seconds") * 1000).toFixed(1)),
+  };
   const result = {
     date: new Date().toISOString(),
     commit: gitCommit(),
@@ -511,7 +537,8 @@ async function main() {
     },
     sequencerCpuSeconds: Number(seqCpu.toFixed(1)),
     coresUsed: cpuShare,
-    microBatches: { count: microBatches, meanMs: Number(microBatchMs.toFixed(2)), meanTxs: Math.round(accepted / microBatches) },
+    sequencerGc: gc,
+    microBatches: { count: microBatches, meanMs: Number(microBatchMs.toFixed(2)), meanTxs: Math.round(accepted / microBatches), shareOver: microBatchOver },
     /** every batch of the run (batchesSampled: those the posted-latency samples fell in) */
     batches: batchCount,
     batchesSampled: batchPostedAt.size,
@@ -527,6 +554,8 @@ async function main() {
     `| ceiling: digest + native recovery + address hash, ${ceiling.threads} threads (tx/s) | ${ceiling.txPerSec} |`,
     `| pipeline as a share of the ceiling | ${(result.ceiling.pipelineShare * 100).toFixed(1)} % |`,
     `| send -> executed p50 / p99 (ms, requests of ${PER}) | ${result.executedMs.p50} / ${result.executedMs.p99} |`,
+    `| sequencer GC: major collections (s), pauses over 100 ms; event-loop delay max (ms) | ${gc.majorCount} (${gc.majorSeconds}), ${gc.pausesOver100ms}; ${gc.eventLoopDelayMaxMs} |`,
+    `| micro-batches: count, mean ms, mean txs; share over 50 / 100 / 250 ms | ${microBatches}, ${microBatchMs.toFixed(1)}, ${Math.round(accepted / microBatches)}; ${["50ms", "100ms", "250ms"].map((k) => `${((microBatchOver[k] ?? 0) * 100).toFixed(1)} %`).join(" / ")} |`,
     `| send -> posted on L1 p50 / p99 (ms) | ${result.postedMs.p50} / ${result.postedMs.p99} |`,
     ...windows.map(
       (w) =>
