@@ -10,7 +10,7 @@ import { createWalletClient, custom, type Hex, keccak256, type PublicClient, toR
 import { privateKeyToAccount } from "viem/accounts";
 import { DEV_KEYS } from "../devnet/accounts.js";
 import { chainFor } from "../l1/chain.js";
-import { commitBlob, loadKzg } from "../blob/kzg.js";
+import { type CommittedBlob, commitBlob, loadKzg } from "../blob/kzg.js";
 import { BYTES_PER_BLOB } from "../blob/layout.js";
 import { toHex } from "../protocol/bytes.js";
 import {
@@ -30,6 +30,20 @@ import { type SidecarSetting, TxManager } from "./txmgr.js";
 const TO = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
 const account = privateKeyToAccount(DEV_KEYS[1]!);
 
+/** A signed type-3 transaction carrying `blobs`, without sidecars (the test chain's values, any fees). */
+function signedFor(blobs: readonly CommittedBlob[], chainId: number, nonce: number): Promise<Hex> {
+  return signBlobTxWithoutSidecars({
+    account,
+    chainId,
+    to: TO,
+    data: "0x1234",
+    gas: 400_000n,
+    nonce,
+    fees: { maxFeePerGas: 30_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n, maxFeePerBlobGas: 10n },
+    versionedHashes: blobs.map((c) => toHex(c.versionedHash)),
+  });
+}
+
 function blobWith(seed: number): Uint8Array {
   const b = new Uint8Array(BYTES_PER_BLOB);
   for (let i = 0; i < 4096; i += 97) b.set([seed, i & 0xff, (i >> 8) & 0xff], 32 * i + 1); // top byte of every field element zero
@@ -43,16 +57,7 @@ describe("blob transaction network forms", function () {
   const sidecars = new Map<SidecarForm, BlobSidecars>();
 
   before(async () => {
-    signed = await signBlobTxWithoutSidecars({
-      account,
-      chainId: 11155111,
-      to: TO,
-      data: "0x1234",
-      gas: 400_000n,
-      nonce: 3,
-      fees: { maxFeePerGas: 30_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n, maxFeePerBlobGas: 10n },
-      versionedHashes: committed.map((c) => toHex(c.versionedHash)),
-    });
+    signed = await signedFor(committed, 11155111, 3);
     for (const form of ["eip4844", "eip7594"] as const) sidecars.set(form, blobSidecars(committed, form));
   });
 
@@ -229,17 +234,7 @@ describe("transaction manager: the sidecar form a node takes", () => {
     return new TxManager(client, wallet, TO, { confirmations: 1, pollMs: 100, sidecarForm, ...(onSidecarForm ? { onSidecarForm } : {}) });
   }
 
-  const raw = () =>
-    signBlobTxWithoutSidecars({
-      account,
-      chainId: 1,
-      to: TO,
-      data: "0x",
-      gas: 400_000n,
-      nonce: 0,
-      fees: { maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, maxFeePerBlobGas: 1n },
-      versionedHashes: committed.map((c) => toHex(c.versionedHash)),
-    });
+  const raw = () => signedFor(committed, 1, 0);
 
   it("auto starts from eip4844 on the Hardhat network's chain and from eip7594 elsewhere", () => {
     expect(manager(node(null).client, 31337, "auto").sidecarForm).to.equal("eip4844");
