@@ -39,6 +39,12 @@ describe("sequencer configuration", () => {
     expect(c.blobArchiveUrls).to.deep.equal(["http://a:1", "http://b:2"]);
   });
 
+  it("sends blob sidecars in the form the node takes unless EPHR_BLOB_SIDECAR names one, and refuses any other value", () => {
+    expect(loadConfig(BASE).blobSidecar).to.equal("auto");
+    for (const form of ["eip4844", "eip7594"]) expect(loadConfig({ ...BASE, EPHR_BLOB_SIDECAR: form }).blobSidecar).to.equal(form);
+    refused({ ...BASE, EPHR_BLOB_SIDECAR: "cells" }, /EPHR_BLOB_SIDECAR .*must be "auto", "eip4844" or "eip7594"/);
+  });
+
   it("reads a JSON file and lets the environment override it", () => {
     const path = file(
       JSON.stringify({
