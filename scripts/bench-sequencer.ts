@@ -345,6 +345,10 @@ async function main() {
   const samples: Sample[] = [];
   let next = 0;
   let failed = 0;
+  // The sequencer's metrics as the timed run starts (reading them also restarts the event-loop delay's
+  // histogram), and again as it ends: the micro-batch and GC lines are what happened in between.
+  const sequencerMetrics = async () => (await fetch(`http://127.0.0.1:${queryPort}/metrics`)).text();
+  const metricsAtStart = await sequencerMetrics();
   const seqCpu0 = cpuSeconds(seq.pid);
   const apiCpu0 = apis.map((a) => cpuSeconds(a.pid));
   const l1Cpu0 = cpuSeconds(l1.pid);
@@ -406,6 +410,7 @@ async function main() {
     });
   }
   const elapsed = (Date.now() - start) / 1000;
+  const metricsAtEnd = await sequencerMetrics();
   const cpuShare = {
     sequencer: Number(((cpuSeconds(seq.pid) - seqCpu0) / elapsed).toFixed(2)),
     api: apis.map((a, i) => Number(((cpuSeconds(a.pid) - apiCpu0[i]!) / elapsed).toFixed(2))),
@@ -466,37 +471,39 @@ async function main() {
       console.log(`batch ${i}: txs ${b.txCount} bytes ${b.dataBytes} sealed->posted ${b.postedAt - b.sealedAt} ms, attempts ${b.l1Attempts.length}`);
     }
   }
-  const metricsText = await (await fetch(`http://127.0.0.1:${queryPort}/metrics`)).text();
-  const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metricsText)?.[1] ?? NaN);
-  const microBatches = metric("ephr_microbatch_seconds_count");
   // where the reads were answered: each replica's query server and the sequencer's count their calls
   const callsOf = async (port: number) =>
     Number(/^ephr_query_calls_total(?:\{[^}]*\})? (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
   const readCalls = { sequencer: await callsOf(queryPort), replicas: await Promise.all(replicaPorts.map(callsOf)) };
-  const microBatchMs = (metric("ephr_microbatch_seconds_sum") / microBatches) * 1000;
-  // Every sample of the sequencer's metrics with its labels (their order is prom-client's, not ours).
-  const samplesOf = (name: string) =>
-    [...metricsText.matchAll(/^([a-z_]+)\{([^}]*)\} (\S+)$/gm)]
+  // Every sample of a metrics text with its labels (their order is prom-client's, not ours).
+  const samplesOf = (text: string, name: string) =>
+    [...text.matchAll(/^([a-z_]+)\{([^}]*)\} (\S+)$/gm)]
       .filter((m) => m[1] === name)
       .map((m) => ({ labels: Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!])), value: Number(m[3]) }));
+  /** The sum of a metric's samples whose labels include `labels`, over the timed run (end less start). */
+  const during = (name: string, labels: Record<string, string> = {}) => {
+    const sum = (text: string) =>
+      samplesOf(text, name)
+        .filter((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))
+        .reduce((a, x) => a + x.value, 0);
+    return sum(metricsAtEnd) - sum(metricsAtStart);
+  };
+  const microBatches = during("ephr_microbatch_seconds_count");
+  const microBatchMs = (during("ephr_microbatch_seconds_sum") / microBatches) * 1000;
   // How micro-batch times (execute + durable commit) spread: the share over each bound of the
   // sequencer's histogram, to tell a send->executed tail that micro-batches make from one queued elsewhere.
   const microBatchOver: Record<string, number> = {};
-  for (const b of samplesOf("ephr_microbatch_seconds_bucket")) {
+  for (const b of samplesOf(metricsAtEnd, "ephr_microbatch_seconds_bucket")) {
     if (b.labels.le === "+Inf") continue;
-    microBatchOver[`${Number(b.labels.le) * 1000}ms`] = Number((1 - b.value / microBatches).toFixed(4));
+    microBatchOver[`${Number(b.labels.le) * 1000}ms`] = Number((1 - during("ephr_microbatch_seconds_bucket", { le: b.labels.le! }) / microBatches).toFixed(4));
   }
-  // The sequencer's garbage collection and event-loop delay over the run (prom-client's process metrics):
-  // a pause of its one thread holds every request in flight.
-  const gcSum = (what: string, kind?: string, le?: string) =>
-    samplesOf(`nodejs_gc_duration_seconds_${what}`)
-      .filter((x) => (kind === undefined || x.labels.kind === kind) && (le === undefined || x.labels.le === le))
-      .reduce((a, x) => a + x.value, 0);
+  // The sequencer's garbage collection and longest event-loop delay during the timed run (prom-client's
+  // process metrics): a pause of its one thread holds every request in flight.
   const gc = {
-    majorCount: gcSum("count", "major"),
-    majorSeconds: Number(gcSum("sum", "major").toFixed(3)),
-    pausesOver100ms: gcSum("count") - gcSum("bucket", undefined, "0.1"),
-    eventLoopDelayMaxMs: Number((metric("nodejs_eventloop_lag_max_seconds") * 1000).toFixed(1)),
+    majorCount: during("nodejs_gc_duration_seconds_count", { kind: "major" }),
+    majorSeconds: Number(during("nodejs_gc_duration_seconds_sum", { kind: "major" }).toFixed(3)),
+    pausesOver100ms: during("nodejs_gc_duration_seconds_count") - during("nodejs_gc_duration_seconds_bucket", { le: "0.1" }),
+    eventLoopDelayMaxMs: Number((Number(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(metricsAtEnd)?.[1] ?? NaN) * 1000).toFixed(1)),
   };
   const result = {
     date: new Date().toISOString(),
