@@ -1,7 +1,9 @@
 /**
  * Form parts several pages share: an address chosen from the people (or issuers) the app knows, or
- * typed; and the access and categories a grant or a policy gives.
+ * typed; and the access and categories a grant or a policy gives, with the state behind them.
  */
+import { useState } from "preact/hooks";
+import { ACCESS_READ, ACCESS_WRITE } from "../../sdk/index.js";
 import { CATEGORIES, ROLES } from "./words.js";
 import { Field } from "./ui.js";
 
@@ -46,33 +48,65 @@ export function AddressChoice(p: {
   );
 }
 
-/** Read / write checkboxes and the categories of record, each in its fieldset. */
-export function AccessAndCategories(p: {
-  accessLegend: string;
-  categoriesLegend: string;
+/** What AccessAndCategories shows and changes: the access and categories chosen so far. */
+export interface AccessChoice {
   read: boolean;
   write: boolean;
   onRead: (v: boolean) => void;
   onWrite: (v: boolean) => void;
   categories: ReadonlySet<number>;
   onToggle: (bit: number) => void;
-}) {
+  /** The chosen access bits and categories mask, or an Error saying what is missing. */
+  chosen: () => { access: number; categories: number };
+}
+
+/** The state behind AccessAndCategories, starting at READ of category `initialCategory`. */
+export function useAccessChoice(initialCategory = 1): AccessChoice {
+  const [read, onRead] = useState(true);
+  const [write, onWrite] = useState(false);
+  const [categories, setCategories] = useState<ReadonlySet<number>>(new Set([initialCategory]));
+  return {
+    read,
+    write,
+    onRead,
+    onWrite,
+    categories,
+    onToggle: (bit) => {
+      const next = new Set(categories);
+      if (next.has(bit)) next.delete(bit);
+      else next.add(bit);
+      setCategories(next);
+    },
+    chosen: () => {
+      if (!read && !write) throw new Error("choose read, write or both");
+      if (categories.size === 0) throw new Error("choose at least one category");
+      return {
+        access: (read ? ACCESS_READ : 0) | (write ? ACCESS_WRITE : 0),
+        categories: [...categories].reduce((m, c) => (m | (1 << c)) >>> 0, 0),
+      };
+    },
+  };
+}
+
+/** Read / write checkboxes and the categories of record, each in its fieldset. */
+export function AccessAndCategories(p: { accessLegend: string; categoriesLegend: string; choice: AccessChoice }) {
+  const c = p.choice;
   return (
     <>
       <fieldset>
         <legend>{p.accessLegend}</legend>
         <label class="check">
-          <input type="checkbox" checked={p.read} onChange={() => p.onRead(!p.read)} /> Read
+          <input type="checkbox" checked={c.read} onChange={() => c.onRead(!c.read)} /> Read
         </label>
         <label class="check">
-          <input type="checkbox" checked={p.write} onChange={() => p.onWrite(!p.write)} /> Write (add records)
+          <input type="checkbox" checked={c.write} onChange={() => c.onWrite(!c.write)} /> Write (add records)
         </label>
       </fieldset>
       <fieldset class="categories">
         <legend>{p.categoriesLegend}</legend>
-        {CATEGORIES.map((c) => (
-          <label class="check" key={c.bit}>
-            <input type="checkbox" checked={p.categories.has(c.bit)} onChange={() => p.onToggle(c.bit)} /> {c.label}
+        {CATEGORIES.map((cat) => (
+          <label class="check" key={cat.bit}>
+            <input type="checkbox" checked={c.categories.has(cat.bit)} onChange={() => c.onToggle(cat.bit)} /> {cat.label}
           </label>
         ))}
       </fieldset>

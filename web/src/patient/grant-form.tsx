@@ -1,10 +1,9 @@
 /** The patient's grant form: who, which categories, read and/or write, until when; signed in the browser. */
-import { ACCESS_READ, ACCESS_WRITE } from "../../../sdk/index.js";
 import { useState } from "preact/hooks";
 import { type Address, isAddress } from "viem";
 import { everyone, type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
-import { AccessAndCategories, AddressChoice, chosenAddress, OTHER } from "../pickers.js";
+import { AccessAndCategories, useAccessChoice, AddressChoice, chosenAddress, OTHER } from "../pickers.js";
 import { Field, StatusLine, useAction } from "../ui.js";
 import { short } from "../words.js";
 
@@ -14,9 +13,7 @@ export function GrantForm(p: { ledger: Ledger; me: Identity; onDone: () => void 
   const people = everyone().filter((c) => c.address !== p.me.address);
   const [grantee, setGrantee] = useState<string>(people[0]?.address ?? OTHER);
   const [typed, setTyped] = useState("");
-  const [read, setRead] = useState(true);
-  const [write, setWrite] = useState(false);
-  const [cats, setCats] = useState<Set<number>>(new Set([1]));
+  const choice = useAccessChoice();
   const [until, setUntil] = useState(inAYear());
   const [status, run] = useAction();
   const target = chosenAddress(grantee, typed);
@@ -26,12 +23,9 @@ export function GrantForm(p: { ledger: Ledger; me: Identity; onDone: () => void 
       "Signing the grant and sending it to the sequencer…",
       async () => {
         if (!isAddress(target)) throw new Error(`the grantee ${JSON.stringify(target)} is not an address (0x and 40 hex digits)`);
-        if (!read && !write) throw new Error("choose read, write or both");
-        if (cats.size === 0) throw new Error("choose at least one category");
+        const { access, categories } = choice.chosen();
         const expiry = Math.floor(new Date(`${until}T23:59:59Z`).getTime() / 1000);
         if (!Number.isFinite(expiry) || expiry <= Date.now() / 1000) throw new Error("the end date must be in the future");
-        const categories = [...cats].reduce((m, c) => (m | (1 << c)) >>> 0, 0);
-        const access = (read ? ACCESS_READ : 0) | (write ? ACCESS_WRITE : 0);
         const hash = await p.ledger.client.send(signerFor(p.me), { type: "GrantConsent", grantee: target as Address, access, categories, expiry });
         await p.ledger.client.waitFor(hash, "executed", { timeoutMs: 60_000 });
         return hash;
@@ -41,12 +35,6 @@ export function GrantForm(p: { ledger: Ledger; me: Identity; onDone: () => void 
         return `Granted: executed by the sequencer (transaction ${short(hash)}). It is verified against L1 once its batch is posted.`;
       },
     );
-  };
-  const toggle = (c: number) => {
-    const next = new Set(cats);
-    if (next.has(c)) next.delete(c);
-    else next.add(c);
-    setCats(next);
   };
   return (
     <form onSubmit={submit} class="grant-form" aria-label="Grant access">
@@ -66,16 +54,7 @@ export function GrantForm(p: { ledger: Ledger; me: Identity; onDone: () => void 
           <input id="grant-until" type="date" value={until} onInput={(e) => setUntil((e.target as HTMLInputElement).value)} required />
         </Field>
       </div>
-      <AccessAndCategories
-        accessLegend="Access"
-        categoriesLegend="Categories of record"
-        read={read}
-        write={write}
-        onRead={setRead}
-        onWrite={setWrite}
-        categories={cats}
-        onToggle={toggle}
-      />
+      <AccessAndCategories accessLegend="Access" categoriesLegend="Categories of record" choice={choice} />
       <button type="submit" class="primary" disabled={status.kind === "busy"}>
         Sign and grant
       </button>

@@ -3,14 +3,13 @@
  * obtain this access for this long, on request". Listed with what each grants and how it is verified;
  * set and removed with a transaction signed in this browser, like a grant.
  */
-import { ACCESS_READ, ACCESS_WRITE } from "../../../sdk/index.js";
 import { useState } from "preact/hooks";
 import { type Address, isAddress } from "viem";
 import { MAX_POLICY_DURATION } from "../../../sequencer/protocol/constants.js";
 import { type IssuerRow, nextPolicyId, type PolicyRow } from "../governance.js";
 import { type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
-import { AccessAndCategories, AddressChoice, chosenAddress, OTHER, RoleSelect } from "../pickers.js";
+import { AccessAndCategories, useAccessChoice, AddressChoice, chosenAddress, OTHER, RoleSelect } from "../pickers.js";
 import { Field, LedgerTable, StatusLine, useAction, useNow } from "../ui.js";
 import { Verification } from "../verification.js";
 import { accessWords, categoriesOf, durationWords, roleLabel, short, who } from "../words.js";
@@ -76,32 +75,21 @@ export function PolicyForm(p: { ledger: Ledger; me: Identity; issuers: IssuerRow
   const [issuer, setIssuer] = useState<string>("");
   const [typed, setTyped] = useState("");
   const [role, setRole] = useState(3);
-  const [read, setRead] = useState(true);
-  const [write, setWrite] = useState(false);
-  const [cats, setCats] = useState<Set<number>>(new Set([1]));
+  const choice = useAccessChoice();
   const [days, setDays] = useState("14");
   const [status, run] = useAction();
   const chosen = issuer || live[0]?.issuer || OTHER;
   const target = chosenAddress(chosen, typed);
-  const toggle = (c: number) => {
-    const next = new Set(cats);
-    if (next.has(c)) next.delete(c);
-    else next.add(c);
-    setCats(next);
-  };
   const submit = (e: Event) => {
     e.preventDefault();
     void run(
       "Signing the policy and sending it to the sequencer…",
       async () => {
         if (!isAddress(target)) throw new Error(`the issuer ${JSON.stringify(target)} is not an address (0x and 40 hex digits)`);
-        if (!read && !write) throw new Error("choose read, write or both");
-        if (cats.size === 0) throw new Error("choose at least one category");
+        const { access, categories } = choice.chosen();
         const d = Number(days);
         if (!Number.isInteger(d) || d < 1 || d > MAX_DAYS) throw new Error(`the length is a whole number of days from 1 to ${MAX_DAYS}`);
         const policyId = nextPolicyId(p.policies ?? []);
-        const categories = [...cats].reduce((m, c) => (m | (1 << c)) >>> 0, 0);
-        const access = (read ? ACCESS_READ : 0) | (write ? ACCESS_WRITE : 0);
         const hash = await p.ledger.client.send(signerFor(p.me), {
           type: "SetPolicy",
           patient: p.me.address,
@@ -149,16 +137,7 @@ export function PolicyForm(p: { ledger: Ledger; me: Identity; issuers: IssuerRow
           />
         </Field>
       </div>
-      <AccessAndCategories
-        accessLegend="They obtain"
-        categoriesLegend="Of the categories"
-        read={read}
-        write={write}
-        onRead={setRead}
-        onWrite={setWrite}
-        categories={cats}
-        onToggle={toggle}
-      />
+      <AccessAndCategories accessLegend="They obtain" categoriesLegend="Of the categories" choice={choice} />
       <button type="submit" class="primary" disabled={status.kind === "busy"}>
         Sign and add the policy
       </button>
