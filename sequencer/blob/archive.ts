@@ -88,7 +88,7 @@ export class BlobArchive {
    * blob's size. Its content is not checked here (one KZG commitment per blob would make a start with a
    * full archive take minutes): get checks it when it is served, and put writes a damaged one again.
    */
-  async has(versionedHash: Word): Promise<boolean> {
+  has(versionedHash: Word): boolean {
     return this.index.has(toHex(versionedHash));
   }
 
