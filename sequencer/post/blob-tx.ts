@@ -80,7 +80,7 @@ export interface BlobSidecars {
 
 /**
  * The sidecars of `blobs` in `form`. The eip7594 form computes every cell of the extended blob and its
- * proof (c-kzg's computeCellsAndKzgProofs, about half a second per blob on one core here): build it
+ * proof (c-kzg's computeCellsAndKzgProofs, a fraction of a second per blob on one core): build it
  * once per batch and keep it for every replacement.
  */
 export function blobSidecars(blobs: readonly CommittedBlob[], form: SidecarForm = "eip4844"): BlobSidecars {
