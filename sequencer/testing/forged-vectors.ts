@@ -361,6 +361,34 @@ function preimageForgeries(): Forgery[] {
       },
     },
     {
+      name: "record update: the stored record's preimage with one byte changed (89 bytes that do not hash to the word)",
+      expect: mismatch,
+      build: () => {
+        const h = update();
+        return {
+          ...h,
+          witnesses: editWitness(h.witnesses, recordAccess, (w) => {
+            const preimage = w.preimage.slice();
+            preimage[88]! ^= 1;
+            return { ...w, preimage };
+          }),
+          claimedPostRoot: h.postRoot,
+        };
+      },
+    },
+    {
+      name: "record update: the stored record's preimage with a byte added (90 bytes)",
+      expect: mismatch,
+      build: () => {
+        const h = update();
+        return {
+          ...h,
+          witnesses: editWitness(h.witnesses, recordAccess, (w) => ({ ...w, preimage: Uint8Array.of(...w.preimage, 0) })),
+          claimedPostRoot: h.postRoot,
+        };
+      },
+    },
+    {
       name: "first anchor of a record: a preimage on the absent record's witness",
       expect: mismatch,
       build: () => {
