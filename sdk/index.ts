@@ -34,6 +34,7 @@ export type { SignedTx, Tx, TxType } from "../sequencer/protocol/types.js";
 export { typedDataOf, EIP712_TYPES } from "../sequencer/protocol/eip712.js";
 export { ACCESS_READ, ACCESS_WRITE, ACCESS_ALL } from "../sequencer/protocol/constants.js";
 export { VaultClient, VaultRequestError, type ServedRecord } from "./vault.js";
+export { CustodianClient, type CustodianInfo, type DeliveredKey } from "./custodian.js";
 export {
   AnchorMismatchError,
   encryptionKeyOf,
@@ -41,6 +42,7 @@ export {
   readFhirResource,
   readRecord,
   type ReadRecordOptions,
+  shareRecord,
   storeFhirResource,
   storeRecord,
   type StoredRecord,

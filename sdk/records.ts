@@ -6,7 +6,7 @@
  */
 import type { Address, Hex } from "viem";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { encryptRecord, matchesAnchor, openRecord } from "../sequencer/crypto/index.js";
+import { encryptRecord, matchesAnchor, openRecord, unwrapDataKey, wrapDataKey } from "../sequencer/crypto/index.js";
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { prepareResource } from "../sequencer/fhir/index.js";
 import type { EphrClient, TypedDataSigner } from "./client.js";
@@ -196,6 +196,41 @@ async function checkAgainstAnchor(ephr: EphrClient, served: ServedRecord, patien
     throw mismatch(`but its bytes are not the ciphertext anchored as ${anchored.ciphertextHash} (trust ${proven.trust})`);
   }
   return { ...anchored, root: proven.root, batch: proven.committed?.batch ?? null, trust: proven.trust };
+}
+
+/**
+ * Give more accounts the key of a record's current version, without re-encrypting it: `holder` (the
+ * patient, the record's provider while it holds its WRITE grant, or a key custodian the vault lists)
+ * reads the version (checked against its anchor, like readRecord), unwraps its data key with
+ * `holderPrivateKey`, wraps it to each recipient's encryption key proven against L1 (encryptionKeyOf)
+ * and stores the wraps (AddWraps); the data key is wiped before returning. The vault stores a wrap only
+ * for an account holding a live READ grant covering the record's category, and keeps a wrap a recipient
+ * already holds unless the patient sends it. Returns the version and the recipients whose wrap was
+ * stored. The read is a read like any other: it is on the ledger (LogAccess) under the holder's name.
+ * `opts.keyWaitMs` bounds the wait for a recipient's newest encryption key to be posted (encryptionKeyOf).
+ */
+export async function shareRecord(
+  vault: VaultClient,
+  holder: TypedDataSigner,
+  holderPrivateKey: Uint8Array,
+  a: { patient: Address; recordId: Hex; recipients: Address[] },
+  opts: ReadRecordOptions & { keyWaitMs?: number } = {},
+): Promise<{ version: number; added: Address[]; logAccess: Hex }> {
+  if (a.recipients.length === 0) throw new TypeError("shareRecord needs at least one recipient");
+  const keys = await Promise.all(
+    a.recipients.map(async (address) => ({ address, publicKey: await encryptionKeyOf(vault.ephr, address, { waitMs: opts.keyWaitMs }) })),
+  );
+  const served = await vault.read(holder, a.patient, a.recordId);
+  const anchor = await checkAgainstAnchor(vault.ephr, served, a.patient, a.recordId, opts);
+  const dataKey = unwrapDataKey(served.wrap, holderPrivateKey, holder.address, a.recordId, anchor.version);
+  let wraps;
+  try {
+    wraps = keys.map((k) => wrapDataKey(dataKey, k, a.recordId, anchor.version));
+  } finally {
+    dataKey.fill(0);
+  }
+  const { added } = await vault.addWraps(holder, a.patient, a.recordId, anchor.version, wraps);
+  return { version: anchor.version, added, logAccess: served.logAccess };
 }
 
 /** Import a FHIR R4 resource: validate, canonicalise, encrypt, store and anchor under its category. */

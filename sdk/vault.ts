@@ -66,50 +66,57 @@ export interface StrangerDenialsView {
   recent: AuditEntryView[];
 }
 
-export class VaultClient {
-  private info: { vault: Address; chainId: number; rollup: Address } | null = null;
+/**
+ * A service that answers the vault's signed requests (a vault, a key custodian): its info is checked
+ * against this client's deployment once, and every request is signed for the address it names.
+ */
+export abstract class SignedRequestClient<I extends { chainId: number; rollup: Address }> {
+  private info: I | null = null;
 
   constructor(
     readonly url: string,
     /** the ledger client requests are signed for, and served records are checked against */
     readonly ephr: EphrClient,
     // a wrapper, not `fetch` itself: a browser's fetch called as a method of another object throws "Illegal invocation"
-    private readonly fetchFn: typeof fetch = (input, init) => fetch(input, init),
+    protected readonly fetchFn: typeof fetch = (input, init) => fetch(input, init),
   ) {}
 
-  /** The vault's address and deployment; refused (VaultRequestError) when it serves another chain or Rollup. */
-  async vaultInfo() {
+  /** What the service calls itself in its info (`vault`, `custodian`): the address requests name. */
+  protected abstract readonly kind: "vault" | "custodian";
+
+  /** The service's info; refused (VaultRequestError) when it serves another chain or Rollup. */
+  protected async serviceInfo(): Promise<I & Record<string, Address>> {
     if (this.info === null) {
       const r = await this.fetchFn(`${this.url.replace(/\/$/, "")}/v1/info`);
-      const info = (await readJson(r)) as { vault?: Address; chainId?: number; rollup?: Address; error?: { code: string; message: string } };
-      if (!r.ok || typeof info.vault !== "string")
+      const info = (await readJson(r)) as Record<string, unknown> & { chainId?: number; rollup?: Address; error?: { code: string; message: string } };
+      if (!r.ok || typeof info[this.kind] !== "string")
         throw new VaultRequestError(
           info.error?.code ?? "VAULT_UNREACHABLE",
-          info.error?.message ?? `the vault at ${this.url} answered HTTP ${r.status} without its info`,
+          info.error?.message ?? `the ${this.kind} at ${this.url} answered HTTP ${r.status} without its info`,
           r.status,
         );
       const domain = await this.ephr.domain();
       if (info.chainId !== domain.chainId || info.rollup?.toLowerCase() !== domain.verifyingContract.toLowerCase()) {
         throw new VaultRequestError(
           "VAULT_WRONG_DEPLOYMENT",
-          `the vault at ${this.url} serves chain ${info.chainId}, Rollup ${info.rollup}; this client's ledger is chain ${domain.chainId}, Rollup ${domain.verifyingContract}`,
+          `the ${this.kind} at ${this.url} serves chain ${info.chainId}, Rollup ${info.rollup}; this client's ledger is chain ${domain.chainId}, Rollup ${domain.verifyingContract}`,
           r.status,
         );
       }
-      this.info = info as { vault: Address; chainId: number; rollup: Address };
+      this.info = info as unknown as I;
     }
-    return this.info;
+    return this.info as I & Record<string, Address>;
   }
 
-  private async signed(signer: TypedDataSigner, type: VaultRequestType, fields: Record<string, unknown>) {
-    const info = await this.vaultInfo();
-    const message = { ...fields, vault: info.vault, expiresAt: Math.floor(Date.now() / 1000) + 300, requestId: toHex(randomBytes(32)) };
+  protected async signed(signer: TypedDataSigner, type: VaultRequestType, fields: Record<string, unknown>) {
+    const info = await this.serviceInfo();
+    const message = { ...fields, vault: info[this.kind], expiresAt: Math.floor(Date.now() / 1000) + 300, requestId: toHex(randomBytes(32)) };
     const domain = await this.ephr.domain();
     const signature = await signer.signTypedData(vaultTypedData(domain, type, { ...message, expiresAt: BigInt(message.expiresAt) }) as never);
     return { request: message, signature };
   }
 
-  private async post<T>(path: string, body: unknown): Promise<T> {
+  protected async post<T>(path: string, body: unknown): Promise<T> {
     const r = await this.fetchFn(`${this.url.replace(/\/$/, "")}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -117,8 +124,17 @@ export class VaultClient {
     });
     const json = (await readJson(r)) as { error?: { code: string; message: string; data?: unknown } } & T;
     if (json.error) throw new VaultRequestError(json.error.code, json.error.message, r.status, json.error.data);
-    if (!r.ok) throw new VaultRequestError("VAULT_UNREACHABLE", `the vault answered HTTP ${r.status} without an error`, r.status);
+    if (!r.ok) throw new VaultRequestError("VAULT_UNREACHABLE", `the ${this.kind} answered HTTP ${r.status} without an error`, r.status);
     return json;
+  }
+}
+
+export class VaultClient extends SignedRequestClient<{ vault: Address; chainId: number; rollup: Address }> {
+  protected readonly kind = "vault";
+
+  /** The vault's address and deployment; refused (VaultRequestError) when it serves another chain or Rollup. */
+  vaultInfo() {
+    return this.serviceInfo();
   }
 
   /** Store an encrypted record version (uploaded by its provider) with its key wraps. */

@@ -118,6 +118,7 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv, op
       log,
       maxBodyBytes: env.EPHR_VAULT_MAX_BYTES,
       limits: httpLimitsFromEnv(env),
+      custodians: new Set(env.EPHR_VAULT_CUSTODIANS.map((a) => a.toLowerCase() as Address)),
     },
     env.EPHR_VAULT_HOST,
     env.EPHR_VAULT_PORT,

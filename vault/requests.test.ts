@@ -42,6 +42,7 @@ const SHIPPED_TYPES = {
   ],
   ShredRecord: [{ name: "patient", type: "address" }, { name: "recordId", type: "bytes32" }, { name: "version", type: "uint32" }, ...common],
   ReadAudit: [{ name: "patient", type: "address" }, ...common],
+  RequestKeyWrap: [{ name: "reader", type: "address" }, { name: "patient", type: "address" }, { name: "recordId", type: "bytes32" }, ...common],
 };
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address };
@@ -62,13 +63,15 @@ const MESSAGE: Record<string, unknown> = {
   expiresAt: 1_700_000_000,
   requestId: w("d"),
 };
-/** hashTypedData of MESSAGE under DOMAIN, computed with SHIPPED_TYPES at commit d761d12. */
+/** hashTypedData of MESSAGE under DOMAIN, computed with SHIPPED_TYPES at commit d761d12 (RequestKeyWrap: when it was added). */
 const SHIPPED_DIGESTS: Record<VaultRequestType, string> = {
   UploadRecord: "0x5239346f45ea1a86e743f453ba64ab21b6479ca64950652759d11ce39022b5bb",
   ReadRecord: "0x5e2b857f1595b7e90a7a6658e62e7703f6205887860655bdafa0b147511ab210",
   AddWraps: "0x71c9ea82bece335d13fe005ca7bc1d51b5efc22f1ace65d6b7bda35857e59b17",
   ShredRecord: "0xb9696fde04a17c23ed84811ecfd3bc5dcd400a319d3086e28519e91a64bad01a",
   ReadAudit: "0xf9159cad185eb2298901ab733f031c7d83f7cd663a2806c67d3ef4c4ef9338bc",
+  // added with the key custodian (docs/vault.md)
+  RequestKeyWrap: "0x9a830fdf7bab64bf55c84dc28571acb378ac01d033a8567a0a404fe55bfbdb00",
 };
 
 const TYPES = Object.keys(SHIPPED_TYPES) as VaultRequestType[];

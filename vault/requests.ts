@@ -57,6 +57,8 @@ export const VAULT_FIELDS = {
   AddWraps: [["sender", address], ["patient", address], ["recordId", word], ["version", storedVersion], ["wrapsHash", word], ...common],
   ShredRecord: [["patient", address], ["recordId", word], ["version", version], ...common],
   ReadAudit: [["patient", address], ...common],
+  /** to a key custodian (docs/vault.md): `vault` names the custodian that answers */
+  RequestKeyWrap: [["reader", address], ["patient", address], ["recordId", word], ...common],
 } as const;
 export type VaultRequestType = keyof typeof VAULT_FIELDS;
 type Fields = (typeof VAULT_FIELDS)[VaultRequestType];
@@ -84,6 +86,7 @@ export const SIGNER_FIELD: Record<VaultRequestType, string> = {
   AddWraps: "sender",
   ShredRecord: "patient",
   ReadAudit: "patient",
+  RequestKeyWrap: "reader",
 };
 
 export function vaultTypedData(domain: { chainId: number; verifyingContract: Address }, type: VaultRequestType, message: Record<string, unknown>) {

@@ -5,7 +5,7 @@
  * vault's own audit of served and denied reads. Every request is an EIP-712 signed, expiring, single-use
  * message. Served by the project's one HTTP layer (sequencer/http/server.ts).
  */
-import { type Address, type Hex, hashTypedData } from "viem";
+import type { Address, Hex } from "viem";
 import { Counter, Registry, collectDefaultMetrics } from "prom-client";
 import { z } from "zod";
 import type { HttpLimits } from "../sequencer/http/limits.js";
@@ -13,14 +13,13 @@ import { type Answer, createHttpServer, type Refusal } from "../sequencer/http/s
 import { parseEncryptedRecord, parseKeyWrap, ciphertextHash as hashOf } from "../sequencer/crypto/index.js";
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { keccak256 } from "../sequencer/protocol/hash.js";
-import { compactFromRsv } from "../sequencer/protocol/signature-format.js";
-import { recoverCompact } from "../sequencer/protocol/signature.js";
 import type { Logger } from "../sequencer/platform/log.js";
 import type { AccessControl } from "./access.js";
 import type { AccessLogger } from "./audit-log.js";
 import { describeIssues } from "../sequencer/errors/issues.js";
 import { VaultError } from "./errors.js";
-import { MAX_REQUEST_TTL, REQUEST_SCHEMAS, SIGNER_FIELD, type VaultRequestType, vaultLocation, vaultTypedData } from "./requests.js";
+import { MAX_REQUEST_TTL, type VaultRequestType, vaultLocation } from "./requests.js";
+import { type RequestOf, type Signed, verifyRequest } from "./verify.js";
 import { ObjectStoreError } from "./objects.js";
 import { type AuditEntry, MAX_AUDIT_PAGE, type VaultStorage } from "./storage.js";
 import { wrapsHash } from "./wraps.js";
@@ -35,12 +34,11 @@ export interface VaultDeps {
   maxBodyBytes: number;
   /** timeouts, connection limits, JSON nesting (sequencer/http/limits.ts) */
   limits: HttpLimits;
-}
-
-interface Signed<T> {
-  message: T;
-  hash: Hex;
-  signature: Hex;
+  /**
+   * Key custodians the network runs (lower case; docs/vault.md): besides the patient and the record's
+   * provider, one of these may add key wraps to a record whose patient has given it a READ grant.
+   */
+  custodians?: ReadonlySet<Address>;
 }
 
 export async function startVaultServer(d: VaultDeps, host: string, port: number): Promise<{ port: number; url: string; close: () => Promise<void> }> {
@@ -72,7 +70,7 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       "VAULT_BUSY",
       `this client address holds more than ${d.limits.httpMaxConnectionsPerClient} connections to the vault: close some`,
     ).toJSON(),
-    refuse: (r) => refuse(d, r),
+    refuse: (r) => refusal(d.log, r),
     metrics: registry,
     health: true,
   });
@@ -101,8 +99,8 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
   };
 }
 
-/** Each refusal of the HTTP layer, and each error of a route, as the vault answers it (vault/errors.ts). */
-function refuse(d: VaultDeps, r: Refusal): Answer {
+/** Each refusal of the HTTP layer, and each error of a route, as the vault (and a key custodian) answers it (vault/errors.ts). */
+export function refusal(log: Logger, r: Refusal): Answer {
   const answer = (e: VaultError): Answer => ({ status: e.status, body: e.toJSON() });
   switch (r.kind) {
     case "mediaType":
@@ -117,10 +115,10 @@ function refuse(d: VaultDeps, r: Refusal): Answer {
       const e = r.error;
       if (e instanceof VaultError) return answer(e);
       if (e instanceof ObjectStoreError) {
-        d.log.error({ err: e.message }, "object store failed");
+        log.error({ err: e.message }, "object store failed");
         return answer(storageUnavailable(e));
       }
-      d.log.error({ err: (e as Error).message }, "vault request failed");
+      log.error({ err: (e as Error).message }, "request failed");
       return answer(new VaultError("VAULT_INTERNAL", "internal error"));
     }
   }
@@ -132,33 +130,9 @@ function locate(vault: Address, ciphertextHash: Hex): { location: string; locati
   return { location, locationHash: toHex(keccak256(new TextEncoder().encode(location))) };
 }
 
-/** Check a signed request: shape, signature by the named party, this vault, expiry, single use. */
-async function verify<T extends VaultRequestType>(
-  d: VaultDeps,
-  type: T,
-  body: Record<string, unknown>,
-): Promise<Signed<ReturnType<(typeof REQUEST_SCHEMAS)[T]["parse"]>>> {
-  const r = REQUEST_SCHEMAS[type].safeParse(body.request);
-  if (!r.success) throw new VaultError("VAULT_BAD_REQUEST", `invalid ${type} request: ${describeIssues(r.error)}`);
-  const message = r.data as Record<string, unknown> & { vault: Address; expiresAt: number; requestId: Hex };
-  if (typeof body.signature !== "string" || !/^0x([0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/.test(body.signature))
-    throw new VaultError("VAULT_BAD_REQUEST", "signature must be a 64- or 65-byte 0x hex string");
-  if (message.vault !== d.address.toLowerCase()) throw new VaultError("VAULT_WRONG_VAULT", `this request is for vault ${message.vault}; this is ${d.address}`);
-  const hash = hashTypedData(vaultTypedData(d.domain, type, { ...message, expiresAt: BigInt(message.expiresAt) }) as never);
-  let signer: Address | null = null;
-  try {
-    signer = recoverCompact(fromHex(hash), fromHex(compactFromRsv(body.signature as Hex)));
-  } catch {
-    signer = null;
-  }
-  const claimed = message[SIGNER_FIELD[type]] as Address;
-  if (signer === null || signer !== claimed) throw new VaultError("VAULT_BAD_SIGNATURE", `the request is not signed by ${claimed}`);
-  const now = Math.floor(Date.now() / 1000);
-  if (message.expiresAt <= now) throw new VaultError("VAULT_EXPIRED", `the request expired at ${message.expiresAt}`);
-  if (message.expiresAt > now + MAX_REQUEST_TTL) throw new VaultError("VAULT_EXPIRED", `a request may not live longer than ${MAX_REQUEST_TTL} s`);
-  if (!(await d.storage.claimRequest(message.requestId, message.expiresAt)))
-    throw new VaultError("VAULT_REPLAY", `request ${message.requestId} was already used`);
-  return { message: message as never, hash, signature: body.signature as Hex };
+/** Check a signed request to this vault (vault/verify.ts). */
+function verify<T extends VaultRequestType>(d: VaultDeps, type: T, body: Record<string, unknown>): Promise<Signed<RequestOf<T>>> {
+  return verifyRequest({ address: d.address, domain: d.domain, claimRequest: (id, at) => d.storage.claimRequest(id, at) }, type, body);
 }
 
 /** Most key wraps one request may carry (each is checked against the ledger). */
@@ -356,8 +330,13 @@ async function addWraps(d: VaultDeps, body: Record<string, unknown>) {
   const meta = d.storage.record(m.patient, m.recordId, m.version);
   if (!meta) throw new VaultError("VAULT_NOT_FOUND", `no record ${m.recordId} version ${m.version} of ${m.patient}`);
   const byPatient = m.sender === m.patient;
-  if (!byPatient && m.sender !== meta.provider) throw new VaultError("VAULT_NOT_AUTHORIZED", "only the patient or the record's provider may add key wraps");
-  if (!byPatient) await d.access.mayWrite(m.sender, m.patient, meta.category); // a provider whose grant ended may not
+  if (byPatient) {
+    // the patient may add (and replace) any wrap
+  } else if (m.sender === meta.provider)
+    await d.access.mayWrite(m.sender, m.patient, meta.category); // a provider whose grant ended may not
+  else if (d.custodians?.has(m.sender) === true)
+    await d.access.mayReceiveWrap(m.sender, m.patient, meta.category); // only while the patient entrusts it
+  else throw new VaultError("VAULT_NOT_AUTHORIZED", "only the patient, the record's provider or a key custodian of the network may add key wraps");
   const wraps = await checkedWraps(d, hexArray(body.wraps, "wraps"), m.wrapsHash, m.patient, meta.category);
   const added = await d.storage.putWraps(m.patient, m.recordId, m.version, wraps, byPatient);
   if (added === null) throw new VaultError("VAULT_NOT_FOUND", `record ${m.recordId} version ${m.version} of ${m.patient} was shredded meanwhile`);

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { envHeadersWithinRequest, httpLimitsEnvShape } from "../sequencer/http/limits.js";
-import { configAddressSchema, privateKeySchema } from "../sequencer/platform/config-values.js";
+import { configAddressListSchema, configAddressSchema, privateKeySchema } from "../sequencer/platform/config-values.js";
 import { CONFIG_ENV } from "../sequencer/platform/config.js";
 import { serviceEnv } from "../sequencer/platform/settings-file.js";
 import { WATCHER_SETTINGS } from "../sequencer/watch/settings.js";
@@ -25,6 +25,8 @@ export const vaultSchema = z
       .int()
       .min(1024)
       .default(16 * 1024 * 1024),
+    /** the network's key custodians (comma-separated): each may add key wraps to the records of patients who give it a READ grant */
+    EPHR_VAULT_CUSTODIANS: configAddressListSchema.default([]),
     EPHR_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** ciphertexts in an S3-compatible bucket instead of <data dir>/objects: set the endpoint and bucket */
     EPHR_VAULT_S3_ENDPOINT: z.url().optional(),

@@ -13,6 +13,7 @@ Environment:
   EPHR_L1_RPC_URL      L1, to verify reads against the Rollup and for \`force\` (or --l1)
   EPHR_ROLLUP_ADDRESS  the Rollup verification trusts, from the deployment (or --rollup)
   EPHR_VAULT_URL       the record vault (default http://127.0.0.1:8650; or --vault)
+  EPHR_CUSTODIAN_URL   the key custodian (default http://127.0.0.1:8655; or --custodian)
   EPHR_KEYS_DIR        the key store (default .data/keys)
   EPHR_KEY_PASSWORD    the key store's password (a development password if unset, with a warning)
   EPHR_KEY_SCRYPT_N    scrypt cost N of new keys: a power of two from 2^14 to 2^20 (default 2^17)
@@ -246,6 +247,19 @@ export function program(version: string): Command {
     .requiredOption("--record-id <0x..>", "the record")
     .option("--vault <url>", "the vault (EPHR_VAULT_URL)")
     .action(async (o) => (await import("./commands/records.js")).readRecord(o));
+  network(cli.command("share").description("give more readers the key of a record (the patient, its provider or a key custodian; no re-encryption)"))
+    .requiredOption("--as <holder>", "who holds the record's key")
+    .requiredOption("--patient <p>", "whose record")
+    .requiredOption("--record-id <0x..>", "the record")
+    .requiredOption("--to <list>", "the readers (each holding a READ grant covering the record), comma-separated", p.list)
+    .option("--vault <url>", "the vault (EPHR_VAULT_URL)")
+    .action(async (o) => (await import("./commands/records.js")).share(o));
+  network(cli.command("emergency-key").description("ask the network's key custodian for the key of a record (after break-glass); then read-record"))
+    .requiredOption("--as <reader>", "the reader the ledger admits")
+    .requiredOption("--patient <p>", "whose record")
+    .requiredOption("--record-id <0x..>", "the record")
+    .option("--custodian <url>", "the key custodian (EPHR_CUSTODIAN_URL)")
+    .action(async (o) => (await import("./commands/records.js")).emergencyKey(o));
 
   const force = cli
     .command("force")

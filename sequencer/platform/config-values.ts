@@ -20,6 +20,12 @@ export const configAddressSchema = z
   .refine(isAddress, "not an address: 0x and 40 hex digits, and in mixed case a valid EIP-55 checksum (or write it all in lower case)")
   .transform((a) => getAddress(a) as Address);
 
+/** A list of addresses from configuration: comma-separated in a variable, or an array in a settings file ("" or [] is none). */
+export const configAddressListSchema = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (typeof v === "string" ? v.split(",") : v).map((a) => a.trim()).filter((a) => a !== ""))
+  .pipe(z.array(configAddressSchema));
+
 /**
  * A whole number from configuration: digits only (a number in a JSON file, or its digits in a variable).
  * "7d", "1e6", "10.5" or "" are refused with `what` in the message, not read as something else.

@@ -6,6 +6,7 @@
  */
 import { DEPLOY_ENV } from "../../deploy/params.js";
 import { VAULT_SETTINGS } from "../../vault/settings.js";
+import { CUSTODIAN_SETTINGS } from "../../vault/custodian/settings.js";
 import { CONFIG_ENV } from "../platform/config.js";
 import { WATCHER_SETTINGS } from "../watch/settings.js";
 import { WEB_SETTINGS } from "../../web/server/settings.js";
@@ -21,6 +22,7 @@ const TOOL_SETTINGS = [
   // the CLI
   "EPHR_API_URL",
   "EPHR_VAULT_URL",
+  "EPHR_CUSTODIAN_URL",
   "EPHR_KEYS_DIR",
   "EPHR_KEY_PASSWORD",
   "EPHR_KEY_SCRYPT_N",
@@ -46,6 +48,7 @@ export const ALL_SETTINGS: ReadonlySet<string> = new Set([
   ...Object.values(CONFIG_ENV),
   ...WATCHER_SETTINGS,
   ...VAULT_SETTINGS,
+  ...CUSTODIAN_SETTINGS,
   ...Object.values(DEPLOY_ENV),
   ...WEB_SETTINGS,
   ...AUDIT_SETTINGS,

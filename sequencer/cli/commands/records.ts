@@ -55,3 +55,26 @@ export async function readRecord(o: VaultOptions & { as: string; patient: string
   );
   print({ resource: r.resource, version: r.served.record.version, loggedAs: r.served.logAccess });
 }
+
+/** Give more accounts the key of a record's current version (shareRecord: no re-encryption). */
+export async function share(o: VaultOptions & { as: string; patient: string; recordId: string; to: string[] }): Promise<void> {
+  const ctx = await connect(o);
+  const id = await ctx.store.load(o.as);
+  const [{ shareRecord }, { fromHex }] = await Promise.all([import("../../../sdk/records.js"), import("../../protocol/bytes.js")]);
+  const recipients = await Promise.all(o.to.map((r) => ctx.store.resolve(r)));
+  const r = await shareRecord(await vaultOf(ctx, o), await signer(id.privateKey), fromHex(id.encryptionPrivateKey, 32), {
+    patient: await ctx.store.resolve(o.patient),
+    recordId: o.recordId as Hex,
+    recipients,
+  });
+  print({ version: r.version, added: r.added, loggedAs: r.logAccess });
+}
+
+/** Ask the network's key custodian for the key of a record (a reader the ledger admits: by default, under break-glass). */
+export async function emergencyKey(o: NetworkOptions & { as: string; patient: string; recordId: string; custodian?: string }): Promise<void> {
+  const ctx = await connect(o);
+  const id = await ctx.store.load(o.as);
+  const { CustodianClient } = await import("../../../sdk/custodian.js");
+  const custodian = new CustodianClient(o.custodian ?? process.env.EPHR_CUSTODIAN_URL ?? "http://127.0.0.1:8655", ctx.client);
+  print(await custodian.requestKeyWrap(await signer(id.privateKey), await ctx.store.resolve(o.patient), o.recordId as Hex));
+}
