@@ -4,8 +4,9 @@
  * her lab results; the hospital uploads a FHIR Observation, encrypted; the specialist reads and decrypts
  * it; the patient revokes; the specialist's next read is denied. Then governance (docs/protocol.md
  * section 13): a credentialed specialist obtains access through the patient's policy, an emergency
- * clinician breaks the glass, the vault marks that read, the patient revokes it; the audit trail shows
- * all of it.
+ * clinician breaks the glass and obtains the record's key from the network's key custodian (to which
+ * the patient entrusted her lab results), the vault marks that read, the patient revokes it; the audit
+ * trail shows all of it.
  * Used by `npm run demo` and by its end-to-end test.
  */
 import type { Address, Hex } from "viem";
@@ -14,6 +15,7 @@ import { EphrClient, signerOf, type TypedDataSigner } from "../sdk/client.js";
 import { isEphrError } from "../sdk/errors.js";
 import { readFhirResource, storeFhirResource } from "../sdk/records.js";
 import { VaultClient, VaultRequestError } from "../sdk/vault.js";
+import { CustodianClient } from "../sdk/custodian.js";
 import { encryptionKeyToHex, generateEncryptionKeyPair } from "../sequencer/crypto/index.js";
 import { ETH_ADDRESS_SYSTEM, translateConsent } from "../sequencer/fhir/index.js";
 import { toHex } from "../sequencer/protocol/bytes.js";
@@ -82,6 +84,8 @@ const glucose = {
 export async function runDemo(opts: {
   apiUrl: string;
   vaultUrl: string;
+  /** the network's key custodian, which the vault lists */
+  custodianUrl: string;
   l1: EphrClient["opts"]["l1"];
   say?: (line: string) => void;
   seed?: string;
@@ -91,6 +95,7 @@ export async function runDemo(opts: {
   const say = opts.say ?? ((l: string) => console.log(l));
   const ephr = new EphrClient({ url: opts.apiUrl, l1: opts.l1 });
   const vault = new VaultClient(opts.vaultUrl, ephr);
+  const custodian = new CustodianClient(opts.custodianUrl, ephr);
   const seed = opts.seed ?? String(Date.now());
   const alice = actor("alice", seed);
   const hospital = actor("hospital", seed);
@@ -180,6 +185,10 @@ export async function runDemo(opts: {
     `   Dr. Kim's RequestAccess was granted by the state transition itself: READ until ${new Date(kimGrant.value!.expiry * 1000).toISOString()} (batch ${granted.batch.index}, proven against L1)`,
   );
 
+  const keeper = (await custodian.custodianInfo()).custodian;
+  say(`   Alice also entrusts her lab results to the network's key custodian (${keeper.slice(0, 10)}…), for emergencies: a READ grant to it, for a year.`);
+  await ephr.send(alice.signer, { type: "GrantConsent", grantee: keeper, access: 1, categories: 1 << stored.category, expiry: year });
+
   say("9. Dr. Ortiz, in the emergency room, breaks the glass: READ of Alice's lab results for 4 hours, without her consent, marked on the ledger.");
   const breakGlass = await ephr.send(ortiz.signer, {
     type: "BreakGlass",
@@ -192,14 +201,19 @@ export async function runDemo(opts: {
   const update = await storeFhirResource(ephr, vault, hospital.signer, {
     patient: alice.signer.address,
     resource: glucose,
-    readers: [kim.signer.address, ortiz.signer.address],
+    readers: [kim.signer.address, keeper],
     recordId: stored.recordId,
   });
   await ephr.waitFor(update.anchor, "posted");
-  say(`   the hospital re-encrypts the record for the readers the ledger now admits (version ${update.version})`);
+  say(`   the hospital re-encrypts the record for Dr. Kim and the custodian (version ${update.version}), and Dr. Kim reads it`);
   await readFhirResource(vault, kim.signer, kim.encryption.privateKey, alice.signer.address, stored.recordId);
+  say("   Nobody wrapped the record's key for Dr. Ortiz, and the hospital's records office is closed: Dr. Ortiz asks the key custodian.");
+  const key = await custodian.requestKeyWrap(ortiz.signer, alice.signer.address, stored.recordId);
+  say(
+    `   the custodian checked the break-glass grant against L1 and wrapped the key for Dr. Ortiz (its own read is on the ledger: ${key.custodianRead.slice(0, 18)}…)`,
+  );
   const emergency = await readFhirResource(vault, ortiz.signer, ortiz.encryption.privateKey, alice.signer.address, stored.recordId);
-  say(`   Dr. Kim and Dr. Ortiz read it; the vault marks Dr. Ortiz's read as break-glass (${emergency.served.breakGlass?.slice(0, 18)}…)`);
+  say(`   Dr. Ortiz reads it; the vault marks the read as break-glass (${emergency.served.breakGlass?.slice(0, 18)}…)`);
   last = await ephr.send(alice.signer, { type: "RevokeConsent", grantee: ortiz.signer.address });
   say("   Alice, alerted, revokes the break-glass grant like any other.");
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPublicClient, http, type PublicClient } from "viem";
 import { loadConfig } from "../sequencer/platform/config.js";
-import { DEV_KEYS, DEV_ROLES } from "../sequencer/devnet/accounts.js";
+import { DEV_CUSTODIAN_ENCRYPTION_KEY, DEV_KEYS, DEV_ROLES } from "../sequencer/devnet/accounts.js";
 import { deployLocal } from "../sequencer/devnet/deploy-local.js";
 import { startHardhatNode } from "../sequencer/devnet/hardhat-node.js";
 import { createLogger } from "../sequencer/platform/log.js";
@@ -15,6 +15,7 @@ import { startApiNode } from "../sequencer/services/api.js";
 import { RedisUnavailableError } from "../sequencer/platform/redis.js";
 import { startSequencerNode } from "../sequencer/services/sequencer.js";
 import { startVault } from "../vault/main.js";
+import { startCustodian } from "../vault/custodian/main.js";
 import { EphrClient } from "../sdk/client.js";
 import { ensureVaultRegistered } from "../sequencer/devnet/vault-registration.js";
 import { privateKeyToAccount } from "viem/accounts";
@@ -57,10 +58,22 @@ try {
     EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
     EPHR_VAULT_DATA_DIR: join(dir, "vault"),
     EPHR_VAULT_PORT: 0,
+    EPHR_VAULT_CUSTODIANS: privateKeyToAccount(DEV_KEYS[DEV_ROLES.custodian]!).address,
     EPHR_LOG_LEVEL: "warn",
   });
-  console.log(`Sequencer API ${api.url}, vault ${vault.url}\n`);
-  await runDemo({ apiUrl: api.url, vaultUrl: vault.url, l1: { client: l1Client, rollup: dep.rollup } });
+  const custodian = await startCustodian({
+    EPHR_API_URL: api.url,
+    EPHR_L1_RPC_URL: l1.url,
+    EPHR_ROLLUP_ADDRESS: dep.rollup,
+    EPHR_VAULT_URL: vault.url,
+    EPHR_CUSTODIAN_KEY: DEV_KEYS[DEV_ROLES.custodian]!,
+    EPHR_CUSTODIAN_ENCRYPTION_KEY: DEV_CUSTODIAN_ENCRYPTION_KEY,
+    EPHR_CUSTODIAN_PORT: 0,
+    EPHR_LOG_LEVEL: "warn",
+  });
+  console.log(`Sequencer API ${api.url}, vault ${vault.url}, key custodian ${custodian.url}\n`);
+  await runDemo({ apiUrl: api.url, vaultUrl: vault.url, custodianUrl: custodian.url, l1: { client: l1Client, rollup: dep.rollup } });
+  await custodian.stop();
   await vault.stop();
   await api.stop();
   await seq.stop();

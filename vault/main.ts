@@ -3,13 +3,12 @@
  * (docs/vault.md); exits 2 with a clear message on bad configuration.
  */
 import { privateKeyToAccount } from "viem/accounts";
-import { type Address, createPublicClient, http, type Hex, type PublicClient } from "viem";
+import type { Address, Hex } from "viem";
 import { ConfigError } from "../sequencer/platform/config-values.js";
 import { describeIssues } from "../sequencer/errors/issues.js";
-import { EphrClient, signerOf } from "../sdk/client.js";
-import { isEphrError, TransportError, VerificationError } from "../sdk/errors.js";
-import { checkRollup } from "../sequencer/l1/check-contracts.js";
-import { retryAtStart, UnreachableError } from "../sequencer/platform/retry.js";
+import { type EphrClient, signerOf } from "../sdk/client.js";
+import { UnreachableError } from "../sequencer/platform/retry.js";
+import { connectLedger, parseSettings } from "./startup.js";
 import { httpLimitsFromEnv } from "../sequencer/http/limits.js";
 import { type VaultEnv, type VaultSettings, vaultEnv, vaultSchema } from "./settings.js";
 
@@ -66,41 +65,13 @@ async function reportRegistration(client: EphrClient, vault: Address, log: Retur
 
 /** Validate the settings (ConfigError naming the bad ones, S3's included), then start the vault. */
 export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv, opts: { startupTimeoutMs?: number } = {}) {
-  const parsed = vaultSchema.safeParse(settings);
-  if (!parsed.success) {
-    // each setting named with the value it was given (secrets excepted)
-    const given = settings as Record<string, unknown>;
-    const names = Object.fromEntries(
-      Object.keys(vaultSchema.shape).map((k) => [
-        k,
-        `${k} (${given[k] === undefined ? "not set" : /KEY|SECRET/.test(k) ? "given" : `got ${JSON.stringify(given[k])}`})`,
-      ]),
-    );
-    throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, { names })}`);
-  }
-  const env = parsed.data;
+  const env = parseSettings(vaultSchema, vaultSchema.shape, settings);
   const s3 = s3ConfigFrom(env);
   const log = createLogger("vault", env.EPHR_LOG_LEVEL);
   const ignored = unknownSettingsWarning(process.env);
   if (ignored !== "") log.warn(ignored);
-  const l1 = createPublicClient({ transport: http(env.EPHR_L1_RPC_URL) }) as PublicClient;
-  const rollup = env.EPHR_ROLLUP_ADDRESS.toLowerCase() as Address;
   // the L1 and the API may still be starting: waited for; a wrong address or another chain is refused at once
-  const waiting = { timeoutMs: opts.startupTimeoutMs ?? 60_000, retryMs: Math.min(2_000, (opts.startupTimeoutMs ?? 60_000) / 4) };
-  await retryAtStart(`the L1 at EPHR_L1_RPC_URL=${env.EPHR_L1_RPC_URL}`, () => l1.getChainId(), log, waiting);
-  await checkRollup(l1, env.EPHR_ROLLUP_ADDRESS);
-  const client = new EphrClient({ url: env.EPHR_API_URL, l1: { client: l1, rollup } });
-  let info: Awaited<ReturnType<EphrClient["chainInfo"]>>;
-  try {
-    info = await retryAtStart(`the API at EPHR_API_URL=${env.EPHR_API_URL}`, () => client.chainInfo(), log, {
-      ...waiting,
-      retryable: (e) => e instanceof TransportError || isEphrError(e, "SequencerUnavailableError"),
-    });
-  } catch (e) {
-    // the sequencer names another Rollup or chain than the one this vault is configured to trust
-    if (e instanceof VerificationError) throw new ConfigError(`EPHR_API_URL=${env.EPHR_API_URL}: ${e.message}`);
-    throw e;
-  }
+  const { rollup, client, chainId } = await connectLedger(env, log, opts.startupTimeoutMs);
   const account = privateKeyToAccount(env.EPHR_VAULT_KEY as Hex);
   let objects: S3ObjectStore | undefined;
   if (s3 !== null) {
@@ -111,7 +82,7 @@ export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv, op
   const server = await startVaultServer(
     {
       address: account.address.toLowerCase() as Hex,
-      domain: { chainId: info.chainId, verifyingContract: rollup },
+      domain: { chainId, verifyingContract: rollup },
       storage,
       access: new AccessControl(client),
       logger: new AccessLogger(client, signerOf(account)),

@@ -9,7 +9,7 @@ import type { Address, Hex } from "viem";
 import { Counter, Registry, collectDefaultMetrics } from "prom-client";
 import { z } from "zod";
 import type { HttpLimits } from "../sequencer/http/limits.js";
-import { type Answer, createHttpServer, type Refusal } from "../sequencer/http/server.js";
+import { type Answer, createHttpServer, type JsonRequestBody, type Refusal } from "../sequencer/http/server.js";
 import { parseEncryptedRecord, parseKeyWrap, ciphertextHash as hashOf } from "../sequencer/crypto/index.js";
 import { fromHex, toHex } from "../sequencer/protocol/bytes.js";
 import { keccak256 } from "../sequencer/protocol/hash.js";
@@ -79,12 +79,7 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
     body: { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind },
   }));
   for (const [path, route] of Object.entries(routes)) {
-    http.post(path, async (parsed) => {
-      if (parsed.tooDeep === true) throw new VaultError("VAULT_BAD_REQUEST", `the body nests arrays and objects deeper than ${d.limits.maxJsonDepth} levels`);
-      const body = parsed.value;
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VaultError("VAULT_BAD_REQUEST", "the body must be a JSON object");
-      return { status: 200, body: await route(body as Record<string, unknown>) };
-    });
+    http.post(path, async (parsed) => ({ status: 200, body: await route(objectBody(parsed, d.limits)) }));
   }
   const actual = await http.listen(host, port);
   const prune = setInterval(() => void d.storage.pruneRequests(Math.floor(Date.now() / 1000)).catch(() => undefined), 60_000);
@@ -97,6 +92,14 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       return http.close();
     },
   };
+}
+
+/** A request's JSON body as an object (VAULT_BAD_REQUEST when nested too deep, or not an object). */
+export function objectBody(parsed: JsonRequestBody, limits: HttpLimits): Record<string, unknown> {
+  if (parsed.tooDeep === true) throw new VaultError("VAULT_BAD_REQUEST", `the body nests arrays and objects deeper than ${limits.maxJsonDepth} levels`);
+  const body = parsed.value;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VaultError("VAULT_BAD_REQUEST", "the body must be a JSON object");
+  return body as Record<string, unknown>;
 }
 
 /** Each refusal of the HTTP layer, and each error of a route, as the vault (and a key custodian) answers it (vault/errors.ts). */
@@ -313,7 +316,12 @@ async function authorise(
   }
   const wrap = d.storage.wrap(m.patient, m.recordId, anchored.version, m.reader);
   if (!ciphertext || !wrap)
-    throw new VaultError("VAULT_NOT_FOUND", ciphertext ? `no key wrap for ${m.reader} (ask the patient to add one)` : "the ciphertext was shredded");
+    throw new VaultError(
+      "VAULT_NOT_FOUND",
+      ciphertext
+        ? `no key wrap for ${m.reader} (ask the patient or the record's provider to add one; under a break-glass grant, the network's key custodian: docs/vault.md)`
+        : "the ciphertext was shredded",
+    );
   let logAccess: Hex;
   try {
     logAccess = await d.logger.log({ patient: m.patient, reader: m.reader, recordId: m.recordId, version: anchored.version, requestHash });

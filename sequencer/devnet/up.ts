@@ -21,7 +21,7 @@ import { EphrClient } from "../../sdk/client.js";
 import type { Deployment } from "../../deploy/deploy.js";
 import { createLogger } from "../platform/log.js";
 import { connectRedis, RedisUnavailableError } from "../platform/redis.js";
-import { DEV_KEYS, DEV_ROLES } from "./accounts.js";
+import { DEV_CUSTODIAN_ENCRYPTION_KEY, DEV_KEYS, DEV_ROLES } from "./accounts.js";
 import { deployLocal } from "./deploy-local.js";
 import { type DevnetL1, L1ReplayError, startDevnetL1 } from "./l1-journal.js";
 import { freePort } from "./ports.js";
@@ -264,9 +264,24 @@ async function main(): Promise<void> {
         EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
         EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"),
         EPHR_VAULT_PORT: String(vaultPort),
+        EPHR_VAULT_CUSTODIANS: privateKeyToAccount(DEV_KEYS[DEV_ROLES.custodian]!).address,
       },
       vaultLog,
     ),
+  );
+  // the network's key custodian (docs/vault.md): break-glass readers obtain keys from it
+  const custodianPort = await portOr(Number(env.EPHR_CUSTODIAN_PORT ?? 8655));
+  const custodianUrl = `http://127.0.0.1:${custodianPort}`;
+  supervisor.add(
+    "custodian",
+    child("vault/custodian/main.ts", [], {
+      ...settings,
+      EPHR_API_URL: apiUrl,
+      EPHR_VAULT_URL: `http://127.0.0.1:${vaultPort}`,
+      EPHR_CUSTODIAN_KEY: DEV_KEYS[DEV_ROLES.custodian]!,
+      EPHR_CUSTODIAN_ENCRYPTION_KEY: DEV_CUSTODIAN_ENCRYPTION_KEY,
+      EPHR_CUSTODIAN_PORT: String(custodianPort),
+    }),
   );
   const auditPort = await portOr(Number(env.EPHR_AUDIT_PORT ?? 8670));
   const auditUrl = `http://127.0.0.1:${auditPort}`;
@@ -287,15 +302,17 @@ async function main(): Promise<void> {
     EPHR_INBOX_ADDRESS: d.inbox,
     EPHR_DEPLOY_BLOCK: d.deployBlock,
     EPHR_VAULT_URL: vaultUrl,
+    EPHR_CUSTODIAN_URL: custodianUrl,
     // the CLI's --payer dev: a public Hardhat key, offered to the web app on this local devnet only
     EPHR_WEB_DEV_PAYER_KEY: DEV_KEYS[DEV_ROLES.spare]!,
     // the devnet's credential issuer (public key, registered above): the operator page issues credentials with it
     EPHR_WEB_DEV_ISSUER_KEY: DEV_KEYS[DEV_ROLES.issuer]!,
     EPHR_WEB_AUDIT_URL: auditUrl,
-    EPHR_WEB_HEALTH: `api=${apiUrl}health,sequencer=${apiUrl}ready,watcher=http://127.0.0.1:${watcherPort}/health,vault=${vaultUrl}/health,auditor=${auditUrl}/health`,
+    EPHR_WEB_HEALTH: `api=${apiUrl}health,sequencer=${apiUrl}ready,watcher=http://127.0.0.1:${watcherPort}/health,vault=${vaultUrl}/health,custodian=${custodianUrl}/health,auditor=${auditUrl}/health`,
   });
   // "running" means the walkthrough can start: the vault too must be listening (it reads the ledger first)
   await waitFor(`${vaultUrl}/health`, `the vault at port ${vaultPort}`);
+  await waitFor(`${custodianUrl}/health`, `the key custodian at port ${custodianPort}`);
   if (web) await waitFor(`${web}health`, `the web app at ${web}`);
   console.log(`
 [up] ephr-rollup is running (data in ${dataRoot}, kept from one start to the next; npm start -- --reset starts afresh).
@@ -303,6 +320,7 @@ async function main(): Promise<void> {
      L1:              ${l1.url}
      Blob archive:    ${blobArchiveUrl}/blobs/<versioned hash> (data channel: ${env.EPHR_DATA_CHANNEL ?? "calldata"}; EPHR_DATA_CHANNEL=blobs or auto posts blob batches)
      Vault:           http://127.0.0.1:${vaultPort} (a watcher runs too)
+     Key custodian:   ${custodianUrl} (${privateKeyToAccount(DEV_KEYS[DEV_ROLES.custodian]!).address}: patients entrust it with a READ grant; npm run cli -- emergency-key)
      Auditor:         ${auditUrl}/alerts (npm run cli -- audit list)
      Issuer:          ${privateKeyToAccount(DEV_KEYS[DEV_ROLES.issuer]!).address} (the devnet's medical board: a public development key)
      Web app:         ${web ?? "not built (npm run build:web), not served"}

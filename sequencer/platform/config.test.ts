@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError } from "./config-values.js";
+import { ConfigError, configAddressListSchema } from "./config-values.js";
 import { loadConfig } from "./config.js";
 
 const ROLLUP = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
@@ -121,5 +121,21 @@ describe("sequencer configuration", () => {
       { ...BASE, EPHR_CORS_ORIGINS: "https://app.example.org/" },
       /EPHR_CORS_ORIGINS \(corsOrigins, got "https:\/\/app.example.org\/"\): "https:\/\/app.example.org\/" is not an origin/,
     );
+  });
+});
+
+describe("address lists in configuration", () => {
+  const a = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+  const b = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
+  it("reads comma-separated variables and settings-file arrays alike, checksummed, empty meaning none", () => {
+    expect(configAddressListSchema.parse(` ${a} , ${b},`)).to.deep.equal([a, "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"]);
+    expect(configAddressListSchema.parse([a])).to.deep.equal([a]);
+    expect(configAddressListSchema.parse("")).to.deep.equal([]);
+  });
+  it("refuses a bad entry, naming its position", () => {
+    const r = configAddressListSchema.safeParse(`${a},0x1234`);
+    expect(r.success).to.equal(false);
+    expect(r.error?.issues[0]?.path).to.deep.equal([1]);
+    expect(configAddressListSchema.safeParse(`${a.slice(0, -1)}c`).success, "a bad checksum").to.equal(false);
   });
 });

@@ -12,7 +12,7 @@ import { createPublicClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient } from "../../sdk/client.js";
 import { type Config, loadConfig } from "../platform/config.js";
-import { DEV_KEYS, DEV_ROLES } from "../devnet/accounts.js";
+import { DEV_CUSTODIAN_ENCRYPTION_KEY, DEV_KEYS, DEV_ROLES } from "../devnet/accounts.js";
 import { deployLocal, type LocalParams } from "../devnet/deploy-local.js";
 import { type L1Node, startHardhatNode } from "../devnet/hardhat-node.js";
 import { freePort } from "../devnet/ports.js";
@@ -21,6 +21,7 @@ import { startApiNode } from "../services/api.js";
 import { startSequencerNode } from "../services/sequencer.js";
 import type { Deployment } from "../../deploy/deploy.js";
 import { startVault, type VaultSettings } from "../../vault/main.js";
+import { type CustodianSettings, startCustodian } from "../../vault/custodian/main.js";
 import { ensureVaultRegistered } from "../devnet/vault-registration.js";
 import { programArgs } from "../platform/programs.js";
 
@@ -262,8 +263,8 @@ export function registerTestVault(client: EphrClient) {
 }
 
 /**
- * A record vault for `d` on a free port with a fresh data directory, reading the ledger at `apiUrl`.
- * Its key must be registered (registerTestVault) before it can serve a read.
+ * A record vault for `d` on a free port with a fresh data directory, reading the ledger at `apiUrl`,
+ * listing the devnet's key custodian. Its key must be registered (registerTestVault) before it can serve a read.
  */
 export function startTestVault(d: Devnet, apiUrl: string, over: Partial<VaultSettings> = {}, opts: { startupTimeoutMs?: number } = {}) {
   return startVault(
@@ -274,9 +275,25 @@ export function startTestVault(d: Devnet, apiUrl: string, over: Partial<VaultSet
       EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
       EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")),
       EPHR_VAULT_PORT: 0,
+      EPHR_VAULT_CUSTODIANS: devAccount("custodian").address,
       EPHR_LOG_LEVEL: "silent",
       ...over,
     },
     opts,
   );
+}
+
+/** The devnet's key custodian (development keys) for the vault at `vaultUrl`, on a free port. */
+export function startTestCustodian(d: Devnet, apiUrl: string, vaultUrl: string, over: Partial<CustodianSettings> = {}) {
+  return startCustodian({
+    EPHR_API_URL: apiUrl,
+    EPHR_L1_RPC_URL: d.l1.url,
+    EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
+    EPHR_VAULT_URL: vaultUrl,
+    EPHR_CUSTODIAN_KEY: DEV_KEYS[DEV_ROLES.custodian]!,
+    EPHR_CUSTODIAN_ENCRYPTION_KEY: DEV_CUSTODIAN_ENCRYPTION_KEY,
+    EPHR_CUSTODIAN_PORT: 0,
+    EPHR_LOG_LEVEL: "silent",
+    ...over,
+  });
 }

@@ -7,7 +7,9 @@
  * break-glass alert, revokes the emergency access and removes the policy (the specialist's grant stands). With `probe` (a patient with a laboratory record anchored, as the
  * first story leaves Alice), the specialist then tries that patient's record five times without
  * consent: the vault refuses each, the auditor flags the probing, and that patient's page shows the
- * flag. Used by the browser test and by `npm run screenshots`.
+ * flag; that patient then entrusts her laboratory results to the key custodian, and the emergency
+ * clinician breaks the glass for her and reads her record with a key from the custodian. Used by the
+ * browser test and by `npm run screenshots`.
  */
 import type { Page } from "playwright-core";
 import { actAs, choose, createIdentity, go, LONG, type StoryHooks } from "./story.js";
@@ -25,6 +27,10 @@ export interface GovernanceResult {
   afterRemoval: string;
   /** the auditor's flag as the probed patient's page shows it (with `probe`) */
   flag: string | null;
+  /** what the probed patient entrusted to the key custodian (with `probe`) */
+  custody: string | null;
+  /** the emergency clinician's read of the probed patient's record with a key from the custodian (with `probe`) */
+  emergencyRead: string | null;
 }
 
 /** Refused reads that make the auditor flag probing (DEFAULT_RULES.probing.denials within an hour). */
@@ -119,6 +125,8 @@ export async function runGovernanceStory(
   const afterRemoval = (await page.getByTestId("grant-row").filter({ hasText: kim }).textContent({ timeout: LONG })) ?? "";
 
   let flag: string | null = null;
+  let custody: string | null = null;
+  let emergencyRead: string | null = null;
   if (opts.probe) {
     step(`the specialist tries ${opts.probe}'s laboratory record ${PROBES} times without consent; the auditor flags it and ${opts.probe} sees the flag`);
     await go(page, base, "provider");
@@ -139,6 +147,35 @@ export async function runGovernanceStory(
     await item.waitFor({ timeout: LONG });
     flag = (await item.textContent()) ?? "";
     await shot("patient-auditor-flag", page);
+
+    step(
+      `${opts.probe} entrusts her laboratory results to the key custodian; the emergency clinician breaks the glass for her and reads her record with a key from the custodian`,
+    );
+    const entrust = page.getByRole("form", { name: "Entrust records to the key custodian" });
+    await entrust.getByRole("button", { name: "Entrust and share" }).click();
+    await page.getByTestId("custody-status").getByText("Entrusted:").waitFor({ timeout: LONG });
+    custody = (await page.getByTestId("custody-result").locator("strong").textContent({ timeout: LONG })) ?? "";
+    await go(page, base, "provider");
+    await actAs(page, "provider", ortiz);
+    await choose(glass, "Patient in your care", opts.probe);
+    await glass.getByRole("checkbox", { name: /I understand that this opening is logged/ }).check();
+    await glass.getByRole("button", { name: "Break the glass" }).click();
+    await page.getByTestId("glass-status").getByText("Glass broken").waitFor({ timeout: LONG });
+    const emergency = page.getByRole("form", { name: "Read a record" });
+    await choose(emergency, "Patient", opts.probe);
+    await emergency.getByLabel("Record").locator("option", { hasText: "Laboratory" }).first().waitFor({ state: "attached", timeout: LONG });
+    // the custodian checks the break-glass grant in the state posted on L1: until its batch is posted, it says so; ask again
+    const status = page.getByTestId("read-status");
+    for (let attempt = 0; ; attempt++) {
+      await emergency.getByRole("button", { name: "Key from the custodian, then read" }).click();
+      await status
+        .getByText(/Decrypted:|not yet in the state posted on L1|refused/)
+        .first()
+        .waitFor({ timeout: LONG });
+      if ((await status.getByText("Decrypted:").count()) > 0 || attempt === 10) break;
+      await page.waitForTimeout(2_000);
+    }
+    emergencyRead = (await status.textContent()) ?? "";
   }
 
   step("the operator page shows the auditor's answer");
@@ -150,5 +187,5 @@ export async function runGovernanceStory(
     .waitFor({ timeout: LONG });
   const auditor = (await audit.textContent()) ?? "";
   await shot("operator-governance", page);
-  return { credentials, policy, requested, glass: glassText, alert, grants, afterRemoval, issuers, auditor, flag };
+  return { credentials, policy, requested, glass: glassText, alert, grants, afterRemoval, issuers, auditor, flag, custody, emergencyRead };
 }

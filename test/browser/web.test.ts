@@ -153,6 +153,8 @@ describe("web app, in Chromium: patient, provider and operator", function () {
         /^Auditor: The auditor flagged probing: Dr Kim \(0x[0-9a-fA-F]{6}…[0-9a-fA-F]{4}\) was refused 5 reads of 1 patients by the vault/,
       );
       expect(r.flag).to.match(/the auditor's flag \(not on the ledger\)/);
+      expect(r.custody).to.match(/^Entrusted: Laboratory; [1-9]\d* records? shared with the custodian/);
+      expect(r.emergencyRead, "decrypted with a key the custodian wrapped").to.match(/Decrypted: Observation/);
       expect(r.auditor).to.include("probing").and.include("Dr Kim");
       expect(r.auditor).to.not.match(/cannot be shown|AUDITOR_/);
       // the governance sections, filled in, at a phone's width: nothing scrolls sideways, every control is named

@@ -11,7 +11,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { type EphrClient, signerOf, type TypedDataSigner } from "../../sdk/client.js";
 import { CustodianClient } from "../../sdk/custodian.js";
 import { readRecord, shareRecord, storeRecord } from "../../sdk/records.js";
-import { VaultClient, VaultRequestError } from "../../sdk/vault.js";
+import { VaultClient } from "../../sdk/vault.js";
 import { encryptionKeyToHex, generateEncryptionKeyPair, wrapDataKey } from "../../sequencer/crypto/index.js";
 import { ConfigError } from "../../sequencer/platform/config-values.js";
 import { toHex } from "../../sequencer/protocol/bytes.js";
@@ -21,6 +21,7 @@ import { type Devnet, devAccount, registerTestVault, startDevnet, startInProcess
 import { type CustodianSettings, startCustodian } from "../../vault/custodian/main.js";
 import type { startVault } from "../../vault/main.js";
 import { vaultTypedData } from "../../vault/requests.js";
+import { vaultRefused } from "../support/vault.js";
 
 interface Person {
   privateKey: Hex;
@@ -106,16 +107,7 @@ describe("key custodian: break-glass access that can decrypt, through the runnin
     await d?.stop();
   });
 
-  async function refused(p: Promise<unknown>, code: string): Promise<VaultRequestError> {
-    try {
-      await p;
-    } catch (e) {
-      expect(e, String(e)).to.be.instanceOf(VaultRequestError);
-      expect((e as VaultRequestError).vaultCode, (e as Error).message).to.equal(code);
-      return e as VaultRequestError;
-    }
-    expect.fail(`expected ${code}`);
-  }
+  const refused = vaultRefused;
 
   /** A record the hospital stores for the patient, wrapped for `readers` only. */
   async function stored(readers: Person[], category = LAB) {

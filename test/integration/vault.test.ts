@@ -14,7 +14,7 @@ import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type EphrClient, signerOf, type TypedDataSigner } from "../../sdk/client.js";
 import { readRecord, storeFhirResource, storeRecord } from "../../sdk/records.js";
-import { VaultClient, VaultRequestError } from "../../sdk/vault.js";
+import { VaultClient, type VaultRequestError } from "../../sdk/vault.js";
 import { encryptRecord, encryptionKeyToHex, generateEncryptionKeyPair, unwrapDataKey, wrapDataKey } from "../../sequencer/crypto/index.js";
 import { toHex } from "../../sequencer/protocol/bytes.js";
 import { testAccount } from "../../sequencer/testing/accounts.js";
@@ -24,6 +24,7 @@ import { ObjectStoreError, S3ObjectStore } from "../../vault/objects.js";
 import { DEV_KEYS, DEV_ROLES } from "../../sequencer/devnet/accounts.js";
 import { ensureVaultRegistered } from "../../sequencer/devnet/vault-registration.js";
 import { type Devnet, registerTestVault, startDevnet, startInProcess, startTestVault } from "../../sequencer/testing/devnet.js";
+import { vaultRefused } from "../support/vault.js";
 
 interface Person {
   signer: TypedDataSigner;
@@ -64,16 +65,7 @@ describe("record vault and gateway against the ledger", function () {
     await d?.stop();
   });
 
-  async function refused(p: Promise<unknown>, code: string): Promise<VaultRequestError> {
-    try {
-      await p;
-    } catch (e) {
-      expect(e, String(e)).to.be.instanceOf(VaultRequestError);
-      expect((e as VaultRequestError).vaultCode, (e as Error).message).to.equal(code);
-      return e as VaultRequestError;
-    }
-    expect.fail(`expected ${code}`);
-  }
+  const refused = vaultRefused;
 
   async function stored(readers: Person[] = [doc]) {
     const r = await storeRecord(ephr, vc, hosp.signer, {

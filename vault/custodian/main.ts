@@ -4,18 +4,16 @@
  * key against the ledger: none registered, it registers the key it holds; another one registered, it
  * refuses to start (the wraps patients gave it would not open with the key it holds).
  */
-import { type Address, createPublicClient, type Hex, http, type PublicClient } from "viem";
+import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { EphrClient, signerOf } from "../../sdk/client.js";
-import { isEphrError, TransportError, VerificationError } from "../../sdk/errors.js";
+import { type EphrClient, signerOf } from "../../sdk/client.js";
 import { VaultClient, VaultRequestError } from "../../sdk/vault.js";
 import { encryptionKeyToHex, publicKeyFromPrivate } from "../../sequencer/crypto/index.js";
-import { describeIssues } from "../../sequencer/errors/issues.js";
 import { httpLimitsFromEnv } from "../../sequencer/http/limits.js";
-import { checkRollup } from "../../sequencer/l1/check-contracts.js";
 import { ConfigError } from "../../sequencer/platform/config-values.js";
 import { createLogger } from "../../sequencer/platform/log.js";
 import { retryAtStart, UnreachableError } from "../../sequencer/platform/retry.js";
+import { connectLedger, parseSettings } from "../startup.js";
 import { fromHex } from "../../sequencer/protocol/bytes.js";
 import { unknownSettingsWarning } from "../../sequencer/services/settings-registry.js";
 import { AccessControl } from "../access.js";
@@ -45,37 +43,11 @@ async function ensureEncryptionKey(client: EphrClient, signer: ReturnType<typeof
 
 /** Validate the settings (ConfigError naming the bad ones), check the chain and the key, then serve. */
 export async function startCustodian(settings: CustodianSettings | NodeJS.ProcessEnv, opts: { startupTimeoutMs?: number } = {}) {
-  const parsed = custodianSchema.safeParse(settings);
-  if (!parsed.success) {
-    const given = settings as Record<string, unknown>;
-    const names = Object.fromEntries(
-      Object.keys(custodianSchema.shape).map((k) => [
-        k,
-        `${k} (${given[k] === undefined ? "not set" : /KEY|SECRET/.test(k) ? "given" : `got ${JSON.stringify(given[k])}`})`,
-      ]),
-    );
-    throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, { names })}`);
-  }
-  const env = parsed.data;
+  const env = parseSettings(custodianSchema, custodianSchema.shape, settings);
   const log = createLogger("custodian", env.EPHR_LOG_LEVEL);
   const ignored = unknownSettingsWarning(process.env);
   if (ignored !== "") log.warn(ignored);
-  const l1 = createPublicClient({ transport: http(env.EPHR_L1_RPC_URL) }) as PublicClient;
-  const rollup = env.EPHR_ROLLUP_ADDRESS.toLowerCase() as Address;
-  const waiting = { timeoutMs: opts.startupTimeoutMs ?? 60_000, retryMs: Math.min(2_000, (opts.startupTimeoutMs ?? 60_000) / 4) };
-  await retryAtStart(`the L1 at EPHR_L1_RPC_URL=${env.EPHR_L1_RPC_URL}`, () => l1.getChainId(), log, waiting);
-  await checkRollup(l1, env.EPHR_ROLLUP_ADDRESS);
-  const client = new EphrClient({ url: env.EPHR_API_URL, l1: { client: l1, rollup } });
-  let info: Awaited<ReturnType<EphrClient["chainInfo"]>>;
-  try {
-    info = await retryAtStart(`the API at EPHR_API_URL=${env.EPHR_API_URL}`, () => client.chainInfo(), log, {
-      ...waiting,
-      retryable: (e) => e instanceof TransportError || isEphrError(e, "SequencerUnavailableError"),
-    });
-  } catch (e) {
-    if (e instanceof VerificationError) throw new ConfigError(`EPHR_API_URL=${env.EPHR_API_URL}: ${e.message}`);
-    throw e;
-  }
+  const { rollup, client, chainId, waiting } = await connectLedger(env, log, opts.startupTimeoutMs);
   const signer = signerOf(privateKeyToAccount(env.EPHR_CUSTODIAN_KEY as Hex));
   const encryptionKey = fromHex(env.EPHR_CUSTODIAN_ENCRYPTION_KEY, 32);
   await ensureEncryptionKey(client, signer, encryptionKeyToHex(publicKeyFromPrivate(encryptionKey)), log);
@@ -97,7 +69,7 @@ export async function startCustodian(settings: CustodianSettings | NodeJS.Proces
       custodian,
       scope: env.EPHR_CUSTODIAN_SCOPE,
       vaultUrl: env.EPHR_VAULT_URL,
-      domain: { chainId: info.chainId, verifyingContract: rollup },
+      domain: { chainId, verifyingContract: rollup },
       log,
       limits: httpLimitsFromEnv(env),
     },

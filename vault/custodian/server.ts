@@ -11,7 +11,7 @@ import { createHttpServer } from "../../sequencer/http/server.js";
 import type { Logger } from "../../sequencer/platform/log.js";
 import { VaultError } from "../errors.js";
 import { MAX_REQUEST_TTL } from "../requests.js";
-import { refusal } from "../server.js";
+import { objectBody, refusal } from "../server.js";
 import { verifyRequest } from "../verify.js";
 import type { CustodianScope, KeyCustodian } from "./custodian.js";
 
@@ -83,10 +83,7 @@ export async function startCustodianServer(d: CustodianServerDeps, host: string,
     },
   }));
   http.post("/v1/wraps", async (parsed) => {
-    if (parsed.tooDeep === true) throw new VaultError("VAULT_BAD_REQUEST", `the body nests arrays and objects deeper than ${d.limits.maxJsonDepth} levels`);
-    const body = parsed.value;
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VaultError("VAULT_BAD_REQUEST", "the body must be a JSON object");
-    const { message: m, hash } = await verifyRequest(service, "RequestKeyWrap", body as Record<string, unknown>);
+    const { message: m, hash } = await verifyRequest(service, "RequestKeyWrap", objectBody(parsed, d.limits));
     try {
       const r = await d.custodian.deliver(m);
       const basis = r.breakGlass ? "break_glass" : "grant";

@@ -21,6 +21,7 @@ const BASE = {
   EPHR_ROLLUP_ADDRESS: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0",
   EPHR_INBOX_ADDRESS: "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512",
   EPHR_VAULT_URL: "http://127.0.0.1:8650",
+  EPHR_CUSTODIAN_URL: "http://127.0.0.1:8655",
   EPHR_LOG_LEVEL: "silent",
 };
 
@@ -115,12 +116,13 @@ describe("web app server", () => {
         apiUrl: BASE.EPHR_API_URL,
         l1RpcUrl: "/l1",
         vaultUrl: BASE.EPHR_VAULT_URL,
+        custodianUrl: "http://127.0.0.1:8655",
         devPayerKey: null,
         devIssuerKey: null,
         auditor: true,
       });
       const csp = r.headers.get("content-security-policy")!;
-      expect(csp).to.include("connect-src 'self' http://127.0.0.1:8645 http://127.0.0.1:8650");
+      expect(csp).to.include("connect-src 'self' http://127.0.0.1:8645 http://127.0.0.1:8650 http://127.0.0.1:8655");
       expect(csp).to.include("script-src 'self' 'wasm-unsafe-eval'");
     });
 

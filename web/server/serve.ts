@@ -46,7 +46,7 @@ async function probe(name: string, url: string): Promise<ServiceHealth> {
 const originOf = (u: string) => (u.startsWith("/") ? [] : [new URL(u).origin]);
 
 export function contentSecurityPolicy(c: AppConfig): string {
-  const connect = [...new Set([c.apiUrl, c.l1RpcUrl, c.vaultUrl].flatMap(originOf))].join(" ");
+  const connect = [...new Set([c.apiUrl, c.l1RpcUrl, c.vaultUrl, ...(c.custodianUrl ? [c.custodianUrl] : [])].flatMap(originOf))].join(" ");
   return [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",

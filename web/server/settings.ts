@@ -38,6 +38,8 @@ export const webSchema = z.object({
   EPHR_ROLLUP_ADDRESS: configAddressSchema,
   EPHR_INBOX_ADDRESS: configAddressSchema,
   EPHR_VAULT_URL: z.url(),
+  /** the network's key custodian (docs/vault.md), as a browser reaches it: providers ask it for keys under break-glass */
+  EPHR_CUSTODIAN_URL: z.url().optional(),
   /**
    * "1" (default): the browser reaches L1 through this server (POST /l1, read methods and raw
    * transactions only), for an L1 endpoint without CORS such as a Hardhat node; "0": directly at
@@ -73,6 +75,8 @@ export interface AppConfig {
   rollup: string;
   inbox: string;
   vaultUrl: string;
+  /** the network's key custodian, or null when none is configured */
+  custodianUrl: string | null;
   deployBlock: number;
   /** present on a local devnet only: Hardhat's public development key, which pays for forced transactions when the browser has no wallet */
   devPayerKey: string | null;
@@ -98,6 +102,7 @@ export function appConfigOf(s: WebSettings): AppConfig {
     rollup: s.EPHR_ROLLUP_ADDRESS,
     inbox: s.EPHR_INBOX_ADDRESS,
     vaultUrl: s.EPHR_VAULT_URL,
+    custodianUrl: s.EPHR_CUSTODIAN_URL ?? null,
     deployBlock: s.EPHR_DEPLOY_BLOCK,
     devPayerKey: s.EPHR_WEB_DEV_PAYER_KEY ?? null,
     devIssuerKey: s.EPHR_WEB_DEV_ISSUER_KEY ?? null,

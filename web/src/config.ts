@@ -9,6 +9,8 @@ const schema = z.object({
   rollup: address,
   inbox: address,
   vaultUrl: z.url(),
+  /** the network's key custodian (break-glass keys), or null */
+  custodianUrl: z.nullable(z.url()),
   deployBlock: z.int().check(z.minimum(0)),
   devPayerKey: z.nullable(z.string().check(z.regex(/^0x[0-9a-fA-F]{64}$/, "a 32-byte key"))),
   /** a local devnet's registered credential issuer (a public development key), or null */

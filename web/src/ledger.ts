@@ -3,7 +3,7 @@
  * checked here, its root checked against the Rollup on L1, the Rollup being the one the deployment
  * names, never one the sequencer names), the vault client, and a viem client of L1.
  */
-import { EphrClient, VaultClient } from "../../sdk/index.js";
+import { CustodianClient, EphrClient, VaultClient } from "../../sdk/index.js";
 import { createPublicClient, http, type PublicClient } from "viem";
 import type { AppConfig } from "./config.js";
 
@@ -11,6 +11,8 @@ export interface Ledger {
   cfg: AppConfig;
   client: EphrClient;
   vault: VaultClient;
+  /** the network's key custodian, when the deployment has one */
+  custodian: CustodianClient | null;
   l1: PublicClient;
 }
 
@@ -20,5 +22,6 @@ export const l1Url = (cfg: AppConfig) => new URL(cfg.l1RpcUrl, location.href).to
 export function connectLedger(cfg: AppConfig): Ledger {
   const l1 = createPublicClient({ transport: http(l1Url(cfg), { retryCount: 1, timeout: 15_000 }) }) as PublicClient;
   const client = new EphrClient({ url: cfg.apiUrl, l1: { client: l1, rollup: cfg.rollup }, timeoutMs: 20_000 });
-  return { cfg, client, vault: new VaultClient(cfg.vaultUrl, client), l1 };
+  const custodian = cfg.custodianUrl === null ? null : new CustodianClient(cfg.custodianUrl, client);
+  return { cfg, client, vault: new VaultClient(cfg.vaultUrl, client), custodian, l1 };
 }

@@ -102,15 +102,22 @@ export function AccessAndCategories(p: { accessLegend: string; categoriesLegend:
           <input type="checkbox" checked={c.write} onChange={() => c.onWrite(!c.write)} /> Write (add records)
         </label>
       </fieldset>
-      <fieldset class="categories">
-        <legend>{p.categoriesLegend}</legend>
-        {CATEGORIES.map((cat) => (
-          <label class="check" key={cat.bit}>
-            <input type="checkbox" checked={c.categories.has(cat.bit)} onChange={() => c.onToggle(cat.bit)} /> {cat.label}
-          </label>
-        ))}
-      </fieldset>
+      <CategoriesFieldset legend={p.categoriesLegend} categories={c.categories} onToggle={c.onToggle} />
     </>
+  );
+}
+
+/** The categories of record, as checkboxes in a fieldset. */
+export function CategoriesFieldset(p: { legend: string; categories: ReadonlySet<number>; onToggle: (bit: number) => void }) {
+  return (
+    <fieldset class="categories">
+      <legend>{p.legend}</legend>
+      {CATEGORIES.map((cat) => (
+        <label class="check" key={cat.bit}>
+          <input type="checkbox" checked={p.categories.has(cat.bit)} onChange={() => p.onToggle(cat.bit)} /> {cat.label}
+        </label>
+      ))}
+    </fieldset>
   );
 }
 

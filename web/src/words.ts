@@ -54,7 +54,8 @@ const DENIALS: Record<string, string> = {
   VAULT_REVOKED:
     "The patient revoked (or narrowed) your access. The sequencer has executed the revocation; the vault honours it at once, even before it reaches L1.",
   VAULT_NOT_ANCHORED: "No such record is anchored for this patient in a batch posted on L1 (yet): wait for the upload's batch to reach L1.",
-  VAULT_NOT_FOUND: "The vault holds no such record.",
+  VAULT_NOT_FOUND:
+    "The vault holds no such record, or no key of it for you: ask the patient or the record's provider to share it with you (under a break-glass grant, the network's key custodian can).",
   VAULT_NOT_AUTHORIZED: "Only the patient, the provider who stored the record, or the network's key custodian may do this.",
   VAULT_NOT_EMERGENCY: "The key custodian delivers keys only under a break-glass grant: ask the patient or the record's provider to share the record with you.",
   VAULT_NOT_ENTRUSTED: "The patient has not entrusted this record (or its category) to the network's key custodian, so it cannot give you the key.",

@@ -6,6 +6,7 @@ import { currentFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
 import { ErrorText, Section, usePoll } from "../ui.js";
 import { dateTime } from "../words.js";
+import { CustodianPanel } from "./custodian.js";
 import { GrantForm } from "./grant-form.js";
 import { GrantsTable, readGrants } from "./grants.js";
 import { PoliciesTable, PolicyForm } from "./policies.js";
@@ -78,6 +79,13 @@ export function PatientPage(p: { ledger: Ledger; version: number; bump: () => vo
           </Section>
           <Section id="patient-grant" title="Give someone access">
             <GrantForm key={me.address} ledger={p.ledger} me={me} onDone={changed} />
+          </Section>
+          <Section
+            id="patient-custodian"
+            title="Emergency access to your keys"
+            intro="An emergency clinician who breaks the glass may read your records, but can decrypt only what holds a key for them. Entrust categories to the network's key custodian, and it can give such a clinician the key when you cannot."
+          >
+            <CustodianPanel key={me.address} ledger={p.ledger} me={me} version={p.version} onDone={changed} />
           </Section>
           <Section id="patient-trail" title="Who read your records">
             <TrailView trail={trail.value} error={trail.error} ledger={p.ledger} me={me} />

@@ -9,27 +9,9 @@ import { useState } from "preact/hooks";
 import type { Address, Hex } from "viem";
 import { everyone, type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
+import { anchorsOf } from "../records.js";
 import { Field, StatusLine, useAction, usePoll } from "../ui.js";
 import { categoryLabel, dateTime, short, who } from "../words.js";
-
-interface Anchor {
-  recordId: Hex;
-  category: number;
-  version: number;
-  provider: string | null;
-  at: number;
-}
-
-async function anchorsOf(ledger: Ledger, patient: Address): Promise<Anchor[]> {
-  const h = await ledger.client.historyAll(patient, { types: ["AnchorRecord"] });
-  const byId = new Map<string, Anchor>();
-  for (const e of h) {
-    if (e.status === "dropped") continue;
-    const tx = e.tx as { recordId: Hex; category: number; version: number };
-    byId.set(tx.recordId, { recordId: tx.recordId, category: tx.category, version: tx.version, provider: e.signer, at: e.timestamp });
-  }
-  return [...byId.values()].reverse();
-}
 
 /** A few words about a resource: its type, what it is, its value. */
 function summary(r: Record<string, unknown>): string {
@@ -46,12 +28,14 @@ export function ReadForm(p: { ledger: Ledger; me: Identity; version: number }) {
   const [chosen, setChosen] = useState("");
   const recordId = chosen || anchors.value?.[0]?.recordId || "";
   const [status, run] = useAction();
-  const submit = (e: Event) => {
-    e.preventDefault();
+  const read = (viaCustodian: boolean) => {
     void run(
-      "Asking the vault (a request you sign), checking the anchor on L1, decrypting…",
+      viaCustodian
+        ? "Asking the network's key custodian for the record's key (it checks your grant on L1), then the vault…"
+        : "Asking the vault (a request you sign), checking the anchor on L1, decrypting…",
       async () => {
         if (!/^0x[0-9a-fA-F]{64}$/.test(recordId)) throw new Error("choose a record (its id is 0x and 64 hex digits)");
+        if (viaCustodian) await p.ledger.custodian!.requestKeyWrap(signerFor(p.me), patient as Address, recordId as Hex);
         return readFhirResource(p.ledger.vault, signerFor(p.me), fromHex(p.me.encPrivateKey, 32), patient as Address, recordId as Hex);
       },
       (r) => (
@@ -65,6 +49,10 @@ export function ReadForm(p: { ledger: Ledger; me: Identity; version: number }) {
         </span>
       ),
     );
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    read(false);
   };
   return (
     <form onSubmit={submit} aria-label="Read a record">
@@ -99,6 +87,11 @@ export function ReadForm(p: { ledger: Ledger; me: Identity; version: number }) {
       <button type="submit" class="primary" disabled={status.kind === "busy" || recordId === ""}>
         Read and decrypt
       </button>
+      {p.ledger.custodian !== null ? (
+        <button type="button" disabled={status.kind === "busy" || recordId === ""} onClick={() => read(true)}>
+          Key from the custodian, then read
+        </button>
+      ) : null}
       <StatusLine status={status} testid="read-status" />
     </form>
   );
