@@ -63,17 +63,7 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
     "/v1/records/shred": (b) => shred(d, b),
     "/v1/audit": (b) => audit(d, b),
   };
-  const http = await createHttpServer({
-    limits: d.limits,
-    maxBodyBytes: d.maxBodyBytes,
-    busy: new VaultError(
-      "VAULT_BUSY",
-      `this client address holds more than ${d.limits.httpMaxConnectionsPerClient} connections to the vault: close some`,
-    ).toJSON(),
-    refuse: (r) => refusal(d.log, r),
-    metrics: registry,
-    health: true,
-  });
+  const http = await signedRequestServer("vault", d.log, d.limits, d.maxBodyBytes, registry);
   http.get("/v1/info", async () => ({
     status: 200,
     body: { vault: d.address, chainId: d.domain.chainId, rollup: d.domain.verifyingContract, maxRequestTtl: MAX_REQUEST_TTL, storage: d.storage.objects.kind },
@@ -92,6 +82,21 @@ export async function startVaultServer(d: VaultDeps, host: string, port: number)
       return http.close();
     },
   };
+}
+
+/** The HTTP server of a service answering signed requests (the vault, a key custodian): its refusals as vault errors, /health, /metrics. */
+export function signedRequestServer(name: string, log: Logger, limits: HttpLimits, maxBodyBytes: number, metrics: Registry) {
+  return createHttpServer({
+    limits,
+    maxBodyBytes,
+    busy: new VaultError(
+      "VAULT_BUSY",
+      `this client address holds more than ${limits.httpMaxConnectionsPerClient} connections to the ${name}: close some`,
+    ).toJSON(),
+    refuse: (r) => refusal(log, r),
+    metrics,
+    health: true,
+  });
 }
 
 /** A request's JSON body as an object (VAULT_BAD_REQUEST when nested too deep, or not an object). */

@@ -7,11 +7,10 @@
 import type { Address, Hex } from "viem";
 import { Counter, collectDefaultMetrics, Registry } from "prom-client";
 import type { HttpLimits } from "../../sequencer/http/limits.js";
-import { createHttpServer } from "../../sequencer/http/server.js";
 import type { Logger } from "../../sequencer/platform/log.js";
 import { VaultError } from "../errors.js";
 import { MAX_REQUEST_TTL } from "../requests.js";
-import { objectBody, refusal } from "../server.js";
+import { objectBody, signedRequestServer } from "../server.js";
 import { verifyRequest } from "../verify.js";
 import type { CustodianScope, KeyCustodian } from "./custodian.js";
 
@@ -60,17 +59,8 @@ export async function startCustodianServer(d: CustodianServerDeps, host: string,
   });
   const ids = new RequestIds(d.maxOpenRequests ?? 100_000);
   const service = { address: d.custodian.address, domain: d.domain, claimRequest: async (id: Hex, at: number) => ids.claim(id, at) };
-  const http = await createHttpServer({
-    limits: d.limits,
-    maxBodyBytes: 16 * 1024,
-    busy: new VaultError(
-      "VAULT_BUSY",
-      `this client address holds more than ${d.limits.httpMaxConnectionsPerClient} connections to the custodian: close some`,
-    ).toJSON(),
-    refuse: (r) => refusal(d.log, r),
-    metrics: registry,
-    health: true,
-  });
+  // a RequestKeyWrap is a few hundred bytes
+  const http = await signedRequestServer("custodian", d.log, d.limits, 16 * 1024, registry);
   http.get("/v1/info", async () => ({
     status: 200,
     body: {
