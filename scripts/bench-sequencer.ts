@@ -505,6 +505,15 @@ async function main() {
     pausesOver100ms: during("nodejs_gc_duration_seconds_count") - during("nodejs_gc_duration_seconds_bucket", { le: "0.1" }),
     eventLoopDelayMaxMs: Number((Number(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(metricsAtEnd)?.[1] ?? NaN) * 1000).toFixed(1)),
   };
+  // The execution thread's own time answering the submitter worker's requests for a batch's data (every
+  // request in flight waits behind it): count and mean over the timed run, and the share over 5 ms.
+  const dataAnswers = during("ephr_submitter_book_thread_seconds_count", { op: "data" });
+  const submitterData = {
+    count: dataAnswers,
+    meanMs: dataAnswers > 0 ? Number(((during("ephr_submitter_book_thread_seconds_sum", { op: "data" }) / dataAnswers) * 1000).toFixed(2)) : null,
+    shareOver5ms:
+      dataAnswers > 0 ? Number((1 - during("ephr_submitter_book_thread_seconds_bucket", { op: "data", le: "0.005" }) / dataAnswers).toFixed(3)) : null,
+  };
   const result = {
     date: new Date().toISOString(),
     commit: gitCommit(),
@@ -545,6 +554,7 @@ async function main() {
     sequencerCpuSeconds: Number(seqCpu.toFixed(1)),
     coresUsed: cpuShare,
     sequencerGc: gc,
+    submitterDataOnExecutionThread: submitterData,
     microBatches: { count: microBatches, meanMs: Number(microBatchMs.toFixed(2)), meanTxs: Math.round(accepted / microBatches), shareOver: microBatchOver },
     /** every batch of the run (batchesSampled: those the posted-latency samples fell in) */
     batches: batchCount,
@@ -563,6 +573,7 @@ async function main() {
     `| send -> executed p50 / p99 (ms, requests of ${PER}) | ${result.executedMs.p50} / ${result.executedMs.p99} |`,
     `| sequencer GC: major collections (s), pauses over 100 ms; event-loop delay max (ms) | ${gc.majorCount} (${gc.majorSeconds}), ${gc.pausesOver100ms}; ${gc.eventLoopDelayMaxMs} |`,
     `| micro-batches: count, mean ms, mean txs; share over 50 / 100 / 250 ms | ${microBatches}, ${microBatchMs.toFixed(1)}, ${Math.round(accepted / microBatches)}; ${["50ms", "100ms", "250ms"].map((k) => `${((microBatchOver[k] ?? 0) * 100).toFixed(1)} %`).join(" / ")} |`,
+    `| batch data for the submitter, on the execution thread: answers, mean ms; share over 5 ms | ${submitterData.count}, ${submitterData.meanMs ?? "-"}; ${submitterData.shareOver5ms === null ? "-" : `${(submitterData.shareOver5ms * 100).toFixed(1)} %`} |`,
     `| send -> posted on L1 p50 / p99 (ms) | ${result.postedMs.p50} / ${result.postedMs.p99} |`,
     ...windows.map(
       (w) =>

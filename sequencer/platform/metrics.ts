@@ -34,6 +34,13 @@ export function createMetrics(role: string) {
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25],
       registers: [registry],
     }),
+    bookThreadSeconds: new Histogram({
+      name: "ephr_submitter_book_thread_seconds",
+      help: "The execution thread's own time answering one request of the submitter's worker (batch records, a batch's chunk records), by op",
+      labelNames: ["op"],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+      registers: [registry],
+    }),
     batchLatency: new Histogram({
       name: "ephr_batch_post_seconds",
       help: "Seconds from sealing a batch to its confirmation on L1",

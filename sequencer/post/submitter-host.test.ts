@@ -9,7 +9,9 @@ import { answerBookRequest, storeWrites } from "./submitter-host.js";
 import { BlobArchive } from "../blob/archive.js";
 import { commitBlob } from "../blob/kzg.js";
 import { BYTES_PER_BLOB } from "../blob/layout.js";
-import { toHex } from "../protocol/bytes.js";
+import { fromHex, toHex } from "../protocol/bytes.js";
+import { encodeBatchData } from "../protocol/batch.js";
+import { encodedBatchData } from "./batch-data.js";
 
 const root = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
 
@@ -84,6 +86,34 @@ describe("submitter host: the worker's store requests", () => {
     let dataErr: Error | null = null;
     await answerBookRequest(store, "data", [4]).catch((e: Error) => (dataErr = e));
     expect(String(dataErr)).to.match(/batch 4 is not in the store/);
+  });
+
+  it("answers a batch's data as its chunk records' stored bytes, in leaf order, which the worker encodes into the batch's data", async () => {
+    const b: BatchRecord = { ...sealed(7, 1000, root(3)), chunks: [20, 21, 22], forcedCount: 1 };
+    const w = store.writer();
+    w.batch(b);
+    w.chunk({ id: 20, batch: 7, leaf: 0, forced: true, inboxIndex: 0, preRoot: root(7), postRoot: root(1), body: "0x0102", seqs: [0] });
+    w.chunk({ id: 21, batch: 7, leaf: 1, forced: false, preRoot: root(1), postRoot: root(2), body: "0xaabbcc", seqs: [1, 2] });
+    w.chunk({ id: 22, batch: 7, leaf: 2, forced: false, preRoot: root(2), postRoot: root(3), body: "0xdd", seqs: [3] });
+    await store.commit(w);
+    const records = (await answerBookRequest(store, "data", [7])) as Uint8Array[];
+    expect(records).to.have.length(3);
+    expect(encodedBatchData(records)).to.equal(
+      toHex(
+        encodeBatchData({
+          forcedPostRoots: [fromHex(root(1), 32)],
+          chunks: [
+            { postRoot: fromHex(root(2), 32), body: fromHex("0xaabbcc") },
+            { postRoot: fromHex(root(3), 32), body: fromHex("0xdd") },
+          ],
+        }),
+      ),
+    );
+    const gone = { ...b, index: 8, chunks: [20, 99] };
+    await put(store, gone);
+    let err: Error | null = null;
+    await answerBookRequest(store, "data", [8]).catch((e: Error) => (err = e));
+    expect(String(err)).to.match(/chunk 99 of batch 8 is missing/);
   });
 
   it("archives a blob batch's blobs before they are sent, refuses a blob that is not its hash's, says the room left, and says when there is no archive", async () => {

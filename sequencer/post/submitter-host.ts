@@ -8,7 +8,7 @@ import type { Logger } from "../platform/log.js";
 import type { Metrics } from "../platform/metrics.js";
 import type { Store, StoreWriter } from "../store/store.js";
 import type { BatchRecord, BatchStatus } from "../store/records.js";
-import { batchDataOf } from "./batch-data.js";
+import { chunkRecordBytes } from "./batch-data.js";
 import type { SubmitterWorkerData } from "./submitter-worker.js";
 import { workerModule } from "../platform/programs.js";
 import type { BlobArchive } from "../blob/archive.js";
@@ -78,9 +78,10 @@ export async function answerBookRequest(
       await writes.checkWriter();
       return undefined;
     case "data": {
+      // the chunk records as stored: the worker parses and encodes them, off the execution thread
       const b = store.batch(args[0] as number);
       if (b === undefined) throw new Error(`batch ${String(args[0])} is not in the store (removed by a resync)`);
-      return batchDataOf(store, b);
+      return chunkRecordBytes(store, b);
     }
     case "archiveBlobs": {
       const [index, blobs] = args as [number, { versionedHash: Hex; blob: Uint8Array }[]];
@@ -137,12 +138,17 @@ export async function startSubmitterWorker(
           case "ready":
             resolve();
             break;
-          case "book":
-            answer(m.op!, m.args!).then(
+          case "book": {
+            // the execution thread's own time on the request (up to its first wait): every request waits behind it
+            const t0 = performance.now();
+            const answered = answer(m.op!, m.args!);
+            hooks.metrics.bookThreadSeconds.observe({ op: m.op! }, (performance.now() - t0) / 1000);
+            answered.then(
               (value) => worker.postMessage({ t: "reply", id: m.id, value }),
               (e: Error) => worker.postMessage({ t: "reply", id: m.id, error: e.message }),
             );
             break;
+          }
           case "status":
             hooks.onStatus(m.record!);
             break;

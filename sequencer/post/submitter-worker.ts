@@ -10,6 +10,7 @@ import { createLogger } from "../platform/log.js";
 import { connectRedis } from "../platform/redis.js";
 import type { BatchRecord, BatchStatus } from "../store/records.js";
 import { type BatchBook, Submitter } from "./submitter.js";
+import { encodedBatchData } from "./batch-data.js";
 import type { DataChannelSetting } from "./channel.js";
 import type { SidecarSetting } from "./txmgr.js";
 import type { FeeCeiling } from "./fees.js";
@@ -51,7 +52,8 @@ const book: BatchBook = {
   get: (index: number) => ask<BatchRecord | undefined>("get", [index]),
   list: (from: number, statuses: BatchStatus[]) => ask<BatchRecord[]>("list", [from, statuses]),
   save: (b: BatchRecord) => ask<void>("save", [b]),
-  data: (b: BatchRecord) => ask<Hex>("data", [b.index]),
+  // the main thread sends the chunk records' bytes; parsing and encoding them happens here
+  data: async (b: BatchRecord) => encodedBatchData(await ask<Uint8Array[]>("data", [b.index])),
   checkWriter: () => ask<void>("checkWriter", []),
   archiveBlobs: (index, blobs) => ask<void>("archiveBlobs", [index, blobs]),
   blobArchiveRoom: () => ask<number>("blobArchiveRoom", []),

@@ -159,6 +159,10 @@ export class Store {
   chunk(id: number): ChunkRecord | undefined {
     return this.getJson<ChunkRecord>(`c:${pad(id)}`);
   }
+  /** A chunk record as stored (its JSON bytes, unparsed: fromJsonBytes reads them), for another thread to parse. */
+  chunkBytes(id: number): Uint8Array | undefined {
+    return this.db.getSync(`c:${pad(id)}`);
+  }
   batch(index: number): BatchRecord | undefined {
     return this.getJson<BatchRecord>(`b:${pad(index)}`);
   }
