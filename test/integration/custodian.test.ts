@@ -133,8 +133,10 @@ describe("key custodian: break-glass access that can decrypt, through the runnin
     const { plaintext, served } = await readRecord(vc, medic.signer, medic.keys.privateKey, pat.signer.address, r.recordId);
     expect(new TextDecoder().decode(plaintext)).to.match(/^result /);
     expect(served.breakGlass).to.equal(delivered.breakGlass);
-    // asked again, nothing is replaced
-    expect(await cc.requestKeyWrap(medic.signer, pat.signer.address, r.recordId)).to.include({ added: false });
+    // asked again: nothing is replaced, and the custodian does not read the record again (no second LogAccess)
+    const logged = (await ephr.history(pat.signer.address, { types: ["LogAccess"] })).length;
+    expect(await cc.requestKeyWrap(medic.signer, pat.signer.address, r.recordId)).to.include({ added: false, custodianRead: delivered.custodianRead });
+    expect((await ephr.history(pat.signer.address, { types: ["LogAccess"] })).length).to.equal(logged);
   });
 
   it("refuses a reader whose grant the patient signed (break-glass scope) and a reader without a grant", async () => {
@@ -231,13 +233,17 @@ describe("key custodian: break-glass access that can decrypt, through the runnin
     expect((err as Error).message).to.match(/EPHR_CUSTODIAN_SCOPE \(got "everyone"\)/);
   });
 
-  it("the vault takes key wraps only from the patient, the provider and the custodians it lists, and from a custodian only while the patient entrusts it", async () => {
+  it("the vault takes key wraps only from the patient, the provider and the custodians it lists, and from a custodian only while the patient entrusts it; a past delivery is no pass", async () => {
     const r = await stored([keeper, kim]);
     const dek = new Uint8Array(32).fill(1); // the vault cannot tell a wrong key from the right one: only who sends it matters here
     const wrapFor = async (to: Person) => wrapDataKey(dek, { address: to.signer.address, publicKey: to.keys.publicKey }, r.recordId, r.version);
-    await refused(vc.addWraps(kim.signer, pat.signer.address, r.recordId, r.version, [await wrapFor(medic)]), "VAULT_NOT_AUTHORIZED");
+    await refused(vc.addWraps(kim.signer, pat.signer.address, r.recordId, r.version, [await wrapFor(stranger)]), "VAULT_NOT_AUTHORIZED");
+    expect(await cc.requestKeyWrap(medic.signer, pat.signer.address, r.recordId)).to.include({ added: true });
     await ephr.waitFor(await ephr.send(pat.signer, { type: "RevokeConsent", grantee: keeper.signer.address }), "posted");
-    await refused(vc.addWraps(keeper.signer, pat.signer.address, r.recordId, r.version, [await wrapFor(medic)]), "VAULT_NO_CONSENT");
+    await refused(vc.addWraps(keeper.signer, pat.signer.address, r.recordId, r.version, [await wrapFor(stranger)]), "VAULT_NO_CONSENT");
+    // a delivery made before is no pass: every ask is checked against the ledger again
     await refused(cc.requestKeyWrap(medic.signer, pat.signer.address, r.recordId), "VAULT_NOT_ENTRUSTED");
+    await ephr.waitFor(await ephr.send(pat.signer, { type: "RevokeConsent", grantee: medic.signer.address }), "executed");
+    await refused(cc.requestKeyWrap(medic.signer, pat.signer.address, r.recordId), "VAULT_REVOKED");
   });
 });

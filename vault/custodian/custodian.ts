@@ -59,8 +59,17 @@ export interface KeyWrapDelivered {
   custodianRead: Hex;
 }
 
+/** Deliveries remembered (reader, patient, record, version), so that asking again costs no read. */
+const MAX_REMEMBERED = 100_000;
+
 export class KeyCustodian {
   readonly address: Address;
+  /**
+   * The deliveries made while this process runs, oldest first: a reader asking again for a version it
+   * was given is answered from here once the ledger checks pass, without another read of the record
+   * (each read is a LogAccess in the patient's history, so repeated asks could otherwise fill it).
+   */
+  private readonly delivered = new Map<string, Hex>();
 
   constructor(private readonly d: CustodianDeps) {
     this.address = d.signer.address.toLowerCase() as Address;
@@ -89,6 +98,8 @@ export class KeyCustodian {
         );
       throw e;
     }
+    const given = this.delivered.get(deliveryKey(reader, patient, m.recordId, anchored.version));
+    if (given !== undefined) return { version: anchored.version, added: false, breakGlass, custodianRead: given };
     let shared: Awaited<ReturnType<typeof shareRecord>>;
     try {
       shared = await shareRecord(
@@ -101,7 +112,14 @@ export class KeyCustodian {
     } catch (e) {
       throw this.upstream(e, m.recordId, patient, reader);
     }
+    this.remember(deliveryKey(reader, patient, m.recordId, shared.version), shared.logAccess);
     return { version: shared.version, added: shared.added.length > 0, breakGlass, custodianRead: shared.logAccess };
+  }
+
+  private remember(key: string, custodianRead: Hex): void {
+    this.delivered.delete(key);
+    this.delivered.set(key, custodianRead);
+    if (this.delivered.size > MAX_REMEMBERED) this.delivered.delete(this.delivered.keys().next().value!);
   }
 
   /** A failure of the read, unwrap or AddWraps behind a delivery, as the custodian answers it. */
@@ -130,3 +148,5 @@ export class KeyCustodian {
     return new VaultError("VAULT_LEDGER_UNAVAILABLE", `cannot deliver the key: ${(e as Error).message}`);
   }
 }
+
+const deliveryKey = (reader: Address, patient: Address, recordId: Hex, version: number) => `${reader}:${patient}:${recordId.toLowerCase()}:${version}`;
