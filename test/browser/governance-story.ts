@@ -176,6 +176,7 @@ export async function runGovernanceStory(
       await page.waitForTimeout(2_000);
     }
     emergencyRead = (await status.textContent()) ?? "";
+    await shot("provider-custodian", page);
   }
 
   step("the operator page shows the auditor's answer");
