@@ -343,58 +343,42 @@ function preimageForgeries(): Forgery[] {
   const keyState = setupState([sign("lab", 0, { type: "RegisterEncryptionKey", publicKey: toHex(keccak256(secret)) })]);
   const rotate = () => honest(keyState, [sign("lab", 1, { type: "RegisterEncryptionKey", publicKey: toHex(word("a new key")) })]);
   const mismatch = { error: "PreimageMismatch" };
+  /** The honest proof `h` with the record's witness carrying `edit` of its preimage. */
+  const recordPreimage = (h: ReturnType<typeof update>, edit: (preimage: Uint8Array) => Uint8Array) => ({
+    ...h,
+    witnesses: editWitness(h.witnesses, recordAccess, (w) => ({ ...w, preimage: edit(w.preimage) })),
+    claimedPostRoot: h.postRoot,
+  });
+  const flipLast = (p: Uint8Array) => {
+    const out = p.slice();
+    out[out.length - 1]! ^= 1;
+    return out;
+  };
   return [
     {
       name: "record update: the stored record's preimage left out",
       expect: mismatch,
-      build: () => {
-        const h = update();
-        return { ...h, witnesses: editWitness(h.witnesses, recordAccess, (w) => ({ ...w, preimage: new Uint8Array(0) })), claimedPostRoot: h.postRoot };
-      },
+      build: () => recordPreimage(update(), () => new Uint8Array(0)),
     },
     {
       name: "record update: the stored record's preimage cut to 88 bytes",
       expect: mismatch,
-      build: () => {
-        const h = update();
-        return { ...h, witnesses: editWitness(h.witnesses, recordAccess, (w) => ({ ...w, preimage: w.preimage.slice(0, -1) })), claimedPostRoot: h.postRoot };
-      },
+      build: () => recordPreimage(update(), (p) => p.slice(0, -1)),
     },
     {
       name: "record update: the stored record's preimage with one byte changed (89 bytes that do not hash to the word)",
       expect: mismatch,
-      build: () => {
-        const h = update();
-        return {
-          ...h,
-          witnesses: editWitness(h.witnesses, recordAccess, (w) => {
-            const preimage = w.preimage.slice();
-            preimage[88]! ^= 1;
-            return { ...w, preimage };
-          }),
-          claimedPostRoot: h.postRoot,
-        };
-      },
+      build: () => recordPreimage(update(), flipLast),
     },
     {
       name: "record update: the stored record's preimage with a byte added (90 bytes)",
       expect: mismatch,
-      build: () => {
-        const h = update();
-        return {
-          ...h,
-          witnesses: editWitness(h.witnesses, recordAccess, (w) => ({ ...w, preimage: Uint8Array.of(...w.preimage, 0) })),
-          claimedPostRoot: h.postRoot,
-        };
-      },
+      build: () => recordPreimage(update(), (p) => Uint8Array.of(...p, 0)),
     },
     {
       name: "first anchor of a record: a preimage on the absent record's witness",
       expect: mismatch,
-      build: () => {
-        const h = first();
-        return { ...h, witnesses: editWitness(h.witnesses, recordAccess, (w) => ({ ...w, preimage: new Uint8Array(89) })), claimedPostRoot: h.postRoot };
-      },
+      build: () => recordPreimage(first(), () => new Uint8Array(89)),
     },
     {
       name: "key rotation: the old key's preimage on a plain key (it hashes to the value, and is still refused)",
