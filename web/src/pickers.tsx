@@ -60,30 +60,54 @@ export interface AccessChoice {
   chosen: () => { access: number; categories: number };
 }
 
+/** A set chosen with checkboxes: what is ticked, and the toggle of one value. */
+export function useToggleSet<T>(initial: Iterable<T> = []): [ReadonlySet<T>, (v: T) => void] {
+  const [set, setSet] = useState<ReadonlySet<T>>(() => new Set(initial));
+  const toggle = (v: T) => {
+    const next = new Set(set);
+    if (next.has(v)) next.delete(v);
+    else next.add(v);
+    setSet(next);
+  };
+  return [set, toggle];
+}
+
+/** The categories of record chosen (CategoriesFieldset shows them). */
+export interface CategoryChoice {
+  categories: ReadonlySet<number>;
+  onToggle: (bit: number) => void;
+  /** The categories as a mask, or an Error when none is chosen. */
+  mask: () => number;
+}
+
+/** The state behind CategoriesFieldset, starting at category `initialCategory`. */
+export function useCategoryChoice(initialCategory = 1): CategoryChoice {
+  const [categories, onToggle] = useToggleSet([initialCategory]);
+  return {
+    categories,
+    onToggle,
+    mask: () => {
+      if (categories.size === 0) throw new Error("choose at least one category");
+      return [...categories].reduce((m, c) => (m | (1 << c)) >>> 0, 0);
+    },
+  };
+}
+
 /** The state behind AccessAndCategories, starting at READ of category `initialCategory`. */
 export function useAccessChoice(initialCategory = 1): AccessChoice {
   const [read, onRead] = useState(true);
   const [write, onWrite] = useState(false);
-  const [categories, setCategories] = useState<ReadonlySet<number>>(new Set([initialCategory]));
+  const cats = useCategoryChoice(initialCategory);
   return {
     read,
     write,
     onRead,
     onWrite,
-    categories,
-    onToggle: (bit) => {
-      const next = new Set(categories);
-      if (next.has(bit)) next.delete(bit);
-      else next.add(bit);
-      setCategories(next);
-    },
+    categories: cats.categories,
+    onToggle: cats.onToggle,
     chosen: () => {
       if (!read && !write) throw new Error("choose read, write or both");
-      if (categories.size === 0) throw new Error("choose at least one category");
-      return {
-        access: (read ? ACCESS_READ : 0) | (write ? ACCESS_WRITE : 0),
-        categories: [...categories].reduce((m, c) => (m | (1 << c)) >>> 0, 0),
-      };
+      return { access: (read ? ACCESS_READ : 0) | (write ? ACCESS_WRITE : 0), categories: cats.mask() };
     },
   };
 }

@@ -4,12 +4,11 @@
  * like any), then her records of those categories shared with it (their keys wrapped for it, nothing
  * re-encrypted), so that a clinician who breaks the glass can obtain a key when she cannot give one.
  */
-import { useState } from "preact/hooks";
 import { ACCESS_READ, shareRecord } from "../../../sdk/index.js";
 import { fromHex } from "../../../sequencer/protocol/bytes.js";
 import { type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
-import { CategoriesFieldset } from "../pickers.js";
+import { CategoriesFieldset, useCategoryChoice } from "../pickers.js";
 import { anchorsOf } from "../records.js";
 import { StatusLine, useAction, usePoll } from "../ui.js";
 import { categoriesOf, dateTime, short } from "../words.js";
@@ -28,24 +27,17 @@ async function readCustody(ledger: Ledger, patient: Identity) {
 
 export function CustodianPanel(p: { ledger: Ledger; me: Identity; version: number; onDone: () => void }) {
   const custody = usePoll(() => readCustody(p.ledger, p.me), 0, [p.me.address, p.version]);
-  const [categories, setCategories] = useState<ReadonlySet<number>>(new Set([1]));
+  const choice = useCategoryChoice();
   const [status, run] = useAction();
   if (p.ledger.custodian === null) return <p class="muted">This network runs no key custodian.</p>;
   const c = custody.value;
-  const toggle = (bit: number) => {
-    const next = new Set(categories);
-    if (next.has(bit)) next.delete(bit);
-    else next.add(bit);
-    setCategories(next);
-  };
   const submit = (e: Event) => {
     e.preventDefault();
     void run(
       "Signing the grant to the custodian, then sharing your records of these categories with it (each read is logged on the ledger)…",
       async () => {
         if (c === null) throw new Error("the custodian's address is not known yet");
-        if (categories.size === 0) throw new Error("choose at least one category");
-        const mask = [...categories].reduce((m, b) => (m | (1 << b)) >>> 0, c.consent?.categories ?? 0);
+        const mask = (choice.mask() | (c.consent?.categories ?? 0)) >>> 0;
         const expiry = Math.floor(Date.now() / 1000) + 365 * 86_400;
         const signer = signerFor(p.me);
         const hash = await p.ledger.client.send(signer, { type: "GrantConsent", grantee: c.custodian, access: ACCESS_READ, categories: mask, expiry });
@@ -91,7 +83,7 @@ export function CustodianPanel(p: { ledger: Ledger; me: Identity; version: numbe
           </>
         )}
       </p>
-      <CategoriesFieldset legend="Categories to entrust" categories={categories} onToggle={toggle} />
+      <CategoriesFieldset legend="Categories to entrust" categories={choice.categories} onToggle={choice.onToggle} />
       <button type="submit" class="primary" disabled={status.kind === "busy" || c === null}>
         Entrust and share
       </button>

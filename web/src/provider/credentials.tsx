@@ -10,9 +10,10 @@ import { consentStatus } from "../consent-status.js";
 import { BREAK_GLASS_DURATION, type CredentialRow, credentialLive, EMERGENCY_ROLE, type PolicyRow, readPolicies } from "../governance.js";
 import { everyone, type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
+import { CategoriesFieldset, useCategoryChoice } from "../pickers.js";
 import { ErrorText, Field, StatusLine, useAction, useNow, usePoll } from "../ui.js";
 import { Verification } from "../verification.js";
-import { accessWords, CATEGORIES, categoriesOf, dateTime, durationWords, roleLabel, short, who } from "../words.js";
+import { accessWords, categoriesOf, dateTime, durationWords, roleLabel, short, who } from "../words.js";
 
 export function CredentialsHeld(p: { me: Identity; rows: CredentialRow[] | null; error: unknown }) {
   const now = useNow();
@@ -182,17 +183,11 @@ export function BreakGlassForm(p: { ledger: Ledger; me: Identity; credentials: C
   const now = Math.floor(Date.now() / 1000);
   const emergency = (p.credentials ?? []).filter((c) => c.role === EMERGENCY_ROLE && credentialLive(c, now));
   const [patient, setPatient] = useState<string>(people[0]?.address ?? "");
-  const [cats, setCats] = useState<Set<number>>(new Set([1]));
+  const choice = useCategoryChoice();
   const [understood, setUnderstood] = useState(false);
   const [status, run] = useAction();
   const [done, setDone] = useState<Address | null>(null);
   const credential = emergency[0];
-  const toggle = (c: number) => {
-    const next = new Set(cats);
-    if (next.has(c)) next.delete(c);
-    else next.add(c);
-    setCats(next);
-  };
   const submit = (e: Event) => {
     e.preventDefault();
     void run(
@@ -200,8 +195,7 @@ export function BreakGlassForm(p: { ledger: Ledger; me: Identity; credentials: C
       async () => {
         if (!credential) throw new Error("you hold no live emergency-clinician credential from a registered issuer");
         if (!understood) throw new Error("confirm that you understand the opening is logged and alerted");
-        if (cats.size === 0) throw new Error("choose at least one category");
-        const categories = [...cats].reduce((m, c) => (m | (1 << c)) >>> 0, 0);
+        const categories = choice.mask();
         const hash = await p.ledger.client.send(signerFor(p.me), {
           type: "BreakGlass",
           patient: patient as Address,
@@ -247,14 +241,7 @@ export function BreakGlassForm(p: { ledger: Ledger; me: Identity; credentials: C
           </select>
         </Field>
       </div>
-      <fieldset class="categories">
-        <legend>Categories to open for reading</legend>
-        {CATEGORIES.map((c) => (
-          <label class="check" key={c.bit}>
-            <input type="checkbox" checked={cats.has(c.bit)} onChange={() => toggle(c.bit)} /> {c.label}
-          </label>
-        ))}
-      </fieldset>
+      <CategoriesFieldset legend="Categories to open for reading" categories={choice.categories} onToggle={choice.onToggle} />
       <label class="check">
         <input type="checkbox" checked={understood} onChange={() => setUnderstood(!understood)} /> I understand that this opening is logged, alerted to the
         patient and audited

@@ -9,6 +9,7 @@ import { useState } from "preact/hooks";
 import type { Address } from "viem";
 import { everyone, type Identity, signerFor } from "../identities.js";
 import type { Ledger } from "../ledger.js";
+import { useToggleSet } from "../pickers.js";
 import { Field, StatusLine, useAction } from "../ui.js";
 import { categoryLabel, short } from "../words.js";
 import { EXAMPLES } from "./examples.js";
@@ -16,15 +17,9 @@ import { EXAMPLES } from "./examples.js";
 export function UploadForm(p: { ledger: Ledger; me: Identity; onDone: () => void }) {
   const people = everyone().filter((c) => c.address !== p.me.address);
   const [patient, setPatient] = useState<string>(people[0]?.address ?? "");
-  const [readers, setReaders] = useState<Set<string>>(new Set());
+  const [readers, toggle] = useToggleSet<string>();
   const [text, setText] = useState(JSON.stringify(EXAMPLES[0]!.resource, null, 2));
   const [status, run] = useAction();
-  const toggle = (a: string) => {
-    const next = new Set(readers);
-    if (next.has(a)) next.delete(a);
-    else next.add(a);
-    setReaders(next);
-  };
   const submit = (e: Event) => {
     e.preventDefault();
     void run(
