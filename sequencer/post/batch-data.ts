@@ -22,7 +22,7 @@ export function chunkRecordBytes(store: Store, b: BatchRecord): Uint8Array[] {
 }
 
 /** A batch's data from its chunk records in leaf order (pure). */
-export function batchDataFromChunks(chunks: readonly ChunkRecord[]): BatchData {
+function batchDataFromChunks(chunks: readonly ChunkRecord[]): BatchData {
   return {
     forcedPostRoots: chunks.filter((c) => c.forced).map((c) => fromHex(c.postRoot, 32)),
     chunks: chunks.filter((c) => !c.forced).map((c) => ({ postRoot: fromHex(c.postRoot, 32), body: fromHex(c.body) })),
@@ -32,10 +32,6 @@ export function batchDataFromChunks(chunks: readonly ChunkRecord[]): BatchData {
 /** submitBatch's `data` from the stored bytes of a batch's chunk records (pure). */
 export function encodedBatchData(records: readonly Uint8Array[]): Hex {
   return toHex(encodeBatchData(batchDataFromChunks(records.map((r) => fromJsonBytes<ChunkRecord>(r)))));
-}
-
-export function batchDataOf(store: Store, b: BatchRecord): Hex {
-  return encodedBatchData(chunkRecordBytes(store, b));
 }
 
 /** The blobs of a stored batch posted (or to be posted) as a blob batch. */
