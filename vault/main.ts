@@ -65,7 +65,7 @@ async function reportRegistration(client: EphrClient, vault: Address, log: Retur
 
 /** Validate the settings (ConfigError naming the bad ones, S3's included), then start the vault. */
 export async function startVault(settings: VaultSettings | NodeJS.ProcessEnv, opts: { startupTimeoutMs?: number } = {}) {
-  const env = parseSettings(vaultSchema, vaultSchema.shape, settings);
+  const env = parseSettings(vaultSchema, settings);
   const s3 = s3ConfigFrom(env);
   const log = createLogger("vault", env.EPHR_LOG_LEVEL);
   const ignored = unknownSettingsWarning(process.env);

@@ -1,6 +1,6 @@
 /**
  * What the vault and the key custodian do alike at start: validate their settings (a ConfigError naming
- * each bad setting with the value it was given, secrets excepted), then reach the L1 and the sequencer's
+ * each bad setting with the value it was given, secrets excepted: describeIssues), then reach the L1 and the sequencer's
  * API, waiting while they start, and refuse at once a Rollup address without the contract or an API
  * serving another chain or Rollup than the one configured.
  */
@@ -14,15 +14,11 @@ import { ConfigError } from "../sequencer/platform/config-values.js";
 import type { Logger } from "../sequencer/platform/log.js";
 import { retryAtStart } from "../sequencer/platform/retry.js";
 
-/** The settings parsed by `schema`, or a ConfigError naming every bad one (a secret's value is never repeated). */
-export function parseSettings<S extends z.ZodObject | z.ZodPipe<z.ZodObject>>(schema: S, shape: Record<string, unknown>, settings: unknown): z.output<S> {
+/** The settings parsed by `schema`, or a ConfigError naming every bad one with the value it got (a secret's never shown). */
+export function parseSettings<S extends z.ZodObject>(schema: S, settings: unknown): z.output<S> {
   const parsed = schema.safeParse(settings);
   if (parsed.success) return parsed.data as z.output<S>;
-  const given = settings as Record<string, unknown>;
-  const names = Object.fromEntries(
-    Object.keys(shape).map((k) => [k, `${k} (${given[k] === undefined ? "not set" : /KEY|SECRET/.test(k) ? "given" : `got ${JSON.stringify(given[k])}`})`]),
-  );
-  throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, { names })}`);
+  throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, { input: settings })}`);
 }
 
 export interface LedgerConnection {

@@ -230,7 +230,7 @@ describe("key custodian: break-glass access that can decrypt, through the runnin
       err = e;
     }
     expect(err).to.be.instanceOf(ConfigError);
-    expect((err as Error).message).to.match(/EPHR_CUSTODIAN_SCOPE \(got "everyone"\)/);
+    expect((err as Error).message).to.match(/EPHR_CUSTODIAN_SCOPE: must be one of "break-glass", "any-grant" \(got "everyone"\)/);
   });
 
   it("the vault takes key wraps only from the patient, the provider and the custodians it lists, and from a custodian only while the patient entrusts it; a past delivery is no pass", async () => {

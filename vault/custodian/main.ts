@@ -43,7 +43,7 @@ async function ensureEncryptionKey(client: EphrClient, signer: ReturnType<typeof
 
 /** Validate the settings (ConfigError naming the bad ones), check the chain and the key, then serve. */
 export async function startCustodian(settings: CustodianSettings | NodeJS.ProcessEnv, opts: { startupTimeoutMs?: number } = {}) {
-  const env = parseSettings(custodianSchema, custodianSchema.shape, settings);
+  const env = parseSettings(custodianSchema, settings);
   const log = createLogger("custodian", env.EPHR_LOG_LEVEL);
   const ignored = unknownSettingsWarning(process.env);
   if (ignored !== "") log.warn(ignored);
