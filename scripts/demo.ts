@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPublicClient, http, type PublicClient } from "viem";
 import { loadConfig } from "../sequencer/platform/config.js";
-import { DEV_CUSTODIAN_ENCRYPTION_KEY, DEV_KEYS, DEV_ROLES } from "../sequencer/devnet/accounts.js";
+import { DEV_CUSTODIAN, DEV_CUSTODIAN_KEYS, DEV_KEYS, DEV_ROLES } from "../sequencer/devnet/accounts.js";
 import { deployLocal } from "../sequencer/devnet/deploy-local.js";
 import { startHardhatNode } from "../sequencer/devnet/hardhat-node.js";
 import { createLogger } from "../sequencer/platform/log.js";
@@ -58,7 +58,7 @@ try {
     EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
     EPHR_VAULT_DATA_DIR: join(dir, "vault"),
     EPHR_VAULT_PORT: 0,
-    EPHR_VAULT_CUSTODIANS: privateKeyToAccount(DEV_KEYS[DEV_ROLES.custodian]!).address,
+    EPHR_VAULT_CUSTODIANS: DEV_CUSTODIAN,
     EPHR_LOG_LEVEL: "warn",
   });
   const custodian = await startCustodian({
@@ -66,8 +66,7 @@ try {
     EPHR_L1_RPC_URL: l1.url,
     EPHR_ROLLUP_ADDRESS: dep.rollup,
     EPHR_VAULT_URL: vault.url,
-    EPHR_CUSTODIAN_KEY: DEV_KEYS[DEV_ROLES.custodian]!,
-    EPHR_CUSTODIAN_ENCRYPTION_KEY: DEV_CUSTODIAN_ENCRYPTION_KEY,
+    ...DEV_CUSTODIAN_KEYS,
     EPHR_CUSTODIAN_PORT: 0,
     EPHR_LOG_LEVEL: "warn",
   });

@@ -2,7 +2,8 @@
  * Hardhat's well-known development accounts (mnemonic "test test ... junk"): public test keys that
  * hold ETH on a local Hardhat network only. Never use them anywhere else.
  */
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 
 export const DEV_KEYS: Hex[] = [
   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
@@ -22,5 +23,13 @@ export const DEV_KEYS: Hex[] = [
  */
 export const DEV_ROLES = { deployer: 0, registrar: 0, proposer: 1, treasury: 2, challenger: 3, rescuer: 4, spare: 5, issuer: 6, custodian: 7 } as const;
 
-/** The devnet key custodian's X25519 private key: a public development key, like the accounts above. */
-export const DEV_CUSTODIAN_ENCRYPTION_KEY: Hex = "0x6570687220646576206b657920637573746f6469616e2078323535313920210a";
+/**
+ * The devnet key custodian's keys, as its settings: account #7 and an X25519 private key, public
+ * development keys like the accounts above.
+ */
+export const DEV_CUSTODIAN_KEYS = {
+  EPHR_CUSTODIAN_KEY: DEV_KEYS[DEV_ROLES.custodian]!,
+  EPHR_CUSTODIAN_ENCRYPTION_KEY: "0x6570687220646576206b657920637573746f6469616e2078323535313920210a" as Hex,
+};
+/** The devnet key custodian's address: the devnet's vault lists it (EPHR_VAULT_CUSTODIANS). */
+export const DEV_CUSTODIAN: Address = privateKeyToAccount(DEV_CUSTODIAN_KEYS.EPHR_CUSTODIAN_KEY).address;

@@ -21,7 +21,7 @@ import { EphrClient } from "../../sdk/client.js";
 import type { Deployment } from "../../deploy/deploy.js";
 import { createLogger } from "../platform/log.js";
 import { connectRedis, RedisUnavailableError } from "../platform/redis.js";
-import { DEV_CUSTODIAN_ENCRYPTION_KEY, DEV_KEYS, DEV_ROLES } from "./accounts.js";
+import { DEV_CUSTODIAN, DEV_CUSTODIAN_KEYS, DEV_KEYS, DEV_ROLES } from "./accounts.js";
 import { deployLocal } from "./deploy-local.js";
 import { type DevnetL1, L1ReplayError, startDevnetL1 } from "./l1-journal.js";
 import { freePort } from "./ports.js";
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
         EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
         EPHR_VAULT_DATA_DIR: join(dataRoot, "vault"),
         EPHR_VAULT_PORT: String(vaultPort),
-        EPHR_VAULT_CUSTODIANS: privateKeyToAccount(DEV_KEYS[DEV_ROLES.custodian]!).address,
+        EPHR_VAULT_CUSTODIANS: DEV_CUSTODIAN,
       },
       vaultLog,
     ),
@@ -278,8 +278,7 @@ async function main(): Promise<void> {
       ...settings,
       EPHR_API_URL: apiUrl,
       EPHR_VAULT_URL: `http://127.0.0.1:${vaultPort}`,
-      EPHR_CUSTODIAN_KEY: DEV_KEYS[DEV_ROLES.custodian]!,
-      EPHR_CUSTODIAN_ENCRYPTION_KEY: DEV_CUSTODIAN_ENCRYPTION_KEY,
+      ...DEV_CUSTODIAN_KEYS,
       EPHR_CUSTODIAN_PORT: String(custodianPort),
     }),
   );
@@ -320,7 +319,7 @@ async function main(): Promise<void> {
      L1:              ${l1.url}
      Blob archive:    ${blobArchiveUrl}/blobs/<versioned hash> (data channel: ${env.EPHR_DATA_CHANNEL ?? "calldata"}; EPHR_DATA_CHANNEL=blobs or auto posts blob batches)
      Vault:           http://127.0.0.1:${vaultPort} (a watcher runs too)
-     Key custodian:   ${custodianUrl} (${privateKeyToAccount(DEV_KEYS[DEV_ROLES.custodian]!).address}: patients entrust it with a READ grant; npm run cli -- emergency-key)
+     Key custodian:   ${custodianUrl} (${DEV_CUSTODIAN}: patients entrust it with a READ grant; npm run cli -- emergency-key)
      Auditor:         ${auditUrl}/alerts (npm run cli -- audit list)
      Issuer:          ${privateKeyToAccount(DEV_KEYS[DEV_ROLES.issuer]!).address} (the devnet's medical board: a public development key)
      Web app:         ${web ?? "not built (npm run build:web), not served"}

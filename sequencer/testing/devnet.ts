@@ -12,7 +12,7 @@ import { createPublicClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { EphrClient } from "../../sdk/client.js";
 import { type Config, loadConfig } from "../platform/config.js";
-import { DEV_CUSTODIAN_ENCRYPTION_KEY, DEV_KEYS, DEV_ROLES } from "../devnet/accounts.js";
+import { DEV_CUSTODIAN, DEV_CUSTODIAN_KEYS, DEV_KEYS, DEV_ROLES } from "../devnet/accounts.js";
 import { deployLocal, type LocalParams } from "../devnet/deploy-local.js";
 import { type L1Node, startHardhatNode } from "../devnet/hardhat-node.js";
 import { freePort } from "../devnet/ports.js";
@@ -275,7 +275,7 @@ export function startTestVault(d: Devnet, apiUrl: string, over: Partial<VaultSet
       EPHR_VAULT_KEY: DEV_KEYS[DEV_ROLES.spare]!,
       EPHR_VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), "ephr-vault-")),
       EPHR_VAULT_PORT: 0,
-      EPHR_VAULT_CUSTODIANS: devAccount("custodian").address,
+      EPHR_VAULT_CUSTODIANS: DEV_CUSTODIAN,
       EPHR_LOG_LEVEL: "silent",
       ...over,
     },
@@ -290,8 +290,7 @@ export function startTestCustodian(d: Devnet, apiUrl: string, vaultUrl: string, 
     EPHR_L1_RPC_URL: d.l1.url,
     EPHR_ROLLUP_ADDRESS: d.deployment.rollup,
     EPHR_VAULT_URL: vaultUrl,
-    EPHR_CUSTODIAN_KEY: DEV_KEYS[DEV_ROLES.custodian]!,
-    EPHR_CUSTODIAN_ENCRYPTION_KEY: DEV_CUSTODIAN_ENCRYPTION_KEY,
+    ...DEV_CUSTODIAN_KEYS,
     EPHR_CUSTODIAN_PORT: 0,
     EPHR_LOG_LEVEL: "silent",
     ...over,
