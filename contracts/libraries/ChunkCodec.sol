@@ -6,7 +6,7 @@ import {DecodedTx} from "./RollupTypes.sol";
 
 /// @title ChunkCodec
 /// @notice Decodes a chunk body from calldata (twin of sequencer/protocol/codec.ts; docs/protocol.md
-/// "Chunk body"). Never reverts on malformed input: it returns the protocol's decode-error code, so that
+/// "Chunk body"; integers of 32 and 40 bits are minimal LEB128 varints). Never reverts on malformed input: it returns the protocol's decode-error code, so that
 /// undecodable data can be proven as fraud. Checks happen in reading order; the first failure is reported.
 library ChunkCodec {
     struct Cursor {
@@ -61,8 +61,8 @@ library ChunkCodec {
             if (txType == C.TX_DELEGATED_GRANT_CONSENT) t.patient = readAddress(body, c, table);
             t.other = readAddress(body, c, table);
             t.access = uint8(readUint(body, c, 1));
-            t.categories = uint32(readUint(body, c, 4));
-            t.expiry = uint40(readUint(body, c, 5));
+            t.categories = uint32(readVarint(body, c, 5, 32));
+            t.expiry = uint40(readVarint(body, c, 6, 40));
         } else if (txType == C.TX_REVOKE_CONSENT || txType == C.TX_DELEGATED_REVOKE_CONSENT) {
             if (txType == C.TX_DELEGATED_REVOKE_CONSENT) t.patient = readAddress(body, c, table);
             t.other = readAddress(body, c, table);
@@ -72,24 +72,24 @@ library ChunkCodec {
             t.ciphertextHash = bytes32(readUint(body, c, 32));
             t.locationHash = bytes32(readUint(body, c, 32));
             t.category = uint8(readUint(body, c, 1));
-            t.version = uint32(readUint(body, c, 4));
+            t.version = uint32(readVarint(body, c, 5, 32));
         } else if (txType >= C.TX_REGISTER_ISSUER) {
             decodeGovernance(body, c, table, t);
         } else if (txType == C.TX_SET_DELEGATE || txType == C.TX_REGISTER_VAULT) {
             t.other = readAddress(body, c, table);
-            t.expiry = uint40(readUint(body, c, 5));
+            t.expiry = uint40(readVarint(body, c, 6, 40));
         } else if (txType == C.TX_REGISTER_ENCRYPTION_KEY) {
             t.word = bytes32(readUint(body, c, 32));
         } else if (txType == C.TX_LOG_ACCESS) {
             t.patient = readAddress(body, c, table);
             t.other = readAddress(body, c, table);
             t.recordId = bytes32(readUint(body, c, 32));
-            t.version = uint32(readUint(body, c, 4));
+            t.version = uint32(readVarint(body, c, 5, 32));
             t.word = bytes32(readUint(body, c, 32));
         } else {
             return fail(c, C.DECODE_UNKNOWN_TX_TYPE, t);
         }
-        t.nonce = uint32(readUint(body, c, 4));
+        t.nonce = uint32(readVarint(body, c, 5, 32));
         t.r = bytes32(readUint(body, c, 32));
         t.vs = bytes32(readUint(body, c, 32));
     }
@@ -102,32 +102,32 @@ library ChunkCodec {
         uint8 ty = t.txType;
         if (ty == C.TX_REGISTER_ISSUER) {
             t.other = readAddress(body, c, table);
-            t.expiry = uint40(readUint(body, c, 5));
+            t.expiry = uint40(readVarint(body, c, 6, 40));
         } else if (ty == C.TX_ISSUE_CREDENTIAL) {
             t.other = readAddress(body, c, table);
             t.role = uint8(readUint(body, c, 1));
             t.word = bytes32(readUint(body, c, 32));
-            t.expiry = uint40(readUint(body, c, 5));
+            t.expiry = uint40(readVarint(body, c, 6, 40));
         } else if (ty == C.TX_SET_POLICY) {
             t.patient = readAddress(body, c, table);
-            t.policyId = uint32(readUint(body, c, 4));
+            t.policyId = uint32(readVarint(body, c, 5, 32));
             t.other = readAddress(body, c, table);
             t.role = uint8(readUint(body, c, 1));
             t.access = uint8(readUint(body, c, 1));
-            t.categories = uint32(readUint(body, c, 4));
-            t.duration = uint32(readUint(body, c, 4));
+            t.categories = uint32(readVarint(body, c, 5, 32));
+            t.duration = uint32(readVarint(body, c, 5, 32));
         } else if (ty == C.TX_REMOVE_POLICY) {
             t.patient = readAddress(body, c, table);
-            t.policyId = uint32(readUint(body, c, 4));
+            t.policyId = uint32(readVarint(body, c, 5, 32));
         } else if (ty == C.TX_REQUEST_ACCESS) {
             t.patient = readAddress(body, c, table);
-            t.policyId = uint32(readUint(body, c, 4));
+            t.policyId = uint32(readVarint(body, c, 5, 32));
             t.word = bytes32(readUint(body, c, 32));
         } else {
             t.patient = readAddress(body, c, table);
             t.other = readAddress(body, c, table);
             t.word = bytes32(readUint(body, c, 32));
-            t.categories = uint32(readUint(body, c, 4));
+            t.categories = uint32(readVarint(body, c, 5, 32));
         }
     }
 
@@ -149,6 +149,38 @@ library ChunkCodec {
             v := shr(sub(256, mul(n, 8)), calldataload(add(body.offset, offset)))
         }
         c.pos = offset + n;
+    }
+
+    /// @dev Read a minimal unsigned LEB128 varint of at most `maxBytes` bytes whose value fits `bits` bits
+    /// (docs/protocol.md section 5): DECODE_TRUNCATED past the end, DECODE_BAD_VARINT when a continuation
+    /// bit is set on the `maxBytes`-th byte, when a last byte of 0x00 follows other bytes (not minimal), or
+    /// when the value needs more than `bits` bits. Does nothing once an error is set.
+    function readVarint(bytes calldata body, Cursor memory c, uint256 maxBytes, uint256 bits)
+        private
+        pure
+        returns (uint256 v)
+    {
+        if (c.err != 0) return 0;
+        uint256 start = c.pos;
+        for (uint256 i = 0; i < maxBytes; ++i) {
+            uint256 p = start + i;
+            if (p >= c.end) {
+                c.err = C.DECODE_TRUNCATED;
+                return 0;
+            }
+            uint256 b = uint8(body[p]);
+            v |= (b & 0x7f) << (7 * i);
+            if (b & 0x80 == 0) {
+                if ((b == 0 && i > 0) || v >> bits != 0) {
+                    c.err = C.DECODE_BAD_VARINT;
+                    return 0;
+                }
+                c.pos = p + 1;
+                return v;
+            }
+        }
+        c.err = C.DECODE_BAD_VARINT;
+        return 0;
     }
 
     /// @dev Read a 1-byte reference into the address table and mark the entry used.

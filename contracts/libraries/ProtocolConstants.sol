@@ -73,4 +73,5 @@ library ProtocolConstants {
     uint8 internal constant DECODE_ADDRESS_ORDER = 8;
     uint8 internal constant DECODE_TRAILING_BYTES = 9;
     uint8 internal constant DECODE_BODY_TOO_LONG = 10;
+    uint8 internal constant DECODE_BAD_VARINT = 11;
 }

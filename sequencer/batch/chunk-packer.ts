@@ -22,7 +22,7 @@ export class ChunkPacker {
     const fresh = addressesOf(stx.tx).filter((a) => !this.addresses.has(a));
     const distinct = new Set(fresh).size;
     if (this.addresses.size + distinct > MAX_CHUNK_ADDRESSES) return false;
-    return this.bytes + ADDRESS_ENTRY_BYTES * distinct + encodedTxBytes(stx.tx.type) <= this.maxBodyBytes;
+    return this.bytes + ADDRESS_ENTRY_BYTES * distinct + encodedTxBytes(stx.tx) <= this.maxBodyBytes;
   }
 
   add(stx: SignedTx): void {
@@ -33,7 +33,7 @@ export class ChunkPacker {
         this.bytes += ADDRESS_ENTRY_BYTES;
       }
     }
-    this.bytes += encodedTxBytes(stx.tx.type);
+    this.bytes += encodedTxBytes(stx.tx);
     this.txs.push(stx);
   }
 

@@ -104,11 +104,75 @@ describe("chunk codec", () => {
     expect(() => encodeChunkBody([])).to.throw(EncodeError);
   });
 
-  it("posts no signer: a self-signed grant costs its fields, a reference and the signature", () => {
+  it("posts no signer: a self-signed grant costs its fields, a reference and the signature, small integers one byte each", () => {
     const grantee = `0x${"22".repeat(20)}` as `0x${string}`;
     const signature = `0x${"ab".repeat(64)}` as `0x${string}`;
-    const body = encodeChunkBody([{ tx: { type: "GrantConsent", grantee, access: 1, categories: 1, expiry: 5, nonce: 0 }, signature }]);
-    expect(body.length).to.equal(2 + 20 + encodedTxBytes("GrantConsent"));
-    expect(encodedTxBytes("GrantConsent")).to.equal(1 + 1 + 1 + 4 + 5 + 4 + 64);
+    const tx = { type: "GrantConsent", grantee, access: 1, categories: 0b111, expiry: 1_800_000_000, nonce: 0 } as const;
+    const body = encodeChunkBody([{ tx, signature }]);
+    expect(body.length).to.equal(2 + 20 + encodedTxBytes(tx));
+    // header, grantee reference, access, categories (one varint byte), expiry (31 bits: five), nonce (one), signature
+    expect(encodedTxBytes(tx)).to.equal(1 + 1 + 1 + 1 + 5 + 1 + 64);
+    expect(encodedTxBytes({ ...tx, nonce: 127 })).to.equal(74);
+    expect(encodedTxBytes({ ...tx, nonce: 128 })).to.equal(75);
+    expect(encodedTxBytes({ ...tx, nonce: 2 ** 32 - 1 })).to.equal(78);
+  });
+
+  describe("integers of 32 and 40 bits as minimal LEB128 varints", () => {
+    const signature = new Array(64).fill(0xab);
+    const grantee = new Array(20).fill(0x22);
+    /** A one-GrantConsent body with the given bytes for categories, expiry and nonce. */
+    const grantBody = (categories: number[], expiry: number[], nonce: number[]) =>
+      new Uint8Array([1, 1, ...grantee, 0x01, 0, 1, ...categories, ...expiry, ...nonce, ...signature]);
+    const expiryOf = (b: Uint8Array) => (decodeChunkBody(b)[0]!.tx as { expiry: number }).expiry;
+    const nonceOf = (b: Uint8Array) => (decodeChunkBody(b)[0]!.tx as { nonce: number }).nonce;
+
+    it("reads the low seven-bit group first, bit 7 marking a byte that is not the last", () => {
+      expect(nonceOf(grantBody([1], [5], [0x00]))).to.equal(0);
+      expect(nonceOf(grantBody([1], [5], [0x7f]))).to.equal(127);
+      expect(nonceOf(grantBody([1], [5], [0x80, 0x01]))).to.equal(128);
+      expect(nonceOf(grantBody([1], [5], [0xac, 0x02]))).to.equal(300);
+      expect(nonceOf(grantBody([1], [5], [0xff, 0xff, 0xff, 0xff, 0x0f]))).to.equal(2 ** 32 - 1);
+      expect(expiryOf(grantBody([1], [0xff, 0xff, 0xff, 0xff, 0xff, 0x1f], [0]))).to.equal(2 ** 40 - 1);
+    });
+
+    it("refuses a varint that is not minimal, too long for its field, or above its field's range (BadVarint)", () => {
+      const bad: [string, Uint8Array][] = [
+        ["zero in two bytes", grantBody([1], [5], [0x80, 0x00])],
+        ["a trailing zero group", grantBody([1], [5], [0xac, 0x82, 0x00])],
+        ["a uint32 of six bytes", grantBody([1], [5], [0x81, 0x80, 0x80, 0x80, 0x80, 0x00])],
+        ["2^32 in a uint32", grantBody([1], [5], [0x80, 0x80, 0x80, 0x80, 0x10])],
+        ["a uint32 whose fifth byte continues", grantBody([1], [5], [0xff, 0xff, 0xff, 0xff, 0x8f, 0x00])],
+        ["2^40 in a uint40", grantBody([1], [0x80, 0x80, 0x80, 0x80, 0x80, 0x20], [0])],
+        ["a uint40 of seven bytes", grantBody([1], [0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00], [0])],
+        ["categories not minimal", grantBody([0x81, 0x00], [5], [0])],
+      ];
+      for (const [name, body] of bad) {
+        expect(() => decodeChunkBody(body), name)
+          .to.throw(DecodeError)
+          .with.property("reason", "BadVarint");
+      }
+    });
+
+    it("reports a varint cut by the end of the body as Truncated", () => {
+      const cut = new Uint8Array([1, 1, ...grantee, 0x01, 0, 1, 1, 5, 0x80]);
+      expect(() => decodeChunkBody(cut))
+        .to.throw(DecodeError)
+        .with.property("reason", "Truncated");
+    });
+
+    it("encodes every value of a field in exactly the bytes decode reads back, one form per value", () => {
+      fc.assert(
+        fc.property(
+          fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.constantFrom(0, 127, 128, 16_383, 16_384, 2 ** 28 - 1, 2 ** 28, 2 ** 32 - 1)),
+          (nonce) => {
+            const tx = { type: "RevokeConsent", grantee: `0x${"22".repeat(20)}`, nonce } as const;
+            const body = encodeChunkBody([{ tx, signature: `0x${"ab".repeat(64)}` }]);
+            expect(body.length).to.equal(2 + 20 + encodedTxBytes(tx));
+            expect(decodeChunkBody(body)[0]!.tx).to.deep.equal(tx);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
   });
 });

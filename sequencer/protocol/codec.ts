@@ -5,8 +5,11 @@
  *   tx      := header:u8 | fields (schema.ts order) | signature:64 (EIP-2098 r || yParityAndS)
  *   header  := type code (low 4 bits) | 0 in bits 4-7
  *   address := u8 index into the chunk's address table; every entry is referenced at least once
+ *   uint8   := 1 byte;  bytes32 := 32 bytes
+ *   uint32, uint40 := minimal unsigned LEB128 varint (7 bits a byte, low group first, bit 7 set on every
+ *             byte but the last; at most 5 / 6 bytes; no 0x00 last byte unless it is the only one)
  *
- * Integers are big-endian. The signer is not encoded: it is recovered from the signature. Mirrored by
+ * The signer is not encoded: it is recovered from the signature. Mirrored by
  * contracts/libraries/ChunkCodec.sol; decode never accepts a byte string it cannot re-encode identically.
  */
 import type { Address, Hex } from "viem";
@@ -24,7 +27,7 @@ import {
   TX_TYPE,
   TX_TYPE_NAME,
 } from "./constants.js";
-import { FIELD_BYTES, type FieldKind, SIGNATURE_BYTES, TX_FIELDS } from "./schema.js";
+import { FIXED_FIELD_BYTES, type FieldKind, isVarintKind, SIGNATURE_BYTES, TX_FIELDS, VARINT_MAX_BYTES, type VarintKind } from "./schema.js";
 import type { SignedTx, Tx } from "./types.js";
 
 export class DecodeError extends Error {
@@ -47,7 +50,8 @@ export class EncodeError extends Error {
   }
 }
 
-const INT_MAX: Partial<Record<FieldKind, number>> = { uint8: 0xff, uint32: MAX_UINT32, uint40: MAX_UINT40 };
+const VARINT_MAX: Record<VarintKind, number> = { uint32: MAX_UINT32, uint40: MAX_UINT40 };
+const INT_MAX: Partial<Record<FieldKind, number>> = { uint8: 0xff, ...VARINT_MAX };
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 const HEX20 = /^0x[0-9a-fA-F]{40}$/;
 
@@ -96,6 +100,15 @@ class Writer {
     }
     this.len += bytes;
   }
+  /** Minimal unsigned LEB128 (the value is checked to fit its kind by checkEncodable). */
+  varint(v: number) {
+    this.room(6);
+    do {
+      const low = v % 128;
+      v = Math.floor(v / 128);
+      this.buf[this.len++] = v > 0 ? low | 0x80 : low;
+    } while (v > 0);
+  }
   bytes(b: Uint8Array) {
     this.room(b.length);
     this.buf.set(b, this.len);
@@ -131,10 +144,21 @@ export function encodeChunkBody(txs: readonly SignedTx[]): Uint8Array {
 export const CHUNK_BODY_HEADER_BYTES = 2;
 export const ADDRESS_ENTRY_BYTES = 20;
 
-/** Encoded size of a transaction excluding its address-table entries. */
-export function encodedTxBytes(type: Tx["type"]): number {
+/** Bytes of the minimal LEB128 varint of `v` (a non-negative safe integer). */
+export function varintBytes(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+/** Encoded size of a transaction excluding its address-table entries (its varints depend on its values). */
+export function encodedTxBytes(tx: Tx): number {
+  const f = tx as unknown as Fields;
   let n = 1 + SIGNATURE_BYTES;
-  for (const [, kind] of TX_FIELDS[type]) n += FIELD_BYTES[kind];
+  for (const [name, kind] of TX_FIELDS[tx.type]) n += isVarintKind(kind) ? varintBytes(f[name] as number) : FIXED_FIELD_BYTES[kind];
   return n;
 }
 
@@ -145,7 +169,8 @@ function encodeTx(w: Writer, stx: SignedTx, refOf: Map<Address, number>): void {
     const v = f[name]!;
     if (kind === "address") w.uint(refOf.get((v as string).toLowerCase() as Address)!, 1);
     else if (kind === "bytes32") w.bytes(fromHex(v as string, 32));
-    else w.uint(v as number, FIELD_BYTES[kind]);
+    else if (kind === "uint8") w.uint(v as number, 1);
+    else w.varint(v as number);
   }
   w.bytes(fromHex(stx.signature, 64));
 }
@@ -161,6 +186,25 @@ class Reader {
     let v = 0;
     for (let i = 0; i < bytes; i++) v = v * 256 + this.b[this.pos++]!;
     return v;
+  }
+  /** A minimal LEB128 varint of `kind`; BadVarint (at its first byte) if longer than the kind allows, not minimal, or out of range. */
+  varint(kind: VarintKind): number {
+    const at = this.pos;
+    const maxBytes = VARINT_MAX_BYTES[kind];
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < maxBytes; i++) {
+      this.need(1);
+      const b = this.b[this.pos++]!;
+      v += (b & 0x7f) * scale;
+      scale *= 128;
+      if ((b & 0x80) === 0) {
+        if (b === 0 && i > 0) throw new DecodeError("BadVarint", at);
+        if (v > VARINT_MAX[kind]) throw new DecodeError("BadVarint", at);
+        return v;
+      }
+    }
+    throw new DecodeError("BadVarint", at);
   }
   bytes(n: number): Uint8Array {
     this.need(n);
@@ -206,8 +250,10 @@ export function decodeChunkBody(body: Uint8Array): SignedTx[] {
         f[name] = table[i]!;
       } else if (kind === "bytes32") {
         f[name] = toHex(r.bytes(32));
+      } else if (kind === "uint8") {
+        f[name] = r.uint(1);
       } else {
-        f[name] = r.uint(FIELD_BYTES[kind]);
+        f[name] = r.varint(kind);
       }
     }
     txs.push({ tx: f as unknown as Tx, signature: toHex(r.bytes(64)) as Hex });

@@ -110,5 +110,6 @@ export const DECODE_ERROR = {
   AddressOrder: 8,
   TrailingBytes: 9,
   BodyTooLong: 10,
+  BadVarint: 11,
 } as const;
 export type DecodeErrorName = keyof typeof DECODE_ERROR;

@@ -107,7 +107,16 @@ export const TX_FIELDS: Record<TxType, readonly (readonly [string, FieldKind])[]
   ],
 };
 
-/** Encoded width in bytes of each field kind (an address is a 1-byte table reference). */
-export const FIELD_BYTES: Record<FieldKind, number> = { address: 1, uint8: 1, uint32: 4, uint40: 5, bytes32: 32 };
+/**
+ * How each field kind is encoded in a chunk body (docs/protocol.md section 5): an address is a 1-byte
+ * table reference, a `uint8` one byte, a `bytes32` 32 bytes; a `uint32` or `uint40` is a minimal LEB128
+ * varint of at most `VARINT_MAX_BYTES` bytes.
+ */
+export const FIXED_FIELD_BYTES = { address: 1, uint8: 1, bytes32: 32 } as const;
+export type VarintKind = "uint32" | "uint40";
+export const VARINT_MAX_BYTES: Record<VarintKind, number> = { uint32: 5, uint40: 6 };
+export function isVarintKind(kind: FieldKind): kind is VarintKind {
+  return kind === "uint32" || kind === "uint40";
+}
 
 export const SIGNATURE_BYTES = 64;

@@ -22,7 +22,7 @@ import {
   merkleVerify,
 } from "../protocol/batch.js";
 import { concatBytes, fromHex, toHex, type Word, wordFromBigint, wordsEqual, ZERO_WORD } from "../protocol/bytes.js";
-import { DecodeError, decodeChunkBody, encodeChunkBody } from "../protocol/codec.js";
+import { DecodeError, decodeChunkBody, encodeChunkBody, encodedTxBytes } from "../protocol/codec.js";
 import { DECODE_ERROR, type DecodeErrorName, MAX_BATCH_LEAVES, MAX_CHUNK_BODY_BYTES, REJECT, type RejectReason } from "../protocol/constants.js";
 import { keccak256 } from "../protocol/hash.js";
 import { domainSeparator, signingDigest, txHash } from "../protocol/eip712.js";
@@ -1088,6 +1088,7 @@ const CASES: Case[] = [
 /** Undecodable bodies: [name, body bytes, expected decode error]. */
 function decodeCases(w: World): [string, Uint8Array, DecodeErrorName][] {
   const good = encodeChunkBody([w.sign("alice", grant(w, "clinic"))]);
+  const splice = (b: Uint8Array, at: number, drop: number, bytes: number[]) => new Uint8Array([...b.slice(0, at), ...bytes, ...b.slice(at + drop)]);
   const patch = (b: Uint8Array, i: number, v: number) => {
     const c = b.slice();
     c[i] = v;
@@ -1131,7 +1132,7 @@ function decodeCases(w: World): [string, Uint8Array, DecodeErrorName][] {
     ["header 0x10: reserved bit 4 and type code 0 (reserved bits are checked first)", patch(good, firstTx, 0x10), "ReservedBits"],
     ["reserved header bit 7 set", patch(good, firstTx, 0x81), "ReservedBits"],
     ["address reference past the table", patch(good, firstTx + 1, 7), "AddressRef"],
-    ["second transaction's reference past the table", patch(two, twoTable + 1 + 1 + 5 + 4 + 64 + 2, 3), "AddressRef"],
+    ["second transaction's reference past the table", patch(two, twoTable + encodedTxBytes(decodeChunkBody(two)[0]!.tx) + 2, 3), "AddressRef"],
     [
       "unused address in the table",
       (() => {
@@ -1145,6 +1146,11 @@ function decodeCases(w: World): [string, Uint8Array, DecodeErrorName][] {
       "UnusedAddress",
     ],
     ["trailing byte after the last transaction", new Uint8Array([...good, 0]), "TrailingBytes"],
+    // the grant's nonce (a one-byte varint, 64 bytes before the end) re-encoded without being minimal
+    ["nonce as a two-byte varint of a one-byte value", splice(good, good.length - 65, 1, [good[good.length - 65]! | 0x80, 0x00]), "BadVarint"],
+    ["nonce of 2^32 (five varint bytes past a uint32's range)", splice(good, good.length - 65, 1, [0x80, 0x80, 0x80, 0x80, 0x10]), "BadVarint"],
+    ["nonce whose fifth varint byte still continues", splice(good, good.length - 65, 1, [0xff, 0xff, 0xff, 0xff, 0x8f, 0x00]), "BadVarint"],
+    ["nonce varint cut by the end of the body", good.slice(0, good.length - 64).map((b, i) => (i === good.length - 65 ? b | 0x80 : b)), "Truncated"],
     ["body longer than the limit", new Uint8Array(MAX_CHUNK_BODY_BYTES + 1), "BodyTooLong"],
   ];
 }
