@@ -21,8 +21,9 @@ describe("replica: the resync decision", () => {
   });
 
   it("lets a key range of the bulk load hold twice its share of the most leaves the size limit allows", () => {
-    expect(maxRangeEntries(64 * 2 ** 30)).to.equal(Math.ceil((2 * 64 * 2 ** 30) / 66 / 4096)); // about 508000
-    expect(maxRangeEntries(1 << 20)).to.equal(4096); // never fewer
+    expect(maxRangeEntries(64 * 2 ** 30, 4096)).to.equal(Math.ceil((2 * 64 * 2 ** 30) / 66 / 4096)); // about 508000
+    expect(maxRangeEntries(64 * 2 ** 30, 32_768)).to.equal(Math.ceil((2 * 64 * 2 ** 30) / 66 / 32_768)); // pages of 5 levels: 8 times as many ranges
+    expect(maxRangeEntries(1 << 20, 4096)).to.equal(4096); // never fewer
   });
 
   it("waits twice as long after each failed attempt, up to the maximum", () => {

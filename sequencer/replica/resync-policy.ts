@@ -44,12 +44,13 @@ export function busyRetryMs(n: number, baseMs: number, maxMs: number, random: ()
 }
 
 /**
- * The leaves a snapshot may put in one of the bulk load's 4096 key ranges (held in memory until the range
- * is built): twice a range's share of the most leaves `maxBytes` holds (66 bytes at least each), and
- * at least 4096. Leaf keys are hashes, spread evenly: only a hostile snapshot clusters them.
+ * The leaves a snapshot may put in one of the bulk load's `ranges` key ranges (held in memory until the
+ * range is built; `2 ** bulkPartitionBits(levels)` of the replica's database): twice a range's share of
+ * the most leaves `maxBytes` holds (66 bytes at least each), and at least 4096. Leaf keys are hashes,
+ * spread evenly: only a hostile snapshot clusters them.
  */
-export function maxRangeEntries(maxBytes: number): number {
-  return Math.max(4096, Math.ceil((2 * maxBytes) / 66 / 4096));
+export function maxRangeEntries(maxBytes: number, ranges: number): number {
+  return Math.max(4096, Math.ceil((2 * maxBytes) / 66 / ranges));
 }
 
 /** What a replica found once a snapshot had arrived and its leaves were loaded. */

@@ -15,7 +15,7 @@ import { fromHex, toHex, ZERO_WORD } from "../protocol/bytes.js";
 import type { Logger } from "../platform/log.js";
 import type { ChainRules } from "../state/transition.js";
 import { BulkLoadRangeError } from "../statedb/errors.js";
-import { StateDb } from "../statedb/store.js";
+import { bulkPartitionBits, StateDb } from "../statedb/store.js";
 import { jsonBytes } from "../store/level.js";
 import { Store } from "../store/store.js";
 import { feedPosition, STREAM_ID_KEY } from "./apply.js";
@@ -260,9 +260,11 @@ async function load(
   let root: Uint8Array = ZERO_WORD;
   if (header.version >= 0)
     root = (
-      await db.bulkLoad(leafRun(), { version: header.version, maxRangeEntries: maxRangeEntries(limits.maxBytes) }).catch((e: Error) => {
-        throw e instanceof BulkLoadRangeError ? new ResyncError("clustered", `snapshot refused: ${e.message}`) : e;
-      })
+      await db
+        .bulkLoad(leafRun(), { version: header.version, maxRangeEntries: maxRangeEntries(limits.maxBytes, 2 ** bulkPartitionBits(db.levels)) })
+        .catch((e: Error) => {
+          throw e instanceof BulkLoadRangeError ? new ResyncError("clustered", `snapshot refused: ${e.message}`) : e;
+        })
     ).root;
   else for await (const _ of leafRun()) throw new SnapshotFormatError("format", "leaves for the empty state (version -1)");
   if (next.done || next.value.t !== "end") throw new SnapshotFormatError("format", "the end frame is missing");

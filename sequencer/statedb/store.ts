@@ -123,6 +123,14 @@ const BULK_BATCH_BYTES = 8 << 20;
  * so a range holds 1/4096 of them give or take a few hundred, and this is a state of some 4 billion.
  */
 export const BULK_MAX_RANGE_ENTRIES = 1 << 20;
+/**
+ * The key bits a bulk load partitions by default for pages `levels` tree levels high: the multiple of
+ * `levels` nearest above 12, so that a range's subtree ends on a page boundary (4096 ranges at 4 levels
+ * a page, 32768 at 5).
+ */
+export function bulkPartitionBits(levels: number): number {
+  return levels * Math.ceil(12 / levels);
+}
 /** Stale-index records (one per version) deleted per write batch by a prune. */
 const PRUNE_BATCH_RECORDS = 16;
 
@@ -461,7 +469,7 @@ export class StateDb {
     if (this.meta.latest !== -1) throw new StateBusyError("a bulk load needs an empty database");
     const levels = this.meta.levels;
     const version = opts.version ?? 0;
-    const bits = opts.partitionBits ?? levels * Math.ceil(12 / levels);
+    const bits = opts.partitionBits ?? bulkPartitionBits(levels);
     if (!Number.isInteger(bits) || bits % levels !== 0 || bits < levels || bits > 24) {
       throw new RangeError(`partitionBits ${bits} must be a multiple of ${levels} in ${levels}..24`);
     }
