@@ -178,8 +178,11 @@ async function main() {
   const ten = rows.find((r) => r.size === 10_000_000);
   if (ten) {
     const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+    // A target set for other settings is not judged by this run.
+    const memory = s.BENCH_STATE_CACHE_MIB === 1024 ? verdict(ten.peakRssMiB <= 1536) : `not judged (the cache is ${s.BENCH_STATE_CACHE_MIB} MiB)`;
+    const rate = base.size === 100_000 ? verdict(ten.ratioToBase >= 0.7) : "not judged (no 100k size in this run)";
     console.log(
-      `\nTargets at 10M (issue 15): peak RSS ${fmt(ten.peakRssMiB)} MiB <= 1536 with a 1 GiB cache: ${verdict(ten.peakRssMiB <= 1536 && s.BENCH_STATE_CACHE_MIB === 1024)}; updates/s ${fmt(ten.ratioToBase, 2)}x the 100k figure >= 0.7: ${verdict(ten.ratioToBase >= 0.7 && base.size === 100_000)}; restart ${fmt(ten.restartMs)} ms <= 5000: ${verdict(ten.restartMs <= 5000)}; disk ${fmt(ten.diskBytesPerEntry)} B/entry <= 300: ${verdict(ten.diskBytesPerEntry <= 300)}`,
+      `\nTargets at 10M (issue 15): peak RSS ${fmt(ten.peakRssMiB)} MiB <= 1536 with a 1 GiB cache: ${memory}; updates/s ${fmt(ten.ratioToBase, 2)}x the 100k figure >= 0.7: ${rate}; restart ${fmt(ten.restartMs)} ms <= 5000: ${verdict(ten.restartMs <= 5000)}; disk ${fmt(ten.diskBytesPerEntry)} B/entry <= 300: ${verdict(ten.diskBytesPerEntry <= 300)}`,
     );
   }
   const resultsDir = join(ROOT, "bench", "results");

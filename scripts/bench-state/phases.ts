@@ -125,6 +125,10 @@ export async function measure(dir: string, m: MeasureSettings) {
   const warmed = await db.warmCache();
   const warmSeconds = (performance.now() - tw) / 1000;
   const cacheAfterWarm = db.cacheStats.bytes;
+  // The peak resident set as each phase ends (VmHWM only grows): which phase set the process's peak.
+  const peakAfter = { warm: residentBytes().peak, updates: 0, proofs: 0 };
+  // Sampled after every micro-batch: the largest anonymous and file-backed parts seen while updating.
+  const sampledMax = { anon: 0, file: 0 };
   const state = new StoredTreeState(db);
   const work = new Workload(patients, providers, 0x5eed);
   let delta = 0;
@@ -140,6 +144,9 @@ export async function measure(dir: string, m: MeasureSettings) {
     previous = state.commit().durable;
     if (db.latestVersion % 16 === 0 && db.latestVersion - m.keepVersions >= db.oldestVersion) await db.prune(db.latestVersion - m.keepVersions);
     if (b >= m.warmupBatches) timedMs += performance.now() - t0;
+    const r = residentBytes();
+    sampledMax.anon = Math.max(sampledMax.anon, r.anon);
+    sampledMax.file = Math.max(sampledMax.file, r.file);
     if (b % 10 === 0)
       progress(
         `  measure ${m.entries}: batch ${b + 1}/${total}${b >= m.warmupBatches ? ` ${Math.round((((b - m.warmupBatches + 1) * m.batchWrites) / timedMs) * 1000).toLocaleString("en-US")} updates/s` : " (warm-up)"}`,
@@ -151,6 +158,7 @@ export async function measure(dir: string, m: MeasureSettings) {
   timedMs += performance.now() - tf;
   process.stderr.write("\n");
   const updatesPerSec = (m.timedBatches * m.batchWrites) / (timedMs / 1000);
+  peakAfter.updates = residentBytes().peak;
   const cacheAfterUpdates = db.cacheStats;
 
   const timeProofs = (version: number) => {
@@ -174,6 +182,7 @@ export async function measure(dir: string, m: MeasureSettings) {
   const oldVersion = Math.max(db.oldestVersion, db.latestVersion - Math.floor(m.keepVersions / 2));
   const proofOld = timeProofs(oldVersion);
   const mem = residentBytes();
+  peakAfter.proofs = mem.peak;
   const mapped = mappedTables();
   const heap = process.memoryUsage();
   const latest = db.latestVersion;
@@ -188,6 +197,8 @@ export async function measure(dir: string, m: MeasureSettings) {
     proofOld: { version: oldVersion, latest, ...proofOld },
     rssBytes: mem.rss,
     peakRssBytes: mem.peak,
+    peakRssBytesAfter: peakAfter,
+    updatesSampledMaxBytes: sampledMax,
     rssAnonBytes: mem.anon,
     rssFileBytes: mem.file,
     mappedTables: mapped,

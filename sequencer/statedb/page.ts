@@ -49,11 +49,17 @@ const RIGHT = 2;
 const SLOT = 2;
 const SIZE = 3;
 /**
- * Bytes of the JS objects around one page's buffer (the Page, its Uint8Array and ArrayBuffer with
- * their native bookkeeping, the cache entry and its id string), as measured: loading 358,001 pages
- * grew the V8 heap by 136 MiB, about 400 bytes each. The cache's budget counts them.
+ * What one cached page costs the process beyond its buffer's bytes, so that the cache's budget bounds
+ * resident memory, not only payload: the JS objects around the buffer (the Page, its Uint8Array and
+ * ArrayBuffer, the cache entry and its id string: about 510 bytes of V8 heap) and the native
+ * bookkeeping of its ArrayBuffer outside the heap (the backing store and its allocation: about 350
+ * bytes). Measured at 10M entries by `npm run bench:state` with the cache at 256 and at 1,024 MiB
+ * (bench/results/state-2026-12-07-8.json,
+ * bench/results/state-2026-12-07-9.json): 497,000 more pages grew the V8 heap by 242 MiB
+ * and the native memory beyond the heap and the buffers by 164 MiB. (It was 400, the heap's share
+ * alone, measured on fewer pages: a "1 GiB" cache then held 1.36 GiB of resident memory.)
  */
-const PAGE_OVERHEAD_BYTES = 400;
+const PAGE_OVERHEAD_BYTES = 860;
 
 /**
  * A decoded page. Everything it holds is in one buffer, so the garbage collector sees three objects

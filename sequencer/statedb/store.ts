@@ -71,12 +71,14 @@ export interface StateDbOptions {
  * compactions touch count in the resident set (file-backed): 32 MiB tables mapped all 1.7 GiB of a
  * 10M-entry state (docs/benchmarks.md). A table stays mapped while the table cache keeps it open, so
  * the mapping is at most min(1,000, maxOpenFiles) tables of maxFileSize. LevelDB clips maxFileSize to
- * at least 1 MiB, so the open-table count is the bound: 256 tables of 1 MiB map at most 256 MiB,
- * whatever the size of the state. The price is reopening tables (a footer, index and filter read) on
- * lookups that miss the table cache. An existing database opens as it is: its tables keep their size
+ * at least 1 MiB, so the open-table count is the bound: 128 tables of 1 MiB map at most 128 MiB,
+ * whatever the size of the state (256 tables let the file-backed part reach 172 MiB while updating a
+ * 10M-entry state, 114 MiB with 128: docs/benchmarks.md, "The cache's budget counts what a page
+ * costs"). The price is reopening tables (a footer, index and filter read) on lookups that miss the
+ * table cache; at 10M entries (about 2,000 tables) most random lookups miss it either way. An existing database opens as it is: its tables keep their size
  * until compaction rewrites them.
  */
-export const STATE_LEVELDB_DEFAULTS = { maxFileSize: 1 << 20, maxOpenFiles: 256 } as const;
+export const STATE_LEVELDB_DEFAULTS = { maxFileSize: 1 << 20, maxOpenFiles: 128 } as const;
 
 /** One entry of a bulk load. */
 export interface StateEntry {
