@@ -171,7 +171,11 @@ export async function runGovernanceStory(
       await status
         .getByText(/Decrypted:|not yet in the state posted on L1|refused/)
         .first()
-        .waitFor({ timeout: LONG });
+        .waitFor({ timeout: LONG })
+        .catch(async (e: Error) => {
+          // say what the page showed instead, for a failure seen once on a machine saturated by other work
+          throw new Error(`the custodian read (attempt ${attempt + 1}) showed "${(await status.textContent()) ?? ""}" instead: ${e.message}`);
+        });
       if ((await status.getByText("Decrypted:").count()) > 0 || attempt === 10) break;
       await page.waitForTimeout(2_000);
     }
