@@ -88,7 +88,7 @@ describe("chunk codec: Solidity and TypeScript agree on every body (differential
     expect(seen.has(DECODE_ERROR.BadVarint), "some edit made a bad varint").to.equal(true);
   });
 
-  it("refuses every varint that is not minimal, too long or out of range, wherever the field is (BadVarint on both sides)", async () => {
+  it("refuses every varint form that is not minimal, too long or out of range in place of a RevokeConsent's nonce (BadVarint on both sides)", async () => {
     // A RevokeConsent's nonce is its last varint before the signature: replace it by a bad form.
     const revoke = chunkTxsArb.filter((txs) => txs.some((t) => t.tx.type === "RevokeConsent"));
     await fc.assert(
