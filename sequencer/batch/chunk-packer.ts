@@ -18,23 +18,24 @@ export class ChunkPacker {
 
   /** Whether `stx` can join this chunk without breaking a limit. */
   fits(stx: SignedTx): boolean {
-    if (this.txs.length >= MAX_CHUNK_TXS) return false;
-    const fresh = addressesOf(stx.tx).filter((a) => !this.addresses.has(a));
-    const distinct = new Set(fresh).size;
-    if (this.addresses.size + distinct > MAX_CHUNK_ADDRESSES) return false;
-    return this.bytes + ADDRESS_ENTRY_BYTES * distinct + encodedTxBytes(stx.tx) <= this.maxBodyBytes;
+    return this.measure(stx) !== null;
   }
 
   add(stx: SignedTx): void {
-    if (!this.fits(stx)) throw new RangeError("transaction does not fit the chunk");
-    for (const a of addressesOf(stx.tx)) {
-      if (!this.addresses.has(a)) {
-        this.addresses.add(a);
-        this.bytes += ADDRESS_ENTRY_BYTES;
-      }
-    }
-    this.bytes += encodedTxBytes(stx.tx);
+    const m = this.measure(stx);
+    if (m === null) throw new RangeError("transaction does not fit the chunk");
+    for (const a of m.fresh) this.addresses.add(a);
+    this.bytes = m.bytesAfter;
     this.txs.push(stx);
+  }
+
+  /** The addresses `stx` adds to the table and the body's size with it, or null if it breaks a limit. */
+  private measure(stx: SignedTx): { fresh: Set<Address>; bytesAfter: number } | null {
+    if (this.txs.length >= MAX_CHUNK_TXS) return null;
+    const fresh = new Set(addressesOf(stx.tx).filter((a) => !this.addresses.has(a)));
+    if (this.addresses.size + fresh.size > MAX_CHUNK_ADDRESSES) return null;
+    const bytesAfter = this.bytes + ADDRESS_ENTRY_BYTES * fresh.size + encodedTxBytes(stx.tx);
+    return bytesAfter <= this.maxBodyBytes ? { fresh, bytesAfter } : null;
   }
 
   get size(): number {
