@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { network } from "hardhat";
 import type { Hex } from "viem";
 import { toHex } from "../../sequencer/protocol/bytes.js";
-import { DecodeError, decodeChunkBody, encodeChunkBody } from "../../sequencer/protocol/codec.js";
+import { DecodeError, decodeChunkBody, encodeChunkBody, varintBytes } from "../../sequencer/protocol/codec.js";
 import { DECODE_ERROR } from "../../sequencer/protocol/constants.js";
 import { chunkTxsArb } from "../../sequencer/testing/arbitraries.js";
 
@@ -99,8 +99,7 @@ describe("chunk codec: Solidity and TypeScript agree on every body (differential
         // encoding of the prefix alone says where transaction i ends: its nonce right before 64 bytes of signature.
         const prefix = encodeChunkBody(txs.slice(0, i + 1));
         const end = 2 + 20 * full[1]! + (prefix.length - (2 + 20 * prefix[1]!)) - 64;
-        let nonceBytes = 1;
-        for (let v = (txs[i]!.tx as { nonce: number }).nonce; v >= 128; v = Math.floor(v / 128)) nonceBytes++;
+        const nonceBytes = varintBytes((txs[i]!.tx as { nonce: number }).nonce);
         const body = new Uint8Array([...full.slice(0, end - nonceBytes), ...bad, ...full.slice(end)]);
         expect(tsCode(body)).to.equal(DECODE_ERROR.BadVarint);
         expect(await onChain(body)).to.equal(DECODE_ERROR.BadVarint);
