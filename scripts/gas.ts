@@ -15,11 +15,12 @@ import os from "node:os";
 import { encodeFunctionData } from "viem";
 import { ChunkPacker } from "../sequencer/batch/chunk-packer.js";
 import { BLOB_CHUNK_LIMITS, encodeBlobBatch, MAX_BLOB_CHUNK_BODY_BYTES } from "../sequencer/blob/layout.js";
-import { type BatchData, encodeBatchData } from "../sequencer/protocol/batch.js";
+import { BATCH_DATA_HEADER_BYTES, type BatchData, CHUNK_HEADER_BYTES, encodeBatchData } from "../sequencer/protocol/batch.js";
 import { verifyBlobBatchOn } from "../sequencer/prove/blob-proof.js";
 import { proveBlob, proveMalformed, submitBlob } from "../sequencer/testing/blob-fixture.js";
 import { wordFromBigint } from "../sequencer/protocol/bytes.js";
-import { decodeChunkBody, encodeChunkBody, encodedTxBytes } from "../sequencer/protocol/codec.js";
+import { ADDRESS_ENTRY_BYTES, CHUNK_BODY_HEADER_BYTES, decodeChunkBody, encodeChunkBody, encodedTxBytes } from "../sequencer/protocol/codec.js";
+import { SIGNATURE_BYTES } from "../sequencer/protocol/schema.js";
 import { rollupAbi } from "../sequencer/l1/contracts.generated.js";
 import { TreeState } from "../sequencer/state/access.js";
 import { nodeHash, treeWrite, type TreeNode } from "../sequencer/state/smt.js";
@@ -66,12 +67,12 @@ function bytesOf(chunks: readonly { body: Uint8Array }[]): Bytes {
   for (const c of chunks) {
     const txs = decodeChunkBody(c.body);
     b.txs += txs.length;
-    b.signature += 64 * txs.length;
+    b.signature += SIGNATURE_BYTES * txs.length;
     b.header += txs.length;
-    for (const t of txs) b.fields += encodedTxBytes(t.tx) - 65;
-    b.table += 20 * c.body[1]!;
-    b.chunk += 32 + 2 + 2;
-    b.total += 32 + 2 + c.body.length;
+    for (const t of txs) b.fields += encodedTxBytes(t.tx) - 1 - SIGNATURE_BYTES;
+    b.table += ADDRESS_ENTRY_BYTES * c.body[1]!; // addrCount is a body's second byte
+    b.chunk += CHUNK_HEADER_BYTES + CHUNK_BODY_HEADER_BYTES;
+    b.total += CHUNK_HEADER_BYTES + c.body.length;
   }
   return b;
 }
@@ -114,7 +115,8 @@ async function measure(networkName: string, state0: TreeNode | null): Promise<{ 
     const data = encodeBatchData(b.data);
     const bytes = bytesOf(b.data.chunks);
     if (networkName === "default") byteRows.push({ type: what.includes("GrantConsent") ? "GrantConsent" : "AnchorRecord", channel: "calldata", bytes });
-    if (bytes.total + 2 !== data.length) throw new Error(`${what}: the byte breakdown misses ${data.length - 2 - bytes.total} bytes`);
+    if (bytes.total + BATCH_DATA_HEADER_BYTES !== data.length)
+      throw new Error(`${what}: the byte breakdown misses ${data.length - BATCH_DATA_HEADER_BYTES - bytes.total} bytes`);
     const posted = await submit(d, { data: b.data, timestamp: now });
     d.l2.adopt(b);
     const tx = await d.publicClient.getTransaction({ hash: posted.txHash });
